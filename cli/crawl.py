@@ -1,0 +1,98 @@
+"""`callmatch crawl`, `callmatch calls`, `callmatch runs`: collecting and listing what was collected."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .context import AppContext
+from .main import cli
+
+
+def _parse_setting(values: tuple[str, ...]) -> dict:
+    parsed = {}
+    for value in values:
+        if "=" not in value:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--set")
+        key, raw = value.split("=", 1)
+        try:
+            parsed[key] = json.loads(raw)
+        except ValueError:
+            parsed[key] = raw
+    return parsed
+
+
+@cli.command()
+@click.argument("spiders", nargs=-1)
+@click.option("--replay", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Serve recorded responses from this folder on loopback and crawl them instead of the live site.")
+@click.option("--base-url", help="Point the spider at this address instead of the live site.")
+@click.option("--programmes", help="Funding & Tenders Portal only: comma-separated programme names or codes.")
+@click.option("--set", "settings_", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("--list", "list_", is_flag=True, help="List the spiders and exit.")
+@click.pass_obj
+def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, list_) -> None:
+    """Run SPIDERS through the Scrapy engine and store what they find (see --list)."""
+    from crawlers import runner
+
+    available = runner.spider_names()
+    if list_ or not spiders:
+        click.echo("Spiders: " + ", ".join(available))
+        return
+    unknown = [s for s in spiders if s not in available]
+    if unknown:
+        raise click.BadParameter(f"unknown spider(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+    if replay and base_url:
+        raise click.UsageError("--replay and --base-url cannot be used together.")
+    db = app.database()
+    spider_args = {}
+    if programmes:
+        spider_args["programmes"] = programmes
+    if base_url:
+        spider_args["base_url"] = base_url
+    today = app.settings.today.isoformat() if app.settings.today else None
+    runner.crawl(db.url, list(spiders), today=today, replay=replay, spider_args=spider_args,
+                 overrides=_parse_setting(settings_))
+    from store import runs
+
+    for run in runs.recent_runs(db, limit=len(spiders)):
+        click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['items_new']} new, "
+                   f"{run['items_updated']} updated, {run['items_unchanged']} unchanged, "
+                   f"{run['items_dropped']} dropped, {len(run['errors'])} errors)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--source", help="Only calls from this source.")
+@click.pass_obj
+def calls(app: AppContext, as_json: bool, source: str | None) -> None:
+    """List the stored calls."""
+    from store import calls as call_store
+
+    rows = call_store.list_calls(app.database(), source=source)
+    for row in rows:
+        if as_json:
+            sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
+        else:
+            deadline = row["deadlines"][-1]["date"] if row["deadlines"] else "-"
+            click.echo(f"{row['identifier'][:48]:48} {row['status']:11} {deadline:10} {row['title'][:60]}")
+    if not as_json:
+        click.echo(f"{len(rows)} call(s)")
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True)
+@click.pass_obj
+def runs(app: AppContext, limit: int) -> None:
+    """Recent crawl and import runs with their counts and failures."""
+    from store import runs as run_store
+
+    for run in run_store.recent_runs(app.database(), limit):
+        click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
+                   f"pages={run['pages']} new={run['items_new']} updated={run['items_updated']} "
+                   f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
+        for error in run["errors"][:5]:
+            click.echo(f"    {error['url']}: {error['error']}")

@@ -1,0 +1,106 @@
+"""What every spider shares: dates, status, failure recording, loud shape checks.
+
+A spider only knows its site: where to go and which field is where.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import scrapy
+from twisted.python.failure import Failure
+
+from store.calls import status_on
+
+from .items import Deadline
+
+log = logging.getLogger(__name__)
+
+
+class ShapeError(ValueError):
+    """A page no longer has the shape the spider was written for."""
+
+
+class BaseSpider(scrapy.Spider):
+    source_kind = "calls"
+
+    def __init__(self, *args, base_url: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if base_url:  # --replay points the spider at a loopback server
+            self.base_url = base_url.rstrip("/")
+        self.failures: list[dict] = []
+
+    # -- time ------------------------------------------------------------------------------------
+
+    @property
+    def as_of(self) -> date:
+        value = self.settings.get("CALLMATCH_TODAY") if hasattr(self, "settings") and self.settings else None
+        return date.fromisoformat(value) if value else date.today()
+
+    def derive_status(self, opening: date | None, deadlines: list[Deadline]) -> str:
+        return status_on(opening, [d.date for d in deadlines], self.as_of)
+
+    # -- failures ----------------------------------------------------------------------------------
+
+    def record_failure(self, url: str, error: str) -> None:
+        self.failures.append({"url": url, "error": error})
+        self.logger.error("%s: %s", url, error)
+
+    def on_request_error(self, failure: Failure) -> None:
+        request = failure.request
+        reason = failure.getErrorMessage() or failure.type.__name__
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            reason = f"HTTP {response.status}"
+        self.record_failure(request.url, f"{failure.type.__name__}: {reason}")
+
+    def shape_error(self, response, what: str) -> None:
+        """Say loudly that the live page changed, instead of silently yielding nothing."""
+        self.record_failure(response.url, f"page shape changed: {what}")
+        self.crawler.stats.inc_value("callmatch/shape_errors")
+
+
+def parse_date(value: str | None) -> date | None:
+    """Dates as the sources write them: ISO timestamps, '3 September 2026', '03.09.2026'."""
+    if not value:
+        return None
+    value = value.strip()
+    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if iso:
+        return date(int(iso[1]), int(iso[2]), int(iso[3]))
+    dotted = re.match(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", value)
+    if dotted:
+        return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+    for fmt in ("%d %B %Y", "%d %b %Y", "%B %d, %Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"unrecognised date {value!r}")
+
+
+def parse_amount(value) -> Decimal | None:
+    """'EUR 1 500 000', '1,500,000', '€ 2.5 million', 1500000 -> Decimal; '' or 0-as-unknown handled by callers."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(str(value))
+    text = str(value).lower().replace("\u00a0", " ")
+    multiplier = Decimal(1_000_000) if "million" in text or re.search(r"\d\s*m\b", text) else Decimal(1)
+    number = re.search(r"\d[\d\s,.]*", text)
+    if not number:
+        return None
+    digits = number[0].strip().replace(" ", "")
+    if multiplier != 1:
+        digits = digits.replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}([.,]\d{3})+", digits):
+        digits = re.sub(r"[.,]", "", digits)
+    else:
+        digits = digits.replace(",", "")
+    try:
+        return Decimal(digits) * multiplier
+    except InvalidOperation:
+        return None

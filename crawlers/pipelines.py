@@ -1,0 +1,151 @@
+"""Item pipelines, in order: validate -> merge duplicates and store. And the run recorder.
+
+Each drop names its reason; the reasons are counted on the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from store import calls as call_store
+from store import runs
+from store.db import Database
+
+from .items import CallItem, ProjectItem
+
+log = logging.getLogger(__name__)
+DROP_PREFIX = "callmatch/dropped/"
+
+
+def _database(crawler) -> Database:
+    url = crawler.settings.get("CALLMATCH_DATABASE_URL")
+    if not url:
+        raise RuntimeError("CALLMATCH_DATABASE_URL is not set: run spiders through `callmatch crawl`.")
+    return Database(url, min_size=1, max_size=2).open()
+
+
+class ValidateItem:
+    def process_item(self, item):
+        if isinstance(item, CallItem):
+            self.validate_call(item)
+        elif isinstance(item, ProjectItem):
+            if not item.source_id:
+                raise DropItem("project without an id")
+            if not item.participants:
+                raise DropItem("project without participants")
+        return item
+
+    @staticmethod
+    def validate_call(item: CallItem) -> None:
+        if not item.identifier:
+            raise DropItem("call without identifier")
+        if not item.title:
+            raise DropItem("call without title")
+        if not item.url:
+            raise DropItem("call without link")
+        if item.status not in ("forthcoming", "open", "closed"):
+            raise DropItem("call without status")
+        for amount in (item.topic_budget, item.grant_min, item.grant_max):
+            if amount is not None and amount < 0:
+                raise DropItem("negative amount")
+        if item.grant_min is not None and item.grant_max is not None and item.grant_min > item.grant_max:
+            raise DropItem("grant minimum above maximum")
+
+
+class StoreItems:
+    """Merges copies of one call, then upserts.
+
+    The same topic can arrive twice in one crawl (the portal's two data sources), in any order:
+    calls are held until the spider closes and only the richest copy of each is written, so a
+    re-crawl of unchanged data writes nothing. Projects are written as they come.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls()
+        pipeline.crawler = crawler
+        return pipeline
+
+    def open_spider(self, spider=None):
+        self.db = _database(self.crawler)
+        self.pending: dict[tuple[str, str], CallItem] = {}
+
+    def process_item(self, item):
+        if isinstance(item, CallItem):
+            key = (item.source, item.identifier)
+            kept = self.pending.get(key)
+            if kept is not None:
+                self.crawler.stats.inc_value(f"{DROP_PREFIX}duplicate of a richer record of the same topic")
+                if kept.richness() >= item.richness():
+                    return item
+            self.pending[key] = item
+        elif isinstance(item, ProjectItem):
+            from store import partners
+
+            self._count(partners.upsert_project(self.db, dataclasses.asdict(item)))
+        else:
+            raise DropItem(f"unknown item type {type(item).__name__}")
+        return item
+
+    def close_spider(self, spider=None):
+        try:
+            for item in self.pending.values():
+                row = ItemAdapter(item).asdict()
+                row["deadlines"] = [d.as_json() for d in item.deadlines]
+                self._count(call_store.upsert_call(self.db, row))
+        finally:
+            self.db.close()
+
+    def _count(self, outcome: str) -> None:
+        self.crawler.stats.inc_value(f"callmatch/{outcome}")
+
+
+class RunRecorder:
+    """Records every crawl in crawl_runs: pages, items stored/updated/dropped with reasons, errors."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.run_id = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        self.db = _database(self.crawler)
+        call_store.ensure_source(self.db, spider.name)
+        self.run_id = runs.start_run(self.db, spider.name, self.crawler.settings.get("CALLMATCH_JOB_ID"))
+        spider.run_id = self.run_id
+
+    def item_dropped(self, item, response, exception, spider):
+        self.crawler.stats.inc_value(f"{DROP_PREFIX}{exception}")
+
+    def spider_closed(self, spider, reason):
+        stats = self.crawler.stats.get_stats()
+        drop_reasons = {k[len(DROP_PREFIX):]: v for k, v in stats.items() if k.startswith(DROP_PREFIX)}
+        dropped = sum(drop_reasons.values())
+        new, updated, unchanged = (stats.get(f"callmatch/{k}", 0) for k in ("new", "updated", "unchanged"))
+        errors = list(getattr(spider, "failures", []))
+        if reason not in ("finished",):
+            errors.append({"url": "", "error": f"crawl ended early: {reason}"})
+        record = runs.finish_run(
+            self.db, self.run_id,
+            pages=stats.get("response_received_count", 0),
+            seen=new + updated + unchanged + dropped,
+            new=new, updated=updated, unchanged=unchanged, dropped=dropped,
+            drop_reasons=drop_reasons, errors=errors,
+            stats={k: v for k, v in stats.items() if isinstance(v, (int, float, str))},
+        )
+        log.info(
+            "%s run %s: %s (%s new, %s updated, %s unchanged, %s dropped, %s errors)",
+            spider.name, self.run_id, record["status"], new, updated, unchanged, dropped, len(errors),
+        )
+        self.db.close()

@@ -1,0 +1,43 @@
+"""Foreign HTML: keep a small allow-list of tags, drop scripts, event handlers and javascript: links."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "u", "a", "h2", "h3", "h4", "h5",
+    "table", "thead", "tbody", "tr", "th", "td", "blockquote", "span", "div", "sup", "sub",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|table|ul|ol|blockquote)>|<br\s*/?>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\ufeff]+")
+
+
+def clean_html(raw: str | None) -> str:
+    """Sanitised HTML, safe to render as-is."""
+    if not raw:
+        return ""
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+def html_to_text(raw: str | None) -> str:
+    """Plain text for search and embedding: block ends become line breaks, entities decoded."""
+    if not raw:
+        return ""
+    text = _BLOCK_END.sub("\n", clean_html(raw))
+    text = html.unescape(_TAG.sub(" ", text))
+    lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)

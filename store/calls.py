@@ -1,0 +1,144 @@
+"""Calls: status from dates, idempotent upsert, listing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+
+from psycopg.types.json import Jsonb
+
+from .db import Database
+
+SOURCES = {
+    # name: (kind, title, url)
+    "ft_portal": ("calls", "EU Funding & Tenders Portal", "https://ec.europa.eu/info/funding-tenders/opportunities/portal"),
+    "interreg_bsr": ("calls", "Interreg Baltic Sea Region", "https://interreg-baltic.eu/gateway/calls/"),
+    "interreg_central_baltic": ("calls", "Interreg Central Baltic", "https://centralbaltic.eu/for-applicants/"),
+    "interreg_est_lat": ("calls", "Interreg Estonia-Latvia", "https://estlat.eu/en/for-applicants"),
+    "interreg_lat_lit": ("calls", "Interreg Latvia-Lithuania", "https://latlit.eu/for-applicants/"),
+    "interreg_europe": ("calls", "Interreg Europe", "https://www.interregeurope.eu/apply"),
+    "cordis": ("partners", "CORDIS bulk data", "https://cordis.europa.eu/data/"),
+    "keep_eu": ("partners", "keep.eu", "https://keep.eu/"),
+    "erasmus_results": ("partners", "Erasmus+ Project Results", "https://erasmus-plus.ec.europa.eu/projects"),
+}
+
+# Fields whose change means the call changed (content hash); bookkeeping fields are left out.
+HASHED_FIELDS = (
+    "programme", "call_id", "call_title", "title", "description_html", "conditions_html", "opening_date",
+    "deadlines", "deadline_model", "topic_budget", "grant_min", "grant_max", "expected_grants", "funding_rate",
+    "action_type", "keywords", "eligibility", "partner_search", "url",
+)
+
+
+def ensure_source(db: Database, name: str) -> None:
+    kind, title, url = SOURCES[name]
+    db.execute(
+        "INSERT INTO sources (name, kind, title, url) VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+        (name, kind, title, url),
+    )
+
+
+def status_on(opening: date | None, deadlines: list[date], day: date) -> str:
+    """Derived from the dates, never taken from a source (the portal's status is stale for hundreds of topics)."""
+    if opening and opening > day:
+        return "forthcoming"
+    if deadlines and max(deadlines) < day:
+        return "closed"
+    return "open"
+
+
+def _jsonable(value):
+    if isinstance(value, (date,)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def content_hash(row: dict) -> str:
+    payload = json.dumps({f: _jsonable(row.get(f)) for f in HASHED_FIELDS}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+UPSERT = """
+INSERT INTO calls (source, identifier, programme, programme_code, call_id, call_title, title,
+                   description_html, description_text, conditions_html, conditions_text, opening_date,
+                   deadlines, deadline_model, status, topic_budget, grant_min, grant_max, expected_grants,
+                   funding_rate, action_type, keywords, eligibility, partner_search, url, raw, content_hash)
+VALUES (%(source)s, %(identifier)s, %(programme)s, %(programme_code)s, %(call_id)s, %(call_title)s, %(title)s,
+        %(description_html)s, %(description_text)s, %(conditions_html)s, %(conditions_text)s, %(opening_date)s,
+        %(deadlines)s, %(deadline_model)s, %(status)s, %(topic_budget)s, %(grant_min)s, %(grant_max)s,
+        %(expected_grants)s, %(funding_rate)s, %(action_type)s, %(keywords)s, %(eligibility)s, %(partner_search)s,
+        %(url)s, %(raw)s, %(content_hash)s)
+ON CONFLICT (source, identifier) DO UPDATE SET
+    programme = EXCLUDED.programme, programme_code = EXCLUDED.programme_code, call_id = EXCLUDED.call_id,
+    call_title = EXCLUDED.call_title, title = EXCLUDED.title,
+    description_html = EXCLUDED.description_html, description_text = EXCLUDED.description_text,
+    conditions_html = EXCLUDED.conditions_html, conditions_text = EXCLUDED.conditions_text,
+    opening_date = EXCLUDED.opening_date, deadlines = EXCLUDED.deadlines, deadline_model = EXCLUDED.deadline_model,
+    status = EXCLUDED.status, topic_budget = EXCLUDED.topic_budget, grant_min = EXCLUDED.grant_min,
+    grant_max = EXCLUDED.grant_max, expected_grants = EXCLUDED.expected_grants, funding_rate = EXCLUDED.funding_rate,
+    action_type = EXCLUDED.action_type, keywords = EXCLUDED.keywords, eligibility = EXCLUDED.eligibility,
+    partner_search = EXCLUDED.partner_search, url = EXCLUDED.url, raw = EXCLUDED.raw,
+    content_hash = EXCLUDED.content_hash, last_seen = now(),
+    updated_at = CASE WHEN calls.content_hash = EXCLUDED.content_hash THEN calls.updated_at ELSE now() END
+RETURNING (xmax = 0) AS inserted, id
+"""
+
+
+def upsert_call(db: Database, row: dict) -> str:
+    """Insert or update one call; returns 'new', 'updated' or 'unchanged'.
+
+    A poorer copy never overwrites a richer one: text and budget already stored are kept
+    when the incoming record lacks them (stub records from the portal carry neither).
+    """
+    with db.transaction() as cur:
+        existing = cur.execute(
+            "SELECT id, content_hash, description_html, description_text, conditions_html, conditions_text,"
+            " topic_budget, grant_min, grant_max, expected_grants FROM calls WHERE source = %s AND identifier = %s"
+            " FOR UPDATE",
+            (row["source"], row["identifier"]),
+        ).fetchone()
+        row = dict(row)
+        if existing:
+            for field in ("description_html", "description_text", "conditions_html", "conditions_text"):
+                if not row.get(field) and existing[field]:
+                    row[field] = existing[field]
+            for field in ("topic_budget", "grant_min", "grant_max", "expected_grants"):
+                if row.get(field) is None and existing[field] is not None:
+                    row[field] = existing[field]
+        row["content_hash"] = content_hash(row)
+        if existing and existing["content_hash"] == row["content_hash"]:
+            cur.execute("UPDATE calls SET last_seen = now(), status = %s WHERE id = %s", (row["status"], existing["id"]))
+            return "unchanged"
+        params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
+                  "raw": Jsonb(row["raw"])}
+        cur.execute(UPSERT, params)
+        return "updated" if existing else "new"
+
+
+def list_calls(db: Database, source: str | None = None) -> list[dict]:
+    where, params = ("WHERE source = %s", [source]) if source else ("", [])
+    return db.fetchall(
+        f"SELECT id, identifier, source, programme, title, call_id, call_title, status, opening_date, deadlines,"
+        f" topic_budget, grant_min, grant_max, expected_grants, action_type, url, first_seen, last_seen"
+        f" FROM calls {where} ORDER BY identifier",
+        params,
+    )
+
+
+def call_json(row: dict) -> dict:
+    """The public shape of a call, as `callmatch calls --json` prints it."""
+    keys = ("identifier", "source", "programme", "title", "call_id", "status", "opening_date", "deadlines",
+            "topic_budget", "grant_min", "grant_max", "expected_grants", "url")
+    shaped = {k: _jsonable(row.get(k)) for k in keys}
+    for k in ("topic_budget", "grant_min", "grant_max"):
+        shaped[k] = float(row[k]) if row.get(k) is not None else None
+    shaped["budget"] = shaped.pop("topic_budget")
+    return shaped

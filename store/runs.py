@@ -1,0 +1,46 @@
+"""Crawl and import runs: every run is recorded with its counts, drop reasons and errors."""
+
+from __future__ import annotations
+
+from psycopg.types.json import Jsonb
+
+from .db import Database
+
+# A run that drops more than this share of what it saw is marked failed.
+MAX_DROP_SHARE = 0.5
+
+
+def start_run(db: Database, source: str, job_id: str | None = None) -> int:
+    return db.scalar("INSERT INTO crawl_runs (source, job_id) VALUES (%s, %s) RETURNING id", (source, job_id))
+
+
+def judge(stored: int, seen: int, dropped: int, errors: int) -> tuple[str, str]:
+    """(status, message) of a finished run."""
+    if stored == 0:
+        return "failed", "nothing was stored"
+    if seen and dropped / seen > MAX_DROP_SHARE:
+        return "failed", f"{dropped} of {seen} items were dropped"
+    if errors:
+        return "partial", f"{errors} page(s) failed; everything else was kept"
+    return "ok", "completed"
+
+
+def finish_run(db: Database, run_id: int, *, pages: int, seen: int, new: int, updated: int, unchanged: int,
+               dropped: int, drop_reasons: dict, errors: list, stats: dict) -> dict:
+    status, message = judge(new + updated + unchanged, seen, dropped, len(errors))
+    return db.fetchone(
+        """UPDATE crawl_runs SET finished_at = now(), status = %s, message = %s, pages = %s, items_seen = %s,
+               items_new = %s, items_updated = %s, items_unchanged = %s, items_dropped = %s,
+               drop_reasons = %s, errors = %s, stats = %s
+           WHERE id = %s RETURNING *""",
+        (status, message, pages, seen, new, updated, unchanged, dropped, Jsonb(drop_reasons), Jsonb(errors),
+         Jsonb(stats), run_id),
+    )
+
+
+def recent_runs(db: Database, limit: int = 50) -> list[dict]:
+    return db.fetchall(
+        "SELECT r.*, s.title AS source_title FROM crawl_runs r JOIN sources s ON s.name = r.source"
+        " ORDER BY r.started_at DESC LIMIT %s",
+        (limit,),
+    )
