@@ -112,8 +112,10 @@ class ReplayServer:
             return self._send(handler, 504, b"")
         if isinstance(fault, int):
             return self._send(handler, fault, b'{"type":"throwable"}')
-        path = (self.folder / name).resolve()
-        if not path.is_file() or self.folder.resolve() not in path.parents:
+        if ".." in Path(name).parts:
+            return self._send(handler, 404, b'{"error":"not recorded"}')
+        path = self.folder / name
+        if not path.is_file():
             return self._send(handler, 404, b'{"error":"not recorded"}')
         self._send(handler, 200, path.read_bytes())
 

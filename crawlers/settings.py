@@ -22,5 +22,6 @@ ITEM_PIPELINES = {
 EXTENSIONS = {"crawlers.pipelines.RunRecorder": 500}
 
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control port listening during crawls
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

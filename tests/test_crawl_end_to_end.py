@@ -1,0 +1,105 @@
+"""The real Scrapy engine crawls the replayed portal into the real database."""
+
+import json
+
+import pytest
+
+from crawlers.replay import ReplayServer
+from tests.helpers.cli import run_callmatch
+
+FAST = ["--set", "AUTOTHROTTLE_ENABLED=false", "--set", "ROBOTSTXT_OBEY=false"]
+TODAY = {"CALLMATCH_TODAY": "2026-06-27"}
+
+
+@pytest.fixture(scope="module")
+def recording(shared_dir):
+    return shared_dir / "fixtures" / "ft-portal" / "search-2026-06-27"
+
+
+def distinct_ids(folder, pages):
+    ids = set()
+    for n in pages:
+        for record in json.loads((folder / f"page-{n}.json").read_text())["results"]:
+            ids.add(record["metadata"]["identifier"][0])
+    return ids
+
+
+def crawl(settings, url, *extra):
+    result = run_callmatch("crawl", "ft_portal", "--base-url", url, *FAST, *extra, settings=settings, env=TODAY)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_replayed_portal_is_stored_once_and_a_second_crawl_changes_nothing(settings, db, recording):
+    with ReplayServer(recording) as server:
+        crawl(settings, server.search_url)
+        searches = [r for r in server.requests if r["method"] == "POST"]
+
+    # The request is the one the live API wants: multipart JSON parts, and every page exactly once.
+    assert sorted(int(r["query"]["pageNumber"][0]) for r in searches) == list(range(1, 20))
+    for request in searches:
+        assert request["content_type"].startswith("multipart/form-data")
+        assert {name: ctype for name, (ctype, _) in request["parts"].items()} == {
+            "query": "application/json", "languages": "application/json", "sort": "application/json"}
+        assert json.loads(request["parts"]["languages"][1]) == ["en"]
+        assert request["query"]["pageSize"] == ["100"]
+
+    assert db.scalar("SELECT count(*) FROM calls") == 1456
+    assert db.scalar("SELECT count(DISTINCT identifier) FROM calls") == 1456
+    first = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
+    assert (first["status"], first["items_new"], first["pages"]) == ("ok", 1456, 19)
+    before = db.fetchall("SELECT identifier, content_hash, updated_at FROM calls ORDER BY identifier")
+
+    # Again, this time through --replay: nothing new, nothing changed.
+    result = run_callmatch("crawl", "ft_portal", "--replay", recording, settings=settings, env=TODAY)
+    assert result.returncode == 0, result.stderr[-3000:]
+    second = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
+    assert (second["items_new"], second["items_updated"], second["items_unchanged"]) == (0, 0, 1456)
+    assert db.fetchall("SELECT identifier, content_hash, updated_at FROM calls ORDER BY identifier") == before
+    assert "0 new, 0 updated, 1456 unchanged" in result.stdout
+
+
+def test_a_half_failed_crawl_keeps_everything_else_and_records_the_failures(settings, db, recording, tmp_path):
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    for n in range(1, 20):
+        (replay / f"page-{n}.json").symlink_to(recording / f"page-{n}.json")
+    (replay / "page-4.json").unlink()
+    (replay / "page-4.json").write_bytes((recording / "page-4.json").read_bytes()[:5000])  # corrupted
+    faults = {"page-6.json": 500, "page-9.json": "timeout"}
+
+    with ReplayServer(replay, faults=faults, hang_seconds=8) as server:
+        crawl(settings, server.search_url, "--set", "DOWNLOAD_TIMEOUT=2", "--set", "RETRY_TIMES=1")
+
+    expected = distinct_ids(recording, [n for n in range(1, 20) if n not in (4, 6, 9)])
+    stored = {row["identifier"] for row in db.fetchall("SELECT identifier FROM calls")}
+    assert stored == expected
+    run = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
+    assert run["status"] == "partial"
+    failed = " | ".join(f"{e['url']} {e['error']}" for e in run["errors"])
+    assert "pageNumber=4" in failed and "malformed JSON" in failed
+    assert "pageNumber=6" in failed and "HTTP 500" in failed
+    assert "pageNumber=9" in failed and "TimeoutError" in failed
+    assert len(run["errors"]) == 3
+
+
+def test_a_crawl_that_stores_nothing_is_marked_failed(settings, db, tmp_path):
+    (tmp_path / "page-1.json").write_text('{"unexpected": true}')
+    with ReplayServer(tmp_path) as server:
+        crawl(settings, server.search_url)
+    run = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
+    assert (run["status"], run["message"]) == ("failed", "nothing was stored")
+    assert "page shape changed" in run["errors"][0]["error"]
+
+
+def test_calls_json_prints_one_object_a_line(settings, db, recording):
+    with ReplayServer(recording) as server:
+        crawl(settings, server.search_url)
+    result = run_callmatch("calls", "--json", settings=settings, env=TODAY)
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1456
+    record = next(json.loads(line) for line in lines if '"HORIZON-CL4-2027-04-HUMAN-01"' in line)
+    assert {k: record[k] for k in ("source", "programme", "status", "grant_min", "grant_max")} == {
+        "source": "ft_portal", "programme": "Horizon Europe", "status": "forthcoming",
+        "grant_min": 4800000.0, "grant_max": 5600000.0}
+    assert record["deadlines"] == [{"date": "2027-03-18", "stage": "single-stage"}]
