@@ -96,3 +96,23 @@ def runs(app: AppContext, limit: int) -> None:
                    f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
         for error in run["errors"][:5]:
             click.echo(f"    {error['url']}: {error['error']}")
+
+
+@cli.command("import-cordis")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def import_cordis(app: AppContext, path: Path) -> None:
+    """Load CORDIS bulk files (a folder or the zip with project.csv, organization.csv, topics.csv)."""
+    from crawlers import cordis
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  {done}/{total} participations", err=True)
+
+    report = cordis.import_dump(app.database(), path, progress=progress)
+    click.echo(
+        f"Imported {report.rows} participation rows in {report.seconds:.1f}s: {report.organisations_new} new organisations, "
+        f"{report.projects_new} new and {report.projects_updated} updated projects, "
+        f"{report.participations_changed} new or changed participations, {report.topics_changed} new or changed topics"
+        + (f", {len(report.skipped)} rows skipped" if report.skipped else "")
+        + ("." if report.changed else " (nothing changed).")
+    )

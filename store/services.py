@@ -136,3 +136,11 @@ def start_embedded_redis(db_file: Path) -> str:
                 "check that the folder is writable, or set REDIS_URL."
             ) from None
     return _handles[key].socket_file
+
+
+def sibling_database(url: str, name: str) -> str:
+    """URL of another database on the same server, created if missing (for benchmark dumps kept apart)."""
+    ensure_database(url, name)
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)

@@ -94,6 +94,13 @@ CREATE TABLE organisation_identifiers (
 );
 CREATE INDEX organisation_identifiers_org ON organisation_identifiers (organisation_id);
 
+-- Topics of past calls (CORDIS topics.csv): what projects were funded under.
+CREATE TABLE topics (
+    code        text PRIMARY KEY,                -- e.g. 'MSCA-IF-2019', 'SC5-04-2015'
+    title       text NOT NULL DEFAULT '',
+    framework   text
+);
+
 CREATE TABLE projects (
     id              bigserial PRIMARY KEY,
     source          text NOT NULL REFERENCES sources (name),
@@ -119,8 +126,9 @@ CREATE TABLE participations (
     project_id      bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     organisation_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     role            text NOT NULL,               -- coordinator, participant, partner, thirdParty, lead
+    position        integer NOT NULL DEFAULT 1,  -- the source's order; one organisation can take part twice
     eu_contribution numeric(16, 2),
-    PRIMARY KEY (project_id, organisation_id)
+    PRIMARY KEY (project_id, organisation_id, role, position)
 );
 CREATE INDEX participations_org ON participations (organisation_id);
 

@@ -1,0 +1,79 @@
+"""`callmatch evaluate`, `callmatch match`, `callmatch partners`: the matcher's commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import click
+
+from .context import AppContext
+from .main import cli
+
+
+def _progress(label: str):
+    def show(done: int, total: int) -> None:
+        click.echo(f"  {label}: {done}/{total}", err=True)
+    return show
+
+
+def embedding_store(app: AppContext, db):
+    from matcher.embedder import Embedder, EmbeddingStore
+
+    return EmbeddingStore(db, Embedder(app.settings.model))
+
+
+@cli.group()
+def evaluate() -> None:
+    """Measure the matcher on a CORDIS dump (shared/benchmarks), beside the baselines."""
+
+
+def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: int | None) -> None:
+    from crawlers import cordis
+    from matcher import evaluate as bench
+    from store import migrate
+    from store.db import Database
+    from store.services import sibling_database
+
+    # Each dump gets a database of its own, so benchmark organisations never mix with real ones;
+    # re-running reuses it (the import changes nothing, embeddings are cached).
+    name = "callmatch_eval_" + hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:10]
+    url = sibling_database(app.services.database_url, name)
+    with Database(url) as db:
+        migrate.upgrade(db)
+        report = cordis.import_dump(db, folder)
+        if not as_json:
+            click.echo(f"Imported {folder} through the production importer ({report.rows} participation rows).", err=True)
+        store = embedding_store(app, db)
+        run = bench.evaluate_calls if task == "calls" else bench.evaluate_partners
+        result = run(db, store, limit=limit, progress=None if as_json else _progress("queries/texts"))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"\nTask {task}: {result['queries']} queries, {result['seconds']:.1f} s")
+    click.echo(f"{'method':<14}{'recall@10':>11}{'recall@50':>11}{'MRR':>9}")
+    for method, figures in result["methods"].items():
+        click.echo(f"{method:<14}{figures['recall@10']:>11.3f}{figures['recall@50']:>11.3f}{figures['mrr']:>9.3f}")
+    for method, figures in bench.BASELINES_PUBLISHED[task].items():
+        click.echo(f"(published {method} on cordis-dev: recall@10 {figures['recall@10']:.3f}, MRR {figures['mrr']:.3f})")
+
+
+@evaluate.command("calls")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--limit", type=int, help="Only the first N queries (a quick look).")
+@click.pass_obj
+def evaluate_calls(app, folder, as_json, limit):
+    """Which call would an organisation go for next? Leave one project out, rank its topic."""
+    _evaluate(app, "calls", folder, as_json, limit)
+
+
+@evaluate.command("partners")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--limit", type=int, help="Only the first N queries (a quick look).")
+@click.pass_obj
+def evaluate_partners(app, folder, as_json, limit):
+    """Who is the missing partner? Leave one participant out, rank it among all organisations."""
+    _evaluate(app, "partners", folder, as_json, limit)

@@ -1,0 +1,210 @@
+"""Import the CORDIS bulk files (project.csv, organization.csv, topics.csv) from a folder or the zip.
+
+The official layout: `;`-separated, every field quoted, decimals sometimes with a comma,
+countries EL/UK, activityType HES/REC/PRC/PUB/OTH, role coordinator/participant/partner/thirdParty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from store import runs
+from store.calls import ensure_source
+from store.db import Database
+from store.errors import CallmatchError
+from store.partners import SECTORS, country_code, resolve_organisation, save_participation, save_project, upsert_topics
+
+log = logging.getLogger(__name__)
+FILES = ("project.csv", "organization.csv", "topics.csv")
+SOURCE = "cordis"
+
+
+class ImportFormatError(CallmatchError):
+    """The files are not in the CORDIS layout."""
+
+
+@dataclass
+class CordisDump:
+    projects: list[dict]
+    organisations: list[dict]  # one row a participation
+    topics: list[dict]
+
+    def topic_titles(self) -> dict[str, str]:
+        return {row["topic"]: row.get("title", "") for row in self.topics if row.get("topic")}
+
+    def topic_of_project(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for row in self.topics:
+            found.setdefault(row["projectID"], row["topic"])
+        return found
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    organisations_new: int = 0
+    projects_new: int = 0
+    projects_updated: int = 0
+    participations_changed: int = 0
+    topics_changed: int = 0
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> int:
+        return self.organisations_new + self.projects_new + self.projects_updated + self.participations_changed + self.topics_changed
+
+
+def _read_csv(handle: io.TextIOBase) -> list[dict]:
+    return list(csv.DictReader(handle, delimiter=";", quotechar='"'))
+
+
+def _open_members(path: Path) -> Iterator[tuple[str, Callable[[], io.TextIOBase]]]:
+    if path.is_dir():
+        for name in FILES:
+            if (path / name).exists():
+                yield name, lambda name=name: open(path / name, encoding="utf-8-sig", newline="")
+    elif zipfile.is_zipfile(path):
+        archive = zipfile.ZipFile(path)
+        for info in archive.infolist():
+            base = info.filename.rsplit("/", 1)[-1]
+            if base in FILES:
+                yield base, lambda info=info: io.TextIOWrapper(archive.open(info), encoding="utf-8-sig", newline="")
+    else:
+        raise ImportFormatError(f"{path} is neither a folder nor a zip file of CORDIS CSV files.")
+
+
+def read_dump(path: Path) -> CordisDump:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFormatError(f"{path} does not exist.")
+    found = {}
+    for name, opener in _open_members(path):
+        with opener() as handle:
+            found[name] = _read_csv(handle)
+    if "organization.csv" not in found:
+        raise ImportFormatError(f"{path} has no organization.csv; expected the CORDIS files {', '.join(FILES)}.")
+    columns = set(found["organization.csv"][0]) if found["organization.csv"] else set()
+    missing = {"projectID", "organisationID", "name", "country", "role"} - columns
+    if found["organization.csv"] and missing:
+        raise ImportFormatError(f"organization.csv lacks the columns {', '.join(sorted(missing))}: not the CORDIS layout.")
+    return CordisDump(found.get("project.csv", []), found["organization.csv"], found.get("topics.csv", []))
+
+
+def amount(value: str | None) -> Decimal | None:
+    """'211562,5' and '211562.5' alike; '' is unknown."""
+    if not value or not value.strip():
+        return None
+    text = value.strip().replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _date(value: str | None):
+    from datetime import date
+
+    if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return date.fromisoformat(value.strip())
+    return None
+
+
+def project_fields(row: dict, topic_code: str | None, topic_title: str | None) -> dict:
+    return {
+        "acronym": row.get("acronym") or None,
+        "title": row.get("title") or None,
+        "objective": row.get("objective") or None,
+        "framework": row.get("frameworkProgramme") or None,
+        "programme": row.get("frameworkProgramme") or None,
+        "topic_code": topic_code,
+        "topic_title": topic_title,
+        "call_id": row.get("masterCall") or row.get("subCall") or None,
+        "funding_scheme": row.get("fundingScheme") or None,
+        "start_date": _date(row.get("startDate")),
+        "end_date": _date(row.get("endDate")),
+        "total_cost": amount(row.get("totalCost")),
+        "eu_contribution": amount(row.get("ecMaxContribution")),
+    }
+
+
+def organisation_fields(row: dict) -> dict:
+    return {
+        "pic": row["organisationID"].strip() or None,  # CORDIS organisationID is the PIC
+        "name": row["name"].strip(),
+        "short_name": row.get("shortName") or None,
+        "country": country_code(row.get("country")),
+        "city": row.get("city") or None,
+        "org_type": row.get("activityType") or None,
+        "sector": SECTORS.get((row.get("activityType") or "").strip()),
+        "website": row.get("organizationURL") or None,
+    }
+
+
+def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Load a dump into organisations, projects, participations and topics; repeating it changes nothing."""
+    started = time.perf_counter()
+    dump = read_dump(path)
+    ensure_source(db, SOURCE)
+    run_id = runs.start_run(db, SOURCE)
+    report = ImportReport(rows=len(dump.organisations))
+    titles = dump.topic_titles()
+    topic_of = dump.topic_of_project()
+    projects_by_id = {row["id"]: row for row in dump.projects}
+    with db.transaction() as cur:
+        report.topics_changed = upsert_topics(cur, titles)
+        project_ids: dict[str, int] = {}
+
+        def project_id_for(pid: str, acronym: str | None) -> int:
+            if pid not in project_ids:
+                row = projects_by_id.get(pid, {"acronym": acronym})
+                code = topic_of.get(pid) or (row.get("topics") or "").split(";")[0] or None
+                project_id, outcome = save_project(cur, SOURCE, pid, project_fields(row, code, titles.get(code)))
+                report.projects_new += outcome == "new"
+                report.projects_updated += outcome == "updated"
+                project_ids[pid] = project_id
+            return project_ids[pid]
+
+        for pid, row in projects_by_id.items():
+            project_id_for(pid, row.get("acronym"))
+        org_ids: dict[str, int] = {}
+        occurrences: dict[tuple, int] = {}
+        for index, row in enumerate(dump.organisations, 1):
+            if not row.get("projectID") or not row.get("organisationID") or not row.get("name"):
+                report.skipped.append(f"row {index + 1}: no project, organisation id or name")
+                continue
+            oid = row["organisationID"].strip()
+            if oid not in org_ids:
+                org_ids[oid], created = resolve_organisation(cur, SOURCE, oid, organisation_fields(row))
+                report.organisations_new += created
+            project_id = project_id_for(row["projectID"], row.get("projectAcronym"))
+            role = (row.get("role") or "participant").strip()
+            # The source's order tells two rows of one organisation in one project apart; else their sequence.
+            key = (project_id, oid, role)
+            occurrences[key] = occurrences.get(key, 0) + 1
+            position = int(row["order"]) if (row.get("order") or "").strip().isdigit() else occurrences[key]
+            report.participations_changed += save_participation(
+                cur, project_id, org_ids[oid], role, amount(row.get("ecContribution")), position)
+            if progress and index % 500 == 0:
+                progress(index, len(dump.organisations))
+    report.seconds = time.perf_counter() - started
+    runs.finish_run(
+        db, run_id, pages=len(FILES), seen=report.rows,
+        new=report.organisations_new + report.projects_new,
+        updated=report.projects_updated + report.participations_changed,
+        unchanged=report.rows - report.participations_changed - len(report.skipped),
+        dropped=len(report.skipped), drop_reasons={"incomplete row": len(report.skipped)} if report.skipped else {},
+        errors=[], stats={"seconds": round(report.seconds, 2), "topics_changed": report.topics_changed},
+    )
+    return report

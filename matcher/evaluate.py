@@ -1,0 +1,148 @@
+"""The two leave-one-out tasks of the benchmark (shared/benchmarks/README.md), to the letter.
+
+Both read a CORDIS dump already loaded by the production importer into a database of its own,
+and rank with the production scorer. Rank = 1 + the number of candidates scored strictly higher.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from store.db import Database
+
+from . import partners as partner_fit
+from .embedder import EmbeddingStore
+from .scoring import CandidateSet, Profile, score
+from .signals import code_years
+
+Progress = Callable[[int, int], None] | None
+
+
+def metrics(ranks: list[int]) -> dict:
+    r = np.asarray(ranks, dtype=np.float64)
+    if r.size == 0:
+        return {"recall@10": 0.0, "recall@50": 0.0, "mrr": 0.0}
+    return {"recall@10": round(float((r <= 10).mean()), 4), "recall@50": round(float((r <= 50).mean()), 4),
+            "mrr": round(float((1 / r).mean()), 4)}
+
+
+def rank_of(scores: np.ndarray, target: int, mask: np.ndarray) -> int:
+    return 1 + int(((scores > scores[target]) & mask).sum())
+
+
+# -- calls ---------------------------------------------------------------------------------------------
+
+
+def calls_queries(db: Database) -> tuple[list[dict], dict[int, dict], list[dict]]:
+    """(queries, projects by id, topics): every (organisation, hidden project) pair of the task."""
+    topics = db.fetchall("SELECT code, title FROM topics ORDER BY code")
+    projects = {p["id"]: p for p in db.fetchall(
+        "SELECT id, coalesce(title, '') AS title, coalesce(acronym, '') AS acronym, topic_code FROM projects"
+        " WHERE topic_code IN (SELECT code FROM topics)")}
+    by_org = defaultdict(set)
+    for row in db.fetchall("SELECT DISTINCT organisation_id, project_id FROM participations"):
+        if row["project_id"] in projects:
+            by_org[row["organisation_id"]].add(row["project_id"])
+    queries = []
+    for org, held in sorted(by_org.items()):
+        if len(held) < 3:
+            continue
+        for hidden in sorted(held):
+            others = sorted(held - {hidden})
+            if projects[hidden]["topic_code"] in {projects[o]["topic_code"] for o in others}:
+                continue
+            queries.append({"organisation": org, "hidden": hidden, "others": others})
+    return queries, projects, topics
+
+
+def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None, progress: Progress = None) -> dict:
+    started = time.perf_counter()
+    queries, projects, topics = calls_queries(db)
+    if limit:
+        queries = queries[:limit]
+    codes = [t["code"] for t in topics]
+    titles = [t["title"] or t["code"] for t in topics]
+    title_of = dict(zip(codes, titles))
+    position = {c: i for i, c in enumerate(codes)}
+    candidates = CandidateSet.build(store, codes, codes, titles, [""] * len(codes))
+    years = [code_years(c) for c in codes]
+
+    profile_texts = sorted({t for p in projects.values() for t in (p["title"], title_of.get(p["topic_code"], "")) if t})
+    vector_of = dict(zip(profile_texts, store.vectors(profile_texts, progress)))
+
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(titles, stopwords="en", show_progress=False), show_progress=False)
+
+    ranks = {"callmatch": [], "bm25": []}
+    for n, query in enumerate(queries, 1):
+        target_code = projects[query["hidden"]]["topic_code"]
+        target_years = code_years(target_code)
+        mask = np.array([not target_years or not y or bool(y & target_years) for y in years])
+        others = [projects[o] for o in query["others"]]
+        # Repeats kept: a topic worked in three times weighs three times (the baseline reads it so too).
+        items = [t for p in others for t in (p["title"], title_of.get(p["topic_code"], "")) if t]
+        profile = Profile(items, np.stack([vector_of[i] for i in items]), [p["topic_code"] for p in others])
+        ranks["callmatch"].append(rank_of(score(candidates, profile).scores, position[target_code], mask))
+        tokens = bm25s.tokenize(" ".join(items), stopwords="en", show_progress=False, return_ids=False)[0]
+        ranks["bm25"].append(rank_of(retriever.get_scores(tokens), position[target_code], mask))
+        if progress and n % 100 == 0:
+            progress(n, len(queries))
+    return {"task": "calls", "queries": len(queries), "seconds": round(time.perf_counter() - started, 2),
+            "methods": {name: metrics(r) for name, r in ranks.items()}}
+
+
+# -- partners ------------------------------------------------------------------------------------------
+
+
+def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = None, progress: Progress = None) -> dict:
+    started = time.perf_counter()
+    index = partner_fit.PartnerIndex.load(db, store)
+    members = partner_fit.by_project(index)
+    counts = np.asarray(index.membership.sum(axis=1)).ravel()
+    meta = {p["id"]: p for p in db.fetchall(
+        "SELECT p.id, coalesce(p.acronym, '') AS acronym, coalesce(p.title, '') AS title,"
+        " coalesce(t.title, p.topic_title, '') AS topic_title FROM projects p LEFT JOIN topics t ON t.code = p.topic_code")}
+    queries = []
+    for project, orgs in sorted(members.items()):
+        if len(orgs) < 2:
+            continue
+        for org in sorted(orgs):
+            if counts[org] - 1 >= 1:
+                queries.append((project, org, sorted(set(orgs) - {org})))
+    if limit:
+        queries = queries[:limit]
+    call_texts = {}
+    for project, _, _ in queries:
+        info = meta[index.project_ids[project]]
+        code = index.project_codes[project] or ""
+        call_texts[project] = " ".join(x for x in (code, info["topic_title"], info["acronym"], info["title"]) if x)
+    texts = sorted(set(call_texts.values()))
+    vector_of = dict(zip(texts, store.vectors(texts, progress)))
+
+    ranks = {"callmatch": [], "popularity": []}
+    for n, (project, hidden, rest) in enumerate(queries, 1):
+        mask = np.ones(len(index.org_ids), bool)
+        mask[rest] = False
+        ranking = partner_fit.rank(index, index.project_codes[project], vector_of[call_texts[project]], rest,
+                                   leave_out_project=project)
+        scores = np.where(np.isfinite(ranking.scores), ranking.scores, -math.inf)
+        ranks["callmatch"].append(rank_of(scores, hidden, mask))
+        popularity = counts - np.asarray(index.membership[:, project].todense()).ravel()
+        ranks["popularity"].append(rank_of(popularity, hidden, mask))
+        if progress and n % 100 == 0:
+            progress(n, len(queries))
+    return {"task": "partners", "queries": len(queries), "seconds": round(time.perf_counter() - started, 2),
+            "methods": {name: metrics(r) for name, r in ranks.items()}}
+
+
+BASELINES_PUBLISHED = {
+    "calls": {"bm25": {"recall@10": 0.181, "mrr": 0.075}},
+    "partners": {"popularity": {"recall@10": 0.130, "mrr": 0.079}},
+}

@@ -1,0 +1,189 @@
+"""Partner fit: which organisations would make a good consortium partner for a call, and why.
+
+Signals per organisation: its track record (how many projects), closeness in the collaboration
+network to the partners already in, experience in the call's topic family, how well its past topics
+fit the call's text, and complementarity (a sector or a country the consortium lacks).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from store.db import Database
+from store.partners import SECTOR_LABELS
+
+from .embedder import EmbeddingStore
+from .signals import family
+
+DEFAULT_WEIGHTS = {"track_record": 0.5, "network": 2.0, "family": 0.5, "semantic": 1.0,
+                   "new_sector": 0.1, "new_country": 0.05}
+
+
+@dataclass
+class PartnerIndex:
+    org_ids: list[int]
+    names: list[str]
+    countries: list[str | None]
+    sectors: list[str | None]
+    project_ids: list[int]
+    project_codes: list[str | None]
+    project_labels: list[str]
+    membership: sparse.csr_matrix  # organisations x projects, 1 = took part
+    topic_vectors: np.ndarray      # projects x dims: what each project was funded for
+    coordinator: sparse.csr_matrix
+
+    @classmethod
+    def load(cls, db: Database, store: EmbeddingStore, source: str | None = None) -> "PartnerIndex":
+        where = "WHERE p.source = %s" if source else ""
+        params = (source,) if source else ()
+        projects = db.fetchall(
+            f"SELECT p.id, p.topic_code, coalesce(nullif(p.topic_title, ''), t.title, p.title, p.acronym, '') AS label"
+            f" FROM projects p LEFT JOIN topics t ON t.code = p.topic_code {where} ORDER BY p.id", params)
+        orgs = db.fetchall(
+            f"SELECT DISTINCT o.id, o.name, o.country, o.sector FROM organisations o"
+            f" JOIN participations pa ON pa.organisation_id = o.id JOIN projects p ON p.id = pa.project_id {where}"
+            f" ORDER BY o.id", params)
+        links = db.fetchall(
+            f"SELECT DISTINCT pa.organisation_id, pa.project_id, bool_or(pa.role = 'coordinator') AS coordinated"
+            f" FROM participations pa JOIN projects p ON p.id = pa.project_id {where}"
+            f" GROUP BY pa.organisation_id, pa.project_id", params)
+        org_pos = {o["id"]: i for i, o in enumerate(orgs)}
+        proj_pos = {p["id"]: i for i, p in enumerate(projects)}
+        rows = [org_pos[link["organisation_id"]] for link in links]
+        cols = [proj_pos[link["project_id"]] for link in links]
+        shape = (len(orgs), len(projects))
+        membership = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+        coordinator = sparse.csr_matrix(
+            ([1.0 if link["coordinated"] else 0.0 for link in links], (rows, cols)), shape=shape, dtype=np.float32)
+        labels = [p["label"] or "" for p in projects]
+        vectors = store.vectors([label or "(untitled)" for label in labels]) if labels else np.zeros((0, 384), np.float32)
+        return cls([o["id"] for o in orgs], [o["name"] for o in orgs], [o["country"] for o in orgs],
+                   [o["sector"] for o in orgs], [p["id"] for p in projects], [p["topic_code"] for p in projects],
+                   labels, membership, vectors, coordinator)
+
+    def position(self, org_id: int) -> int:
+        return self._org_pos()[org_id]
+
+    def _org_pos(self) -> dict[int, int]:
+        if not hasattr(self, "_org_pos_cache"):
+            self._org_pos_cache = {o: i for i, o in enumerate(self.org_ids)}
+        return self._org_pos_cache
+
+
+@dataclass
+class PartnerRanking:
+    positions: np.ndarray  # organisation positions, best first
+    scores: np.ndarray     # per organisation position
+    signals: dict[str, np.ndarray]
+
+
+def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
+         weights: dict | None = None, leave_out_project: int | None = None) -> PartnerRanking:
+    """Score every organisation for a call, given the organisations already in (positions in the index).
+
+    `leave_out_project` (a position in the index) hides one project from every count and edge: the
+    benchmark asks for the partner of a project that must not be seen.
+    """
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    membership = index.membership
+    if leave_out_project is not None:
+        keep = np.ones(membership.shape[1], np.float32)
+        keep[leave_out_project] = 0
+        membership = membership @ sparse.diags(keep)
+    counts = np.asarray(membership.sum(axis=1)).ravel()
+    found = {"track_record": np.log1p(counts)}
+
+    if consortium:
+        partners_projects = np.asarray(membership[consortium].sum(axis=0)).ravel()
+        together = membership @ partners_projects  # projects shared with the consortium, counted per partner
+        found["network"] = np.log1p(together)
+    else:
+        found["network"] = np.zeros(len(counts))
+
+    wanted = family(call_code, 1)
+    in_family = np.array([family(c, 1) == wanted and wanted is not None for c in index.project_codes], np.float32)
+    family_counts = membership @ in_family
+    found["family"] = np.divide(family_counts, counts, out=np.zeros_like(counts), where=counts > 0)
+
+    if index.topic_vectors.size and call_vector is not None and call_vector.size:
+        sims = index.topic_vectors @ call_vector
+        best = membership.multiply(sims.reshape(1, -1)).tocsr().max(axis=1)
+        found["semantic"] = np.asarray(best.todense()).ravel()
+    else:
+        found["semantic"] = np.zeros(len(counts))
+
+    have_countries = {index.countries[i] for i in consortium}
+    have_sectors = {index.sectors[i] for i in consortium}
+    found["new_country"] = np.array([c is not None and c not in have_countries for c in index.countries], np.float32)
+    found["new_sector"] = np.array([s is not None and s not in have_sectors for s in index.sectors], np.float32)
+
+    total = sum(weights.get(name, 0.0) * np.asarray(values, np.float64) for name, values in found.items())
+    total = np.asarray(total)
+    total[list(consortium)] = -math.inf
+    order = np.argsort(-total, kind="stable")
+    return PartnerRanking(order, total, found)
+
+
+def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_code: str | None) -> list[str]:
+    """Sentences saying why an organisation is recommended."""
+    s = ranking.signals
+    out = []
+    projects = int(round(math.expm1(s["track_record"][position])))
+    if projects:
+        out.append(f"{projects} past project(s) in the data")
+    together = int(round(math.expm1(s["network"][position])))
+    if together:
+        out.append(f"worked with the consortium in {together} project(s)")
+    if s["family"][position] > 0 and call_code:
+        out.append(f"{s['family'][position]:.0%} of its projects in the {family(call_code, 1)} family")
+    if s["semantic"][position] > 0.4:
+        out.append(f"past topics close to this call (similarity {s['semantic'][position]:.2f})")
+    if s["new_sector"][position]:
+        out.append(f"adds a sector: {SECTOR_LABELS.get(index.sectors[position], index.sectors[position])}")
+    if s["new_country"][position]:
+        out.append(f"adds a country: {index.countries[position]}")
+    return out
+
+
+def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,
+                       pool: int = 60) -> list[int]:
+    """Greedy: take the best-scoring organisation that still adds a missing sector or country, then fill by score."""
+    chosen: list[int] = []
+    sectors = {index.sectors[i] for i in consortium}
+    countries = {index.countries[i] for i in consortium}
+    candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p])]
+    for position in candidates:
+        if len(chosen) >= size:
+            break
+        if index.sectors[position] not in sectors or index.countries[position] not in countries:
+            chosen.append(position)
+            sectors.add(index.sectors[position])
+            countries.add(index.countries[position])
+    for position in candidates:
+        if len(chosen) >= size:
+            break
+        if position not in chosen:
+            chosen.append(position)
+    return chosen
+
+
+def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[dict]:
+    return db.fetchall(
+        """SELECT o.id, o.name, o.country, count(DISTINCT a.project_id) AS projects
+           FROM participations a JOIN participations b ON a.project_id = b.project_id AND b.organisation_id <> a.organisation_id
+           JOIN organisations o ON o.id = b.organisation_id
+           WHERE a.organisation_id = %s GROUP BY o.id ORDER BY projects DESC, o.name LIMIT %s""",
+        (organisation_id, limit))
+
+
+def by_project(index: PartnerIndex) -> dict[int, list[int]]:
+    members = defaultdict(list)
+    coo = index.membership.tocoo()
+    for org, proj in zip(coo.row, coo.col):
+        members[int(proj)].append(int(org))
+    return members

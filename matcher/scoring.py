@@ -1,0 +1,98 @@
+"""The call-fit score: a weighted sum of signals, the same code for live calls and for the benchmark.
+
+Hand-set weights were chosen on the development dump (cordis-dev) on a coarse grid, not query by
+query; `learn.py` replaces them once enough bid/no-bid decisions exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import signals
+from .embedder import EmbeddingStore
+
+DEFAULT_WEIGHTS = {"semantic": 1.0, "lexical": 0.3, "family1": 0.1, "family2": 0.1, "programme": 0.1}
+SIGNAL_NAMES = tuple(DEFAULT_WEIGHTS)
+
+
+@dataclass
+class CandidateSet:
+    """Calls (or topics) prepared once: passages embedded, text indexed."""
+
+    keys: list
+    codes: list[str | None]
+    texts: list[str]  # what lexical similarity reads (title + description)
+    programmes: list[str | None]
+    passage_texts: list[str]
+    passage_vectors: np.ndarray
+    offsets: np.ndarray
+    vectorizer: object = field(repr=False, default=None)
+    matrix: object = field(repr=False, default=None)
+
+    @classmethod
+    def build(cls, store: EmbeddingStore, keys, codes, titles, bodies, programmes=None,
+              progress: Callable[[int, int], None] | None = None) -> "CandidateSet":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        passage_texts, offsets = [], []
+        for title, body in zip(titles, bodies):
+            offsets.append(len(passage_texts))
+            passage_texts.append(title)
+            passage_texts.extend(signals.passages(body or "", store.embedder.max_words))
+        vectors = store.vectors(passage_texts, progress)
+        texts = [f"{t} {b or ''}" for t, b in zip(titles, bodies)]
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1).fit(texts)
+        return cls(list(keys), list(codes), texts, list(programmes or [None] * len(texts)), passage_texts,
+                   vectors, np.asarray(offsets), vectorizer, vectorizer.transform(texts))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def passages_of(self, index: int) -> range:
+        end = self.offsets[index + 1] if index + 1 < len(self.offsets) else len(self.passage_texts)
+        return range(self.offsets[index], end)
+
+
+@dataclass
+class Profile:
+    """What an organisation is and did, as the scorer reads it."""
+
+    items: list[str]  # passages of mission and themes, past project titles, topics worked in
+    vectors: np.ndarray
+    codes: list[str]  # topic or call identifiers of past projects
+    programmes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.items)
+
+
+@dataclass
+class Scored:
+    scores: np.ndarray
+    signals: dict[str, np.ndarray]
+    item_similarity: np.ndarray  # candidate x profile item, for explanations
+
+
+def score(candidates: CandidateSet, profile: Profile, weights: dict | None = None,
+          subset: np.ndarray | None = None) -> Scored:
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    semantic, per_item = signals.semantic(candidates.passage_vectors, candidates.offsets, profile.vectors)
+    query = candidates.vectorizer.transform([profile.text])
+    lexical = np.asarray((candidates.matrix @ query.T).toarray()).ravel().astype(np.float32)
+    found = {"semantic": semantic, "lexical": lexical, **signals.history(candidates.codes, profile.codes)}
+    wanted = {p.lower() for p in profile.programmes}
+    found["programme"] = np.array(
+        [1.0 if p and any(w in p.lower() for w in wanted) else 0.0 for p in candidates.programmes], dtype=np.float32)
+    total = sum(weights.get(name, 0.0) * values for name, values in found.items())
+    return Scored(np.asarray(total, dtype=np.float32), found, per_item)
+
+
+def build_profile(store: EmbeddingStore, items: Sequence[str], codes: Sequence[str],
+                  programmes: Sequence[str] = ()) -> Profile:
+    items = [i for i in dict.fromkeys(i.strip() for i in items) if i]
+    return Profile(items, store.vectors(items) if items else np.zeros((0, 384), np.float32), list(codes),
+                   list(programmes))

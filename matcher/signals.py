@@ -1,0 +1,94 @@
+"""Scoring signals: each turns (profile, candidates) into one number per candidate, higher is better.
+
+Shared by the ranking of live calls for a profile and by the benchmark, so what is measured is
+what ships.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+_YEAR_OR_NUMBER = re.compile(r"^(20\d\d|\d+)$")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+
+
+def code_tokens(code: str) -> list[str]:
+    """'HORIZON-CL2-2027-01-DEMOCRACY-03' -> ['HORIZON', 'CL2', 'DEMOCRACY']: the topic family without years and numbers."""
+    return [t for t in re.split(r"[-_.\s/]+", code.upper()) if t and not _YEAR_OR_NUMBER.match(t)]
+
+
+def family(code: str | None, depth: int) -> str | None:
+    if not code:
+        return None
+    tokens = code_tokens(code)
+    return "-".join(tokens[:depth]) if len(tokens) >= depth else None
+
+
+def code_years(code: str) -> set[str]:
+    return set(re.findall(r"20\d\d", code))
+
+
+def passages(text: str, max_words: int = 150) -> list[str]:
+    """Long texts in pieces the model can read whole (all-MiniLM-L6-v2 stops at 256 word pieces)."""
+    words = text.split()
+    if not words:
+        return []
+    return [" ".join(words[i:i + max_words]) for i in range(0, len(words), max_words)]
+
+
+def semantic(passage_vectors: np.ndarray, offsets: np.ndarray, profile_vectors: np.ndarray,
+             top_k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: mean of the top-k profile items' best cosine with any of its passages.
+
+    Candidates' passages are stacked in `passage_vectors`; candidate i owns rows offsets[i]:offsets[i+1]
+    (every candidate has at least one: its title). Returns the scores and the (candidate x profile item)
+    best-cosine matrix, which explanations read.
+    """
+    n = len(offsets)
+    if profile_vectors.size == 0 or n == 0:
+        return np.zeros(n, dtype=np.float32), np.zeros((n, 0), dtype=np.float32)
+    sims = passage_vectors @ profile_vectors.T
+    per_item = np.maximum.reduceat(sims, offsets, axis=0)  # candidate x profile item
+    k = min(top_k, per_item.shape[1])
+    top = np.partition(per_item, per_item.shape[1] - k, axis=1)[:, -k:]
+    return top.mean(axis=1).astype(np.float32), per_item
+
+
+def lexical(candidate_texts: Sequence[str], profile_text: str, vectorizer=None) -> np.ndarray:
+    """TF-IDF cosine between the profile and each candidate (English stop words removed)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not profile_text.strip() or not candidate_texts:
+        return np.zeros(len(candidate_texts), dtype=np.float32)
+    if vectorizer is None:
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(list(candidate_texts) + [profile_text])
+    matrix = vectorizer.transform(candidate_texts)
+    query = vectorizer.transform([profile_text])
+    return np.asarray((matrix @ query.T).toarray()).ravel().astype(np.float32)
+
+
+def history(candidate_codes: Sequence[str | None], profile_codes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Share of the profile's past topics in the candidate's family (programme level, then programme part)."""
+    out = {}
+    n = max(len(profile_codes), 1)
+    for depth in (1, 2):
+        counts = Counter(family(c, depth) for c in profile_codes)
+        counts.pop(None, None)
+        out[f"family{depth}"] = np.array(
+            [counts.get(family(c, depth), 0) / n for c in candidate_codes], dtype=np.float32)
+    return out
+
+
+def shared_keywords(profile_text: str, candidate_text: str, limit: int = 8) -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    def words(text):
+        return {w.lower() for w in _WORD.findall(text) if len(w) > 3 and w.lower() not in ENGLISH_STOP_WORDS}
+
+    common = words(profile_text) & words(candidate_text)
+    counts = Counter(w.lower() for w in _WORD.findall(candidate_text) if w.lower() in common)
+    return [w for w, _ in counts.most_common(limit)]

@@ -1,0 +1,132 @@
+"""Organisations, projects and participations.
+
+One organisation from several sources is one row only where an identifier says so: the
+source's own id (organisation_identifiers) or the PIC. Names are never used to merge.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .db import Database
+
+# ISO 3166 alpha-2, as the sources should have written them.
+COUNTRY_FIXES = {"EL": "GR", "UK": "GB"}
+
+# CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
+SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
+SECTOR_LABELS = {"academic": "higher education", "research": "research organisation", "private": "company",
+                 "public": "public body", "ngo": "NGO", "other": "other (often NGOs and associations)"}
+
+
+def country_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().upper()
+    return COUNTRY_FIXES.get(value, value)
+
+
+def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) -> tuple[int, bool]:
+    """(organisation id, created?) for an organisation as one source describes it."""
+    org_id = None
+    if source_id:
+        row = cur.execute(
+            "SELECT organisation_id FROM organisation_identifiers WHERE scheme = %s AND value = %s", (scheme, source_id)
+        ).fetchone()
+        org_id = row["organisation_id"] if row else None
+    pic = fields.get("pic")
+    if org_id is None and pic:
+        row = cur.execute("SELECT id FROM organisations WHERE pic = %s", (pic,)).fetchone()
+        org_id = row["id"] if row else None
+    created = org_id is None
+    if created:
+        org_id = cur.execute(
+            "INSERT INTO organisations (pic, name, short_name, country, city, sector, org_type, website)"
+            " VALUES (%(pic)s, %(name)s, %(short_name)s, %(country)s, %(city)s, %(sector)s, %(org_type)s, %(website)s)"
+            " RETURNING id",
+            {k: fields.get(k) for k in ("pic", "name", "short_name", "country", "city", "sector", "org_type", "website")},
+        ).fetchone()["id"]
+    else:
+        # Fill what is missing; never overwrite what another source already said.
+        cur.execute(
+            """UPDATE organisations SET pic = COALESCE(pic, %(pic)s), short_name = COALESCE(short_name, %(short_name)s),
+                   country = COALESCE(country, %(country)s), city = COALESCE(city, %(city)s),
+                   sector = COALESCE(sector, %(sector)s), org_type = COALESCE(org_type, %(org_type)s),
+                   website = COALESCE(website, %(website)s)
+               WHERE id = %(id)s AND (pic IS NULL AND %(pic)s::text IS NOT NULL OR short_name IS NULL AND %(short_name)s::text IS NOT NULL
+                   OR country IS NULL AND %(country)s::text IS NOT NULL OR sector IS NULL AND %(sector)s::text IS NOT NULL
+                   OR website IS NULL AND %(website)s::text IS NOT NULL)""",
+            {"id": org_id, **{k: fields.get(k) for k in ("pic", "short_name", "country", "city", "sector", "org_type", "website")}},
+        )
+    if source_id:
+        cur.execute(
+            "INSERT INTO organisation_identifiers (scheme, value, organisation_id) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            (scheme, source_id, org_id),
+        )
+    return org_id, created
+
+
+PROJECT_FIELDS = ("acronym", "title", "objective", "framework", "programme", "topic_code", "topic_title", "call_id",
+                  "funding_scheme", "start_date", "end_date", "total_cost", "eu_contribution")
+
+
+def save_project(cur, source: str, source_id: str, fields: dict) -> tuple[int, str]:
+    """(project id, 'new'|'updated'|'unchanged')."""
+    values = {k: fields.get(k) for k in PROJECT_FIELDS}
+    row = cur.execute(
+        f"INSERT INTO projects (source, source_id, {', '.join(PROJECT_FIELDS)})"
+        f" VALUES (%(source)s, %(source_id)s, {', '.join(f'%({k})s' for k in PROJECT_FIELDS)})"
+        f" ON CONFLICT (source, source_id) DO UPDATE SET {', '.join(f'{k} = EXCLUDED.{k}' for k in PROJECT_FIELDS)}"
+        f" WHERE ({', '.join(f'projects.{k}' for k in PROJECT_FIELDS)}) IS DISTINCT FROM"
+        f" ({', '.join(f'EXCLUDED.{k}' for k in PROJECT_FIELDS)})"
+        f" RETURNING id, (xmax = 0) AS inserted",
+        {"source": source, "source_id": source_id, **values},
+    ).fetchone()
+    if row is None:
+        existing = cur.execute("SELECT id FROM projects WHERE source = %s AND source_id = %s", (source, source_id)).fetchone()
+        return existing["id"], "unchanged"
+    return row["id"], "new" if row["inserted"] else "updated"
+
+
+def save_participation(cur, project_id: int, org_id: int, role: str, eu_contribution: Decimal | None,
+                       position: int = 1) -> bool:
+    """True when the participation is new or changed."""
+    row = cur.execute(
+        "INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
+        " VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (project_id, organisation_id, role, position) DO UPDATE"
+        " SET eu_contribution = EXCLUDED.eu_contribution"
+        " WHERE participations.eu_contribution IS DISTINCT FROM EXCLUDED.eu_contribution RETURNING 1",
+        (project_id, org_id, role, position, eu_contribution),
+    ).fetchone()
+    return row is not None
+
+
+def upsert_project(db: Database, project: dict) -> str:
+    """A crawled project with its participants (keep.eu, Erasmus+): 'new', 'updated' or 'unchanged'."""
+    scheme = project["source"]
+    with db.transaction() as cur:
+        project_id, outcome = save_project(cur, project["source"], project["source_id"], project)
+        changed = False
+        for position, person in enumerate(project["participants"], 1):
+            fields = {**person, "country": country_code(person.get("country"))}
+            org_id, created = resolve_organisation(cur, scheme, person.get("source_id"), fields)
+            changed |= save_participation(cur, project_id, org_id, person["role"], person.get("eu_contribution"), position)
+            changed |= created
+    if outcome == "unchanged" and changed:
+        outcome = "updated"
+    return outcome
+
+
+def upsert_topics(cur, topics: dict[str, str], framework: str | None = None) -> int:
+    """Insert or retitle topics; returns how many were new or changed."""
+    changed = 0
+    for code, title in topics.items():
+        row = cur.execute(
+            "INSERT INTO topics (code, title, framework) VALUES (%s, %s, %s) ON CONFLICT (code) DO UPDATE"
+            " SET title = EXCLUDED.title WHERE topics.title IS DISTINCT FROM EXCLUDED.title RETURNING 1",
+            (code, title, framework),
+        ).fetchone()
+        changed += row is not None
+    return changed
