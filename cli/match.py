@@ -77,3 +77,42 @@ def evaluate_calls(app, folder, as_json, limit):
 def evaluate_partners(app, folder, as_json, limit):
     """Who is the missing partner? Leave one participant out, rank it among all organisations."""
     _evaluate(app, "partners", folder, as_json, limit)
+
+
+@cli.command()
+@click.option("--profile", "profile_id", type=int, help="Profile id (default: the first, SIC's).")
+@click.option("--all", "rescore_all", is_flag=True, help="Re-score every call, not only what changed.")
+@click.pass_obj
+def match(app: AppContext, profile_id, rescore_all) -> None:
+    """Score every stored call for the profile: signals, gates and explanations."""
+    from matcher import profiles, ranking
+
+    db = app.database()
+    profiles.ensure_default_profile(db)
+    result = ranking.rank_calls(db, embedding_store(app, db), profile_id, app.settings.as_of(),
+                                progress=_progress("texts embedded"), only_changed=not rescore_all)
+    click.echo(f"Ranked {result['calls']} call(s) as of {app.settings.as_of()}; {result['scored']} (re)scored.")
+
+
+@cli.command()
+@click.argument("call_identifier")
+@click.option("--with", "members", multiple=True, help="Organisation already in the consortium (id or PIC); repeatable.")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.pass_obj
+def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:
+    """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium."""
+    from matcher import partner_search
+
+    db = app.database()
+    result = partner_search.for_call(db, embedding_store(app, db), call_identifier, list(members), limit)
+    if as_json:
+        for row in result["ranked"]:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(f"Partners for {result['call']['identifier']}: {result['call']['title']}")
+    for row in result["ranked"]:
+        mark = "*" if row["suggested"] else " "
+        click.echo(f"{mark}{row['rank']:>3}. {row['name'][:50]:50} {row['country'] or '--'} {row['sector'] or '-':9} "
+                   f"{row['score']:.2f}  {'; '.join(row['reasons'])}")
+    click.echo("* suggested consortium member")

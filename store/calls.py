@@ -123,13 +123,19 @@ def upsert_call(db: Database, row: dict) -> str:
         return "updated" if existing else "new"
 
 
-def list_calls(db: Database, source: str | None = None) -> list[dict]:
-    where, params = ("WHERE source = %s", [source]) if source else ("", [])
+def list_calls(db: Database, source: str | None = None, profile_id: int | None = None) -> list[dict]:
+    """Stored calls with their ranking for the profile (the first one when none is named), best first."""
+    where, params = ("WHERE c.source = %s", [source]) if source else ("", [])
     return db.fetchall(
-        f"SELECT id, identifier, source, programme, title, call_id, call_title, status, opening_date, deadlines,"
-        f" topic_budget, grant_min, grant_max, expected_grants, action_type, url, first_seen, last_seen"
-        f" FROM calls {where} ORDER BY identifier",
-        params,
+        f"""SELECT c.id, c.identifier, c.source, c.programme, c.title, c.call_id, c.call_title, c.status,
+                   c.opening_date, c.deadlines, c.topic_budget, c.grant_min, c.grant_max, c.expected_grants,
+                   c.action_type, c.url, c.first_seen, c.last_seen,
+                   m.score, m.rank, m.gates, m.screened_out, m.explanation
+            FROM calls c
+            LEFT JOIN match_results m ON m.call_id = c.id
+                 AND m.profile_id = coalesce(%s, (SELECT min(id) FROM profiles))
+            {where} ORDER BY m.rank NULLS LAST, c.identifier""",
+        [profile_id, *params],
     )
 
 
@@ -141,4 +147,7 @@ def call_json(row: dict) -> dict:
     for k in ("topic_budget", "grant_min", "grant_max"):
         shaped[k] = float(row[k]) if row.get(k) is not None else None
     shaped["budget"] = shaped.pop("topic_budget")
+    if row.get("score") is not None:
+        shaped.update(score=round(row["score"], 4), rank=row["rank"], screened_out=row["screened_out"],
+                      gates=row["gates"], explanation=row["explanation"])
     return shaped

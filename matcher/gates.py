@@ -1,0 +1,72 @@
+"""Screening gates: a call that fails one is marked, never hidden, and the gate says why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Gate:
+    gate: str
+    passed: bool
+    reason: str
+
+    def as_json(self) -> dict:
+        return {"gate": self.gate, "passed": self.passed, "reason": self.reason}
+
+
+def upcoming_deadline(deadlines: list[dict], today: date) -> date | None:
+    future = sorted(date.fromisoformat(d["date"]) for d in deadlines if date.fromisoformat(d["date"]) >= today)
+    return future[0] if future else None
+
+
+def deadline_gate(call: dict, profile: dict, today: date) -> Gate:
+    deadlines = call.get("deadlines") or []
+    if not deadlines:
+        return Gate("deadline", True, "No deadline published yet")
+    nxt = upcoming_deadline(deadlines, today)
+    if nxt is None:
+        last = max(date.fromisoformat(d["date"]) for d in deadlines)
+        return Gate("deadline", False, f"Deadline passed on {last:%d %b %Y}")
+    days = (nxt - today).days
+    need = profile.get("min_lead_days") or 0
+    if days < need:
+        return Gate("deadline", False, f"Only {days} day(s) left before {nxt:%d %b %Y}; at least {need} are needed")
+    return Gate("deadline", True, f"{days} days left before {nxt:%d %b %Y}")
+
+
+def _eur(amount: Decimal | float) -> str:
+    return f"EUR {float(amount):,.0f}".replace(",", " ")
+
+
+def size_gate(call: dict, profile: dict) -> Gate:
+    minimum = profile.get("min_project_size")
+    if not minimum:
+        return Gate("size", True, "No minimum project size set")
+    largest = call.get("grant_max")
+    if largest is not None:
+        if largest < minimum:
+            return Gate("size", False, f"Largest grant {_eur(largest)} is below the minimum {_eur(minimum)}")
+        return Gate("size", True, f"Grants up to {_eur(largest)}")
+    budget = call.get("topic_budget")
+    if budget is not None and budget < minimum:
+        return Gate("size", False, f"The whole topic budget {_eur(budget)} is below the minimum {_eur(minimum)}")
+    # Unknown is not small: Erasmus+ lump sums publish no grant size.
+    return Gate("size", True, "Grant size not published (not treated as small)")
+
+
+def eligibility_gate(call: dict, profile: dict) -> Gate:
+    allowed = (call.get("eligibility") or {}).get("countries") or []
+    countries = set(profile.get("countries") or [])
+    if allowed and countries and not countries & set(allowed):
+        return Gate("eligibility", False, f"Open only to organisations established in {', '.join(allowed)}")
+    area = (call.get("eligibility") or {}).get("area")
+    if area:
+        return Gate("eligibility", True, f"Programme area: {area}")
+    return Gate("eligibility", True, "No country restriction published")
+
+
+def screen(call: dict, profile: dict, today: date) -> list[Gate]:
+    return [deadline_gate(call, profile, today), size_gate(call, profile), eligibility_gate(call, profile)]

@@ -1,0 +1,49 @@
+"""Partner ranking for a stored call: what the web app and `callmatch partners` show."""
+
+from __future__ import annotations
+
+import math
+
+from store.db import Database
+from store.errors import NotFound
+
+from . import partners
+from .embedder import EmbeddingStore
+from .signals import passages
+
+
+def resolve_members(db: Database, members: list) -> list[int]:
+    ids = []
+    for member in members:
+        value = str(member).strip()
+        row = db.fetchone("SELECT id FROM organisations WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1",
+                          (value, value, value))
+        if row is None:
+            raise NotFound(f"No organisation with id or PIC {value}.")
+        ids.append(row["id"])
+    return ids
+
+
+def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20) -> dict:
+    call = db.fetchone("SELECT id, identifier, title, description_text FROM calls WHERE identifier = %s", (identifier,))
+    if call is None:
+        raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
+    index = partners.PartnerIndex.load(db, store)
+    member_ids = resolve_members(db, members)
+    position = index._org_pos()
+    consortium = [position[m] for m in member_ids if m in position]
+    text = " ".join([call["title"], *passages(call["description_text"] or "")[:1]])
+    vector = store.vectors([text])[0]
+    ranking = partners.rank(index, call["identifier"], vector, consortium)
+    suggested = set(partners.suggest_consortium(index, ranking, consortium))
+    ranked = []
+    for n, pos in enumerate(ranking.positions[:limit], 1):
+        if not math.isfinite(ranking.scores[pos]):
+            continue
+        ranked.append({
+            "rank": n, "organisation_id": index.org_ids[pos], "name": index.names[pos],
+            "country": index.countries[pos], "sector": index.sectors[pos], "score": round(float(ranking.scores[pos]), 4),
+            "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggested,
+        })
+    return {"call": call, "ranked": ranked, "consortium": member_ids,
+            "suggestion": [index.org_ids[p] for p in partners.suggest_consortium(index, ranking, consortium)]}

@@ -1,0 +1,82 @@
+"""Organisation profiles: what the matching is for. SIC's is the default."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from psycopg.types.json import Jsonb
+
+from store.db import Database
+
+# Written for this project from SIC's public description and 2023-2025 strategy.
+SIC_PROFILE = {
+    "name": "Social Innovation Centre (SIC)",
+    "mission": (
+        "A Latvian non-governmental organisation that develops social innovation and social entrepreneurship, "
+        "strengthens civic engagement and participation, and works on the circular economy, innovation in "
+        "education, environmental sustainability and activism. It brings public bodies, businesses, NGOs and "
+        "universities together in non-hierarchical, cross-sector cooperation."
+    ),
+    "themes": "\n".join([
+        "Support ecosystems for social enterprises and social entrepreneurs",
+        "Digital and socio-technological social innovation with technology partners",
+        "Civic engagement, participatory democracy and active citizenship of young people and adults",
+        "Circular economy, sustainable communities and environmental activism",
+        "Innovation in education, adult learning and skills for social innovation",
+        "Measuring social impact: tools and methods for organisations and public authorities",
+        "Research and policy on social innovation; a national competence centre for social innovation",
+        "Cooperation across the Baltic Sea Region and the EU Strategy for the Baltic Sea Region",
+    ]),
+    "past_projects": "\n".join([
+        "Drafting of Latvia's Social Enterprise Law with ministries and NGOs",
+        "Baltic Sea Region platform for social enterprises, run for nine years with partners around the region",
+        "Social innovation labs and capacity building for municipalities and civil society organisations",
+        "Training programmes on social entrepreneurship for young people and educators",
+    ]),
+    "programmes": ["Horizon Europe", "Erasmus+", "Interreg", "CERV", "ESF+"],
+    "countries": ["LV"],
+    "organisation_types": ["ngo"],
+    "min_project_size": Decimal("200000"),
+    "min_lead_days": 30,
+}
+
+
+def ensure_default_profile(db: Database) -> int:
+    row = db.fetchone("SELECT id FROM profiles ORDER BY id LIMIT 1")
+    if row:
+        return row["id"]
+    return save_profile(db, SIC_PROFILE)
+
+
+def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
+    fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
+              "min_project_size", "min_lead_days")
+    values = {f: profile.get(f) for f in fields}
+    if profile_id is None:
+        return db.scalar(
+            f"INSERT INTO profiles ({', '.join(fields)}) VALUES ({', '.join(f'%({f})s' for f in fields)}) RETURNING id",
+            values)
+    db.execute(
+        f"UPDATE profiles SET {', '.join(f'{f} = %({f})s' for f in fields)}, updated_at = now() WHERE id = %(id)s",
+        {**values, "id": profile_id})
+    return profile_id
+
+
+def get_profile(db: Database, profile_id: int | None = None) -> dict | None:
+    if profile_id is None:
+        return db.fetchone("SELECT * FROM profiles ORDER BY id LIMIT 1")
+    return db.fetchone("SELECT * FROM profiles WHERE id = %s", (profile_id,))
+
+
+def profile_items(profile: dict) -> list[str]:
+    """The pieces of text a call is matched against: mission, each theme, each past project."""
+    from .signals import passages
+
+    items = passages(profile.get("mission") or "")
+    for block in ("themes", "past_projects"):
+        items += [line.strip(" -•\t") for line in (profile.get(block) or "").splitlines() if line.strip()]
+    return items
+
+
+def set_weights(db: Database, profile_id: int, weights: dict) -> None:
+    db.execute("UPDATE profiles SET weights = %s WHERE id = %s", (Jsonb(weights), profile_id))

@@ -1,0 +1,115 @@
+"""Rank every stored call for a profile; store score, gates and explanation in match_results.
+
+The UI reads stored results. Re-ranking after a crawl rewrites only the calls whose inputs
+(call content, profile, model, weights, judging day) changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+from psycopg.types.json import Jsonb
+
+from store.db import Database
+
+from . import gates, profiles
+from .embedder import EmbeddingStore
+from .scoring import DEFAULT_WEIGHTS, CandidateSet, Profile, build_profile, score
+from .signals import family, shared_keywords
+
+log = logging.getLogger(__name__)
+
+
+def _inputs_hash(call_hash: str, profile: dict, model: str, weights: dict, today: date) -> str:
+    profile_part = json.dumps({k: str(profile.get(k)) for k in sorted(profile) if k not in ("id",)}, sort_keys=True)
+    key = f"{call_hash}|{profile_part}|{model}|{json.dumps(weights, sort_keys=True)}|{today.isoformat()}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def active_weights(profile: dict) -> dict:
+    learned = (profile.get("weights") or {}).get("signals")
+    return {**DEFAULT_WEIGHTS, **learned} if learned else dict(DEFAULT_WEIGHTS)
+
+
+def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item: np.ndarray,
+                signals: dict, call_code: str | None) -> dict:
+    """Which passage of the call matched which part of the profile, shared words, history."""
+    rows = list(candidates.passages_of(index))
+    pairs = []
+    best_items = np.argsort(-per_item[index])[:3]
+    for item in best_items:
+        if per_item[index, item] <= 0:
+            continue
+        # the call passage that produced this item's best similarity
+        sims = candidates.passage_vectors[rows] @ profile.vectors[item]
+        passage = rows[int(np.argmax(sims))]
+        pairs.append({"call": candidates.passage_texts[passage][:400], "profile": profile.items[item],
+                      "similarity": round(float(per_item[index, item]), 3)})
+    return {
+        "matches": pairs,
+        "keywords": shared_keywords(profile.text, candidates.texts[index]),
+        "signals": {name: round(float(values[index]), 4) for name, values in signals.items()},
+        "history": {
+            "family": family(call_code, 2),
+            "programme_preferred": bool(signals["programme"][index]),
+            "programmes": profile.programmes,
+        },
+    }
+
+
+def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = None, today: date | None = None,
+               progress: Callable[[int, int], None] | None = None, only_changed: bool = True) -> dict:
+    today = today or date.today()
+    profile = profiles.get_profile(db, profile_id) or profiles.get_profile(db, profiles.ensure_default_profile(db))
+    calls = db.fetchall(
+        "SELECT id, identifier, programme, title, description_text, content_hash, deadlines, grant_max, topic_budget,"
+        " eligibility FROM calls ORDER BY id")
+    if not calls:
+        return {"profile": profile["id"], "calls": 0, "scored": 0}
+    weights = active_weights(profile)
+    model = store.embedder.model_name
+    hashes = {c["id"]: _inputs_hash(c["content_hash"], profile, model, weights, today) for c in calls}
+    stored = {r["call_id"]: r["inputs_hash"] for r in db.fetchall(
+        "SELECT call_id, inputs_hash FROM match_results WHERE profile_id = %s", (profile["id"],))}
+    todo = [i for i, c in enumerate(calls) if not only_changed or stored.get(c["id"]) != hashes[c["id"]]]
+    if todo:
+        candidates = CandidateSet.build(
+            store, [c["id"] for c in calls], [c["identifier"] for c in calls], [c["title"] for c in calls],
+            [c["description_text"] for c in calls], [c["programme"] for c in calls], progress)
+        items = profiles.profile_items(profile)
+        prof = build_profile(store, items, [], profile.get("programmes") or [])
+        result = score(candidates, prof, weights)
+        rows = []
+        for i in todo:
+            call = calls[i]
+            screened = gates.screen(call, profile, today)
+            rows.append((
+                profile["id"], call["id"], model, float(result.scores[i]),
+                Jsonb({k: round(float(v[i]), 4) for k, v in result.signals.items()}),
+                Jsonb([g.as_json() for g in screened]), not all(g.passed for g in screened),
+                Jsonb(explanation(candidates, i, prof, result.item_similarity, result.signals, call["identifier"])),
+                hashes[call["id"]],
+            ))
+        with db.transaction() as cur:
+            cur.executemany(
+                """INSERT INTO match_results (profile_id, call_id, model, score, signals, gates, screened_out,
+                                              explanation, inputs_hash)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (profile_id, call_id) DO UPDATE SET model = EXCLUDED.model, score = EXCLUDED.score,
+                       signals = EXCLUDED.signals, gates = EXCLUDED.gates, screened_out = EXCLUDED.screened_out,
+                       explanation = EXCLUDED.explanation, inputs_hash = EXCLUDED.inputs_hash, computed_at = now()""",
+                rows)
+    with db.transaction() as cur:
+        cur.execute(
+            """UPDATE match_results m SET rank = r.position FROM (
+                   SELECT call_id, row_number() OVER (ORDER BY screened_out, score DESC, call_id) AS position
+                   FROM match_results WHERE profile_id = %s) r
+               WHERE m.profile_id = %s AND m.call_id = r.call_id AND m.rank IS DISTINCT FROM r.position""",
+            (profile["id"], profile["id"]))
+    log.info("ranked %d call(s) for %s; %d rescored", len(calls), profile["name"], len(todo))
+    return {"profile": profile["id"], "calls": len(calls), "scored": len(todo)}
