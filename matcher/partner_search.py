@@ -24,16 +24,23 @@ def resolve_members(db: Database, members: list) -> list[int]:
     return ids
 
 
-def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20) -> dict:
+def call_vector(store: EmbeddingStore, call: dict):
+    """The call's title and opening passage: both already embedded when the call was ranked."""
+    vectors = store.vectors([call["title"], *passages(call.get("description_text") or "", store.embedder.max_words)[:1]])
+    mean = vectors.mean(axis=0)
+    return mean / (float((mean @ mean) ** 0.5) or 1.0)
+
+
+def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
+             index: partners.PartnerIndex | None = None) -> dict:
     call = db.fetchone("SELECT id, identifier, title, description_text FROM calls WHERE identifier = %s", (identifier,))
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
-    index = partners.PartnerIndex.load(db, store)
+    index = index or partners.PartnerIndex.load(db, store)
     member_ids = resolve_members(db, members)
     position = index._org_pos()
     consortium = [position[m] for m in member_ids if m in position]
-    text = " ".join([call["title"], *passages(call["description_text"] or "")[:1]])
-    vector = store.vectors([text])[0]
+    vector = call_vector(store, call)
     ranking = partners.rank(index, call["identifier"], vector, consortium)
     suggested = set(partners.suggest_consortium(index, ranking, consortium))
     ranked = []

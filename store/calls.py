@@ -151,3 +151,67 @@ def call_json(row: dict) -> dict:
         shaped.update(score=round(row["score"], 4), rank=row["rank"], screened_out=row["screened_out"],
                       gates=row["gates"], explanation=row["explanation"])
     return shaped
+
+
+# -- the ranked list the web app shows ------------------------------------------------------------
+
+NEXT_DEADLINE = (
+    "(SELECT min((d->>'date')::date) FROM jsonb_array_elements(c.deadlines) d WHERE (d->>'date')::date >= %(today)s)"
+)
+SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "next_deadline NULLS LAST, m.score DESC"}
+
+
+def search_calls(db: Database, profile_id: int, today: date, *, programme: str | None = None,
+                 status: str | None = None, within_days: int | None = None, min_grant: float | None = None,
+                 text: str | None = None, decision: str | None = None, show_screened: bool = False,
+                 sort: str = "score", page: int = 1, per_page: int = 25) -> tuple[list[dict], int]:
+    """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list."""
+    where = ["TRUE"]
+    params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page}
+    if not show_screened:
+        where.append("NOT coalesce(m.screened_out, false)")
+    if programme:
+        where.append("c.programme = %(programme)s")
+        params["programme"] = programme
+    if status:
+        where.append("c.status = %(status)s")
+        params["status"] = status
+    if within_days is not None:
+        where.append(f"{NEXT_DEADLINE} <= %(today)s::date + %(within)s::int")
+        params["within"] = within_days
+    if min_grant is not None:
+        where.append("coalesce(c.grant_max, c.topic_budget) >= %(min_grant)s")
+        params["min_grant"] = min_grant
+    if text:
+        where.append("(c.title ILIKE %(text)s OR c.identifier ILIKE %(text)s OR c.description_text ILIKE %(text)s)")
+        params["text"] = f"%{text}%"
+    if decision == "none":
+        where.append("d.id IS NULL")
+    elif decision:
+        where.append("d.state = %(decision)s")
+        params["decision"] = decision
+    base = f"""FROM calls c
+               LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
+               LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
+               WHERE {' AND '.join(where)}"""
+    total = db.scalar(f"SELECT count(*) {base}", params)
+    rows = db.fetchall(
+        f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
+                   c.grant_max, c.url, m.score, m.rank, m.gates, m.screened_out, d.state AS decision,
+                   {NEXT_DEADLINE} AS next_deadline
+            {base} ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
+        params)
+    return rows, total
+
+
+def programmes(db: Database) -> list[str]:
+    return [r["programme"] for r in db.fetchall(
+        "SELECT DISTINCT programme FROM calls WHERE programme IS NOT NULL ORDER BY programme")]
+
+
+def get_call(db: Database, identifier: str, profile_id: int) -> dict | None:
+    return db.fetchone(
+        """SELECT c.*, m.score, m.rank, m.gates, m.screened_out, m.explanation, m.signals
+           FROM calls c LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
+           WHERE c.identifier = %s ORDER BY c.id LIMIT 1""",
+        (profile_id, identifier))

@@ -19,3 +19,55 @@ def connect_redis(url: str, check: bool = True) -> redis.Redis:
                 "Check REDIS_URL, or unset it to use the embedded server."
             ) from None
     return conn
+
+
+# Every job's limits, in one place: (job_timeout s, result_ttl s, failure_ttl s, retry intervals s).
+JOB_POLICY = {
+    "worker.jobs.crawl": (3600, 86400, 7 * 86400, [60, 300, 900]),
+    "worker.jobs.import_cordis": (1800, 86400, 7 * 86400, [60, 300]),
+    "worker.jobs.rank_profile": (1800, 86400, 7 * 86400, [30, 120, 600]),
+    "worker.jobs.send_digests": (900, 86400, 7 * 86400, [60, 300, 900]),
+}
+QUEUE_NAME = "callmatch"
+
+
+def enqueue(conn: redis.Redis, job_name: str, *args, job_id: str | None = None, depends_on=None, **kwargs):
+    """Queue a job by its dotted name (the web app never imports the worker)."""
+    from rq import Queue, Retry
+
+    timeout, result_ttl, failure_ttl, intervals = JOB_POLICY[job_name]
+    queue = Queue(QUEUE_NAME, connection=conn)
+    try:
+        return queue.enqueue(
+            job_name, *args, kwargs=kwargs, job_id=job_id, depends_on=depends_on, job_timeout=timeout,
+            result_ttl=result_ttl, failure_ttl=failure_ttl, retry=Retry(max=len(intervals), interval=intervals),
+        )
+    except redis.RedisError as exc:
+        raise QueueUnavailable(f"Background work is unavailable: Redis did not answer ({exc}).") from None
+
+
+def jobs(conn: redis.Redis, limit: int = 30) -> list[dict]:
+    """Queued, running and failed jobs with progress and errors, newest first (for the UI and `callmatch jobs`)."""
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
+
+    queue = Queue(QUEUE_NAME, connection=conn)
+    try:
+        groups = [("queued", queue.get_job_ids()[:limit]),
+                  ("running", StartedJobRegistry(queue=queue).get_job_ids()[:limit]),
+                  ("failed", FailedJobRegistry(queue=queue).get_job_ids()[:limit]),
+                  ("finished", FinishedJobRegistry(queue=queue).get_job_ids()[:limit])]
+        out = []
+        for state, ids in groups:
+            for job in Job.fetch_many(ids, connection=conn):
+                if job is None:
+                    continue
+                error = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if state == "failed" and job.latest_result() else []
+                out.append({"id": job.id, "state": state, "name": job.func_name.rsplit(".", 1)[-1],
+                            "args": job.args, "enqueued_at": job.enqueued_at, "started_at": job.started_at,
+                            "ended_at": job.ended_at, "progress": job.meta.get("progress"),
+                            "error": error[0] if error else None, "retries_left": job.retries_left})
+        return out
+    except redis.RedisError as exc:
+        raise QueueUnavailable(f"Background work is unavailable: Redis did not answer ({exc}).") from None

@@ -1,0 +1,97 @@
+"""The web app: review ranked calls, decide bid/no-bid, build the consortium."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from store.config import Settings
+from store.db import Database
+from store.errors import CallmatchError
+
+csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, test_config: dict | None = None, database: Database | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    secure = settings.base_url.startswith("https://")
+    app.config.from_mapping(
+        SECRET_KEY=settings.session_secret(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        LOGIN_ATTEMPTS=10,
+        LOGIN_WINDOW_SECONDS=300,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["callmatch.settings"] = settings
+    if database is None:
+        from store.services import database_url
+
+        database = Database(database_url(settings)).open()
+        from store import migrate
+
+        migrate.upgrade(database)
+    app.extensions["callmatch.db"] = database
+    csrf.init_app(app)
+
+    from . import auth, calls, charts, partners, pipeline, profile, sources
+
+    for module in (auth, calls, partners, pipeline, profile, sources):
+        app.register_blueprint(module.bp)
+    charts.init_app(app)
+    auth.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", title="Form expired",
+                               message="The form was too old or came from elsewhere. Go back, reload and try again."), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("error.html", title="Not found", message=getattr(error, "description", "")), 404
+
+    @app.errorhandler(CallmatchError)
+    def user_error(error):
+        return render_template("error.html", title="Something needs attention", message=str(error)), 400
+
+    return app
+
+
+def db() -> Database:
+    from flask import current_app
+
+    return current_app.extensions["callmatch.db"]
+
+
+def settings() -> Settings:
+    from flask import current_app
+
+    return current_app.extensions["callmatch.settings"]
+
+
+def current_profile_id() -> int:
+    if "profile_id" not in g:
+        from matcher.profiles import ensure_default_profile
+
+        g.profile_id = ensure_default_profile(db())
+    return g.profile_id

@@ -17,7 +17,7 @@ import scrapy
 
 from ..base import BaseSpider, parse_date
 from ..items import CallItem, Deadline
-from ..sanitize import clean_html, html_to_text
+from store.html import clean_html, html_to_text
 
 PROGRAMMES = {
     "43108390": "Horizon Europe", "43353764": "Erasmus+", "43251589": "CERV", "43254019": "ESF+",

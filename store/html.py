@@ -1,4 +1,4 @@
-"""Foreign HTML: keep a small allow-list of tags, drop scripts, event handlers and javascript: links."""
+"""Foreign HTML (crawled pages): kept to a small allow-list of tags before it is stored and again before it is shown."""
 
 from __future__ import annotations
 

@@ -1,0 +1,94 @@
+"""Bid/no-bid decisions: the current state per call, and an append-only history of every change."""
+
+from __future__ import annotations
+
+from psycopg.types.json import Jsonb
+
+from .db import Database
+from .errors import CallmatchError
+
+STATES = {"bid": "Bid", "maybe": "Maybe", "no_bid": "No bid"}
+REASONS = (
+    "Strong strategic fit", "Good partners available", "Large enough budget", "Consortium invited us",
+    "Too small", "Deadline too close", "Not eligible", "Weak fit with our mission", "No capacity this period",
+    "Competition too strong", "Other (see note)",
+)
+OUTCOMES = ("submitted", "won", "lost", "withdrawn")
+
+
+class InvalidDecision(CallmatchError):
+    pass
+
+
+def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
+    return db.fetchone("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s", (profile_id, call_id))
+
+
+def _record(cur, decision_id: int, user_id: int | None, change: dict) -> None:
+    cur.execute("INSERT INTO decision_events (decision_id, user_id, change) VALUES (%s, %s, %s)",
+                (decision_id, user_id, Jsonb(change)))
+
+
+def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str, note: str, user: dict) -> dict:
+    if state not in STATES:
+        raise InvalidDecision("Choose bid, maybe or no bid.")
+    if reason not in REASONS:
+        raise InvalidDecision("Choose a reason from the list.")
+    # A bid commits the team's time: leadership approves it unless leadership decided it.
+    approval = "approved" if state == "bid" and user["role"] in ("leadership", "admin") else (
+        "pending" if state == "bid" else "not_needed")
+    with db.transaction() as cur:
+        old = cur.execute("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s FOR UPDATE",
+                          (profile_id, call_id)).fetchone()
+        new = {"state": state, "reason": reason, "note": note.strip(), "approval": approval}
+        if old is None:
+            row = cur.execute(
+                """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, decided_by, approved_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+                (profile_id, call_id, state, reason, new["note"], approval, user["id"],
+                 user["id"] if approval == "approved" else None)).fetchone()
+            _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items()})
+            return row
+        change = {k: [old[k], v] for k, v in new.items() if old[k] != v}
+        if not change:
+            return old
+        row = cur.execute(
+            """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, decided_by = %s,
+                   approved_by = %s, updated_at = now() WHERE id = %s RETURNING *""",
+            (state, reason, new["note"], approval, user["id"], user["id"] if approval == "approved" else None,
+             old["id"])).fetchone()
+        _record(cur, row["id"], user["id"], change)
+        return row
+
+
+def approve(db: Database, decision_id: int, user: dict, approved: bool) -> dict:
+    if user["role"] not in ("leadership", "admin"):
+        raise InvalidDecision("Only leadership can approve a bid.")
+    with db.transaction() as cur:
+        old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
+        if old is None or old["state"] != "bid":
+            raise InvalidDecision("Only a bid decision can be approved.")
+        value = "approved" if approved else "rejected"
+        row = cur.execute("UPDATE decisions SET approval = %s, approved_by = %s, updated_at = now() WHERE id = %s"
+                          " RETURNING *", (value, user["id"], decision_id)).fetchone()
+        _record(cur, decision_id, user["id"], {"approval": [old["approval"], value]})
+        return row
+
+
+def set_outcome(db: Database, decision_id: int, outcome: str, user: dict) -> dict:
+    if outcome not in OUTCOMES:
+        raise InvalidDecision(f"Outcome must be one of {', '.join(OUTCOMES)}.")
+    with db.transaction() as cur:
+        old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
+        if old is None:
+            raise InvalidDecision("No such decision.")
+        row = cur.execute("UPDATE decisions SET outcome = %s, updated_at = now() WHERE id = %s RETURNING *",
+                          (outcome, decision_id)).fetchone()
+        _record(cur, decision_id, user["id"], {"outcome": [old["outcome"], outcome]})
+        return row
+
+
+def history(db: Database, decision_id: int) -> list[dict]:
+    return db.fetchall(
+        "SELECT e.at, e.change, u.email FROM decision_events e LEFT JOIN users u ON u.id = e.user_id"
+        " WHERE e.decision_id = %s ORDER BY e.at, e.id", (decision_id,))

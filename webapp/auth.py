@@ -1,0 +1,85 @@
+"""Login, logout, and the rule that every page but login needs a signed-in user."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from store import users
+
+from . import db
+
+bp = Blueprint("auth", __name__)
+PUBLIC = {"auth.login", "static"}
+
+# Failed logins per client address, in this process: enough for one web process on a small team's server.
+_failures: dict[str, deque] = defaultdict(deque)
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def require_login():
+        g.user = None
+        user_id = session.get("user_id")
+        if user_id:
+            g.user = users.get_user(db(), user_id)
+        if g.user is None and request.endpoint not in PUBLIC:
+            return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        return None
+
+
+def role_required(*roles):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user["role"] not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _too_many(address: str) -> bool:
+    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+    attempts = _failures[address]
+    while attempts and attempts[0] < time.monotonic() - window:
+        attempts.popleft()
+    return len(attempts) >= current_app.config["LOGIN_ATTEMPTS"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("calls.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    status = 200
+    if request.method == "POST":
+        address = request.remote_addr or "unknown"
+        if _too_many(address):
+            error, status = "Too many failed attempts. Wait a few minutes and try again.", 429
+        else:
+            user = users.authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))
+            if user is None:
+                _failures[address].append(time.monotonic())
+                error, status = "Wrong email or password.", 401
+            else:
+                session.clear()
+                session.permanent = True
+                session["user_id"] = user["id"]
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error, title="Sign in"), status
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("Signed out.")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,186 @@
+"""The ranked list of calls, one call with its explanation and partners, decisions and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date, datetime, timezone
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+
+from store import calls as call_store
+from store import decisions
+
+from . import current_profile_id, db, settings
+from .partner_cache import partner_suggestions
+
+bp = Blueprint("calls", __name__)
+PER_PAGE = 25
+
+
+def _filters(args) -> tuple[dict, list[str]]:
+    """Validated filters from the query string, and a message for each value that was refused."""
+    errors, f = [], {}
+    f["programme"] = args.get("programme") or None
+    status = args.get("status") or None
+    if status and status not in ("open", "forthcoming", "closed"):
+        errors.append("Status must be open, forthcoming or closed.")
+        status = None
+    f["status"] = status
+    for name, label, cast, low in (("within_days", "Deadline window", int, 0), ("min_grant", "Minimum grant", float, 0),
+                                   ("page", "Page", int, 1)):
+        raw = (args.get(name) or "").strip().replace(" ", "")
+        if not raw:
+            f[name] = None
+            continue
+        try:
+            value = cast(raw)
+            if value < low or (isinstance(value, float) and not math.isfinite(value)):
+                raise ValueError
+            f[name] = value
+        except ValueError:
+            errors.append(f"{label} must be a number of at least {low}; '{raw}' was ignored.")
+            f[name] = None
+    f["text"] = (args.get("q") or "").strip()[:200] or None
+    decision = args.get("decision") or None
+    if decision and decision not in (*decisions.STATES, "none"):
+        errors.append("Decision must be bid, maybe, no bid or none.")
+        decision = None
+    f["decision"] = decision
+    f["show_screened"] = args.get("screened") == "1"
+    sort = args.get("sort") or "score"
+    if sort not in call_store.SORTS:
+        errors.append("Sort by score or deadline.")
+        sort = "score"
+    f["sort"] = sort
+    return f, errors
+
+
+def _today() -> date:
+    return settings().as_of()
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("calls.index"))
+
+
+@bp.route("/calls")
+def index():
+    filters, errors = _filters(request.args)
+    page = filters.pop("page") or 1
+    rows, total = call_store.search_calls(db(), current_profile_id(), _today(), page=page, per_page=PER_PAGE, **filters)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    screened_total = db().scalar("SELECT count(*) FROM match_results WHERE profile_id = %s AND screened_out",
+                                 (current_profile_id(),))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
+                           filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
+                           today=_today(), screened_total=screened_total, states=decisions.STATES)
+
+
+def _call_or_404(identifier: str) -> dict:
+    call = call_store.get_call(db(), identifier, current_profile_id())
+    if call is None:
+        abort(404, f"No call {identifier!r} is stored.")
+    return call
+
+
+@bp.route("/calls/<path:identifier>")
+def detail(identifier):
+    call = _call_or_404(identifier)
+    decision = decisions.get_decision(db(), current_profile_id(), call["id"])
+    history = decisions.history(db(), decision["id"]) if decision else []
+    members = db().fetchall(
+        "SELECT o.id, o.name, o.country, o.sector FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
+        " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at", (current_profile_id(), call["id"]))
+    suggestions = partner_suggestions(call, [m["id"] for m in members])
+    return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
+                           members=members, suggestions=suggestions, states=decisions.STATES,
+                           reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
+
+
+@bp.post("/calls/<path:identifier>/decision")
+def decide(identifier):
+    call = _call_or_404(identifier)
+    decisions.decide(db(), current_profile_id(), call["id"], request.form.get("state", ""),
+                     request.form.get("reason", ""), request.form.get("note", ""), g.user)
+    flash("Decision recorded.")
+    return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+@bp.post("/decisions/<int:decision_id>/approval")
+def approve(decision_id):
+    row = decisions.approve(db(), decision_id, g.user, request.form.get("approve") == "1")
+    identifier = db().scalar("SELECT identifier FROM calls WHERE id = %s", (row["call_id"],))
+    flash("Bid approved." if row["approval"] == "approved" else "Bid rejected.")
+    return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+@bp.post("/decisions/<int:decision_id>/outcome")
+def outcome(decision_id):
+    row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user)
+    identifier = db().scalar("SELECT identifier FROM calls WHERE id = %s", (row["call_id"],))
+    flash("Outcome recorded.")
+    return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+@bp.post("/calls/<path:identifier>/consortium")
+def consortium(identifier):
+    call = _call_or_404(identifier)
+    try:
+        organisation_id = int(request.form.get("organisation_id", ""))
+    except ValueError:
+        abort(400, "Choose an organisation.")
+    if request.form.get("action") == "remove":
+        db().execute("DELETE FROM consortium_members WHERE profile_id = %s AND call_id = %s AND organisation_id = %s",
+                     (current_profile_id(), call["id"], organisation_id))
+    else:
+        if db().scalar("SELECT 1 FROM organisations WHERE id = %s", (organisation_id,)) is None:
+            abort(404, "No such organisation.")
+        db().execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
+                     " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                     (current_profile_id(), call["id"], organisation_id, g.user["id"]))
+    return redirect(url_for("calls.detail", identifier=identifier) + "#consortium")
+
+
+@bp.route("/calls/export.csv")
+def export_csv():
+    filters, _ = _filters(request.args)
+    filters.pop("page")
+    rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, **filters)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
+                     "topic budget EUR", "decision", "screened out", "url"])
+    for r in rows:
+        writer.writerow([r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", r["identifier"],
+                         r["programme"], r["title"], r["status"], r["next_deadline"] or "",
+                         r["grant_max"] or "", r["topic_budget"] or "", r["decision"] or "",
+                         "yes" if r["screened_out"] else "no", r["url"]])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=callmatch-calls.csv"})
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+@bp.route("/calendar.ics")
+def calendar():
+    rows = db().fetchall(
+        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state FROM decisions d JOIN calls c ON c.id = d.call_id
+           WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (current_profile_id(),))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//callmatch//deadlines//EN", "X-WR-CALNAME:Call deadlines"]
+    for row in rows:
+        for n, deadline in enumerate(row["deadlines"]):
+            day = date.fromisoformat(deadline["date"])
+            lines += ["BEGIN:VEVENT", f"UID:{_ics_text(row['identifier'])}-{n}@callmatch", f"DTSTAMP:{stamp}",
+                      f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+                      "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']} ({deadline['stage']})"),
+                      f"DESCRIPTION:{_ics_text(row['title'])}", f"URL:{row['url']}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return Response("\r\n".join(lines) + "\r\n", mimetype="text/calendar",
+                    headers={"Content-Disposition": "attachment; filename=callmatch-deadlines.ics"})

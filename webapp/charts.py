@@ -1,0 +1,61 @@
+"""Small server-side SVG charts: no script, nothing fetched from elsewhere."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(deadline_bars=deadline_bars, score_histogram=score_histogram)
+    from store.html import clean_html
+
+    app.jinja_env.filters.update(eur=eur, days_left=days_left, sanitise=clean_html)
+
+
+def eur(value) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if value >= 1_000_000:
+        return f"€{value / 1_000_000:.1f} M"
+    if value >= 1_000:
+        return f"€{value / 1_000:.0f} k"
+    return f"€{value:.0f}"
+
+
+def days_left(deadline, today: date) -> str:
+    if not deadline:
+        return ""
+    days = (deadline - today).days
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+
+
+def deadline_bars(deadlines: list[date], today: date, months: int = 12) -> dict:
+    """Bars of deadlines per month for the coming months."""
+    labels = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        labels.append((year, month))
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    counts = Counter((d.year, d.month) for d in deadlines if d)
+    values = [counts.get(label, 0) for label in labels]
+    top = max(values) or 1
+    return {"bars": [{"label": date(y, m, 1).strftime("%b %y"), "value": v, "height": round(100 * v / top)}
+                     for (y, m), v in zip(labels, values)], "max": top}
+
+
+def score_histogram(scores: list[float], bins: int = 12) -> dict:
+    scores = [s for s in scores if s is not None]
+    if not scores:
+        return {"bars": [], "max": 0}
+    low, high = min(scores), max(scores)
+    width = (high - low) / bins or 1.0
+    counts = [0] * bins
+    for s in scores:
+        counts[min(int((s - low) / width), bins - 1)] += 1
+    top = max(counts) or 1
+    return {"bars": [{"label": f"{low + i * width:.2f}", "value": c, "height": round(100 * c / top)}
+                     for i, c in enumerate(counts)], "max": top}

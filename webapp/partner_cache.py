@@ -1,0 +1,38 @@
+"""Partner recommendations for the call page, with the partner index kept in memory between requests."""
+
+from __future__ import annotations
+
+import threading
+
+from matcher import partners
+from matcher.embedder import Embedder, EmbeddingStore
+from matcher.partner_search import for_call
+
+from . import db, settings
+
+_lock = threading.Lock()
+_cached: dict = {}
+
+
+def _store() -> EmbeddingStore:
+    return EmbeddingStore(db(), _cached.setdefault("embedder", Embedder(settings().model)))
+
+
+def partner_index() -> partners.PartnerIndex | None:
+    """Rebuilt only when participations changed (an import or a crawl of partners)."""
+    version = db().fetchone("SELECT count(*) AS n, coalesce(max(project_id), 0) AS p FROM participations")
+    if not version["n"]:
+        return None
+    key = (version["n"], version["p"])
+    with _lock:
+        if _cached.get("key") != key:
+            _cached["index"] = partners.PartnerIndex.load(db(), _store())
+            _cached["key"] = key
+        return _cached["index"]
+
+
+def partner_suggestions(call: dict, member_ids: list[int], limit: int = 15) -> dict | None:
+    index = partner_index()
+    if index is None:
+        return None
+    return for_call(db(), _store(), call["identifier"], member_ids, limit, index=index)

@@ -1,0 +1,73 @@
+"""Edit the organisation profile; saving re-ranks in the background."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from matcher import profiles
+from store.errors import CallmatchError
+
+from . import current_profile_id, db, settings
+
+bp = Blueprint("profile", __name__)
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def edit():
+    profile = profiles.get_profile(db(), current_profile_id())
+    errors = []
+    if request.method == "POST":
+        form = request.form
+        updated = {
+            "name": form.get("name", "").strip() or profile["name"],
+            "mission": form.get("mission", "").strip(),
+            "themes": form.get("themes", "").strip(),
+            "past_projects": form.get("past_projects", "").strip(),
+            "programmes": _split(form.get("programmes", "")),
+            "countries": [c.upper() for c in _split(form.get("countries", ""))],
+            "organisation_types": profile["organisation_types"],
+        }
+        try:
+            raw = form.get("min_project_size", "").replace(" ", "")
+            updated["min_project_size"] = Decimal(raw) if raw else None
+            if updated["min_project_size"] is not None and updated["min_project_size"] < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append("Smallest project worth bidding for must be an amount in euros, e.g. 200000.")
+        try:
+            updated["min_lead_days"] = int(form.get("min_lead_days", "0"))
+            if not 0 <= updated["min_lead_days"] <= 365:
+                raise ValueError
+        except ValueError:
+            errors.append("Days needed before a deadline must be a whole number from 0 to 365.")
+        if not updated["mission"]:
+            errors.append("The mission text is what calls are matched against: it cannot be empty.")
+        if not errors:
+            profiles.save_profile(db(), updated, profile["id"])
+            flash("Profile saved. " + _rerank_in_background(profile["id"]))
+            return redirect(url_for("profile.edit"))
+        profile = {**profile, **updated}
+    return render_template("profile.html", title="Profile", profile=profile, errors=errors)
+
+
+def _rerank_in_background(profile_id: int) -> str:
+    from store.queue import connect_redis, enqueue
+
+    try:
+        conn = connect_redis(settings().redis_url or _redis_url())
+        enqueue(conn, "worker.jobs.rank_profile", profile_id)
+        return "The calls are being re-ranked in the background."
+    except CallmatchError as exc:
+        return f"Re-ranking could not be queued ({exc}); run `callmatch match`."
+
+
+def _redis_url() -> str:
+    from store.services import redis_url
+
+    return redis_url(settings())

@@ -1,0 +1,36 @@
+"""What each crawler and importer did, and what the worker is doing now."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from store import runs
+from store.errors import CallmatchError
+
+from . import db, settings
+
+bp = Blueprint("sources", __name__)
+
+
+def job_overview() -> tuple[list[dict], str | None]:
+    """Queued, running and failed jobs, or why they cannot be shown."""
+    from store.queue import connect_redis, jobs
+    from store.services import redis_url
+
+    try:
+        return jobs(connect_redis(redis_url(settings()))), None
+    except CallmatchError as exc:
+        return [], str(exc)
+
+
+@bp.route("/sources")
+def index():
+    sources = db().fetchall(
+        """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
+                  r.message, jsonb_array_length(r.errors) AS error_count,
+                  (SELECT count(*) FROM calls c WHERE c.source = s.name) AS calls
+           FROM sources s LEFT JOIN LATERAL (SELECT * FROM crawl_runs WHERE source = s.name
+                                             ORDER BY started_at DESC LIMIT 1) r ON TRUE ORDER BY s.kind, s.title""")
+    jobs, queue_error = job_overview()
+    return render_template("sources.html", title="Sources", sources=sources, runs=runs.recent_runs(db(), 30),
+                           jobs=jobs, queue_error=queue_error)
