@@ -26,7 +26,24 @@ DOCUMENTED = {
     "SECRET_KEY": ("(random per data folder)", "signs session cookies and CSRF tokens; set it on a server"),
     "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD (a replay uses the recording's day)"),
     "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
+    "CALLMATCH_CRAWL_SPIDERS": ("ft_portal", "spiders the daily crawl runs (comma-separated; 'none' turns it off)"),
+    "CALLMATCH_CRAWL_HOUR": ("5", "hour (UTC) of the daily crawl"),
+    "CALLMATCH_DIGEST_WEEKDAY": ("0", "day of the weekly digest run, 0 = Monday (daily subscribers get theirs every day)"),
+    "CALLMATCH_MAIL_FROM": ("callmatch@localhost", "sender address of digests"),
 }
+
+
+def _int(env, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError
+        return value
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} must be a whole number from {low} to {high}.") from None
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,10 @@ class Settings:
     secret_key: str | None = None
     today: date | None = None
     base_url: str = "http://127.0.0.1:5000"
+    crawl_spiders: tuple[str, ...] = ("ft_portal",)
+    crawl_hour: int = 5
+    digest_weekday: int = 0
+    mail_from: str = "callmatch@localhost"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -63,6 +84,11 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             today=today,
             base_url=(env.get("CALLMATCH_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or "ft_portal").split(",")
+                                if s.strip() and s.strip() != "none"),
+            crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),
+            digest_weekday=_int(env, "CALLMATCH_DIGEST_WEEKDAY", 0, 0, 6),
+            mail_from=env.get("CALLMATCH_MAIL_FROM") or "callmatch@localhost",
         )
 
     def with_(self, **changes) -> "Settings":

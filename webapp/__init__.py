@@ -43,12 +43,13 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.extensions["callmatch.db"] = database
     csrf.init_app(app)
 
-    from . import auth, calls, charts, partners, pipeline, profile, sources
+    from . import account, auth, calls, charts, partners, pipeline, profile, sources
 
-    for module in (auth, calls, partners, pipeline, profile, sources):
+    for module in (account, auth, calls, partners, pipeline, profile, sources):
         app.register_blueprint(module.bp)
     charts.init_app(app)
     auth.init_app(app)
+    account.init_app(app)
 
     @app.after_request
     def security_headers(response):

@@ -1,0 +1,82 @@
+"""`callmatch worker`, `callmatch jobs`, `callmatch digest`: background work on rq."""
+
+from __future__ import annotations
+
+import click
+
+from .context import AppContext
+from .main import cli
+
+
+@cli.command()
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="Also queue the periodic work (daily crawl, digests) and retries that wait.")
+@click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
+@click.pass_obj
+def worker(app: AppContext, with_scheduler: bool, burst: bool) -> None:
+    """Run background jobs (crawl, import, embed and rank, digests). Run several for more throughput."""
+    from rq import Queue, Worker
+
+    from store.queue import QUEUE_NAME
+    from worker.schedule import SchedulerThread, schedule
+
+    app.database()  # migrate once before jobs start
+    conn = app.redis()
+    scheduler = None
+    if with_scheduler:
+        scheduler = SchedulerThread(conn, schedule(app.settings))
+        scheduler.start()
+    click.echo(f"Worker on queue '{QUEUE_NAME}'" + (" with the schedule" if scheduler else ""))
+    Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn).work(with_scheduler=with_scheduler, burst=burst)
+    if scheduler:
+        scheduler.stopping.set()
+
+
+@cli.command()
+@click.pass_obj
+def jobs(app: AppContext) -> None:
+    """What is queued, running and failed, with errors."""
+    from store.queue import jobs as list_jobs
+
+    rows = list_jobs(app.redis())
+    if not rows:
+        click.echo("No jobs queued, running or recently finished.")
+    for job in rows:
+        line = f"{job['state']:9} {job['name']:16} {job['id'][:24]:24} {job['progress'] or ''}"
+        if job["error"]:
+            line += f"  error: {job['error']}"
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["crawl", "rank", "digests"]))
+@click.option("--spider", "spiders", multiple=True, help="For crawl: which spiders (default: the daily ones).")
+@click.option("--replay", type=click.Path(exists=True, file_okay=False), help="For crawl: a folder of recorded responses.")
+@click.pass_obj
+def enqueue(app: AppContext, what: str, spiders, replay) -> None:
+    """Queue one piece of background work now."""
+    from store.queue import enqueue as queue_job
+
+    conn = app.redis()
+    if what == "crawl":
+        job = queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)
+    elif what == "rank":
+        job = queue_job(conn, "worker.jobs.rank_profile", None)
+    else:
+        job = queue_job(conn, "worker.jobs.send_digests")
+    click.echo(f"Queued {what} as job {job.id}.")
+
+
+@cli.group()
+def digest() -> None:
+    """Email digests."""
+
+
+@digest.command("send")
+@click.pass_obj
+def digest_send(app: AppContext) -> None:
+    """Send the digests that are due now (and only those)."""
+    from worker.digest import send_due_digests
+
+    sent = send_due_digests(app.database(), app.settings)
+    click.echo(f"Sent {len(sent)} digest(s)" + (f": {', '.join(sent)}" if sent else "; none was due."))

@@ -1,0 +1,62 @@
+"""What a user's digest holds, and the record that each period is sent once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from .db import Database
+
+PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
+    """(user, period start) for every subscribed user whose period has ended; a user never sent one is due."""
+    out = []
+    for user in db.fetchall("SELECT * FROM users WHERE digest_frequency <> 'never' ORDER BY id"):
+        last = db.fetchone("SELECT max(period_end) AS end FROM digests WHERE user_id = %s AND sent_at IS NOT NULL",
+                           (user["id"],))["end"]
+        if last is None:
+            out.append((user, user["created_at"] - PERIODS[user["digest_frequency"]]))
+        elif last + PERIODS[user["digest_frequency"]] <= now + timedelta(minutes=5):
+            out.append((user, last))
+    return out
+
+
+def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None) -> dict:
+    profile_id = profile_id or db.scalar("SELECT min(id) FROM profiles")
+    new_calls = db.fetchall(
+        """SELECT c.id, c.identifier, c.title, c.programme, m.score, c.deadlines FROM calls c
+           JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
+           WHERE c.first_seen > %s AND NOT m.screened_out AND m.score >= %s ORDER BY m.score DESC LIMIT 30""",
+        (profile_id, since, user["digest_threshold"]))
+    deadlines = db.fetchall(
+        """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage
+           FROM decisions d JOIN calls c ON c.id = d.call_id, jsonb_array_elements(c.deadlines) x
+           WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
+             AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
+        (profile_id, today, today, user["digest_days_ahead"]))
+    waiting = []
+    if user["role"] in ("leadership", "admin"):
+        waiting = db.fetchall(
+            """SELECT c.id, c.identifier, c.title, d.reason FROM decisions d JOIN calls c ON c.id = d.call_id
+               WHERE d.profile_id = %s AND d.approval = 'pending' ORDER BY d.updated_at""", (profile_id,))
+    return {"new_calls": new_calls, "deadlines": deadlines, "waiting": waiting}
+
+
+def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:
+    """Reserve this user's period; None when it was already sent (so a second run sends nothing)."""
+    row = db.fetchone(
+        """INSERT INTO digests (user_id, period_start, period_end, call_ids, subject) VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (user_id, period_start) DO UPDATE SET period_end = EXCLUDED.period_end,
+               call_ids = EXCLUDED.call_ids, subject = EXCLUDED.subject
+           WHERE digests.sent_at IS NULL RETURNING id""",
+        (user_id, start, end, call_ids, subject))
+    return row["id"] if row else None
+
+
+def mark_sent(db: Database, digest_id: int) -> None:
+    db.execute("UPDATE digests SET sent_at = now() WHERE id = %s", (digest_id,))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,67 @@
+"""The user's own settings: digest frequency, threshold, unsubscribe; a preview of the next digest."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from store import digests, users
+from store.errors import CallmatchError
+
+from . import db, settings
+
+bp = Blueprint("account", __name__)
+_queue_state = {"checked": 0.0, "error": None}
+
+
+def background_unavailable() -> str | None:
+    """Why background work is unavailable, checked at most every 30 s (a page never waits on Redis)."""
+    if time.monotonic() - _queue_state["checked"] > 30:
+        from store.queue import connect_redis
+        from store.services import redis_url
+
+        try:
+            conn = connect_redis(redis_url(settings()), check=False)
+            conn.connection_pool.connection_kwargs.update(socket_connect_timeout=0.5, socket_timeout=0.5)
+            conn.ping()
+            _queue_state["error"] = None
+        except Exception as exc:  # any failure to reach Redis means the same thing to the user
+            _queue_state["error"] = f"Background work is unavailable (Redis does not answer: {type(exc).__name__})."
+        _queue_state["checked"] = time.monotonic()
+    return _queue_state["error"]
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def queue_status():
+        return {"background_unavailable": background_unavailable() if g.get("user") else None}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def edit():
+    if request.method == "POST":
+        try:
+            threshold = float(request.form.get("digest_threshold", "0.5"))
+            days = int(request.form.get("digest_days_ahead", "30"))
+            if not (0 <= threshold <= 2 and 1 <= days <= 365):
+                raise ValueError
+        except ValueError:
+            flash("Threshold must be between 0 and 2, and days ahead between 1 and 365.")
+            return redirect(url_for("account.edit"))
+        frequency = "never" if request.form.get("unsubscribe") else request.form.get("digest_frequency", "weekly")
+        try:
+            users.update_digest_settings(db(), g.user["id"], frequency, threshold, days)
+        except CallmatchError as exc:
+            flash(str(exc))
+            return redirect(url_for("account.edit"))
+        flash("Unsubscribed from digests." if frequency == "never" else "Digest settings saved.")
+        return redirect(url_for("account.edit"))
+    return render_template("settings.html", title="Settings")
+
+
+@bp.route("/settings/digest-preview")
+def preview():
+    since = digests.utcnow() - digests.PERIODS.get(g.user["digest_frequency"], digests.PERIODS["weekly"])
+    content = digests.content(db(), g.user, since, settings().as_of())
+    return render_template("digest_preview.html", title="Digest preview", since=since, **content)

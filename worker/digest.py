@@ -1,0 +1,64 @@
+"""Email digests: new fitting calls, coming deadlines, decisions waiting. HTML and plain text, sent once a period."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from urllib.parse import unquote, urlparse
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from store import digests
+from store.config import Settings
+from store.db import Database
+from store.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str]:
+    """(subject, plain text, html)."""
+    n = len(content["new_calls"])
+    subject = f"callmatch: {n} new fitting call{'s' if n != 1 else ''}, {len(content['deadlines'])} deadline(s) coming"
+    context = {"user": user, "base": settings.base_url, **content}
+    return subject, templates.get_template("digest.txt").render(context), templates.get_template("digest.html").render(context)
+
+
+def smtp_send(settings: Settings, message: EmailMessage) -> None:
+    url = urlparse(settings.smtp_url)
+    if url.scheme not in ("smtp", "smtps") or not url.hostname:
+        raise ConfigurationError(f"SMTP_URL={settings.smtp_url!r} is not smtp://host:port or smtps://host:port.")
+    port = url.port or (465 if url.scheme == "smtps" else 25)
+    if url.scheme == "smtps":
+        client = smtplib.SMTP_SSL(url.hostname, port, timeout=30, context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(url.hostname, port, timeout=30)
+    with client:
+        if url.username:
+            if url.scheme == "smtp":
+                client.starttls(context=ssl.create_default_context())
+            client.login(unquote(url.username), unquote(url.password or ""))
+        client.send_message(message)
+
+
+def send_due_digests(db: Database, settings: Settings) -> list[str]:
+    """Send every digest due now; returns the addresses written to. Safe to run twice: a period is claimed first."""
+    now = digests.utcnow()
+    sent = []
+    for user, start in digests.due_users(db, now):
+        content = digests.content(db, user, start, settings.as_of())
+        subject, text, html = render(user, content, settings)
+        digest_id = digests.claim(db, user["id"], start, now, [c["id"] for c in content["new_calls"]], subject)
+        if digest_id is None:
+            continue
+        message = EmailMessage()
+        message["Subject"], message["From"], message["To"] = subject, settings.mail_from, user["email"]
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        smtp_send(settings, message)  # a failure propagates: the claimed, unsent period is retried
+        digests.mark_sent(db, digest_id)
+        sent.append(user["email"])
+    return sent

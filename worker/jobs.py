@@ -1,0 +1,97 @@
+"""rq jobs, one per step. Exceptions propagate so that rq retries with back-off; nothing is swallowed.
+
+Each job opens what it needs from the environment (DATABASE_URL, REDIS_URL are set by
+`callmatch worker`), so a job runs the same on any worker machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+
+from rq import get_current_job
+
+from store.config import Settings
+from store.db import Database
+from store.services import database_url, redis_url
+
+log = logging.getLogger(__name__)
+
+
+def _progress(message: str) -> None:
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = message
+        job.save_meta()
+        log.info("[%s] %s", job.id, message)
+
+
+def _database(settings: Settings) -> Database:
+    return Database(database_url(settings), max_size=2).open()
+
+
+def crawl(spiders: list[str], replay: str | None = None, rank_after: bool = True) -> dict:
+    """Run spiders in a child process (Scrapy's reactor runs once per process), then re-rank what changed."""
+    settings = Settings.from_env()
+    _progress(f"crawling {', '.join(spiders)}")
+    command = [sys.executable, "-c", "from cli.main import main; main()", "crawl", *spiders]
+    if replay:
+        command += ["--replay", replay]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"crawl of {', '.join(spiders)} failed: {result.stderr.strip().splitlines()[-1:]}")
+    summary = result.stdout.strip().splitlines()
+    _progress("; ".join(summary) or "crawled")
+    if rank_after:
+        _chain_ranking(settings, "crawl:" + "|".join(summary))
+    return {"summary": summary}
+
+
+def import_cordis(path: str, rank_after: bool = False) -> dict:
+    from crawlers import cordis
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        _progress(f"importing {path}")
+        report = cordis.import_dump(db, path, progress=lambda done, total: _progress(f"{done}/{total} rows"))
+    if rank_after:
+        _chain_ranking(settings, f"import:{path}:{report.changed}")
+    return {"rows": report.rows, "changed": report.changed}
+
+
+def rank_profile(profile_id: int | None = None) -> dict:
+    """Embed what is new and re-score the calls whose inputs changed."""
+    from matcher.embedder import Embedder, EmbeddingStore
+    from matcher.ranking import rank_calls
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        store = EmbeddingStore(db, Embedder(settings.model))
+        result = rank_calls(db, store, profile_id, settings.as_of(),
+                            progress=lambda done, total: _progress(f"embedded {done}/{total} texts"))
+    _progress(f"ranked {result['calls']} calls, {result['scored']} re-scored")
+    return result
+
+
+def send_digests() -> dict:
+    from .digest import send_due_digests
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        sent = send_due_digests(db, settings)
+    _progress(f"sent {len(sent)} digest(s)")
+    return {"sent": sent}
+
+
+def _chain_ranking(settings: Settings, what: str) -> None:
+    """A finished crawl or import queues re-ranking for every profile, once per distinct result."""
+    from store.queue import connect_redis, enqueue
+
+    conn = connect_redis(redis_url(settings))
+    with _database(settings) as db:
+        profile_ids = [r["id"] for r in db.fetchall("SELECT id FROM profiles ORDER BY id")] or [None]
+    for profile_id in profile_ids:
+        job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]
+        enqueue(conn, "worker.jobs.rank_profile", profile_id, job_id=job_id)
