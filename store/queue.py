@@ -39,7 +39,7 @@ def enqueue(conn: redis.Redis, job_name: str, *args, job_id: str | None = None, 
     queue = Queue(QUEUE_NAME, connection=conn)
     try:
         return queue.enqueue(
-            job_name, *args, kwargs=kwargs, job_id=job_id, depends_on=depends_on, job_timeout=timeout,
+            job_name, args=args, kwargs=kwargs, job_id=job_id, depends_on=depends_on, job_timeout=timeout,
             result_ttl=result_ttl, failure_ttl=failure_ttl, retry=Retry(max=len(intervals), interval=intervals),
         )
     except redis.RedisError as exc:

