@@ -12,8 +12,10 @@ from .main import cli
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
               help="Also queue the periodic work (daily crawl, digests) and retries that wait.")
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
+@click.option("--recovery-interval", default=60, show_default=True, type=int,
+              help="Seconds between checks for jobs abandoned by a worker that died (they are retried).")
 @click.pass_obj
-def worker(app: AppContext, with_scheduler: bool, burst: bool) -> None:
+def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval: int) -> None:
     """Run background jobs (crawl, import, embed and rank, digests). Run several for more throughput."""
     from rq import Queue, Worker
 
@@ -27,7 +29,9 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool) -> None:
         scheduler = SchedulerThread(conn, schedule(app.settings))
         scheduler.start()
     click.echo(f"Worker on queue '{QUEUE_NAME}'" + (" with the schedule" if scheduler else ""))
-    Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn).work(with_scheduler=with_scheduler, burst=burst)
+    # A job whose worker died is noticed once its heartbeat lapses (about a minute) and then retried.
+    Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn, job_monitoring_interval=10,
+           maintenance_interval=recovery_interval).work(with_scheduler=with_scheduler, burst=burst)
     if scheduler:
         scheduler.stopping.set()
 

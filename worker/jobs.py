@@ -32,13 +32,18 @@ def _database(settings: Settings) -> Database:
     return Database(database_url(settings), max_size=2).open()
 
 
-def crawl(spiders: list[str], replay: str | None = None, rank_after: bool = True) -> dict:
-    """Run spiders in a child process (Scrapy's reactor runs once per process), then re-rank what changed."""
+def crawl(spiders: list[str], replay: str | None = None, base_url: str | None = None, rank_after: bool = True) -> dict:
+    """Run spiders in a child process (Scrapy's reactor runs once per process), then re-rank what changed.
+
+    `replay` crawls recorded responses from a folder; `base_url` points the spiders at a mirror.
+    """
     settings = Settings.from_env()
     _progress(f"crawling {', '.join(spiders)}")
     command = [sys.executable, "-c", "from cli.main import main; main()", "crawl", *spiders]
     if replay:
         command += ["--replay", replay]
+    if base_url:
+        command += ["--base-url", base_url, "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "ROBOTSTXT_OBEY=false"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"crawl of {', '.join(spiders)} failed: {result.stderr.strip().splitlines()[-1:]}")

@@ -1,0 +1,193 @@
+"""Background work against real Redis and PostgreSQL: chained jobs, schedule, digests to a real SMTP server."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from crawlers.replay import ReplayServer
+from store.config import Settings
+from store.queue import connect_redis, enqueue, jobs
+from store.users import create_user
+from tests.helpers.cli import run_callmatch
+from tests.helpers.data import add_call
+from worker.schedule import Scheduled, tick
+
+TODAY = {"CALLMATCH_TODAY": "2026-06-27"}
+
+
+def small_replay(shared_dir, tmp_path, pages=(18, 19)):
+    """A two-page replay derived from the recording: page 1 announces how many records there are."""
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    source = shared_dir / "fixtures" / "ft-portal" / "search-2026-06-27"
+    bodies = [json.loads((source / f"page-{n}.json").read_text()) for n in pages]
+    total = sum(len(b["results"]) for b in bodies)
+    for number, body in enumerate(bodies, 1):
+        body["totalResults"] = total if number == 1 else body["totalResults"]
+        body["pageSize"] = 100
+        (folder / f"page-{number}.json").write_text(json.dumps(body))
+    ids = {r["metadata"]["identifier"][0] for b in bodies for r in b["results"]}
+    return folder, ids
+
+
+def worker_env(settings):
+    return {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **TODAY,
+            "CALLMATCH_DATA_DIR": str(settings.data_dir), "SECRET_KEY": "test"}
+
+
+def test_a_crawl_job_chains_embedding_and_ranking(settings, db, shared_dir, tmp_path):
+    folder, ids = small_replay(shared_dir, tmp_path)
+    conn = connect_redis(settings.redis_url)
+    enqueue(conn, "worker.jobs.crawl", ["ft_portal"], str(folder))
+    result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=TODAY, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert db.scalar("SELECT count(*) FROM calls") == len(ids)
+    assert db.scalar("SELECT count(*) FROM match_results") == len(ids)
+    assert db.scalar("SELECT count(*) FROM embeddings") > 0
+    states = {(j["name"], j["state"]) for j in jobs(conn)}
+    assert ("crawl", "finished") in states and ("rank_profile", "finished") in states
+
+
+def test_the_schedule_queues_each_slot_once_even_after_a_restart(settings):
+    conn = connect_redis(settings.redis_url)
+    entries = [Scheduled("crawl", "worker.jobs.crawl", (["ft_portal"],), "daily", hour=5)]
+    morning = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+    first = tick(conn, entries, morning)
+    again = tick(conn, entries, morning.replace(hour=9))  # a restarted scheduler, same day
+    tomorrow = tick(conn, entries, morning.replace(day=24))
+    assert len(first) == 1 and again == [] and len(tomorrow) == 1 and first != tomorrow
+    assert tick(conn, entries, morning.replace(hour=4, day=25)) == []  # not yet due today
+
+
+def test_every_enqueue_sets_timeouts_ttls_and_retries(settings):
+    job = enqueue(connect_redis(settings.redis_url), "worker.jobs.rank_profile", None)
+    assert job.timeout == 1800 and job.result_ttl == 86400 and job.failure_ttl == 7 * 86400
+    assert job.retries_left == 3 and job.retry_intervals == [30, 120, 600]
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
+    from matcher import profiles
+    from store import decisions
+
+    controller, inbox = smtp_server
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             grant_max=Decimal("500000"), deadline="2026-07-10")
+    profile_id = profiles.ensure_default_profile(db)
+    db.execute("INSERT INTO match_results (profile_id, call_id, model, score, inputs_hash)"
+               " SELECT %s, id, 'm', 0.9, 'h' FROM calls", (profile_id,))
+    user_id = create_user(db, "pm@sic.lv", "long enough password", "manager")
+    create_user(db, "quiet@sic.lv", "long enough password", "manager")
+    db.execute("UPDATE users SET digest_frequency = 'never' WHERE email = 'quiet@sic.lv'")
+    call_id = db.scalar("SELECT id FROM calls")
+    decisions.decide(db, profile_id, call_id, "maybe", "Good partners available", "", {"id": user_id, "role": "manager"})
+
+    env = {"SMTP_URL": f"smtp://127.0.0.1:{controller.port}", **TODAY}
+    first = run_callmatch("digest", "send", settings=settings, env=env)
+    second = run_callmatch("digest", "send", settings=settings, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "Sent 1 digest(s): pm@sic.lv" in first.stdout and "none was due" in second.stdout
+    assert len(inbox.messages) == 1 and inbox.messages[0].rcpt_tos == ["pm@sic.lv"]
+    body = inbox.messages[0].content.decode()
+    assert "Social innovation and civic participation" in body and "2026-07-10" in body
+    assert "text/html" in body and "text/plain" in body and "/settings" in body
+    assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 1
+
+
+def test_an_unreachable_smtp_server_leaves_the_digest_due(settings, db):
+    create_user(db, "pm@sic.lv", "long enough password", "manager")
+    result = run_callmatch("digest", "send", settings=settings, env={"SMTP_URL": "smtp://127.0.0.1:1", **TODAY})
+    assert result.returncode != 0
+    assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 0
+
+
+def test_web_app_keeps_serving_when_redis_is_down(settings, db):
+    from webapp import create_app
+
+    create_user(db, "pm@sic.lv", "long enough password", "manager")
+    down = settings.with_(redis_url="redis://127.0.0.1:1/0")
+    client = create_app(down, {"TESTING": True, "WTF_CSRF_ENABLED": False}, database=db).test_client()
+    client.post("/login", data={"email": "pm@sic.lv", "password": "long enough password"})
+    page = client.get("/calls")
+    assert page.status_code == 200
+    assert "Background work is unavailable" in page.get_data(as_text=True)
+    sources = client.get("/sources").get_data(as_text=True)
+    assert "Background work is unavailable" in sources
+
+
+def test_jobs_command_without_redis_is_one_sentence(settings):
+    result = run_callmatch("jobs", settings=settings, env={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Cannot reach Redis" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(settings, db, shared_dir, tmp_path):
+    from matcher import profiles
+    from store import decisions
+
+    folder, ids = small_replay(shared_dir, tmp_path)
+    # A decision recorded before the crash must survive it.
+    add_call(db, "KEEP-ME", "A call decided before the crash", "text")
+    user_id = create_user(db, "pm@sic.lv", "long enough password", "manager")
+    profile_id = profiles.ensure_default_profile(db)
+    decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "",
+                     {"id": user_id, "role": "manager"})
+
+    with ReplayServer(folder, faults={"page-2.json": "timeout"}, hang_seconds=60) as server:
+        conn = connect_redis(settings.redis_url)
+        enqueue(conn, "worker.jobs.crawl", ["ft_portal"], None, server.search_url, job_id="crawl-crash-test")
+        env = {**os.environ, **worker_env(settings)}
+        command = [sys.executable, "-c", "from cli.main import main; main()", "worker", "--recovery-interval", "5"]
+        first = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not any(r["method"] == "POST" and r["query"].get("pageNumber") == ["2"] for r in server.requests):
+            assert time.monotonic() < deadline, "the crawl never reached page 2"
+            time.sleep(0.5)
+        os.killpg(first.pid, signal.SIGKILL)  # the worker, its work horse and the crawl: all gone mid-job
+        first.wait()
+        server.faults.clear()
+        second = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 240
+            while db.scalar("SELECT count(*) FROM match_results") < len(ids) + 1:
+                assert time.monotonic() < deadline, f"not finished after the restart: {jobs(conn)}"
+                time.sleep(2)
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(timeout=60)
+    assert db.scalar("SELECT count(*) FROM calls WHERE source = 'ft_portal'") == len(ids) + 1
+    assert db.scalar("SELECT count(*) - count(DISTINCT identifier) FROM calls") == 0
+    assert db.scalar("SELECT state FROM decisions") == "bid"
