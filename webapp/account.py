@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from store import digests, users
 from store.errors import CallmatchError
@@ -12,11 +12,11 @@ from store.errors import CallmatchError
 from . import db, settings
 
 bp = Blueprint("account", __name__)
-_queue_state = {"checked": 0.0, "error": None}
 
 
 def background_unavailable() -> str | None:
     """Why background work is unavailable, checked at most every 30 s (a page never waits on Redis)."""
+    _queue_state = current_app.extensions.setdefault("callmatch.queue_state", {"checked": -1e9, "error": None})
     if time.monotonic() - _queue_state["checked"] > 30:
         from store.queue import connect_redis
         from store.services import redis_url

@@ -1,0 +1,212 @@
+"""`callmatch bench`: speed figures (targets live here, never in timed tests).
+
+Everything runs in a database of its own on the same server, so benchmarks never touch real data.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import click
+import numpy as np
+
+from .context import AppContext
+from .main import cli
+
+BENCH_DB = "callmatch_bench"
+
+
+def _bench_database(app: AppContext):
+    from store import migrate
+    from store.db import Database
+    from store.services import sibling_database
+
+    db = Database(sibling_database(app.services.database_url, BENCH_DB), max_size=8).open()
+    migrate.upgrade(db)
+    return db
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def bench_crawl(app: AppContext, db) -> dict:
+    recording = app.settings.shared_path("fixtures", "ft-portal", "search-2026-06-27")
+    db.execute("DELETE FROM calls WHERE source = 'ft_portal'")
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "crawl", "ft_portal",
+                             "--replay", str(recording)], capture_output=True, text=True,
+                            env={**os.environ, "DATABASE_URL": db.url})
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise click.ClickException("the benchmark crawl failed: " + result.stderr[-500:])
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_portal' ORDER BY id DESC LIMIT 1")
+    items = run["items_new"] + run["items_updated"] + run["items_unchanged"] + run["items_dropped"]
+    return {"seconds": round(seconds, 2), "pages_per_s": round(run["pages"] / seconds, 2),
+            "items_per_s": round(items / seconds, 1), "pages": run["pages"], "items": items}
+
+
+def bench_import(app: AppContext, db) -> dict:
+    from crawlers import cordis
+
+    folder = app.settings.shared_path("benchmarks", "cordis-dev", "partners")
+    db.execute("TRUNCATE participations, organisation_identifiers, organisations, projects, topics CASCADE")
+    report = cordis.import_dump(db, folder)
+    return {"rows": report.rows, "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows / report.seconds, 1)}
+
+
+def bench_embedding(app: AppContext, db) -> dict:
+    from matcher.embedder import Embedder
+    from matcher.signals import passages
+
+    rows = db.fetchall("SELECT title, description_text FROM calls ORDER BY id LIMIT 400")
+    texts = [p for r in rows for p in [r["title"], *passages(r["description_text"] or "")[:2]]][:600]
+    embedder = Embedder(app.settings.model)
+    embedder.encode_documents(texts[:8])  # load the model outside the timing
+    started = time.perf_counter()
+    ours = embedder.encode_documents(texts)
+    ours_s = time.perf_counter() - started
+    started = time.perf_counter()
+    plain = embedder.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    plain_s = time.perf_counter() - started
+    agreement = float(np.mean(np.sum(ours * plain, axis=1)))
+    return {"texts": len(texts), "callmatch_texts_per_s": round(len(texts) / ours_s, 1),
+            "plain_encode_texts_per_s": round(len(texts) / plain_s, 1), "speedup": round(plain_s / ours_s, 2),
+            "mean_cosine_to_plain": round(agreement, 4)}
+
+
+def bench_scoring(app: AppContext, db) -> dict:
+    from matcher import profiles, ranking
+    from matcher.embedder import Embedder, EmbeddingStore
+
+    store = EmbeddingStore(db, Embedder(app.settings.model))
+    profile_id = profiles.ensure_default_profile(db)
+    ranking.rank_calls(db, store, profile_id, app.settings.as_of())  # embeds once (cached afterwards)
+    started = time.perf_counter()
+    result = ranking.rank_calls(db, store, profile_id, app.settings.as_of(), only_changed=False)
+    return {"calls": result["calls"], "seconds_to_score_all": round(time.perf_counter() - started, 2)}
+
+
+def synthetic_organisations(db, count: int) -> int:
+    """Add organisations (and projects linking them) until `count` exist: a realistic-size partner pool."""
+    have = db.scalar("SELECT count(*) FROM organisations")
+    if have >= count:
+        return have
+    rng = np.random.default_rng(7)
+    topics = [r["code"] for r in db.fetchall("SELECT code FROM topics ORDER BY code")] or ["SYNTH-01-2020"]
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO sources (name, kind, title) VALUES ('bench', 'partners', 'Benchmark data')"
+                    " ON CONFLICT DO NOTHING")
+        new = count - have
+        with cur.copy("COPY organisations (name, country, sector) FROM STDIN") as copy:
+            for i in range(new):
+                copy.write_row((f"Synthetic organisation {i}", ["LV", "EE", "LT", "FI", "SE", "DE", "PL"][i % 7],
+                                ["academic", "research", "private", "public", "other"][i % 5]))
+        org_ids = [r["id"] for r in cur.execute("SELECT id FROM organisations ORDER BY id DESC LIMIT %s", (new,))]
+        projects = max(new // 4, 1)
+        with cur.copy("COPY projects (source, source_id, title, topic_code) FROM STDIN") as copy:
+            for p in range(projects):
+                copy.write_row(("bench", f"b{p}", f"Synthetic project {p}", topics[p % len(topics)]))
+        project_ids = [r["id"] for r in cur.execute("SELECT id FROM projects WHERE source = 'bench' ORDER BY id")]
+        with cur.copy("COPY participations (project_id, organisation_id, role) FROM STDIN") as copy:
+            for org in org_ids:
+                for project in set(rng.choice(project_ids, size=3)):
+                    copy.write_row((int(project), org, "participant"))
+    return db.scalar("SELECT count(*) FROM organisations")
+
+
+def bench_partners(app: AppContext, db, organisations: int) -> dict:
+    from matcher import partners
+    from matcher.embedder import Embedder, EmbeddingStore
+
+    total = synthetic_organisations(db, organisations)
+    store = EmbeddingStore(db, Embedder(app.settings.model))
+    started = time.perf_counter()
+    index = partners.PartnerIndex.load(db, store)
+    load_s = time.perf_counter() - started
+    vector = store.vectors(["Social innovation and civic participation"])[0]
+    latencies = []
+    for i in range(30):
+        consortium = [i, i + 1]
+        started = time.perf_counter()
+        partners.rank(index, "HORIZON-CL2-2027-01-DEMOCRACY-03", vector, consortium)
+        latencies.append(time.perf_counter() - started)
+    return {"organisations": total, "index_load_s": round(load_s, 2),
+            "rank_p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+            "rank_p95_ms": round(_percentile(latencies, 95) * 1000, 1)}
+
+
+def bench_web(app: AppContext, db, clients: int = 4, requests: int = 40) -> dict:
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    from waitress.server import create_server
+
+    from store.users import create_user
+    from webapp import create_app
+
+    email, password = "bench@sic.lv", "benchmark password"
+    if not db.scalar("SELECT 1 FROM users WHERE email = %s", (email,)):
+        create_user(db, email, password, "manager")
+    web = create_app(app.settings, {"WTF_CSRF_ENABLED": False}, database=db)
+    server = create_server(web, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    top = db.scalar("SELECT c.identifier FROM match_results m JOIN calls c ON c.id = m.call_id ORDER BY m.rank LIMIT 1")
+
+    def session():
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        opener.open(f"{base}/login", data=f"email={email}&password={password}".encode()).read()
+        return opener
+
+    results: dict[str, list[float]] = {"calls page": [], "call page": []}
+
+    def client():
+        opener = session()
+        for n in range(requests // clients):
+            for name, path in (("calls page", "/calls"), ("call page", f"/calls/{top}")):
+                started = time.perf_counter()
+                opener.open(base + path).read()
+                results[name].append(time.perf_counter() - started)
+
+    session().open(f"{base}/calls/{top}").read()  # warm: the partner index and the model load once
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.close()
+    return {name: {"p50_ms": round(_percentile(v, 50) * 1000, 1), "p95_ms": round(_percentile(v, 95) * 1000, 1),
+                   "requests": len(v)} for name, v in results.items()} | {"clients": clients}
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["all", "crawl", "import", "embedding", "scoring", "partners", "web"]),
+                default="all")
+@click.option("--organisations", default=50000, show_default=True, help="Partner pool size for partners and web.")
+@click.pass_obj
+def bench(app: AppContext, what: str, organisations: int) -> None:
+    """Print throughput and latency figures (crawl, import, embedding, scoring, partner ranking, web pages)."""
+    if app.settings.today is None:
+        from .demo import RECORDED_ON
+
+        app.settings = app.settings.with_(today=RECORDED_ON)
+    db = _bench_database(app)
+    steps = {
+        "crawl": lambda: bench_crawl(app, db),
+        "import": lambda: bench_import(app, db),
+        "embedding": lambda: bench_embedding(app, db),
+        "scoring": lambda: bench_scoring(app, db),
+        "partners": lambda: bench_partners(app, db, organisations),
+        "web": lambda: bench_web(app, db),
+    }
+    chosen = list(steps) if what == "all" else [what]
+    for name in chosen:
+        click.echo(f"{name:10} ...", nl=False)
+        figures = steps[name]()
+        click.echo("\r" + f"{name:10} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    db.close()
