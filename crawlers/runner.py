@@ -31,7 +31,11 @@ def spider_names() -> list[str]:
 
 def replay_base_url(server: ReplayServer, spider_name: str) -> str:
     """Where a spider should point to be answered by the replay server."""
-    return server.search_url if spider_name == "ft_portal" else server.url
+    if spider_name == "ft_portal":
+        return server.search_url
+    if spider_name == "ft_topic_details":
+        return server.url + "/topicDetails"
+    return server.url
 
 
 def crawl(database_url: str, names: list[str], *, today: str | None = None, replay: Path | None = None,

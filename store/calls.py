@@ -14,6 +14,8 @@ from .db import Database
 SOURCES = {
     # name: (kind, title, url)
     "ft_portal": ("calls", "EU Funding & Tenders Portal", "https://ec.europa.eu/info/funding-tenders/opportunities/portal"),
+    "ft_topic_details": ("calls", "EU Funding & Tenders Portal: topic details",
+                         "https://ec.europa.eu/info/funding-tenders/opportunities/data/topicDetails/"),
     "interreg_bsr": ("calls", "Interreg Baltic Sea Region", "https://interreg-baltic.eu/gateway/calls/"),
     "interreg_central_baltic": ("calls", "Interreg Central Baltic", "https://centralbaltic.eu/for-applicants/"),
     "interreg_est_lat": ("calls", "Interreg Estonia-Latvia", "https://estlat.eu/en/for-applicants"),

@@ -62,6 +62,7 @@ def second_parse(meta: dict, key: str):
 
 class FtPortalSpider(BaseSpider):
     name = "ft_portal"
+    source_name = "ft_portal"  # calls are stored under this source, whichever spider filled them
     base_url = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
     page_size = 100  # the API's cap
 
@@ -133,7 +134,7 @@ class FtPortalSpider(BaseSpider):
         description = first(meta, "descriptionByte") or ""
         conditions = first(meta, "topicConditions") or ""
         return CallItem(
-            source=self.name,
+            source=self.source_name,
             identifier=identifier,
             title=self._parse_title(record, meta),
             url=self._parse_url(record, meta, identifier),

@@ -1,0 +1,51 @@
+"""Stub topics completed from their topic-details JSON (constructed fixture: no recording exists)."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from crawlers.replay import ReplayServer
+from tests.helpers.cli import run_callmatch
+
+CONSTRUCTED = Path(__file__).parent / "fixtures" / "constructed" / "ft-topic-details"
+STUB = "CERV-2023-CITIZENS-CIV"
+
+
+def one_page_replay(shared_dir, tmp_path, identifiers):
+    source = shared_dir / "fixtures" / "ft-portal" / "search-2026-06-27"
+    records = {}
+    for n in range(1, 20):
+        for record in json.loads((source / f"page-{n}.json").read_text())["results"]:
+            ident = record["metadata"]["identifier"][0]
+            if ident in identifiers and "descriptionByte" not in record["metadata"]:
+                records.setdefault(ident, record)
+    folder = tmp_path / "portal"
+    folder.mkdir()
+    (folder / "page-1.json").write_text(json.dumps({"totalResults": len(records), "results": list(records.values())}))
+    return folder
+
+
+def test_stub_topics_get_description_and_budget_from_their_details(settings, db, shared_dir, tmp_path):
+    other_stub = "CERV-2023-CITIZENS-TOWN-TT"
+    portal = one_page_replay(shared_dir, tmp_path, {STUB, other_stub})
+    assert run_callmatch("crawl", "ft_portal", "--replay", portal, settings=settings).returncode == 0
+    before = db.fetchone("SELECT * FROM calls WHERE identifier = %s", (STUB,))
+    assert before["description_text"] == "" and before["topic_budget"] is None
+
+    with ReplayServer(CONSTRUCTED) as server:
+        result = run_callmatch("crawl", "ft_topic_details", "--base-url", server.url + "/topicDetails",
+                               "--set", "ROBOTSTXT_OBEY=false", "--set", "AUTOTHROTTLE_ENABLED=false", settings=settings)
+        assert result.returncode == 0, result.stderr[-2000:]
+        asked = sorted(r["path"] for r in server.requests)
+    assert asked == sorted([f"/topicDetails/{other_stub}.json", f"/topicDetails/{STUB}.json"])
+
+    after = db.fetchone("SELECT * FROM calls WHERE identifier = %s", (STUB,))
+    assert after["description_text"].startswith("Expected Outcome:")
+    assert "<script" not in after["description_html"]
+    assert (after["topic_budget"], after["grant_max"], after["expected_grants"]) == (Decimal("10000000"), Decimal("6000000"), 2)
+    assert after["conditions_text"].startswith("Eligible countries")
+    assert db.scalar("SELECT count(*) FROM calls") == 2  # completed in place, not added
+
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_topic_details'")
+    assert run["status"] == "partial" and run["items_updated"] == 1
+    assert "HTTP 404" in run["errors"][0]["error"]  # the topic with no details recorded is a visible failure
