@@ -32,9 +32,11 @@ def _parse_setting(values: tuple[str, ...]) -> dict:
 @click.option("--base-url", help="Point the spider at this address instead of the live site.")
 @click.option("--programmes", help="Funding & Tenders Portal only: comma-separated programme names or codes.")
 @click.option("--set", "settings_", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("-a", "--arg", "spider_arguments", multiple=True, metavar="NAME=VALUE",
+              help="Pass an argument to the spiders (e.g. max_pages=2).")
 @click.option("--list", "list_", is_flag=True, help="List the spiders and exit.")
 @click.pass_obj
-def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, list_) -> None:
+def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spider_arguments, list_) -> None:
     """Run SPIDERS through the Scrapy engine and store what they find (see --list)."""
     from crawlers import runner
 
@@ -48,7 +50,7 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, lis
     if replay and base_url:
         raise click.UsageError("--replay and --base-url cannot be used together.")
     db = app.database()
-    spider_args = {}
+    spider_args = {k: str(v) for k, v in _parse_setting(spider_arguments).items()}
     if programmes:
         spider_args["programmes"] = programmes
     if base_url:

@@ -3,7 +3,9 @@
 - POST .../search?...&pageNumber=N answers with `page-N.json`, but only for a request shaped as the
   live API wants it (multipart JSON parts `query`, `languages`, `sort`); otherwise 500 {"type":"throwable"},
   as the portal does.
-- GET /some/path answers with the file of that path under the folder (404 when there is none).
+- Any other request answers with the file `recorded_name()` names under the folder (404 when there is
+  none): `api/project/7/` -> `api/project/7/index.json`, `api/search?page=2` -> `api/search@page=2`, and a
+  POST with a JSON body -> the path, '@', and the body's top-level fields (`search@from=0&size=500`).
 
 Faults can be injected per file name (500, or a hang past the client's timeout) to test crawls that
 half-fail. Every request is kept in `requests` for tests to inspect.
@@ -34,6 +36,23 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str, byte
         part.get_param("name", header="content-disposition"): (part.get_content_type(), part.get_payload(decode=True))
         for part in message.iter_parts()
     }
+
+
+def recorded_name(path: str, query: str = "", body: bytes = b"") -> str:
+    """The file under the replay folder that answers this request."""
+    name = path.lstrip("/")
+    if body:
+        try:
+            fields = json.loads(body)
+        except ValueError:
+            fields = None
+        if isinstance(fields, dict):
+            query = "&".join(f"{k}={fields[k]}" for k in sorted(fields) if not isinstance(fields[k], (dict, list)))
+    if query:
+        return name.rstrip("/") + "@" + query
+    if not name or name.endswith("/"):
+        return name + "index.json"
+    return name
 
 
 class ReplayServer:
@@ -92,7 +111,7 @@ class ReplayServer:
                 return self._send(handler, 500, b'{"type":"throwable"}')
             page = (record["query"].get("pageNumber") or ["1"])[0]
             return self._send_file(handler, f"page-{page}.json")
-        return self._send_file(handler, url.path.lstrip("/"))
+        return self._send_file(handler, recorded_name(url.path, url.query, body))
 
     @staticmethod
     def _is_live_shaped(parts: dict) -> bool:

@@ -30,12 +30,11 @@ def spider_names() -> list[str]:
 
 
 def replay_base_url(server: ReplayServer, spider_name: str) -> str:
-    """Where a spider should point to be answered by the replay server."""
-    if spider_name == "ft_portal":
-        return server.search_url
-    if spider_name == "ft_topic_details":
-        return server.url + "/topicDetails"
-    return server.url
+    """Where a spider should point to be answered by the replay server: its live address's path, on loopback."""
+    from urllib.parse import urlparse
+
+    loader = SpiderLoader.from_settings(scrapy_settings("unused"))
+    return server.url + urlparse(loader.load(spider_name).base_url).path.rstrip("/")
 
 
 def crawl(database_url: str, names: list[str], *, today: str | None = None, replay: Path | None = None,

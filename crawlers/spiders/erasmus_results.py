@@ -1,0 +1,84 @@
+"""Erasmus+ Project Results Platform: projects and their organisations from the search endpoint.
+
+POST https://ec.europa.eu/programmes/service/search/project/search with
+{"from": N, "index": "eplus2021", "size": 500} answers `projectDocuments[]`; paging stops at a short page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import scrapy
+
+from ..base import BaseSpider, parse_amount
+from ..items import Participant, ProjectItem
+from ..sectors import sector_of
+
+
+class ErasmusResultsSpider(BaseSpider):
+    name = "erasmus_results"
+    source_kind = "partners"
+    base_url = "https://ec.europa.eu/programmes/service/search/project/search"
+
+    def __init__(self, *args, page_size: str = "500", max_pages: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page_size = int(page_size)
+        self.max_pages = int(max_pages) if max_pages else None
+
+    def page_request(self, offset: int) -> scrapy.Request:
+        body = json.dumps({"from": offset, "index": "eplus2021", "size": self.page_size})
+        return scrapy.Request(self.base_url, method="POST", body=body,
+                              headers={"Content-Type": "application/json", "Accept": "application/json"},
+                              callback=self.parse, errback=self.on_request_error, cb_kwargs={"offset": offset},
+                              dont_filter=True)
+
+    async def start(self):
+        yield self.page_request(0)
+
+    def parse(self, response, offset: int = 0):
+        try:
+            data = json.loads(response.text)
+        except ValueError as exc:
+            self.record_failure(response.url, f"malformed JSON at offset {offset}: {exc}")
+            return
+        documents = data.get("projectDocuments") if isinstance(data, dict) else None
+        if not isinstance(documents, list):
+            self.shape_error(response, "no 'projectDocuments' list")
+            return
+        for document in documents:
+            item = self.parse_document(document)
+            if item is not None:
+                yield item
+        page = offset // self.page_size + 1
+        if len(documents) == self.page_size and (self.max_pages is None or page < self.max_pages):
+            yield self.page_request(offset + self.page_size)
+
+    def parse_document(self, doc: dict) -> ProjectItem | None:
+        identifier = doc.get("projectIdentifier") or doc.get("projectReference")
+        if not identifier:
+            self.crawler.stats.inc_value("callmatch/dropped/project without identifier")
+            return None
+        year = doc.get("projectCallYear")
+        action = doc.get("projectActionType") or doc.get("projectAction")
+        return ProjectItem(
+            source=self.name,
+            source_id=str(identifier),
+            title=(doc.get("projectTitle") or "").strip(),
+            objective=doc.get("projectDescription"),
+            framework="Erasmus+",
+            programme="Erasmus+",
+            topic_code=f"ERASMUS-{action}-{year}" if action and year else (f"ERASMUS-{year}" if year else None),
+            topic_title=action,
+            eu_contribution=parse_amount(doc.get("projectGrantedEuAmount")),
+            participants=[self._parse_organisation(o) for o in doc.get("organisations") or []
+                          if o.get("organisationName")],
+        )
+
+    def _parse_organisation(self, org: dict) -> Participant:
+        pic = str(org["organisationPIC"]) if org.get("organisationPIC") else None
+        role = (org.get("organisationRole") or "partner").lower()
+        return Participant(
+            name=org["organisationName"].strip(), country=org.get("organisationCountry"),
+            role="coordinator" if "coordinator" in role else "partner", source_id=pic, pic=pic,
+            org_type=org.get("organisationType"), sector=sector_of(org.get("organisationType")),
+        )
