@@ -4,7 +4,7 @@
   live API wants it (multipart JSON parts `query`, `languages`, `sort`); otherwise 500 {"type":"throwable"},
   as the portal does.
 - Any other request answers with the file `recorded_name()` names under the folder (404 when there is
-  none): `api/project/7/` -> `api/project/7/index.json`, `api/search?page=2` -> `api/search@page=2`, and a
+  none): `api/project/7/` -> `api/project/7/index`, `api/search?page=2` -> `api/search@page=2`, and a
   POST with a JSON body -> the path, '@', and the body's top-level fields (`search@from=0&size=500`).
 
 Faults can be injected per file name (500, or a hang past the client's timeout) to test crawls that
@@ -51,7 +51,7 @@ def recorded_name(path: str, query: str = "", body: bytes = b"") -> str:
     if query:
         return name.rstrip("/") + "@" + query
     if not name or name.endswith("/"):
-        return name + "index.json"
+        return name + "index"
     return name
 
 

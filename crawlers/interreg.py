@@ -1,0 +1,150 @@
+"""What the Interreg programme spiders share: a calls page listing calls, one page a call with its key facts.
+
+A spider for one programme says where its pages are and how its site lays out the facts (label and
+value pairs); this base reads the facts into a call: timeline with every deadline (project-idea stages
+too), budget, funding rate, minimum and maximum per project, eligible area.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import scrapy
+
+from store.html import clean_html, html_to_text
+
+from .base import BaseSpider, parse_amount, parse_date
+from .items import CallItem, Deadline
+
+# label words -> what the value is (first match wins; labels are lower-cased)
+LABELS = (
+    ("project idea", "deadline:project idea"),
+    ("concept note", "deadline:concept note"),
+    ("expression of interest", "deadline:expression of interest"),
+    ("full application", "deadline:full application"),
+    ("second step", "deadline:second step"),
+    ("deadline", "deadline:application"),
+    ("closing", "deadline:application"),
+    ("submission", "deadline:application"),
+    ("open", "opening"),
+    ("start", "opening"),
+    ("co-financing rate", "funding_rate"),
+    ("funding rate", "funding_rate"),
+    ("minimum", "grant_min"),
+    ("maximum", "grant_max"),
+    ("eligible", "area"),
+    ("budget", "topic_budget"),
+    ("available", "topic_budget"),
+)
+_DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4}")
+_PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
+
+
+class InterregCallsSpider(BaseSpider):
+    programme: str = ""
+    calls_path: str = "/"
+    countries: tuple[str, ...] = ()  # the programme area's countries, for the eligibility gate
+    link_selector: str = "a"
+    no_calls_marker: str = "no open calls"
+
+    async def start(self):
+        yield scrapy.Request(self.base_url + self.calls_path, callback=self.parse, errback=self.on_request_error)
+
+    def parse(self, response):
+        links = response.css(self.link_selector + "::attr(href)").getall()
+        if not links:
+            if self.no_calls_marker in response.text.lower():
+                self.logger.info("%s: no open calls right now", self.programme)
+                return
+            self.shape_error(response, f"no call links matching {self.link_selector!r}")
+            return
+        for href in dict.fromkeys(links):
+            # Absolute links to the live site stay on whatever address the spider was pointed at (a replay).
+            href = href.replace(type(self).base_url, self.base_url, 1)
+            yield response.follow(href, callback=self.parse_call, errback=self.on_request_error)
+
+    # -- one site's layout: spiders override these ---------------------------------------------------
+
+    def _parse_title(self, response) -> str:
+        return (response.css("h1::text").get() or "").strip()
+
+    def _parse_facts(self, response) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def _parse_description(self, response) -> str:
+        return response.css("div.call-description, article .content, .entry-content").get() or ""
+
+    # -- the call, assembled in one place ------------------------------------------------------------
+
+    def parse_call(self, response):
+        title = self._parse_title(response)
+        facts = self._parse_facts(response)
+        if not title or not facts:
+            self.shape_error(response, "no call title or no key facts")
+            return
+        read = self.read_facts(facts)
+        if not read["deadlines"]:
+            self.shape_error(response, "no deadline among the key facts")
+            return
+        description = self._parse_description(response)
+        yield CallItem(
+            source=self.name,
+            identifier=self._parse_identifier(response),
+            title=title,
+            url=response.url,
+            programme=self.programme,
+            call_id=self._parse_identifier(response),
+            call_title=title,
+            description_html=clean_html(description),
+            description_text=html_to_text(description),
+            opening_date=read["opening"],
+            deadlines=read["deadlines"],
+            deadline_model="two-stage" if len(read["deadlines"]) > 1 else "single-stage",
+            status=self.derive_status(read["opening"], read["deadlines"]),
+            topic_budget=read["topic_budget"],
+            grant_min=read["grant_min"],
+            grant_max=read["grant_max"],
+            funding_rate=read["funding_rate"],
+            action_type="Interreg project",
+            eligibility={"countries": list(self.countries), "area": read["area"] or ", ".join(self.countries)},
+            raw={"facts": facts},
+        )
+
+    def _parse_identifier(self, response) -> str:
+        slug = urlparse(response.url).path.rstrip("/").rsplit("/", 1)[-1]
+        return f"{self.name}:{slug}"
+
+    @staticmethod
+    def read_facts(facts: list[tuple[str, str]]) -> dict:
+        found = {"opening": None, "deadlines": [], "topic_budget": None, "grant_min": None, "grant_max": None,
+                 "funding_rate": None, "area": None}
+        for label, value in facts:
+            label_l = label.lower()
+            kind = next((k for words, k in LABELS if words in label_l), None)
+            if kind is None:
+                continue
+            if kind.startswith("deadline:") or kind == "opening":
+                dates = [parse_date(d) for d in _DATE.findall(value)]
+                if not dates:
+                    continue
+                if kind == "opening":
+                    found["opening"] = found["opening"] or dates[0]
+                else:
+                    found["deadlines"].append(Deadline(dates[-1], kind.split(":", 1)[1]))
+            elif kind == "funding_rate":
+                match = _PERCENT.search(value)
+                if match:
+                    from decimal import Decimal
+
+                    found["funding_rate"] = Decimal(match[1].replace(",", "."))
+            elif kind == "area":
+                found["area"] = value.strip()
+            elif found[kind] is None:
+                found[kind] = parse_amount(value)
+        found["deadlines"].sort(key=lambda d: d.date)
+        return found
+
+
+def pairs(labels: list[str], values: list[str]) -> list[tuple[str, str]]:
+    return [(" ".join(a.split()).rstrip(":"), " ".join(b.split())) for a, b in zip(labels, values)]

@@ -1,0 +1,142 @@
+"""Interreg programme spiders on constructed pages (no recording of these sites exists: see
+tests/fixtures/constructed/README.md). Time is frozen at 2026-06-27."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crawlers.items import CallItem
+from crawlers.spiders.interreg import (BalticSeaRegionSpider, CentralBalticSpider, EstoniaLatviaSpider,
+                                       InterregEuropeSpider, LatviaLithuaniaSpider)
+from tests.helpers.cli import run_callmatch
+from tests.helpers.responses import file_response, spider_at
+
+PAGES = Path(__file__).parent / "fixtures" / "constructed" / "interreg"
+CASES = [  # spider, folder, listing path, call path
+    (BalticSeaRegionSpider, "bsr", "/gateway/calls/", "/gateway/calls/call-4-core-projects/"),
+    (CentralBalticSpider, "central-baltic", "/for-applicants/", "/for-applicants/call-3/"),
+    (EstoniaLatviaSpider, "est-lat", "/en/for-applicants", "/en/calls/4th-call"),
+    (LatviaLithuaniaSpider, "lat-lit", "/for-applicants/", "/calls/call-3-small/"),
+    (InterregEuropeSpider, "europe", "/apply", "/calls/call-5"),
+]
+
+
+def page(spider_cls, folder, path):
+    file = PAGES / folder / (path.strip("/") + ("/index" if path.endswith("/") or "." not in path else ""))
+    if not file.exists():
+        file = PAGES / folder / path.strip("/") / "index"
+    return file_response(file, spider_cls.base_url + path, html=True)
+
+
+def call_of(spider_cls, folder, path):
+    spider = spider_at(spider_cls, "2026-06-27")
+    items = [i for i in spider.parse_call(page(spider_cls, folder, path)) if isinstance(i, CallItem)]
+    assert len(items) == 1, spider.failures
+    return items[0]
+
+
+@pytest.mark.parametrize("spider_cls,folder,listing,call", CASES)
+def test_calls_page_leads_to_each_call(spider_cls, folder, listing, call):
+    spider = spider_at(spider_cls, "2026-06-27")
+    requests = list(spider.parse(page(spider_cls, folder, listing)))
+    assert [r.url for r in requests] == [spider_cls.base_url + call]
+
+
+@pytest.mark.parametrize("spider_cls,folder,listing,call", CASES)
+def test_every_call_has_title_programme_deadline_and_status(spider_cls, folder, listing, call):
+    item = call_of(spider_cls, folder, call)
+    assert item.title and item.programme == spider_cls.programme and item.deadlines and item.status
+
+
+def test_bsr_project_idea_deadline_comes_before_the_application(tmp_path):
+    item = call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/")
+    assert [(d.date, d.stage) for d in item.deadlines] == [
+        (date(2026, 10, 30), "project idea"), (date(2027, 2, 17), "full application")]
+
+
+def test_bsr_opening_date():
+    assert call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/").opening_date == date(2026, 9, 15)
+
+
+def test_bsr_budget_in_millions():
+    assert call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/").topic_budget == Decimal("30000000")
+
+
+def test_bsr_funding_rate():
+    assert call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/").funding_rate == Decimal("80")
+
+
+def test_bsr_minimum_and_maximum_per_project():
+    item = call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/")
+    assert (item.grant_min, item.grant_max) == (Decimal("500000"), Decimal("4000000"))
+
+
+def test_bsr_eligible_area():
+    item = call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/")
+    assert "LV" in item.eligibility["countries"] and item.eligibility["area"].startswith("Denmark, Estonia")
+
+
+def test_bsr_status_is_forthcoming_before_the_opening():
+    assert call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/").status == "forthcoming"
+
+
+def test_bsr_description_is_sanitised():
+    item = call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/")
+    assert "social innovation" in item.description_text and "<script" not in item.description_html
+
+
+def test_central_baltic_dotted_dates_and_budget():
+    item = call_of(CentralBalticSpider, "central-baltic", "/for-applicants/call-3/")
+    assert (item.opening_date, item.deadlines[0].date, item.topic_budget) == (
+        date(2026, 11, 2), date(2027, 1, 25), Decimal("12000000"))
+
+
+def test_estonia_latvia_decimal_millions_and_maximum():
+    item = call_of(EstoniaLatviaSpider, "est-lat", "/en/calls/4th-call")
+    assert (item.topic_budget, item.grant_max, item.eligibility["countries"]) == (
+        Decimal("6500000"), Decimal("1000000"), ["EE", "LV"])
+
+
+def test_latvia_lithuania_open_call_with_a_small_maximum():
+    item = call_of(LatviaLithuaniaSpider, "lat-lit", "/calls/call-3-small/")
+    assert (item.status, item.grant_max, item.funding_rate) == ("open", Decimal("150000"), Decimal("80"))
+
+
+def test_interreg_europe_has_no_single_country_restriction():
+    item = call_of(InterregEuropeSpider, "europe", "/calls/call-5")
+    assert (item.eligibility["countries"], item.deadlines[0].date) == ([], date(2027, 5, 31))
+
+
+def test_a_calls_page_of_another_shape_is_reported_loudly():
+    spider = spider_at(BalticSeaRegionSpider, "2026-06-27")
+    response = file_response(PAGES / "bsr" / "gateway" / "calls" / "index", BalticSeaRegionSpider.base_url + "/gateway/calls/",
+                             html=True, body=b"<html><body><div class='new-layout'>Calls</div></body></html>")
+    assert list(spider.parse(response)) == []
+    assert "page shape changed" in spider.failures[-1]["error"]
+
+
+def test_a_call_page_without_facts_is_reported_loudly():
+    spider = spider_at(CentralBalticSpider, "2026-06-27")
+    response = file_response(PAGES / "central-baltic" / "for-applicants" / "index", CentralBalticSpider.base_url + "/x/",
+                             html=True, body=b"<html><h1>Call</h1><p>Dates soon.</p></html>")
+    assert list(spider.parse_call(response)) == []
+    assert "no call title or no key facts" in spider.failures[-1]["error"]
+
+
+def test_no_open_calls_is_not_a_failure():
+    spider = spider_at(LatviaLithuaniaSpider, "2026-06-27")
+    response = file_response(PAGES / "lat-lit" / "for-applicants" / "index", LatviaLithuaniaSpider.base_url + "/for-applicants/",
+                             html=True, body=b"<html><p>There are no open calls at the moment.</p></html>")
+    assert list(spider.parse(response)) == [] and spider.failures == []
+
+
+def test_interreg_crawl_end_to_end_through_the_replay(settings, db):
+    result = run_callmatch("crawl", "interreg_bsr", "--replay", PAGES / "bsr", settings=settings,
+                           env={"CALLMATCH_TODAY": "2026-06-27"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = db.fetchone("SELECT * FROM calls WHERE source = 'interreg_bsr'")
+    assert (row["identifier"], row["programme"], row["status"]) == (
+        "interreg_bsr:call-4-core-projects", "Interreg Baltic Sea Region", "forthcoming")
+    assert row["deadlines"][0] == {"date": "2026-10-30", "stage": "project idea"}
