@@ -116,3 +116,23 @@ def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:
         click.echo(f"{mark}{row['rank']:>3}. {row['name'][:50]:50} {row['country'] or '--'} {row['sector'] or '-':9} "
                    f"{row['score']:.2f}  {'; '.join(row['reasons'])}")
     click.echo("* suggested consortium member")
+
+
+@cli.command()
+@click.option("--profile", "profile_id", type=int, help="Profile id (default: the first).")
+@click.pass_obj
+def learn(app: AppContext, profile_id) -> None:
+    """Re-weight the scoring signals from recorded bid/no-bid decisions (cross-validated)."""
+    from matcher import learn as learning
+    from matcher import profiles
+
+    db = app.database()
+    profile_id = profile_id or profiles.ensure_default_profile(db)
+    result = learning.learn(db, profile_id)
+    click.echo(result["reason"][0].upper() + result["reason"][1:] + ".")
+    if "cv_auc" in result:
+        click.echo(f"Cross-validated ROC AUC over {result['decisions']} decisions: {result['cv_auc']:.3f}")
+        for name, weight in result["weights"].items():
+            click.echo(f"  {name:10} {weight:+.3f}")
+        if result["used"]:
+            click.echo("Run `callmatch match` (or save the profile) to re-rank with them.")

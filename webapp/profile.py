@@ -53,7 +53,10 @@ def edit():
             flash("Profile saved. " + _rerank_in_background(profile["id"]))
             return redirect(url_for("profile.edit"))
         profile = {**profile, **updated}
-    return render_template("profile.html", title="Profile", profile=profile, errors=errors)
+    from matcher.ranking import active_weights
+
+    return render_template("profile.html", title="Profile", profile=profile, errors=errors,
+                           weights=active_weights(profile), learned=profile.get("weights") or {})
 
 
 def _rerank_in_background(profile_id: int) -> str:
