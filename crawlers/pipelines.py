@@ -11,6 +11,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.logformatter import LogFormatter
 
 from store import calls as call_store
 from store import runs
@@ -149,3 +150,15 @@ class RunRecorder:
             spider.name, self.run_id, record["status"], new, updated, unchanged, dropped, len(errors),
         )
         self.db.close()
+
+
+class BriefLogFormatter(LogFormatter):
+    """Drops are logged as one line naming the item, not the whole item with its raw payload."""
+
+    def dropped(self, item, exception, response, spider=None):
+        name = getattr(item, "identifier", None) or getattr(item, "source_id", None) or type(item).__name__
+        return {"level": logging.INFO, "msg": "Dropped %(item)s: %(reason)s", "args": {"item": name, "reason": exception}}
+
+    def scraped(self, item, response, spider=None):
+        name = getattr(item, "identifier", None) or getattr(item, "source_id", None) or type(item).__name__
+        return {"level": logging.DEBUG, "msg": "Scraped %(item)s", "args": {"item": name}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -49,7 +50,10 @@ def crawl(database_url: str, names: list[str], *, today: str | None = None, repl
             overrides.setdefault("AUTOTHROTTLE_ENABLED", False)
             overrides.setdefault("ROBOTSTXT_OBEY", False)
             overrides.setdefault("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
-        process = CrawlerProcess(scrapy_settings(database_url, today, overrides), install_root_handler=False)
+        settings = scrapy_settings(database_url, today, overrides)
+        process = CrawlerProcess(settings)
+        # The command's own logging prints; Scrapy's chatter stays at its configured level.
+        logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
         for name in names:
             kwargs = dict(spider_args or {})
             if server is not None:

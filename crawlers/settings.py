@@ -24,4 +24,6 @@ EXTENSIONS = {"crawlers.pipelines.RunRecorder": 500}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port listening during crawls
 LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = False  # `callmatch` configures logging itself
+LOG_FORMATTER = "crawlers.pipelines.BriefLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
