@@ -28,7 +28,7 @@ DOCUMENTED = {
     "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
     "CALLMATCH_CRAWL_SPIDERS": ("ft_portal", "spiders the daily crawl runs (comma-separated; 'none' turns it off)"),
     "CALLMATCH_CRAWL_HOUR": ("5", "hour (UTC) of the daily crawl"),
-    "CALLMATCH_DIGEST_WEEKDAY": ("0", "day of the weekly digest run, 0 = Monday (daily subscribers get theirs every day)"),
+    "CALLMATCH_DIGEST_HOUR": ("7", "hour (UTC) of the daily digest run; each user's frequency (daily or weekly) decides who is due"),
     "CALLMATCH_MAIL_FROM": ("callmatch@localhost", "sender address of digests"),
 }
 
@@ -59,7 +59,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     crawl_spiders: tuple[str, ...] = ("ft_portal",)
     crawl_hour: int = 5
-    digest_weekday: int = 0
+    digest_hour: int = 7
     mail_from: str = "callmatch@localhost"
     extra: dict = field(default_factory=dict)
 
@@ -87,7 +87,7 @@ class Settings:
             crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or "ft_portal").split(",")
                                 if s.strip() and s.strip() != "none"),
             crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),
-            digest_weekday=_int(env, "CALLMATCH_DIGEST_WEEKDAY", 0, 0, 6),
+            digest_hour=_int(env, "CALLMATCH_DIGEST_HOUR", 7, 0, 23),
             mail_from=env.get("CALLMATCH_MAIL_FROM") or "callmatch@localhost",
         )
 

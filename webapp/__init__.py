@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         MAX_CONTENT_LENGTH=1024 * 1024,
         LOGIN_ATTEMPTS=10,
         LOGIN_WINDOW_SECONDS=300,
+        QUEUE_CHECK_SECONDS=30,  # how stale the "background work unavailable" notice may be
     )
     if test_config:
         app.config.update(test_config)

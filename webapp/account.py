@@ -17,7 +17,7 @@ bp = Blueprint("account", __name__)
 def background_unavailable() -> str | None:
     """Why background work is unavailable, checked at most every 30 s (a page never waits on Redis)."""
     _queue_state = current_app.extensions.setdefault("callmatch.queue_state", {"checked": -1e9, "error": None})
-    if time.monotonic() - _queue_state["checked"] > 30:
+    if time.monotonic() - _queue_state["checked"] > current_app.config["QUEUE_CHECK_SECONDS"]:
         from store.queue import connect_redis
         from store.services import redis_url
 

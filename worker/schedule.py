@@ -51,7 +51,7 @@ def schedule(settings: Settings) -> list[Scheduled]:
         entries.append(Scheduled("crawl", "worker.jobs.crawl", (list(settings.crawl_spiders),), "daily",
                                  hour=settings.crawl_hour))
     # Digests run daily: each user's own frequency decides whether one is due (weekly users once a week).
-    entries.append(Scheduled("digests", "worker.jobs.send_digests", (), "daily", hour=7))
+    entries.append(Scheduled("digests", "worker.jobs.send_digests", (), "daily", hour=settings.digest_hour))
     return entries
 
 

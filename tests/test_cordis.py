@@ -1,0 +1,55 @@
+"""The CORDIS importer on the real benchmark dumps, as they are."""
+
+import zipfile
+
+from crawlers import cordis
+from tests.helpers.cli import run_callmatch
+
+
+def test_every_participation_of_the_partners_dump_is_loaded_once(settings, db, shared_dir):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    rows = len((folder / "organization.csv").read_text(encoding="utf-8").strip().splitlines()) - 1
+    first = run_callmatch("import-cordis", folder, settings=settings)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert db.scalar("SELECT count(*) FROM participations") == rows == 2489
+    assert db.scalar("SELECT count(*) FROM organisations") == 1790
+    assert db.scalar("SELECT count(*) FROM projects") == 298
+    second = run_callmatch("import-cordis", folder, settings=settings)
+    assert "(nothing changed)" in second.stdout
+    assert db.scalar("SELECT count(*) FROM participations") == 2489
+
+
+def test_countries_are_iso_codes(db, shared_dir):
+    cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "partners")
+    countries = {r["country"] for r in db.fetchall("SELECT DISTINCT country FROM organisations")}
+    assert "GR" in countries and "GB" in countries and not {"EL", "UK"} & countries
+
+
+def test_decimal_commas_and_sectors_are_read(db, shared_dir):
+    cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "partners")
+    row = db.fetchone("SELECT o.sector, o.org_type FROM organisations o WHERE o.pic = '999589463'")
+    assert row == {"sector": "research", "org_type": "REC"}
+    assert cordis.amount("211562,5") == cordis.amount("211562.5") == 211562.5
+
+
+def test_the_calls_dump_loads_with_project_titles_and_topics(db, shared_dir):
+    report = cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "calls")
+    assert report.rows == 1487 and db.scalar("SELECT count(*) FROM topics") == 3486
+    project = db.fetchone("SELECT * FROM projects WHERE source_id = '101000302'")
+    assert (project["topic_code"], project["title"][:9]) == ("BG-10-2020", "Ecocentri")
+
+
+def test_the_official_zip_is_read_like_the_folder(db, shared_dir, tmp_path):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    archive = tmp_path / "cordis-h2020projects-csv.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name in ("project.csv", "organization.csv", "topics.csv"):
+            z.write(folder / name, f"csv/{name}")
+    assert cordis.import_dump(db, archive).rows == 2489
+    assert db.scalar("SELECT count(*) FROM participations") == 2489
+
+
+def test_files_of_another_layout_are_refused_with_a_sentence(settings, tmp_path):
+    (tmp_path / "organization.csv").write_text('"a";"b"\n"1";"2"\n')
+    result = run_callmatch("import-cordis", tmp_path, settings=settings)
+    assert result.returncode == 1 and "not the CORDIS layout" in result.stderr
