@@ -90,9 +90,18 @@ def services(app: AppContext) -> None:
     app.redis()
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    # A process manager's SIGTERM ends the command like Ctrl-C does, so the embedded servers it
+    # started are stopped on the way out instead of being orphaned.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    import signal
+
     from . import commands  # noqa: F401  (registers the commands of every part)
 
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cli(prog_name="callmatch")
 
 
