@@ -92,6 +92,11 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
     result = ranking.rank_calls(db, embedding_store(app, db), profile_id, app.settings.as_of(),
                                 progress=_progress("texts embedded"), only_changed=not rescore_all)
     click.echo(f"Ranked {result['calls']} call(s) as of {app.settings.as_of()}; {result['scored']} (re)scored.")
+    from matcher.organisation_search import index_organisations
+
+    indexed = index_organisations(db, embedding_store(app, db), progress=_progress("organisations embedded"))
+    if indexed:
+        click.echo(f"Indexed {indexed} organisation(s) for search by what they worked on.")
 
 
 @cli.command()

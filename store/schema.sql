@@ -145,6 +145,16 @@ CREATE TABLE embeddings (
     PRIMARY KEY (model, text_hash)
 );
 
+-- Semantic search over organisations (name and topics worked on), served by an HNSW index.
+CREATE TABLE organisation_vectors (
+    organisation_id bigint PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,
+    model           text NOT NULL,
+    text_hash       text NOT NULL,
+    embedding       vector(384) NOT NULL,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX organisation_vectors_hnsw ON organisation_vectors USING hnsw (embedding vector_cosine_ops);
+
 -- Match -------------------------------------------------------------------------------------------
 
 CREATE TABLE profiles (

@@ -14,7 +14,7 @@ _lock = threading.Lock()
 _cached: dict = {}
 
 
-def _store() -> EmbeddingStore:
+def embeddingembedding_store() -> EmbeddingStore:
     return EmbeddingStore(db(), _cached.setdefault("embedder", Embedder(settings().model)))
 
 
@@ -26,7 +26,7 @@ def partner_index() -> partners.PartnerIndex | None:
     key = (version["n"], version["p"])
     with _lock:
         if _cached.get("key") != key:
-            _cached["index"] = partners.PartnerIndex.load(db(), _store())
+            _cached["index"] = partners.PartnerIndex.load(db(), embedding_store())
             _cached["key"] = key
         return _cached["index"]
 
@@ -35,4 +35,4 @@ def partner_suggestions(call: dict, member_ids: list[int], limit: int = 15) -> d
     index = partner_index()
     if index is None:
         return None
-    return for_call(db(), _store(), call["identifier"], member_ids, limit, index=index)
+    return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index)

@@ -44,9 +44,18 @@ def index():
     rows = db().fetchall(
         f"""SELECT o.*, (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
             {base} ORDER BY projects DESC, o.name LIMIT %(limit)s OFFSET %(offset)s""", params)
+    about = (request.args.get("about") or "").strip()[:200]
+    similar = None
+    if about:
+        from matcher.organisation_search import search
+
+        from .partner_cache import embedding_store
+
+        similar = search(db(), embedding_store(), about, limit=15)
     countries = [r["country"] for r in db().fetchall(
         "SELECT DISTINCT country FROM organisations WHERE country IS NOT NULL ORDER BY country")]
-    return render_template("partners.html", title="Partners", rows=rows, total=total, page=page,
+    return render_template("partners.html", title="Partners", rows=rows, total=total, page=page, about=about,
+                           similar=similar,
                            pages=max(1, -(-total // PER_PAGE)), countries=countries, sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 

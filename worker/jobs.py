@@ -76,6 +76,9 @@ def rank_profile(profile_id: int | None = None) -> dict:
         store = EmbeddingStore(db, Embedder(settings.model))
         result = rank_calls(db, store, profile_id, settings.as_of(),
                             progress=lambda done, total: _progress(f"embedded {done}/{total} texts"))
+        from matcher.organisation_search import index_organisations
+
+        index_organisations(db, store, progress=lambda done, total: _progress(f"organisations {done}/{total}"))
     _progress(f"ranked {result['calls']} calls, {result['scored']} re-scored")
     return result
 

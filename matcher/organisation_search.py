@@ -1,0 +1,63 @@
+"""Find organisations by what they worked on: nearest neighbours on an HNSW index (pgvector)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from store.db import Database
+
+from .embedder import EmbeddingStore, text_hash
+
+log = logging.getLogger(__name__)
+DIMS = 384  # organisation_vectors.embedding is vector(384): all-MiniLM-L6-v2, the default model
+
+
+def organisation_text(name: str, topics: list[str]) -> str:
+    return f"{name}. Worked on: {'; '.join(topics)}" if topics else name
+
+
+def index_organisations(db: Database, store: EmbeddingStore, progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed each organisation's text when it changed (or the model did); returns how many were indexed."""
+    rows = db.fetchall(
+        """SELECT o.id, o.name,
+                  array_remove(array_agg(DISTINCT coalesce(nullif(p.topic_title, ''), p.title)), NULL) AS topics
+           FROM organisations o LEFT JOIN participations x ON x.organisation_id = o.id
+           LEFT JOIN projects p ON p.id = x.project_id GROUP BY o.id ORDER BY o.id""")
+    model = store.embedder.model_name
+    known = {(r["organisation_id"]): (r["model"], r["text_hash"])
+             for r in db.fetchall("SELECT organisation_id, model, text_hash FROM organisation_vectors")}
+    texts = {r["id"]: organisation_text(r["name"], sorted(r["topics"])[:12]) for r in rows}
+    changed = {oid: t for oid, t in texts.items() if known.get(oid) != (model, text_hash(t))}
+    if not changed:
+        return 0
+    vectors = store.vectors(list(changed.values()), progress)
+    if vectors.shape[1] != DIMS:
+        log.warning("organisation search needs %d-dimension vectors; %s gives %d: not indexed",
+                    DIMS, model, vectors.shape[1])
+        return 0
+    with db.transaction() as cur:
+        cur.executemany(
+            """INSERT INTO organisation_vectors (organisation_id, model, text_hash, embedding) VALUES (%s, %s, %s, %s)
+               ON CONFLICT (organisation_id) DO UPDATE SET model = EXCLUDED.model, text_hash = EXCLUDED.text_hash,
+                   embedding = EXCLUDED.embedding, updated_at = now()""",
+            [(oid, model, text_hash(t), v) for (oid, t), v in zip(changed.items(), vectors)])
+    return len(changed)
+
+
+# Nearest vectors straight off the index first, then their organisations.
+SEARCH = """
+SELECT o.id, o.name, o.country, o.sector, nearest.distance
+FROM (SELECT organisation_id, embedding <=> %(query)s AS distance FROM organisation_vectors
+      WHERE model = %(model)s ORDER BY embedding <=> %(query)s LIMIT %(limit)s) nearest
+JOIN organisations o ON o.id = nearest.organisation_id
+"""
+
+
+def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20) -> list[dict]:
+    vector = store.embedder.encode_query(query)
+    with db.transaction() as cur:
+        # Vectors of another model may share the table: keep scanning the graph until enough match.
+        cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = cur.execute(SEARCH, {"query": vector, "model": store.embedder.model_name, "limit": limit}).fetchall()
+    return sorted(rows, key=lambda r: r["distance"])

