@@ -5,6 +5,7 @@ A spider only knows its site: where to go and which field is where.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import date, datetime
@@ -56,6 +57,14 @@ class BaseSpider(scrapy.Spider):
         if response is not None:
             reason = f"HTTP {response.status}"
         self.record_failure(request.url, f"{failure.type.__name__}: {reason}")
+
+    def json_or_failure(self, response, where: str = ""):
+        """The parsed body, or None after recording a malformed page (the crawl goes on)."""
+        try:
+            return json.loads(response.text)
+        except ValueError as exc:
+            self.record_failure(response.url, f"malformed JSON{where}: {exc}")
+            return None
 
     def shape_error(self, response, what: str) -> None:
         """Say loudly that the live page changed, instead of silently yielding nothing."""

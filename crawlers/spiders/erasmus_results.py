@@ -36,10 +36,8 @@ class ErasmusResultsSpider(BaseSpider):
         yield self.page_request(0)
 
     def parse(self, response, offset: int = 0):
-        try:
-            data = json.loads(response.text)
-        except ValueError as exc:
-            self.record_failure(response.url, f"malformed JSON at offset {offset}: {exc}")
+        data = self.json_or_failure(response, f" at offset {offset}")
+        if data is None:
             return
         documents = data.get("projectDocuments") if isinstance(data, dict) else None
         if not isinstance(documents, list):

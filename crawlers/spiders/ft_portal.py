@@ -106,10 +106,8 @@ class FtPortalSpider(BaseSpider):
     # -- responses ---------------------------------------------------------------------------------
 
     def parse(self, response, page: int = 1):
-        try:
-            data = json.loads(response.text)
-        except ValueError as exc:
-            self.record_failure(response.url, f"malformed JSON on page {page}: {exc}")
+        data = self.json_or_failure(response, f" on page {page}")
+        if data is None:
             return
         if not isinstance(data, dict) or not isinstance(data.get("results"), list) or "totalResults" not in data:
             self.shape_error(response, "no 'results' list or 'totalResults'")

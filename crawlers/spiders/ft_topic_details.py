@@ -34,10 +34,8 @@ class FtTopicDetailsSpider(FtPortalSpider):
                                  errback=self.on_request_error, cb_kwargs={"record": stub["raw"]})
 
     def parse_details(self, response, record: dict):
-        try:
-            data = json.loads(response.text)
-        except ValueError as exc:
-            self.record_failure(response.url, f"malformed JSON: {exc}")
+        data = self.json_or_failure(response)
+        if data is None:
             return
         details = data.get("TopicDetails") if isinstance(data, dict) else None
         if not isinstance(details, dict) or not any(k in details for k in ("description", "conditions")):

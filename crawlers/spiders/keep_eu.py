@@ -6,8 +6,6 @@ GET /api/search/projects/?page=N lists projects (6 a page); GET /api/project/<id
 
 from __future__ import annotations
 
-import json
-
 import scrapy
 
 from ..base import BaseSpider, parse_amount
@@ -31,15 +29,8 @@ class KeepEuSpider(BaseSpider):
     async def start(self):
         yield self.search_request(1)
 
-    def _json(self, response):
-        try:
-            return json.loads(response.text)
-        except ValueError as exc:
-            self.record_failure(response.url, f"malformed JSON: {exc}")
-            return None
-
     def parse_search(self, response, page: int):
-        data = self._json(response)
+        data = self.json_or_failure(response)
         if data is None:
             return
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
@@ -53,7 +44,7 @@ class KeepEuSpider(BaseSpider):
             yield self.search_request(page + 1)
 
     def parse_project(self, response):
-        data = self._json(response)
+        data = self.json_or_failure(response)
         if data is None:
             return
         if not isinstance(data, dict) or "id" not in data or not isinstance(data.get("partnerships"), list):
