@@ -265,3 +265,37 @@ def test_logout_ends_the_session(pm):
     token = csrf(pm, "/calls")
     pm.post("/logout", data={"csrf_token": token})
     assert pm.get("/calls").status_code == 302
+
+
+@pytest.fixture
+def with_partners(seeded, embedder):
+    from matcher.organisation_search import index_organisations
+    from store.calls import ensure_source
+    from store.partners import resolve_organisation, save_participation, save_project
+
+    ensure_source(seeded, "cordis")
+    with seeded.transaction() as cur:
+        project_id, _ = save_project(cur, "cordis", "p1", {"title": "Social enterprise support", "topic_code": "CERV-2023-X",
+                                                           "topic_title": "Civic participation and social innovation"})
+        for pic, name, country, sector in (("1", "Riga Social Lab", "LV", "other"), ("2", "Tartu University", "EE", "academic"),
+                                           ("3", "Vilnius City", "LT", "public")):
+            org_id, _ = resolve_organisation(cur, "cordis", pic, {"pic": pic, "name": name, "country": country, "sector": sector})
+            save_participation(cur, project_id, org_id, "participant", None)
+    index_organisations(seeded, EmbeddingStore(seeded, embedder))
+    return seeded
+
+
+def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Recommended partners" in page and "Riga Social Lab" in page
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "add", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    assert "Riga Social Lab" in builder and "Covers countries: LV" in builder
+
+
+def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
+    page = pm.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
+    assert "closest to" in page and "Riga Social Lab" in page

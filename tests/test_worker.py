@@ -6,13 +6,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
 from crawlers.replay import ReplayServer
-from store.config import Settings
 from store.queue import connect_redis, enqueue, jobs
 from store.users import create_user
 from tests.helpers.cli import run_callmatch

@@ -14,7 +14,7 @@ _lock = threading.Lock()
 _cached: dict = {}
 
 
-def embeddingembedding_store() -> EmbeddingStore:
+def embedding_store() -> EmbeddingStore:
     return EmbeddingStore(db(), _cached.setdefault("embedder", Embedder(settings().model)))
 
 
@@ -23,7 +23,7 @@ def partner_index() -> partners.PartnerIndex | None:
     version = db().fetchone("SELECT count(*) AS n, coalesce(max(project_id), 0) AS p FROM participations")
     if not version["n"]:
         return None
-    key = (version["n"], version["p"])
+    key = (db().url, version["n"], version["p"])
     with _lock:
         if _cached.get("key") != key:
             _cached["index"] = partners.PartnerIndex.load(db(), embedding_store())
