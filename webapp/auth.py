@@ -16,8 +16,10 @@ from . import db
 bp = Blueprint("auth", __name__)
 PUBLIC = {"auth.login", "static"}
 
-# Failed logins per client address, in this process: enough for one web process on a small team's server.
-_failures: dict[str, deque] = defaultdict(deque)
+
+def _failures() -> dict[str, deque]:
+    """Failed logins per client address, kept by this app in this process (one web process on a small team's server)."""
+    return current_app.extensions.setdefault("callmatch.login_failures", defaultdict(deque))
 
 
 def init_app(app) -> None:
@@ -45,7 +47,7 @@ def role_required(*roles):
 
 def _too_many(address: str) -> bool:
     window = current_app.config["LOGIN_WINDOW_SECONDS"]
-    attempts = _failures[address]
+    attempts = _failures()[address]
     while attempts and attempts[0] < time.monotonic() - window:
         attempts.popleft()
     return len(attempts) >= current_app.config["LOGIN_ATTEMPTS"]
@@ -68,7 +70,7 @@ def login():
         else:
             user = users.authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))
             if user is None:
-                _failures[address].append(time.monotonic())
+                _failures()[address].append(time.monotonic())
                 error, status = "Wrong email or password.", 401
             else:
                 session.clear()
