@@ -102,25 +102,19 @@ def test_calls_json_carries_the_ranking_fields(settings, ranked):
     assert {"score", "gates", "explanation", "screened_out"} <= set(first)
 
 
-def test_evaluate_calls_reproduces_the_bm25_baseline_and_beats_it(settings, shared_dir):
-    result = run_callmatch("evaluate", "calls", shared_dir / "benchmarks" / "cordis-dev" / "calls", "--json",
+@pytest.mark.parametrize("task,queries,baseline,published", [
+    ("calls", 812, "bm25", 0.181),
+    ("partners", 933, "popularity", 0.130),
+])
+def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, task, queries, baseline, published):
+    result = run_callmatch("evaluate", task, shared_dir / "benchmarks" / "cordis-dev" / task, "--json",
                            settings=settings, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(result.stdout)
-    assert (figures["task"], figures["queries"]) == ("calls", 812)
-    assert figures["methods"]["bm25"]["recall@10"] == pytest.approx(0.181, abs=0.001)
-    assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"]["bm25"]["recall@10"]
+    assert (figures["task"], figures["queries"]) == (task, queries)
+    assert figures["methods"][baseline]["recall@10"] == pytest.approx(published, abs=0.001)
+    assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"][baseline]["recall@10"]
     assert figures["seconds"] > 0
-
-
-def test_evaluate_partners_reproduces_the_popularity_baseline_and_beats_it(settings, shared_dir):
-    result = run_callmatch("evaluate", "partners", shared_dir / "benchmarks" / "cordis-dev" / "partners", "--json",
-                           settings=settings, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    figures = json.loads(result.stdout)
-    assert (figures["task"], figures["queries"]) == ("partners", 933)
-    assert figures["methods"]["popularity"]["recall@10"] == pytest.approx(0.130, abs=0.001)
-    assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"]["popularity"]["recall@10"]
 
 
 def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(settings, db, ranked, shared_dir):
