@@ -58,3 +58,11 @@ def test_create_user_reads_the_password_from_standard_input(settings, db):
     assert "a long password" not in user["password_hash"]
     again = run_callmatch("create-user", "lead@sic.lv", settings=settings, input="a long password\n")
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_bench_prints_throughput_figures(settings):
+    from tests.helpers.cli import run_callmatch
+
+    result = run_callmatch("bench", "import", settings=settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "rows=2489" in result.stdout and "rows_per_s=" in result.stdout
