@@ -17,7 +17,6 @@ import email.parser
 import email.policy
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -148,10 +147,3 @@ class ReplayServer:
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
-
-
-def serve_forever(folder: Path) -> None:  # pragma: no cover - manual use
-    with ReplayServer(folder) as server:
-        print(f"Replaying {folder} at {server.url}")
-        while True:
-            time.sleep(3600)

@@ -38,8 +38,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
     member_ids = resolve_members(db, members)
-    position = index._org_pos()
-    consortium = [position[m] for m in member_ids if m in position]
+    consortium = [index.positions[m] for m in member_ids if m in index.positions]
     vector = call_vector(store, call)
     ranking = partners.rank(index, call["identifier"], vector, consortium)
     suggested = set(partners.suggest_consortium(index, ranking, consortium))

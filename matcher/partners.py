@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -35,7 +36,6 @@ class PartnerIndex:
     project_labels: list[str]
     membership: sparse.csr_matrix  # organisations x projects, 1 = took part
     topic_vectors: np.ndarray      # projects x dims: what each project was funded for
-    coordinator: sparse.csr_matrix
 
     @classmethod
     def load(cls, db: Database, store: EmbeddingStore, source: str | None = None) -> "PartnerIndex":
@@ -49,30 +49,24 @@ class PartnerIndex:
             f" JOIN participations pa ON pa.organisation_id = o.id JOIN projects p ON p.id = pa.project_id {where}"
             f" ORDER BY o.id", params)
         links = db.fetchall(
-            f"SELECT DISTINCT pa.organisation_id, pa.project_id, bool_or(pa.role = 'coordinator') AS coordinated"
-            f" FROM participations pa JOIN projects p ON p.id = pa.project_id {where}"
-            f" GROUP BY pa.organisation_id, pa.project_id", params)
+            f"SELECT DISTINCT pa.organisation_id, pa.project_id"
+            f" FROM participations pa JOIN projects p ON p.id = pa.project_id {where}", params)
         org_pos = {o["id"]: i for i, o in enumerate(orgs)}
         proj_pos = {p["id"]: i for i, p in enumerate(projects)}
         rows = [org_pos[link["organisation_id"]] for link in links]
         cols = [proj_pos[link["project_id"]] for link in links]
         shape = (len(orgs), len(projects))
         membership = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
-        coordinator = sparse.csr_matrix(
-            ([1.0 if link["coordinated"] else 0.0 for link in links], (rows, cols)), shape=shape, dtype=np.float32)
         labels = [p["label"] or "" for p in projects]
         vectors = store.vectors([label or "(untitled)" for label in labels]) if labels else np.zeros((0, 384), np.float32)
         return cls([o["id"] for o in orgs], [o["name"] for o in orgs], [o["country"] for o in orgs],
                    [o["sector"] for o in orgs], [p["id"] for p in projects], [p["topic_code"] for p in projects],
-                   labels, membership, vectors, coordinator)
+                   labels, membership, vectors)
 
-    def position(self, org_id: int) -> int:
-        return self._org_pos()[org_id]
-
-    def _org_pos(self) -> dict[int, int]:
-        if not hasattr(self, "_org_pos_cache"):
-            self._org_pos_cache = {o: i for i, o in enumerate(self.org_ids)}
-        return self._org_pos_cache
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        """Organisation id -> its row in the index."""
+        return {o: i for i, o in enumerate(self.org_ids)}
 
 
 @dataclass

@@ -58,19 +58,6 @@ def semantic(passage_vectors: np.ndarray, offsets: np.ndarray, profile_vectors: 
     return top.mean(axis=1).astype(np.float32), per_item
 
 
-def lexical(candidate_texts: Sequence[str], profile_text: str, vectorizer=None) -> np.ndarray:
-    """TF-IDF cosine between the profile and each candidate (English stop words removed)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    if not profile_text.strip() or not candidate_texts:
-        return np.zeros(len(candidate_texts), dtype=np.float32)
-    if vectorizer is None:
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(list(candidate_texts) + [profile_text])
-    matrix = vectorizer.transform(candidate_texts)
-    query = vectorizer.transform([profile_text])
-    return np.asarray((matrix @ query.T).toarray()).ravel().astype(np.float32)
-
-
 def history(candidate_codes: Sequence[str | None], profile_codes: Sequence[str]) -> dict[str, np.ndarray]:
     """Share of the profile's past topics in the candidate's family (programme level, then programme part)."""
     out = {}

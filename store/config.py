@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -61,7 +61,6 @@ class Settings:
     crawl_hour: int = 5
     digest_hour: int = 7
     mail_from: str = "callmatch@localhost"
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from functools import wraps
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from store import users
 
@@ -32,17 +31,6 @@ def init_app(app) -> None:
         if g.user is None and request.endpoint not in PUBLIC:
             return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
         return None
-
-
-def role_required(*roles):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if g.user["role"] not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
 
 
 def _too_many(address: str) -> bool:

@@ -11,13 +11,6 @@ def file_response(path: Path, url: str, *, html: bool = False, body: bytes | Non
     return cls(url=url, request=Request(url, meta=meta or {}), body=data, encoding="utf-8")
 
 
-class FrozenSettings(dict):
-    """The few settings a spider reads outside a crawler; CALLMATCH_TODAY freezes its clock."""
-
-    def get(self, key, default=None):
-        return super().get(key, default)
-
-
 def spider_at(spider_cls, today: str, **kwargs):
     from scrapy.utils.test import get_crawler
 
