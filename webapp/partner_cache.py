@@ -15,7 +15,7 @@ _cached: dict = {}
 
 
 def embedding_store() -> EmbeddingStore:
-    return EmbeddingStore(db(), _cached.setdefault("embedder", Embedder(settings().model)))
+    return EmbeddingStore(db(), _cached.setdefault("embedder", Embedder.from_settings(settings())))
 
 
 def partner_index() -> partners.PartnerIndex | None:

@@ -73,7 +73,7 @@ def rank_profile(profile_id: int | None = None) -> dict:
 
     settings = Settings.from_env()
     with _database(settings) as db:
-        store = EmbeddingStore(db, Embedder(settings.model))
+        store = EmbeddingStore(db, Embedder.from_settings(settings))
         result = rank_calls(db, store, profile_id, settings.as_of(),
                             progress=lambda done, total: _progress(f"embedded {done}/{total} texts"))
         from matcher.organisation_search import index_organisations
