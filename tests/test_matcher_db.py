@@ -152,6 +152,40 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert any(r["suggested"] for r in rows)
 
 
+def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
+    from matcher import partners as partner_fit
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(db, "keep_eu")
+
+    def project(source_id, topic, *members):
+        upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
+                            "participants": [{"source_id": name, "name": name, "country": "LV", "sector": "ngo",
+                                              "role": role} for name, role in members]})
+
+    # Leader and Follower have the same record (two projects, same topics, same partners), but
+    # Leader coordinated both.
+    project("p1", "CERV-2024-CIV", ("Leader", "coordinator"), ("Anchor", "partner"))
+    project("p2", "CERV-2024-CIV", ("Follower", "coordinator"), ("Anchor", "partner"))
+    project("p3", "CERV-2025-CIV", ("Leader", "coordinator"), ("Follower", "partner"))
+    project("p4", "CERV-2025-CIV", ("Leader", "partner"), ("Follower", "partner"))
+    index = partner_fit.PartnerIndex.load(db, EmbeddingStore(db, embedder))
+    at = {name: i for i, name in enumerate(index.names)}
+    call = embedder.encode_query("civic participation")
+    ranking = partner_fit.rank(index, "CERV-2026-CIV", call, [at["Anchor"]])
+    assert ranking.positions[0] == at["Leader"]
+    assert ranking.scores[at["Leader"]] > ranking.scores[at["Follower"]]
+    assert "coordinated 2 of them" in partner_fit.reasons(index, ranking, at["Leader"], "CERV-2026-CIV")
+    assert "coordinated 1 of them" in partner_fit.reasons(index, ranking, at["Follower"], "CERV-2026-CIV")
+
+    # With p3 left out (as the benchmark hides a project), Leader's coordination of it no longer counts.
+    p3 = index.project_ids.index(db.scalar("SELECT id FROM projects WHERE source_id = 'p3'"))
+    hidden = partner_fit.rank(index, "CERV-2026-CIV", call, [at["Anchor"]], leave_out_project=p3)
+    assert "coordinated 1 of them" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
+    assert "1 past project(s) in the data" not in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
+
+
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
     result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)
     assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'" in result.stderr
