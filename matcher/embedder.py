@@ -46,10 +46,10 @@ def resolve_model(name: str) -> str:
 
 
 class Embedder:
-    def __init__(self, model_name: str, batch_size: int = 16, cache_dir: Path | None = None):
+    def __init__(self, model_name: str, tokens_per_batch: int = 1024, cache_dir: Path | None = None):
         self.model_name = model_name
         self.base_name = model_name.removesuffix(INT8)
-        self.batch_size = batch_size
+        self.tokens_per_batch = tokens_per_batch
         self.cache_dir = cache_dir
         self._model = None
         self._session = None
@@ -102,19 +102,33 @@ class Embedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         encode_batch = self._onnx_batch if self.model_name.endswith(INT8) else self._torch_batch
-        # Sorted by length so each batch pads little; encoded in chunks so progress can be shown.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = [None] * len(texts)
-        chunk_size = self.batch_size * 8
-        for start in range(0, len(order), chunk_size):
-            chunk = order[start:start + chunk_size]
-            for offset in range(0, len(chunk), self.batch_size):
-                batch = chunk[offset:offset + self.batch_size]
-                for i, vector in zip(batch, encode_batch([texts[i] for i in batch])):
-                    out[i] = vector.astype(np.float32)
-            if progress:
-                progress(min(start + len(chunk), len(texts)), len(texts))
+        done = reported = 0
+        for batch in self._batches(texts):
+            for i, vector in zip(batch, encode_batch([texts[i] for i in batch])):
+                out[i] = vector.astype(np.float32)
+            done += len(batch)
+            if progress and (done - reported >= 256 or done == len(texts)):
+                progress(done, len(texts))
+                reported = done
         return np.stack(out)
+
+    def _batches(self, texts: list[str]):
+        """Positions of the texts, shortest first, in batches of at most `tokens_per_batch` padded word pieces.
+
+        Short titles go a hundred at a time, long passages a few: every batch pads little and stays
+        small enough for the CPU's caches (on 2 cores, sentence-transformers' fixed batches of 32 ran
+        at about two thirds of this speed; `callmatch bench embedding` prints the comparison).
+        """
+        lengths = [len(ids) for ids in self.model.tokenizer(
+            texts, truncation=True, max_length=self.model.max_seq_length)["input_ids"]]
+        batch: list[int] = []
+        for i in sorted(range(len(texts)), key=lengths.__getitem__):
+            if batch and (len(batch) + 1) * lengths[i] > self.tokens_per_batch:
+                yield batch
+                batch = []
+            batch.append(i)
+        yield batch
 
     def _torch_batch(self, texts: list[str]) -> np.ndarray:
         return self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True, show_progress_bar=False,
