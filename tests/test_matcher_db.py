@@ -164,8 +164,8 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
                             "participants": [{"source_id": name, "name": name, "country": "LV", "sector": "ngo",
                                               "role": role} for name, role in members]})
 
-    # Leader and Follower have the same record (two projects, same topics, same partners), but
-    # Leader coordinated both.
+    # Leader and Follower have the same record (three projects each, same topics, each with Anchor
+    # once and with the other twice), but Leader coordinated two of them and Follower one.
     project("p1", "CERV-2024-CIV", ("Leader", "coordinator"), ("Anchor", "partner"))
     project("p2", "CERV-2024-CIV", ("Follower", "coordinator"), ("Anchor", "partner"))
     project("p3", "CERV-2025-CIV", ("Leader", "coordinator"), ("Follower", "partner"))
@@ -183,7 +183,7 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
     p3 = index.project_ids.index(db.scalar("SELECT id FROM projects WHERE source_id = 'p3'"))
     hidden = partner_fit.rank(index, "CERV-2026-CIV", call, [at["Anchor"]], leave_out_project=p3)
     assert "coordinated 1 of them" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
-    assert "1 past project(s) in the data" not in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
+    assert "2 past project(s) in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
 
 
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
