@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError
 
@@ -55,7 +56,7 @@ class Embedder:
         self._session = None
 
     @classmethod
-    def from_settings(cls, settings) -> "Embedder":
+    def from_settings(cls, settings: Settings) -> "Embedder":
         """The configured model; an int8 export is kept under the data folder."""
         return cls(settings.model, cache_dir=settings.data_dir / "models")
 
@@ -142,7 +143,7 @@ class Embedder:
                                   "attention_mask": tokens["attention_mask"].astype(np.int64)})[0]
 
     def _int8_file(self) -> Path:
-        folder = self.cache_dir or Path("var") / "models"
+        folder = self.cache_dir or Settings.from_env().data_dir / "models"  # where from_settings would keep it
         target = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", self.base_name) + "-int8.onnx")
         if not target.exists():
             log.info("exporting %s to ONNX with int8 weights (once; kept in %s)", self.base_name, folder)
