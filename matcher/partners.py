@@ -72,6 +72,11 @@ class PartnerIndex:
                    labels, membership, coordination, vectors)
 
     @cached_property
+    def families(self) -> np.ndarray:
+        """Each project's programme-level topic family, worked out once rather than for every call ranked."""
+        return np.array([family(c, 1) for c in self.project_codes], dtype=object)
+
+    @cached_property
     def positions(self) -> dict[int, int]:
         """Organisation id -> its row in the index."""
         return {o: i for i, o in enumerate(self.org_ids)}
@@ -108,7 +113,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
         found["network"] = np.zeros(len(counts))
 
     wanted = family(call_code, 1)
-    in_family = np.array([family(c, 1) == wanted and wanted is not None for c in index.project_codes], np.float32)
+    in_family = (index.families == wanted).astype(np.float32) if wanted else np.zeros(len(index.project_ids), np.float32)
     family_counts = membership @ in_family
     found["family"] = np.divide(family_counts, counts, out=np.zeros_like(counts), where=counts > 0)
 
