@@ -33,14 +33,16 @@ def call_vector(store: EmbeddingStore, call: dict):
 
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
              index: partners.PartnerIndex | None = None) -> dict:
-    call = db.fetchone("SELECT id, identifier, title, description_text FROM calls WHERE identifier = %s", (identifier,))
+    call = db.fetchone("SELECT id, identifier, title, description_text, eligibility FROM calls WHERE identifier = %s",
+                       (identifier,))
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
     member_ids = resolve_members(db, members)
     consortium = [index.positions[m] for m in member_ids if m in index.positions]
     vector = call_vector(store, call)
-    ranking = partners.rank(index, call["identifier"], vector, consortium)
+    area = (call["eligibility"] or {}).get("countries") or []
+    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area)
     suggested = set(partners.suggest_consortium(index, ranking, consortium))
     ranked = []
     for n, pos in enumerate(ranking.positions[:limit], 1):
@@ -51,5 +53,5 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
             "country": index.countries[pos], "sector": index.sectors[pos], "score": round(float(ranking.scores[pos]), 4),
             "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggested,
         })
-    return {"call": call, "ranked": ranked, "consortium": member_ids,
+    return {"call": call, "ranked": ranked, "consortium": member_ids, "area": area,
             "suggestion": [index.org_ids[p] for p in partners.suggest_consortium(index, ranking, consortium)]}

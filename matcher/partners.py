@@ -3,13 +3,15 @@
 Signals per organisation: its track record (how many projects, how many it coordinated), closeness
 in the collaboration network to the partners already in, experience in the call's topic family, how
 well its past topics fit the call's text, and complementarity (a sector or a country the consortium
-lacks). Weights were set on the development dump (cordis-dev) on a coarse grid.
+lacks; for an Interreg call, a country of the programme area it lacks). Weights were set on the
+development dump (cordis-dev) on a coarse grid.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,8 +26,17 @@ from .signals import family
 
 # The coordinator weight is small: on cordis-dev it moves partners recall@10 by less than 0.005
 # either way, but a consortium needs someone who has led one, and the reason is shown.
+# Outside an Interreg programme's area an organisation can rarely be a full partner: it is ranked
+# well below (marked, with its reason), not hidden.
 DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "semantic": 1.0,
-                   "new_sector": 0.1, "new_country": 0.05}
+                   "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0}
+
+# CORDIS writes Greece and the United Kingdom as EL and UK; programme areas use ISO 3166 codes.
+_ISO = {"EL": "GR", "UK": "GB"}
+
+
+def _iso(country: str | None) -> str | None:
+    return _ISO.get(country, country) if country else None
 
 
 @dataclass
@@ -90,8 +101,12 @@ class PartnerRanking:
 
 
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
-         weights: dict | None = None, leave_out_project: int | None = None) -> PartnerRanking:
+         weights: dict | None = None, leave_out_project: int | None = None,
+         area: Collection[str] = ()) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
+
+    `area` is the programme area of an Interreg call (country codes): only its countries complement
+    the consortium, and organisations from elsewhere are marked as outside it. Empty: no area.
 
     `leave_out_project` (a position in the index) hides one project from every count and edge: the
     benchmark asks for the partner of a project that must not be seen.
@@ -124,9 +139,13 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     else:
         found["semantic"] = np.zeros(len(counts))
 
-    have_countries = {index.countries[i] for i in consortium}
+    have_countries = {_iso(index.countries[i]) for i in consortium}
     have_sectors = {index.sectors[i] for i in consortium}
-    found["new_country"] = np.array([c is not None and c not in have_countries for c in index.countries], np.float32)
+    countries = [_iso(c) for c in index.countries]
+    area = {_iso(c.upper()) for c in area}
+    found["new_country"] = np.array([c is not None and c not in have_countries and (not area or c in area)
+                                     for c in countries], np.float32)
+    found["outside_area"] = np.array([bool(area) and c is not None and c not in area for c in countries], np.float32)
     found["new_sector"] = np.array([s is not None and s not in have_sectors for s in index.sectors], np.float32)
 
     total = sum(weights.get(name, 0.0) * np.asarray(values, np.float64) for name, values in found.items())
@@ -157,16 +176,22 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
         out.append(f"adds a sector: {SECTOR_LABELS.get(index.sectors[position], index.sectors[position])}")
     if s["new_country"][position]:
         out.append(f"adds a country: {index.countries[position]}")
+    if s["outside_area"][position]:
+        out.append(f"outside the programme area ({index.countries[position]}): rarely eligible as a full partner")
     return out
 
 
 def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,
                        pool: int = 60) -> list[int]:
-    """Greedy: take the best-scoring organisation that still adds a missing sector or country, then fill by score."""
+    """Greedy: take the best-scoring organisation that still adds a missing sector or country, then fill by score.
+
+    Organisations outside an Interreg call's programme area are left out of the suggestion.
+    """
     chosen: list[int] = []
     sectors = {index.sectors[i] for i in consortium}
     countries = {index.countries[i] for i in consortium}
-    candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p])]
+    outside = ranking.signals.get("outside_area", np.zeros(len(ranking.scores)))
+    candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p]) and not outside[p]]
     for position in candidates:
         if len(chosen) >= size:
             break

@@ -1,5 +1,6 @@
 """The matcher against the real database and the real embedding model."""
 
+import functools
 import json
 from datetime import date
 from decimal import Decimal
@@ -152,18 +153,22 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert any(r["suggested"] for r in rows)
 
 
-def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
-    from matcher import partners as partner_fit
+def add_project(db, source_id, topic, *members):
+    """A small constructed keep.eu project: members are (name, role) or (name, role, country)."""
     from store.calls import ensure_source
     from store.partners import upsert_project
 
     ensure_source(db, "keep_eu")
+    participants = [{"source_id": m[0], "name": m[0], "country": m[2] if len(m) > 2 else "LV", "sector": "ngo",
+                     "role": m[1]} for m in members]
+    upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
+                        "participants": participants})
 
-    def project(source_id, topic, *members):
-        upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
-                            "participants": [{"source_id": name, "name": name, "country": "LV", "sector": "ngo",
-                                              "role": role} for name, role in members]})
 
+def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
+    from matcher import partners as partner_fit
+
+    project = functools.partial(add_project, db)
     # Leader and Follower have the same record (three projects each, same topics, each with Anchor
     # once and with the other twice), but Leader coordinated two of them and Follower one.
     project("p1", "CERV-2024-CIV", ("Leader", "coordinator"), ("Anchor", "partner"))
@@ -184,6 +189,32 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
     hidden = partner_fit.rank(index, "CERV-2026-CIV", call, [at["Anchor"]], leave_out_project=p3)
     assert "coordinated 1 of them" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
     assert "2 past project(s) in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
+
+
+def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
+    from matcher.partner_search import for_call
+
+    # Tartu and Berlin have the same record with Riga; only the programme area tells them apart.
+    add_project(db, "a1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"))
+    add_project(db, "a2", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Berlin", "partner", "DE"))
+    add_call(db, "EE-LV-2026-1", "Civic participation in border towns", "Civic participation.",
+             eligibility={"countries": ["EE", "LV"], "area": "Estonia, Latvia"})
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation.")
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+    store = EmbeddingStore(db, embedder)
+
+    interreg = for_call(db, store, "EE-LV-2026-1", [riga])
+    by_name = {row["name"]: row for row in interreg["ranked"]}
+    assert interreg["area"] == ["EE", "LV"]
+    assert by_name["Tartu"]["rank"] < by_name["Berlin"]["rank"]
+    assert "adds a country: EE" in by_name["Tartu"]["reasons"] and by_name["Tartu"]["suggested"]
+    assert any("outside the programme area (DE)" in r for r in by_name["Berlin"]["reasons"])
+    assert not by_name["Berlin"]["suggested"]
+
+    # With no programme area, Germany complements the consortium like any other country.
+    open_call = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [riga])["ranked"]}
+    assert "adds a country: DE" in open_call["Berlin"]["reasons"] and open_call["Berlin"]["suggested"]
+    assert not any("outside" in r for r in open_call["Berlin"]["reasons"])
 
 
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
