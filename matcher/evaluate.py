@@ -17,6 +17,7 @@ from store.db import Database
 
 from . import partners as partner_fit
 from .embedder import EmbeddingStore
+from .profiles import history_items
 from .scoring import CandidateSet, Profile, score
 from .signals import code_years
 
@@ -85,10 +86,9 @@ def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None
         target_code = projects[query["hidden"]]["topic_code"]
         target_years = code_years(target_code)
         mask = np.array([not target_years or not y or bool(y & target_years) for y in years])
-        others = [projects[o] for o in query["others"]]
-        # Repeats kept: a topic worked in three times weighs three times (the baseline reads it so too).
-        items = [t for p in others for t in (p["title"], title_of.get(p["topic_code"], "")) if t]
-        profile = Profile(items, np.stack([vector_of[i] for i in items]), [p["topic_code"] for p in others])
+        others = [{**projects[o], "topic_title": title_of.get(projects[o]["topic_code"], "")} for o in query["others"]]
+        items, codes = history_items(others)
+        profile = Profile(items, np.stack([vector_of[i] for i in items]), codes)
         ranks["callmatch"].append(rank_of(score(candidates, profile).scores, position[target_code], mask))
         tokens = bm25s.tokenize(" ".join(items), stopwords="en", show_progress=False, return_ids=False)[0]
         ranks["bm25"].append(rank_of(retriever.get_scores(tokens), position[target_code], mask))

@@ -50,7 +50,7 @@ def ensure_default_profile(db: Database) -> int:
 
 def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
-              "min_project_size", "min_lead_days")
+              "min_project_size", "min_lead_days", "organisation_id")
     values = {f: profile.get(f) for f in fields}
     if profile_id is None:
         return db.scalar(
@@ -76,6 +76,27 @@ def profile_items(profile: dict) -> list[str]:
     for block in ("themes", "past_projects"):
         items += [line.strip(" -•\t") for line in (profile.get(block) or "").splitlines() if line.strip()]
     return items
+
+
+def organisation_history(db: Database, organisation_id: int | None) -> list[dict]:
+    """The linked organisation's past projects in the partner data (CORDIS, keep.eu, Erasmus+ results)."""
+    if not organisation_id:
+        return []
+    return db.fetchall(
+        """SELECT p.id, coalesce(p.title, '') AS title, p.topic_code,
+                  coalesce(nullif(p.topic_title, ''), t.title, '') AS topic_title
+           FROM projects p LEFT JOIN topics t ON t.code = p.topic_code
+           WHERE p.id IN (SELECT project_id FROM participations WHERE organisation_id = %s) ORDER BY p.id""",
+        (organisation_id,))
+
+
+def history_items(projects: list[dict]) -> tuple[list[str], list[str]]:
+    """What past projects add to a profile: each one's title and its topic's title as items to match
+    against, and its topic code for the history signal. Repeats are kept: a topic worked in three
+    times weighs three times. The benchmark builds its profiles with this too."""
+    items = [text for p in projects for text in (p["title"], p["topic_title"]) if text]
+    codes = [p["topic_code"] for p in projects if p["topic_code"]]
+    return items, codes
 
 
 def set_weights(db: Database, profile_id: int, weights: dict) -> None:

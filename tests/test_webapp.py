@@ -232,6 +232,28 @@ def test_profile_edit_saves_and_validates(pm, seeded):
     assert (row["programmes"], row["countries"], row["min_lead_days"]) == (["CERV", "Erasmus+"], ["LV"], 14)
 
 
+def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
+    from store.partners import resolve_organisation
+
+    with seeded.transaction() as cur:
+        org_id, _ = resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Social Innovation Centre",
+                                                                "country": "LV", "sector": "other"})
+    token = csrf(pm, "/profile")
+    form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "", "past_projects": "",
+            "programmes": "", "countries": "LV", "min_project_size": "", "min_lead_days": "14"}
+    unknown = pm.post("/profile", data={**form, "organisation": "123"}).get_data(as_text=True)
+    assert "No organisation with id or PIC 123" in unknown and "value=\"123\"" in unknown
+    assert seeded.scalar("SELECT organisation_id FROM profiles") is None
+
+    assert pm.post("/profile", data={**form, "organisation": "998"}).status_code == 302
+    assert seeded.scalar("SELECT organisation_id FROM profiles") == org_id
+    page = pm.get("/profile").get_data(as_text=True)
+    assert "Linked to" in page and "Social Innovation Centre" in page and "0 past project(s)" in page
+
+    assert pm.post("/profile", data={**form, "organisation": ""}).status_code == 302
+    assert seeded.scalar("SELECT organisation_id FROM profiles") is None
+
+
 def test_sources_page_shows_runs_and_background_work(pm):
     page = pm.get("/sources").get_data(as_text=True)
     assert "Background work" in page and "Recent runs" in page

@@ -46,6 +46,9 @@ def edit():
                 raise ValueError
         except ValueError:
             errors.append("Days needed before a deadline must be a whole number from 0 to 365.")
+        updated["organisation_id"], error = _linked_organisation(form.get("organisation", ""))
+        if error:
+            errors.append(error)
         if not updated["mission"]:
             errors.append("The mission text is what calls are matched against: it cannot be empty.")
         if not errors:
@@ -56,7 +59,29 @@ def edit():
     from matcher.ranking import active_weights
 
     return render_template("profile.html", title="Profile", profile=profile, errors=errors,
-                           weights=active_weights(profile), learned=profile.get("weights") or {})
+                           weights=active_weights(profile), learned=profile.get("weights") or {},
+                           linked=_linked_summary(profile.get("organisation_id")),
+                           organisation=form.get("organisation", "") if request.method == "POST" else None)
+
+
+def _linked_organisation(value: str) -> tuple[int | None, str | None]:
+    """(organisation id, error) for the 'our organisation in the partner data' field: a PIC or an id."""
+    from matcher.partner_search import resolve_members
+
+    if not value.strip():
+        return None, None
+    try:
+        return resolve_members(db(), [value])[0], None
+    except CallmatchError as exc:
+        return None, f"{exc} Import or crawl the partner data that has it, or leave the field empty."
+
+
+def _linked_summary(organisation_id: int | None) -> dict | None:
+    if not organisation_id:
+        return None
+    return db().fetchone(
+        "SELECT o.id, o.pic, o.name, o.country, count(DISTINCT pa.project_id) AS projects FROM organisations o"
+        " LEFT JOIN participations pa ON pa.organisation_id = o.id WHERE o.id = %s GROUP BY o.id", (organisation_id,))
 
 
 def _rerank_in_background(profile_id: int) -> str:
