@@ -86,3 +86,25 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
     for path, name in (("/sources", "sources"), ("/partners", "partners"), ("/profile", "profile")):
         page.goto(server + path)
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def test_create_and_switch_profiles_in_a_real_browser(server, page):
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", "pm@sic.lv")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/calls")
+    assert page.locator(".working-profile").count() == 0
+
+    page.goto(f"{server}/profile")
+    page.fill("input[name=name][placeholder]", "SIC with a university")
+    page.click("text=Create")
+    page.wait_for_url(f"{server}/profile")
+    assert page.locator(".working-profile").inner_text() == "Profile: SIC with a university"
+    assert page.locator("form.profile input[name=name]").input_value() == "SIC with a university"
+    page.screenshot(path=ARTIFACTS / "profiles.png", full_page=True)
+
+    page.select_option("select[name=profile_id]", label="Social Innovation Centre (SIC)")
+    page.click("text=Switch")
+    page.wait_for_url(f"{server}/profile")
+    assert page.locator(".working-profile").inner_text() == "Profile: Social Innovation Centre (SIC)"

@@ -254,6 +254,38 @@ def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
     assert seeded.scalar("SELECT organisation_id FROM profiles") is None
 
 
+def test_a_second_profile_has_its_own_ranking_and_decisions(pm, seeded, embedder):
+    token = csrf(pm, "/profile")
+    sic = seeded.scalar("SELECT id FROM profiles")
+    decide(pm)  # a bid on CERV-SOCIAL-01 for SIC's profile
+    assert "Profile: " not in pm.get("/calls").get_data(as_text=True)  # one profile: nothing to tell apart
+
+    assert pm.post("/profiles/new", data={"csrf_token": token, "name": "SIC (fusion)"}).status_code == 302
+    fusion = seeded.scalar("SELECT id FROM profiles WHERE name = 'SIC (fusion)'")
+    assert seeded.scalar("SELECT mission FROM profiles WHERE id = %s", (fusion,)) == \
+        seeded.scalar("SELECT mission FROM profiles WHERE id = %s", (sic,))
+    form = {"csrf_token": token, "name": "SIC (fusion)", "mission": "Plasma physics and fusion reactor materials",
+            "themes": "", "past_projects": "", "programmes": "", "countries": "LV", "min_project_size": "",
+            "min_lead_days": "14"}
+    assert pm.post("/profile", data=form).status_code == 302
+    assert seeded.scalar("SELECT mission FROM profiles WHERE id = %s", (sic,)) != form["mission"]
+    ranking.rank_calls(seeded, EmbeddingStore(seeded, embedder), fusion, date(2026, 6, 27))
+
+    calls_page = pm.get("/calls").get_data(as_text=True)
+    assert "Profile: SIC (fusion)" in calls_page
+    assert calls_page.index("HORIZON-FUSION-01") < calls_page.index("CERV-SOCIAL-01")
+    assert 'class="state bid"' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+    duplicate = pm.post("/profiles/new", data={"csrf_token": token, "name": "sic (FUSION)"}, follow_redirects=True)
+    assert "already exists" in duplicate.get_data(as_text=True)
+    assert pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": str(sic),
+                                             "next": "https://evil.example/"}).headers["Location"] == "/calls"
+    sic_name = seeded.scalar("SELECT name FROM profiles WHERE id = %s", (sic,))
+    assert f"Profile: {sic_name}" in pm.get("/calls").get_data(as_text=True)
+    assert 'class="state bid"' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": "99999"}).status_code == 404
+
+
 def test_sources_page_shows_runs_and_background_work(pm):
     page = pm.get("/sources").get_data(as_text=True)
     assert "Background work" in page and "Recent runs" in page

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from store import digests, users
 from store.errors import CallmatchError
 
-from . import db, settings
+from . import current_profile_id, db, settings
 
 bp = Blueprint("account", __name__)
 
@@ -36,6 +36,15 @@ def init_app(app) -> None:
     @app.context_processor
     def queue_status():
         return {"background_unavailable": background_unavailable() if g.get("user") else None}
+
+    @app.context_processor
+    def working_profile():
+        """The profile's name in the header, once there is more than one to tell apart."""
+        if not g.get("user"):
+            return {}
+        if db().scalar("SELECT count(*) FROM profiles") < 2:
+            return {"working_profile": None}
+        return {"working_profile": db().scalar("SELECT name FROM profiles WHERE id = %s", (current_profile_id(),))}
 
 
 @bp.route("/settings", methods=["GET", "POST"])

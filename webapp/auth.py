@@ -41,7 +41,7 @@ def _too_many(address: str) -> bool:
     return len(attempts) >= current_app.config["LOGIN_ATTEMPTS"]
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("calls.index")
@@ -64,7 +64,7 @@ def login():
                 session.clear()
                 session.permanent = True
                 session["user_id"] = user["id"]
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", error=error, title="Sign in"), status
 
 

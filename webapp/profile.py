@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from matcher import profiles
 from store.errors import CallmatchError
 
 from . import current_profile_id, db, settings
+from .auth import safe_next
 
 bp = Blueprint("profile", __name__)
 
@@ -58,10 +59,43 @@ def edit():
         profile = {**profile, **updated}
     from matcher.ranking import active_weights
 
-    return render_template("profile.html", title="Profile", profile=profile, errors=errors,
+    all_profiles = db().fetchall("SELECT id, name FROM profiles ORDER BY id")
+    return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
                            weights=active_weights(profile), learned=profile.get("weights") or {},
                            linked=_linked_summary(profile.get("organisation_id")),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
+
+
+@bp.post("/profiles/new")
+def create():
+    """A new profile starts as a copy of the current one under a new name, to be edited from there."""
+    name = request.form.get("name", "").strip()
+    if not name:
+        flash("Give the new profile a name.")
+        return redirect(url_for("profile.edit"))
+    if db().fetchone("SELECT 1 FROM profiles WHERE lower(name) = lower(%s)", (name,)):
+        flash(f"A profile named {name!r} already exists.")
+        return redirect(url_for("profile.edit"))
+    current = profiles.get_profile(db(), current_profile_id())
+    profile_id = profiles.save_profile(db(), {**current, "name": name})
+    session["profile_id"] = profile_id
+    flash(f"Profile {name!r} created from a copy of {current['name']!r}; edit it below. "
+          + _rerank_in_background(profile_id))
+    return redirect(url_for("profile.edit"))
+
+
+@bp.post("/profiles/switch")
+def switch():
+    try:
+        profile_id = int(request.form.get("profile_id", ""))
+    except ValueError:
+        abort(404, "No such profile.")
+    profile = profiles.get_profile(db(), profile_id)
+    if profile is None:
+        abort(404, "No such profile.")
+    session["profile_id"] = profile_id
+    flash(f"Now working on {profile['name']!r}: calls, decisions and consortia are this profile's.")
+    return redirect(safe_next(request.form.get("next")))
 
 
 def _linked_organisation(value: str) -> tuple[int | None, str | None]:
