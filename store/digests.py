@@ -23,7 +23,7 @@ def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
 
 
 def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None) -> dict:
-    profile_id = profile_id or db.scalar("SELECT min(id) FROM profiles")
+    profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     new_calls = db.fetchall(
         """SELECT c.id, c.identifier, c.title, c.programme, m.score, c.deadlines FROM calls c
            JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
@@ -40,7 +40,8 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
         waiting = db.fetchall(
             """SELECT c.id, c.identifier, c.title, d.reason FROM decisions d JOIN calls c ON c.id = d.call_id
                WHERE d.profile_id = %s AND d.approval = 'pending' ORDER BY d.updated_at""", (profile_id,))
-    return {"new_calls": new_calls, "deadlines": deadlines, "waiting": waiting}
+    profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
+    return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting}
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

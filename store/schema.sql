@@ -200,7 +200,8 @@ CREATE TABLE users (
     digest_threshold  double precision NOT NULL DEFAULT 0.5,
     digest_days_ahead integer NOT NULL DEFAULT 30,
     created_at        timestamptz NOT NULL DEFAULT now(),
-    last_login_at     timestamptz
+    last_login_at     timestamptz,
+    profile_id        bigint REFERENCES profiles (id) ON DELETE SET NULL  -- the profile worked on; NULL: the first
 );
 
 CREATE TABLE decisions (

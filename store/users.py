@@ -50,3 +50,7 @@ def update_digest_settings(db: Database, user_id: int, frequency: str, threshold
         raise InvalidUser("Digest frequency must be daily, weekly or never.")
     db.execute("UPDATE users SET digest_frequency = %s, digest_threshold = %s, digest_days_ahead = %s WHERE id = %s",
                (frequency, threshold, days_ahead, user_id))
+
+
+def set_working_profile(db: Database, user_id: int, profile_id: int) -> None:
+    db.execute("UPDATE users SET profile_id = %s WHERE id = %s", (profile_id, user_id))

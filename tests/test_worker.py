@@ -123,6 +123,30 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 1
 
 
+def test_a_digest_is_about_the_profile_its_reader_works_on(settings, db):
+    from matcher import profiles
+    from store import digests, users
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    add_call(db, "HORIZON-FUSION-01", "Plasma-facing materials", "Tungsten divertors.")
+    sic = profiles.ensure_default_profile(db)
+    fusion = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Fusion lab"})
+    for profile_id, identifier in ((sic, "CERV-SOCIAL-01"), (fusion, "HORIZON-FUSION-01")):
+        db.execute("INSERT INTO match_results (profile_id, call_id, model, score, inputs_hash)"
+                   " SELECT %s, id, 'm', 0.9, 'h' FROM calls WHERE identifier = %s", (profile_id, identifier))
+    user_id = create_user(db, "pm@sic.lv", "long enough password", "manager")
+    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    default = digests.content(db, users.get_user(db, user_id), since, settings.as_of())
+    assert [c["identifier"] for c in default["new_calls"]] == ["CERV-SOCIAL-01"]
+    users.set_working_profile(db, user_id, fusion)
+    chosen = digests.content(db, users.get_user(db, user_id), since, settings.as_of())
+    assert [c["identifier"] for c in chosen["new_calls"]] == ["HORIZON-FUSION-01"]
+    _, text, html = render(users.get_user(db, user_id), chosen, settings)
+    assert "For the profile Fusion lab." in text and "Fusion lab" in html
+
+
 def test_an_unreachable_smtp_server_leaves_the_digest_due(settings, db):
     create_user(db, "pm@sic.lv", "long enough password", "manager")
     result = run_callmatch("digest", "send", settings=settings, env={"SMTP_URL": "smtp://127.0.0.1:1", **TODAY})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, session
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from store.config import Settings
@@ -92,12 +92,10 @@ def settings() -> Settings:
 
 
 def current_profile_id() -> int:
-    """The profile this user is working on (chosen on the profile page); SIC's when none was chosen."""
+    """The profile this user works on (chosen on the profile page); SIC's when none was chosen."""
     if "profile_id" not in g:
         from matcher.profiles import ensure_default_profile
 
-        chosen = session.get("profile_id")
-        if chosen is not None and db().fetchone("SELECT 1 FROM profiles WHERE id = %s", (chosen,)) is None:
-            chosen = None
+        chosen = (g.get("user") or {}).get("profile_id")
         g.profile_id = chosen or ensure_default_profile(db())
     return g.profile_id

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from matcher import profiles
+from store import users
 from store.errors import CallmatchError
 
 from . import current_profile_id, db, settings
@@ -78,7 +79,7 @@ def create():
         return redirect(url_for("profile.edit"))
     current = profiles.get_profile(db(), current_profile_id())
     profile_id = profiles.save_profile(db(), {**current, "name": name})
-    session["profile_id"] = profile_id
+    users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Profile {name!r} created from a copy of {current['name']!r}; edit it below. "
           + _rerank_in_background(profile_id))
     return redirect(url_for("profile.edit"))
@@ -93,7 +94,7 @@ def switch():
     profile = profiles.get_profile(db(), profile_id)
     if profile is None:
         abort(404, "No such profile.")
-    session["profile_id"] = profile_id
+    users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Now working on {profile['name']!r}: calls, decisions and consortia are this profile's.")
     return redirect(safe_next(request.form.get("next")))
 
