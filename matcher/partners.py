@@ -24,12 +24,12 @@ from store.partners import SECTOR_LABELS
 from .embedder import EmbeddingStore
 from .signals import family
 
-# The coordinator weight is small: on cordis-dev it moves partners recall@10 by less than 0.005
-# either way, but a consortium needs someone who has led one, and the reason is shown.
-# Outside an Interreg programme's area an organisation can rarely be a full partner: it is ranked
-# well below (marked, with its reason), not hidden.
-DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "semantic": 1.0,
-                   "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0}
+# The coordinator and programme-part weights are small: on cordis-dev each moves partners recall@10
+# by less than 0.005 either way, but a consortium needs someone who has led one, and in Horizon
+# Europe the cluster says more than the programme. Outside an Interreg programme's area an
+# organisation can rarely be a full partner: it is ranked well below (with its reason), not hidden.
+DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
+                   "semantic": 1.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0}
 
 # CORDIS writes Greece and the United Kingdom as EL and UK; programme areas use ISO 3166 codes.
 _ISO = {"EL": "GR", "UK": "GB"}
@@ -83,9 +83,10 @@ class PartnerIndex:
                    labels, membership, coordination, vectors)
 
     @cached_property
-    def families(self) -> np.ndarray:
-        """Each project's programme-level topic family, worked out once rather than for every call ranked."""
-        return np.array([family(c, 1) for c in self.project_codes], dtype=object)
+    def families(self) -> dict[int, np.ndarray]:
+        """Each project's topic family at the programme level (1) and the programme part (2), e.g.
+        HORIZON and HORIZON-CL2: worked out once rather than for every call ranked."""
+        return {depth: np.array([family(c, depth) for c in self.project_codes], dtype=object) for depth in (1, 2)}
 
     @cached_property
     def positions(self) -> dict[int, int]:
@@ -127,10 +128,13 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     else:
         found["network"] = np.zeros(len(counts))
 
-    wanted = family(call_code, 1)
-    in_family = (index.families == wanted).astype(np.float32) if wanted else np.zeros(len(index.project_ids), np.float32)
-    family_counts = membership @ in_family
-    found["family"] = np.divide(family_counts, counts, out=np.zeros_like(counts), where=counts > 0)
+    # Share of an organisation's projects in the call's family. The programme part matters where the
+    # programme level says little (every Horizon Europe topic is HORIZON-...).
+    for name, depth in (("family", 1), ("family2", 2)):
+        wanted = family(call_code, depth)
+        in_family = (index.families[depth] == wanted).astype(np.float32) if wanted else np.zeros(
+            len(index.project_ids), np.float32)
+        found[name] = np.divide(membership @ in_family, counts, out=np.zeros_like(counts), where=counts > 0)
 
     if index.topic_vectors.size and call_vector is not None and call_vector.size:
         sims = index.topic_vectors @ call_vector
@@ -168,8 +172,10 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     together = int(round(math.expm1(s["network"][position])))
     if together:
         out.append(f"worked with the consortium in {together} project(s)")
-    if s["family"][position] > 0 and call_code:
-        out.append(f"{s['family'][position]:.0%} of its projects in the {family(call_code, 1)} family")
+    for name, depth in (("family2", 2), ("family", 1)):  # the most specific family it worked in
+        if s[name][position] > 0 and call_code:
+            out.append(f"{s[name][position]:.0%} of its projects in the {family(call_code, depth)} family")
+            break
     if s["semantic"][position] > 0.4:
         out.append(f"past topics close to this call (similarity {s['semantic'][position]:.2f})")
     if s["new_sector"][position]:

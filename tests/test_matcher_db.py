@@ -220,6 +220,22 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
     assert "2 past project(s) in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
 
 
+def test_partner_fit_prefers_the_calls_programme_part_over_the_programme(db, embedder):
+    from matcher import partners as partner_fit
+
+    # Both worked with Anchor once in Horizon Europe, with the same titles; Cluster2 in the call's cluster.
+    add_project(db, "c2", "HORIZON-CL2-2023-DEMOCRACY-01", ("Cluster2", "partner"), ("Anchor", "coordinator"))
+    add_project(db, "c5", "HORIZON-CL5-2023-DEMOCRACY-01", ("Cluster5", "partner"), ("Anchor", "coordinator"))
+    db.execute("UPDATE projects SET title = 'Democratic participation'")
+    index = partner_fit.PartnerIndex.load(db, EmbeddingStore(db, embedder))
+    at = {name: i for i, name in enumerate(index.names)}
+    code = "HORIZON-CL2-2027-01-DEMOCRACY-03"
+    ranking = partner_fit.rank(index, code, embedder.encode_query("democracy"), [at["Anchor"]])
+    assert ranking.scores[at["Cluster2"]] > ranking.scores[at["Cluster5"]]
+    assert "100% of its projects in the HORIZON-CL2 family" in partner_fit.reasons(index, ranking, at["Cluster2"], code)
+    assert "100% of its projects in the HORIZON family" in partner_fit.reasons(index, ranking, at["Cluster5"], code)
+
+
 def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
     from matcher.partner_search import for_call
 
