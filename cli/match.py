@@ -117,7 +117,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:
         return
     click.echo(f"Partners for {result['call']['identifier']}: {result['call']['title']}")
     if result["area"]:
-        click.echo(f"Programme area: {', '.join(result['area'])} (organisations from elsewhere are ranked below)")
+        click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
     for row in result["ranked"]:
         mark = "*" if row["suggested"] else " "
         click.echo(f"{mark}{row['rank']:>3}. {row['name'][:50]:50} {row['country'] or '--'} {row['sector'] or '-':9} "

@@ -3,7 +3,8 @@
 Signals per organisation: its track record (how many projects, how many it coordinated), closeness
 in the collaboration network to the partners already in, experience in the call's topic family, how
 well its past topics fit the call's text, and complementarity (a sector or a country the consortium
-lacks; for an Interreg call, a country of the programme area it lacks). Weights were set on the
+lacks; for a call open only to some countries, such as an Interreg programme's area, one of those
+it lacks). Weights were set on the
 development dump (cordis-dev) on a coarse grid.
 """
 
@@ -31,7 +32,7 @@ from .signals import family
 DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
                    "semantic": 1.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0}
 
-# CORDIS writes Greece and the United Kingdom as EL and UK; programme areas use ISO 3166 codes.
+# CORDIS writes Greece and the United Kingdom as EL and UK; calls' country lists use ISO 3166 codes.
 _ISO = {"EL": "GR", "UK": "GB"}
 
 
@@ -106,8 +107,9 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
          area: Collection[str] = ()) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
 
-    `area` is the programme area of an Interreg call (country codes): only its countries complement
-    the consortium, and organisations from elsewhere are marked as outside it. Empty: no area.
+    `area` is the countries a call is open to (an Interreg programme's area, a EuropeAid call's
+    country): only they complement the consortium, and organisations from elsewhere are marked as
+    outside it. Empty: open to all.
 
     `leave_out_project` (a position in the index) hides one project from every count and edge: the
     benchmark asks for the partner of a project that must not be seen.
@@ -183,7 +185,7 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     if s["new_country"][position]:
         out.append(f"adds a country: {index.countries[position]}")
     if s["outside_area"][position]:
-        out.append(f"outside the programme area ({index.countries[position]}): rarely eligible as a full partner")
+        out.append(f"outside the call's area ({index.countries[position]}): rarely eligible as a full partner")
     return out
 
 
@@ -191,7 +193,7 @@ def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium:
                        pool: int = 60) -> list[int]:
     """Greedy: take the best-scoring organisation that still adds a missing sector or country, then fill by score.
 
-    Organisations outside an Interreg call's programme area are left out of the suggestion.
+    Organisations outside the countries a call is open to are left out of the suggestion.
     """
     chosen: list[int] = []
     sectors = {index.sectors[i] for i in consortium}

@@ -253,7 +253,7 @@ def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
     assert interreg["area"] == ["EE", "LV"]
     assert by_name["Tartu"]["rank"] < by_name["Berlin"]["rank"]
     assert "adds a country: EE" in by_name["Tartu"]["reasons"] and by_name["Tartu"]["suggested"]
-    assert any("outside the programme area (DE)" in r for r in by_name["Berlin"]["reasons"])
+    assert any("outside the call's area (DE)" in r for r in by_name["Berlin"]["reasons"])
     assert not by_name["Berlin"]["suggested"]
 
     # With no programme area, Germany complements the consortium like any other country.
