@@ -69,12 +69,15 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--source", help="Only calls from this source.")
+@click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
 @click.pass_obj
-def calls(app: AppContext, as_json: bool, source: str | None) -> None:
-    """List the stored calls."""
+def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None) -> None:
+    """List the stored calls, best-ranked first, with score, gates and explanation in --json."""
+    from matcher.profiles import require_profile
     from store import calls as call_store
 
-    rows = call_store.list_calls(app.database(), source=source)
+    db = app.database()
+    rows = call_store.list_calls(db, source=source, profile_id=require_profile(db, profile_id) if profile_id else None)
     for row in rows:
         if as_json:
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")

@@ -88,7 +88,7 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
     from matcher import profiles, ranking
 
     db = app.database()
-    profiles.ensure_default_profile(db)
+    profile_id = profiles.require_profile(db, profile_id)
     result = ranking.rank_calls(db, embedding_store(app, db), profile_id, app.settings.as_of(),
                                 progress=_progress("texts embedded"), only_changed=not rescore_all)
     click.echo(f"Ranked {result['calls']} call(s) as of {app.settings.as_of()}; {result['scored']} (re)scored.")
@@ -125,6 +125,20 @@ def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:
     click.echo("* suggested consortium member")
 
 
+@cli.command("profiles")
+@click.pass_obj
+def list_profiles(app: AppContext) -> None:
+    """The organisation profiles calls are ranked for (create more on the web app's profile page)."""
+    from matcher import profiles
+
+    db = app.database()
+    profiles.ensure_default_profile(db)
+    for row in profiles.list_profiles(db):
+        linked = f"linked to {row['organisation']}" if row["organisation"] else "not linked to partner data"
+        click.echo(f"{row['id']:>4}  {row['name'][:50]:50} {row['ranked']:>5} call(s) ranked, "
+                   f"{row['decisions']} decision(s), {linked}")
+
+
 @cli.command()
 @click.option("--profile", "profile_id", type=int, help="Profile id (default: the first).")
 @click.pass_obj
@@ -134,7 +148,7 @@ def learn(app: AppContext, profile_id) -> None:
     from matcher import profiles
 
     db = app.database()
-    profile_id = profile_id or profiles.ensure_default_profile(db)
+    profile_id = profiles.require_profile(db, profile_id)
     result = learning.learn(db, profile_id)
     click.echo(result["reason"][0].upper() + result["reason"][1:] + ".")
     if "cv_auc" in result:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from psycopg.types.json import Jsonb
 
 from store.db import Database
+from store.errors import NotFound
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
 SIC_PROFILE = {
@@ -60,6 +61,23 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> 
         f"UPDATE profiles SET {', '.join(f'{f} = %({f})s' for f in fields)}, updated_at = now() WHERE id = %(id)s",
         {**values, "id": profile_id})
     return profile_id
+
+
+def require_profile(db: Database, profile_id: int | None) -> int:
+    """The profile asked for (SIC's when none is), or one clear sentence when it does not exist."""
+    if profile_id is None:
+        return ensure_default_profile(db)
+    if get_profile(db, profile_id) is None:
+        raise NotFound(f"No profile with id {profile_id}; `callmatch profiles` lists them.")
+    return profile_id
+
+
+def list_profiles(db: Database) -> list[dict]:
+    return db.fetchall(
+        """SELECT p.id, p.name, o.name AS organisation,
+                  (SELECT count(*) FROM match_results m WHERE m.profile_id = p.id) AS ranked,
+                  (SELECT count(*) FROM decisions d WHERE d.profile_id = p.id) AS decisions
+           FROM profiles p LEFT JOIN organisations o ON o.id = p.organisation_id ORDER BY p.id""")
 
 
 def get_profile(db: Database, profile_id: int | None = None) -> dict | None:

@@ -66,3 +66,19 @@ def test_bench_prints_throughput_figures(settings):
     result = run_callmatch("bench", "import", settings=settings)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "rows=2489" in result.stdout and "rows_per_s=" in result.stdout
+
+
+def test_profiles_are_listed_and_an_unknown_one_is_one_sentence(settings, db):
+    from matcher import profiles
+    from tests.helpers.cli import run_callmatch
+
+    profiles.ensure_default_profile(db)
+    second = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Fusion lab"})
+    listed = run_callmatch("profiles", settings=settings)
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    lines = listed.stdout.splitlines()
+    assert "Social Innovation Centre (SIC)" in lines[0] and "not linked to partner data" in lines[0]
+    assert lines[1].split()[0] == str(second) and "Fusion lab" in lines[1]
+    for command in (("match", "--profile", "999"), ("learn", "--profile", "999"), ("calls", "--profile", "999")):
+        result = run_callmatch(*command, settings=settings)
+        assert result.returncode == 1 and "No profile with id 999; `callmatch profiles` lists them." in result.stderr
