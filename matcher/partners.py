@@ -90,6 +90,15 @@ class PartnerIndex:
         return {depth: np.array([family(c, depth) for c in self.project_codes], dtype=object) for depth in (1, 2)}
 
     @cached_property
+    def country_codes(self) -> np.ndarray:
+        """Each organisation's country as ISO 3166 (CORDIS's EL and UK as GR and GB); None where unknown."""
+        return np.array([_iso(c) for c in self.countries], dtype=object)
+
+    @cached_property
+    def sector_codes(self) -> np.ndarray:
+        return np.array(self.sectors, dtype=object)
+
+    @cached_property
     def positions(self) -> dict[int, int]:
         """Organisation id -> its row in the index."""
         return {o: i for i, o in enumerate(self.org_ids)}
@@ -145,20 +154,28 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     else:
         found["semantic"] = np.zeros(len(counts))
 
-    have_countries = {_iso(index.countries[i]) for i in consortium}
-    have_sectors = {index.sectors[i] for i in consortium}
-    countries = [_iso(c) for c in index.countries]
+    countries, sectors = index.country_codes, index.sector_codes
+    known_country, known_sector = countries != None, sectors != None  # noqa: E711 (element-wise)
     area = {_iso(c.upper()) for c in area}
-    found["new_country"] = np.array([c is not None and c not in have_countries and (not area or c in area)
-                                     for c in countries], np.float32)
-    found["outside_area"] = np.array([bool(area) and c is not None and c not in area for c in countries], np.float32)
-    found["new_sector"] = np.array([s is not None and s not in have_sectors for s in index.sectors], np.float32)
+    in_area = _one_of(countries, area) if area else known_country
+    found["new_country"] = (known_country & in_area & ~_one_of(countries, {countries[i] for i in consortium})
+                            ).astype(np.float32)
+    found["outside_area"] = (known_country & ~in_area).astype(np.float32)
+    found["new_sector"] = (known_sector & ~_one_of(sectors, {sectors[i] for i in consortium})).astype(np.float32)
 
     total = sum(weights.get(name, 0.0) * np.asarray(values, np.float64) for name, values in found.items())
     total = np.asarray(total)
     total[list(consortium)] = -math.inf
     order = np.argsort(-total, kind="stable")
     return PartnerRanking(order, total, found)
+
+
+def _one_of(values: np.ndarray, wanted: set) -> np.ndarray:
+    """values[i] in wanted, element-wise, for an object array (a handful of wanted values)."""
+    out = np.zeros(len(values), bool)
+    for value in wanted - {None}:
+        out |= values == value
+    return out
 
 
 def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_code: str | None) -> list[str]:
