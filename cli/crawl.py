@@ -77,7 +77,8 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
     from store import calls as call_store
 
     db = app.database()
-    rows = call_store.list_calls(db, source=source, profile_id=require_profile(db, profile_id) if profile_id else None)
+    profile_id = require_profile(db, profile_id) if profile_id else None
+    rows = call_store.list_calls(db, source=source, profile_id=profile_id)
     for row in rows:
         if as_json:
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")

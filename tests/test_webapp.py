@@ -239,8 +239,8 @@ def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
         org_id, _ = resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Social Innovation Centre",
                                                                 "country": "LV", "sector": "other"})
     token = csrf(pm, "/profile")
-    form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "", "past_projects": "",
-            "programmes": "", "countries": "LV", "min_project_size": "", "min_lead_days": "14"}
+    form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "",
+            "past_projects": "", "programmes": "", "countries": "LV", "min_project_size": "", "min_lead_days": "14"}
     unknown = pm.post("/profile", data={**form, "organisation": "123"}).get_data(as_text=True)
     assert "No organisation with id or PIC 123" in unknown and "value=\"123\"" in unknown
     assert seeded.scalar("SELECT organisation_id FROM profiles") is None
