@@ -4,8 +4,7 @@ Signals per organisation: its track record (how many projects, how many it coord
 in the collaboration network to the partners already in, experience in the call's topic family, how
 well its past topics fit the call's text, and complementarity (a sector or a country the consortium
 lacks; for a call open only to some countries, such as an Interreg programme's area, one of those
-it lacks). Weights were set on the
-development dump (cordis-dev) on a coarse grid.
+it lacks). Weights were set on the development dump (cordis-dev) on a coarse grid.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from store.db import Database
-from store.partners import SECTOR_LABELS
+from store.partners import SECTOR_LABELS, country_code
 
 from .embedder import EmbeddingStore
 from .signals import family
@@ -31,13 +30,6 @@ from .signals import family
 # organisation can rarely be a full partner: it is ranked well below (with its reason), not hidden.
 DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
                    "semantic": 1.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0}
-
-# CORDIS writes Greece and the United Kingdom as EL and UK; calls' country lists use ISO 3166 codes.
-_ISO = {"EL": "GR", "UK": "GB"}
-
-
-def _iso(country: str | None) -> str | None:
-    return _ISO.get(country, country) if country else None
 
 
 @dataclass
@@ -91,8 +83,8 @@ class PartnerIndex:
 
     @cached_property
     def country_codes(self) -> np.ndarray:
-        """Each organisation's country as ISO 3166 (CORDIS's EL and UK as GR and GB); None where unknown."""
-        return np.array([_iso(c) for c in self.countries], dtype=object)
+        """Each organisation's country as the store writes it (ISO 3166: CORDIS's EL and UK as GR and GB)."""
+        return np.array([country_code(c) for c in self.countries], dtype=object)
 
     @cached_property
     def sector_codes(self) -> np.ndarray:
@@ -156,7 +148,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
 
     countries, sectors = index.country_codes, index.sector_codes
     known_country, known_sector = countries != None, sectors != None  # noqa: E711 (element-wise)
-    area = {_iso(c.upper()) for c in area}
+    area = {country_code(c) for c in area}
     in_area = _one_of(countries, area) if area else known_country
     found["new_country"] = (known_country & in_area & ~_one_of(countries, {countries[i] for i in consortium})
                             ).astype(np.float32)
@@ -215,7 +207,7 @@ def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium:
     chosen: list[int] = []
     sectors = {index.sectors[i] for i in consortium}
     countries = {index.countries[i] for i in consortium}
-    outside = ranking.signals.get("outside_area", np.zeros(len(ranking.scores)))
+    outside = ranking.signals["outside_area"]
     candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p]) and not outside[p]]
     for position in candidates:
         if len(chosen) >= size:
