@@ -43,7 +43,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     vector = call_vector(store, call)
     area = (call["eligibility"] or {}).get("countries") or []
     ranking = partners.rank(index, call["identifier"], vector, consortium, area=area)
-    suggested = set(partners.suggest_consortium(index, ranking, consortium))
+    suggestion = partners.suggest_consortium(index, ranking, consortium)
     ranked = []
     for n, pos in enumerate(ranking.positions[:limit], 1):
         if not math.isfinite(ranking.scores[pos]):
@@ -51,7 +51,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         ranked.append({
             "rank": n, "organisation_id": index.org_ids[pos], "name": index.names[pos],
             "country": index.countries[pos], "sector": index.sectors[pos], "score": round(float(ranking.scores[pos]), 4),
-            "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggested,
+            "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion,
         })
     return {"call": call, "ranked": ranked, "consortium": member_ids, "area": area,
-            "suggestion": [index.org_ids[p] for p in partners.suggest_consortium(index, ranking, consortium)]}
+            "suggestion": [index.org_ids[p] for p in suggestion]}
