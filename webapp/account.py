@@ -42,9 +42,9 @@ def init_app(app) -> None:
         """The profile's name in the header, once there is more than one to tell apart."""
         if not g.get("user"):
             return {}
-        if db().scalar("SELECT count(*) FROM profiles") < 2:
-            return {"working_profile": None}
-        return {"working_profile": db().scalar("SELECT name FROM profiles WHERE id = %s", (current_profile_id(),))}
+        row = db().fetchone("SELECT name, (SELECT count(*) FROM profiles) AS profiles FROM profiles WHERE id = %s",
+                            (current_profile_id(),))
+        return {"working_profile": row["name"] if row and row["profiles"] > 1 else None}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
