@@ -1,7 +1,7 @@
 """Rank every stored call for a profile; store score, gates and explanation in match_results.
 
 The UI reads stored results. Re-ranking after a crawl rewrites only the calls whose inputs
-(call content, profile, model, weights, judging day) changed.
+(call content, profile, model, weights, judging day, the scorer's version) changed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from store.db import Database
 
 from . import gates, profiles
 from .embedder import EmbeddingStore
-from .scoring import DEFAULT_WEIGHTS, CandidateSet, Profile, build_profile, score
+from .scoring import DEFAULT_WEIGHTS, VERSION, CandidateSet, Profile, build_profile, score
 from .signals import family, shared_keywords
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 def _inputs_hash(call_hash: str, profile: dict, history: str, model: str, weights: dict, today: date) -> str:
     profile_part = json.dumps({k: str(profile.get(k)) for k in sorted(profile) if k not in ("id",)}, sort_keys=True)
-    key = f"{call_hash}|{profile_part}|{history}|{model}|{json.dumps(weights, sort_keys=True)}|{today.isoformat()}"
+    key = (f"{VERSION}|{call_hash}|{profile_part}|{history}|{model}|{json.dumps(weights, sort_keys=True)}"
+           f"|{today.isoformat()}")
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -61,6 +62,7 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
             "in_programme_family": round(float(signals["family1"][index]) * len(profile.codes)),
             "programme_preferred": bool(signals["programme"][index]),
             "programmes": profile.programmes,
+            "already_held": bool(signals["held"][index]),
         },
     }
 

@@ -70,6 +70,12 @@ def history(candidate_codes: Sequence[str | None], profile_codes: Sequence[str])
     return out
 
 
+def already_held(candidate_codes: Sequence[str | None], profile_codes: Sequence[str]) -> np.ndarray:
+    """1 where the organisation already holds a past project under the candidate's own topic code."""
+    held = {c.strip().upper() for c in profile_codes if c}
+    return np.array([1.0 if c and c.strip().upper() in held else 0.0 for c in candidate_codes], dtype=np.float32)
+
+
 def shared_keywords(profile_text: str, candidate_text: str, limit: int = 8) -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 

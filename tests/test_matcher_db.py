@@ -159,6 +159,23 @@ def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedd
     assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 2
 
 
+def test_a_call_the_organisation_already_holds_a_project_under_ranks_below_a_new_one(db, embedder):
+    # The same text; the organisation's past project was funded under the first call's own topic.
+    add_call(db, "CERV-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")
+    add_call(db, "CERV-2026-CIV-02", "Civic participation", "Citizens take part in local decisions.")
+    add_project(db, "h1", "cerv-2026-civ-01", ("Riga NGO", "coordinator"), ("Tartu", "partner"))
+    profile_id = profiles.ensure_default_profile(db)
+    profile = profiles.get_profile(db, profile_id)
+    profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = 'Riga NGO'")
+    profiles.save_profile(db, profile, profile_id)
+    ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
+    rows = {r["identifier"]: r for r in call_store.list_calls(db)}
+    held, new = rows["CERV-2026-CIV-01"], rows["CERV-2026-CIV-02"]
+    assert held["explanation"]["history"]["already_held"] and not new["explanation"]["history"]["already_held"]
+    assert held["score"] == pytest.approx(new["score"] - 1.0, abs=1e-4)
+    assert (new["rank"], held["rank"]) == (1, 2)
+
+
 def test_calls_json_carries_the_ranking_fields(settings, ranked):
     result = run_callmatch("calls", "--json", settings=settings)
     first = json.loads(result.stdout.splitlines()[0])
