@@ -25,7 +25,7 @@ SIGNAL_NAMES = tuple(DEFAULT_WEIGHTS)
 HELD_PENALTY = 1.0
 
 # Part of every stored result's inputs hash: change it when the formula changes, so `match` re-scores.
-VERSION = 2
+VERSION = 3
 
 
 @dataclass
@@ -84,13 +84,14 @@ class Profile:
 class Scored:
     scores: np.ndarray
     signals: dict[str, np.ndarray]
-    item_similarity: np.ndarray  # candidate x profile item, for explanations
+    item_similarity: np.ndarray  # candidate x profile item: best cosine, for explanations
+    item_lift: np.ndarray        # the same less each item's average over the candidates: what the score used
 
 
 def score(candidates: CandidateSet, profile: Profile, weights: dict | None = None,
           subset: np.ndarray | None = None) -> Scored:
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-    semantic, per_item = signals.semantic(candidates.passage_vectors, candidates.offsets, profile.vectors)
+    semantic, per_item, lift = signals.semantic(candidates.passage_vectors, candidates.offsets, profile.vectors)
     query = candidates.vectorizer.transform([profile.text])
     lexical = np.asarray((candidates.matrix @ query.T).toarray()).ravel().astype(np.float32)
     found = {"semantic": semantic, "lexical": lexical, **signals.history(candidates.codes, profile.codes)}
@@ -100,7 +101,7 @@ def score(candidates: CandidateSet, profile: Profile, weights: dict | None = Non
     total = sum(weights.get(name, 0.0) * found[name] for name in SIGNAL_NAMES)
     found["held"] = signals.already_held(candidates.codes, profile.codes)
     total = total - HELD_PENALTY * found["held"]
-    return Scored(np.asarray(total, dtype=np.float32), found, per_item)
+    return Scored(np.asarray(total, dtype=np.float32), found, per_item, lift)
 
 
 def build_profile(store: EmbeddingStore, items: Sequence[str], codes: Sequence[str],

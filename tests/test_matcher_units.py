@@ -68,9 +68,19 @@ def test_semantic_takes_each_candidates_best_passage_per_profile_item():
     profile = np.array([[1.0, 0.0], [0.0, 1.0]])
     # candidate 0: one passage; candidate 1: two passages, each matching one profile item
     stacked = np.array([[0.6, 0.8], [1.0, 0.0], [0.0, 1.0]])
-    scores, per_item = semantic(stacked, np.array([0, 1]), profile, top_k=2)
+    scores, per_item, lift = semantic(stacked, np.array([0, 1]), profile, top_k=2)
     assert per_item.tolist() == [[0.6, 0.8], [1.0, 1.0]]
-    assert np.allclose(scores, [0.7, 1.0])
+    assert np.allclose(lift, [[-0.2, -0.1], [0.2, 0.1]])  # less each item's average over the candidates
+    assert np.allclose(scores, [-0.15, 0.15])
+
+
+def test_semantic_discounts_a_profile_item_that_resembles_every_candidate():
+    generic, specific = [1.0, 0.0], [0.0, 1.0]
+    # Both candidates resemble the generic item; only the second resembles the specific one.
+    candidates = np.array([[0.95, 0.0], [0.85, 0.7]])
+    scores, per_item, _ = semantic(candidates, np.array([0, 1]), np.array([generic, specific]), top_k=1)
+    assert per_item[0].max() > per_item[1].max()  # by plain best cosine the first would win
+    assert scores[1] > scores[0]
 
 
 def test_shared_keywords_ignore_stop_words():
