@@ -12,7 +12,7 @@ from matcher import profiles, ranking
 from matcher.embedder import Embedder, EmbeddingStore
 from store import calls as call_store
 from tests.helpers.cli import run_callmatch
-from tests.helpers.data import add_call, add_project
+from tests.helpers.data import add_call, add_project, link_profile
 
 
 class CountingEmbedder(Embedder):
@@ -130,9 +130,7 @@ def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedd
     unlinked = {r["identifier"]: r for r in call_store.list_calls(db)}
     assert unlinked["CERV-2026-CIV-01"]["score"] == pytest.approx(unlinked["LIFE-2026-CIV-01"]["score"])
 
-    profile = profiles.get_profile(db, profile_id)
-    profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = 'Riga NGO'")
-    profiles.save_profile(db, profile, profile_id)
+    link_profile(db, profile_id, "Riga NGO")
     assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 2
     linked = {r["identifier"]: r for r in call_store.list_calls(db)}
     cerv, life = linked["CERV-2026-CIV-01"], linked["LIFE-2026-CIV-01"]
@@ -153,9 +151,7 @@ def test_a_call_the_organisation_already_holds_a_project_under_ranks_below_a_new
     add_call(db, "CERV-2026-CIV-02", "Civic participation", "Citizens take part in local decisions.")
     add_project(db, "h1", "cerv-2026-civ-01", ("Riga NGO", "coordinator"), ("Tartu", "partner"))
     profile_id = profiles.ensure_default_profile(db)
-    profile = profiles.get_profile(db, profile_id)
-    profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = 'Riga NGO'")
-    profiles.save_profile(db, profile, profile_id)
+    link_profile(db, profile_id, "Riga NGO")
     ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
     rows = {r["identifier"]: r for r in call_store.list_calls(db)}
     held, new = rows["CERV-2026-CIV-01"], rows["CERV-2026-CIV-02"]

@@ -9,7 +9,7 @@ import pytest
 from matcher import profiles, ranking
 from matcher.embedder import Embedder, EmbeddingStore
 from store.users import create_user
-from tests.helpers.data import add_call, add_project
+from tests.helpers.data import add_call, add_project, link_profile
 from webapp import create_app
 
 PASSWORD = "correct horse battery"
@@ -143,10 +143,9 @@ def test_call_page_shows_facts_explanation_and_gates(pm):
 
 def test_call_page_says_when_we_already_hold_a_project_under_the_call(pm, seeded, embedder):
     add_project(seeded, "h1", "CERV-SOCIAL-01", ("Riga NGO", "coordinator"))
-    profile = profiles.get_profile(seeded, profiles.ensure_default_profile(seeded))
-    profile["organisation_id"] = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga NGO'")
-    profiles.save_profile(seeded, profile, profile["id"])
-    ranking.rank_calls(seeded, EmbeddingStore(seeded, embedder), profile["id"], date(2026, 6, 27))
+    profile_id = profiles.ensure_default_profile(seeded)
+    link_profile(seeded, profile_id, "Riga NGO")
+    ranking.rank_calls(seeded, EmbeddingStore(seeded, embedder), profile_id, date(2026, 6, 27))
     held = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     new = pm.get("/calls/CERV-SMALL-01").get_data(as_text=True)
     sentence = "we already hold a project under this call, so it ranks below the new ones"

@@ -31,3 +31,12 @@ def add_project(db, source_id, topic, *members):
                      "role": m[1]} for m in members]
     upsert_project(db, {"source": "keep_eu", "source_id": source_id, "topic_code": topic, "title": topic,
                         "participants": participants})
+
+
+def link_profile(db, profile_id, organisation_name):
+    """Link a profile to an organisation of the partner data, as the profile page's field does."""
+    from matcher import profiles
+
+    profile = profiles.get_profile(db, profile_id)
+    profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = %s", (organisation_name,))
+    profiles.save_profile(db, profile, profile_id)
