@@ -7,7 +7,7 @@ from decimal import Decimal
 from psycopg.types.json import Jsonb
 
 from store.db import Database
-from store.errors import NotFound
+from store.errors import CallmatchError, NotFound
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
 SIC_PROFILE = {
@@ -61,6 +61,32 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> 
         f"UPDATE profiles SET {', '.join(f'{f} = %({f})s' for f in fields)}, updated_at = now() WHERE id = %(id)s",
         {**values, "id": profile_id})
     return profile_id
+
+
+class ProfileInUse(CallmatchError):
+    """A profile that cannot be deleted without losing something."""
+
+
+def delete_profile(db: Database, profile_id: int) -> str:
+    """Delete a profile and its ranking; returns its name. Refused for the last profile (calls need one to
+    be ranked for) and for one holding the team's work, bid/no-bid decisions or consortia: that is kept."""
+    with db.transaction() as cur:
+        # Lock every profile: two deletions at once must not both pass the "not the last one" check.
+        names = {row["id"]: row["name"] for row in cur.execute("SELECT id, name FROM profiles FOR UPDATE").fetchall()}
+        if profile_id not in names:
+            raise NotFound(f"No profile with id {profile_id}; `callmatch profiles` lists them.")
+        name = names[profile_id]
+        if len(names) == 1:
+            raise ProfileInUse(f"{name!r} is the only profile; create another before deleting this one.")
+        decided = cur.execute("SELECT count(*) AS n FROM decisions WHERE profile_id = %s", (profile_id,)).fetchone()["n"]
+        members = cur.execute("SELECT count(DISTINCT call_id) AS n FROM consortium_members WHERE profile_id = %s",
+                              (profile_id,)).fetchone()["n"]
+        if decided or members:
+            held = " and ".join(part for part in (f"{decided} bid/no-bid decision(s)" if decided else "",
+                                                  f"consortia for {members} call(s)" if members else "") if part)
+            raise ProfileInUse(f"{name!r} holds {held}; they would be lost, so the profile is kept.")
+        cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it
+    return name
 
 
 def require_profile(db: Database, profile_id: int | None) -> int:

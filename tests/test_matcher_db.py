@@ -11,6 +11,7 @@ import pytest
 from matcher import profiles, ranking
 from matcher.embedder import Embedder, EmbeddingStore
 from store import calls as call_store
+from store.errors import NotFound
 from tests.helpers.cli import run_callmatch
 from tests.helpers.data import add_call, add_project, link_profile
 
@@ -270,3 +271,25 @@ def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
     result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)
     assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'" in result.stderr
+
+
+def test_a_profile_is_deleted_only_when_nothing_of_the_teams_work_goes_with_it(db, embedder):
+    sic = profiles.ensure_default_profile(db)
+    with pytest.raises(profiles.ProfileInUse, match="only profile"):
+        profiles.delete_profile(db, sic)
+    other = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    add_call(db, "CERV-SOCIAL-01", "Social innovation", "Civic participation.")
+    add_project(db, "P1", "CERV-2024-CITIZENS", ("Riga NGO", "lead"))
+    ranking.rank_calls(db, EmbeddingStore(db, embedder), other, date(2026, 6, 27))
+    call_id, org_id = db.scalar("SELECT id FROM calls"), db.scalar("SELECT id FROM organisations")
+    db.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id) VALUES (%s, %s, %s)",
+               (other, call_id, org_id))
+    with pytest.raises(profiles.ProfileInUse, match="consortia for 1 call"):
+        profiles.delete_profile(db, other)
+
+    db.execute("DELETE FROM consortium_members")
+    assert profiles.delete_profile(db, other) == "SIC (trial)"
+    assert db.scalar("SELECT count(*) FROM match_results WHERE profile_id = %s", (other,)) == 0
+    assert db.scalar("SELECT array_agg(id) FROM profiles") == [sic]
+    with pytest.raises(NotFound):
+        profiles.delete_profile(db, other)

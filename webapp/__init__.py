@@ -68,6 +68,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         return render_template("error.html", title="Form expired",
                                message="The form was too old or came from elsewhere. Go back, reload and try again."), 400
 
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("error.html", title="Not allowed", message=getattr(error, "description", "")), 403
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("error.html", title="Not found", message=getattr(error, "description", "")), 404

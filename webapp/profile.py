@@ -60,7 +60,7 @@ def edit():
         profile = {**profile, **updated}
     from matcher.ranking import active_weights
 
-    all_profiles = db().fetchall("SELECT id, name FROM profiles ORDER BY id")
+    all_profiles = profiles.list_profiles(db())
     return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
                            weights=active_weights(profile), learned=profile.get("weights") or {},
                            linked=_linked_summary(profile.get("organisation_id")),
@@ -82,6 +82,23 @@ def create():
     users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Profile {name!r} created from a copy of {current['name']!r}; edit it below. "
           + _rerank_in_background(profile_id))
+    return redirect(url_for("profile.edit"))
+
+
+@bp.post("/profiles/<int:profile_id>/delete")
+def delete(profile_id):
+    """Leadership deletes a profile that holds no decisions or consortia (the data layer refuses otherwise)."""
+    if g.user["role"] not in ("leadership", "admin"):
+        abort(403, "Only leadership can delete a profile.")
+    if request.form.get("confirm") != "1":
+        flash("Tick the box to confirm the deletion.")
+        return redirect(url_for("profile.edit"))
+    try:
+        name = profiles.delete_profile(db(), profile_id)
+    except profiles.ProfileInUse as exc:
+        flash(str(exc))
+        return redirect(url_for("profile.edit"))
+    flash(f"Profile {name!r} and its ranking deleted.")
     return redirect(url_for("profile.edit"))
 
 
