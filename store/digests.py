@@ -25,10 +25,10 @@ def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
 def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None) -> dict:
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     new_calls = db.fetchall(
-        """SELECT c.id, c.identifier, c.title, c.programme, m.score, c.deadlines FROM calls c
+        """SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, c.deadlines FROM calls c
            JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
-           WHERE c.first_seen > %s AND NOT m.screened_out AND m.score >= %s ORDER BY m.score DESC LIMIT 30""",
-        (profile_id, since, user["digest_threshold"]))
+           WHERE c.first_seen > %s AND NOT m.screened_out AND m.rank <= %s ORDER BY m.rank LIMIT 30""",
+        (profile_id, since, user["digest_top"]))
     deadlines = db.fetchall(
         """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage
            FROM decisions d JOIN calls c ON c.id = d.call_id, jsonb_array_elements(c.deadlines) x

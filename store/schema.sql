@@ -197,7 +197,7 @@ CREATE TABLE users (
     password_hash     text NOT NULL,
     role              text NOT NULL CHECK (role IN ('manager', 'leadership', 'admin')),
     digest_frequency  text NOT NULL DEFAULT 'weekly' CHECK (digest_frequency IN ('daily', 'weekly', 'never')),
-    digest_threshold  double precision NOT NULL DEFAULT 0.5,
+    digest_top        integer NOT NULL DEFAULT 50 CHECK (digest_top BETWEEN 1 AND 1000),  -- new calls ranked this high
     digest_days_ahead integer NOT NULL DEFAULT 30,
     created_at        timestamptz NOT NULL DEFAULT now(),
     last_login_at     timestamptz,

@@ -45,11 +45,15 @@ def get_user(db: Database, user_id: int) -> dict | None:
     return db.fetchone("SELECT * FROM users WHERE id = %s", (user_id,))
 
 
-def update_digest_settings(db: Database, user_id: int, frequency: str, threshold: float, days_ahead: int) -> None:
+def update_digest_settings(db: Database, user_id: int, frequency: str, top: int, days_ahead: int) -> None:
+    """`top`: a new call goes into the digest when it ranks this high for the profile (among the calls
+    that pass the screening gates)."""
     if frequency not in ("daily", "weekly", "never"):
         raise InvalidUser("Digest frequency must be daily, weekly or never.")
-    db.execute("UPDATE users SET digest_frequency = %s, digest_threshold = %s, digest_days_ahead = %s WHERE id = %s",
-               (frequency, threshold, days_ahead, user_id))
+    if not (1 <= top <= 1000 and 1 <= days_ahead <= 365):
+        raise InvalidUser("The digest's top calls must be 1 to 1000, and days ahead 1 to 365.")
+    db.execute("UPDATE users SET digest_frequency = %s, digest_top = %s, digest_days_ahead = %s WHERE id = %s",
+               (frequency, top, days_ahead, user_id))
 
 
 def set_working_profile(db: Database, user_id: int, profile_id: int) -> None:

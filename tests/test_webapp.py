@@ -344,14 +344,28 @@ def test_partners_search_and_organisation_page(pm, seeded):
 
 def test_settings_unsubscribe(pm, seeded):
     token = csrf(pm, "/settings")
-    pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_threshold": "0.4",
+    pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": "40",
                                "digest_days_ahead": "30", "unsubscribe": "1"})
     assert seeded.scalar("SELECT digest_frequency FROM users WHERE email = 'pm@sic.lv'") == "never"
 
 
-def test_digest_preview_shows_what_the_next_digest_holds(pm):
+def test_digest_preview_holds_the_new_calls_in_the_users_top(pm, seeded):
     page = pm.get("/settings/digest-preview").get_data(as_text=True)
-    assert "New calls that fit" in page
+    assert "New calls in the top 50" in page
+    assert "#1 " in page and "#2 " in page and "CERV-SOCIAL-01" in page and "HORIZON-FUSION-01" in page
+    assert "CERV-SMALL-01" not in page  # screened out: below SIC's smallest project
+
+    token = csrf(pm, "/settings")
+    for bad in ("0", "1001", "many"):
+        refused = pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": bad,
+                                             "digest_days_ahead": "30"}, follow_redirects=True)
+        assert "top calls" in refused.get_data(as_text=True), bad
+    assert seeded.scalar("SELECT digest_top FROM users WHERE email = 'pm@sic.lv'") == 50
+    pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": "1",
+                               "digest_days_ahead": "30"})
+    first = seeded.scalar("SELECT c.identifier FROM calls c JOIN match_results m ON m.call_id = c.id WHERE m.rank = 1")
+    page = pm.get("/settings/digest-preview").get_data(as_text=True)
+    assert "New calls in the top 1" in page and first in page and "#2 " not in page
 
 
 def test_logout_ends_the_session(pm):

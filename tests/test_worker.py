@@ -103,8 +103,8 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
              grant_max=Decimal("500000"), deadline="2026-07-10")
     profile_id = profiles.ensure_default_profile(db)
-    db.execute("INSERT INTO match_results (profile_id, call_id, model, score, inputs_hash)"
-               " SELECT %s, id, 'm', 0.9, 'h' FROM calls", (profile_id,))
+    db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, inputs_hash)"
+               " SELECT %s, id, 'm', 0.9, 1, 'h' FROM calls", (profile_id,))
     user_id = create_user(db, "pm@sic.lv", "long enough password", "manager")
     create_user(db, "quiet@sic.lv", "long enough password", "manager")
     db.execute("UPDATE users SET digest_frequency = 'never' WHERE email = 'quiet@sic.lv'")
@@ -119,6 +119,7 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert len(inbox.messages) == 1 and inbox.messages[0].rcpt_tos == ["pm@sic.lv"]
     body = inbox.messages[0].content.decode()
     assert "Social innovation and civic participation" in body and "2026-07-10" in body
+    assert "New calls in the top 50" in body and "#1 Social innovation" in body
     assert "text/html" in body and "text/plain" in body and "/settings" in body
     assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 1
 
@@ -133,8 +134,8 @@ def test_a_digest_is_about_the_profile_its_reader_works_on(settings, db):
     sic = profiles.ensure_default_profile(db)
     fusion = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Fusion lab"})
     for profile_id, identifier in ((sic, "CERV-SOCIAL-01"), (fusion, "HORIZON-FUSION-01")):
-        db.execute("INSERT INTO match_results (profile_id, call_id, model, score, inputs_hash)"
-                   " SELECT %s, id, 'm', 0.9, 'h' FROM calls WHERE identifier = %s", (profile_id, identifier))
+        db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, inputs_hash)"
+                   " SELECT %s, id, 'm', 0.9, 1, 'h' FROM calls WHERE identifier = %s", (profile_id, identifier))
     user_id = create_user(db, "pm@sic.lv", "long enough password", "manager")
     since = datetime(2020, 1, 1, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""The user's own settings: digest frequency, threshold, unsubscribe; a preview of the next digest."""
+"""The user's own settings: digest frequency, how many of the top calls, unsubscribe; a preview of the next digest."""
 
 from __future__ import annotations
 
@@ -51,16 +51,14 @@ def init_app(app) -> None:
 def edit():
     if request.method == "POST":
         try:
-            threshold = float(request.form.get("digest_threshold", "0.5"))
+            top = int(request.form.get("digest_top", "50"))
             days = int(request.form.get("digest_days_ahead", "30"))
-            if not (0 <= threshold <= 2 and 1 <= days <= 365):
-                raise ValueError
         except ValueError:
-            flash("Threshold must be between 0 and 2, and days ahead between 1 and 365.")
+            flash("The digest's top calls and the days ahead must be whole numbers.")
             return redirect(url_for("account.edit"))
         frequency = "never" if request.form.get("unsubscribe") else request.form.get("digest_frequency", "weekly")
         try:
-            users.update_digest_settings(db(), g.user["id"], frequency, threshold, days)
+            users.update_digest_settings(db(), g.user["id"], frequency, top, days)
         except CallmatchError as exc:
             flash(str(exc))
             return redirect(url_for("account.edit"))
