@@ -75,8 +75,7 @@ def bench_embedding(app: AppContext, db, repeats: int = 3) -> dict:
     rows = db.fetchall("SELECT title, description_text FROM calls ORDER BY id LIMIT 400")
     texts = [p for r in rows for p in [r["title"], *passages(r["description_text"] or "")[:2]]][:600]
     fp32 = Embedder.from_settings(app.settings.with_(model=app.settings.model.removesuffix(INT8)))
-    int8 = Embedder.from_settings(app.settings.with_(model=fp32.model_name + INT8))
-    int8._model = fp32.model  # one copy of the weights in memory
+    int8 = fp32.int8_twin()
     for embedder in (fp32, int8):
         embedder.encode_documents(texts[:8])  # load (and for int8, export) the model outside the timing
 

@@ -60,6 +60,13 @@ class Embedder:
         """The configured model; an int8 export is kept under the data folder."""
         return cls(settings.model, cache_dir=settings.data_dir / "models")
 
+    def int8_twin(self) -> "Embedder":
+        """The int8 backend of the same model, sharing this embedder's loaded weights and tokenizer
+        (the benchmark compares the two without holding two copies in memory)."""
+        twin = Embedder(self.base_name + INT8, self.tokens_per_batch, self.cache_dir)
+        twin._model = self.model
+        return twin
+
     @property
     def model(self):
         """The sentence-transformers model itself (also the tokenizer and the reference for the int8 backend)."""

