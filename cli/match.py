@@ -128,7 +128,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:
 @cli.command("profiles")
 @click.pass_obj
 def list_profiles(app: AppContext) -> None:
-    """The organisation profiles calls are ranked for (create more on the web app's profile page)."""
+    """The organisation profiles calls are ranked for (create or delete them on the web app's profile page)."""
     from matcher import profiles
 
     db = app.database()
