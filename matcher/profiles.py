@@ -52,6 +52,8 @@ def ensure_default_profile(db: Database) -> int:
 def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
               "min_project_size", "min_lead_days", "organisation_id")
+    if profile_id is None:
+        fields += ("created_by",)  # kept from the insert on: editing never changes who created it
     values = {f: profile.get(f) for f in fields}
     if profile_id is None:
         return db.scalar(

@@ -204,6 +204,9 @@ CREATE TABLE users (
     profile_id        bigint REFERENCES profiles (id) ON DELETE SET NULL  -- the profile worked on; NULL: the first
 );
 
+-- Who created a profile (profiles come before users, so the column is added here).
+ALTER TABLE profiles ADD COLUMN created_by bigint REFERENCES users (id) ON DELETE SET NULL;
+
 CREATE TABLE decisions (
     id            bigserial PRIMARY KEY,
     profile_id    bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,

@@ -297,15 +297,22 @@ def test_a_second_profile_has_its_own_ranking_and_decisions(pm, seeded, embedder
     assert pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": "99999"}).status_code == 404
 
 
-def test_leadership_deletes_a_profile_unless_it_holds_decisions(app, pm, seeded):
+def test_leadership_or_its_creator_deletes_a_profile_unless_it_holds_decisions(app, pm, seeded):
     token = csrf(pm, "/profile")
     sic = seeded.scalar("SELECT id FROM profiles")
     decide(pm)  # SIC's profile now holds a decision
+    pm.post("/profiles/new", data={"csrf_token": token, "name": "SIC (mine)"})
+    mine = seeded.scalar("SELECT id FROM profiles WHERE name = 'SIC (mine)'")
+    assert "Delete <strong>SIC (mine)</strong>" in pm.get("/profile").get_data(as_text=True)
+    assert pm.post(f"/profiles/{mine}/delete", data={"csrf_token": token, "confirm": "1"}).status_code == 302
+    assert seeded.scalar("SELECT count(*) FROM profiles") == 1
     pm.post("/profiles/new", data={"csrf_token": token, "name": "SIC (trial)"})
     trial = seeded.scalar("SELECT id FROM profiles WHERE name = 'SIC (trial)'")
-    assert "Delete <strong>" not in pm.get("/profile").get_data(as_text=True)  # a manager sees no delete form
-    refused = pm.post(f"/profiles/{trial}/delete", data={"csrf_token": token, "confirm": "1"})
-    assert refused.status_code == 403 and "Only leadership" in refused.get_data(as_text=True)
+    pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": str(sic)})
+    assert "Delete <strong>" not in pm.get("/profile").get_data(as_text=True)  # not the creator of SIC's
+    refused = pm.post(f"/profiles/{sic}/delete", data={"csrf_token": token, "confirm": "1"})
+    assert refused.status_code == 403 and "Only leadership or the profile" in refused.get_data(as_text=True)
+    pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": str(trial)})
 
     boss = app.test_client()
     login(boss, "boss@sic.lv")
@@ -322,7 +329,7 @@ def test_leadership_deletes_a_profile_unless_it_holds_decisions(app, pm, seeded)
     assert seeded.scalar("SELECT array_agg(id) FROM profiles") == [sic]
     # The manager was working on the deleted profile: back on SIC's, with its decision.
     assert 'class="state bid"' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    assert boss.post(f"/profiles/{trial}/delete", data={"csrf_token": token, "confirm": "1"}).status_code == 400
+    assert boss.post(f"/profiles/{trial}/delete", data={"csrf_token": token, "confirm": "1"}).status_code == 404
 
 
 def test_sources_page_shows_runs_and_background_work(pm):

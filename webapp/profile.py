@@ -63,6 +63,7 @@ def edit():
     all_profiles = profiles.list_profiles(db())
     return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
                            weights=active_weights(profile), learned=profile.get("weights") or {},
+                           may_delete=_may_delete(profile),
                            linked=_linked_summary(profile.get("organisation_id")),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
 
@@ -78,7 +79,7 @@ def create():
         flash(f"A profile named {name!r} already exists.")
         return redirect(url_for("profile.edit"))
     current = profiles.get_profile(db(), current_profile_id())
-    profile_id = profiles.save_profile(db(), {**current, "name": name})
+    profile_id = profiles.save_profile(db(), {**current, "name": name, "created_by": g.user["id"]})
     users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Profile {name!r} created from a copy of {current['name']!r}; edit it below. "
           + _rerank_in_background(profile_id))
@@ -87,9 +88,13 @@ def create():
 
 @bp.post("/profiles/<int:profile_id>/delete")
 def delete(profile_id):
-    """Leadership deletes a profile that holds no decisions or consortia (the data layer refuses otherwise)."""
-    if g.user["role"] not in ("leadership", "admin"):
-        abort(403, "Only leadership can delete a profile.")
+    """Leadership, or the profile's creator, deletes a profile that holds no decisions or consortia (the
+    data layer refuses otherwise)."""
+    profile = profiles.get_profile(db(), profile_id)
+    if profile is None:
+        abort(404, "No such profile.")
+    if not _may_delete(profile):
+        abort(403, "Only leadership or the profile's creator can delete a profile.")
     if request.form.get("confirm") != "1":
         flash("Tick the box to confirm the deletion.")
         return redirect(url_for("profile.edit"))
@@ -114,6 +119,10 @@ def switch():
     users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Now working on {profile['name']!r}: calls, decisions and consortia are this profile's.")
     return redirect(safe_next(request.form.get("next")))
+
+
+def _may_delete(profile: dict) -> bool:
+    return g.user["role"] in ("leadership", "admin") or profile.get("created_by") == g.user["id"]
 
 
 def _linked_organisation(value: str) -> tuple[int | None, str | None]:
