@@ -60,7 +60,7 @@ def edit():
         profile = {**profile, **updated}
     from matcher.ranking import active_weights
 
-    all_profiles = profiles.list_profiles(db())
+    all_profiles = db().fetchall("SELECT id, name FROM profiles ORDER BY id")
     return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
                            weights=active_weights(profile), learned=profile.get("weights") or {},
                            may_delete=_may_delete(profile),
