@@ -6,6 +6,7 @@ from psycopg.types.json import Jsonb
 
 from .db import Database
 from .errors import CallmatchError
+from .users import is_leadership
 
 STATES = {"bid": "Bid", "maybe": "Maybe", "no_bid": "No bid"}
 REASONS = (
@@ -35,7 +36,7 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
     if reason not in REASONS:
         raise InvalidDecision("Choose a reason from the list.")
     # A bid commits the team's time: leadership approves it unless leadership decided it.
-    approval = "approved" if state == "bid" and user["role"] in ("leadership", "admin") else (
+    approval = "approved" if state == "bid" and is_leadership(user) else (
         "pending" if state == "bid" else "not_needed")
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s FOR UPDATE",
@@ -62,7 +63,7 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
 
 
 def approve(db: Database, decision_id: int, user: dict, approved: bool) -> dict:
-    if user["role"] not in ("leadership", "admin"):
+    if not is_leadership(user):
         raise InvalidDecision("Only leadership can approve a bid.")
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()

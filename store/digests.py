@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from .db import Database
+from .users import is_leadership
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
@@ -36,7 +37,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
              AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
         (profile_id, today, today, user["digest_days_ahead"]))
     waiting = []
-    if user["role"] in ("leadership", "admin"):
+    if is_leadership(user):
         waiting = db.fetchall(
             """SELECT c.id, c.identifier, c.title, d.reason FROM decisions d JOIN calls c ON c.id = d.call_id
                WHERE d.profile_id = %s AND d.approval = 'pending' ORDER BY d.updated_at""", (profile_id,))

@@ -17,6 +17,11 @@ class InvalidUser(CallmatchError):
     pass
 
 
+def is_leadership(user: dict) -> bool:
+    """Leadership approves bids, sees bids waiting for approval and may delete any profile; admins too."""
+    return user["role"] in ("leadership", "admin")
+
+
 def create_user(db: Database, email: str, password: str, role: str) -> int:
     email = email.strip().lower()
     if not _EMAIL.match(email):

@@ -183,6 +183,7 @@ def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded)
     boss = app.test_client()
     login(boss, "boss@sic.lv")
     decision_id = seeded.scalar("SELECT id FROM decisions")
+    assert "Approve bid" in boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     token = csrf(boss, "/calls/CERV-SOCIAL-01")
     assert boss.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": token}).status_code == 302
     assert seeded.scalar("SELECT approval FROM decisions") == "approved"
@@ -194,6 +195,7 @@ def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded)
 def test_a_manager_cannot_approve(pm, seeded):
     decide(pm)
     decision_id = seeded.scalar("SELECT id FROM decisions")
+    assert "Approve bid" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     response = pm.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": token})
     assert response.status_code == 400 and "Only leadership" in response.get_data(as_text=True)

@@ -33,6 +33,8 @@ def background_unavailable() -> str | None:
 
 
 def init_app(app) -> None:
+    app.jinja_env.globals["is_leadership"] = users.is_leadership
+
     @app.context_processor
     def queue_status():
         return {"background_unavailable": background_unavailable() if g.get("user") else None}

@@ -122,7 +122,7 @@ def switch():
 
 
 def _may_delete(profile: dict) -> bool:
-    return g.user["role"] in ("leadership", "admin") or profile.get("created_by") == g.user["id"]
+    return users.is_leadership(g.user) or profile.get("created_by") == g.user["id"]
 
 
 def _linked_organisation(value: str) -> tuple[int | None, str | None]:
