@@ -15,6 +15,7 @@ from rq import get_current_job
 
 from store.config import Settings
 from store.db import Database
+from store.errors import NotFound
 from store.services import database_url, redis_url
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,6 @@ def rank_profile(profile_id: int | None = None) -> dict:
     """Embed what is new and re-score the calls whose inputs changed."""
     from matcher.embedder import Embedder, EmbeddingStore
     from matcher.ranking import rank_calls
-
-    from store.errors import NotFound
 
     settings = Settings.from_env()
     with _database(settings) as db:
