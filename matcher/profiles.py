@@ -83,10 +83,10 @@ def delete_profile(db: Database, profile_id: int) -> str:
         decided = cur.execute("SELECT count(*) AS n FROM decisions WHERE profile_id = %s", (profile_id,)).fetchone()["n"]
         members = cur.execute("SELECT count(DISTINCT call_id) AS n FROM consortium_members WHERE profile_id = %s",
                               (profile_id,)).fetchone()["n"]
-        if decided or members:
-            held = " and ".join(part for part in (f"{decided} bid/no-bid decision(s)" if decided else "",
-                                                  f"consortia for {members} call(s)" if members else "") if part)
-            raise ProfileInUse(f"{name!r} holds {held}; they would be lost, so the profile is kept.")
+        held = [text for count, text in ((decided, f"{decided} bid/no-bid decision(s)"),
+                                         (members, f"consortia for {members} call(s)")) if count]
+        if held:
+            raise ProfileInUse(f"{name!r} holds {' and '.join(held)}; they would be lost, so the profile is kept.")
         cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it
     return name
 
