@@ -12,7 +12,9 @@ from store.errors import CallmatchError
 
 from .context import AppContext
 
-ENV_HELP = "\b\n" + "\n".join(f"{name:<21}{help}\n{'':<21}[default: {default}]" for name, (default, help) in DOCUMENTED.items())
+_NAME_WIDTH = max(map(len, DOCUMENTED)) + 2
+ENV_HELP = "\b\n" + "\n".join(f"{name:<{_NAME_WIDTH}}{help}\n{'':<{_NAME_WIDTH}}[default: {default}]"
+                               for name, (default, help) in DOCUMENTED.items())
 
 
 class ErrorsAsSentences(click.Group):

@@ -24,6 +24,16 @@ def test_help_lists_the_commands():
     assert "DATABASE_URL" in result.output
 
 
+def test_help_sets_every_environment_variable_apart_from_its_description():
+    from store.config import DOCUMENTED
+
+    output = CliRunner().invoke(cli, ["--help"]).output
+    for name, (_, description) in DOCUMENTED.items():
+        line = next(line for line in output.splitlines() if line.strip().startswith(name))
+        assert line.strip()[len(name):].startswith("  "), line
+        assert description.split()[0] in line
+
+
 def test_db_upgrade_on_an_up_to_date_database_says_so(settings, tmp_path):
     env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "CALLMATCH_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
