@@ -90,7 +90,7 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
 
 @cli.command()
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, help="How many runs to list, newest first.")
 @click.pass_obj
 def runs(app: AppContext, limit: int) -> None:
     """Recent crawl and import runs with their counts and failures."""

@@ -102,7 +102,7 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 @cli.command()
 @click.argument("call_identifier")
 @click.option("--with", "members", multiple=True, help="Organisation already in the consortium (id or PIC); repeatable.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, help="How many organisations to list.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.pass_obj
 def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:

@@ -17,9 +17,9 @@ def build_app(app: AppContext):
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Requests served at once.")
 @click.pass_obj
 def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     """Serve the web app (waitress, a production WSGI server)."""
@@ -35,7 +35,9 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
 
 @cli.command("create-user")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["manager", "leadership", "admin"]), default="manager", show_default=True)
+@click.option("--role", type=click.Choice(["manager", "leadership", "admin"]), default="manager", show_default=True,
+              help="manager: reviews calls and records bid/no-bid decisions; "
+                   "leadership or admin: also approves bids and may delete any profile.")
 @click.pass_obj
 def create_user(app: AppContext, email: str, role: str) -> None:
     """Create a user; asks for the password (or reads it from standard input when that is not a terminal)."""

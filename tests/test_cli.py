@@ -92,3 +92,15 @@ def test_profiles_are_listed_and_an_unknown_one_is_one_sentence(settings, db):
     for command in (("match", "--profile", "999"), ("learn", "--profile", "999"), ("calls", "--profile", "999")):
         result = run_callmatch(*command, settings=settings)
         assert result.returncode == 1 and "No profile with id 999; `callmatch profiles` lists them." in result.stderr
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    def commands(group, path=()):
+        for name, command in group.commands.items():
+            yield path + (name,), command
+            if hasattr(command, "commands"):
+                yield from commands(command, path + (name,))
+
+    silent = [f"{' '.join(path)} {param.opts[0]}" for path, command in commands(cli)
+              for param in command.params if param.param_type_name == "option" and not param.help]
+    assert silent == []
