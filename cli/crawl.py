@@ -96,7 +96,10 @@ def runs(app: AppContext, limit: int) -> None:
     """Recent crawl and import runs with their counts and failures."""
     from store import runs as run_store
 
-    for run in run_store.recent_runs(app.database(), limit):
+    recent = run_store.recent_runs(app.database(), limit)
+    if not recent:
+        click.echo("No crawl or import runs yet: `callmatch crawl SPIDER` or `callmatch demo` makes some.")
+    for run in recent:
         click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
                    f"pages={run['pages']} new={run['items_new']} updated={run['items_updated']} "
                    f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")

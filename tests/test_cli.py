@@ -104,3 +104,20 @@ def test_every_option_of_every_command_says_what_it_does():
     silent = [f"{' '.join(path)} {param.opts[0]}" for path, command in commands(cli)
               for param in command.params if param.param_type_name == "option" and not param.help]
     assert silent == []
+
+
+def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(settings, db):
+    from store import runs
+    from store.calls import ensure_source
+
+    env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "CALLMATCH_DATA_DIR": str(settings.data_dir)}
+    assert "No crawl or import runs yet" in CliRunner().invoke(cli, ["runs"], env=env).output
+
+    ensure_source(db, "ft_portal")
+    run_id = runs.start_run(db, "ft_portal")
+    runs.finish_run(db, run_id, pages=3, seen=10, new=7, updated=0, unchanged=0, dropped=3, drop_reasons={},
+                    errors=[{"url": "https://example.org/broken", "error": "malformed JSON"}], stats={})
+    output = CliRunner().invoke(cli, ["runs"], env=env).output
+    assert f"#{run_id} ft_portal" in output
+    assert "partial" in output and "new=7" in output and "dropped=3" in output
+    assert "https://example.org/broken: malformed JSON" in output
