@@ -104,6 +104,14 @@ def test_pages_carry_a_content_security_policy(pm):
     assert "script-src 'self'" in pm.get("/calls").headers["Content-Security-Policy"]
 
 
+def test_score_spread_is_labelled_in_the_points_the_table_shows():
+    from webapp.charts import score_histogram
+
+    spread = score_histogram([0.412, 0.55, 0.50, None], bins=2)
+    assert [bar["label"] for bar in spread["bars"]] == ["41", "48"]
+    assert [bar["value"] for bar in spread["bars"]] == [1, 2]
+
+
 def test_calls_page_lists_ranked_calls_and_hides_screened_ones(pm):
     page = pm.get("/calls").get_data(as_text=True)
     assert "Social innovation and civic participation" in page

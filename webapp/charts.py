@@ -48,6 +48,7 @@ def deadline_bars(deadlines: list[date], today: date, months: int = 12) -> dict:
 
 
 def score_histogram(scores: list[float], bins: int = 12) -> dict:
+    """Bars of how many calls score in each band, labelled in the points (score x 100) the tables show."""
     scores = [s for s in scores if s is not None]
     if not scores:
         return {"bars": [], "max": 0}
@@ -57,5 +58,5 @@ def score_histogram(scores: list[float], bins: int = 12) -> dict:
     for s in scores:
         counts[min(int((s - low) / width), bins - 1)] += 1
     top = max(counts) or 1
-    return {"bars": [{"label": f"{low + i * width:.2f}", "value": c, "height": round(100 * c / top)}
+    return {"bars": [{"label": f"{100 * (low + i * width):.0f}", "value": c, "height": round(100 * c / top)}
                      for i, c in enumerate(counts)], "max": top}
