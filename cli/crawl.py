@@ -121,7 +121,8 @@ def import_cordis(app: AppContext, path: Path) -> None:
     click.echo(
         f"Imported {report.rows} participation rows in {report.seconds:.1f}s: {report.organisations_new} new organisations, "
         f"{report.projects_new} new and {report.projects_updated} updated projects, "
-        f"{report.participations_changed} new or changed participations, {report.topics_changed} new or changed topics"
+        f"{report.participations_new} new and {report.participations_updated} changed participations, "
+        f"{report.topics_changed} new or changed topics"
         + (f", {len(report.skipped)} rows skipped" if report.skipped else "")
         + ("." if report.changed else " (nothing changed).")
     )

@@ -54,14 +54,16 @@ class ImportReport:
     organisations_new: int = 0
     projects_new: int = 0
     projects_updated: int = 0
-    participations_changed: int = 0
+    participations_new: int = 0
+    participations_updated: int = 0
     topics_changed: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def changed(self) -> int:
-        return self.organisations_new + self.projects_new + self.projects_updated + self.participations_changed + self.topics_changed
+        return (self.organisations_new + self.projects_new + self.projects_updated + self.participations_new
+                + self.participations_updated + self.topics_changed)
 
 
 def _read_csv(handle: io.TextIOBase) -> list[dict]:
@@ -194,17 +196,20 @@ def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] |
             key = (project_id, oid, role)
             occurrences[key] = occurrences.get(key, 0) + 1
             position = int(row["order"]) if (row.get("order") or "").strip().isdigit() else occurrences[key]
-            report.participations_changed += save_participation(
-                cur, project_id, org_ids[oid], role, amount(row.get("ecContribution")), position)
+            outcome = save_participation(cur, project_id, org_ids[oid], role, amount(row.get("ecContribution")), position)
+            report.participations_new += outcome == "new"
+            report.participations_updated += outcome == "updated"
             if progress and index % 500 == 0:
                 progress(index, len(dump.organisations))
     report.seconds = time.perf_counter() - started
+    # The run counts participation rows, the unit of the dump; what they brought is in its stats.
     runs.finish_run(
-        db, run_id, pages=len(FILES), seen=report.rows,
-        new=report.organisations_new + report.projects_new,
-        updated=report.projects_updated + report.participations_changed,
-        unchanged=report.rows - report.participations_changed - len(report.skipped),
+        db, run_id, pages=len(FILES), seen=report.rows, new=report.participations_new,
+        updated=report.participations_updated,
+        unchanged=report.rows - report.participations_new - report.participations_updated - len(report.skipped),
         dropped=len(report.skipped), drop_reasons={"incomplete row": len(report.skipped)} if report.skipped else {},
-        errors=[], stats={"seconds": round(report.seconds, 2), "topics_changed": report.topics_changed},
+        errors=[], stats={"seconds": round(report.seconds, 2), "organisations_new": report.organisations_new,
+                          "projects_new": report.projects_new, "projects_updated": report.projects_updated,
+                          "topics_changed": report.topics_changed},
     )
     return report

@@ -90,17 +90,20 @@ def save_project(cur, source: str, source_id: str, fields: dict) -> tuple[int, s
 
 
 def save_participation(cur, project_id: int, org_id: int, role: str, eu_contribution: Decimal | None,
-                       position: int = 1) -> bool:
-    """True when the participation is new or changed."""
+                       position: int = 1) -> str | None:
+    """'new', 'updated' (its EU contribution changed) or None when the participation is already stored as is."""
     row = cur.execute(
         "INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
         " VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT (project_id, organisation_id, role, position) DO UPDATE"
         " SET eu_contribution = EXCLUDED.eu_contribution"
-        " WHERE participations.eu_contribution IS DISTINCT FROM EXCLUDED.eu_contribution RETURNING 1",
+        " WHERE participations.eu_contribution IS DISTINCT FROM EXCLUDED.eu_contribution"
+        " RETURNING xmax = 0 AS inserted",  # PostgreSQL: a row the INSERT made has no deleting transaction yet
         (project_id, org_id, role, position, eu_contribution),
     ).fetchone()
-    return row is not None
+    if row is None:
+        return None
+    return "new" if row["inserted"] else "updated"
 
 
 def upsert_project(db: Database, project: dict) -> str:
@@ -112,7 +115,8 @@ def upsert_project(db: Database, project: dict) -> str:
         for position, person in enumerate(project["participants"], 1):
             fields = {**person, "country": country_code(person.get("country"))}
             org_id, created = resolve_organisation(cur, scheme, person.get("source_id"), fields)
-            changed |= save_participation(cur, project_id, org_id, person["role"], person.get("eu_contribution"), position)
+            changed |= save_participation(cur, project_id, org_id, person["role"], person.get("eu_contribution"),
+                                          position) is not None
             changed |= created
     if outcome == "unchanged" and changed:
         outcome = "updated"

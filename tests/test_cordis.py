@@ -14,8 +14,26 @@ def test_every_participation_of_the_partners_dump_is_loaded_once(settings, db, s
     assert db.scalar("SELECT count(*) FROM participations") == rows == 2489
     assert db.scalar("SELECT count(*) FROM organisations") == 1790
     assert db.scalar("SELECT count(*) FROM projects") == 298
+    assert "2489 new and 0 changed participations" in first.stdout
     second = run_callmatch("import-cordis", folder, settings=settings)
     assert "(nothing changed)" in second.stdout
+    assert db.scalar("SELECT count(*) FROM participations") == 2489
+    runs = db.fetchall("SELECT items_new, items_updated, items_unchanged, stats FROM crawl_runs ORDER BY id")
+    assert [(r["items_new"], r["items_updated"], r["items_unchanged"]) for r in runs] == [(2489, 0, 0), (0, 0, 2489)]
+    assert (runs[0]["stats"]["organisations_new"], runs[0]["stats"]["projects_new"]) == (1790, 298)
+
+
+def test_a_changed_contribution_counts_as_one_updated_row(db, shared_dir, tmp_path):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    cordis.import_dump(db, folder)
+    for name in ("project.csv", "topics.csv"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    rows = (folder / "organization.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert '"50000.0";"50000.0"' in rows[1]
+    rows[1] = rows[1].replace('"50000.0";"50000.0"', '"60000.0";"60000.0"', 1)
+    (tmp_path / "organization.csv").write_text("".join(rows), encoding="utf-8")
+    report = cordis.import_dump(db, tmp_path)
+    assert (report.participations_new, report.participations_updated) == (0, 1)
     assert db.scalar("SELECT count(*) FROM participations") == 2489
 
 
