@@ -347,6 +347,14 @@ def test_sources_page_shows_runs_and_background_work(pm):
     assert "Background work" in page and "Recent runs" in page
 
 
+def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_partners):
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in pm.get("/sources").get_data(as_text=True).split("<tr>")
+            if "</a>" in row}
+    calls = with_partners.scalar("SELECT count(*) FROM calls")
+    assert f"<td>{calls} calls</td>" in rows["EU Funding &amp; Tenders Portal"]
+    assert "<td>1 project</td>" in rows["CORDIS bulk data"]
+
+
 def test_partners_search_and_organisation_page(pm, seeded):
     from store.partners import resolve_organisation
 
