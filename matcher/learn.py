@@ -30,6 +30,14 @@ def training_rows(db: Database, profile_id: int) -> tuple[np.ndarray, np.ndarray
     return X, y
 
 
+def enough_decisions(db: Database, profile_id: int) -> bool:
+    """Whether the profile has the bid/no-bid decisions a model needs (the web app then queues learning)."""
+    rows = db.fetchone(
+        "SELECT count(*) FILTER (WHERE state = 'bid') AS bids, count(*) FILTER (WHERE state = 'no_bid') AS no_bids"
+        " FROM decisions WHERE profile_id = %s", (profile_id,))
+    return rows["bids"] + rows["no_bids"] >= MIN_DECISIONS and min(rows["bids"], rows["no_bids"]) >= MIN_PER_CLASS
+
+
 def learn(db: Database, profile_id: int) -> dict:
     """Fit, cross-validate, and store the weights when they are worth using; returns what happened."""
     from sklearn.linear_model import LogisticRegression

@@ -172,16 +172,34 @@ def test_unknown_call_is_a_404(pm):
     assert pm.get("/calls/NO-SUCH").status_code == 404
 
 
-def decide(client, state="bid", reason="Strong strategic fit", note="Good fit"):
+def decide(client, state="bid", reason="Strong strategic fit", note="Good fit", **options):
     token = csrf(client, "/calls/CERV-SOCIAL-01")
     return client.post("/calls/CERV-SOCIAL-01/decision",
-                       data={"state": state, "reason": reason, "note": note, "csrf_token": token})
+                       data={"state": state, "reason": reason, "note": note, "csrf_token": token}, **options)
 
 
 def test_a_managers_bid_waits_for_leadership_approval(pm, seeded):
     assert decide(pm).status_code == 302
     row = seeded.fetchone("SELECT * FROM decisions")
     assert (row["state"], row["approval"]) == ("bid", "pending")
+
+
+def test_decisions_past_the_minimum_queue_re_weighing_the_signals(pm, seeded, settings):
+    import numpy as np
+
+    from store.queue import connect_redis, jobs
+    from tests.helpers.data import decided
+
+    decided(seeded, 4, 4, np.random.default_rng(1))
+    page = decide(pm, follow_redirects=True).get_data(as_text=True)
+    assert "Decision recorded." in page and "re-weighed" not in page
+    assert jobs(connect_redis(settings.redis_url)) == []
+
+    decided(seeded, 14, 14, np.random.default_rng(2))
+    page = decide(pm, state="no_bid", reason="Weak fit with our mission", follow_redirects=True).get_data(as_text=True)
+    assert "The signals are being re-weighed from your decisions in the background." in page
+    [job] = jobs(connect_redis(settings.redis_url))
+    assert (job["name"], job["state"], job["args"]) == ("learn_from_decisions", "queued", (seeded.scalar("SELECT min(id) FROM profiles"),))
 
 
 def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded):
@@ -239,6 +257,12 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm):
     decide(pm)
     body = pm.get("/calendar.ics").get_data(as_text=True)
     assert "BEGIN:VEVENT" in body and "DTSTART;VALUE=DATE:20261001" in body and "CERV-SOCIAL-01" in body
+
+
+def test_profile_page_names_the_signals_and_when_decisions_re_weigh_them(pm):
+    page = pm.get("/profile").get_data(as_text=True)
+    assert "shared words +0.30" in page and "a preferred programme +0.10" in page
+    assert "Once this profile has 20 bid/no-bid decisions, at least 5 of each" in page
 
 
 def test_profile_edit_saves_and_validates(pm, seeded):

@@ -9,10 +9,11 @@ from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
+from matcher import learn
 from store import calls as call_store
 from store import decisions
 
-from . import current_profile_id, db, settings
+from . import background, current_profile_id, db, settings
 from .partner_cache import partner_suggestions
 
 bp = Blueprint("calls", __name__)
@@ -104,9 +105,16 @@ def detail(identifier):
 @bp.post("/calls/<path:identifier>/decision")
 def decide(identifier):
     call = _call_or_404(identifier)
-    decisions.decide(db(), current_profile_id(), call["id"], request.form.get("state", ""),
+    profile_id = current_profile_id()
+    decisions.decide(db(), profile_id, call["id"], request.form.get("state", ""),
                      request.form.get("reason", ""), request.form.get("note", ""), g.user)
-    flash("Decision recorded.")
+    message = "Decision recorded."
+    # Every decision past the minimum re-weighs the signals; the worker re-ranks if the weights in use change.
+    if learn.enough_decisions(db(), profile_id):
+        problem = background.queue("worker.jobs.learn_from_decisions", profile_id)
+        message += (f" Re-weighing from decisions could not be queued ({problem}); run `callmatch learn`." if problem
+                    else " The signals are being re-weighed from your decisions in the background.")
+    flash(message)
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
 
 

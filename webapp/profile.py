@@ -10,7 +10,7 @@ from matcher import profiles
 from store import users
 from store.errors import CallmatchError
 
-from . import current_profile_id, db, settings
+from . import background, current_profile_id, db
 from .auth import safe_next
 
 bp = Blueprint("profile", __name__)
@@ -58,11 +58,14 @@ def edit():
             flash("Profile saved. " + _rerank_in_background(profile["id"]))
             return redirect(url_for("profile.edit"))
         profile = {**profile, **updated}
+    from matcher.learn import MIN_DECISIONS, MIN_PER_CLASS
     from matcher.ranking import active_weights
+    from matcher.scoring import SIGNAL_LABELS
 
     all_profiles = db().fetchall("SELECT id, name FROM profiles ORDER BY id")
     return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
-                           weights=active_weights(profile), learned=profile.get("weights") or {},
+                           weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
+                           min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
                            may_delete=_may_delete(profile),
                            linked=_linked_summary(profile.get("organisation_id")),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
@@ -146,17 +149,7 @@ def _linked_summary(organisation_id: int | None) -> dict | None:
 
 
 def _rerank_in_background(profile_id: int) -> str:
-    from store.queue import connect_redis, enqueue
-
-    try:
-        conn = connect_redis(settings().redis_url or _redis_url())
-        enqueue(conn, "worker.jobs.rank_profile", profile_id)
-        return "The calls are being re-ranked in the background."
-    except CallmatchError as exc:
-        return f"Re-ranking could not be queued ({exc}); run `callmatch match`."
-
-
-def _redis_url() -> str:
-    from store.services import redis_url
-
-    return redis_url(settings())
+    problem = background.queue("worker.jobs.rank_profile", profile_id)
+    if problem:
+        return f"Re-ranking could not be queued ({problem}); run `callmatch match`."
+    return "The calls are being re-ranked in the background."

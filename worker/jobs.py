@@ -89,6 +89,28 @@ def rank_profile(profile_id: int | None = None) -> dict:
     return result
 
 
+def learn_from_decisions(profile_id: int) -> dict:
+    """Re-weight the profile's signals from its bid/no-bid decisions, and re-rank if the weights in use changed."""
+    from matcher import learn, profiles
+    from matcher.ranking import active_weights
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        profile = profiles.get_profile(db, profile_id)
+        if profile is None:  # deleted after this job was queued
+            _progress(f"skipped: profile {profile_id} no longer exists")
+            return {"profile": profile_id, "skipped": "no such profile"}
+        before = active_weights(profile)
+        result = learn.learn(db, profile_id)
+        changed = active_weights(profiles.get_profile(db, profile_id)) != before
+    _progress(result["reason"] + ("; re-ranking" if changed else ""))
+    if changed:
+        from store.queue import connect_redis, enqueue
+
+        enqueue(connect_redis(redis_url(settings)), "worker.jobs.rank_profile", profile_id)
+    return {**result, "reranked": changed}
+
+
 def send_digests() -> dict:
     from .digest import send_due_digests
 

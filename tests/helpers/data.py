@@ -40,3 +40,29 @@ def link_profile(db, profile_id, organisation_name):
     profile = profiles.get_profile(db, profile_id)
     profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = %s", (organisation_name,))
     profiles.save_profile(db, profile, profile_id)
+
+
+DECIDER = {"id": None, "role": "leadership"}
+
+
+def decided(db, n_bid, n_no, rng):
+    """SIC's profile with n_bid bids then n_no no-bids on constructed calls C-0, C-1, ..., whose stored signals
+    separate the two (bids read closer in meaning), as a learner should find."""
+    from psycopg.types.json import Jsonb
+
+    from matcher import profiles
+    from store import decisions
+
+    profile_id = profiles.ensure_default_profile(db)
+    for i in range(n_bid + n_no):
+        bid = i < n_bid
+        add_call(db, f"C-{i}", f"Call {i}", "text")
+        call_id = db.scalar("SELECT id FROM calls WHERE identifier = %s", (f"C-{i}",))
+        signals = {"semantic": float(rng.normal(0.6 if bid else 0.3, 0.08)), "lexical": float(rng.uniform(0, 0.2)),
+                   "family1": 0.0, "family2": 0.0, "programme": float(rng.integers(0, 2))}
+        db.execute("INSERT INTO match_results (profile_id, call_id, model, score, signals, inputs_hash)"
+                   " VALUES (%s, %s, 'm', 0, %s, 'h') ON CONFLICT (profile_id, call_id) DO UPDATE"
+                   " SET signals = EXCLUDED.signals", (profile_id, call_id, Jsonb(signals)))
+        decisions.decide(db, profile_id, call_id, "bid" if bid else "no_bid",
+                         "Strong strategic fit" if bid else "Weak fit with our mission", "", DECIDER)
+    return profile_id
