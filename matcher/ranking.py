@@ -38,6 +38,14 @@ def active_weights(profile: dict) -> dict:
     return {**DEFAULT_WEIGHTS, **learned} if learned else dict(DEFAULT_WEIGHTS)
 
 
+def excerpt(text: str, limit: int = 400) -> str:
+    """The start of a passage for an explanation, cut at a word boundary and marked as cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item: np.ndarray, lift: np.ndarray,
                 signals: dict, call_code: str | None) -> dict:
     """Which passage of the call matched which part of the profile, shared words, history.
@@ -53,7 +61,7 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
         # the call passage that produced this item's best similarity
         sims = candidates.passage_vectors[rows] @ profile.vectors[item]
         passage = rows[int(np.argmax(sims))]
-        pairs.append({"call": candidates.passage_texts[passage][:400], "profile": profile.items[item],
+        pairs.append({"call": excerpt(candidates.passage_texts[passage]), "profile": profile.items[item],
                       "similarity": round(float(per_item[index, item]), 3)})
     return {
         "matches": pairs,

@@ -27,8 +27,9 @@ SIGNAL_LABELS = {"semantic": "meaning (passages of the call against the profile)
 # 0.245 -> 0.304 (a penalty of 1.0 already moves it below nearly every new call; 10 changes nothing).
 HELD_PENALTY = 1.0
 
-# Part of every stored result's inputs hash: change it when the formula changes, so `match` re-scores.
-VERSION = 3
+# Part of every stored result's inputs hash: change it when the formula or the explanation changes,
+# so `match` re-scores.
+VERSION = 4
 
 
 @dataclass

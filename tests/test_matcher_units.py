@@ -85,3 +85,13 @@ def test_semantic_discounts_a_profile_item_that_resembles_every_candidate():
 
 def test_shared_keywords_ignore_stop_words():
     assert shared_keywords("social innovation in the Baltic", "The social economy and innovation") == ["social", "innovation"]
+
+
+def test_an_explanations_passage_is_cut_between_words_and_says_so():
+    from matcher.ranking import excerpt
+
+    text = "Participation in public-policy making is a lifelong process " * 10
+    short = excerpt(text, limit=100)
+    assert short.endswith("…") and len(short) <= 101
+    assert text.startswith(short[:-1]) and text[len(short) - 1] == " "  # the cut falls on a space
+    assert excerpt("Short passage.", limit=100) == "Short passage."
