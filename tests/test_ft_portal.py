@@ -73,6 +73,10 @@ def test_all_pages_hold_1456_distinct_topics(by_id):
 
 def test_programme_is_a_readable_name(by_id):
     assert by_id["HORIZON-MSCA-2027-COFUND-01-01"].programme == "Horizon Europe"
+    assert by_id["PPPA-2026-SOCIAL-ECONOMY-TOURISM"].programme == "Pilot Projects and Preparatory Actions"
+    # Only one programme of the recording is left unnamed, and it goes by its topics' prefix, not a number.
+    unnamed = {item.programme for item in by_id.values() if item.programme.startswith("Other EU programme")}
+    assert unnamed == {"Other EU programme (EP)"}
 
 
 def test_call_identifier(by_id):

@@ -24,15 +24,23 @@ PROGRAMMES = {
     "43252405": "LIFE", "43251814": "Creative Europe", "43152860": "Digital Europe", "43251567": "CEF",
     "44181033": "EDF", "43254037": "European Solidarity Corps", "43252517": "SMP/SOCPL", "44416173": "I3",
     "43298916": "Euratom", "43332642": "EU4Health", "43089234": "Innovation Fund", "111111": "EuropeAid",
+    # The smaller programmes of the 2026-06-27 recording, named after their topics' identifiers (ISF-..., JUST-...).
+    "43252368": "Internal Security Fund", "43252386": "Justice", "43252476": "Single Market Programme",
+    "43392145": "EMFAF", "43252449": "Research Fund for Coal and Steel", "45876777": "Global Europe (NDICI)",
+    "43637601": "Pilot Projects and Preparatory Actions", "44773066": "Just Transition Mechanism",
+    "43252433": "Pericles IV", "43253967": "Renewable Energy Financing Mechanism", "45532249": "EU Bodies and Agencies",
+    "43251882": "Information measures for the CAP", "44773133": "Information measures for cohesion policy",
+    "46324255": "ERDF technical assistance",
 }
 STATUS_CODES = {"forthcoming": "31094501", "open": "31094502", "closed": "31094503"}
 TOPIC_PAGE = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/{}"
 
 
-def programme_name(code: str | None) -> str | None:
+def programme_name(code: str | None, identifier: str | None = None) -> str | None:
+    """A readable name; a programme we do not know yet is called by its topics' prefix (EP-..., XYZ-...)."""
     if code is None:
         return None
-    return PROGRAMMES.get(code, f"Other EU programme ({code})")
+    return PROGRAMMES.get(code) or f"Other EU programme ({(identifier or '').split('-')[0] or code})"
 
 
 def multipart_json(parts: dict[str, object]) -> tuple[bytes, str]:
@@ -136,7 +144,7 @@ class FtPortalSpider(BaseSpider):
             identifier=identifier,
             title=self._parse_title(record, meta),
             url=self._parse_url(record, meta, identifier),
-            programme=programme_name(first(meta, "frameworkProgramme")),
+            programme=programme_name(first(meta, "frameworkProgramme"), identifier),
             programme_code=first(meta, "frameworkProgramme"),
             call_id=first(meta, "callIdentifier"),
             call_title=first(meta, "callTitle"),
