@@ -69,39 +69,38 @@ def test_ranking_a_profile_deleted_after_it_was_queued_finishes_without_retries(
     assert db.scalar("SELECT count(*) FROM match_results") == 0  # and SIC's was not ranked in its place
 
 
-def test_learning_from_decisions_stores_the_weights_and_re_ranks_with_them(settings, db):
+def learn_in_a_worker(settings, db, bids, no_bids, seed):
+    """Record the decisions, queue a learning job, run a worker until the queue is empty: (profile id, jobs)."""
     import numpy as np
 
-    from matcher import profiles
-    from matcher.ranking import active_weights
     from tests.helpers.data import decided
 
-    profile_id = decided(db, 14, 14, np.random.default_rng(2))
+    profile_id = decided(db, bids, no_bids, np.random.default_rng(seed))
     conn = connect_redis(settings.redis_url)
     enqueue(conn, "worker.jobs.learn_from_decisions", profile_id)
     result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=TODAY, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+    return profile_id, jobs(conn)
+
+
+def test_learning_from_decisions_stores_the_weights_and_re_ranks_with_them(settings, db):
+    from matcher import profiles
+    from matcher.ranking import active_weights
+
+    profile_id, done = learn_in_a_worker(settings, db, 14, 14, seed=2)
     learned = profiles.get_profile(db, profile_id)["weights"]
     assert learned["decisions"] == 28 and learned["signals"] == active_weights(profiles.get_profile(db, profile_id))
-    assert sorted((j["name"], j["state"]) for j in jobs(conn)) == [("learn_from_decisions", "finished"),
-                                                                   ("rank_profile", "finished")]
+    assert sorted((j["name"], j["state"]) for j in done) == [("learn_from_decisions", "finished"),
+                                                             ("rank_profile", "finished")]
     # The ranking ran with the learned weights: every stored result carries the new inputs.
     assert db.scalar("SELECT count(*) FROM match_results WHERE profile_id = %s AND inputs_hash = 'h'", (profile_id,)) == 0
 
 
 def test_learning_with_too_few_decisions_changes_nothing_and_ranks_nothing(settings, db):
-    import numpy as np
-
     from matcher import profiles
-    from tests.helpers.data import decided
 
-    profile_id = decided(db, 4, 4, np.random.default_rng(1))
-    conn = connect_redis(settings.redis_url)
-    enqueue(conn, "worker.jobs.learn_from_decisions", profile_id)
-    result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=TODAY, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    profile_id, [job] = learn_in_a_worker(settings, db, 4, 4, seed=1)
     assert profiles.get_profile(db, profile_id)["weights"] == {}
-    [job] = jobs(conn)
     assert (job["name"], job["state"]) == ("learn_from_decisions", "finished") and "hand-set weights stand" in job["progress"]
 
 
