@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from store.text import counted
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -33,7 +35,7 @@ def deadline_gate(call: dict, profile: dict, today: date) -> Gate:
     days = (nxt - today).days
     need = profile.get("min_lead_days") or 0
     if days < need:
-        return Gate("deadline", False, f"Only {days} day(s) left before {nxt:%d %b %Y}; at least {need} are needed")
+        return Gate("deadline", False, f"Only {counted(days, 'day')} left before {nxt:%d %b %Y}; at least {need} are needed")
     return Gate("deadline", True, f"{days} days left before {nxt:%d %b %Y}")
 
 

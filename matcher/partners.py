@@ -20,6 +20,7 @@ from scipy import sparse
 
 from store.db import Database
 from store.partners import SECTOR_LABELS, country_code
+from store.text import counted
 
 from .embedder import EmbeddingStore
 from .signals import family
@@ -176,13 +177,13 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     out = []
     projects = int(round(math.expm1(s["track_record"][position])))
     if projects:
-        out.append(f"{projects} past project(s) in the data")
+        out.append(f"{counted(projects, 'past project')} in the data")
     led = int(round(math.expm1(s["coordinated"][position])))
     if led:
         out.append(f"coordinated {led} of them")
     together = int(round(math.expm1(s["network"][position])))
     if together:
-        out.append(f"worked with the consortium in {together} project(s)")
+        out.append(f"worked with the consortium in {counted(together, 'project')}")
     for name, depth in (("family2", 2), ("family", 1)):  # the most specific family it worked in
         if s[name][position] > 0 and call_code:
             out.append(f"{s[name][position]:.0%} of its projects in the {family(call_code, depth)} family")

@@ -8,6 +8,7 @@ from psycopg.types.json import Jsonb
 
 from store.db import Database
 from store.errors import CallmatchError, NotFound
+from store.text import counted
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
 SIC_PROFILE = {
@@ -83,8 +84,8 @@ def delete_profile(db: Database, profile_id: int) -> str:
         decided = cur.execute("SELECT count(*) AS n FROM decisions WHERE profile_id = %s", (profile_id,)).fetchone()["n"]
         members = cur.execute("SELECT count(DISTINCT call_id) AS n FROM consortium_members WHERE profile_id = %s",
                               (profile_id,)).fetchone()["n"]
-        held = [text for count, text in ((decided, f"{decided} bid/no-bid decision(s)"),
-                                         (members, f"consortia for {members} call(s)")) if count]
+        held = [text for count, text in ((decided, counted(decided, "bid/no-bid decision")),
+                                         (members, f"consortia for {counted(members, 'call')}")) if count]
         if held:
             raise ProfileInUse(f"{name!r} holds {' and '.join(held)}; they would be lost, so the profile is kept.")
         cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it

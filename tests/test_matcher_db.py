@@ -237,7 +237,7 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
     p3 = index.project_ids.index(db.scalar("SELECT id FROM projects WHERE source_id = 'p3'"))
     hidden = partner_fit.rank(index, "CERV-2026-CIV", call, [at["Anchor"]], leave_out_project=p3)
     assert "coordinated 1 of them" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
-    assert "2 past project(s) in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
+    assert "2 past projects in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
 
 
 def test_partner_fit_prefers_the_calls_programme_part_over_the_programme(db, embedder):

@@ -22,7 +22,7 @@ def test_passed_deadline_fails_the_deadline_gate():
 
 def test_too_close_deadline_fails_with_the_days_left():
     gate = gates.deadline_gate(call(deadlines=[{"date": "2026-07-07", "stage": "x"}]), PROFILE, TODAY)
-    assert not gate.passed and "Only 10 day(s) left" in gate.reason
+    assert not gate.passed and "Only 10 days left" in gate.reason
 
 
 def test_second_stage_in_the_future_keeps_the_call_alive():

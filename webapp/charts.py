@@ -9,8 +9,9 @@ from datetime import date
 def init_app(app) -> None:
     app.jinja_env.globals.update(deadline_bars=deadline_bars, score_histogram=score_histogram)
     from store.html import clean_html
+    from store.text import counted
 
-    app.jinja_env.filters.update(eur=eur, days_left=days_left, sanitise=clean_html)
+    app.jinja_env.filters.update(eur=eur, days_left=days_left, sanitise=clean_html, counted=counted)
 
 
 def eur(value) -> str:

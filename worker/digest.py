@@ -14,6 +14,7 @@ from store import digests
 from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError
+from store.text import counted
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
@@ -22,7 +23,7 @@ templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=
 def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str]:
     """(subject, plain text, html)."""
     n = len(content["new_calls"])
-    subject = f"callmatch: {n} new fitting call{'s' if n != 1 else ''}, {len(content['deadlines'])} deadline(s) coming"
+    subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
     context = {"user": user, "base": settings.base_url, **content}
     return subject, templates.get_template("digest.txt").render(context), templates.get_template("digest.html").render(context)
 
