@@ -19,7 +19,7 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
     """Run background jobs (crawl, import, embed and rank, digests). Run several for more throughput."""
     from rq import Queue, Worker
 
-    from store.queue import QUEUE_NAME
+    from store.queue import QUEUE_NAME, worker_connection
     from worker.schedule import SchedulerThread, schedule
 
     app.database()  # migrate once before jobs start
@@ -30,7 +30,8 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
         scheduler.start()
     click.echo(f"Worker on queue '{QUEUE_NAME}'" + (" with the schedule" if scheduler else ""))
     # A job whose worker died is noticed once its heartbeat lapses (about a minute) and then retried.
-    Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn, job_monitoring_interval=10,
+    jobs_conn = worker_connection(app.services.redis_url)  # reachable: `conn` was checked above
+    Worker([Queue(QUEUE_NAME, connection=jobs_conn)], connection=jobs_conn, job_monitoring_interval=10,
            maintenance_interval=recovery_interval).work(with_scheduler=with_scheduler, burst=burst)
     if scheduler:
         scheduler.stopping.set()

@@ -21,6 +21,16 @@ def connect_redis(url: str, check: bool = True) -> redis.Redis:
     return conn
 
 
+def worker_connection(url: str) -> redis.Redis:
+    """A connection for an rq worker, with no socket opened yet.
+
+    The worker blocks on Redis for minutes waiting for a job, and rq lifts the socket timeout above
+    that wait, but only for sockets opened after the worker is made: one opened earlier (by a ping)
+    keeps 10 s, and the idle worker then fails with "Timeout reading from socket" every few seconds.
+    """
+    return connect_redis(url, check=False)
+
+
 # Every job's limits, in one place: (job_timeout s, result_ttl s, failure_ttl s, retry intervals s).
 JOB_POLICY = {
     "worker.jobs.crawl": (3600, 86400, 7 * 86400, [60, 300, 900]),

@@ -278,3 +278,17 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
     assert db.scalar("SELECT count(*) FROM calls WHERE source = 'ft_portal'") == len(ids) + 1
     assert db.scalar("SELECT count(*) - count(DISTINCT identifier) FROM calls") == 0
     assert db.scalar("SELECT state FROM decisions") == "bid"
+
+
+def test_an_idle_workers_wait_for_jobs_outlasts_its_socket_timeout(settings):
+    from rq import Queue, Worker
+
+    from store.queue import QUEUE_NAME, worker_connection
+
+    conn = worker_connection(settings.redis_url)
+    worker = Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn)
+    socket = conn.connection_pool.get_connection()
+    try:
+        assert socket.socket_timeout > worker.dequeue_timeout  # else the blocking wait times out and is logged as an error
+    finally:
+        conn.connection_pool.release(socket)
