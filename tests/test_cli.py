@@ -121,3 +121,29 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
     assert f"#{run_id} ft_portal" in output
     assert "partial" in output and "new=7" in output and "dropped=3" in output
     assert "https://example.org/broken: malformed JSON" in output
+
+
+def test_the_demo_keeps_digests_in_a_local_mailbox_when_no_mail_server_is_set(settings, monkeypatch):
+    import socket
+    from email.message import EmailMessage
+
+    from cli.context import AppContext
+    from cli.demo import _mailbox
+    from worker.digest import smtp_send
+
+    monkeypatch.delenv("SMTP_URL", raising=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = AppContext(settings.with_(smtp_url=f"smtp://127.0.0.1:{port}"))
+    app.settings.ensure_data_dir()
+    mailbox = _mailbox(app)
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "callmatch@localhost", "pm@sic.lv", "callmatch: 1 new fitting call"
+        message.set_content("New calls in the top 50")
+        smtp_send(app.settings, message)
+    finally:
+        mailbox.stop()
+    [delivered] = (settings.data_dir / "mail" / "new").iterdir()
+    assert "Subject: callmatch: 1 new fitting call" in delivered.read_text()
