@@ -94,7 +94,8 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
         return
     _step("Starting the background worker")
     # Deadlines are judged as of the recording's day, so the daily live crawl stays off unless asked for.
-    worker_env = {**os.environ, "CALLMATCH_CRAWL_SPIDERS": os.environ.get("CALLMATCH_CRAWL_SPIDERS", "none")}
+    worker_env = {**os.environ, "CALLMATCH_CRAWL_SPIDERS": os.environ.get("CALLMATCH_CRAWL_SPIDERS", "none"),
+                  "CALLMATCH_BASE_URL": os.environ.get("CALLMATCH_BASE_URL", f"http://127.0.0.1:{port}")}  # digest links
     if worker_env["CALLMATCH_CRAWL_SPIDERS"] == "none":
         click.echo("    The daily live crawl is off in the demo; `callmatch crawl ft_portal` runs one.")
     mailbox = _mailbox(app)
