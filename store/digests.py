@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from .calls import NEXT_DEADLINE
 from .db import Database
 from .users import is_leadership
 
@@ -26,10 +27,10 @@ def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
 def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None) -> dict:
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     new_calls = db.fetchall(
-        """SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, c.deadlines FROM calls c
-           JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
-           WHERE c.first_seen > %s AND NOT m.screened_out AND m.rank <= %s ORDER BY m.rank""",
-        (profile_id, since, user["digest_top"]))
+        f"""SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, {NEXT_DEADLINE} AS next_deadline
+            FROM calls c JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
+            WHERE c.first_seen > %(since)s AND NOT m.screened_out AND m.rank <= %(top)s ORDER BY m.rank""",
+        {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
     deadlines = db.fetchall(
         """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage
            FROM decisions d JOIN calls c ON c.id = d.call_id, jsonb_array_elements(c.deadlines) x

@@ -403,6 +403,7 @@ def test_digest_preview_holds_the_new_calls_in_the_users_top(pm, seeded):
     assert "New calls in the top 50" in page
     assert "#1 " in page and "#2 " in page and "CERV-SOCIAL-01" in page and "HORIZON-FUSION-01" in page
     assert "CERV-SMALL-01" not in page  # screened out: below SIC's smallest project
+    assert "deadline 01 Oct 2026" in page and "deadline 01 Dec 2026" in page
 
     token = csrf(pm, "/settings")
     for bad in ("0", "1001", "many"):

@@ -171,6 +171,11 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert "Social innovation and civic participation" in body and "2026-07-10" in body
     assert "New calls in the top 50" in body and "#1 Social innovation" in body
     assert "Subject: callmatch: 1 new fitting call, 1 deadline coming" in body
+    from email import message_from_bytes, policy
+
+    parsed = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
+    assert "score 90 · deadline 10 Jul 2026" in parsed.get_body(("html",)).get_content()
     assert "text/html" in body and "text/plain" in body and "/settings" in body
     assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 1
 
