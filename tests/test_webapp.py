@@ -246,6 +246,26 @@ def test_pipeline_groups_calls_by_decision(pm):
     assert "Social innovation and civic participation" in maybe_column
 
 
+def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
+    from store import decisions
+
+    assert "How the ranking agrees" not in pm.get("/pipeline").get_data(as_text=True)  # nothing decided yet
+    decide(pm)
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post(f"/decisions/{seeded.scalar('SELECT id FROM decisions')}/outcome", data={"outcome": "won", "csrf_token": token})
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    decisions.decide(seeded, profile_id, fusion, "no_bid", "Weak fit with our mission", "", {"id": None, "role": "leadership"})
+    ranks = {r["identifier"]: r["rank"] for r in seeded.fetchall(
+        "SELECT c.identifier, m.rank FROM match_results m JOIN calls c ON c.id = m.call_id")}
+    page = pm.get("/pipeline").get_data(as_text=True)
+    table = page[page.index("How the ranking agrees"):]
+    social, fusion_rank = ranks["CERV-SOCIAL-01"], ranks["HORIZON-FUSION-01"]
+    assert f"<td>Bid</td><td>1</td><td>{social}</td><td>1</td>" in table
+    assert f"<td>No bid</td><td>1</td><td>{fusion_rank}</td><td>1</td>" in table
+    assert f"<td>Won</td><td>1</td><td>{social}</td>" in table and "<td>Lost</td>" not in table and "<td>Maybe</td>" not in table
+
+
 def test_csv_export_lists_the_current_filtered_list(pm):
     response = pm.get("/calls/export.csv?programme=CERV")
     lines = response.get_data(as_text=True).strip().splitlines()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from statistics import median
+
 from flask import Blueprint, render_template
 
 from store.decisions import STATES
@@ -14,7 +16,7 @@ bp = Blueprint("pipeline", __name__)
 @bp.route("/pipeline")
 def index():
     rows = db().fetchall(
-        """SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at,
+        """SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at, m.rank,
                   (SELECT min((x->>'date')::date) FROM jsonb_array_elements(c.deadlines) x
                    WHERE (x->>'date')::date >= %s) AS next_deadline, m.score
            FROM decisions d JOIN calls c ON c.id = d.call_id
@@ -22,4 +24,19 @@ def index():
            WHERE d.profile_id = %s ORDER BY next_deadline NULLS LAST, c.identifier""",
         (settings().as_of(), current_profile_id()))
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
-    return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of())
+    return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
+                           ranking_check=ranking_check(rows))
+
+
+def ranking_check(rows: list[dict], top: int = 50) -> list[dict]:
+    """Where the ranking put the calls the team decided on, and those it won or lost: if bids and wins sit
+    high and no-bids low, the scores agree with the team; if not, the profile or the weights need a look."""
+    groups = [(label, [r for r in rows if r["state"] == state]) for state, label in STATES.items()]
+    groups += [(f"{outcome.capitalize()}", [r for r in rows if r["outcome"] == outcome]) for outcome in ("won", "lost")]
+    out = []
+    for label, members in groups:
+        ranks = [r["rank"] for r in members if r["rank"] is not None]
+        if ranks:
+            out.append({"label": label, "calls": len(ranks), "median_rank": round(median(ranks)),
+                        "in_top": sum(rank <= top for rank in ranks), "top": top})
+    return out
