@@ -39,11 +39,13 @@ def active_weights(profile: dict) -> dict:
 
 
 def excerpt(text: str, limit: int = 400) -> str:
-    """The start of a passage for an explanation, cut at a word boundary and marked as cut."""
+    """The start of a passage for an explanation, cut at a word boundary and marked as cut; a passage
+    that begins in the middle of a sentence (passages are runs of words) is marked at its start too."""
+    lead = "…" if text[:1].islower() else ""
     if len(text) <= limit:
-        return text
+        return lead + text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
-    return cut.rstrip(" ,;:") + "…"
+    return lead + cut.rstrip(" ,;:") + "…"
 
 
 def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item: np.ndarray, lift: np.ndarray,

@@ -95,3 +95,4 @@ def test_an_explanations_passage_is_cut_between_words_and_says_so():
     assert short.endswith("…") and len(short) <= 101
     assert text.startswith(short[:-1]) and text[len(short) - 1] == " "  # the cut falls on a space
     assert excerpt("Short passage.", limit=100) == "Short passage."
+    assert excerpt("in the middle of a sentence.", limit=100) == "…in the middle of a sentence."
