@@ -21,6 +21,7 @@ def background_unavailable() -> str | None:
         from store.queue import connect_redis
         from store.services import redis_url
 
+        conn = None
         try:
             conn = connect_redis(redis_url(settings()), check=False)
             conn.connection_pool.connection_kwargs.update(socket_connect_timeout=0.5, socket_timeout=0.5)
@@ -28,6 +29,9 @@ def background_unavailable() -> str | None:
             _queue_state["error"] = None
         except Exception as exc:  # any failure to reach Redis means the same thing to the user
             _queue_state["error"] = f"Background work is unavailable (Redis does not answer: {type(exc).__name__})."
+        finally:
+            if conn is not None:
+                conn.close()  # one check every 30 s: no connection kept open for it
         _queue_state["checked"] = time.monotonic()
     return _queue_state["error"]
 
