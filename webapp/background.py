@@ -13,7 +13,11 @@ def queue(job_name: str, *args) -> str | None:
     from store.services import redis_url
 
     try:
-        enqueue(connect_redis(redis_url(settings())), job_name, *args)
+        conn = connect_redis(redis_url(settings()))
+        try:
+            enqueue(conn, job_name, *args)
+        finally:
+            conn.close()
     except CallmatchError as exc:
         return str(exc)
     return None
