@@ -81,7 +81,8 @@ def digest() -> None:
 @click.pass_obj
 def digest_send(app: AppContext) -> None:
     """Send the digests that are due now (and only those)."""
+    from store.text import counted
     from worker.digest import send_due_digests
 
     sent = send_due_digests(app.database(), app.settings)
-    click.echo(f"Sent {len(sent)} digest(s)" + (f": {', '.join(sent)}" if sent else "; none was due."))
+    click.echo(f"Sent {counted(len(sent), 'digest')}" + (f": {', '.join(sent)}" if sent else "; none was due."))

@@ -165,7 +165,7 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     first = run_callmatch("digest", "send", settings=settings, env=env)
     second = run_callmatch("digest", "send", settings=settings, env=env)
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "Sent 1 digest(s): pm@sic.lv" in first.stdout and "none was due" in second.stdout
+    assert "Sent 1 digest: pm@sic.lv" in first.stdout and "none was due" in second.stdout
     assert len(inbox.messages) == 1 and inbox.messages[0].rcpt_tos == ["pm@sic.lv"]
     body = inbox.messages[0].content.decode()
     assert "Social innovation and civic participation" in body and "2026-07-10" in body

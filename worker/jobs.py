@@ -17,6 +17,7 @@ from store.config import Settings
 from store.db import Database
 from store.errors import NotFound
 from store.services import database_url, redis_url
+from store.text import counted
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def send_digests() -> dict:
     settings = Settings.from_env()
     with _database(settings) as db:
         sent = send_due_digests(db, settings)
-    _progress(f"sent {len(sent)} digest(s)")
+    _progress(f"sent {counted(len(sent), 'digest')}")
     return {"sent": sent}
 
 
