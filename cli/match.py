@@ -104,18 +104,24 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 @click.option("--with", "members", multiple=True, help="Organisation already in the consortium (id or PIC); repeatable.")
 @click.option("--limit", default=20, show_default=True, help="How many organisations to list.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--profile", "profile_id", type=int,
+              help="The applicant, counted in the consortium (default: the first profile, SIC's).")
 @click.pass_obj
-def partners(app: AppContext, call_identifier, members, limit, as_json) -> None:
+def partners(app: AppContext, call_identifier, members, limit, as_json, profile_id) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium."""
-    from matcher import partner_search
+    from matcher import partner_search, profiles
 
     db = app.database()
-    result = partner_search.for_call(db, embedding_store(app, db), call_identifier, list(members), limit)
+    applicant = profiles.get_profile(db, profiles.require_profile(db, profile_id))
+    result = partner_search.for_call(db, embedding_store(app, db), call_identifier, list(members), limit,
+                                     applicant=applicant)
     if as_json:
         for row in result["ranked"]:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     click.echo(f"Partners for {result['call']['identifier']}: {result['call']['title']}")
+    click.echo(f"The applicant, {applicant['name']} ({', '.join(applicant.get('countries') or []) or 'no country'}), "
+               "counts as a member.")
     if result["area"]:
         click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
     for row in result["ranked"]:

@@ -32,18 +32,23 @@ def call_vector(store: EmbeddingStore, call: dict):
 
 
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
-             index: partners.PartnerIndex | None = None) -> dict:
+             index: partners.PartnerIndex | None = None, applicant: dict | None = None) -> dict:
+    """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
+    too: its organisation, when linked to the partner data, joins the network and is never recommended to
+    itself; its countries count as covered."""
     call = db.fetchone("SELECT id, identifier, title, description_text, eligibility FROM calls WHERE identifier = %s",
                        (identifier,))
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
     member_ids = resolve_members(db, members)
-    consortium = [index.positions[m] for m in member_ids if m in index.positions]
+    own = (applicant or {}).get("organisation_id")
+    consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
     vector = call_vector(store, call)
     area = (call["eligibility"] or {}).get("countries") or []
-    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area)
-    suggestion = partners.suggest_consortium(index, ranking, consortium)
+    covered = (applicant or {}).get("countries") or []
+    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, covered_countries=covered)
+    suggestion = partners.suggest_consortium(index, ranking, consortium, covered_countries=covered)
     ranked = []
     for n, pos in enumerate(ranking.positions[:limit], 1):
         if not math.isfinite(ranking.scores[pos]):

@@ -106,12 +106,15 @@ class PartnerRanking:
 
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
          weights: dict | None = None, leave_out_project: int | None = None,
-         area: Collection[str] = ()) -> PartnerRanking:
+         area: Collection[str] = (), covered_countries: Collection[str] = ()) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
 
     `area` is the countries a call is open to (an Interreg programme's area, a EuropeAid call's
     country): only they complement the consortium, and organisations from elsewhere are marked as
     outside it. Empty: open to all.
+
+    `covered_countries` are countries the consortium has without a member in the index: the applicant's
+    own, when its organisation is not in the partner data.
 
     `leave_out_project` (a position in the index) hides one project from every count and edge: the
     benchmark asks for the partner of a project that must not be seen.
@@ -151,8 +154,8 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     known_country, known_sector = countries != None, sectors != None  # noqa: E711 (element-wise)
     area = {country_code(c) for c in area}
     in_area = _one_of(countries, area) if area else known_country
-    found["new_country"] = (known_country & in_area & ~_one_of(countries, {countries[i] for i in consortium})
-                            ).astype(np.float32)
+    present = {countries[i] for i in consortium} | {country_code(c) for c in covered_countries}
+    found["new_country"] = (known_country & in_area & ~_one_of(countries, present)).astype(np.float32)
     found["outside_area"] = (known_country & ~in_area).astype(np.float32)
     found["new_sector"] = (known_sector & ~_one_of(sectors, {sectors[i] for i in consortium})).astype(np.float32)
 
@@ -200,14 +203,14 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
 
 
 def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,
-                       pool: int = 60) -> list[int]:
+                       pool: int = 60, covered_countries: Collection[str] = ()) -> list[int]:
     """Greedy: take the best-scoring organisation that still adds a missing sector or country, then fill by score.
 
     Organisations outside the countries a call is open to are left out of the suggestion.
     """
     chosen: list[int] = []
     sectors = {index.sectors[i] for i in consortium}
-    countries = {index.countries[i] for i in consortium}
+    countries = {index.countries[i] for i in consortium} | {country_code(c) for c in covered_countries}
     outside = ranking.signals["outside_area"]
     candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p]) and not outside[p]]
     for position in candidates:

@@ -282,6 +282,28 @@ def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
     assert not any("outside" in r for r in open_call["Berlin"]["reasons"])
 
 
+def test_the_applicant_counts_as_a_member_of_the_consortium(db, embedder):
+    from matcher.partner_search import for_call
+
+    # Riga worked with Tartu before; Vilnius and Tallinn have the same record elsewhere.
+    add_project(db, "a1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"))
+    add_project(db, "a2", "CERV-2024-CIV", ("Kaunas", "coordinator", "LT"), ("Vilnius", "partner", "LT"))
+    add_project(db, "a3", "CERV-2024-CIV", ("Jelgava", "coordinator", "LV"), ("Ventspils", "partner", "LV"))
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation.")
+    store = EmbeddingStore(db, embedder)
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+
+    alone = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [])["ranked"]}
+    assert "adds a country: LV" in alone["Ventspils"]["reasons"] and "Riga" in alone
+
+    applicant = {"name": "Riga", "countries": ["LV"], "organisation_id": riga}
+    ranked = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [], applicant=applicant)["ranked"]}
+    assert "Riga" not in ranked  # never recommended to itself
+    assert not any("adds a country" in r for r in ranked["Ventspils"]["reasons"])  # Latvia is covered
+    assert "worked with the consortium in 1 project" in ranked["Tartu"]["reasons"]
+    assert ranked["Tartu"]["rank"] < ranked["Vilnius"]["rank"]
+
+
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
     result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)
     assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'" in result.stderr

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from matcher import learn
+from matcher import learn, profiles
 from store import calls as call_store
 from store import decisions
 
@@ -96,9 +96,10 @@ def detail(identifier):
     members = db().fetchall(
         "SELECT o.id, o.name, o.country, o.sector FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
         " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at", (current_profile_id(), call["id"]))
-    suggestions = partner_suggestions(call, [m["id"] for m in members])
+    applicant = profiles.get_profile(db(), current_profile_id())
+    suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
-                           members=members, suggestions=suggestions, states=decisions.STATES,
+                           members=members, suggestions=suggestions, applicant=applicant, states=decisions.STATES,
                            reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
 
 

@@ -31,8 +31,8 @@ def partner_index() -> partners.PartnerIndex | None:
         return _cached["index"]
 
 
-def partner_suggestions(call: dict, member_ids: list[int], limit: int = 15) -> dict | None:
+def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None, limit: int = 15) -> dict | None:
     index = partner_index()
     if index is None:
         return None
-    return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index)
+    return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant)
