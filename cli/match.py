@@ -120,8 +120,8 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     click.echo(f"Partners for {result['call']['identifier']}: {result['call']['title']}")
-    click.echo(f"The applicant, {applicant['name']} ({', '.join(applicant.get('countries') or []) or 'no country'}), "
-               "counts as a member.")
+    countries = ", ".join(applicant.get("countries") or [])
+    click.echo(f"The applicant, {applicant['name']}{', established in ' + countries if countries else ''}, counts as a member.")
     if result["area"]:
         click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
     for row in result["ranked"]:

@@ -465,7 +465,7 @@ def with_partners(seeded, embedder):
 def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Recommended partners" in page and "Riga Social Lab" in page
-    assert "The applicant, Social Innovation Centre (SIC) (LV), counts as a member" in page
+    assert "The applicant, Social Innovation Centre (SIC), established in LV, counts as a member" in page
     lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
     assert "adds a country" not in lab_row and "adds a country: EE" in page  # Latvia is SIC's own
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
