@@ -6,6 +6,7 @@ from statistics import median
 
 from flask import Blueprint, render_template
 
+from store.calls import NEXT_DEADLINE
 from store.decisions import STATES
 
 from . import current_profile_id, db, settings
@@ -16,13 +17,12 @@ bp = Blueprint("pipeline", __name__)
 @bp.route("/pipeline")
 def index():
     rows = db().fetchall(
-        """SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at, m.rank,
-                  (SELECT min((x->>'date')::date) FROM jsonb_array_elements(c.deadlines) x
-                   WHERE (x->>'date')::date >= %s) AS next_deadline, m.score
-           FROM decisions d JOIN calls c ON c.id = d.call_id
-           LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
-           WHERE d.profile_id = %s ORDER BY next_deadline NULLS LAST, c.identifier""",
-        (settings().as_of(), current_profile_id()))
+        f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at, m.rank,
+                   {NEXT_DEADLINE} AS next_deadline, m.score
+            FROM decisions d JOIN calls c ON c.id = d.call_id
+            LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
+            WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"today": settings().as_of(), "profile": current_profile_id()})
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
                            ranking_check=ranking_check(rows))
