@@ -44,7 +44,7 @@ def excerpt(text: str, limit: int = 400) -> str:
     lead = "…" if text[:1].islower() else ""
     if len(text) <= limit:
         return lead + text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    cut = text[:limit].rsplit(" ", 1)[0]  # no space at all: the whole first `limit` characters
     return lead + cut.rstrip(" ,;:") + "…"
 
 
