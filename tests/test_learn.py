@@ -2,7 +2,7 @@ import numpy as np
 
 from matcher import learn, profiles
 from matcher.ranking import active_weights
-from tests.helpers.data import decided
+from tests.helpers.data import DECIDER, decided
 
 def test_too_few_decisions_leave_the_hand_set_weights(db):
     profile_id = decided(db, 4, 4, np.random.default_rng(1))
@@ -28,5 +28,5 @@ def test_learning_is_queued_only_with_enough_decisions_of_each_kind(db):
     profile_id = decided(db, 16, 4, np.random.default_rng(1))  # 20 in all, but only 4 no-bids
     assert not learn.enough_decisions(db, profile_id)
     call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'C-15'")
-    decisions.decide(db, profile_id, call_id, "no_bid", "Weak fit with our mission", "", {"id": None, "role": "leadership"})
+    decisions.decide(db, profile_id, call_id, "no_bid", "Weak fit with our mission", "", DECIDER)
     assert learn.enough_decisions(db, profile_id)  # 15 bids and 5 no-bids

@@ -9,7 +9,7 @@ import pytest
 from matcher import profiles, ranking
 from matcher.embedder import Embedder, EmbeddingStore
 from store.users import create_user
-from tests.helpers.data import add_call, add_project, link_profile
+from tests.helpers.data import DECIDER, add_call, add_project, link_profile
 from webapp import create_app
 
 PASSWORD = "correct horse battery"
@@ -255,7 +255,7 @@ def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
     pm.post(f"/decisions/{seeded.scalar('SELECT id FROM decisions')}/outcome", data={"outcome": "won", "csrf_token": token})
     profile_id = seeded.scalar("SELECT min(id) FROM profiles")
     fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
-    decisions.decide(seeded, profile_id, fusion, "no_bid", "Weak fit with our mission", "", {"id": None, "role": "leadership"})
+    decisions.decide(seeded, profile_id, fusion, "no_bid", "Weak fit with our mission", "", DECIDER)
     ranks = {r["identifier"]: r["rank"] for r in seeded.fetchall(
         "SELECT c.identifier, m.rank FROM match_results m JOIN calls c ON c.id = m.call_id")}
     page = pm.get("/pipeline").get_data(as_text=True)
