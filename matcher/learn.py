@@ -2,7 +2,8 @@
 
 A logistic regression reads each decided call's signals (bid = 1, no bid = 0; 'maybe' teaches nothing).
 Its cross-validated ROC AUC is kept beside the weights so anyone can see whether it beats guessing;
-with too few decisions, or a model no better than chance, the hand-set weights stand.
+with too few decisions, or a model no better than chance, the hand-set weights stand. Decisions can be
+changed afterwards: when they fall below the minimum again, weights learned earlier are set aside.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def enough_decisions(db: Database, profile_id: int) -> bool:
     return rows["bids"] + rows["no_bids"] >= MIN_DECISIONS and min(rows["bids"], rows["no_bids"]) >= MIN_PER_CLASS
 
 
+def worth_learning(db: Database, profile_id: int) -> bool:
+    """Whether a changed decision should re-weigh the signals: there are enough decisions to learn from,
+    or weights were learned before and may no longer have them (a bid changed to maybe, say)."""
+    return enough_decisions(db, profile_id) or bool(profiles.get_profile(db, profile_id)["weights"])
+
+
 def learn(db: Database, profile_id: int) -> dict:
     """Fit, cross-validate, and store the weights when they are worth using; returns what happened."""
     from sklearn.linear_model import LogisticRegression
@@ -49,9 +56,13 @@ def learn(db: Database, profile_id: int) -> dict:
     n, positives = len(y), int(y.sum())
     smaller = min(positives, n - positives)
     if n < MIN_DECISIONS or smaller < MIN_PER_CLASS:
+        set_aside = bool(profiles.get_profile(db, profile_id)["weights"])
+        if set_aside:
+            profiles.set_weights(db, profile_id, {})
         return {"used": False, "decisions": n,
                 "reason": f"{n} bid/no-bid decisions ({positives} bids); at least {MIN_DECISIONS} with "
-                          f"{MIN_PER_CLASS} of each are needed, so the hand-set weights stand."}
+                          f"{MIN_PER_CLASS} of each are needed, so the hand-set weights stand"
+                          + (" again: the weights learned earlier were set aside" if set_aside else "")}
     model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=1000))
     folds = StratifiedKFold(n_splits=min(5, smaller), shuffle=True, random_state=0)
     auc = float(np.mean(cross_val_score(model, X, y, cv=folds, scoring="roc_auc")))

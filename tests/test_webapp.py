@@ -202,6 +202,21 @@ def test_decisions_past_the_minimum_queue_re_weighing_the_signals(pm, seeded, se
     assert (job["name"], job["state"], job["args"]) == ("learn_from_decisions", "queued", (seeded.scalar("SELECT min(id) FROM profiles"),))
 
 
+def test_a_decision_below_the_minimum_still_queues_re_weighing_when_learned_weights_are_in_use(pm, seeded, settings):
+    import numpy as np
+
+    from matcher import profiles
+    from store.queue import connect_redis, jobs
+    from tests.helpers.data import decided
+
+    profile_id = decided(seeded, 4, 4, np.random.default_rng(1))
+    profiles.set_weights(seeded, profile_id, {"signals": {"semantic": 2.0}, "cv_auc": 0.8, "decisions": 28})
+    page = decide(pm, follow_redirects=True).get_data(as_text=True)
+    assert "The signals are being re-weighed from your decisions in the background." in page
+    [job] = jobs(connect_redis(settings.redis_url))
+    assert (job["name"], job["args"]) == ("learn_from_decisions", (profile_id,))
+
+
 def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded):
     decide(pm)
     decide(pm, state="maybe", reason="Good partners available")

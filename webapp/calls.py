@@ -110,8 +110,9 @@ def decide(identifier):
     decisions.decide(db(), profile_id, call["id"], request.form.get("state", ""),
                      request.form.get("reason", ""), request.form.get("note", ""), g.user)
     message = "Decision recorded."
-    # Every decision past the minimum re-weighs the signals; the worker re-ranks if the weights in use change.
-    if learn.enough_decisions(db(), profile_id):
+    # Every decision past the minimum re-weighs the signals (and one that drops below it sets learned
+    # weights aside); the worker re-ranks if the weights in use change.
+    if learn.worth_learning(db(), profile_id):
         problem = background.queue("worker.jobs.learn_from_decisions", profile_id)
         message += (f" Re-weighing from decisions could not be queued ({problem}); run `callmatch learn`." if problem
                     else " The signals are being re-weighed from your decisions in the background.")
