@@ -13,11 +13,8 @@ def queue(job_name: str, *args) -> str | None:
     from store.services import redis_url
 
     try:
-        conn = connect_redis(redis_url(settings()))
-        try:
+        with connect_redis(redis_url(settings())) as conn:
             enqueue(conn, job_name, *args)
-        finally:
-            conn.close()
     except CallmatchError as exc:
         return str(exc)
     return None

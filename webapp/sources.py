@@ -18,7 +18,8 @@ def job_overview() -> tuple[list[dict], str | None]:
     from store.services import redis_url
 
     try:
-        return jobs(connect_redis(redis_url(settings()))), None
+        with connect_redis(redis_url(settings())) as conn:
+            return jobs(conn), None
     except CallmatchError as exc:
         return [], str(exc)
 

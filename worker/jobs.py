@@ -108,7 +108,8 @@ def learn_from_decisions(profile_id: int) -> dict:
     if changed:
         from store.queue import connect_redis, enqueue
 
-        enqueue(connect_redis(redis_url(settings)), "worker.jobs.rank_profile", profile_id)
+        with connect_redis(redis_url(settings)) as conn:
+            enqueue(conn, "worker.jobs.rank_profile", profile_id)
     return {**result, "reranked": changed}
 
 
@@ -126,9 +127,9 @@ def _chain_ranking(settings: Settings, what: str) -> None:
     """A finished crawl or import queues re-ranking for every profile, once per distinct result."""
     from store.queue import connect_redis, enqueue
 
-    conn = connect_redis(redis_url(settings))
     with _database(settings) as db:
         profile_ids = [r["id"] for r in db.fetchall("SELECT id FROM profiles ORDER BY id")] or [None]
-    for profile_id in profile_ids:
-        job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]
-        enqueue(conn, "worker.jobs.rank_profile", profile_id, job_id=job_id)
+    with connect_redis(redis_url(settings)) as conn:
+        for profile_id in profile_ids:
+            job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]
+            enqueue(conn, "worker.jobs.rank_profile", profile_id, job_id=job_id)
