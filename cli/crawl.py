@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from store.text import counted
+
 from .context import AppContext
 from .main import cli
 
@@ -86,7 +88,7 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
             deadline = row["deadlines"][-1]["date"] if row["deadlines"] else "-"
             click.echo(f"{row['identifier'][:48]:48} {row['status']:11} {deadline:10} {row['title'][:60]}")
     if not as_json:
-        click.echo(f"{len(rows)} call(s)")
+        click.echo(counted(len(rows), "call"))
 
 
 @cli.command()

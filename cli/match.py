@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from store.text import counted
+
 from .context import AppContext
 from .main import cli
 
@@ -91,12 +93,12 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
     profile_id = profiles.require_profile(db, profile_id)
     result = ranking.rank_calls(db, embedding_store(app, db), profile_id, app.settings.as_of(),
                                 progress=_progress("texts embedded"), only_changed=not rescore_all)
-    click.echo(f"Ranked {result['calls']} call(s) as of {app.settings.as_of()}; {result['scored']} (re)scored.")
+    click.echo(f"Ranked {counted(result['calls'], 'call')} as of {app.settings.as_of()}; {result['scored']} (re)scored.")
     from matcher.organisation_search import index_organisations
 
     indexed = index_organisations(db, embedding_store(app, db), progress=_progress("organisations embedded"))
     if indexed:
-        click.echo(f"Indexed {indexed} organisation(s) for search by what they worked on.")
+        click.echo(f"Indexed {counted(indexed, 'organisation')} for search by what they worked on.")
 
 
 @cli.command()
@@ -141,8 +143,8 @@ def list_profiles(app: AppContext) -> None:
     profiles.ensure_default_profile(db)
     for row in profiles.list_profiles(db):
         linked = f"linked to {row['organisation']}" if row["organisation"] else "not linked to partner data"
-        click.echo(f"{row['id']:>4}  {row['name'][:50]:50} {row['ranked']:>5} call(s) ranked, "
-                   f"{row['decisions']} decision(s), {linked}")
+        click.echo(f"{row['id']:>4}  {row['name'][:50]:50} {counted(row['ranked'], 'call'):>11} ranked, "
+                   f"{counted(row['decisions'], 'decision')}, {linked}")
 
 
 @cli.command()

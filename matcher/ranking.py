@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from store.db import Database
 from store.errors import Conflict, NotFound
+from store.text import counted
 
 from . import gates, profiles
 from .embedder import EmbeddingStore
@@ -136,7 +137,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
                    FROM match_results WHERE profile_id = %s) r
                WHERE m.profile_id = %s AND m.call_id = r.call_id AND m.rank IS DISTINCT FROM r.position""",
             (profile["id"], profile["id"]))
-    log.info("ranked %d call(s) for %s; %d rescored", len(calls), profile["name"], len(todo))
+    log.info("ranked %s for %s; %d rescored", counted(len(calls), "call"), profile["name"], len(todo))
     return {"profile": profile["id"], "calls": len(calls), "scored": len(todo)}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from .db import Database
+from .text import counted
 
 # A run that drops more than this share of what it saw is marked failed.
 MAX_DROP_SHARE = 0.5
@@ -21,7 +22,7 @@ def judge(stored: int, seen: int, dropped: int, errors: int) -> tuple[str, str]:
     if seen and dropped / seen > MAX_DROP_SHARE:
         return "failed", f"{dropped} of {seen} items were dropped"
     if errors:
-        return "partial", f"{errors} page(s) failed; everything else was kept"
+        return "partial", f"{counted(errors, 'page')} failed; everything else was kept"
     return "ok", "completed"
 
 

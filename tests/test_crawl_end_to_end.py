@@ -75,7 +75,7 @@ def test_a_half_failed_crawl_keeps_everything_else_and_records_the_failures(sett
     stored = {row["identifier"] for row in db.fetchall("SELECT identifier FROM calls")}
     assert stored == expected
     run = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
-    assert run["status"] == "partial"
+    assert (run["status"], run["message"]) == ("partial", "3 pages failed; everything else was kept")
     failed = " | ".join(f"{e['url']} {e['error']}" for e in run["errors"])
     assert "pageNumber=4" in failed and "malformed JSON" in failed
     assert "pageNumber=6" in failed and "HTTP 500" in failed

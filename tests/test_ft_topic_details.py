@@ -48,4 +48,5 @@ def test_stub_topics_get_description_and_budget_from_their_details(settings, db,
 
     run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_topic_details'")
     assert run["status"] == "partial" and run["items_updated"] == 1
+    assert run["message"] == "1 page failed; everything else was kept"
     assert "HTTP 404" in run["errors"][0]["error"]  # the topic with no details recorded is a visible failure

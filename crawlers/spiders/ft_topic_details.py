@@ -12,6 +12,7 @@ import json
 import scrapy
 
 from store.db import Database
+from store.text import counted
 
 from .ft_portal import FtPortalSpider
 
@@ -28,7 +29,7 @@ class FtTopicDetailsSpider(FtPortalSpider):
 
     async def start(self):
         stubs = self.stubs()
-        self.logger.info("%d stub topic(s) to complete", len(stubs))
+        self.logger.info("%s to complete", counted(len(stubs), "stub topic"))
         for stub in stubs:
             yield scrapy.Request(f"{self.base_url}/{stub['identifier']}.json", callback=self.parse_details,
                                  errback=self.on_request_error, cb_kwargs={"record": stub["raw"]})
