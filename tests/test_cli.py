@@ -78,6 +78,13 @@ def test_bench_prints_throughput_figures(settings):
     assert "rows=2489" in result.stdout and "rows_per_s=" in result.stdout
 
 
+def test_bench_names_nested_figures_by_their_path_not_as_a_python_dict():
+    from cli.bench import _flat
+
+    figures = {"texts": 583, "int8": {"texts_per_s": 252.1, "speedup": 2.59}}
+    assert list(_flat(figures)) == [("texts", 583), ("int8.texts_per_s", 252.1), ("int8.speedup", 2.59)]
+
+
 def test_profiles_are_listed_and_an_unknown_one_is_one_sentence(settings, db):
     from matcher import profiles
     from tests.helpers.cli import run_callmatch
