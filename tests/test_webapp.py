@@ -300,6 +300,18 @@ def test_profile_page_names_the_signals_and_when_decisions_re_weigh_them(pm):
     assert "Once this profile has 20 bid/no-bid decisions, at least 5 of each" in page
 
 
+def test_profile_page_shows_learned_weights_their_figure_and_when_they_are_set_aside(pm, seeded):
+    from matcher import profiles
+
+    profile_id = profiles.ensure_default_profile(seeded)
+    profiles.set_weights(seeded, profile_id, {"signals": {"semantic": 1.5, "lexical": 0.5}, "cv_auc": 0.81,
+                                              "decisions": 28, "learned_at": "2026-11-20T09:00:00+00:00"})
+    page = pm.get("/profile").get_data(as_text=True)
+    assert "shared words +0.50" in page and "meaning (passages of the call against the profile) +1.50" in page
+    assert "Last learned from 28 bid/no-bid decisions on 2026-11-20: cross-validated ROC AUC 0.81." in page
+    assert "should the bid/no-bid decisions fall below 20, or below 5 of either, the hand-set weights return" in page
+
+
 def test_profile_edit_saves_and_validates(pm, seeded):
     token = csrf(pm, "/profile")
     bad = pm.post("/profile", data={"csrf_token": token, "mission": "", "min_project_size": "lots", "min_lead_days": "5"})
