@@ -21,7 +21,8 @@ from store.text import counted
 
 from . import gates, profiles
 from .embedder import EmbeddingStore
-from .scoring import DEFAULT_WEIGHTS, VERSION, CandidateSet, Profile, build_profile, score
+from .scoring import (DEFAULT_WEIGHTS, HELD_PENALTY, SIGNAL_NAMES, VERSION, CandidateSet, Profile, build_profile,
+                      score)
 from .signals import family, shared_keywords
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,9 @@ def excerpt(text: str, limit: int = 400) -> str:
 
 
 def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item: np.ndarray, lift: np.ndarray,
-                signals: dict, call_code: str | None) -> dict:
-    """Which passage of the call matched which part of the profile, shared words, history.
+                signals: dict, call_code: str | None, weights: dict) -> dict:
+    """Which passage of the call matched which part of the profile, shared words, history, and how the
+    score adds up from the signals and the weights it was scored with.
 
     The profile items shown are those the score used (highest lift); each with its plain cosine.
     """
@@ -70,6 +72,7 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
         "matches": pairs,
         "keywords": shared_keywords(profile.text, candidates.texts[index]),
         "signals": {name: round(float(values[index]), 4) for name, values in signals.items()},
+        "score_parts": score_parts({name: float(values[index]) for name, values in signals.items()}, weights),
         "history": {
             "family": family(call_code, 2),
             "programme_family": family(call_code, 1),
@@ -80,6 +83,16 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
             "already_held": bool(signals["held"][index]),
         },
     }
+
+
+def score_parts(signals: dict, weights: dict) -> list[dict]:
+    """Each signal's value, weight and share of the score in points (score x 100, as pages show it);
+    the parts add up to the score."""
+    parts = [{"signal": name, "value": round(signals.get(name, 0.0), 4), "weight": weights.get(name, 0.0),
+              "points": round(100 * weights.get(name, 0.0) * signals.get(name, 0.0), 1)} for name in SIGNAL_NAMES]
+    if signals.get("held"):
+        parts.append({"signal": "held", "value": 1.0, "weight": -HELD_PENALTY, "points": -100 * HELD_PENALTY})
+    return parts
 
 
 def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = None, today: date | None = None,
@@ -121,7 +134,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
                 Jsonb({k: round(float(v[i]), 4) for k, v in result.signals.items()}),
                 Jsonb([g.as_json() for g in screened]), not all(g.passed for g in screened),
                 Jsonb(explanation(candidates, i, prof, result.item_similarity, result.item_lift, result.signals,
-                                  call["identifier"])),
+                                  call["identifier"], weights)),
                 hashes[call["id"]],
             ))
         try:

@@ -16,9 +16,9 @@ from .embedder import EmbeddingStore
 
 DEFAULT_WEIGHTS = {"semantic": 1.0, "lexical": 0.3, "family1": 0.1, "family2": 0.1, "programme": 0.1}
 SIGNAL_NAMES = tuple(DEFAULT_WEIGHTS)
-SIGNAL_LABELS = {"semantic": "meaning (passages of the call against the profile)", "lexical": "shared words",
+SIGNAL_LABELS = {"semantic": "meaning (how much closer the call is to the profile than the average call)", "lexical": "shared words",
                  "family1": "past projects in the programme", "family2": "past projects in the programme part",
-                 "programme": "a preferred programme"}
+                 "programme": "a preferred programme", "held": "a project already held under this call"}
 
 # A call under which the organisation already holds a project is not a new opportunity: it goes
 # below the new calls, whatever the weights (hand-set or learned), and its explanation says why.
@@ -29,7 +29,7 @@ HELD_PENALTY = 1.0
 
 # Part of every stored result's inputs hash: change it when the formula or the explanation changes,
 # so `match` re-scores.
-VERSION = 4
+VERSION = 5
 
 
 @dataclass

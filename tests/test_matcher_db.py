@@ -126,6 +126,27 @@ def test_explanation_names_the_matched_passage_and_profile_part(ranked):
     assert set(explanation["signals"]) >= {"semantic", "lexical", "family1", "programme"}
 
 
+def test_explanation_parts_add_up_to_the_score_with_the_weights_it_was_scored_with(ranked):
+    from matcher.scoring import DEFAULT_WEIGHTS, SIGNAL_NAMES
+
+    _, rows = ranked
+    for row in rows.values():
+        parts = row["explanation"]["score_parts"]
+        assert [p["signal"] for p in parts] == list(SIGNAL_NAMES)  # none of these calls is held
+        assert all(p["weight"] == DEFAULT_WEIGHTS[p["signal"]] for p in parts)
+        assert sum(p["points"] for p in parts) == pytest.approx(100 * row["score"], abs=0.3)
+
+
+def test_a_held_call_shows_its_penalty_as_a_part_of_the_score():
+    from matcher.ranking import score_parts
+    from matcher.scoring import DEFAULT_WEIGHTS
+
+    parts = score_parts({"semantic": 0.4, "lexical": 0.1, "family1": 0.5, "family2": 0.5, "programme": 1.0, "held": 1.0},
+                        DEFAULT_WEIGHTS)
+    assert parts[-1] == {"signal": "held", "value": 1.0, "weight": -1.0, "points": -100.0}
+    assert sum(p["points"] for p in parts) == pytest.approx(40 + 3 + 5 + 5 + 10 - 100)
+
+
 def test_re_ranking_touches_only_what_changed(db, ranked, embedder):
     add_call(db, "HORIZON-FUSION-01", "Plasma-facing materials for fusion reactors",
              "Changed text: tungsten divertor components for ITER.", grant_max=Decimal("5000000"))

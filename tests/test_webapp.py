@@ -147,6 +147,28 @@ def test_call_page_shows_facts_explanation_and_gates(pm):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Why this score" in page and "Matches the profile".upper() in page.upper()
     assert "Grants up to EUR 500 000" in page
+    assert "How the score adds up" in page and "meaning (how much closer the call is to the profile than the average call)" in page
+
+
+def test_the_profile_s_history_with_a_call_reads_as_one_sentence():
+    from webapp.calls import history_sentence
+
+    history = {"programme_preferred": False, "past_projects": 5, "in_programme_family": 2, "programme_family": "HORIZON",
+               "already_held": True}
+    assert history_sentence({"history": history}) == ("2 of our 5 past projects in the HORIZON family; we already hold "
+                                                      "a project under this call, so it ranks below the new ones.")
+    assert history_sentence({"history": {"programme_preferred": True, "past_projects": 0}}) == "A preferred programme."
+    assert history_sentence(None) == ""
+
+
+def test_a_call_passage_matched_by_two_parts_of_the_profile_is_shown_once():
+    from webapp.calls import passage_rows
+
+    matches = [{"call": "A", "profile": "x", "similarity": 0.6}, {"call": "B", "profile": "y", "similarity": 0.5},
+               {"call": "A", "profile": "z", "similarity": 0.4}]
+    rows = passage_rows(matches)
+    assert [r["call"] for r in rows] == ["A", "B"]
+    assert [m["profile"] for m in rows[0]["items"]] == ["x", "z"]
 
 
 def test_call_page_says_when_we_already_hold_a_project_under_the_call(pm, seeded, embedder):
@@ -307,7 +329,7 @@ def test_profile_page_shows_learned_weights_their_figure_and_when_they_are_set_a
     profiles.set_weights(seeded, profile_id, {"signals": {"semantic": 1.5, "lexical": 0.5}, "cv_auc": 0.81,
                                               "decisions": 28, "learned_at": "2026-11-20T09:00:00+00:00"})
     page = pm.get("/profile").get_data(as_text=True)
-    assert "shared words +0.50" in page and "meaning (passages of the call against the profile) +1.50" in page
+    assert "shared words +0.50" in page and "meaning (how much closer the call is to the profile than the average call) +1.50" in page
     assert "Last learned from 28 bid/no-bid decisions on 2026-11-20: cross-validated ROC AUC 0.81." in page
     assert "should the bid/no-bid decisions fall below 20, or below 5 of either, the hand-set weights return" in page
 

@@ -10,8 +10,10 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn, profiles
+from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import decisions
+from store.text import counted
 
 from . import background, current_profile_id, db, settings
 from .partner_cache import partner_suggestions
@@ -88,6 +90,30 @@ def _call_or_404(identifier: str) -> dict:
     return call
 
 
+def passage_rows(matches: list[dict]) -> list[dict]:
+    """The explanation's (call passage, profile item) pairs with each passage once, its profile items
+    under it, best first: two parts of the profile often match the same passage."""
+    rows: dict[str, dict] = {}
+    for m in matches:
+        rows.setdefault(m["call"], {"call": m["call"], "items": []})["items"].append(m)
+    return list(rows.values())
+
+
+def history_sentence(explanation: dict | None) -> str:
+    """What the profile's preferences and history say about the call, as one sentence ('' for nothing)."""
+    history = (explanation or {}).get("history") or {}
+    notes = []
+    if history.get("programme_preferred"):
+        notes.append("a preferred programme")
+    if history.get("past_projects"):
+        notes.append(f"{history.get('in_programme_family') or 0} of our {counted(history['past_projects'], 'past project')}"
+                     f" in the {history.get('programme_family') or '—'} family")
+    if history.get("already_held"):
+        notes.append("we already hold a project under this call, so it ranks below the new ones")
+    sentence = "; ".join(notes)
+    return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
+
+
 @bp.route("/calls/<path:identifier>")
 def detail(identifier):
     call = _call_or_404(identifier)
@@ -98,7 +124,9 @@ def detail(identifier):
         " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at", (current_profile_id(), call["id"]))
     applicant = profiles.get_profile(db(), current_profile_id())
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
+    matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
+                           matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call.get("explanation")),
                            members=members, suggestions=suggestions, applicant=applicant, states=decisions.STATES,
                            reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
 
