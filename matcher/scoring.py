@@ -16,9 +16,10 @@ from .embedder import EmbeddingStore
 
 DEFAULT_WEIGHTS = {"semantic": 1.0, "lexical": 0.3, "family1": 0.1, "family2": 0.1, "programme": 0.1}
 SIGNAL_NAMES = tuple(DEFAULT_WEIGHTS)
-SIGNAL_LABELS = {"semantic": "meaning (how much closer the call is to the profile than the average call)", "lexical": "shared words",
-                 "family1": "past projects in the programme", "family2": "past projects in the programme part",
-                 "programme": "a preferred programme", "held": "a project already held under this call"}
+SIGNAL_LABELS = {"semantic": "meaning (how much closer the call is to the profile than the average call)",
+                 "lexical": "shared words", "family1": "past projects in the programme",
+                 "family2": "past projects in the programme part", "programme": "a preferred programme",
+                 "held": "a project already held under this call"}
 
 # A call under which the organisation already holds a project is not a new opportunity: it goes
 # below the new calls, whatever the weights (hand-set or learned), and its explanation says why.
