@@ -155,10 +155,12 @@ def test_the_profile_s_history_with_a_call_reads_as_one_sentence():
 
     history = {"programme_preferred": False, "past_projects": 5, "in_programme_family": 2, "programme_family": "HORIZON",
                "already_held": True}
-    assert history_sentence({"history": history}) == ("2 of our 5 past projects in the HORIZON family; we already hold "
-                                                      "a project under this call, so it ranks below the new ones.")
-    assert history_sentence({"history": {"programme_preferred": True, "past_projects": 0}}) == "A preferred programme."
-    assert history_sentence(None) == ""
+    assert history_sentence({"explanation": {"history": history}}) == (
+        "2 of our 5 past projects in the HORIZON family; we already hold a project under this call, so it ranks below"
+        " the new ones.")
+    preferred = {"programme": "CERV", "explanation": {"history": {"programme_preferred": True, "past_projects": 0}}}
+    assert history_sentence(preferred) == "CERV is one of our preferred programmes."
+    assert history_sentence({"explanation": None}) == ""
 
 
 def test_a_call_passage_matched_by_two_parts_of_the_profile_is_shown_once():

@@ -99,12 +99,12 @@ def passage_rows(matches: list[dict]) -> list[dict]:
     return list(rows.values())
 
 
-def history_sentence(explanation: dict | None) -> str:
+def history_sentence(call: dict) -> str:
     """What the profile's preferences and history say about the call, as one sentence ('' for nothing)."""
-    history = (explanation or {}).get("history") or {}
+    history = (call.get("explanation") or {}).get("history") or {}
     notes = []
     if history.get("programme_preferred"):
-        notes.append("a preferred programme")
+        notes.append(f"{call.get('programme') or 'its programme'} is one of our preferred programmes")
     if history.get("past_projects"):
         notes.append(f"{history.get('in_programme_family') or 0} of our {counted(history['past_projects'], 'past project')}"
                      f" in the {history.get('programme_family') or '—'} family")
@@ -126,7 +126,7 @@ def detail(identifier):
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
-                           matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call.get("explanation")),
+                           matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, suggestions=suggestions, applicant=applicant, states=decisions.STATES,
                            reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
 
