@@ -186,12 +186,12 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
         opener.open(f"{base}/login", data=f"email={email}&password={password}".encode()).read()
         return opener
 
-    results: dict[str, list[float]] = {"calls page": [], "call page": []}
+    results: dict[str, list[float]] = {"calls_page": [], "call_page": []}
 
     def client():
         opener = session()
         for n in range(requests // clients):
-            for name, path in (("calls page", "/calls"), ("call page", f"/calls/{top}")):
+            for name, path in (("calls_page", "/calls"), ("call_page", f"/calls/{top}")):
                 started = time.perf_counter()
                 opener.open(base + path).read()
                 results[name].append(time.perf_counter() - started)
