@@ -280,7 +280,7 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
                 time.sleep(2)
         finally:
             os.killpg(second.pid, signal.SIGTERM)
-            try:  # on a loaded machine a warm shutdown has been seen to take a minute
+            try:  # once, on a loaded machine, a warm shutdown took over a minute
                 second.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 os.killpg(second.pid, signal.SIGKILL)
