@@ -21,7 +21,7 @@ from store.text import counted
 
 from . import gates, profiles
 from .embedder import EmbeddingStore
-from .scoring import (DEFAULT_WEIGHTS, HELD_PENALTY, SIGNAL_NAMES, VERSION, CandidateSet, Profile, build_profile,
+from .scoring import (DEFAULT_WEIGHTS, HELD_PENALTY, VERSION, CandidateSet, Profile, build_profile, contributions,
                       score)
 from .signals import family, shared_keywords
 
@@ -87,12 +87,11 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
 
 def score_parts(signals: dict, weights: dict) -> list[dict]:
     """Each signal's value, weight and share of the score in points (score x 100, as pages show it);
-    the parts add up to the score."""
-    parts = [{"signal": name, "value": round(signals.get(name, 0.0), 4), "weight": weights.get(name, 0.0),
-              "points": round(100 * weights.get(name, 0.0) * signals.get(name, 0.0), 1)} for name in SIGNAL_NAMES]
-    if signals.get("held"):
-        parts.append({"signal": "held", "value": 1.0, "weight": -HELD_PENALTY, "points": -100 * HELD_PENALTY})
-    return parts
+    the parts add up to the score. The held penalty is listed only for a call already held."""
+    shares = contributions(signals, weights)
+    weights = {**weights, "held": -HELD_PENALTY}
+    return [{"signal": name, "value": round(signals[name], 4), "weight": weights.get(name, 0.0),
+             "points": round(100 * share, 1)} for name, share in shares.items() if name != "held" or signals["held"]]
 
 
 def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = None, today: date | None = None,

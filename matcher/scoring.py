@@ -102,10 +102,17 @@ def score(candidates: CandidateSet, profile: Profile, weights: dict | None = Non
     wanted = {p.lower() for p in profile.programmes}
     found["programme"] = np.array(
         [1.0 if p and any(w in p.lower() for w in wanted) else 0.0 for p in candidates.programmes], dtype=np.float32)
-    total = sum(weights.get(name, 0.0) * found[name] for name in SIGNAL_NAMES)
     found["held"] = signals.already_held(candidates.codes, profile.codes)
-    total = total - HELD_PENALTY * found["held"]
+    total = sum(contributions(found, weights).values())
     return Scored(np.asarray(total, dtype=np.float32), found, per_item, lift)
+
+
+def contributions(found: dict, weights: dict) -> dict:
+    """Each signal's share of the score (arrays for every candidate, or one call's values); the score is
+    their sum. Explanations read the same shares, so they always add up to what was scored."""
+    shares = {name: weights.get(name, 0.0) * found[name] for name in SIGNAL_NAMES}
+    shares["held"] = -HELD_PENALTY * found["held"]
+    return shares
 
 
 def build_profile(store: EmbeddingStore, items: Sequence[str], codes: Sequence[str],
