@@ -31,12 +31,17 @@ def training_rows(db: Database, profile_id: int) -> tuple[np.ndarray, np.ndarray
     return X, y
 
 
+def sufficient(bids: int, no_bids: int) -> bool:
+    """The minimum a model needs: MIN_DECISIONS bid/no-bid decisions, at least MIN_PER_CLASS of each."""
+    return bids + no_bids >= MIN_DECISIONS and min(bids, no_bids) >= MIN_PER_CLASS
+
+
 def enough_decisions(db: Database, profile_id: int) -> bool:
     """Whether the profile has the bid/no-bid decisions a model needs (the web app then queues learning)."""
     rows = db.fetchone(
         "SELECT count(*) FILTER (WHERE state = 'bid') AS bids, count(*) FILTER (WHERE state = 'no_bid') AS no_bids"
         " FROM decisions WHERE profile_id = %s", (profile_id,))
-    return rows["bids"] + rows["no_bids"] >= MIN_DECISIONS and min(rows["bids"], rows["no_bids"]) >= MIN_PER_CLASS
+    return sufficient(rows["bids"], rows["no_bids"])
 
 
 def worth_learning(db: Database, profile_id: int) -> bool:
@@ -55,7 +60,7 @@ def learn(db: Database, profile_id: int) -> dict:
     X, y = training_rows(db, profile_id)
     n, positives = len(y), int(y.sum())
     smaller = min(positives, n - positives)
-    if n < MIN_DECISIONS or smaller < MIN_PER_CLASS:
+    if not sufficient(positives, n - positives):
         set_aside = bool(profiles.get_profile(db, profile_id)["weights"])
         if set_aside:
             profiles.set_weights(db, profile_id, {})
