@@ -114,7 +114,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
     from matcher import partner_search, profiles
 
     db = app.database()
-    applicant = profiles.get_profile(db, profiles.require_profile(db, profile_id))
+    applicant = profiles.load_profile(db, profile_id)
     result = partner_search.for_call(db, embedding_store(app, db), call_identifier, list(members), limit,
                                      applicant=applicant)
     if as_json:

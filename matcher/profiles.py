@@ -92,13 +92,17 @@ def delete_profile(db: Database, profile_id: int) -> str:
     return name
 
 
-def require_profile(db: Database, profile_id: int | None) -> int:
+def load_profile(db: Database, profile_id: int | None) -> dict:
     """The profile asked for (SIC's when none is), or one clear sentence when it does not exist."""
-    if profile_id is None:
-        return ensure_default_profile(db)
-    if get_profile(db, profile_id) is None:
+    profile = get_profile(db, ensure_default_profile(db) if profile_id is None else profile_id)
+    if profile is None:
         raise NotFound(f"No profile with id {profile_id}; `callmatch profiles` lists them.")
-    return profile_id
+    return profile
+
+
+def require_profile(db: Database, profile_id: int | None) -> int:
+    """The id of `load_profile`'s profile."""
+    return load_profile(db, profile_id)["id"]
 
 
 def list_profiles(db: Database) -> list[dict]:

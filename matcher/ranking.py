@@ -98,7 +98,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
                progress: Callable[[int, int], None] | None = None, only_changed: bool = True) -> dict:
     today = today or date.today()
     # A profile deleted after its ranking was queued is NotFound, not silently SIC's.
-    profile = profiles.get_profile(db, profiles.require_profile(db, profile_id))
+    profile = profiles.load_profile(db, profile_id)
     calls = db.fetchall(
         "SELECT id, identifier, programme, title, description_text, content_hash, deadlines, grant_max, topic_budget,"
         " eligibility FROM calls ORDER BY id")
