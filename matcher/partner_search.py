@@ -42,11 +42,12 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
     member_ids = resolve_members(db, members)
-    own = (applicant or {}).get("organisation_id")
+    applicant = applicant or {}
+    own = applicant.get("organisation_id")
     consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
     vector = call_vector(store, call)
     area = (call["eligibility"] or {}).get("countries") or []
-    covered = (applicant or {}).get("countries") or []
+    covered = applicant.get("countries") or []
     ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, covered_countries=covered)
     suggestion = partners.suggest_consortium(index, ranking, consortium, covered_countries=covered)
     ranked = []
