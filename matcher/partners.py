@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
+from textwrap import shorten
 
 import numpy as np
 from scipy import sparse
@@ -102,6 +103,7 @@ class PartnerRanking:
     positions: np.ndarray  # organisation positions, best first
     scores: np.ndarray     # per organisation position
     signals: dict[str, np.ndarray]
+    project_fit: np.ndarray | None = None  # per project: how close its topic is to the call (-inf: left out)
 
 
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
@@ -143,10 +145,14 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
             len(index.project_ids), np.float32)
         found[name] = np.divide(membership @ in_family, counts, out=np.zeros_like(counts), where=counts > 0)
 
+    project_fit = None
     if index.topic_vectors.size and call_vector is not None and call_vector.size:
         sims = index.topic_vectors @ call_vector
         best = membership.multiply(sims.reshape(1, -1)).tocsr().max(axis=1)
         found["semantic"] = np.asarray(best.todense()).ravel()
+        project_fit = sims.astype(np.float64)
+        if leave_out_project is not None:
+            project_fit[leave_out_project] = -math.inf
     else:
         found["semantic"] = np.zeros(len(counts))
 
@@ -163,7 +169,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     total = np.asarray(total)
     total[list(consortium)] = -math.inf
     order = np.argsort(-total, kind="stable")
-    return PartnerRanking(order, total, found)
+    return PartnerRanking(order, total, found, project_fit)
 
 
 def _one_of(values: np.ndarray, wanted: set) -> np.ndarray:
@@ -191,8 +197,10 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
         if s[name][position] > 0 and call_code:
             out.append(f"{s[name][position]:.0%} of its projects in the {family(call_code, depth)} family")
             break
-    if s["semantic"][position] > 0.4:
-        out.append(f"past topics close to this call (similarity {s['semantic'][position]:.2f})")
+    closest = closest_project(index, ranking, position)
+    if closest is not None:
+        label = shorten(index.project_labels[closest] or "(untitled)", 90, placeholder="…")
+        out.append(f"closest past work: “{label}” (similarity {ranking.project_fit[closest]:.2f})")
     if s["new_sector"][position]:
         out.append(f"adds a sector: {SECTOR_LABELS.get(index.sectors[position], index.sectors[position])}")
     if s["new_country"][position]:
@@ -200,6 +208,17 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     if s["outside_area"][position]:
         out.append(f"outside the call's area ({index.countries[position]}): rarely eligible as a full partner")
     return out
+
+
+def closest_project(index: PartnerIndex, ranking: PartnerRanking, position: int) -> int | None:
+    """The organisation's past project whose topic is closest to the call (None without any)."""
+    if ranking.project_fit is None:
+        return None
+    projects = index.membership[position].indices
+    projects = projects[np.isfinite(ranking.project_fit[projects])]
+    if not len(projects):
+        return None
+    return int(projects[np.argmax(ranking.project_fit[projects])])
 
 
 def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,

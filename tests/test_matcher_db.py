@@ -261,6 +261,27 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
     assert "2 past projects in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
 
 
+def test_partner_reasons_name_the_past_project_closest_to_the_call(db, embedder):
+    from matcher import partners as partner_fit
+
+    add_project(db, "y1", "CERV-2024-CIV", ("Civic", "coordinator"), ("Anchor", "partner"))
+    add_project(db, "b1", "HORIZON-CL5-2024-BATT-01", ("Civic", "partner"))
+    db.execute("UPDATE projects SET title = 'Young people taking part in local democracy' WHERE source_id = 'y1'")
+    db.execute("UPDATE projects SET title = 'Solid-state battery cells for electric cars' WHERE source_id = 'b1'")
+    index = partner_fit.PartnerIndex.load(db, EmbeddingStore(db, embedder))
+    civic = index.names.index("Civic")
+    call = embedder.encode_query("Youth participation in democratic life")
+    ranking = partner_fit.rank(index, "CERV-2026-CIV", call, [])
+    [closest] = [r for r in partner_fit.reasons(index, ranking, civic, "CERV-2026-CIV") if r.startswith("closest")]
+    assert closest.startswith("closest past work: “Young people taking part in local democracy” (similarity 0.")
+
+    # A project the benchmark hides is never given as a reason.
+    youth = index.project_ids.index(db.scalar("SELECT id FROM projects WHERE source_id = 'y1'"))
+    hidden = partner_fit.rank(index, "CERV-2026-CIV", call, [], leave_out_project=youth)
+    assert any(r.startswith("closest past work: “Solid-state battery")
+               for r in partner_fit.reasons(index, hidden, civic, "CERV-2026-CIV"))
+
+
 def test_partner_fit_prefers_the_calls_programme_part_over_the_programme(db, embedder):
     from matcher import partners as partner_fit
 
