@@ -279,10 +279,13 @@ def test_outcome_is_recorded(pm, seeded):
 
 
 def test_pipeline_groups_calls_by_decision(pm):
+    empty = pm.get("/pipeline").get_data(as_text=True)
+    assert "No open call is marked bid or maybe yet" in empty and "by month</figcaption>" not in empty
     decide(pm, state="maybe", reason="Good partners available")
     page = pm.get("/pipeline").get_data(as_text=True)
     maybe_column = page[page.index("<h2>Maybe"):page.index("<h2>No bid")]
     assert "Social innovation and civic participation" in maybe_column
+    assert "by month</figcaption>" in page and "No open call is marked" not in page
 
 
 def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
