@@ -30,9 +30,12 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
         scheduler.start()
     click.echo(f"Worker on queue '{QUEUE_NAME}'" + (" with the schedule" if scheduler else ""))
     # A job whose worker died is noticed once its heartbeat lapses (about a minute) and then retried.
+    # rq looks for such jobs only between its waits for work, and an idle worker waits worker_ttl - 15
+    # seconds (by default 405): the wait is cut to the recovery interval, so the check keeps to it.
     jobs_conn = worker_connection(app.services.redis_url)  # reachable: `conn` was checked above
     Worker([Queue(QUEUE_NAME, connection=jobs_conn)], connection=jobs_conn, job_monitoring_interval=10,
-           maintenance_interval=recovery_interval).work(with_scheduler=with_scheduler, burst=burst)
+           maintenance_interval=recovery_interval, worker_ttl=recovery_interval + 15,
+           ).work(with_scheduler=with_scheduler, burst=burst)
     if scheduler:
         scheduler.stopping.set()
 
