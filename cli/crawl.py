@@ -125,6 +125,6 @@ def import_cordis(app: AppContext, path: Path) -> None:
         f"{report.projects_new} new and {report.projects_updated} updated projects, "
         f"{report.participations_new} new and {report.participations_updated} changed participations, "
         f"{report.topics_changed} new or changed topics"
-        + (f", {len(report.skipped)} rows skipped" if report.skipped else "")
+        + (f", {counted(len(report.skipped), 'row')} skipped" if report.skipped else "")
         + ("." if report.changed else " (nothing changed).")
     )

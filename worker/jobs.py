@@ -86,7 +86,7 @@ def rank_profile(profile_id: int | None = None) -> dict:
         from matcher.organisation_search import index_organisations
 
         index_organisations(db, store, progress=lambda done, total: _progress(f"organisations {done}/{total}"))
-    _progress(f"ranked {result['calls']} calls, {result['scored']} re-scored")
+    _progress(f"ranked {counted(result['calls'], 'call')}, {result['scored']} re-scored")
     return result
 
 
