@@ -104,7 +104,8 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 @cli.command()
 @click.argument("call_identifier")
 @click.option("--with", "members", multiple=True, help="Organisation already in the consortium (id or PIC); repeatable.")
-@click.option("--limit", default=20, show_default=True, help="How many organisations to list.")
+@click.option("--limit", default=20, show_default=True,
+              help="How many of the best to list (suggested members ranked lower are listed too).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--profile", "profile_id", type=int,
               help="The applicant, counted in the consortium (default: the first profile, SIC's).")

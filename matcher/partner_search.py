@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from store.db import Database
 from store.errors import NotFound
 
@@ -35,7 +37,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
              index: partners.PartnerIndex | None = None, applicant: dict | None = None) -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
-    itself; its countries count as covered."""
+    itself; its countries and sectors count as covered."""
     call = db.fetchone("SELECT id, identifier, title, description_text, eligibility FROM calls WHERE identifier = %s",
                        (identifier,))
     if call is None:
@@ -47,11 +49,16 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
     vector = call_vector(store, call)
     area = (call["eligibility"] or {}).get("countries") or []
-    covered = applicant.get("countries") or []
-    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, covered_countries=covered)
-    suggestion = partners.suggest_consortium(index, ranking, consortium, covered_countries=covered)
+    covered = {"covered_countries": applicant.get("countries") or [],
+               "covered_sectors": applicant.get("organisation_types") or []}
+    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, **covered)
+    suggestion = partners.suggest_consortium(index, ranking, consortium, **covered)
+    # The best `limit`, and any suggested member ranked below them: a suggestion is shown in full.
+    top = [int(pos) for pos in ranking.positions[:limit]]
+    shown = list(enumerate(top, 1))
+    shown += [(int(np.flatnonzero(ranking.positions == pos)[0]) + 1, pos) for pos in suggestion if pos not in top]
     ranked = []
-    for n, pos in enumerate(ranking.positions[:limit], 1):
+    for n, pos in sorted(shown):
         if not math.isfinite(ranking.scores[pos]):
             continue
         ranked.append({

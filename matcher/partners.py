@@ -108,15 +108,16 @@ class PartnerRanking:
 
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
          weights: dict | None = None, leave_out_project: int | None = None,
-         area: Collection[str] = (), covered_countries: Collection[str] = ()) -> PartnerRanking:
+         area: Collection[str] = (), covered_countries: Collection[str] = (),
+         covered_sectors: Collection[str] = ()) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
 
     `area` is the countries a call is open to (an Interreg programme's area, a EuropeAid call's
     country): only they complement the consortium, and organisations from elsewhere are marked as
     outside it. Empty: open to all.
 
-    `covered_countries` are countries the consortium has without a member in the index: the applicant's
-    own, when its organisation is not in the partner data.
+    `covered_countries` and `covered_sectors` are what the consortium has without a member in the index:
+    the applicant's countries and sectors, when its organisation is not in the partner data.
 
     `leave_out_project` (a position in the index) hides one project from every count and edge: the
     benchmark asks for the partner of a project that must not be seen.
@@ -163,7 +164,8 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     present = {countries[i] for i in consortium} | {country_code(c) for c in covered_countries}
     found["new_country"] = (known_country & in_area & ~_one_of(countries, present)).astype(np.float32)
     found["outside_area"] = (known_country & ~in_area).astype(np.float32)
-    found["new_sector"] = (known_sector & ~_one_of(sectors, {sectors[i] for i in consortium})).astype(np.float32)
+    present_sectors = {sectors[i] for i in consortium} | set(covered_sectors)
+    found["new_sector"] = (known_sector & ~_one_of(sectors, present_sectors)).astype(np.float32)
 
     total = sum(weights.get(name, 0.0) * np.asarray(values, np.float64) for name, values in found.items())
     total = np.asarray(total)
@@ -222,28 +224,30 @@ def closest_project(index: PartnerIndex, ranking: PartnerRanking, position: int)
 
 
 def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,
-                       pool: int = 60, covered_countries: Collection[str] = ()) -> list[int]:
-    """Greedy: take the best-scoring organisation that still adds a missing sector or country, then fill by score.
+                       pool: int = 60, covered_countries: Collection[str] = (),
+                       covered_sectors: Collection[str] = ()) -> list[int]:
+    """Greedy diversification over the best-scoring organisations: each step takes the one that adds the
+    most of what the consortium lacks (a sector, a country; one that adds both comes first), the better
+    scored among equals; once none adds anything, the best scored.
 
     Organisations outside the countries a call is open to are left out of the suggestion.
     """
-    chosen: list[int] = []
-    sectors = {index.sectors[i] for i in consortium}
-    countries = {index.countries[i] for i in consortium} | {country_code(c) for c in covered_countries}
+    sectors = {index.sectors[i] for i in consortium} | set(covered_sectors)
+    countries = {index.country_codes[i] for i in consortium} | {country_code(c) for c in covered_countries}
     outside = ranking.signals["outside_area"]
     candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p]) and not outside[p]]
-    for position in candidates:
-        if len(chosen) >= size:
-            break
-        if index.sectors[position] not in sectors or index.countries[position] not in countries:
-            chosen.append(position)
-            sectors.add(index.sectors[position])
-            countries.add(index.countries[position])
-    for position in candidates:
-        if len(chosen) >= size:
-            break
-        if position not in chosen:
-            chosen.append(position)
+
+    def adds(position: int) -> int:
+        sector, country = index.sectors[position], index.country_codes[position]
+        return int(sector is not None and sector not in sectors) + int(country is not None and country not in countries)
+
+    chosen: list[int] = []
+    while candidates and len(chosen) < size:
+        best = max(candidates, key=adds)  # the first of equals: candidates are in score order
+        candidates.remove(best)
+        chosen.append(best)
+        sectors.add(index.sectors[best])
+        countries.add(index.country_codes[best])
     return chosen
 
 

@@ -345,6 +345,28 @@ def test_the_applicant_counts_as_a_member_of_the_consortium(db, embedder):
     assert "worked with the consortium in 1 project" in ranked["Tartu"]["reasons"]
     assert ranked["Tartu"]["rank"] < ranked["Vilnius"]["rank"]
 
+    # Every organisation here is an NGO: one adds a sector only while the applicant is not known as one.
+    unlinked = {"name": "SIC", "countries": ["LV"]}
+    ranked = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [], applicant=unlinked)["ranked"]}
+    assert "adds a sector: NGO" in ranked["Tartu"]["reasons"]
+    ngo = {**unlinked, "organisation_types": ["ngo"]}
+    ranked = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [], applicant=ngo)["ranked"]}
+    assert not any("adds a sector" in r for row in ranked.values() for r in row["reasons"])
+
+
+def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
+    from matcher.partner_search import for_call
+
+    add_project(db, "a1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"),
+                ("Tallinn", "partner", "EE"), ("Vilnius", "partner", "LT"))
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation.")
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+    result = for_call(db, EmbeddingStore(db, embedder), "CERV-2026-CIV", [riga], limit=1)
+    suggested = [row for row in result["ranked"] if row["suggested"]]
+    assert len(result["suggestion"]) == len(suggested) == 3  # all three, though only the best one was asked for
+    assert result["ranked"][0]["rank"] == 1 and [row["rank"] for row in result["ranked"]] == [1, 2, 3]
+    assert {row["name"] for row in suggested} == {"Tartu", "Tallinn", "Vilnius"}
+
 
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
     result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)

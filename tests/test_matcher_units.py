@@ -96,3 +96,27 @@ def test_an_explanations_passage_is_cut_between_words_and_says_so():
     assert text.startswith(short[:-1]) and text[len(short) - 1] == " "  # the cut falls on a space
     assert excerpt("Short passage.", limit=100) == "Short passage."
     assert excerpt("in the middle of a sentence.", limit=100) == "…in the middle of a sentence."
+
+
+def test_the_suggested_consortium_first_takes_who_adds_both_a_sector_and_a_country():
+    from scipy import sparse
+
+    from matcher.partners import PartnerIndex, PartnerRanking, suggest_consortium
+
+    # The consortium: a Latvian NGO. Candidates best-scored first; the Greek entry is CORDIS's "EL".
+    rows = [("SIC", "LV", "ngo"), ("Uni Tartu", "EE", "academic"), ("Uni Vilnius", "LT", "academic"),
+            ("Uni Riga", "LV", "academic"), ("Riga City", "LV", "public"), ("Athens Lab", "EL", "research"),
+            ("Patras Lab", "GR", "research"), ("Tallinn Co", "EE", "private")]
+    n = len(rows)
+    index = PartnerIndex(list(range(n)), [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                         [], [], [], sparse.csr_matrix((n, 0)), sparse.csr_matrix((n, 0)), np.zeros((0, 384)))
+    scores = np.array([-np.inf, 8, 7, 6, 5, 4, 3, 2], float)
+    ranking = PartnerRanking(np.argsort(-scores, kind="stable"), scores, {"outside_area": np.zeros(n)})
+    chosen = [rows[p][0] for p in suggest_consortium(index, ranking, [0], size=4)]
+    # Tartu adds a sector and a country; then Athens Lab does (research, Greece) though Vilnius is better
+    # scored (it adds a country only); then Vilnius and Riga City (public), each adding one, by score.
+    assert chosen == ["Uni Tartu", "Athens Lab", "Uni Vilnius", "Riga City"]
+    # With room, Tallinn Co adds a sector (private); Patras Lab adds nothing (Greece is in, as "EL"), and
+    # the rest fill by score.
+    chosen = [rows[p][0] for p in suggest_consortium(index, ranking, [0], size=7)]
+    assert chosen == ["Uni Tartu", "Athens Lab", "Uni Vilnius", "Riga City", "Tallinn Co", "Uni Riga", "Patras Lab"]
