@@ -522,6 +522,9 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert "The applicant, Social Innovation Centre (SIC), established in LV, counts as a member" in page
     lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
     assert "adds a country" not in lab_row and "adds a country: EE" in page  # Latvia is SIC's own
+    summary = " ".join(page[page.index("Suggested consortium:"):].split("</p>")[0].split())
+    assert "With Social Innovation Centre (SIC), it would cover 3 countries (EE, LT, LV)" in summary
+    assert "these sectors: NGO, higher education, other (often NGOs and associations), public body." in summary
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "add", "csrf_token": token})

@@ -13,6 +13,7 @@ from matcher import learn, profiles
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import decisions
+from store.partners import SECTOR_LABELS, country_code
 from store.text import counted
 
 from . import background, current_profile_id, db, settings
@@ -114,6 +115,19 @@ def history_sentence(call: dict) -> str:
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
 
 
+def suggested_consortium(suggestions: dict | None, members: list[dict], applicant: dict) -> dict | None:
+    """The suggested partners, and the countries and sectors the consortium would cover with them."""
+    picked = [p for p in (suggestions or {}).get("ranked", []) if p["suggested"]]
+    if not picked:
+        return None
+    everyone = members + picked
+    countries = {country_code(c) for c in applicant.get("countries") or []}
+    countries |= {country_code(m["country"]) for m in everyone if m["country"]}
+    sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
+    sectors |= {SECTOR_LABELS.get(m["sector"], m["sector"]) for m in everyone if m["sector"]}
+    return {"members": picked, "countries": sorted(countries), "sectors": sorted(sectors)}
+
+
 @bp.route("/calls/<path:identifier>")
 def detail(identifier):
     call = _call_or_404(identifier)
@@ -124,10 +138,11 @@ def detail(identifier):
         " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at", (current_profile_id(), call["id"]))
     applicant = profiles.get_profile(db(), current_profile_id())
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
+    suggested = suggested_consortium(suggestions, members, applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
-                           members=members, suggestions=suggestions, applicant=applicant, states=decisions.STATES,
+                           members=members, suggestions=suggestions, suggested=suggested, applicant=applicant, states=decisions.STATES,
                            reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
 
 
