@@ -142,8 +142,8 @@ def detail(identifier):
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
-                           members=members, suggestions=suggestions, suggested=suggested, applicant=applicant, states=decisions.STATES,
-                           reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
+                           members=members, suggestions=suggestions, suggested=suggested, applicant=applicant,
+                           states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
 
 
 @bp.post("/calls/<path:identifier>/decision")
