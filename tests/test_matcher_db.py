@@ -230,7 +230,8 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     result = run_callmatch("partners", "CERV-SOCIAL-01", "--with", member, "--json", "--limit", "10", settings=settings)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 10 and member not in {r["organisation_id"] for r in rows}
+    assert [r["rank"] for r in rows[:10]] == list(range(1, 11)) and member not in {r["organisation_id"] for r in rows}
+    assert all(r["suggested"] and r["rank"] > 10 for r in rows[10:])  # the rest of the suggested consortium
     assert any("worked with the consortium" in reason for r in rows for reason in r["reasons"])
     assert any(r["suggested"] for r in rows)
 
