@@ -532,6 +532,20 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
     assert "Riga Social Lab" in builder and "Covers countries: LV" in builder
 
+    # One button adds the whole suggested consortium; adding one twice changes nothing.
+    form = page[page.index("Suggested consortium:"):page.index("Add the suggested consortium")]
+    suggested = [int(v) for v in re.findall(r'name="organisation_id" value="(\d+)"', form)]
+    assert len(suggested) == 2 and lab not in suggested  # the lab is in already
+    pm.post("/calls/CERV-SOCIAL-01/consortium",
+            data={"organisation_id": [*suggested, lab], "action": "add", "csrf_token": token})
+    assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 3
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    assert "Tartu University" in builder and "Vilnius City" in builder
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, 999999], "action": "add",
+                                                                 "csrf_token": token})
+    assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 3
+
 
 def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
     page = pm.get("/partners?about=helping+social+enterprises").get_data(as_text=True)

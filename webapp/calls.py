@@ -181,20 +181,27 @@ def outcome(decision_id):
 
 @bp.post("/calls/<path:identifier>/consortium")
 def consortium(identifier):
+    """Add or remove consortium members: one organisation, or several at once (the suggested consortium)."""
     call = _call_or_404(identifier)
     try:
-        organisation_id = int(request.form.get("organisation_id", ""))
+        organisation_ids = [int(value) for value in request.form.getlist("organisation_id")]
     except ValueError:
         abort(400, "Choose an organisation.")
+    if not organisation_ids:
+        abort(400, "Choose an organisation.")
     if request.form.get("action") == "remove":
-        db().execute("DELETE FROM consortium_members WHERE profile_id = %s AND call_id = %s AND organisation_id = %s",
-                     (current_profile_id(), call["id"], organisation_id))
+        db().execute("DELETE FROM consortium_members"
+                     " WHERE profile_id = %s AND call_id = %s AND organisation_id = ANY(%s)",
+                     (current_profile_id(), call["id"], organisation_ids))
     else:
-        if db().scalar("SELECT 1 FROM organisations WHERE id = %s", (organisation_id,)) is None:
+        known = db().scalar("SELECT count(*) FROM organisations WHERE id = ANY(%s)", (organisation_ids,))
+        if known != len(set(organisation_ids)):
             abort(404, "No such organisation.")
-        db().execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
-                     " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                     (current_profile_id(), call["id"], organisation_id, g.user["id"]))
+        with db().transaction() as cur:
+            for organisation_id in organisation_ids:
+                cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
+                            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (current_profile_id(), call["id"], organisation_id, g.user["id"]))
     return redirect(url_for("calls.detail", identifier=identifier) + "#consortium")
 
 
