@@ -140,3 +140,10 @@ def test_vectors_round_trip_through_pgvector(db):
 def test_an_unreachable_pool_is_one_clear_sentence():
     with pytest.raises(DatabaseUnavailable, match="DATABASE_URL"):
         Database("postgresql://nobody@127.0.0.1:1/none").open()
+
+
+def test_counts_agree_in_number_with_their_noun():
+    from store.text import counted
+
+    assert [counted(n, "call") for n in (0, 1, 2)] == ["0 calls", "1 call", "2 calls"]
+    assert [counted(n, "country", "countries") for n in (1, 6)] == ["1 country", "6 countries"]

@@ -530,10 +530,11 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "add", "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
-    assert "Riga Social Lab" in builder and "Covers countries: LV" in builder
+    assert "Riga Social Lab" in builder
+    assert "covers 1 country (LV) and these sectors: NGO, other (often NGOs and associations)." in builder
 
-    # One button adds the whole suggested consortium; adding one twice changes nothing.
-    form = page[page.index("Suggested consortium:"):page.index("Add the suggested consortium")]
+    # One button adds the suggested partners; adding one twice changes nothing.
+    form = page[page.index("Suggested additions:"):page.index("Add these")]
     suggested = [int(v) for v in re.findall(r'name="organisation_id" value="(\d+)"', form)]
     assert len(suggested) == 2 and lab not in suggested  # the lab is in already
     pm.post("/calls/CERV-SOCIAL-01/consortium",

@@ -115,17 +115,19 @@ def history_sentence(call: dict) -> str:
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
 
 
+def coverage(applicant: dict, organisations: list[dict]) -> dict:
+    """The countries and sectors a consortium of the applicant and these organisations covers."""
+    countries = {country_code(c) for c in applicant.get("countries") or []}
+    countries |= {country_code(o["country"]) for o in organisations if o["country"]}
+    sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
+    sectors |= {SECTOR_LABELS.get(o["sector"], o["sector"]) for o in organisations if o["sector"]}
+    return {"countries": sorted(countries), "sectors": sorted(sectors)}
+
+
 def suggested_consortium(suggestions: dict | None, members: list[dict], applicant: dict) -> dict | None:
     """The suggested partners, and the countries and sectors the consortium would cover with them."""
     picked = [p for p in (suggestions or {}).get("ranked", []) if p["suggested"]]
-    if not picked:
-        return None
-    everyone = members + picked
-    countries = {country_code(c) for c in applicant.get("countries") or []}
-    countries |= {country_code(m["country"]) for m in everyone if m["country"]}
-    sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
-    sectors |= {SECTOR_LABELS.get(m["sector"], m["sector"]) for m in everyone if m["sector"]}
-    return {"members": picked, "countries": sorted(countries), "sectors": sorted(sectors)}
+    return {"members": picked, **coverage(applicant, members + picked)} if picked else None
 
 
 @bp.route("/calls/<path:identifier>")
@@ -135,14 +137,15 @@ def detail(identifier):
     history = decisions.history(db(), decision["id"]) if decision else []
     members = db().fetchall(
         "SELECT o.id, o.name, o.country, o.sector FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
-        " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at", (current_profile_id(), call["id"]))
+        " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name", (current_profile_id(), call["id"]))
     applicant = profiles.get_profile(db(), current_profile_id())
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
     suggested = suggested_consortium(suggestions, members, applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
-                           members=members, suggestions=suggestions, suggested=suggested, applicant=applicant,
+                           members=members, covered=coverage(applicant, members), suggestions=suggestions,
+                           suggested=suggested, applicant=applicant,
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
 
 
