@@ -8,6 +8,7 @@ import numpy as np
 
 from store.db import Database
 from store.errors import NotFound
+from store.partners import SECTOR_LABELS, country_code
 
 from . import partners
 from .embedder import EmbeddingStore
@@ -66,5 +67,16 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
             "country": index.countries[pos], "sector": index.sectors[pos], "score": round(float(ranking.scores[pos]), 4),
             "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion,
         })
-    return {"call": call, "ranked": ranked, "consortium": member_ids, "area": area,
+    members = db.fetchall("SELECT id AS organisation_id, name, country, sector FROM organisations WHERE id = ANY(%s)"
+                          " ORDER BY name", (member_ids,))
+    return {"call": call, "ranked": ranked, "consortium": member_ids, "members": members, "area": area,
             "suggestion": [index.org_ids[p] for p in suggestion]}
+
+
+def coverage(applicant: dict, organisations: list[dict]) -> dict:
+    """The countries and sectors a consortium of the applicant and these organisations covers."""
+    countries = {country_code(c) for c in applicant.get("countries") or []}
+    countries |= {country_code(o["country"]) for o in organisations if o["country"]}
+    sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
+    sectors |= {SECTOR_LABELS.get(o["sector"], o["sector"]) for o in organisations if o["sector"]}
+    return {"countries": sorted(countries), "sectors": sorted(sectors)}

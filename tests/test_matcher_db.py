@@ -232,6 +232,10 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["rank"] for r in rows[:10]] == list(range(1, 11)) and member not in {r["organisation_id"] for r in rows}
     assert all(r["suggested"] and r["rank"] > 10 for r in rows[10:])  # the rest of the suggested consortium
+    plain = run_callmatch("partners", "CERV-SOCIAL-01", "--with", member, "--limit", "3", settings=settings).stdout
+    summary = plain.splitlines()[-1]
+    assert summary.startswith("The suggested consortium, with Social Innovation Centre (SIC) and the partners given,")
+    assert "would cover " in summary and "LV" in summary and "NGO" in summary
     assert any("worked with the consortium" in reason for r in rows for reason in r["reasons"])
     assert any(r["suggested"] for r in rows)
 

@@ -10,10 +10,10 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn, profiles
+from matcher.partner_search import coverage
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import decisions
-from store.partners import SECTOR_LABELS, country_code
 from store.text import counted
 
 from . import background, current_profile_id, db, settings
@@ -113,15 +113,6 @@ def history_sentence(call: dict) -> str:
         notes.append("we already hold a project under this call, so it ranks below the new ones")
     sentence = "; ".join(notes)
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
-
-
-def coverage(applicant: dict, organisations: list[dict]) -> dict:
-    """The countries and sectors a consortium of the applicant and these organisations covers."""
-    countries = {country_code(c) for c in applicant.get("countries") or []}
-    countries |= {country_code(o["country"]) for o in organisations if o["country"]}
-    sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
-    sectors |= {SECTOR_LABELS.get(o["sector"], o["sector"]) for o in organisations if o["sector"]}
-    return {"countries": sorted(countries), "sectors": sorted(sectors)}
 
 
 def suggested_consortium(suggestions: dict | None, members: list[dict], applicant: dict) -> dict | None:
