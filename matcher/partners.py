@@ -127,6 +127,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     if leave_out_project is not None:
         keep = sparse.diags(np.where(np.arange(membership.shape[1]) == leave_out_project, 0, 1).astype(np.float32))
         membership, coordination = membership @ keep, coordination @ keep
+        membership.eliminate_zeros()  # the hidden project must not count as one of anyone's projects
     counts = np.asarray(membership.sum(axis=1)).ravel()
     found = {"track_record": np.log1p(counts),
              "coordinated": np.log1p(np.asarray(coordination.sum(axis=1)).ravel())}
@@ -149,8 +150,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     project_fit = None
     if index.topic_vectors.size and call_vector is not None and call_vector.size:
         sims = index.topic_vectors @ call_vector
-        best = membership.multiply(sims.reshape(1, -1)).tocsr().max(axis=1)
-        found["semantic"] = np.asarray(best.todense()).ravel()
+        found["semantic"] = _best_per_row(membership, sims)
         project_fit = sims.astype(np.float64)
         if leave_out_project is not None:
             project_fit[leave_out_project] = -math.inf
@@ -172,6 +172,15 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     total[list(consortium)] = -math.inf
     order = np.argsort(-total, kind="stable")
     return PartnerRanking(order, total, found, project_fit)
+
+
+def _best_per_row(membership: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Each organisation's best value over its own projects (0 without any). A sparse max would count
+    the projects it is not in as zeros, and so lift every negative best to 0."""
+    out = np.zeros(membership.shape[0])
+    has = np.diff(membership.indptr) > 0
+    out[has] = np.maximum.reduceat(values[membership.indices], membership.indptr[:-1][has])
+    return out
 
 
 def _one_of(values: np.ndarray, wanted: set) -> np.ndarray:

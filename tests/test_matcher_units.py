@@ -120,3 +120,19 @@ def test_the_suggested_consortium_first_takes_who_adds_both_a_sector_and_a_count
     # the rest fill by score.
     chosen = [rows[p][0] for p in suggest_consortium(index, ranking, [0], size=7)]
     assert chosen == ["Uni Tartu", "Athens Lab", "Uni Vilnius", "Riga City", "Tallinn Co", "Uni Riga", "Patras Lab"]
+
+
+def test_partner_fit_keeps_a_negative_best_similarity_below_zero():
+    from scipy import sparse
+
+    from matcher.partners import PartnerIndex, rank
+
+    # Far has one project opposite to the call, Near one along it, Both has both, None has none left.
+    membership = sparse.csr_matrix(np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]], np.float32))
+    topics = np.array([[-0.6, 0.8], [0.8, 0.6], [0.0, 1.0]], np.float32)
+    index = PartnerIndex([1, 2, 3, 4], ["Far", "Near", "Both", "None"], [None] * 4, [None] * 4, [10, 11, 12],
+                         [None] * 3, ["a", "b", "c"], membership, sparse.csr_matrix(membership.shape), topics)
+    call = np.array([1.0, 0.0], np.float32)
+    semantic = rank(index, None, call, []).signals["semantic"]
+    assert np.allclose(semantic[:3], [-0.6, 0.8, 0.8])
+    assert rank(index, None, call, [], leave_out_project=2).signals["semantic"][3] == 0.0
