@@ -12,7 +12,7 @@ from .main import cli
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
               help="Also queue the periodic work (daily crawl, digests) and retries that wait.")
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
-@click.option("--recovery-interval", default=60, show_default=True, type=int,
+@click.option("--recovery-interval", default=60, show_default=True, type=click.IntRange(min=1),
               help="Seconds between checks for jobs abandoned by a worker that died (they are retried).")
 @click.pass_obj
 def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval: int) -> None:

@@ -34,6 +34,11 @@ def test_help_sets_every_environment_variable_apart_from_its_description():
         assert description.split()[0] in line
 
 
+def test_the_worker_refuses_a_recovery_interval_below_one_second():
+    result = CliRunner().invoke(cli, ["worker", "--recovery-interval", "0"])
+    assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
+
+
 def test_db_upgrade_on_an_up_to_date_database_says_so(settings, tmp_path):
     env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "CALLMATCH_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
