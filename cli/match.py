@@ -132,13 +132,12 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
         click.echo(f"{mark}{row['rank']:>3}. {row['name'][:50]:50} {row['country'] or '--'} {row['sector'] or '-':9} "
                    f"{row['score']:.2f}  {'; '.join(row['reasons'])}")
     click.echo("* suggested consortium member")
-    suggested = [row for row in result["ranked"] if row["suggested"]]
+    suggested = partner_search.suggested_consortium(result, result["members"], applicant)
     if suggested:
-        covered = partner_search.coverage(applicant, result["members"] + suggested)
         given = " and the partners given" if result["members"] else ""
         click.echo(f"The suggested consortium, with {applicant['name']}{given}, would cover "
-                   f"{counted(len(covered['countries']), 'country', 'countries')} ({', '.join(covered['countries'])}) "
-                   f"and these sectors: {', '.join(covered['sectors'])}.")
+                   f"{counted(len(suggested['countries']), 'country', 'countries')} ({', '.join(suggested['countries'])}) "
+                   f"and these sectors: {', '.join(suggested['sectors'])}.")
 
 
 @cli.command("profiles")

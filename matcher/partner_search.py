@@ -16,15 +16,20 @@ from .signals import passages
 
 
 def resolve_members(db: Database, members: list) -> list[int]:
-    ids = []
+    return [row["organisation_id"] for row in _member_rows(db, members)]
+
+
+def _member_rows(db: Database, members: list) -> list[dict]:
+    """Each member (an id or a PIC) with what coverage needs: name, country, sector."""
+    rows = []
     for member in members:
         value = str(member).strip()
-        row = db.fetchone("SELECT id FROM organisations WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1",
-                          (value, value, value))
+        row = db.fetchone("SELECT id AS organisation_id, name, country, sector FROM organisations"
+                          " WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1", (value, value, value))
         if row is None:
             raise NotFound(f"No organisation with id or PIC {value}.")
-        ids.append(row["id"])
-    return ids
+        rows.append(row)
+    return rows
 
 
 def call_vector(store: EmbeddingStore, call: dict):
@@ -44,7 +49,8 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
-    member_ids = resolve_members(db, members)
+    member_rows = _member_rows(db, members)
+    member_ids = [row["organisation_id"] for row in member_rows]
     applicant = applicant or {}
     own = applicant.get("organisation_id")
     consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
@@ -67,9 +73,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
             "country": index.countries[pos], "sector": index.sectors[pos], "score": round(float(ranking.scores[pos]), 4),
             "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion,
         })
-    members = db.fetchall("SELECT id AS organisation_id, name, country, sector FROM organisations WHERE id = ANY(%s)"
-                          " ORDER BY name", (member_ids,))
-    return {"call": call, "ranked": ranked, "consortium": member_ids, "members": members, "area": area,
+    return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
             "suggestion": [index.org_ids[p] for p in suggestion]}
 
 
@@ -80,3 +84,10 @@ def coverage(applicant: dict, organisations: list[dict]) -> dict:
     sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
     sectors |= {SECTOR_LABELS.get(o["sector"], o["sector"]) for o in organisations if o["sector"]}
     return {"countries": sorted(countries), "sectors": sorted(sectors)}
+
+
+def suggested_consortium(result: dict, members: list[dict], applicant: dict) -> dict | None:
+    """The suggested partners of a `for_call` result, and the countries and sectors the consortium
+    (the applicant, these members and the suggested) would cover."""
+    picked = [row for row in (result or {}).get("ranked", []) if row["suggested"]]
+    return {"members": picked, **coverage(applicant, members + picked)} if picked else None

@@ -151,7 +151,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     if index.topic_vectors.size and call_vector is not None and call_vector.size:
         sims = index.topic_vectors @ call_vector
         found["semantic"] = _best_per_row(membership, sims)
-        project_fit = sims.astype(np.float64)
+        project_fit = sims  # already used above; marking the hidden project changes nothing there
         if leave_out_project is not None:
             project_fit[leave_out_project] = -math.inf
     else:

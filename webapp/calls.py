@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn, profiles
-from matcher.partner_search import coverage
+from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import decisions
@@ -113,12 +113,6 @@ def history_sentence(call: dict) -> str:
         notes.append("we already hold a project under this call, so it ranks below the new ones")
     sentence = "; ".join(notes)
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
-
-
-def suggested_consortium(suggestions: dict | None, members: list[dict], applicant: dict) -> dict | None:
-    """The suggested partners, and the countries and sectors the consortium would cover with them."""
-    picked = [p for p in (suggestions or {}).get("ranked", []) if p["suggested"]]
-    return {"members": picked, **coverage(applicant, members + picked)} if picked else None
 
 
 @bp.route("/calls/<path:identifier>")
