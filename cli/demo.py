@@ -28,16 +28,23 @@ def _callmatch(*args: str) -> None:
 
 
 def _demo_login(app: AppContext) -> tuple[str, str]:
-    from store.users import create_user
+    """The demo's admin login, kept across runs; a new password when the saved one no longer works
+    (changed in the app, or the file lost). The user is never deleted: their decisions stay theirs."""
+    from store import users
 
     email = "demo@sic.lv"
     saved = app.settings.data_dir / "demo-login.txt"
     db = app.database()
-    if db.scalar("SELECT 1 FROM users WHERE email = %s", (email,)) and saved.exists():
+    user = users.find_user(db, email)
+    if user and saved.exists() and users.password_matches(user, saved.read_text().strip()):
+        users.update_access(db, user["id"], "admin", active=True)
         return email, saved.read_text().strip()
     password = secrets.token_urlsafe(9)
-    db.execute("DELETE FROM users WHERE email = %s", (email,))
-    create_user(db, email, password, "leadership")
+    if user:
+        users.set_password(db, user["id"], password)
+        users.update_access(db, user["id"], "admin", active=True)
+    else:
+        users.create_user(db, email, password, "admin")
     saved.write_text(password)
     saved.chmod(0o600)
     return email, password

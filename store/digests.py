@@ -12,9 +12,9 @@ PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
 def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
-    """(user, period start) for every subscribed user whose period has ended; a user never sent one is due."""
+    """(user, period start) for every active, subscribed user whose period has ended; a user never sent one is due."""
     out = []
-    for user in db.fetchall("SELECT * FROM users WHERE digest_frequency <> 'never' ORDER BY id"):
+    for user in db.fetchall("SELECT * FROM users WHERE active AND digest_frequency <> 'never' ORDER BY id"):
         last = db.fetchone("SELECT max(period_end) AS end FROM digests WHERE user_id = %s AND sent_at IS NOT NULL",
                            (user["id"],))["end"]
         if last is None:

@@ -196,6 +196,7 @@ CREATE TABLE users (
     email             text NOT NULL UNIQUE,
     password_hash     text NOT NULL,
     role              text NOT NULL CHECK (role IN ('manager', 'leadership', 'admin')),
+    active            boolean NOT NULL DEFAULT true,  -- false: can no longer sign in, gets no digest
     digest_frequency  text NOT NULL DEFAULT 'weekly' CHECK (digest_frequency IN ('daily', 'weekly', 'never')),
     digest_top        integer NOT NULL DEFAULT 50 CHECK (digest_top BETWEEN 1 AND 1000),  -- new calls ranked this high
     digest_days_ahead integer NOT NULL DEFAULT 30,

@@ -1,13 +1,19 @@
-"""Users and roles. Passwords are stored as salted hashes (werkzeug's scrypt)."""
+"""Users and roles. Passwords are stored as salted hashes (werkzeug's scrypt).
+
+A manager reviews calls and records decisions; leadership also approves bids; an admin also manages
+the users. A user who leaves is deactivated, not deleted, so their decisions keep their author; there
+is always at least one active admin.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import Database
-from .errors import CallmatchError, Conflict
+from .errors import CallmatchError, Conflict, NotFound
 
 ROLES = ("manager", "leadership", "admin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -22,14 +28,26 @@ def is_leadership(user: dict) -> bool:
     return user["role"] in ("leadership", "admin")
 
 
+def is_admin(user: dict) -> bool:
+    return user["role"] == "admin"
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidUser(f"Role must be one of {', '.join(ROLES)}.")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise InvalidUser("The password must have at least 8 characters.")
+
+
 def create_user(db: Database, email: str, password: str, role: str) -> int:
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise InvalidUser(f"{email!r} is not an email address.")
-    if role not in ROLES:
-        raise InvalidUser(f"Role must be one of {', '.join(ROLES)}.")
-    if len(password) < 8:
-        raise InvalidUser("The password must have at least 8 characters.")
+    _check_role(role)
+    _check_password(password)
     try:
         return db.scalar(
             "INSERT INTO users (email, password_hash, role) VALUES (%s, %s, %s) RETURNING id",
@@ -38,9 +56,18 @@ def create_user(db: Database, email: str, password: str, role: str) -> int:
         raise InvalidUser(f"A user {email} already exists.") from None
 
 
+def password_matches(user: dict, password: str) -> bool:
+    return check_password_hash(user["password_hash"], password or "")
+
+
+def find_user(db: Database, email: str) -> dict | None:
+    return db.fetchone("SELECT * FROM users WHERE email = %s", ((email or "").strip().lower(),))
+
+
 def authenticate(db: Database, email: str, password: str) -> dict | None:
-    user = db.fetchone("SELECT * FROM users WHERE email = %s", ((email or "").strip().lower(),))
-    if user is None or not check_password_hash(user["password_hash"], password or ""):
+    """The user, when the password is right and the account is active."""
+    user = find_user(db, email)
+    if user is None or not password_matches(user, password) or not user["active"]:
         return None
     db.execute("UPDATE users SET last_login_at = now() WHERE id = %s", (user["id"],))
     return user
@@ -48,6 +75,48 @@ def authenticate(db: Database, email: str, password: str) -> dict | None:
 
 def get_user(db: Database, user_id: int) -> dict | None:
     return db.fetchone("SELECT * FROM users WHERE id = %s", (user_id,))
+
+
+def list_users(db: Database) -> list[dict]:
+    return db.fetchall("SELECT id, email, role, active, created_at, last_login_at FROM users ORDER BY NOT active, email")
+
+
+def session_stamp(user: dict) -> str:
+    """Changes with the password, so that a new password signs out the sessions opened with the old one."""
+    return hashlib.sha256(user["password_hash"].encode()).hexdigest()[:16]
+
+
+def set_password(db: Database, user_id: int, password: str) -> None:
+    _check_password(password)
+    if not db.execute("UPDATE users SET password_hash = %s WHERE id = %s", (generate_password_hash(password), user_id)):
+        raise NotFound(f"There is no user {user_id}.")
+
+
+def change_password(db: Database, user: dict, current: str, new: str) -> None:
+    """A user's own change: the current password proves it is them."""
+    if not password_matches(user, current):
+        raise InvalidUser("The current password is wrong.")
+    set_password(db, user["id"], new)
+
+
+def update_access(db: Database, user_id: int, role: str | None = None, active: bool | None = None) -> dict:
+    """Change a user's role or deactivate (or reactivate) them; refused when no active admin would be left.
+    Returns the user as changed."""
+    if role is not None:
+        _check_role(role)
+    with db.transaction() as cur:
+        # Lock the admins first: two admins demoting each other at once must not leave none.
+        admins = {row["id"] for row in cur.execute(
+            "SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE").fetchall()}
+        user = cur.execute("SELECT * FROM users WHERE id = %s FOR UPDATE", (user_id,)).fetchone()
+        if user is None:
+            raise NotFound(f"There is no user {user_id}.")
+        role = user["role"] if role is None else role
+        active = user["active"] if active is None else active
+        if admins == {user_id} and not (role == "admin" and active):
+            raise InvalidUser(f"{user['email']} is the only active admin: make someone else an admin first.")
+        return cur.execute("UPDATE users SET role = %s, active = %s WHERE id = %s RETURNING *",
+                           (role, active, user_id)).fetchone()
 
 
 def update_digest_settings(db: Database, user_id: int, frequency: str, top: int, days_ahead: int) -> None:

@@ -108,3 +108,34 @@ def test_create_and_switch_profiles_in_a_real_browser(server, page):
     page.click("text=Switch")
     page.wait_for_url(f"{server}/profile")
     assert page.locator(".working-profile").inner_text() == "Profile: Social Innovation Centre (SIC)"
+
+
+def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, page, seeded):  # noqa: F811
+    from store.users import create_user
+
+    create_user(seeded, "admin@sic.lv", PASSWORD, "admin")
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", "admin@sic.lv")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/calls")
+
+    page.click("nav >> text=Users")
+    page.wait_for_url(f"{server}/users")
+    page.fill("form.card input[name=email]", "anna@sic.lv")
+    page.select_option("form.card select[name=role]", "leadership")
+    page.fill("form.card input[name=password]", "first password")
+    page.click("text=Add user")
+    page.wait_for_load_state()
+    assert page.locator("text=Added anna@sic.lv as leadership").is_visible()
+    assert page.locator("table.users tr", has_text="anna@sic.lv").locator("select[name=role]").input_value() == "leadership"
+    page.screenshot(path=ARTIFACTS / "users.png", full_page=True)
+
+    page.click("text=Sign out")
+    page.wait_for_url(f"{server}/login")
+    page.fill("input[name=email]", "anna@sic.lv")
+    page.fill("input[name=password]", "first password")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/calls")
+    assert page.locator("header.top", has_text="anna@sic.lv").is_visible()
+    assert page.locator("nav >> text=Users").count() == 0

@@ -67,7 +67,7 @@ def pm(client):
 
 def test_every_page_but_login_requires_sign_in(client):
     for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings",
-                 "/calls/export.csv", "/calendar.ics"):
+                 "/calls/export.csv", "/calendar.ics", "/users"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
 

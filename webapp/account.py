@@ -1,10 +1,11 @@
-"""The user's own settings: digest frequency, how many of the top calls, unsubscribe; a preview of the next digest."""
+"""The user's own settings: digest frequency, how many of the top calls, unsubscribe, a preview of the next
+digest; and their password."""
 
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from store import digests, users
 from store.errors import CallmatchError
@@ -37,7 +38,7 @@ def background_unavailable() -> str | None:
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals["is_leadership"] = users.is_leadership
+    app.jinja_env.globals.update(is_leadership=users.is_leadership, is_admin=users.is_admin)
 
     @app.context_processor
     def queue_status():
@@ -71,6 +72,22 @@ def edit():
         flash("Unsubscribed from digests." if frequency == "never" else "Digest settings saved.")
         return redirect(url_for("account.edit"))
     return render_template("settings.html", title="Settings")
+
+
+@bp.post("/settings/password")
+def change_password():
+    new = request.form.get("new_password", "")
+    try:
+        if new != request.form.get("repeat_password", ""):
+            raise users.InvalidUser("The new password and its repetition differ.")
+        users.change_password(db(), g.user, request.form.get("current_password", ""), new)
+    except CallmatchError as exc:
+        flash(f"Password not changed: {exc}")
+        return redirect(url_for("account.edit"))
+    # This session stays signed in; any other session of this user is signed out on its next page.
+    session["stamp"] = users.session_stamp(users.get_user(db(), g.user["id"]))
+    flash("Password changed. Other sessions signed in with the old one are signed out.")
+    return redirect(url_for("account.edit"))
 
 
 @bp.route("/settings/digest-preview")

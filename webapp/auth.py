@@ -1,4 +1,4 @@
-"""Login, logout, and the rule that every page but login needs a signed-in user."""
+"""Login, logout, and the rule that every page but login needs a signed-in, active user."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ def init_app(app) -> None:
         user_id = session.get("user_id")
         if user_id:
             g.user = users.get_user(db(), user_id)
+            # A deactivated user, or a session opened before the password last changed, is signed out.
+            if g.user is not None and (not g.user["active"] or session.get("stamp") != users.session_stamp(g.user)):
+                session.clear()
+                g.user = None
         if g.user is None and request.endpoint not in PUBLIC:
             return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
         return None
@@ -64,6 +68,7 @@ def login():
                 session.clear()
                 session.permanent = True
                 session["user_id"] = user["id"]
+                session["stamp"] = users.session_stamp(user)
                 return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", error=error, title="Sign in"), status
 

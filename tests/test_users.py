@@ -1,0 +1,141 @@
+"""Users: admins manage them on the Users page; everyone changes their own password; a deactivated
+user or an old password's session is signed out."""
+
+import re
+
+import pytest
+
+from store import digests, users
+from store.errors import NotFound
+from webapp import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def people(db):
+    return {role: users.create_user(db, f"{role}@sic.lv", PASSWORD, role) for role in users.ROLES}
+
+
+@pytest.fixture
+def app(settings, db, people):
+    return create_app(settings, {"TESTING": True}, database=db)
+
+
+def csrf(client, path):
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def signed_in(app, email, password=PASSWORD):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(client, "/login")})
+    assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
+def can_sign_in(app, email, password):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(client, "/login")})
+    return response.status_code == 302
+
+
+def is_signed_in(client):
+    return client.get("/settings").status_code == 200
+
+
+def post(client, path, **form):
+    return client.post(path, data={**form, "csrf_token": csrf(client, "/settings")}, follow_redirects=True)
+
+
+def test_only_admins_see_and_use_the_users_page(app):
+    for role in ("manager", "leadership"):
+        client = signed_in(app, f"{role}@sic.lv")
+        assert client.get("/users").status_code == 403
+        assert post(client, "/users", email="new@sic.lv", role="admin", password=PASSWORD).status_code == 403
+        assert ">Users</a>" not in client.get("/settings").get_data(as_text=True)
+    admin = signed_in(app, "admin@sic.lv")
+    page = admin.get("/users").get_data(as_text=True)
+    assert ">Users</a>" in page and "manager@sic.lv" in page and "3 active users" in page
+    assert not can_sign_in(app, "new@sic.lv", PASSWORD)
+
+
+def test_an_admin_adds_a_user_who_can_then_sign_in_and_is_told_what_went_wrong(app):
+    admin = signed_in(app, "admin@sic.lv")
+    page = post(admin, "/users", email=" New@SIC.lv ", role="leadership", password="a long password").get_data(as_text=True)
+    assert "Added new@sic.lv as leadership" in page
+    assert can_sign_in(app, "new@sic.lv", "a long password")
+    assert "A user new@sic.lv already exists" in post(admin, "/users", email="new@sic.lv", role="manager",
+                                                       password="another one").get_data(as_text=True)
+    assert "at least 8 characters" in post(admin, "/users", email="x@sic.lv", role="manager", password="short").get_data(as_text=True)
+    assert "Role must be one of" in post(admin, "/users", email="y@sic.lv", role="owner", password=PASSWORD).get_data(as_text=True)
+    assert not can_sign_in(app, "x@sic.lv", "short") and not can_sign_in(app, "y@sic.lv", PASSWORD)
+
+
+def test_a_deactivated_user_is_signed_out_cannot_sign_in_and_gets_no_digest(app, db, people):
+    manager = signed_in(app, "manager@sic.lv")
+    admin = signed_in(app, "admin@sic.lv")
+    page = post(admin, f"/users/{people['manager']}/access", role="manager").get_data(as_text=True)  # box unticked
+    assert "manager@sic.lv: manager, deactivated" in page
+    assert not is_signed_in(manager)
+    assert not can_sign_in(app, "manager@sic.lv", PASSWORD)
+    assert people["manager"] not in {user["id"] for user, _ in digests.due_users(db, digests.utcnow())}
+    post(admin, f"/users/{people['manager']}/access", role="leadership", active="1")
+    assert can_sign_in(app, "manager@sic.lv", PASSWORD)
+    assert users.get_user(db, people["manager"])["role"] == "leadership"
+
+
+def test_there_is_always_an_active_admin(app, db, people):
+    admin = signed_in(app, "admin@sic.lv")
+    assert "Nothing changed: you cannot deactivate yourself" in post(admin, f"/users/{people['admin']}/access", role="admin").get_data(as_text=True)
+    page = post(admin, f"/users/{people['admin']}/access", role="manager", active="1").get_data(as_text=True)
+    assert "admin@sic.lv is the only active admin" in page
+    assert users.get_user(db, people["admin"])["role"] == "admin"
+    # With a second admin, the first may step down; the second then cannot.
+    users.update_access(db, people["leadership"], "admin")
+    users.update_access(db, people["admin"], "manager")
+    with pytest.raises(users.InvalidUser, match="only active admin"):
+        users.update_access(db, people["leadership"], active=False)
+    with pytest.raises(NotFound):
+        users.update_access(db, 10**9, "manager")
+
+
+def test_an_admin_sets_a_new_password_and_the_old_sessions_end(app, people):
+    manager = signed_in(app, "manager@sic.lv")
+    admin = signed_in(app, "admin@sic.lv")
+    page = post(admin, f"/users/{people['manager']}/password", password="brand new secret").get_data(as_text=True)
+    assert "New password set for manager@sic.lv" in page
+    assert not is_signed_in(manager)
+    assert not can_sign_in(app, "manager@sic.lv", PASSWORD) and can_sign_in(app, "manager@sic.lv", "brand new secret")
+    assert "at least 8 characters" in post(admin, f"/users/{people['manager']}/password", password="x").get_data(as_text=True)
+
+
+def test_a_user_changes_their_own_password(app):
+    here, elsewhere = signed_in(app, "manager@sic.lv"), signed_in(app, "manager@sic.lv")
+    wrong = post(here, "/settings/password", current_password="not it", new_password="fresh secret", repeat_password="fresh secret")
+    assert "The current password is wrong" in wrong.get_data(as_text=True)
+    differ = post(here, "/settings/password", current_password=PASSWORD, new_password="fresh secret", repeat_password="fresh secreT")
+    assert "differ" in differ.get_data(as_text=True)
+    assert can_sign_in(app, "manager@sic.lv", PASSWORD)
+
+    done = post(here, "/settings/password", current_password=PASSWORD, new_password="fresh secret", repeat_password="fresh secret")
+    assert "Password changed" in done.get_data(as_text=True)
+    assert is_signed_in(here) and not is_signed_in(elsewhere)
+    assert can_sign_in(app, "manager@sic.lv", "fresh secret") and not can_sign_in(app, "manager@sic.lv", PASSWORD)
+
+
+def test_the_demo_login_is_an_admin_whose_saved_password_always_works(settings, db):
+    from cli.context import AppContext
+    from cli.demo import _demo_login
+
+    app = AppContext(settings)
+    settings.ensure_data_dir()
+    email, first = _demo_login(app)
+    user = users.find_user(db, email)
+    assert user["role"] == "admin" and users.password_matches(user, first)
+    assert _demo_login(app) == (email, first)
+
+    users.set_password(db, user["id"], "changed in the app")  # the saved password no longer works
+    _, second = _demo_login(app)
+    assert second != first and users.authenticate(db, email, second)["id"] == user["id"]
+    assert (settings.data_dir / "demo-login.txt").read_text() == second

@@ -1,0 +1,55 @@
+"""Users, for admins: add someone, change a role, set a new password, deactivate someone who left."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from store import users
+from store.errors import CallmatchError
+
+from . import db
+
+bp = Blueprint("users", __name__)
+
+
+@bp.before_request
+def admins_only():
+    if not users.is_admin(g.user):
+        abort(403, "Only an admin can manage users.")
+
+
+@bp.errorhandler(CallmatchError)
+def refused(error):
+    """A change the rules refuse (a taken email, a short password, the last admin): say why, on the page."""
+    flash(f"Nothing changed: {error}")
+    return redirect(url_for("users.index"))
+
+
+@bp.get("/users")
+def index():
+    return render_template("users.html", title="Users", people=users.list_users(db()), roles=users.ROLES)
+
+
+@bp.post("/users")
+def add():
+    email, role = request.form.get("email", "").strip().lower(), request.form.get("role", "manager")
+    users.create_user(db(), email, request.form.get("password", ""), role)
+    flash(f"Added {email} as {role}. Give them the password; they can change it in their settings.")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/users/<int:user_id>/access")
+def access(user_id: int):
+    """One form per user: the role, and the active box (unticked: the user can no longer sign in)."""
+    if user_id == g.user["id"] and not request.form.get("active"):
+        raise users.InvalidUser("you cannot deactivate yourself.")
+    user = users.update_access(db(), user_id, request.form.get("role"), bool(request.form.get("active")))
+    flash(f"{user['email']}: {user['role']}, {'active' if user['active'] else 'deactivated (cannot sign in)'}.")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/users/<int:user_id>/password")
+def password(user_id: int):
+    users.set_password(db(), user_id, request.form.get("password", ""))
+    flash(f"New password set for {users.get_user(db(), user_id)['email']}; their open sessions are signed out.")
+    return redirect(url_for("users.index"))
