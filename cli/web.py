@@ -1,4 +1,4 @@
-"""`callmatch serve` and `callmatch create-user`."""
+"""`callmatch serve`, `callmatch create-user` and `callmatch set-password`."""
 
 from __future__ import annotations
 
@@ -44,9 +44,27 @@ def create_user(app: AppContext, email: str, role: str) -> None:
     """Create a user; asks for the password (or reads it from standard input when that is not a terminal)."""
     from store.users import create_user as create
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    user_id = create(app.database(), email, password, role)
+    user_id = create(app.database(), email, _read_password(), role)
     click.echo(f"Created {role} {email} (user {user_id}).")
+
+
+@cli.command("set-password")
+@click.argument("email")
+@click.pass_obj
+def set_password(app: AppContext, email: str) -> None:
+    """Set a user's password, e.g. for an admin who lost theirs (asked for, or read from standard input
+    when that is not a terminal); it signs out their open sessions."""
+    from store import users
+
+    db = app.database()
+    user = users.find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"There is no user {email.strip().lower()}; `callmatch create-user` adds one.")
+    users.set_password(db, user["id"], _read_password())
+    click.echo(f"New password set for {user['email']}.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")

@@ -75,6 +75,21 @@ def test_create_user_reads_the_password_from_standard_input(settings, db):
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
+def test_set_password_gives_a_user_who_lost_theirs_a_new_one(settings, db):
+    from store.users import authenticate, create_user
+    from tests.helpers.cli import run_callmatch
+
+    create_user(db, "admin@sic.lv", "forgotten password", "admin")
+    result = run_callmatch("set-password", "Admin@SIC.lv", settings=settings, input="remembered this time\n")
+    assert result.returncode == 0, result.stderr
+    assert "New password set for admin@sic.lv" in result.stdout
+    assert authenticate(db, "admin@sic.lv", "remembered this time") and not authenticate(db, "admin@sic.lv", "forgotten password")
+    short = run_callmatch("set-password", "admin@sic.lv", settings=settings, input="short\n")
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    nobody = run_callmatch("set-password", "nobody@sic.lv", settings=settings, input="whatever it is\n")
+    assert nobody.returncode == 1 and "There is no user nobody@sic.lv" in nobody.stderr
+
+
 def test_bench_prints_throughput_figures(settings):
     from tests.helpers.cli import run_callmatch
 
