@@ -50,13 +50,19 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
         store = embedding_store(app, db)
         run = bench.evaluate_calls if task == "calls" else bench.evaluate_partners
         result = run(db, store, limit=limit, progress=None if as_json else _progress("queries/texts"))
-    if as_json:
-        click.echo(json.dumps(result))
+    if as_json:  # the shape: task, queries, seconds, methods
+        click.echo(json.dumps({key: result[key] for key in ("task", "queries", "seconds", "methods")}))
         return
     click.echo(f"\nTask {task}: {result['queries']} queries, {result['seconds']:.1f} s")
-    click.echo(f"{'method':<14}{'recall@10':>11}{'recall@50':>11}{'MRR':>9}")
+    click.echo(f"{'method':<14}{'recall@10':>11}{'recall@50':>11}{'MRR':>9}{'recall@10, 95% interval':>26}")
+    intervals = result["intervals"]
     for method, figures in result["methods"].items():
-        click.echo(f"{method:<14}{figures['recall@10']:>11.3f}{figures['recall@50']:>11.3f}{figures['mrr']:>9.3f}")
+        low, high = intervals["methods"][method]
+        click.echo(f"{method:<14}{figures['recall@10']:>11.3f}{figures['recall@50']:>11.3f}{figures['mrr']:>9.3f}"
+                   f"{f'{low:.3f} to {high:.3f}':>26}")
+    low, high = intervals["lead"]
+    click.echo(f"callmatch's lead over {intervals['baseline']} in recall@10: {low:+.3f} to {high:+.3f} "
+               f"(95% intervals by bootstrap over {intervals['clusters']}, whose queries move together)")
     for method, figures in bench.BASELINES_PUBLISHED[task].items():
         click.echo(f"(published {method} on cordis-dev: recall@10 {figures['recall@10']:.3f}, MRR {figures['mrr']:.3f})")
 

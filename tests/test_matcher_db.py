@@ -215,11 +215,23 @@ def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, tas
                            settings=settings, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(result.stdout)
+    assert set(figures) == {"task", "queries", "seconds", "methods"}  # the JSON shape
     assert (figures["task"], figures["queries"]) == (task, queries)
     assert figures["methods"][baseline]["recall@10"] == pytest.approx(published, abs=0.001)
     assert figures["methods"]["callmatch"]["recall@10"] > figures["methods"][baseline]["recall@10"]
     assert figures["methods"]["callmatch"]["recall@10"] >= floor
     assert figures["seconds"] > 0
+
+
+def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
+    result = run_callmatch("evaluate", "partners", shared_dir / "benchmarks" / "cordis-dev" / "partners", "--limit", "200",
+                           settings=settings, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.split()}
+    low, high = float(rows["callmatch"][4]), float(rows["callmatch"][6])
+    assert low <= float(rows["callmatch"][1]) <= high and high - low > 0.02
+    assert "callmatch's lead over popularity in recall@10: " in result.stdout
+    assert "bootstrap over projects" in result.stdout
 
 
 def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(settings, db, ranked, shared_dir):

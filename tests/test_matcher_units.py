@@ -136,3 +136,22 @@ def test_partner_fit_keeps_a_negative_best_similarity_below_zero():
     semantic = rank(index, None, call, []).signals["semantic"]
     assert np.allclose(semantic[:3], [-0.6, 0.8, 0.8])
     assert rank(index, None, call, [], leave_out_project=2).signals["semantic"][3] == 0.0
+
+
+def test_recall_intervals_resample_whole_clusters_and_hold_the_figure():
+    from matcher.evaluate import recall_intervals
+
+    # 100 queries, 40 hits: in 10 clusters that hit or miss together, or in 100 independent ones.
+    ranks = {"callmatch": [1] * 40 + [99] * 60, "baseline": [1] * 20 + [99] * 80}
+    together = recall_intervals(ranks, [q // 10 for q in range(100)], "baseline", "organisations")
+    apart = recall_intervals(ranks, list(range(100)), "baseline", "organisations")
+    for result in (together, apart):
+        low, high = result["methods"]["callmatch"]
+        assert low < 0.4 < high
+        assert result["lead"][0] < 0.2 < result["lead"][1]
+    width = {name: r["methods"]["callmatch"][1] - r["methods"]["callmatch"][0] for name, r in
+             (("together", together), ("apart", apart))}
+    assert width["together"] > 2 * width["apart"]
+    assert recall_intervals(ranks, list(range(100)), "baseline", "organisations") == apart  # seeded
+    same = recall_intervals({"callmatch": [1, 50, 3], "baseline": [1, 50, 3]}, [1, 2, 3], "baseline", "projects")
+    assert same["lead"] == [0.0, 0.0]
