@@ -23,6 +23,10 @@ class InvalidUser(CallmatchError):
     pass
 
 
+class Deactivated(CallmatchError):
+    """The password is right, but an admin deactivated the account."""
+
+
 def is_leadership(user: dict) -> bool:
     """Leadership approves bids, sees bids waiting for approval and may delete any profile; admins too."""
     return user["role"] in ("leadership", "admin")
@@ -65,10 +69,12 @@ def find_user(db: Database, email: str) -> dict | None:
 
 
 def authenticate(db: Database, email: str, password: str) -> dict | None:
-    """The user, when the password is right and the account is active."""
+    """The user, when the password is right (None otherwise); Deactivated when the account is not active."""
     user = find_user(db, email)
-    if user is None or not password_matches(user, password) or not user["active"]:
+    if user is None or not password_matches(user, password):
         return None
+    if not user["active"]:
+        raise Deactivated("This account is deactivated: ask an admin to reactivate it.")
     db.execute("UPDATE users SET last_login_at = now() WHERE id = %s", (user["id"],))
     return user
 

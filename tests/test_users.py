@@ -27,17 +27,19 @@ def csrf(client, path):
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def login_page(app, email, password, client=None):
+    client = client or app.test_client()
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(client, "/login")})
+
+
 def signed_in(app, email, password=PASSWORD):
     client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(client, "/login")})
-    assert response.status_code == 302, f"{email} could not sign in"
+    assert login_page(app, email, password, client).status_code == 302, f"{email} could not sign in"
     return client
 
 
 def can_sign_in(app, email, password):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(client, "/login")})
-    return response.status_code == 302
+    return login_page(app, email, password).status_code == 302
 
 
 def is_signed_in(client):
@@ -79,6 +81,9 @@ def test_a_deactivated_user_is_signed_out_cannot_sign_in_and_gets_no_digest(app,
     assert "manager@sic.lv: manager, deactivated" in page
     assert not is_signed_in(manager)
     assert not can_sign_in(app, "manager@sic.lv", PASSWORD)
+    refused = login_page(app, "manager@sic.lv", PASSWORD)
+    assert refused.status_code == 403 and "This account is deactivated" in refused.get_data(as_text=True)
+    assert "Wrong email or password" in login_page(app, "manager@sic.lv", "not the password").get_data(as_text=True)
     assert people["manager"] not in {user["id"] for user, _ in digests.due_users(db, digests.utcnow())}
     post(admin, f"/users/{people['manager']}/access", role="leadership", active="1")
     assert can_sign_in(app, "manager@sic.lv", PASSWORD)

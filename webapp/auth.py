@@ -60,7 +60,10 @@ def login():
         if _too_many(address):
             error, status = "Too many failed attempts. Wait a few minutes and try again.", 429
         else:
-            user = users.authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))
+            try:
+                user = users.authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))
+            except users.Deactivated as exc:
+                return render_template("login.html", error=str(exc), title="Sign in"), 403
             if user is None:
                 _failures()[address].append(time.monotonic())
                 error, status = "Wrong email or password.", 401
