@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError
 from .users import is_leadership
@@ -15,6 +16,8 @@ REASONS = (
     "Competition too strong", "Other (see note)",
 )
 OUTCOMES = ("submitted", "won", "lost", "withdrawn")
+# Applications due this close together are written at the same time, by the same few people.
+WORKLOAD_DAYS = 14
 
 
 class InvalidDecision(CallmatchError):
@@ -23,6 +26,21 @@ class InvalidDecision(CallmatchError):
 
 def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
     return db.fetchone("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s", (profile_id, call_id))
+
+
+def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WORKLOAD_DAYS) -> list[dict]:
+    """The profile's other calls marked bid (not rejected) or maybe whose next deadline falls within `days`
+    of this call's next deadline, soonest first; none when this call has no deadline ahead."""
+    return db.fetchall(
+        f"""WITH this AS (SELECT {NEXT_DEADLINE} AS deadline FROM calls c WHERE c.id = %(call)s),
+                 others AS (SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline
+                            FROM decisions d JOIN calls c ON c.id = d.call_id
+                            WHERE d.profile_id = %(profile)s AND d.call_id <> %(call)s
+                              AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected')
+            SELECT others.* FROM others, this
+            WHERE abs(others.next_deadline - this.deadline) <= %(days)s
+            ORDER BY others.next_deadline, others.identifier""",
+        {"call": call_id, "profile": profile_id, "today": today, "days": days})
 
 
 def _record(cur, decision_id: int, user_id: int | None, change: dict) -> None:

@@ -278,6 +278,22 @@ def test_outcome_is_recorded(pm, seeded):
     assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
 
 
+def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
+    from store import decisions
+
+    assert "Workload:" not in pm.get("/calls/CERV-SMALL-01").get_data(as_text=True)
+    decide(pm)  # CERV-SOCIAL-01, due 01 Oct 2026 like CERV-SMALL-01; the fusion call is due two months later
+    near = pm.get("/calls/CERV-SMALL-01").get_data(as_text=True)
+    notice = near[near.index("Workload:"):near.index("</p>", near.index("Workload:"))]
+    assert "1 other call marked bid or maybe" in notice and "within 14 days" in notice
+    assert "Social innovation and civic participation of young people" in notice and "(bid, 01 Oct 2026)" in notice
+    assert "Workload:" not in pm.get("/calls/HORIZON-FUSION-01").get_data(as_text=True)
+    assert "Workload:" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # never itself
+
+    decisions.approve(seeded, seeded.scalar("SELECT id FROM decisions"), DECIDER, approved=False)
+    assert "Workload:" not in pm.get("/calls/CERV-SMALL-01").get_data(as_text=True)  # a rejected bid is not work
+
+
 def test_pipeline_groups_calls_by_decision(pm):
     empty = pm.get("/pipeline").get_data(as_text=True)
     assert "No open call is marked bid or maybe yet" in empty and "by month</figcaption>" not in empty

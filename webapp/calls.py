@@ -127,7 +127,9 @@ def detail(identifier):
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
     suggested = suggested_consortium(suggestions, members, applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
+    due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
+                           due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, covered=coverage(applicant, members), suggestions=suggestions,
                            suggested=suggested, applicant=applicant,
