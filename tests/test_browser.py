@@ -139,3 +139,17 @@ def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, p
     page.wait_for_url(f"{server}/calls")
     assert page.locator("header.top", has_text="anna@sic.lv").is_visible()
     assert page.locator("nav >> text=Users").count() == 0
+
+
+def test_on_a_phone_no_page_scrolls_sideways(server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", "boss@sic.lv")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/calls")
+    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings"):
+        page.goto(server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(f"{server}/calls")
+    page.screenshot(path=ARTIFACTS / "calls-phone.png", full_page=True)
