@@ -113,6 +113,8 @@ def test_an_admin_sets_a_new_password_and_the_old_sessions_end(app, people):
     assert not is_signed_in(manager)
     assert not can_sign_in(app, "manager@sic.lv", PASSWORD) and can_sign_in(app, "manager@sic.lv", "brand new secret")
     assert "at least 8 characters" in post(admin, f"/users/{people['manager']}/password", password="x").get_data(as_text=True)
+    post(admin, f"/users/{people['admin']}/password", password="the admin's own")  # their own, from this page
+    assert is_signed_in(admin) and can_sign_in(app, "admin@sic.lv", "the admin's own")
 
 
 def test_a_user_changes_their_own_password(app):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from store import users
 from store.errors import CallmatchError
@@ -51,5 +51,8 @@ def access(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 def password(user_id: int):
     users.set_password(db(), user_id, request.form.get("password", ""))
-    flash(f"New password set for {users.get_user(db(), user_id)['email']}; their open sessions are signed out.")
+    user = users.get_user(db(), user_id)
+    if user_id == g.user["id"]:  # one's own: this session stays signed in
+        session["stamp"] = users.session_stamp(user)
+    flash(f"New password set for {user['email']}; their other open sessions are signed out.")
     return redirect(url_for("users.index"))
