@@ -361,10 +361,16 @@ def test_profile_edit_saves_and_validates(pm, seeded):
     assert "must be an amount in euros" in bad.get_data(as_text=True)
     form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "Civic tech",
             "past_projects": "", "programmes": "CERV, Erasmus+", "countries": "lv", "min_project_size": "100000",
-            "min_lead_days": "14"}
+            "min_lead_days": "14", "organisation_types": ["ngo", "research"]}
     assert pm.post("/profile", data=form).status_code == 302
     row = seeded.fetchone("SELECT * FROM profiles")
     assert (row["programmes"], row["countries"], row["min_lead_days"]) == (["CERV", "Erasmus+"], ["LV"], 14)
+    assert row["organisation_types"] == ["ngo", "research"]
+    page = pm.get("/profile").get_data(as_text=True)
+    assert 'value="research" checked' in page and 'value="public" >' in page
+    odd = pm.post("/profile", data={**form, "organisation_types": ["ngo", "church"]}).get_data(as_text=True)
+    assert "Organisation types are among: academic, research, private, public, ngo, other." in odd
+    assert seeded.scalar("SELECT organisation_types FROM profiles") == ["ngo", "research"]
 
 
 def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from matcher import profiles
 from store import users
 from store.errors import CallmatchError
+from store.partners import SECTOR_LABELS
 
 from . import background, current_profile_id, db
 from .auth import safe_next
@@ -33,8 +34,10 @@ def edit():
             "past_projects": form.get("past_projects", "").strip(),
             "programmes": _split(form.get("programmes", "")),
             "countries": [c.upper() for c in _split(form.get("countries", ""))],
-            "organisation_types": profile["organisation_types"],
+            "organisation_types": form.getlist("organisation_types"),
         }
+        if set(updated["organisation_types"]) - set(SECTOR_LABELS):
+            errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
         try:
             raw = form.get("min_project_size", "").replace(" ", "")
             updated["min_project_size"] = Decimal(raw) if raw else None
@@ -64,6 +67,7 @@ def edit():
 
     all_profiles = db().fetchall("SELECT id, name FROM profiles ORDER BY id")
     return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
+                           sector_labels=SECTOR_LABELS,
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
                            may_delete=_may_delete(profile),
