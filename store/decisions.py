@@ -43,6 +43,17 @@ def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WOR
         {"call": call_id, "profile": profile_id, "today": today, "days": days})
 
 
+def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
+    """The profile's bids that wait for leadership's approval, the longest waiting first."""
+    return db.fetchall(
+        f"""SELECT d.id, c.identifier, c.title, d.reason, d.note, d.updated_at, u.email AS decided_by,
+                   {NEXT_DEADLINE} AS next_deadline
+            FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.decided_by
+            WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
+            ORDER BY d.updated_at, c.identifier""",
+        {"profile": profile_id, "today": today})
+
+
 def _record(cur, decision_id: int, user_id: int | None, change: dict) -> None:
     cur.execute("INSERT INTO decision_events (decision_id, user_id, change) VALUES (%s, %s, %s)",
                 (decision_id, user_id, Jsonb(change)))

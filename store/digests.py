@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
 from .db import Database
+from .decisions import waiting_for_approval
 from .users import is_leadership
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -37,11 +38,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
              AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
         (profile_id, today, today, user["digest_days_ahead"]))
-    waiting = []
-    if is_leadership(user):
-        waiting = db.fetchall(
-            """SELECT c.id, c.identifier, c.title, d.reason FROM decisions d JOIN calls c ON c.id = d.call_id
-               WHERE d.profile_id = %s AND d.approval = 'pending' ORDER BY d.updated_at""", (profile_id,))
+    waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
     profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
     return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting}
 

@@ -257,6 +257,29 @@ def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded)
     assert "state maybe → bid" in page and "approval pending → approved" in page
 
 
+def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):
+    decide(pm, note="Ask the Riga lab")
+    assert "Bids waiting for your approval" not in pm.get("/pipeline").get_data(as_text=True)  # a manager's own
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    assert 'title="bids waiting for your approval">1</span>' in boss.get("/calls").get_data(as_text=True)
+    page = boss.get("/pipeline").get_data(as_text=True)
+    waiting = page[page.index("Bids waiting for your approval"):page.index("</section>")]
+    assert "Social innovation and civic participation of young people" in waiting
+    assert "pm@sic.lv" in waiting and "Strong strategic fit" in waiting and "Ask the Riga lab" in waiting
+
+    token = csrf(boss, "/pipeline")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    done = boss.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "next": "/pipeline", "csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/pipeline")
+    assert seeded.scalar("SELECT approval FROM decisions") == "approved"
+    after = boss.get("/pipeline").get_data(as_text=True)
+    assert "Bids waiting for your approval" not in after and 'class="count"' not in after
+    elsewhere = boss.post(f"/decisions/{decision_id}/approval",
+                          data={"approve": "1", "next": "https://evil.example/", "csrf_token": token})
+    assert elsewhere.headers["Location"] == "/calls"  # never off the site
+
+
 def test_a_manager_cannot_approve(pm, seeded):
     decide(pm)
     decision_id = seeded.scalar("SELECT id FROM decisions")

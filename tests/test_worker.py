@@ -217,6 +217,28 @@ def test_a_digest_is_about_the_profile_its_reader_works_on(settings, db):
     assert "For the profile Fusion lab." in text and "Fusion lab" in html
 
 
+def test_leaderships_digest_lists_the_bids_waiting_for_its_approval(settings, db):
+    from matcher import profiles
+    from store import decisions, digests, users
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'")
+    profile_id = profiles.ensure_default_profile(db)
+    manager = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", manager)
+    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    assert digests.content(db, manager, since, settings.as_of())["waiting"] == []
+    content = digests.content(db, boss, since, settings.as_of())
+    assert [(w["identifier"], w["decided_by"]) for w in content["waiting"]] == [("CERV-SOCIAL-01", "pm@sic.lv")]
+    _, text, _ = render(boss, content, settings)
+    assert "Bids waiting for your approval" in text and "Social innovation and civic participation" in text
+    decisions.approve(db, content["waiting"][0]["id"], boss, approved=True)
+    assert digests.content(db, boss, since, settings.as_of())["waiting"] == []
+
+
 def test_an_unreachable_smtp_server_leaves_the_digest_due(settings, db):
     create_user(db, "pm@sic.lv", "long enough password", "manager")
     result = run_callmatch("digest", "send", settings=settings, env={"SMTP_URL": "smtp://127.0.0.1:1", **TODAY})

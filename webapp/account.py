@@ -45,6 +45,15 @@ def init_app(app) -> None:
         return {"background_unavailable": background_unavailable() if g.get("user") else None}
 
     @app.context_processor
+    def approvals_waiting():
+        """Leadership sees in the header how many bids wait for its approval (listed on the pipeline page)."""
+        if not g.get("user") or not users.is_leadership(g.user):
+            return {}
+        from store.decisions import waiting_for_approval
+
+        return {"approvals_waiting": len(waiting_for_approval(db(), current_profile_id(), settings().as_of()))}
+
+    @app.context_processor
     def working_profile():
         """The profile's name in the header, once there is more than one to tell apart."""
         if not g.get("user"):

@@ -17,6 +17,7 @@ from store import decisions
 from store.text import counted
 
 from . import background, current_profile_id, db, settings
+from .auth import safe_next
 from .partner_cache import partner_suggestions
 
 bp = Blueprint("calls", __name__)
@@ -158,6 +159,8 @@ def approve(decision_id):
     row = decisions.approve(db(), decision_id, g.user, request.form.get("approve") == "1")
     identifier = db().scalar("SELECT identifier FROM calls WHERE id = %s", (row["call_id"],))
     flash("Bid approved." if row["approval"] == "approved" else "Bid rejected.")
+    if request.form.get("next"):  # approved from the pipeline's list: back there
+        return redirect(safe_next(request.form["next"]))
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
 
 
