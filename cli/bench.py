@@ -202,6 +202,9 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
         t.start()
     for t in threads:
         t.join()
+    # Let waitress's worker threads finish the last responses before the sockets close: closing first
+    # left a thread writing to a closed descriptor (a traceback after the figures).
+    server.task_dispatcher.shutdown()
     server.close()
     return {name: {"p50_ms": round(_percentile(v, 50) * 1000, 1), "p95_ms": round(_percentile(v, 95) * 1000, 1),
                    "requests": len(v)} for name, v in results.items()} | {"clients": clients}

@@ -21,6 +21,7 @@ def server(app):  # noqa: F811
     thread = threading.Thread(target=httpd.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.effective_port}"
+    httpd.task_dispatcher.shutdown()  # the last responses finish before the sockets close
     httpd.close()
 
 
