@@ -83,8 +83,27 @@ def get_user(db: Database, user_id: int) -> dict | None:
     return db.fetchone("SELECT * FROM users WHERE id = %s", (user_id,))
 
 
+# What a user leaves on record: a user with any of it is deactivated, never deleted.
+_ON_RECORD = """(EXISTS (SELECT 1 FROM decisions d WHERE u.id IN (d.decided_by, d.approved_by))
+                 OR EXISTS (SELECT 1 FROM decision_events e WHERE e.user_id = u.id)
+                 OR EXISTS (SELECT 1 FROM consortium_members m WHERE m.added_by = u.id))"""
+
+
 def list_users(db: Database) -> list[dict]:
-    return db.fetchall("SELECT id, email, role, active, created_at, last_login_at FROM users ORDER BY NOT active, email")
+    return db.fetchall(f"SELECT u.id, u.email, u.role, u.active, u.created_at, u.last_login_at, {_ON_RECORD} AS on_record"
+                       " FROM users u ORDER BY NOT u.active, u.email")
+
+
+def delete_user(db: Database, user_id: int) -> str:
+    """Remove a user added by mistake; one with decisions or consortium changes on record is refused (deactivate
+    them instead, so the record keeps its author). Returns the email."""
+    user = db.fetchone(f"SELECT u.email, {_ON_RECORD} AS on_record FROM users u WHERE u.id = %s", (user_id,))
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    if user["on_record"]:
+        raise InvalidUser(f"{user['email']} has decisions or consortium changes on record: deactivate them instead.")
+    db.execute("DELETE FROM users WHERE id = %s", (user_id,))
+    return user["email"]
 
 
 def session_stamp(user: dict) -> str:

@@ -1,4 +1,5 @@
-"""Users, for admins: add someone, change a role, set a new password, deactivate someone who left."""
+"""Users, for admins: add someone, change a role, set a new password, deactivate someone who left, delete
+one added by mistake."""
 
 from __future__ import annotations
 
@@ -55,4 +56,12 @@ def password(user_id: int):
     if user_id == g.user["id"]:  # one's own: this session stays signed in
         session["stamp"] = users.session_stamp(user)
     flash(f"New password set for {user['email']}; their other open sessions are signed out.")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/users/<int:user_id>/delete")
+def delete(user_id: int):
+    if user_id == g.user["id"]:
+        raise users.InvalidUser("you cannot delete yourself.")
+    flash(f"Deleted {users.delete_user(db(), user_id)}.")
     return redirect(url_for("users.index"))
