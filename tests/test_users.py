@@ -157,7 +157,9 @@ def test_only_a_user_with_nothing_on_record_can_be_deleted(app, db, people):
     post(admin, "/users", email="typo@sci.lv", role="manager", password=PASSWORD)
     typo = users.find_user(db, "typo@sci.lv")["id"]
     assert f"/users/{typo}/delete" in admin.get("/users").get_data(as_text=True)
-    assert "Deleted typo@sci.lv" in post(admin, f"/users/{typo}/delete").get_data(as_text=True)
+    assert "to confirm" in post(admin, f"/users/{typo}/delete").get_data(as_text=True)
+    assert users.find_user(db, "typo@sci.lv")
+    assert "Deleted typo@sci.lv" in post(admin, f"/users/{typo}/delete", confirm="1").get_data(as_text=True)
     assert users.find_user(db, "typo@sci.lv") is None
 
     add_call(db, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
@@ -165,7 +167,7 @@ def test_only_a_user_with_nothing_on_record_can_be_deleted(app, db, people):
     decisions.decide(db, ensure_default_profile(db), call_id, "maybe", "Good partners available", "", users.get_user(db, people["manager"]))
     page = admin.get("/users").get_data(as_text=True)
     assert f"/users/{people['manager']}/delete" not in page and f"/users/{people['admin']}/delete" not in page
-    refused = post(admin, f"/users/{people['manager']}/delete").get_data(as_text=True)
+    refused = post(admin, f"/users/{people['manager']}/delete", confirm="1").get_data(as_text=True)
     assert "manager@sic.lv has decisions or consortium changes on record: deactivate them instead" in refused
-    assert "you cannot delete yourself" in post(admin, f"/users/{people['admin']}/delete").get_data(as_text=True)
+    assert "you cannot delete yourself" in post(admin, f"/users/{people['admin']}/delete", confirm="1").get_data(as_text=True)
     assert users.find_user(db, "manager@sic.lv") and users.find_user(db, "admin@sic.lv")

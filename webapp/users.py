@@ -63,5 +63,7 @@ def password(user_id: int):
 def delete(user_id: int):
     if user_id == g.user["id"]:
         raise users.InvalidUser("you cannot delete yourself.")
+    if not request.form.get("confirm"):
+        raise users.InvalidUser("tick “sure” beside Delete to confirm.")
     flash(f"Deleted {users.delete_user(db(), user_id)}.")
     return redirect(url_for("users.index"))
