@@ -1,4 +1,4 @@
-"""`callmatch serve`, `callmatch create-user` and `callmatch set-password`."""
+"""`callmatch serve`, and the users: `create-user`, `set-password`, `users`."""
 
 from __future__ import annotations
 
@@ -62,6 +62,20 @@ def set_password(app: AppContext, email: str) -> None:
         raise click.ClickException(f"There is no user {email.strip().lower()}; `callmatch create-user` adds one.")
     users.set_password(db, user["id"], _read_password())
     click.echo(f"New password set for {user['email']}.")
+
+
+@cli.command("users")
+@click.pass_obj
+def list_users(app: AppContext) -> None:
+    """The users, with role, whether active, and last sign-in (admins manage them on the web app's Users page)."""
+    from store import users
+
+    rows = users.list_users(app.database())
+    if not rows:
+        click.echo("No users yet; `callmatch create-user EMAIL --role admin` creates the first admin.")
+    for row in rows:
+        seen = f"{row['last_login_at']:%d %b %Y %H:%M}" if row["last_login_at"] else "never signed in"
+        click.echo(f"{row['email']:40} {row['role']:11} {'active' if row['active'] else 'deactivated':12} {seen}")
 
 
 def _read_password() -> str:

@@ -75,6 +75,19 @@ def test_create_user_reads_the_password_from_standard_input(settings, db):
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
+def test_users_lists_who_can_sign_in_and_says_how_to_start(settings, db):
+    from store.users import create_user, update_access
+    from tests.helpers.cli import run_callmatch
+
+    empty = run_callmatch("users", settings=settings)
+    assert empty.returncode == 0 and "creates the first admin" in empty.stdout
+    create_user(db, "admin@sic.lv", "long enough password", "admin")
+    update_access(db, create_user(db, "left@sic.lv", "long enough password", "manager"), active=False)
+    lines = run_callmatch("users", settings=settings).stdout.splitlines()
+    assert [line.split()[:3] for line in lines] == [["admin@sic.lv", "admin", "active"], ["left@sic.lv", "manager", "deactivated"]]
+    assert lines[0].endswith("never signed in")
+
+
 def test_set_password_gives_a_user_who_lost_theirs_a_new_one(settings, db):
     from store.users import authenticate, create_user
     from tests.helpers.cli import run_callmatch
