@@ -96,9 +96,12 @@ def test_there_is_always_an_active_admin(app, db, people):
     page = post(admin, f"/users/{people['admin']}/access", role="manager", active="1").get_data(as_text=True)
     assert "admin@sic.lv is the only active admin" in page
     assert users.get_user(db, people["admin"])["role"] == "admin"
-    # With a second admin, the first may step down; the second then cannot.
+    # With a second admin, the first may step down (and leaves the page that is no longer theirs); the second then cannot.
     users.update_access(db, people["leadership"], "admin")
-    users.update_access(db, people["admin"], "manager")
+    stepped_down = admin.post(f"/users/{people['admin']}/access",
+                              data={"role": "manager", "active": "1", "csrf_token": csrf(admin, "/settings")})
+    assert stepped_down.headers["Location"] == "/calls"
+    assert users.get_user(db, people["admin"])["role"] == "manager"
     with pytest.raises(users.InvalidUser, match="only active admin"):
         users.update_access(db, people["leadership"], active=False)
     with pytest.raises(NotFound):

@@ -46,6 +46,8 @@ def access(user_id: int):
         raise users.InvalidUser("you cannot deactivate yourself.")
     user = users.update_access(db(), user_id, request.form.get("role"), bool(request.form.get("active")))
     flash(f"{user['email']}: {user['role']}, {'active' if user['active'] else 'deactivated (cannot sign in)'}.")
+    if user_id == g.user["id"] and not users.is_admin(user):  # stepped down: this page is no longer theirs
+        return redirect(url_for("calls.index"))
     return redirect(url_for("users.index"))
 
 
