@@ -109,7 +109,7 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
     worker = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "worker"], env=worker_env,
                               stdout=subprocess.DEVNULL, stderr=(app.settings.data_dir / "worker.log").open("a"))
     click.secho(f"\ncallmatch is running at http://127.0.0.1:{port}", fg="green", bold=True)
-    click.secho(f"Sign in as {email} with password {password}", fg="green")
+    click.secho(f"Sign in as {email} with password {password} (an admin: the Users page adds colleagues)", fg="green")
     click.echo(f"(worker log: {app.settings.data_dir / 'worker.log'}; Ctrl-C stops everything)\n")
     try:
         from waitress import serve
