@@ -36,9 +36,10 @@ def _demo_login(app: AppContext) -> tuple[str, str]:
     saved = app.settings.data_dir / "demo-login.txt"
     db = app.database()
     user = users.find_user(db, email)
-    if user and saved.exists() and users.password_matches(user, saved.read_text().strip()):
+    kept = saved.read_text().strip() if saved.exists() else None
+    if user and kept and users.password_matches(user, kept):
         users.update_access(db, user["id"], "admin", active=True)
-        return email, saved.read_text().strip()
+        return email, kept
     password = secrets.token_urlsafe(9)
     if user:
         users.set_password(db, user["id"], password)

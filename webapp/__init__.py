@@ -103,3 +103,13 @@ def current_profile_id() -> int:
         chosen = (g.get("user") or {}).get("profile_id")
         g.profile_id = chosen or ensure_default_profile(db())
     return g.profile_id
+
+
+def waiting_bids() -> list[dict]:
+    """The bids on this user's profile that wait for leadership's approval, read once a request (the
+    header's count and the pipeline page both show them)."""
+    if "waiting_bids" not in g:
+        from store.decisions import waiting_for_approval
+
+        g.waiting_bids = waiting_for_approval(db(), current_profile_id(), settings().as_of())
+    return g.waiting_bids

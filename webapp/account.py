@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from store import digests, users
 from store.errors import CallmatchError
 
-from . import current_profile_id, db, settings
+from . import current_profile_id, db, settings, waiting_bids
 
 bp = Blueprint("account", __name__)
 
@@ -49,9 +49,7 @@ def init_app(app) -> None:
         """Leadership sees in the header how many bids wait for its approval (listed on the pipeline page)."""
         if not g.get("user") or not users.is_leadership(g.user):
             return {}
-        from store.decisions import waiting_for_approval
-
-        return {"approvals_waiting": len(waiting_for_approval(db(), current_profile_id(), settings().as_of()))}
+        return {"approvals_waiting": len(waiting_bids())}
 
     @app.context_processor
     def working_profile():

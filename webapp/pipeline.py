@@ -7,10 +7,10 @@ from statistics import median
 from flask import Blueprint, g, render_template
 
 from store.calls import NEXT_DEADLINE
-from store.decisions import STATES, waiting_for_approval
+from store.decisions import STATES
 from store.users import is_leadership
 
-from . import current_profile_id, db, settings
+from . import current_profile_id, db, settings, waiting_bids
 
 bp = Blueprint("pipeline", __name__)
 
@@ -25,7 +25,7 @@ def index():
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"today": settings().as_of(), "profile": current_profile_id()})
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
-    waiting = waiting_for_approval(db(), current_profile_id(), settings().as_of()) if is_leadership(g.user) else []
+    waiting = waiting_bids() if is_leadership(g.user) else []
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
                            ranking_check=ranking_check(rows), waiting=waiting)
 
