@@ -41,14 +41,19 @@ def page():
         browser.close()
 
 
+def sign_in(page, server, email, password=PASSWORD):
+    """Fill in the login form already on the page; the app lands on the ranked calls."""
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/calls")
+
+
 def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
     page.goto(f"{server}/calls")
     assert "/login" in page.url
     page.screenshot(path=ARTIFACTS / "login.png")
-    page.fill("input[name=email]", "pm@sic.lv")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/calls")
+    sign_in(page, server, "pm@sic.lv")
     assert page.locator("table.calls tbody tr").count() == 2
     page.screenshot(path=ARTIFACTS / "calls.png", full_page=True)
 
@@ -91,10 +96,7 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
 
 def test_create_and_switch_profiles_in_a_real_browser(server, page):
     page.goto(f"{server}/login")
-    page.fill("input[name=email]", "pm@sic.lv")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/calls")
+    sign_in(page, server, "pm@sic.lv")
     assert page.locator(".working-profile").count() == 0
 
     page.goto(f"{server}/profile")
@@ -116,10 +118,7 @@ def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, p
 
     create_user(seeded, "admin@sic.lv", PASSWORD, "admin")
     page.goto(f"{server}/login")
-    page.fill("input[name=email]", "admin@sic.lv")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/calls")
+    sign_in(page, server, "admin@sic.lv")
 
     page.click("nav >> text=Users")
     page.wait_for_url(f"{server}/users")
@@ -134,10 +133,7 @@ def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, p
 
     page.click("text=Sign out")
     page.wait_for_url(f"{server}/login")
-    page.fill("input[name=email]", "anna@sic.lv")
-    page.fill("input[name=password]", "first password")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/calls")
+    sign_in(page, server, "anna@sic.lv", "first password")
     assert page.locator("header.top", has_text="anna@sic.lv").is_visible()
     assert page.locator("nav >> text=Users").count() == 0
 
@@ -145,10 +141,7 @@ def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, p
 def test_on_a_phone_no_page_scrolls_sideways(server, page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server}/login")
-    page.fill("input[name=email]", "boss@sic.lv")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/calls")
+    sign_in(page, server, "boss@sic.lv")
     for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings"):
         page.goto(server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
