@@ -1,12 +1,11 @@
 """Users: admins manage them on the Users page; everyone changes their own password; a deactivated
 user or an old password's session is signed out."""
 
-import re
-
 import pytest
 
 from store import digests, users
 from store.errors import NotFound
+from tests.test_webapp import csrf
 from webapp import create_app
 
 PASSWORD = "correct horse battery"
@@ -20,11 +19,6 @@ def people(db):
 @pytest.fixture
 def app(settings, db, people):
     return create_app(settings, {"TESTING": True}, database=db)
-
-
-def csrf(client, path):
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def login_page(app, email, password, client=None):
