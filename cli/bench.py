@@ -72,7 +72,9 @@ def bench_embedding(app: AppContext, db, repeats: int = 3) -> dict:
     from matcher.signals import passages
 
     _ensure_calls(app, db)
-    rows = db.fetchall("SELECT title, description_text FROM calls ORDER BY id LIMIT 400")
+    # By identifier, not by id: the crawl stores calls in whatever order the pages arrive, and the
+    # figures should come from the same texts every run.
+    rows = db.fetchall("SELECT title, description_text FROM calls ORDER BY source, identifier LIMIT 400")
     texts = [p for r in rows for p in [r["title"], *passages(r["description_text"] or "")[:2]]][:600]
     fp32 = Embedder.from_settings(app.settings.with_(model=app.settings.model.removesuffix(INT8)))
     int8 = fp32.int8_twin()
