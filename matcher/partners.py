@@ -260,15 +260,6 @@ def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium:
     return chosen
 
 
-def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[dict]:
-    return db.fetchall(
-        """SELECT o.id, o.name, o.country, count(DISTINCT a.project_id) AS projects
-           FROM participations a JOIN participations b ON a.project_id = b.project_id AND b.organisation_id <> a.organisation_id
-           JOIN organisations o ON o.id = b.organisation_id
-           WHERE a.organisation_id = %s GROUP BY o.id ORDER BY projects DESC, o.name LIMIT %s""",
-        (organisation_id, limit))
-
-
 def by_project(index: PartnerIndex) -> dict[int, list[int]]:
     members = defaultdict(list)
     coo = index.membership.tocoo()

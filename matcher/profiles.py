@@ -113,6 +113,15 @@ def list_profiles(db: Database) -> list[dict]:
            FROM profiles p LEFT JOIN organisations o ON o.id = p.organisation_id ORDER BY p.id""")
 
 
+def name_taken(db: Database, name: str) -> bool:
+    """Whether a profile has this name already (case aside: two names differing only in case would confuse)."""
+    return db.fetchone("SELECT 1 FROM profiles WHERE lower(name) = lower(%s)", (name,)) is not None
+
+
+def count_profiles(db: Database) -> int:
+    return db.scalar("SELECT count(*) FROM profiles")
+
+
 def get_profile(db: Database, profile_id: int | None = None) -> dict | None:
     if profile_id is None:
         return db.fetchone("SELECT * FROM profiles ORDER BY id LIMIT 1")

@@ -217,3 +217,12 @@ def get_call(db: Database, identifier: str, profile_id: int) -> dict | None:
            FROM calls c LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
            WHERE c.identifier = %s ORDER BY c.id LIMIT 1""",
         (profile_id, identifier))
+
+
+def identifier_of(db: Database, call_id: int) -> str | None:
+    return db.scalar("SELECT identifier FROM calls WHERE id = %s", (call_id,))
+
+
+def screened_count(db: Database, profile_id: int) -> int:
+    """How many calls the profile's screening gates marked (they are listed only on request)."""
+    return db.scalar("SELECT count(*) FROM match_results WHERE profile_id = %s AND screened_out", (profile_id,))

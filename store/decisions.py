@@ -122,3 +122,21 @@ def history(db: Database, decision_id: int) -> list[dict]:
     return db.fetchall(
         "SELECT e.at, e.change, u.email FROM decision_events e LEFT JOIN users u ON u.id = e.user_id"
         " WHERE e.decision_id = %s ORDER BY e.at, e.id", (decision_id,))
+
+
+def board(db: Database, profile_id: int, today) -> list[dict]:
+    """Every call the profile decided on, with its decision, rank and next deadline, soonest first."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at, m.rank,
+                   {NEXT_DEADLINE} AS next_deadline, m.score
+            FROM decisions d JOIN calls c ON c.id = d.call_id
+            LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
+            WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"today": today, "profile": profile_id})
+
+
+def planned(db: Database, profile_id: int) -> list[dict]:
+    """The calls marked bid or maybe, with all their deadlines: what the team's calendar holds."""
+    return db.fetchall(
+        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state FROM decisions d JOIN calls c ON c.id = d.call_id
+           WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (profile_id,))

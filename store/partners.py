@@ -134,3 +134,73 @@ def upsert_topics(cur, topics: dict[str, str], framework: str | None = None) -> 
         ).fetchone()
         changed += row is not None
     return changed
+
+
+def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
+                         page: int = 1, per_page: int = 30) -> tuple[list[dict], int]:
+    """(organisations of this page, most projects first, total count). Every value is a parameter."""
+    where, params = ["TRUE"], {"limit": per_page, "offset": (page - 1) * per_page}
+    if q:
+        where.append("(o.name ILIKE %(q)s OR o.short_name ILIKE %(q)s OR o.pic = %(exact)s)")
+        params.update(q=f"%{q}%", exact=q)
+    if country:
+        where.append("o.country = %(country)s")
+        params["country"] = country
+    if sector:
+        where.append("o.sector = %(sector)s")
+        params["sector"] = sector
+    if programme:
+        where.append("EXISTS (SELECT 1 FROM participations x JOIN projects p ON p.id = x.project_id"
+                     " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
+        params["prog"] = f"{programme}%"
+    base = f"FROM organisations o WHERE {' AND '.join(where)}"
+    total = db.scalar(f"SELECT count(*) {base}", params)
+    rows = db.fetchall(
+        f"""SELECT o.*, (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
+            {base} ORDER BY projects DESC, o.name LIMIT %(limit)s OFFSET %(offset)s""", params)
+    return rows, total
+
+
+def countries(db: Database) -> list[str]:
+    return [r["country"] for r in db.fetchall(
+        "SELECT DISTINCT country FROM organisations WHERE country IS NOT NULL ORDER BY country")]
+
+
+def get_organisation(db: Database, organisation_id: int) -> dict | None:
+    """The organisation with its identifiers (scheme, value), or None."""
+    org = db.fetchone("SELECT * FROM organisations WHERE id = %s", (organisation_id,))
+    if org is not None:
+        org["identifiers"] = db.fetchall(
+            "SELECT scheme, value FROM organisation_identifiers WHERE organisation_id = %s ORDER BY scheme, value",
+            (organisation_id,))
+    return org
+
+
+def organisation_summary(db: Database, organisation_id: int) -> dict | None:
+    """Id, PIC, name, country and number of projects: enough to say which organisation is meant."""
+    return db.fetchone(
+        "SELECT o.id, o.pic, o.name, o.country, count(DISTINCT pa.project_id) AS projects FROM organisations o"
+        " LEFT JOIN participations pa ON pa.organisation_id = o.id WHERE o.id = %s GROUP BY o.id", (organisation_id,))
+
+
+def projects_of(db: Database, organisation_id: int) -> list[dict]:
+    """Its projects, newest stored first, each with its role and EU contribution in it."""
+    return db.fetchall(
+        """SELECT DISTINCT ON (p.id) p.*, x.role, x.eu_contribution FROM participations x
+           JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s ORDER BY p.id DESC""", (organisation_id,))
+
+
+def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[dict]:
+    """The organisations it worked with, most projects together first."""
+    return db.fetchall(
+        """SELECT o.id, o.name, o.country, count(DISTINCT a.project_id) AS projects
+           FROM participations a JOIN participations b ON a.project_id = b.project_id AND b.organisation_id <> a.organisation_id
+           JOIN organisations o ON o.id = b.organisation_id
+           WHERE a.organisation_id = %s GROUP BY o.id ORDER BY projects DESC, o.name LIMIT %s""",
+        (organisation_id, limit))
+
+
+def participations_version(db: Database) -> tuple[int, int]:
+    """(participations, newest project id): changes whenever partner data is imported or crawled."""
+    row = db.fetchone("SELECT count(*) AS n, coalesce(max(project_id), 0) AS p FROM participations")
+    return row["n"], row["p"]

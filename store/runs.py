@@ -45,3 +45,14 @@ def recent_runs(db: Database, limit: int = 50) -> list[dict]:
         " ORDER BY r.started_at DESC LIMIT %s",
         (limit,),
     )
+
+
+def sources_overview(db: Database) -> list[dict]:
+    """Every source with its latest run and how many calls or projects are stored from it."""
+    return db.fetchall(
+        """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
+                  r.message, jsonb_array_length(r.errors) AS error_count,
+                  CASE s.kind WHEN 'calls' THEN (SELECT count(*) FROM calls c WHERE c.source = s.name)
+                              ELSE (SELECT count(*) FROM projects p WHERE p.source = s.name) END AS stored
+           FROM sources s LEFT JOIN LATERAL (SELECT * FROM crawl_runs WHERE source = s.name
+                                             ORDER BY started_at DESC LIMIT 1) r ON TRUE ORDER BY s.kind, s.title""")

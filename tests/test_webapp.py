@@ -588,9 +588,12 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
     assert "Tartu University" in builder and "Vilnius City" in builder
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "remove", "csrf_token": token})
+    assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
+    # All or none: with an unknown organisation among them, the known one is not added either.
     response = pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, 999999], "action": "add",
                                                                  "csrf_token": token})
-    assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 3
+    assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
 
 
 def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):

@@ -7,6 +7,7 @@ import time
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
+from matcher import profiles
 from store import digests, users
 from store.errors import CallmatchError
 
@@ -56,9 +57,10 @@ def init_app(app) -> None:
         """The profile's name in the header, once there is more than one to tell apart."""
         if not g.get("user"):
             return {}
-        row = db().fetchone("SELECT name, (SELECT count(*) FROM profiles) AS profiles FROM profiles WHERE id = %s",
-                            (current_profile_id(),))
-        return {"working_profile": row["name"] if row and row["profiles"] > 1 else None}
+        if profiles.count_profiles(db()) < 2:
+            return {"working_profile": None}
+        profile = profiles.get_profile(db(), current_profile_id())
+        return {"working_profile": profile["name"] if profile else None}
 
 
 @bp.route("/settings", methods=["GET", "POST"])

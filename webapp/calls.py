@@ -13,7 +13,9 @@ from matcher import learn, profiles
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
+from store import consortium as consortium_store
 from store import decisions
+from store.errors import NotFound
 from store.text import counted
 
 from . import background, current_profile_id, db, settings
@@ -77,8 +79,7 @@ def index():
     page = filters.pop("page") or 1
     rows, total = call_store.search_calls(db(), current_profile_id(), _today(), page=page, per_page=PER_PAGE, **filters)
     pages = max(1, math.ceil(total / PER_PAGE))
-    screened_total = db().scalar("SELECT count(*) FROM match_results WHERE profile_id = %s AND screened_out",
-                                 (current_profile_id(),))
+    screened_total = call_store.screened_count(db(), current_profile_id())
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
@@ -121,9 +122,7 @@ def detail(identifier):
     call = _call_or_404(identifier)
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     history = decisions.history(db(), decision["id"]) if decision else []
-    members = db().fetchall(
-        "SELECT o.id, o.name, o.country, o.sector FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
-        " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name", (current_profile_id(), call["id"]))
+    members = consortium_store.members(db(), current_profile_id(), call["id"])
     applicant = profiles.get_profile(db(), current_profile_id())
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
     suggested = suggested_consortium(suggestions, members, applicant)
@@ -157,7 +156,7 @@ def decide(identifier):
 @bp.post("/decisions/<int:decision_id>/approval")
 def approve(decision_id):
     row = decisions.approve(db(), decision_id, g.user, request.form.get("approve") == "1")
-    identifier = db().scalar("SELECT identifier FROM calls WHERE id = %s", (row["call_id"],))
+    identifier = call_store.identifier_of(db(), row["call_id"])
     flash("Bid approved." if row["approval"] == "approved" else "Bid rejected.")
     if request.form.get("next"):  # approved from the pipeline's list: back there
         return redirect(safe_next(request.form["next"]))
@@ -167,7 +166,7 @@ def approve(decision_id):
 @bp.post("/decisions/<int:decision_id>/outcome")
 def outcome(decision_id):
     row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user)
-    identifier = db().scalar("SELECT identifier FROM calls WHERE id = %s", (row["call_id"],))
+    identifier = call_store.identifier_of(db(), row["call_id"])
     flash("Outcome recorded.")
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
 
@@ -183,18 +182,12 @@ def consortium(identifier):
     if not organisation_ids:
         abort(400, "Choose an organisation.")
     if request.form.get("action") == "remove":
-        db().execute("DELETE FROM consortium_members"
-                     " WHERE profile_id = %s AND call_id = %s AND organisation_id = ANY(%s)",
-                     (current_profile_id(), call["id"], organisation_ids))
+        consortium_store.remove_members(db(), current_profile_id(), call["id"], organisation_ids)
     else:
-        known = db().scalar("SELECT count(*) FROM organisations WHERE id = ANY(%s)", (organisation_ids,))
-        if known != len(set(organisation_ids)):
-            abort(404, "No such organisation.")
-        with db().transaction() as cur:
-            for organisation_id in organisation_ids:
-                cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
-                            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                            (current_profile_id(), call["id"], organisation_id, g.user["id"]))
+        try:
+            consortium_store.add_members(db(), current_profile_id(), call["id"], organisation_ids, g.user["id"])
+        except NotFound as exc:
+            abort(404, str(exc))
     return redirect(url_for("calls.detail", identifier=identifier) + "#consortium")
 
 
@@ -222,9 +215,7 @@ def _ics_text(value: str) -> str:
 
 @bp.route("/calendar.ics")
 def calendar():
-    rows = db().fetchall(
-        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state FROM decisions d JOIN calls c ON c.id = d.call_id
-           WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (current_profile_id(),))
+    rows = decisions.planned(db(), current_profile_id())
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//callmatch//deadlines//EN", "X-WR-CALNAME:Call deadlines"]
     for row in rows:

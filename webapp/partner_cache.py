@@ -7,6 +7,7 @@ import threading
 from matcher import partners
 from matcher.embedder import Embedder, EmbeddingStore
 from matcher.partner_search import for_call
+from store.partners import participations_version
 
 from . import db, settings
 
@@ -20,10 +21,10 @@ def embedding_store() -> EmbeddingStore:
 
 def partner_index() -> partners.PartnerIndex | None:
     """Rebuilt only when participations changed (an import or a crawl of partners)."""
-    version = db().fetchone("SELECT count(*) AS n, coalesce(max(project_id), 0) AS p FROM participations")
-    if not version["n"]:
+    version = participations_version(db())
+    if not version[0]:
         return None
-    key = (db().url, version["n"], version["p"])
+    key = (db().url, *version)
     with _lock:
         if _cached.get("key") != key:
             _cached["index"] = partners.PartnerIndex.load(db(), embedding_store())

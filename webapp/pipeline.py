@@ -6,8 +6,7 @@ from statistics import median
 
 from flask import Blueprint, g, render_template
 
-from store.calls import NEXT_DEADLINE
-from store.decisions import STATES
+from store.decisions import STATES, board
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
@@ -17,13 +16,7 @@ bp = Blueprint("pipeline", __name__)
 
 @bp.route("/pipeline")
 def index():
-    rows = db().fetchall(
-        f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at, m.rank,
-                   {NEXT_DEADLINE} AS next_deadline, m.score
-            FROM decisions d JOIN calls c ON c.id = d.call_id
-            LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
-            WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
-        {"today": settings().as_of(), "profile": current_profile_id()})
+    rows = board(db(), current_profile_id(), settings().as_of())
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),

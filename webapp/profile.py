@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from matcher import profiles
 from store import users
 from store.errors import CallmatchError
-from store.partners import SECTOR_LABELS
+from store.partners import SECTOR_LABELS, organisation_summary
 
 from . import background, current_profile_id, db
 from .auth import safe_next
@@ -65,13 +65,13 @@ def edit():
     from matcher.ranking import active_weights
     from matcher.scoring import SIGNAL_LABELS
 
-    all_profiles = db().fetchall("SELECT id, name FROM profiles ORDER BY id")
-    return render_template("profile.html", title="Profile", profile=profile, errors=errors, profiles=all_profiles,
+    return render_template("profile.html", title="Profile", profile=profile, errors=errors,
+                           profiles=profiles.list_profiles(db()),
                            sector_labels=SECTOR_LABELS,
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
                            may_delete=_may_delete(profile),
-                           linked=_linked_summary(profile.get("organisation_id")),
+                           linked=profile.get("organisation_id") and organisation_summary(db(), profile["organisation_id"]),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
 
 
@@ -82,7 +82,7 @@ def create():
     if not name:
         flash("Give the new profile a name.")
         return redirect(url_for("profile.edit"))
-    if db().fetchone("SELECT 1 FROM profiles WHERE lower(name) = lower(%s)", (name,)):
+    if profiles.name_taken(db(), name):
         flash(f"A profile named {name!r} already exists.")
         return redirect(url_for("profile.edit"))
     current = profiles.get_profile(db(), current_profile_id())
@@ -142,14 +142,6 @@ def _linked_organisation(value: str) -> tuple[int | None, str | None]:
         return resolve_members(db(), [value])[0], None
     except CallmatchError as exc:
         return None, f"{exc} Import or crawl the partner data that has it, or leave the field empty."
-
-
-def _linked_summary(organisation_id: int | None) -> dict | None:
-    if not organisation_id:
-        return None
-    return db().fetchone(
-        "SELECT o.id, o.pic, o.name, o.country, count(DISTINCT pa.project_id) AS projects FROM organisations o"
-        " LEFT JOIN participations pa ON pa.organisation_id = o.id WHERE o.id = %s GROUP BY o.id", (organisation_id,))
 
 
 def _rerank_in_background(profile_id: int) -> str:

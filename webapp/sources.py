@@ -26,13 +26,7 @@ def job_overview() -> tuple[list[dict], str | None]:
 
 @bp.route("/sources")
 def index():
-    sources = db().fetchall(
-        """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
-                  r.message, jsonb_array_length(r.errors) AS error_count,
-                  CASE s.kind WHEN 'calls' THEN (SELECT count(*) FROM calls c WHERE c.source = s.name)
-                              ELSE (SELECT count(*) FROM projects p WHERE p.source = s.name) END AS stored
-           FROM sources s LEFT JOIN LATERAL (SELECT * FROM crawl_runs WHERE source = s.name
-                                             ORDER BY started_at DESC LIMIT 1) r ON TRUE ORDER BY s.kind, s.title""")
     jobs, queue_error = job_overview()
-    return render_template("sources.html", title="Sources", sources=sources, runs=runs.recent_runs(db(), 30),
+    return render_template("sources.html", title="Sources", sources=runs.sources_overview(db()),
+                           runs=runs.recent_runs(db(), 30),
                            jobs=jobs, queue_error=queue_error)

@@ -125,10 +125,11 @@ def send_digests() -> dict:
 
 def _chain_ranking(settings: Settings, what: str) -> None:
     """A finished crawl or import queues re-ranking for every profile, once per distinct result."""
+    from matcher.profiles import list_profiles
     from store.queue import connect_redis, enqueue
 
     with _database(settings) as db:
-        profile_ids = [r["id"] for r in db.fetchall("SELECT id FROM profiles ORDER BY id")] or [None]
+        profile_ids = [p["id"] for p in list_profiles(db)] or [None]
     with connect_redis(redis_url(settings)) as conn:
         for profile_id in profile_ids:
             job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]

@@ -1,0 +1,31 @@
+"""The consortium a profile is building for a call: organisations from the partner data."""
+
+from __future__ import annotations
+
+from .db import Database
+from .errors import NotFound
+
+
+def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
+    """The members, in the order they were added."""
+    return db.fetchall(
+        "SELECT o.id, o.name, o.country, o.sector FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
+        " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name", (profile_id, call_id))
+
+
+def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> None:
+    """Add organisations (one already in is left as it is); all or none, and none if one is unknown."""
+    with db.transaction() as cur:
+        known = cur.execute("SELECT count(*) AS n FROM organisations WHERE id = ANY(%s)",
+                            (organisation_ids,)).fetchone()["n"]
+        if known != len(set(organisation_ids)):
+            raise NotFound("No such organisation.")
+        for organisation_id in organisation_ids:
+            cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
+                        " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                        (profile_id, call_id, organisation_id, user_id))
+
+
+def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int]) -> None:
+    db.execute("DELETE FROM consortium_members WHERE profile_id = %s AND call_id = %s AND organisation_id = ANY(%s)",
+               (profile_id, call_id, organisation_ids))
