@@ -100,8 +100,9 @@ def bench_embedding(app: AppContext, db, repeats: int = 3) -> dict:
 
 
 def bench_scoring(app: AppContext, db) -> dict:
-    from matcher import profiles, ranking
+    from matcher import ranking
     from matcher.embedder import Embedder, EmbeddingStore
+    from store import profiles
 
     store = EmbeddingStore(db, Embedder.from_settings(app.settings))
     profile_id = profiles.ensure_default_profile(db)

@@ -75,7 +75,7 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 @click.pass_obj
 def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None) -> None:
     """List the stored calls, best-ranked first, with score, gates and explanation in --json."""
-    from matcher.profiles import require_profile
+    from store.profiles import require_profile
     from store import calls as call_store
 
     db = app.database()

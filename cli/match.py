@@ -93,7 +93,8 @@ def evaluate_partners(app, folder, as_json, limit):
 @click.pass_obj
 def match(app: AppContext, profile_id, rescore_all) -> None:
     """Score every stored call for the profile: signals, gates and explanations."""
-    from matcher import profiles, ranking
+    from matcher import ranking
+    from store import profiles
 
     db = app.database()
     profile_id = profiles.require_profile(db, profile_id)
@@ -118,7 +119,8 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 @click.pass_obj
 def partners(app: AppContext, call_identifier, members, limit, as_json, profile_id) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium."""
-    from matcher import partner_search, profiles
+    from matcher import partner_search
+    from store import profiles
 
     db = app.database()
     applicant = profiles.load_profile(db, profile_id)
@@ -150,7 +152,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
 @click.pass_obj
 def list_profiles(app: AppContext) -> None:
     """The organisation profiles calls are ranked for (create or delete them on the web app's profile page)."""
-    from matcher import profiles
+    from store import profiles
 
     db = app.database()
     profiles.ensure_default_profile(db)
@@ -166,7 +168,7 @@ def list_profiles(app: AppContext) -> None:
 def learn(app: AppContext, profile_id) -> None:
     """Re-weight the scoring signals from recorded bid/no-bid decisions (cross-validated)."""
     from matcher import learn as learning
-    from matcher import profiles
+    from store import profiles
 
     db = app.database()
     profile_id = profiles.require_profile(db, profile_id)

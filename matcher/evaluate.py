@@ -17,8 +17,7 @@ from store.db import Database
 
 from . import partners as partner_fit
 from .embedder import EmbeddingStore
-from .profiles import history_items
-from .scoring import CandidateSet, Profile, score
+from .scoring import CandidateSet, Profile, history_items, score
 from .signals import code_years
 
 Progress = Callable[[int, int], None] | None

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from store import profiles
 from store.db import Database
 
-from . import profiles
 from .scoring import DEFAULT_WEIGHTS, SIGNAL_NAMES
 
 MIN_DECISIONS = 20

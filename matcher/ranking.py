@@ -15,14 +15,15 @@ from datetime import date
 import numpy as np
 from psycopg.types.json import Jsonb
 
+from store import profiles
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.text import counted
 
-from . import gates, profiles
+from . import gates
 from .embedder import EmbeddingStore
 from .scoring import (DEFAULT_WEIGHTS, HELD_PENALTY, VERSION, CandidateSet, Profile, build_profile, contributions,
-                      score)
+                      history_items, profile_items, score)
 from .signals import family, shared_keywords
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
     model = store.embedder.vectors_key
     # The linked organisation's past projects: a new import that adds one re-scores every call.
     history = profiles.organisation_history(db, profile.get("organisation_id"))
-    history_items, history_codes = profiles.history_items(history)
+    past_items, history_codes = history_items(history)
     history_key = hashlib.sha256(json.dumps([[p["id"], p["topic_code"]] for p in history]).encode()).hexdigest()
     hashes = {c["id"]: _inputs_hash(c["content_hash"], profile, history_key, model, weights, today) for c in calls}
     stored = {r["call_id"]: r["inputs_hash"] for r in db.fetchall(
@@ -121,7 +122,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
         candidates = CandidateSet.build(
             store, [c["id"] for c in calls], [c["identifier"] for c in calls], [c["title"] for c in calls],
             [c["description_text"] for c in calls], [c["programme"] for c in calls], progress)
-        items = profiles.profile_items(profile) + history_items
+        items = profile_items(profile) + past_items
         prof = build_profile(store, items, history_codes, profile.get("programmes") or [])
         result = score(candidates, prof, weights)
         rows = []

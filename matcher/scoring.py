@@ -120,3 +120,20 @@ def build_profile(store: EmbeddingStore, items: Sequence[str], codes: Sequence[s
     items = [i for i in dict.fromkeys(i.strip() for i in items) if i]
     return Profile(items, store.vectors(items) if items else np.zeros((0, 384), np.float32), list(codes),
                    list(programmes))
+
+
+def profile_items(profile: dict) -> list[str]:
+    """The pieces of text a call is matched against: mission, each theme, each past project."""
+    items = signals.passages(profile.get("mission") or "")
+    for block in ("themes", "past_projects"):
+        items += [line.strip(" -•\t") for line in (profile.get(block) or "").splitlines() if line.strip()]
+    return items
+
+
+def history_items(projects: list[dict]) -> tuple[list[str], list[str]]:
+    """What past projects add to a profile: each one's title and its topic's title as items to match
+    against, and its topic code for the history signal. Repeats are kept: a topic worked in three
+    times weighs three times. The benchmark builds its profiles with this too."""
+    items = [text for p in projects for text in (p["title"], p["topic_title"]) if text]
+    codes = [p["topic_code"] for p in projects if p["topic_code"]]
+    return items, codes

@@ -119,7 +119,7 @@ def test_bench_names_nested_figures_by_their_path_not_as_a_python_dict():
 
 
 def test_profiles_are_listed_and_an_unknown_one_is_one_sentence(settings, db):
-    from matcher import profiles
+    from store import profiles
     from tests.helpers.cli import run_callmatch
 
     profiles.ensure_default_profile(db)

@@ -1,8 +1,9 @@
 import numpy as np
 
-from matcher import learn, profiles
+from matcher import learn
 from matcher.ranking import active_weights
 from matcher.scoring import DEFAULT_WEIGHTS
+from store import profiles
 from tests.helpers.data import DECIDER, decided
 
 def test_too_few_decisions_leave_the_hand_set_weights(db):

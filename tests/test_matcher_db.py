@@ -8,9 +8,11 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from matcher import profiles, ranking
+from matcher import ranking
 from matcher.embedder import Embedder, EmbeddingStore
+from matcher.scoring import profile_items
 from store import calls as call_store
+from store import profiles
 from store.errors import NotFound
 from tests.helpers.cli import run_callmatch
 from tests.helpers.data import add_call, add_project, link_profile
@@ -125,7 +127,7 @@ def test_screened_out_calls_are_marked_with_reasons_not_hidden(ranked):
 def test_explanation_names_the_matched_passage_and_profile_part(ranked):
     _, rows = ranked
     explanation = rows["CERV-SOCIAL-01"]["explanation"]
-    assert explanation["matches"] and explanation["matches"][0]["profile"] in profiles.profile_items(profiles.SIC_PROFILE)
+    assert explanation["matches"] and explanation["matches"][0]["profile"] in profile_items(profiles.SIC_PROFILE)
     assert "social" in explanation["keywords"]
     assert set(explanation["signals"]) >= {"semantic", "lexical", "family1", "programme"}
 

@@ -146,7 +146,7 @@ def test_the_demo_login_is_an_admin_whose_saved_password_always_works(settings, 
 
 
 def test_only_a_user_with_nothing_on_record_can_be_deleted(app, db, people):
-    from matcher.profiles import ensure_default_profile
+    from store.profiles import ensure_default_profile
     from store import decisions
     from tests.helpers.data import add_call
 

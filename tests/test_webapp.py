@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from matcher import profiles, ranking
+from matcher import ranking
 from matcher.embedder import Embedder, EmbeddingStore
+from store import profiles
 from store.users import create_user
 from tests.helpers.data import DECIDER, add_call, add_project, link_profile
 from webapp import create_app
@@ -229,7 +230,7 @@ def test_decisions_past_the_minimum_queue_re_weighing_the_signals(pm, seeded, se
 def test_a_decision_below_the_minimum_still_queues_re_weighing_when_learned_weights_are_in_use(pm, seeded, settings):
     import numpy as np
 
-    from matcher import profiles
+    from store import profiles
     from store.queue import connect_redis, jobs
     from tests.helpers.data import decided
 
@@ -367,7 +368,7 @@ def test_profile_page_names_the_signals_and_when_decisions_re_weigh_them(pm):
 
 
 def test_profile_page_shows_learned_weights_their_figure_and_when_they_are_set_aside(pm, seeded):
-    from matcher import profiles
+    from store import profiles
 
     profile_id = profiles.ensure_default_profile(seeded)
     profiles.set_weights(seeded, profile_id, {"signals": {"semantic": 1.5, "lexical": 0.5}, "cv_auc": 0.81,

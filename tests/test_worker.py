@@ -68,7 +68,7 @@ def test_a_crawl_job_chains_embedding_and_ranking(settings, db, shared_dir, tmp_
 
 
 def test_ranking_a_profile_deleted_after_it_was_queued_finishes_without_retries(settings, db):
-    from matcher import profiles
+    from store import profiles
 
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
     profiles.ensure_default_profile(db)
@@ -97,8 +97,8 @@ def learn_in_a_worker(settings, db, bids, no_bids, seed):
 
 
 def test_learning_from_decisions_stores_the_weights_and_re_ranks_with_them(settings, db):
-    from matcher import profiles
     from matcher.ranking import active_weights
+    from store import profiles
 
     profile_id, done = learn_in_a_worker(settings, db, 14, 14, seed=2)
     learned = profiles.get_profile(db, profile_id)["weights"]
@@ -110,7 +110,7 @@ def test_learning_from_decisions_stores_the_weights_and_re_ranks_with_them(setti
 
 
 def test_learning_with_too_few_decisions_changes_nothing_and_ranks_nothing(settings, db):
-    from matcher import profiles
+    from store import profiles
 
     profile_id, [job] = learn_in_a_worker(settings, db, 4, 4, seed=1)
     assert profiles.get_profile(db, profile_id)["weights"] == {}
@@ -159,7 +159,7 @@ def smtp_server():
 
 
 def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
-    from matcher import profiles
+    from store import profiles
     from store import decisions
 
     controller, inbox = smtp_server
@@ -194,7 +194,7 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
 
 
 def test_a_digest_is_about_the_profile_its_reader_works_on(settings, db):
-    from matcher import profiles
+    from store import profiles
     from store import digests, users
     from worker.digest import render
 
@@ -218,7 +218,7 @@ def test_a_digest_is_about_the_profile_its_reader_works_on(settings, db):
 
 
 def test_leaderships_digest_lists_the_bids_waiting_for_its_approval(settings, db):
-    from matcher import profiles
+    from store import profiles
     from store import decisions, digests, users
     from worker.digest import render
 
@@ -280,7 +280,7 @@ def test_jobs_command_without_redis_is_one_sentence(settings):
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(settings, db, shared_dir, tmp_path):
-    from matcher import profiles
+    from store import profiles
     from store import decisions
 
     folder, ids = small_replay(shared_dir, tmp_path)

@@ -98,7 +98,7 @@ def settings() -> Settings:
 def current_profile_id() -> int:
     """The profile this user works on (chosen on the profile page); SIC's when none was chosen."""
     if "profile_id" not in g:
-        from matcher.profiles import ensure_default_profile
+        from store.profiles import ensure_default_profile
 
         chosen = (g.get("user") or {}).get("profile_id")
         g.profile_id = chosen or ensure_default_profile(db())

@@ -7,8 +7,7 @@ import time
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from matcher import profiles
-from store import digests, users
+from store import digests, profiles, users
 from store.errors import CallmatchError
 
 from . import current_profile_id, db, settings, waiting_bids

@@ -9,12 +9,12 @@ from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from matcher import learn, profiles
+from matcher import learn
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import consortium as consortium_store
-from store import decisions
+from store import decisions, profiles
 from store.errors import NotFound
 from store.text import counted
 

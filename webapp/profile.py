@@ -6,8 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from matcher import profiles
-from store import users
+from store import profiles, users
 from store.errors import CallmatchError
 from store.partners import SECTOR_LABELS, organisation_summary
 

@@ -92,8 +92,9 @@ def rank_profile(profile_id: int | None = None) -> dict:
 
 def learn_from_decisions(profile_id: int) -> dict:
     """Re-weight the profile's signals from its bid/no-bid decisions, and re-rank if the weights in use changed."""
-    from matcher import learn, profiles
+    from matcher import learn
     from matcher.ranking import active_weights
+    from store import profiles
 
     settings = Settings.from_env()
     with _database(settings) as db:
@@ -125,7 +126,7 @@ def send_digests() -> dict:
 
 def _chain_ranking(settings: Settings, what: str) -> None:
     """A finished crawl or import queues re-ranking for every profile, once per distinct result."""
-    from matcher.profiles import list_profiles
+    from store.profiles import list_profiles
     from store.queue import connect_redis, enqueue
 
     with _database(settings) as db:

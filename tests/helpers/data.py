@@ -35,7 +35,7 @@ def add_project(db, source_id, topic, *members):
 
 def link_profile(db, profile_id, organisation_name):
     """Link a profile to an organisation of the partner data, as the profile page's field does."""
-    from matcher import profiles
+    from store import profiles
 
     profile = profiles.get_profile(db, profile_id)
     profile["organisation_id"] = db.scalar("SELECT id FROM organisations WHERE name = %s", (organisation_name,))
@@ -50,8 +50,7 @@ def decided(db, n_bid, n_no, rng):
     separate the two (bids read closer in meaning), as a learner should find."""
     from psycopg.types.json import Jsonb
 
-    from matcher import profiles
-    from store import decisions
+    from store import decisions, profiles
 
     profile_id = profiles.ensure_default_profile(db)
     for i in range(n_bid + n_no):

@@ -1,4 +1,7 @@
-"""Organisation profiles: what the matching is for. SIC's is the default."""
+"""Organisation profiles, stored: what the matching is for. SIC's is the default.
+
+What a profile says to the scorer (its text items, its history) is worked out in matcher/scoring.py.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ from decimal import Decimal
 
 from psycopg.types.json import Jsonb
 
-from store.db import Database
-from store.errors import CallmatchError, NotFound
-from store.text import counted
+from .db import Database
+from .errors import CallmatchError, NotFound
+from .text import counted
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
 SIC_PROFILE = {
@@ -128,16 +131,6 @@ def get_profile(db: Database, profile_id: int | None = None) -> dict | None:
     return db.fetchone("SELECT * FROM profiles WHERE id = %s", (profile_id,))
 
 
-def profile_items(profile: dict) -> list[str]:
-    """The pieces of text a call is matched against: mission, each theme, each past project."""
-    from .signals import passages
-
-    items = passages(profile.get("mission") or "")
-    for block in ("themes", "past_projects"):
-        items += [line.strip(" -•\t") for line in (profile.get(block) or "").splitlines() if line.strip()]
-    return items
-
-
 def organisation_history(db: Database, organisation_id: int | None) -> list[dict]:
     """The linked organisation's past projects in the partner data (CORDIS, keep.eu, Erasmus+ results)."""
     if not organisation_id:
@@ -148,15 +141,6 @@ def organisation_history(db: Database, organisation_id: int | None) -> list[dict
            FROM projects p LEFT JOIN topics t ON t.code = p.topic_code
            WHERE p.id IN (SELECT project_id FROM participations WHERE organisation_id = %s) ORDER BY p.id""",
         (organisation_id,))
-
-
-def history_items(projects: list[dict]) -> tuple[list[str], list[str]]:
-    """What past projects add to a profile: each one's title and its topic's title as items to match
-    against, and its topic code for the history signal. Repeats are kept: a topic worked in three
-    times weighs three times. The benchmark builds its profiles with this too."""
-    items = [text for p in projects for text in (p["title"], p["topic_title"]) if text]
-    codes = [p["topic_code"] for p in projects if p["topic_code"]]
-    return items, codes
 
 
 def set_weights(db: Database, profile_id: int, weights: dict) -> None:
