@@ -507,7 +507,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
                                                                 "sector": "other"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page
-    assert "Riga Social Lab" in pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>cordis 999</dd>" in page  # its identifier in the source
     assert pm.get("/organisations/424242").status_code == 404
 
 

@@ -49,4 +49,4 @@ def organisation(organisation_id):
     return render_template("organisation.html", title=org["name"], org=org,
                            projects=partner_store.projects_of(db(), organisation_id),
                            collaborators=partner_store.collaborators(db(), organisation_id),
-                           identifiers=org["identifiers"], sectors=SECTOR_LABELS)
+                           sectors=SECTOR_LABELS)
