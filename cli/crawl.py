@@ -75,8 +75,8 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 @click.pass_obj
 def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None) -> None:
     """List the stored calls, best-ranked first, with score, gates and explanation in --json."""
-    from store.profiles import require_profile
     from store import calls as call_store
+    from store.profiles import require_profile
 
     db = app.database()
     profile_id = require_profile(db, profile_id) if profile_id else None

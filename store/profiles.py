@@ -121,8 +121,9 @@ def name_taken(db: Database, name: str) -> bool:
     return db.fetchone("SELECT 1 FROM profiles WHERE lower(name) = lower(%s)", (name,)) is not None
 
 
-def count_profiles(db: Database) -> int:
-    return db.scalar("SELECT count(*) FROM profiles")
+def profile_names(db: Database) -> list[dict]:
+    """Id and name of every profile: what choosing one needs (`list_profiles` also counts their work)."""
+    return db.fetchall("SELECT id, name FROM profiles ORDER BY id")
 
 
 def get_profile(db: Database, profile_id: int | None = None) -> dict | None:

@@ -56,10 +56,10 @@ def init_app(app) -> None:
         """The profile's name in the header, once there is more than one to tell apart."""
         if not g.get("user"):
             return {}
-        if profiles.count_profiles(db()) < 2:
+        names = profiles.profile_names(db())
+        if len(names) < 2:
             return {"working_profile": None}
-        profile = profiles.get_profile(db(), current_profile_id())
-        return {"working_profile": profile["name"] if profile else None}
+        return {"working_profile": next((p["name"] for p in names if p["id"] == current_profile_id()), None)}
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -65,7 +65,7 @@ def edit():
     from matcher.scoring import SIGNAL_LABELS
 
     return render_template("profile.html", title="Profile", profile=profile, errors=errors,
-                           profiles=profiles.list_profiles(db()),
+                           profiles=profiles.profile_names(db()),
                            sector_labels=SECTOR_LABELS,
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,

@@ -126,11 +126,11 @@ def send_digests() -> dict:
 
 def _chain_ranking(settings: Settings, what: str) -> None:
     """A finished crawl or import queues re-ranking for every profile, once per distinct result."""
-    from store.profiles import list_profiles
+    from store.profiles import profile_names
     from store.queue import connect_redis, enqueue
 
     with _database(settings) as db:
-        profile_ids = [p["id"] for p in list_profiles(db)] or [None]
+        profile_ids = [p["id"] for p in profile_names(db)] or [None]
     with connect_redis(redis_url(settings)) as conn:
         for profile_id in profile_ids:
             job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]
