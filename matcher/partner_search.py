@@ -6,30 +6,14 @@ import math
 
 import numpy as np
 
+from store.calls import call_text
 from store.db import Database
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS, country_code
+from store.partners import SECTOR_LABELS, country_code, organisations_by_reference
 
 from . import partners
 from .embedder import EmbeddingStore
 from .signals import passages
-
-
-def resolve_members(db: Database, members: list) -> list[int]:
-    return [row["organisation_id"] for row in _member_rows(db, members)]
-
-
-def _member_rows(db: Database, members: list) -> list[dict]:
-    """Each member (an id or a PIC) with what coverage needs: name, country, sector."""
-    rows = []
-    for member in members:
-        value = str(member).strip()
-        row = db.fetchone("SELECT id AS organisation_id, name, country, sector FROM organisations"
-                          " WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1", (value, value, value))
-        if row is None:
-            raise NotFound(f"No organisation with id or PIC {value}.")
-        rows.append(row)
-    return rows
 
 
 def call_vector(store: EmbeddingStore, call: dict):
@@ -44,12 +28,11 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered."""
-    call = db.fetchone("SELECT id, identifier, title, description_text, eligibility FROM calls WHERE identifier = %s",
-                       (identifier,))
+    call = call_text(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
-    member_rows = _member_rows(db, members)
+    member_rows = organisations_by_reference(db, members)
     member_ids = [row["organisation_id"] for row in member_rows]
     applicant = applicant or {}
     own = applicant.get("organisation_id")

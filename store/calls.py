@@ -219,6 +219,12 @@ def get_call(db: Database, identifier: str, profile_id: int) -> dict | None:
         (profile_id, identifier))
 
 
+def call_text(db: Database, identifier: str) -> dict | None:
+    """What partner ranking reads of a call: its title, description and eligibility."""
+    return db.fetchone("SELECT id, identifier, title, description_text, eligibility FROM calls"
+                       " WHERE identifier = %s ORDER BY id LIMIT 1", (identifier,))
+
+
 def identifier_of(db: Database, call_id: int) -> str | None:
     return db.scalar("SELECT identifier FROM calls WHERE id = %s", (call_id,))
 

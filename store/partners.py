@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .db import Database
+from .errors import NotFound
 
 # ISO 3166 alpha-2, as the sources should have written them.
 COUNTRY_FIXES = {"EL": "GR", "UK": "GB"}
@@ -174,6 +175,20 @@ def get_organisation(db: Database, organisation_id: int) -> dict | None:
             "SELECT scheme, value FROM organisation_identifiers WHERE organisation_id = %s ORDER BY scheme, value",
             (organisation_id,))
     return org
+
+
+def organisations_by_reference(db: Database, references: list) -> list[dict]:
+    """Each reference (an id or a PIC) as organisation_id, name, country and sector, in the order given.
+    A PIC wins over an id of the same digits; an unknown reference raises NotFound."""
+    rows = []
+    for reference in references:
+        value = str(reference).strip()
+        row = db.fetchone("SELECT id AS organisation_id, name, country, sector FROM organisations"
+                          " WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1", (value, value, value))
+        if row is None:
+            raise NotFound(f"No organisation with id or PIC {value}.")
+        rows.append(row)
+    return rows
 
 
 def organisation_summary(db: Database, organisation_id: int) -> dict | None:

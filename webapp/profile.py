@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from store import profiles, users
 from store.errors import CallmatchError
-from store.partners import SECTOR_LABELS, organisation_summary
+from store.partners import SECTOR_LABELS, organisation_summary, organisations_by_reference
 
 from . import background, current_profile_id, db
 from .auth import safe_next
@@ -133,12 +133,10 @@ def _may_delete(profile: dict) -> bool:
 
 def _linked_organisation(value: str) -> tuple[int | None, str | None]:
     """(organisation id, error) for the 'our organisation in the partner data' field: a PIC or an id."""
-    from matcher.partner_search import resolve_members
-
     if not value.strip():
         return None, None
     try:
-        return resolve_members(db(), [value])[0], None
+        return organisations_by_reference(db(), [value])[0]["organisation_id"], None
     except CallmatchError as exc:
         return None, f"{exc} Import or crawl the partner data that has it, or leave the field empty."
 
