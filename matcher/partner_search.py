@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from store.calls import call_text
+from store.calls import get_call
 from store.db import Database
 from store.errors import NotFound
 from store.partners import SECTOR_LABELS, country_code, organisations_by_reference
@@ -28,7 +28,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered."""
-    call = call_text(db, identifier)
+    call = get_call(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)

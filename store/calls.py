@@ -211,18 +211,14 @@ def programmes(db: Database) -> list[str]:
         "SELECT DISTINCT programme FROM calls WHERE programme IS NOT NULL ORDER BY programme")]
 
 
-def get_call(db: Database, identifier: str, profile_id: int) -> dict | None:
+def get_call(db: Database, identifier: str, profile_id: int | None = None) -> dict | None:
+    """The call with this identifier, with the profile's score, rank, gates and explanation (None without a
+    profile)."""
     return db.fetchone(
         """SELECT c.*, m.score, m.rank, m.gates, m.screened_out, m.explanation, m.signals
            FROM calls c LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
            WHERE c.identifier = %s ORDER BY c.id LIMIT 1""",
         (profile_id, identifier))
-
-
-def call_text(db: Database, identifier: str) -> dict | None:
-    """What partner ranking reads of a call: its title, description and eligibility."""
-    return db.fetchone("SELECT id, identifier, title, description_text, eligibility FROM calls"
-                       " WHERE identifier = %s ORDER BY id LIMIT 1", (identifier,))
 
 
 def identifier_of(db: Database, call_id: int) -> str | None:
