@@ -74,21 +74,60 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 @click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
 @click.pass_obj
 def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None) -> None:
-    """List the stored calls, best-ranked first, with score, gates and explanation in --json."""
+    """List the stored calls, best-ranked first: rank, score, next deadline, and why a call is screened out.
+
+    --json prints every field, the gates and the explanation included.
+    """
     from store import calls as call_store
     from store.profiles import require_profile
 
     db = app.database()
     profile_id = require_profile(db, profile_id) if profile_id else None
     rows = call_store.list_calls(db, source=source, profile_id=profile_id)
-    for row in rows:
-        if as_json:
+    if as_json:
+        for row in rows:
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
-        else:
-            deadline = row["deadlines"][-1]["date"] if row["deadlines"] else "-"
-            click.echo(f"{row['identifier'][:48]:48} {row['status']:11} {deadline:10} {row['title'][:60]}")
-    if not as_json:
-        click.echo(counted(len(rows), "call"))
+        return
+    if not rows:
+        click.echo(f"No stored calls from the source {source!r}." if source else
+                   "No calls stored yet: `callmatch crawl SPIDER` or `callmatch demo` collects some.")
+        return
+    today = app.settings.as_of()
+    click.echo(f"{'RANK':>4} {'SCORE':>5}  {'CALL':40} {'STATUS':11} {'DEADLINE':10}  TITLE")
+    for row in rows:
+        click.echo(_call_line(row, today))
+    click.echo(_calls_summary(rows))
+
+
+def _call_line(row: dict, today) -> str:
+    """One call as a line: the score in the points the web app shows (score x 100)."""
+    from matcher.gates import upcoming_deadline
+
+    ranked = row.get("score") is not None
+    rank, score = (str(row["rank"]), f"{row['score'] * 100:.0f}") if ranked else ("-", "-")
+    dates = [d["date"] for d in row["deadlines"] or []]
+    upcoming = upcoming_deadline(row["deadlines"], today) if dates else None
+    deadline = upcoming.isoformat() if upcoming else (max(dates) if dates else "-")
+    line = (f"{rank:>4} {score:>5}  {_cut(row['identifier'], 40):40} {row['status']:11} {deadline:10}"
+            f"  {_cut(row['title'], 60)}")
+    if row.get("screened_out"):
+        reasons = "; ".join(gate["reason"] for gate in row["gates"] if not gate["passed"])
+        line += f"  [screened out: {reasons}]"
+    return line
+
+
+def _calls_summary(rows: list[dict]) -> str:
+    screened = sum(1 for row in rows if row.get("screened_out"))
+    unranked = sum(1 for row in rows if row.get("score") is None)
+    passing = len(rows) - screened - unranked
+    summary = f"{counted(len(rows), 'call')}: {passing} pass the screening gates, {screened} screened out"
+    if unranked:
+        summary += f", {unranked} not ranked yet (`callmatch match` ranks them)"
+    return summary + ". --json adds each call's gates and explanation."
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @cli.command()

@@ -209,6 +209,20 @@ def test_calls_json_carries_the_ranking_fields(settings, ranked):
     assert {"score", "gates", "explanation", "screened_out"} <= set(first)
 
 
+def test_calls_lists_rank_score_and_why_a_call_is_screened_out(settings, ranked):
+    _, rows = ranked
+    lines = run_callmatch("calls", settings=settings).stdout.splitlines()
+    assert lines[0].split() == ["RANK", "SCORE", "CALL", "STATUS", "DEADLINE", "TITLE"]
+    top = lines[1].split()
+    assert top[:3] == ["1", f"{rows['CERV-SOCIAL-01']['score'] * 100:.0f}", "CERV-SOCIAL-01"]
+    assert "[screened out" not in lines[1]
+    old = next(line for line in lines if "OLD-SOCIAL-01" in line)
+    assert old.endswith("[screened out: Deadline passed on 15 Jan 2026]")
+    assert "2026-01-15" in old
+    screened = sum(1 for r in rows.values() if r["screened_out"])
+    assert lines[-1].startswith(f"4 calls: {4 - screened} pass the screening gates, {screened} screened out.")
+
+
 # `floor`: the matcher's recall@10 measured on cordis-dev, less a little, so a change that costs
 # quality fails here (calls: the target of 0.30; partners: short of it).
 @pytest.mark.parametrize("task,queries,baseline,published,floor", [
