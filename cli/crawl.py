@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from store.text import counted
+from store.text import counted, cut
 
 from .context import AppContext
 from .main import cli
@@ -108,8 +108,8 @@ def _call_line(row: dict, today) -> str:
     dates = [d["date"] for d in row["deadlines"] or []]
     upcoming = upcoming_deadline(row["deadlines"], today) if dates else None
     deadline = upcoming.isoformat() if upcoming else (max(dates) if dates else "-")
-    line = (f"{rank:>4} {score:>5}  {_cut(row['identifier'], 40):40} {row['status']:11} {deadline:10}"
-            f"  {_cut(row['title'], 60)}")
+    line = (f"{rank:>4} {score:>5}  {cut(row['identifier'], 40):40} {row['status']:11} {deadline:10}"
+            f"  {cut(row['title'], 60)}")
     if row.get("screened_out"):
         reasons = "; ".join(gate["reason"] for gate in row["gates"] if not gate["passed"])
         line += f"  [screened out: {reasons}]"
@@ -124,10 +124,6 @@ def _calls_summary(rows: list[dict]) -> str:
     if unranked:
         summary += f", {unranked} not ranked yet (`callmatch match` ranks them)"
     return summary + ". --json adds each call's gates and explanation."
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @cli.command()

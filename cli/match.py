@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from store.text import counted
+from store.text import counted, cut
 
 from .context import AppContext
 from .main import cli
@@ -137,7 +137,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
         click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
     for row in result["ranked"]:
         mark = "*" if row["suggested"] else " "
-        click.echo(f"{mark}{row['rank']:>3}. {row['name'][:50]:50} {row['country'] or '--'} {row['sector'] or '-':9} "
+        click.echo(f"{mark}{row['rank']:>3}. {cut(row['name'], 50):50} {row['country'] or '--'} {row['sector'] or '-':9} "
                    f"{row['score']:.2f}  {'; '.join(row['reasons'])}")
     click.echo("* suggested consortium member")
     suggested = partner_search.suggested_consortium(result, result["members"], applicant)
@@ -158,7 +158,7 @@ def list_profiles(app: AppContext) -> None:
     profiles.ensure_default_profile(db)
     for row in profiles.list_profiles(db):
         linked = f"linked to {row['organisation']}" if row["organisation"] else "not linked to partner data"
-        click.echo(f"{row['id']:>4}  {row['name'][:50]:50} {counted(row['ranked'], 'call'):>11} ranked, "
+        click.echo(f"{row['id']:>4}  {cut(row['name'], 50):50} {counted(row['ranked'], 'call'):>11} ranked, "
                    f"{counted(row['decisions'], 'decision')}, {linked}")
 
 

@@ -6,3 +6,8 @@ from __future__ import annotations
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """'1 project', '3 projects', '0 days'; `plural` for a noun that does not just take an s."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters, an ellipsis marking where it was cut (for fixed-width columns)."""
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -147,3 +147,11 @@ def test_counts_agree_in_number_with_their_noun():
 
     assert [counted(n, "call") for n in (0, 1, 2)] == ["0 calls", "1 call", "2 calls"]
     assert [counted(n, "country", "countries") for n in (1, 6)] == ["1 country", "6 countries"]
+
+
+def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
+    from store.text import cut
+
+    assert cut("Social economy", 20) == "Social economy"
+    assert cut("Social economy", 14) == "Social economy"
+    assert cut("Social economy", 10) == "Social ec…" and len(cut("Social economy", 10)) == 10
