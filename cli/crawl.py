@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from store.text import counted, cut
+from matcher.gates import upcoming_deadline
+from store.text import counted, cut, points
 
 from .context import AppContext
 from .main import cli
@@ -101,12 +102,10 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
 def _call_line(row: dict, today) -> str:
     """One call as a line: the score in the points the web app shows (score x 100)."""
-    from matcher.gates import upcoming_deadline
-
     ranked = row.get("score") is not None
-    rank, score = (str(row["rank"]), f"{row['score'] * 100:.0f}") if ranked else ("-", "-")
+    rank, score = (str(row["rank"]), points(row["score"])) if ranked else ("-", "-")
     dates = [d["date"] for d in row["deadlines"] or []]
-    upcoming = upcoming_deadline(row["deadlines"], today) if dates else None
+    upcoming = upcoming_deadline(row["deadlines"] or [], today)
     deadline = upcoming.isoformat() if upcoming else (max(dates) if dates else "-")
     line = (f"{rank:>4} {score:>5}  {cut(row['identifier'], 40):40} {row['status']:11} {deadline:10}"
             f"  {cut(row['title'], 60)}")

@@ -11,3 +11,8 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
 def cut(text: str, width: int) -> str:
     """`text` in at most `width` characters, an ellipsis marking where it was cut (for fixed-width columns)."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def points(score: float) -> str:
+    """A score as every page, email and listing shows it: in whole points, score x 100."""
+    return f"{score * 100:.0f}"

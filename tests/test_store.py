@@ -155,3 +155,9 @@ def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
     assert cut("Social economy", 20) == "Social economy"
     assert cut("Social economy", 14) == "Social economy"
     assert cut("Social economy", 10) == "Social ec…" and len(cut("Social economy", 10)) == 10
+
+
+def test_a_score_reads_in_whole_points():
+    from store.text import points
+
+    assert [points(s) for s in (0.5543, 0.0049, -0.151, 0)] == ["55", "0", "-15", "0"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from store.text import counted, points
+
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(deadline_bars=deadline_bars, score_histogram=score_histogram)
     from store.html import clean_html
-    from store.text import counted
 
-    app.jinja_env.filters.update(eur=eur, days_left=days_left, sanitise=clean_html, counted=counted)
+    app.jinja_env.filters.update(eur=eur, days_left=days_left, sanitise=clean_html, counted=counted, points=points)
 
 
 def eur(value) -> str:
@@ -59,5 +60,5 @@ def score_histogram(scores: list[float], bins: int = 12) -> dict:
     for s in scores:
         counts[min(int((s - low) / width), bins - 1)] += 1
     top = max(counts) or 1
-    return {"bars": [{"label": f"{100 * (low + i * width):.0f}", "value": c, "height": round(100 * c / top)}
+    return {"bars": [{"label": points(low + i * width), "value": c, "height": round(100 * c / top)}
                      for i, c in enumerate(counts)], "max": top}

@@ -14,10 +14,11 @@ from store import digests
 from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError
-from store.text import counted
+from store.text import counted, points
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
+templates.filters["points"] = points
 
 
 def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str]:
