@@ -100,9 +100,13 @@ def delete_user(db: Database, user_id: int) -> str:
     user = db.fetchone(f"SELECT u.email, {_ON_RECORD} AS on_record FROM users u WHERE u.id = %s", (user_id,))
     if user is None:
         raise NotFound(f"There is no user {user_id}.")
+    refused = InvalidUser(f"{user['email']} has decisions or consortium changes on record: deactivate them instead.")
     if user["on_record"]:
-        raise InvalidUser(f"{user['email']} has decisions or consortium changes on record: deactivate them instead.")
-    db.execute("DELETE FROM users WHERE id = %s", (user_id,))
+        raise refused
+    try:
+        db.execute("DELETE FROM users WHERE id = %s", (user_id,))
+    except Conflict:  # something recorded since the check: the foreign keys keep its author
+        raise refused from None
     return user["email"]
 
 

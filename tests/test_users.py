@@ -168,3 +168,31 @@ def test_only_a_user_with_nothing_on_record_can_be_deleted(app, db, people):
     assert "manager@sic.lv has decisions or consortium changes on record: deactivate them instead" in refused
     assert "you cannot delete yourself" in post(admin, f"/users/{people['admin']}/delete", confirm="1").get_data(as_text=True)
     assert users.find_user(db, "manager@sic.lv") and users.find_user(db, "admin@sic.lv")
+
+
+def test_a_user_whose_first_decision_lands_during_the_delete_is_refused_not_lost(db, people):
+    """The check and the delete are two statements: a change recorded between them must not be
+    orphaned, nor fail as a database error."""
+    import threading
+    import time
+
+    import psycopg
+
+    from store import decisions
+    from store.profiles import ensure_default_profile
+    from tests.helpers.data import add_call
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+    call_id = db.scalar("SELECT id FROM calls")
+    decision = decisions.decide(db, ensure_default_profile(db), call_id, "maybe", "Good partners available", "",
+                                users.get_user(db, people["admin"]))
+    newcomer = users.create_user(db, "new@sic.lv", PASSWORD, "manager")
+    with psycopg.connect(db.url) as other:  # the newcomer's change, written but not yet committed
+        other.execute("INSERT INTO decision_events (decision_id, user_id, change) VALUES (%s, %s, '{}')",
+                      (decision["id"], newcomer))
+        threading.Timer(0.5, other.commit).start()
+        started = time.monotonic()
+        with pytest.raises(users.InvalidUser, match="new@sic.lv has decisions or consortium changes on record"):
+            users.delete_user(db, newcomer)
+        assert time.monotonic() - started >= 0.4, "the delete should have waited for the change to land"
+    assert users.find_user(db, "new@sic.lv")
