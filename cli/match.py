@@ -31,6 +31,14 @@ def evaluate() -> None:
     """Measure the matcher on a CORDIS dump (shared/benchmarks), beside the baselines."""
 
 
+def _task_folder(folder: Path, task: str) -> Path:
+    """The task's CORDIS files: FOLDER itself, or FOLDER/calls or FOLDER/partners when FOLDER is a
+    benchmark dump that holds both tasks (shared/benchmarks/cordis-dev)."""
+    if not (folder / "organization.csv").exists() and (folder / task / "organization.csv").exists():
+        return folder / task
+    return folder
+
+
 def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: int | None) -> None:
     from crawlers import cordis
     from matcher import evaluate as bench
@@ -38,6 +46,7 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
     from store.db import Database
     from store.services import sibling_database
 
+    folder = _task_folder(folder, task)
     # Each dump gets a database of its own, so benchmark organisations never mix with real ones;
     # re-running reuses it (the import changes nothing, embeddings are cached).
     name = "callmatch_eval_" + hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:10]
@@ -73,7 +82,11 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
 @click.option("--limit", type=int, help="Only the first N queries (a quick look).")
 @click.pass_obj
 def evaluate_calls(app, folder, as_json, limit):
-    """Which call would an organisation go for next? Leave one project out, rank its topic."""
+    """Which call would an organisation go for next? Leave one project out, rank its topic.
+
+    FOLDER holds the task's CORDIS files (project.csv, organization.csv, topics.csv), or is a
+    benchmark dump with a calls/ folder of them, e.g. ../shared/benchmarks/cordis-dev.
+    """
     _evaluate(app, "calls", folder, as_json, limit)
 
 
@@ -83,7 +96,11 @@ def evaluate_calls(app, folder, as_json, limit):
 @click.option("--limit", type=int, help="Only the first N queries (a quick look).")
 @click.pass_obj
 def evaluate_partners(app, folder, as_json, limit):
-    """Who is the missing partner? Leave one participant out, rank it among all organisations."""
+    """Who is the missing partner? Leave one participant out, rank it among all organisations.
+
+    FOLDER holds the task's CORDIS files (project.csv, organization.csv, topics.csv), or is a
+    benchmark dump with a partners/ folder of them, e.g. ../shared/benchmarks/cordis-dev.
+    """
     _evaluate(app, "partners", folder, as_json, limit)
 
 

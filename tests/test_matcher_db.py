@@ -244,9 +244,11 @@ def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, tas
 
 
 def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
-    result = run_callmatch("evaluate", "partners", shared_dir / "benchmarks" / "cordis-dev" / "partners", "--limit", "200",
+    # Given the dump that holds both tasks, the command takes the task's own folder.
+    result = run_callmatch("evaluate", "partners", shared_dir / "benchmarks" / "cordis-dev", "--limit", "200",
                            settings=settings, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert f"Imported {shared_dir / 'benchmarks' / 'cordis-dev' / 'partners'} through the production importer" in result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.split()}
     low, high = float(rows["callmatch"][4]), float(rows["callmatch"][6])
     assert low <= float(rows["callmatch"][1]) <= high and high - low > 0.02
