@@ -104,9 +104,9 @@ def _call_line(row: dict, today) -> str:
     """One call as a line: the score in the points the web app shows (score x 100)."""
     ranked = row.get("score") is not None
     rank, score = (str(row["rank"]), points(row["score"])) if ranked else ("-", "-")
-    dates = [d["date"] for d in row["deadlines"] or []]
-    upcoming = upcoming_deadline(row["deadlines"] or [], today)
-    deadline = upcoming.isoformat() if upcoming else (max(dates) if dates else "-")
+    deadlines = row["deadlines"] or []
+    upcoming = upcoming_deadline(deadlines, today)  # else the last one, once all have passed
+    deadline = upcoming.isoformat() if upcoming else max((d["date"] for d in deadlines), default="-")
     line = (f"{rank:>4} {score:>5}  {cut(row['identifier'], 40):40} {row['status']:11} {deadline:10}"
             f"  {cut(row['title'], 60)}")
     if row.get("screened_out"):
