@@ -193,7 +193,7 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
 
     def client():
         opener = session()
-        for n in range(requests // clients):
+        for _ in range(requests // clients):
             for name, path in (("calls_page", "/calls"), ("call_page", f"/calls/{top}")):
                 started = time.perf_counter()
                 opener.open(base + path).read()

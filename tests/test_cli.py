@@ -135,13 +135,13 @@ def test_profiles_are_listed_and_an_unknown_one_is_one_sentence(settings, db):
 
 
 def test_every_option_of_every_command_says_what_it_does():
-    def commands(group, path=()):
+    def walk(group, path=()):
         for name, command in group.commands.items():
             yield path + (name,), command
             if hasattr(command, "commands"):
-                yield from commands(command, path + (name,))
+                yield from walk(command, path + (name,))
 
-    silent = [f"{' '.join(path)} {param.opts[0]}" for path, command in commands(cli)
+    silent = [f"{' '.join(path)} {param.opts[0]}" for path, command in walk(cli)
               for param in command.params if param.param_type_name == "option" and not param.help]
     assert silent == []
 
