@@ -73,8 +73,11 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--source", help="Only calls from this source.")
 @click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
+@click.option("--passing", is_flag=True, help="Only the calls that pass the screening gates.")
+@click.option("--limit", type=click.IntRange(min=1), help="List at most this many, the best-ranked.  [default: all]")
 @click.pass_obj
-def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None) -> None:
+def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None, passing: bool,
+          limit: int | None) -> None:
     """List the stored calls, best-ranked first: rank, score, next deadline, and why a call is screened out.
 
     --json prints every field, the gates and the explanation included.
@@ -85,8 +88,9 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
     db = app.database()
     profile_id = require_profile(db, profile_id) if profile_id else None
     rows = call_store.list_calls(db, source=source, profile_id=profile_id)
+    shown = [row for row in rows if not passing or _passes(row)][:limit]
     if as_json:
-        for row in rows:
+        for row in shown:
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
         return
     if not rows:
@@ -95,9 +99,14 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
         return
     today = app.settings.as_of()
     click.echo(f"{'RANK':>4} {'SCORE':>5}  {'CALL':40} {'STATUS':11} {'DEADLINE':10}  TITLE")
-    for row in rows:
+    for row in shown:
         click.echo(_call_line(row, today))
-    click.echo(_calls_summary(rows))
+    click.echo(_calls_summary(rows, len(shown)))
+
+
+def _passes(row: dict) -> bool:
+    """Ranked and through every screening gate."""
+    return row.get("score") is not None and not row.get("screened_out")
 
 
 def _call_line(row: dict, today) -> str:
@@ -115,14 +124,16 @@ def _call_line(row: dict, today) -> str:
     return line
 
 
-def _calls_summary(rows: list[dict]) -> str:
+def _calls_summary(rows: list[dict], shown: int) -> str:
+    """Counts over every stored call, whatever --passing and --limit left out of the listing."""
     screened = sum(1 for row in rows if row.get("screened_out"))
     unranked = sum(1 for row in rows if row.get("score") is None)
     passing = len(rows) - screened - unranked
     summary = f"{counted(len(rows), 'call')}: {passing} pass the screening gates, {screened} screened out"
     if unranked:
         summary += f", {unranked} not ranked yet (`callmatch match` ranks them)"
-    return summary + ". --json adds each call's gates and explanation."
+    summary += f"; {shown} listed." if shown < len(rows) else "."
+    return summary + " --json adds each call's gates and explanation."
 
 
 @cli.command()

@@ -223,6 +223,25 @@ def test_calls_lists_rank_score_and_why_a_call_is_screened_out(settings, ranked)
     assert lines[-1].startswith(f"4 calls: {4 - screened} pass the screening gates, {screened} screened out.")
 
 
+def test_calls_can_list_only_those_that_pass_the_gates_and_only_the_best(settings, ranked):
+    _, rows = ranked
+    passing = sorted((r for r in rows.values() if not r["screened_out"]), key=lambda r: r["rank"])
+    assert 0 < len(passing) < len(rows)
+    lines = run_callmatch("calls", "--passing", settings=settings).stdout.splitlines()
+    assert [line.split()[2] for line in lines[1:-1]] == [r["identifier"] for r in passing]
+    assert lines[-1].endswith(f"; {len(passing)} listed. --json adds each call's gates and explanation.")
+
+    lines = run_callmatch("calls", "--limit", "1", settings=settings).stdout.splitlines()
+    assert len(lines) == 3 and lines[1].split()[:3] == ["1", f"{rows['CERV-SOCIAL-01']['score'] * 100:.0f}",
+                                                        "CERV-SOCIAL-01"]
+    assert lines[-1].startswith(f"{len(rows)} calls: {len(passing)} pass") and "; 1 listed." in lines[-1]
+
+    result = run_callmatch("calls", "--json", "--passing", "--limit", "2", settings=settings)
+    assert [json.loads(line)["identifier"] for line in result.stdout.splitlines()] == [
+        r["identifier"] for r in passing[:2]]
+    assert "--limit" in run_callmatch("calls", "--limit", "0", settings=settings).stderr
+
+
 # `floor`: the matcher's recall@10 measured on cordis-dev, less a little, so a change that costs
 # quality fails here (calls: the target of 0.30; partners: short of it).
 @pytest.mark.parametrize("task,queries,baseline,published,floor", [
