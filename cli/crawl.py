@@ -126,9 +126,9 @@ def _call_line(row: dict, today) -> str:
 
 def _calls_summary(rows: list[dict], shown: int) -> str:
     """Counts over every stored call, whatever --passing and --limit left out of the listing."""
+    passing = sum(1 for row in rows if _passes(row))
     screened = sum(1 for row in rows if row.get("screened_out"))
     unranked = sum(1 for row in rows if row.get("score") is None)
-    passing = len(rows) - screened - unranked
     summary = f"{counted(len(rows), 'call')}: {passing} pass the screening gates, {screened} screened out"
     if unranked:
         summary += f", {unranked} not ranked yet (`callmatch match` ranks them)"
