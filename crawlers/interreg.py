@@ -8,6 +8,7 @@ too), budget, funding rate, minimum and maximum per project, eligible area.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import scrapy
@@ -135,8 +136,6 @@ class InterregCallsSpider(BaseSpider):
             elif kind == "funding_rate":
                 match = _PERCENT.search(value)
                 if match:
-                    from decimal import Decimal
-
                     found["funding_rate"] = Decimal(match[1].replace(",", "."))
             elif kind == "area":
                 found["area"] = value.strip()
@@ -146,5 +145,12 @@ class InterregCallsSpider(BaseSpider):
         return found
 
 
+def text_of(selection) -> str:
+    """All the text inside, however marked up: a value split by a line break or a bold figure stays one value."""
+    return " ".join(selection.xpath(".//text()").getall())
+
+
 def pairs(labels: list[str], values: list[str]) -> list[tuple[str, str]]:
-    return [(" ".join(a.split()).rstrip(":"), " ".join(b.split())) for a, b in zip(labels, values)]
+    """Label and value pairs, whitespace tidied. Read both from the same row: lists gathered separately
+    shift every later value onto the wrong label as soon as one value is empty."""
+    return [(" ".join(a.split()).rstrip(":"), " ".join(b.split())) for a, b in zip(labels, values, strict=True)]

@@ -140,3 +140,36 @@ def test_interreg_crawl_end_to_end_through_the_replay(settings, db):
     assert (row["identifier"], row["programme"], row["status"]) == (
         "interreg_bsr:call-4-core-projects", "Interreg Baltic Sea Region", "forthcoming")
     assert row["deadlines"][0] == {"date": "2026-10-30", "stage": "project idea"}
+
+
+# One fact's value split by markup (a line break, a bold figure) or left empty must not shift the
+# values of the facts after it onto the wrong labels.
+SPLIT_FACTS = {
+    BalticSeaRegionSpider: """<table class="call-facts"><tr><th>Call opens</th><td></td></tr>
+        <tr><th>Full application <em>deadline</em></th><td>17 February 2027<br>13:00 CET</td></tr>
+        <tr><th>Maximum project size</th><td><strong>EUR 4 000 000</strong></td></tr></table>""",
+    CentralBalticSpider: """<dl class="call-info"><dt>Call opens</dt><dd></dd>
+        <dt>Full application <em>deadline</em></dt><dd>17 February 2027<br>13:00 CET</dd>
+        <dt>Maximum project size</dt><dd><strong>EUR 4 000 000</strong></dd></dl>""",
+    EstoniaLatviaSpider: """<div class="timeline"><p><strong>Call opens</strong></p>
+        <p><strong>Full application deadline</strong> <time>17 February 2027</time><br>13:00 CET</p>
+        <p><strong>Maximum project size</strong> <b>EUR 4 000 000</b></p></div>""",
+    LatviaLithuaniaSpider: """<figure class="wp-block-table"><table><tr><td>Call opens</td><td></td></tr>
+        <tr><td>Full application <em>deadline</em></td><td>17 February 2027<br>13:00 CET</td></tr>
+        <tr><td>Maximum project size</td><td><strong>EUR 4 000 000</strong></td></tr></table></figure>""",
+    InterregEuropeSpider: """<ul class="key-facts">
+        <li><span class="label">Call opens</span><span class="value"></span></li>
+        <li><span class="label">Full application <em>deadline</em></span>
+            <span class="value">17 February 2027<br>13:00 CET</span></li>
+        <li><span class="label">Maximum project size</span>
+            <span class="value"><strong>EUR 4 000 000</strong></span></li></ul>""",
+}
+
+
+@pytest.mark.parametrize("spider_cls", list(SPLIT_FACTS), ids=lambda cls: cls.name)
+def test_a_value_split_by_markup_or_left_empty_stays_with_its_label(spider_cls):
+    body = f"<html><body><h1>Call 9</h1>{SPLIT_FACTS[spider_cls]}</body></html>".encode()
+    response = file_response(PAGES, spider_cls.base_url + "/calls/call-9/", html=True, body=body)
+    facts = spider_at(spider_cls, "2026-06-27")._parse_facts(response)
+    assert facts == [("Call opens", ""), ("Full application deadline", "17 February 2027 13:00 CET"),
+                     ("Maximum project size", "EUR 4 000 000")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..interreg import InterregCallsSpider, pairs
+from ..interreg import InterregCallsSpider, pairs, text_of
 
 
 class BalticSeaRegionSpider(InterregCallsSpider):
@@ -17,7 +17,8 @@ class BalticSeaRegionSpider(InterregCallsSpider):
         return (response.css("h1.entry-title::text").get() or "").strip()
 
     def _parse_facts(self, response):
-        return pairs(response.css("table.call-facts th::text").getall(), response.css("table.call-facts td::text").getall())
+        rows = response.css("table.call-facts tr")
+        return pairs([text_of(r.css("th")) for r in rows], [text_of(r.css("td")) for r in rows])
 
 
 class CentralBalticSpider(InterregCallsSpider):
@@ -29,7 +30,9 @@ class CentralBalticSpider(InterregCallsSpider):
     link_selector = "div.open-calls a.call-link"
 
     def _parse_facts(self, response):
-        return pairs(response.css("dl.call-info dt::text").getall(), response.css("dl.call-info dd::text").getall())
+        labels = response.css("dl.call-info dt")
+        return pairs([text_of(dt) for dt in labels],
+                     [text_of(dt.xpath("following-sibling::*[1][self::dd]")) for dt in labels])
 
 
 class EstoniaLatviaSpider(InterregCallsSpider):
@@ -45,8 +48,8 @@ class EstoniaLatviaSpider(InterregCallsSpider):
 
     def _parse_facts(self, response):
         rows = response.css("div.timeline p")
-        return pairs([r.css("strong::text").get("") for r in rows],
-                     ["".join(r.xpath("./text()").getall()) for r in rows])
+        return pairs([text_of(r.css("strong")) for r in rows],
+                     [" ".join(r.xpath("./text() | ./*[not(self::strong)]//text()").getall()) for r in rows])
 
 
 class LatviaLithuaniaSpider(InterregCallsSpider):
@@ -59,8 +62,8 @@ class LatviaLithuaniaSpider(InterregCallsSpider):
 
     def _parse_facts(self, response):
         rows = response.css("figure.wp-block-table tr")
-        return pairs([r.css("td:nth-child(1)::text").get("") for r in rows],
-                     [r.css("td:nth-child(2)::text").get("") for r in rows])
+        return pairs([text_of(r.css("td:nth-child(1)")) for r in rows],
+                     [text_of(r.css("td:nth-child(2)")) for r in rows])
 
 
 class InterregEuropeSpider(InterregCallsSpider):
@@ -73,4 +76,4 @@ class InterregEuropeSpider(InterregCallsSpider):
 
     def _parse_facts(self, response):
         items = response.css("ul.key-facts li")
-        return pairs([i.css("span.label::text").get("") for i in items], [i.css("span.value::text").get("") for i in items])
+        return pairs([text_of(i.css("span.label")) for i in items], [text_of(i.css("span.value")) for i in items])
