@@ -115,6 +115,8 @@ class RunRecorder:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.page_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -128,6 +130,15 @@ class RunRecorder:
 
     def item_dropped(self, item, response, exception, spider):
         self.crawler.stats.inc_value(f"{DROP_PREFIX}{exception}")
+
+    # Scrapy logs an exception raised while reading a page or storing an item and goes on with the
+    # crawl; the run must count it too, or a crawl that lost pages would be reported as complete.
+    def page_error(self, failure, response, spider):
+        spider.record_failure(response.url, f"could not read the page: {_describe(failure)}")
+
+    def item_error(self, item, response, spider, failure):
+        url = response.url if response is not None else ""
+        spider.record_failure(url, f"could not store {_item_name(item)}: {_describe(failure)}")
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats.get_stats()
@@ -152,13 +163,24 @@ class RunRecorder:
         self.db.close()
 
 
+def _item_name(item) -> str:
+    if isinstance(item, CallItem):
+        return f"call {item.identifier}"
+    if isinstance(item, ProjectItem):
+        return f"project {item.source_id}"
+    return type(item).__name__
+
+
+def _describe(failure) -> str:
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}".strip()
+
+
 class BriefLogFormatter(LogFormatter):
     """Drops are logged as one line naming the item, not the whole item with its raw payload."""
 
     def dropped(self, item, exception, response, spider=None):
-        name = getattr(item, "identifier", None) or getattr(item, "source_id", None) or type(item).__name__
-        return {"level": logging.INFO, "msg": "Dropped %(item)s: %(reason)s", "args": {"item": name, "reason": exception}}
+        return {"level": logging.INFO, "msg": "Dropped %(item)s: %(reason)s",
+                "args": {"item": _item_name(item), "reason": exception}}
 
     def scraped(self, item, response, spider=None):
-        name = getattr(item, "identifier", None) or getattr(item, "source_id", None) or type(item).__name__
-        return {"level": logging.DEBUG, "msg": "Scraped %(item)s", "args": {"item": name}}
+        return {"level": logging.DEBUG, "msg": "Scraped %(item)s", "args": {"item": _item_name(item)}}

@@ -4,6 +4,8 @@ No recording of either API exists here: tests/fixtures/constructed/ holds respon
 documented shape (see its README).
 """
 
+import json
+import shutil
 from pathlib import Path
 
 from tests.helpers.cli import run_callmatch
@@ -75,3 +77,28 @@ def test_no_pic_means_no_merge_even_with_the_same_name(settings, db):
     with db.transaction() as cur:
         resolve_organisation(cur, "cordis", "555", {"name": "Tartu City Government", "country": "EE"})
     assert db.scalar("SELECT count(*) FROM organisations WHERE name = 'Tartu City Government'") == 2
+
+
+def test_a_page_the_spider_or_the_store_chokes_on_is_a_recorded_failure_and_the_rest_is_kept(settings, db, tmp_path):
+    replay = tmp_path / "keep-eu"
+    shutil.copytree(CONSTRUCTED / "keep-eu", replay)
+    (replay / "api" / "search" / "projects@page=2").write_text(json.dumps(
+        {"count": 5, "next": None, "results": [{"id": 103}, {"id": 104}, {"id": 105}]}))
+    project = json.loads((replay / "api" / "project" / "102" / "index").read_text())
+    # 104: a partnership that is a bare string, which the spider's code does not expect.
+    (replay / "api" / "project" / "104").mkdir()
+    (replay / "api" / "project" / "104" / "index").write_text(json.dumps(
+        {**project, "id": 104, "partnerships": ["Tartu City Government", *project["partnerships"]]}))
+    # 105: a budget too large for the database's column.
+    (replay / "api" / "project" / "105").mkdir()
+    (replay / "api" / "project" / "105" / "index").write_text(json.dumps({**project, "id": 105, "total_budget": 1e20}))
+
+    result = run_callmatch("crawl", "keep_eu", "--replay", replay, settings=settings)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {r["source_id"] for r in db.fetchall("SELECT source_id FROM projects")} == {"101", "102"}
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'keep_eu'")
+    assert run["status"] == "partial"
+    errors = {e["url"].rstrip("/").rsplit("/", 1)[-1]: e["error"] for e in run["errors"]}
+    assert "page shape changed" in errors["103"]
+    assert errors["104"].startswith("could not read the page: AttributeError")
+    assert errors["105"].startswith("could not store project 105:")
