@@ -16,6 +16,7 @@ from scrapy.logformatter import LogFormatter
 from store import calls as call_store
 from store import runs
 from store.db import Database
+from store.errors import StoreError
 
 from .items import CallItem, ProjectItem
 
@@ -98,7 +99,10 @@ class StoreItems:
             for item in self.pending.values():
                 row = ItemAdapter(item).asdict()
                 row["deadlines"] = [d.as_json() for d in item.deadlines]
-                self._count(call_store.upsert_call(self.db, row))
+                try:
+                    self._count(call_store.upsert_call(self.db, row))
+                except StoreError as exc:  # one refused call must not cost the calls after it
+                    self.crawler.spider.record_failure(item.url, f"could not store {_item_name(item)}: {exc}")
         finally:
             self.db.close()
 
@@ -172,6 +176,9 @@ def _item_name(item) -> str:
 
 
 def _describe(failure) -> str:
+    """The database's refusals say what they are; anything else is named by its exception."""
+    if failure.check(StoreError):
+        return failure.getErrorMessage()
     return f"{failure.type.__name__}: {failure.getErrorMessage()}".strip()
 
 

@@ -1,6 +1,7 @@
 """Interreg programme spiders on constructed pages (no recording of these sites exists: see
 tests/fixtures/constructed/README.md). Time is frozen at 2026-06-27."""
 
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -173,3 +174,24 @@ def test_a_value_split_by_markup_or_left_empty_stays_with_its_label(spider_cls):
     facts = spider_at(spider_cls, "2026-06-27")._parse_facts(response)
     assert facts == [("Call opens", ""), ("Full application deadline", "17 February 2027 13:00 CET"),
                      ("Maximum project size", "EUR 4 000 000")]
+
+
+def test_a_call_the_database_refuses_is_recorded_and_the_other_calls_are_still_stored(settings, db, tmp_path):
+    replay = tmp_path / "bsr"
+    shutil.copytree(PAGES / "bsr", replay)
+    calls = replay / "gateway" / "calls"
+    good = (calls / "call-4-core-projects" / "index").read_text()
+    for n in (1, 2):  # a budget too large for the database's column, listed before the good call
+        (calls / f"call-huge-{n}").mkdir()
+        (calls / f"call-huge-{n}" / "index").write_text(good.replace("EUR 30 million", "EUR 10 000 000 000 million"))
+    (calls / "index").write_text("".join(
+        f'<article class="call-teaser"><h3><a href="/gateway/calls/{slug}/">{slug}</a></h3></article>'
+        for slug in ("call-huge-1", "call-huge-2", "call-4-core-projects")))
+
+    result = run_callmatch("crawl", "interreg_bsr", "--replay", replay, settings=settings,
+                           env={"CALLMATCH_TODAY": "2026-06-27"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert db.scalar("SELECT identifier FROM calls") == "interreg_bsr:call-4-core-projects"
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'interreg_bsr'")
+    assert run["status"] == "partial" and len(run["errors"]) == 2
+    assert all(e["error"].startswith("could not store call interreg_bsr:call-huge-") for e in run["errors"])

@@ -101,4 +101,4 @@ def test_a_page_the_spider_or_the_store_chokes_on_is_a_recorded_failure_and_the_
     errors = {e["url"].rstrip("/").rsplit("/", 1)[-1]: e["error"] for e in run["errors"]}
     assert "page shape changed" in errors["103"]
     assert errors["104"].startswith("could not read the page: AttributeError")
-    assert errors["105"].startswith("could not store project 105:")
+    assert errors["105"].startswith("could not store project 105: The database refused the operation")
