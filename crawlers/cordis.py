@@ -12,10 +12,13 @@ import logging
 import re
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+import psycopg
 
 from store import runs
 from store.calls import ensure_source
@@ -57,8 +60,12 @@ class ImportReport:
     participations_new: int = 0
     participations_updated: int = 0
     topics_changed: int = 0
-    skipped: list[str] = field(default_factory=list)
+    skipped: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (kind, what was wrong)
     seconds: float = 0.0
+
+    def skip(self, line: int, kind: str, why: str) -> None:
+        self.skipped[line] = (kind, why)
+        log.warning("organization.csv line %s skipped: %s", line, why)
 
     @property
     def changed(self) -> int:
@@ -154,6 +161,11 @@ def organisation_fields(row: dict) -> dict:
     }
 
 
+# Errors in one row's data (a number too large for its column, a NUL byte in a damaged file): the row
+# is skipped with its line, and the rest of the dump is imported. Anything else stops the import.
+REFUSED = (psycopg.DataError, psycopg.IntegrityError)
+
+
 def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Load a dump into organisations, projects, participations and topics; repeating it changes nothing."""
     started = time.perf_counter()
@@ -161,55 +173,82 @@ def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] |
     ensure_source(db, SOURCE)
     run_id = runs.start_run(db, SOURCE)
     report = ImportReport(rows=len(dump.organisations))
-    titles = dump.topic_titles()
-    topic_of = dump.topic_of_project()
-    projects_by_id = {row["id"]: row for row in dump.projects}
-    with db.transaction() as cur:
-        report.topics_changed = upsert_topics(cur, titles)
-        project_ids: dict[str, int] = {}
-
-        def project_id_for(pid: str, acronym: str | None) -> int:
-            if pid not in project_ids:
-                row = projects_by_id.get(pid, {"acronym": acronym})
-                code = topic_of.get(pid) or (row.get("topics") or "").split(";")[0] or None
-                project_id, outcome = save_project(cur, SOURCE, pid, project_fields(row, code, titles.get(code)))
-                report.projects_new += outcome == "new"
-                report.projects_updated += outcome == "updated"
-                project_ids[pid] = project_id
-            return project_ids[pid]
-
-        for pid, row in projects_by_id.items():
-            project_id_for(pid, row.get("acronym"))
-        org_ids: dict[str, int] = {}
-        occurrences: dict[tuple, int] = {}
-        for index, row in enumerate(dump.organisations, 1):
-            if not row.get("projectID") or not row.get("organisationID") or not row.get("name"):
-                report.skipped.append(f"row {index + 1}: no project, organisation id or name")
-                continue
-            oid = row["organisationID"].strip()
-            if oid not in org_ids:
-                org_ids[oid], created = resolve_organisation(cur, SOURCE, oid, organisation_fields(row))
-                report.organisations_new += created
-            project_id = project_id_for(row["projectID"], row.get("projectAcronym"))
-            role = (row.get("role") or "participant").strip()
-            # The source's order tells two rows of one organisation in one project apart; else their sequence.
-            key = (project_id, oid, role)
-            occurrences[key] = occurrences.get(key, 0) + 1
-            position = int(row["order"]) if (row.get("order") or "").strip().isdigit() else occurrences[key]
-            outcome = save_participation(cur, project_id, org_ids[oid], role, amount(row.get("ecContribution")), position)
-            report.participations_new += outcome == "new"
-            report.participations_updated += outcome == "updated"
-            if progress and index % 500 == 0:
-                progress(index, len(dump.organisations))
+    try:
+        _import(db, dump, report, progress)
+    except BaseException as exc:  # the transaction rolled back: the run must not stay "running"
+        runs.finish_run(db, run_id, pages=len(FILES), seen=report.rows, new=0, updated=0, unchanged=0, dropped=0,
+                        drop_reasons={}, errors=[{"url": "", "error": f"{type(exc).__name__}: {exc}"}], stats={})
+        raise
     report.seconds = time.perf_counter() - started
     # The run counts participation rows, the unit of the dump; what they brought is in its stats.
     runs.finish_run(
         db, run_id, pages=len(FILES), seen=report.rows, new=report.participations_new,
         updated=report.participations_updated,
         unchanged=report.rows - report.participations_new - report.participations_updated - len(report.skipped),
-        dropped=len(report.skipped), drop_reasons={"incomplete row": len(report.skipped)} if report.skipped else {},
+        dropped=len(report.skipped), drop_reasons=dict(Counter(reason for reason, _ in report.skipped.values())),
         errors=[], stats={"seconds": round(report.seconds, 2), "organisations_new": report.organisations_new,
                           "projects_new": report.projects_new, "projects_updated": report.projects_updated,
                           "topics_changed": report.topics_changed},
     )
     return report
+
+
+def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Callable[[int, int], None] | None) -> None:
+    titles = dump.topic_titles()
+    topic_of = dump.topic_of_project()
+    # Every project: those of project.csv, then those only organization.csv names (with just an acronym).
+    projects = {row["id"]: row for row in dump.projects}
+    for row in dump.organisations:
+        if row.get("projectID"):
+            projects.setdefault(row["projectID"], {"acronym": row.get("projectAcronym")})
+    with db.transaction() as cur:
+        report.topics_changed = upsert_topics(cur, titles)
+        project_ids: dict[str, int] = {}
+        for pid, row in projects.items():
+            code = topic_of.get(pid) or (row.get("topics") or "").split(";")[0] or None
+            try:
+                with cur.connection.transaction():  # a savepoint: a refused project costs only its rows
+                    fields = project_fields(row, code, titles.get(code))
+                    project_ids[pid], outcome = save_project(cur, SOURCE, pid, fields)
+            except REFUSED as exc:
+                log.warning("CORDIS project %s skipped: the database refused it: %s", pid, _first_line(exc))
+                continue
+            report.projects_new += outcome == "new"
+            report.projects_updated += outcome == "updated"
+        org_ids: dict[str, int] = {}
+        occurrences: dict[tuple, int] = {}
+        for index, row in enumerate(dump.organisations, 1):
+            line = index + 1  # the header is line 1
+            if not row.get("projectID") or not row.get("organisationID") or not row.get("name"):
+                report.skip(line, "incomplete row", "no project, organisation id or name")
+                continue
+            if row["projectID"] not in project_ids:
+                report.skip(line, "refused by the database", f"its project {row['projectID']} was refused")
+                continue
+            oid = row["organisationID"].strip()
+            project_id = project_ids[row["projectID"]]
+            role = (row.get("role") or "participant").strip()
+            # The source's order tells two rows of one organisation in one project apart; else their sequence.
+            key = (project_id, oid, role)
+            occurrences[key] = occurrences.get(key, 0) + 1
+            position = int(row["order"]) if (row.get("order") or "").strip().isdigit() else occurrences[key]
+            try:
+                with cur.connection.transaction():  # a savepoint: a refused row costs only itself
+                    org_id, created = org_ids.get(oid), False
+                    if org_id is None:
+                        org_id, created = resolve_organisation(cur, SOURCE, oid, organisation_fields(row))
+                    outcome = save_participation(cur, project_id, org_id, role, amount(row.get("ecContribution")),
+                                                 position)
+            except REFUSED as exc:
+                report.skip(line, "refused by the database", f"the database refused it: {_first_line(exc)}")
+                continue
+            org_ids[oid] = org_id
+            report.organisations_new += created
+            report.participations_new += outcome == "new"
+            report.participations_updated += outcome == "updated"
+            if progress and index % 500 == 0:
+                progress(index, len(dump.organisations))
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -2,6 +2,8 @@
 
 import zipfile
 
+import pytest
+
 from crawlers import cordis
 from tests.helpers.cli import run_callmatch
 
@@ -71,3 +73,35 @@ def test_files_of_another_layout_are_refused_with_a_sentence(settings, tmp_path)
     (tmp_path / "organization.csv").write_text('"a";"b"\n"1";"2"\n')
     result = run_callmatch("import-cordis", tmp_path, settings=settings)
     assert result.returncode == 1 and "not the CORDIS layout" in result.stderr
+
+
+def test_rows_the_database_refuses_are_skipped_by_line_and_the_rest_imported(settings, db, shared_dir, tmp_path):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    for name in ("project.csv", "topics.csv"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    rows = (folder / "organization.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert '"50000.0";"50000.0"' in rows[1] and rows[3].count('"GREENSPIDER GMBH"') == 1
+    rows[1] = rows[1].replace('"50000.0";"50000.0"', '"1e20";"1e20"', 1)  # too large for the column
+    rows[3] = rows[3].replace('"GREENSPIDER GMBH"', '"GREEN\x00SPIDER GMBH"', 1)  # a NUL byte, as in a damaged download
+    (tmp_path / "organization.csv").write_text("".join(rows), encoding="utf-8")
+
+    result = run_callmatch("import-cordis", tmp_path, settings=settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert db.scalar("SELECT count(*) FROM participations") == 2487
+    assert "2 rows skipped" in result.stdout
+    assert "organization.csv line 2 skipped: the database refused it: numeric field overflow" in result.stderr
+    assert "organization.csv line 4 skipped: the database refused it:" in result.stderr
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'cordis'")
+    assert (run["status"], run["items_new"], run["drop_reasons"]) == ("ok", 2487, {"refused by the database": 2})
+
+
+def test_an_import_that_fails_outright_leaves_its_run_marked_failed(db, shared_dir, monkeypatch):
+    def fail(*args, **kwargs):  # a fault the importer cannot skip past, such as a full disk
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(cordis, "save_participation", fail)
+    with pytest.raises(RuntimeError):
+        cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "partners")
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'cordis'")
+    assert (run["status"], run["errors"]) == ("failed", [{"url": "", "error": "RuntimeError: the disk is full"}])
+    assert db.scalar("SELECT count(*) FROM participations") == 0
