@@ -195,9 +195,18 @@ def test_a_page_of_another_shape_is_reported_loudly(spider, pages_dir):
     assert "page shape changed" in spider.failures[-1]["error"]
 
 
-def test_a_broken_record_is_skipped_and_the_rest_kept(spider, pages_dir):
+BREAKAGES = {  # one record of a page broken in ways a changing API could break it
+    "no identifier": lambda record: record["metadata"].update(identifier=[]),
+    "metadata not an object": lambda record: record.update(metadata="n/a"),
+    "metadata missing": lambda record: record.pop("metadata"),
+    "a date that is not one": lambda record: record["metadata"].update(deadlineDate=["soon"]),
+}
+
+
+@pytest.mark.parametrize("break_record", list(BREAKAGES.values()), ids=list(BREAKAGES))
+def test_a_broken_record_is_skipped_and_the_rest_kept(spider, pages_dir, break_record):
     data = json.loads((pages_dir / "page-19.json").read_text())
-    data["results"][0]["metadata"]["identifier"] = []
+    break_record(data["results"][0])
     response = file_response(pages_dir / "page-19.json", API.format(19), body=json.dumps(data).encode())
     assert len(items_of(spider.parse(response, page=19))) == len(data["results"]) - 1
 

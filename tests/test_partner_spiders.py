@@ -102,3 +102,18 @@ def test_a_page_the_spider_or_the_store_chokes_on_is_a_recorded_failure_and_the_
     assert "page shape changed" in errors["103"]
     assert errors["104"].startswith("could not read the page: AttributeError")
     assert errors["105"].startswith("could not store project 105: The database refused the operation")
+
+
+def test_an_erasmus_record_of_another_shape_is_dropped_and_the_rest_of_its_page_kept():
+    from crawlers.spiders.erasmus_results import ErasmusResultsSpider
+    from tests.helpers.responses import file_response, spider_at
+
+    folder = CONSTRUCTED / "erasmus-results" / "programmes" / "service" / "search" / "project"
+    page = json.loads((folder / "search@from=0&index=eplus2021&size=2").read_text())
+    good = [d for d in page["projectDocuments"] if d.get("projectIdentifier")]
+    page["projectDocuments"] = ["not a record", {**good[0], "organisations": [None]}, *good]
+    spider = spider_at(ErasmusResultsSpider, "2026-06-27", page_size="10")
+    response = file_response(folder, ErasmusResultsSpider.base_url, body=json.dumps(page).encode())
+    items = list(spider.parse(response))
+    assert [item.source_id for item in items] == [d["projectIdentifier"] for d in good]
+    assert spider.crawler.stats.get_value("callmatch/dropped/unparseable record") == 2

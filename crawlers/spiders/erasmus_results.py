@@ -44,7 +44,12 @@ class ErasmusResultsSpider(BaseSpider):
             self.shape_error(response, "no 'projectDocuments' list")
             return
         for document in documents:
-            item = self.parse_document(document)
+            try:
+                item = self.parse_document(document)
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:  # one odd record, not the page
+                self.crawler.stats.inc_value("callmatch/dropped/unparseable record")
+                self.logger.warning("skipped a record at offset %s: %s", offset, exc)
+                continue
             if item is not None:
                 yield item
         page = offset // self.page_size + 1

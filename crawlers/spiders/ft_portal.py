@@ -127,7 +127,7 @@ class FtPortalSpider(BaseSpider):
         for record in data["results"]:
             try:
                 yield self.parse_record(record)
-            except (KeyError, ValueError, TypeError) as exc:
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self.crawler.stats.inc_value("callmatch/dropped/unparseable record")
                 self.logger.warning("skipped a record on page %s: %s", page, exc)
 
