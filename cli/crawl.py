@@ -158,7 +158,11 @@ def runs(app: AppContext, limit: int) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
 def import_cordis(app: AppContext, path: Path) -> None:
-    """Load CORDIS bulk files (a folder or the zip with project.csv, organization.csv, topics.csv)."""
+    """Load CORDIS bulk files (a folder or the zip with project.csv, organization.csv, topics.csv).
+
+    Importing the same files again changes nothing. A row the database refuses (a number too large for
+    its column, a damaged byte) is skipped and named by its line; the rest is loaded.
+    """
     from crawlers import cordis
 
     def progress(done: int, total: int) -> None:
