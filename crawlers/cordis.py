@@ -166,12 +166,13 @@ def organisation_fields(row: dict) -> dict:
 REFUSED = (psycopg.DataError, psycopg.IntegrityError)
 
 
-def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] | None = None,
+                job_id: str | None = None) -> ImportReport:
     """Load a dump into organisations, projects, participations and topics; repeating it changes nothing."""
     started = time.perf_counter()
     dump = read_dump(path)
     ensure_source(db, SOURCE)
-    run_id = runs.start_run(db, SOURCE)
+    run_id = runs.start_run(db, SOURCE, job_id)
     report = ImportReport(rows=len(dump.organisations))
     try:
         _import(db, dump, report, progress)

@@ -11,8 +11,17 @@ from .text import counted
 MAX_DROP_SHARE = 0.5
 
 
+INTERRUPTED = "interrupted: the job stopped before the run finished, and was retried"
+
+
 def start_run(db: Database, source: str, job_id: str | None = None) -> int:
-    return db.scalar("INSERT INTO crawl_runs (source, job_id) VALUES (%s, %s) RETURNING id", (source, job_id))
+    """A new run. rq retries a job that died under the same id, so a run of that job still marked
+    running is the dead attempt's: it is closed as interrupted rather than left running for ever."""
+    if job_id:
+        db.execute("UPDATE crawl_runs SET status = 'failed', finished_at = now(), message = %s"
+                   " WHERE job_id = %s AND source = %s AND status = 'running'", (INTERRUPTED, str(job_id), source))
+    return db.scalar("INSERT INTO crawl_runs (source, job_id) VALUES (%s, %s) RETURNING id",
+                     (source, None if job_id is None else str(job_id)))
 
 
 def judge(stored: int, seen: int, dropped: int, errors: int) -> tuple[str, str]:

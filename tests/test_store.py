@@ -161,3 +161,18 @@ def test_a_score_reads_in_whole_points():
     from store.text import points
 
     assert [points(s) for s in (0.5543, 0.0049, -0.151, 0)] == ["55", "0", "-15", "0"]
+
+
+def test_a_run_left_running_by_a_job_that_died_is_closed_when_the_job_is_retried(db):
+    from store import runs
+    from store.calls import ensure_source
+
+    ensure_source(db, "ft_portal")
+    died = runs.start_run(db, "ft_portal", "crawl-1")
+    other = runs.start_run(db, "ft_portal", "crawl-2")  # another job's run, still going
+    by_hand = runs.start_run(db, "ft_portal")
+    retried = runs.start_run(db, "ft_portal", "crawl-1")  # rq retries a job under the same id
+    rows = {r["id"]: r for r in db.fetchall("SELECT id, status, message, finished_at FROM crawl_runs")}
+    assert (rows[died]["status"], rows[died]["message"]) == ("failed", runs.INTERRUPTED)
+    assert rows[died]["finished_at"] is not None
+    assert [rows[i]["status"] for i in (other, by_hand, retried)] == ["running"] * 3

@@ -280,8 +280,7 @@ def test_jobs_command_without_redis_is_one_sentence(settings):
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(settings, db, shared_dir, tmp_path):
-    from store import profiles
-    from store import decisions
+    from store import decisions, profiles, runs
 
     folder, ids = small_replay(shared_dir, tmp_path)
     # A decision recorded before the crash must survive it.
@@ -327,6 +326,9 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
     assert db.scalar("SELECT count(*) FROM calls WHERE source = 'ft_portal'") == len(ids) + 1
     assert db.scalar("SELECT count(*) - count(DISTINCT identifier) FROM calls") == 0
     assert db.scalar("SELECT state FROM decisions") == "bid"
+    # The dead attempt's run is closed as interrupted, not left running; the retry's run completed.
+    attempts = db.fetchall("SELECT status, message FROM crawl_runs WHERE job_id = 'crawl-crash-test' ORDER BY id")
+    assert [(r["status"], r["message"]) for r in attempts] == [("failed", runs.INTERRUPTED), ("ok", "completed")]
 
 
 def test_an_idle_workers_wait_for_jobs_outlasts_its_socket_timeout(settings):

@@ -7,6 +7,7 @@ Each job opens what it needs from the environment (DATABASE_URL, REDIS_URL are s
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import subprocess
 import sys
@@ -46,6 +47,9 @@ def crawl(spiders: list[str], replay: str | None = None, base_url: str | None = 
         command += ["--replay", replay]
     if base_url:
         command += ["--base-url", base_url, "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "ROBOTSTXT_OBEY=false"]
+    job = get_current_job()
+    if job is not None:  # the run records its job, so that a retry can close a dead attempt's run
+        command += ["--set", f"CALLMATCH_JOB_ID={json.dumps(job.id)}"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"crawl of {', '.join(spiders)} failed: {result.stderr.strip().splitlines()[-1:]}")
@@ -62,7 +66,9 @@ def import_cordis(path: str, rank_after: bool = False) -> dict:
     settings = Settings.from_env()
     with _database(settings) as db:
         _progress(f"importing {path}")
-        report = cordis.import_dump(db, path, progress=lambda done, total: _progress(f"{done}/{total} rows"))
+        job = get_current_job()
+        report = cordis.import_dump(db, path, progress=lambda done, total: _progress(f"{done}/{total} rows"),
+                                    job_id=job.id if job is not None else None)
     if rank_after:
         _chain_ranking(settings, f"import:{path}:{report.changed}")
     return {"rows": report.rows, "changed": report.changed}
