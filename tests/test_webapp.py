@@ -491,6 +491,15 @@ def test_sources_page_shows_runs_and_background_work(pm):
     assert "Background work" in page and "Recent runs" in page
 
 
+def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
+    from store import runs
+
+    runs.start_run(seeded, "ft_portal", "crawl-1")
+    runs.start_run(seeded, "ft_portal", "crawl-1")  # the retry closes the first attempt's run
+    recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
+    assert '<span class="run failed">failed</span><br><small>interrupted: the job stopped' in recent
+
+
 def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_partners):
     rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in pm.get("/sources").get_data(as_text=True).split("<tr>")
             if "</a>" in row}
