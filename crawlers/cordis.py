@@ -99,12 +99,17 @@ def read_dump(path: Path) -> CordisDump:
     found = {}
     for name, opener in _open_members(path):
         with opener() as handle:
-            found[name] = _read_csv(handle)
+            try:
+                found[name] = _read_csv(handle)
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(f"{name} is not UTF-8 text ({exc.reason}); the CORDIS files are UTF-8:"
+                                        " save it as UTF-8 and import it again.") from None
     if "organization.csv" not in found:
         raise ImportFormatError(f"{path} has no organization.csv; expected the CORDIS files {', '.join(FILES)}.")
-    columns = set(found["organization.csv"][0]) if found["organization.csv"] else set()
-    missing = {"projectID", "organisationID", "name", "country", "role"} - columns
-    if found["organization.csv"] and missing:
+    if not found["organization.csv"]:
+        raise ImportFormatError("organization.csv has no rows: nothing to import.")
+    missing = {"projectID", "organisationID", "name", "country", "role"} - set(found["organization.csv"][0])
+    if missing:
         raise ImportFormatError(f"organization.csv lacks the columns {', '.join(sorted(missing))}: not the CORDIS layout.")
     return CordisDump(found.get("project.csv", []), found["organization.csv"], found.get("topics.csv", []))
 

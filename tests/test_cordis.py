@@ -105,3 +105,15 @@ def test_an_import_that_fails_outright_leaves_its_run_marked_failed(db, shared_d
     run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'cordis'")
     assert (run["status"], run["errors"]) == ("failed", [{"url": "", "error": "RuntimeError: the disk is full"}])
     assert db.scalar("SELECT count(*) FROM participations") == 0
+
+
+@pytest.mark.parametrize("content,message", [
+    (b'"projectID";"organisationID";"name";"country";"role"\n"1";"2";"Caf\xe9";"FR";"participant"\n',
+     "organization.csv is not UTF-8 text"),
+    (b"", "organization.csv has no rows"),
+    (b'"projectID";"organisationID";"name";"country";"role"\n', "organization.csv has no rows"),
+], ids=["latin-1", "empty", "header only"])
+def test_a_file_that_cannot_be_a_dump_is_refused_with_a_sentence(settings, tmp_path, content, message):
+    (tmp_path / "organization.csv").write_bytes(content)
+    result = run_callmatch("import-cordis", tmp_path, settings=settings)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
