@@ -52,18 +52,29 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
         raise click.BadParameter(f"unknown spider(s) {', '.join(unknown)}; choose from {', '.join(available)}")
     if replay and base_url:
         raise click.UsageError("--replay and --base-url cannot be used together.")
-    db = app.database()
-    spider_args = {k: str(v) for k, v in _parse_setting(spider_arguments).items()}
+    given = {k: str(v) for k, v in _parse_setting(spider_arguments).items()}
     if programmes:
-        spider_args["programmes"] = programmes
+        given["programmes"] = programmes
+    try:
+        spider_args = runner.arguments_for(list(spiders), given)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     if base_url:
-        spider_args["base_url"] = base_url
+        for kwargs in spider_args.values():
+            kwargs["base_url"] = base_url
+    from store import runs
+
+    db = app.database()
+    before = db.scalar("SELECT coalesce(max(id), 0) FROM crawl_runs")
     today = app.settings.today.isoformat() if app.settings.today else None
     runner.crawl(db.url, list(spiders), today=today, replay=replay, spider_args=spider_args,
                  overrides=_parse_setting(settings_))
-    from store import runs
-
-    for run in runs.recent_runs(db, limit=len(spiders)):
+    # Only this command's runs: a worker may be crawling too.
+    made = {run["source"]: run for run in runs.recent_runs(db, limit=50) if run["id"] > before}
+    for name in spiders:
+        run = made.get(name)
+        if run is None:
+            raise click.ClickException(f"{name} did not start; the log above says why.")
         click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['items_new']} new, "
                    f"{run['items_updated']} updated, {run['items_unchanged']} unchanged, "
                    f"{run['items_dropped']} dropped, {len(run['errors'])} errors)")

@@ -27,6 +27,9 @@ class ShapeError(ValueError):
 
 class BaseSpider(scrapy.Spider):
     source_kind = "calls"
+    # The -a NAME=VALUE arguments the spider takes and their type: `callmatch crawl` checks them before
+    # the crawl starts, so a mistyped name or a count that is not a number is an error, not ignored.
+    arguments: dict[str, type] = {}
 
     def __init__(self, *args, base_url: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

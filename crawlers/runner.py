@@ -25,22 +25,41 @@ def scrapy_settings(database_url: str, today: str | None = None, overrides: dict
     return settings
 
 
+def _loader() -> SpiderLoader:
+    return SpiderLoader.from_settings(scrapy_settings("unused"))
+
+
 def spider_names() -> list[str]:
-    loader = SpiderLoader.from_settings(scrapy_settings("unused"))
-    return sorted(loader.list())
+    return sorted(_loader().list())
+
+
+def arguments_for(names: list[str], given: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Each spider's share of the -a arguments, checked before anything runs: an argument none of the
+    spiders takes, or a count that is not a whole number, is a ValueError saying so."""
+    loader = _loader()
+    classes = {name: loader.load(name) for name in names}
+    for key, value in given.items():
+        takers = [cls for cls in classes.values() if key in cls.arguments]
+        if not takers:
+            takes = "; ".join(f"{name} takes: {', '.join(cls.arguments) or 'none'}" for name, cls in classes.items())
+            raise ValueError(f"no spider given takes {key} ({takes})")
+        if any(cls.arguments[key] is int for cls in takers) and not (value.isdigit() and int(value) >= 1):
+            raise ValueError(f"{key} must be a whole number from 1, not {value!r}")
+    return {name: {k: v for k, v in given.items() if k in cls.arguments} for name, cls in classes.items()}
 
 
 def replay_base_url(server: ReplayServer, spider_name: str) -> str:
     """Where a spider should point to be answered by the replay server: its live address's path, on loopback."""
     from urllib.parse import urlparse
 
-    loader = SpiderLoader.from_settings(scrapy_settings("unused"))
-    return server.url + urlparse(loader.load(spider_name).base_url).path.rstrip("/")
+    return server.url + urlparse(_loader().load(spider_name).base_url).path.rstrip("/")
 
 
 def crawl(database_url: str, names: list[str], *, today: str | None = None, replay: Path | None = None,
-          spider_args: dict | None = None, overrides: dict | None = None) -> None:
-    """Run the spiders one after another in this process (the Twisted reactor runs once per process)."""
+          spider_args: dict[str, dict] | None = None, overrides: dict | None = None) -> None:
+    """Run the spiders one after another in this process (the Twisted reactor runs once per process).
+
+    `spider_args`: each spider's keyword arguments, by spider name (see arguments_for)."""
     overrides = dict(overrides or {})
     with contextlib.ExitStack() as stack:
         server = None
@@ -55,7 +74,7 @@ def crawl(database_url: str, names: list[str], *, today: str | None = None, repl
         # The command's own logging prints; Scrapy's chatter stays at its configured level.
         logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
         for name in names:
-            kwargs = dict(spider_args or {})
+            kwargs = dict((spider_args or {}).get(name, {}))
             if server is not None:
                 kwargs["base_url"] = replay_base_url(server, name)
             process.crawl(name, **kwargs)

@@ -117,3 +117,29 @@ def test_an_erasmus_record_of_another_shape_is_dropped_and_the_rest_of_its_page_
     items = list(spider.parse(response))
     assert [item.source_id for item in items] == [d["projectIdentifier"] for d in good]
     assert spider.crawler.stats.get_value("callmatch/dropped/unparseable record") == 2
+
+
+def test_spider_arguments_are_checked_before_the_crawl_starts(settings, db):
+    keep_eu = CONSTRUCTED / "keep-eu"
+    for arguments, message in [
+        (["keep_eu", "-a", "max_pages=x"], "max_pages must be a whole number from 1, not 'x'"),
+        (["keep_eu", "-a", "max_page=2"], "no spider given takes max_page (keep_eu takes: max_pages)"),
+        (["keep_eu", "--programmes", "Erasmus+"], "no spider given takes programmes"),
+    ]:
+        result = run_callmatch("crawl", *arguments, "--replay", keep_eu, settings=settings)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, arguments
+    assert db.scalar("SELECT count(*) FROM crawl_runs") == 0  # refused before anything ran
+
+
+def test_each_spider_gets_only_the_arguments_it_takes(settings, db, tmp_path):
+    replay = tmp_path / "both"  # one loopback server answers for both sites
+    for site in ("keep-eu", "erasmus-results"):
+        shutil.copytree(CONSTRUCTED / site, replay, dirs_exist_ok=True)
+    # max_pages both take; page_size is Erasmus+'s alone.
+    result = run_callmatch("crawl", "keep_eu", "erasmus_results", "-a", "max_pages=1", "-a", "page_size=2",
+                           "--replay", replay, settings=settings)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = {r["source"]: r for r in db.fetchall("SELECT * FROM crawl_runs")}
+    assert runs["keep_eu"]["pages"] == 3  # search page 1 and its projects 101, 102; not page 2
+    assert runs["erasmus_results"]["pages"] == 1  # one page of two, then max_pages stops it
+    assert "keep_eu: ok" in result.stdout and "erasmus_results: ok" in result.stdout

@@ -19,6 +19,7 @@ class ErasmusResultsSpider(BaseSpider):
     name = "erasmus_results"
     source_kind = "partners"
     base_url = "https://ec.europa.eu/programmes/service/search/project/search"
+    arguments = {"page_size": int, "max_pages": int}
 
     def __init__(self, *args, page_size: str = "500", max_pages: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ class KeepEuSpider(BaseSpider):
     name = "keep_eu"
     source_kind = "partners"
     base_url = "https://keep.eu"
+    arguments = {"max_pages": int}
 
     def __init__(self, *args, max_pages: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
