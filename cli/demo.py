@@ -74,7 +74,8 @@ def _mailbox(app: AppContext):
 
 
 @cli.command()
-@click.option("--port", default=5000, show_default=True, type=int, help="Port the web app listens on (127.0.0.1).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port the web app listens on (127.0.0.1).")
 @click.option("--no-serve", is_flag=True, help="Load and rank, then stop instead of serving.")
 @click.pass_obj
 def demo(app: AppContext, port: int, no_serve: bool) -> None:

@@ -18,8 +18,8 @@ def build_app(app: AppContext):
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Requests served at once.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1), help="Requests served at once.")
 @click.pass_obj
 def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     """Serve the web app (waitress, a production WSGI server)."""

@@ -39,6 +39,12 @@ def test_the_worker_refuses_a_recovery_interval_below_one_second():
     assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
 
 
+def test_a_port_or_thread_count_out_of_range_is_refused_before_anything_starts():
+    for command in (["serve", "--port", "99999"], ["demo", "--port", "0"], ["serve", "--threads", "0"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 2 and "is not in the range" in result.output, command
+
+
 def test_db_upgrade_on_an_up_to_date_database_says_so(settings, tmp_path):
     env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "CALLMATCH_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
