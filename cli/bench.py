@@ -216,7 +216,8 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
 @cli.command()
 @click.argument("what", type=click.Choice(["all", "crawl", "import", "embedding", "scoring", "partners", "web"]),
                 default="all")
-@click.option("--organisations", default=50000, show_default=True, help="Partner pool size for partners and web.")
+@click.option("--organisations", default=50000, show_default=True, type=click.IntRange(min=100),
+              help="Partner pool size for partners and web (at least 100).")
 @click.pass_obj
 def bench(app: AppContext, what: str, organisations: int) -> None:
     """Print throughput and latency figures (crawl, import, embedding, scoring, partner ranking, web pages)."""

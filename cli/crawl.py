@@ -148,7 +148,8 @@ def _calls_summary(rows: list[dict], shown: int) -> str:
 
 
 @cli.command()
-@click.option("--limit", default=20, show_default=True, help="How many runs to list, newest first.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="How many runs to list, newest first.")
 @click.pass_obj
 def runs(app: AppContext, limit: int) -> None:
     """Recent crawl and import runs with their counts and failures."""

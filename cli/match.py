@@ -79,7 +79,7 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
 @evaluate.command("calls")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--limit", type=int, help="Only the first N queries (a quick look).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N queries (a quick look).")
 @click.pass_obj
 def evaluate_calls(app, folder, as_json, limit):
     """Which call would an organisation go for next? Leave one project out, rank its topic.
@@ -93,7 +93,7 @@ def evaluate_calls(app, folder, as_json, limit):
 @evaluate.command("partners")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--limit", type=int, help="Only the first N queries (a quick look).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N queries (a quick look).")
 @click.pass_obj
 def evaluate_partners(app, folder, as_json, limit):
     """Who is the missing partner? Leave one participant out, rank it among all organisations.
@@ -128,7 +128,7 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 @cli.command()
 @click.argument("call_identifier")
 @click.option("--with", "members", multiple=True, help="Organisation already in the consortium (id or PIC); repeatable.")
-@click.option("--limit", default=20, show_default=True,
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many of the best to list (suggested members ranked lower are listed too).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--profile", "profile_id", type=int,

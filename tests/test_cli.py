@@ -39,8 +39,10 @@ def test_the_worker_refuses_a_recovery_interval_below_one_second():
     assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
 
 
-def test_a_port_or_thread_count_out_of_range_is_refused_before_anything_starts():
-    for command in (["serve", "--port", "99999"], ["demo", "--port", "0"], ["serve", "--threads", "0"]):
+def test_a_number_out_of_range_is_refused_before_anything_starts():
+    for command in (["serve", "--port", "99999"], ["demo", "--port", "0"], ["serve", "--threads", "0"],
+                    ["runs", "--limit", "-1"], ["evaluate", "partners", ".", "--limit", "0"],
+                    ["partners", "X", "--limit", "0"], ["bench", "partners", "--organisations", "0"]):
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 2 and "is not in the range" in result.output, command
 
