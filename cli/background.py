@@ -8,6 +8,17 @@ from .context import AppContext
 from .main import cli
 
 
+def _check_spiders(names, where: str) -> None:
+    """Refuse unknown spider names now, rather than queue a crawl that fails on every retry."""
+    from crawlers.runner import spider_names
+
+    available = spider_names()
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise click.BadParameter(f"{where} names unknown spider(s) {', '.join(unknown)}; "
+                                 f"choose from {', '.join(available)}")
+
+
 @cli.command()
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
               help="Also queue the periodic work (daily crawl, digests) and retries that wait.")
@@ -22,6 +33,8 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
     from store.queue import QUEUE_NAME, worker_connection
     from worker.schedule import SchedulerThread, schedule
 
+    if with_scheduler:
+        _check_spiders(app.settings.crawl_spiders, "CALLMATCH_CRAWL_SPIDERS (the daily crawl)")
     app.database()  # migrate once before jobs start
     conn = app.redis()
     scheduler = None
@@ -65,6 +78,8 @@ def enqueue(app: AppContext, what: str, spiders, replay) -> None:
     """Queue one piece of background work now."""
     from store.queue import enqueue as queue_job
 
+    if what == "crawl":
+        _check_spiders(spiders, "--spider")
     conn = app.redis()
     if what == "crawl":
         job = queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)

@@ -47,6 +47,14 @@ def test_a_number_out_of_range_is_refused_before_anything_starts():
         assert result.exit_code == 2 and "is not in the range" in result.output, command
 
 
+def test_an_unknown_spider_is_refused_before_a_crawl_is_queued_or_scheduled():
+    queued = CliRunner().invoke(cli, ["enqueue", "crawl", "--spider", "nope"])
+    assert queued.exit_code == 2 and "--spider names unknown spider(s) nope; choose from" in queued.output
+    worker = CliRunner().invoke(cli, ["worker", "--burst"], env={"CALLMATCH_CRAWL_SPIDERS": "ft_portal,keep_euu"})
+    assert worker.exit_code == 2 and "CALLMATCH_CRAWL_SPIDERS (the daily crawl) names unknown spider(s) keep_euu" in (
+        worker.output)
+
+
 def test_db_upgrade_on_an_up_to_date_database_says_so(settings, tmp_path):
     env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "CALLMATCH_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
