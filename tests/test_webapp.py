@@ -139,6 +139,25 @@ def test_bad_filter_values_get_a_clear_message(pm):
     assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
 
 
+def test_numbers_too_large_get_a_clear_message_not_a_database_error(pm):
+    huge = "1" + "0" * 20
+    page = pm.get(f"/calls?within_days={huge}&page={huge}&min_grant=1e300").get_data(as_text=True)
+    for message in (f"Deadline window must be a number from 0 to 3 650; &#39;{huge}&#39; was ignored.",
+                    f"Page must be a number from 1 to 100 000; &#39;{huge}&#39; was ignored.",
+                    "Minimum grant must be a number from 0 to 1 000 000 000 000; &#39;1e300&#39; was ignored."):
+        assert message in page
+    assert "CERV-SOCIAL-01" in page
+    for path in (f"/partners?page={huge}", f"/calls/export.csv?page={huge}&within_days={huge}"):
+        assert pm.get(path).status_code == 200, path
+
+
+def test_a_nul_character_in_the_address_or_a_form_is_one_clear_refusal(pm):
+    for path in ("/calls?q=%00", "/partners?q=a%00b", "/calls/CERV%00"):
+        response = pm.get(path)
+        assert response.status_code == 400 and "NUL" in response.get_data(as_text=True), path
+        assert "database" not in response.get_data(as_text=True), path
+
+
 def test_sort_by_deadline(pm):
     page = pm.get("/calls?sort=deadline").get_data(as_text=True)
     assert page.index("CERV-SOCIAL-01") < page.index("HORIZON-FUSION-01")

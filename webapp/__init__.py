@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from store.config import Settings
 from store.db import Database
 from store.errors import CallmatchError
+
+# The last page number any list accepts: far beyond a real list, and within the database's OFFSET range.
+MAX_PAGE = 100_000
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -51,6 +54,17 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     charts.init_app(app)
     auth.init_app(app)
     account.init_app(app)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL text cannot hold a NUL character: refuse one here, in words, not as a database error."""
+        values = [request.path, *(v for _, v in request.args.items(multi=True))]
+        if request.method == "POST":
+            values += [v for _, v in request.form.items(multi=True)]
+        if any("\x00" in value for value in values):
+            return render_template("error.html", title="Not a valid request",
+                                   message="The address or the form holds a NUL character (%00), which cannot be"
+                                           " stored or searched for. Remove it and try again."), 400
 
     @app.after_request
     def security_headers(response):

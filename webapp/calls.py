@@ -18,7 +18,7 @@ from store import decisions, profiles
 from store.errors import NotFound
 from store.text import counted
 
-from . import background, current_profile_id, db, settings
+from . import MAX_PAGE, background, current_profile_id, db, settings
 from .auth import safe_next
 from .partner_cache import partner_suggestions
 
@@ -35,19 +35,22 @@ def _filters(args) -> tuple[dict, list[str]]:
         errors.append("Status must be open, forthcoming or closed.")
         status = None
     f["status"] = status
-    for name, label, cast, low in (("within_days", "Deadline window", int, 0), ("min_grant", "Minimum grant", float, 0),
-                                   ("page", "Page", int, 1)):
+    # Upper bounds keep numbers within what the database takes: ten years, a trillion euros.
+    for name, label, cast, low, high in (("within_days", "Deadline window", int, 0, 3650),
+                                         ("min_grant", "Minimum grant", float, 0, 10**12),
+                                         ("page", "Page", int, 1, MAX_PAGE)):
         raw = (args.get(name) or "").strip().replace(" ", "")
         if not raw:
             f[name] = None
             continue
         try:
             value = cast(raw)
-            if value < low or (isinstance(value, float) and not math.isfinite(value)):
+            if not low <= value <= high:  # NaN fails this too
                 raise ValueError
             f[name] = value
         except ValueError:
-            errors.append(f"{label} must be a number of at least {low}; '{raw}' was ignored.")
+            top = f"{high:,}".replace(",", " ")
+            errors.append(f"{label} must be a number from {low} to {top}; '{raw}' was ignored.")
             f[name] = None
     f["text"] = (args.get("q") or "").strip()[:200] or None
     decision = args.get("decision") or None

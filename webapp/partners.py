@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from store import partners as partner_store
 from store.partners import SECTOR_LABELS
 
-from . import db
+from . import MAX_PAGE, db
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
@@ -22,7 +22,7 @@ def index():
         sector = ""
     programme = (request.args.get("programme") or "").strip()[:60]
     try:
-        page = max(1, int(request.args.get("page") or 1))
+        page = min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
     except ValueError:
         page = 1
     rows, total = partner_store.search_organisations(db(), q=q, country=country, sector=sector, programme=programme,
