@@ -29,6 +29,7 @@ from store.partners import SECTORS, country_code, resolve_organisation, save_par
 log = logging.getLogger(__name__)
 FILES = ("project.csv", "organization.csv", "topics.csv")
 SOURCE = "cordis"
+LOGGED_SKIPS = 20  # skipped rows named in the log, one line each; the rest are counted
 
 
 class ImportFormatError(CallmatchError):
@@ -65,7 +66,8 @@ class ImportReport:
 
     def skip(self, line: int, kind: str, why: str) -> None:
         self.skipped[line] = (kind, why)
-        log.warning("organization.csv line %s skipped: %s", line, why)
+        if len(self.skipped) <= LOGGED_SKIPS:  # a file broken throughout must not bury the log
+            log.warning("organization.csv line %s skipped: %s", line, why)
 
     @property
     def changed(self) -> int:
@@ -185,6 +187,8 @@ def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] |
         runs.finish_run(db, run_id, pages=len(FILES), seen=report.rows, new=0, updated=0, unchanged=0, dropped=0,
                         drop_reasons={}, errors=[{"url": "", "error": f"{type(exc).__name__}: {exc}"}], stats={})
         raise
+    if len(report.skipped) > LOGGED_SKIPS:
+        log.warning("%s more rows of organization.csv skipped", len(report.skipped) - LOGGED_SKIPS)
     report.seconds = time.perf_counter() - started
     # The run counts participation rows, the unit of the dump; what they brought is in its stats.
     runs.finish_run(

@@ -117,3 +117,16 @@ def test_a_file_that_cannot_be_a_dump_is_refused_with_a_sentence(settings, tmp_p
     (tmp_path / "organization.csv").write_bytes(content)
     result = run_callmatch("import-cordis", tmp_path, settings=settings)
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_broken_throughout_names_the_first_skipped_rows_and_counts_the_rest(db, shared_dir, tmp_path, caplog):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    rows = (folder / "organization.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = ['"";' + row.split(";", 1)[1] for row in rows[1:26]]  # no project id
+    (tmp_path / "organization.csv").write_text("".join([rows[0], *broken, *rows[26:]]), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="crawlers.cordis"):
+        report = cordis.import_dump(db, tmp_path)
+    assert len(report.skipped) == 25
+    named = [r.getMessage() for r in caplog.records if "skipped: no project" in r.getMessage()]
+    assert len(named) == cordis.LOGGED_SKIPS and named[0].startswith("organization.csv line 2 skipped")
+    assert "5 more rows of organization.csv skipped" in caplog.text
