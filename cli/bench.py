@@ -165,10 +165,9 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
     import urllib.request
     from http.cookiejar import CookieJar
 
-    from waitress.server import create_server
-
     from store.users import create_user
     from webapp import create_app
+    from webapp.loopback import serving
 
     # The pages are measured with every recorded call ranked and the full partner pool loaded.
     _ensure_calls(app, db)
@@ -179,9 +178,6 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
     if not db.scalar("SELECT 1 FROM users WHERE email = %s", (email,)):
         create_user(db, email, password, "manager")
     web = create_app(app.settings, {"WTF_CSRF_ENABLED": False}, database=db)
-    server = create_server(web, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     top = db.scalar("SELECT c.identifier FROM match_results m JOIN calls c ON c.id = m.call_id ORDER BY m.rank LIMIT 1")
 
     def session():
@@ -199,16 +195,13 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
                 opener.open(base + path).read()
                 results[name].append(time.perf_counter() - started)
 
-    session().open(f"{base}/calls/{top}").read()  # warm: the partner index and the model load once
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    # Let waitress's worker threads finish the last responses before the sockets close: closing first
-    # left a thread writing to a closed descriptor (a traceback after the figures).
-    server.task_dispatcher.shutdown()
-    server.close()
+    with serving(web, threads=8) as base:
+        session().open(f"{base}/calls/{top}").read()  # warm: the partner index and the model load once
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     return {name: {"p50_ms": round(_percentile(v, 50) * 1000, 1), "p95_ms": round(_percentile(v, 95) * 1000, 1),
                    "requests": len(v)} for name, v in results.items()} | {"clients": clients}
 

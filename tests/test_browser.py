@@ -1,7 +1,6 @@
 """End to end in headless Chromium (Debian's), against the app served on loopback by waitress."""
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(app):  # noqa: F811
-    from waitress.server import create_server
+    from webapp.loopback import serving
 
-    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.effective_port}"
-    httpd.task_dispatcher.shutdown()  # the last responses finish before the sockets close
-    httpd.close()
+    with serving(app) as address:
+        yield address
 
 
 @pytest.fixture

@@ -629,3 +629,24 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
 def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
     page = pm.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
     assert "closest to" in page and "Riga Social Lab" in page
+
+
+def test_the_loopback_server_closes_kept_alive_connections_and_its_thread_ends():
+    import http.client
+    import threading
+
+    from flask import Flask
+
+    from webapp.loopback import THREAD_NAME, serving
+
+    tiny = Flask(__name__)
+    tiny.add_url_rule("/", "hello", lambda: "hello")
+    with serving(tiny) as address:
+        port = int(address.rsplit(":", 1)[1])
+        kept = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        kept.request("GET", "/")
+        assert kept.getresponse().read() == b"hello"  # the connection stays open (HTTP/1.1 keep-alive)
+    assert not [t for t in threading.enumerate() if t.name == THREAD_NAME]
+    with pytest.raises(ConnectionRefusedError):
+        http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/")
+    kept.close()
