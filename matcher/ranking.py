@@ -16,6 +16,7 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from store import profiles
+from store.calls import refresh_statuses
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.text import counted
@@ -100,6 +101,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
     today = today or date.today()
     # A profile deleted after its ranking was queued is NotFound, not silently SIC's.
     profile = profiles.load_profile(db, profile_id)
+    refresh_statuses(db, today)  # the statuses shown agree with the gates: both as of `today`
     calls = db.fetchall(
         "SELECT id, identifier, programme, title, description_text, content_hash, deadlines, grant_max, topic_budget,"
         " eligibility FROM calls ORDER BY id")

@@ -51,6 +51,22 @@ def status_on(opening: date | None, deadlines: list[date], day: date) -> str:
     return "open"
 
 
+def refresh_statuses(db: Database, day: date) -> int:
+    """Bring every stored call's status up to `day` from its dates; returns how many changed. A call the
+    portal no longer lists (it lists only open and forthcoming ones) is never crawled again, so its
+    status would otherwise stay as it was on its last crawl."""
+    changed = []
+    for row in db.fetchall("SELECT id, opening_date, deadlines, status FROM calls"):
+        deadlines = [date.fromisoformat(d["date"]) for d in row["deadlines"] or []]
+        status = status_on(row["opening_date"], deadlines, day)
+        if status != row["status"]:
+            changed.append((status, row["id"]))
+    if changed:
+        with db.transaction() as cur:
+            cur.executemany("UPDATE calls SET status = %s WHERE id = %s", changed)
+    return len(changed)
+
+
 def _jsonable(value):
     if isinstance(value, (date,)):
         return value.isoformat()

@@ -103,6 +103,18 @@ def ranked(db, embedder):
     return result, rows
 
 
+def test_ranking_brings_each_calls_status_up_to_the_day_from_its_dates(db, embedder):
+    # Stored when the portal listed them; it lists only open and forthcoming calls, so a call whose
+    # deadline has since passed is never crawled again and only its dates can tell it is closed.
+    add_call(db, "PASSED-01", "Social economy ecosystems", "Support to social enterprises.", deadline="2026-06-01")
+    add_call(db, "OPENED-01", "Civic participation", "Citizen engagement.", status="forthcoming")  # opened 1 May
+    add_call(db, "STILL-OPEN-01", "Social innovation", "Social enterprises.", deadline="2026-10-01")
+    ranking.rank_calls(db, EmbeddingStore(db, embedder), profiles.ensure_default_profile(db), date(2026, 6, 27))
+    statuses = {r["identifier"]: r["status"] for r in call_store.list_calls(db)}
+    assert statuses == {"PASSED-01": "closed", "OPENED-01": "open", "STILL-OPEN-01": "open"}
+    assert db.scalar("SELECT count(*) FROM calls WHERE status = 'closed'") == 1
+
+
 def test_every_call_gets_a_score_and_a_rank(ranked):
     result, rows = ranked
     assert result["scored"] == 4

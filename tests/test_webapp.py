@@ -29,7 +29,7 @@ def seeded(db, embedder):
              "Projects build social enterprises and civic engagement.", grant_max=Decimal("500000"),
              programme="CERV", description_html=EVIL)
     add_call(db, "HORIZON-FUSION-01", "Plasma-facing materials for fusion reactors", "Tungsten divertors.",
-             grant_max=Decimal("5000000"), deadline="2026-12-01", status="forthcoming")
+             grant_max=Decimal("5000000"), deadline="2026-12-01", status="forthcoming", opening_date=date(2026, 9, 1))
     add_call(db, "CERV-SMALL-01", "Small grants for civic participation", "Micro-projects.", grant_max=Decimal("60000"),
              programme="CERV")
     profile_id = profiles.ensure_default_profile(db)
