@@ -22,7 +22,7 @@ import psycopg
 
 from store import runs
 from store.calls import ensure_source
-from store.db import Database
+from store.db import Database, first_line
 from store.errors import CallmatchError
 from store.partners import SECTORS, country_code, resolve_organisation, save_participation, save_project, upsert_topics
 
@@ -221,7 +221,7 @@ def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Call
                     fields = project_fields(row, code, titles.get(code))
                     project_ids[pid], outcome = save_project(cur, SOURCE, pid, fields)
             except REFUSED as exc:
-                log.warning("CORDIS project %s skipped: the database refused it: %s", pid, _first_line(exc))
+                log.warning("CORDIS project %s skipped: the database refused it: %s", pid, first_line(exc))
                 continue
             report.projects_new += outcome == "new"
             report.projects_updated += outcome == "updated"
@@ -250,7 +250,7 @@ def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Call
                     outcome = save_participation(cur, project_id, org_id, role, amount(row.get("ecContribution")),
                                                  position)
             except REFUSED as exc:
-                report.skip(line, "refused by the database", f"the database refused it: {_first_line(exc)}")
+                report.skip(line, "refused by the database", f"the database refused it: {first_line(exc)}")
                 continue
             org_ids[oid] = org_id
             report.organisations_new += created
@@ -258,7 +258,3 @@ def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Call
             report.participations_updated += outcome == "updated"
             if progress and index % 500 == 0:
                 progress(index, len(dump.organisations))
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

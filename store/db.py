@@ -91,15 +91,16 @@ def translate_errors() -> Iterator[None]:
     except PoolTimeout as exc:
         raise DatabaseUnavailable(f"No database connection became free in time ({exc}).") from exc
     except psycopg.errors.UniqueViolation as exc:
-        raise Conflict(_first_line(exc)) from exc
+        raise Conflict(first_line(exc)) from exc
     except psycopg.errors.IntegrityError as exc:
-        raise Conflict(_first_line(exc)) from exc
+        raise Conflict(first_line(exc)) from exc
     except psycopg.OperationalError as exc:
-        raise DatabaseUnavailable(f"The database connection failed: {_first_line(exc)}") from exc
+        raise DatabaseUnavailable(f"The database connection failed: {first_line(exc)}") from exc
     except psycopg.Error as exc:
-        raise StoreError(f"The database refused the operation: {_first_line(exc)}") from exc
+        raise StoreError(f"The database refused the operation: {first_line(exc)}") from exc
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
+    """An exception's message without PostgreSQL's DETAIL and HINT lines, or its type when it has none."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
