@@ -71,13 +71,13 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
                  overrides=_parse_setting(settings_))
     # Only this command's runs: a worker may be crawling too.
     made = {run["source"]: run for run in runs.recent_runs(db, limit=50) if run["id"] > before}
-    for name in spiders:
-        run = made.get(name)
-        if run is None:
-            raise click.ClickException(f"{name} did not start; the log above says why.")
+    for run in (made[name] for name in spiders if name in made):
         click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['items_new']} new, "
                    f"{run['items_updated']} updated, {run['items_unchanged']} unchanged, "
                    f"{run['items_dropped']} dropped, {len(run['errors'])} errors)")
+    missing = [name for name in spiders if name not in made]
+    if missing:
+        raise click.ClickException(f"{', '.join(missing)} did not start; the log above says why.")
 
 
 @cli.command()

@@ -9,8 +9,7 @@ from .text import counted
 
 # A run that drops more than this share of what it saw is marked failed.
 MAX_DROP_SHARE = 0.5
-
-
+# The message of a run whose job died before finishing it, once the job's retry starts.
 INTERRUPTED = "interrupted: the job stopped before the run finished, and was retried"
 
 
