@@ -72,8 +72,8 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
     low, high = intervals["lead"]
     click.echo(f"callmatch's lead over {intervals['baseline']} in recall@10: {low:+.3f} to {high:+.3f} "
                f"(95% intervals by bootstrap over {intervals['clusters']}, whose queries move together)")
-    for method, figures in bench.BASELINES_PUBLISHED[task].items():
-        click.echo(f"(published {method} on cordis-dev: recall@10 {figures['recall@10']:.3f}, MRR {figures['mrr']:.3f})")
+    for method, dump, recall, mrr in bench.BASELINES_PUBLISHED[task]:
+        click.echo(f"(published {method} on {dump}: recall@10 {recall:.3f}, MRR {mrr:.3f})")
 
 
 @evaluate.command("calls")

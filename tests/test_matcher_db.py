@@ -285,6 +285,9 @@ def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
     assert low <= float(rows["callmatch"][1]) <= high and high - low > 0.02
     assert "callmatch's lead over popularity in recall@10: " in result.stdout
     assert "bootstrap over projects" in result.stdout
+    # The published baselines of both dumps, so that a run on the held-out dump reads against its own.
+    assert "(published popularity on cordis-dev: recall@10 0.130, MRR 0.079)" in result.stdout
+    assert "(published popularity on the held-out dump: recall@10 0.122, MRR 0.063)" in result.stdout
 
 
 def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(settings, db, ranked, shared_dir):
