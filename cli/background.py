@@ -5,18 +5,8 @@ from __future__ import annotations
 import click
 
 from .context import AppContext
+from .crawl import check_spiders
 from .main import cli
-
-
-def _check_spiders(names, where: str) -> None:
-    """Refuse unknown spider names now, rather than queue a crawl that fails on every retry."""
-    from crawlers.runner import spider_names
-
-    available = spider_names()
-    unknown = [name for name in names if name not in available]
-    if unknown:
-        raise click.BadParameter(f"{where} names unknown spider(s) {', '.join(unknown)}; "
-                                 f"choose from {', '.join(available)}")
 
 
 @cli.command()
@@ -34,7 +24,7 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
     from worker.schedule import SchedulerThread, schedule
 
     if with_scheduler:
-        _check_spiders(app.settings.crawl_spiders, "CALLMATCH_CRAWL_SPIDERS (the daily crawl)")
+        check_spiders(app.settings.crawl_spiders, "CALLMATCH_CRAWL_SPIDERS (the daily crawl)")
     app.database()  # migrate once before jobs start
     conn = app.redis()
     scheduler = None
@@ -79,7 +69,7 @@ def enqueue(app: AppContext, what: str, spiders, replay) -> None:
     from store.queue import enqueue as queue_job
 
     if what == "crawl":
-        _check_spiders(spiders, "--spider")
+        check_spiders(spiders, "--spider")
     conn = app.redis()
     if what == "crawl":
         job = queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)

@@ -28,6 +28,18 @@ def _parse_setting(values: tuple[str, ...]) -> dict:
     return parsed
 
 
+def check_spiders(names, where: str | None = None) -> None:
+    """Refuse unknown spider names before anything runs or is queued (a queued crawl would fail on every
+    retry); `where` names the option or setting they came from."""
+    from crawlers.runner import spider_names
+
+    available = spider_names()
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        named = f"{where} names unknown" if where else "unknown"
+        raise click.BadParameter(f"{named} spider(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+
+
 @cli.command()
 @click.argument("spiders", nargs=-1)
 @click.option("--replay", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -43,13 +55,10 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     """Run SPIDERS through the Scrapy engine and store what they find (see --list)."""
     from crawlers import runner
 
-    available = runner.spider_names()
     if list_ or not spiders:
-        click.echo("Spiders: " + ", ".join(available))
+        click.echo("Spiders: " + ", ".join(runner.spider_names()))
         return
-    unknown = [s for s in spiders if s not in available]
-    if unknown:
-        raise click.BadParameter(f"unknown spider(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+    check_spiders(spiders)
     if replay and base_url:
         raise click.UsageError("--replay and --base-url cannot be used together.")
     given = {k: str(v) for k, v in _parse_setting(spider_arguments).items()}
