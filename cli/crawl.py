@@ -161,10 +161,14 @@ def _calls_summary(rows: list[dict], shown: int) -> str:
               help="How many runs to list, newest first.")
 @click.pass_obj
 def runs(app: AppContext, limit: int) -> None:
-    """Recent crawl and import runs with their counts and failures."""
+    """Recent crawl and import runs with their counts and failures.
+
+    A run still marked running whose process on this machine is gone is closed as interrupted first."""
     from store import runs as run_store
 
-    recent = run_store.recent_runs(app.database(), limit)
+    db = app.database()
+    run_store.close_abandoned(db)
+    recent = run_store.recent_runs(db, limit)
     if not recent:
         click.echo("No crawl or import runs yet: `callmatch crawl SPIDER` or `callmatch demo` makes some.")
     for run in recent:

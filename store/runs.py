@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
+import psutil
 from psycopg.types.json import Jsonb
 
 from .db import Database
@@ -11,16 +15,46 @@ from .text import counted
 MAX_DROP_SHARE = 0.5
 # The message of a run whose job died before finishing it, once the job's retry starts.
 INTERRUPTED = "interrupted: the job stopped before the run finished, and was retried"
+# The message of a run whose process is gone (killed, or the machine restarted) without finishing it.
+ABANDONED = "interrupted: the process running it stopped before the run finished"
 
 
 def start_run(db: Database, source: str, job_id: str | None = None) -> int:
     """A new run. rq retries a job that died under the same id, so a run of that job still marked
-    running is the dead attempt's: it is closed as interrupted rather than left running for ever."""
+    running is the dead attempt's: it is closed as interrupted rather than left running for ever.
+    So is any run on this host whose process is gone."""
     if job_id:
         db.execute("UPDATE crawl_runs SET status = 'failed', finished_at = now(), message = %s"
                    " WHERE job_id = %s AND source = %s AND status = 'running'", (INTERRUPTED, str(job_id), source))
-    return db.scalar("INSERT INTO crawl_runs (source, job_id) VALUES (%s, %s) RETURNING id",
-                     (source, None if job_id is None else str(job_id)))
+    close_abandoned(db)
+    return db.scalar("INSERT INTO crawl_runs (source, job_id, process) VALUES (%s, %s, %s) RETURNING id",
+                     (source, None if job_id is None else str(job_id), process_identity(os.getpid())))
+
+
+def process_identity(pid: int) -> str | None:
+    """'host pid start-time' of a live process, None if there is none (or only its zombie). The start
+    time tells a process from a later one given the same pid, as after a restart."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        started = process.create_time()
+    except psutil.NoSuchProcess:
+        return None
+    return f"{socket.gethostname()} {pid} {started:.2f}"
+
+
+def close_abandoned(db: Database) -> int:
+    """Close the runs started on this host whose process is gone; how many. Runs of other hosts are left
+    as they are: whether their process lives cannot be told from here."""
+    host = socket.gethostname()
+    gone = [r["id"] for r in db.fetchall(
+        "SELECT id, process FROM crawl_runs WHERE status = 'running' AND split_part(process, ' ', 1) = %s", (host,))
+        if process_identity(int(r["process"].split(" ")[1])) != r["process"]]
+    if gone:
+        db.execute("UPDATE crawl_runs SET status = 'failed', finished_at = now(), message = %s"
+                   " WHERE id = ANY(%s) AND status = 'running'", (ABANDONED, gone))
+    return len(gone)
 
 
 def judge(stored: int, seen: int, dropped: int, errors: int) -> tuple[str, str]:

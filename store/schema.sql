@@ -27,7 +27,8 @@ CREATE TABLE crawl_runs (
     errors        jsonb NOT NULL DEFAULT '[]',   -- [{url, error}]
     stats         jsonb NOT NULL DEFAULT '{}',
     job_id        text,
-    message       text
+    message       text,
+    process       text                           -- 'host pid start-time' of the process running it
 );
 CREATE INDEX crawl_runs_source_started ON crawl_runs (source, started_at DESC);
 

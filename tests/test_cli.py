@@ -163,6 +163,7 @@ def test_every_option_of_every_command_says_what_it_does():
 
 
 def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(settings, db):
+    from tests.helpers.data import run_of_a_killed_process
     from store import runs
     from store.calls import ensure_source
 
@@ -177,6 +178,10 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
     assert f"#{run_id} ft_portal" in output
     assert "partial" in output and "new=7" in output and "dropped=3" in output
     assert "https://example.org/broken: malformed JSON" in output
+
+    killed = run_of_a_killed_process(db, "ft_portal")  # a crawl killed by hand: nothing else runs after it
+    assert f"#{killed} ft_portal" in (output := CliRunner().invoke(cli, ["runs"], env=env).output)
+    assert f"failed   pages=0 new=0 updated=0 dropped=0 errors=0 {runs.ABANDONED}" in output
 
 
 def test_the_demo_keeps_digests_in_a_local_mailbox_when_no_mail_server_is_set(settings, monkeypatch):

@@ -176,3 +176,29 @@ def test_a_run_left_running_by_a_job_that_died_is_closed_when_the_job_is_retried
     assert (rows[died]["status"], rows[died]["message"]) == ("failed", runs.INTERRUPTED)
     assert rows[died]["finished_at"] is not None
     assert [rows[i]["status"] for i in (other, by_hand, retried)] == ["running"] * 3
+
+
+def test_a_run_whose_process_is_gone_is_closed_by_the_next_run_started_on_its_host(db):
+    import os
+    import socket
+
+    from tests.helpers.data import run_of_a_killed_process
+    from store import runs
+    from store.calls import ensure_source
+
+    ensure_source(db, "ft_portal")
+    killed = run_of_a_killed_process(db, "ft_portal")
+    host = socket.gethostname()
+    processes = {"reused": f"{host} {os.getpid()} 1.00",  # a live pid, but a later process than the run's
+                 "elsewhere": f"another-host {os.getpid()} 1.00",  # another host's: this one cannot tell
+                 "alive": runs.process_identity(os.getpid())}  # this process's, still going
+    ids = {name: db.scalar("INSERT INTO crawl_runs (source, process) VALUES ('ft_portal', %s) RETURNING id",
+                           (process,)) for name, process in processes.items()}
+
+    latest = runs.start_run(db, "ft_portal")
+    rows = {r["id"]: r for r in db.fetchall("SELECT id, status, message, finished_at, process FROM crawl_runs")}
+    closed = [killed, ids["reused"]]
+    assert [(rows[i]["status"], rows[i]["message"]) for i in closed] == [("failed", runs.ABANDONED)] * 2
+    assert all(rows[i]["finished_at"] for i in closed)
+    assert [rows[i]["status"] for i in (ids["elsewhere"], ids["alive"], latest)] == ["running"] * 3
+    assert rows[latest]["process"] == processes["alive"]

@@ -512,11 +512,18 @@ def test_sources_page_shows_runs_and_background_work(pm):
 
 def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
     from store import runs
+    from tests.helpers.data import run_of_a_killed_process
 
     runs.start_run(seeded, "ft_portal", "crawl-1")
     runs.start_run(seeded, "ft_portal", "crawl-1")  # the retry closes the first attempt's run
     recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
     assert '<span class="run failed">failed</span><br><small>interrupted: the job stopped' in recent
+
+    killed = run_of_a_killed_process(seeded, "ft_portal")  # a crawl killed by hand: nothing runs after it
+    recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
+    latest = recent.split('<span class="run ', 1)[1]  # newest first
+    assert latest.startswith('failed">failed</span><br><small>interrupted: the process running it stopped')
+    assert seeded.scalar("SELECT status FROM crawl_runs WHERE id = %s", (killed,)) == "failed"
 
 
 def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_partners):

@@ -326,9 +326,11 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
     assert db.scalar("SELECT count(*) FROM calls WHERE source = 'ft_portal'") == len(ids) + 1
     assert db.scalar("SELECT count(*) - count(DISTINCT identifier) FROM calls") == 0
     assert db.scalar("SELECT state FROM decisions") == "bid"
-    # The dead attempt's run is closed as interrupted, not left running; the retry's run completed.
+    # The dead attempt's run is closed as interrupted, not left running; the retry's run completed. What
+    # closes it is the retry, or any run started on this machine before it (the scheduler's daily crawl).
     attempts = db.fetchall("SELECT status, message FROM crawl_runs WHERE job_id = 'crawl-crash-test' ORDER BY id")
-    assert [(r["status"], r["message"]) for r in attempts] == [("failed", runs.INTERRUPTED), ("ok", "completed")]
+    assert [r["status"] for r in attempts] == ["failed", "ok"]
+    assert attempts[0]["message"] in (runs.INTERRUPTED, runs.ABANDONED) and attempts[1]["message"] == "completed"
 
 
 def test_an_idle_workers_wait_for_jobs_outlasts_its_socket_timeout(settings):

@@ -27,6 +27,7 @@ def job_overview() -> tuple[list[dict], str | None]:
 @bp.route("/sources")
 def index():
     jobs, queue_error = job_overview()
+    runs.close_abandoned(db())  # a crawl killed by hand on this machine is shown as interrupted, not running
     return render_template("sources.html", title="Sources", sources=runs.sources_overview(db()),
                            runs=runs.recent_runs(db(), 30),
                            jobs=jobs, queue_error=queue_error)

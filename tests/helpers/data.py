@@ -66,3 +66,19 @@ def decided(db, n_bid, n_no, rng):
         decisions.decide(db, profile_id, call_id, "bid" if bid else "no_bid",
                          "Strong strategic fit" if bid else "Weak fit with our mission", "", DECIDER)
     return profile_id
+
+
+def run_of_a_killed_process(db, source):
+    """A run left 'running' by a process that was killed, as SIGKILL or a restart leaves it."""
+    import subprocess
+    import sys
+
+    from store import runs
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        process = runs.process_identity(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    return db.scalar("INSERT INTO crawl_runs (source, process) VALUES (%s, %s) RETURNING id", (source, process))
