@@ -8,6 +8,7 @@ import socket
 import psutil
 from psycopg.types.json import Jsonb
 
+from .calls import SOURCES
 from .db import Database
 from .text import counted
 
@@ -90,11 +91,16 @@ def recent_runs(db: Database, limit: int = 50) -> list[dict]:
 
 
 def sources_overview(db: Database) -> list[dict]:
-    """Every source with its latest run and how many calls or projects are stored from it."""
-    return db.fetchall(
+    """Every source with its latest run and how many calls or projects are stored from it; a source the
+    product knows but never ran is listed too, with no run (started_at None)."""
+    ran = db.fetchall(
         """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
                   r.message, jsonb_array_length(r.errors) AS error_count,
                   CASE s.kind WHEN 'calls' THEN (SELECT count(*) FROM calls c WHERE c.source = s.name)
                               ELSE (SELECT count(*) FROM projects p WHERE p.source = s.name) END AS stored
            FROM sources s LEFT JOIN LATERAL (SELECT * FROM crawl_runs WHERE source = s.name
-                                             ORDER BY started_at DESC LIMIT 1) r ON TRUE ORDER BY s.kind, s.title""")
+                                             ORDER BY started_at DESC LIMIT 1) r ON TRUE""")
+    known = {row["name"] for row in ran}
+    never = [{"name": name, "kind": kind, "title": title, "url": url, "status": None, "started_at": None, "stored": 0}
+             for name, (kind, title, url) in SOURCES.items() if name not in known]
+    return sorted(ran + never, key=lambda row: (row["kind"], row["title"]))

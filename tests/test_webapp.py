@@ -527,11 +527,19 @@ def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
 
 
 def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_partners):
+    import html
+
+    from store.calls import SOURCES
+
     rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in pm.get("/sources").get_data(as_text=True).split("<tr>")
             if "</a>" in row}
     calls = with_partners.scalar("SELECT count(*) FROM calls")
     assert f"<td>{calls} calls</td>" in rows["EU Funding &amp; Tenders Portal"]
     assert "<td>1 project</td>" in rows["CORDIS bulk data"]
+    # A source never run is listed too, with how to run it.
+    assert "never" in rows["Interreg Baltic Sea Region"] and "<code>callmatch crawl interreg_bsr</code>" in rows[
+        "Interreg Baltic Sea Region"]
+    assert {html.escape(title) for _, title, _ in SOURCES.values()} <= rows.keys()
 
 
 def test_partners_search_and_organisation_page(pm, seeded):
