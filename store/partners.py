@@ -199,10 +199,12 @@ def organisation_summary(db: Database, organisation_id: int) -> dict | None:
 
 
 def projects_of(db: Database, organisation_id: int) -> list[dict]:
-    """Its projects, newest stored first, each with its role and EU contribution in it."""
+    """Its projects, the latest started first (those without dates after them, newest stored first), each
+    with its role and EU contribution in it."""
     return db.fetchall(
-        """SELECT DISTINCT ON (p.id) p.*, x.role, x.eu_contribution FROM participations x
-           JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s ORDER BY p.id DESC""", (organisation_id,))
+        """SELECT * FROM (SELECT DISTINCT ON (p.id) p.*, x.role, x.eu_contribution FROM participations x
+                          JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s ORDER BY p.id) mine
+           ORDER BY start_date DESC NULLS LAST, id DESC""", (organisation_id,))
 
 
 def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[dict]:

@@ -555,6 +555,24 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert pm.get("/organisations/424242").status_code == 404
 
 
+def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
+    from datetime import date
+
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "keep_eu")
+    member = [{"source_id": "lab", "name": "Riga Social Lab", "country": "LV", "sector": "ngo", "role": "partner"}]
+    for source_id, start, end in (("old", date(2016, 3, 1), date(2019, 2, 28)), ("undated", None, None),
+                                  ("new", date(2023, 1, 1), date(2023, 12, 31))):
+        upsert_project(seeded, {"source": "keep_eu", "source_id": source_id, "acronym": source_id.upper(),
+                                "start_date": start, "end_date": end, "participants": member})
+    org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert page.index("NEW <br><small>2023</small>") < page.index("OLD <br><small>2016–2019</small>") < page.index(
+        "UNDATED </td>")
+
+
 def test_settings_unsubscribe(pm, seeded):
     token = csrf(pm, "/settings")
     pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": "40",
