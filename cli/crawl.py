@@ -52,7 +52,7 @@ def check_spiders(names, where: str | None = None) -> None:
 @click.option("--list", "list_", is_flag=True, help="List the spiders and exit.")
 @click.pass_obj
 def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spider_arguments, list_) -> None:
-    """Run SPIDERS through the Scrapy engine and store what they find (see --list)."""
+    """Run SPIDERS through the Scrapy engine, one after another, and store what they find (see --list)."""
     from crawlers import runner
 
     if list_ or not spiders:

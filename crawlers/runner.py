@@ -7,11 +7,14 @@ import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+from twisted.internet import defer
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.spiderloader import SpiderLoader
 
 from . import settings as default_settings
 from .replay import ReplayServer
+
+log = logging.getLogger(__name__)
 
 
 def scrapy_settings(database_url: str, today: str | None = None, overrides: dict | None = None) -> ScrapySettings:
@@ -73,9 +76,37 @@ def crawl(database_url: str, names: list[str], *, today: str | None = None, repl
         process = CrawlerProcess(settings)
         # The command's own logging prints; Scrapy's chatter stays at its configured level.
         logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
+        jobs = []
         for name in names:
             kwargs = dict((spider_args or {}).get(name, {}))
             if server is not None:
                 kwargs["base_url"] = replay_base_url(server, name)
-            process.crawl(name, **kwargs)
-        process.start()
+            jobs.append((name, kwargs))
+        done = _one_after_another(process, jobs)
+        if not done.called:  # (it is when every spider failed before the reactor was needed)
+            done.addBoth(_stop_reactor)
+            process.start(stop_after_crawl=False)
+
+
+@defer.inlineCallbacks
+def _one_after_another(process: CrawlerProcess, jobs: list[tuple[str, dict]]):
+    """Crawl each spider once the one before it closed: CrawlerProcess alone runs them all at once, and a
+    spider may read what the one before it stored when it closed (the portal's stubs, for the details)."""
+    for name, kwargs in jobs:
+        crawler = None
+        try:
+            crawler = process.create_crawler(name)
+            yield process.crawl(crawler, **kwargs)
+        except Exception:  # one that could not start costs only itself; the crawl command names it
+            log.exception("%s could not run", name)
+        stats = getattr(crawler, "stats", None)
+        if stats is not None and stats.get_value("finish_reason") == "shutdown":
+            log.info("Stopped: the spiders after %s do not run", name)
+            return
+
+
+def _stop_reactor(_result) -> None:
+    from twisted.internet import reactor
+
+    with contextlib.suppress(RuntimeError):  # already stopped by a signal
+        reactor.stop()

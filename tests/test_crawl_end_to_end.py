@@ -103,3 +103,32 @@ def test_calls_json_prints_one_object_a_line(settings, db, recording):
         "source": "ft_portal", "programme": "Horizon Europe", "status": "forthcoming",
         "grant_min": 4800000.0, "grant_max": 5600000.0}
     assert record["deadlines"] == [{"date": "2027-03-18", "stage": "single-stage"}]
+
+
+def test_ctrl_c_stops_the_crawl_keeps_what_it_got_and_starts_no_further_spider(settings, db, recording):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "CALLMATCH_DATA_DIR": str(settings.data_dir), **TODAY}
+    with ReplayServer(recording, faults={"page-3.json": "timeout"}, hang_seconds=10) as server:
+        crawl = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "crawl", "ft_portal",
+                                  "interreg_bsr", "--base-url", server.search_url, *FAST], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not any(r["query"].get("pageNumber") == ["3"] for r in server.requests):
+                assert time.monotonic() < deadline and crawl.poll() is None, "the crawl never reached page 3"
+                time.sleep(0.2)
+            crawl.send_signal(signal.SIGINT)  # Ctrl-C
+            output = crawl.communicate(timeout=60)[0]
+        finally:
+            crawl.kill()
+    assert "Received SIGINT, shutting down gracefully" in output
+    runs = db.fetchall("SELECT source, status, finished_at FROM crawl_runs")
+    assert [r["source"] for r in runs] == ["ft_portal"]  # the spider after it never started
+    assert runs[0]["finished_at"] is not None and runs[0]["status"] != "running"
+    assert db.scalar("SELECT count(*) FROM calls") > 0  # the pages read before the stop are kept

@@ -50,3 +50,19 @@ def test_stub_topics_get_description_and_budget_from_their_details(settings, db,
     assert run["status"] == "partial" and run["items_updated"] == 1
     assert run["message"] == "1 page failed; everything else was kept"
     assert "HTTP 404" in run["errors"][0]["error"]  # the topic with no details recorded is a visible failure
+
+
+def test_one_crawl_of_the_portal_then_the_details_completes_the_stubs_the_portal_just_stored(settings, db, shared_dir,
+                                                                                            tmp_path):
+    import shutil
+
+    folder = one_page_replay(shared_dir, tmp_path, {STUB})
+    shutil.copytree(CONSTRUCTED, folder / "info" / "funding-tenders" / "opportunities" / "data")
+    # The spiders run one after another, in the order given: the details spider reads the stubs the
+    # portal spider stored when it closed.
+    result = run_callmatch("crawl", "ft_portal", "ft_topic_details", "--replay", folder, settings=settings)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert db.scalar("SELECT description_text FROM calls WHERE identifier = %s", (STUB,)).startswith("Expected Outcome:")
+    order = db.fetchall("SELECT source, started_at, finished_at FROM crawl_runs ORDER BY id")
+    assert [r["source"] for r in order] == ["ft_portal", "ft_topic_details"]
+    assert order[0]["finished_at"] <= order[1]["started_at"]
