@@ -92,7 +92,10 @@ def recent_runs(db: Database, limit: int = 50) -> list[dict]:
 
 def sources_overview(db: Database) -> list[dict]:
     """Every source with its latest run and how many calls or projects are stored from it; a source the
-    product knows but never ran is listed too, with no run (started_at None)."""
+    product knows but never ran is listed too, with no run (started_at None).
+
+    The topic details store no calls of their own, they complete the portal's: theirs is how many portal
+    calls have a description (`stored`) and how many are still stubs (`stubs`, None for other sources)."""
     ran = db.fetchall(
         """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
                   r.message, jsonb_array_length(r.errors) AS error_count,
@@ -103,4 +106,11 @@ def sources_overview(db: Database) -> list[dict]:
     known = {row["name"] for row in ran}
     never = [{"name": name, "kind": kind, "title": title, "url": url, "status": None, "started_at": None, "stored": 0}
              for name, (kind, title, url) in SOURCES.items() if name not in known]
+    portal = db.fetchone(
+        "SELECT count(*) FILTER (WHERE description_text <> '') AS described,"
+        " count(*) FILTER (WHERE description_text = '') AS stubs FROM calls WHERE source = 'ft_portal'")
+    for row in ran + never:
+        row["stubs"] = None
+        if row["name"] == "ft_topic_details":
+            row["stored"], row["stubs"] = portal["described"], portal["stubs"]
     return sorted(ran + never, key=lambda row: (row["kind"], row["title"]))
