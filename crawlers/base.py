@@ -36,6 +36,9 @@ class BaseSpider(scrapy.Spider):
         if base_url:  # --replay points the spider at a loopback server
             self.base_url = base_url.rstrip("/")
         self.failures: list[dict] = []
+        # Set when the spider finds it has nothing to read (its reason): a run that stores nothing is
+        # then "ok" rather than "failed".
+        self.idle: str | None = None
 
     # -- time ------------------------------------------------------------------------------------
 

@@ -157,7 +157,7 @@ class RunRecorder:
             pages=stats.get("response_received_count", 0),
             seen=new + updated + unchanged + dropped,
             new=new, updated=updated, unchanged=unchanged, dropped=dropped,
-            drop_reasons=drop_reasons, errors=errors,
+            drop_reasons=drop_reasons, errors=errors, idle=getattr(spider, "idle", None),
             stats={k: v for k, v in stats.items() if isinstance(v, (int, float, str))},
         )
         log.info(

@@ -58,8 +58,11 @@ def close_abandoned(db: Database) -> int:
     return len(gone)
 
 
-def judge(stored: int, seen: int, dropped: int, errors: int) -> tuple[str, str]:
-    """(status, message) of a finished run."""
+def judge(stored: int, seen: int, dropped: int, errors: int, idle: str | None = None) -> tuple[str, str]:
+    """(status, message) of a finished run. `idle` is the spider's reason to have had nothing to read
+    (the topic details, once no stub is left): only then is storing nothing not a failure."""
+    if idle and seen == 0 and not errors:
+        return "ok", f"nothing to do: {idle}"
     if stored == 0:
         return "failed", "nothing was stored"
     if seen and dropped / seen > MAX_DROP_SHARE:
@@ -70,8 +73,8 @@ def judge(stored: int, seen: int, dropped: int, errors: int) -> tuple[str, str]:
 
 
 def finish_run(db: Database, run_id: int, *, pages: int, seen: int, new: int, updated: int, unchanged: int,
-               dropped: int, drop_reasons: dict, errors: list, stats: dict) -> dict:
-    status, message = judge(new + updated + unchanged, seen, dropped, len(errors))
+               dropped: int, drop_reasons: dict, errors: list, stats: dict, idle: str | None = None) -> dict:
+    status, message = judge(new + updated + unchanged, seen, dropped, len(errors), idle)
     return db.fetchone(
         """UPDATE crawl_runs SET finished_at = now(), status = %s, message = %s, pages = %s, items_seen = %s,
                items_new = %s, items_updated = %s, items_unchanged = %s, items_dropped = %s,

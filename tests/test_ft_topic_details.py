@@ -66,3 +66,18 @@ def test_one_crawl_of_the_portal_then_the_details_completes_the_stubs_the_portal
     order = db.fetchall("SELECT source, started_at, finished_at FROM crawl_runs ORDER BY id")
     assert [r["source"] for r in order] == ["ft_portal", "ft_topic_details"]
     assert order[0]["finished_at"] <= order[1]["started_at"]
+
+
+def test_a_details_crawl_with_no_stub_left_is_ok_and_asks_for_nothing(settings, db, shared_dir, tmp_path):
+    from tests.helpers.data import add_call
+
+    add_call(db, STUB, "A topic the portal already described", "Expected Outcome: described in the search record.")
+    with ReplayServer(CONSTRUCTED) as server:
+        result = run_callmatch("crawl", "ft_topic_details", "--base-url", server.url + "/topicDetails",
+                               "--set", "ROBOTSTXT_OBEY=false", "--set", "AUTOTHROTTLE_ENABLED=false", settings=settings)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert server.requests == []
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_topic_details'")
+    # The daily crawl runs the details after every portal crawl: a day without new stubs is not a failure.
+    assert (run["status"], run["message"]) == ("ok", "nothing to do: no stub topics to complete")
+    assert "ft_topic_details: ok - nothing to do: no stub topics to complete (0 new" in result.stdout

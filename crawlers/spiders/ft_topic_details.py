@@ -30,6 +30,8 @@ class FtTopicDetailsSpider(FtPortalSpider):
     async def start(self):
         stubs = self.stubs()
         self.logger.info("%s to complete", counted(len(stubs), "stub topic"))
+        if not stubs:  # the usual day once the portal has brought no new stubs: not a failed run
+            self.idle = "no stub topics to complete"
         for stub in stubs:
             yield scrapy.Request(f"{self.base_url}/{stub['identifier']}.json", callback=self.parse_details,
                                  errback=self.on_request_error, cb_kwargs={"record": stub["raw"]})
