@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
-from twisted.internet import defer
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.spiderloader import SpiderLoader
+from twisted.internet import defer
 
 from . import settings as default_settings
 from .replay import ReplayServer
@@ -28,6 +29,7 @@ def scrapy_settings(database_url: str, today: str | None = None, overrides: dict
     return settings
 
 
+@functools.cache  # it imports every spider module: once a process is enough
 def _loader() -> SpiderLoader:
     return SpiderLoader.from_settings(scrapy_settings("unused"))
 
