@@ -55,8 +55,9 @@ class InterregCallsSpider(BaseSpider):
     def parse(self, response):
         links = response.css(self.link_selector + "::attr(href)").getall()
         if not links:
-            if self.no_calls_marker in response.text.lower():
-                self.logger.info("%s: no open calls right now", self.programme)
+            if self.no_calls_marker in response.text.lower():  # between call rounds: an ok run, not a failed one
+                self.idle = f"{self.programme} lists no open calls right now"
+                self.logger.info(self.idle)
                 return
             self.shape_error(response, f"no call links matching {self.link_selector!r}")
             return

@@ -131,6 +131,25 @@ def test_no_open_calls_is_not_a_failure():
     response = file_response(PAGES / "lat-lit" / "for-applicants" / "index", LatviaLithuaniaSpider.base_url + "/for-applicants/",
                              html=True, body=b"<html><p>There are no open calls at the moment.</p></html>")
     assert list(spider.parse(response)) == [] and spider.failures == []
+    assert spider.idle == "Interreg Latvia-Lithuania lists no open calls right now"
+
+
+def test_a_crawl_between_call_rounds_is_an_ok_run_that_stored_nothing(settings, db, tmp_path):
+    listing = tmp_path / "for-applicants"
+    listing.mkdir()
+    (listing / "index").write_text("<html><p>There are no open calls at the moment.</p></html>")
+    result = run_callmatch("crawl", "interreg_lat_lit", "--replay", tmp_path, settings=settings,
+                           env={"CALLMATCH_TODAY": "2026-06-27"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'interreg_lat_lit'")
+    assert (run["status"], run["message"], run["pages"]) == (
+        "ok", "nothing to do: Interreg Latvia-Lithuania lists no open calls right now", 1)
+    # A listing without call links and without the marker is a changed page: that run fails, loudly.
+    (listing / "index").write_text("<html><p>Our calls have moved.</p></html>")
+    run_callmatch("crawl", "interreg_lat_lit", "--replay", tmp_path, settings=settings,
+                  env={"CALLMATCH_TODAY": "2026-06-27"})
+    run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'interreg_lat_lit' ORDER BY id DESC LIMIT 1")
+    assert (run["status"], run["message"]) == ("failed", "nothing was stored")
 
 
 def test_interreg_crawl_end_to_end_through_the_replay(settings, db):
