@@ -85,11 +85,12 @@ def _open_members(path: Path) -> Iterator[tuple[str, Callable[[], io.TextIOBase]
             if (path / name).exists():
                 yield name, lambda name=name: open(path / name, encoding="utf-8-sig", newline="")
     elif zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        for info in archive.infolist():
-            base = info.filename.rsplit("/", 1)[-1]
-            if base in FILES:
-                yield base, lambda info=info: io.TextIOWrapper(archive.open(info), encoding="utf-8-sig", newline="")
+        with zipfile.ZipFile(path) as archive:  # each member is read before the next is yielded
+            for info in archive.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if base in FILES:
+                    yield base, lambda info=info: io.TextIOWrapper(archive.open(info), encoding="utf-8-sig",
+                                                                   newline="")
     else:
         raise ImportFormatError(f"{path} is neither a folder nor a zip file of CORDIS CSV files.")
 
