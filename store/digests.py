@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from .calls import NEXT_DEADLINE
 from .db import Database
 from .decisions import waiting_for_approval
+from .runs import failing_sources
 from .users import is_leadership
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -40,7 +41,9 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
         (profile_id, today, today, user["digest_days_ahead"]))
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
     profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
-    return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting}
+    # "No new fitting calls" means little if the crawl that would have found them failed: say so.
+    return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting,
+            "failing": failing_sources(db)}
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

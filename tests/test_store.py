@@ -185,6 +185,25 @@ def test_a_run_left_running_by_a_job_that_died_is_closed_when_the_job_is_retried
     assert [rows[i]["status"] for i in (other, by_hand, retried)] == ["running"] * 3
 
 
+def test_a_call_source_whose_latest_finished_run_failed_is_reported_with_its_last_good_run(db):
+    from store import runs
+    from tests.helpers.data import finished_run
+
+    finished_run(db, "interreg_bsr", "ok", "2026-11-20")
+    finished_run(db, "interreg_bsr", "failed", "2026-11-23", "nothing was stored")
+    runs.start_run(db, "interreg_bsr")  # today's run, still going: the failure stands until it ends
+    finished_run(db, "interreg_est_lat", "failed", "2026-11-23", "nothing was stored")  # never ran well
+    finished_run(db, "ft_portal", "failed", "2026-11-22", "nothing was stored")
+    finished_run(db, "ft_portal", "partial", "2026-11-23", "1 page failed; everything else was kept")  # recovered
+    finished_run(db, "keep_eu", "failed", "2026-11-23", "nothing was stored")  # partners, not calls
+
+    failing = runs.failing_sources(db)
+    assert [row["summary"] for row in failing] == [
+        "Interreg Baltic Sea Region on 23 Nov 2026: nothing was stored; last good run 20 Nov 2026",
+        "Interreg Estonia-Latvia on 23 Nov 2026: nothing was stored; no good run yet"]
+    assert [row["name"] for row in runs.failing_sources(db, "partners")] == ["keep_eu"]
+
+
 def test_a_run_whose_process_is_gone_is_closed_by_the_next_run_started_on_its_host(db):
     import os
     import socket

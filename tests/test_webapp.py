@@ -526,6 +526,19 @@ def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
     assert seeded.scalar("SELECT status FROM crawl_runs WHERE id = %s", (killed,)) == "failed"
 
 
+def test_the_calls_page_warns_while_a_call_sources_latest_crawl_has_failed(pm, seeded):
+    from tests.helpers.data import finished_run
+
+    assert "Calls may be missing" not in pm.get("/calls").get_data(as_text=True)
+    finished_run(seeded, "interreg_lat_lit", "failed", "2026-06-26", "nothing was stored")
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "<strong>Calls may be missing or out of date:</strong> the latest crawl of\n  this source failed" in page
+    assert "<li>Interreg Latvia-Lithuania on 26 Jun 2026: nothing was stored; no good run yet</li>" in page
+    assert "Interreg Latvia-Lithuania on 26 Jun 2026" in pm.get("/settings/digest-preview").get_data(as_text=True)
+    finished_run(seeded, "interreg_lat_lit", "ok", "2026-06-27")  # the next day's crawl went well
+    assert "Calls may be missing" not in pm.get("/calls").get_data(as_text=True)
+
+
 def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_partners):
     import html
 

@@ -240,6 +240,24 @@ def test_leaderships_digest_lists_the_bids_waiting_for_its_approval(settings, db
     assert digests.content(db, boss, since, settings.as_of())["waiting"] == []
 
 
+def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
+    from store import digests, users
+    from tests.helpers.data import finished_run
+    from worker.digest import render
+
+    user = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    _, text, _ = render(user, digests.content(db, user, since, settings.as_of()), settings)
+    assert "Calls may be missing" not in text
+    # "No new fitting calls" after a failed crawl is no news: the reader is told which source failed.
+    finished_run(db, "ft_portal", "ok", "2026-06-20")
+    finished_run(db, "ft_portal", "failed", "2026-06-27", "nothing was stored")
+    _, text, html = render(user, digests.content(db, user, since, settings.as_of()), settings)
+    assert "No new fitting calls this time.\n\nCalls may be missing or out of date: the latest crawl of this source " \
+           "failed.\n- EU Funding & Tenders Portal on 27 Jun 2026: nothing was stored; last good run 20 Jun 2026\n" in text
+    assert "/sources" in text and "EU Funding &amp; Tenders Portal on 27 Jun 2026" in html
+
+
 def test_an_unreachable_smtp_server_leaves_the_digest_due(settings, db):
     create_user(db, "pm@sic.lv", "long enough password", "manager")
     result = run_callmatch("digest", "send", settings=settings, env={"SMTP_URL": "smtp://127.0.0.1:1", **TODAY})

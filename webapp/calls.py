@@ -14,7 +14,7 @@ from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import consortium as consortium_store
-from store import decisions, profiles
+from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.text import counted
 
@@ -86,7 +86,8 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
-                           today=_today(), screened_total=screened_total, states=decisions.STATES)
+                           today=_today(), screened_total=screened_total, states=decisions.STATES,
+                           failing=runs.failing_sources(db()))
 
 
 def _call_or_404(identifier: str) -> dict:
