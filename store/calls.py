@@ -26,6 +26,10 @@ SOURCES = {
     "erasmus_results": ("partners", "Erasmus+ Project Results", "https://erasmus-plus.ec.europa.eu/projects"),
 }
 
+# A portal topic the search listed without its text (it leaves it out for many): the topic-details
+# spider completes it. EuropeAid calls have no topic-details page. (For queries without parameters.)
+STUB_TOPIC = "source = 'ft_portal' AND description_text = '' AND identifier NOT LIKE 'EuropeAid/%'"
+
 # Fields whose change means the call changed (content hash); bookkeeping fields are left out.
 HASHED_FIELDS = (
     "programme", "call_id", "call_title", "title", "description_html", "conditions_html", "opening_date",

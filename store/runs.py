@@ -8,7 +8,7 @@ import socket
 import psutil
 from psycopg.types.json import Jsonb
 
-from .calls import SOURCES
+from .calls import SOURCES, STUB_TOPIC
 from .db import Database
 from .text import counted
 
@@ -98,7 +98,8 @@ def sources_overview(db: Database) -> list[dict]:
     product knows but never ran is listed too, with no run (started_at None).
 
     The topic details store no calls of their own, they complete the portal's: theirs is how many portal
-    calls have a description (`stored`) and how many are still stubs (`stubs`, None for other sources)."""
+    calls have a description (`stored`) and how many stubs are left for them to complete (`stubs`, None
+    for other sources)."""
     ran = db.fetchall(
         """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
                   r.message, jsonb_array_length(r.errors) AS error_count,
@@ -109,9 +110,8 @@ def sources_overview(db: Database) -> list[dict]:
     known = {row["name"] for row in ran}
     never = [{"name": name, "kind": kind, "title": title, "url": url, "status": None, "started_at": None, "stored": 0}
              for name, (kind, title, url) in SOURCES.items() if name not in known]
-    portal = db.fetchone(
-        "SELECT count(*) FILTER (WHERE description_text <> '') AS described,"
-        " count(*) FILTER (WHERE description_text = '') AS stubs FROM calls WHERE source = 'ft_portal'")
+    portal = db.fetchone(f"SELECT count(*) FILTER (WHERE description_text <> '') AS described,"
+                         f" count(*) FILTER (WHERE {STUB_TOPIC}) AS stubs FROM calls WHERE source = 'ft_portal'")
     for row in ran + never:
         row["stubs"] = None
         if row["name"] == "ft_topic_details":

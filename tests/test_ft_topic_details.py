@@ -72,6 +72,7 @@ def test_a_details_crawl_with_no_stub_left_is_ok_and_asks_for_nothing(settings, 
     from tests.helpers.data import add_call
 
     add_call(db, STUB, "A topic the portal already described", "Expected Outcome: described in the search record.")
+    add_call(db, "EuropeAid/186571/DD/ACT/ZA", "A EuropeAid call without text", "")  # no topic details exist for it
     with ReplayServer(CONSTRUCTED) as server:
         result = run_callmatch("crawl", "ft_topic_details", "--base-url", server.url + "/topicDetails",
                                "--set", "ROBOTSTXT_OBEY=false", "--set", "AUTOTHROTTLE_ENABLED=false", settings=settings)

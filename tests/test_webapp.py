@@ -546,13 +546,14 @@ def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_pa
     from tests.helpers.data import add_call
 
     add_call(with_partners, "HORIZON-STUB-01", "A topic listed without its description", "")  # a stub
+    add_call(with_partners, "EuropeAid/1234/DD/ACT/LV", "A EuropeAid call", "")  # no topic details exist for it
     rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in pm.get("/sources").get_data(as_text=True).split("<tr>")
             if "</a>" in row}
     calls = with_partners.scalar("SELECT count(*) FROM calls")
     assert f"<td>{calls} calls</td>" in rows["EU Funding &amp; Tenders Portal"]
     # The topic details complete the portal's calls rather than storing their own.
     details = rows["EU Funding &amp; Tenders Portal: topic details"]
-    assert f"<td>{calls - 1} portal calls with details, 1 stub to complete</td>" in details
+    assert f"<td>{calls - 2} portal calls with details, 1 stub to complete</td>" in details
     assert "<td>1 project</td>" in rows["CORDIS bulk data"]
     # A source never run is listed too, with how to run it.
     assert "never" in rows["Interreg Baltic Sea Region"] and "<code>callmatch crawl interreg_bsr</code>" in rows[

@@ -11,6 +11,7 @@ import json
 
 import scrapy
 
+from store.calls import STUB_TOPIC
 from store.db import Database
 from store.text import counted
 
@@ -23,9 +24,7 @@ class FtTopicDetailsSpider(FtPortalSpider):
 
     def stubs(self) -> list[dict]:
         with Database(self.settings.get("CALLMATCH_DATABASE_URL"), max_size=1) as db:
-            return db.fetchall(
-                "SELECT identifier, raw FROM calls WHERE source = 'ft_portal' AND description_text = ''"
-                " AND identifier NOT LIKE 'EuropeAid/%%' ORDER BY identifier")
+            return db.fetchall(f"SELECT identifier, raw FROM calls WHERE {STUB_TOPIC} ORDER BY identifier")
 
     async def start(self):
         stubs = self.stubs()
