@@ -52,7 +52,12 @@ def check_spiders(names, where: str | None = None) -> None:
 @click.option("--list", "list_", is_flag=True, help="List the spiders and exit.")
 @click.pass_obj
 def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spider_arguments, list_) -> None:
-    """Run SPIDERS through the Scrapy engine, one after another, and store what they find (see --list)."""
+    """Run SPIDERS through the Scrapy engine, one after another, and store what they find (see --list).
+
+    Exit status: 0 when every run completed (ok, or partial: some pages failed and the rest was kept),
+    3 when a run failed (it stored nothing, or dropped most of what it read; what was stored before
+    stays), 1 when a spider could not start.
+    """
     from crawlers import runner
 
     if list_ or not spiders:
@@ -87,6 +92,10 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     missing = [name for name in spiders if name not in made]
     if missing:
         raise click.ClickException(f"{', '.join(missing)} did not start; the log above says why.")
+    failed = [name for name in spiders if made[name]["status"] == "failed"]
+    if failed:
+        click.echo(f"Failed: {', '.join(failed)} (`callmatch runs` lists the pages that failed).", err=True)
+        sys.exit(runs.EXIT_RUN_FAILED)
 
 
 @cli.command()

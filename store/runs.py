@@ -18,6 +18,10 @@ MAX_DROP_SHARE = 0.5
 INTERRUPTED = "interrupted: the job stopped before the run finished, and was retried"
 # The message of a run whose process is gone (killed, or the machine restarted) without finishing it.
 ABANDONED = "interrupted: the process running it stopped before the run finished"
+# `callmatch crawl`'s exit status when every spider ran but a run failed (1 is kept for a spider that
+# could not start, 2 for a wrong command line): a script can tell, and the worker goes on to rank
+# what the other spiders stored.
+EXIT_RUN_FAILED = 3
 
 
 def start_run(db: Database, source: str, job_id: str | None = None) -> int:

@@ -83,10 +83,15 @@ def test_a_half_failed_crawl_keeps_everything_else_and_records_the_failures(sett
     assert len(run["errors"]) == 3
 
 
-def test_a_crawl_that_stores_nothing_is_marked_failed(settings, db, tmp_path):
+def test_a_crawl_that_stores_nothing_is_marked_failed_and_says_so_in_its_exit_status(settings, db, tmp_path):
+    from store.runs import EXIT_RUN_FAILED
+
     (tmp_path / "page-1.json").write_text('{"unexpected": true}')
     with ReplayServer(tmp_path) as server:
-        crawl(settings, server.search_url)
+        result = run_callmatch("crawl", "ft_portal", "--base-url", server.search_url, *FAST, settings=settings,
+                               env=TODAY)
+    assert result.returncode == EXIT_RUN_FAILED == 3, result.stderr[-3000:]
+    assert "ft_portal: failed - nothing was stored" in result.stdout and "Failed: ft_portal" in result.stderr
     run = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
     assert (run["status"], run["message"]) == ("failed", "nothing was stored")
     assert "page shape changed" in run["errors"][0]["error"]

@@ -55,15 +55,18 @@ def worker_env(settings):
             "CALLMATCH_CRAWL_SPIDERS": "none"}  # a worker's scheduler must not start a live crawl here
 
 
-def test_a_crawl_job_chains_embedding_and_ranking(settings, db, shared_dir, tmp_path):
-    folder, ids = small_replay(shared_dir, tmp_path)
+def test_a_crawl_job_chains_embedding_and_ranking_even_when_one_source_failed(settings, db, shared_dir, tmp_path):
+    folder, ids = small_replay(shared_dir, tmp_path)  # the portal's pages, and no Interreg page at all
     conn = connect_redis(settings.redis_url)
-    enqueue(conn, "worker.jobs.crawl", ["ft_portal"], str(folder))
+    enqueue(conn, "worker.jobs.crawl", ["ft_portal", "interreg_lat_lit"], str(folder))
     result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=TODAY, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert db.scalar("SELECT count(*) FROM calls") == len(ids)
     assert db.scalar("SELECT count(*) FROM match_results") == len(ids)
     assert db.scalar("SELECT count(*) FROM embeddings") > 0
+    runs = {r["source"]: r["status"] for r in db.fetchall("SELECT source, status FROM crawl_runs")}
+    assert runs == {"ft_portal": "ok", "interreg_lat_lit": "failed"}
+    # The failed run is recorded and shown; the job is not retried for it, and what the portal gave is ranked.
     states = {(j["name"], j["state"]) for j in jobs(conn)}
     assert ("crawl", "finished") in states and ("rank_profile", "finished") in states
 

@@ -17,6 +17,7 @@ from rq import get_current_job
 from store.config import Settings
 from store.db import Database
 from store.errors import NotFound
+from store.runs import EXIT_RUN_FAILED
 from store.services import database_url, redis_url
 from store.text import counted
 
@@ -51,7 +52,9 @@ def crawl(spiders: list[str], replay: str | None = None, base_url: str | None = 
     if job is not None:  # the run records its job, so that a retry can close a dead attempt's run
         command += ["--set", f"CALLMATCH_JOB_ID={json.dumps(job.id)}"]
     result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
+    # A failed run is recorded (the sources page, the calls page and the digest show it) and the next
+    # daily crawl tries again; what the other spiders stored is ranked now. Anything else is retried.
+    if result.returncode not in (0, EXIT_RUN_FAILED):
         raise RuntimeError(f"crawl of {', '.join(spiders)} failed: {result.stderr.strip().splitlines()[-1:]}")
     summary = result.stdout.strip().splitlines()
     _progress("; ".join(summary) or "crawled")
