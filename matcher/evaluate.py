@@ -6,6 +6,7 @@ and rank with the production scorer. Rank = 1 + the number of candidates scored 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import defaultdict
@@ -100,6 +101,7 @@ def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None
 
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # its import sets DEBUG, which printed its chatter
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(titles, stopwords="en", show_progress=False), show_progress=False)
 
