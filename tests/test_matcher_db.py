@@ -221,7 +221,7 @@ def test_calls_json_carries_the_ranking_fields(settings, ranked):
     assert {"score", "gates", "explanation", "screened_out"} <= set(first)
 
 
-def test_calls_lists_rank_score_and_why_a_call_is_screened_out(settings, ranked):
+def test_calls_lists_rank_score_and_why_a_call_is_screened_out(settings, db, ranked):
     _, rows = ranked
     lines = run_callmatch("calls", settings=settings).stdout.splitlines()
     assert lines[0].split() == ["RANK", "SCORE", "CALL", "STATUS", "DEADLINE", "TITLE"]
@@ -233,6 +233,14 @@ def test_calls_lists_rank_score_and_why_a_call_is_screened_out(settings, ranked)
     assert "2026-01-15" in old
     screened = sum(1 for r in rows.values() if r["screened_out"])
     assert lines[-1].startswith(f"4 calls: {4 - screened} pass the screening gates, {screened} screened out.")
+
+    from tests.helpers.data import finished_run
+
+    finished_run(db, "interreg_bsr", "failed", "2026-06-26", "nothing was stored")
+    result = run_callmatch("calls", settings=settings)
+    assert result.stderr.strip().endswith("Calls may be missing or out of date: the latest crawl failed: "
+                                          "Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored; no good run yet.")
+    assert result.stdout.splitlines() == lines  # the listing itself is unchanged
 
 
 def test_calls_can_list_only_those_that_pass_the_gates_and_only_the_best(settings, ranked):
