@@ -80,10 +80,17 @@ def _mailbox(app: AppContext):
 @click.pass_obj
 def demo(app: AppContext, port: int, no_serve: bool) -> None:
     """Start the servers, load the recorded portal data and the CORDIS dev dump, rank for SIC, serve the UI."""
+    from .web import cannot_listen, check_can_listen
+
+    if not no_serve:
+        check_can_listen("127.0.0.1", port)
     if app.settings.today is None:
         # The recording is from 2026-06-27: judge deadlines as a user would have seen them that day.
         app.settings = app.settings.with_(today=RECORDED_ON)
     os.environ["CALLMATCH_TODAY"] = app.settings.as_of().isoformat()
+    # The demo keeps its login, worker log and mailbox there, even when DATABASE_URL and REDIS_URL name
+    # servers of their own and nothing else would create it.
+    app.settings.ensure_data_dir()
     _step(f"Data folder {app.settings.data_dir}; deadlines judged as of {app.settings.as_of()}")
     for line in app.services.describe():
         click.echo(f"    {line}")
@@ -120,6 +127,8 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
 
         serve(create_app(app.settings, database=app.database()), host="127.0.0.1", port=port, threads=8,
               ident="callmatch", _quiet=True)
+    except OSError as exc:  # taken while the demo was loading
+        raise cannot_listen("127.0.0.1", port, exc) from None
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -16,6 +16,22 @@ def build_app(app: AppContext):
     return create_app(app.settings, database=app.database())
 
 
+def cannot_listen(host: str, port: int, exc: OSError) -> click.ClickException:
+    return click.ClickException(f"Cannot listen on {host}:{port} ({exc.strerror}); choose another --port.")
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Fail now, not after minutes of loading, when the address is taken (waitress binds the same way)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise cannot_listen(host, port, exc) from None
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
@@ -30,7 +46,7 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     try:
         waitress_serve(web, host=host, port=port, threads=threads, ident="callmatch", _quiet=True)
     except OSError as exc:
-        raise click.ClickException(f"Cannot listen on {host}:{port} ({exc.strerror}); choose another --port.") from None
+        raise cannot_listen(host, port, exc) from None
 
 
 @cli.command("create-user")

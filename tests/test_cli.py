@@ -208,3 +208,35 @@ def test_the_demo_keeps_digests_in_a_local_mailbox_when_no_mail_server_is_set(se
         mailbox.stop()
     [delivered] = (settings.data_dir / "mail" / "new").iterdir()
     assert "Subject: callmatch: 1 new fitting call" in delivered.read_text()
+
+
+def test_demo_and_serve_say_at_once_when_their_port_is_taken(settings):
+    import socket
+
+    from tests.helpers.cli import run_callmatch
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (["demo"], ["serve"]):
+            result = run_callmatch(*command, "--port", port, settings=settings)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port." in (
+                result.stderr)
+            assert "Traceback" not in result.stderr and "Crawling" not in result.stdout  # before minutes of loading
+
+
+def test_the_demo_loads_ranks_and_gives_a_login_on_servers_named_by_their_urls(settings, db):
+    """`make demo`'s command with DATABASE_URL and REDIS_URL set: nothing else creates its data folder."""
+    from tests.helpers.cli import run_callmatch
+    from store import users
+
+    assert not settings.data_dir.exists()
+    result = run_callmatch("demo", "--no-serve", settings=settings, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    password = result.stdout.split("Ready. Sign in as demo@sic.lv / ")[1].split()[0]
+    assert users.password_matches(users.find_user(db, "demo@sic.lv"), password)
+    assert (settings.data_dir / "demo-login.txt").read_text() == password
+    assert db.scalar("SELECT count(*) FROM calls") == 1456 and db.scalar("SELECT count(*) FROM projects") == 298
+    assert db.scalar("SELECT count(*) FROM match_results") == 1456
