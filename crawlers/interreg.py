@@ -40,6 +40,10 @@ LABELS = (
 )
 _DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4}")
 _PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
+# How the programme sites say they are between call rounds: "There are no open calls at the moment",
+# "There is currently no open call", "No calls are open right now".
+_NO_CALLS = re.compile(r"\bno\s+(?:currently\s+)?open\s+calls?\b"
+                       r"|\bno\s+calls?\s+(?:is\s+|are\s+)?(?:currently\s+)?open\b", re.IGNORECASE)
 
 
 class InterregCallsSpider(BaseSpider):
@@ -47,7 +51,7 @@ class InterregCallsSpider(BaseSpider):
     calls_path: str = "/"
     countries: tuple[str, ...] = ()  # the programme area's countries, for the eligibility gate
     link_selector: str = "a"
-    no_calls_marker: str = "no open calls"
+    no_calls: re.Pattern = _NO_CALLS
 
     async def start(self):
         yield scrapy.Request(self.base_url + self.calls_path, callback=self.parse, errback=self.on_request_error)
@@ -55,7 +59,7 @@ class InterregCallsSpider(BaseSpider):
     def parse(self, response):
         links = response.css(self.link_selector + "::attr(href)").getall()
         if not links:
-            if self.no_calls_marker in response.text.lower():  # between call rounds: an ok run, not a failed one
+            if self.no_calls.search(" ".join(response.xpath("//body//text()").getall())):  # between call rounds
                 self.idle = f"{self.programme} lists no open calls right now"
                 self.logger.info(self.idle)
                 return

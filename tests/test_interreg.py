@@ -126,12 +126,27 @@ def test_a_call_page_without_facts_is_reported_loudly():
     assert "no call title or no key facts" in spider.failures[-1]["error"]
 
 
-def test_no_open_calls_is_not_a_failure():
+@pytest.mark.parametrize("sentence", [
+    "There are no open calls at the moment.", "There is currently <strong>no open call</strong>.",
+    "No calls are open right now.", "At the moment no call is open; the next one opens in spring."])
+def test_no_open_calls_is_not_a_failure(sentence):
     spider = spider_at(LatviaLithuaniaSpider, "2026-06-27")
-    response = file_response(PAGES / "lat-lit" / "for-applicants" / "index", LatviaLithuaniaSpider.base_url + "/for-applicants/",
-                             html=True, body=b"<html><p>There are no open calls at the moment.</p></html>")
+    response = file_response(PAGES / "lat-lit" / "for-applicants" / "index",
+                             LatviaLithuaniaSpider.base_url + "/for-applicants/",
+                             html=True, body=f"<html><body><p>{sentence}</p></body></html>".encode())
     assert list(spider.parse(response)) == [] and spider.failures == []
     assert spider.idle == "Interreg Latvia-Lithuania lists no open calls right now"
+
+
+@pytest.mark.parametrize("sentence", ["Our calls have moved to a new page.", "Open calls: see the new portal.",
+                                      "Calls for proposals"])
+def test_a_listing_without_links_that_does_not_say_no_calls_is_a_changed_page(sentence):
+    spider = spider_at(LatviaLithuaniaSpider, "2026-06-27")
+    response = file_response(PAGES / "lat-lit" / "for-applicants" / "index",
+                             LatviaLithuaniaSpider.base_url + "/for-applicants/",
+                             html=True, body=f"<html><body><p>{sentence}</p></body></html>".encode())
+    assert list(spider.parse(response)) == [] and spider.idle is None
+    assert "no call links matching" in spider.failures[-1]["error"]
 
 
 def test_a_crawl_between_call_rounds_is_an_ok_run_that_stored_nothing(settings, db, tmp_path):
