@@ -133,7 +133,7 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
     click.echo(_calls_summary(rows, len(shown)))
     from store.runs import failing_sources
 
-    for source in failing_sources(db):  # as the calls page says it
+    for source in failing_sources(db, app.settings.crawl_spiders):  # as the calls page says it
         click.echo(f"Calls may be missing or out of date: the latest crawl failed: {source['summary']}.", err=True)
 
 

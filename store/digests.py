@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
@@ -26,7 +27,9 @@ def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
     return out
 
 
-def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None) -> dict:
+def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None,
+            watched: Collection[str] = ()) -> dict:
+    """What the user's digest holds; `watched`: the daily crawl's sources, whose failure it reports."""
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     new_calls = db.fetchall(
         f"""SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, {NEXT_DEADLINE} AS next_deadline
@@ -43,7 +46,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting,
-            "failing": failing_sources(db)}
+            "failing": failing_sources(db, watched)}
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

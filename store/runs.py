@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Collection
 
 import psutil
 from psycopg.types.json import Jsonb
@@ -123,17 +124,20 @@ def sources_overview(db: Database) -> list[dict]:
     return sorted(ran + never, key=lambda row: (row["kind"], row["title"]))
 
 
-def failing_sources(db: Database, kind: str = "calls") -> list[dict]:
-    """Sources of `kind` whose latest finished run failed: what is stored from them may be out of date, and
-    a user reading the ranked calls (or a digest's "no new calls") should know. Each with the failed run's
-    start and message, when the source last ran well (None: never), and all that as one line (`summary`)."""
+def failing_sources(db: Database, watched: Collection[str]) -> list[dict]:
+    """The call sources among `watched` (the daily crawl's) whose latest finished run failed: what is
+    stored from them may be out of date, and a user reading the ranked calls (or a digest's "no new
+    calls") should know. A source taken out of the daily crawl is no longer anyone's concern. Each with
+    the failed run's start and message, when the source last ran well (None: never), and all that as
+    one line (`summary`)."""
     rows = db.fetchall(
         """SELECT s.name, s.title, r.started_at AS failed_at, r.message,
                   (SELECT max(g.finished_at) FROM crawl_runs g
                     WHERE g.source = s.name AND g.status IN ('ok', 'partial')) AS last_good
            FROM sources s JOIN LATERAL (SELECT * FROM crawl_runs WHERE source = s.name AND status <> 'running'
                                         ORDER BY started_at DESC LIMIT 1) r ON TRUE
-           WHERE s.kind = %s AND r.status = 'failed' ORDER BY s.title""", (kind,))
+           WHERE s.kind = 'calls' AND s.name = ANY(%s) AND r.status = 'failed' ORDER BY s.title""",
+        (list(watched),))
     for row in rows:
         good = f"last good run {row['last_good']:%d %b %Y}" if row["last_good"] else "no good run yet"
         row["summary"] = f"{row['title']} on {row['failed_at']:%d %b %Y}: {row['message']}; {good}"

@@ -196,12 +196,16 @@ def test_a_call_source_whose_latest_finished_run_failed_is_reported_with_its_las
     finished_run(db, "ft_portal", "failed", "2026-11-22", "nothing was stored")
     finished_run(db, "ft_portal", "partial", "2026-11-23", "1 page failed; everything else was kept")  # recovered
     finished_run(db, "keep_eu", "failed", "2026-11-23", "nothing was stored")  # partners, not calls
+    finished_run(db, "interreg_europe", "failed", "2026-11-23", "nothing was stored")  # no longer crawled daily
 
-    failing = runs.failing_sources(db)
+    watched = ["ft_portal", "interreg_bsr", "interreg_est_lat", "keep_eu"]
+    failing = runs.failing_sources(db, watched)
     assert [row["summary"] for row in failing] == [
         "Interreg Baltic Sea Region on 23 Nov 2026: nothing was stored; last good run 20 Nov 2026",
         "Interreg Estonia-Latvia on 23 Nov 2026: nothing was stored; no good run yet"]
-    assert [row["name"] for row in runs.failing_sources(db, "partners")] == ["keep_eu"]
+    assert [row["name"] for row in runs.failing_sources(db, [*watched, "interreg_europe"])] == [
+        "interreg_bsr", "interreg_est_lat", "interreg_europe"]
+    assert runs.failing_sources(db, ()) == []  # the daily crawl is off
 
 
 def test_a_run_whose_process_is_gone_is_closed_by_the_next_run_started_on_its_host(db):

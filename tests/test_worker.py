@@ -177,6 +177,9 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     db.execute("UPDATE users SET digest_frequency = 'never' WHERE email = 'quiet@sic.lv'")
     call_id = db.scalar("SELECT id FROM calls")
     decisions.decide(db, profile_id, call_id, "maybe", "Good partners available", "", {"id": user_id, "role": "manager"})
+    from tests.helpers.data import finished_run
+
+    finished_run(db, "interreg_bsr", "failed", "2026-06-26", "nothing was stored")  # a source the daily crawl reads
 
     env = {"SMTP_URL": f"smtp://127.0.0.1:{controller.port}", **TODAY}
     first = run_callmatch("digest", "send", settings=settings, env=env)
@@ -192,6 +195,7 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
 
     parsed = message_from_bytes(inbox.messages[0].content, policy=policy.default)
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
+    assert "- Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored" in parsed.get_body(("plain",)).get_content()
     assert "score 90 · deadline 10 Jul 2026" in parsed.get_body(("html",)).get_content()
     assert "text/html" in body and "text/plain" in body and "/settings" in body
     assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 1
@@ -250,12 +254,13 @@ def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
 
     user = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
     since = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    _, text, _ = render(user, digests.content(db, user, since, settings.as_of()), settings)
+    watched = settings.crawl_spiders  # the daily crawl's sources
+    _, text, _ = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
     assert "Calls may be missing" not in text
     # "No new fitting calls" after a failed crawl is no news: the reader is told which source failed.
     finished_run(db, "ft_portal", "ok", "2026-06-20")
     finished_run(db, "ft_portal", "failed", "2026-06-27", "nothing was stored")
-    _, text, html = render(user, digests.content(db, user, since, settings.as_of()), settings)
+    _, text, html = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
     assert "No new fitting calls this time.\n\nCalls may be missing or out of date: the latest crawl of this source " \
            "failed.\n- EU Funding & Tenders Portal on 27 Jun 2026: nothing was stored; last good run 20 Jun 2026\n" in text
     assert "/sources" in text and "EU Funding &amp; Tenders Portal on 27 Jun 2026" in html

@@ -101,5 +101,5 @@ def change_password():
 @bp.route("/settings/digest-preview")
 def preview():
     since = digests.utcnow() - digests.PERIODS.get(g.user["digest_frequency"], digests.PERIODS["weekly"])
-    content = digests.content(db(), g.user, since, settings().as_of())
+    content = digests.content(db(), g.user, since, settings().as_of(), watched=settings().crawl_spiders)
     return render_template("digest_preview.html", title="Digest preview", since=since, **content)

@@ -87,7 +87,7 @@ def index():
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES,
-                           failing=runs.failing_sources(db()))
+                           failing=runs.failing_sources(db(), settings().crawl_spiders))
 
 
 def _call_or_404(identifier: str) -> dict:

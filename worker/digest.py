@@ -51,7 +51,7 @@ def send_due_digests(db: Database, settings: Settings) -> list[str]:
     now = digests.utcnow()
     sent = []
     for user, start in digests.due_users(db, now):
-        content = digests.content(db, user, start, settings.as_of())
+        content = digests.content(db, user, start, settings.as_of(), watched=settings.crawl_spiders)
         subject, text, html = render(user, content, settings)
         digest_id = digests.claim(db, user["id"], start, now, [c["id"] for c in content["new_calls"]], subject)
         if digest_id is None:
