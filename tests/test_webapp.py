@@ -510,6 +510,21 @@ def test_sources_page_shows_runs_and_background_work(pm):
     assert "Background work" in page and "Recent runs" in page
 
 
+def test_the_sources_page_queues_the_daily_crawl_now_once(pm, settings):
+    from store.queue import connect_redis, jobs
+
+    token = csrf(pm, "/sources")
+    page = pm.post("/sources/crawl", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "A crawl of the daily crawl&#39;s 7 sources is queued; its progress is below." in page
+    [job] = jobs(connect_redis(settings.redis_url))
+    assert (job["name"], job["state"], job["args"]) == ("crawl", "queued", (list(settings.crawl_spiders),))
+    # A second press while it waits queues nothing more.
+    page = pm.post("/sources/crawl", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "A crawl is already queued or running; its progress is below." in page
+    assert len(jobs(connect_redis(settings.redis_url))) == 1
+    assert pm.post("/sources/crawl").status_code == 400  # no CSRF token
+
+
 def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
     from store import runs
     from tests.helpers.data import run_of_a_killed_process

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from store import runs
 from store.errors import CallmatchError
+from store.text import counted
 
-from . import db, settings
+from . import background, db, settings
 
 bp = Blueprint("sources", __name__)
 
@@ -29,5 +30,21 @@ def index():
     jobs, queue_error = job_overview()
     runs.close_abandoned(db())  # a crawl killed by hand on this machine is shown as interrupted, not running
     return render_template("sources.html", title="Sources", sources=runs.sources_overview(db()),
-                           runs=runs.recent_runs(db(), 30),
+                           runs=runs.recent_runs(db(), 30), daily=settings().crawl_spiders,
                            jobs=jobs, queue_error=queue_error)
+
+
+@bp.post("/sources/crawl")
+def crawl_now():
+    """Queue the daily crawl now (after a failed run, say), unless one is already waiting or running."""
+    spiders = list(settings().crawl_spiders)
+    jobs, problem = job_overview()
+    if not spiders:
+        flash("The daily crawl is off (CALLMATCH_CRAWL_SPIDERS=none); `callmatch crawl SPIDER` runs one by hand.")
+    elif not problem and any(j["name"] == "crawl" and j["state"] in ("queued", "running") for j in jobs):
+        flash("A crawl is already queued or running; its progress is below.")
+    else:
+        problem = problem or background.queue("worker.jobs.crawl", spiders)
+        flash(f"The crawl could not be queued ({problem})" if problem else
+              f"A crawl of the daily crawl's {counted(len(spiders), 'source')} is queued; its progress is below.")
+    return redirect(url_for("sources.index"))
