@@ -190,10 +190,10 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     body = inbox.messages[0].content.decode()
     assert "Social innovation and civic participation" in body and "2026-07-10" in body
     assert "New calls in the top 50" in body and "#1 Social innovation" in body
-    assert "Subject: callmatch: 1 new fitting call, 1 deadline coming" in body
     from email import message_from_bytes, policy
 
     parsed = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    assert parsed["Subject"] == "callmatch: 1 new fitting call, 1 deadline coming; a crawl failed"
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
     assert "- Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored" in parsed.get_body(("plain",)).get_content()
     assert "score 90 · deadline 10 Jul 2026" in parsed.get_body(("html",)).get_content()
@@ -255,12 +255,13 @@ def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     user = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
     since = datetime(2020, 1, 1, tzinfo=timezone.utc)
     watched = settings.crawl_spiders  # the daily crawl's sources
-    _, text, _ = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
-    assert "Calls may be missing" not in text
+    subject, text, _ = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
+    assert "Calls may be missing" not in text and subject == "callmatch: 0 new fitting calls, 0 deadlines coming"
     # "No new fitting calls" after a failed crawl is no news: the reader is told which source failed.
     finished_run(db, "ft_portal", "ok", "2026-06-20")
     finished_run(db, "ft_portal", "failed", "2026-06-27", "nothing was stored")
-    _, text, html = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
+    subject, text, html = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
+    assert subject == "callmatch: 0 new fitting calls, 0 deadlines coming; a crawl failed"
     assert "No new fitting calls this time.\n\nCalls may be missing or out of date: the latest crawl of this source " \
            "failed.\n- EU Funding & Tenders Portal on 27 Jun 2026: nothing was stored; last good run 20 Jun 2026\n" in text
     assert "/sources" in text and "EU Funding &amp; Tenders Portal on 27 Jun 2026" in html

@@ -25,6 +25,8 @@ def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str
     """(subject, plain text, html)."""
     n = len(content["new_calls"])
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
+    if content.get("failing"):  # "0 new" means less then: say so where it is read first (and short: one line)
+        subject += "; a crawl failed"
     context = {"user": user, "base": settings.base_url, **content}
     return subject, templates.get_template("digest.txt").render(context), templates.get_template("digest.html").render(context)
 
