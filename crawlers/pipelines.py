@@ -138,7 +138,9 @@ class RunRecorder:
     # Scrapy logs an exception raised while reading a page or storing an item and goes on with the
     # crawl; the run must count it too, or a crawl that lost pages would be reported as complete.
     def page_error(self, failure, response, spider):
-        spider.record_failure(response.url, f"could not read the page: {_describe(failure)}")
+        # No response when the spider failed before its first request (reading what to ask for).
+        url = response.url if response is not None else ""
+        spider.record_failure(url, f"could not read the page: {_describe(failure)}")
 
     def item_error(self, item, response, spider, failure):
         url = response.url if response is not None else ""
