@@ -29,6 +29,8 @@ SOURCES = {
 # A portal topic the search listed without its text (it leaves it out for many): the topic-details
 # spider completes it. EuropeAid calls have no topic-details page. (For queries without parameters.)
 STUB_TOPIC = "source = 'ft_portal' AND description_text = '' AND identifier NOT LIKE 'EuropeAid/%'"
+# A stub whose details page answered 404 is asked for again after this many days, not every day.
+DETAILS_RETRY_DAYS = 7
 
 # Fields whose change means the call changed (content hash); bookkeeping fields are left out.
 HASHED_FIELDS = (
@@ -36,6 +38,20 @@ HASHED_FIELDS = (
     "deadlines", "deadline_model", "topic_budget", "grant_min", "grant_max", "expected_grants", "funding_rate",
     "action_type", "keywords", "eligibility", "partner_search", "url",
 )
+
+
+def stubs_due(db: Database, day: date) -> tuple[list[dict], int]:
+    """The stub topics the details spider should ask for on `day` (identifier, raw search record), and
+    how many others wait because their details page was missing less than DETAILS_RETRY_DAYS ago."""
+    rows = db.fetchall(f"SELECT identifier, raw, details_missing_on FROM calls WHERE {STUB_TOPIC} ORDER BY identifier")
+    due = [row for row in rows
+           if row["details_missing_on"] is None or (day - row["details_missing_on"]).days >= DETAILS_RETRY_DAYS]
+    return due, len(rows) - len(due)
+
+
+def mark_details_missing(db: Database, identifiers: list[str], day: date) -> None:
+    db.execute("UPDATE calls SET details_missing_on = %s WHERE source = 'ft_portal' AND identifier = ANY(%s)",
+               (day, identifiers))
 
 
 def ensure_source(db: Database, name: str) -> None:

@@ -103,8 +103,8 @@ def sources_overview(db: Database) -> list[dict]:
     product knows but never ran is listed too, with no run (started_at None).
 
     The topic details store no calls of their own, they complete the portal's: theirs is how many portal
-    calls have a description (`stored`) and how many stubs are left for them to complete (`stubs`, None
-    for other sources)."""
+    calls have a description (`stored`), how many stubs are left for them to complete (`stubs`, None
+    for other sources) and how many of those had no details page when last asked (`stubs_without_page`)."""
     ran = db.fetchall(
         """SELECT s.*, r.status, r.started_at, r.finished_at, r.items_new, r.items_updated, r.items_dropped,
                   r.message, jsonb_array_length(r.errors) AS error_count,
@@ -116,11 +116,14 @@ def sources_overview(db: Database) -> list[dict]:
     never = [{"name": name, "kind": kind, "title": title, "url": url, "status": None, "started_at": None, "stored": 0}
              for name, (kind, title, url) in SOURCES.items() if name not in known]
     portal = db.fetchone(f"SELECT count(*) FILTER (WHERE description_text <> '') AS described,"
-                         f" count(*) FILTER (WHERE {STUB_TOPIC}) AS stubs FROM calls WHERE source = 'ft_portal'")
+                         f" count(*) FILTER (WHERE {STUB_TOPIC}) AS stubs,"
+                         f" count(*) FILTER (WHERE {STUB_TOPIC} AND details_missing_on IS NOT NULL) AS without_page"
+                         f" FROM calls WHERE source = 'ft_portal'")
     for row in ran + never:
-        row["stubs"] = None
+        row["stubs"] = row["stubs_without_page"] = None
         if row["name"] == "ft_topic_details":
-            row["stored"], row["stubs"] = portal["described"], portal["stubs"]
+            row["stored"], row["stubs"], row["stubs_without_page"] = (
+                portal["described"], portal["stubs"], portal["without_page"])
     return sorted(ran + never, key=lambda row: (row["kind"], row["title"]))
 
 

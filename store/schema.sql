@@ -60,6 +60,7 @@ CREATE TABLE calls (
     partner_search    boolean,
     url               text,
     raw               jsonb NOT NULL DEFAULT '{}',
+    details_missing_on date,                     -- a stub whose topic-details page answered 404, that day
     content_hash      text NOT NULL,
     first_seen        timestamptz NOT NULL DEFAULT now(),
     last_seen         timestamptz NOT NULL DEFAULT now(),

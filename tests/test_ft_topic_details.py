@@ -1,6 +1,7 @@
 """Stub topics completed from their topic-details JSON (constructed fixture: no recording exists)."""
 
 import json
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,10 +47,64 @@ def test_stub_topics_get_description_and_budget_from_their_details(settings, db,
     assert after["conditions_text"].startswith("Eligible countries")
     assert db.scalar("SELECT count(*) FROM calls") == 2  # completed in place, not added
 
+    # The other stub has no details page (404): a fact about the topic, not a failed page. It keeps what
+    # the search gave it and is set aside for a week, so the daily run is not "partial" every day.
     run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_topic_details'")
-    assert run["status"] == "partial" and run["items_updated"] == 1
-    assert run["message"] == "1 page failed; everything else was kept"
-    assert "HTTP 404" in run["errors"][0]["error"]  # the topic with no details recorded is a visible failure
+    assert (run["status"], run["message"], run["errors"], run["items_updated"]) == ("ok", "completed", [], 1)
+    assert f"{other_stub} has no topic-details page (HTTP 404); asked again in 7 days" in result.stderr
+    assert db.scalar("SELECT details_missing_on FROM calls WHERE identifier = %s", (other_stub,)) == date.today()
+
+
+def details_crawl(settings, today=None, exit_status=0):
+    """Crawl the topic details from the constructed fixture; returns (the crawl, the paths asked for)."""
+    with ReplayServer(CONSTRUCTED) as server:
+        result = run_callmatch("crawl", "ft_topic_details", "--base-url", server.url + "/topicDetails",
+                               "--set", "ROBOTSTXT_OBEY=false", "--set", "AUTOTHROTTLE_ENABLED=false", settings=settings,
+                               env={"CALLMATCH_TODAY": today.isoformat()} if today else None)
+        assert result.returncode == exit_status, result.stderr[-2000:]
+        return result, [r["path"] for r in server.requests]
+
+
+def latest_details_run(db):
+    return db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_topic_details' ORDER BY id DESC LIMIT 1")
+
+
+def test_a_stub_without_a_details_page_is_asked_for_again_a_week_later_not_every_day(settings, db):
+    from tests.helpers.data import add_call
+
+    missing = "HORIZON-CL2-2027-NO-PAGE-01"  # the fixture has no details for it
+    add_call(db, missing, "A topic the search listed without text", "")
+    monday = date(2026, 11, 2)
+    result, asked = details_crawl(settings, monday)
+    assert asked == [f"/topicDetails/{missing}.json"]
+    run = latest_details_run(db)
+    assert (run["status"], run["message"]) == ("ok", "nothing to do: no details page for 1 stub asked")
+    assert db.scalar("SELECT details_missing_on FROM calls WHERE identifier = %s", (missing,)) == monday
+
+    result, asked = details_crawl(settings, monday + timedelta(days=6))
+    assert asked == []
+    assert (latest_details_run(db)["status"], latest_details_run(db)["message"]) == (
+        "ok", "nothing to do: no stub topics to complete (1 stub without a details page asked again later)")
+
+    result, asked = details_crawl(settings, monday + timedelta(days=7))
+    assert asked == [f"/topicDetails/{missing}.json"]
+    assert db.scalar("SELECT details_missing_on FROM calls WHERE identifier = %s", (missing,)) == monday + timedelta(7)
+
+
+def test_every_details_page_missing_is_a_moved_address_not_ten_topics_without_pages(settings, db):
+    from tests.helpers.data import add_call
+
+    stubs = [f"HORIZON-CL2-2027-NO-PAGE-{n:02}" for n in range(10)]
+    for identifier in stubs:
+        add_call(db, identifier, f"Stub {identifier}", "")
+    result, asked = details_crawl(settings, date(2026, 11, 2), exit_status=3)  # 3: a run failed
+    assert len(asked) == 10
+    run = latest_details_run(db)
+    assert run["status"] == "failed"
+    assert [e["error"] for e in run["errors"]] == [
+        "every one of the 10 details pages asked for answered HTTP 404: has the address changed?"]
+    # Not set aside: the next crawl asks for them all again.
+    assert db.scalar("SELECT count(*) FROM calls WHERE details_missing_on IS NOT NULL") == 0
 
 
 def test_one_crawl_of_the_portal_then_the_details_completes_the_stubs_the_portal_just_stored(settings, db, shared_dir,

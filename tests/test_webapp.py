@@ -557,10 +557,15 @@ def test_the_calls_page_warns_while_a_call_sources_latest_crawl_has_failed(pm, s
 def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_partners):
     import html
 
+    from datetime import date
+
+    from store import calls as call_store
     from store.calls import SOURCES
     from tests.helpers.data import add_call
 
     add_call(with_partners, "HORIZON-STUB-01", "A topic listed without its description", "")  # a stub
+    add_call(with_partners, "HORIZON-STUB-02", "A topic whose details page answered 404", "")
+    call_store.mark_details_missing(with_partners, ["HORIZON-STUB-02"], date(2026, 11, 2))
     add_call(with_partners, "EuropeAid/1234/DD/ACT/LV", "A EuropeAid call", "")  # no topic details exist for it
     rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in pm.get("/sources").get_data(as_text=True).split("<tr>")
             if "</a>" in row}
@@ -568,7 +573,8 @@ def test_sources_page_counts_what_each_source_stored_in_its_own_unit(pm, with_pa
     assert f"<td>{calls} calls</td>" in rows["EU Funding &amp; Tenders Portal"]
     # The topic details complete the portal's calls rather than storing their own.
     details = rows["EU Funding &amp; Tenders Portal: topic details"]
-    assert f"<td>{calls - 2} portal calls with details, 1 stub to complete</td>" in details
+    assert (f"<td>{calls - 3} portal calls with details, 2 stubs to complete"
+            " (1 with no details page when last asked, asked again weekly)</td>") in details
     assert "<td>1 project</td>" in rows["CORDIS bulk data"]
     # A source never run is listed too, with how to run it.
     assert "never" in rows["Interreg Baltic Sea Region"] and "<code>callmatch crawl interreg_bsr</code>" in rows[

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 
 import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
 
-from store.calls import STUB_TOPIC
+from store import calls as call_store
 from store.db import Database
 from store.text import counted
 
@@ -22,20 +23,52 @@ class FtTopicDetailsSpider(FtPortalSpider):
     name = "ft_topic_details"
     base_url = "https://ec.europa.eu/info/funding-tenders/opportunities/data/topicDetails"
 
-    def stubs(self) -> list[dict]:
-        with Database(self.settings.get("CALLMATCH_DATABASE_URL"), max_size=1) as db:
-            return db.fetchall(f"SELECT identifier, raw FROM calls WHERE {STUB_TOPIC} ORDER BY identifier")
+    # When at least this many stubs were asked for and every one answered 404, the address has more
+    # likely moved than every topic lost its page: a failure, and the stubs are not set aside.
+    ALL_MISSING_IS_A_FAILURE = 10
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = 0
+        self.missing: list[str] = []  # stubs whose details page answered 404 this run
+        self.address_moved = False
 
     async def start(self):
-        stubs = self.stubs()
-        self.logger.info("%s to complete", counted(len(stubs), "stub topic"))
+        with Database(self.settings.get("CALLMATCH_DATABASE_URL"), max_size=1) as db:
+            stubs, waiting = call_store.stubs_due(db, self.as_of)
+        later = f" ({counted(waiting, 'stub')} without a details page asked again later)" if waiting else ""
+        self.logger.info("%s to complete%s", counted(len(stubs), "stub topic"), later)
         if not stubs:  # the usual day once the portal has brought no new stubs: not a failed run
-            self.idle = "no stub topics to complete"
+            self.idle = f"no stub topics to complete{later}"
+        self.asked = len(stubs)
         for stub in stubs:
             yield scrapy.Request(f"{self.base_url}/{stub['identifier']}.json", callback=self.parse_details,
-                                 errback=self.on_request_error, cb_kwargs={"record": stub["raw"]})
+                                 errback=self.on_details_error,
+                                 cb_kwargs={"record": stub["raw"], "identifier": stub["identifier"]})
 
-    def parse_details(self, response, record: dict):
+    def on_details_error(self, failure) -> None:
+        """A topic without a details page (404) keeps what the search gave it and is asked for again in
+        a week: a fact about the topic, not a failed page, or every daily run would be "partial"."""
+        response = getattr(failure.value, "response", None)
+        if not (failure.check(HttpError) and response is not None and response.status in (404, 410)):
+            self.on_request_error(failure)
+            return
+        identifier = failure.request.cb_kwargs["identifier"]
+        self.missing.append(identifier)
+        self.logger.warning("%s has no topic-details page (HTTP %s); asked again in %s days",
+                            identifier, response.status, call_store.DETAILS_RETRY_DAYS)
+        self.idle = f"no details page for {counted(len(self.missing), 'stub')} asked"
+        if len(self.missing) == self.asked >= self.ALL_MISSING_IS_A_FAILURE:
+            self.address_moved = True
+            self.record_failure(self.base_url, f"every one of the {self.asked} details pages asked for answered "
+                                               f"HTTP {response.status}: has the address changed?")
+
+    def closed(self, reason) -> None:
+        if self.missing and not self.address_moved:
+            with Database(self.settings.get("CALLMATCH_DATABASE_URL"), max_size=1) as db:
+                call_store.mark_details_missing(db, self.missing, self.as_of)
+
+    def parse_details(self, response, record: dict, identifier: str):
         data = self.json_or_failure(response)
         if data is None:
             return
