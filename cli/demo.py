@@ -11,6 +11,8 @@ from datetime import date
 
 import click
 
+from store.config import Settings
+
 from .context import AppContext
 from .main import cli
 
@@ -25,6 +27,17 @@ def _callmatch(*args: str) -> None:
     result = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", *args])
     if result.returncode != 0:
         raise click.ClickException(f"`callmatch {' '.join(args)}` failed; see the messages above.")
+
+
+def demo_settings(settings: Settings, environ: dict) -> Settings:
+    """Deadlines judged as of the recording's day, a user's view on it, and so no daily live crawl unless
+    CALLMATCH_CRAWL_SPIDERS asks for one: in the web app (whose "Crawl now" would start one) as in the
+    worker. Written to `environ` too, for the processes the demo starts."""
+    if settings.today is None:
+        settings = settings.with_(today=RECORDED_ON)
+    environ["CALLMATCH_TODAY"] = settings.as_of().isoformat()
+    environ.setdefault("CALLMATCH_CRAWL_SPIDERS", "none")
+    return settings.with_(crawl_spiders=Settings.from_env(environ).crawl_spiders)
 
 
 def _demo_login(app: AppContext) -> tuple[str, str]:
@@ -84,10 +97,7 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
 
     if not no_serve:
         check_can_listen("127.0.0.1", port)
-    if app.settings.today is None:
-        # The recording is from 2026-06-27: judge deadlines as a user would have seen them that day.
-        app.settings = app.settings.with_(today=RECORDED_ON)
-    os.environ["CALLMATCH_TODAY"] = app.settings.as_of().isoformat()
+    app.settings = demo_settings(app.settings, os.environ)
     # The demo keeps its login, worker log and mailbox there, even when DATABASE_URL and REDIS_URL name
     # servers of their own and nothing else would create it.
     app.settings.ensure_data_dir()
@@ -109,10 +119,9 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
         click.echo(f"Ready. Sign in as {email} / {password} after `callmatch serve`.")
         return
     _step("Starting the background worker")
-    # Deadlines are judged as of the recording's day, so the daily live crawl stays off unless asked for.
-    worker_env = {**os.environ, "CALLMATCH_CRAWL_SPIDERS": os.environ.get("CALLMATCH_CRAWL_SPIDERS", "none"),
-                  "CALLMATCH_BASE_URL": os.environ.get("CALLMATCH_BASE_URL", f"http://127.0.0.1:{port}")}  # digest links
-    if worker_env["CALLMATCH_CRAWL_SPIDERS"] == "none":
+    worker_env = {**os.environ,  # digest links
+                  "CALLMATCH_BASE_URL": os.environ.get("CALLMATCH_BASE_URL", f"http://127.0.0.1:{port}")}
+    if not app.settings.crawl_spiders:
         click.echo("    The daily live crawl is off in the demo; `callmatch crawl ft_portal` runs one.")
     mailbox = _mailbox(app)
     worker = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "worker"], env=worker_env,

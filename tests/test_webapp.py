@@ -525,6 +525,22 @@ def test_the_sources_page_queues_the_daily_crawl_now_once(pm, settings):
     assert pm.post("/sources/crawl").status_code == 400  # no CSRF token
 
 
+def test_the_demos_web_app_offers_no_live_crawl_as_its_worker_runs_none(settings, seeded):
+    from cli.demo import demo_settings
+
+    environ = {}
+    demo = demo_settings(settings.with_(today=None), environ)
+    # Judged as of the recording's day: a live crawl would mix today's calls into that day's view.
+    assert environ == {"CALLMATCH_TODAY": "2026-06-27", "CALLMATCH_CRAWL_SPIDERS": "none"}  # for its processes
+    client = create_app(demo, {"TESTING": True}, database=seeded).test_client()
+    assert login(client).status_code == 302
+    page = client.get("/sources").get_data(as_text=True)
+    assert "The daily crawl is off" in page and "Crawl now" not in page
+    # Asked for, it is on in both.
+    asked = {"CALLMATCH_CRAWL_SPIDERS": "ft_portal,ft_topic_details"}
+    assert demo_settings(settings.with_(today=None), asked).crawl_spiders == ("ft_portal", "ft_topic_details")
+
+
 def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
     from store import runs
     from tests.helpers.data import run_of_a_killed_process
