@@ -12,7 +12,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(deadline_bars=deadline_bars, score_histogram=score_histogram)
     from store.html import clean_html
 
-    app.jinja_env.filters.update(eur=eur, days_left=days_left, sanitise=clean_html, counted=counted, points=points)
+    app.jinja_env.filters.update(eur=eur, day=day, days_left=days_left, sanitise=clean_html, counted=counted, points=points)
 
 
 def eur(value) -> str:
@@ -24,6 +24,13 @@ def eur(value) -> str:
     if value >= 1_000:
         return f"€{value / 1_000:.0f} k"
     return f"€{value:.0f}"
+
+
+def day(value) -> str:
+    """A date as the pages write it, '23 Sep 2026', from a date or the ISO text stored in JSON."""
+    if not value:
+        return "—"
+    return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 
 def days_left(deadline, today: date) -> str:
