@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """'1 project', '3 projects', '0 days'; `plural` for a noun that does not just take an s."""
@@ -16,3 +18,10 @@ def cut(text: str, width: int) -> str:
 def points(score: float) -> str:
     """A score as every page, email and listing shows it: in whole points, score x 100."""
     return f"{score * 100:.0f}"
+
+
+def day(value: date | str | None) -> str:
+    """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON."""
+    if not value:
+        return "—"
+    return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")

@@ -188,13 +188,16 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert "Sent 1 digest: pm@sic.lv" in first.stdout and "none was due" in second.stdout
     assert len(inbox.messages) == 1 and inbox.messages[0].rcpt_tos == ["pm@sic.lv"]
     body = inbox.messages[0].content.decode()
-    assert "Social innovation and civic participation" in body and "2026-07-10" in body
+    assert "Social innovation and civic participation" in body
     assert "New calls in the top 50" in body and "#1 Social innovation" in body
     from email import message_from_bytes, policy
 
     parsed = message_from_bytes(inbox.messages[0].content, policy=policy.default)
     assert parsed["Subject"] == "callmatch: 1 new fitting call, 1 deadline coming; a crawl failed"
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
+    assert "- 10 Jul 2026 single-stage: Social innovation and civic participation (maybe)" in parsed.get_body(
+        ("plain",)).get_content()
+    assert "<li>10 Jul 2026 (single-stage): " in parsed.get_body(("html",)).get_content()
     assert "- Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored" in parsed.get_body(("plain",)).get_content()
     assert "score 90 · deadline 10 Jul 2026" in parsed.get_body(("html",)).get_content()
     assert "text/html" in body and "text/plain" in body and "/settings" in body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from store.text import counted, points
+from store.text import counted, day, points
 
 
 def init_app(app) -> None:
@@ -24,13 +24,6 @@ def eur(value) -> str:
     if value >= 1_000:
         return f"€{value / 1_000:.0f} k"
     return f"€{value:.0f}"
-
-
-def day(value) -> str:
-    """A date as the pages write it, '23 Sep 2026', from a date or the ISO text stored in JSON."""
-    if not value:
-        return "—"
-    return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 
 def days_left(deadline, today: date) -> str:

@@ -14,11 +14,11 @@ from store import digests
 from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError
-from store.text import counted, points
+from store.text import counted, day, points
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
-templates.filters["points"] = points
+templates.filters.update(points=points, day=day)
 
 
 def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str]:
