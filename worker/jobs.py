@@ -134,7 +134,9 @@ def send_digests() -> dict:
 
 
 def _chain_ranking(settings: Settings, what: str) -> None:
-    """A finished crawl or import queues re-ranking for every profile, once per distinct result."""
+    """A finished crawl or import queues re-ranking for every profile. The job id names the result it
+    follows; rq queues again under an id it already holds, so it does not stop a second ranking, which
+    costs little: a call whose inputs did not change is not re-scored."""
     from store.profiles import profile_names
     from store.queue import connect_redis, enqueue
 
