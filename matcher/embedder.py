@@ -131,7 +131,7 @@ class Embedder:
         done = reported = 0
         for batch in self._batches([len(i) for i in ids]):
             vectors = self._onnx_batch([ids[i] for i in batch]) if int8 else self._torch_batch([texts[i] for i in batch])
-            for i, vector in zip(batch, vectors):
+            for i, vector in zip(batch, vectors, strict=True):
                 out[i] = vector.astype(np.float32)
             done += len(batch)
             if progress and (done - reported >= 256 or done == len(texts)):
@@ -251,12 +251,12 @@ class EmbeddingStore:
             return np.zeros((0, 384), dtype=np.float32)
         hashes = [text_hash(t) for t in texts]
         known = self._load(set(hashes))
-        missing = {h: t for h, t in zip(hashes, texts) if h not in known}
+        missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in known}
         if missing:
             log.info("embedding %s with %s", counted(len(missing), "new text"), self.embedder.model_name)
             new = self.embedder.encode_documents(list(missing.values()), progress)
             self._save(list(missing.keys()), new)
-            known.update(zip(missing.keys(), new))
+            known.update(zip(missing.keys(), new, strict=True))
         return np.stack([known[h] for h in hashes]).astype(np.float32)
 
     def _load(self, hashes: set[str]) -> dict[str, np.ndarray]:
@@ -271,5 +271,5 @@ class EmbeddingStore:
             cur.executemany(
                 "INSERT INTO embeddings (model, text_hash, dims, embedding) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (model, text_hash) DO NOTHING",
-                [(self.embedder.vectors_key, h, len(v), v) for h, v in zip(hashes, vectors)],
+                [(self.embedder.vectors_key, h, len(v), v) for h, v in zip(hashes, vectors, strict=True)],
             )

@@ -91,13 +91,13 @@ def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None
         queries = queries[:limit]
     codes = [t["code"] for t in topics]
     titles = [t["title"] or t["code"] for t in topics]
-    title_of = dict(zip(codes, titles))
+    title_of = dict(zip(codes, titles, strict=True))
     position = {c: i for i, c in enumerate(codes)}
     candidates = CandidateSet.build(store, codes, codes, titles, [""] * len(codes))
     years = [code_years(c) for c in codes]
 
     profile_texts = sorted({t for p in projects.values() for t in (p["title"], title_of.get(p["topic_code"], "")) if t})
-    vector_of = dict(zip(profile_texts, store.vectors(profile_texts, progress)))
+    vector_of = dict(zip(profile_texts, store.vectors(profile_texts, progress), strict=True))
 
     import bm25s
 
@@ -149,7 +149,7 @@ def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = N
         code = index.project_codes[project] or ""
         call_texts[project] = " ".join(x for x in (code, info["topic_title"], info["acronym"], info["title"]) if x)
     texts = sorted(set(call_texts.values()))
-    vector_of = dict(zip(texts, store.vectors(texts, progress)))
+    vector_of = dict(zip(texts, store.vectors(texts, progress), strict=True))
 
     ranks = {"callmatch": [], "popularity": []}
     for n, (project, hidden, rest) in enumerate(queries, 1):

@@ -76,7 +76,8 @@ def learn(db: Database, profile_id: int) -> dict:
     # Back to the raw signals' scale, then to the same total as the hand-set weights.
     raw = regression.coef_[0] / np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     total = np.abs(raw).sum() or 1.0
-    weights = {name: round(float(w / total * sum(DEFAULT_WEIGHTS.values())), 4) for name, w in zip(SIGNAL_NAMES, raw)}
+    weights = {name: round(float(w / total * sum(DEFAULT_WEIGHTS.values())), 4)
+               for name, w in zip(SIGNAL_NAMES, raw, strict=True)}
     used = auc > 0.55
     record = {"signals": weights if used else None, "cv_auc": round(auc, 3), "decisions": n,
               "learned_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "candidate": weights}

@@ -41,7 +41,7 @@ def index_organisations(db: Database, store: EmbeddingStore, progress: Callable[
             """INSERT INTO organisation_vectors (organisation_id, model, text_hash, embedding) VALUES (%s, %s, %s, %s)
                ON CONFLICT (organisation_id) DO UPDATE SET model = EXCLUDED.model, text_hash = EXCLUDED.text_hash,
                    embedding = EXCLUDED.embedding, updated_at = now()""",
-            [(oid, model, text_hash(t), v) for (oid, t), v in zip(changed.items(), vectors)])
+            [(oid, model, text_hash(t), v) for (oid, t), v in zip(changed.items(), vectors, strict=True)])
     return len(changed)
 
 

@@ -263,6 +263,6 @@ def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium:
 def by_project(index: PartnerIndex) -> dict[int, list[int]]:
     members = defaultdict(list)
     coo = index.membership.tocoo()
-    for org, proj in zip(coo.row, coo.col):
+    for org, proj in zip(coo.row, coo.col, strict=True):
         members[int(proj)].append(int(org))
     return members

@@ -53,12 +53,12 @@ class CandidateSet:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         passage_texts, offsets = [], []
-        for title, body in zip(titles, bodies):
+        for title, body in zip(titles, bodies, strict=True):
             offsets.append(len(passage_texts))
             passage_texts.append(title)
             passage_texts.extend(signals.passages(body or "", store.embedder.max_words))
         vectors = store.vectors(passage_texts, progress)
-        texts = [f"{t} {b or ''}" for t, b in zip(titles, bodies)]
+        texts = [f"{t} {b or ''}" for t, b in zip(titles, bodies, strict=True)]
         vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1).fit(texts)
         return cls(list(keys), list(codes), texts, list(programmes or [None] * len(texts)), passage_texts,
                    vectors, np.asarray(offsets), vectorizer, vectorizer.transform(texts))

@@ -46,7 +46,7 @@ def deadline_bars(deadlines: list[date], today: date, months: int = 12) -> dict:
     values = [counts.get(label, 0) for label in labels]
     top = max(values) or 1
     return {"bars": [{"label": date(y, m, 1).strftime("%b %y"), "value": v, "height": round(100 * v / top)}
-                     for (y, m), v in zip(labels, values)], "max": top}
+                     for (y, m), v in zip(labels, values, strict=True)], "max": top}
 
 
 def score_histogram(scores: list[float], bins: int = 12) -> dict:

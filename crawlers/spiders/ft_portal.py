@@ -195,7 +195,7 @@ class FtPortalSpider(BaseSpider):
             stages = [f"cut-off {i}" for i in range(1, len(dates) + 1)]
         else:
             stages = [model or "deadline"] * len(dates)
-        return [Deadline(d, s) for d, s in zip(dates, stages)]
+        return [Deadline(d, s) for d, s in zip(dates, stages, strict=True)]
 
     def _parse_budget(self, meta: dict, identifier: str) -> dict:
         found = {"topic_budget": None, "grant_min": None, "grant_max": None, "expected_grants": None}
