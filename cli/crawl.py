@@ -170,26 +170,42 @@ def _calls_summary(rows: list[dict], shown: int) -> str:
 
 
 @cli.command()
+@click.argument("run_id", required=False, type=int)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many runs to list, newest first.")
 @click.pass_obj
-def runs(app: AppContext, limit: int) -> None:
-    """Recent crawl and import runs with their counts and failures.
+def runs(app: AppContext, run_id: int | None, limit: int) -> None:
+    """Recent crawl and import runs with their counts, drop reasons and first errors; with RUN_ID, that
+    run with every error.
 
     A run still marked running whose process on this machine is gone is closed as interrupted first."""
     from store import runs as run_store
 
     db = app.database()
     run_store.close_abandoned(db)
+    if run_id is not None:
+        run = run_store.get_run(db, run_id)
+        if run is None:
+            raise click.ClickException(f"No run #{run_id}; `callmatch runs` lists the recent ones.")
+        _echo_run(run, errors_shown=None)
+        return
     recent = run_store.recent_runs(db, limit)
     if not recent:
         click.echo("No crawl or import runs yet: `callmatch crawl SPIDER` or `callmatch demo` makes some.")
     for run in recent:
-        click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
-                   f"pages={run['pages']} new={run['items_new']} updated={run['items_updated']} "
-                   f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
-        for error in run["errors"][:5]:
-            click.echo(f"    {error['url']}: {error['error']}")
+        _echo_run(run, errors_shown=5)
+
+
+def _echo_run(run: dict, errors_shown: int | None) -> None:
+    click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
+               f"pages={run['pages']} new={run['items_new']} updated={run['items_updated']} "
+               f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
+    for reason, count in sorted(run["drop_reasons"].items(), key=lambda item: -item[1]):
+        click.echo(f"    dropped {count}: {reason}")
+    for error in run["errors"][:errors_shown]:
+        click.echo(f"    {error['url']}: {error['error']}")
+    if errors_shown is not None and len(run["errors"]) > errors_shown:
+        click.echo(f"    and {len(run['errors']) - errors_shown} more errors: `callmatch runs {run['id']}` lists them all")
 
 
 @cli.command("import-cordis")

@@ -90,6 +90,10 @@ def finish_run(db: Database, run_id: int, *, pages: int, seen: int, new: int, up
     )
 
 
+def get_run(db: Database, run_id: int) -> dict | None:
+    return db.fetchone("SELECT * FROM crawl_runs WHERE id = %s", (run_id,))
+
+
 def recent_runs(db: Database, limit: int = 50) -> list[dict]:
     return db.fetchall(
         "SELECT r.*, s.title AS source_title FROM crawl_runs r JOIN sources s ON s.name = r.source"

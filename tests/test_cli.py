@@ -172,12 +172,27 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
 
     ensure_source(db, "ft_portal")
     run_id = runs.start_run(db, "ft_portal")
-    runs.finish_run(db, run_id, pages=3, seen=10, new=7, updated=0, unchanged=0, dropped=3, drop_reasons={},
+    runs.finish_run(db, run_id, pages=3, seen=10, new=7, updated=0, unchanged=0, dropped=3,
+                    drop_reasons={"duplicate of a richer record of the same topic": 2, "no title": 1},
                     errors=[{"url": "https://example.org/broken", "error": "malformed JSON"}], stats={})
     output = CliRunner().invoke(cli, ["runs"], env=env).output
     assert f"#{run_id} ft_portal" in output
     assert "partial" in output and "new=7" in output and "dropped=3" in output
     assert "https://example.org/broken: malformed JSON" in output
+    assert "    dropped 2: duplicate of a richer record of the same topic\n    dropped 1: no title\n" in output
+
+    # The list shows a run's first five errors and says how to see the rest; the run's own listing has them all.
+    many = runs.start_run(db, "ft_portal")
+    runs.finish_run(db, many, pages=9, seen=9, new=1, updated=0, unchanged=0, dropped=0, drop_reasons={},
+                    errors=[{"url": f"https://example.org/{n}", "error": "HTTP 500"} for n in range(8)], stats={})
+    output = CliRunner().invoke(cli, ["runs"], env=env).output
+    assert "https://example.org/4: HTTP 500" in output and "https://example.org/5" not in output
+    assert f"    and 3 more errors: `callmatch runs {many}` lists them all" in output
+    output = CliRunner().invoke(cli, ["runs", str(many)], env=env).output
+    assert output.startswith(f"#{many} ft_portal") and "https://example.org/7: HTTP 500" in output
+    assert f"#{run_id} ft_portal" not in output and "more errors" not in output
+    wrong = CliRunner().invoke(cli, ["runs", "999999"], env=env)
+    assert wrong.exit_code == 1 and "No run #999999; `callmatch runs` lists the recent ones." in wrong.output
 
     killed = run_of_a_killed_process(db, "ft_portal")  # a crawl killed by hand: nothing else runs after it
     assert f"#{killed} ft_portal" in (output := CliRunner().invoke(cli, ["runs"], env=env).output)

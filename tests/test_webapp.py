@@ -560,6 +560,18 @@ def test_a_run_that_did_not_complete_says_why_on_the_sources_page(pm, seeded):
     assert seeded.scalar("SELECT status FROM crawl_runs WHERE id = %s", (killed,)) == "failed"
 
 
+def test_the_sources_page_folds_a_runs_errors_after_the_fifth(pm, seeded):
+    from store import runs
+
+    run_id = runs.start_run(seeded, "ft_portal")
+    runs.finish_run(seeded, run_id, pages=7, seen=7, new=1, updated=0, unchanged=0, dropped=0, drop_reasons={},
+                    errors=[{"url": f"https://example.org/{n}", "error": f"HTTP 50{n}"} for n in range(7)], stats={})
+    recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
+    shown, folded = recent.split("<details>")
+    assert "HTTP 504" in shown and "HTTP 505" not in shown
+    assert "<summary><small>and 2 more</small></summary>" in folded and "HTTP 506" in folded
+
+
 def test_the_calls_page_warns_while_a_call_sources_latest_crawl_has_failed(pm, seeded):
     from tests.helpers.data import finished_run
 
