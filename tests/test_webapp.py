@@ -401,22 +401,49 @@ def test_profile_page_shows_learned_weights_their_figure_and_when_they_are_set_a
     assert "should the bid/no-bid decisions fall below 20, or below 5 of either, the hand-set weights return" in page
 
 
-def test_profile_edit_saves_and_validates(pm, seeded):
-    token = csrf(pm, "/profile")
-    bad = pm.post("/profile", data={"csrf_token": token, "mission": "", "min_project_size": "lots", "min_lead_days": "5"})
+def test_profile_edit_saves_and_validates(app, seeded):
+    boss = app.test_client()
+    assert login(boss, "boss@sic.lv").status_code == 302
+    token = csrf(boss, "/profile")
+    bad = boss.post("/profile", data={"csrf_token": token, "mission": "", "min_project_size": "lots", "min_lead_days": "5"})
     assert "must be an amount in euros" in bad.get_data(as_text=True)
     form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "Civic tech",
             "past_projects": "", "programmes": "CERV, Erasmus+", "countries": "lv", "min_project_size": "100000",
             "min_lead_days": "14", "organisation_types": ["ngo", "research"]}
-    assert pm.post("/profile", data=form).status_code == 302
+    assert boss.post("/profile", data=form).status_code == 302
     row = seeded.fetchone("SELECT * FROM profiles")
     assert (row["programmes"], row["countries"], row["min_lead_days"]) == (["CERV", "Erasmus+"], ["LV"], 14)
-    assert row["organisation_types"] == ["ngo", "research"]
-    page = pm.get("/profile").get_data(as_text=True)
+    assert row["min_project_size"] == Decimal("100000") and row["organisation_types"] == ["ngo", "research"]
+    page = boss.get("/profile").get_data(as_text=True)
     assert 'value="research" checked' in page and 'value="public" >' in page
-    odd = pm.post("/profile", data={**form, "organisation_types": ["ngo", "church"]}).get_data(as_text=True)
+    odd = boss.post("/profile", data={**form, "organisation_types": ["ngo", "church"]}).get_data(as_text=True)
     assert "Organisation types are among: academic, research, private, public, ngo, other." in odd
     assert seeded.scalar("SELECT organisation_types FROM profiles") == ["ngo", "research"]
+
+
+def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, seeded):
+    token = csrf(pm, "/profile")
+    page = pm.get("/profile").get_data(as_text=True)
+    assert 'name="min_project_size" inputmode="numeric" value="200000" readonly' in page
+    assert "Days needed before a deadline <small>(set by leadership)</small>" in page
+    form = {"csrf_token": token, "name": "Social Innovation Centre (SIC)", "mission": "Social innovation in Latvia",
+            "themes": "", "past_projects": "", "programmes": "", "countries": "LV", "min_project_size": "200000",
+            "min_lead_days": "30"}
+    # A manager edits the rest of the profile: the thresholds, unchanged, go with it.
+    assert pm.post("/profile", data=form).status_code == 302
+    assert seeded.scalar("SELECT mission FROM profiles") == "Social innovation in Latvia"
+    # SIC bids for no small project: lowering the minimum is leadership's call, not a manager's.
+    refused = pm.post("/profile", data={**form, "mission": "Anything", "min_project_size": "20000"})
+    assert "Only leadership, or whoever created this profile, changes its screening thresholds" in refused.get_data(
+        as_text=True)
+    assert seeded.fetchone("SELECT mission, min_project_size, min_lead_days FROM profiles") == {
+        "mission": "Social innovation in Latvia", "min_project_size": Decimal("200000"), "min_lead_days": 30}
+    assert "Only leadership" in pm.post("/profile", data={**form, "min_lead_days": "5"}).get_data(as_text=True)
+    # On a profile of their own, they set them.
+    assert pm.post("/profiles/new", data={"csrf_token": token, "name": "SIC, small grants"}).status_code == 302
+    assert "readonly" not in pm.get("/profile").get_data(as_text=True)
+    assert pm.post("/profile", data={**form, "name": "SIC, small grants", "min_project_size": "20000"}).status_code == 302
+    assert seeded.scalar("SELECT min_project_size FROM profiles WHERE name = 'SIC, small grants'") == Decimal("20000")
 
 
 def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
@@ -427,7 +454,8 @@ def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
                                                                 "country": "LV", "sector": "other"})
     token = csrf(pm, "/profile")
     form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "",
-            "past_projects": "", "programmes": "", "countries": "LV", "min_project_size": "", "min_lead_days": "14"}
+            "past_projects": "", "programmes": "", "countries": "LV", "min_project_size": "200000",
+            "min_lead_days": "30"}  # SIC's thresholds, unchanged: they are leadership's
     unknown = pm.post("/profile", data={**form, "organisation": "123"}).get_data(as_text=True)
     assert "No organisation with id or PIC 123" in unknown and "value=\"123\"" in unknown
     assert seeded.scalar("SELECT organisation_id FROM profiles") is None

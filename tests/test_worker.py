@@ -297,7 +297,7 @@ def test_web_app_keeps_serving_when_redis_is_stopped(settings, db, tmp_path):
     assert "Background work is unavailable" in client.get("/sources").get_data(as_text=True)
     token_free_save = client.post("/profile", data={"name": "SIC", "mission": "Social innovation", "themes": "",
                                                     "past_projects": "", "programmes": "", "countries": "LV",
-                                                    "min_project_size": "", "min_lead_days": "10"},
+                                                    "min_project_size": "200000", "min_lead_days": "30"},
                                   follow_redirects=True)
     assert token_free_save.status_code == 200
     assert "Re-ranking could not be queued" in token_free_save.get_data(as_text=True)

@@ -50,6 +50,12 @@ def edit():
                 raise ValueError
         except ValueError:
             errors.append("Days needed before a deadline must be a whole number from 0 to 365.")
+        if not errors and not _may_set_thresholds(profile):
+            if _thresholds(updated) != _thresholds(profile):
+                errors.append("Only leadership, or whoever created this profile, changes its screening thresholds "
+                              "(the smallest project worth bidding for and the days needed before a deadline).")
+            # Keep the stored values as they are (the form shows whole euros), refused or not.
+            updated["min_project_size"], updated["min_lead_days"] = profile["min_project_size"], profile["min_lead_days"]
         updated["organisation_id"], error = _linked_organisation(form.get("organisation", ""))
         if error:
             errors.append(error)
@@ -69,7 +75,7 @@ def edit():
                            sector_labels=SECTOR_LABELS,
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
-                           may_delete=_may_delete(profile),
+                           may_delete=_may_delete(profile), may_set_thresholds=_may_set_thresholds(profile),
                            linked=profile.get("organisation_id") and organisation_summary(db(), profile["organisation_id"]),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
 
@@ -129,6 +135,18 @@ def switch():
 
 def _may_delete(profile: dict) -> bool:
     return users.is_leadership(g.user) or profile.get("created_by") == g.user["id"]
+
+
+def _thresholds(profile: dict) -> tuple[int | None, int]:
+    """The screening thresholds as the form shows them (whole euros)."""
+    size = profile.get("min_project_size")
+    return (None if size is None else int(size)), profile.get("min_lead_days")
+
+
+def _may_set_thresholds(profile: dict) -> bool:
+    """The screening thresholds are a bid/no-bid policy (SIC bids for no small project): leadership's,
+    or the creator's on a profile of their own."""
+    return _may_delete(profile)
 
 
 def _linked_organisation(value: str) -> tuple[int | None, str | None]:
