@@ -62,22 +62,29 @@ def jobs(app: AppContext) -> None:
 @cli.command()
 @click.argument("what", type=click.Choice(["crawl", "rank", "digests"]))
 @click.option("--spider", "spiders", multiple=True, help="For crawl: which spiders (default: the daily ones).")
-@click.option("--replay", type=click.Path(exists=True, file_okay=False), help="For crawl: a folder of recorded responses.")
+@click.option("--replay", type=click.Path(exists=True, file_okay=False),
+              help="For crawl: a folder of recorded responses.")
+@click.option("--profile", "profile_id", type=int, help="For rank: this profile only (default: every profile).")
 @click.pass_obj
-def enqueue(app: AppContext, what: str, spiders, replay) -> None:
+def enqueue(app: AppContext, what: str, spiders, replay, profile_id: int | None) -> None:
     """Queue one piece of background work now."""
+    from store import profiles
     from store.queue import enqueue as queue_job
 
     if what == "crawl":
         check_spiders(spiders, "--spider")
+    if what == "rank":  # every profile, as after a crawl, unless one is named
+        db = app.database()
+        profile_ids = ([profiles.require_profile(db, profile_id)] if profile_id
+                       else [p["id"] for p in profiles.profile_names(db)] or [None])
     conn = app.redis()
     if what == "crawl":
-        job = queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)
+        jobs = [queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)]
     elif what == "rank":
-        job = queue_job(conn, "worker.jobs.rank_profile", None)
+        jobs = [queue_job(conn, "worker.jobs.rank_profile", pid) for pid in profile_ids]
     else:
-        job = queue_job(conn, "worker.jobs.send_digests")
-    click.echo(f"Queued {what} as job {job.id}.")
+        jobs = [queue_job(conn, "worker.jobs.send_digests")]
+    click.echo(f"Queued {what} as {'job' if len(jobs) == 1 else 'jobs'} {', '.join(job.id for job in jobs)}.")
 
 
 @cli.group()

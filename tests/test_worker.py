@@ -138,6 +138,32 @@ def test_every_enqueue_sets_timeouts_ttls_and_retries(settings):
     assert job.retries_left == 3 and job.retry_intervals == [30, 120, 600]
 
 
+def test_enqueue_rank_queues_every_profile_or_the_one_named(settings, db):
+    from store import profiles
+
+    sic = profiles.ensure_default_profile(db)
+    other = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC with a university"})
+    conn = connect_redis(settings.redis_url)
+    every = run_callmatch("enqueue", "rank", settings=settings)
+    assert every.returncode == 0 and every.stdout.startswith("Queued rank as jobs "), every.stderr
+    queued = [job.args for job in _queued_jobs(conn)]
+    assert sorted(queued) == sorted([(sic,), (other,)])
+
+    one = run_callmatch("enqueue", "rank", "--profile", other, settings=settings)
+    assert one.returncode == 0 and one.stdout.startswith("Queued rank as job ")
+    assert [job.args for job in _queued_jobs(conn)][-1] == (other,)
+    unknown = run_callmatch("enqueue", "rank", "--profile", 999999, settings=settings)
+    assert unknown.returncode == 1 and "No profile with id 999999" in unknown.stderr
+
+
+def _queued_jobs(conn):
+    from rq import Queue
+
+    from store.queue import QUEUE_NAME
+
+    return Queue(QUEUE_NAME, connection=conn).get_jobs()
+
+
 @pytest.fixture
 def smtp_server():
     from aiosmtpd.controller import Controller
