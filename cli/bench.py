@@ -57,7 +57,8 @@ def bench_import(app: AppContext, db) -> dict:
     folder = app.settings.shared_path("benchmarks", "cordis-dev", "partners")
     db.execute("TRUNCATE participations, organisation_identifiers, organisations, projects, topics CASCADE")
     report = cordis.import_dump(db, folder)
-    return {"rows": report.rows, "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows / report.seconds, 1)}
+    return {"rows": report.rows, "seconds": round(report.seconds, 2),
+            "rows_per_s": round(report.rows / report.seconds, 1)}
 
 
 def _ensure_calls(app: AppContext, db) -> None:
@@ -94,8 +95,9 @@ def bench_embedding(app: AppContext, db, repeats: int = 3) -> dict:
     result = {"texts": len(texts), "repeats": repeats, "configured_model": app.settings.model,
               "plain_encode_texts_per_s": round(len(texts) / best["plain"], 1)}
     for name in ("fp32", "int8"):
-        result[name] = {"texts_per_s": round(len(texts) / best[name], 1), "speedup": round(best["plain"] / best[name], 2),
-                        "mean_cosine_to_plain": round(float(np.mean(np.sum(vectors[name] * vectors["plain"], axis=1))), 4)}
+        cosine = float(np.mean(np.sum(vectors[name] * vectors["plain"], axis=1)))
+        result[name] = {"texts_per_s": round(len(texts) / best[name], 1),
+                        "speedup": round(best["plain"] / best[name], 2), "mean_cosine_to_plain": round(cosine, 4)}
     return result
 
 

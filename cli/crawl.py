@@ -205,7 +205,8 @@ def _echo_run(run: dict, errors_shown: int | None) -> None:
     for error in run["errors"][:errors_shown]:
         click.echo(f"    {error['url']}: {error['error']}")
     if errors_shown is not None and len(run["errors"]) > errors_shown:
-        click.echo(f"    and {len(run['errors']) - errors_shown} more errors: `callmatch runs {run['id']}` lists them all")
+        more = len(run["errors"]) - errors_shown
+        click.echo(f"    and {more} more errors: `callmatch runs {run['id']}` lists them all")
 
 
 @cli.command("import-cordis")
@@ -224,7 +225,8 @@ def import_cordis(app: AppContext, path: Path) -> None:
 
     report = cordis.import_dump(app.database(), path, progress=progress)
     click.echo(
-        f"Imported {report.rows} participation rows in {report.seconds:.1f}s: {report.organisations_new} new organisations, "
+        f"Imported {report.rows} participation rows in {report.seconds:.1f}s: "
+        f"{report.organisations_new} new organisations, "
         f"{report.projects_new} new and {report.projects_updated} updated projects, "
         f"{report.participations_new} new and {report.participations_updated} changed participations, "
         f"{report.topics_changed} new or changed topics"

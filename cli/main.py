@@ -28,7 +28,8 @@ class ErrorsAsSentences(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=ErrorsAsSentences, epilog="Environment variables:\n\n" + ENV_HELP, context_settings={"max_content_width": 120})
+@click.group(cls=ErrorsAsSentences, epilog="Environment variables:\n\n" + ENV_HELP,
+             context_settings={"max_content_width": 120})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:

@@ -55,7 +55,8 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
         migrate.upgrade(db)
         report = cordis.import_dump(db, folder)
         if not as_json:
-            click.echo(f"Imported {folder} through the production importer ({report.rows} participation rows).", err=True)
+            click.echo(f"Imported {folder} through the production importer ({report.rows} participation rows).",
+                       err=True)
         store = embedding_store(app, db)
         run = bench.evaluate_calls if task == "calls" else bench.evaluate_partners
         result = run(db, store, limit=limit, progress=None if as_json else _progress("queries/texts"))
@@ -117,7 +118,8 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
     profile_id = profiles.require_profile(db, profile_id)
     result = ranking.rank_calls(db, embedding_store(app, db), profile_id, app.settings.as_of(),
                                 progress=_progress("texts embedded"), only_changed=not rescore_all)
-    click.echo(f"Ranked {counted(result['calls'], 'call')} as of {app.settings.as_of()}; {result['scored']} (re)scored.")
+    click.echo(f"Ranked {counted(result['calls'], 'call')} as of {app.settings.as_of()}; "
+               f"{result['scored']} (re)scored.")
     from matcher.organisation_search import index_organisations
 
     indexed = index_organisations(db, embedding_store(app, db), progress=_progress("organisations embedded"))
@@ -127,7 +129,8 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 
 @cli.command()
 @click.argument("call_identifier")
-@click.option("--with", "members", multiple=True, help="Organisation already in the consortium (id or PIC); repeatable.")
+@click.option("--with", "members", multiple=True,
+              help="Organisation already in the consortium (id or PIC); repeatable.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many of the best to list (suggested members ranked lower are listed too).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
@@ -149,19 +152,22 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
         return
     click.echo(f"Partners for {result['call']['identifier']}: {result['call']['title']}")
     countries = ", ".join(applicant.get("countries") or [])
-    click.echo(f"The applicant, {applicant['name']}{', established in ' + countries if countries else ''}, counts as a member.")
+    established = f", established in {countries}" if countries else ""
+    click.echo(f"The applicant, {applicant['name']}{established}, counts as a member.")
     if result["area"]:
         click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
     for row in result["ranked"]:
         mark = "*" if row["suggested"] else " "
-        click.echo(f"{mark}{row['rank']:>3}. {cut(row['name'], 50):50} {row['country'] or '--'} {row['sector'] or '-':9} "
+        click.echo(f"{mark}{row['rank']:>3}. {cut(row['name'], 50):50} {row['country'] or '--'} "
+                   f"{row['sector'] or '-':9} "
                    f"{row['score']:.2f}  {'; '.join(row['reasons'])}")
     click.echo("* suggested consortium member")
     suggested = partner_search.suggested_consortium(result, result["members"], applicant)
     if suggested:
         given = " and the partners given" if result["members"] else ""
         click.echo(f"The suggested consortium, with {applicant['name']}{given}, would cover "
-                   f"{counted(len(suggested['countries']), 'country', 'countries')} ({', '.join(suggested['countries'])}) "
+                   f"{counted(len(suggested['countries']), 'country', 'countries')} "
+                   f"({', '.join(suggested['countries'])}) "
                    f"and these sectors: {', '.join(suggested['sectors'])}.")
 
 

@@ -113,7 +113,8 @@ def read_dump(path: Path) -> CordisDump:
         raise ImportFormatError("organization.csv has no rows: nothing to import.")
     missing = {"projectID", "organisationID", "name", "country", "role"} - set(found["organization.csv"][0])
     if missing:
-        raise ImportFormatError(f"organization.csv lacks the columns {', '.join(sorted(missing))}: not the CORDIS layout.")
+        raise ImportFormatError(
+            f"organization.csv lacks the columns {', '.join(sorted(missing))}: not the CORDIS layout.")
     return CordisDump(found.get("project.csv", []), found["organization.csv"], found.get("topics.csv", []))
 
 

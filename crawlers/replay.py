@@ -105,7 +105,8 @@ class ReplayServer:
         self.requests.append(record)
         if method == "POST" and url.path == SEARCH_PATH:
             parts = parse_multipart(record["content_type"], body)
-            record["parts"] = {name: (ctype, payload.decode(errors="replace")) for name, (ctype, payload) in parts.items()}
+            record["parts"] = {name: (ctype, payload.decode(errors="replace"))
+                               for name, (ctype, payload) in parts.items()}
             if not self._is_live_shaped(parts):
                 return self._send(handler, 500, b'{"type":"throwable"}')
             page = (record["query"].get("pageNumber") or ["1"])[0]

@@ -130,7 +130,10 @@ class Embedder:
         out = [None] * len(texts)
         done = reported = 0
         for batch in self._batches([len(i) for i in ids]):
-            vectors = self._onnx_batch([ids[i] for i in batch]) if int8 else self._torch_batch([texts[i] for i in batch])
+            if int8:
+                vectors = self._onnx_batch([ids[i] for i in batch])
+            else:
+                vectors = self._torch_batch([texts[i] for i in batch])
             for i, vector in zip(batch, vectors, strict=True):
                 out[i] = vector.astype(np.float32)
             done += len(batch)

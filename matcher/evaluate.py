@@ -133,7 +133,8 @@ def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = N
     counts = np.asarray(index.membership.sum(axis=1)).ravel()
     meta = {p["id"]: p for p in db.fetchall(
         "SELECT p.id, coalesce(p.acronym, '') AS acronym, coalesce(p.title, '') AS title,"
-        " coalesce(t.title, p.topic_title, '') AS topic_title FROM projects p LEFT JOIN topics t ON t.code = p.topic_code")}
+        " coalesce(t.title, p.topic_title, '') AS topic_title"
+        " FROM projects p LEFT JOIN topics t ON t.code = p.topic_code")}
     queries = []
     for project, orgs in sorted(members.items()):
         if len(orgs) < 2:

@@ -35,7 +35,8 @@ def deadline_gate(call: dict, profile: dict, today: date) -> Gate:
     days = (nxt - today).days
     need = profile.get("min_lead_days") or 0
     if days < need:
-        return Gate("deadline", False, f"Only {counted(days, 'day')} left before {nxt:%d %b %Y}; at least {need} are needed")
+        return Gate("deadline", False,
+                    f"Only {counted(days, 'day')} left before {nxt:%d %b %Y}; at least {need} are needed")
     return Gate("deadline", True, f"{days} days left before {nxt:%d %b %Y}")
 
 

@@ -26,7 +26,8 @@ def training_rows(db: Database, profile_id: int) -> tuple[np.ndarray, np.ndarray
         """SELECT m.signals, d.state FROM decisions d JOIN match_results m
                ON m.call_id = d.call_id AND m.profile_id = d.profile_id
            WHERE d.profile_id = %s AND d.state IN ('bid', 'no_bid') ORDER BY d.id""", (profile_id,))
-    X = np.array([[float(r["signals"].get(name, 0.0)) for name in SIGNAL_NAMES] for r in rows]).reshape(-1, len(SIGNAL_NAMES))
+    X = np.array([[float(r["signals"].get(name, 0.0)) for name in SIGNAL_NAMES] for r in rows])
+    X = X.reshape(-1, len(SIGNAL_NAMES))
     y = np.array([1 if r["state"] == "bid" else 0 for r in rows])
     return X, y
 
@@ -83,4 +84,5 @@ def learn(db: Database, profile_id: int) -> dict:
               "learned_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "candidate": weights}
     profiles.set_weights(db, profile_id, record)
     return {"used": used, "decisions": n, "cv_auc": round(auc, 3), "weights": weights,
-            "reason": "learned weights are in use" if used else "the model is no better than chance; hand-set weights stand"}
+            "reason": "learned weights are in use" if used
+            else "the model is no better than chance; hand-set weights stand"}

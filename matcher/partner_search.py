@@ -18,7 +18,8 @@ from .signals import passages
 
 def call_vector(store: EmbeddingStore, call: dict):
     """The call's title and opening passage: both already embedded when the call was ranked."""
-    vectors = store.vectors([call["title"], *passages(call.get("description_text") or "", store.embedder.max_words)[:1]])
+    opening = passages(call.get("description_text") or "", store.embedder.max_words)[:1]
+    vectors = store.vectors([call["title"], *opening])
     mean = vectors.mean(axis=0)
     return mean / (float((mean @ mean) ** 0.5) or 1.0)
 
@@ -53,7 +54,8 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
             continue
         ranked.append({
             "rank": n, "organisation_id": index.org_ids[pos], "name": index.names[pos],
-            "country": index.countries[pos], "sector": index.sectors[pos], "score": round(float(ranking.scores[pos]), 4),
+            "country": index.countries[pos], "sector": index.sectors[pos],
+            "score": round(float(ranking.scores[pos]), 4),
             "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion,
         })
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,

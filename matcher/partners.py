@@ -72,7 +72,8 @@ class PartnerIndex:
         coordination = sparse.csr_matrix((led, (rows, cols)), shape=shape)
         coordination.eliminate_zeros()
         labels = [p["label"] or "" for p in projects]
-        vectors = store.vectors([label or "(untitled)" for label in labels]) if labels else np.zeros((0, 384), np.float32)
+        vectors = (store.vectors([label or "(untitled)" for label in labels]) if labels
+                   else np.zeros((0, 384), np.float32))
         return cls([o["id"] for o in orgs], [o["name"] for o in orgs], [o["country"] for o in orgs],
                    [o["sector"] for o in orgs], [p["id"] for p in projects], [p["topic_code"] for p in projects],
                    labels, membership, coordination, vectors)

@@ -17,7 +17,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
 
 def code_tokens(code: str) -> list[str]:
-    """'HORIZON-CL2-2027-01-DEMOCRACY-03' -> ['HORIZON', 'CL2', 'DEMOCRACY']: the topic family without years and numbers."""
+    """'HORIZON-CL2-2027-01-DEMOCRACY-03' -> ['HORIZON', 'CL2', 'DEMOCRACY']: the topic family without years
+    and numbers."""
     return [t for t in re.split(r"[-_.\s/]+", code.upper()) if t and not _YEAR_OR_NUMBER.match(t)]
 
 

@@ -153,7 +153,8 @@ def upsert_call(db: Database, row: dict) -> str:
                     row[field] = existing[field]
         row["content_hash"] = content_hash(row)
         if existing and existing["content_hash"] == row["content_hash"]:
-            cur.execute("UPDATE calls SET last_seen = now(), status = %s WHERE id = %s", (row["status"], existing["id"]))
+            cur.execute("UPDATE calls SET last_seen = now(), status = %s WHERE id = %s",
+                        (row["status"], existing["id"]))
             return "unchanged"
         params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
                   "raw": Jsonb(row["raw"])}

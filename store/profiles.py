@@ -84,7 +84,8 @@ def delete_profile(db: Database, profile_id: int) -> str:
         name = names[profile_id]
         if len(names) == 1:
             raise ProfileInUse(f"{name!r} is the only profile; create another before deleting this one.")
-        decided = cur.execute("SELECT count(*) AS n FROM decisions WHERE profile_id = %s", (profile_id,)).fetchone()["n"]
+        decided = cur.execute("SELECT count(*) AS n FROM decisions WHERE profile_id = %s",
+                              (profile_id,)).fetchone()["n"]
         members = cur.execute("SELECT count(DISTINCT call_id) AS n FROM consortium_members WHERE profile_id = %s",
                               (profile_id,)).fetchone()["n"]
         held = [text for count, text in ((decided, counted(decided, "bid/no-bid decision")),

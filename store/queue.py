@@ -74,7 +74,8 @@ def jobs(conn: redis.Redis, limit: int = 30) -> list[dict]:
             for job in Job.fetch_many(ids, connection=conn):
                 if job is None:
                     continue
-                error = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if state == "failed" and job.latest_result() else []
+                result = job.latest_result() if state == "failed" else None
+                error = (result.exc_string or "").strip().splitlines()[-1:] if result else []
                 out.append({"id": job.id, "state": state, "name": job.func_name.rsplit(".", 1)[-1],
                             "args": job.args, "enqueued_at": job.enqueued_at, "started_at": job.started_at,
                             "ended_at": job.ended_at, "progress": job.meta.get("progress"),

@@ -90,8 +90,8 @@ _ON_RECORD = """(EXISTS (SELECT 1 FROM decisions d WHERE u.id IN (d.decided_by, 
 
 
 def list_users(db: Database) -> list[dict]:
-    return db.fetchall(f"SELECT u.id, u.email, u.role, u.active, u.created_at, u.last_login_at, {_ON_RECORD} AS on_record"
-                       " FROM users u ORDER BY NOT u.active, u.email")
+    return db.fetchall(f"SELECT u.id, u.email, u.role, u.active, u.created_at, u.last_login_at,"
+                       f" {_ON_RECORD} AS on_record FROM users u ORDER BY NOT u.active, u.email")
 
 
 def delete_user(db: Database, user_id: int) -> str:

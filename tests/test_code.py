@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_code_has_no_unused_or_undefined_names_and_no_likely_bugs():
+def test_the_code_has_no_unused_or_undefined_names_overlong_lines_or_likely_bugs():
     # The rules are in pyproject.toml ([tool.ruff.lint]); a finding is printed with its file and line.
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", str(ROOT)],
                             capture_output=True, text=True, cwd=ROOT)

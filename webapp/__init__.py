@@ -18,7 +18,8 @@ csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, test_config: dict | None = None, database: Database | None = None) -> Flask:
+def create_app(settings: Settings | None = None, test_config: dict | None = None,
+               database: Database | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     secure = settings.base_url.startswith("https://")
@@ -79,8 +80,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("error.html", title="Form expired",
-                               message="The form was too old or came from elsewhere. Go back, reload and try again."), 400
+        message = "The form was too old or came from elsewhere. Go back, reload and try again."
+        return render_template("error.html", title="Form expired", message=message), 400
 
     @app.errorhandler(403)
     def forbidden(error):

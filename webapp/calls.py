@@ -113,7 +113,8 @@ def history_sentence(call: dict) -> str:
     if history.get("programme_preferred"):
         notes.append(f"{call.get('programme') or 'its programme'} is one of our preferred programmes")
     if history.get("past_projects"):
-        notes.append(f"{history.get('in_programme_family') or 0} of our {counted(history['past_projects'], 'past project')}"
+        past = counted(history["past_projects"], "past project")
+        notes.append(f"{history.get('in_programme_family') or 0} of our {past}"
                      f" in the {history.get('programme_family') or '—'} family")
     if history.get("already_held"):
         notes.append("we already hold a project under this call, so it ranks below the new ones")
@@ -137,7 +138,8 @@ def detail(identifier):
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, covered=coverage(applicant, members), suggestions=suggestions,
                            suggested=suggested, applicant=applicant,
-                           states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES, today=_today())
+                           states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
+                           today=_today())
 
 
 @bp.post("/calls/<path:identifier>/decision")

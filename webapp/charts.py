@@ -12,7 +12,8 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(deadline_bars=deadline_bars, score_histogram=score_histogram)
     from store.html import clean_html
 
-    app.jinja_env.filters.update(eur=eur, day=day, days_left=days_left, sanitise=clean_html, counted=counted, points=points)
+    app.jinja_env.filters.update(eur=eur, day=day, days_left=days_left, sanitise=clean_html, counted=counted,
+                                 points=points)
 
 
 def eur(value) -> str:

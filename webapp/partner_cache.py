@@ -32,7 +32,8 @@ def partner_index() -> partners.PartnerIndex | None:
         return _cached["index"]
 
 
-def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None, limit: int = 15) -> dict | None:
+def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None,
+                        limit: int = 15) -> dict | None:
     index = partner_index()
     if index is None:
         return None

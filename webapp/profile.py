@@ -55,7 +55,8 @@ def edit():
                 errors.append("Only leadership, or whoever created this profile, changes its screening thresholds "
                               "(the smallest project worth bidding for and the days needed before a deadline).")
             # Keep the stored values as they are (the form shows whole euros), refused or not.
-            updated["min_project_size"], updated["min_lead_days"] = profile["min_project_size"], profile["min_lead_days"]
+            updated["min_project_size"] = profile["min_project_size"]
+            updated["min_lead_days"] = profile["min_lead_days"]
         updated["organisation_id"], error = _linked_organisation(form.get("organisation", ""))
         if error:
             errors.append(error)
@@ -76,7 +77,8 @@ def edit():
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
                            may_delete=_may_delete(profile), may_set_thresholds=_may_set_thresholds(profile),
-                           linked=profile.get("organisation_id") and organisation_summary(db(), profile["organisation_id"]),
+                           linked=(profile.get("organisation_id")
+                                   and organisation_summary(db(), profile["organisation_id"])),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
 
 

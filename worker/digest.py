@@ -28,7 +28,8 @@ def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str
     if content.get("failing"):  # "0 new" means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
     context = {"user": user, "base": settings.base_url, **content}
-    return subject, templates.get_template("digest.txt").render(context), templates.get_template("digest.html").render(context)
+    text, html = (templates.get_template(name).render(context) for name in ("digest.txt", "digest.html"))
+    return subject, text, html
 
 
 def smtp_send(settings: Settings, message: EmailMessage) -> None:

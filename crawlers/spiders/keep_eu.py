@@ -61,7 +61,8 @@ class KeepEuSpider(BaseSpider):
             framework="Interreg",
             programme=programme.get("title"),
             topic_code=self._parse_topic_code(programme),
-            topic_title=", ".join(t.get("name", "") if isinstance(t, dict) else str(t) for t in data.get("themes") or []),
+            topic_title=", ".join(t.get("name", "") if isinstance(t, dict) else str(t)
+                                  for t in data.get("themes") or []),
             total_cost=parse_amount(data.get("total_budget")),
             eu_contribution=parse_amount(data.get("eu_funding")),
             participants=[self._parse_partner(p) for p in data["partnerships"] if (p.get("partner") or {}).get("name")],
