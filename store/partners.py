@@ -54,17 +54,11 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
         ).fetchone()["id"]
     else:
         # Fill what is missing; never overwrite what another source already said.
+        columns = ("pic", *_FILLABLE)
         cur.execute(
-            """UPDATE organisations SET pic = COALESCE(pic, %(pic)s), short_name = COALESCE(short_name, %(short_name)s),
-                   country = COALESCE(country, %(country)s), city = COALESCE(city, %(city)s),
-                   sector = COALESCE(sector, %(sector)s), org_type = COALESCE(org_type, %(org_type)s),
-                   website = COALESCE(website, %(website)s)
-               WHERE id = %(id)s AND (pic IS NULL AND %(pic)s::text IS NOT NULL
-                   OR short_name IS NULL AND %(short_name)s::text IS NOT NULL
-                   OR country IS NULL AND %(country)s::text IS NOT NULL
-                   OR sector IS NULL AND %(sector)s::text IS NOT NULL
-                   OR website IS NULL AND %(website)s::text IS NOT NULL)""",
-            {"id": org_id, **{k: fields.get(k) for k in ("pic", *_FILLABLE)}},
+            f"UPDATE organisations SET {', '.join(f'{c} = COALESCE({c}, %({c})s)' for c in columns)}"
+            f" WHERE id = %(id)s AND ({' OR '.join(f'{c} IS NULL AND %({c})s::text IS NOT NULL' for c in columns)})",
+            {"id": org_id, **{c: fields.get(c) for c in columns}},
         )
     if source_id:
         cur.execute(
