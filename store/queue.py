@@ -36,6 +36,7 @@ JOB_POLICY = {
     "worker.jobs.crawl": (3600, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.import_cordis": (1800, 86400, 7 * 86400, [60, 300]),
     "worker.jobs.rank_profile": (1800, 86400, 7 * 86400, [30, 120, 600]),
+    "worker.jobs.rank_every_profile": (300, 86400, 7 * 86400, [30, 120, 600]),
     "worker.jobs.learn_from_decisions": (300, 86400, 7 * 86400, [30, 120]),
     "worker.jobs.send_digests": (900, 86400, 7 * 86400, [60, 300, 900]),
 }

@@ -132,6 +132,31 @@ def test_the_schedule_queues_each_slot_once_even_after_a_restart(settings):
     assert tick(conn, entries, morning.replace(hour=4, day=25)) == []  # not yet due today
 
 
+def test_with_no_daily_crawl_every_profile_is_still_ranked_daily(settings, db):
+    from store import profiles
+    from worker.schedule import schedule
+
+    # A crawl ranks what it stored; with none, the deadline gates would stay as of the last ranking.
+    assert [e.name for e in schedule(settings)] == ["crawl", "digests"]
+    [rank, _] = schedule(settings.with_(crawl_spiders=()))
+    assert (rank.name, rank.every, rank.hour) == ("rank", "daily", settings.crawl_hour)
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    sic = profiles.ensure_default_profile(db)
+    other = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC with a university"})
+    conn = connect_redis(settings.redis_url)
+    tick(conn, [rank], datetime(2026, 6, 27, settings.crawl_hour, tzinfo=timezone.utc))
+    result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=TODAY, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted((j["name"], j["state"]) for j in jobs(conn)) == [
+        ("rank_every_profile", "finished"), ("rank_profile", "finished"), ("rank_profile", "finished")]
+    ranked = db.fetchall("SELECT profile_id, screened_out FROM match_results ORDER BY profile_id")
+    assert [r["profile_id"] for r in ranked] == [sic, other]
+    # 13 days before the deadline, under SIC's 30: screened out, as of the day of the ranking.
+    assert all(r["screened_out"] for r in ranked)
+
+
 def test_every_enqueue_sets_timeouts_ttls_and_retries(settings):
     job = enqueue(connect_redis(settings.redis_url), "worker.jobs.rank_profile", None)
     assert job.timeout == 1800 and job.result_ttl == 86400 and job.failure_ttl == 7 * 86400

@@ -99,6 +99,15 @@ def rank_profile(profile_id: int | None = None) -> dict:
     return result
 
 
+def rank_every_profile() -> dict:
+    """The daily ranking when no daily crawl runs (a crawl queues one when it is done): the deadline
+    gates and the calls' statuses are judged as of the day."""
+    settings = Settings.from_env()
+    queued = _chain_ranking(settings, f"daily:{settings.as_of()}")
+    _progress(f"queued the ranking of {counted(queued, 'profile')}")
+    return {"profiles": queued}
+
+
 def learn_from_decisions(profile_id: int) -> dict:
     """Re-weight the profile's signals from its bid/no-bid decisions, and re-rank if the weights in use changed."""
     from matcher import learn
@@ -133,8 +142,9 @@ def send_digests() -> dict:
     return {"sent": sent}
 
 
-def _chain_ranking(settings: Settings, what: str) -> None:
-    """A finished crawl or import queues re-ranking for every profile. The job id names the result it
+def _chain_ranking(settings: Settings, what: str) -> int:
+    """A finished crawl or import, or the daily ranking, queues re-ranking for every profile (returns how
+    many profiles). The job id names the result it
     follows; rq queues again under an id it already holds, so it does not stop a second ranking, which
     costs little: a call whose inputs did not change is not re-scored."""
     from store.profiles import profile_names
@@ -146,3 +156,4 @@ def _chain_ranking(settings: Settings, what: str) -> None:
         for profile_id in profile_ids:
             job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]
             enqueue(conn, "worker.jobs.rank_profile", profile_id, job_id=job_id)
+    return len(profile_ids)

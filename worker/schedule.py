@@ -1,4 +1,5 @@
-"""The periodic work: a daily crawl and the digests. Deterministic job ids make restarts harmless.
+"""The periodic work: a daily crawl (or, with none, a daily ranking) and the digests. Deterministic job ids
+make restarts harmless.
 
 Each due run has a slot (the day, or the ISO week); its job id is a hash of the job and the slot,
 and a Redis marker claims the slot, so two schedulers or a restart never queue the same run twice,
@@ -47,9 +48,11 @@ class Scheduled:
 
 def schedule(settings: Settings) -> list[Scheduled]:
     entries = []
-    if settings.crawl_spiders:
+    if settings.crawl_spiders:  # the crawl queues the ranking when it is done
         entries.append(Scheduled("crawl", "worker.jobs.crawl", (list(settings.crawl_spiders),), "daily",
                                  hour=settings.crawl_hour))
+    else:  # no crawl, but the deadline gates and the calls' statuses still move with the day
+        entries.append(Scheduled("rank", "worker.jobs.rank_every_profile", (), "daily", hour=settings.crawl_hour))
     # Digests run daily: each user's own frequency decides whether one is due (weekly users once a week).
     entries.append(Scheduled("digests", "worker.jobs.send_digests", (), "daily", hour=settings.digest_hour))
     return entries
