@@ -53,7 +53,7 @@ def jobs(app: AppContext) -> None:
     if not rows:
         click.echo("No jobs queued, running or recently finished.")
     for job in rows:
-        line = f"{job['state']:9} {job['name']:16} {job['id'][:24]:24} {job['progress'] or ''}"
+        line = f"{job['state']:9} {job['name']:18} {job['id'][:24]:24} {job['progress'] or ''}"
         if job["error"]:
             line += f"  error: {job['error']}"
         click.echo(line)
