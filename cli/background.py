@@ -79,12 +79,12 @@ def enqueue(app: AppContext, what: str, spiders, replay, profile_id: int | None)
                        else [p["id"] for p in profiles.profile_names(db)] or [None])
     conn = app.redis()
     if what == "crawl":
-        jobs = [queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)]
+        queued = [queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)]
     elif what == "rank":
-        jobs = [queue_job(conn, "worker.jobs.rank_profile", pid) for pid in profile_ids]
+        queued = [queue_job(conn, "worker.jobs.rank_profile", pid) for pid in profile_ids]
     else:
-        jobs = [queue_job(conn, "worker.jobs.send_digests")]
-    click.echo(f"Queued {what} as {'job' if len(jobs) == 1 else 'jobs'} {', '.join(job.id for job in jobs)}.")
+        queued = [queue_job(conn, "worker.jobs.send_digests")]
+    click.echo(f"Queued {what} as {'job' if len(queued) == 1 else 'jobs'} {', '.join(job.id for job in queued)}.")
 
 
 @cli.group()

@@ -143,10 +143,9 @@ def send_digests() -> dict:
 
 
 def _chain_ranking(settings: Settings, what: str) -> int:
-    """A finished crawl or import, or the daily ranking, queues re-ranking for every profile (returns how
-    many profiles). The job id names the result it
-    follows; rq queues again under an id it already holds, so it does not stop a second ranking, which
-    costs little: a call whose inputs did not change is not re-scored."""
+    """A finished crawl or import, or the daily ranking, queues re-ranking for every profile; returns how
+    many profiles. The job id names the result it follows; rq queues again under an id it already holds,
+    so it does not stop a second ranking, which costs little: unchanged inputs are not re-scored."""
     from store.profiles import profile_names
     from store.queue import connect_redis, enqueue
 
