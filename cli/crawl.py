@@ -86,9 +86,10 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     # Only this command's runs: a worker may be crawling too.
     made = {run["source"]: run for run in runs.recent_runs(db, limit=50) if run["id"] > before}
     for run in (made[name] for name in spiders if name in made):
+        merged = f", {runs.merged(run)} duplicates merged" if runs.merged(run) else ""
         click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['items_new']} new, "
                    f"{run['items_updated']} updated, {run['items_unchanged']} unchanged, "
-                   f"{run['items_dropped']} dropped, {len(run['errors'])} errors)")
+                   f"{run['items_dropped']} dropped{merged}, {len(run['errors'])} errors)")
     missing = [name for name in spiders if name not in made]
     if missing:
         raise click.ClickException(f"{', '.join(missing)} did not start; the log above says why.")
@@ -197,11 +198,15 @@ def runs(app: AppContext, run_id: int | None, limit: int) -> None:
 
 
 def _echo_run(run: dict, errors_shown: int | None) -> None:
+    from store import runs as run_store
+
     click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
                f"pages={run['pages']} new={run['items_new']} updated={run['items_updated']} "
                f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
     for reason, count in sorted(run["drop_reasons"].items(), key=lambda item: -item[1]):
         click.echo(f"    dropped {count}: {reason}")
+    if run_store.merged(run):
+        click.echo(f"    merged {run_store.merged(run)} duplicate records of topics read earlier in the run")
     for error in run["errors"][:errors_shown]:
         click.echo(f"    {error['url']}: {error['error']}")
     if errors_shown is not None and len(run["errors"]) > errors_shown:

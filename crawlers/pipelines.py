@@ -82,7 +82,7 @@ class StoreItems:
             key = (item.source, item.identifier)
             kept = self.pending.get(key)
             if kept is not None:
-                self.crawler.stats.inc_value(f"{DROP_PREFIX}duplicate of a richer record of the same topic")
+                self.crawler.stats.inc_value(runs.MERGED_STAT)  # a copy, not a loss: not a drop
                 if kept.richness() >= item.richness():
                     return item
             self.pending[key] = item

@@ -15,6 +15,9 @@ from .text import counted
 
 # A run that drops more than this share of what it saw is marked failed.
 MAX_DROP_SHARE = 0.5
+# The crawl statistic counting copies of a call already read in the same crawl (the portal lists some
+# topics twice): merged into one, the richest kept, so neither dropped nor lost.
+MERGED_STAT = "callmatch/merged"
 # The message of a run whose job died before finishing it, once the job's retry starts.
 INTERRUPTED = "interrupted: the job stopped before the run finished, and was retried"
 # The message of a run whose process is gone (killed, or the machine restarted) without finishing it.
@@ -88,6 +91,11 @@ def finish_run(db: Database, run_id: int, *, pages: int, seen: int, new: int, up
         (status, message, pages, seen, new, updated, unchanged, dropped, Jsonb(drop_reasons), Jsonb(errors),
          Jsonb(stats), run_id),
     )
+
+
+def merged(run: dict) -> int:
+    """How many duplicate records the run merged into calls it had already read."""
+    return int((run.get("stats") or {}).get(MERGED_STAT, 0))
 
 
 def get_run(db: Database, run_id: int) -> dict | None:

@@ -48,6 +48,8 @@ def test_replayed_portal_is_stored_once_and_a_second_crawl_changes_nothing(setti
     assert db.scalar("SELECT count(DISTINCT identifier) FROM calls") == 1456
     first = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
     assert (first["status"], first["items_new"], first["pages"]) == ("ok", 1456, 19)
+    # 356 records repeat a topic already read: merged into it (the richest copy kept), not dropped.
+    assert (first["items_dropped"], first["drop_reasons"], first["stats"]["callmatch/merged"]) == (0, {}, 356)
     before = db.fetchall("SELECT identifier, content_hash, updated_at FROM calls ORDER BY identifier")
 
     # Again, this time through --replay: nothing new, nothing changed.
@@ -56,7 +58,9 @@ def test_replayed_portal_is_stored_once_and_a_second_crawl_changes_nothing(setti
     second = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
     assert (second["items_new"], second["items_updated"], second["items_unchanged"]) == (0, 0, 1456)
     assert db.fetchall("SELECT identifier, content_hash, updated_at FROM calls ORDER BY identifier") == before
-    assert "0 new, 0 updated, 1456 unchanged" in result.stdout
+    assert "(0 new, 0 updated, 1456 unchanged, 0 dropped, 356 duplicates merged, 0 errors)" in result.stdout
+    listed = run_callmatch("runs", "--limit", "1", settings=settings).stdout
+    assert "\n    merged 356 duplicate records of topics read earlier in the run\n" in listed
 
 
 def test_a_half_failed_crawl_keeps_everything_else_and_records_the_failures(settings, db, recording, tmp_path):

@@ -29,8 +29,9 @@ def job_overview() -> tuple[list[dict], str | None]:
 def index():
     jobs, queue_error = job_overview()
     runs.close_abandoned(db())  # a crawl killed by hand on this machine is shown as interrupted, not running
+    recent = [{**run, "merged": runs.merged(run)} for run in runs.recent_runs(db(), 30)]
     return render_template("sources.html", title="Sources", sources=runs.sources_overview(db()),
-                           runs=runs.recent_runs(db(), 30), daily=settings().crawl_spiders,
+                           runs=recent, daily=settings().crawl_spiders,
                            jobs=jobs, queue_error=queue_error)
 
 
