@@ -75,8 +75,7 @@ def enqueue(app: AppContext, what: str, spiders, replay, profile_id: int | None)
         check_spiders(spiders, "--spider")
     if what == "rank":  # every profile, as after a crawl, unless one is named
         db = app.database()
-        profile_ids = ([profiles.require_profile(db, profile_id)] if profile_id
-                       else [p["id"] for p in profiles.profile_names(db)] or [None])
+        profile_ids = [profiles.require_profile(db, profile_id)] if profile_id else profiles.ranked_profile_ids(db)
     conn = app.redis()
     if what == "crawl":
         queued = [queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)]

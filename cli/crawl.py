@@ -86,7 +86,7 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     # Only this command's runs: a worker may be crawling too.
     made = {run["source"]: run for run in runs.recent_runs(db, limit=50) if run["id"] > before}
     for run in (made[name] for name in spiders if name in made):
-        merged = f", {runs.merged(run)} duplicates merged" if runs.merged(run) else ""
+        merged = f", {count} duplicates merged" if (count := runs.merged(run)) else ""
         click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['items_new']} new, "
                    f"{run['items_updated']} updated, {run['items_unchanged']} unchanged, "
                    f"{run['items_dropped']} dropped{merged}, {len(run['errors'])} errors)")
@@ -205,8 +205,8 @@ def _echo_run(run: dict, errors_shown: int | None) -> None:
                f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
     for reason, count in sorted(run["drop_reasons"].items(), key=lambda item: -item[1]):
         click.echo(f"    dropped {count}: {reason}")
-    if run_store.merged(run):
-        click.echo(f"    merged {run_store.merged(run)} duplicate records of topics read earlier in the run")
+    if merged := run_store.merged(run):
+        click.echo(f"    merged {merged} duplicate records of topics read earlier in the run")
     for error in run["errors"][:errors_shown]:
         click.echo(f"    {error['url']}: {error['error']}")
     if errors_shown is not None and len(run["errors"]) > errors_shown:

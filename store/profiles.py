@@ -127,6 +127,12 @@ def profile_names(db: Database) -> list[dict]:
     return db.fetchall("SELECT id, name FROM profiles ORDER BY id")
 
 
+def ranked_profile_ids(db: Database) -> list[int | None]:
+    """The profiles a ranking of every profile ranks: their ids, or [None] (SIC's, created by the ranking)
+    when there is none yet."""
+    return [p["id"] for p in profile_names(db)] or [None]
+
+
 def get_profile(db: Database, profile_id: int | None = None) -> dict | None:
     if profile_id is None:
         return db.fetchone("SELECT * FROM profiles ORDER BY id LIMIT 1")

@@ -146,11 +146,11 @@ def _chain_ranking(settings: Settings, what: str) -> int:
     """A finished crawl or import, or the daily ranking, queues re-ranking for every profile; returns how
     many profiles. The job id names the result it follows; rq queues again under an id it already holds,
     so it does not stop a second ranking, which costs little: unchanged inputs are not re-scored."""
-    from store.profiles import profile_names
+    from store.profiles import ranked_profile_ids
     from store.queue import connect_redis, enqueue
 
     with _database(settings) as db:
-        profile_ids = [p["id"] for p in profile_names(db)] or [None]
+        profile_ids = ranked_profile_ids(db)
     with connect_redis(redis_url(settings)) as conn:
         for profile_id in profile_ids:
             job_id = "rank-" + hashlib.sha1(f"{what}|{profile_id}".encode()).hexdigest()[:16]
