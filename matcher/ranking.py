@@ -80,6 +80,8 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
             "programme_family": family(call_code, 1),
             "past_projects": len(profile.codes),
             "in_programme_family": round(float(signals["family1"][index]) * len(profile.codes)),
+            "strand": family(call_code, 3),
+            "in_strand": round(float(signals["family3"][index]) * len(profile.codes)),
             "programme_preferred": bool(signals["programme"][index]),
             "programmes": profile.programmes,
             "already_held": bool(signals["held"][index]),

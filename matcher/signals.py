@@ -67,10 +67,12 @@ def semantic(passage_vectors: np.ndarray, offsets: np.ndarray, profile_vectors: 
 
 
 def history(candidate_codes: Sequence[str | None], profile_codes: Sequence[str]) -> dict[str, np.ndarray]:
-    """Share of the profile's past topics in the candidate's family (programme level, then programme part)."""
+    """Share of the profile's past topics in the candidate's family: the programme (HORIZON), the
+    programme part (HORIZON-CL2) and the strand (HORIZON-CL2-DEMOCRACY: a destination, an Erasmus+
+    action, a joint undertaking's call round)."""
     out = {}
     n = max(len(profile_codes), 1)
-    for depth in (1, 2):
+    for depth in (1, 2, 3):
         counts = Counter(family(c, depth) for c in profile_codes)
         counts.pop(None, None)
         out[f"family{depth}"] = np.array(

@@ -10,7 +10,7 @@ import pytest
 
 from matcher import ranking
 from matcher.embedder import Embedder, EmbeddingStore
-from matcher.scoring import profile_items
+from matcher.scoring import DEFAULT_WEIGHTS, HELD_PENALTY, profile_items
 from store import calls as call_store
 from store import profiles
 from store.errors import NotFound
@@ -159,10 +159,13 @@ def test_a_held_call_shows_its_penalty_as_a_part_of_the_score():
     from matcher.ranking import score_parts
     from matcher.scoring import DEFAULT_WEIGHTS
 
-    parts = score_parts({"semantic": 0.4, "lexical": 0.1, "family1": 0.5, "family2": 0.5, "programme": 1.0, "held": 1.0},
-                        DEFAULT_WEIGHTS)
-    assert parts[-1] == {"signal": "held", "value": 1.0, "weight": -1.0, "points": -100.0}
-    assert sum(p["points"] for p in parts) == pytest.approx(40 + 3 + 5 + 5 + 10 - 100)
+    parts = score_parts({"semantic": 0.4, "lexical": 0.1, "family1": 0.5, "family2": 0.5, "family3": 0.5,
+                         "programme": 1.0, "held": 1.0}, DEFAULT_WEIGHTS)
+    assert parts[-1] == {"signal": "held", "value": 1.0, "weight": -4.6, "points": -460.0}
+    assert sum(p["points"] for p in parts) == pytest.approx(40 + 3 + 5 + 5 + 150 + 10 - 460)
+    # Every signal at its most (1) still leaves a held call below a new one with every signal at 0.
+    everything = score_parts({name: 1.0 for name in (*DEFAULT_WEIGHTS, "held")}, DEFAULT_WEIGHTS)
+    assert sum(p["points"] for p in everything) <= 0
 
 
 def test_re_ranking_touches_only_what_changed(db, ranked, embedder):
@@ -199,6 +202,21 @@ def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedd
     assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 2
 
 
+def test_past_work_in_a_calls_strand_lifts_it_above_its_neighbours_in_the_programme_part(db, embedder):
+    # The same text under two strands of Cluster 2; the organisation worked in one of them.
+    add_call(db, "HORIZON-CL2-2026-01-DEMOCRACY-03", "Civic participation", "Citizens take part in local decisions.")
+    add_call(db, "HORIZON-CL2-2026-01-HERITAGE-03", "Civic participation", "Citizens take part in local decisions.")
+    add_project(db, "h1", "HORIZON-CL2-2023-DEMOCRACY-01", ("Riga NGO", "coordinator"), ("Tartu", "partner"))
+    profile_id = profiles.ensure_default_profile(db)
+    link_profile(db, profile_id, "Riga NGO")
+    ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
+    ranked = {r["identifier"]: r for r in call_store.list_calls(db)}
+    democracy, heritage = ranked["HORIZON-CL2-2026-01-DEMOCRACY-03"], ranked["HORIZON-CL2-2026-01-HERITAGE-03"]
+    assert democracy["explanation"]["history"].items() >= {"strand": "HORIZON-CL2-DEMOCRACY", "in_strand": 1}.items()
+    assert heritage["explanation"]["history"]["in_strand"] == 0
+    assert democracy["score"] - heritage["score"] == pytest.approx(DEFAULT_WEIGHTS["family3"], abs=1e-3)
+
+
 def test_a_call_the_organisation_already_holds_a_project_under_ranks_below_a_new_one(db, embedder):
     # The same text; the organisation's past project was funded under the first call's own topic.
     add_call(db, "CERV-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")
@@ -210,7 +228,7 @@ def test_a_call_the_organisation_already_holds_a_project_under_ranks_below_a_new
     rows = {r["identifier"]: r for r in call_store.list_calls(db)}
     held, new = rows["CERV-2026-CIV-01"], rows["CERV-2026-CIV-02"]
     assert held["explanation"]["history"]["already_held"] and not new["explanation"]["history"]["already_held"]
-    assert held["score"] == pytest.approx(new["score"] - 1.0, abs=1e-4)
+    assert held["score"] == pytest.approx(new["score"] - HELD_PENALTY, abs=1e-4)
     assert (new["rank"], held["rank"]) == (1, 2)
 
 

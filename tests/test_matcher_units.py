@@ -4,7 +4,7 @@ from decimal import Decimal
 import numpy as np
 
 from matcher import gates
-from matcher.signals import code_tokens, family, passages, semantic, shared_keywords
+from matcher.signals import code_tokens, family, history, passages, semantic, shared_keywords
 
 TODAY = date(2026, 6, 27)
 PROFILE = {"min_lead_days": 30, "min_project_size": Decimal("200000"), "countries": ["LV"]}
@@ -57,6 +57,15 @@ def test_topic_family_leaves_out_years_and_numbers():
     assert code_tokens("HORIZON-CL2-2027-01-DEMOCRACY-03") == ["HORIZON", "CL2", "DEMOCRACY"]
     assert family("MSCA-IF-2019", 2) == "MSCA-IF"
     assert family("SC5", 2) is None
+
+
+def test_history_counts_past_topics_in_the_programme_its_part_and_its_strand():
+    past = ["HORIZON-CL2-2023-DEMOCRACY-01", "HORIZON-CL2-2024-HERITAGE-02", "HORIZON-CL5-2023-D1-01",
+            "ERASMUS-EDU-2024-PEX-COVE"]
+    found = history(["HORIZON-CL2-2027-01-DEMOCRACY-03", "HORIZON-CL2-2027-01-TRANSFO-01", "CERV-2026-CIV", None], past)
+    assert found["family1"].tolist() == [0.75, 0.75, 0.0, 0.0]
+    assert found["family2"].tolist() == [0.5, 0.5, 0.0, 0.0]
+    assert found["family3"].tolist() == [0.25, 0.0, 0.0, 0.0]  # only DEMOCRACY is a strand it worked in
 
 
 def test_long_text_is_split_into_readable_passages():

@@ -181,6 +181,9 @@ def test_the_profile_s_history_with_a_call_reads_as_one_sentence():
     assert history_sentence({"explanation": {"history": history}}) == (
         "2 of our 5 past projects in the HORIZON family; we already hold a project under this call, so it ranks below"
         " the new ones.")
+    history.update(already_held=False, strand="HORIZON-CL2-DEMOCRACY", in_strand=1)
+    assert history_sentence({"explanation": {"history": history}}) == (
+        "2 of our 5 past projects in the HORIZON family, 1 of them in its strand HORIZON-CL2-DEMOCRACY.")
     preferred = {"programme": "CERV", "explanation": {"history": {"programme_preferred": True, "past_projects": 0}}}
     assert history_sentence(preferred) == "CERV is one of our preferred programmes."
     assert history_sentence({"explanation": None}) == ""

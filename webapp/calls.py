@@ -114,8 +114,11 @@ def history_sentence(call: dict) -> str:
         notes.append(f"{call.get('programme') or 'its programme'} is one of our preferred programmes")
     if history.get("past_projects"):
         past = counted(history["past_projects"], "past project")
-        notes.append(f"{history.get('in_programme_family') or 0} of our {past}"
-                     f" in the {history.get('programme_family') or '—'} family")
+        note = (f"{history.get('in_programme_family') or 0} of our {past}"
+                f" in the {history.get('programme_family') or '—'} family")
+        if history.get("in_strand"):
+            note += f", {history['in_strand']} of them in its strand {history.get('strand')}"
+        notes.append(note)
     if history.get("already_held"):
         notes.append("we already hold a project under this call, so it ranks below the new ones")
     sentence = "; ".join(notes)
