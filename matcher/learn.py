@@ -15,7 +15,7 @@ import numpy as np
 from store import profiles
 from store.db import Database
 
-from .scoring import DEFAULT_WEIGHTS, SIGNAL_NAMES
+from .scoring import SIGNAL_NAMES, WEIGHTS_TOTAL
 
 MIN_DECISIONS = 20
 MIN_PER_CLASS = 5
@@ -77,7 +77,7 @@ def learn(db: Database, profile_id: int) -> dict:
     # Back to the raw signals' scale, then to the same total as the hand-set weights.
     raw = regression.coef_[0] / np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     total = np.abs(raw).sum() or 1.0
-    weights = {name: round(float(w / total * sum(DEFAULT_WEIGHTS.values())), 4)
+    weights = {name: round(float(w / total * WEIGHTS_TOTAL), 4)
                for name, w in zip(SIGNAL_NAMES, raw, strict=True)}
     used = auc > 0.55
     record = {"signals": weights if used else None, "cv_auc": round(auc, 3), "decisions": n,

@@ -33,7 +33,8 @@ SIGNAL_LABELS = {"semantic": "meaning (how much closer the call is to the profil
 # 0.245 -> 0.304. The penalty is the weights' total (learned weights are scaled to the same total):
 # the signals are shares, similarities and yes/no answers of at most 1, so whatever the mix a held
 # call stays below the new ones. On the benchmark 1.0 did nearly as much, and 10 changes nothing.
-HELD_PENALTY = round(sum(DEFAULT_WEIGHTS.values()), 4)
+WEIGHTS_TOTAL = round(sum(DEFAULT_WEIGHTS.values()), 4)
+HELD_PENALTY = WEIGHTS_TOTAL
 
 # Part of every stored result's inputs hash: change it when the formula or the explanation changes,
 # so `match` re-scores.
