@@ -202,15 +202,23 @@ def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedd
     assert ranking.rank_calls(db, store, profile_id, date(2026, 6, 27))["scored"] == 2
 
 
-def test_past_work_in_a_calls_strand_lifts_it_above_its_neighbours_in_the_programme_part(db, embedder):
-    # The same text under two strands of Cluster 2; the organisation worked in one of them.
-    add_call(db, "HORIZON-CL2-2026-01-DEMOCRACY-03", "Civic participation", "Citizens take part in local decisions.")
-    add_call(db, "HORIZON-CL2-2026-01-HERITAGE-03", "Civic participation", "Citizens take part in local decisions.")
-    add_project(db, "h1", "HORIZON-CL2-2023-DEMOCRACY-01", ("Riga NGO", "coordinator"), ("Tartu", "partner"))
+def _rank_alike_calls_for_a_linked_organisation(db, embedder, call_codes: list[str], past_topic: str) -> dict:
+    """Calls with the same text under `call_codes`, ranked for SIC's profile linked to an organisation
+    with one past project under `past_topic`: only the codes tell them apart. Returns rows by identifier."""
+    for code in call_codes:
+        add_call(db, code, "Civic participation", "Citizens take part in local decisions.")
+    add_project(db, "h1", past_topic, ("Riga NGO", "coordinator"), ("Tartu", "partner"))
     profile_id = profiles.ensure_default_profile(db)
     link_profile(db, profile_id, "Riga NGO")
     ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
-    ranked = {r["identifier"]: r for r in call_store.list_calls(db)}
+    return {r["identifier"]: r for r in call_store.list_calls(db)}
+
+
+def test_past_work_in_a_calls_strand_lifts_it_above_its_neighbours_in_the_programme_part(db, embedder):
+    # Two strands of Cluster 2; the organisation worked in one of them.
+    ranked = _rank_alike_calls_for_a_linked_organisation(
+        db, embedder, ["HORIZON-CL2-2026-01-DEMOCRACY-03", "HORIZON-CL2-2026-01-HERITAGE-03"],
+        "HORIZON-CL2-2023-DEMOCRACY-01")
     democracy, heritage = ranked["HORIZON-CL2-2026-01-DEMOCRACY-03"], ranked["HORIZON-CL2-2026-01-HERITAGE-03"]
     assert democracy["explanation"]["history"].items() >= {"strand": "HORIZON-CL2-DEMOCRACY", "in_strand": 1}.items()
     assert heritage["explanation"]["history"]["in_strand"] == 0
@@ -218,14 +226,9 @@ def test_past_work_in_a_calls_strand_lifts_it_above_its_neighbours_in_the_progra
 
 
 def test_a_call_the_organisation_already_holds_a_project_under_ranks_below_a_new_one(db, embedder):
-    # The same text; the organisation's past project was funded under the first call's own topic.
-    add_call(db, "CERV-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")
-    add_call(db, "CERV-2026-CIV-02", "Civic participation", "Citizens take part in local decisions.")
-    add_project(db, "h1", "cerv-2026-civ-01", ("Riga NGO", "coordinator"), ("Tartu", "partner"))
-    profile_id = profiles.ensure_default_profile(db)
-    link_profile(db, profile_id, "Riga NGO")
-    ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, date(2026, 6, 27))
-    rows = {r["identifier"]: r for r in call_store.list_calls(db)}
+    # The organisation's past project was funded under the first call's own topic.
+    rows = _rank_alike_calls_for_a_linked_organisation(db, embedder, ["CERV-2026-CIV-01", "CERV-2026-CIV-02"],
+                                                       "cerv-2026-civ-01")
     held, new = rows["CERV-2026-CIV-01"], rows["CERV-2026-CIV-02"]
     assert held["explanation"]["history"]["already_held"] and not new["explanation"]["history"]["already_held"]
     assert held["score"] == pytest.approx(new["score"] - HELD_PENALTY, abs=1e-4)
