@@ -142,3 +142,17 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{server}/calls")
     page.screenshot(path=ARTIFACTS / "calls-phone.png", full_page=True)
+
+
+def test_every_page_loads_without_a_browser_error(server, page):
+    """No page asks for something the app does not have (the browser's own favicon request included)
+    and no script fails: the console stays free of errors."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/login")
+    sign_in(page, server, "boss@sic.lv")
+    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings"):
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        assert errors == [], path
