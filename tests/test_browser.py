@@ -10,6 +10,8 @@ from tests.test_webapp import PASSWORD, app, embedder, seeded  # noqa: F401  (sh
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
+# Every page a signed-in leadership user reaches from the navigation, and one call page.
+PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings")
 
 
 @pytest.fixture
@@ -137,7 +139,7 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server}/login")
     sign_in(page, server, "boss@sic.lv")
-    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings"):
+    for path in PAGES:
         page.goto(server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{server}/calls")
@@ -152,7 +154,7 @@ def test_every_page_loads_without_a_browser_error(server, page):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{server}/login")
     sign_in(page, server, "boss@sic.lv")
-    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings"):
+    for path in PAGES:
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
         assert errors == [], path
