@@ -169,6 +169,13 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
                    f"{counted(len(suggested['countries']), 'country', 'countries')} "
                    f"({', '.join(suggested['countries'])}) "
                    f"and these sectors: {', '.join(suggested['sectors'])}.")
+    if result["similar_projects"]:
+        click.echo("Past projects closest to the call, with their organisations:")
+        for project in result["similar_projects"]:
+            name = project["acronym"] or project["title"] or "(untitled)"
+            click.echo(f"  {project['similarity']:.2f}  {name}: {cut(project['label'], 70)} "
+                       f"({counted(len(project['members']), 'organisation')}: "
+                       f"{cut(', '.join(m['name'] for m in project['members']), 120)})")
 
 
 @cli.command("profiles")

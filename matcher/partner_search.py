@@ -9,7 +9,7 @@ import numpy as np
 from store.calls import get_call
 from store.db import Database
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS, country_code, organisations_by_reference
+from store.partners import SECTOR_LABELS, country_code, organisations_by_reference, projects_with_members
 
 from . import partners
 from .embedder import EmbeddingStore
@@ -59,7 +59,23 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
             "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion,
         })
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
-            "suggestion": [index.org_ids[p] for p in suggestion]}
+            "suggestion": [index.org_ids[p] for p in suggestion],
+            "similar_projects": similar_projects(db, index, ranking, set(member_ids) | {own})}
+
+
+def similar_projects(db: Database, index: partners.PartnerIndex, ranking: partners.PartnerRanking,
+                     consortium: set, limit: int = 5) -> list[dict]:
+    """The past projects closest to the call, each with what its similarity was measured on (its topic's
+    title, or its own) and its organisations, those already in the consortium marked."""
+    closest = partners.closest_projects(ranking, limit)
+    projects = projects_with_members(db, [index.project_ids[p] for p in closest])
+    fit = {index.project_ids[p]: (index.project_labels[p], float(ranking.project_fit[p])) for p in closest}
+    for project in projects:
+        project["label"], similarity = fit[project["id"]]
+        project["similarity"] = round(similarity, 2)
+        for member in project["members"]:
+            member["in_consortium"] = member["id"] in consortium
+    return projects
 
 
 def coverage(applicant: dict, organisations: list[dict]) -> dict:

@@ -233,6 +233,15 @@ def closest_project(index: PartnerIndex, ranking: PartnerRanking, position: int)
     return int(projects[np.argmax(ranking.project_fit[projects])])
 
 
+def closest_projects(ranking: PartnerRanking, limit: int = 5) -> list[int]:
+    """The past projects (positions) whose topic came closest to the call, best first: who did this kind
+    of work before, small organisations included, where the ranking favours large and connected ones."""
+    if ranking.project_fit is None:
+        return []
+    fit = ranking.project_fit
+    return [int(p) for p in np.argsort(-fit, kind="stable")[:limit] if np.isfinite(fit[p])]
+
+
 def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,
                        pool: int = 60, covered_countries: Collection[str] = (),
                        covered_sectors: Collection[str] = ()) -> list[int]:

@@ -209,6 +209,24 @@ def projects_of(db: Database, organisation_id: int) -> list[dict]:
            ORDER BY start_date DESC NULLS LAST, id DESC""", (organisation_id,))
 
 
+def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
+    """These projects, in the order given, each with its organisations (the coordinator first; one that
+    took part twice, once)."""
+    rows = db.fetchall(
+        """SELECT p.id, p.acronym, p.title, p.topic_code, p.start_date,
+                  json_agg(json_build_object('id', o.id, 'name', o.name, 'country', o.country,
+                                             'coordinator', x.coordinator)
+                           ORDER BY x.coordinator DESC, o.name, o.id) AS members
+           FROM projects p
+           JOIN (SELECT project_id, organisation_id, bool_or(role = 'coordinator') AS coordinator
+                 FROM participations WHERE project_id = ANY(%(ids)s) GROUP BY project_id, organisation_id) x
+             ON x.project_id = p.id
+           JOIN organisations o ON o.id = x.organisation_id
+           WHERE p.id = ANY(%(ids)s) GROUP BY p.id""", {"ids": list(project_ids)})
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[i] for i in project_ids if i in by_id]
+
+
 def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[dict]:
     """The organisations it worked with, most projects together first."""
     return db.fetchall(

@@ -330,11 +330,12 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert [r["rank"] for r in rows[:10]] == list(range(1, 11)) and member not in {r["organisation_id"] for r in rows}
     assert all(r["suggested"] and r["rank"] > 10 for r in rows[10:])  # the rest of the suggested consortium
     plain = run_callmatch("partners", "CERV-SOCIAL-01", "--with", member, "--limit", "3", settings=settings).stdout
-    summary = plain.splitlines()[-1]
+    [summary] = [line for line in plain.splitlines() if line.startswith("The suggested consortium")]
     assert summary.startswith("The suggested consortium, with Social Innovation Centre (SIC) and the partners given,")
     assert "would cover " in summary and "LV" in summary and "NGO" in summary
     assert any("worked with the consortium" in reason for r in rows for reason in r["reasons"])
     assert any(r["suggested"] for r in rows)
+    assert "Past projects closest to the call, with their organisations:" in plain
 
 
 def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
@@ -468,6 +469,29 @@ def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
     assert len(result["suggestion"]) == len(suggested) == 3  # all three, though only the best one was asked for
     assert result["ranked"][0]["rank"] == 1 and [row["rank"] for row in result["ranked"]] == [1, 2, 3]
     assert {row["name"] for row in suggested} == {"Tartu", "Tallinn", "Vilnius"}
+
+
+def test_the_past_projects_closest_to_a_call_come_with_their_consortia(db, embedder):
+    from matcher.partner_search import for_call
+
+    # Big and Riga did three battery projects together; Youth and Small one on just what the call asks.
+    for n in range(3):
+        add_project(db, f"b{n}", "HORIZON-CL5-2024-BATT-01", ("Big", "coordinator", "EE"), ("Riga", "partner"))
+    add_project(db, "y1", "CERV-2024-CIV", ("Small", "partner"), ("Youth", "coordinator", "EE"))
+    db.execute("UPDATE projects SET title = 'Solid-state battery cells for electric cars' WHERE source_id LIKE 'b%'")
+    db.execute("UPDATE projects SET acronym = 'YOUTHVOICE', title = 'Young people taking part in local democracy'"
+               " WHERE source_id = 'y1'")
+    add_call(db, "CERV-2026-CIV", "Youth participation in democratic life", "Youth participation in democracy.")
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+
+    result = for_call(db, EmbeddingStore(db, embedder), "CERV-2026-CIV", [riga])
+    closest, *others = result["similar_projects"]
+    assert (closest["acronym"], closest["label"]) == ("YOUTHVOICE", "Young people taking part in local democracy")
+    assert [(m["name"], m["coordinator"], m["in_consortium"]) for m in closest["members"]] == [
+        ("Youth", True, False), ("Small", False, False)]  # the coordinator first
+    assert len(others) == 3 and all(closest["similarity"] > p["similarity"] for p in others)
+    assert all([(m["name"], m["in_consortium"]) for m in p["members"]] == [("Big", False), ("Riga", True)]
+               for p in others)
 
 
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):

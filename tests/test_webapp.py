@@ -763,6 +763,32 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
 
 
+def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Past projects closest to this call" in page
+    listed = " ".join(page[page.index('class="similar-projects"'):].split("</ul>")[0].split())
+    assert "Civic participation and social innovation (CERV-2023-X) · similarity 0." in listed
+    assert "3 organisations:" in listed
+    assert all(name in listed for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+
+
+def test_a_large_past_consortium_shows_its_first_eight_and_folds_the_rest(pm, with_partners):
+    from store.partners import resolve_organisation, save_participation, save_project
+
+    with with_partners.transaction() as cur:
+        project_id, _ = save_project(cur, "cordis", "p2", {"title": "Social economy networks", "topic_code": "CERV-2024-Y",
+                                                           "topic_title": "Social innovation networks"})
+        for n in range(12):
+            org_id, _ = resolve_organisation(cur, "cordis", f"9{n:02d}", {"pic": f"9{n:02d}", "name": f"Member {n:02d}"})
+            save_participation(cur, project_id, org_id, "participant", None)
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    listed = page[page.index('class="similar-projects"'):].split("</ul>")[0]
+    item = next(li for li in listed.split("<li>") if "Social innovation networks" in li)
+    shown, folded = item.split("<details><summary>and 4 more</summary>")
+    assert [f"Member {n:02d}" in shown for n in range(12)] == [True] * 8 + [False] * 4
+    assert all(f"Member {n:02d}" in folded for n in range(8, 12))
+
+
 def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
     page = pm.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
     assert "closest to" in page and "Riga Social Lab" in page
