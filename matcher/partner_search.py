@@ -60,7 +60,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         })
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
             "suggestion": [index.org_ids[p] for p in suggestion],
-            "similar_projects": similar_projects(db, index, ranking, set(member_ids) | {own})}
+            "similar_projects": similar_projects(db, index, ranking, {index.org_ids[p] for p in consortium})}
 
 
 def similar_projects(db: Database, index: partners.PartnerIndex, ranking: partners.PartnerRanking,

@@ -222,7 +222,7 @@ def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
                  FROM participations WHERE project_id = ANY(%(ids)s) GROUP BY project_id, organisation_id) x
              ON x.project_id = p.id
            JOIN organisations o ON o.id = x.organisation_id
-           WHERE p.id = ANY(%(ids)s) GROUP BY p.id""", {"ids": list(project_ids)})
+           GROUP BY p.id""", {"ids": list(project_ids)})
     by_id = {row["id"]: row for row in rows}
     return [by_id[i] for i in project_ids if i in by_id]
 
