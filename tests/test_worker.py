@@ -361,8 +361,15 @@ def test_jobs_command_without_redis_is_one_sentence(settings):
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(settings, db, shared_dir, tmp_path):
+def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(settings, db, shared_dir, tmp_path,
+                                                                              monkeypatch):
     from store import decisions, profiles, runs
+    from store.queue import JOB_POLICY
+
+    # The retry waits 2 s rather than the policy's minute: the job carries its intervals, so the
+    # mechanism is the production one, and the suite does not sit idle for a minute.
+    timeout, result_ttl, failure_ttl, _ = JOB_POLICY["worker.jobs.crawl"]
+    monkeypatch.setitem(JOB_POLICY, "worker.jobs.crawl", (timeout, result_ttl, failure_ttl, [2]))
 
     folder, ids = small_replay(shared_dir, tmp_path)
     # A decision recorded before the crash must survive it.
@@ -390,7 +397,8 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
             second = subprocess.Popen(command, env=env, start_new_session=True, stdout=second_log,
                                       stderr=subprocess.STDOUT)
         try:
-            # The job's heartbeat lapses (70 s), the next check finds it, its retry waits 60 s: then it runs.
+            # The job's heartbeat lapses (70 s: rq's fixed minute on top of the 10 s monitoring interval), the
+            # next check finds it, its retry waits 2 s: then it runs.
             deadline = time.monotonic() + 360
             while db.scalar("SELECT count(*) FROM match_results") < len(ids) + 1:
                 assert time.monotonic() < deadline, f"not finished after the restart: {jobs(conn)}"
