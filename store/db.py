@@ -38,9 +38,10 @@ class Database:
             name="callmatch",
         )
 
-    def open(self) -> "Database":
+    def open(self, timeout: float = 15.0) -> "Database":
+        """Connect, waiting up to `timeout` seconds for a server that may still be starting."""
         try:
-            self.pool.open(wait=True, timeout=15)
+            self.pool.open(wait=True, timeout=timeout)
         except PoolTimeout:
             self.pool.close()
             raise DatabaseUnavailable(

@@ -146,7 +146,7 @@ def test_vectors_round_trip_through_pgvector(db):
 
 def test_an_unreachable_pool_is_one_clear_sentence():
     with pytest.raises(DatabaseUnavailable, match="DATABASE_URL"):
-        Database("postgresql://nobody@127.0.0.1:1/none").open()
+        Database("postgresql://nobody@127.0.0.1:1/none").open(timeout=1)
 
 
 def test_counts_agree_in_number_with_their_noun():
