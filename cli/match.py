@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from store.partners import SECTOR_LABELS
 from store.text import counted, cut
 
 from .context import AppContext
@@ -127,6 +128,14 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
         click.echo(f"Indexed {counted(indexed, 'organisation')} for search by what they worked on.")
 
 
+def _country_code(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not (len(value.strip()) == 2 and value.strip().isalpha()):
+        raise click.BadParameter(f"{value!r} is not a two-letter country code (e.g. EE, LV).")
+    return value.strip().upper()
+
+
 @cli.command()
 @click.argument("call_identifier")
 @click.option("--with", "members", multiple=True,
@@ -136,16 +145,23 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--profile", "profile_id", type=int,
               help="The applicant, counted in the consortium (default: the first profile, SIC's).")
+@click.option("--sector", type=click.Choice(list(SECTOR_LABELS)),
+              help="List only organisations of this sector ('other' holds most NGOs in CORDIS data).")
+@click.option("--country", callback=_country_code, metavar="CODE",
+              help="List only organisations from this country (two letters, e.g. EE).")
 @click.pass_obj
-def partners(app: AppContext, call_identifier, members, limit, as_json, profile_id) -> None:
-    """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium."""
+def partners(app: AppContext, call_identifier, members, limit, as_json, profile_id, sector, country) -> None:
+    """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium.
+
+    --sector and --country narrow the list, not the ranking: each organisation keeps its rank among
+    all, and the suggested consortium is the same."""
     from matcher import partner_search
     from store import profiles
 
     db = app.database()
     applicant = profiles.load_profile(db, profile_id)
     result = partner_search.for_call(db, embedding_store(app, db), call_identifier, list(members), limit,
-                                     applicant=applicant)
+                                     applicant=applicant, sector=sector, country=country)
     if as_json:
         for row in result["ranked"]:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -156,6 +172,12 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
     click.echo(f"The applicant, {applicant['name']}{established}, counts as a member.")
     if result["area"]:
         click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
+    if sector or country:
+        parts = [f"sector {SECTOR_LABELS[sector]}" if sector else "", f"country {country}" if country else ""]
+        narrowed = ", ".join(part for part in parts if part)
+        click.echo(f"Listing only organisations of {narrowed}; each keeps its rank among all.")
+        if not result["ranked"]:
+            click.echo("No organisation in the partner data matches.")
     for row in result["ranked"]:
         mark = "*" if row["suggested"] else " "
         click.echo(f"{mark}{row['rank']:>3}. {cut(row['name'], 50):50} {row['country'] or '--'} "

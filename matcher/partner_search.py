@@ -25,10 +25,14 @@ def call_vector(store: EmbeddingStore, call: dict):
 
 
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
-             index: partners.PartnerIndex | None = None, applicant: dict | None = None) -> dict:
+             index: partners.PartnerIndex | None = None, applicant: dict | None = None,
+             sector: str | None = None, country: str | None = None) -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
-    itself; its countries and sectors count as covered."""
+    itself; its countries and sectors count as covered.
+
+    `sector` and `country` narrow the list to the best of one kind (an NGO from Estonia, say), each with
+    its rank among all; the suggested consortium is the same whatever the list shows."""
     call = get_call(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
@@ -44,22 +48,31 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
                "covered_sectors": applicant.get("organisation_types") or []}
     ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, **covered)
     suggestion = partners.suggest_consortium(index, ranking, consortium, **covered)
-    # The best `limit`, and any suggested member ranked below them: a suggestion is shown in full.
-    top = [int(pos) for pos in ranking.positions[:limit]]
-    shown = list(enumerate(top, 1))
-    shown += [(int(np.flatnonzero(ranking.positions == pos)[0]) + 1, pos) for pos in suggestion if pos not in top]
-    ranked = []
-    for n, pos in sorted(shown):
-        if not math.isfinite(ranking.scores[pos]):
-            continue
-        ranked.append({
-            "rank": n, "organisation_id": index.org_ids[pos], "name": index.names[pos],
-            "country": index.countries[pos], "sector": index.sectors[pos],
-            "score": round(float(ranking.scores[pos]), 4),
-            "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion,
-        })
+    rank_of = np.empty(len(ranking.positions), dtype=np.int64)
+    rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
+    wanted = np.ones(len(rank_of), bool)
+    if sector:
+        wanted &= index.sector_codes == sector
+    if country:
+        wanted &= index.country_codes == country_code(country)
+
+    def row(pos: int) -> dict:
+        return {"rank": int(rank_of[pos]), "organisation_id": index.org_ids[pos], "name": index.names[pos],
+                "country": index.countries[pos], "sector": index.sectors[pos],
+                "score": round(float(ranking.scores[pos]), 4),
+                "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion}
+
+    # The best `limit` of the kind asked for, and any suggested member of that kind ranked below them:
+    # a suggestion is shown in full.
+    order = ranking.positions[wanted[ranking.positions]]
+    top = [int(pos) for pos in order[:limit]]
+    shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
+    ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
             "suggestion": [index.org_ids[p] for p in suggestion],
+            "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
+            "filters": {"sector": sector or None, "country": country_code(country) if country else None},
+            "countries": index.country_choices,
             "similar_projects": similar_projects(db, index, ranking, {index.org_ids[p] for p in consortium})}
 
 
@@ -90,5 +103,5 @@ def coverage(applicant: dict, organisations: list[dict]) -> dict:
 def suggested_consortium(result: dict, members: list[dict], applicant: dict) -> dict | None:
     """The suggested partners of a `for_call` result, and the countries and sectors the consortium
     (the applicant, these members and the suggested) would cover."""
-    picked = [row for row in (result or {}).get("ranked", []) if row["suggested"]]
+    picked = (result or {}).get("suggested_members", [])
     return {"members": picked, **coverage(applicant, members + picked)} if picked else None

@@ -90,6 +90,11 @@ class PartnerIndex:
         return np.array([country_code(c) for c in self.countries], dtype=object)
 
     @cached_property
+    def country_choices(self) -> list[str]:
+        """The countries organisations in the index come from, in order: what a list can be narrowed to."""
+        return sorted({c for c in self.country_codes if c})
+
+    @cached_property
     def sector_codes(self) -> np.ndarray:
         return np.array(self.sectors, dtype=object)
 

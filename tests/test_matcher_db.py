@@ -337,6 +337,18 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert any(r["suggested"] for r in rows)
     assert "Past projects closest to the call, with their organisations:" in plain
 
+    # Narrowed to one sector and country: only those, each with its rank among all.
+    result = run_callmatch("partners", "CERV-SOCIAL-01", "--with", member, "--json", "--sector", "public",
+                           "--country", "fr", settings=settings)
+    narrowed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert narrowed and all((r["sector"], r["country"]) == ("public", "FR") for r in narrowed)
+    assert [r["rank"] for r in narrowed] == sorted(r["rank"] for r in narrowed) and narrowed[0]["rank"] > 1
+    plain = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "FR", "--limit", "2",
+                          settings=settings).stdout
+    assert "Listing only organisations of sector public body, country FR; each keeps its rank among all." in plain
+    bad = run_callmatch("partners", "CERV-SOCIAL-01", "--country", "France", settings=settings)
+    assert bad.returncode == 2 and "'France' is not a two-letter country code" in bad.stderr
+
 
 def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
     from matcher import partners as partner_fit
@@ -469,6 +481,37 @@ def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
     assert len(result["suggestion"]) == len(suggested) == 3  # all three, though only the best one was asked for
     assert result["ranked"][0]["rank"] == 1 and [row["rank"] for row in result["ranked"]] == [1, 2, 3]
     assert {row["name"] for row in suggested} == {"Tartu", "Tallinn", "Vilnius"}
+
+
+def test_partners_narrowed_to_a_sector_or_country_keep_their_rank_and_the_whole_suggestion(db, embedder):
+    from matcher.partner_search import for_call
+
+    # Tartu worked with Riga twice, so it leads; Tallinn and Vilnius are public bodies.
+    add_project(db, "a1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"),
+                ("Tallinn", "partner", "EE"), ("Vilnius", "partner", "LT"))
+    add_project(db, "a2", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"))
+    db.execute("UPDATE organisations SET sector = 'public' WHERE name IN ('Tallinn', 'Vilnius')")
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation.")
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+    store = EmbeddingStore(db, embedder)
+
+    everyone = for_call(db, store, "CERV-2026-CIV", [riga])
+    rank = {row["name"]: row["rank"] for row in everyone["ranked"]}
+    assert rank["Tartu"] == 1 and sorted(rank.values()) == [1, 2, 3]
+
+    public = for_call(db, store, "CERV-2026-CIV", [riga], sector="public")
+    assert [row["name"] for row in public["ranked"]] == sorted(["Tallinn", "Vilnius"], key=rank.get)
+    assert [row["rank"] for row in public["ranked"]] == [2, 3]  # their ranks among all, not 1 and 2
+    assert public["filters"] == {"sector": "public", "country": None}
+    assert public["suggested_members"] == everyone["suggested_members"] and len(everyone["suggested_members"]) == 3
+
+    estonian = for_call(db, store, "CERV-2026-CIV", [riga], country="ee")
+    assert [row["name"] for row in estonian["ranked"]] == sorted(["Tartu", "Tallinn"], key=rank.get)
+    both = for_call(db, store, "CERV-2026-CIV", [riga], sector="public", country="EE")
+    assert [row["name"] for row in both["ranked"]] == ["Tallinn"]
+    nobody = for_call(db, store, "CERV-2026-CIV", [riga], sector="academic")
+    assert nobody["ranked"] == [] and nobody["suggested_members"] == everyone["suggested_members"]
+    assert everyone["countries"] == ["EE", "LT", "LV"]
 
 
 def test_the_past_projects_closest_to_a_call_come_with_their_consortia(db, embedder):

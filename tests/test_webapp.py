@@ -763,6 +763,36 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
 
 
+def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps_the_view(pm, with_partners):
+    def table(page):
+        return page[page.index('<table class="partners">'):].split("</table>")[0]
+
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=public").get_data(as_text=True)
+    assert "Vilnius City" in table(page) and "Tartu University" not in table(page)
+    assert '<option value="public" selected>' in page and "Show all" in page
+    summary = page[page.index("Suggested consortium:"):].split("</p>")[0]
+    assert "Tartu University" in summary and "Riga Social Lab" in summary  # the suggestion stays whole
+
+    page = pm.get("/calls/CERV-SOCIAL-01?country=ee").get_data(as_text=True)
+    assert "Tartu University" in table(page) and "Vilnius City" not in table(page)
+    assert "<option selected>EE</option>" in page
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=academic&country=LT").get_data(as_text=True)
+    assert "No organisation in the partner data matches (sector: higher education, country: LT)." in page
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=nonsense").get_data(as_text=True)  # an unknown sector means any
+    assert all(name in table(page) for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    assert "Show all" not in page
+
+    # Adding a partner from the narrowed list comes back to the same list.
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=public").get_data(as_text=True)
+    assert 'action="/calls/CERV-SOCIAL-01/consortium?sector=public"' in table(page)
+    vilnius = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Vilnius City'")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01?sector=public")
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium?sector=public",
+                       data={"organisation_id": vilnius, "action": "add", "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
+
+
 def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Past projects closest to this call" in page

@@ -16,6 +16,7 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
+from store.partners import SECTOR_LABELS
 from store.text import counted
 
 from . import MAX_PAGE, background, current_profile_id, db, settings
@@ -132,7 +133,11 @@ def detail(identifier):
     history = decisions.history(db(), decision["id"]) if decision else []
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     applicant = profiles.get_profile(db(), current_profile_id())
-    suggestions = partner_suggestions(call, [m["id"] for m in members], applicant)
+    # The recommended partners may be narrowed to one sector or country (an unknown value means any).
+    sector = request.args.get("sector") or None
+    sector = sector if sector in SECTOR_LABELS else None
+    country = (request.args.get("country") or "").strip().upper()[:2] or None
+    suggestions = partner_suggestions(call, [m["id"] for m in members], applicant, sector=sector, country=country)
     suggested = suggested_consortium(suggestions, members, applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
@@ -140,7 +145,8 @@ def detail(identifier):
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, covered=coverage(applicant, members), suggestions=suggestions,
-                           suggested=suggested, applicant=applicant,
+                           suggested=suggested, applicant=applicant, sectors=SECTOR_LABELS,
+                           narrow={"sector": sector, "country": country},
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            today=_today())
 
@@ -197,7 +203,9 @@ def consortium(identifier):
             consortium_store.add_members(db(), current_profile_id(), call["id"], organisation_ids, g.user["id"])
         except NotFound as exc:
             abort(404, str(exc))
-    return redirect(url_for("calls.detail", identifier=identifier) + "#consortium")
+    # Back to the list as it was narrowed (the form's address carries the sector and country).
+    narrow = {key: request.args.get(key) for key in ("sector", "country")}
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
 
 
 @bp.route("/calls/export.csv")

@@ -32,9 +32,10 @@ def partner_index() -> partners.PartnerIndex | None:
         return _cached["index"]
 
 
-def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None,
-                        limit: int = 15) -> dict | None:
+def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None, limit: int = 15,
+                        sector: str | None = None, country: str | None = None) -> dict | None:
     index = partner_index()
     if index is None:
         return None
-    return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant)
+    return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant,
+                    sector=sector, country=country)
