@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_webapp import PASSWORD, app, embedder, seeded  # noqa: F401  (shared fixtures)
+from tests.test_webapp import PASSWORD, app, embedder, seeded, with_partners  # noqa: F401  (shared fixtures)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -135,11 +135,12 @@ def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, p
     assert page.locator("nav >> text=Users").count() == 0
 
 
-def test_on_a_phone_no_page_scrolls_sideways(server, page):
+def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners):  # noqa: F811
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server}/login")
     sign_in(page, server, "boss@sic.lv")
-    for path in PAGES:
+    # With partner data the call page adds the consortium builder and its forms.
+    for path in (*PAGES, "/calls/CERV-SOCIAL-01?sector=public&country=LT"):
         page.goto(server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{server}/calls")
