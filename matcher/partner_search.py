@@ -71,7 +71,6 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
             "suggestion": [index.org_ids[p] for p in suggestion],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
-            "filters": {"sector": sector or None, "country": country_code(country) if country else None},
             "countries": index.country_choices,
             "similar_projects": similar_projects(db, index, ranking, {index.org_ids[p] for p in consortium})}
 

@@ -502,7 +502,6 @@ def test_partners_narrowed_to_a_sector_or_country_keep_their_rank_and_the_whole_
     public = for_call(db, store, "CERV-2026-CIV", [riga], sector="public")
     assert [row["name"] for row in public["ranked"]] == sorted(["Tallinn", "Vilnius"], key=rank.get)
     assert [row["rank"] for row in public["ranked"]] == [2, 3]  # their ranks among all, not 1 and 2
-    assert public["filters"] == {"sector": "public", "country": None}
     assert public["suggested_members"] == everyone["suggested_members"] and len(everyone["suggested_members"]) == 3
 
     estonian = for_call(db, store, "CERV-2026-CIV", [riga], country="ee")

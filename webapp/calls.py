@@ -136,7 +136,8 @@ def detail(identifier):
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
     sector = request.args.get("sector") or None
     sector = sector if sector in SECTOR_LABELS else None
-    country = (request.args.get("country") or "").strip().upper()[:2] or None
+    country = (request.args.get("country") or "").strip().upper()
+    country = country if len(country) == 2 and country.isalpha() else None
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant, sector=sector, country=country)
     suggested = suggested_consortium(suggestions, members, applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
