@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from store.partners import SECTOR_LABELS
+from store.partners import SECTOR_LABELS, typed_country
 from store.text import counted, cut
 
 from .context import AppContext
@@ -131,9 +131,10 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 def _country_code(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
-    if not (len(value.strip()) == 2 and value.strip().isalpha()):
+    code = typed_country(value)
+    if code is None:
         raise click.BadParameter(f"{value!r} is not a two-letter country code (e.g. EE, LV).")
-    return value.strip().upper()
+    return code
 
 
 @cli.command()

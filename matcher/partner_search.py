@@ -69,7 +69,6 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
     ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
-            "suggestion": [index.org_ids[p] for p in suggestion],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
             "countries": index.country_choices,
             "similar_projects": similar_projects(db, index, ranking, {index.org_ids[p] for p in consortium})}

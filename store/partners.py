@@ -27,6 +27,12 @@ def country_code(value: str | None) -> str | None:
     return COUNTRY_FIXES.get(value, value)
 
 
+def typed_country(value: str | None) -> str | None:
+    """A country a user asked for (any case; EL and UK as GR and GB), or None unless it is two letters."""
+    value = (value or "").strip()
+    return country_code(value) if len(value) == 2 and value.isalpha() else None
+
+
 # What a second source may fill in about an organisation when the first left it out (the name and PIC
 # identify it and are handled apart).
 _FILLABLE = ("short_name", "country", "city", "sector", "org_type", "website")

@@ -478,7 +478,7 @@ def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
     riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
     result = for_call(db, EmbeddingStore(db, embedder), "CERV-2026-CIV", [riga], limit=1)
     suggested = [row for row in result["ranked"] if row["suggested"]]
-    assert len(result["suggestion"]) == len(suggested) == 3  # all three, though only the best one was asked for
+    assert len(result["suggested_members"]) == len(suggested) == 3  # all three, though only the best one was asked for
     assert result["ranked"][0]["rank"] == 1 and [row["rank"] for row in result["ranked"]] == [1, 2, 3]
     assert {row["name"] for row in suggested} == {"Tartu", "Tallinn", "Vilnius"}
 

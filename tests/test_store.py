@@ -245,3 +245,10 @@ def test_a_second_source_fills_in_what_the_first_left_out_and_overwrites_nothing
     assert again == first and not created
     row = db.fetchone("SELECT name, country, city, org_type FROM organisations WHERE id = %s", (first,))
     assert row == {"name": "Riga Social Lab", "country": "LV", "city": "Riga", "org_type": "NGO"}
+
+
+def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
+    from store.partners import typed_country
+
+    assert [typed_country(v) for v in (" ee ", "uk", "EL")] == ["EE", "GB", "GR"]
+    assert [typed_country(v) for v in ("EST", "E", "1A", "", None)] == [None] * 5

@@ -16,7 +16,7 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS
+from store.partners import SECTOR_LABELS, typed_country
 from store.text import counted
 
 from . import MAX_PAGE, background, current_profile_id, db, settings
@@ -136,8 +136,7 @@ def detail(identifier):
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
     sector = request.args.get("sector") or None
     sector = sector if sector in SECTOR_LABELS else None
-    country = (request.args.get("country") or "").strip().upper()
-    country = country if len(country) == 2 and country.isalpha() else None
+    country = typed_country(request.args.get("country"))
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant, sector=sector, country=country)
     suggested = suggested_consortium(suggestions, members, applicant)
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
