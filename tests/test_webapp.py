@@ -652,8 +652,15 @@ def test_partners_search_and_organisation_page(pm, seeded):
     with seeded.transaction() as cur:
         org_id, _ = resolve_organisation(cur, "cordis", "999", {"pic": "999", "name": "Riga Social Lab", "country": "LV",
                                                                 "sector": "other"})
+        resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Riga Sports Club", "country": "ES",
+                                                    "sector": "other"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
-    assert "Riga Social Lab" in page
+    assert "Riga Social Lab" in page and "Riga Sports Club" not in page
+    assert "<option selected>LV</option>" in page
+    # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
+    assert "<option selected>LV</option>" in pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
+    page = pm.get("/partners?q=riga&country=EST").get_data(as_text=True)
+    assert "Riga Social Lab" in page and "Riga Sports Club" in page and "<option selected>" not in page
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>cordis 999</dd>" in page  # its identifier in the source
     assert pm.get("/organisations/424242").status_code == 404

@@ -16,7 +16,7 @@ PER_PAGE = 30
 @bp.route("/partners")
 def index():
     q = (request.args.get("q") or "").strip()[:100]
-    country = (request.args.get("country") or "").strip().upper()[:2]
+    country = partner_store.typed_country(request.args.get("country")) or ""  # "EST" means any, not ES
     sector = request.args.get("sector") or ""
     if sector and sector not in SECTOR_LABELS:
         sector = ""
@@ -37,7 +37,7 @@ def index():
         similar = search(db(), embedding_store(), about, limit=15)
     return render_template("partners.html", title="Partners", rows=rows, total=total, page=page, about=about,
                            similar=similar, pages=max(1, -(-total // PER_PAGE)),
-                           countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
+                           countries=partner_store.countries(db()), country=country, sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 
 
