@@ -4,8 +4,9 @@
   live API wants it (multipart JSON parts `query`, `languages`, `sort`); otherwise 500 {"type":"throwable"},
   as the portal does.
 - Any other request answers with the file `recorded_name()` names under the folder (404 when there is
-  none): `api/project/7/` -> `api/project/7/index`, `api/search?page=2` -> `api/search@page=2`, and a
-  POST with a JSON body -> the path, '@', and the body's top-level fields (`search@from=0&size=500`).
+  none): `api/project/7/` -> `api/project/7/index` (and so does `api/project/7` when that is a folder),
+  `api/search?page=2` -> `api/search@page=2`, and a POST with a JSON body -> the path, '@', and the
+  body's top-level fields (`search@from=0&size=500`).
 
 Faults can be injected per file name (500, or a hang past the client's timeout) to test crawls that
 half-fail. Every request is kept in `requests` for tests to inspect.
@@ -134,6 +135,8 @@ class ReplayServer:
         if ".." in Path(name).parts:
             return self._send(handler, 404, b'{"error":"not recorded"}')
         path = self.folder / name
+        if path.is_dir():  # `/apply` and `/apply/` are one page on most sites: both answer with `apply/index`
+            path = path / "index"
         if not path.is_file():
             return self._send(handler, 404, b'{"error":"not recorded"}')
         self._send(handler, 200, path.read_bytes())
