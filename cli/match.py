@@ -173,6 +173,8 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
     click.echo(f"The applicant, {applicant['name']}{established}, counts as a member.")
     if result["area"]:
         click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
+    if result["kinds"]:
+        click.echo(f"Open to these kinds of organisation only ({', '.join(result['kinds'])}): others are ranked below")
     if sector or country:
         parts = [f"sector {SECTOR_LABELS[sector]}" if sector else "", f"country {country}" if country else ""]
         narrowed = ", ".join(part for part in parts if part)

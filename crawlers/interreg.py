@@ -50,6 +50,8 @@ class InterregCallsSpider(BaseSpider):
     programme: str = ""
     calls_path: str = "/"
     countries: tuple[str, ...] = ()  # the programme area's countries, for the eligibility gate
+    applicant_types: tuple[str, ...] = ()  # the sectors (store.partners.SECTOR_LABELS) that may apply; () = any
+    action_type: str = "Interreg project"
     link_selector: str = "a"
     no_calls: re.Pattern = _NO_CALLS
 
@@ -59,16 +61,21 @@ class InterregCallsSpider(BaseSpider):
     def parse(self, response):
         links = response.css(self.link_selector + "::attr(href)").getall()
         if not links:
-            if self.no_calls.search(" ".join(response.xpath("//body//text()").getall())):  # between call rounds
-                self.idle = f"{self.programme} lists no open calls right now"
-                self.logger.info(self.idle)
-                return
-            self.shape_error(response, f"no call links matching {self.link_selector!r}")
+            if not self.between_rounds(response):
+                self.shape_error(response, f"no call links matching {self.link_selector!r}")
             return
         for href in dict.fromkeys(links):
             # Absolute links to the live site stay on whatever address the spider was pointed at (a replay).
             href = href.replace(type(self).base_url, self.base_url, 1)
             yield response.follow(href, callback=self.parse_call, errback=self.on_request_error)
+
+    def between_rounds(self, response) -> bool:
+        """Whether the page says no call is open: a run that finds none is then fine, not a changed page."""
+        if not self.no_calls.search(" ".join(response.xpath("//body//text()").getall())):
+            return False
+        self.idle = f"{self.programme} lists no open calls right now"
+        self.logger.info(self.idle)
+        return True
 
     # -- one site's layout: spiders override these ---------------------------------------------------
 
@@ -94,13 +101,17 @@ class InterregCallsSpider(BaseSpider):
             self.shape_error(response, "no deadline among the key facts")
             return
         description = self._parse_description(response)
+        identifier = self._parse_identifier(response, title, read)
+        eligibility = {"countries": list(self.countries), "area": read["area"] or ", ".join(self.countries)}
+        if self.applicant_types:
+            eligibility["applicant_types"] = list(self.applicant_types)
         yield CallItem(
             source=self.name,
-            identifier=self._parse_identifier(response),
+            identifier=identifier,
             title=title,
             url=response.url,
             programme=self.programme,
-            call_id=self._parse_identifier(response),
+            call_id=identifier,
             call_title=title,
             description_html=clean_html(description),
             description_text=html_to_text(description),
@@ -112,12 +123,13 @@ class InterregCallsSpider(BaseSpider):
             grant_min=read["grant_min"],
             grant_max=read["grant_max"],
             funding_rate=read["funding_rate"],
-            action_type="Interreg project",
-            eligibility={"countries": list(self.countries), "area": read["area"] or ", ".join(self.countries)},
+            action_type=self.action_type,
+            eligibility=eligibility,
             raw={"facts": facts},
         )
 
-    def _parse_identifier(self, response) -> str:
+    def _parse_identifier(self, response, title: str, facts: dict) -> str:
+        """The call page's address names the call (a site with one page for whichever call is open says otherwise)."""
         slug = urlparse(response.url).path.rstrip("/").rsplit("/", 1)[-1]
         return f"{self.name}:{slug}"
 

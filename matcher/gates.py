@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from store.partners import SECTOR_LABELS
 from store.text import counted
 
 
@@ -60,15 +61,25 @@ def size_gate(call: dict, profile: dict) -> Gate:
     return Gate("size", True, "Grant size not published (not treated as small)")
 
 
+def _kinds(sectors: list[str]) -> str:
+    return ", ".join(SECTOR_LABELS.get(s, s) for s in sectors)
+
+
 def eligibility_gate(call: dict, profile: dict) -> Gate:
-    allowed = (call.get("eligibility") or {}).get("countries") or []
+    eligibility = call.get("eligibility") or {}
+    allowed = eligibility.get("countries") or []
     countries = set(profile.get("countries") or [])
     if allowed and countries and not countries & set(allowed):
         return Gate("eligibility", False, f"Open only to organisations established in {', '.join(allowed)}")
-    area = (call.get("eligibility") or {}).get("area")
-    if area:
-        return Gate("eligibility", True, f"Programme area: {area}")
-    return Gate("eligibility", True, "No country restriction published")
+    # A call for some kinds of organisation only (URBACT: cities and other public bodies); a profile
+    # that names none of its own kinds is not judged.
+    types, own = eligibility.get("applicant_types") or [], profile.get("organisation_types") or []
+    if types and own and not set(types) & set(own):
+        return Gate("eligibility", False,
+                    f"Open only to these kinds of applicant: {_kinds(types)} (the profile's: {_kinds(own)})")
+    area = eligibility.get("area")
+    reason = f"Programme area: {area}" if area else "No country restriction published"
+    return Gate("eligibility", True, reason + (f"; applicants: {_kinds(types)}" if types else ""))
 
 
 def screen(call: dict, profile: dict, today: date) -> list[Gate]:

@@ -44,9 +44,11 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
     vector = call_vector(store, call)
     area = (call["eligibility"] or {}).get("countries") or []
+    kinds = (call["eligibility"] or {}).get("applicant_types") or []
     covered = {"covered_countries": applicant.get("countries") or [],
                "covered_sectors": applicant.get("organisation_types") or []}
-    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, **covered)
+    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, applicant_types=kinds,
+                            **covered)
     suggestion = partners.suggest_consortium(index, ranking, consortium, **covered)
     rank_of = np.empty(len(ranking.positions), dtype=np.int64)
     rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
@@ -69,6 +71,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
     ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
+            "kinds": [SECTOR_LABELS.get(k, k) for k in kinds],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
             "countries": index.country_choices,
             "similar_projects": similar_projects(db, index, ranking, {index.org_ids[p] for p in consortium})}

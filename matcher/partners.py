@@ -28,10 +28,12 @@ from .signals import family
 
 # The coordinator and programme-part weights are small: on cordis-dev each moves partners recall@10
 # by less than 0.005 either way, but a consortium needs someone who has led one, and in Horizon
-# Europe the cluster says more than the programme. Outside an Interreg programme's area an
-# organisation can rarely be a full partner: it is ranked well below (with its reason), not hidden.
+# Europe the cluster says more than the programme. Outside an Interreg programme's area, or of the
+# kinds a call is open to (URBACT: cities and other public bodies), an organisation can rarely be a
+# full partner: it is ranked well below (with its reason), not hidden.
 DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
-                   "semantic": 1.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0}
+                   "semantic": 1.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0,
+                   "other_kind": -2.0}
 
 
 @dataclass
@@ -115,12 +117,13 @@ class PartnerRanking:
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
          weights: dict | None = None, leave_out_project: int | None = None,
          area: Collection[str] = (), covered_countries: Collection[str] = (),
-         covered_sectors: Collection[str] = ()) -> PartnerRanking:
+         covered_sectors: Collection[str] = (), applicant_types: Collection[str] = ()) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
 
     `area` is the countries a call is open to (an Interreg programme's area, a EuropeAid call's
     country): only they complement the consortium, and organisations from elsewhere are marked as
-    outside it. Empty: open to all.
+    outside it. Empty: open to all. `applicant_types` does the same for sectors (a call for cities and
+    other public bodies).
 
     `covered_countries` and `covered_sectors` are what the consortium has without a member in the index:
     the applicant's countries and sectors, when its organisation is not in the partner data.
@@ -170,8 +173,10 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     present = {countries[i] for i in consortium} | {country_code(c) for c in covered_countries}
     found["new_country"] = (known_country & in_area & ~_one_of(countries, present)).astype(np.float32)
     found["outside_area"] = (known_country & ~in_area).astype(np.float32)
+    of_kind = _one_of(sectors, set(applicant_types)) if applicant_types else known_sector
     present_sectors = {sectors[i] for i in consortium} | set(covered_sectors)
-    found["new_sector"] = (known_sector & ~_one_of(sectors, present_sectors)).astype(np.float32)
+    found["new_sector"] = (known_sector & of_kind & ~_one_of(sectors, present_sectors)).astype(np.float32)
+    found["other_kind"] = (known_sector & ~of_kind).astype(np.float32)
 
     total = sum(weights.get(name, 0.0) * np.asarray(values, np.float64) for name, values in found.items())
     total = np.asarray(total)
@@ -224,6 +229,9 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
         out.append(f"adds a country: {index.countries[position]}")
     if s["outside_area"][position]:
         out.append(f"outside the call's area ({index.countries[position]}): rarely eligible as a full partner")
+    if s["other_kind"][position]:
+        kind = SECTOR_LABELS.get(index.sectors[position], index.sectors[position])
+        out.append(f"{kind}: a kind the call is not open to, rarely eligible as a full partner")
     return out
 
 
@@ -254,12 +262,13 @@ def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium:
     most of what the consortium lacks (a sector, a country; one that adds both comes first), the better
     scored among equals; once none adds anything, the best scored.
 
-    Organisations outside the countries a call is open to are left out of the suggestion.
+    Organisations outside the countries, or of other kinds than those, a call is open to are left out of
+    the suggestion.
     """
     sectors = {index.sectors[i] for i in consortium} | set(covered_sectors)
     countries = {index.country_codes[i] for i in consortium} | {country_code(c) for c in covered_countries}
-    outside = ranking.signals["outside_area"]
-    candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p]) and not outside[p]]
+    ineligible = ranking.signals["outside_area"] + ranking.signals["other_kind"]
+    candidates = [int(p) for p in ranking.positions[:pool] if math.isfinite(ranking.scores[p]) and not ineligible[p]]
 
     def adds(position: int) -> int:
         sector, country = index.sectors[position], index.country_codes[position]

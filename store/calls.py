@@ -21,6 +21,7 @@ SOURCES = {
     "interreg_est_lat": ("calls", "Interreg Estonia-Latvia", "https://estlat.eu/en/for-applicants"),
     "interreg_lat_lit": ("calls", "Interreg Latvia-Lithuania", "https://latlit.eu/for-applicants/"),
     "interreg_europe": ("calls", "Interreg Europe", "https://www.interregeurope.eu/apply"),
+    "urbact": ("calls", "URBACT", "https://urbact.eu/get-involved"),
     "cordis": ("partners", "CORDIS bulk data", "https://cordis.europa.eu/data/"),
     "keep_eu": ("partners", "keep.eu", "https://keep.eu/"),
     "erasmus_results": ("partners", "Erasmus+ Project Results", "https://erasmus-plus.ec.europa.eu/projects"),

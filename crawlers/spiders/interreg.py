@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from ..interreg import InterregCallsSpider, pairs, text_of
+
+EU27 = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+        "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
 
 
 class BalticSeaRegionSpider(InterregCallsSpider):
@@ -77,3 +82,42 @@ class InterregEuropeSpider(InterregCallsSpider):
     def _parse_facts(self, response):
         items = response.css("ul.key-facts li")
         return pairs([text_of(i.css("span.label")) for i in items], [text_of(i.css("span.value")) for i in items])
+
+
+class UrbactSpider(InterregCallsSpider):
+    """URBACT, the cities' exchange programme funded through Interreg. Its "Get involved" page is not a
+    list: it is the open call itself (Action Planning, Transfer or Innovation Transfer Networks), or it
+    says that no call is open."""
+
+    name = "urbact"
+    programme = "URBACT"
+    base_url = "https://urbact.eu"
+    calls_path = "/get-involved"
+    # EU Member States, the Partner States and the pre-accession countries the programme funds
+    countries = (*EU27, "NO", "CH", "AL", "BA", "ME", "MK", "RS")
+    # Cities and other public authorities; universities and research centres as non-city partners. NGOs
+    # and companies take part through a city's local group, not as partners: the gate says so.
+    applicant_types = ("public", "academic", "research")
+    action_type = "URBACT network"
+
+    def parse(self, response):
+        if response.css("div.call-key-facts"):
+            yield from self.parse_call(response)
+        elif not self.between_rounds(response):
+            self.shape_error(response, "neither an open call's key facts nor a word that no call is open")
+
+    def _parse_title(self, response):
+        return (response.css("h1.page-title::text").get() or "").strip()
+
+    def _parse_facts(self, response):
+        fields = response.css("div.call-key-facts div.field")
+        return pairs([text_of(f.css("div.field__label")) for f in fields],
+                     [text_of(f.css("div.field__item")) for f in fields])
+
+    def _parse_description(self, response):
+        return response.css("div.call-body").get() or ""
+
+    def _parse_identifier(self, response, title, facts):
+        # Every call round is at the same address: the call's name and the year it opened tell them apart.
+        when = facts["opening"] or facts["deadlines"][0].date
+        return f"{self.name}:{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')}-{when.year}"
