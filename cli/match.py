@@ -172,7 +172,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
     established = f", established in {countries}" if countries else ""
     click.echo(f"The applicant, {applicant['name']}{established}, counts as a member.")
     if result["area"]:
-        click.echo(f"Open to organisations from {', '.join(result['area'])}: others are ranked below")
+        click.echo(f"Open to organisations from {result['area_text']}: others are ranked below")
     if result["kinds"]:
         click.echo(f"Open to these kinds of organisation only ({', '.join(result['kinds'])}): others are ranked below")
     if sector or country:

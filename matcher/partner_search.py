@@ -43,8 +43,9 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     own = applicant.get("organisation_id")
     consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
     vector = call_vector(store, call)
-    area = (call["eligibility"] or {}).get("countries") or []
-    kinds = (call["eligibility"] or {}).get("applicant_types") or []
+    eligibility = call["eligibility"] or {}
+    area = eligibility.get("countries") or []
+    kinds = eligibility.get("applicant_types") or []
     covered = {"covered_countries": applicant.get("countries") or [],
                "covered_sectors": applicant.get("organisation_types") or []}
     ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, applicant_types=kinds,
@@ -71,6 +72,8 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
     ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
+            # as the programme words it ("EU Member States, Norway, ...") rather than 34 codes
+            "area_text": (eligibility.get("area") or ", ".join(area)) if area else "",
             "kinds": [SECTOR_LABELS.get(k, k) for k in kinds],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
             "countries": index.country_choices,

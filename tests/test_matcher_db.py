@@ -427,7 +427,7 @@ def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
 
     interreg = for_call(db, store, "EE-LV-2026-1", [riga])
     by_name = {row["name"]: row for row in interreg["ranked"]}
-    assert interreg["area"] == ["EE", "LV"]
+    assert (interreg["area"], interreg["area_text"]) == (["EE", "LV"], "Estonia, Latvia")
     assert by_name["Tartu"]["rank"] < by_name["Berlin"]["rank"]
     assert "adds a country: EE" in by_name["Tartu"]["reasons"] and by_name["Tartu"]["suggested"]
     assert any("outside the call's area (DE)" in r for r in by_name["Berlin"]["reasons"])

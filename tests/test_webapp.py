@@ -810,6 +810,7 @@ def test_a_call_for_cities_screens_out_an_ngo_and_recommends_only_partners_of_it
     page = pm.get("/calls/urbact:call-for-action-planning-networks-2026").get_data(as_text=True)
     assert ("<strong>eligibility</strong>: Open only to these kinds of applicant: public body, higher education,"
             " research organisation (the profile&#39;s: NGO)") in page
+    assert "This call is open to organisations from EU Member States. Organisations from elsewhere" in page
     assert ("This call is open to these kinds of organisation: public body, higher education, research organisation."
             " Organisations of other kinds are ranked below") in page
     lab_row = page[page.index("Riga Social Lab"):].split("</tr>")[0]
