@@ -129,7 +129,8 @@ class InterregCallsSpider(BaseSpider):
         )
 
     def _parse_identifier(self, response, title: str, facts: dict) -> str:
-        """The call page's address names the call (a site with one page for whichever call is open says otherwise)."""
+        """The last part of the call page's address (a site that shows every call round at one address
+        names its calls otherwise)."""
         slug = urlparse(response.url).path.rstrip("/").rsplit("/", 1)[-1]
         return f"{self.name}:{slug}"
 

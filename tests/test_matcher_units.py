@@ -134,7 +134,7 @@ def test_the_suggested_consortium_first_takes_who_adds_both_a_sector_and_a_count
     index = PartnerIndex(list(range(n)), [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
                          [], [], [], sparse.csr_matrix((n, 0)), sparse.csr_matrix((n, 0)), np.zeros((0, 384)))
     scores = np.array([-np.inf, 8, 7, 6, 5, 4, 3, 2], float)
-    ranking = PartnerRanking(np.argsort(-scores, kind="stable"), scores, {"outside_area": np.zeros(n)})
+    ranking = PartnerRanking(np.argsort(-scores, kind="stable"), scores, {"outside_area": np.zeros(n), "other_kind": np.zeros(n)})
     chosen = [rows[p][0] for p in suggest_consortium(index, ranking, [0], size=4)]
     # Tartu adds a sector and a country; then Athens Lab does (research, Greece) though Vilnius is better
     # scored (it adds a country only); then Vilnius and Riga City (public), each adding one, by score.
