@@ -132,6 +132,26 @@ def test_urbact_get_involved_page_is_the_open_call_itself():
     assert "URBACT Local Group" in item.description_text and "<script" not in item.description_html
 
 
+@pytest.mark.parametrize("sentence,title,opens,closes", [
+    ("Call for Innovation Transfer Networks open from 10 January to 20 March 2024",
+     "Call for Innovation Transfer Networks", date(2024, 1, 10), date(2024, 3, 20)),
+    ("Call for Transfer Networks open from 1 December to 10 January 2018",  # opened the year before
+     "Call for Transfer Networks", date(2017, 12, 1), date(2018, 1, 10)),
+    ("The first URBACT IV call for Action Planning Networks is open until 31 March 2023 at 15:00 CEST!",
+     "Call for Action Planning Networks", None, date(2023, 3, 31)),
+])
+def test_urbact_call_announced_in_one_sentence_without_a_table_of_facts(sentence, title, opens, closes):
+    # Constructed from the wording the live page has used: a heading names the call and its dates.
+    body = (f"<html><body><main><h1>Get Involved!</h1><h2>{sentence}</h2><p>Cities from the EU Member States"
+            " can join a network.</p></main></body></html>").encode()
+    spider = spider_at(UrbactSpider, "2023-03-01")
+    [item] = list(spider.parse(urbact_page(body)))
+    assert (item.title, item.opening_date, [d.date for d in item.deadlines]) == (title, opens, [closes])
+    year = (opens or closes).year
+    assert item.identifier == f"urbact:{title.lower().replace(' ', '-')}-{year}"
+    assert "Cities from the EU Member States" in item.description_text
+
+
 def test_urbact_between_call_rounds_is_not_a_failure_and_another_page_is():
     spider = spider_at(UrbactSpider, "2026-06-27")
     quiet = b"<html><body><h1 class='page-title'>Get involved</h1><p>There is no open call for networks at the moment."
@@ -141,6 +161,10 @@ def test_urbact_between_call_rounds_is_not_a_failure_and_another_page_is():
     moved = b"<html><body><h1 class='page-title'>Get involved</h1><p>Calls: see our new portal.</p></body></html>"
     assert list(spider.parse(urbact_page(moved))) == [] and spider.idle is None
     assert "neither an open call's key facts" in spider.failures[-1]["error"]
+    spider = spider_at(UrbactSpider, "2026-06-27")  # an announcement whose date cannot be read
+    garbled = b"<html><body><h2>Call for Transfer Networks open from 10 Janvier to 20 March 2024</h2></body></html>"
+    assert list(spider.parse(urbact_page(garbled))) == []
+    assert "no call title or no key facts" in spider.failures[-1]["error"]
 
 
 def test_a_calls_page_of_another_shape_is_reported_loudly():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from ..base import parse_date
 from ..interreg import InterregCallsSpider, pairs, text_of
 
 EU27 = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
@@ -100,22 +102,51 @@ class UrbactSpider(InterregCallsSpider):
     applicant_types = ("public", "academic", "research")
     action_type = "URBACT network"
 
+    # The page has also announced its call in one sentence, without a table of facts: "Call for
+    # Innovation Transfer Networks open from 10 January to 20 March 2024", "The first URBACT IV call for
+    # Action Planning Networks is open until 31 March 2023 at 15:00 CEST!"
+    announced = re.compile(
+        r"\b(?P<title>[Cc]all for [A-Z][\w-]*(?: [A-Z][\w-]*)*)\s+(?:is\s+)?open\s+"
+        r"(?:from\s+(?P<opens>\d{1,2} [A-Z][a-z]+)(?: (?P<opens_year>\d{4}))?\s+)?(?:to|until)\s+"
+        r"(?P<closes>\d{1,2} [A-Z][a-z]+ \d{4})")
+
     def parse(self, response):
-        if response.css("div.call-key-facts"):
+        if response.css("div.call-key-facts") or self._announcement(response):
             yield from self.parse_call(response)
         elif not self.between_rounds(response):
             self.shape_error(response, "neither an open call's key facts nor a word that no call is open")
 
+    def _announcement(self, response):
+        return self.announced.search(" ".join(" ".join(response.xpath("//body//text()").getall()).split()))
+
     def _parse_title(self, response):
-        return (response.css("h1.page-title::text").get() or "").strip()
+        if response.css("div.call-key-facts"):
+            return (response.css("h1.page-title::text").get() or "").strip()
+        found = self._announcement(response)
+        return found["title"][0].upper() + found["title"][1:] if found else ""
 
     def _parse_facts(self, response):
         fields = response.css("div.call-key-facts div.field")
-        return pairs([text_of(f.css("div.field__label")) for f in fields],
-                     [text_of(f.css("div.field__item")) for f in fields])
+        if fields:
+            return pairs([text_of(f.css("div.field__label")) for f in fields],
+                         [text_of(f.css("div.field__item")) for f in fields])
+        found = self._announcement(response)
+        if not found:
+            return []
+        facts = [("Deadline", found["closes"])]
+        if found["opens"]:  # "from 10 January to 20 March 2024": the opening's year is the deadline's
+            try:
+                closes = parse_date(found["closes"])
+                opens = parse_date(f"{found['opens']} {found['opens_year'] or closes.year}")
+            except ValueError:  # not a month's name after all: the run reports the page
+                return []
+            if opens > closes:  # "from 1 December to 20 March 2024"
+                opens = date(opens.year - 1, opens.month, opens.day)
+            facts.insert(0, ("Call opens", opens.isoformat()))
+        return facts
 
     def _parse_description(self, response):
-        return response.css("div.call-body").get() or ""
+        return response.css("div.call-body").get() or response.css("main").get() or ""
 
     def _parse_identifier(self, response, title, facts):
         # Every call round is at the same address: the call's name and the year it opened tell them apart.
