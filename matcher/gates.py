@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from store.partners import SECTOR_LABELS
+from store.partners import sector_label
 from store.text import counted
 
 
@@ -62,7 +62,7 @@ def size_gate(call: dict, profile: dict) -> Gate:
 
 
 def _kinds(sectors: list[str]) -> str:
-    return ", ".join(SECTOR_LABELS.get(s, s) for s in sectors)
+    return ", ".join(map(sector_label, sectors))
 
 
 def eligibility_gate(call: dict, profile: dict) -> Gate:

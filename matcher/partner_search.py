@@ -9,7 +9,7 @@ import numpy as np
 from store.calls import get_call
 from store.db import Database
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS, country_code, organisations_by_reference, projects_with_members
+from store.partners import country_code, organisations_by_reference, projects_with_members, sector_label
 
 from . import partners
 from .embedder import EmbeddingStore
@@ -74,7 +74,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
             # as the programme words it ("EU Member States, Norway, ...") rather than 34 codes
             "area_text": (eligibility.get("area") or ", ".join(area)) if area else "",
-            "kinds": [SECTOR_LABELS.get(k, k) for k in kinds],
+            "kinds": [sector_label(k) for k in kinds],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
             "countries": index.country_choices,
             "similar_projects": similar_projects(db, index, ranking, {index.org_ids[p] for p in consortium})}
@@ -99,8 +99,8 @@ def coverage(applicant: dict, organisations: list[dict]) -> dict:
     """The countries and sectors a consortium of the applicant and these organisations covers."""
     countries = {country_code(c) for c in applicant.get("countries") or []}
     countries |= {country_code(o["country"]) for o in organisations if o["country"]}
-    sectors = {SECTOR_LABELS.get(s, s) for s in applicant.get("organisation_types") or []}
-    sectors |= {SECTOR_LABELS.get(o["sector"], o["sector"]) for o in organisations if o["sector"]}
+    sectors = {sector_label(s) for s in applicant.get("organisation_types") or []}
+    sectors |= {sector_label(o["sector"]) for o in organisations if o["sector"]}
     return {"countries": sorted(countries), "sectors": sorted(sectors)}
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from store.db import Database
-from store.partners import SECTOR_LABELS, country_code
+from store.partners import country_code, sector_label
 from store.text import counted
 
 from .embedder import EmbeddingStore
@@ -224,14 +224,14 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
         label = shorten(index.project_labels[closest] or "(untitled)", 90, placeholder="…")
         out.append(f"closest past work: “{label}” (similarity {ranking.project_fit[closest]:.2f})")
     if s["new_sector"][position]:
-        out.append(f"adds a sector: {SECTOR_LABELS.get(index.sectors[position], index.sectors[position])}")
+        out.append(f"adds a sector: {sector_label(index.sectors[position])}")
     if s["new_country"][position]:
         out.append(f"adds a country: {index.countries[position]}")
     if s["outside_area"][position]:
         out.append(f"outside the call's area ({index.countries[position]}): rarely eligible as a full partner")
     if s["other_kind"][position]:
-        kind = SECTOR_LABELS.get(index.sectors[position], index.sectors[position])
-        out.append(f"{kind}: a kind the call is not open to, rarely eligible as a full partner")
+        out.append(f"{sector_label(index.sectors[position])}: a kind the call is not open to, rarely eligible as a"
+                   " full partner")
     return out
 
 

@@ -20,6 +20,16 @@ SECTOR_LABELS = {"academic": "higher education", "research": "research organisat
                  "public": "public body", "ngo": "NGO", "other": "other (often NGOs and associations)"}
 
 
+def sector_label(sector: str) -> str:
+    """A sector as people read it; a code this project does not know shows as it is."""
+    return SECTOR_LABELS.get(sector, sector)
+
+
+def typed_sector(value: str | None) -> str | None:
+    """A sector a user asked for, or None unless it is one this project knows."""
+    return value if value in SECTOR_LABELS else None
+
+
 def country_code(value: str | None) -> str | None:
     if not value:
         return None

@@ -252,3 +252,10 @@ def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
 
     assert [typed_country(v) for v in (" ee ", "uk", "EL")] == ["EE", "GB", "GR"]
     assert [typed_country(v) for v in ("EST", "E", "1A", "", None)] == [None] * 5
+
+
+def test_a_typed_sector_is_one_the_project_knows_or_nothing():
+    from store.partners import sector_label, typed_sector
+
+    assert [typed_sector(v) for v in ("public", "ngo", "nonsense", "", None)] == ["public", "ngo", None, None, None]
+    assert (sector_label("academic"), sector_label("PUB")) == ("higher education", "PUB")  # unknown: as it is

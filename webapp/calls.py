@@ -16,7 +16,7 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS, typed_country
+from store.partners import SECTOR_LABELS, typed_country, typed_sector
 from store.text import counted
 
 from . import MAX_PAGE, background, current_profile_id, db, settings
@@ -134,8 +134,7 @@ def detail(identifier):
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     applicant = profiles.get_profile(db(), current_profile_id())
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
-    sector = request.args.get("sector") or None
-    sector = sector if sector in SECTOR_LABELS else None
+    sector = typed_sector(request.args.get("sector"))
     country = typed_country(request.args.get("country"))
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant, sector=sector, country=country)
     suggested = suggested_consortium(suggestions, members, applicant)

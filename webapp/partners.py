@@ -17,9 +17,7 @@ PER_PAGE = 30
 def index():
     q = (request.args.get("q") or "").strip()[:100]
     country = partner_store.typed_country(request.args.get("country")) or ""  # "EST" means any, not ES
-    sector = request.args.get("sector") or ""
-    if sector and sector not in SECTOR_LABELS:
-        sector = ""
+    sector = partner_store.typed_sector(request.args.get("sector")) or ""
     programme = (request.args.get("programme") or "").strip()[:60]
     try:
         page = min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
@@ -36,8 +34,8 @@ def index():
 
         similar = search(db(), embedding_store(), about, limit=15)
     return render_template("partners.html", title="Partners", rows=rows, total=total, page=page, about=about,
-                           similar=similar, pages=max(1, -(-total // PER_PAGE)),
-                           countries=partner_store.countries(db()), country=country, sectors=SECTOR_LABELS,
+                           similar=similar, pages=max(1, -(-total // PER_PAGE)), country=country, sector=sector,
+                           countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 
 
