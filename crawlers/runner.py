@@ -17,6 +17,11 @@ from .replay import ReplayServer
 
 log = logging.getLogger(__name__)
 
+# Scrapy's start-up report (versions, every middleware and setting) and its closing stats dump: useful
+# when debugging a spider (`callmatch -v`), noise beside the run's own one-line summary otherwise.
+STARTUP_CHATTER = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler",
+                   "scrapy.statscollectors")
+
 
 def scrapy_settings(database_url: str, today: str | None = None, overrides: dict | None = None) -> ScrapySettings:
     settings = ScrapySettings()
@@ -75,6 +80,7 @@ def crawl(database_url: str, names: list[str], *, today: str | None = None, repl
             overrides.setdefault("ROBOTSTXT_OBEY", False)
             overrides.setdefault("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
         settings = scrapy_settings(database_url, today, overrides)
+        _quiet_startup_chatter()
         process = CrawlerProcess(settings)
         # The command's own logging prints; Scrapy's chatter stays at its configured level.
         logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
@@ -88,6 +94,21 @@ def crawl(database_url: str, names: list[str], *, today: str | None = None, repl
         if not done.called:  # (it is when every spider failed before the reactor was needed)
             done.addBoth(_stop_reactor)
             process.start(stop_after_crawl=False)
+
+
+def _below_warning(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
+def _quiet_startup_chatter() -> None:
+    """A filter, not a level: building the CrawlerProcess resets Scrapy's logger levels, and it reports
+    as it is built. Warnings still show."""
+    verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    for name in STARTUP_CHATTER:
+        logger = logging.getLogger(name)
+        logger.removeFilter(_below_warning)
+        if not verbose:
+            logger.addFilter(_below_warning)
 
 
 @defer.inlineCallbacks

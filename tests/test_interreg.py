@@ -235,10 +235,17 @@ def test_interreg_crawl_end_to_end_through_the_replay(settings, db):
 
 
 def test_urbact_crawl_end_to_end_through_the_replay_and_again_without_a_duplicate(settings, db):
-    for _ in range(2):
-        result = run_callmatch("crawl", "urbact", "--replay", PAGES / "urbact", settings=settings,
+    outputs = []
+    for verbose in ([], ["-v"]):
+        result = run_callmatch(*verbose, "crawl", "urbact", "--replay", PAGES / "urbact", settings=settings,
                                env={"CALLMATCH_TODAY": "2026-06-27"})
         assert result.returncode == 0, result.stderr[-2000:]
+        outputs.append(result.stdout + result.stderr)
+    # Scrapy's start-up report and stats dump only with -v; the run's own summary always.
+    quiet, verbose = outputs
+    assert "Overridden settings" not in quiet and "Dumping Scrapy stats" not in quiet
+    assert "Overridden settings" in verbose and "Dumping Scrapy stats" in verbose
+    assert "urbact: ok - completed (1 new," in quiet and "Spider opened" in quiet
     rows = db.fetchall("SELECT identifier, status, eligibility FROM calls WHERE source = 'urbact'")
     assert [(r["identifier"], r["status"]) for r in rows] == [("urbact:call-for-action-planning-networks-2026", "open")]
     assert rows[0]["eligibility"]["applicant_types"] == ["public", "academic", "research"]
