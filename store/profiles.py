@@ -10,7 +10,7 @@ from decimal import Decimal
 from psycopg.types.json import Jsonb
 
 from .db import Database
-from .errors import CallmatchError, NotFound
+from .errors import CallmatchError, Conflict, NotFound
 from .text import counted
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
@@ -50,10 +50,50 @@ def ensure_default_profile(db: Database) -> int:
     row = db.fetchone("SELECT id FROM profiles ORDER BY id LIMIT 1")
     if row:
         return row["id"]
-    return save_profile(db, SIC_PROFILE)
+    try:
+        return save_profile(db, SIC_PROFILE)
+    except InvalidProfile:  # another process (the web app, the worker) created it since the check
+        return db.scalar("SELECT id FROM profiles ORDER BY id LIMIT 1")
+
+
+MAX_NAME = 120  # it is shown in the header of every page and in lists
+
+
+class InvalidProfile(CallmatchError):
+    """A profile value that cannot be stored; the message says what would do."""
+
+
+def clean_name(name: str) -> str:
+    """A profile name as one line: tabs, line breaks and runs of spaces become one space."""
+    return " ".join((name or "").split())
+
+
+def name_problem(db: Database, name: str, profile_id: int | None = None) -> str | None:
+    """Why `name` (cleaned) cannot name a profile (`profile_id`: the one being renamed), or None."""
+    if not name:
+        return "Give the profile a name."
+    if len(name) > MAX_NAME:
+        return f"A profile name has at most {MAX_NAME} characters (this one has {len(name)})."
+    if any(not ch.isprintable() for ch in name):
+        return "A profile name is plain text, without control characters."
+    if name_taken(db, name, profile_id):
+        return f"A profile named {name!r} already exists."
+    return None
 
 
 def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
+    """Insert (no `profile_id`) or update a profile. Raises InvalidProfile for a name that cannot be used."""
+    profile = {**profile, "name": clean_name(profile.get("name"))}
+    problem = name_problem(db, profile["name"], profile_id)
+    if problem:
+        raise InvalidProfile(problem)
+    try:
+        return _write_profile(db, profile, profile_id)
+    except Conflict:  # the same name saved by someone else since the check
+        raise InvalidProfile(f"A profile named {profile['name']!r} already exists.") from None
+
+
+def _write_profile(db: Database, profile: dict, profile_id: int | None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
               "min_project_size", "min_lead_days", "organisation_id")
     if profile_id is None:
@@ -117,9 +157,11 @@ def list_profiles(db: Database) -> list[dict]:
            FROM profiles p LEFT JOIN organisations o ON o.id = p.organisation_id ORDER BY p.id""")
 
 
-def name_taken(db: Database, name: str) -> bool:
-    """Whether a profile has this name already (case aside: two names differing only in case would confuse)."""
-    return db.fetchone("SELECT 1 FROM profiles WHERE lower(name) = lower(%s)", (name,)) is not None
+def name_taken(db: Database, name: str, profile_id: int | None = None) -> bool:
+    """Whether another profile than `profile_id` has this name already (case aside: two names differing only
+    in case would confuse)."""
+    return db.fetchone("SELECT 1 FROM profiles WHERE lower(name) = lower(%s) AND id IS DISTINCT FROM %s",
+                       (name, profile_id)) is not None
 
 
 def profile_names(db: Database) -> list[dict]:

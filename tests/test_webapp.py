@@ -503,6 +503,21 @@ def test_a_second_profile_has_its_own_ranking_and_decisions(pm, seeded, embedder
     assert 'class="state bid"' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": "99999"}).status_code == 404
 
+    # Renaming SIC's profile: a taken or an overlong name is an error on the form, which keeps what was
+    # typed; a tab or a line break in a name becomes a space.
+    rename = {**form, "name": "SIC (FUSION)", "mission": "Social innovation", "min_project_size": "200000",
+              "min_lead_days": "30"}
+    page = pm.post("/profile", data=rename)
+    assert page.status_code == 200 and "A profile named &#39;SIC (FUSION)&#39; already exists." in page.get_data(
+        as_text=True)
+    page = pm.post("/profile", data={**rename, "name": "x" * 121}).get_data(as_text=True)
+    assert "A profile name has at most 120 characters (this one has 121)." in page and 'value="' + "x" * 121 in page
+    page = pm.post("/profile", data={**rename, "name": "SIC\x07"}).get_data(as_text=True)
+    assert "A profile name is plain text, without control characters." in page
+    assert seeded.scalar("SELECT name FROM profiles WHERE id = %s", (sic,)) == sic_name
+    assert pm.post("/profile", data={**rename, "name": "SIC\t(renamed)\n"}).status_code == 302
+    assert seeded.scalar("SELECT name FROM profiles WHERE id = %s", (sic,)) == "SIC (renamed)"
+
 
 def test_leadership_or_its_creator_deletes_a_profile_unless_it_holds_decisions(app, pm, seeded):
     token = csrf(pm, "/profile")

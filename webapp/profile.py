@@ -63,9 +63,13 @@ def edit():
         if not updated["mission"]:
             errors.append("The mission text is what calls are matched against: it cannot be empty.")
         if not errors:
-            profiles.save_profile(db(), updated, profile["id"])
-            flash("Profile saved. " + _rerank_in_background(profile["id"]))
-            return redirect(url_for("profile.edit"))
+            try:
+                profiles.save_profile(db(), updated, profile["id"])
+            except profiles.InvalidProfile as exc:
+                errors.append(str(exc))
+            else:
+                flash("Profile saved. " + _rerank_in_background(profile["id"]))
+                return redirect(url_for("profile.edit"))
         profile = {**profile, **updated}
     from matcher.learn import MIN_DECISIONS, MIN_PER_CLASS
     from matcher.ranking import active_weights
@@ -85,15 +89,13 @@ def edit():
 @bp.post("/profiles/new")
 def create():
     """A new profile starts as a copy of the current one under a new name, to be edited from there."""
-    name = request.form.get("name", "").strip()
-    if not name:
-        flash("Give the new profile a name.")
-        return redirect(url_for("profile.edit"))
-    if profiles.name_taken(db(), name):
-        flash(f"A profile named {name!r} already exists.")
-        return redirect(url_for("profile.edit"))
+    name = profiles.clean_name(request.form.get("name", ""))
     current = profiles.get_profile(db(), current_profile_id())
-    profile_id = profiles.save_profile(db(), {**current, "name": name, "created_by": g.user["id"]})
+    try:
+        profile_id = profiles.save_profile(db(), {**current, "name": name, "created_by": g.user["id"]})
+    except profiles.InvalidProfile as exc:
+        flash(str(exc))
+        return redirect(url_for("profile.edit"))
     users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Profile {name!r} created from a copy of {current['name']!r}; edit it below. "
           + _rerank_in_background(profile_id))
