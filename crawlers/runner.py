@@ -96,19 +96,24 @@ def crawl(database_url: str, names: list[str], *, today: str | None = None, repl
             process.start(stop_after_crawl=False)
 
 
-def _below_warning(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.WARNING
+def _not_chatter(record: logging.LogRecord) -> bool:
+    """Warnings and errors pass; so does the crawler's other news ("Received SIGINT, shutting down")."""
+    if record.levelno >= logging.WARNING:
+        return True
+    if record.name == "scrapy.crawler":
+        return record.levelno >= logging.INFO and not str(record.msg).startswith("Overridden settings")
+    return False
 
 
 def _quiet_startup_chatter() -> None:
     """A filter, not a level: building the CrawlerProcess resets Scrapy's logger levels, and it reports
-    as it is built. Warnings still show."""
+    as it is built."""
     verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
     for name in STARTUP_CHATTER:
         logger = logging.getLogger(name)
-        logger.removeFilter(_below_warning)
+        logger.removeFilter(_not_chatter)
         if not verbose:
-            logger.addFilter(_below_warning)
+            logger.addFilter(_not_chatter)
 
 
 @defer.inlineCallbacks
