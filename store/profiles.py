@@ -89,8 +89,10 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> 
         raise InvalidProfile(problem)
     try:
         return _write_profile(db, profile, profile_id)
-    except Conflict:  # the same name saved by someone else since the check
-        raise InvalidProfile(f"A profile named {profile['name']!r} already exists.") from None
+    except Conflict:
+        if name_taken(db, profile["name"], profile_id):  # saved by someone else since the check
+            raise InvalidProfile(f"A profile named {profile['name']!r} already exists.") from None
+        raise
 
 
 def _write_profile(db: Database, profile: dict, profile_id: int | None) -> int:

@@ -174,6 +174,7 @@ CREATE TABLE profiles (
     weights             jsonb NOT NULL DEFAULT '{}',
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX profiles_name_case ON profiles (lower(name));  -- unique case aside
 
 CREATE TABLE match_results (
     profile_id    bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,

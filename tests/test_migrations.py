@@ -1,8 +1,10 @@
 import psycopg
+import pytest
 from psycopg import sql
 
 from store import migrate
 from store.db import Database
+from store.errors import Conflict
 
 CATALOG = {
     "columns": """SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
@@ -64,3 +66,23 @@ def test_a_badly_named_migration_file_is_refused(tmp_path):
         assert "NNNN_name.sql" in str(exc)
     else:
         raise AssertionError("a misnamed migration was accepted")
+
+
+def test_profile_names_that_differ_only_in_case_are_told_apart_before_the_rule_is_enforced(server_url, tmp_path):
+    import shutil
+
+    before = tmp_path / "before"
+    before.mkdir()
+    for migration in migrate.available():
+        if migration.version < 9:
+            shutil.copy(migration.path, before)
+    url = fresh_database(server_url, "profile_names_upgrade")
+    with Database(url) as database:
+        migrate.upgrade(database, before)
+        for name in ("SIC (fusion)", "SIC (FUSION)", "Other"):
+            database.execute("INSERT INTO profiles (name) VALUES (%s)", (name,))
+        migrate.upgrade(database)
+        assert [r["name"] for r in database.fetchall("SELECT name FROM profiles ORDER BY id")] == [
+            "SIC (fusion)", "SIC (FUSION) (2)", "Other"]
+        with pytest.raises(Conflict):
+            database.execute("INSERT INTO profiles (name) VALUES ('other')")

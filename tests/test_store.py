@@ -259,3 +259,17 @@ def test_a_typed_sector_is_one_the_project_knows_or_nothing():
 
     assert [typed_sector(v) for v in ("public", "ngo", "nonsense", "", None)] == ["public", "ngo", None, None, None]
     assert (sector_label("academic"), sector_label("PUB")) == ("higher education", "PUB")  # unknown: as it is
+
+
+def test_a_profile_name_taken_meanwhile_is_one_sentence_and_other_conflicts_are_not_disguised(db, monkeypatch):
+    from store import profiles
+    from store.errors import Conflict
+
+    sic = profiles.ensure_default_profile(db)
+    # Another save took the name between the check and the write: the database's refusal reads as the check's.
+    monkeypatch.setattr(profiles, "name_problem", lambda *args: None)
+    with pytest.raises(profiles.InvalidProfile, match=r"^A profile named 'social innovation centre \(sic\)' already"):
+        profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "social innovation centre (SIC)".lower()})
+    # A refusal that is not about the name stays what it is.
+    with pytest.raises(Conflict, match="foreign key"):
+        profiles.save_profile(db, {**profiles.SIC_PROFILE, "organisation_id": 999999}, sic)
