@@ -380,10 +380,25 @@ def test_csv_export_lists_the_current_filtered_list(pm):
     assert len(lines) == 2 and "CERV-SOCIAL-01" in lines[1]
 
 
-def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm):
+def test_a_crawled_title_that_looks_like_a_formula_is_exported_as_text(pm, seeded):
+    import csv
+    import io
+
+    formula = '=HYPERLINK("https://evil.example/","Open")'
+    seeded.execute("UPDATE calls SET title = %s WHERE identifier = 'CERV-SOCIAL-01'", (formula,))
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/export.csv?programme=CERV").get_data(as_text=True))))
+    assert [(r["identifier"], r["title"]) for r in rows] == [("CERV-SOCIAL-01", "'" + formula)]
+    assert rows[0]["score"].lstrip("-").replace(".", "").isdigit()  # figures of ours stay figures
+
+
+def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     decide(pm)
     body = pm.get("/calendar.ics").get_data(as_text=True)
     assert "BEGIN:VEVENT" in body and "DTSTART;VALUE=DATE:20261001" in body and "CERV-SOCIAL-01" in body
+    # A line break in a crawled title stays inside its value: it cannot start a line of the feed.
+    seeded.execute("UPDATE calls SET title = 'Civic participation\rEND:VCALENDAR' WHERE identifier = 'CERV-SOCIAL-01'")
+    lines = pm.get("/calendar.ics").get_data(as_text=True).split("\r\n")
+    assert "DESCRIPTION:Civic participation\\nEND:VCALENDAR" in lines and lines.count("END:VCALENDAR") == 1
 
 
 def test_profile_page_names_the_signals_and_when_decisions_re_weigh_them(pm):

@@ -217,15 +217,24 @@ def export_csv():
     writer.writerow(["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
                      "topic budget EUR", "decision", "screened out", "url"])
     for r in rows:
-        writer.writerow([r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", r["identifier"],
-                         r["programme"], r["title"], r["status"], r["next_deadline"] or "",
+        writer.writerow([r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", _csv_text(r["identifier"]),
+                         _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
                          r["grant_max"] or "", r["topic_budget"] or "", r["decision"] or "",
-                         "yes" if r["screened_out"] else "no", r["url"]])
+                         "yes" if r["screened_out"] else "no", _csv_text(r["url"])])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=callmatch-calls.csv"})
 
 
+def _csv_text(value: str | None) -> str:
+    """A crawled text as a spreadsheet cell that stays text: one starting with = + - @ (or a tab or carriage
+    return) is a formula to Excel and LibreOffice, so it gets a leading apostrophe (OWASP's advice)."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _ics_text(value: str) -> str:
+    """A crawled text as one iCalendar value: its own line breaks escaped, never a line of the feed."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
@@ -240,7 +249,8 @@ def calendar():
             lines += ["BEGIN:VEVENT", f"UID:{_ics_text(row['identifier'])}-{n}@callmatch", f"DTSTAMP:{stamp}",
                       f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
                       "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']} ({deadline['stage']})"),
-                      f"DESCRIPTION:{_ics_text(row['title'])}", f"URL:{row['url']}", "END:VEVENT"]
+                      f"DESCRIPTION:{_ics_text(row['title'])}", "URL:" + "".join((row["url"] or "").split()),
+                      "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return Response("\r\n".join(lines) + "\r\n", mimetype="text/calendar",
                     headers={"Content-Disposition": "attachment; filename=callmatch-deadlines.ics"})
