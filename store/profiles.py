@@ -46,6 +46,13 @@ SIC_PROFILE = {
 }
 
 
+MAX_NAME = 120  # it is shown in the header of every page and in lists
+
+
+class InvalidProfile(CallmatchError):
+    """A profile value that cannot be stored; the message says what would do."""
+
+
 def ensure_default_profile(db: Database) -> int:
     row = db.fetchone("SELECT id FROM profiles ORDER BY id LIMIT 1")
     if row:
@@ -54,13 +61,6 @@ def ensure_default_profile(db: Database) -> int:
         return save_profile(db, SIC_PROFILE)
     except InvalidProfile:  # another process (the web app, the worker) created it since the check
         return db.scalar("SELECT id FROM profiles ORDER BY id LIMIT 1")
-
-
-MAX_NAME = 120  # it is shown in the header of every page and in lists
-
-
-class InvalidProfile(CallmatchError):
-    """A profile value that cannot be stored; the message says what would do."""
 
 
 def clean_name(name: str) -> str:
