@@ -41,6 +41,7 @@ class CordisDump:
     projects: list[dict]
     organisations: list[dict]  # one row a participation
     topics: list[dict]
+    organisation_lines: list[tuple[int, int]] = field(default_factory=list)  # each row's first and last line
 
     def topic_titles(self) -> dict[str, str]:
         return {row["topic"]: row.get("title", "") for row in self.topics if row.get("topic")}
@@ -75,8 +76,16 @@ class ImportReport:
                 + self.participations_updated + self.topics_changed)
 
 
-def _read_csv(handle: io.TextIOBase) -> list[dict]:
-    return list(csv.DictReader(handle, delimiter=";", quotechar='"'))
+def _read_csv(handle: io.TextIOBase) -> tuple[list[dict], list[tuple[int, int]]]:
+    """The rows, and the lines each one spans: a field may hold a line break, or a quote left open in a
+    damaged file may run a row into the next."""
+    reader = csv.DictReader(handle, delimiter=";", quotechar='"')
+    rows, lines, end = [], [], 1
+    for row in reader:
+        rows.append(row)
+        lines.append((end + 1, reader.line_num))
+        end = reader.line_num
+    return rows, lines
 
 
 def _open_members(path: Path) -> Iterator[tuple[str, Callable[[], io.TextIOBase]]]:
@@ -99,11 +108,11 @@ def read_dump(path: Path) -> CordisDump:
     path = Path(path)
     if not path.exists():
         raise ImportFormatError(f"{path} does not exist.")
-    found = {}
+    found, lines = {}, {}
     for name, opener in _open_members(path):
         with opener() as handle:
             try:
-                found[name] = _read_csv(handle)
+                found[name], lines[name] = _read_csv(handle)
             except UnicodeDecodeError as exc:
                 raise ImportFormatError(f"{name} is not UTF-8 text ({exc.reason}); the CORDIS files are UTF-8:"
                                         " save it as UTF-8 and import it again.") from None
@@ -115,7 +124,8 @@ def read_dump(path: Path) -> CordisDump:
     if missing:
         raise ImportFormatError(
             f"organization.csv lacks the columns {', '.join(sorted(missing))}: not the CORDIS layout.")
-    return CordisDump(found.get("project.csv", []), found["organization.csv"], found.get("topics.csv", []))
+    return CordisDump(found.get("project.csv", []), found["organization.csv"], found.get("topics.csv", []),
+                      lines["organization.csv"])
 
 
 def amount(value: str | None) -> Decimal | None:
@@ -229,8 +239,14 @@ def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Call
             report.projects_updated += outcome == "updated"
         org_ids: dict[str, int] = {}
         occurrences: dict[tuple, int] = {}
+        columns = len(dump.organisations[0]) - (None in dump.organisations[0])
         for index, row in enumerate(dump.organisations, 1):
-            line = index + 1  # the header is line 1
+            line, last = dump.organisation_lines[index - 1] if dump.organisation_lines else (index + 1, index + 1)
+            fields = columns + len(row.get(None, ())) - sum(value is None for value in row.values())
+            if fields != columns:  # shifted values would land in the wrong columns
+                runs_on = f"; it runs on to line {last}: a quote left open?" if last > line else ""
+                report.skip(line, "malformed row", f"{fields} fields where the header has {columns}{runs_on}")
+                continue
             if not row.get("projectID") or not row.get("organisationID") or not row.get("name"):
                 report.skip(line, "incomplete row", "no project, organisation id or name")
                 continue

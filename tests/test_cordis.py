@@ -130,3 +130,24 @@ def test_a_file_broken_throughout_names_the_first_skipped_rows_and_counts_the_re
     named = [r.getMessage() for r in caplog.records if "skipped: no project" in r.getMessage()]
     assert len(named) == cordis.LOGGED_SKIPS and named[0].startswith("organization.csv line 2 skipped")
     assert "5 more rows of organization.csv skipped" in caplog.text
+
+
+def test_a_row_with_too_many_or_too_few_fields_is_skipped_by_its_lines_not_imported_shifted(db, shared_dir, tmp_path,
+                                                                                           caplog):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    rows = (folder / "organization.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    rows[4] = rows[4][:40] + "\n"  # cut inside a quoted field: the open quote runs the row into the next line
+    rows[8] = rows[8].rstrip("\n") + ';"extra"\n'
+    rows[11] = rows[11].split(";", 3)[0] + ";" + rows[11].split(";", 3)[1] + "\n"  # two fields only
+    (tmp_path / "organization.csv").write_text("".join(rows), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="crawlers.cordis"):
+        report = cordis.import_dump(db, tmp_path)
+    assert {line: kind for line, (kind, _) in report.skipped.items()} == {
+        5: "malformed row", 9: "malformed row", 12: "malformed row"}
+    assert "organization.csv line 5 skipped: 28 fields where the header has 25; it runs on to line 6" in caplog.text
+    assert "organization.csv line 9 skipped: 26 fields where the header has 25" in caplog.text
+    assert "organization.csv line 12 skipped: 2 fields where the header has 25" in caplog.text
+    # The rows after a broken one keep their own line numbers and are imported whole.
+    assert db.scalar("SELECT count(*) FROM participations") == len(rows) - 1 - 4  # lines 5 and 6 are one row
+    good = rows[12].split('";"')
+    assert db.scalar("SELECT name FROM organisations WHERE pic = %s", (good[2],)) == good[4]
