@@ -41,7 +41,8 @@ class CordisDump:
     projects: list[dict]
     organisations: list[dict]  # one row a participation
     topics: list[dict]
-    organisation_lines: list[tuple[int, int]] = field(default_factory=list)  # each row's first and last line
+    organisation_lines: list[int]  # the line each row starts on
+    organisation_problems: list[str | None]  # why a row is malformed, or None
 
     def topic_titles(self) -> dict[str, str]:
         return {row["topic"]: row.get("title", "") for row in self.topics if row.get("topic")}
@@ -76,16 +77,37 @@ class ImportReport:
                 + self.participations_updated + self.topics_changed)
 
 
-def _read_csv(handle: io.TextIOBase) -> tuple[list[dict], list[tuple[int, int]]]:
-    """The rows, and the lines each one spans: a field may hold a line break, or a quote left open in a
-    damaged file may run a row into the next."""
-    reader = csv.DictReader(handle, delimiter=";", quotechar='"')
-    rows, lines, end = [], [], 1
-    for row in reader:
-        rows.append(row)
-        lines.append((end + 1, reader.line_num))
-        end = reader.line_num
-    return rows, lines
+@dataclass
+class _Table:
+    rows: list[dict]
+    lines: list[int]  # the line each row starts on: a field may hold a line break
+    problems: list[str | None]  # why a row cannot be read into the header's columns, or None
+
+    def well_formed(self, name: str) -> list[dict]:
+        """The rows that fit the header; each other one is logged with its line and left out."""
+        for line, problem in zip(self.lines, self.problems, strict=True):
+            if problem:
+                log.warning("%s line %s skipped: %s", name, line, problem)
+        return [row for row, problem in zip(self.rows, self.problems, strict=True) if not problem]
+
+
+def _read_csv(handle: io.TextIOBase) -> _Table:
+    reader = csv.reader(handle, delimiter=";", quotechar='"')
+    header = next(reader, None) or []
+    table, end = _Table([], [], []), reader.line_num
+    for values in reader:
+        start, end = end + 1, reader.line_num
+        if not values:
+            continue
+        table.rows.append(dict(zip(header, values, strict=False)))  # a malformed row is kept only to be reported
+        table.lines.append(start)
+        problem = None
+        if len(values) != len(header):  # its values would land in the wrong columns
+            problem = f"{len(values)} fields where the header has {len(header)}"
+            if end > start:
+                problem += f"; it runs on to line {end}: a quote left open?"
+        table.problems.append(problem)
+    return table
 
 
 def _open_members(path: Path) -> Iterator[tuple[str, Callable[[], io.TextIOBase]]]:
@@ -108,24 +130,28 @@ def read_dump(path: Path) -> CordisDump:
     path = Path(path)
     if not path.exists():
         raise ImportFormatError(f"{path} does not exist.")
-    found, lines = {}, {}
+    found: dict[str, _Table] = {}
     for name, opener in _open_members(path):
         with opener() as handle:
             try:
-                found[name], lines[name] = _read_csv(handle)
+                found[name] = _read_csv(handle)
             except UnicodeDecodeError as exc:
                 raise ImportFormatError(f"{name} is not UTF-8 text ({exc.reason}); the CORDIS files are UTF-8:"
                                         " save it as UTF-8 and import it again.") from None
     if "organization.csv" not in found:
         raise ImportFormatError(f"{path} has no organization.csv; expected the CORDIS files {', '.join(FILES)}.")
-    if not found["organization.csv"]:
+    organisations = found["organization.csv"]
+    if not organisations.rows:
         raise ImportFormatError("organization.csv has no rows: nothing to import.")
-    missing = {"projectID", "organisationID", "name", "country", "role"} - set(found["organization.csv"][0])
+    missing = {"projectID", "organisationID", "name", "country", "role"} - set(organisations.rows[0])
     if missing:
         raise ImportFormatError(
             f"organization.csv lacks the columns {', '.join(sorted(missing))}: not the CORDIS layout.")
-    return CordisDump(found.get("project.csv", []), found["organization.csv"], found.get("topics.csv", []),
-                      lines["organization.csv"])
+    # A malformed organisation row is counted in the import's report; in the other two files it is logged.
+    empty = _Table([], [], [])
+    return CordisDump(found.get("project.csv", empty).well_formed("project.csv"), organisations.rows,
+                      found.get("topics.csv", empty).well_formed("topics.csv"), organisations.lines,
+                      organisations.problems)
 
 
 def amount(value: str | None) -> Decimal | None:
@@ -220,8 +246,8 @@ def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Call
     topic_of = dump.topic_of_project()
     # Every project: those of project.csv, then those only organization.csv names (with just an acronym).
     projects = {row["id"]: row for row in dump.projects}
-    for row in dump.organisations:
-        if row.get("projectID"):
+    for row, problem in zip(dump.organisations, dump.organisation_problems, strict=True):
+        if row.get("projectID") and not problem:
             projects.setdefault(row["projectID"], {"acronym": row.get("projectAcronym")})
     with db.transaction() as cur:
         report.topics_changed = upsert_topics(cur, titles)
@@ -239,13 +265,10 @@ def _import(db: Database, dump: CordisDump, report: ImportReport, progress: Call
             report.projects_updated += outcome == "updated"
         org_ids: dict[str, int] = {}
         occurrences: dict[tuple, int] = {}
-        columns = len(dump.organisations[0]) - (None in dump.organisations[0])
-        for index, row in enumerate(dump.organisations, 1):
-            line, last = dump.organisation_lines[index - 1] if dump.organisation_lines else (index + 1, index + 1)
-            fields = columns + len(row.get(None, ())) - sum(value is None for value in row.values())
-            if fields != columns:  # shifted values would land in the wrong columns
-                runs_on = f"; it runs on to line {last}: a quote left open?" if last > line else ""
-                report.skip(line, "malformed row", f"{fields} fields where the header has {columns}{runs_on}")
+        rows = zip(dump.organisations, dump.organisation_lines, dump.organisation_problems, strict=True)
+        for index, (row, line, problem) in enumerate(rows, 1):
+            if problem:
+                report.skip(line, "malformed row", problem)
                 continue
             if not row.get("projectID") or not row.get("organisationID") or not row.get("name"):
                 report.skip(line, "incomplete row", "no project, organisation id or name")
