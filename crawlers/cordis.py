@@ -84,10 +84,12 @@ class _Table:
     problems: list[str | None]  # why a row cannot be read into the header's columns, or None
 
     def well_formed(self, name: str) -> list[dict]:
-        """The rows that fit the header; each other one is logged with its line and left out."""
-        for line, problem in zip(self.lines, self.problems, strict=True):
-            if problem:
-                log.warning("%s line %s skipped: %s", name, line, problem)
+        """The rows that fit the header; the others are left out, the first of them logged by line."""
+        bad = [(line, problem) for line, problem in zip(self.lines, self.problems, strict=True) if problem]
+        for line, problem in bad[:LOGGED_SKIPS]:
+            log.warning("%s line %s skipped: %s", name, line, problem)
+        if len(bad) > LOGGED_SKIPS:
+            log.warning("%s more rows of %s skipped", len(bad) - LOGGED_SKIPS, name)
         return [row for row, problem in zip(self.rows, self.problems, strict=True) if not problem]
 
 

@@ -156,15 +156,17 @@ def test_a_row_with_too_many_or_too_few_fields_is_skipped_by_its_lines_not_impor
 def test_a_malformed_row_of_project_csv_or_topics_csv_is_logged_and_left_out(db, shared_dir, tmp_path, caplog):
     folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
     (tmp_path / "organization.csv").write_bytes((folder / "organization.csv").read_bytes())
-    for name in ("project.csv", "topics.csv"):
+    for name, broken in (("project.csv", [2]), ("topics.csv", range(1, 26))):  # lines 3; lines 2 to 26
         rows = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
-        rows[2] = rows[2].rstrip("\n") + ';"shifted"\n'
+        for n in broken:
+            rows[n] = rows[n].rstrip("\n") + ';"shifted"\n'
         (tmp_path / name).write_text("".join(rows), encoding="utf-8")
     dropped_project = (folder / "project.csv").read_text(encoding="utf-8").splitlines()[2].split('";"')[0].strip('"')
     with caplog.at_level("WARNING", logger="crawlers.cordis"):
         report = cordis.import_dump(db, tmp_path)
     assert "project.csv line 3 skipped: 21 fields where the header has 20" in caplog.text
-    assert "topics.csv line 3 skipped:" in caplog.text
+    assert "topics.csv line 2 skipped:" in caplog.text and "topics.csv line 21 skipped:" in caplog.text
+    assert "topics.csv line 22 skipped:" not in caplog.text and "5 more rows of topics.csv skipped" in caplog.text
     assert report.skipped == {}  # every participation is still loaded
     assert db.scalar("SELECT count(*) FROM participations") == 2489
     # The project is still there, known by the acronym organization.csv gives it, without the row's other values.
