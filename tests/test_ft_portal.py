@@ -220,8 +220,21 @@ def test_the_request_is_multipart_with_json_parts(spider):
 
 
 def test_programmes_narrow_the_query():
-    spider = spider_at(FtPortalSpider, RECORDED_ON, programmes="Erasmus+,43251589")
-    assert {"terms": {"frameworkProgramme": ["43353764", "43251589"]}} in spider.query()["bool"]["must"]
+    spider = spider_at(FtPortalSpider, RECORDED_ON, programmes="Erasmus+, horizon europe,43251589")
+    assert {"terms": {"frameworkProgramme": ["43353764", "43108390", "43251589"]}} in spider.query()["bool"]["must"]
+
+
+def test_a_programme_the_portal_does_not_know_is_refused_not_crawled_to_nothing():
+    from click.testing import CliRunner
+
+    from cli import commands  # noqa: F401 (registers the commands)
+    from cli.main import cli
+
+    with pytest.raises(ValueError, match="unknown programme 'Horizon': give the portal's numeric code or one of"):
+        spider_at(FtPortalSpider, RECORDED_ON, programmes="Erasmus+,Horizon")
+    result = CliRunner().invoke(cli, ["crawl", "ft_portal", "--programmes", "Horizon"])
+    assert result.exit_code == 2 and "Invalid value for --programmes: unknown programme 'Horizon'" in result.output
+    assert "Horizon Europe" in result.output
 
 
 def test_multipart_parts_each_carry_json():

@@ -43,6 +43,21 @@ def programme_name(code: str | None, identifier: str | None = None) -> str | Non
     return PROGRAMMES.get(code) or f"Other EU programme ({(identifier or '').split('-')[0] or code})"
 
 
+def programme_codes(programmes: str | None) -> list[str]:
+    """The portal's codes for comma-separated programmes given by name (any case) or by code. A name the
+    portal does not know would narrow a crawl to nothing, silently: ValueError names it and the names
+    there are."""
+    by_name = {name.lower(): code for code, name in PROGRAMMES.items()}
+    codes = []
+    for programme in (p.strip() for p in (programmes or "").split(",") if p.strip()):
+        code = programme if programme.isdigit() else by_name.get(programme.lower())
+        if code is None:
+            raise ValueError(f"unknown programme {programme!r}: give the portal's numeric code or one of "
+                             f"{', '.join(sorted(PROGRAMMES.values(), key=str.lower))}")
+        codes.append(code)
+    return codes
+
+
 def multipart_json(parts: dict[str, object]) -> tuple[bytes, str]:
     """Encode each value as a JSON file part, as the portal's own front end does."""
     boundary = f"----callmatch{secrets.token_hex(12)}"
@@ -78,7 +93,7 @@ class FtPortalSpider(BaseSpider):
     def __init__(self, *args, programmes: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # A comma-separated list of programme codes or names narrows the crawl; all by default.
-        self.programmes = [p.strip() for p in programmes.split(",")] if programmes else []
+        self.programmes = programme_codes(programmes)
 
     # -- requests ----------------------------------------------------------------------------------
 
@@ -88,9 +103,7 @@ class FtPortalSpider(BaseSpider):
             {"terms": {"status": [STATUS_CODES["forthcoming"], STATUS_CODES["open"]]}},
         ]
         if self.programmes:
-            by_name = {name.lower(): code for code, name in PROGRAMMES.items()}
-            codes = [by_name.get(p.lower(), p) for p in self.programmes]
-            must.append({"terms": {"frameworkProgramme": codes}})
+            must.append({"terms": {"frameworkProgramme": self.programmes}})
         return {"bool": {"must": must}}
 
     def page_request(self, number: int) -> scrapy.Request:
