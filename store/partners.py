@@ -43,6 +43,19 @@ def typed_country(value: str | None) -> str | None:
     return country_code(value) if len(value) == 2 and value.isalpha() else None
 
 
+def valid_pic(value: object) -> str | None:
+    """A PIC (the EU's nine-digit Participant Identification Code), spaces aside, or None. A placeholder
+    such as "N/A", "0" or blanks is no PIC: as one, it would merge every organisation that has it."""
+    text = str(value or "").replace(" ", "")
+    return text if len(text) == 9 and text.isdigit() and text.strip("0") else None
+
+
+def name_key(name: str, country: str | None) -> str:
+    """An organisation's identity within a source that gives it no id of its own (never across sources):
+    its name and country. A re-crawl then finds it again rather than adding it twice."""
+    return f"{name.lower()}|{(country or '').upper()}"
+
+
 # What a second source may fill in about an organisation when the first left it out (the name and PIC
 # identify it and are handled apart).
 _FILLABLE = ("short_name", "country", "city", "sector", "org_type", "website")
@@ -50,6 +63,7 @@ _FILLABLE = ("short_name", "country", "city", "sector", "org_type", "website")
 
 def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) -> tuple[int, bool]:
     """(organisation id, created?) for an organisation as one source describes it."""
+    fields = {**fields, "pic": valid_pic(fields.get("pic"))}
     org_id = None
     if source_id:
         row = cur.execute(

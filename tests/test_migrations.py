@@ -1,3 +1,6 @@
+import contextlib
+import shutil
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -68,17 +71,21 @@ def test_a_badly_named_migration_file_is_refused(tmp_path):
         raise AssertionError("a misnamed migration was accepted")
 
 
-def test_profile_names_that_differ_only_in_case_are_told_apart_before_the_rule_is_enforced(server_url, tmp_path):
-    import shutil
-
-    before = tmp_path / "before"
+@contextlib.contextmanager
+def migrated_up_to(server_url, tmp_path, name, version):
+    """A new database with the migrations before `version` applied: data as an older release left it."""
+    before = tmp_path / f"before-{version}"
     before.mkdir()
     for migration in migrate.available():
-        if migration.version < 9:
+        if migration.version < version:
             shutil.copy(migration.path, before)
-    url = fresh_database(server_url, "profile_names_upgrade")
-    with Database(url) as database:
+    with Database(fresh_database(server_url, name)) as database:
         migrate.upgrade(database, before)
+        yield database
+
+
+def test_profile_names_that_differ_only_in_case_are_told_apart_before_the_rule_is_enforced(server_url, tmp_path):
+    with migrated_up_to(server_url, tmp_path, "profile_names_upgrade", 9) as database:
         for name in ("SIC (fusion)", "SIC (FUSION)", "Other"):
             database.execute("INSERT INTO profiles (name) VALUES (%s)", (name,))
         migrate.upgrade(database)
@@ -86,3 +93,13 @@ def test_profile_names_that_differ_only_in_case_are_told_apart_before_the_rule_i
             "SIC (fusion)", "SIC (FUSION) (2)", "Other"]
         with pytest.raises(Conflict):
             database.execute("INSERT INTO profiles (name) VALUES ('other')")
+
+
+def test_placeholder_pics_are_cleared_and_real_ones_kept(server_url, tmp_path):
+    with migrated_up_to(server_url, tmp_path, "placeholder_pics_upgrade", 10) as database:
+        for name, pic in (("A", "912345678"), ("B", "N/A"), ("C", "000000000"), ("D", None)):
+            database.execute("INSERT INTO organisations (name, pic) VALUES (%s, %s)", (name, pic))
+        migrate.upgrade(database)
+        assert database.fetchall("SELECT name, pic FROM organisations ORDER BY name") == [
+            {"name": "A", "pic": "912345678"}, {"name": "B", "pic": None}, {"name": "C", "pic": None},
+            {"name": "D", "pic": None}]

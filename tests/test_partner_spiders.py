@@ -79,6 +79,36 @@ def test_no_pic_means_no_merge_even_with_the_same_name(settings, db):
     assert db.scalar("SELECT count(*) FROM organisations WHERE name = 'Tartu City Government'") == 2
 
 
+def test_organisations_without_a_pic_are_neither_added_again_by_a_re_crawl_nor_merged_by_a_placeholder(
+        settings, db, tmp_path):
+    replay = tmp_path / "erasmus-results"
+    shutil.copytree(CONSTRUCTED / "erasmus-results", replay)
+    page = replay / "programmes" / "service" / "search" / "project" / "search@from=0&index=eplus2021&size=2"
+    records = json.loads(page.read_text())
+    records["projectDocuments"][0]["organisations"] += [
+        {"organisationName": "Daugavpils Youth Centre", "organisationCountry": "LV", "organisationRole": "partner"},
+        {"organisationName": "Kaunas Social Lab", "organisationPIC": "N/A", "organisationCountry": "LT"},
+        {"organisationName": "Tallinn Makers", "organisationPIC": " ", "organisationCountry": "EE"},
+    ]
+    page.write_text(json.dumps(records))
+    for _ in range(2):
+        result = run_callmatch("crawl", "erasmus_results", "-a", "page_size=2", "--replay", replay, settings=settings)
+        assert result.returncode == 0, result.stderr[-3000:]
+    rows = db.fetchall("SELECT o.name, o.pic, count(*) AS projects FROM organisations o"
+                       " JOIN participations x ON x.organisation_id = o.id GROUP BY o.id ORDER BY o.name")
+    assert [(r["name"], r["pic"], r["projects"]) for r in rows if r["pic"] is None] == [
+        ("Daugavpils Youth Centre", None, 1), ("Kaunas Social Lab", None, 1), ("Tallinn Makers", None, 1)]
+    last = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'erasmus_results' ORDER BY id DESC LIMIT 1")
+    assert (last["items_new"], last["items_updated"]) == (0, 0)
+
+
+def test_a_pic_is_nine_digits_and_a_placeholder_is_none():
+    from store.partners import valid_pic
+
+    assert valid_pic("912345678") == valid_pic(" 912 345 678 ") == valid_pic(912345678) == "912345678"
+    assert [valid_pic(v) for v in (None, "", "  ", "N/A", "0", "000000000", "12345", "9123456789")] == [None] * 8
+
+
 def test_a_page_the_spider_or_the_store_chokes_on_is_a_recorded_failure_and_the_rest_is_kept(settings, db, tmp_path):
     replay = tmp_path / "keep-eu"
     shutil.copytree(CONSTRUCTED / "keep-eu", replay)

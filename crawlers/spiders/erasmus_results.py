@@ -10,6 +10,8 @@ import json
 
 import scrapy
 
+from store.partners import name_key, valid_pic
+
 from ..base import BaseSpider, parse_amount
 from ..items import Participant, ProjectItem
 from ..sectors import sector_of
@@ -79,10 +81,11 @@ class ErasmusResultsSpider(BaseSpider):
         )
 
     def _parse_organisation(self, org: dict) -> Participant:
-        pic = str(org["organisationPIC"]) if org.get("organisationPIC") else None
+        name, country = org["organisationName"].strip(), org.get("organisationCountry")
+        pic = valid_pic(org.get("organisationPIC"))
         role = (org.get("organisationRole") or "partner").lower()
         return Participant(
-            name=org["organisationName"].strip(), country=org.get("organisationCountry"),
-            role="coordinator" if "coordinator" in role else "partner", source_id=pic, pic=pic,
+            name=name, country=country, role="coordinator" if "coordinator" in role else "partner",
+            source_id=pic or name_key(name, country), pic=pic,
             org_type=org.get("organisationType"), sector=sector_of(org.get("organisationType")),
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import scrapy
 
+from store.partners import name_key, valid_pic
+
 from ..base import BaseSpider, parse_amount
 from ..items import Participant, ProjectItem
 from ..sectors import sector_of
@@ -80,10 +82,10 @@ class KeepEuSpider(BaseSpider):
         name = partner["name"].strip()
         country = partner.get("country") or partnership.get("country")
         # keep.eu's own partner id when it gives one; else the name within this source (never across sources).
-        source_id = str(partner["id"]) if partner.get("id") else f"{name.lower()}|{(country or '').upper()}"
+        source_id = str(partner["id"]) if partner.get("id") else name_key(name, country)
         return Participant(
             name=name, country=country, role="coordinator" if partnership.get("type") == "lead" else "partner",
-            source_id=source_id, pic=str(partner["pic"]) if partner.get("pic") else None,
+            source_id=source_id, pic=valid_pic(partner.get("pic")),
             org_type=partner.get("organisation_type") or partner.get("legal_status"),
             sector=sector_of(partner.get("organisation_type") or partner.get("legal_status")),
             eu_contribution=parse_amount(partnership.get("total_budget")),
