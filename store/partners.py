@@ -215,8 +215,9 @@ def organisations_by_reference(db: Database, references: list) -> list[dict]:
     rows = []
     for reference in references:
         value = str(reference).strip()
+        pic = valid_pic(value)  # as printed on documents too: 998 877 665
         row = db.fetchone("SELECT id AS organisation_id, name, country, sector FROM organisations"
-                          " WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1", (value, value, value))
+                          " WHERE pic = %s OR id::text = %s ORDER BY pic = %s DESC LIMIT 1", (pic, value, pic))
         if row is None:
             raise NotFound(f"No organisation with id or PIC {value}.")
         rows.append(row)

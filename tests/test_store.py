@@ -238,9 +238,10 @@ def test_a_second_source_fills_in_what_the_first_left_out_and_overwrites_nothing
     from store.partners import resolve_organisation
 
     with db.transaction() as cur:
-        first, _ = resolve_organisation(cur, "cordis", "900", {"pic": "900", "name": "Riga Social Lab", "country": "LV"})
+        first, _ = resolve_organisation(cur, "cordis", "900", {"pic": "900123456", "name": "Riga Social Lab",
+                                                                   "country": "LV"})
         # keep.eu knows the same organisation (its PIC) with its city and type, and another country.
-        again, created = resolve_organisation(cur, "keep_eu", "k-1", {"pic": "900", "name": "RSL", "country": "EE",
+        again, created = resolve_organisation(cur, "keep_eu", "k-1", {"pic": "900123456", "name": "RSL", "country": "EE",
                                                                      "city": "Riga", "org_type": "NGO"})
     assert again == first and not created
     row = db.fetchone("SELECT name, country, city, org_type FROM organisations WHERE id = %s", (first,))

@@ -468,7 +468,7 @@ def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
     from store.partners import resolve_organisation
 
     with seeded.transaction() as cur:
-        org_id, _ = resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Social Innovation Centre",
+        org_id, _ = resolve_organisation(cur, "cordis", "998", {"pic": "998877665", "name": "Social Innovation Centre",
                                                                 "country": "LV", "sector": "other"})
     token = csrf(pm, "/profile")
     form = {"csrf_token": token, "name": "SIC", "mission": "Social innovation in Latvia", "themes": "",
@@ -478,7 +478,7 @@ def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):
     assert "No organisation with id or PIC 123" in unknown and "value=\"123\"" in unknown
     assert seeded.scalar("SELECT organisation_id FROM profiles") is None
 
-    assert pm.post("/profile", data={**form, "organisation": "998"}).status_code == 302
+    assert pm.post("/profile", data={**form, "organisation": "998 877 665"}).status_code == 302  # a PIC as printed
     assert seeded.scalar("SELECT organisation_id FROM profiles") == org_id
     page = pm.get("/profile").get_data(as_text=True)
     assert "Linked to" in page and "Social Innovation Centre" in page and "0 past projects" in page
