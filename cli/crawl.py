@@ -214,6 +214,8 @@ def _echo_run(run: dict, errors_shown: int | None) -> None:
         click.echo(f"    dropped {count}: {reason}")
     if merged := run_store.merged(run):
         click.echo(f"    merged {merged} duplicate records of topics read earlier in the run")
+    if unnamed := run_store.unnamed_partners(run):
+        click.echo(f"    left out {counted(unnamed, 'partner')} without a name (their projects were kept)")
     for error in run["errors"][:errors_shown]:
         click.echo(f"    {error['url']}: {error['error']}")
     if errors_shown is not None and len(run["errors"]) > errors_shown:

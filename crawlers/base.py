@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 import scrapy
 from twisted.python.failure import Failure
 
+from store import runs
 from store.calls import status_on
+from store.text import counted
 
 from .items import Deadline
 
@@ -71,6 +73,15 @@ class BaseSpider(scrapy.Spider):
         except ValueError as exc:
             self.record_failure(response.url, f"malformed JSON{where}: {exc}")
             return None
+
+    def named(self, partners: list, name_of, project: str) -> list:
+        """The partner records of a project that name their organisation. The others cannot be stored as
+        an organisation: they are counted on the run and logged, and the project is kept."""
+        kept = [partner for partner in partners if (name_of(partner) or "").strip()]
+        if missing := len(partners) - len(kept):
+            self.crawler.stats.inc_value(runs.UNNAMED_STAT, missing)
+            self.logger.warning("project %s: %s left out", project, counted(missing, "partner without a name"))
+        return kept
 
     def shape_error(self, response, what: str) -> None:
         """Say loudly that the live page changed, instead of silently yielding nothing."""

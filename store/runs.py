@@ -18,6 +18,9 @@ MAX_DROP_SHARE = 0.5
 # The crawl statistic counting copies of a call already read in the same crawl (the portal lists some
 # topics twice): merged into one, the richest kept, so neither dropped nor lost.
 MERGED_STAT = "callmatch/merged"
+# The crawl statistic counting partners a project lists without a name (keep.eu, Erasmus+): left out of
+# their project, which is kept.
+UNNAMED_STAT = "callmatch/partners without a name"
 # The message of a run whose job died before finishing it, once the job's retry starts.
 INTERRUPTED = "interrupted: the job stopped before the run finished, and was retried"
 # The message of a run whose process is gone (killed, or the machine restarted) without finishing it.
@@ -96,6 +99,11 @@ def finish_run(db: Database, run_id: int, *, pages: int, seen: int, new: int, up
 def merged(run: dict) -> int:
     """How many duplicate records the run merged into calls it had already read."""
     return int((run.get("stats") or {}).get(MERGED_STAT, 0))
+
+
+def unnamed_partners(run: dict) -> int:
+    """How many partners the run left out of their projects for want of a name."""
+    return int((run.get("stats") or {}).get(UNNAMED_STAT, 0))
 
 
 def get_run(db: Database, run_id: int) -> dict | None:

@@ -89,11 +89,17 @@ def test_organisations_without_a_pic_are_neither_added_again_by_a_re_crawl_nor_m
         {"organisationName": "Daugavpils Youth Centre", "organisationCountry": "LV", "organisationRole": "partner"},
         {"organisationName": "Kaunas Social Lab", "organisationPIC": "N/A", "organisationCountry": "LT"},
         {"organisationName": "Tallinn Makers", "organisationPIC": " ", "organisationCountry": "EE"},
+        {"organisationName": "  ", "organisationPIC": "777111222", "organisationCountry": "LV"},  # no name
     ]
     page.write_text(json.dumps(records))
     for _ in range(2):
         result = run_callmatch("crawl", "erasmus_results", "-a", "page_size=2", "--replay", replay, settings=settings)
         assert result.returncode == 0, result.stderr[-3000:]
+    # The partner without a name cannot be stored as an organisation: it is counted and said, not lost in silence.
+    assert "1 partner without a name left out" in result.stderr
+    listed = run_callmatch("runs", "--limit", "1", settings=settings).stdout
+    assert "    left out 1 partner without a name (their projects were kept)\n" in listed
+    assert db.scalar("SELECT count(*) FROM organisations WHERE pic = '777111222' OR trim(name) = ''") == 0
     rows = db.fetchall("SELECT o.name, o.pic, count(*) AS projects FROM organisations o"
                        " JOIN participations x ON x.organisation_id = o.id GROUP BY o.id ORDER BY o.name")
     assert [(r["name"], r["pic"], r["projects"]) for r in rows if r["pic"] is None] == [

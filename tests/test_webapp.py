@@ -627,9 +627,11 @@ def test_the_sources_page_folds_a_runs_errors_after_the_fifth(pm, seeded):
     run_id = runs.start_run(seeded, "ft_portal")
     runs.finish_run(seeded, run_id, pages=7, seen=7, new=1, updated=0, unchanged=0, dropped=0, drop_reasons={},
                     errors=[{"url": f"https://example.org/{n}", "error": f"HTTP 50{n}"} for n in range(7)],
-                    stats={"callmatch/merged": 3})
+                    stats={"callmatch/merged": 3, runs.UNNAMED_STAT: 2})
     recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
-    assert "<td>0<br><small>3 duplicates merged</small></td>" in recent  # copies of a topic: merged, not dropped
+    # Copies of a topic: merged, not dropped. Partners without a name: left out, and said so.
+    assert ("<td>0<br><small>3 duplicates merged</small><br><small>2 partners without a name left out</small></td>"
+            in recent)
     shown, folded = recent.split("<details>")
     assert "HTTP 504" in shown and "HTTP 505" not in shown
     assert "<summary><small>and 2 more</small></summary>" in folded and "HTTP 506" in folded

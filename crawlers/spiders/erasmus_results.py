@@ -76,8 +76,8 @@ class ErasmusResultsSpider(BaseSpider):
             topic_code=f"ERASMUS-{action}-{year}" if action and year else (f"ERASMUS-{year}" if year else None),
             topic_title=action,
             eu_contribution=parse_amount(doc.get("projectGrantedEuAmount")),
-            participants=[self._parse_organisation(o) for o in doc.get("organisations") or []
-                          if o.get("organisationName")],
+            participants=[self._parse_organisation(o) for o in self.named(
+                doc.get("organisations") or [], lambda o: o.get("organisationName"), str(identifier))],
         )
 
     def _parse_organisation(self, org: dict) -> Participant:

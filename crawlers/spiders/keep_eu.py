@@ -67,7 +67,8 @@ class KeepEuSpider(BaseSpider):
                                   for t in data.get("themes") or []),
             total_cost=parse_amount(data.get("total_budget")),
             eu_contribution=parse_amount(data.get("eu_funding")),
-            participants=[self._parse_partner(p) for p in data["partnerships"] if (p.get("partner") or {}).get("name")],
+            participants=[self._parse_partner(p) for p in self.named(
+                data["partnerships"], lambda p: (p.get("partner") or {}).get("name"), str(data["id"]))],
         )
 
     def _parse_topic_code(self, programme: dict) -> str | None:
