@@ -16,6 +16,8 @@ REASONS = (
     "Competition too strong", "Other (see note)",
 )
 OUTCOMES = ("submitted", "won", "lost", "withdrawn")
+# A note says why in a sentence or a paragraph; it is shown beside the decision and in the pipeline.
+MAX_NOTE = 2000
 # Applications due this close together are written at the same time, by the same few people.
 WORKLOAD_DAYS = 14
 
@@ -64,13 +66,17 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         raise InvalidDecision("Choose bid, maybe or no bid.")
     if reason not in REASONS:
         raise InvalidDecision("Choose a reason from the list.")
+    note = note.replace("\r\n", "\n").strip()  # as the browser counted it against the field's maxlength
+    if len(note) > MAX_NOTE:
+        raise InvalidDecision(f"A note can be at most {MAX_NOTE:,} characters; this one has {len(note):,}."
+                              " Shorten it and record the decision again.")
     # A bid commits the team's time: leadership approves it unless leadership decided it.
     approval = "approved" if state == "bid" and is_leadership(user) else (
         "pending" if state == "bid" else "not_needed")
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s FOR UPDATE",
                           (profile_id, call_id)).fetchone()
-        new = {"state": state, "reason": reason, "note": note.strip(), "approval": approval}
+        new = {"state": state, "reason": reason, "note": note, "approval": approval}
         if old is None:
             row = cur.execute(
                 """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, decided_by, approved_by)

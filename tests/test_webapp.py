@@ -234,6 +234,18 @@ def test_a_managers_bid_waits_for_leadership_approval(pm, seeded):
     assert (row["state"], row["approval"]) == ("bid", "pending")
 
 
+def test_an_overlong_decision_note_is_refused_with_its_length_and_nothing_is_recorded(pm, seeded):
+    assert 'maxlength="2000"' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    response = decide(pm, note="x" * 2001)
+    assert response.status_code == 400
+    assert "A note can be at most 2,000 characters; this one has 2,001." in response.get_data(as_text=True)
+    assert seeded.fetchone("SELECT * FROM decisions") is None
+    # The browser counts a line break as one character and sends it as two.
+    lines = "\r\n".join(["y" * 99] * 20)
+    assert decide(pm, note=lines).status_code == 302
+    assert seeded.scalar("SELECT note FROM decisions") == lines.replace("\r\n", "\n")
+
+
 def test_decisions_past_the_minimum_queue_re_weighing_the_signals(pm, seeded, settings):
     import numpy as np
 

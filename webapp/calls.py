@@ -147,6 +147,7 @@ def detail(identifier):
                            suggested=suggested, applicant=applicant, sectors=SECTOR_LABELS,
                            narrow={"sector": sector, "country": country},
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
+                           max_note=decisions.MAX_NOTE,
                            today=_today())
 
 
