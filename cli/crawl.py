@@ -108,7 +108,8 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
-@click.option("--source", help="Only calls from this source.")
+@click.option("--source", callback=lambda ctx, param, value: _call_source(value),
+              help="Only calls from this source (a spider's name, e.g. ft_portal or urbact).")
 @click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
 @click.option("--passing", is_flag=True, help="Only the calls that pass the screening gates.")
 @click.option("--limit", type=click.IntRange(min=1), help="List at most this many, the best-ranked.  [default: all]")
@@ -131,8 +132,8 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
         return
     if not rows:
-        click.echo(f"No stored calls from the source {source!r}." if source else
-                   "No calls stored yet: `callmatch crawl SPIDER` or `callmatch demo` collects some.")
+        click.echo(f"No stored calls from the source {source!r} yet: `callmatch crawl {source}` collects them."
+                   if source else "No calls stored yet: `callmatch crawl SPIDER` or `callmatch demo` collects some.")
         return
     today = app.settings.as_of()
     click.echo(f"{'RANK':>4} {'SCORE':>5}  {'CALL':40} {'STATUS':11} {'DEADLINE':10}  TITLE")
@@ -143,6 +144,15 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
     for source in failing_sources(db, app.settings.crawl_spiders):  # as the calls page says it
         click.echo(f"Calls may be missing or out of date: the latest crawl failed: {source['summary']}.", err=True)
+
+
+def _call_source(value: str | None) -> str | None:
+    from store.calls import SOURCES
+
+    known = sorted(name for name, (kind, _, _) in SOURCES.items() if kind == "calls" and name != "ft_topic_details")
+    if value is not None and value not in known:
+        raise click.BadParameter(f"{value!r} is no source of calls; choose from {', '.join(known)}.")
+    return value
 
 
 def _passes(row: dict) -> bool:

@@ -263,6 +263,13 @@ def test_calls_lists_rank_score_and_why_a_call_is_screened_out(settings, db, ran
                                           "Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored; no good run yet.")
     assert result.stdout.splitlines() == lines  # the listing itself is unchanged
 
+    result = run_callmatch("calls", "--source", "ft-portal", settings=settings)
+    assert result.returncode == 2 and ("'ft-portal' is no source of calls; choose from ft_portal, interreg_bsr,"
+                                       in " ".join(result.stderr.split()))
+    result = run_callmatch("calls", "--source", "urbact", settings=settings)
+    assert result.returncode == 0
+    assert result.stdout.startswith("No stored calls from the source 'urbact' yet: `callmatch crawl urbact` collects")
+
 
 def test_calls_can_list_only_those_that_pass_the_gates_and_only_the_best(settings, ranked):
     _, rows = ranked
