@@ -53,7 +53,7 @@ def valid_pic(value: object) -> str | None:
 def name_key(name: str, country: str | None) -> str:
     """An organisation's identity within a source that gives it no id of its own (never across sources):
     its name and country. A re-crawl then finds it again rather than adding it twice."""
-    return f"{name.lower()}|{(country or '').upper()}"
+    return f"{name.lower()}|{country_code(country) or ''}"
 
 
 # What a second source may fill in about an organisation when the first left it out (the name and PIC

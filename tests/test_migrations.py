@@ -103,3 +103,38 @@ def test_placeholder_pics_are_cleared_and_real_ones_kept(server_url, tmp_path):
         assert database.fetchall("SELECT name, pic FROM organisations ORDER BY name") == [
             {"name": "A", "pic": "912345678"}, {"name": "B", "pic": None}, {"name": "C", "pic": None},
             {"name": "D", "pic": None}]
+
+
+def test_erasmus_organisations_stored_without_a_key_get_the_one_a_re_crawl_looks_for(server_url, tmp_path):
+    from store.calls import ensure_source
+    from store.partners import name_key
+
+    with migrated_up_to(server_url, tmp_path, "name_keys_upgrade", 11) as database:
+        for source in ("erasmus_results", "keep_eu"):
+            ensure_source(database, source)
+
+        def organisation(name, country, source, project, identifier=None):
+            org = database.scalar("INSERT INTO organisations (name, country) VALUES (%s, %s) RETURNING id",
+                                  (name, country))
+            project_id = database.scalar(
+                "INSERT INTO projects (source, source_id) VALUES (%s, %s) ON CONFLICT (source, source_id)"
+                " DO UPDATE SET title = projects.title RETURNING id", (source, project))
+            database.execute("INSERT INTO participations (project_id, organisation_id, role) VALUES (%s, %s, 'partner')",
+                             (project_id, org))
+            if identifier:
+                database.execute("INSERT INTO organisation_identifiers (scheme, value, organisation_id)"
+                                 " VALUES (%s, %s, %s)", (source, identifier, org))
+            return org
+
+        first = organisation("Ābeļu Biedrība", "LV", "erasmus_results", "2019-1-LV01")
+        organisation("Ābeļu Biedrība", "LV", "erasmus_results", "2019-1-LV01")  # an earlier re-crawl's twin
+        with_pic = organisation("Tartu Ülikool", "EE", "erasmus_results", "2019-1-LV01", "912345678")
+        athens = organisation("Athens Lab", "GR", "keep_eu", "k-7", "athens lab|EL")  # keyed as the source wrote it
+        migrate.upgrade(database)
+
+        keys = {(r["scheme"], r["value"]): r["organisation_id"]
+                for r in database.fetchall("SELECT * FROM organisation_identifiers")}
+        assert keys == {("erasmus_results", name_key("Ābeļu Biedrība", "LV")): first,
+                        ("erasmus_results", "912345678"): with_pic,
+                        ("keep_eu", name_key("Athens Lab", "EL")): athens}
+        assert name_key("Athens Lab", "EL") == "athens lab|GR"
