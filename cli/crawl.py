@@ -69,16 +69,11 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     given = {k: str(v) for k, v in _parse_setting(spider_arguments).items()}
     if programmes:
         given["programmes"] = programmes
-    if "programmes" in given:  # checked here too: a spider that cannot start says so only in the log
-        from crawlers.spiders.ft_portal import programme_codes
-
-        try:
-            programme_codes(given["programmes"])
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--programmes") from None
     try:
         spider_args = runner.arguments_for(list(spiders), given)
-    except ValueError as exc:
+    except runner.ArgumentError as exc:
+        if programmes and exc.argument == "programmes":
+            raise click.BadParameter(exc.problem, param_hint="--programmes") from None
         raise click.BadParameter(str(exc)) from None
     if base_url:
         for kwargs in spider_args.values():

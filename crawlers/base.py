@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -23,15 +24,23 @@ from .items import Deadline
 log = logging.getLogger(__name__)
 
 
+def count_argument(value: str) -> int:
+    """A spider argument that counts pages or records: a whole number from 1."""
+    if not (value.isdigit() and int(value) >= 1):
+        raise ValueError(f"must be a whole number from 1, not {value!r}")
+    return int(value)
+
+
 class ShapeError(ValueError):
     """A page no longer has the shape the spider was written for."""
 
 
 class BaseSpider(scrapy.Spider):
     source_kind = "calls"
-    # The -a NAME=VALUE arguments the spider takes and their type: `callmatch crawl` checks them before
-    # the crawl starts, so a mistyped name or a count that is not a number is an error, not ignored.
-    arguments: dict[str, type] = {}
+    # The -a NAME=VALUE arguments the spider takes, each with the reader that checks its value (a
+    # ValueError saying what is wrong): `callmatch crawl` calls them before the crawl starts, so a
+    # mistyped name or a value the spider cannot use is an error there, not a line in a log.
+    arguments: dict[str, Callable[[str], object]] = {}
 
     def __init__(self, *args, base_url: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

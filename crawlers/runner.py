@@ -43,18 +43,30 @@ def spider_names() -> list[str]:
     return sorted(_loader().list())
 
 
+class ArgumentError(ValueError):
+    """A spider argument that cannot be used: `argument` names it and `problem` says what is wrong with
+    its value (argument None: no spider takes it)."""
+
+    def __init__(self, problem: str, argument: str | None = None):
+        super().__init__(f"{argument}: {problem}" if argument else problem)
+        self.argument, self.problem = argument, problem
+
+
 def arguments_for(names: list[str], given: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Each spider's share of the -a arguments, checked before anything runs: an argument none of the
-    spiders takes, or a count that is not a whole number, is a ValueError saying so."""
+    """Each spider's share of the -a arguments, checked before anything runs by the readers the spiders
+    declare: an argument none of the spiders takes, or a value one cannot use, is an ArgumentError."""
     loader = _loader()
     classes = {name: loader.load(name) for name in names}
     for key, value in given.items():
         takers = [cls for cls in classes.values() if key in cls.arguments]
         if not takers:
             takes = "; ".join(f"{name} takes: {', '.join(cls.arguments) or 'none'}" for name, cls in classes.items())
-            raise ValueError(f"no spider given takes {key} ({takes})")
-        if any(cls.arguments[key] is int for cls in takers) and not (value.isdigit() and int(value) >= 1):
-            raise ValueError(f"{key} must be a whole number from 1, not {value!r}")
+            raise ArgumentError(f"no spider given takes {key} ({takes})")
+        for cls in takers:
+            try:
+                cls.arguments[key](value)
+            except ValueError as exc:
+                raise ArgumentError(str(exc), key) from None
     return {name: {k: v for k, v in given.items() if k in cls.arguments} for name, cls in classes.items()}
 
 

@@ -158,7 +158,7 @@ def test_an_erasmus_record_of_another_shape_is_dropped_and_the_rest_of_its_page_
 def test_spider_arguments_are_checked_before_the_crawl_starts(settings, db):
     keep_eu = CONSTRUCTED / "keep-eu"
     for arguments, message in [
-        (["keep_eu", "-a", "max_pages=x"], "max_pages must be a whole number from 1, not 'x'"),
+        (["keep_eu", "-a", "max_pages=x"], "max_pages: must be a whole number from 1, not 'x'"),
         (["keep_eu", "-a", "max_page=2"], "no spider given takes max_page (keep_eu takes: max_pages)"),
         (["keep_eu", "--programmes", "Erasmus+"], "no spider given takes programmes"),
     ]:

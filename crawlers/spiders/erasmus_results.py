@@ -12,7 +12,7 @@ import scrapy
 
 from store.partners import name_key, valid_pic
 
-from ..base import BaseSpider, parse_amount
+from ..base import BaseSpider, count_argument, parse_amount
 from ..items import Participant, ProjectItem
 from ..sectors import sector_of
 
@@ -21,7 +21,7 @@ class ErasmusResultsSpider(BaseSpider):
     name = "erasmus_results"
     source_kind = "partners"
     base_url = "https://ec.europa.eu/programmes/service/search/project/search"
-    arguments = {"page_size": int, "max_pages": int}
+    arguments = {"page_size": count_argument, "max_pages": count_argument}
 
     def __init__(self, *args, page_size: str = "500", max_pages: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -88,7 +88,7 @@ class FtPortalSpider(BaseSpider):
     source_name = "ft_portal"  # calls are stored under this source, whichever spider filled them
     base_url = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
     page_size = 100  # the API's cap
-    arguments = {"programmes": str}
+    arguments = {"programmes": programme_codes}
 
     def __init__(self, *args, programmes: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ import scrapy
 
 from store.partners import name_key, valid_pic
 
-from ..base import BaseSpider, parse_amount
+from ..base import BaseSpider, count_argument, parse_amount
 from ..items import Participant, ProjectItem
 from ..sectors import sector_of
 
@@ -19,7 +19,7 @@ class KeepEuSpider(BaseSpider):
     name = "keep_eu"
     source_kind = "partners"
     base_url = "https://keep.eu"
-    arguments = {"max_pages": int}
+    arguments = {"max_pages": count_argument}
 
     def __init__(self, *args, max_pages: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
