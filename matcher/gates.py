@@ -67,17 +67,17 @@ def _kinds(sectors: list[str]) -> str:
 
 def eligibility_gate(call: dict, profile: dict) -> Gate:
     eligibility = call.get("eligibility") or {}
-    allowed = eligibility.get("countries") or []
+    allowed, area = eligibility.get("countries") or [], eligibility.get("area")
     countries = set(profile.get("countries") or [])
     if allowed and countries and not countries & set(allowed):
-        return Gate("eligibility", False, f"Open only to organisations established in {', '.join(allowed)}")
+        # as the programme words its area ("EU27, Norway, Switzerland") rather than 29 codes
+        return Gate("eligibility", False, f"Open only to organisations established in {area or ', '.join(allowed)}")
     # A call for some kinds of organisation only (URBACT: cities and other public bodies); a profile
     # that names none of its own kinds is not judged.
     types, own = eligibility.get("applicant_types") or [], profile.get("organisation_types") or []
     if types and own and not set(types) & set(own):
         return Gate("eligibility", False,
                     f"Open only to these kinds of applicant: {_kinds(types)} (the profile's: {_kinds(own)})")
-    area = eligibility.get("area")
     reason = f"Programme area: {area}" if area else "No country restriction published"
     return Gate("eligibility", True, reason + (f"; applicants: {_kinds(types)}" if types else ""))
 

@@ -36,9 +36,9 @@ SIGNAL_LABELS = {"semantic": "meaning (how much closer the call is to the profil
 WEIGHTS_TOTAL = round(sum(DEFAULT_WEIGHTS.values()), 4)
 HELD_PENALTY = WEIGHTS_TOTAL
 
-# Part of every stored result's inputs hash: change it when the formula or the explanation changes,
-# so `match` re-scores.
-VERSION = 6
+# Part of every stored result's inputs hash: change it when the formula, the explanation or a gate's
+# wording changes, so `match` re-scores.
+VERSION = 7
 
 
 @dataclass

@@ -105,9 +105,13 @@ def test_latvia_lithuania_open_call_with_a_small_maximum():
     assert (item.status, item.grant_max, item.funding_rate) == ("open", Decimal("150000"), Decimal("80"))
 
 
-def test_interreg_europe_has_no_single_country_restriction():
+def test_interreg_europe_is_open_to_the_eu_norway_and_switzerland_and_not_to_companies():
     item = call_of(InterregEuropeSpider, "europe", "/calls/call-5")
-    assert (item.eligibility["countries"], item.deadlines[0].date) == ([], date(2027, 5, 31))
+    assert item.deadlines[0].date == date(2027, 5, 31)
+    assert len(item.eligibility["countries"]) == 29 and {"LV", "NO", "CH"} <= set(item.eligibility["countries"])
+    assert not {"GB", "UA", "US"} & set(item.eligibility["countries"])
+    assert item.eligibility["area"] == "EU27, Norway, Switzerland"  # as the call words it
+    assert "private" not in item.eligibility["applicant_types"] and "ngo" in item.eligibility["applicant_types"]
 
 
 def urbact_page(body: bytes | None = None):

@@ -78,7 +78,10 @@ class InterregEuropeSpider(InterregCallsSpider):
     programme = "Interreg Europe"
     base_url = "https://www.interregeurope.eu"
     calls_path = "/apply"
-    countries = ()  # all EU Member States, Norway and Switzerland: no single-country restriction
+    countries = (*EU27, "NO", "CH")  # its calls' "Eligible area"
+    # Public authorities, bodies governed by public law and private non-profit bodies: a company cannot be
+    # a partner (it may take part as a stakeholder), so the partner list ranks companies well below.
+    applicant_types = ("public", "academic", "research", "ngo", "other")
     link_selector = "a.call-card"
 
     def _parse_facts(self, response):
