@@ -38,6 +38,21 @@ LABELS = (
     ("budget", "topic_budget"),
     ("available", "topic_budget"),
 )
+EU27 = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+        "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+# The countries an Interreg programme area names (ISO 3166), by their English names.
+COUNTRY_NAMES = {
+    "austria": "AT", "belgium": "BE", "bulgaria": "BG", "croatia": "HR", "cyprus": "CY", "czechia": "CZ",
+    "czech republic": "CZ", "denmark": "DK", "estonia": "EE", "finland": "FI", "france": "FR", "germany": "DE",
+    "greece": "GR", "hungary": "HU", "ireland": "IE", "italy": "IT", "latvia": "LV", "lithuania": "LT",
+    "luxembourg": "LU", "malta": "MT", "netherlands": "NL", "poland": "PL", "portugal": "PT", "romania": "RO",
+    "slovakia": "SK", "slovenia": "SI", "spain": "ES", "sweden": "SE", "norway": "NO", "switzerland": "CH",
+    "iceland": "IS", "liechtenstein": "LI", "albania": "AL", "bosnia and herzegovina": "BA", "montenegro": "ME",
+    "north macedonia": "MK", "serbia": "RS", "kosovo": "XK", "moldova": "MD", "ukraine": "UA", "georgia": "GE",
+    "türkiye": "TR", "turkey": "TR", "united kingdom": "GB", "faroe islands": "FO",
+}
+_EU_WIDE = re.compile(r"\bEU[- ]?27\b|\b(?:EU|European Union) Member States\b"
+                      r"|\bMember States of the (?:EU|European Union)\b", re.IGNORECASE)
 _DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4}")
 _PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
 # How the programme sites say they are between call rounds: "There are no open calls at the moment",
@@ -46,10 +61,21 @@ _NO_CALLS = re.compile(r"\bno\s+(?:currently\s+)?open\s+calls?\b"
                        r"|\bno\s+calls?\s+(?:is\s+|are\s+)?(?:currently\s+)?open\b", re.IGNORECASE)
 
 
+def area_countries(area: str | None) -> list[str]:
+    """The countries an eligible area names ("EU27, Norway, Switzerland", "Denmark, Estonia, ..., Germany
+    (parts)"), in ISO codes; empty when it names none this project knows."""
+    text = (area or "").lower()
+    found = set(EU27) if _EU_WIDE.search(area or "") else set()
+    found |= {code for name, code in COUNTRY_NAMES.items() if re.search(rf"\b{name}\b", text)}
+    return sorted(found)
+
+
 class InterregCallsSpider(BaseSpider):
     programme: str = ""
     calls_path: str = "/"
-    countries: tuple[str, ...] = ()  # the programme area's countries, for the eligibility gate
+    # The programme area's countries, for the eligibility gate, where a call's page does not name them in
+    # its eligible area (a page that does is read: the area may have grown since this was written).
+    countries: tuple[str, ...] = ()
     applicant_types: tuple[str, ...] = ()  # the sectors (store.partners.SECTOR_LABELS) that may apply; () = any
     action_type: str = "Interreg project"
     link_selector: str = "a"
@@ -102,7 +128,8 @@ class InterregCallsSpider(BaseSpider):
             return
         description = self._parse_description(response)
         identifier = self._parse_identifier(response, title, read)
-        eligibility = {"countries": list(self.countries), "area": read["area"] or ", ".join(self.countries)}
+        countries = area_countries(read["area"]) or list(self.countries)
+        eligibility = {"countries": countries, "area": read["area"] or ", ".join(countries)}
         if self.applicant_types:
             eligibility["applicant_types"] = list(self.applicant_types)
         yield CallItem(

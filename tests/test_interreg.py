@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.interreg import EU27, area_countries
 from crawlers.items import CallItem
 from crawlers.spiders.interreg import (BalticSeaRegionSpider, CentralBalticSpider, EstoniaLatviaSpider,
                                        InterregEuropeSpider, LatviaLithuaniaSpider, UrbactSpider)
@@ -112,6 +113,29 @@ def test_interreg_europe_is_open_to_the_eu_norway_and_switzerland_and_not_to_com
     assert not {"GB", "UA", "US"} & set(item.eligibility["countries"])
     assert item.eligibility["area"] == "EU27, Norway, Switzerland"  # as the call words it
     assert "private" not in item.eligibility["applicant_types"] and "ngo" in item.eligibility["applicant_types"]
+
+
+@pytest.mark.parametrize("area,countries", [
+    ("EU27, Norway, Switzerland", {*EU27, "NO", "CH"}),
+    # as Interreg Europe's help centre words it since candidate countries joined
+    ("the 27 EU Member States, Albania, Bosnia and Herzegovina, Montenegro, North Macedonia, Serbia, Moldova,"
+     " Ukraine, Norway and Switzerland", {*EU27, "AL", "BA", "ME", "MK", "RS", "MD", "UA", "NO", "CH"}),
+    ("Denmark, Estonia, Finland, Germany (parts), Latvia, Lithuania, Poland, Sweden, Norway",
+     {"DK", "EE", "FI", "DE", "LV", "LT", "PL", "SE", "NO"}),
+    ("The whole programme area", set()),  # nothing named: the spider's own list stands
+])
+def test_an_eligible_area_is_read_into_countries(area, countries):
+    assert set(area_countries(area)) == countries
+
+
+def test_a_call_page_that_names_more_countries_than_the_spider_knows_is_believed():
+    body = page(InterregEuropeSpider, "europe", "/calls/call-5").body.replace(
+        b"EU27, Norway, Switzerland", b"EU27, Norway, Switzerland, Albania and Serbia")
+    spider = spider_at(InterregEuropeSpider, "2026-06-27")
+    response = file_response(PAGES / "europe" / "calls" / "call-5" / "index",
+                             InterregEuropeSpider.base_url + "/calls/call-5", html=True, body=body)
+    [item] = [i for i in spider.parse_call(response) if isinstance(i, CallItem)]
+    assert {"AL", "RS", "LV"} <= set(item.eligibility["countries"]) and len(item.eligibility["countries"]) == 31
 
 
 def urbact_page(body: bytes | None = None):

@@ -6,10 +6,7 @@ import re
 from datetime import date
 
 from ..base import parse_date
-from ..interreg import InterregCallsSpider, pairs, text_of
-
-EU27 = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-        "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+from ..interreg import EU27, InterregCallsSpider, pairs, text_of
 
 
 class BalticSeaRegionSpider(InterregCallsSpider):
@@ -78,7 +75,7 @@ class InterregEuropeSpider(InterregCallsSpider):
     programme = "Interreg Europe"
     base_url = "https://www.interregeurope.eu"
     calls_path = "/apply"
-    countries = (*EU27, "NO", "CH")  # its calls' "Eligible area"
+    countries = (*EU27, "NO", "CH")
     # Public authorities, bodies governed by public law and private non-profit bodies: a company cannot be
     # a partner (it may take part as a stakeholder), so the partner list ranks companies well below.
     applicant_types = ("public", "academic", "research", "ngo", "other")
