@@ -66,6 +66,9 @@ def area_countries(area: str | None) -> list[str]:
     (parts)"), in ISO codes; empty when it names none this project knows."""
     text = (area or "").lower()
     found = set(EU27) if _EU_WIDE.search(area or "") else set()
+    if "northern ireland" in text:  # part of the United Kingdom, not Ireland
+        found.add("GB")
+        text = text.replace("northern ireland", "")
     found |= {code for name, code in COUNTRY_NAMES.items() if re.search(rf"\b{name}\b", text)}
     return sorted(found)
 

@@ -122,6 +122,8 @@ def test_interreg_europe_is_open_to_the_eu_norway_and_switzerland_and_not_to_com
      " Ukraine, Norway and Switzerland", {*EU27, "AL", "BA", "ME", "MK", "RS", "MD", "UA", "NO", "CH"}),
     ("Denmark, Estonia, Finland, Germany (parts), Latvia, Lithuania, Poland, Sweden, Norway",
      {"DK", "EE", "FI", "DE", "LV", "LT", "PL", "SE", "NO"}),
+    ("Ireland and Northern Ireland", {"IE", "GB"}),
+    ("Border counties of Northern Ireland", {"GB"}),
     ("The whole programme area", set()),  # nothing named: the spider's own list stands
 ])
 def test_an_eligible_area_is_read_into_countries(area, countries):
