@@ -151,6 +151,20 @@ def test_numbers_too_large_get_a_clear_message_not_a_database_error(pm):
         assert pm.get(path).status_code == 200, path
 
 
+def test_every_refusal_is_a_page_of_the_site_in_words(pm):
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    response = pm.post("/calls/CERV-SOCIAL-01/decision", data={"note": "x" * (1024 * 1024 + 1), "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "larger than 1,024 KB, the most this site takes" in page
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium", data={"csrf_token": token})  # no organisation chosen
+    assert response.status_code == 400 and "Choose an organisation." in response.get_data(as_text=True)
+    response = pm.get("/sources/crawl")  # a form's address, asked for as a page
+    assert response.status_code == 405 and "Method Not Allowed" in response.get_data(as_text=True)
+    for response in (pm.post("/calls/CERV-SOCIAL-01/consortium", data={"csrf_token": token}),
+                     pm.get("/sources/crawl")):
+        assert 'href="/calls"' in response.get_data(as_text=True)  # the site's own page, with its way back
+
+
 def test_a_nul_character_in_the_address_or_a_form_is_one_clear_refusal(pm):
     for path in ("/calls?q=%00", "/partners?q=a%00b", "/calls/CERV%00"):
         response = pm.get(path)

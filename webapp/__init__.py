@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from store.config import Settings
 from store.db import Database
@@ -90,6 +91,20 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     @app.errorhandler(404)
     def not_found(error):
         return render_template("error.html", title="Not found", message=getattr(error, "description", "")), 404
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        message = (f"What was sent is larger than {app.config['MAX_CONTENT_LENGTH'] // 1024:,} KB, the most this"
+                   " site takes. Go back and shorten it.")
+        return render_template("error.html", title="Too large", message=message), 413
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error):
+        """Any other refusal (a form without a choice, a page asked for the wrong way) as a page of the site,
+        not the server's bare one."""
+        if error.code is None or error.code < 400 or error.code >= 500:
+            return error
+        return render_template("error.html", title=error.name, message=error.description), error.code
 
     @app.errorhandler(CallmatchError)
     def user_error(error):
