@@ -165,6 +165,21 @@ def test_every_refusal_is_a_page_of_the_site_in_words(pm):
         assert 'href="/calls"' in response.get_data(as_text=True)  # the site's own page, with its way back
 
 
+def test_an_error_on_our_side_is_a_page_that_says_so_and_is_logged(app, pm, monkeypatch, caplog):
+    from webapp import calls as call_pages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the workload query")
+
+    monkeypatch.setattr(call_pages.decisions, "due_near", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production, not as in tests
+    response = pm.get("/calls/CERV-SOCIAL-01")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "Something on our side stopped this page; it has been logged." in page
+    assert 'href="/calls"' in page and "a bug in the workload query" not in page
+    assert "a bug in the workload query" in caplog.text
+
+
 def test_a_nul_character_in_the_address_or_a_form_is_one_clear_refusal(pm):
     for path in ("/calls?q=%00", "/partners?q=a%00b", "/calls/CERV%00"):
         response = pm.get(path)

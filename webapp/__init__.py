@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from store.config import Settings
 from store.db import Database
@@ -97,6 +97,16 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         message = (f"What was sent is larger than {app.config['MAX_CONTENT_LENGTH'] // 1024:,} KB, the most this"
                    " site takes. Go back and shorten it.")
         return render_template("error.html", title="Too large", message=message), 413
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        # Flask has logged the exception already, with its traceback.
+        message = ("Something on our side stopped this page; it has been logged. Try again in a moment, and if it"
+                   " happens again, tell whoever runs callmatch.")
+        try:
+            return render_template("error.html", title="Something went wrong", message=message), 500
+        except Exception:  # the page's header needs the database, which may be what failed
+            return message, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def other_http_error(error):
