@@ -65,13 +65,19 @@ def _kinds(sectors: list[str]) -> str:
     return ", ".join(map(sector_label, sectors))
 
 
+def area_text(eligibility: dict) -> str:
+    """The countries a call is open to, as its programme words them ("EU27, Norway, Switzerland") rather
+    than 29 codes; the codes where it gives no words; "" when it is open to all."""
+    allowed = eligibility.get("countries") or []
+    return (eligibility.get("area") or ", ".join(allowed)) if allowed else ""
+
+
 def eligibility_gate(call: dict, profile: dict) -> Gate:
     eligibility = call.get("eligibility") or {}
     allowed, area = eligibility.get("countries") or [], eligibility.get("area")
     countries = set(profile.get("countries") or [])
     if allowed and countries and not countries & set(allowed):
-        # as the programme words its area ("EU27, Norway, Switzerland") rather than 29 codes
-        return Gate("eligibility", False, f"Open only to organisations established in {area or ', '.join(allowed)}")
+        return Gate("eligibility", False, f"Open only to organisations established in {area_text(eligibility)}")
     # A call for some kinds of organisation only (URBACT: cities and other public bodies); a profile
     # that names none of its own kinds is not judged.
     types, own = eligibility.get("applicant_types") or [], profile.get("organisation_types") or []

@@ -13,6 +13,7 @@ from store.partners import country_code, organisations_by_reference, projects_wi
 
 from . import partners
 from .embedder import EmbeddingStore
+from .gates import area_text
 from .signals import passages
 
 
@@ -72,8 +73,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
     ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
-            # as the programme words it ("EU Member States, Norway, ...") rather than 34 codes
-            "area_text": (eligibility.get("area") or ", ".join(area)) if area else "",
+            "area_text": area_text(eligibility),
             "kinds": [sector_label(k) for k in kinds],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],
             "countries": index.country_choices,
