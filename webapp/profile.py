@@ -75,7 +75,7 @@ def edit():
     from matcher.ranking import active_weights
     from matcher.scoring import SIGNAL_LABELS
 
-    return render_template("profile.html", title="Profile", profile=profile, errors=errors,
+    return render_template("profile.html", title="Profile", profile=profile, errors=errors, max_name=profiles.MAX_NAME,
                            profiles=profiles.profile_names(db()),
                            sector_labels=SECTOR_LABELS,
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
