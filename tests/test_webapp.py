@@ -568,6 +568,7 @@ def test_a_second_profile_has_its_own_ranking_and_decisions(pm, seeded, embedder
         as_text=True)
     page = pm.post("/profile", data={**rename, "name": "x" * 121}).get_data(as_text=True)
     assert "A profile name has at most 120 characters (this one has 121)." in page and 'value="' + "x" * 121 in page
+    assert page.count('maxlength="120"') == 2  # the form says so before it is sent: rename and copy
     page = pm.post("/profile", data={**rename, "name": "SIC\x07"}).get_data(as_text=True)
     assert "A profile name is plain text, without control characters." in page
     assert seeded.scalar("SELECT name FROM profiles WHERE id = %s", (sic,)) == sic_name
