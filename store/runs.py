@@ -96,14 +96,19 @@ def finish_run(db: Database, run_id: int, *, pages: int, seen: int, new: int, up
     )
 
 
+def _counted(run: dict, stat: str) -> int:
+    """One of the run's stored crawl statistics, 0 where it never counted any."""
+    return int((run.get("stats") or {}).get(stat, 0))
+
+
 def merged(run: dict) -> int:
     """How many duplicate records the run merged into calls it had already read."""
-    return int((run.get("stats") or {}).get(MERGED_STAT, 0))
+    return _counted(run, MERGED_STAT)
 
 
 def unnamed_partners(run: dict) -> int:
     """How many partners the run left out of their projects for want of a name."""
-    return int((run.get("stats") or {}).get(UNNAMED_STAT, 0))
+    return _counted(run, UNNAMED_STAT)
 
 
 def get_run(db: Database, run_id: int) -> dict | None:
