@@ -142,11 +142,10 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
 
 def _call_source(value: str | None) -> str | None:
-    from store.calls import SOURCES
+    from store.calls import CALL_SOURCES
 
-    known = sorted(name for name, (kind, _, _) in SOURCES.items() if kind == "calls" and name != "ft_topic_details")
-    if value is not None and value not in known:
-        raise click.BadParameter(f"{value!r} is no source of calls; choose from {', '.join(known)}.")
+    if value is not None and value not in CALL_SOURCES:
+        raise click.BadParameter(f"{value!r} is no source of calls; choose from {', '.join(CALL_SOURCES)}.")
     return value
 
 
