@@ -130,11 +130,13 @@ def test_erasmus_organisations_stored_without_a_key_get_the_one_a_re_crawl_looks
         organisation("Ābeļu Biedrība", "LV", "erasmus_results", "2019-1-LV01")  # an earlier re-crawl's twin
         with_pic = organisation("Tartu Ülikool", "EE", "erasmus_results", "2019-1-LV01", "912345678")
         athens = organisation("Athens Lab", "GR", "keep_eu", "k-7", "athens lab|EL")  # keyed as the source wrote it
+        london = organisation("London Lab", "GB", "keep_eu", "k-8", "london lab|UK")
         migrate.upgrade(database)
 
         keys = {(r["scheme"], r["value"]): r["organisation_id"]
                 for r in database.fetchall("SELECT * FROM organisation_identifiers")}
         assert keys == {("erasmus_results", name_key("Ābeļu Biedrība", "LV")): first,
                         ("erasmus_results", "912345678"): with_pic,
-                        ("keep_eu", name_key("Athens Lab", "EL")): athens}
-        assert name_key("Athens Lab", "EL") == "athens lab|GR"
+                        ("keep_eu", name_key("Athens Lab", "EL")): athens,
+                        ("keep_eu", name_key("London Lab", "UK")): london}
+        assert (name_key("Athens Lab", "EL"), name_key("London Lab", "UK")) == ("athens lab|GR", "london lab|GB")
