@@ -68,13 +68,24 @@ class ImportReport:
 
     def skip(self, line: int, kind: str, why: str) -> None:
         self.skipped[line] = (kind, why)
-        if len(self.skipped) <= LOGGED_SKIPS:  # a file broken throughout must not bury the log
-            log.warning("organization.csv line %s skipped: %s", line, why)
+        _log_skip("organization.csv", line, why, len(self.skipped))
 
     @property
     def changed(self) -> int:
         return (self.organisations_new + self.projects_new + self.projects_updated + self.participations_new
                 + self.participations_updated + self.topics_changed)
+
+
+def _log_skip(file: str, line: int, why: str, nth: int) -> None:
+    """Name the `nth` skipped row of a file in the log, the first LOGGED_SKIPS only: a file broken
+    throughout must not bury the log."""
+    if nth <= LOGGED_SKIPS:
+        log.warning("%s line %s skipped: %s", file, line, why)
+
+
+def _log_skips_not_named(file: str, skipped: int) -> None:
+    if skipped > LOGGED_SKIPS:
+        log.warning("%s more rows of %s skipped", skipped - LOGGED_SKIPS, file)
 
 
 @dataclass
@@ -86,10 +97,9 @@ class _Table:
     def well_formed(self, name: str) -> list[dict]:
         """The rows that fit the header; the others are left out, the first of them logged by line."""
         bad = [(line, problem) for line, problem in zip(self.lines, self.problems, strict=True) if problem]
-        for line, problem in bad[:LOGGED_SKIPS]:
-            log.warning("%s line %s skipped: %s", name, line, problem)
-        if len(bad) > LOGGED_SKIPS:
-            log.warning("%s more rows of %s skipped", len(bad) - LOGGED_SKIPS, name)
+        for nth, (line, problem) in enumerate(bad, 1):
+            _log_skip(name, line, problem, nth)
+        _log_skips_not_named(name, len(bad))
         return [row for row, problem in zip(self.rows, self.problems, strict=True) if not problem]
 
 
@@ -227,8 +237,7 @@ def import_dump(db: Database, path: Path, progress: Callable[[int, int], None] |
         runs.finish_run(db, run_id, pages=len(FILES), seen=report.rows, new=0, updated=0, unchanged=0, dropped=0,
                         drop_reasons={}, errors=[{"url": "", "error": f"{type(exc).__name__}: {exc}"}], stats={})
         raise
-    if len(report.skipped) > LOGGED_SKIPS:
-        log.warning("%s more rows of organization.csv skipped", len(report.skipped) - LOGGED_SKIPS)
+    _log_skips_not_named("organization.csv", len(report.skipped))
     report.seconds = time.perf_counter() - started
     # The run counts participation rows, the unit of the dump; what they brought is in its stats.
     runs.finish_run(
