@@ -106,6 +106,13 @@ def test_latvia_lithuania_open_call_with_a_small_maximum():
     assert (item.status, item.grant_max, item.funding_rate) == ("open", Decimal("150000"), Decimal("80"))
 
 
+def test_latvia_lithuania_is_not_open_to_companies_and_the_other_programmes_are():
+    item = call_of(LatviaLithuaniaSpider, "lat-lit", "/calls/call-3-small/")
+    assert "private" not in item.eligibility["applicant_types"] and "ngo" in item.eligibility["applicant_types"]
+    for spider_cls, folder, _, call in CASES[:3]:
+        assert "applicant_types" not in call_of(spider_cls, folder, call).eligibility
+
+
 def test_interreg_europe_is_open_to_the_eu_norway_and_switzerland_and_not_to_companies():
     item = call_of(InterregEuropeSpider, "europe", "/calls/call-5")
     assert item.deadlines[0].date == date(2027, 5, 31)

@@ -15,6 +15,8 @@ class BalticSeaRegionSpider(InterregCallsSpider):
     base_url = "https://interreg-baltic.eu"
     calls_path = "/gateway/calls/"
     countries = ("DK", "EE", "FI", "DE", "LV", "LT", "PL", "SE", "NO")
+    # Open to every kind of organisation: companies are partners too (the manual's partner types
+    # include enterprises), so no applicant kind is marked.
     link_selector = "article.call-teaser h3 a"
 
     def _parse_title(self, response):
@@ -31,6 +33,7 @@ class CentralBalticSpider(InterregCallsSpider):
     base_url = "https://centralbaltic.eu"
     calls_path = "/for-applicants/"
     countries = ("EE", "FI", "LV", "SE")
+    # Bodies governed by public or by private law: every kind may apply.
     link_selector = "div.open-calls a.call-link"
 
     def _parse_facts(self, response):
@@ -45,6 +48,7 @@ class EstoniaLatviaSpider(InterregCallsSpider):
     base_url = "https://estlat.eu"
     calls_path = "/en/for-applicants"
     countries = ("EE", "LV")
+    # Every kind may apply: one priority is for growing businesses, with companies as partners.
     link_selector = "ul.calls li a"
 
     def _parse_title(self, response):
@@ -62,6 +66,9 @@ class LatviaLithuaniaSpider(InterregCallsSpider):
     base_url = "https://latlit.eu"
     calls_path = "/for-applicants/"
     countries = ("LV", "LT")
+    # Public authorities and national institutions, public equivalent bodies (schools, universities,
+    # research, culture and social organisations, associations) and non-profit NGOs: no companies.
+    applicant_types = ("public", "academic", "research", "ngo", "other")
     link_selector = "div.news-item a.call"
 
     def _parse_facts(self, response):
