@@ -247,8 +247,10 @@ def test_foreign_html_is_sanitised_on_the_call_page(pm):
         assert bad not in description, bad
 
 
-def test_unknown_call_is_a_404(pm):
-    assert pm.get("/calls/NO-SUCH").status_code == 404
+def test_unknown_call_is_a_404_page_of_the_site(pm):
+    response = pm.get("/calls/NO-SUCH")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "<title>Not found" in page and "NO-SUCH" in page
 
 
 def decide(client, state="bid", reason="Strong strategic fit", note="Good fit", **options):

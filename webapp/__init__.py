@@ -14,6 +14,8 @@ from store.errors import CallmatchError
 
 # The last page number any list accepts: far beyond a real list, and within the database's OFFSET range.
 MAX_PAGE = 100_000
+# Refusals a reader meets most, in plain words; any other is titled by its HTTP name.
+PLAIN_TITLES = {403: "Not allowed", 404: "Not found"}
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -84,14 +86,6 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         message = "The form was too old or came from elsewhere. Go back, reload and try again."
         return render_template("error.html", title="Form expired", message=message), 400
 
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_template("error.html", title="Not allowed", message=getattr(error, "description", "")), 403
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("error.html", title="Not found", message=getattr(error, "description", "")), 404
-
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
         message = (f"What was sent is larger than {app.config['MAX_CONTENT_LENGTH'] // 1024:,} KB, the most this"
@@ -114,7 +108,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         not the server's bare one."""
         if error.code is None or error.code < 400 or error.code >= 500:
             return error
-        return render_template("error.html", title=error.name, message=error.description), error.code
+        title = PLAIN_TITLES.get(error.code, error.name)
+        return render_template("error.html", title=title, message=error.description), error.code
 
     @app.errorhandler(CallmatchError)
     def user_error(error):
