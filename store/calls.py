@@ -27,10 +27,11 @@ SOURCES = {
     "erasmus_results": ("partners", "Erasmus+ Project Results", "https://erasmus-plus.ec.europa.eu/projects"),
 }
 
-# The sources calls are stored under: the topic-details spider completes the portal's calls, under
-# ft_portal, and stores none of its own.
+# The topic-details spider completes the portal's calls, under ft_portal, and stores none of its own:
+# CALL_SOURCES are the sources calls are stored under.
+DETAILS_SOURCE = "ft_topic_details"
 CALL_SOURCES = tuple(sorted(name for name, (kind, _, _) in SOURCES.items()
-                            if kind == "calls" and name != "ft_topic_details"))
+                            if kind == "calls" and name != DETAILS_SOURCE))
 
 # A portal topic the search listed without its text (it leaves it out for many): the topic-details
 # spider completes it. EuropeAid calls have no topic-details page. (For queries without parameters.)

@@ -9,7 +9,7 @@ from collections.abc import Collection
 import psutil
 from psycopg.types.json import Jsonb
 
-from .calls import SOURCES, STUB_TOPIC
+from .calls import DETAILS_SOURCE, SOURCES, STUB_TOPIC
 from .db import Database
 from .text import counted
 
@@ -146,7 +146,7 @@ def sources_overview(db: Database) -> list[dict]:
                          f" FROM calls WHERE source = 'ft_portal'")
     for row in ran + never:
         row["stubs"] = row["stubs_without_page"] = None
-        if row["name"] == "ft_topic_details":
+        if row["name"] == DETAILS_SOURCE:
             row["stored"], row["stubs"], row["stubs_without_page"] = (
                 portal["described"], portal["stubs"], portal["without_page"])
     return sorted(ran + never, key=lambda row: (row["kind"], row["title"]))
