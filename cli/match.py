@@ -40,6 +40,21 @@ def _task_folder(folder: Path, task: str) -> Path:
     return folder
 
 
+def _evaluation_database(folder: Path) -> str:
+    """The name of the database a dump is evaluated in. Each dump gets one of its own, so benchmark
+    organisations never mix with real ones; re-running reuses it (the import changes nothing, the
+    embeddings are cached). It is named by what the files hold, not where they are: other files in a
+    folder evaluated before would otherwise be imported on top of the old ones, and queries of both
+    dumps counted."""
+    from crawlers.cordis import FILES
+
+    digest = hashlib.sha1()
+    for name in FILES:
+        if (folder / name).is_file():
+            digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return "callmatch_eval_" + digest.hexdigest()[:12]
+
+
 def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: int | None) -> None:
     from crawlers import cordis
     from matcher import evaluate as bench
@@ -48,10 +63,7 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
     from store.services import sibling_database
 
     folder = _task_folder(folder, task)
-    # Each dump gets a database of its own, so benchmark organisations never mix with real ones;
-    # re-running reuses it (the import changes nothing, embeddings are cached).
-    name = "callmatch_eval_" + hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:10]
-    url = sibling_database(app.services.database_url, name)
+    url = sibling_database(app.services.database_url, _evaluation_database(folder))
     with Database(url) as db:
         migrate.upgrade(db)
         report = cordis.import_dump(db, folder)

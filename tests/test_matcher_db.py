@@ -326,6 +326,33 @@ def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
     assert "(published popularity on the held-out dump: recall@10 0.122, MRR 0.063)" in result.stdout
 
 
+def test_other_files_in_a_folder_evaluated_before_are_evaluated_alone(settings, shared_dir, tmp_path):
+    import shutil
+
+    dev = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    half = tmp_path / "half"  # the dev dump cut to the consortia of its first 100 projects
+    half.mkdir()
+    for name in ("project.csv", "topics.csv"):
+        shutil.copy(dev / name, half / name)
+    lines = (dev / "organization.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    first = sorted({line.split(";")[0] for line in lines[1:]})[:100]
+    (half / "organization.csv").write_text(
+        "".join([lines[0], *(line for line in lines[1:] if line.split(";")[0] in first)]), encoding="utf-8")
+
+    def queries(folder):
+        result = run_callmatch("evaluate", "partners", folder, "--json", settings=settings, timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout)["queries"]
+
+    alone = queries(half)
+    folder = tmp_path / "dump"
+    shutil.copytree(dev, folder)
+    assert queries(folder) == 933
+    for name in ("project.csv", "organization.csv", "topics.csv"):  # the same place, other files
+        shutil.copy(half / name, folder / name)
+    assert queries(folder) == alone < 933
+
+
 def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(settings, db, ranked, shared_dir):
     result = run_callmatch("import-cordis", shared_dir / "benchmarks" / "cordis-dev" / "partners", settings=settings)
     assert result.returncode == 0, result.stderr[-2000:]
