@@ -32,6 +32,13 @@ def evaluate() -> None:
     """Measure the matcher on a CORDIS dump (shared/benchmarks), beside the baselines."""
 
 
+# What a dump lacks when a task finds nothing to ask (../shared/benchmarks/README.md's rules).
+NO_QUERIES = {
+    "calls": "no organisation has three projects whose topics are in topics.csv.",
+    "partners": "no project has two participants of which one takes part in another project.",
+}
+
+
 def _task_folder(folder: Path, task: str) -> Path:
     """The task's CORDIS files: FOLDER itself, or FOLDER/calls or FOLDER/partners when FOLDER is a
     benchmark dump that holds both tasks (shared/benchmarks/cordis-dev)."""
@@ -73,6 +80,8 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
         store = embedding_store(app, db)
         run = bench.evaluate_calls if task == "calls" else bench.evaluate_partners
         result = run(db, store, limit=limit, progress=None if as_json else _progress("queries/texts"))
+    if not result["queries"]:  # figures of 0.000 would read as a measurement
+        raise click.ClickException(f"{folder} holds no query of the {task} task: {NO_QUERIES[task]}")
     if as_json:  # the issue's shape: task, queries, seconds, methods
         click.echo(json.dumps({key: result[key] for key in ("task", "queries", "seconds", "methods")}))
         return

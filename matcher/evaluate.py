@@ -42,7 +42,10 @@ def recall_intervals(ranks: dict[str, list[int]], clusters: list, baseline: str,
 
     Queries of one organisation (calls) or one project (partners) are not independent, so whole
     clusters are resampled: the interval says how far the figure may move on another dump of the
-    same kind. Seeded, so the same ranks always give the same interval."""
+    same kind. Seeded, so the same ranks always give the same interval. Without queries, no interval."""
+    if not clusters:
+        return {"methods": {method: [math.nan, math.nan] for method in ranks}, "baseline": baseline,
+                "lead": [math.nan, math.nan], "clusters": clustered_by}
     keys, cluster_of = np.unique(np.asarray(clusters), return_inverse=True)
     sizes = np.bincount(cluster_of, minlength=len(keys)).astype(np.float64)
     picks = np.random.default_rng(0).integers(0, len(keys), (resamples, len(keys)))

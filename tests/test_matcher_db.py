@@ -326,6 +326,16 @@ def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
     assert "(published popularity on the held-out dump: recall@10 0.122, MRR 0.063)" in result.stdout
 
 
+def test_a_dump_without_a_query_is_an_error_not_figures_of_zero(settings, shared_dir, tmp_path):
+    lines = (shared_dir / "benchmarks" / "cordis-dev" / "partners" / "organization.csv").read_text(
+        encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "organization.csv").write_text("".join(lines[:3]), encoding="utf-8")  # two projects of one participant each
+    result = run_callmatch("evaluate", "partners", tmp_path, "--json", settings=settings)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "holds no query of the partners task: no project has two participants of which one takes part" in result.stderr
+    assert "Warning" not in result.stderr
+
+
 def test_other_files_in_a_folder_evaluated_before_are_evaluated_alone(settings, shared_dir, tmp_path):
     import shutil
 
