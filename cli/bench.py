@@ -117,8 +117,19 @@ def bench_scoring(app: AppContext, db) -> dict:
     return {"calls": result["calls"], "seconds_to_score_all": round(time.perf_counter() - started, 2)}
 
 
+SYNTHETIC_NAME = "Synthetic organisation "
+
+
 def synthetic_organisations(db, count: int) -> int:
-    """Add organisations (and projects linking them) until `count` exist: a realistic-size partner pool."""
+    """Add organisations (and projects linking them) until `count` exist: a realistic-size partner pool.
+    What an earlier run of another size added is made again, so the pool is the size asked for;
+    organisations imported from real data stay, and where they alone are more, the pool is theirs."""
+    have = db.scalar("SELECT count(*) FROM organisations")
+    if have == count:
+        return have
+    with db.transaction() as cur:  # participations go with their organisations and projects
+        cur.execute("DELETE FROM organisations WHERE name LIKE %s", (SYNTHETIC_NAME + "%",))
+        cur.execute("DELETE FROM projects WHERE source = 'bench'")
     have = db.scalar("SELECT count(*) FROM organisations")
     if have >= count:
         return have
@@ -130,7 +141,7 @@ def synthetic_organisations(db, count: int) -> int:
         new = count - have
         with cur.copy("COPY organisations (name, country, sector) FROM STDIN") as copy:
             for i in range(new):
-                copy.write_row((f"Synthetic organisation {i}", ["LV", "EE", "LT", "FI", "SE", "DE", "PL"][i % 7],
+                copy.write_row((f"{SYNTHETIC_NAME}{i}", ["LV", "EE", "LT", "FI", "SE", "DE", "PL"][i % 7],
                                 ["academic", "research", "private", "public", "other"][i % 5]))
         org_ids = [r["id"] for r in cur.execute("SELECT id FROM organisations ORDER BY id DESC LIMIT %s", (new,))]
         projects = max(new // 4, 1)

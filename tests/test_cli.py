@@ -127,6 +127,16 @@ def test_bench_prints_throughput_figures(settings):
     assert "rows=2489" in result.stdout and "rows_per_s=" in result.stdout
 
 
+def test_bench_ranks_a_partner_pool_of_the_size_asked_for_whatever_ran_before(settings):
+    from tests.helpers.cli import run_callmatch
+
+    # Above the dev dump's 1,790 organisations, which `bench import` may have left in the pool.
+    for size in (2000, 2500, 2000):  # growing once stopped at a duplicate key; shrinking kept the larger pool
+        result = run_callmatch("bench", "partners", "--organisations", size, settings=settings)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert f"organisations={size}," in result.stdout
+
+
 def test_bench_names_nested_figures_by_their_path_not_as_a_python_dict():
     from cli.bench import _flat
 
