@@ -127,8 +127,15 @@ def _forget_killed_holders(pgdata: Path) -> None:
             holders.put(alive)
 
 
+# Held while a database is looked for and created: processes starting at once on a fresh machine (the
+# web app and a worker, two evaluations of one dump) would otherwise all see it missing, and all but
+# one fail to create it.
+CREATE_DATABASE_LOCK = 0x63616C6C  # any fixed number; "call" in ASCII
+
+
 def ensure_database(admin_url: str, name: str) -> None:
     with _connect(admin_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (CREATE_DATABASE_LOCK,))  # released with the connection
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))

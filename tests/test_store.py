@@ -274,3 +274,35 @@ def test_a_profile_name_taken_meanwhile_is_one_sentence_and_other_conflicts_are_
     # A refusal that is not about the name stays what it is.
     with pytest.raises(Conflict, match="foreign key"):
         profiles.save_profile(db, {**profiles.SIC_PROFILE, "organisation_id": 999999}, sic)
+
+
+def test_processes_starting_at_once_all_find_the_database_they_create(database_url):
+    import threading
+    import uuid
+
+    import psycopg
+
+    from store.services import sibling_database
+
+    # As the web app and a worker starting together on a fresh machine, or two evaluations of one dump.
+    name = "callmatch_race_" + uuid.uuid4().hex[:8]
+    start, failures = threading.Barrier(6), []
+
+    def create():
+        start.wait()
+        try:
+            sibling_database(database_url, name)
+        except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+            failures.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        check_database(sibling_database(database_url, name))
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {}").format(psycopg.sql.Identifier(name)))
