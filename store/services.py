@@ -130,7 +130,7 @@ def _forget_killed_holders(pgdata: Path) -> None:
 # Held while a database is looked for and created: processes starting at once on a fresh machine (the
 # web app and a worker, two evaluations of one dump) would otherwise all see it missing, and all but
 # one fail to create it.
-CREATE_DATABASE_LOCK = 0x63616C6C  # any fixed number; "call" in ASCII
+CREATE_DATABASE_LOCK = 0x63726561  # "crea" in ASCII: any fixed number other than the migrations' lock
 
 
 def ensure_database(admin_url: str, name: str) -> None:
