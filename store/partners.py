@@ -76,13 +76,19 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
         org_id = row["id"] if row else None
     created = org_id is None
     if created:
-        org_id = cur.execute(
+        # Another transaction may be storing the same PIC (an import beside a crawl): the insert waits for
+        # it, and once it has committed, its organisation is the one.
+        row = cur.execute(
             "INSERT INTO organisations (pic, name, short_name, country, city, sector, org_type, website)"
             " VALUES (%(pic)s, %(name)s, %(short_name)s, %(country)s, %(city)s, %(sector)s, %(org_type)s, %(website)s)"
-            " RETURNING id",
+            " ON CONFLICT (pic) DO NOTHING RETURNING id",
             {k: fields.get(k) for k in ("pic", "name", *_FILLABLE)},
-        ).fetchone()["id"]
-    else:
+        ).fetchone()
+        if row is None:
+            org_id, created = cur.execute("SELECT id FROM organisations WHERE pic = %s", (pic,)).fetchone()["id"], False
+        else:
+            org_id = row["id"]
+    if not created:
         # Fill what is missing; never overwrite what another source already said.
         columns = ("pic", *_FILLABLE)
         cur.execute(

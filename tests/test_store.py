@@ -248,6 +248,34 @@ def test_a_second_source_fills_in_what_the_first_left_out_and_overwrites_nothing
     assert row == {"name": "Riga Social Lab", "country": "LV", "city": "Riga", "org_type": "NGO"}
 
 
+def test_two_sources_storing_one_organisation_at_once_both_keep_their_rows(db):
+    import threading
+
+    from store.partners import resolve_organisation
+
+    # A CORDIS import (one long transaction) and a keep.eu crawl meet the same PIC: the later waits for
+    # the earlier's commit and then finds its organisation, rather than being refused as a duplicate.
+    found = {}
+    with db.transaction() as cur:
+        found["import"], _ = resolve_organisation(cur, "cordis", "901", {"pic": "901234567", "name": "Tallinn Lab"})
+
+        def crawl():
+            try:
+                with db.transaction() as other:
+                    found["crawl"] = resolve_organisation(other, "keep_eu", "k-9", {"pic": "901234567",
+                                                                                    "name": "TL", "city": "Tallinn"})
+            except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+                found["crawl"] = exc
+
+        thread = threading.Thread(target=crawl)
+        thread.start()
+        thread.join(timeout=2)
+        assert thread.is_alive()  # waiting for the import to commit
+    thread.join(timeout=30)
+    assert found["crawl"] == (found["import"], False)
+    assert db.fetchone("SELECT city FROM organisations WHERE id = %s", (found["import"],)) == {"city": "Tallinn"}
+
+
 def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
     from store.partners import typed_country
 
