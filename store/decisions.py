@@ -74,17 +74,24 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
     approval = "approved" if state == "bid" and is_leadership(user) else (
         "pending" if state == "bid" else "not_needed")
     with db.transaction() as cur:
-        old = cur.execute("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s FOR UPDATE",
-                          (profile_id, call_id)).fetchone()
+        def current() -> dict | None:
+            return cur.execute("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s FOR UPDATE",
+                               (profile_id, call_id)).fetchone()
+
+        old = current()
         new = {"state": state, "reason": reason, "note": note, "approval": approval}
         if old is None:
+            # Someone else may be recording the first decision on this call right now: the insert waits
+            # for theirs, and this one then changes it, in the history like any change.
             row = cur.execute(
                 """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, decided_by, approved_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO NOTHING RETURNING *""",
                 (profile_id, call_id, state, reason, new["note"], approval, user["id"],
                  user["id"] if approval == "approved" else None)).fetchone()
-            _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items()})
-            return row
+            if row is not None:
+                _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items()})
+                return row
+            old = current()
         change = {k: [old[k], v] for k, v in new.items() if old[k] != v}
         if not change:
             return old

@@ -358,3 +358,35 @@ def test_processes_starting_the_embedded_redis_at_once_share_one_server(tmp_path
         except redis.ConnectionError:  # gone already, or closing the connection as it goes
             pass
     assert len(sockets) == 1 and "" not in sockets
+
+
+def test_two_first_decisions_on_one_call_at_once_are_both_kept_in_the_history(db):
+    import threading
+
+    from store import decisions, profiles
+    from tests.helpers.data import DECIDER, add_call
+
+    profile_id = profiles.ensure_default_profile(db)
+    add_call(db, "RACE-01", "A call two people decide at once", "text")
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'RACE-01'")
+    outcome = {}
+    with db.transaction() as cur:  # the first person's decision, not yet committed
+        first = cur.execute("INSERT INTO decisions (profile_id, call_id, state, reason, note, approval)"
+                            " VALUES (%s, %s, 'maybe', 'Good partners available', '', 'not_needed') RETURNING id",
+                            (profile_id, call_id)).fetchone()["id"]
+
+        def second():
+            try:
+                outcome["row"] = decisions.decide(db, profile_id, call_id, "no_bid", "Too small", "", DECIDER)
+            except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+                outcome["row"] = exc
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=2)
+        assert thread.is_alive()  # waiting for the first to commit
+    thread.join(timeout=30)
+    assert isinstance(outcome["row"], dict), outcome["row"]
+    assert (outcome["row"]["id"], outcome["row"]["state"]) == (first, "no_bid")
+    changes = db.fetchall("SELECT change FROM decision_events WHERE decision_id = %s", (first,))
+    assert [c["change"]["state"] for c in changes] == [["maybe", "no_bid"]]
