@@ -88,6 +88,14 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
             org_id, created = cur.execute("SELECT id FROM organisations WHERE pic = %s", (pic,)).fetchone()["id"], False
         else:
             org_id = row["id"]
+    if not created and pic:
+        # Known by this source's id without a PIC, and now given one that another organisation holds:
+        # they are one organisation, and the PIC is the key across sources.
+        holder = cur.execute("SELECT id FROM organisations WHERE pic = %s AND id <> %s AND"
+                             " (SELECT pic FROM organisations WHERE id = %s) IS NULL", (pic, org_id, org_id)).fetchone()
+        if holder:
+            _merge_into(cur, holder["id"], org_id)
+            org_id = holder["id"]
     if not created:
         # Fill what is missing; never overwrite what another source already said.
         columns = ("pic", *_FILLABLE)
@@ -103,6 +111,23 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
             (scheme, source_id, org_id),
         )
     return org_id, created
+
+
+def _merge_into(cur, keep: int, gone: int) -> None:
+    """Organisation `gone` is `keep` under another name: its projects, identifiers, consortium places and
+    profile links move over, it fills in what `keep` lacks, and it goes."""
+    ids = {"keep": keep, "gone": gone}
+    cur.execute("INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
+                " SELECT project_id, %(keep)s, role, position, eu_contribution FROM participations"
+                " WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
+    cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by, added_at)"
+                " SELECT profile_id, call_id, %(keep)s, added_by, added_at FROM consortium_members"
+                " WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
+    cur.execute("UPDATE organisation_identifiers SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
+    cur.execute("UPDATE profiles SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
+    cur.execute(f"UPDATE organisations k SET {', '.join(f'{c} = COALESCE(k.{c}, g.{c})' for c in _FILLABLE)}"
+                " FROM organisations g WHERE k.id = %(keep)s AND g.id = %(gone)s", ids)
+    cur.execute("DELETE FROM organisations WHERE id = %(gone)s", ids)  # what is left of it goes with it
 
 
 PROJECT_FIELDS = ("acronym", "title", "objective", "framework", "programme", "topic_code", "topic_title", "call_id",
@@ -275,7 +300,9 @@ def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[d
         (organisation_id, limit))
 
 
-def participations_version(db: Database) -> tuple[int, int]:
-    """(participations, newest project id): changes whenever partner data is imported or crawled."""
-    row = db.fetchone("SELECT count(*) AS n, coalesce(max(project_id), 0) AS p FROM participations")
-    return row["n"], row["p"]
+def participations_version(db: Database) -> tuple[int, int, int]:
+    """(participations, newest project id, sum of their organisation ids): changes whenever partner data
+    is imported or crawled, and when an organisation's projects move to another (a merge by PIC)."""
+    row = db.fetchone("SELECT count(*) AS n, coalesce(max(project_id), 0) AS p,"
+                      " coalesce(sum(organisation_id), 0) AS o FROM participations")
+    return row["n"], row["p"], int(row["o"])

@@ -276,6 +276,41 @@ def test_two_sources_storing_one_organisation_at_once_both_keep_their_rows(db):
     assert db.fetchone("SELECT city FROM organisations WHERE id = %s", (found["import"],)) == {"city": "Tallinn"}
 
 
+def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db):
+    from store import consortium, profiles
+    from store.calls import ensure_source
+    from store.partners import participations_version, resolve_organisation, save_participation, save_project
+    from tests.helpers.data import add_call
+
+    for source in ("cordis", "keep_eu"):
+        ensure_source(db, source)
+    # CORDIS knows the PIC; keep.eu first gave none (a placeholder), then the same PIC on a later crawl.
+    with db.transaction() as cur:
+        known, _ = resolve_organisation(cur, "cordis", "907654321", {"pic": "907654321", "name": "Tartu Lab"})
+        twin, _ = resolve_organisation(cur, "keep_eu", "k-1", {"pic": "N/A", "name": "Tartu Lab", "city": "Tartu"})
+        horizon, _ = save_project(cur, "cordis", "p-1", {"acronym": "H"})
+        interreg, _ = save_project(cur, "keep_eu", "p-2", {"acronym": "I"})
+        save_participation(cur, horizon, known, "participant", None)
+        save_participation(cur, interreg, twin, "lead", None)
+    profile_id = profiles.ensure_default_profile(db)
+    add_call(db, "MERGE-01", "A call with the twin in its consortium", "text")
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'MERGE-01'")
+    consortium.add_members(db, profile_id, call_id, [twin], None)
+
+    before = participations_version(db)
+    with db.transaction() as cur:  # the re-crawl: once refused as a duplicate PIC, and its project lost
+        again = resolve_organisation(cur, "keep_eu", "k-1", {"pic": "907654321", "name": "Tartu Lab"})
+    assert again == (known, False)
+    assert participations_version(db) != before  # the web app's partner index is rebuilt without the twin
+    assert db.scalar("SELECT count(*) FROM organisations WHERE id = %s", (twin,)) == 0
+    assert {(r["project_id"], r["role"]) for r in db.fetchall(
+        "SELECT project_id, role FROM participations WHERE organisation_id = %s", (known,))} == {
+        (horizon, "participant"), (interreg, "lead")}
+    assert db.scalar("SELECT organisation_id FROM organisation_identifiers WHERE scheme = 'keep_eu'") == known
+    assert db.scalar("SELECT organisation_id FROM consortium_members WHERE call_id = %s", (call_id,)) == known
+    assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
+
+
 def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
     from store.partners import typed_country
 
