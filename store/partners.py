@@ -64,16 +64,27 @@ _FILLABLE = ("short_name", "country", "city", "sector", "org_type", "website")
 def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) -> tuple[int, bool]:
     """(organisation id, created?) for an organisation as one source describes it."""
     fields = {**fields, "pic": valid_pic(fields.get("pic"))}
+    pic = fields.get("pic")
+
+    def holder_of_pic() -> int | None:
+        row = cur.execute("SELECT id FROM organisations WHERE pic = %s", (pic,)).fetchone()
+        return row["id"] if row else None
+
     org_id = None
     if source_id:
         row = cur.execute(
-            "SELECT organisation_id FROM organisation_identifiers WHERE scheme = %s AND value = %s", (scheme, source_id)
+            "SELECT i.organisation_id, o.pic FROM organisation_identifiers i JOIN organisations o"
+            " ON o.id = i.organisation_id WHERE i.scheme = %s AND i.value = %s", (scheme, source_id)
         ).fetchone()
-        org_id = row["organisation_id"] if row else None
-    pic = fields.get("pic")
+        if row:
+            org_id = row["organisation_id"]
+            if row["pic"] is None and pic and (holder := holder_of_pic()) is not None:
+                # Known by this source's id without a PIC, and now given one that another organisation
+                # holds: they are one organisation, and the PIC is the key across sources.
+                _merge_into(cur, holder, org_id)
+                org_id = holder
     if org_id is None and pic:
-        row = cur.execute("SELECT id FROM organisations WHERE pic = %s", (pic,)).fetchone()
-        org_id = row["id"] if row else None
+        org_id = holder_of_pic()
     created = org_id is None
     if created:
         # Another transaction may be storing the same PIC (an import beside a crawl): the insert waits for
@@ -85,17 +96,9 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
             {k: fields.get(k) for k in ("pic", "name", *_FILLABLE)},
         ).fetchone()
         if row is None:
-            org_id, created = cur.execute("SELECT id FROM organisations WHERE pic = %s", (pic,)).fetchone()["id"], False
+            org_id, created = holder_of_pic(), False
         else:
             org_id = row["id"]
-    if not created and pic:
-        # Known by this source's id without a PIC, and now given one that another organisation holds:
-        # they are one organisation, and the PIC is the key across sources.
-        holder = cur.execute("SELECT id FROM organisations WHERE pic = %s AND id <> %s AND"
-                             " (SELECT pic FROM organisations WHERE id = %s) IS NULL", (pic, org_id, org_id)).fetchone()
-        if holder:
-            _merge_into(cur, holder["id"], org_id)
-            org_id = holder["id"]
     if not created:
         # Fill what is missing; never overwrite what another source already said.
         columns = ("pic", *_FILLABLE)
