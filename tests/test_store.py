@@ -248,32 +248,45 @@ def test_a_second_source_fills_in_what_the_first_left_out_and_overwrites_nothing
     assert row == {"name": "Riga Social Lab", "country": "LV", "city": "Riga", "org_type": "NGO"}
 
 
-def test_two_sources_storing_one_organisation_at_once_both_keep_their_rows(db):
+def _waiting_beside(work):
+    """Start `work` in another thread and check that it waits (for a transaction the caller holds open);
+    returns a function that gives its result, or the exception it raised, once it has finished."""
     import threading
 
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+            outcome["result"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=2)
+    assert thread.is_alive()  # waiting for the other transaction to end
+
+    def result():
+        thread.join(timeout=30)
+        return outcome["result"]
+
+    return result
+
+
+def test_two_sources_storing_one_organisation_at_once_both_keep_their_rows(db):
     from store.partners import resolve_organisation
 
     # A CORDIS import (one long transaction) and a keep.eu crawl meet the same PIC: the later waits for
     # the earlier's commit and then finds its organisation, rather than being refused as a duplicate.
-    found = {}
+    def crawl():
+        with db.transaction() as other:
+            return resolve_organisation(other, "keep_eu", "k-9", {"pic": "901234567", "name": "TL", "city": "Tallinn"})
+
     with db.transaction() as cur:
-        found["import"], _ = resolve_organisation(cur, "cordis", "901", {"pic": "901234567", "name": "Tallinn Lab"})
-
-        def crawl():
-            try:
-                with db.transaction() as other:
-                    found["crawl"] = resolve_organisation(other, "keep_eu", "k-9", {"pic": "901234567",
-                                                                                    "name": "TL", "city": "Tallinn"})
-            except Exception as exc:  # noqa: BLE001 (any failure is the finding)
-                found["crawl"] = exc
-
-        thread = threading.Thread(target=crawl)
-        thread.start()
-        thread.join(timeout=2)
-        assert thread.is_alive()  # waiting for the import to commit
-    thread.join(timeout=30)
-    assert found["crawl"] == (found["import"], False)
-    assert db.fetchone("SELECT city FROM organisations WHERE id = %s", (found["import"],)) == {"city": "Tallinn"}
+        imported, _ = resolve_organisation(cur, "cordis", "901", {"pic": "901234567", "name": "Tallinn Lab"})
+        crawled = _waiting_beside(crawl)  # for the import to commit
+    assert crawled() == (imported, False)
+    assert db.fetchone("SELECT city FROM organisations WHERE id = %s", (imported,)) == {"city": "Tallinn"}
 
 
 def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db):
@@ -396,32 +409,20 @@ def test_processes_starting_the_embedded_redis_at_once_share_one_server(tmp_path
 
 
 def test_two_first_decisions_on_one_call_at_once_are_both_kept_in_the_history(db):
-    import threading
-
     from store import decisions, profiles
     from tests.helpers.data import DECIDER, add_call
 
     profile_id = profiles.ensure_default_profile(db)
     add_call(db, "RACE-01", "A call two people decide at once", "text")
     call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'RACE-01'")
-    outcome = {}
     with db.transaction() as cur:  # the first person's decision, not yet committed
         first = cur.execute("INSERT INTO decisions (profile_id, call_id, state, reason, note, approval)"
                             " VALUES (%s, %s, 'maybe', 'Good partners available', '', 'not_needed') RETURNING id",
                             (profile_id, call_id)).fetchone()["id"]
-
-        def second():
-            try:
-                outcome["row"] = decisions.decide(db, profile_id, call_id, "no_bid", "Too small", "", DECIDER)
-            except Exception as exc:  # noqa: BLE001 (any failure is the finding)
-                outcome["row"] = exc
-
-        thread = threading.Thread(target=second)
-        thread.start()
-        thread.join(timeout=2)
-        assert thread.is_alive()  # waiting for the first to commit
-    thread.join(timeout=30)
-    assert isinstance(outcome["row"], dict), outcome["row"]
-    assert (outcome["row"]["id"], outcome["row"]["state"]) == (first, "no_bid")
+        second = _waiting_beside(  # for the first to commit
+            lambda: decisions.decide(db, profile_id, call_id, "no_bid", "Too small", "", DECIDER))
+    row = second()
+    assert isinstance(row, dict), row
+    assert (row["id"], row["state"]) == (first, "no_bid")
     changes = db.fetchall("SELECT change FROM decision_events WHERE decision_id = %s", (first,))
     assert [c["change"]["state"] for c in changes] == [["maybe", "no_bid"]]
