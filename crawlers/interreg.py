@@ -40,6 +40,9 @@ LABELS = (
 )
 EU27 = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
         "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+# Applicant kinds (store.partners.SECTOR_LABELS) of a programme whose partners are public or non-profit
+# bodies: every kind but companies.
+NO_COMPANIES = ("public", "academic", "research", "ngo", "other")
 # The countries an Interreg programme area names (ISO 3166), by their English names.
 COUNTRY_NAMES = {
     "austria": "AT", "belgium": "BE", "bulgaria": "BG", "croatia": "HR", "cyprus": "CY", "czechia": "CZ",

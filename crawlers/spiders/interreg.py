@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from ..base import parse_date
-from ..interreg import EU27, InterregCallsSpider, pairs, text_of
+from ..interreg import EU27, NO_COMPANIES, InterregCallsSpider, pairs, text_of
 
 
 class BalticSeaRegionSpider(InterregCallsSpider):
@@ -68,7 +68,7 @@ class LatviaLithuaniaSpider(InterregCallsSpider):
     countries = ("LV", "LT")
     # Public authorities and national institutions, public equivalent bodies (schools, universities,
     # research, culture and social organisations, associations) and non-profit NGOs: no companies.
-    applicant_types = ("public", "academic", "research", "ngo", "other")
+    applicant_types = NO_COMPANIES
     link_selector = "div.news-item a.call"
 
     def _parse_facts(self, response):
@@ -85,7 +85,7 @@ class InterregEuropeSpider(InterregCallsSpider):
     countries = (*EU27, "NO", "CH")
     # Public authorities, bodies governed by public law and private non-profit bodies: a company cannot be
     # a partner (it may take part as a stakeholder), so the partner list ranks companies well below.
-    applicant_types = ("public", "academic", "research", "ngo", "other")
+    applicant_types = NO_COMPANIES
     link_selector = "a.call-card"
 
     def _parse_facts(self, response):
