@@ -47,6 +47,9 @@ SIC_PROFILE = {
 
 
 MAX_NAME = 120  # it is shown in the header of every page and in lists
+# The column holds numeric(16, 2): 14 digits of whole euros. No EU grant comes near it.
+MAX_PROJECT_SIZE = Decimal("99999999999999")
+NOT_AN_AMOUNT = "Smallest project worth bidding for must be an amount in euros, e.g. 200000."
 
 
 class InvalidProfile(CallmatchError):
@@ -81,10 +84,21 @@ def name_problem(db: Database, name: str, profile_id: int | None = None) -> str 
     return None
 
 
+def size_problem(size: Decimal | None) -> str | None:
+    """Why `size` cannot be a profile's smallest project worth bidding for, or None (None: no minimum)."""
+    if size is None:
+        return None
+    if not size.is_finite() or size < 0:
+        return NOT_AN_AMOUNT
+    if size > MAX_PROJECT_SIZE:
+        return f"Smallest project worth bidding for is at most {MAX_PROJECT_SIZE:,} euros."
+    return None
+
+
 def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
     """Insert (no `profile_id`) or update a profile. Raises InvalidProfile for a name that cannot be used."""
     profile = {**profile, "name": clean_name(profile.get("name"))}
-    problem = name_problem(db, profile["name"], profile_id)
+    problem = name_problem(db, profile["name"], profile_id) or size_problem(profile.get("min_project_size"))
     if problem:
         raise InvalidProfile(problem)
     try:

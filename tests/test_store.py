@@ -352,6 +352,20 @@ def test_a_profile_name_taken_meanwhile_is_one_sentence_and_other_conflicts_are_
         profiles.save_profile(db, {**profiles.SIC_PROFILE, "organisation_id": 999999}, sic)
 
 
+def test_a_profile_minimum_the_column_cannot_hold_is_refused_in_words(db):
+    from decimal import Decimal
+
+    from store import profiles
+
+    sic = profiles.ensure_default_profile(db)
+    for size, message in ((Decimal("1e15"), "at most 99,999,999,999,999 euros"),
+                          (Decimal("Infinity"), "must be an amount"), (Decimal("-1"), "must be an amount")):
+        with pytest.raises(profiles.InvalidProfile, match=message):
+            profiles.save_profile(db, {**profiles.SIC_PROFILE, "min_project_size": size}, sic)
+    profiles.save_profile(db, {**profiles.SIC_PROFILE, "min_project_size": profiles.MAX_PROJECT_SIZE}, sic)
+    assert db.scalar("SELECT min_project_size FROM profiles WHERE id = %s", (sic,)) == profiles.MAX_PROJECT_SIZE
+
+
 def test_processes_starting_at_once_all_find_the_database_they_create(database_url):
     import threading
     import uuid

@@ -480,6 +480,14 @@ def test_profile_edit_saves_and_validates(app, seeded):
     odd = boss.post("/profile", data={**form, "organisation_types": ["ngo", "church"]}).get_data(as_text=True)
     assert "Organisation types are among: academic, research, private, public, ngo, other." in odd
     assert seeded.scalar("SELECT organisation_types FROM profiles") == ["ngo", "research"]
+    # Amounts Python reads but the column cannot hold get the form's message, not the database's refusal.
+    for amount, message in (("Infinity", "must be an amount in euros"), ("NaN", "must be an amount in euros"),
+                            ("-5", "must be an amount in euros"), ("1e20", "is at most 99,999,999,999,999 euros")):
+        refused = boss.post("/profile", data={**form, "min_project_size": amount})
+        assert refused.status_code == 200 and message in refused.get_data(as_text=True), amount
+    assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal("100000")
+    assert boss.post("/profile", data={**form, "min_project_size": "250\u00a0000"}).status_code == 302
+    assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal("250000")
 
 
 def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, seeded):

@@ -37,13 +37,10 @@ def edit():
         }
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
-        try:
-            raw = form.get("min_project_size", "").replace(" ", "")
-            updated["min_project_size"] = Decimal(raw) if raw else None
-            if updated["min_project_size"] is not None and updated["min_project_size"] < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.append("Smallest project worth bidding for must be an amount in euros, e.g. 200000.")
+        updated["min_project_size"], problem = _amount(form.get("min_project_size", ""))
+        if problem:
+            errors.append(problem)
+            updated["min_project_size"] = profile["min_project_size"]
         try:
             updated["min_lead_days"] = int(form.get("min_lead_days", "0"))
             if not 0 <= updated["min_lead_days"] <= 365:
@@ -135,6 +132,21 @@ def switch():
     users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Now working on {profile['name']!r}: calls, decisions and consortia are this profile's.")
     return redirect(safe_next(request.form.get("next")))
+
+
+def _amount(value: str) -> tuple[Decimal | None, str | None]:
+    """(euros, problem) for the smallest project worth bidding for: blank is no minimum; spaces between
+    thousands are fine. Infinity, NaN and amounts the column cannot hold are refused here, with the
+    form's own message, rather than by the database."""
+    raw = value.replace(" ", "").replace("\u00a0", "")
+    if not raw:
+        return None, None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        return None, profiles.NOT_AN_AMOUNT
+    problem = profiles.size_problem(amount)
+    return (None, problem) if problem else (amount, None)
 
 
 def _may_delete(profile: dict) -> bool:
