@@ -138,14 +138,19 @@ PROJECT_FIELDS = ("acronym", "title", "objective", "framework", "programme", "to
 
 
 def save_project(cur, source: str, source_id: str, fields: dict) -> tuple[int, str]:
-    """(project id, 'new'|'updated'|'unchanged')."""
+    """(project id, 'new'|'updated'|'unchanged').
+
+    A value the source leaves out keeps the stored one: a CORDIS extract without topics.csv, or with
+    a project's title blank (most rows of a weekly extract), must not erase what an earlier one gave.
+    """
     values = {k: fields.get(k) for k in PROJECT_FIELDS}
+    merged = [f"coalesce(EXCLUDED.{k}, projects.{k})" for k in PROJECT_FIELDS]
     row = cur.execute(
         f"INSERT INTO projects (source, source_id, {', '.join(PROJECT_FIELDS)})"
         f" VALUES (%(source)s, %(source_id)s, {', '.join(f'%({k})s' for k in PROJECT_FIELDS)})"
-        f" ON CONFLICT (source, source_id) DO UPDATE SET {', '.join(f'{k} = EXCLUDED.{k}' for k in PROJECT_FIELDS)}"
-        f" WHERE ({', '.join(f'projects.{k}' for k in PROJECT_FIELDS)}) IS DISTINCT FROM"
-        f" ({', '.join(f'EXCLUDED.{k}' for k in PROJECT_FIELDS)})"
+        f" ON CONFLICT (source, source_id) DO UPDATE"
+        f" SET {', '.join(f'{k} = {value}' for k, value in zip(PROJECT_FIELDS, merged, strict=True))}"
+        f" WHERE ({', '.join(f'projects.{k}' for k in PROJECT_FIELDS)}) IS DISTINCT FROM ({', '.join(merged)})"
         f" RETURNING id, (xmax = 0) AS inserted",
         {"source": source, "source_id": source_id, **values},
     ).fetchone()

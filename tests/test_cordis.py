@@ -39,6 +39,27 @@ def test_a_changed_contribution_counts_as_one_updated_row(db, shared_dir, tmp_pa
     assert db.scalar("SELECT count(*) FROM participations") == 2489
 
 
+def test_a_later_extract_that_leaves_a_field_out_keeps_what_an_earlier_one_gave(db, shared_dir, tmp_path):
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    cordis.import_dump(db, folder)
+    before = db.fetchone("SELECT acronym, title, topic_title FROM projects WHERE source_id = '101004346'")
+    assert before == {"acronym": "EROSSplus", "title": "European Robotic Orbital Support Services +",
+                      "topic_title": "SRC - Space robotics technologies"}
+    # The same rows without topics.csv, and this project's title left blank: nothing to erase.
+    projects = (folder / "project.csv").read_text(encoding="utf-8")
+    assert projects.count('"European Robotic Orbital Support Services +"') == 1
+    (tmp_path / "project.csv").write_text(projects.replace('"European Robotic Orbital Support Services +"', '""'),
+                                          encoding="utf-8")
+    (tmp_path / "organization.csv").write_bytes((folder / "organization.csv").read_bytes())
+    report = cordis.import_dump(db, tmp_path)
+    assert (report.projects_new, report.projects_updated) == (0, 0)
+    assert db.fetchone("SELECT acronym, title, topic_title FROM projects WHERE source_id = '101004346'") == before
+    # A value the source does give still replaces the stored one.
+    (tmp_path / "project.csv").write_text(projects.replace('"EROSSplus"', '"EROSS+"'), encoding="utf-8")
+    assert cordis.import_dump(db, tmp_path).projects_updated == 1
+    assert db.scalar("SELECT acronym FROM projects WHERE source_id = '101004346'") == "EROSS+"
+
+
 def test_countries_are_iso_codes(db, shared_dir):
     cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "partners")
     countries = {r["country"] for r in db.fetchall("SELECT DISTINCT country FROM organisations")}
