@@ -17,17 +17,27 @@ def build_app(app: AppContext):
 
 
 def cannot_listen(host: str, port: int, exc: OSError) -> click.ClickException:
-    return click.ClickException(f"Cannot listen on {host}:{port} ({exc.strerror}); choose another --port.")
+    import errno
+
+    option = "--host" if exc.errno == errno.EADDRNOTAVAIL else "--port"  # not an address of this machine
+    return click.ClickException(f"Cannot listen on {host}:{port} ({exc.strerror}); choose another {option}.")
 
 
 def check_can_listen(host: str, port: int) -> None:
-    """Fail now, not after minutes of loading, when the address is taken (waitress binds the same way)."""
+    """Fail now, not after minutes of loading (or with waitress's traceback), when the host is unknown or
+    the address taken. Binds the way waitress will: to the host's first address, of its own family."""
     import socket
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: no such address here ({exc.strerror}); "
+                                   "choose another --host (127.0.0.1, or 0.0.0.0 for every interface).") from None
+    with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((host, port))
+            probe.bind(address)
         except OSError as exc:
             raise cannot_listen(host, port, exc) from None
 
@@ -42,8 +52,9 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     """Serve the web app (waitress, a production WSGI server)."""
     from waitress import serve as waitress_serve
 
+    check_can_listen(host, port)
     web = build_app(app)
-    click.echo(f"Serving on http://{host}:{port}  (Ctrl-C stops)")
+    click.echo(f"Serving on http://{f'[{host}]' if ':' in host else host}:{port}  (Ctrl-C stops)")
     try:
         waitress_serve(web, host=host, port=port, threads=threads, ident="callmatch", _quiet=True)
     except OSError as exc:

@@ -252,6 +252,18 @@ def test_demo_and_serve_say_at_once_when_their_port_is_taken(settings):
             assert "Traceback" not in result.stderr and "Crawling" not in result.stdout  # before minutes of loading
 
 
+def test_serve_names_a_host_it_cannot_listen_on_before_loading_anything(settings):
+    from tests.helpers.cli import run_callmatch
+
+    # .invalid never resolves (RFC 2606); 192.0.2.1 (TEST-NET-1) is no address of this machine.
+    for host, message in (("nowhere.invalid", "Cannot listen on nowhere.invalid:5000: no such address here"),
+                          ("192.0.2.1", "Cannot listen on 192.0.2.1:5000 (Cannot assign requested address)")):
+        result = run_callmatch("serve", "--host", host, settings=settings)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert message in result.stderr and "choose another --host" in result.stderr
+        assert "Traceback" not in result.stderr and "Serving on" not in result.stdout
+
+
 def test_the_demo_loads_ranks_and_gives_a_login_on_servers_named_by_their_urls(settings, db):
     """`make demo`'s command with DATABASE_URL and REDIS_URL set: nothing else creates its data folder."""
     from tests.helpers.cli import run_callmatch
