@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
@@ -55,6 +56,18 @@ def _int(env, name: str, default: int, low: int, high: int) -> int:
         raise ConfigurationError(f"{name}={raw!r} must be a whole number from {low} to {high}.") from None
 
 
+def _url(env, name: str, schemes: tuple[str, ...], default: str | None = None) -> str | None:
+    """The URL named by `name`, refused now, in a sentence, when its scheme is none the product speaks
+    (not at the first job, digest or link, with a traceback)."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    if urlsplit(raw).scheme.lower() not in schemes or "://" not in raw:
+        kinds = ", ".join(f"{scheme}://" for scheme in schemes[:-1]) + f" or {schemes[-1]}://"
+        raise ConfigurationError(f"{name}={raw!r} must start with {kinds}.")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -86,12 +99,12 @@ class Settings:
             data_dir=Path(env.get("CALLMATCH_DATA_DIR") or "var").expanduser().resolve(),
             shared_dir=Path(env.get("CALLMATCH_SHARED_DIR") or "../shared").expanduser().resolve(),
             database_url=env.get("DATABASE_URL") or None,
-            redis_url=env.get("REDIS_URL") or None,
-            smtp_url=env.get("SMTP_URL") or "smtp://127.0.0.1:8025",
+            redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
+            smtp_url=_url(env, "SMTP_URL", ("smtp", "smtps"), "smtp://127.0.0.1:8025"),
             model=env.get("CALLMATCH_MODEL") or DEFAULT_MODEL,
             secret_key=env.get("SECRET_KEY") or None,
             today=today,
-            base_url=(env.get("CALLMATCH_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            base_url=_url(env, "CALLMATCH_BASE_URL", ("http", "https"), "http://127.0.0.1:5000").rstrip("/"),
             crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or ",".join(DAILY_CRAWL))
                                 .split(",") if s.strip() and s.strip() != "none"),
             crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),

@@ -31,6 +31,19 @@ def test_settings_reject_a_malformed_date():
         Settings.from_env({"CALLMATCH_TODAY": "27/06/2026"})
 
 
+def test_settings_refuse_a_server_url_of_a_scheme_the_product_does_not_speak():
+    for name, value, wanted in (("REDIS_URL", "foo://x", "redis://, rediss:// or unix://"),
+                                ("REDIS_URL", "127.0.0.1:6379", "redis://, rediss:// or unix://"),
+                                ("SMTP_URL", "http://mail", "smtp:// or smtps://"),
+                                ("CALLMATCH_BASE_URL", "callmatch.sic.lv", "http:// or https://")):
+        with pytest.raises(ConfigurationError, match=f"^{name}='{value}' must start with {wanted}.$"):
+            Settings.from_env({name: value})
+    settings = Settings.from_env({"REDIS_URL": "unix:///run/redis.sock", "SMTP_URL": "smtps://u:p@mail:465",
+                                  "CALLMATCH_BASE_URL": "https://callmatch.sic.lv/"})
+    assert (settings.redis_url, settings.smtp_url, settings.base_url) == (
+        "unix:///run/redis.sock", "smtps://u:p@mail:465", "https://callmatch.sic.lv")
+
+
 def test_settings_today_sets_the_judging_date():
     assert Settings.from_env({"CALLMATCH_TODAY": "2026-06-27"}).as_of().isoformat() == "2026-06-27"
 
