@@ -442,6 +442,13 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     seeded.execute("UPDATE calls SET title = 'Civic participation\rEND:VCALENDAR' WHERE identifier = 'CERV-SOCIAL-01'")
     lines = pm.get("/calendar.ics").get_data(as_text=True).split("\r\n")
     assert "DESCRIPTION:Civic participation\\nEND:VCALENDAR" in lines and lines.count("END:VCALENDAR") == 1
+    # A long title is folded into lines of at most 75 octets (RFC 5545), never inside a character.
+    title = "Sociālā inovācija un pilsoniskā līdzdalība Latvijas pašvaldībās " * 4
+    seeded.execute("UPDATE calls SET title = %s WHERE identifier = 'CERV-SOCIAL-01'", (title.strip(),))
+    feed = pm.get("/calendar.ics").get_data()
+    assert max(len(line) for line in feed.split(b"\r\n")) <= 75
+    unfolded = feed.decode("utf-8").replace("\r\n ", "").split("\r\n")
+    assert f"DESCRIPTION:{title.strip()}" in unfolded
 
 
 def test_profile_page_names_the_signals_and_when_decisions_re_weigh_them(pm):

@@ -239,6 +239,20 @@ def _ics_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
+def _ics_fold(line: str) -> str:
+    """One content line as RFC 5545 wants it: at most 75 octets a physical line, the rest on lines that
+    start with a space (calendar clients join them again). Never splits a UTF-8 character."""
+    pieces, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > (75 if not pieces else 74):  # a continuation's leading space is one of its 75
+            pieces.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    return "\r\n ".join([*pieces, current])
+
+
 @bp.route("/calendar.ics")
 def calendar():
     rows = decisions.planned(db(), current_profile_id())
@@ -253,5 +267,5 @@ def calendar():
                       f"DESCRIPTION:{_ics_text(row['title'])}", "URL:" + "".join((row["url"] or "").split()),
                       "END:VEVENT"]
     lines.append("END:VCALENDAR")
-    return Response("\r\n".join(lines) + "\r\n", mimetype="text/calendar",
+    return Response("\r\n".join(_ics_fold(line) for line in lines) + "\r\n", mimetype="text/calendar",
                     headers={"Content-Disposition": "attachment; filename=callmatch-deadlines.ics"})
