@@ -418,8 +418,10 @@ def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
 
 def test_csv_export_lists_the_current_filtered_list(pm):
     response = pm.get("/calls/export.csv?programme=CERV")
-    lines = response.get_data(as_text=True).strip().splitlines()
-    assert response.mimetype == "text/csv" and lines[0].startswith("rank,score,identifier")
+    assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
+    # UTF-8 with a byte-order mark, which spreadsheets need to show accented titles as they are.
+    assert response.get_data().startswith(b"\xef\xbb\xbfrank,score,identifier")
+    lines = response.get_data().decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 2 and "CERV-SOCIAL-01" in lines[1]
 
 
@@ -429,7 +431,7 @@ def test_a_crawled_title_that_looks_like_a_formula_is_exported_as_text(pm, seede
 
     formula = '=HYPERLINK("https://evil.example/","Open")'
     seeded.execute("UPDATE calls SET title = %s WHERE identifier = 'CERV-SOCIAL-01'", (formula,))
-    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/export.csv?programme=CERV").get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/export.csv?programme=CERV").get_data().decode("utf-8-sig"))))
     assert [(r["identifier"], r["title"]) for r in rows] == [("CERV-SOCIAL-01", "'" + formula)]
     assert rows[0]["score"].lstrip("-").replace(".", "").isdigit()  # figures of ours stay figures
 

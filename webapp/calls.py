@@ -222,7 +222,9 @@ def export_csv():
                          _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
                          r["grant_max"] or "", r["topic_budget"] or "", r["decision"] or "",
                          "yes" if r["screened_out"] else "no", _csv_text(r["url"])])
-    return Response(out.getvalue(), mimetype="text/csv",
+    # The byte-order mark tells Excel the file is UTF-8: without it Latvian and other accented titles open
+    # garbled. Python's csv module reads it back with encoding="utf-8-sig".
+    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=callmatch-calls.csv"})
 
 
