@@ -6,11 +6,21 @@ import logging
 from collections.abc import Callable
 
 from store.db import Database
+from store.errors import CallmatchError
 
 from .embedder import EmbeddingStore, text_hash
 
 log = logging.getLogger(__name__)
 DIMS = 384  # organisation_vectors.embedding is vector(384): all-MiniLM-L6-v2, the default model
+
+
+class NotIndexable(CallmatchError):
+    """The model's vectors are not of the size the organisation index holds."""
+
+    def __init__(self, model: str, dims: int):
+        super().__init__(f"Finding organisations by what they worked on needs a model of {DIMS}-dimension vectors "
+                         f"(all-MiniLM-L6-v2, the default); {model} gives {dims}. The ranking of partners for a "
+                         "call works with any model.")
 
 
 def organisation_text(name: str, topics: list[str]) -> str:
@@ -33,8 +43,7 @@ def index_organisations(db: Database, store: EmbeddingStore, progress: Callable[
         return 0
     vectors = store.vectors(list(changed.values()), progress)
     if vectors.shape[1] != DIMS:
-        log.warning("organisation search needs %d-dimension vectors; %s gives %d: not indexed",
-                    DIMS, model, vectors.shape[1])
+        log.warning("Organisations not indexed: %s", NotIndexable(store.embedder.model_name, vectors.shape[1]))
         return 0
     with db.transaction() as cur:
         cur.executemany(
@@ -55,7 +64,11 @@ JOIN organisations o ON o.id = nearest.organisation_id
 
 
 def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20) -> list[dict]:
+    """The organisations closest to `query`; NotIndexable when the model's vectors cannot be compared with
+    the index's (a query of another size would find nothing, and say nothing of why)."""
     vector = store.embedder.encode_query(query)
+    if len(vector) != DIMS:
+        raise NotIndexable(store.embedder.model_name, len(vector))
     with db.transaction() as cur:
         # Vectors of another model may share the table: keep scanning the graph until enough match.
         cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")

@@ -1,9 +1,10 @@
 """Organisations found by what they worked on, through the HNSW index."""
 
 import numpy as np
+import pytest
 
 from matcher.embedder import Embedder, EmbeddingStore
-from matcher.organisation_search import SEARCH, index_organisations, search
+from matcher.organisation_search import SEARCH, NotIndexable, index_organisations, search
 from store.partners import resolve_organisation, save_participation, save_project
 
 
@@ -35,3 +36,14 @@ def test_the_query_uses_the_hnsw_index(db):
         plan = "\n".join(r["QUERY PLAN"] for r in cur.execute(
             "EXPLAIN " + SEARCH, {"query": np.zeros(384, np.float32), "model": "m", "limit": 5}).fetchall())
     assert "organisation_vectors_hnsw" in plan
+
+
+def test_a_model_of_another_size_says_why_it_cannot_find_organisations_by_their_work(db, tmp_path):
+    from tests.helpers.models import tiny_model
+
+    # CALLMATCH_MODEL may name any model; the index holds 384-dimension vectors only.
+    store = EmbeddingStore(db, Embedder(str(tiny_model(tmp_path, dims=96))))
+    add(db, "1", "Riga Social Lab", "Support services for social enterprises and social entrepreneurs")
+    assert index_organisations(db, store) == 0
+    with pytest.raises(NotIndexable, match=r"needs a model of 384-dimension vectors .*; .*model gives 96\."):
+        search(db, store, "helping social entrepreneurs")

@@ -26,15 +26,19 @@ def index():
     rows, total = partner_store.search_organisations(db(), q=q, country=country, sector=sector, programme=programme,
                                                      page=page, per_page=PER_PAGE)
     about = (request.args.get("about") or "").strip()[:200]
-    similar = None
+    similar, not_searchable = None, None
     if about:
-        from matcher.organisation_search import search
+        from matcher.organisation_search import NotIndexable, search
 
         from .partner_cache import embedding_store
 
-        similar = search(db(), embedding_store(), about, limit=15)
+        try:
+            similar = search(db(), embedding_store(), about, limit=15)
+        except NotIndexable as exc:
+            similar, not_searchable = [], str(exc)
     return render_template("partners.html", title="Partners", rows=rows, total=total, page=page, about=about,
-                           similar=similar, pages=max(1, -(-total // PER_PAGE)), country=country, sector=sector,
+                           similar=similar, not_searchable=not_searchable, pages=max(1, -(-total // PER_PAGE)),
+                           country=country, sector=sector,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 
