@@ -943,6 +943,19 @@ def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
     assert "closest to" in page and "Riga Social Lab" in page
 
 
+def test_a_model_of_another_size_says_on_the_partners_page_why_it_cannot_search(settings, with_partners, tmp_path):
+    from tests.helpers.models import tiny_model
+
+    other = create_app(settings.with_(today=date(2026, 6, 27), model=str(tiny_model(tmp_path, dims=96))),
+                       {"TESTING": True}, database=with_partners)
+    client = other.test_client()
+    assert login(client).status_code == 302
+    page = client.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
+    found = page[page.index("closest to"):].split("</section>")[0]
+    assert "needs a model of 384-dimension vectors (all-MiniLM-L6-v2, the default);" in found
+    assert "gives 96" in found and "Riga Social Lab" not in found and "No organisation is indexed yet" not in found
+
+
 def test_the_loopback_server_closes_kept_alive_connections_and_its_thread_ends():
     import http.client
     import threading

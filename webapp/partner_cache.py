@@ -16,7 +16,12 @@ _cached: dict = {}
 
 
 def embedding_store() -> EmbeddingStore:
-    return EmbeddingStore(db(), _cached.setdefault("embedder", Embedder.from_settings(settings())))
+    """The app's model, loaded once per process (and per model: two apps of one process may differ)."""
+    model = settings().model
+    with _lock:
+        if ("embedder", model) not in _cached:
+            _cached["embedder", model] = Embedder.from_settings(settings())
+        return EmbeddingStore(db(), _cached["embedder", model])
 
 
 def partner_index() -> partners.PartnerIndex | None:
@@ -24,10 +29,11 @@ def partner_index() -> partners.PartnerIndex | None:
     version = participations_version(db())
     if not version[0]:
         return None
-    key = (db().url, *version)
+    key = (db().url, settings().model, *version)
+    store = embedding_store()
     with _lock:
         if _cached.get("key") != key:
-            _cached["index"] = partners.PartnerIndex.load(db(), embedding_store())
+            _cached["index"] = partners.PartnerIndex.load(db(), store)
             _cached["key"] = key
         return _cached["index"]
 
