@@ -633,6 +633,8 @@ def test_leadership_or_its_creator_deletes_a_profile_unless_it_holds_decisions(a
 def test_sources_page_shows_runs_and_background_work(pm):
     page = pm.get("/sources").get_data(as_text=True)
     assert "Background work" in page and "Recent runs" in page
+    # What a user may look for and not find says where it is instead.
+    assert "Erasmus+ KA1 and KA2 calls" in page and "run by the national agencies" in page and "viaa.gov.lv" in page
 
 
 def test_the_sources_page_queues_the_daily_crawl_now_once(pm, settings):
