@@ -83,7 +83,7 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
         page.click("text=Export CSV")
     saved = tmp_path / "calls.csv"
     download.value.save_as(saved)
-    rows = saved.read_text().strip().splitlines()
+    rows = saved.read_text(encoding="utf-8-sig").strip().splitlines()  # UTF-8 with the mark spreadsheets need
     assert rows[0].startswith("rank,score,identifier") and len(rows) == 3
 
     for path, name in (("/sources", "sources"), ("/partners", "partners"), ("/profile", "profile")):
