@@ -453,6 +453,31 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     assert f"DESCRIPTION:{title.strip()}" in unfolded
 
 
+def test_a_calendar_application_subscribes_to_a_private_address_without_signing_in(app, pm, seeded):
+    import html
+
+    decide(pm)
+    page = pm.get("/pipeline").get_data(as_text=True)
+    feed = html.unescape(re.search(r'<input readonly value="([^"]+)" aria-label="Private calendar address"', page)[1])
+    assert feed.startswith("http://127.0.0.1:5000/calendar/")  # the app's base address: for outside the browser
+    path = feed.removeprefix("http://127.0.0.1:5000")
+    calendar_app = app.test_client()  # no session, as Outlook or Google Calendar fetching it
+    response = calendar_app.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert "BEGIN:VEVENT" in response.get_data(as_text=True) and "CERV-SOCIAL-01" in response.get_data(as_text=True)
+    # A forged or altered address finds nothing, and asks for no sign-in either.
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+    for bad in ("/calendar/nonsense.ics", f"/calendar/{token[:-2]}xy.ics"):
+        assert calendar_app.get(bad).status_code == 404, bad
+    # Deactivation turns the address off, and a new password does for good, as it signs out old sessions.
+    seeded.execute("UPDATE users SET active = false WHERE email = 'pm@sic.lv'")
+    assert calendar_app.get(path).status_code == 404
+    seeded.execute("UPDATE users SET active = true WHERE email = 'pm@sic.lv'")
+    assert calendar_app.get(path).status_code == 200
+    seeded.execute("UPDATE users SET password_hash = 'changed' WHERE email = 'pm@sic.lv'")
+    assert calendar_app.get(path).status_code == 404
+
+
 def test_profile_page_names_the_signals_and_when_decisions_re_weigh_them(pm):
     page = pm.get("/profile").get_data(as_text=True)
     assert "shared words +0.30" in page and "a preferred programme +0.10" in page

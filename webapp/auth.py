@@ -13,7 +13,7 @@ from store import users
 from . import db
 
 bp = Blueprint("auth", __name__)
-PUBLIC = {"auth.login", "static"}
+PUBLIC = {"auth.login", "static", "calls.calendar_feed"}  # the feed's address is its own key
 
 
 def _failures() -> dict[str, deque]:

@@ -7,7 +7,7 @@ import io
 import math
 from datetime import date, datetime, timezone
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn
 from matcher.partner_search import coverage, suggested_consortium
@@ -257,7 +257,46 @@ def _ics_fold(line: str) -> str:
 
 @bp.route("/calendar.ics")
 def calendar():
-    rows = decisions.planned(db(), current_profile_id())
+    """The deadlines as a file to download (signed in)."""
+    return _calendar(current_profile_id())
+
+
+# A calendar application subscribes without signing in: it fetches a private address instead, signed with
+# the app's secret. It names the user and their password's stamp, so a new password (or deactivation)
+# turns the old address off.
+CALENDAR_SALT = "callmatch-calendar-feed"
+
+
+def calendar_feed_url(user: dict) -> str:
+    from itsdangerous import URLSafeSerializer
+
+    from store.users import session_stamp
+
+    token = URLSafeSerializer(current_app.secret_key, salt=CALENDAR_SALT).dumps([user["id"], session_stamp(user)])
+    return settings().base_url + url_for("calls.calendar_feed", token=token)
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token):
+    """The deadlines of the user's working profile for a calendar application: no session, the address
+    is the key. Anything but a valid, current address is simply not found."""
+    from itsdangerous import BadSignature, URLSafeSerializer
+
+    from store.users import get_user, session_stamp
+
+    try:
+        user_id, stamp = URLSafeSerializer(current_app.secret_key, salt=CALENDAR_SALT).loads(token)
+        user = get_user(db(), int(user_id))
+    except (BadSignature, TypeError, ValueError):
+        abort(404)
+    if user is None or not user["active"] or stamp != session_stamp(user):
+        abort(404)
+    g.user = user
+    return _calendar(current_profile_id())
+
+
+def _calendar(profile_id: int) -> Response:
+    rows = decisions.planned(db(), profile_id)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//callmatch//deadlines//EN", "X-WR-CALNAME:Call deadlines"]
     for row in rows:

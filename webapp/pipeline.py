@@ -10,6 +10,7 @@ from store.decisions import STATES, board
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
+from .calls import calendar_feed_url
 
 bp = Blueprint("pipeline", __name__)
 
@@ -20,7 +21,7 @@ def index():
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
-                           ranking_check=ranking_check(rows), waiting=waiting)
+                           ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user))
 
 
 def ranking_check(rows: list[dict], top: int = 50) -> list[dict]:
