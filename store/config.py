@@ -33,7 +33,8 @@ DOCUMENTED = {
     "SECRET_KEY": ("(random per data folder)", "signs session cookies and CSRF tokens; set it on a server"),
     "CALLMATCH_TODAY": ("(today)", "the date deadlines and gates are judged against, YYYY-MM-DD"
                                    " (a replay uses the recording's day)"),
-    "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"),
+    "CALLMATCH_BASE_URL": ("http://127.0.0.1:5000", "address of the web app, used for links in digests"
+                                                    " and the calendar address"),
     "CALLMATCH_CRAWL_SPIDERS": (",".join(DAILY_CRAWL), "spiders the daily crawl runs, one after another"
                                 " (comma-separated; 'none' turns it off)"),
     "CALLMATCH_CRAWL_HOUR": ("5", "hour (UTC) of the daily crawl"),
