@@ -46,7 +46,10 @@ def _too_many(address: str) -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+    """A path on this site to go back to, else the calls page. Browsers read a backslash as a slash and
+    drop tabs and line breaks, so "/\\evil.example" or "/(tab)/evil.example" would leave the site."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and all(ch.isprintable() and not ch.isspace() for ch in target) and urlparse(target).netloc == ""):
         return target
     return url_for("calls.index")
 
