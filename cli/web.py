@@ -72,8 +72,10 @@ def create_user(app: AppContext, email: str, role: str) -> None:
     """Create a user; asks for the password (or reads it from standard input when that is not a terminal)."""
     from store.users import create_user as create
 
+    from store.users import normal_email
+
     user_id = create(app.database(), email, _read_password(), role)
-    click.echo(f"Created {role} {email} (user {user_id}).")
+    click.echo(f"Created {role} {normal_email(email)} (user {user_id}).")
 
 
 @cli.command("set-password")
@@ -87,7 +89,7 @@ def set_password(app: AppContext, email: str) -> None:
     db = app.database()
     user = users.find_user(db, email)
     if user is None:
-        raise click.ClickException(f"There is no user {email.strip().lower()}; `callmatch create-user` adds one.")
+        raise click.ClickException(f"There is no user {users.normal_email(email)}; `callmatch create-user` adds one.")
     users.set_password(db, user["id"], _read_password())
     click.echo(f"New password set for {user['email']}.")
 

@@ -17,6 +17,12 @@ from .errors import CallmatchError, Conflict, NotFound
 
 ROLES = ("manager", "leadership", "admin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 254  # RFC 5321's longest deliverable address
+
+
+def normal_email(email: str) -> str:
+    """An address as stored and signed in with: trimmed, in lower case."""
+    return (email or "").strip().lower()
 
 
 class InvalidUser(CallmatchError):
@@ -47,8 +53,8 @@ def _check_password(password: str) -> None:
 
 
 def create_user(db: Database, email: str, password: str, role: str) -> int:
-    email = email.strip().lower()
-    if not _EMAIL.match(email):
+    email = normal_email(email)
+    if not _EMAIL.match(email) or len(email) > MAX_EMAIL:
         raise InvalidUser(f"{email!r} is not an email address.")
     _check_role(role)
     _check_password(password)
@@ -65,7 +71,7 @@ def password_matches(user: dict, password: str) -> bool:
 
 
 def find_user(db: Database, email: str) -> dict | None:
-    return db.fetchone("SELECT * FROM users WHERE email = %s", ((email or "").strip().lower(),))
+    return db.fetchone("SELECT * FROM users WHERE email = %s", (normal_email(email),))
 
 
 def authenticate(db: Database, email: str, password: str) -> dict | None:

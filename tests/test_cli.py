@@ -81,14 +81,18 @@ def test_unwritable_data_folder_exits_with_one_sentence(tmp_path):
 def test_create_user_reads_the_password_from_standard_input(settings, db):
     from tests.helpers.cli import run_callmatch
 
-    result = run_callmatch("create-user", "Lead@SIC.lv", "--role", "leadership", settings=settings,
+    result = run_callmatch("create-user", " Lead@SIC.lv ", "--role", "leadership", settings=settings,
                            input="a long password\n")
     assert result.returncode == 0, result.stderr
+    assert "Created leadership lead@sic.lv (user " in result.stdout  # the address as stored and signed in with
     user = db.fetchone("SELECT email, role, password_hash FROM users")
     assert (user["email"], user["role"]) == ("lead@sic.lv", "leadership")
     assert "a long password" not in user["password_hash"]
     again = run_callmatch("create-user", "lead@sic.lv", settings=settings, input="a long password\n")
     assert again.returncode == 1 and "already exists" in again.stderr
+    too_long = "x@" + "a" * 250 + ".lv"  # past the 254 characters mail can be delivered to
+    refused = run_callmatch("create-user", too_long, settings=settings, input="a long password\n")
+    assert refused.returncode == 1 and "is not an email address" in refused.stderr
 
 
 def test_users_lists_who_can_sign_in_and_says_how_to_start(settings, db):

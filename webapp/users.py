@@ -33,7 +33,7 @@ def index():
 
 @bp.post("/users")
 def add():
-    email, role = request.form.get("email", "").strip().lower(), request.form.get("role", "manager")
+    email, role = users.normal_email(request.form.get("email", "")), request.form.get("role", "manager")
     users.create_user(db(), email, request.form.get("password", ""), role)
     flash(f"Added {email} as {role}. Give them the password; they can change it in their settings.")
     return redirect(url_for("users.index"))
