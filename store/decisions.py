@@ -6,7 +6,7 @@ from psycopg.types.json import Jsonb
 
 from .calls import NEXT_DEADLINE
 from .db import Database
-from .errors import CallmatchError
+from .errors import CallmatchError, NotFound
 from .users import is_leadership
 
 STATES = {"bid": "Bid", "maybe": "Maybe", "no_bid": "No bid"}
@@ -109,7 +109,9 @@ def approve(db: Database, decision_id: int, user: dict, approved: bool) -> dict:
         raise InvalidDecision("Only leadership can approve a bid.")
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
-        if old is None or old["state"] != "bid":
+        if old is None:
+            raise NotFound(f"No decision {decision_id}.")
+        if old["state"] != "bid":
             raise InvalidDecision("Only a bid decision can be approved.")
         value = "approved" if approved else "rejected"
         row = cur.execute("UPDATE decisions SET approval = %s, approved_by = %s, updated_at = now() WHERE id = %s"
@@ -124,7 +126,7 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict) -> dic
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
         if old is None:
-            raise InvalidDecision("No such decision.")
+            raise NotFound(f"No decision {decision_id}.")
         row = cur.execute("UPDATE decisions SET outcome = %s, updated_at = now() WHERE id = %s RETURNING *",
                           (outcome, decision_id)).fetchone()
         _record(cur, decision_id, user["id"], {"outcome": [old["outcome"], outcome]})

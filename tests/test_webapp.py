@@ -176,6 +176,10 @@ def test_every_refusal_is_a_page_of_the_site_in_words(pm):
     for response in (pm.post("/calls/CERV-SOCIAL-01/consortium", data={"csrf_token": token}),
                      pm.get("/sources/crawl")):
         assert 'href="/calls"' in response.get_data(as_text=True)  # the site's own page, with its way back
+    # A decision asked for by an id that is not there is not found, not a mistake in the form.
+    response = pm.post("/decisions/999999/outcome", data={"outcome": "won", "csrf_token": token})
+    assert response.status_code == 404 and "<title>Not found" in response.get_data(as_text=True)
+    assert "No decision 999999." in response.get_data(as_text=True)
 
 
 def test_an_error_on_our_side_is_a_page_that_says_so_and_is_logged(app, pm, monkeypatch, caplog):

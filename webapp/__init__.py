@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from store.config import Settings
 from store.db import Database
-from store.errors import CallmatchError
+from store.errors import CallmatchError, NotFound
 
 # The last page number any list accepts: far beyond a real list, and within the database's OFFSET range.
 MAX_PAGE = 100_000
@@ -113,6 +113,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
 
     @app.errorhandler(CallmatchError)
     def user_error(error):
+        if isinstance(error, NotFound):  # a decision, a run, a profile asked for by an id that is not there
+            return render_template("error.html", title=PLAIN_TITLES[404], message=str(error)), 404
         return render_template("error.html", title="Something needs attention", message=str(error)), 400
 
     return app
