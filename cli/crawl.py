@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -66,6 +67,10 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     check_spiders(spiders)
     if replay and base_url:
         raise click.UsageError("--replay and --base-url cannot be used together.")
+    if base_url and not (urlsplit(base_url).scheme in ("http", "https") and urlsplit(base_url).netloc):
+        # Refused here: a crawl of it would be recorded as the source's latest run, failed, and warned about
+        # on the calls page until the next good one.
+        raise click.BadParameter(f"{base_url!r} is not an http:// or https:// address.", param_hint="--base-url")
     given = {k: str(v) for k, v in _parse_setting(spider_arguments).items()}
     if programmes:
         given["programmes"] = programmes

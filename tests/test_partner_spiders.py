@@ -164,6 +164,9 @@ def test_spider_arguments_are_checked_before_the_crawl_starts(settings, db):
     ]:
         result = run_callmatch("crawl", *arguments, "--replay", keep_eu, settings=settings)
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, arguments
+    # An address without its scheme would otherwise be the source's latest run, failed, warned about on every page.
+    result = run_callmatch("crawl", "keep_eu", "--base-url", "keep.eu/api", settings=settings)
+    assert result.returncode == 2 and "'keep.eu/api' is not an http:// or https:// address" in result.stderr
     assert db.scalar("SELECT count(*) FROM crawl_runs") == 0  # refused before anything ran
 
 
