@@ -71,7 +71,6 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
 def create_user(app: AppContext, email: str, role: str) -> None:
     """Create a user; asks for the password (or reads it from standard input when that is not a terminal)."""
     from store.users import create_user as create
-
     from store.users import normal_email
 
     user_id = create(app.database(), email, _read_password(), role)
