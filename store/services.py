@@ -242,28 +242,25 @@ def _redis_lock(db_file: Path):
 
 def _this_process() -> list:
     """[pid, start time]: a pid alone may name another process by the time it is read."""
+    return [os.getpid(), _start_time(os.getpid())]
+
+
+def _start_time(pid: int) -> float | None:
     import psutil
 
-    return [os.getpid(), round(psutil.Process().create_time(), 2)]
+    try:
+        return round(psutil.Process(pid).create_time(), 2)
+    except psutil.NoSuchProcess:
+        return None
 
 
 def _live_redis_holders(db_file: Path) -> list[list]:
     """The processes listed as using the server that still exist (a killed one never took itself off)."""
-    import psutil
-
     try:
         listed = json.loads((db_file.parent / f"{db_file.name}.holders").read_text())
     except (OSError, ValueError):
         return []
-    alive = []
-    for pid, started in listed:
-        try:
-            process = psutil.Process(pid)
-            if process.status() != psutil.STATUS_ZOMBIE and round(process.create_time(), 2) == started:
-                alive.append([pid, started])
-        except psutil.NoSuchProcess:
-            pass
-    return alive
+    return [[pid, started] for pid, started in listed if _running(pid) and _start_time(pid) == started]
 
 
 def _write_redis_holders(db_file: Path, holders: list[list]) -> None:
