@@ -121,6 +121,12 @@ def session_stamp(user: dict) -> str:
     return hashlib.sha256(user["password_hash"].encode()).hexdigest()[:16]
 
 
+def stamp_is_current(user: dict | None, stamp: str | None) -> bool:
+    """Whether what was handed out with `stamp` (a session, a calendar address) still stands for `user`:
+    they exist, are active, and have not changed their password since."""
+    return user is not None and user["active"] and stamp == session_stamp(user)
+
+
 def set_password(db: Database, user_id: int, password: str) -> None:
     _check_password(password)
     if not db.execute("UPDATE users SET password_hash = %s WHERE id = %s", (generate_password_hash(password), user_id)):

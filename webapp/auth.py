@@ -29,7 +29,7 @@ def init_app(app) -> None:
         if user_id:
             g.user = users.get_user(db(), user_id)
             # A deactivated user, or a session opened before the password last changed, is signed out.
-            if g.user is not None and (not g.user["active"] or session.get("stamp") != users.session_stamp(g.user)):
+            if g.user is not None and not users.stamp_is_current(g.user, session.get("stamp")):
                 session.clear()
                 g.user = None
         if g.user is None and request.endpoint not in PUBLIC:

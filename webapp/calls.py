@@ -264,15 +264,16 @@ def calendar():
 # A calendar application subscribes without signing in: it fetches a private address instead, signed with
 # the app's secret. It names the user and their password's stamp, so a new password (or deactivation)
 # turns the old address off.
-CALENDAR_SALT = "callmatch-calendar-feed"
+def _feed_signer():
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.secret_key, salt="callmatch-calendar-feed")
 
 
 def calendar_feed_url(user: dict) -> str:
-    from itsdangerous import URLSafeSerializer
-
     from store.users import session_stamp
 
-    token = URLSafeSerializer(current_app.secret_key, salt=CALENDAR_SALT).dumps([user["id"], session_stamp(user)])
+    token = _feed_signer().dumps([user["id"], session_stamp(user)])
     return settings().base_url + url_for("calls.calendar_feed", token=token)
 
 
@@ -280,16 +281,16 @@ def calendar_feed_url(user: dict) -> str:
 def calendar_feed(token):
     """The deadlines of the user's working profile for a calendar application: no session, the address
     is the key. Anything but a valid, current address is simply not found."""
-    from itsdangerous import BadSignature, URLSafeSerializer
+    from itsdangerous import BadSignature
 
-    from store.users import get_user, session_stamp
+    from store.users import get_user, stamp_is_current
 
     try:
-        user_id, stamp = URLSafeSerializer(current_app.secret_key, salt=CALENDAR_SALT).loads(token)
+        user_id, stamp = _feed_signer().loads(token)
         user = get_user(db(), int(user_id))
     except (BadSignature, TypeError, ValueError):
         abort(404)
-    if user is None or not user["active"] or stamp != session_stamp(user):
+    if not stamp_is_current(user, stamp):
         abort(404)
     g.user = user
     return _calendar(current_profile_id())
