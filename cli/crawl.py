@@ -67,7 +67,8 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     check_spiders(spiders)
     if replay and base_url:
         raise click.UsageError("--replay and --base-url cannot be used together.")
-    if base_url and not (urlsplit(base_url).scheme in ("http", "https") and urlsplit(base_url).netloc):
+    address = urlsplit(base_url or "")
+    if base_url and not (address.scheme in ("http", "https") and address.netloc):
         # Refused here: a crawl of it would be recorded as the source's latest run, failed, and warned about
         # on the calls page until the next good one.
         raise click.BadParameter(f"{base_url!r} is not an http:// or https:// address.", param_hint="--base-url")
