@@ -227,7 +227,8 @@ def _echo_run(run: dict, errors_shown: int | None) -> None:
     if unnamed := run_store.unnamed_partners(run):
         click.echo(f"    left out {counted(unnamed, 'partner')} without a name (their projects were kept)")
     for error in run["errors"][:errors_shown]:
-        click.echo(f"    {error['url']}: {error['error']}")
+        # A failure before the first request (or the crawl ending early) has no page to name.
+        click.echo(f"    {error['url']}: {error['error']}" if error["url"] else f"    {error['error']}")
     if errors_shown is not None and len(run["errors"]) > errors_shown:
         more = len(run["errors"]) - errors_shown
         click.echo(f"    and {more} more errors: `callmatch runs {run['id']}` lists them all")

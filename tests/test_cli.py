@@ -188,11 +188,13 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
     run_id = runs.start_run(db, "ft_portal")
     runs.finish_run(db, run_id, pages=3, seen=10, new=7, updated=0, unchanged=0, dropped=3,
                     drop_reasons={"duplicate of a richer record of the same topic": 2, "no title": 1},
-                    errors=[{"url": "https://example.org/broken", "error": "malformed JSON"}], stats={})
+                    errors=[{"url": "https://example.org/broken", "error": "malformed JSON"},
+                            {"url": "", "error": "crawl ended early: closespider_errorcount"}], stats={})
     output = CliRunner().invoke(cli, ["runs"], env=env).output
     assert f"#{run_id} ft_portal" in output
     assert "partial" in output and "new=7" in output and "dropped=3" in output
     assert "https://example.org/broken: malformed JSON" in output
+    assert "\n    crawl ended early: closespider_errorcount\n" in output  # no page to name, no bare colon
     assert "    dropped 2: duplicate of a richer record of the same topic\n    dropped 1: no title\n" in output
 
     # The list shows a run's first five errors and says how to see the rest; the run's own listing has them all.
