@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from psycopg.types.json import Jsonb
 
 from .calls import NEXT_DEADLINE
@@ -24,6 +26,16 @@ WORKLOAD_DAYS = 14
 
 class InvalidDecision(CallmatchError):
     pass
+
+
+class ChangedSince(InvalidDecision):
+    """The bid changed after the page that approves it was opened: approving it would approve what the
+    approver never saw (another reason, another note, or no longer a bid)."""
+
+    def __init__(self, call_id: int):
+        super().__init__("This bid was changed after you opened the page. Here it is as it stands now:"
+                         " approve or reject it again.")
+        self.call_id = call_id
 
 
 def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
@@ -104,13 +116,17 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         return row
 
 
-def approve(db: Database, decision_id: int, user: dict, approved: bool) -> dict:
+def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: datetime | None = None) -> dict:
+    """`seen` is when the decision was last changed as the approver saw it (its `updated_at`): if it has
+    changed since, nothing is approved and ChangedSince says so."""
     if not is_leadership(user):
         raise InvalidDecision("Only leadership can approve a bid.")
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
         if old is None:
             raise NotFound(f"No decision {decision_id}.")
+        if seen is not None and old["updated_at"] != seen:
+            raise ChangedSince(old["call_id"])
         if old["state"] != "bid":
             raise InvalidDecision("Only a bid decision can be approved.")
         value = "approved" if approved else "rejected"

@@ -366,6 +366,37 @@ def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipe
     assert elsewhere.headers["Location"] == "/calls"  # never off the site
 
 
+def test_a_bid_changed_after_the_approvers_page_opened_is_shown_again_not_approved(app, pm, seeded):
+    decide(pm, note="Ask the Riga lab")
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+
+    def approval_form(path):
+        page = boss.get(path).get_data(as_text=True)
+        return {"approve": "1", "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+                "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
+
+    seen_on_pipeline = {**approval_form("/pipeline"), "next": "/pipeline"}
+    decide(pm, note="Only if the Riga lab leads")  # the manager rewrites the bid meanwhile
+    stale = boss.post(f"/decisions/{decision_id}/approval", data=seen_on_pipeline, follow_redirects=True)
+    page = stale.get_data(as_text=True)
+    assert stale.request.path == "/calls/CERV-SOCIAL-01"  # the call as it stands, not back to the list
+    assert "This bid was changed after you opened the page" in page and "Only if the Riga lab leads" in page
+    assert seeded.scalar("SELECT approval FROM decisions") == "pending"
+
+    boss.post(f"/decisions/{decision_id}/approval", data=approval_form("/calls/CERV-SOCIAL-01"))
+    assert seeded.scalar("SELECT approval FROM decisions") == "approved"  # once seen, it is approved
+
+    decide(pm, state="bid", note="A third version")  # pending again
+    seen_on_call = approval_form("/calls/CERV-SOCIAL-01")
+    decide(pm, state="maybe")  # no longer a bid: a second look, not an error page
+    changed = boss.post(f"/decisions/{decision_id}/approval", data=seen_on_call)
+    assert changed.status_code == 302 and changed.headers["Location"].endswith("/calls/CERV-SOCIAL-01#decision")
+    damaged = boss.post(f"/decisions/{decision_id}/approval", data={**seen_on_call, "seen": "yesterday"})
+    assert damaged.status_code == 302 and seeded.scalar("SELECT state FROM decisions") == "maybe"
+
+
 def test_a_manager_cannot_approve(pm, seeded):
     decide(pm)
     decision_id = seeded.scalar("SELECT id FROM decisions")

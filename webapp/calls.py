@@ -170,12 +170,29 @@ def decide(identifier):
 
 @bp.post("/decisions/<int:decision_id>/approval")
 def approve(decision_id):
-    row = decisions.approve(db(), decision_id, g.user, request.form.get("approve") == "1")
+    try:
+        row = decisions.approve(db(), decision_id, g.user, request.form.get("approve") == "1",
+                                seen=_seen(request.form.get("seen")))
+    except decisions.ChangedSince as changed:  # show the bid as it is now, where it can be decided again
+        flash(str(changed))
+        return redirect(url_for("calls.detail", identifier=call_store.identifier_of(db(), changed.call_id))
+                        + "#decision")
     identifier = call_store.identifier_of(db(), row["call_id"])
     flash("Bid approved." if row["approval"] == "approved" else "Bid rejected.")
     if request.form.get("next"):  # approved from the pipeline's list: back there
         return redirect(safe_next(request.form["next"]))
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+def _seen(value: str | None) -> datetime | None:
+    """When the bid on the approver's page was last changed. A value that is not a time (a damaged form)
+    matches no decision, so it asks for a second look rather than approving blind."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 @bp.post("/decisions/<int:decision_id>/outcome")
