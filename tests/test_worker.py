@@ -245,6 +245,9 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
 
     parsed = message_from_bytes(inbox.messages[0].content, policy=policy.default)
     assert parsed["Subject"] == "callmatch: 1 new fitting call, 1 deadline coming; a crawl failed"
+    digest_id = db.scalar("SELECT id FROM digests")
+    assert parsed["Message-ID"] == f"<digest-{digest_id}.{user_id}@localhost>"  # CALLMATCH_MAIL_FROM's domain
+    assert parsed["Date"].datetime is not None and parsed["Auto-Submitted"] == "auto-generated"
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
     assert "- 10 Jul 2026 single-stage: Social innovation and civic participation (maybe)" in parsed.get_body(
         ("plain",)).get_content()

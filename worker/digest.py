@@ -6,6 +6,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 from urllib.parse import unquote, urlparse
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -61,9 +62,19 @@ def send_due_digests(db: Database, settings: Settings) -> list[str]:
             continue
         message = EmailMessage()
         message["Subject"], message["From"], message["To"] = subject, settings.mail_from, user["email"]
+        message["Date"] = formatdate(localtime=False)
+        # One id per digest: a resend of a period whose first send was not recorded is the same message.
+        message["Message-ID"] = f"<digest-{digest_id}.{user['id']}@{_domain(settings.mail_from)}>"
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to the sender
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         smtp_send(settings, message)  # a failure propagates: the claimed, unsent period is retried
         digests.mark_sent(db, digest_id)
         sent.append(user["email"])
     return sent
+
+
+def _domain(sender: str) -> str:
+    """The sender's mail domain, which a Message-ID's right-hand side should be ("localhost" without one)."""
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "localhost"
