@@ -94,9 +94,8 @@ def digest() -> None:
 @digest.command("send")
 @click.pass_obj
 def digest_send(app: AppContext) -> None:
-    """Send the digests that are due now (and only those)."""
-    from store.text import counted
+    """Send the digests that are due now (and only those). One with nothing new to tell is not sent: the
+    next one covers its period."""
     from worker.digest import send_due_digests
 
-    sent = send_due_digests(app.database(), app.settings)
-    click.echo(f"Sent {counted(len(sent), 'digest')}" + (f": {', '.join(sent)}" if sent else "; none was due."))
+    click.echo(send_due_digests(app.database(), app.settings).summary())

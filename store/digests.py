@@ -49,6 +49,13 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "failing": failing_sources(db, watched)}
 
 
+def has_news(content: dict) -> bool:
+    """Whether a digest would tell its reader anything: a new call, a deadline, a bid waiting or a failed
+    crawl. One with none of them is not sent (a daily "nothing new" teaches people to ignore the mail),
+    and its period is not claimed, so the next digest covers it."""
+    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "failing"))
+
+
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:
     """Reserve this user's period; None when it was already sent (so a second run sends nothing)."""
     row = db.fetchone(

@@ -877,6 +877,10 @@ def test_digest_preview_holds_the_new_calls_in_the_users_top(pm, seeded):
     first = seeded.scalar("SELECT c.identifier FROM calls c JOIN match_results m ON m.call_id = c.id WHERE m.rank = 1")
     page = pm.get("/settings/digest-preview").get_data(as_text=True)
     assert "New calls in the top 1" in page and first in page and "#2 " not in page
+    assert "Nothing new to tell" not in page
+    seeded.execute("UPDATE calls SET first_seen = '2020-01-01'")  # every call seen before the period
+    page = pm.get("/settings/digest-preview").get_data(as_text=True)
+    assert "Nothing new to tell: no digest is sent while that lasts" in page and "No new fitting calls" in page
 
 
 def test_logout_ends_the_session(pm):

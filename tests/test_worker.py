@@ -324,11 +324,37 @@ def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     assert "/sources" in text and "EU Funding &amp; Tenders Portal on 27 Jun 2026" in html
 
 
+def _a_new_fitting_call(db, identifier="CERV-SOCIAL-01"):
+    from store import profiles
+
+    add_call(db, identifier, "Social innovation and civic participation", "Social enterprises.")
+    db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, inputs_hash)"
+               " SELECT %s, id, 'm', 0.9, 1, 'h' FROM calls WHERE identifier = %s",
+               (profiles.ensure_default_profile(db), identifier))
+
+
 def test_an_unreachable_smtp_server_leaves_the_digest_due(settings, db):
     create_user(db, "pm@sic.lv", "long enough password", "manager")
+    _a_new_fitting_call(db)
     result = run_callmatch("digest", "send", settings=settings, env={"SMTP_URL": "smtp://127.0.0.1:1", **TODAY})
     assert result.returncode != 0
     assert db.scalar("SELECT count(*) FROM digests WHERE sent_at IS NOT NULL") == 0
+
+
+def test_a_digest_with_nothing_new_is_not_sent_and_the_next_one_covers_its_period(settings, db, smtp_server):
+    controller, inbox = smtp_server
+    create_user(db, "pm@sic.lv", "long enough password", "manager")
+    env = {"SMTP_URL": f"smtp://127.0.0.1:{controller.port}", **TODAY}
+
+    quiet = run_callmatch("digest", "send", settings=settings, env=env)
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    assert "Sent 0 digests; 1 digest had nothing new to tell and waited for the next one: pm@sic.lv." in quiet.stdout
+    assert inbox.messages == [] and db.scalar("SELECT count(*) FROM digests") == 0  # its period stays open
+
+    _a_new_fitting_call(db)  # found by a later crawl: the next digest has it
+    sent = run_callmatch("digest", "send", settings=settings, env=env)
+    assert "Sent 1 digest: pm@sic.lv." in sent.stdout and len(inbox.messages) == 1
+    assert "Social innovation and civic participation" in inbox.messages[0].content.decode()
 
 
 def test_web_app_keeps_serving_when_redis_is_stopped(settings, db, tmp_path):

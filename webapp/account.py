@@ -102,4 +102,5 @@ def change_password():
 def preview():
     since = digests.utcnow() - digests.PERIODS.get(g.user["digest_frequency"], digests.PERIODS["weekly"])
     content = digests.content(db(), g.user, since, settings().as_of(), watched=settings().crawl_spiders)
-    return render_template("digest_preview.html", title="Digest preview", since=since, **content)
+    return render_template("digest_preview.html", title="Digest preview", since=since,
+                           news=digests.has_news(content), **content)

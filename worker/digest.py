@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from urllib.parse import unquote, urlparse
@@ -50,12 +51,28 @@ def smtp_send(settings: Settings, message: EmailMessage) -> None:
         client.send_message(message)
 
 
-def send_due_digests(db: Database, settings: Settings) -> list[str]:
-    """Send every digest due now; returns the addresses written to. Safe to run twice: a period is claimed first."""
+@dataclass
+class DigestRun:
+    sent: list[str] = field(default_factory=list)   # addresses written to
+    quiet: list[str] = field(default_factory=list)  # due, with nothing to tell: not sent, their period kept open
+
+    def summary(self) -> str:
+        line = f"Sent {counted(len(self.sent), 'digest')}" + (f": {', '.join(self.sent)}" if self.sent else "")
+        if self.quiet:
+            return (f"{line}; {counted(len(self.quiet), 'digest')} had nothing new to tell and waited for the next"
+                    f" one: {', '.join(self.quiet)}.")
+        return line + ("." if self.sent else "; none was due.")
+
+
+def send_due_digests(db: Database, settings: Settings) -> DigestRun:
+    """Send every digest due now that has something to tell. Safe to run twice: a period is claimed first."""
     now = digests.utcnow()
-    sent = []
+    run = DigestRun()
     for user, start in digests.due_users(db, now):
         content = digests.content(db, user, start, settings.as_of(), watched=settings.crawl_spiders)
+        if not digests.has_news(content):
+            run.quiet.append(user["email"])
+            continue
         subject, text, html = render(user, content, settings)
         digest_id = digests.claim(db, user["id"], start, now, [c["id"] for c in content["new_calls"]], subject)
         if digest_id is None:
@@ -70,8 +87,8 @@ def send_due_digests(db: Database, settings: Settings) -> list[str]:
         message.add_alternative(html, subtype="html")
         smtp_send(settings, message)  # a failure propagates: the claimed, unsent period is retried
         digests.mark_sent(db, digest_id)
-        sent.append(user["email"])
-    return sent
+        run.sent.append(user["email"])
+    return run
 
 
 def _domain(sender: str) -> str:

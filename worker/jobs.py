@@ -137,9 +137,9 @@ def send_digests() -> dict:
 
     settings = Settings.from_env()
     with _database(settings) as db:
-        sent = send_due_digests(db, settings)
-    _progress(f"sent {counted(len(sent), 'digest')}")
-    return {"sent": sent}
+        run = send_due_digests(db, settings)
+    _progress(f"sent {counted(len(run.sent), 'digest')}, {len(run.quiet)} with nothing new")
+    return {"sent": run.sent, "nothing_new": run.quiet}
 
 
 def _chain_ranking(settings: Settings, what: str) -> int:
