@@ -126,6 +126,21 @@ def test_score_spread_is_labelled_in_the_points_the_table_shows():
     assert [bar["value"] for bar in spread["bars"]] == [1, 2]
 
 
+def test_deadline_chart_reaches_the_latest_deadline_and_counts_those_beyond_two_years():
+    from datetime import date
+
+    from webapp.charts import deadline_bars
+
+    today = date(2026, 6, 27)
+    near = deadline_bars([date(2026, 9, 23)], today)
+    assert len(near["bars"]) == 12 and near["later"] == 0  # a year at least
+    far = deadline_bars([date(2026, 9, 23), date(2027, 9, 23), None], today)
+    assert [b["label"] for b in far["bars"]][-1] == "Sep 27" and len(far["bars"]) == 16
+    assert [b["value"] for b in far["bars"] if b["value"]] == [1, 1] and far["later"] == 0
+    beyond = deadline_bars([date(2026, 9, 23), date(2029, 1, 10)], today)
+    assert len(beyond["bars"]) == 24 and beyond["later"] == 1  # counted, not dropped unseen
+
+
 def test_calls_page_lists_ranked_calls_and_hides_screened_ones(pm):
     page = pm.get("/calls").get_data(as_text=True)
     assert "Social innovation and civic participation" in page
@@ -442,6 +457,8 @@ def test_pipeline_groups_calls_by_decision(pm):
     maybe_column = page[page.index("<h2>Maybe"):page.index("<h2>No bid")]
     assert "Social innovation and civic participation" in maybe_column
     assert "by month</figcaption>" in page and "No open call is marked" not in page
+    decide(pm, state="bid")
+    assert "· waiting for approval" in pm.get("/pipeline").get_data(as_text=True)
 
 
 def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):

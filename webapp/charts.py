@@ -34,8 +34,14 @@ def days_left(deadline, today: date) -> str:
     return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
 
 
-def deadline_bars(deadlines: list[date], today: date, months: int = 12) -> dict:
-    """Bars of deadlines per month for the coming months."""
+def deadline_bars(deadlines: list[date], today: date, months: int = 12, most: int = 24) -> dict:
+    """Bars of deadlines per month from this month on: a year, or up to the latest deadline when it is
+    further off (a two-year work programme names deadlines that far ahead), but no more than `most`
+    months; deadlines after those are counted in `later` rather than dropped unseen."""
+    deadlines = [d for d in deadlines if d]
+    if deadlines:
+        latest = max(deadlines)
+        months = min(max(months, (latest.year - today.year) * 12 + latest.month - today.month + 1), most)
     labels = []
     year, month = today.year, today.month
     for _ in range(months):
@@ -43,11 +49,12 @@ def deadline_bars(deadlines: list[date], today: date, months: int = 12) -> dict:
         month += 1
         if month > 12:
             year, month = year + 1, 1
-    counts = Counter((d.year, d.month) for d in deadlines if d)
+    counts = Counter((d.year, d.month) for d in deadlines)
     values = [counts.get(label, 0) for label in labels]
     top = max(values) or 1
     return {"bars": [{"label": date(y, m, 1).strftime("%b %y"), "value": v, "height": round(100 * v / top)}
-                     for (y, m), v in zip(labels, values, strict=True)], "max": top}
+                     for (y, m), v in zip(labels, values, strict=True)], "max": top,
+            "later": sum(1 for d in deadlines if (d.year, d.month) > labels[-1])}
 
 
 def score_histogram(scores: list[float], bins: int = 12) -> dict:
