@@ -135,7 +135,12 @@ def test_an_admin_adds_a_colleague_who_then_signs_in_in_a_real_browser(server, p
     assert page.locator("nav >> text=Users").count() == 0
 
 
-def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners):  # noqa: F811
+def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners, seeded):  # noqa: F811
+    from store import profiles
+
+    # A second profile, under a long name, puts a list of profiles on the profile page.
+    profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "SIC with the University of Latvia and Riga"
+                                   " City Council for the Interreg Central Baltic and Estonia-Latvia bids of 2027"})
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server}/login")
     sign_in(page, server, "boss@sic.lv")
