@@ -147,6 +147,7 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners, seeded
     # With partner data the call page adds the consortium builder and its forms.
     for path in (*PAGES, "/calls/CERV-SOCIAL-01?sector=public&country=LT"):
         page.goto(server + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # what opens, too
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{server}/calls")
     page.screenshot(path=ARTIFACTS / "calls-phone.png", full_page=True)
