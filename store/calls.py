@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from psycopg.types.json import Jsonb
 
-from .db import Database
+from .db import Database, every_word_in
 
 SOURCES = {
     # name: (kind, title, url)
@@ -229,8 +229,7 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
         where.append("coalesce(c.grant_max, c.topic_budget) >= %(min_grant)s")
         params["min_grant"] = min_grant
     if text:
-        where.append("(c.title ILIKE %(text)s OR c.identifier ILIKE %(text)s OR c.description_text ILIKE %(text)s)")
-        params["text"] = f"%{text}%"
+        where.append(every_word_in(("c.title", "c.identifier", "c.description_text"), text, params, "text"))
     if decision == "none":
         where.append("d.id IS NULL")
     elif decision:

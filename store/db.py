@@ -1,9 +1,10 @@
-"""The connection pool and the boundary where psycopg errors become the project's own."""
+"""The connection pool, the boundary where psycopg errors become the project's own, and the one way text
+searches are written as SQL."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import psycopg
 from pgvector.psycopg import register_vector
@@ -105,3 +106,23 @@ def first_line(exc: Exception) -> str:
     """An exception's message without PostgreSQL's DETAIL and HINT lines, or its type when it has none."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+# A search of more words than this reads only the first ones: each word is one more condition per row.
+MAX_SEARCH_WORDS = 12
+
+
+def every_word_in(columns: Sequence[str], search: str, params: dict, name: str) -> str:
+    """A condition that every word of `search` appears in one of `columns`, case aside, in any order and
+    with any spacing between words ("social  innovation" finds "innovation for social ..."). `%`, `_`
+    and `\\` in a word match themselves. The patterns are added to `params` as name0, name1, ..."""
+    clauses = []
+    for n, word in enumerate(search.split()[:MAX_SEARCH_WORDS]):
+        params[f"{name}{n}"] = f"%{like_literal(word)}%"
+        clauses.append("(" + " OR ".join(f"{column} ILIKE %({name}{n})s" for column in columns) + ")")
+    return " AND ".join(clauses) or "TRUE"
+
+
+def like_literal(text: str) -> str:
+    """`text` escaped for LIKE, whose default escape character is the backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

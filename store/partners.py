@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .db import Database
+from .db import Database, every_word_in, like_literal
 from .errors import NotFound
 
 # ISO 3166 alpha-2, as the sources should have written them.
@@ -213,8 +213,8 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
     """(organisations of this page, most projects first, total count). Every value is a parameter."""
     where, params = ["TRUE"], {"limit": per_page, "offset": (page - 1) * per_page}
     if q:
-        where.append("(o.name ILIKE %(q)s OR o.short_name ILIKE %(q)s OR o.pic = %(exact)s)")
-        params.update(q=f"%{q}%", exact=q)
+        where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.name', 'o.short_name'), q, params, 'q')})")
+        params["exact"] = valid_pic(q)  # typed with spaces, as it is often printed
     if country:
         where.append("o.country = %(country)s")
         params["country"] = country
@@ -224,7 +224,7 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
     if programme:
         where.append("EXISTS (SELECT 1 FROM participations x JOIN projects p ON p.id = x.project_id"
                      " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
-        params["prog"] = f"{programme}%"
+        params["prog"] = f"{like_literal(programme.strip())}%"
     base = f"FROM organisations o WHERE {' AND '.join(where)}"
     total = db.scalar(f"SELECT count(*) {base}", params)
     rows = db.fetchall(

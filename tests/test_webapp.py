@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 
@@ -160,6 +161,11 @@ def test_filters_narrow_the_list(pm):
     assert "HORIZON-FUSION-01" in page and "CERV-SOCIAL-01" not in page
     page = pm.get("/calls?q=plasma").get_data(as_text=True)
     assert "HORIZON-FUSION-01" in page and "CERV-SOCIAL-01" not in page
+    # Every word must appear, in any order and with any spacing; % and _ are characters, not wildcards.
+    page = pm.get("/calls?q=young++civic").get_data(as_text=True)
+    assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page
+    for wildcard in ("%", "_", "civic%"):
+        assert "No call matches these filters" in pm.get(f"/calls?q={quote(wildcard)}").get_data(as_text=True), wildcard
 
 
 def test_bad_filter_values_get_a_clear_message(pm):
@@ -839,6 +845,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
                                                                 "sector": "other"})
         resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Riga Sports Club", "country": "ES",
                                                     "sector": "other"})
+        resolve_organisation(cur, "cordis", "997", {"pic": "912345678", "name": "Tallinn Youth Forum", "country": "EE",
+                                                    "sector": "ngo"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert "<option selected>LV</option>" in page
@@ -846,6 +854,10 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert "<option selected>LV</option>" in pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
     page = pm.get("/partners?q=riga&country=EST").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" in page and "<option selected>" not in page
+    page = pm.get("/partners?q=lab+riga").get_data(as_text=True)  # words in any order
+    assert "Riga Social Lab" in page and "Riga Sports Club" not in page
+    assert "Tallinn Youth Forum" in pm.get("/partners?q=+912+345+678").get_data(as_text=True)  # a PIC, spaces aside
+    assert "Riga" not in pm.get("/partners?q=%25").get_data(as_text=True)  # a percent sign, not a wildcard
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>cordis 999</dd>" in page  # its identifier in the source
     assert pm.get("/organisations/424242").status_code == 404
