@@ -143,6 +143,11 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict) -> dic
         old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
         if old is None:
             raise NotFound(f"No decision {decision_id}.")
+        # Won or lost is said of an application: a call marked maybe or no bid, or a bid leadership
+        # rejected, was never sent, and an outcome on it would count in the pipeline's figures.
+        if old["state"] != "bid" or old["approval"] == "rejected":
+            marked = "a bid leadership rejected" if old["state"] == "bid" else f"marked {STATES[old['state']].lower()}"
+            raise InvalidDecision(f"An outcome is recorded for a bid; this call is {marked}.")
         row = cur.execute("UPDATE decisions SET outcome = %s, updated_at = now() WHERE id = %s RETURNING *",
                           (outcome, decision_id)).fetchone()
         _record(cur, decision_id, user["id"], {"outcome": [old["outcome"], outcome]})

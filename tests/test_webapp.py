@@ -437,6 +437,16 @@ def test_outcome_is_recorded(pm, seeded):
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "submitted", "csrf_token": token})
     assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "<option selected>submitted</option>" in page  # the form starts from what is recorded
+
+    # Won or lost belongs to an application: not to a call marked maybe or no bid.
+    decide(pm, state="no_bid", reason="Weak fit with our mission")
+    assert "Record outcome" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    refused = pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": token})
+    assert refused.status_code == 400
+    assert "An outcome is recorded for a bid; this call is marked no bid." in refused.get_data(as_text=True)
+    assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
 
 
 def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
