@@ -922,6 +922,27 @@ def test_digest_preview_holds_the_new_calls_in_the_users_top(pm, seeded):
     assert "Nothing new to tell: no digest is sent while that lasts" in page and "No new fitting calls" in page
 
 
+def test_a_digests_links_open_their_calls_whatever_the_identifier_holds(pm, seeded, settings, embedder):
+    from datetime import datetime, timezone
+
+    from store import digests, users
+    from worker.digest import render
+
+    # An Interreg call is named by its page's address, whose last part may be %-escaped, or hold a #.
+    identifier = "interreg_lat_lit:jaunatnes-darb%C4%81 #2"
+    add_call(seeded, identifier, "Cross-border youth work", "Youth workers of Latvia and Lithuania.")
+    ranking.rank_calls(seeded, EmbeddingStore(seeded, embedder), profiles.ensure_default_profile(seeded),
+                       date(2026, 6, 27))
+    user = users.get_user(seeded, seeded.scalar("SELECT id FROM users WHERE email = 'pm@sic.lv'"))
+    content = digests.content(seeded, user, datetime(2020, 1, 1, tzinfo=timezone.utc), settings.as_of())
+    assert identifier in [c["identifier"] for c in content["new_calls"]]
+    _, text, html = render(user, content, settings)
+    [link] = re.findall(r"http://127\.0\.0\.1:5000(/calls/interreg\S+)", text)
+    assert f'href="http://127.0.0.1:5000{link}"' in html
+    page = pm.get(link)
+    assert page.status_code == 200 and "Cross-border youth work" in page.get_data(as_text=True)
+
+
 def test_logout_ends_the_session(pm):
     token = csrf(pm, "/calls")
     pm.post("/logout", data={"csrf_token": token})

@@ -8,7 +8,7 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -21,6 +21,9 @@ from store.text import counted, day, points
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
 templates.filters.update(points=points, day=day)
+# A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
+# Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
+templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier, safe="/:")
 
 
 def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str]:
