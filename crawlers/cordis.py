@@ -111,6 +111,7 @@ def _read_csv(handle: io.TextIOBase) -> _Table:
         start, end = end + 1, reader.line_num
         if not values:
             continue
+        values = [_quoted_twice(value) for value in values]
         table.rows.append(dict(zip(header, values, strict=False)))  # a malformed row is kept only to be reported
         table.lines.append(start)
         problem = None
@@ -120,6 +121,14 @@ def _read_csv(handle: io.TextIOBase) -> _Table:
                 problem += f"; it runs on to line {end}: a quote left open?"
         table.problems.append(problem)
     return table
+
+
+# CORDIS quotes a value that holds a quote twice: the name NCSR "D", read from the file once, is still
+# quoted, with its inner quotes doubled. Read it a second time; any other value is left as it is.
+def _quoted_twice(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in value[1:-1].replace('""', ""):
+        return value[1:-1].replace('""', '"')
+    return value
 
 
 def _open_members(path: Path) -> Iterator[tuple[str, Callable[[], io.TextIOBase]]]:

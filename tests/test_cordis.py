@@ -73,6 +73,16 @@ def test_decimal_commas_and_sectors_are_read(db, shared_dir):
     assert cordis.amount("211562,5") == cordis.amount("211562.5") == 211562.5
 
 
+def test_values_cordis_quoted_twice_are_read_as_written(db, shared_dir):
+    cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "partners")
+    # In the file: """NATIONAL CENTER FOR SCIENTIFIC RESEARCH """"DEMOKRITOS""""""" and """NCSR """"D""""""".
+    row = db.fetchone("SELECT name, short_name FROM organisations WHERE pic = '999978239'")
+    assert row == {"name": 'NATIONAL CENTER FOR SCIENTIFIC RESEARCH "DEMOKRITOS"', "short_name": 'NCSR "D"'}
+    title = db.scalar("SELECT title FROM topics WHERE title LIKE 'Seals for FTB#2%'")
+    assert title == "Seals for FTB#2 Wing with Additive Manufacturing Technologies"
+    assert db.scalar("""SELECT count(*) FROM organisations WHERE name LIKE '"%' OR short_name LIKE '"%'""") == 0
+
+
 def test_the_calls_dump_loads_with_project_titles_and_topics(db, shared_dir):
     report = cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "calls")
     assert report.rows == 1487 and db.scalar("SELECT count(*) FROM topics") == 3486
