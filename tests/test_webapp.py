@@ -521,17 +521,20 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     decide(pm)
     body = pm.get("/calendar.ics").get_data(as_text=True)
     assert "BEGIN:VEVENT" in body and "DTSTART;VALUE=DATE:20261001" in body and "CERV-SOCIAL-01" in body
+    unfolded = body.replace("\r\n ", "")
+    assert "\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01\r\n" in unfolded  # back to the call's page here
     # A line break in a crawled title stays inside its value: it cannot start a line of the feed.
     seeded.execute("UPDATE calls SET title = 'Civic participation\rEND:VCALENDAR' WHERE identifier = 'CERV-SOCIAL-01'")
     lines = pm.get("/calendar.ics").get_data(as_text=True).split("\r\n")
-    assert "DESCRIPTION:Civic participation\\nEND:VCALENDAR" in lines and lines.count("END:VCALENDAR") == 1
+    assert "DESCRIPTION:Civic participation\\nEND:VCALENDAR\\nhttp" in pm.get("/calendar.ics").get_data(as_text=True)
+    assert lines.count("END:VCALENDAR") == 1
     # A long title is folded into lines of at most 75 octets (RFC 5545), never inside a character.
     title = "Sociālā inovācija un pilsoniskā līdzdalība Latvijas pašvaldībās " * 4
     seeded.execute("UPDATE calls SET title = %s WHERE identifier = 'CERV-SOCIAL-01'", (title.strip(),))
     feed = pm.get("/calendar.ics").get_data()
     assert max(len(line) for line in feed.split(b"\r\n")) <= 75
     unfolded = feed.decode("utf-8").replace("\r\n ", "").split("\r\n")
-    assert f"DESCRIPTION:{title.strip()}" in unfolded
+    assert f"DESCRIPTION:{title.strip()}\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01" in unfolded
 
 
 def test_a_calendar_application_subscribes_to_a_private_address_without_signing_in(app, pm, seeded):

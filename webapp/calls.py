@@ -323,7 +323,10 @@ def _calendar(profile_id: int) -> Response:
             lines += ["BEGIN:VEVENT", f"UID:{_ics_text(row['identifier'])}-{n}@callmatch", f"DTSTAMP:{stamp}",
                       f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
                       "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']} ({deadline['stage']})"),
-                      f"DESCRIPTION:{_ics_text(row['title'])}", "URL:" + "".join((row["url"] or "").split()),
+                      # The event leads back to the call's page here, where the decision and consortium are.
+                      "DESCRIPTION:" + _ics_text(f"{row['title']}\n{settings().base_url}"
+                                                 + url_for("calls.detail", identifier=row["identifier"])),
+                      "URL:" + "".join((row["url"] or "").split()),
                       "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return Response("\r\n".join(_ics_fold(line) for line in lines) + "\r\n", mimetype="text/calendar",
