@@ -26,8 +26,9 @@ def _configure(conn: psycopg.Connection) -> None:
 class Database:
     """One pool per process. Use `with db.transaction() as cur:` for work that must land together."""
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 8):
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 8, wait: float = 10.0):
         self.url = url
+        self.wait = wait  # seconds a query waits for a connection before it is refused with a reason
         self.pool = ConnectionPool(
             url,
             min_size=min_size,
@@ -61,7 +62,7 @@ class Database:
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        with translate_errors(), self.pool.connection() as conn:
+        with translate_errors(self.url), self.pool.connection(timeout=self.wait) as conn:
             yield conn
 
     @contextlib.contextmanager
@@ -87,11 +88,16 @@ class Database:
 
 
 @contextlib.contextmanager
-def translate_errors() -> Iterator[None]:
+def translate_errors(url: str | None = None) -> Iterator[None]:
     try:
         yield
     except PoolTimeout as exc:
-        raise DatabaseUnavailable(f"No database connection became free in time ({exc}).") from exc
+        # The pool waits alike for a server that went away and for connections all in use: say which.
+        down = _not_answering(url) if url else None
+        if down:
+            raise DatabaseUnavailable(f"PostgreSQL at {redact(url)} is not answering ({down}). The page works"
+                                      " again once it is back.") from exc
+        raise DatabaseUnavailable(f"Every database connection stayed busy ({exc}). Try again in a moment.") from exc
     except psycopg.errors.UniqueViolation as exc:
         raise Conflict(first_line(exc)) from exc
     except psycopg.errors.IntegrityError as exc:
@@ -100,6 +106,15 @@ def translate_errors() -> Iterator[None]:
         raise DatabaseUnavailable(f"The database connection failed: {first_line(exc)}") from exc
     except psycopg.Error as exc:
         raise StoreError(f"The database refused the operation: {first_line(exc)}") from exc
+
+
+def _not_answering(url: str) -> str | None:
+    """Why a new connection to `url` fails now, or None when the server answers."""
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return first_line(exc)
+    return None
 
 
 def first_line(exc: Exception) -> str:

@@ -946,6 +946,22 @@ def test_a_digests_links_open_their_calls_whatever_the_identifier_holds(pm, seed
     assert page.status_code == 200 and "Cross-border youth work" in page.get_data(as_text=True)
 
 
+def test_a_database_that_goes_away_gets_a_page_that_says_so(settings, seeded):
+    from store.db import Database
+    from tests.helpers.proxy import SocketProxy
+
+    with SocketProxy(settings.database_url) as proxy, Database(proxy.url, max_size=2, wait=1) as database:
+        client = create_app(settings.with_(today=date(2026, 6, 27)), {"TESTING": True}, database=database).test_client()
+        assert login(client).status_code == 302 and client.get("/calls").status_code == 200
+        proxy.stop()  # PostgreSQL goes away under the running app
+        response = client.get("/calls")
+        page = response.get_data(as_text=True)
+    # Not a 400 ("something needs attention") nor "no connection became free": what happened, and that it passes.
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "Database unavailable" in page and "PostgreSQL at " in page and "is not answering" in page
+    assert "The page works again once it is back." in page and "Sign out" not in page
+
+
 def test_logout_ends_the_session(pm):
     token = csrf(pm, "/calls")
     pm.post("/logout", data={"csrf_token": token})

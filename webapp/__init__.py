@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from store.config import Settings
 from store.db import Database
-from store.errors import CallmatchError, NotFound
+from store.errors import CallmatchError, DatabaseUnavailable, NotFound
 
 # The last page number any list accepts: far beyond a real list, and within the database's OFFSET range.
 MAX_PAGE = 100_000
@@ -110,6 +110,14 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
             return error
         title = PLAIN_TITLES.get(error.code, error.name)
         return render_template("error.html", title=title, message=error.description), error.code
+
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(error):
+        # Not the user's doing, and passing: 503 says so to browsers and monitors alike. The page is shown
+        # as to a visitor, since the signed-in header (profile, approvals waiting) reads the database too.
+        g.user = None
+        page = render_template("error.html", title="Database unavailable", message=str(error))
+        return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(CallmatchError)
     def user_error(error):
