@@ -145,7 +145,7 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners, seeded
     page.goto(f"{server}/login")
     sign_in(page, server, "boss@sic.lv")
     # With partner data the call page adds the consortium builder and its forms.
-    for path in (*PAGES, "/calls/CERV-SOCIAL-01?sector=public&country=LT"):
+    for path in (*PAGES, "/calls/CERV-SOCIAL-01?sector=public&country=LT", "/calls/CERV-SOCIAL-01?find=riga"):
         page.goto(server + path)
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # what opens, too
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

@@ -1079,6 +1079,27 @@ def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners
     assert all(name in listed for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
 
 
+def test_a_partner_the_team_knows_is_found_by_name_and_added_whatever_its_rank(pm, with_partners):
+    from store.partners import resolve_organisation
+
+    with with_partners.transaction() as cur:  # in the partner data, but with no project: never recommended
+        known, _ = resolve_organisation(cur, "cordis", "4", {"name": "Riga City Council", "country": "LV",
+                                                             "sector": "public"})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Add one you know" in page and "Riga City Council" not in page
+    page = pm.get("/calls/CERV-SOCIAL-01?find=riga").get_data(as_text=True)
+    found = page[page.index('<table class="found">'):].split("</table>")[0]
+    assert "Riga City Council" in found and "Riga Social Lab" in found and "Tartu University" not in found
+    assert f'name="organisation_id" value="{known}"' in found and "public body" in found
+
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": known, "action": "add", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01?find=riga+council").get_data(as_text=True)
+    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    assert "Riga City Council" in builder.split('<table class="found">')[0]  # a member now
+    assert "No organisation outside the consortium has that name or PIC." in builder  # and so not offered again
+
+
 def test_a_large_past_consortium_shows_its_first_eight_and_folds_the_rest(pm, with_partners):
     from store.partners import resolve_organisation, save_participation, save_project
 

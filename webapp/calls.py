@@ -16,7 +16,7 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS, typed_country, typed_sector
+from store.partners import SECTOR_LABELS, search_organisations, typed_country, typed_sector
 from store.text import counted
 
 from . import MAX_PAGE, background, current_profile_id, db, settings
@@ -25,6 +25,7 @@ from .partner_cache import partner_suggestions
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
+FOUND_AT_MOST = 10  # organisations a search from the consortium builder lists (the Partners page pages them all)
 
 
 def _filters(args) -> tuple[dict, list[str]]:
@@ -138,6 +139,11 @@ def detail(identifier):
     country = typed_country(request.args.get("country"))
     suggestions = partner_suggestions(call, [m["id"] for m in members], applicant, sector=sector, country=country)
     suggested = suggested_consortium(suggestions, members, applicant)
+    # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
+    find = (request.args.get("find") or "").strip()[:200]
+    in_consortium = {m["id"] for m in members}
+    found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members))[0]
+             if o["id"] not in in_consortium][:FOUND_AT_MOST] if find else []
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
     return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
@@ -145,7 +151,8 @@ def detail(identifier):
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, covered=coverage(applicant, members), suggestions=suggestions,
                            suggested=suggested, applicant=applicant, sectors=SECTOR_LABELS,
-                           narrow={"sector": sector, "country": country},
+                           narrow={"sector": sector, "country": country}, find=find, found=found,
+                           found_at_most=FOUND_AT_MOST,
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            max_note=decisions.MAX_NOTE,
                            today=_today())
