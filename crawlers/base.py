@@ -51,6 +51,11 @@ class BaseSpider(scrapy.Spider):
         # then "ok" rather than "failed".
         self.idle: str | None = None
 
+    def lists_every_open_call(self) -> bool:
+        """Whether this run asks its source for all of its open and forthcoming calls. After such a run,
+        read without an error or a dropped item, a stored call it did not see is no longer listed."""
+        return False
+
     # -- time ------------------------------------------------------------------------------------
 
     @property

@@ -17,6 +17,7 @@ from store import calls as call_store
 from store import runs
 from store.db import Database
 from store.errors import StoreError
+from store.text import counted
 
 from .items import CallItem, ProjectItem
 
@@ -166,6 +167,12 @@ class RunRecorder:
             "%s run %s: %s (%s new, %s updated, %s unchanged, %s dropped, %s errors)",
             spider.name, self.run_id, record["status"], new, updated, unchanged, dropped, len(errors),
         )
+        # Only a run that saw everything its source lists can tell that a call is no longer listed.
+        if record["status"] == "ok" and not errors and not dropped and spider.lists_every_open_call():
+            gone = call_store.mark_unlisted(self.db, spider.source_name, record["started_at"])
+            if gone:
+                log.warning("%s no longer lists %s still open by their dates: withdrawn or closed early?",
+                            spider.source_name, counted(gone, "call"))
         self.db.close()
 
 

@@ -88,5 +88,15 @@ def eligibility_gate(call: dict, profile: dict) -> Gate:
     return Gate("eligibility", True, reason + (f"; applicants: {_kinds(types)}" if types else ""))
 
 
+def listing_gate(call: dict) -> Gate | None:
+    """Only for a call its source stopped listing while its dates say it is still open or forthcoming."""
+    since = call.get("unlisted_since")
+    if since is None:
+        return None
+    return Gate("listed", False, f"No longer listed by the portal since {since:%d %b %Y}: withdrawn or closed"
+                                 " early? Check there")
+
+
 def screen(call: dict, profile: dict, today: date) -> list[Gate]:
-    return [deadline_gate(call, profile, today), size_gate(call, profile), eligibility_gate(call, profile)]
+    found = [deadline_gate(call, profile, today), size_gate(call, profile), eligibility_gate(call, profile)]
+    return found + [gate for gate in (listing_gate(call),) if gate]

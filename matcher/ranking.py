@@ -106,7 +106,7 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
     refresh_statuses(db, today)  # the statuses shown agree with the gates: both as of `today`
     calls = db.fetchall(
         "SELECT id, identifier, programme, title, description_text, content_hash, deadlines, grant_max, topic_budget,"
-        " eligibility FROM calls ORDER BY id")
+        " eligibility, unlisted_since FROM calls ORDER BY id")
     if not calls:
         return {"profile": profile["id"], "calls": 0, "scored": 0}
     weights = active_weights(profile)
@@ -115,7 +115,9 @@ def rank_calls(db: Database, store: EmbeddingStore, profile_id: int | None = Non
     history = profiles.organisation_history(db, profile.get("organisation_id"))
     past_items, history_codes = history_items(history)
     history_key = hashlib.sha256(json.dumps([[p["id"], p["topic_code"]] for p in history]).encode()).hexdigest()
-    hashes = {c["id"]: _inputs_hash(c["content_hash"], profile, history_key, model, weights, today) for c in calls}
+    # A call its source stopped listing is screened out, and one listed again is not: both re-score it.
+    hashes = {c["id"]: _inputs_hash(f"{c['content_hash']}|{c['unlisted_since']}", profile, history_key, model,
+                                    weights, today) for c in calls}
     stored = {r["call_id"]: r["inputs_hash"] for r in db.fetchall(
         "SELECT call_id, inputs_hash FROM match_results WHERE profile_id = %s", (profile["id"],))}
     # The semantic signal measures each call against the average of all stored calls, so a crawl that

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from psycopg.types.json import Jsonb
@@ -131,7 +131,7 @@ ON CONFLICT (source, identifier) DO UPDATE SET
     grant_max = EXCLUDED.grant_max, expected_grants = EXCLUDED.expected_grants, funding_rate = EXCLUDED.funding_rate,
     action_type = EXCLUDED.action_type, keywords = EXCLUDED.keywords, eligibility = EXCLUDED.eligibility,
     partner_search = EXCLUDED.partner_search, url = EXCLUDED.url, raw = EXCLUDED.raw,
-    content_hash = EXCLUDED.content_hash, last_seen = now(),
+    content_hash = EXCLUDED.content_hash, last_seen = now(), unlisted_since = NULL,
     updated_at = CASE WHEN calls.content_hash = EXCLUDED.content_hash THEN calls.updated_at ELSE now() END
 RETURNING (xmax = 0) AS inserted, id
 """
@@ -160,13 +160,22 @@ def upsert_call(db: Database, row: dict) -> str:
                     row[field] = existing[field]
         row["content_hash"] = content_hash(row)
         if existing and existing["content_hash"] == row["content_hash"]:
-            cur.execute("UPDATE calls SET last_seen = now(), status = %s WHERE id = %s",
+            cur.execute("UPDATE calls SET last_seen = now(), unlisted_since = NULL, status = %s WHERE id = %s",
                         (row["status"], existing["id"]))
             return "unchanged"
         params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
                   "raw": Jsonb(row["raw"])}
         cur.execute(UPSERT, params)
         return "updated" if existing else "new"
+
+
+def mark_unlisted(db: Database, source: str, listed_from: datetime) -> int:
+    """After a crawl that read every open and forthcoming call of `source` (started at `listed_from`)
+    without losing one: mark those it did not see, as far as their dates go still open or forthcoming.
+    The source no longer lists them: withdrawn, or closed early. Returns how many were newly marked."""
+    return db.execute(
+        "UPDATE calls SET unlisted_since = now() WHERE source = %s AND last_seen < %s AND unlisted_since IS NULL"
+        " AND status IN ('open', 'forthcoming')", (source, listed_from))
 
 
 def list_calls(db: Database, source: str | None = None, profile_id: int | None = None) -> list[dict]:

@@ -61,6 +61,7 @@ CREATE TABLE calls (
     url               text,
     raw               jsonb NOT NULL DEFAULT '{}',
     details_missing_on date,                     -- a stub whose topic-details page answered 404, that day
+    unlisted_since    timestamptz,               -- left out by a complete crawl of its source since then
     content_hash      text NOT NULL,
     first_seen        timestamptz NOT NULL DEFAULT now(),
     last_seen         timestamptz NOT NULL DEFAULT now(),

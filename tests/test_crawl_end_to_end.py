@@ -63,6 +63,38 @@ def test_replayed_portal_is_stored_once_and_a_second_crawl_changes_nothing(setti
     assert "\n    merged 356 duplicate records of topics read earlier in the run\n" in listed
 
 
+def test_a_call_the_portal_stops_listing_is_marked_by_a_complete_crawl_and_cleared_when_listed_again(
+        settings, db, recording, tmp_path):
+    # A topic of page 3, on no other page, open by its dates: the portal then leaves it out (withdrawn).
+    others = distinct_ids(recording, [n for n in range(1, 20) if n != 3])
+    page = json.loads((recording / "page-3.json").read_text())
+    gone = next(r for r in page["results"] if r["metadata"]["identifier"][0] not in others
+                and any(d[:10] >= "2026-06-27" for d in r["metadata"].get("deadlineDate", [])))
+    identifier = gone["metadata"]["identifier"][0]
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    for n in range(1, 20):
+        (replay / f"page-{n}.json").symlink_to(recording / f"page-{n}.json")
+    (replay / "page-3.json").unlink()
+    page["results"] = [r for r in page["results"] if r["metadata"]["identifier"][0] != identifier]
+    (replay / "page-3.json").write_text(json.dumps(page))
+
+    def unlisted():
+        return [r["identifier"] for r in db.fetchall("SELECT identifier FROM calls WHERE unlisted_since IS NOT NULL")]
+
+    with ReplayServer(recording) as server:
+        crawl(settings, server.search_url)
+    with ReplayServer(replay) as server:
+        crawl(settings, server.search_url, "--programmes", "CERV")  # narrowed: it says nothing of the rest
+        assert unlisted() == []
+        result = crawl(settings, server.search_url)
+    assert unlisted() == [identifier]
+    assert "no longer lists 1 call still open by their dates" in result.stderr
+    with ReplayServer(recording) as server:
+        crawl(settings, server.search_url)
+    assert unlisted() == []
+
+
 def test_a_half_failed_crawl_keeps_everything_else_and_records_the_failures(settings, db, recording, tmp_path):
     replay = tmp_path / "replay"
     replay.mkdir()

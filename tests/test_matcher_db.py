@@ -175,6 +175,26 @@ def test_re_ranking_touches_only_what_changed(db, ranked, embedder):
     assert again["scored"] == 1
 
 
+def test_a_call_the_portal_stopped_listing_is_screened_out_until_it_is_listed_again(db, ranked, embedder):
+    from datetime import datetime, timezone
+
+    store = EmbeddingStore(db, embedder)
+    db.execute("UPDATE calls SET last_seen = '2026-06-01' WHERE identifier IN ('CERV-SOCIAL-01', 'OLD-SOCIAL-01')")
+    # A complete crawl that started on 20 June saw every call but these two; the old one is closed by its dates.
+    assert call_store.mark_unlisted(db, "ft_portal", datetime(2026, 6, 20, tzinfo=timezone.utc)) == 1
+    assert ranking.rank_calls(db, store, None, date(2026, 6, 27))["scored"] == 1
+    social = {r["identifier"]: r for r in call_store.list_calls(db)}["CERV-SOCIAL-01"]
+    assert social["screened_out"] and social["rank"] == 2  # below the one call that passes every gate
+    [gate] = [g for g in social["gates"] if not g["passed"]]
+    assert gate["gate"] == "listed" and gate["reason"].startswith("No longer listed by the portal since")
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
+             "Projects build social enterprises and civic engagement in local communities.", grant_max=Decimal("500000"))
+    assert ranking.rank_calls(db, store, None, date(2026, 6, 27))["scored"] == 1  # listed again
+    social = {r["identifier"]: r for r in call_store.list_calls(db)}["CERV-SOCIAL-01"]
+    assert not social["screened_out"] and social["rank"] == 1
+
+
 def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedder):
     # Two calls with the same text; only the programme family of their identifiers differs.
     add_call(db, "CERV-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")

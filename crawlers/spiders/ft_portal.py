@@ -95,6 +95,9 @@ class FtPortalSpider(BaseSpider):
         # A comma-separated list of programme codes or names narrows the crawl; all by default.
         self.programmes = programme_codes(programmes)
 
+    def lists_every_open_call(self) -> bool:
+        return not self.programmes  # a run narrowed to some programmes says nothing of the others
+
     # -- requests ----------------------------------------------------------------------------------
 
     def query(self) -> dict:
