@@ -33,6 +33,9 @@ class FtTopicDetailsSpider(FtPortalSpider):
         self.missing: list[str] = []  # stubs whose details page answered 404 this run
         self.address_moved = False
 
+    def lists_every_open_call(self) -> bool:
+        return False  # it reads the stubs the portal gave, not the portal's list
+
     async def start(self):
         with Database(self.settings.get("CALLMATCH_DATABASE_URL"), max_size=1) as db:
             stubs, waiting = call_store.stubs_due(db, self.as_of)
