@@ -164,7 +164,7 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
     """Every call the profile decided on, with its decision, rank and next deadline, soonest first."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at,
-                   m.rank, {NEXT_DEADLINE} AS next_deadline, m.score
+                   m.rank, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since
             FROM decisions d JOIN calls c ON c.id = d.call_id
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",

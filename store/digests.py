@@ -37,7 +37,8 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             WHERE c.first_seen > %(since)s AND NOT m.screened_out AND m.rank <= %(top)s ORDER BY m.rank""",
         {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
     deadlines = db.fetchall(
-        """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage
+        """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
+                  c.unlisted_since
            FROM decisions d JOIN calls c ON c.id = d.call_id, jsonb_array_elements(c.deadlines) x
            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
              AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",

@@ -465,7 +465,7 @@ def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
     assert "Workload:" not in pm.get("/calls/CERV-SMALL-01").get_data(as_text=True)  # a rejected bid is not work
 
 
-def test_pipeline_groups_calls_by_decision(pm):
+def test_pipeline_groups_calls_by_decision(pm, seeded):
     empty = pm.get("/pipeline").get_data(as_text=True)
     assert "No open call is marked bid or maybe yet" in empty and "by month</figcaption>" not in empty
     decide(pm, state="maybe", reason="Good partners available")
@@ -475,6 +475,8 @@ def test_pipeline_groups_calls_by_decision(pm):
     assert "by month</figcaption>" in page and "No open call is marked" not in page
     decide(pm, state="bid")
     assert "· waiting for approval" in pm.get("/pipeline").get_data(as_text=True)
+    seeded.execute("UPDATE calls SET unlisted_since = '2026-06-20' WHERE identifier = 'CERV-SOCIAL-01'")
+    assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
 
 def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):

@@ -304,6 +304,25 @@ def test_leaderships_digest_lists_the_bids_waiting_for_its_approval(settings, db
     assert digests.content(db, boss, since, settings.as_of())["waiting"] == []
 
 
+def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(settings, db):
+    from datetime import date
+
+    from store import decisions, digests, profiles, users
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    profile_id = profiles.ensure_default_profile(db)
+    user = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "maybe", "Good partners available", "", user)
+    db.execute("UPDATE calls SET unlisted_since = '2026-06-20'")
+    content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
+    _, text, html = render(user, content, settings)
+    assert ("- 10 Jul 2026 single-stage: Social innovation and civic participation (maybe; no longer listed by the"
+            " portal: withdrawn or closed early?)") in text
+    assert "no longer listed by the portal" in html
+
+
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     from store import digests, users
     from tests.helpers.data import finished_run
