@@ -174,5 +174,6 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
 def planned(db: Database, profile_id: int) -> list[dict]:
     """The calls marked bid or maybe, with all their deadlines: what the team's calendar holds."""
     return db.fetchall(
-        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state FROM decisions d JOIN calls c ON c.id = d.call_id
+        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state, c.unlisted_since
+           FROM decisions d JOIN calls c ON c.id = d.call_id
            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (profile_id,))

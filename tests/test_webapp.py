@@ -525,6 +525,9 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     assert "BEGIN:VEVENT" in body and "DTSTART;VALUE=DATE:20261001" in body and "CERV-SOCIAL-01" in body
     unfolded = body.replace("\r\n ", "")
     assert "\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01\r\n" in unfolded  # back to the call's page here
+    seeded.execute("UPDATE calls SET unlisted_since = '2026-06-20' WHERE identifier = 'CERV-SOCIAL-01'")
+    withdrawn = pm.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert "SUMMARY:[bid] CERV-SOCIAL-01 (single-stage) - no longer listed by the portal\r\n" in withdrawn
     # A line break in a crawled title stays inside its value: it cannot start a line of the feed.
     seeded.execute("UPDATE calls SET title = 'Civic participation\rEND:VCALENDAR' WHERE identifier = 'CERV-SOCIAL-01'")
     lines = pm.get("/calendar.ics").get_data(as_text=True).split("\r\n")

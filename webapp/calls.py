@@ -329,7 +329,8 @@ def _calendar(profile_id: int) -> Response:
             day = date.fromisoformat(deadline["date"])
             lines += ["BEGIN:VEVENT", f"UID:{_ics_text(row['identifier'])}-{n}@callmatch", f"DTSTAMP:{stamp}",
                       f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-                      "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']} ({deadline['stage']})"),
+                      "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']} ({deadline['stage']})"
+                                             + (" - no longer listed by the portal" if row["unlisted_since"] else "")),
                       # The event leads back to the call's page here, where the decision and consortium are.
                       "DESCRIPTION:" + _ics_text(f"{row['title']}\n{settings().base_url}"
                                                  + url_for("calls.detail", identifier=row["identifier"])),
