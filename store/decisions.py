@@ -116,15 +116,27 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         return row
 
 
+def _locked(cur, decision_id: int) -> dict:
+    """The decision, locked until the transaction ends; NotFound when there is none."""
+    row = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"No decision {decision_id}.")
+    return row
+
+
+def takes_outcome(decision: dict) -> bool:
+    """Won or lost is said of an application: a call marked maybe or no bid, or a bid leadership rejected,
+    was never sent, and an outcome on it would count in the pipeline's figures."""
+    return decision["state"] == "bid" and decision["approval"] != "rejected"
+
+
 def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: datetime | None = None) -> dict:
     """`seen` is when the decision was last changed as the approver saw it (its `updated_at`): if it has
     changed since, nothing is approved and ChangedSince says so."""
     if not is_leadership(user):
         raise InvalidDecision("Only leadership can approve a bid.")
     with db.transaction() as cur:
-        old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
-        if old is None:
-            raise NotFound(f"No decision {decision_id}.")
+        old = _locked(cur, decision_id)
         if seen is not None and old["updated_at"] != seen:
             raise ChangedSince(old["call_id"])
         if old["state"] != "bid":
@@ -140,12 +152,8 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict) -> dic
     if outcome not in OUTCOMES:
         raise InvalidDecision(f"Outcome must be one of {', '.join(OUTCOMES)}.")
     with db.transaction() as cur:
-        old = cur.execute("SELECT * FROM decisions WHERE id = %s FOR UPDATE", (decision_id,)).fetchone()
-        if old is None:
-            raise NotFound(f"No decision {decision_id}.")
-        # Won or lost is said of an application: a call marked maybe or no bid, or a bid leadership
-        # rejected, was never sent, and an outcome on it would count in the pipeline's figures.
-        if old["state"] != "bid" or old["approval"] == "rejected":
+        old = _locked(cur, decision_id)
+        if not takes_outcome(old):
             marked = "a bid leadership rejected" if old["state"] == "bid" else f"marked {STATES[old['state']].lower()}"
             raise InvalidDecision(f"An outcome is recorded for a bid; this call is {marked}.")
         row = cur.execute("UPDATE decisions SET outcome = %s, updated_at = now() WHERE id = %s RETURNING *",

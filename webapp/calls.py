@@ -154,6 +154,7 @@ def detail(identifier):
                            narrow={"sector": sector, "country": country}, find=find, found=found,
                            found_at_most=FOUND_AT_MOST,
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
+                           outcome_open=bool(decision) and decisions.takes_outcome(decision),
                            max_note=decisions.MAX_NOTE,
                            today=_today())
 
