@@ -88,13 +88,12 @@ class Database:
 
 
 @contextlib.contextmanager
-def translate_errors(url: str | None = None) -> Iterator[None]:
+def translate_errors(url: str) -> Iterator[None]:
     try:
         yield
     except PoolTimeout as exc:
         # The pool waits alike for a server that went away and for connections all in use: say which.
-        down = _not_answering(url) if url else None
-        if down:
+        if down := _not_answering(url):
             raise DatabaseUnavailable(f"PostgreSQL at {redact(url)} is not answering ({down}). The page works"
                                       " again once it is back.") from exc
         raise DatabaseUnavailable(f"Every database connection stayed busy ({exc}). Try again in a moment.") from exc
