@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
 
 from psycopg.types.json import Jsonb
 
@@ -28,14 +29,26 @@ class InvalidDecision(CallmatchError):
     pass
 
 
-class ChangedSince(InvalidDecision):
-    """The bid changed after the page that approves it was opened: approving it would approve what the
-    approver never saw (another reason, another note, or no longer a bid)."""
+APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership"}
 
-    def __init__(self, call_id: int):
-        super().__init__("This bid was changed after you opened the page. Here it is as it stands now:"
-                         " approve or reject it again.")
+
+class ChangedSince(InvalidDecision):
+    """The decision changed after the page that acts on it was opened: approving it would approve what the
+    approver never saw, and recording over it would silently undo a colleague's change."""
+
+    def __init__(self, call_id: int, message: str):
+        super().__init__(message)
         self.call_id = call_id
+
+
+def version(decision: dict | None) -> str:
+    """A fingerprint of what a page shows of a decision (none yet, or its state, reason, note and approval).
+    A form carries the version it was opened on, so that a change made meanwhile is caught. Recording an
+    outcome leaves it as it was: an outcome does not change what was decided."""
+    if decision is None:
+        return "none"
+    shown = json.dumps([decision[k] for k in ("state", "reason", "note", "approval")])
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
 def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
@@ -60,8 +73,8 @@ def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WOR
 def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
     """The profile's bids that wait for leadership's approval, the longest waiting first."""
     return db.fetchall(
-        f"""SELECT d.id, c.identifier, c.title, d.reason, d.note, d.updated_at, u.email AS decided_by,
-                   {NEXT_DEADLINE} AS next_deadline
+        f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.updated_at,
+                   u.email AS decided_by, {NEXT_DEADLINE} AS next_deadline
             FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.decided_by
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
             ORDER BY d.updated_at, c.identifier""",
@@ -73,7 +86,11 @@ def _record(cur, decision_id: int, user_id: int | None, change: dict) -> None:
                 (decision_id, user_id, Jsonb(change)))
 
 
-def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str, note: str, user: dict) -> dict:
+def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str, note: str, user: dict,
+           seen: str | None = None) -> dict:
+    """Records the profile's decision on the call. `seen` is the version of the decision the user's form
+    was opened on: when a colleague has changed it since, nothing is recorded and ChangedSince says so,
+    unless the two agree."""
     if state not in STATES:
         raise InvalidDecision("Choose bid, maybe or no bid.")
     if reason not in REASONS:
@@ -100,13 +117,17 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO NOTHING RETURNING *""",
                 (profile_id, call_id, state, reason, new["note"], approval, user["id"],
                  user["id"] if approval == "approved" else None)).fetchone()
-            if row is not None:
+            if row is not None:  # nobody decided first
                 _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items()})
                 return row
             old = current()
         change = {k: [old[k], v] for k, v in new.items() if old[k] != v}
         if not change:
             return old
+        if seen is not None and version(old) != seen:
+            raise ChangedSince(call_id, "Someone changed this decision after you opened the page, so yours was"
+                                        " not recorded. Theirs is shown under Now; yours is still in the form:"
+                                        " record it again to replace theirs.")
         row = cur.execute(
             """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, decided_by = %s,
                    approved_by = %s, updated_at = now() WHERE id = %s RETURNING *""",
@@ -130,15 +151,16 @@ def takes_outcome(decision: dict) -> bool:
     return decision["state"] == "bid" and decision["approval"] != "rejected"
 
 
-def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: datetime | None = None) -> dict:
-    """`seen` is when the decision was last changed as the approver saw it (its `updated_at`): if it has
-    changed since, nothing is approved and ChangedSince says so."""
+def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: str | None = None) -> dict:
+    """`seen` is the version of the decision the approver's page showed: if it has changed since, nothing
+    is approved and ChangedSince says so."""
     if not is_leadership(user):
         raise InvalidDecision("Only leadership can approve a bid.")
     with db.transaction() as cur:
         old = _locked(cur, decision_id)
-        if seen is not None and old["updated_at"] != seen:
-            raise ChangedSince(old["call_id"])
+        if seen is not None and version(old) != seen:
+            raise ChangedSince(old["call_id"], "This bid was changed after you opened the page. Here it is as it"
+                                               " stands now: approve or reject it again.")
         if old["state"] != "bid":
             raise InvalidDecision("Only a bid decision can be approved.")
         value = "approved" if approved else "rejected"

@@ -418,6 +418,46 @@ def test_a_bid_changed_after_the_approvers_page_opened_is_shown_again_not_approv
     assert damaged.status_code == 302 and seeded.scalar("SELECT state FROM decisions") == "maybe"
 
 
+def test_recording_an_outcome_does_not_make_an_open_approval_page_stale(app, pm, seeded):
+    decide(pm)
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    page = boss.get("/pipeline").get_data(as_text=True)
+    form = {"approve": "1", "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "submitted", "csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01")})
+    boss.post(f"/decisions/{decision_id}/approval", data=form)
+    assert seeded.scalar("SELECT approval FROM decisions") == "approved"  # the bid is as the approver saw it
+
+
+def test_a_decision_changed_by_a_colleague_meanwhile_is_not_overwritten_and_the_users_draft_is_kept(app, pm, seeded):
+    colleague = app.test_client()
+    login(colleague, "boss@sic.lv")
+
+    def opened(client):
+        page = client.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+                "seen": re.search(r'class="decision">\s*<input[^>]*><input type="hidden" name="seen" value="([^"]+)"',
+                                  page).group(1)}
+
+    mine = opened(pm)  # nothing decided yet when the manager opens the page
+    decide(colleague, state="no_bid", reason="Too small", note="Below our minimum")
+    draft = {"state": "bid", "reason": "Good partners available", "note": "Riga lab will lead"}
+    refused = pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "Someone changed this decision after you opened the page" in page
+    assert "Below our minimum" in page  # theirs, under Now
+    assert ">Riga lab will lead</textarea>" in page and 'value="bid" required checked' in page  # mine, kept
+    assert seeded.fetchone("SELECT state, note FROM decisions") == {"state": "no_bid", "note": "Below our minimum"}
+
+    again = re.search(r'class="decision">\s*<input[^>]*><input type="hidden" name="seen" value="([^"]+)"', page).group(1)
+    assert pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine, "seen": again}).status_code == 302
+    assert seeded.fetchone("SELECT state, note FROM decisions") == {"state": "bid", "note": "Riga lab will lead"}
+    # Sending what is already recorded is not a conflict, whatever the form was opened on.
+    assert pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine}).status_code == 302
+
+
 def test_a_manager_cannot_approve(pm, seeded):
     decide(pm)
     decision_id = seeded.scalar("SELECT id FROM decisions")

@@ -129,7 +129,12 @@ def history_sentence(call: dict) -> str:
 
 @bp.route("/calls/<path:identifier>")
 def detail(identifier):
-    call = _call_or_404(identifier)
+    return _call_page(_call_or_404(identifier))
+
+
+def _call_page(call: dict, draft: dict | None = None, conflict: str | None = None):
+    """The call's page. `draft` is a decision the user wrote that could not be recorded (`conflict` says
+    why): the form shows it again rather than losing it."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     history = decisions.history(db(), decision["id"]) if decision else []
     members = consortium_store.members(db(), current_profile_id(), call["id"])
@@ -146,7 +151,7 @@ def detail(identifier):
              if o["id"] not in in_consortium][:FOUND_AT_MOST] if find else []
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
-    return render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
+    page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, covered=coverage(applicant, members), suggestions=suggestions,
@@ -154,17 +159,23 @@ def detail(identifier):
                            narrow={"sector": sector, "country": country}, find=find, found=found,
                            found_at_most=FOUND_AT_MOST,
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
+                           approvals=decisions.APPROVALS, version=decisions.version(decision),
+                           draft=draft or decision, conflict=conflict,
                            outcome_open=bool(decision) and decisions.takes_outcome(decision),
                            max_note=decisions.MAX_NOTE,
                            today=_today())
+    return (page, 409) if conflict else page
 
 
 @bp.post("/calls/<path:identifier>/decision")
 def decide(identifier):
     call = _call_or_404(identifier)
     profile_id = current_profile_id()
-    decisions.decide(db(), profile_id, call["id"], request.form.get("state", ""),
-                     request.form.get("reason", ""), request.form.get("note", ""), g.user)
+    draft = {k: request.form.get(k, "") for k in ("state", "reason", "note")}
+    try:
+        decisions.decide(db(), profile_id, call["id"], **draft, user=g.user, seen=request.form.get("seen"))
+    except decisions.ChangedSince as changed:  # a colleague decided meanwhile: show theirs, keep this one
+        return _call_page(call, draft=draft, conflict=str(changed))
     message = "Decision recorded."
     # Every decision past the minimum re-weighs the signals (and one that drops below it sets learned
     # weights aside); the worker re-ranks if the weights in use change.
@@ -180,7 +191,7 @@ def decide(identifier):
 def approve(decision_id):
     try:
         row = decisions.approve(db(), decision_id, g.user, request.form.get("approve") == "1",
-                                seen=_seen(request.form.get("seen")))
+                                seen=request.form.get("seen"))
     except decisions.ChangedSince as changed:  # show the bid as it is now, where it can be decided again
         flash(str(changed))
         return redirect(url_for("calls.detail", identifier=call_store.identifier_of(db(), changed.call_id))
@@ -190,17 +201,6 @@ def approve(decision_id):
     if request.form.get("next"):  # approved from the pipeline's list: back there
         return redirect(safe_next(request.form["next"]))
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
-
-
-def _seen(value: str | None) -> datetime | None:
-    """When the bid on the approver's page was last changed. A value that is not a time (a damaged form)
-    matches no decision, so it asks for a second look rather than approving blind."""
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 @bp.post("/decisions/<int:decision_id>/outcome")

@@ -6,7 +6,7 @@ from statistics import median
 
 from flask import Blueprint, g, render_template
 
-from store.decisions import STATES, board
+from store.decisions import APPROVALS, STATES, board, version
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
@@ -21,7 +21,8 @@ def index():
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
-                           ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user))
+                           ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user),
+                           approvals=APPROVALS, decision_version=version)
 
 
 def ranking_check(rows: list[dict], top: int = 50) -> list[dict]:
