@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from store.partners import sector_label
+from store.profiles import declared_conflicts
 from store.text import counted
 
 
@@ -97,6 +98,16 @@ def listing_gate(call: dict) -> Gate | None:
                                  " early? Check there")
 
 
+def conflict_gate(call: dict, profile: dict) -> Gate | None:
+    """Only for a call the profile declares a conflict with: by the start of its identifier, or by its
+    programme's name (case aside)."""
+    identifier, programme = call["identifier"].casefold(), (call.get("programme") or "").casefold()
+    for what, why in declared_conflicts(profile.get("conflicts")):
+        if identifier.startswith(what.casefold()) or programme == what.casefold():
+            return Gate("conflict", False, f"Conflict declared in the profile for {what}" + (f": {why}" if why else ""))
+    return None
+
+
 def screen(call: dict, profile: dict, today: date) -> list[Gate]:
     found = [deadline_gate(call, profile, today), size_gate(call, profile), eligibility_gate(call, profile)]
-    return found + [gate for gate in (listing_gate(call),) if gate]
+    return found + [gate for gate in (conflict_gate(call, profile), listing_gate(call)) if gate]

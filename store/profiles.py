@@ -5,6 +5,7 @@ What a profile says to the scorer (its text items, its history) is worked out in
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from psycopg.types.json import Jsonb
@@ -50,6 +51,12 @@ MAX_NAME = 120  # it is shown in the header of every page and in lists
 # The column holds numeric(16, 2): 14 digits of whole euros. No EU grant comes near it.
 MAX_PROJECT_SIZE = Decimal("99999999999999")
 NOT_AN_AMOUNT = "Smallest project worth bidding for must be an amount in euros, e.g. 200000."
+# Declared conflicts: a few lines, each short enough to read as a gate's reason.
+MAX_CONFLICTS = 50
+MAX_CONFLICT_LINE = 300
+# "H" or "HO" would screen out most of Horizon Europe: a start that short is a typing slip.
+MIN_CONFLICT_KEY = 3
+_CONFLICT_SEPARATOR = re.compile(r":(?:\s+|$)")
 
 
 class InvalidProfile(CallmatchError):
@@ -95,10 +102,38 @@ def size_problem(size: Decimal | None) -> str | None:
     return None
 
 
+def declared_conflicts(text: str | None) -> list[tuple[str, str]]:
+    """The profile's declared conflicts as (what, why). Each line names a call by its identifier, or by the
+    start of it (HORIZON-CL2-2026-01 covers every topic of that call), or a programme by its name; why
+    follows a colon and a space ("CERV: Anna evaluates CERV proposals"). Identifiers may hold a colon
+    themselves (urbact:call-…), never one followed by a space."""
+    found = []
+    for line in (text or "").splitlines():
+        what, _, why = _CONFLICT_SEPARATOR.sub("\n", line.strip(), count=1).partition("\n")
+        if what.strip() or why.strip():
+            found.append((what.strip(), why.strip()))
+    return found
+
+
+def conflicts_problem(text: str | None) -> str | None:
+    """Why `text` cannot be the profile's declared conflicts, or None."""
+    lines = declared_conflicts(text)
+    if len(lines) > MAX_CONFLICTS:
+        return f"Declare at most {MAX_CONFLICTS} conflicts (there are {len(lines)})."
+    for what, why in lines:
+        if len(what) + len(why) > MAX_CONFLICT_LINE:
+            return f"A conflict is one line of at most {MAX_CONFLICT_LINE} characters: {what[:40]!r}… is longer."
+        if len(what) < MIN_CONFLICT_KEY:
+            return (f"Each conflict starts with a call's identifier (or its first {MIN_CONFLICT_KEY} characters or"
+                    f" more) or a programme's name, then ': why'. {what + (': ' + why if why else '')!r} does not.")
+    return None
+
+
 def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
     """Insert (no `profile_id`) or update a profile. Raises InvalidProfile for a name that cannot be used."""
     profile = {**profile, "name": clean_name(profile.get("name"))}
-    problem = name_problem(db, profile["name"], profile_id) or size_problem(profile.get("min_project_size"))
+    problem = (name_problem(db, profile["name"], profile_id) or size_problem(profile.get("min_project_size"))
+               or conflicts_problem(profile.get("conflicts")))
     if problem:
         raise InvalidProfile(problem)
     try:
@@ -111,10 +146,10 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> 
 
 def _write_profile(db: Database, profile: dict, profile_id: int | None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
-              "min_project_size", "min_lead_days", "organisation_id")
+              "min_project_size", "min_lead_days", "organisation_id", "conflicts")
     if profile_id is None:
         fields += ("created_by",)  # kept from the insert on: editing never changes who created it
-    values = {f: profile.get(f) for f in fields}
+    values = {f: profile.get(f) for f in fields} | {"conflicts": profile.get("conflicts") or ""}
     if profile_id is None:
         return db.scalar(
             f"INSERT INTO profiles ({', '.join(fields)}) VALUES ({', '.join(f'%({f})s' for f in fields)}) RETURNING id",

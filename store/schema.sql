@@ -171,6 +171,7 @@ CREATE TABLE profiles (
     organisation_types  text[] NOT NULL DEFAULT '{}',
     min_project_size    numeric(16, 2),          -- smallest grant worth bidding for, EUR
     min_lead_days       integer NOT NULL DEFAULT 21,
+    conflicts           text NOT NULL DEFAULT '',  -- one a line: call identifier (or its start) or programme[: why]
     organisation_id     bigint REFERENCES organisations (id),
     weights             jsonb NOT NULL DEFAULT '{}',
     updated_at          timestamptz NOT NULL DEFAULT now()

@@ -195,6 +195,23 @@ def test_a_call_the_portal_stopped_listing_is_screened_out_until_it_is_listed_ag
     assert not social["screened_out"] and social["rank"] == 1
 
 
+def test_a_conflict_declared_in_the_profile_screens_out_the_call_and_dropping_it_lets_the_call_back(db, ranked,
+                                                                                                       embedder):
+    store = EmbeddingStore(db, embedder)
+    profile_id = db.scalar("SELECT id FROM profiles")
+    db.execute("UPDATE profiles SET conflicts = 'CERV-SOCIAL: Anna evaluates these proposals' WHERE id = %s",
+               (profile_id,))
+    assert ranking.rank_calls(db, store, None, date(2026, 6, 27))["scored"] >= 1
+    social = {r["identifier"]: r for r in call_store.list_calls(db)}["CERV-SOCIAL-01"]
+    [gate] = [g for g in social["gates"] if not g["passed"]]
+    assert social["screened_out"] and gate == {
+        "gate": "conflict", "passed": False,
+        "reason": "Conflict declared in the profile for CERV-SOCIAL: Anna evaluates these proposals"}
+    db.execute("UPDATE profiles SET conflicts = '' WHERE id = %s", (profile_id,))
+    ranking.rank_calls(db, store, None, date(2026, 6, 27))
+    assert not {r["identifier"]: r for r in call_store.list_calls(db)}["CERV-SOCIAL-01"]["screened_out"]
+
+
 def test_a_linked_organisations_past_projects_feed_the_history_signal(db, embedder):
     # Two calls with the same text; only the programme family of their identifiers differs.
     add_call(db, "CERV-2026-CIV-01", "Civic participation", "Citizens take part in local decisions.")

@@ -35,6 +35,36 @@ def test_small_grant_fails_the_size_gate():
     assert (gate.passed, gate.reason) == (False, "Largest grant EUR 60 000 is below the minimum EUR 200 000")
 
 
+def test_a_declared_conflict_screens_out_the_calls_it_names_by_identifier_start_or_programme():
+    profile = {**PROFILE, "conflicts": "horizon-cl2-2026-01: Anna evaluates this call\nCERV\nurbact:call-for-transfer"}
+    by_start = gates.conflict_gate(call(identifier="HORIZON-CL2-2026-01-TRANSFO-03", programme="Horizon Europe"), profile)
+    assert (by_start.gate, by_start.passed) == ("conflict", False)
+    assert by_start.reason == "Conflict declared in the profile for horizon-cl2-2026-01: Anna evaluates this call"
+    by_programme = gates.conflict_gate(call(identifier="CERV-2026-CHILD", programme="cerv"), profile)
+    assert by_programme.reason == "Conflict declared in the profile for CERV"
+    assert gates.conflict_gate(call(identifier="urbact:call-for-transfer-2026", programme="URBACT"), profile)
+    # Another call of the same cluster, and a programme whose name only starts the same, are not named.
+    assert gates.conflict_gate(call(identifier="HORIZON-CL2-2026-02-DEMOCRACY-01", programme="Horizon Europe"),
+                               profile) is None
+    assert gates.conflict_gate(call(identifier="EU-CERVX-1", programme="CERVX"), profile) is None
+    assert "conflict" in [g.gate for g in gates.screen(call(identifier="CERV-2026-CHILD", programme="CERV"),
+                                                       profile, TODAY)]
+    assert "conflict" not in [g.gate for g in gates.screen(call(identifier="LIFE-2026", programme="LIFE"),
+                                                           PROFILE, TODAY)]  # nothing declared, no gate shown
+
+
+def test_declared_conflicts_are_refused_when_a_line_could_not_name_a_call():
+    from store.profiles import MAX_CONFLICTS, conflicts_problem, declared_conflicts
+
+    assert declared_conflicts("CERV: a: b\n\n  urbact:call-x  \nEDF:") == [("CERV", "a: b"), ("urbact:call-x", ""),
+                                                                            ("EDF", "")]
+    assert conflicts_problem("CERV: Anna evaluates\nurbact:call-x") is None
+    assert "'HO: typo' does not" in conflicts_problem("CERV\nHO: typo")  # would screen out most of Horizon
+    assert "': Anna' does not" in conflicts_problem(": Anna")
+    assert f"at most {MAX_CONFLICTS} conflicts" in conflicts_problem("\n".join(f"CALL-{i}" for i in range(51)))
+    assert "at most 300 characters" in conflicts_problem("CERV: " + "x" * 300)
+
+
 def test_unknown_grant_size_is_not_small():
     gate = gates.size_gate(call(), PROFILE)
     assert gate.passed and "not treated as small" in gate.reason

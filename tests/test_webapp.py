@@ -651,6 +651,12 @@ def test_profile_edit_saves_and_validates(app, seeded):
     assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal("100000")
     assert boss.post("/profile", data={**form, "min_project_size": "250\u00a0000"}).status_code == 302
     assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal("250000")
+    assert boss.post("/profile", data={**form, "conflicts": "CERV-SOCIAL: Anna evaluates it\r\nEDF"}).status_code == 302
+    assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
+    assert ">CERV-SOCIAL: Anna evaluates it\nEDF</textarea>" in boss.get("/profile").get_data(as_text=True)
+    slip = boss.post("/profile", data={**form, "conflicts": "C: typo"}).get_data(as_text=True)
+    assert "Each conflict starts with a call&#39;s identifier" in slip and ">C: typo</textarea>" in slip  # kept to fix
+    assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
 
 
 def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, seeded):

@@ -34,6 +34,7 @@ def edit():
             "programmes": _split(form.get("programmes", "")),
             "countries": [c.upper() for c in _split(form.get("countries", ""))],
             "organisation_types": form.getlist("organisation_types"),
+            "conflicts": form.get("conflicts", "").replace("\r\n", "\n").strip(),
         }
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
