@@ -29,7 +29,8 @@ class InvalidDecision(CallmatchError):
     pass
 
 
-APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership"}
+APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
+             "not_needed": "not needed"}  # maybe and no bid commit no time
 
 
 class ChangedSince(InvalidDecision):

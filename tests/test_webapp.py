@@ -361,7 +361,8 @@ def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded)
     assert seeded.scalar("SELECT approval FROM decisions") == "approved"
     assert seeded.scalar("SELECT count(*) FROM decision_events") == 4
     page = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    assert "state maybe → bid" in page and "approval pending → approved" in page
+    assert "state Maybe → Bid" in page and "approval waiting for approval → approved" in page
+    assert "approval not needed → waiting for approval" in page  # in words, as the page says them elsewhere
 
 
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):
