@@ -126,9 +126,7 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         if not change:
             return old
         if seen is not None and version(old) != seen:
-            raise ChangedSince(call_id, "Someone changed this decision after you opened the page, so yours was"
-                                        " not recorded. Theirs is shown under Now; yours is still in the form:"
-                                        " record it again to replace theirs.")
+            raise ChangedSince(call_id, _changed_by(cur, old["id"], user))
         row = cur.execute(
             """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, decided_by = %s,
                    approved_by = %s, updated_at = now() WHERE id = %s RETURNING *""",
@@ -136,6 +134,22 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
              old["id"])).fetchone()
         _record(cur, row["id"], user["id"], change)
         return row
+
+
+def _changed_by(cur, decision_id: int, user: dict) -> str:
+    """What to tell a user whose decision was not recorded because it changed since their page opened:
+    who changed it (the last change other than an outcome), so they know whom to ask."""
+    last = cur.execute(
+        """SELECT u.id, u.email FROM decision_events e LEFT JOIN users u ON u.id = e.user_id
+           WHERE e.decision_id = %s AND e.change - 'outcome' <> '{}'::jsonb ORDER BY e.at DESC, e.id DESC LIMIT 1""",
+        (decision_id,)).fetchone()
+    if last and last["id"] == user["id"]:
+        return ("You changed this decision in another tab or window after this page was opened, so this version"
+                " was not recorded. The recorded one is shown under Now; this one is still in the form: record"
+                " it again to replace it.")
+    who = last["email"] if last and last["email"] else "Someone"
+    return (f"{who} changed this decision after you opened the page, so yours was not recorded. Theirs is"
+            " shown under Now; yours is still in the form: record it again to replace theirs.")
 
 
 def _locked(cur, decision_id: int) -> dict:

@@ -447,7 +447,7 @@ def test_a_decision_changed_by_a_colleague_meanwhile_is_not_overwritten_and_the_
     draft = {"state": "bid", "reason": "Good partners available", "note": "Riga lab will lead"}
     refused = pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine})
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 409 and "Someone changed this decision after you opened the page" in page
+    assert refused.status_code == 409 and "boss@sic.lv changed this decision after you opened the page" in page
     assert "Below our minimum" in page  # theirs, under Now
     assert ">Riga lab will lead</textarea>" in page and 'value="bid" required checked' in page  # mine, kept
     assert seeded.fetchone("SELECT state, note FROM decisions") == {"state": "no_bid", "note": "Below our minimum"}
@@ -457,6 +457,10 @@ def test_a_decision_changed_by_a_colleague_meanwhile_is_not_overwritten_and_the_
     assert seeded.fetchone("SELECT state, note FROM decisions") == {"state": "bid", "note": "Riga lab will lead"}
     # Sending what is already recorded is not a conflict, whatever the form was opened on.
     assert pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine}).status_code == 302
+    # Two tabs of one user: the message says so rather than naming them as a colleague.
+    decide(pm, state="maybe")
+    twice = pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine, "seen": again}).get_data(as_text=True)
+    assert "You changed this decision in another tab or window" in twice
 
 
 def test_a_manager_cannot_approve(pm, seeded):
