@@ -6,6 +6,7 @@ What a profile says to the scorer (its text items, its history) is worked out in
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 
 from psycopg.types.json import Jsonb
@@ -129,22 +130,28 @@ def conflicts_problem(text: str | None) -> str | None:
     return None
 
 
-def save_profile(db: Database, profile: dict, profile_id: int | None = None) -> int:
-    """Insert (no `profile_id`) or update a profile. Raises InvalidProfile for a name that cannot be used."""
+class ChangedSince(InvalidProfile):
+    """The profile was saved by someone else after the form that edits it was opened."""
+
+
+def save_profile(db: Database, profile: dict, profile_id: int | None = None, seen: datetime | None = None) -> int:
+    """Insert (no `profile_id`) or update a profile. Raises InvalidProfile for a value that cannot be stored,
+    and ChangedSince when `seen` (the `updated_at` the editor's form was opened on) is no longer current:
+    saving would silently undo a colleague's edit."""
     profile = {**profile, "name": clean_name(profile.get("name"))}
     problem = (name_problem(db, profile["name"], profile_id) or size_problem(profile.get("min_project_size"))
                or conflicts_problem(profile.get("conflicts")))
     if problem:
         raise InvalidProfile(problem)
     try:
-        return _write_profile(db, profile, profile_id)
+        return _write_profile(db, profile, profile_id, seen)
     except Conflict:
         if name_taken(db, profile["name"], profile_id):  # saved by someone else since the check
             raise InvalidProfile(f"A profile named {profile['name']!r} already exists.") from None
         raise
 
 
-def _write_profile(db: Database, profile: dict, profile_id: int | None) -> int:
+def _write_profile(db: Database, profile: dict, profile_id: int | None, seen: datetime | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
               "min_project_size", "min_lead_days", "organisation_id", "conflicts")
     if profile_id is None:
@@ -154,9 +161,13 @@ def _write_profile(db: Database, profile: dict, profile_id: int | None) -> int:
         return db.scalar(
             f"INSERT INTO profiles ({', '.join(fields)}) VALUES ({', '.join(f'%({f})s' for f in fields)}) RETURNING id",
             values)
-    db.execute(
-        f"UPDATE profiles SET {', '.join(f'{f} = %({f})s' for f in fields)}, updated_at = now() WHERE id = %(id)s",
-        {**values, "id": profile_id})
+    saved = db.scalar(
+        f"UPDATE profiles SET {', '.join(f'{f} = %({f})s' for f in fields)}, updated_at = now()"
+        " WHERE id = %(id)s AND (%(seen)s::timestamptz IS NULL OR updated_at = %(seen)s) RETURNING id",
+        {**values, "id": profile_id, "seen": seen})
+    if saved is None and seen is not None:
+        raise ChangedSince("Someone saved this profile after you opened it, so your changes were not saved."
+                           " The form shows yours: save again to replace theirs, or reload the page to see theirs.")
     return profile_id
 
 

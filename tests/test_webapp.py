@@ -664,6 +664,32 @@ def test_profile_edit_saves_and_validates(app, seeded):
     assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
 
 
+def test_a_profile_saved_by_a_colleague_meanwhile_is_not_overwritten_and_the_editors_changes_are_kept(app, pm, seeded):
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+
+    def opened(client):
+        page = client.get("/profile").get_data(as_text=True)
+        return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+                "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
+
+    form = {"name": "Social Innovation Centre (SIC)", "mission": "Social innovation in Latvia",
+            "programmes": "CERV", "countries": "LV", "min_project_size": "200000", "min_lead_days": "30",
+            "organisation_types": ["ngo"]}
+    bosss = opened(boss)
+    assert pm.post("/profile", data={**form, **opened(pm), "themes": "Civic tech"}).status_code == 302
+    refused = boss.post("/profile", data={**form, **bosss, "themes": "Circular economy"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "Someone saved this profile after you opened it" in page
+    assert ">Circular economy</textarea>" in page  # the editor's changes, still in the form
+    assert seeded.scalar("SELECT themes FROM profiles") == "Civic tech"
+    again = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    assert boss.post("/profile", data={**form, **bosss, "seen": again, "themes": "Circular economy"}).status_code == 302
+    assert seeded.scalar("SELECT themes FROM profiles") == "Circular economy"
+    damaged = boss.post("/profile", data={**form, **bosss, "seen": "yesterday", "themes": "x"}).get_data(as_text=True)
+    assert "Someone saved this profile" in damaged and seeded.scalar("SELECT themes FROM profiles") == "Circular economy"
+
+
 def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, seeded):
     token = csrf(pm, "/profile")
     page = pm.get("/profile").get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -62,7 +63,7 @@ def edit():
             errors.append("The mission text is what calls are matched against: it cannot be empty.")
         if not errors:
             try:
-                profiles.save_profile(db(), updated, profile["id"])
+                profiles.save_profile(db(), updated, profile["id"], seen=_seen(form.get("seen")))
             except profiles.InvalidProfile as exc:
                 errors.append(str(exc))
             else:
@@ -133,6 +134,17 @@ def switch():
     users.set_working_profile(db(), g.user["id"], profile_id)
     flash(f"Now working on {profile['name']!r}: calls, decisions and consortia are this profile's.")
     return redirect(safe_next(request.form.get("next")))
+
+
+def _seen(value: str | None) -> datetime | None:
+    """When the profile on the editor's form was last saved. A value that is not a time (a damaged form)
+    matches no save, so it asks for a second look rather than overwriting blind."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _amount(value: str) -> tuple[Decimal | None, str | None]:
