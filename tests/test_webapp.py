@@ -56,6 +56,17 @@ def csrf(client, path):
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def sent_back(page, form_start=""):
+    """What a browser sends back of the first form at or after the text `form_start`: its CSRF token and the
+    version (`seen`) of what the page showed."""
+    form = page[page.index(form_start):]
+    return {name: re.search(rf'name="{name}" value="([^"]+)"', form).group(1) for name in ("csrf_token", "seen")}
+
+
+def opened(client, path, form_start=""):
+    return sent_back(client.get(path).get_data(as_text=True), form_start)
+
+
 def login(client, email="pm@sic.lv", password=PASSWORD):
     token = csrf(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
@@ -395,9 +406,7 @@ def test_a_bid_changed_after_the_approvers_page_opened_is_shown_again_not_approv
     decision_id = seeded.scalar("SELECT id FROM decisions")
 
     def approval_form(path):
-        page = boss.get(path).get_data(as_text=True)
-        return {"approve": "1", "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-                "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
+        return {"approve": "1", **opened(boss, path)}
 
     seen_on_pipeline = {**approval_form("/pipeline"), "next": "/pipeline"}
     decide(pm, note="Only if the Riga lab leads")  # the manager rewrites the bid meanwhile
@@ -423,9 +432,7 @@ def test_recording_an_outcome_does_not_make_an_open_approval_page_stale(app, pm,
     decide(pm)
     boss = app.test_client()
     login(boss, "boss@sic.lv")
-    page = boss.get("/pipeline").get_data(as_text=True)
-    form = {"approve": "1", "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-            "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
+    form = {"approve": "1", **opened(boss, "/pipeline")}
     decision_id = seeded.scalar("SELECT id FROM decisions")
     pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "submitted", "csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01")})
     boss.post(f"/decisions/{decision_id}/approval", data=form)
@@ -436,13 +443,7 @@ def test_a_decision_changed_by_a_colleague_meanwhile_is_not_overwritten_and_the_
     colleague = app.test_client()
     login(colleague, "boss@sic.lv")
 
-    def opened(client):
-        page = client.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-        return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-                "seen": re.search(r'class="decision">\s*<input[^>]*><input type="hidden" name="seen" value="([^"]+)"',
-                                  page).group(1)}
-
-    mine = opened(pm)  # nothing decided yet when the manager opens the page
+    mine = opened(pm, "/calls/CERV-SOCIAL-01", 'class="decision"')  # nothing decided yet when the manager opens the page
     decide(colleague, state="no_bid", reason="Too small", note="Below our minimum")
     draft = {"state": "bid", "reason": "Good partners available", "note": "Riga lab will lead"}
     refused = pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine})
@@ -452,7 +453,7 @@ def test_a_decision_changed_by_a_colleague_meanwhile_is_not_overwritten_and_the_
     assert ">Riga lab will lead</textarea>" in page and 'value="bid" required checked' in page  # mine, kept
     assert seeded.fetchone("SELECT state, note FROM decisions") == {"state": "no_bid", "note": "Below our minimum"}
 
-    again = re.search(r'class="decision">\s*<input[^>]*><input type="hidden" name="seen" value="([^"]+)"', page).group(1)
+    again = sent_back(page, 'class="decision"')["seen"]
     assert pm.post("/calls/CERV-SOCIAL-01/decision", data={**draft, **mine, "seen": again}).status_code == 302
     assert seeded.fetchone("SELECT state, note FROM decisions") == {"state": "bid", "note": "Riga lab will lead"}
     # Sending what is already recorded is not a conflict, whatever the form was opened on.
@@ -668,22 +669,17 @@ def test_a_profile_saved_by_a_colleague_meanwhile_is_not_overwritten_and_the_edi
     boss = app.test_client()
     login(boss, "boss@sic.lv")
 
-    def opened(client):
-        page = client.get("/profile").get_data(as_text=True)
-        return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-                "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
-
     form = {"name": "Social Innovation Centre (SIC)", "mission": "Social innovation in Latvia",
             "programmes": "CERV", "countries": "LV", "min_project_size": "200000", "min_lead_days": "30",
             "organisation_types": ["ngo"]}
-    bosss = opened(boss)
-    assert pm.post("/profile", data={**form, **opened(pm), "themes": "Civic tech"}).status_code == 302
+    bosss = opened(boss, "/profile")
+    assert pm.post("/profile", data={**form, **opened(pm, "/profile"), "themes": "Civic tech"}).status_code == 302
     refused = boss.post("/profile", data={**form, **bosss, "themes": "Circular economy"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "Someone saved this profile after you opened it" in page
     assert ">Circular economy</textarea>" in page  # the editor's changes, still in the form
     assert seeded.scalar("SELECT themes FROM profiles") == "Civic tech"
-    again = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    again = sent_back(page)["seen"]
     assert boss.post("/profile", data={**form, **bosss, "seen": again, "themes": "Circular economy"}).status_code == 302
     assert seeded.scalar("SELECT themes FROM profiles") == "Circular economy"
     damaged = boss.post("/profile", data={**form, **bosss, "seen": "yesterday", "themes": "x"}).get_data(as_text=True)
