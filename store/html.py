@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -17,6 +18,9 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|table|ul|ol|blockquote)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\ufeff]+")
+_URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")  # RFC 3986's, nothing else
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_BARE_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+(?::\d+)?(?:[/?#].*)?$", re.I)  # www.cnr.it, x.org/en
 
 
 def clean_html(raw: str | None) -> str:
@@ -41,3 +45,20 @@ def html_to_text(raw: str | None) -> str:
     text = html.unescape(_TAG.sub(" ", text))
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def web_address(value: str | None) -> tuple[str, str] | None:
+    """An organisation's website from foreign data as (link, what to show: its host), or None when it is
+    not one: only http(s) addresses link, and a bare host name ("www.cnr.it", as CORDIS gives a sixth
+    of them) is read as http://."""
+    value = (value or "").strip()
+    if not _URL_CHARACTERS.match(value):  # spaces, quotes, angle brackets: not an address as written
+        return None
+    if "://" not in value:
+        if not _BARE_HOST.match(value):
+            return None
+        value = f"http://{value}"
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return value, parts.hostname

@@ -972,6 +972,26 @@ def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
         "UNDATED </td>")
 
 
+def test_an_organisations_website_links_from_its_page_only_when_it_is_a_web_address(pm, seeded):
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "cordis")
+    sites = {"bare": "www.cnr.it", "full": "https://www.tu-darmstadt.de/en/", "script": "javascript:alert(1)",
+             "quote": 'x.org/"><script>alert(1)</script>'}
+    upsert_project(seeded, {"source": "cordis", "source_id": "1", "acronym": "SITES", "participants": [
+        {"source_id": key, "name": f"Org {key}", "country": "IT", "role": "partner", "website": site}
+        for key, site in sites.items()]})
+    pages = {key: pm.get("/organisations/" + str(seeded.scalar("SELECT id FROM organisations WHERE name = %s",
+                                                                (f"Org {key}",)))).get_data(as_text=True)
+             for key in sites}
+    assert '<a href="http://www.cnr.it" rel="noopener noreferrer nofollow">www.cnr.it</a>' in pages["bare"]
+    assert '<a href="https://www.tu-darmstadt.de/en/" rel="noopener noreferrer nofollow">www.tu-darmstadt.de</a>' in (
+        pages["full"])
+    for key in ("script", "quote"):  # no link, and nothing of it on the page
+        assert "<dt>Website</dt>" not in pages[key] and "alert(1)" not in pages[key]
+
+
 def test_settings_unsubscribe(pm, seeded):
     token = csrf(pm, "/settings")
     pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": "40",

@@ -10,10 +10,10 @@ from store.text import counted, day, points
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(deadline_bars=deadline_bars, score_histogram=score_histogram)
-    from store.html import clean_html
+    from store.html import clean_html, web_address
 
     app.jinja_env.filters.update(eur=eur, day=day, days_left=days_left, sanitise=clean_html, counted=counted,
-                                 points=points)
+                                 points=points, web_address=web_address)
 
 
 def eur(value) -> str:
