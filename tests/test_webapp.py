@@ -249,6 +249,17 @@ def test_call_page_shows_facts_explanation_and_gates(pm):
     assert "<dt>Opens</dt><dd>01 May 2026</dd>" in page
     assert "<dt>Deadlines</dt><dd>01 Oct 2026 (single-stage)</dd>" in page
     assert "How the score adds up" in page and "meaning (how much closer the call is to the profile than the average call)" in page
+    assert "Funding rate" not in page and "<dt>Keywords</dt>" not in page  # none published: no empty rows
+
+
+def test_call_page_shows_the_funding_rate_and_keywords_where_the_source_gives_them(pm, seeded):
+    from decimal import Decimal
+
+    add_call(seeded, "INTERREG-RATE-01", "Green skills", "Skills for the green transition.",
+             funding_rate=Decimal("80.00"), keywords=["skills", "green transition"])
+    page = pm.get("/calls/INTERREG-RATE-01").get_data(as_text=True)
+    assert "<dt>Funding rate</dt><dd>80% of eligible costs" in page
+    assert '<dt>Keywords</dt><dd><span class="tag">skills</span><span class="tag">green transition</span></dd>' in page
 
 
 def test_the_profile_s_history_with_a_call_reads_as_one_sentence():
