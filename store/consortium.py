@@ -7,11 +7,15 @@ from .errors import NotFound
 
 
 def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
-    """The members, in the order they were added."""
+    """The members, in the order they were added, with what a proposal's partner list and the first email
+    to them need (PIC, city, website) and who added them."""
     return db.fetchall(
-        "SELECT o.id, o.name, o.country, o.sector"
-        " FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id"
-        " WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name", (profile_id, call_id))
+        """SELECT o.id, o.name, o.short_name, o.pic, o.country, o.city, o.sector, o.website, m.added_at,
+                  u.email AS added_by,
+                  (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
+           FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
+           LEFT JOIN users u ON u.id = m.added_by
+           WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name""", (profile_id, call_id))
 
 
 def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> None:

@@ -1130,6 +1130,29 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
 
 
+def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
+    import csv
+    import io
+
+    with_partners.execute("UPDATE organisations SET pic = '912345678', website = 'www.rsl.lv', city = 'Rīga'"
+                          " WHERE name = 'Riga Social Lab'")
+    with_partners.execute("UPDATE organisations SET name = '=HYPERLINK(\"x\")' WHERE name = 'Vilnius City'")
+    ids = [with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+           for name in ("Riga Social Lab", '=HYPERLINK("x")')]
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": ids, "action": "add", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert 'href="/calls/CERV-SOCIAL-01/consortium.csv"' in page
+    response = pm.get("/calls/CERV-SOCIAL-01/consortium.csv")
+    assert response.headers["Content-Disposition"] == "attachment; filename=consortium-CERV-SOCIAL-01.csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert sorted(r["organisation"] for r in rows) == ['\'=HYPERLINK("x")', "Riga Social Lab"]  # a name, not a formula
+    [lab] = [r for r in rows if r["organisation"] == "Riga Social Lab"]
+    assert (lab["PIC"], lab["country"], lab["city"], lab["sector"], lab["website"], lab["added by"]) == (
+        "912345678", "LV", "Rīga", "other (often NGOs and associations)", "http://www.rsl.lv", "pm@sic.lv")
+    assert pm.get("/calls/NO-SUCH-CALL/consortium.csv").status_code == 404
+
+
 def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps_the_view(pm, with_partners):
     def table(page):
         return page[page.index('<table class="partners">'):].split("</table>")[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -16,6 +17,7 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
+from store.html import web_address
 from store.partners import SECTOR_LABELS, search_organisations, typed_country, typed_sector
 from store.text import counted
 
@@ -238,19 +240,42 @@ def export_csv():
     filters, _ = _filters(request.args)
     filters.pop("page")
     rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, **filters)
+    header = ["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
+              "topic budget EUR", "decision", "screened out", "url"]
+    return _csv_file("callmatch-calls.csv", header, (
+        [r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", _csv_text(r["identifier"]),
+         _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
+         r["grant_max"] or "", r["topic_budget"] or "", r["decision"] or "",
+         "yes" if r["screened_out"] else "no", _csv_text(r["url"])] for r in rows))
+
+
+@bp.route("/calls/<path:identifier>/consortium.csv")
+def consortium_csv(identifier):
+    """The consortium being built, for the proposal's partner list and the first emails to the partners."""
+    call = _call_or_404(identifier)
+    header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "projects in the data",
+              "added by", "added on"]
+    rows = ([_csv_text(m["name"]), _csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
+             _csv_text(m["city"]), SECTOR_LABELS.get(m["sector"], m["sector"] or ""),
+             (web_address(m["website"]) or ("",))[0], m["projects"], m["added_by"] or "", m["added_at"].date()]
+            for m in consortium_store.members(db(), current_profile_id(), call["id"]))
+    return _csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
+
+
+def _file_name(text: str) -> str:
+    """An identifier as a download's file name: letters, digits, dots and dashes."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-.")[:80] or "call"
+
+
+def _csv_file(name: str, header: list[str], rows) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
-                     "topic budget EUR", "decision", "screened out", "url"])
-    for r in rows:
-        writer.writerow([r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", _csv_text(r["identifier"]),
-                         _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
-                         r["grant_max"] or "", r["topic_budget"] or "", r["decision"] or "",
-                         "yes" if r["screened_out"] else "no", _csv_text(r["url"])])
+    writer.writerow(header)
+    writer.writerows(rows)
     # The byte-order mark tells Excel the file is UTF-8: without it Latvian and other accented titles open
     # garbled. Python's csv module reads it back with encoding="utf-8-sig".
     return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=callmatch-calls.csv"})
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 def _csv_text(value: str | None) -> str:
