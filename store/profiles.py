@@ -153,7 +153,7 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
 
 def _write_profile(db: Database, profile: dict, profile_id: int | None, seen: datetime | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
-              "min_project_size", "min_lead_days", "organisation_id", "conflicts")
+              "min_project_size", "min_lead_days", "organisation_id", "conflicts", "updated_by")
     if profile_id is None:
         fields += ("created_by",)  # kept from the insert on: editing never changes who created it
     values = {f: profile.get(f) for f in fields} | {"conflicts": profile.get("conflicts") or ""}
@@ -166,8 +166,15 @@ def _write_profile(db: Database, profile: dict, profile_id: int | None, seen: da
         " WHERE id = %(id)s AND (%(seen)s::timestamptz IS NULL OR updated_at = %(seen)s) RETURNING id",
         {**values, "id": profile_id, "seen": seen})
     if saved is None and seen is not None:
-        raise ChangedSince("Someone saved this profile after you opened it, so your changes were not saved."
-                           " The form shows yours: save again to replace theirs, or reload the page to see theirs.")
+        last = db.fetchone("SELECT u.id, u.email FROM profiles p JOIN users u ON u.id = p.updated_by"
+                           " WHERE p.id = %s", (profile_id,))
+        if last and last["id"] == profile.get("updated_by"):
+            raise ChangedSince("You saved this profile in another tab or window after this page was opened, so"
+                               " these changes were not saved. The form shows them: save again to replace the"
+                               " other save, or reload the page to see it.")
+        raise ChangedSince(f"{last['email'] if last else 'Someone'} saved this profile after you opened it, so your"
+                           " changes were not saved. The form shows yours: save again to replace theirs, or"
+                           " reload the page to see theirs.")
     return profile_id
 
 

@@ -210,8 +210,9 @@ CREATE TABLE users (
     profile_id        bigint REFERENCES profiles (id) ON DELETE SET NULL  -- the profile worked on; NULL: the first
 );
 
--- Who created a profile (profiles come before users, so the column is added here).
+-- Who created a profile, and who saved it last (profiles come before users, so the columns are added here).
 ALTER TABLE profiles ADD COLUMN created_by bigint REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE profiles ADD COLUMN updated_by bigint REFERENCES users (id) ON DELETE SET NULL;
 
 CREATE TABLE decisions (
     id            bigserial PRIMARY KEY,

@@ -23,7 +23,7 @@ def _split(value: str) -> list[str]:
 
 @bp.route("/profile", methods=["GET", "POST"])
 def edit():
-    profile = profiles.get_profile(db(), current_profile_id())
+    profile = stored = profiles.get_profile(db(), current_profile_id())
     errors = []
     if request.method == "POST":
         form = request.form
@@ -36,6 +36,7 @@ def edit():
             "countries": [c.upper() for c in _split(form.get("countries", ""))],
             "organisation_types": form.getlist("organisation_types"),
             "conflicts": form.get("conflicts", "").replace("\r\n", "\n").strip(),
+            "updated_by": g.user["id"],
         }
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
@@ -80,6 +81,8 @@ def edit():
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
                            may_delete=_may_delete(profile), may_set_thresholds=_may_set_thresholds(profile),
+                           last_saved=stored["updated_at"],
+                           saved_by=stored.get("updated_by") and users.get_user(db(), stored["updated_by"]),
                            linked=(profile.get("organisation_id")
                                    and organisation_summary(db(), profile["organisation_id"])),
                            organisation=form.get("organisation", "") if request.method == "POST" else None)
@@ -91,7 +94,8 @@ def create():
     name = profiles.clean_name(request.form.get("name", ""))
     current = profiles.get_profile(db(), current_profile_id())
     try:
-        profile_id = profiles.save_profile(db(), {**current, "name": name, "created_by": g.user["id"]})
+        profile_id = profiles.save_profile(db(), {**current, "name": name, "created_by": g.user["id"],
+                                                  "updated_by": g.user["id"]})
     except profiles.InvalidProfile as exc:
         flash(str(exc))
         return redirect(url_for("profile.edit"))
