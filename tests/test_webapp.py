@@ -565,6 +565,23 @@ def test_csv_export_lists_the_current_filtered_list(pm):
     assert len(lines) == 2 and "CERV-SOCIAL-01" in lines[1]
 
 
+def test_csv_export_gives_the_funding_rate_and_why_a_call_was_screened_out(pm, seeded):
+    import csv
+    import io
+
+    seeded.execute("UPDATE calls SET funding_rate = 80.00 WHERE identifier = 'CERV-SOCIAL-01'")
+    rows = {r["identifier"]: r for r in csv.DictReader(io.StringIO(
+        pm.get("/calls/export.csv?screened=1").get_data().decode("utf-8-sig")))}
+    assert rows["CERV-SOCIAL-01"]["funding rate %"] == "80" and rows["CERV-SOCIAL-01"]["why screened out"] == ""
+    screened = seeded.fetchall("""SELECT c.identifier, m.gates FROM match_results m JOIN calls c ON c.id = m.call_id
+                                  WHERE m.screened_out""")
+    assert screened  # the seeded calls include screened ones
+    for call in screened:
+        failed = [f"{g['gate']}: {g['reason']}" for g in call["gates"] if not g["passed"]]
+        row = rows[call["identifier"]]
+        assert row["screened out"] == "yes" and row["why screened out"] == "; ".join(failed) and failed
+
+
 def test_a_crawled_title_that_looks_like_a_formula_is_exported_as_text(pm, seeded):
     import csv
     import io
@@ -1102,6 +1119,9 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert "The applicant, Social Innovation Centre (SIC), established in LV, counts as a member" in page
     lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
     assert "adds a country" not in lab_row and "adds a country: EE" in page  # Latvia is SIC's own
+    ranked = page[page.index('<table class="partners">'):]
+    ranked_lab = ranked[ranked.index("Riga Social Lab"):].split("</tr>")[0]
+    assert "<td>other (often NGOs and associations)</td>" in ranked_lab  # the sector in words, stored as "other"
     summary = " ".join(page[page.index("Suggested consortium:"):].split("</p>")[0].split())
     assert "With Social Innovation Centre (SIC), it would cover 3 countries (EE, LT, LV)" in summary
     assert "these sectors: NGO, higher education, other (often NGOs and associations), public body." in summary
@@ -1123,6 +1143,7 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
     assert "Tartu University" in builder and "Vilnius City" in builder
+    assert "<td>higher education</td>" in builder and "<td>academic</td>" not in builder
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "remove", "csrf_token": token})
     assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
     # All or none: with an unknown organisation among them, the known one is not added either.

@@ -241,12 +241,19 @@ def export_csv():
     filters.pop("page")
     rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, **filters)
     header = ["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
-              "topic budget EUR", "decision", "screened out", "url"]
+              "topic budget EUR", "funding rate %", "decision", "screened out", "why screened out", "url"]
     return _csv_file("callmatch-calls.csv", header, (
         [r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", _csv_text(r["identifier"]),
          _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
-         r["grant_max"] or "", r["topic_budget"] or "", r["decision"] or "",
-         "yes" if r["screened_out"] else "no", _csv_text(r["url"])] for r in rows))
+         r["grant_max"] or "", r["topic_budget"] or "",
+         f"{float(r['funding_rate']):g}" if r["funding_rate"] is not None else "", r["decision"] or "",
+         "yes" if r["screened_out"] else "no", _csv_text(_failed_gates(r["gates"])), _csv_text(r["url"])]
+        for r in rows))
+
+
+def _failed_gates(gates: list[dict] | None) -> str:
+    """The screening gates a call failed, as the calls page's badges word them."""
+    return "; ".join(f"{g['gate']}: {g['reason']}" for g in gates or [] if not g["passed"])
 
 
 @bp.route("/calls/<path:identifier>/consortium.csv")

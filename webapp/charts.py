@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from store.partners import sector_label
 from store.text import counted, day, points
 
 
@@ -13,7 +14,7 @@ def init_app(app) -> None:
     from store.html import clean_html, web_address
 
     app.jinja_env.filters.update(eur=eur, day=day, days_left=days_left, sanitise=clean_html, counted=counted,
-                                 points=points, web_address=web_address)
+                                 points=points, web_address=web_address, sector=sector)
 
 
 def eur(value) -> str:
@@ -25,6 +26,11 @@ def eur(value) -> str:
     if value >= 1_000:
         return f"€{value / 1_000:.0f} k"
     return f"€{value:.0f}"
+
+
+def sector(value) -> str:
+    """An organisation's sector as people read it ("company", not the stored "private")."""
+    return sector_label(value) if value else "—"
 
 
 def days_left(deadline, today: date) -> str:

@@ -50,5 +50,4 @@ def organisation(organisation_id):
         abort(404, "No such organisation.")
     return render_template("organisation.html", title=org["name"], org=org,
                            projects=partner_store.projects_of(db(), organisation_id),
-                           collaborators=partner_store.collaborators(db(), organisation_id),
-                           sectors=SECTOR_LABELS)
+                           collaborators=partner_store.collaborators(db(), organisation_id))
