@@ -262,6 +262,29 @@ def test_call_page_shows_the_funding_rate_and_keywords_where_the_source_gives_th
     assert '<dt>Keywords</dt><dd><span class="tag">skills</span><span class="tag">green transition</span></dd>' in page
 
 
+def test_a_long_keyword_list_shows_its_first_twelve_and_folds_the_rest(pm, seeded):
+    keywords = [f"keyword {n}" for n in range(1, 101)]  # an RFCS topic publishes about a hundred
+    add_call(seeded, "RFCS-MANY-01", "Steel", "Steel.", keywords=keywords)
+    seeded.execute("UPDATE calls SET call_id = 'RFCS-2026', call_title = 'RFCS-2026' WHERE identifier = 'RFCS-MANY-01'")
+    page = pm.get("/calls/RFCS-MANY-01").get_data(as_text=True)
+    shown, folded = page.split('<details class="more"><summary>and 88 more</summary>')
+    assert '<span class="tag">keyword 12</span>' in shown and "keyword 13<" not in shown
+    assert '<span class="tag">keyword 13</span>' in folded and '<span class="tag">keyword 100</span></details>' in folded
+    assert "<dt>Call</dt><dd>RFCS-2026</dd>" in page  # its title repeats its identifier: once is enough
+    assert "<dt>Grant size</dt><dd>not published</dd>" in page  # rather than "— – —"
+
+
+def test_money_reads_as_people_write_it():
+    from webapp.charts import eur, grant_range
+
+    assert [eur(v) for v in (None, 950, 60_000, 2_500_000, 1_779_100_000)] == [
+        "—", "€950", "€60 k", "€2.5 M", "€1.78 bn"]
+    assert grant_range(None, None) == "not published"
+    assert grant_range(2_000_000, 2_000_000) == "€2.0 M"  # a fixed grant size is one figure
+    assert grant_range(None, 500_000) == "up to €500 k" and grant_range(500_000, None) == "from €500 k"
+    assert grant_range(1_000_000, 3_000_000) == "€1.0 M – €3.0 M"
+
+
 def test_the_profile_s_history_with_a_call_reads_as_one_sentence():
     from webapp.calls import history_sentence
 
