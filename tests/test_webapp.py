@@ -275,7 +275,7 @@ def test_a_long_keyword_list_shows_its_first_twelve_and_folds_the_rest(pm, seede
 
 
 def test_money_reads_as_people_write_it():
-    from webapp.charts import eur, grant_range
+    from webapp.words import eur, grant_range, role
 
     assert [eur(v) for v in (None, 950, 60_000, 2_500_000, 1_779_100_000)] == [
         "—", "€950", "€60 k", "€2.5 M", "€1.78 bn"]
@@ -283,6 +283,8 @@ def test_money_reads_as_people_write_it():
     assert grant_range(2_000_000, 2_000_000) == "€2.0 M"  # a fixed grant size is one figure
     assert grant_range(None, 500_000) == "up to €500 k" and grant_range(500_000, None) == "from €500 k"
     assert grant_range(1_000_000, 3_000_000) == "€1.0 M – €3.0 M"
+    assert [role(r) for r in ("thirdParty", "internationalPartner", "coordinator", None)] == [
+        "third party", "international partner", "coordinator", "—"]
 
 
 def test_the_profile_s_history_with_a_call_reads_as_one_sentence():

@@ -1,0 +1,58 @@
+"""How stored values read on the pages: money, grant sizes, sectors, roles, days left. Registered as
+Jinja filters, so that every page words a value the same way."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from store.html import clean_html, web_address
+from store.partners import sector_label
+from store.text import counted, day, points
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
+                                 points=points, sector=sector, role=role, sanitise=clean_html,
+                                 web_address=web_address)
+
+
+def eur(value) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if value >= 1_000_000_000:  # a programme's budget: "€1779.1 M" is hard to read
+        return f"€{value / 1_000_000_000:.2f} bn"
+    if value >= 1_000_000:
+        return f"€{value / 1_000_000:.1f} M"
+    if value >= 1_000:
+        return f"€{value / 1_000:.0f} k"
+    return f"€{value:.0f}"
+
+
+def grant_range(smallest, largest) -> str:
+    """A call's grant size, from what the source gave: one end, both, or neither."""
+    if smallest is None and largest is None:
+        return "not published"
+    if smallest is None:
+        return f"up to {eur(largest)}"
+    if largest is None:
+        return f"from {eur(smallest)}"
+    return eur(smallest) if smallest == largest else f"{eur(smallest)} – {eur(largest)}"
+
+
+def sector(value) -> str:
+    """An organisation's sector as people read it ("company", not the stored "private")."""
+    return sector_label(value) if value else "—"
+
+
+def role(value) -> str:
+    """A role in a project as CORDIS writes it ("thirdParty", "internationalPartner"), in words."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value).lower() if value else "—"
+
+
+def days_left(deadline, today: date) -> str:
+    if not deadline:
+        return ""
+    days = (deadline - today).days
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
