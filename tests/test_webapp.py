@@ -410,6 +410,20 @@ def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded)
     page = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "state Maybe → Bid" in page and "approval waiting for approval → approved" in page
     assert "approval not needed → waiting for approval" in page  # in words, as the page says them elsewhere
+    first = page[page.index('<ol class="history">'):].split("</li>")[0]
+    # In the form's order, a first value alone: "state No bid", not "note — → …, state — → No bid".
+    assert first.endswith("pm@sic.lv: state Bid, reason Strong strategic fit, note “Good fit”, approval waiting for approval")
+
+
+def test_a_decision_event_reads_in_the_form_s_order_and_words():
+    from webapp.calls import history_changes
+
+    change = {"note": ["", "Ask the Riga lab"], "state": [None, "no_bid"], "reason": [None, "Too small"],
+              "approval": [None, "not_needed"]}
+    assert history_changes(change) == ["state No bid", "reason Too small", "note “Ask the Riga lab”",
+                                       "approval not needed"]
+    assert history_changes({"note": ["Ask the lab", ""], "outcome": [None, "won"]}) == [
+        "note “Ask the lab” → —", "outcome won"]
 
 
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):

@@ -110,6 +110,30 @@ def passage_rows(matches: list[dict]) -> list[dict]:
     return list(rows.values())
 
 
+# The decision's fields in the order the form asks for them; the database keeps a change's keys unordered.
+HISTORY_ORDER = ("state", "reason", "note", "approval", "outcome")
+
+
+def history_changes(change: dict) -> list[str]:
+    """One event of a decision's history in the page's words: "state Maybe → Bid", a first value alone
+    ("note “Ask the Riga lab”"), fields in the form's order."""
+    words = {"state": decisions.STATES, "approval": decisions.APPROVALS}
+
+    def said(field: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        value = words.get(field, {}).get(value, value)
+        return f"“{value}”" if field == "note" else str(value)
+
+    order = {field: n for n, field in enumerate(HISTORY_ORDER)}
+    out = []
+    for field in sorted(change, key=lambda f: (order.get(f, len(order)), f)):
+        old, new = change[field]
+        out.append(f"{field} {said(field, new)}" if old in (None, "")
+                   else f"{field} {said(field, old)} → {said(field, new)}")
+    return out
+
+
 def history_sentence(call: dict) -> str:
     """What the profile's preferences and history say about the call, as one sentence ('' for nothing)."""
     history = (call.get("explanation") or {}).get("history") or {}
@@ -139,6 +163,8 @@ def _call_page(call: dict, draft: dict | None = None, conflict: str | None = Non
     why): the form shows it again rather than losing it."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     history = decisions.history(db(), decision["id"]) if decision else []
+    for event in history:
+        event["changes"] = history_changes(event["change"])
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     applicant = profiles.get_profile(db(), current_profile_id())
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
