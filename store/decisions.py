@@ -10,6 +10,7 @@ from psycopg.types.json import Jsonb
 from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError, NotFound
+from .text import failed_gates
 from .users import is_leadership
 
 STATES = {"bid": "Bid", "maybe": "Maybe", "no_bid": "No bid"}
@@ -29,6 +30,8 @@ class InvalidDecision(CallmatchError):
     pass
 
 
+# Marking a call that failed the screening bid or maybe overrides the screening.
+OVERRIDES_SCREENING = ("bid", "maybe")
 APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
              "not_needed": "not needed"}  # maybe and no bid commit no time
 
@@ -74,12 +77,20 @@ def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WOR
 def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
     """The profile's bids that wait for leadership's approval, the longest waiting first."""
     return db.fetchall(
-        f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.updated_at,
+        f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.updated_at,
                    u.email AS decided_by, {NEXT_DEADLINE} AS next_deadline
             FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.decided_by
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
             ORDER BY d.updated_at, c.identifier""",
         {"profile": profile_id, "today": today})
+
+
+def _failed_gates(cur, profile_id: int, call_id: int) -> list[dict]:
+    """The screening gates the call fails for the profile in its stored ranking (none when not ranked yet)."""
+    row = cur.execute("SELECT gates FROM match_results WHERE profile_id = %s AND call_id = %s",
+                      (profile_id, call_id)).fetchone()
+    return [{"gate": g["gate"], "reason": g["reason"]} for g in (row["gates"] if row else None) or []
+            if not g.get("passed")]
 
 
 def _record(cur, decision_id: int, user_id: int | None, change: dict) -> None:
@@ -109,17 +120,25 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
                                (profile_id, call_id)).fetchone()
 
         old = current()
-        new = {"state": state, "reason": reason, "note": note, "approval": approval}
+        # A bid or maybe on a call that failed the screening overrides it: that is allowed (the team knows
+        # things the gates do not), but it is said why, and kept with the decision for leadership to see.
+        overrides = _failed_gates(cur, profile_id, call_id) if state in OVERRIDES_SCREENING else []
+        if overrides and not note:
+            raise InvalidDecision(f"This call failed the screening ({failed_gates(overrides)}). A"
+                                  f" {STATES[state].lower()} on it overrides that: say why in the note.")
+        new = {"state": state, "reason": reason, "note": note, "approval": approval, "overrides": overrides}
         if old is None:
             # Someone else may be recording the first decision on this call right now: the insert waits
             # for theirs, and this one then changes it, in the history like any change.
             row = cur.execute(
-                """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, decided_by, approved_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO NOTHING RETURNING *""",
-                (profile_id, call_id, state, reason, new["note"], approval, user["id"],
+                """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, overrides, decided_by,
+                                         approved_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO NOTHING
+                   RETURNING *""",
+                (profile_id, call_id, state, reason, new["note"], approval, Jsonb(overrides), user["id"],
                  user["id"] if approval == "approved" else None)).fetchone()
             if row is not None:  # nobody decided first
-                _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items()})
+                _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items() if v != []})
                 return row
             old = current()
         change = {k: [old[k], v] for k, v in new.items() if old[k] != v}
@@ -128,10 +147,10 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         if seen is not None and version(old) != seen:
             raise ChangedSince(call_id, _changed_by(cur, old["id"], user))
         row = cur.execute(
-            """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, decided_by = %s,
+            """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, overrides = %s, decided_by = %s,
                    approved_by = %s, updated_at = now() WHERE id = %s RETURNING *""",
-            (state, reason, new["note"], approval, user["id"], user["id"] if approval == "approved" else None,
-             old["id"])).fetchone()
+            (state, reason, new["note"], approval, Jsonb(overrides), user["id"],
+             user["id"] if approval == "approved" else None, old["id"])).fetchone()
         _record(cur, row["id"], user["id"], change)
         return row
 
@@ -208,7 +227,8 @@ def history(db: Database, decision_id: int) -> list[dict]:
 def board(db: Database, profile_id: int, today) -> list[dict]:
     """Every call the profile decided on, with its decision, rank and next deadline, soonest first."""
     return db.fetchall(
-        f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.updated_at,
+        f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.overrides,
+                   d.updated_at,
                    m.rank, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since
             FROM decisions d JOIN calls c ON c.id = d.call_id
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id

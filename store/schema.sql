@@ -223,6 +223,7 @@ CREATE TABLE decisions (
     note          text NOT NULL DEFAULT '',
     approval      text NOT NULL DEFAULT 'not_needed' CHECK (approval IN ('not_needed', 'pending', 'approved', 'rejected')),
     outcome       text CHECK (outcome IN ('submitted', 'won', 'lost', 'withdrawn')),
+    overrides     jsonb NOT NULL DEFAULT '[]'::jsonb,  -- the gates a bid or maybe overrode: [{gate, reason}]
     decided_by    bigint REFERENCES users (id),
     approved_by   bigint REFERENCES users (id),
     updated_at    timestamptz NOT NULL DEFAULT now(),

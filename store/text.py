@@ -25,3 +25,9 @@ def day(value: date | str | None) -> str:
     if not value:
         return "—"
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
+
+
+def failed_gates(gates: list[dict] | None) -> str:
+    """The screening gates failed, as the pages word them: "size: Grant size … below …; deadline: …".
+    Gates with a `passed` flag count only when they failed; a list of overridden gates has none."""
+    return "; ".join(f"{g['gate']}: {g['reason']}" for g in gates or [] if not g.get("passed"))

@@ -491,3 +491,30 @@ def test_two_first_decisions_on_one_call_at_once_are_both_kept_in_the_history(db
     assert (row["id"], row["state"]) == (first, "no_bid")
     changes = db.fetchall("SELECT change FROM decision_events WHERE decision_id = %s", (first,))
     assert [c["change"]["state"] for c in changes] == [["maybe", "no_bid"]]
+
+
+def test_a_maybe_on_a_screened_out_call_needs_a_note_and_keeps_the_gates_it_overrode(db):
+    from psycopg.types.json import Jsonb
+
+    from store import decisions, profiles
+    from tests.helpers.data import DECIDER, add_call
+
+    profile_id = profiles.ensure_default_profile(db)
+    for identifier in ("LATE-01", "UNRANKED-01"):
+        add_call(db, identifier, "A call", "text")
+    late, unranked = (db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)) for i in ("LATE-01", "UNRANKED-01"))
+    gates = [{"gate": "deadline", "passed": False, "reason": "3 days left, fewer than the 30 needed"},
+             {"gate": "size", "passed": True, "reason": "Grant size €2.0 M"}]
+    db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, gates, screened_out, inputs_hash)"
+               " VALUES (%s, %s, 'test', 1.0, 1, %s, true, 'x')", (profile_id, late, Jsonb(gates)))
+
+    with pytest.raises(decisions.InvalidDecision, match=r"failed the screening \(deadline: 3 days left.*\)\. A maybe"):
+        decisions.decide(db, profile_id, late, "maybe", "Good partners available", "  ", DECIDER)
+    row = decisions.decide(db, profile_id, late, "maybe", "Good partners available", "We have the text ready", DECIDER)
+    assert row["overrides"] == [{"gate": "deadline", "reason": "3 days left, fewer than the 30 needed"}]  # failed only
+    assert decisions.decide(db, profile_id, late, "no_bid", "Deadline too close", "", DECIDER)["overrides"] == []
+    # A call not ranked yet has no gates to override.
+    assert decisions.decide(db, profile_id, unranked, "bid", "Strong strategic fit", "", DECIDER)["overrides"] == []
+    first = db.scalar("SELECT change FROM decision_events e JOIN decisions d ON d.id = e.decision_id"
+                      " WHERE d.call_id = %s", (unranked,))
+    assert "overrides" not in first  # nothing overridden, nothing said

@@ -356,10 +356,60 @@ def test_an_overlong_decision_note_is_refused_with_its_length_and_nothing_is_rec
     assert response.status_code == 400
     assert "A note can be at most 2,000 characters; this one has 2,001." in response.get_data(as_text=True)
     assert seeded.fetchone("SELECT * FROM decisions") is None
+    assert "x" * 2001 + "</textarea>" in response.get_data(as_text=True)  # the form keeps what was written
     # The browser counts a line break as one character and sends it as two.
     lines = "\r\n".join(["y" * 99] * 20)
     assert decide(pm, note=lines).status_code == 302
     assert seeded.scalar("SELECT note FROM decisions") == lines.replace("\r\n", "\n")
+
+
+def test_a_bid_on_a_call_that_failed_the_screening_says_why_and_leadership_sees_the_override(app, pm, seeded):
+    from datetime import datetime, timezone
+
+    from store import digests, users
+    from worker.digest import render
+
+    small = "/calls/CERV-SMALL-01"  # €60 k, below SIC's minimum
+    gate = seeded.scalar("""SELECT g->>'reason' FROM match_results m JOIN calls c ON c.id = m.call_id,
+                            jsonb_array_elements(m.gates) g WHERE c.identifier = 'CERV-SMALL-01' AND g->>'gate' = 'size'""")
+    assert "This call failed the screening. A bid or maybe on it overrides that" in pm.get(small).get_data(as_text=True)
+    assert "overrides that" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # it passed
+
+    token = csrf(pm, small)
+    refused = pm.post(f"{small}/decision", data={"state": "bid", "reason": "Consortium invited us", "note": "",
+                                                 "csrf_token": token})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and seeded.fetchone("SELECT * FROM decisions") is None
+    assert f"This call failed the screening (size: {gate}). A bid on it overrides that: say why in the note." in page
+    assert 'value="bid" required checked' in page and "<option selected>Consortium invited us</option>" in page
+
+    why = "The coordinator pays our staff from its own budget"
+    assert pm.post(f"{small}/decision", data={"state": "bid", "reason": "Consortium invited us", "note": why,
+                                              "csrf_token": token}).status_code == 302
+    assert seeded.scalar("SELECT overrides FROM decisions") == [{"gate": "size", "reason": gate}]
+    page = pm.get(small).get_data(as_text=True)
+    assert f'<span class="badge fail">overrides the screening</span> size: {gate}</p>' in page
+    assert f"overrides the screening (size: {gate})" in page[page.index('<ol class="history">'):]
+
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    waiting = boss.get("/pipeline").get_data(as_text=True)
+    waiting = waiting[waiting.index("Bids waiting for your approval"):waiting.index("</section>")]
+    assert "overrides the screening</span> <small>size: " in waiting and why in waiting
+    board = pm.get("/pipeline").get_data(as_text=True)
+    board = board[board.index('class="board"'):]
+    assert f'<span class="badge fail" title="size: {gate}">overrides the screening</span>' in board
+    boss_user = users.get_user(seeded, seeded.scalar("SELECT id FROM users WHERE email = 'boss@sic.lv'"))
+    held = digests.content(seeded, boss_user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
+    _, text, html = render(boss_user, held, app.extensions["callmatch.settings"])
+    assert f"overrides the screening: size: {gate}" in text and f"overrides the screening: size: {gate}" in html
+
+    # No bid overrides nothing: the mark goes, and the history says so.
+    assert pm.post(f"{small}/decision", data={"state": "no_bid", "reason": "Too small", "note": "",
+                                              "csrf_token": token}).status_code == 302
+    assert seeded.scalar("SELECT overrides FROM decisions") == []
+    page = pm.get(small).get_data(as_text=True)
+    assert "no longer overrides the screening" in page and "badge fail\">overrides" not in page
 
 
 def test_decisions_past_the_minimum_queue_re_weighing_the_signals(pm, seeded, settings):

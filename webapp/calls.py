@@ -19,7 +19,7 @@ from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import SECTOR_LABELS, search_organisations, typed_country, typed_sector
-from store.text import counted
+from store.text import counted, failed_gates
 
 from . import MAX_PAGE, background, current_profile_id, db, settings
 from .auth import safe_next
@@ -111,7 +111,7 @@ def passage_rows(matches: list[dict]) -> list[dict]:
 
 
 # The decision's fields in the order the form asks for them; the database keeps a change's keys unordered.
-HISTORY_ORDER = ("state", "reason", "note", "approval", "outcome")
+HISTORY_ORDER = ("state", "reason", "note", "overrides", "approval", "outcome")
 
 
 def history_changes(change: dict) -> list[str]:
@@ -129,8 +129,12 @@ def history_changes(change: dict) -> list[str]:
     out = []
     for field in sorted(change, key=lambda f: (order.get(f, len(order)), f)):
         old, new = change[field]
-        out.append(f"{field} {said(field, new)}" if old in (None, "")
-                   else f"{field} {said(field, old)} → {said(field, new)}")
+        if field == "overrides":  # the gates failed when it was decided: a list, said as the calls page does
+            out.append(f"overrides the screening ({failed_gates(new)})" if new else "no longer overrides the screening")
+        elif old in (None, ""):
+            out.append(f"{field} {said(field, new)}")
+        else:
+            out.append(f"{field} {said(field, old)} → {said(field, new)}")
     return out
 
 
@@ -158,9 +162,9 @@ def detail(identifier):
     return _call_page(_call_or_404(identifier))
 
 
-def _call_page(call: dict, draft: dict | None = None, conflict: str | None = None):
-    """The call's page. `draft` is a decision the user wrote that could not be recorded (`conflict` says
-    why): the form shows it again rather than losing it."""
+def _call_page(call: dict, draft: dict | None = None, refused: str | None = None, status: int = 200):
+    """The call's page. `draft` is a decision the user wrote that was not recorded (`refused` says why):
+    the form shows it again rather than losing it."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     history = decisions.history(db(), decision["id"]) if decision else []
     for event in history:
@@ -188,11 +192,11 @@ def _call_page(call: dict, draft: dict | None = None, conflict: str | None = Non
                            found_at_most=FOUND_AT_MOST,
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
-                           draft=draft or decision, conflict=conflict,
+                           draft=draft or decision, refused=refused,
                            outcome_open=bool(decision) and decisions.takes_outcome(decision),
                            max_note=decisions.MAX_NOTE,
                            today=_today())
-    return (page, 409) if conflict else page
+    return page, status
 
 
 @bp.post("/calls/<path:identifier>/decision")
@@ -203,7 +207,9 @@ def decide(identifier):
     try:
         decisions.decide(db(), profile_id, call["id"], **draft, user=g.user, seen=request.form.get("seen"))
     except decisions.ChangedSince as changed:  # a colleague decided meanwhile: show theirs, keep this one
-        return _call_page(call, draft=draft, conflict=str(changed))
+        return _call_page(call, draft=draft, refused=str(changed), status=409)
+    except decisions.InvalidDecision as problem:  # said beside the form, which keeps what was written
+        return _call_page(call, draft=draft, refused=str(problem), status=400)
     message = "Decision recorded."
     # Every decision past the minimum re-weighs the signals (and one that drops below it sets learned
     # weights aside); the worker re-ranks if the weights in use change.
@@ -273,13 +279,9 @@ def export_csv():
          _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
          r["grant_max"] or "", r["topic_budget"] or "",
          f"{float(r['funding_rate']):g}" if r["funding_rate"] is not None else "", r["decision"] or "",
-         "yes" if r["screened_out"] else "no", _csv_text(_failed_gates(r["gates"])), _csv_text(r["url"])]
+         "yes" if r["screened_out"] else "no", _csv_text(failed_gates(r["gates"])), _csv_text(r["url"])]
         for r in rows))
 
-
-def _failed_gates(gates: list[dict] | None) -> str:
-    """The screening gates a call failed, as the calls page's badges word them."""
-    return "; ".join(f"{g['gate']}: {g['reason']}" for g in gates or [] if not g["passed"])
 
 
 @bp.route("/calls/<path:identifier>/consortium.csv")
