@@ -30,7 +30,7 @@ class InvalidDecision(CallmatchError):
     pass
 
 
-# Marking a call that failed the screening bid or maybe overrides the screening.
+# A bid or maybe on a call that failed the screening overrides it; a no bid agrees with it.
 OVERRIDES_SCREENING = ("bid", "maybe")
 APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
              "not_needed": "not needed"}  # maybe and no bid commit no time
@@ -85,7 +85,7 @@ def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
         {"profile": profile_id, "today": today})
 
 
-def _failed_gates(cur, profile_id: int, call_id: int) -> list[dict]:
+def _screening_failed(cur, profile_id: int, call_id: int) -> list[dict]:
     """The screening gates the call fails for the profile in its stored ranking (none when not ranked yet)."""
     row = cur.execute("SELECT gates FROM match_results WHERE profile_id = %s AND call_id = %s",
                       (profile_id, call_id)).fetchone()
@@ -122,7 +122,7 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         old = current()
         # A bid or maybe on a call that failed the screening overrides it: that is allowed (the team knows
         # things the gates do not), but it is said why, and kept with the decision for leadership to see.
-        overrides = _failed_gates(cur, profile_id, call_id) if state in OVERRIDES_SCREENING else []
+        overrides = _screening_failed(cur, profile_id, call_id) if state in OVERRIDES_SCREENING else []
         if overrides and not note:
             raise InvalidDecision(f"This call failed the screening ({failed_gates(overrides)}). A"
                                   f" {STATES[state].lower()} on it overrides that: say why in the note.")
