@@ -78,7 +78,7 @@ def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
     """The profile's bids that wait for leadership's approval, the longest waiting first."""
     return db.fetchall(
         f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.updated_at,
-                   u.email AS decided_by, {NEXT_DEADLINE} AS next_deadline
+                   u.email AS decided_by, c.deadlines, {NEXT_DEADLINE} AS next_deadline
             FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.decided_by
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
             ORDER BY d.updated_at, c.identifier""",
@@ -229,7 +229,7 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
     return db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, d.state, d.approval, d.outcome, d.overrides,
                    d.updated_at,
-                   m.rank, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since
+                   m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since
             FROM decisions d JOIN calls c ON c.id = d.call_id
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",

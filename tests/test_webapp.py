@@ -412,6 +412,26 @@ def test_a_bid_on_a_call_that_failed_the_screening_says_why_and_leadership_sees_
     assert "no longer overrides the screening" in page and "badge fail\">overrides" not in page
 
 
+def test_a_call_without_a_published_deadline_is_not_said_to_have_passed(pm, seeded):
+    from store import decisions
+
+    add_call(seeded, "EUROPEAID-NODATE-01", "Local civil society support", "Civil society.")
+    add_call(seeded, "GONE-01", "A call whose deadline passed", "Civil society.", deadline="2026-01-15")
+    seeded.execute("UPDATE calls SET deadlines = '[]' WHERE identifier = 'EUROPEAID-NODATE-01'")
+    profile_id = profiles.ensure_default_profile(seeded)
+    for identifier in ("EUROPEAID-NODATE-01", "GONE-01"):
+        call_id = seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
+        decisions.decide(seeded, profile_id, call_id, "maybe", "Good partners available", "", DECIDER)
+    board = pm.get("/pipeline").get_data(as_text=True)
+    undated = board[board.index("Local civil society support"):].split("</article>")[0]
+    gone = board[board.index("A call whose deadline passed"):].split("</article>")[0]
+    assert "no deadline published" in undated and "passed" not in undated
+    assert "deadline passed" in gone
+    listed = pm.get("/calls?screened=1&q=civil").get_data(as_text=True)
+    row = listed[listed.index("EUROPEAID-NODATE-01"):].split("</tr>")[0]
+    assert "<small>none published</small>" in row
+
+
 def test_decisions_past_the_minimum_queue_re_weighing_the_signals(pm, seeded, settings):
     import numpy as np
 
