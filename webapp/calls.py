@@ -283,7 +283,6 @@ def export_csv():
         for r in rows))
 
 
-
 @bp.route("/calls/<path:identifier>/consortium.csv")
 def consortium_csv(identifier):
     """The consortium being built, for the proposal's partner list and the first emails to the partners."""
