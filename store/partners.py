@@ -209,8 +209,9 @@ def upsert_topics(cur, topics: dict[str, str], framework: str | None = None) -> 
 
 
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
-                         page: int = 1, per_page: int = 30) -> tuple[list[dict], int]:
-    """(organisations of this page, most projects first, total count). Every value is a parameter."""
+                         page: int = 1, per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
+    """(organisations of this page, most projects first, total count: None unless `with_total`). Every
+    value is a parameter."""
     where, params = ["TRUE"], {"limit": per_page, "offset": (page - 1) * per_page}
     if q:
         where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.name', 'o.short_name'), q, params, 'q')})")
@@ -226,7 +227,7 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
                      " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
         params["prog"] = f"{like_literal(programme.strip())}%"
     base = f"FROM organisations o WHERE {' AND '.join(where)}"
-    total = db.scalar(f"SELECT count(*) {base}", params)
+    total = db.scalar(f"SELECT count(*) {base}", params) if with_total else None
     rows = db.fetchall(
         f"""SELECT o.*, (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
             {base} ORDER BY projects DESC, o.name LIMIT %(limit)s OFFSET %(offset)s""", params)

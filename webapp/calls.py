@@ -179,7 +179,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = (request.args.get("find") or "").strip()[:200]
     in_consortium = {m["id"] for m in members}
-    found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members))[0]
+    found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members), with_total=False)[0]
              if o["id"] not in in_consortium][:FOUND_AT_MOST] if find else []
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
