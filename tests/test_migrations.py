@@ -140,3 +140,31 @@ def test_erasmus_organisations_stored_without_a_key_get_the_one_a_re_crawl_looks
                         ("keep_eu", name_key("Athens Lab", "EL")): athens,
                         ("keep_eu", name_key("London Lab", "UK")): london}
         assert (name_key("Athens Lab", "EL"), name_key("London Lab", "UK")) == ("athens lab|GR", "london lab|GB")
+
+
+def test_cordis_values_stored_quoted_twice_are_read_again(server_url, tmp_path):
+    from store.calls import ensure_source
+
+    with migrated_up_to(server_url, tmp_path, "cordis_quotes_upgrade", 16) as database:
+        for source in ("cordis", "keep_eu"):
+            ensure_source(database, source)
+
+        def organisation(name, scheme, identifier):
+            org = database.scalar("INSERT INTO organisations (name, city) VALUES (%s, 'ATHENS') RETURNING id", (name,))
+            database.execute("INSERT INTO organisation_identifiers (scheme, value, organisation_id) VALUES (%s, %s, %s)",
+                             (scheme, identifier, org))
+            return org
+
+        twice = organisation('"NATIONAL CENTER FOR SCIENTIFIC RESEARCH ""DEMOKRITOS"""', "cordis", "1")
+        plain = organisation('ASSOCIATION "A" OF B', "cordis", "2")  # quotes inside a name that is not quoted
+        open_quote = organisation('"A" AND "B"', "cordis", "3")  # a quote left single inside: not CORDIS's doing
+        elsewhere = organisation('"Quoted"', "keep_eu", "4")  # another source's name: left as it came
+        project = database.scalar("INSERT INTO projects (source, source_id, acronym, title) VALUES"
+                                  " ('cordis', '101', 'X', '\"The \"\"Y\"\" study\"') RETURNING id")
+        database.execute("INSERT INTO topics (code, title) VALUES ('T-1', '\"A \"\"Z\"\" topic\"')")
+        migrate.upgrade(database)
+        names = {r["id"]: r["name"] for r in database.fetchall("SELECT id, name FROM organisations")}
+        assert names == {twice: 'NATIONAL CENTER FOR SCIENTIFIC RESEARCH "DEMOKRITOS"', plain: 'ASSOCIATION "A" OF B',
+                         open_quote: '"A" AND "B"', elsewhere: '"Quoted"'}
+        assert database.scalar("SELECT title FROM projects WHERE id = %s", (project,)) == 'The "Y" study'
+        assert database.scalar("SELECT title FROM topics WHERE code = 'T-1'") == 'A "Z" topic'
