@@ -5,6 +5,7 @@ What a profile says to the scorer (its text items, its history) is worked out in
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -108,12 +109,18 @@ def declared_conflicts(text: str | None) -> list[tuple[str, str]]:
     start of it (HORIZON-CL2-2026-01 covers every topic of that call), or a programme by its name; why
     follows a colon and a space ("CERV: Anna evaluates CERV proposals"). Identifiers may hold a colon
     themselves (urbact:call-…), never one followed by a space."""
+    return list(_parsed_conflicts(text or ""))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_conflicts(text: str) -> tuple[tuple[str, str], ...]:
+    # The conflict gate asks for every call of a ranking, always of the same profile text: read it once.
     found = []
-    for line in (text or "").splitlines():
+    for line in text.splitlines():
         what, _, why = _CONFLICT_SEPARATOR.sub("\n", line.strip(), count=1).partition("\n")
         if what.strip() or why.strip():
             found.append((what.strip(), why.strip()))
-    return found
+    return tuple(found)
 
 
 def conflicts_problem(text: str | None) -> str | None:
