@@ -46,12 +46,13 @@ class ChangedSince(InvalidDecision):
 
 
 def version(decision: dict | None) -> str:
-    """A fingerprint of what a page shows of a decision (none yet, or its state, reason, note and approval).
-    A form carries the version it was opened on, so that a change made meanwhile is caught. Recording an
-    outcome leaves it as it was: an outcome does not change what was decided."""
+    """A fingerprint of what a page shows of a decision (none yet, or its state, reason, note, approval and
+    the screening gates it overrides). A form carries the version it was opened on, so that a change made
+    meanwhile is caught. Recording an outcome leaves it as it was: an outcome does not change what was
+    decided."""
     if decision is None:
         return "none"
-    shown = json.dumps([decision[k] for k in ("state", "reason", "note", "approval")])
+    shown = json.dumps([decision[k] for k in ("state", "reason", "note", "approval")] + [decision["overrides"] or []])
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 

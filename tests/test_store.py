@@ -518,3 +518,27 @@ def test_a_maybe_on_a_screened_out_call_needs_a_note_and_keeps_the_gates_it_over
     first = db.scalar("SELECT change FROM decision_events e JOIN decisions d ON d.id = e.decision_id"
                       " WHERE d.call_id = %s", (unranked,))
     assert "overrides" not in first  # nothing overridden, nothing said
+
+
+def test_an_approval_page_opened_before_a_bid_came_to_override_the_screening_approves_nothing(db):
+    from psycopg.types.json import Jsonb
+
+    from store import decisions, profiles
+    from tests.helpers.data import DECIDER, add_call
+
+    profile_id = profiles.ensure_default_profile(db)
+    add_call(db, "SMALL-01", "A call", "text")
+    call = db.scalar("SELECT id FROM calls WHERE identifier = 'SMALL-01'")
+    pm = {"id": None, "role": "pm"}
+    bid = decisions.decide(db, profile_id, call, "bid", "Strong strategic fit", "Partners are ready", pm)
+    opened = decisions.version(bid)  # leadership opens the approval page: nothing overridden yet
+    # The call is ranked meanwhile, and fails the size gate; the same bid, recorded again, now overrides it.
+    gates = [{"gate": "size", "passed": False, "reason": "Grant size €0.1 M, below the €0.5 M minimum"}]
+    db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, gates, screened_out, inputs_hash)"
+               " VALUES (%s, %s, 'test', 1.0, 1, %s, true, 'x')", (profile_id, call, Jsonb(gates)))
+    again = decisions.decide(db, profile_id, call, "bid", "Strong strategic fit", "Partners are ready", pm,
+                             seen=opened)
+    assert again["overrides"] == [{"gate": "size", "reason": gates[0]["reason"]}]
+    with pytest.raises(decisions.ChangedSince, match="changed after you opened the page"):
+        decisions.approve(db, bid["id"], DECIDER, True, seen=opened)
+    assert decisions.approve(db, bid["id"], DECIDER, True, seen=decisions.version(again))["approval"] == "approved"
