@@ -133,9 +133,14 @@ def test_pages_carry_a_content_security_policy(pm):
 def test_score_spread_is_labelled_in_the_points_the_table_shows():
     from webapp.charts import score_histogram
 
-    spread = score_histogram([0.412, 0.55, 0.50, None], bins=2)
-    assert [bar["label"] for bar in spread["bars"]] == ["41", "48"]
-    assert [bar["value"] for bar in spread["bars"]] == [1, 2]
+    # A bar a point: 54.6 shows as 55 in the table, and is counted there.
+    spread = score_histogram([0.412, 0.546, 0.50, 0.4951, None])
+    assert [bar["label"] for bar in spread["bars"]] == [str(p) for p in range(41, 56)]
+    assert {bar["label"]: bar["value"] for bar in spread["bars"] if bar["value"]} == {"41": 1, "50": 2, "55": 1}
+    # Wider spreads go in bands of whole points, the last ending at the highest score.
+    spread = score_histogram([0.412, 0.55, 0.50], most=2)
+    assert [(bar["label"], bar["value"]) for bar in spread["bars"]] == [("41–48", 1), ("49–55", 2)]
+    assert score_histogram([None]) == {"bars": [], "max": 0}
 
 
 def test_deadline_chart_reaches_the_latest_deadline_and_counts_those_beyond_two_years():

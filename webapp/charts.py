@@ -35,16 +35,22 @@ def deadline_bars(deadlines: list[date], today: date, months: int = 12, most: in
             "later": sum(1 for d in deadlines if (d.year, d.month) > labels[-1])}
 
 
-def score_histogram(scores: list[float], bins: int = 12) -> dict:
-    """Bars of how many calls score in each band, labelled in the points (score x 100) the tables show."""
-    scores = [s for s in scores if s is not None]
-    if not scores:
+def score_histogram(scores: list[float], most: int = 20) -> dict:
+    """Bars of how many calls score in each band of whole points (score x 100, as the tables show them):
+    a bar a point when the scores span at most `most` points, else bands of several points, labelled
+    with the points they hold, so that a bar never names a score no row shows."""
+    shown = [int(points(s)) for s in scores if s is not None]
+    if not shown:
         return {"bars": [], "max": 0}
-    low, high = min(scores), max(scores)
-    width = (high - low) / bins or 1.0
-    counts = [0] * bins
-    for s in scores:
-        counts[min(int((s - low) / width), bins - 1)] += 1
-    top = max(counts) or 1
-    return {"bars": [{"label": points(low + i * width), "value": c, "height": round(100 * c / top)}
-                     for i, c in enumerate(counts)], "max": top}
+    low, high = min(shown), max(shown)
+    width = -(-(high - low + 1) // most)  # whole points a band, rounded up
+    starts = range(low, high + 1, width)
+    counts = Counter((p - low) // width for p in shown)
+    top = max(counts.values())
+
+    def label(start: int) -> str:
+        end = min(start + width - 1, high)
+        return str(start) if end == start else f"{start}–{end}"
+
+    return {"bars": [{"label": label(start), "value": counts.get(i, 0), "height": round(100 * counts.get(i, 0) / top)}
+                     for i, start in enumerate(starts)], "max": top}
