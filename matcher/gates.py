@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from store.partners import sector_label
 from store.profiles import declared_conflicts
-from store.text import counted
+from store.text import counted, eur, eur_against
 
 
 @dataclass(frozen=True)
@@ -42,10 +41,6 @@ def deadline_gate(call: dict, profile: dict, today: date) -> Gate:
     return Gate("deadline", True, f"{days} days left before {nxt:%d %b %Y}")
 
 
-def _eur(amount: Decimal | float) -> str:
-    return f"EUR {float(amount):,.0f}".replace(",", " ")
-
-
 def size_gate(call: dict, profile: dict) -> Gate:
     minimum = profile.get("min_project_size")
     if not minimum:
@@ -53,11 +48,13 @@ def size_gate(call: dict, profile: dict) -> Gate:
     largest = call.get("grant_max")
     if largest is not None:
         if largest < minimum:
-            return Gate("size", False, f"Largest grant {_eur(largest)} is below the minimum {_eur(minimum)}")
-        return Gate("size", True, f"Grants up to {_eur(largest)}")
+            grant, least = eur_against(largest, minimum)
+            return Gate("size", False, f"Largest grant {grant} is below the minimum {least}")
+        return Gate("size", True, f"Grants up to {eur(largest)}")
     budget = call.get("topic_budget")
     if budget is not None and budget < minimum:
-        return Gate("size", False, f"The whole topic budget {_eur(budget)} is below the minimum {_eur(minimum)}")
+        budget_words, least = eur_against(budget, minimum)
+        return Gate("size", False, f"The whole topic budget {budget_words} is below the minimum {least}")
     # Unknown is not small: Erasmus+ lump sums publish no grant size.
     return Gate("size", True, "Grant size not published (not treated as small)")
 

@@ -38,7 +38,7 @@ HELD_PENALTY = WEIGHTS_TOTAL
 
 # Part of every stored result's inputs hash: change it when the formula, the explanation or a gate's
 # wording changes, so `match` re-scores.
-VERSION = 7
+VERSION = 8
 
 
 @dataclass

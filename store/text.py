@@ -20,6 +20,29 @@ def points(score: float) -> str:
     return f"{score * 100:.0f}"
 
 
+def eur(value) -> str:
+    """An amount of money as pages, emails and screening reasons write it: "€4.0 M", "€500 k"."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value >= 1_000_000_000:  # a programme's budget: "€1779.1 M" is hard to read
+        return f"€{value / 1_000_000_000:.2f} bn"
+    if value >= 1_000_000:
+        return f"€{value / 1_000_000:.1f} M"
+    if value >= 1_000:
+        return f"€{value / 1_000:.0f} k"
+    return f"€{value:.0f}"
+
+
+def eur_against(amount, threshold) -> tuple[str, str]:
+    """Two amounts compared in one sentence, each in full where the short forms would read the same
+    ("€1.0 M is below the minimum €1.0 M")."""
+    short = eur(amount), eur(threshold)
+    if short[0] != short[1]:
+        return short
+    return tuple(f"€{float(v):,.0f}" for v in (amount, threshold))
+
+
 def day(value: date | str | None) -> str:
     """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON."""
     if not value:

@@ -32,7 +32,12 @@ def test_second_stage_in_the_future_keeps_the_call_alive():
 
 def test_small_grant_fails_the_size_gate():
     gate = gates.size_gate(call(grant_max=Decimal("60000")), PROFILE)
-    assert (gate.passed, gate.reason) == (False, "Largest grant EUR 60 000 is below the minimum EUR 200 000")
+    assert (gate.passed, gate.reason) == (False, "Largest grant €60 k is below the minimum €200 k")
+    # Where the short forms would read the same, the amounts are written in full.
+    close = gates.size_gate(call(grant_max=Decimal("1040000")), {**PROFILE, "min_project_size": Decimal("1049000")})
+    assert close.reason == "Largest grant €1,040,000 is below the minimum €1,049,000"
+    budget = gates.size_gate(call(topic_budget=Decimal("150000")), PROFILE)
+    assert (budget.passed, budget.reason) == (False, "The whole topic budget €150 k is below the minimum €200 k")
 
 
 def test_a_declared_conflict_screens_out_the_calls_it_names_by_identifier_start_or_programme():

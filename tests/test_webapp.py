@@ -249,7 +249,7 @@ def test_sort_by_deadline(pm):
 def test_call_page_shows_facts_explanation_and_gates(pm):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Why this score" in page and "Matches the profile".upper() in page.upper()
-    assert "Grants up to EUR 500 000" in page
+    assert "Grants up to €500 k" in page
     # Dates read alike on the page: the deadlines are stored as ISO text, the opening as a date.
     assert "<dt>Opens</dt><dd>01 May 2026</dd>" in page
     assert "<dt>Deadlines</dt><dd>01 Oct 2026 (single-stage)</dd>" in page

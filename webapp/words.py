@@ -8,26 +8,13 @@ from datetime import date
 
 from store.html import clean_html, web_address
 from store.partners import sector_label
-from store.text import counted, day, failed_gates, points
+from store.text import counted, day, eur, failed_gates, points
 
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
                                  points=points, sector=sector, role=role, sanitise=clean_html,
                                  web_address=web_address, failed_gates=failed_gates)
-
-
-def eur(value) -> str:
-    if value is None:
-        return "—"
-    value = float(value)
-    if value >= 1_000_000_000:  # a programme's budget: "€1779.1 M" is hard to read
-        return f"€{value / 1_000_000_000:.2f} bn"
-    if value >= 1_000_000:
-        return f"€{value / 1_000_000:.1f} M"
-    if value >= 1_000:
-        return f"€{value / 1_000:.0f} k"
-    return f"€{value:.0f}"
 
 
 def grant_range(smallest, largest) -> str:
