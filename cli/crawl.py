@@ -95,7 +95,7 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
     made = {run["source"]: run for run in runs.recent_runs(db, limit=50) if run["id"] > before}
     for run in (made[name] for name in spiders if name in made):
         merged = f", {count} duplicates merged" if (count := runs.merged(run)) else ""
-        click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['items_new']} new, "
+        click.echo(f"{run['source']}: {run['status']} - {run['message']} ({run['counted_as']}: {run['items_new']} new, "
                    f"{run['items_updated']} updated, {run['items_unchanged']} unchanged, "
                    f"{run['items_dropped']} dropped{merged}, {len(run['errors'])} errors)")
     missing = [name for name in spiders if name not in made]
@@ -218,7 +218,7 @@ def _echo_run(run: dict, errors_shown: int | None) -> None:
     from store import runs as run_store
 
     click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
-               f"pages={run['pages']} new={run['items_new']} updated={run['items_updated']} "
+               f"pages={run['pages']} {run['counted_as']}: new={run['items_new']} updated={run['items_updated']} "
                f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
     for reason, count in sorted(run["drop_reasons"].items(), key=lambda item: -item[1]):
         click.echo(f"    dropped {count}: {reason}")

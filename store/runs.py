@@ -112,15 +112,27 @@ def unnamed_partners(run: dict) -> int:
 
 
 def get_run(db: Database, run_id: int) -> dict | None:
-    return db.fetchone("SELECT * FROM crawl_runs WHERE id = %s", (run_id,))
+    row = db.fetchone("SELECT r.*, s.kind AS source_kind FROM crawl_runs r JOIN sources s ON s.name = r.source"
+                      " WHERE r.id = %s", (run_id,))
+    return {**row, "counted_as": counted_as(row["source"], row["source_kind"])} if row else None
+
+
+def counted_as(source: str, kind: str) -> str:
+    """What a source's runs count as new, updated and dropped: the CORDIS import reads a row an
+    organisation in a project (a participation), the other partner sources a project, the call sources
+    a call."""
+    if source == "cordis":
+        return "participations"
+    return "calls" if kind == "calls" else "projects"
 
 
 def recent_runs(db: Database, limit: int = 50) -> list[dict]:
-    return db.fetchall(
-        "SELECT r.*, s.title AS source_title FROM crawl_runs r JOIN sources s ON s.name = r.source"
-        " ORDER BY r.started_at DESC LIMIT %s",
+    rows = db.fetchall(
+        "SELECT r.*, s.title AS source_title, s.kind AS source_kind"
+        " FROM crawl_runs r JOIN sources s ON s.name = r.source ORDER BY r.started_at DESC LIMIT %s",
         (limit,),
     )
+    return [{**row, "counted_as": counted_as(row["source"], row["source_kind"])} for row in rows]
 
 
 def sources_overview(db: Database) -> list[dict]:
@@ -145,6 +157,7 @@ def sources_overview(db: Database) -> list[dict]:
                          f" count(*) FILTER (WHERE {STUB_TOPIC} AND details_missing_on IS NOT NULL) AS without_page"
                          f" FROM calls WHERE source = 'ft_portal'")
     for row in ran + never:
+        row["counted_as"] = counted_as(row["name"], row["kind"])
         row["stubs"] = row["stubs_without_page"] = None
         if row["name"] == DETAILS_SOURCE:
             row["stored"], row["stubs"], row["stubs_without_page"] = (

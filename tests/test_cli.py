@@ -192,7 +192,7 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
                             {"url": "", "error": "crawl ended early: closespider_errorcount"}], stats={})
     output = CliRunner().invoke(cli, ["runs"], env=env).output
     assert f"#{run_id} ft_portal" in output
-    assert "partial" in output and "new=7" in output and "dropped=3" in output
+    assert "partial" in output and "pages=3 calls: new=7" in output and "dropped=3" in output
     assert "https://example.org/broken: malformed JSON" in output
     assert "\n    crawl ended early: closespider_errorcount\n" in output  # no page to name, no bare colon
     assert "    dropped 2: duplicate of a richer record of the same topic\n    dropped 1: no title\n" in output
@@ -212,7 +212,14 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
 
     killed = run_of_a_killed_process(db, "ft_portal")  # a crawl killed by hand: nothing else runs after it
     assert f"#{killed} ft_portal" in (output := CliRunner().invoke(cli, ["runs"], env=env).output)
-    assert f"failed   pages=0 new=0 updated=0 dropped=0 errors=0 {runs.ABANDONED}" in output
+    assert f"failed   pages=0 calls: new=0 updated=0 dropped=0 errors=0 {runs.ABANDONED}" in output
+
+    # The CORDIS import reads participations (an organisation in a project), and its runs say so.
+    ensure_source(db, "cordis")
+    imported = runs.start_run(db, "cordis")
+    runs.finish_run(db, imported, pages=3, seen=12, new=12, updated=0, unchanged=0, dropped=0, drop_reasons={},
+                    errors=[], stats={})
+    assert "pages=3 participations: new=12" in CliRunner().invoke(cli, ["runs", str(imported)], env=env).output
 
 
 def test_the_demo_keeps_digests_in_a_local_mailbox_when_no_mail_server_is_set(settings, monkeypatch):

@@ -58,7 +58,7 @@ def test_replayed_portal_is_stored_once_and_a_second_crawl_changes_nothing(setti
     second = db.fetchone("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")
     assert (second["items_new"], second["items_updated"], second["items_unchanged"]) == (0, 0, 1456)
     assert db.fetchall("SELECT identifier, content_hash, updated_at FROM calls ORDER BY identifier") == before
-    assert "(0 new, 0 updated, 1456 unchanged, 0 dropped, 356 duplicates merged, 0 errors)" in result.stdout
+    assert "(calls: 0 new, 0 updated, 1456 unchanged, 0 dropped, 356 duplicates merged, 0 errors)" in result.stdout
     listed = run_callmatch("runs", "--limit", "1", settings=settings).stdout
     assert "\n    merged 356 duplicate records of topics read earlier in the run\n" in listed
 

@@ -136,7 +136,7 @@ def test_a_details_crawl_with_no_stub_left_is_ok_and_asks_for_nothing(settings, 
     run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'ft_topic_details'")
     # The daily crawl runs the details after every portal crawl: a day without new stubs is not a failure.
     assert (run["status"], run["message"]) == ("ok", "nothing to do: no stub topics to complete")
-    assert "ft_topic_details: ok - nothing to do: no stub topics to complete (0 new" in result.stdout
+    assert "ft_topic_details: ok - nothing to do: no stub topics to complete (calls: 0 new" in result.stdout
 
 
 def test_the_details_crawl_reads_stubs_only_so_it_cannot_tell_a_call_is_no_longer_listed():

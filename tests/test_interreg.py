@@ -282,7 +282,7 @@ def test_urbact_crawl_end_to_end_through_the_replay_and_again_without_a_duplicat
     quiet, verbose = outputs
     assert "Overridden settings" not in quiet and "Dumping Scrapy stats" not in quiet
     assert "Overridden settings" in verbose and "Dumping Scrapy stats" in verbose
-    assert "urbact: ok - completed (1 new," in quiet and "Spider opened" in quiet
+    assert "urbact: ok - completed (calls: 1 new," in quiet and "Spider opened" in quiet
     rows = db.fetchall("SELECT identifier, status, eligibility FROM calls WHERE source = 'urbact'")
     assert [(r["identifier"], r["status"]) for r in rows] == [("urbact:call-for-action-planning-networks-2026", "open")]
     assert rows[0]["eligibility"]["applicant_types"] == ["public", "academic", "research"]

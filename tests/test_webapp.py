@@ -1021,7 +1021,9 @@ def test_the_sources_page_folds_a_runs_errors_after_the_fifth(pm, seeded):
     runs.finish_run(seeded, run_id, pages=7, seen=7, new=1, updated=0, unchanged=0, dropped=0, drop_reasons={},
                     errors=[{"url": f"https://example.org/{n}", "error": f"HTTP 50{n}"} for n in range(7)],
                     stats={"callmatch/merged": 3, runs.UNNAMED_STAT: 2})
-    recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
+    page = pm.get("/sources").get_data(as_text=True)
+    recent = page.split("<h2>Recent runs</h2>")[1]
+    assert "<td>1 / 0 / 0 <small>calls</small></td>" in page and "<br><small>counts calls</small>" in recent
     # Copies of a topic: merged, not dropped. Partners without a name: left out, and said so.
     assert ("<td>0<br><small>3 duplicates merged</small><br><small>2 partners without a name left out</small></td>"
             in recent)
