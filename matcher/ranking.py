@@ -57,7 +57,8 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
     """Which passage of the call matched which part of the profile, shared words, history, and how the
     score adds up from the signals and the weights it was scored with.
 
-    The profile items shown are those the score used (highest lift); each with its plain cosine.
+    The profile items shown are those the score used (highest lift first), each with its plain cosine
+    and its lift.
     """
     rows = list(candidates.passages_of(index))
     pairs = []
@@ -68,8 +69,10 @@ def explanation(candidates: CandidateSet, index: int, profile: Profile, per_item
         # the call passage that produced this item's best similarity
         sims = candidates.passage_vectors[rows] @ profile.vectors[item]
         passage = rows[int(np.argmax(sims))]
+        # The similarity is what a reader can judge; how far it is above the item's usual is what counted.
         pairs.append({"call": excerpt(candidates.passage_texts[passage]), "profile": profile.items[item],
-                      "similarity": round(float(per_item[index, item]), 3)})
+                      "similarity": round(float(per_item[index, item]), 3),
+                      "above_usual": round(float(lift[index, item]), 3)})
     return {
         "matches": pairs,
         "keywords": shared_keywords(profile.text, candidates.texts[index]),

@@ -140,6 +140,10 @@ def test_explanation_names_the_matched_passage_and_profile_part(ranked):
     _, rows = ranked
     explanation = rows["CERV-SOCIAL-01"]["explanation"]
     assert explanation["matches"] and explanation["matches"][0]["profile"] in profile_items(profiles.SIC_PROFILE)
+    # Best first by what the score counted (each part's lift above its usual), which the semantic signal averages.
+    lifts = [m["above_usual"] for m in explanation["matches"]]
+    assert lifts == sorted(lifts, reverse=True) and all(m["similarity"] > m["above_usual"] for m in explanation["matches"])
+    assert sum(lifts) / 3 == pytest.approx(explanation["signals"]["semantic"], abs=0.002)
     assert "social" in explanation["keywords"]
     assert set(explanation["signals"]) >= {"semantic", "lexical", "family1", "programme"}
 
