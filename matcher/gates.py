@@ -7,7 +7,7 @@ from datetime import date
 
 from store.partners import sector_label
 from store.profiles import declared_conflicts
-from store.text import counted, eur, eur_against
+from store.text import counted, country_name, eur, eur_against
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,9 @@ def _kinds(sectors: list[str]) -> str:
 
 def area_text(eligibility: dict) -> str:
     """The countries a call is open to, as its programme words them ("EU27, Norway, Switzerland") rather
-    than 29 codes; the codes where it gives no words; "" when it is open to all."""
+    than 29 codes; their names where it gives no words; "" when it is open to all."""
     allowed = eligibility.get("countries") or []
-    return (eligibility.get("area") or ", ".join(allowed)) if allowed else ""
+    return (eligibility.get("area") or ", ".join(map(country_name, allowed))) if allowed else ""
 
 
 def eligibility_gate(call: dict, profile: dict) -> Gate:

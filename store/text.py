@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
@@ -13,6 +14,27 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
 def cut(text: str, width: int) -> str:
     """`text` in at most `width` characters, an ellipsis marking where it was cut (for fixed-width columns)."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# Names that read better than the ISO list's (which has no code for Kosovo), and the codes CORDIS uses
+# for Greece and the United Kingdom.
+COUNTRY_NAMES = {"XK": "Kosovo", "CD": "DR Congo", "PS": "Palestine", "RU": "Russia", "EL": "Greece",
+                 "UK": "United Kingdom"}
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str | None) -> str:
+    """A country's name from its two-letter code ("ER" -> "Eritrea"): a EuropeAid call's "ER" or "GQ"
+    is not something a reader decodes. The code itself when it names no country."""
+    if not code:
+        return ""
+    import pycountry  # its tables load on first use
+
+    code = code.strip().upper()
+    if code in COUNTRY_NAMES:
+        return COUNTRY_NAMES[code]
+    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    return (getattr(found, "common_name", None) or found.name) if found else code
 
 
 def points(score: float) -> str:

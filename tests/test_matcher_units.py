@@ -81,7 +81,10 @@ def test_small_topic_budget_fails_when_no_grant_size_is_given():
 
 def test_call_limited_to_another_country_is_not_eligible():
     gate = gates.eligibility_gate(call(eligibility={"countries": ["ZA"]}), PROFILE)
-    assert (gate.passed, gate.reason) == (False, "Open only to organisations established in ZA")
+    assert (gate.passed, gate.reason) == (False, "Open only to organisations established in South Africa")
+    # A EuropeAid call's country by name; Kosovo, which has no ISO code, too.
+    for codes, named in ((["GQ"], "Equatorial Guinea"), (["XK", "MK"], "Kosovo, North Macedonia")):
+        assert gates.eligibility_gate(call(eligibility={"countries": codes}), PROFILE).reason.endswith(named)
     wide = call(eligibility={"countries": ["DE", "FR", "NO"], "area": "EU27, Norway, Switzerland"})
     gate = gates.eligibility_gate(wide, {**PROFILE, "countries": ["GB"]})
     assert gate.reason == "Open only to organisations established in EU27, Norway, Switzerland"

@@ -1085,11 +1085,13 @@ def test_partners_search_and_organisation_page(pm, seeded):
                                                     "sector": "ngo"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
-    assert "<option selected>LV</option>" in page
+    assert '<option value="LV" selected>LV · Latvia</option>' in page
     # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
-    assert "<option selected>LV</option>" in pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
+    typed = pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
+    assert '<option value="LV" selected>LV · Latvia</option>' in typed
     page = pm.get("/partners?q=riga&country=EST").get_data(as_text=True)
-    assert "Riga Social Lab" in page and "Riga Sports Club" in page and "<option selected>" not in page
+    assert "Riga Social Lab" in page and "Riga Sports Club" in page
+    assert not re.search(r'<option value="[A-Z]{2}" selected>', page)
     page = pm.get("/partners?q=lab+riga").get_data(as_text=True)  # words in any order
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert "Tallinn Youth Forum" in pm.get("/partners?q=+912+345+678").get_data(as_text=True)  # a PIC, spaces aside
@@ -1232,7 +1234,7 @@ def with_partners(seeded, embedder):
 def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Recommended partners" in page and "Riga Social Lab" in page
-    assert "The applicant, Social Innovation Centre (SIC), established in LV, counts as a member" in page
+    assert "The applicant, Social Innovation Centre (SIC), established in Latvia, counts as a member" in page
     lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
     assert "adds a country" not in lab_row and "adds a country: EE" in page  # Latvia is SIC's own
     ranked = page[page.index('<table class="partners">'):]
@@ -1303,9 +1305,9 @@ def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps
 
     page = pm.get("/calls/CERV-SOCIAL-01?country=ee").get_data(as_text=True)
     assert "Tartu University" in table(page) and "Vilnius City" not in table(page)
-    assert "<option selected>EE</option>" in page
+    assert '<option value="EE" selected>EE · Estonia</option>' in page
     page = pm.get("/calls/CERV-SOCIAL-01?sector=academic&country=LT").get_data(as_text=True)
-    assert "No organisation in the partner data matches (sector: higher education, country: LT)." in page
+    assert "No organisation in the partner data matches (sector: higher education, country: Lithuania)." in page
     page = pm.get("/calls/CERV-SOCIAL-01?sector=nonsense&country=EST").get_data(as_text=True)  # unknown: any
     assert all(name in table(page) for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
     assert "Show all" not in page

@@ -8,13 +8,14 @@ from datetime import date
 
 from store.html import clean_html, web_address
 from store.partners import sector_label
-from store.text import counted, day, eur, failed_gates, points
+from store.text import counted, country_name, day, eur, failed_gates, points
 
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
                                  points=points, sector=sector, role=role, sanitise=clean_html,
-                                 web_address=web_address, failed_gates=failed_gates)
+                                 web_address=web_address, failed_gates=failed_gates,
+                                 country=country_name)
 
 
 def grant_range(smallest, largest) -> str:
