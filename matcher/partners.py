@@ -21,7 +21,7 @@ from scipy import sparse
 
 from store.db import Database
 from store.partners import country_code, sector_label
-from store.text import counted
+from store.text import counted, country_name
 
 from .embedder import EmbeddingStore
 from .signals import family
@@ -226,9 +226,10 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     if s["new_sector"][position]:
         out.append(f"adds a sector: {sector_label(index.sectors[position])}")
     if s["new_country"][position]:
-        out.append(f"adds a country: {index.countries[position]}")
+        out.append(f"adds a country: {country_name(index.countries[position])}")
     if s["outside_area"][position]:
-        out.append(f"outside the call's area ({index.countries[position]}): rarely eligible as a full partner")
+        out.append(f"outside the call's area ({country_name(index.countries[position])}): rarely eligible as a full"
+                   " partner")
     if s["other_kind"][position]:
         out.append(f"{sector_label(index.sectors[position])}: a kind the call is not open to, rarely eligible as a"
                    " full partner")

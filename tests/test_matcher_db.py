@@ -514,13 +514,13 @@ def test_partners_for_an_interreg_call_keep_to_its_programme_area(db, embedder):
     by_name = {row["name"]: row for row in interreg["ranked"]}
     assert (interreg["area"], interreg["area_text"]) == (["EE", "LV"], "Estonia, Latvia")
     assert by_name["Tartu"]["rank"] < by_name["Berlin"]["rank"]
-    assert "adds a country: EE" in by_name["Tartu"]["reasons"] and by_name["Tartu"]["suggested"]
-    assert any("outside the call's area (DE)" in r for r in by_name["Berlin"]["reasons"])
+    assert "adds a country: Estonia" in by_name["Tartu"]["reasons"] and by_name["Tartu"]["suggested"]
+    assert any("outside the call's area (Germany)" in r for r in by_name["Berlin"]["reasons"])
     assert not by_name["Berlin"]["suggested"]
 
     # With no programme area, Germany complements the consortium like any other country.
     open_call = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [riga])["ranked"]}
-    assert "adds a country: DE" in open_call["Berlin"]["reasons"] and open_call["Berlin"]["suggested"]
+    assert "adds a country: Germany" in open_call["Berlin"]["reasons"] and open_call["Berlin"]["suggested"]
     assert not any("outside" in r for r in open_call["Berlin"]["reasons"])
 
 
@@ -565,7 +565,7 @@ def test_the_applicant_counts_as_a_member_of_the_consortium(db, embedder):
     riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
 
     alone = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [])["ranked"]}
-    assert "adds a country: LV" in alone["Ventspils"]["reasons"] and "Riga" in alone
+    assert "adds a country: Latvia" in alone["Ventspils"]["reasons"] and "Riga" in alone
 
     applicant = {"name": "Riga", "countries": ["LV"], "organisation_id": riga}
     ranked = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [], applicant=applicant)["ranked"]}

@@ -1236,7 +1236,7 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert "Recommended partners" in page and "Riga Social Lab" in page
     assert "The applicant, Social Innovation Centre (SIC), established in Latvia, counts as a member" in page
     lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
-    assert "adds a country" not in lab_row and "adds a country: EE" in page  # Latvia is SIC's own
+    assert "adds a country" not in lab_row and "adds a country: Estonia" in page  # Latvia is SIC's own
     ranked = page[page.index('<table class="partners">'):]
     ranked_lab = ranked[ranked.index("Riga Social Lab"):].split("</tr>")[0]
     assert "<td>other (often NGOs and associations)</td>" in ranked_lab  # the sector in words, stored as "other"
