@@ -265,6 +265,16 @@ def test_call_page_shows_the_funding_rate_and_keywords_where_the_source_gives_th
     page = pm.get("/calls/INTERREG-RATE-01").get_data(as_text=True)
     assert "<dt>Funding rate</dt><dd>80% of eligible costs" in page
     assert '<dt>Keywords</dt><dd><span class="tag">skills</span><span class="tag">green transition</span></dd>' in page
+    assert "<dt>Partner search</dt>" not in page  # the source says nothing of it
+
+
+def test_call_page_says_whether_the_portal_lists_partners_looking_for_a_consortium(pm, seeded):
+    add_call(seeded, "CERV-PS-01", "Civic space", "Civic space.", partner_search=True)
+    add_call(seeded, "CERV-PS-02", "Civic space", "Civic space.", partner_search=False)
+    assert "<dt>Partner search</dt><dd>open: organisations looking for partners" in pm.get(
+        "/calls/CERV-PS-01").get_data(as_text=True)
+    assert "<dt>Partner search</dt><dd>not offered for this topic on the portal</dd>" in pm.get(
+        "/calls/CERV-PS-02").get_data(as_text=True)
 
 
 def test_a_long_keyword_list_shows_its_first_twelve_and_folds_the_rest(pm, seeded):

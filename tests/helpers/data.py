@@ -16,7 +16,8 @@ def add_call(db, identifier, title, text, deadline="2026-10-01", grant_max=None,
         "deadlines": [{"date": deadline, "stage": "single-stage"}],
         "deadline_model": "single-stage", "status": extra.get("status", "open"), "topic_budget": None,
         "grant_min": None, "grant_max": grant_max, "expected_grants": None, "funding_rate": extra.get("funding_rate"),
-        "action_type": None, "keywords": extra.get("keywords", []), "eligibility": extra.get("eligibility", {}), "partner_search": True,
+        "action_type": None, "keywords": extra.get("keywords", []), "eligibility": extra.get("eligibility", {}),
+        "partner_search": extra.get("partner_search"),
         "url": f"https://example.org/{identifier}", "raw": {},
     }
     return call_store.upsert_call(db, row)
