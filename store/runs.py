@@ -118,9 +118,8 @@ def get_run(db: Database, run_id: int) -> dict | None:
 
 
 def counted_as(source: str, kind: str) -> str:
-    """What a source's runs count as new, updated and dropped: the CORDIS import reads a row an
-    organisation in a project (a participation), the other partner sources a project, the call sources
-    a call."""
+    """What a source's runs count as new, updated and dropped: participations (an organisation in a
+    project) for the CORDIS import, projects for the other partner sources, calls for the call sources."""
     if source == "cordis":
         return "participations"
     return "calls" if kind == "calls" else "projects"
