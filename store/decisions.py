@@ -75,6 +75,17 @@ def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WOR
         {"call": call_id, "profile": profile_id, "today": today, "days": days})
 
 
+def undecided_at_top(db: Database, profile_id: int, top: int) -> int:
+    """How many of the profile's `top` best-ranked calls pass the screening with no decision yet. SIC's
+    strategy is an application in every relevant call: a fitting call nobody has looked at is a gap.
+    Screened-out calls rank after every call that passes, so they are never among them."""
+    return db.scalar(
+        """SELECT count(*) FROM match_results m
+           LEFT JOIN decisions d ON d.call_id = m.call_id AND d.profile_id = m.profile_id
+           WHERE m.profile_id = %s AND m.rank <= %s AND NOT m.screened_out AND d.id IS NULL""",
+        (profile_id, top))
+
+
 def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
     """The profile's bids that wait for leadership's approval, the longest waiting first."""
     return db.fetchall(

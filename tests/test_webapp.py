@@ -660,6 +660,21 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
 
+def test_pipeline_counts_the_fitting_calls_nobody_has_decided_on(pm, seeded):
+    from store import decisions
+
+    # Two calls pass the screening (the small one does not): both wait for a decision.
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "2 calls among the 50 best-ranked pass the\n  screening with no decision yet." in page
+    assert '<a href="/calls?decision=none">Decide on them</a>' in page
+    decide(pm, state="no_bid", reason="Weak fit with our mission")  # CERV-SOCIAL-01
+    assert "1 call among the 50 best-ranked passes the" in pm.get("/pipeline").get_data(as_text=True)
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    decisions.decide(seeded, profile_id, fusion, "maybe", "Good partners available", "", DECIDER)
+    assert "no decision yet" not in pm.get("/pipeline").get_data(as_text=True)
+
+
 def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
     from store import decisions
 

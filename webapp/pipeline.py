@@ -6,13 +6,14 @@ from statistics import median
 
 from flask import Blueprint, g, render_template
 
-from store.decisions import APPROVALS, STATES, board, version
+from store.decisions import APPROVALS, STATES, board, undecided_at_top, version
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
 from .calls import calendar_feed_url
 
 bp = Blueprint("pipeline", __name__)
+TOP = 50  # the best-ranked calls the board weighs the team's decisions against
 
 
 @bp.route("/pipeline")
@@ -22,10 +23,11 @@ def index():
     waiting = waiting_bids() if is_leadership(g.user) else []
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
                            ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user),
-                           approvals=APPROVALS, decision_version=version)
+                           approvals=APPROVALS, decision_version=version, top=TOP,
+                           undecided=undecided_at_top(db(), current_profile_id(), TOP))
 
 
-def ranking_check(rows: list[dict], top: int = 50) -> list[dict]:
+def ranking_check(rows: list[dict], top: int = TOP) -> list[dict]:
     """Where the ranking put the calls the team decided on, and those it won or lost: if bids and wins sit
     high and no-bids low, the scores agree with the team; if not, the profile or the weights need a look."""
     groups = [(label, [r for r in rows if r["state"] == state]) for state, label in STATES.items()]
