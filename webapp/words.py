@@ -43,4 +43,4 @@ def days_left(deadline, today: date) -> str:
     if not deadline:
         return ""
     days = (deadline - today).days
-    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+    return "today" if days == 0 else f"{counted(days, 'day')} left"
