@@ -1111,6 +1111,7 @@ def test_partners_search_and_organisation_page(pm, seeded):
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert '<option value="LV" selected>LV · Latvia</option>' in page
+    assert '<td><abbr title="Latvia">LV</abbr></td>' in page  # the column keeps the code, the name on hover
     # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
     typed = pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
     assert '<option value="LV" selected>LV · Latvia</option>' in typed
@@ -1266,13 +1267,15 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     ranked_lab = ranked[ranked.index("Riga Social Lab"):].split("</tr>")[0]
     assert "<td>other (often NGOs and associations)</td>" in ranked_lab  # the sector in words, stored as "other"
     summary = " ".join(page[page.index("Suggested consortium:"):].split("</p>")[0].split())
+    assert '<abbr title="Estonia">EE</abbr>' in summary  # codes, each named on hover
+    summary = re.sub(r"<[^>]+>", "", summary)
     assert "With Social Innovation Centre (SIC), it would cover 3 countries (EE, LT, LV)" in summary
     assert "these sectors: NGO, higher education, other (often NGOs and associations), public body." in summary
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "add", "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    builder = re.sub(r"<[^>]+>", "", page[page.index('id="consortium"'):page.index("Recommended partners")])
     assert "Riga Social Lab" in builder
     assert "covers 1 country (LV) and these sectors: NGO, other (often NGOs and associations)." in builder
 
@@ -1392,7 +1395,7 @@ def test_a_partner_the_team_knows_is_found_by_name_and_added_whatever_its_rank(p
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": known, "action": "add", "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01?find=riga+council").get_data(as_text=True)
-    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    builder = re.sub(r"<[^>]+>", "", page[page.index('id="consortium"'):page.index("Recommended partners")])
     assert "Riga City Council" in builder.split('<table class="found">')[0]  # a member now
     assert "No organisation outside the consortium has that name or PIC." in builder  # and so not offered again
 
@@ -1451,3 +1454,11 @@ def test_the_loopback_server_closes_kept_alive_connections_and_its_thread_ends()
     with pytest.raises(ConnectionRefusedError):
         http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/")
     kept.close()
+
+
+def test_a_country_column_writes_the_code_with_its_name_and_a_dash_for_none():
+    from webapp.words import country_code
+
+    assert str(country_code("UK")) == '<abbr title="United Kingdom">UK</abbr>'  # CORDIS's code for Britain
+    assert str(country_code(None)) == "—"
+    assert str(country_code("<b>")) == "&lt;b&gt;"  # not a country: the text as it came, escaped

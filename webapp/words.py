@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from markupsafe import Markup, escape
+
 from store.html import clean_html, web_address
 from store.partners import sector_label
 from store.text import counted, country_name, day, eur, failed_gates, points
@@ -15,7 +17,7 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
                                  points=points, sector=sector, role=role, sanitise=clean_html,
                                  web_address=web_address, failed_gates=failed_gates,
-                                 country=country_name)
+                                 country=country_name, country_code=country_code)
 
 
 def grant_range(smallest, largest) -> str:
@@ -27,6 +29,17 @@ def grant_range(smallest, largest) -> str:
     if largest is None:
         return f"from {eur(smallest)}"
     return eur(smallest) if smallest == largest else f"{eur(smallest)} – {eur(largest)}"
+
+
+def country_code(code) -> Markup:
+    """A country as a table column shows it: the code, short enough for the column, with the name on
+    hover and for screen readers ("DE", read as Germany)."""
+    if not code:
+        return Markup("—")
+    name = country_name(code)
+    if name == code.strip().upper():  # names no country
+        return escape(code)
+    return Markup('<abbr title="{}">{}</abbr>').format(name, code)
 
 
 def sector(value) -> str:
