@@ -165,3 +165,19 @@ def test_every_page_loads_without_a_browser_error(server, page):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
         assert errors == [], path
+
+
+def test_the_first_tab_skips_the_navigation_and_focus_stays_visible(server, page):
+    page.goto(f"{server}/login")
+    sign_in(page, server, "pm@sic.lv")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    assert skip.bounding_box()["y"] >= 0  # shown once focused, off-screen otherwise
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    page.keyboard.press("Tab")  # the next stop is on the page, past the navigation
+    assert page.evaluate("document.activeElement.closest('header') === null")
+    page.goto(f"{server}/calls")
+    assert skip.bounding_box()["y"] < 0
