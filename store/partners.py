@@ -10,9 +10,7 @@ from decimal import Decimal
 
 from .db import Database, every_word_in, like_literal
 from .errors import NotFound
-
-# ISO 3166 alpha-2, as the sources should have written them.
-COUNTRY_FIXES = {"EL": "GR", "UK": "GB"}
+from .text import COUNTRY_FIXES
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
 SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
@@ -31,6 +29,7 @@ def typed_sector(value: str | None) -> str | None:
 
 
 def country_code(value: str | None) -> str | None:
+    """A country as a source wrote it, as it is stored: ISO 3166 alpha-2 (CORDIS's EL and UK as GR and GB)."""
     if not value:
         return None
     value = value.strip().upper()

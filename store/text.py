@@ -18,6 +18,8 @@ def cut(text: str, width: int) -> str:
 
 # Names that read better than the ISO list's (which has no code for Kosovo), and the codes CORDIS uses
 # for Greece and the United Kingdom.
+# The codes CORDIS writes for Greece and the United Kingdom, and the ISO codes they are stored as.
+COUNTRY_FIXES = {"EL": "GR", "UK": "GB"}
 COUNTRY_NAMES = {"XK": "Kosovo", "CD": "DR Congo", "PS": "Palestine", "RU": "Russia", "EL": "Greece",
                  "UK": "United Kingdom"}
 
@@ -35,6 +37,24 @@ def country_name(code: str | None) -> str:
         return COUNTRY_NAMES[code]
     found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
     return (getattr(found, "common_name", None) or found.name) if found else code
+
+
+def country_from(typed: str) -> str | None:
+    """The code of a country as a person types it: a code in any case ("lv"), a three-letter code or an
+    English name ("Latvia"). Stored as every source's countries are (ISO: CORDIS's EL and UK as GR and
+    GB). None when it names no country."""
+    import pycountry
+
+    text = " ".join(typed.split())
+    named = {name.lower(): code for code, name in COUNTRY_NAMES.items()}
+    code = named.get(text.lower(), text.upper())
+    code = COUNTRY_FIXES.get(code, code)
+    if code in COUNTRY_NAMES:  # Kosovo, which the ISO list lacks, and the names above
+        return code
+    try:
+        return pycountry.countries.lookup(text if len(code) > 3 else code).alpha_2
+    except LookupError:
+        return None
 
 
 def points(score: float) -> str:

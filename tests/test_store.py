@@ -346,6 +346,14 @@ def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
     assert [typed_country(v) for v in ("EST", "E", "1A", "", None)] == [None] * 5
 
 
+def test_a_country_typed_as_a_code_or_a_name_is_its_code_as_stored():
+    from store.text import country_from
+
+    typed = ["lv", " Latvia ", "LVA", "el", "Greece", "United Kingdom", "Kosovo", "Czechia", "DR Congo"]
+    assert [country_from(t) for t in typed] == ["LV", "LV", "LV", "GR", "GR", "GB", "XK", "CZ", "CD"]
+    assert [country_from(t) for t in ("Latvija", "XX", "", "123", "Lat")] == [None] * 5
+
+
 def test_a_typed_sector_is_one_the_project_knows_or_nothing():
     from store.partners import sector_label, typed_sector
 

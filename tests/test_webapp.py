@@ -832,6 +832,37 @@ def test_profile_edit_saves_and_validates(app, seeded):
     assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
 
 
+def test_the_profile_page_names_preferred_programmes_no_stored_call_is_in(app, seeded):
+    boss = app.test_client()
+    assert login(boss, "boss@sic.lv").status_code == 302
+    form = {"csrf_token": csrf(boss, "/profile"), "name": "SIC", "mission": "Social innovation in Latvia",
+            "min_lead_days": "14", "programmes": "cerv, Horizn Europe, Interreg"}
+    assert boss.post("/profile", data=form).status_code == 302
+    page = boss.get("/profile").get_data(as_text=True)
+    # "cerv" covers the CERV calls (any case, as the scorer reads it); the slip and the uncrawled do not.
+    assert "No stored call is in “Horizn Europe”, “Interreg” yet." in page
+    form["programmes"] = "CERV"
+    assert boss.post("/profile", data=form).status_code == 302
+    assert "No stored call is in" not in boss.get("/profile").get_data(as_text=True)
+
+
+def test_profile_countries_are_stored_as_codes_whether_typed_as_codes_or_names(app, seeded):
+    boss = app.test_client()
+    assert login(boss, "boss@sic.lv").status_code == 302
+    form = {"csrf_token": csrf(boss, "/profile"), "name": "SIC", "mission": "Social innovation in Latvia",
+            "min_lead_days": "14", "countries": "Latvia, ee, LTU, UK, Estonia"}
+    assert boss.post("/profile", data=form).status_code == 302
+    # As the calls' areas are written, each once: Britain as GB, as every source's codes are stored.
+    assert seeded.scalar("SELECT countries FROM profiles") == ["LV", "EE", "LT", "GB"]
+    # A name kept as typed would match no call's area and screen out every call limited to one.
+    refused = boss.post("/profile", data={**form, "countries": "LV, Latvija"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "Countries are codes or English names, e.g. LV or Latvia: &#39;Latvija&#39; is neither." in page
+    assert 'name="countries" value="LV, Latvija"' in page  # what was typed, kept to correct
+    assert seeded.scalar("SELECT countries FROM profiles") == ["LV", "EE", "LT", "GB"]
+
+
 def test_a_profile_saved_by_a_colleague_meanwhile_is_not_overwritten_and_the_editors_changes_are_kept(app, pm, seeded):
     boss = app.test_client()
     login(boss, "boss@sic.lv")

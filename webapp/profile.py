@@ -7,9 +7,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from store import calls as call_store
 from store import profiles, users
 from store.errors import CallmatchError
 from store.partners import SECTOR_LABELS, organisation_summary, organisations_by_reference
+from store.text import country_from
 
 from . import background, current_profile_id, db
 from .auth import safe_next
@@ -33,11 +35,18 @@ def edit():
             "themes": form.get("themes", "").strip(),
             "past_projects": form.get("past_projects", "").strip(),
             "programmes": _split(form.get("programmes", "")),
-            "countries": [c.upper() for c in _split(form.get("countries", ""))],
+            "countries": [],
             "organisation_types": form.getlist("organisation_types"),
             "conflicts": form.get("conflicts", "").replace("\r\n", "\n").strip(),
             "updated_by": g.user["id"],
         }
+        # Stored as codes, as calls' areas are: "Latvia" kept as typed would fail every area gate.
+        for typed in _split(form.get("countries", "")):
+            code = country_from(typed)
+            if code is None:
+                errors.append(f"Countries are codes or English names, e.g. LV or Latvia: {typed!r} is neither.")
+            elif code not in updated["countries"]:
+                updated["countries"].append(code)
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
         updated["min_project_size"], problem = _amount(form.get("min_project_size", ""))
@@ -85,7 +94,9 @@ def edit():
                            saved_by=stored.get("updated_by") and users.get_user(db(), stored["updated_by"]),
                            linked=(profile.get("organisation_id")
                                    and organisation_summary(db(), profile["organisation_id"])),
-                           organisation=form.get("organisation", "") if request.method == "POST" else None)
+                           organisation=form.get("organisation", "") if request.method == "POST" else None,
+                           countries=form.get("countries", "") if request.method == "POST" else None,
+                           unmatched_programmes=_unmatched_programmes(stored["programmes"]))
 
 
 @bp.post("/profiles/new")
@@ -164,6 +175,14 @@ def _amount(value: str) -> tuple[Decimal | None, str | None]:
         return None, profiles.NOT_AN_AMOUNT
     problem = profiles.size_problem(amount)
     return (None, problem) if problem else (amount, None)
+
+
+def _unmatched_programmes(wanted: list[str]) -> list[str]:
+    """The profile's preferred programmes no stored call is in: one not crawled yet, or a typing slip."""
+    from matcher.signals import preferred
+
+    stored = call_store.programmes(db())
+    return [w for w in wanted if not any(preferred(programme, [w]) for programme in stored)]
 
 
 def _may_delete(profile: dict) -> bool:
