@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from store.partners import SECTOR_LABELS, typed_country
+from store.partners import SECTOR_LABELS
+from store.text import country_from
 from store.text import counted, cut
 
 from .context import AppContext
@@ -152,9 +153,9 @@ def match(app: AppContext, profile_id, rescore_all) -> None:
 def _country_code(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
-    code = typed_country(value)
+    code = country_from(value)
     if code is None:
-        raise click.BadParameter(f"{value!r} is not a two-letter country code (e.g. EE, LV).")
+        raise click.BadParameter(f"{value!r} is neither a country code nor an English country name (e.g. EE, Estonia).")
     return code
 
 
@@ -170,7 +171,7 @@ def _country_code(ctx, param, value: str | None) -> str | None:
 @click.option("--sector", type=click.Choice(list(SECTOR_LABELS)),
               help="List only organisations of this sector ('other' holds most NGOs in CORDIS data).")
 @click.option("--country", callback=_country_code, metavar="CODE",
-              help="List only organisations from this country (two letters, e.g. EE).")
+              help="List only organisations from this country (a code or a name, e.g. EE or Estonia).")
 @click.pass_obj
 def partners(app: AppContext, call_identifier, members, limit, as_json, profile_id, sector, country) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium.

@@ -431,8 +431,11 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     plain = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "FR", "--limit", "2",
                           settings=settings).stdout
     assert "Listing only organisations of sector public body, country FR; each keeps its rank among all." in plain
-    bad = run_callmatch("partners", "CERV-SOCIAL-01", "--country", "France", settings=settings)
-    assert bad.returncode == 2 and "'France' is not a two-letter country code" in bad.stderr
+    named = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "France", "--limit", "2",
+                          settings=settings).stdout
+    assert named == plain  # a name is read as its code
+    bad = run_callmatch("partners", "CERV-SOCIAL-01", "--country", "Frankreich", settings=settings)
+    assert bad.returncode == 2 and "'Frankreich' is neither a country code nor an English country name" in bad.stderr
 
 
 def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
