@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from store.partners import SECTOR_LABELS
-from store.text import country_from
+from store.text import country_from, country_name
 from store.text import counted, cut
 
 from .context import AppContext
@@ -190,7 +190,7 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     click.echo(f"Partners for {result['call']['identifier']}: {result['call']['title']}")
-    countries = ", ".join(applicant.get("countries") or [])
+    countries = ", ".join(map(country_name, applicant.get("countries") or []))
     established = f", established in {countries}" if countries else ""
     click.echo(f"The applicant, {applicant['name']}{established}, counts as a member.")
     if result["area"]:
@@ -198,7 +198,8 @@ def partners(app: AppContext, call_identifier, members, limit, as_json, profile_
     if result["kinds"]:
         click.echo(f"Open to these kinds of organisation only ({', '.join(result['kinds'])}): others are ranked below")
     if sector or country:
-        parts = [f"sector {SECTOR_LABELS[sector]}" if sector else "", f"country {country}" if country else ""]
+        parts = [f"sector {SECTOR_LABELS[sector]}" if sector else "",
+                 f"country {country_name(country)}" if country else ""]
         narrowed = ", ".join(part for part in parts if part)
         click.echo(f"Listing only organisations of {narrowed}; each keeps its rank among all.")
         if not result["ranked"]:

@@ -421,6 +421,7 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert any("worked with the consortium" in reason for r in rows for reason in r["reasons"])
     assert any(r["suggested"] for r in rows)
     assert "Past projects closest to the call, with their organisations:" in plain
+    assert "established in Latvia, counts as a member." in plain  # the country by name, as the call page says
 
     # Narrowed to one sector and country: only those, each with its rank among all.
     result = run_callmatch("partners", "CERV-SOCIAL-01", "--with", member, "--json", "--sector", "public",
@@ -430,7 +431,7 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert [r["rank"] for r in narrowed] == sorted(r["rank"] for r in narrowed) and narrowed[0]["rank"] > 1
     plain = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "FR", "--limit", "2",
                           settings=settings).stdout
-    assert "Listing only organisations of sector public body, country FR; each keeps its rank among all." in plain
+    assert "Listing only organisations of sector public body, country France; each keeps its rank among all." in plain
     named = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "France", "--limit", "2",
                           settings=settings).stdout
     assert named == plain  # a name is read as its code
