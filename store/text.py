@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -22,6 +23,10 @@ def cut(text: str, width: int) -> str:
 COUNTRY_FIXES = {"EL": "GR", "UK": "GB"}
 COUNTRY_NAMES = {"XK": "Kosovo", "CD": "DR Congo", "PS": "Palestine", "RU": "Russia", "EL": "Greece",
                  "UK": "United Kingdom"}
+
+
+# Names people type that the ISO list spells otherwise.
+TYPED_NAMES = {"turkey": "TR", "great britain": "GB", "britain": "GB"}
 
 
 @lru_cache(maxsize=512)
@@ -45,8 +50,8 @@ def country_from(typed: str) -> str | None:
     GB). None when it names no country."""
     import pycountry
 
-    text = " ".join(typed.split())
-    named = {name.lower(): code for code, name in COUNTRY_NAMES.items()}
+    text = re.sub(r"^the\s+", "", " ".join(typed.split()), flags=re.IGNORECASE)  # "the Netherlands"
+    named = {name.lower(): code for code, name in COUNTRY_NAMES.items()} | TYPED_NAMES
     code = named.get(text.lower(), text.upper())
     code = COUNTRY_FIXES.get(code, code)
     if code in COUNTRY_NAMES:  # Kosovo, which the ISO list lacks, and the names above

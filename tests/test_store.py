@@ -349,8 +349,9 @@ def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
 def test_a_country_typed_as_a_code_or_a_name_is_its_code_as_stored():
     from store.text import country_from
 
-    typed = ["lv", " Latvia ", "LVA", "el", "Greece", "United Kingdom", "Kosovo", "Czechia", "DR Congo"]
-    assert [country_from(t) for t in typed] == ["LV", "LV", "LV", "GR", "GR", "GB", "XK", "CZ", "CD"]
+    typed = ["lv", " Latvia ", "LVA", "el", "Greece", "United Kingdom", "Kosovo", "Czechia", "DR Congo",
+             "the Netherlands", "Turkey"]
+    assert [country_from(t) for t in typed] == ["LV", "LV", "LV", "GR", "GR", "GB", "XK", "CZ", "CD", "NL", "TR"]
     assert [country_from(t) for t in ("Latvija", "XX", "", "123", "Lat")] == [None] * 5
 
 
