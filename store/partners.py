@@ -207,6 +207,10 @@ def upsert_topics(cur, topics: dict[str, str], framework: str | None = None) -> 
     return changed
 
 
+# The framework programmes by the names people use, as CORDIS codes them (its topic codes start so too).
+FRAMEWORK_CODES = {"horizon europe": "HORIZON", "horizon 2020": "H2020"}
+
+
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
                          page: int = 1, per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
     """(organisations of this page, most projects first, total count: None unless `with_total`). Every
@@ -224,7 +228,8 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
     if programme:
         where.append("EXISTS (SELECT 1 FROM participations x JOIN projects p ON p.id = x.project_id"
                      " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
-        params["prog"] = f"{like_literal(programme.strip())}%"
+        typed = " ".join(programme.split())
+        params["prog"] = f"{like_literal(FRAMEWORK_CODES.get(typed.lower(), typed))}%"
     base = f"FROM organisations o WHERE {' AND '.join(where)}"
     total = db.scalar(f"SELECT count(*) {base}", params) if with_total else None
     rows = db.fetchall(

@@ -1288,6 +1288,25 @@ def with_partners(seeded, embedder):
     return seeded
 
 
+def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_partners):
+    from store.partners import resolve_organisation, save_participation, save_project
+
+    with with_partners.transaction() as cur:
+        project_id, _ = save_project(cur, "cordis", "p2", {"title": "Digital commons", "framework": "HORIZON",
+                                                           "topic_code": "HORIZON-CL2-2024-DEMOCRACY-01"})
+        org_id, _ = resolve_organisation(cur, "cordis", "4", {"pic": "4", "name": "Kaunas Civic Tech", "country": "LT"})
+        save_participation(cur, project_id, org_id, "coordinator", None)
+
+    def found(programme):
+        page = pm.get("/partners", query_string={"programme": programme}).get_data(as_text=True)
+        return sorted(set(re.findall(r">(Riga Social Lab|Tartu University|Vilnius City|Kaunas Civic Tech)</a>", page)))
+
+    assert found("CERV") == ["Riga Social Lab", "Tartu University", "Vilnius City"]  # the topic code's start
+    assert found("horizon-cl2") == found("HORIZON") == ["Kaunas Civic Tech"]
+    assert found(" Horizon  Europe ") == ["Kaunas Civic Tech"]  # by its name, as CORDIS codes it
+    assert found("Horizon 2020") == [] and found("%") == []
+
+
 def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Recommended partners" in page and "Riga Social Lab" in page
