@@ -832,11 +832,17 @@ def test_profile_edit_saves_and_validates(app, seeded):
     assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
 
 
-def test_the_profile_page_names_preferred_programmes_no_stored_call_is_in(app, seeded):
+def leadership_editing_the_profile(app) -> tuple:
+    """A signed-in leadership client and the least of a profile form it may save, to add fields to."""
     boss = app.test_client()
     assert login(boss, "boss@sic.lv").status_code == 302
-    form = {"csrf_token": csrf(boss, "/profile"), "name": "SIC", "mission": "Social innovation in Latvia",
-            "min_lead_days": "14", "programmes": "cerv, Horizn Europe, Interreg"}
+    return boss, {"csrf_token": csrf(boss, "/profile"), "name": "SIC", "mission": "Social innovation in Latvia",
+                  "min_lead_days": "14"}
+
+
+def test_the_profile_page_names_preferred_programmes_no_stored_call_is_in(app, seeded):
+    boss, form = leadership_editing_the_profile(app)
+    form["programmes"] = "cerv, Horizn Europe, Interreg"
     assert boss.post("/profile", data=form).status_code == 302
     page = boss.get("/profile").get_data(as_text=True)
     # "cerv" covers the CERV calls (any case, as the scorer reads it); the slip and the uncrawled do not.
@@ -847,10 +853,8 @@ def test_the_profile_page_names_preferred_programmes_no_stored_call_is_in(app, s
 
 
 def test_profile_countries_are_stored_as_codes_whether_typed_as_codes_or_names(app, seeded):
-    boss = app.test_client()
-    assert login(boss, "boss@sic.lv").status_code == 302
-    form = {"csrf_token": csrf(boss, "/profile"), "name": "SIC", "mission": "Social innovation in Latvia",
-            "min_lead_days": "14", "countries": "Latvia, ee, LTU, UK, Estonia"}
+    boss, form = leadership_editing_the_profile(app)
+    form["countries"] = "Latvia, ee, LTU, UK, Estonia"
     assert boss.post("/profile", data=form).status_code == 302
     # As the calls' areas are written, each once: Britain as GB, as every source's codes are stored.
     assert seeded.scalar("SELECT countries FROM profiles") == ["LV", "EE", "LT", "GB"]
