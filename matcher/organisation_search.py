@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from store.db import Database
 from store.errors import CallmatchError
+from store.partners import organisation_filters
 
 from .embedder import EmbeddingStore, text_hash
 
@@ -54,23 +55,31 @@ def index_organisations(db: Database, store: EmbeddingStore, progress: Callable[
     return len(changed)
 
 
-# Nearest vectors straight off the index first, then their organisations.
-SEARCH = """
+def search_sql(conditions: list[str] = ()) -> str:
+    """Nearest vectors straight off the HNSW index first, then their organisations; with `conditions` (on
+    organisations `o`, as store.partners.organisation_filters writes them) only those that meet them."""
+    keep = (" AND EXISTS (SELECT 1 FROM organisations o WHERE o.id = v.organisation_id AND "
+            + " AND ".join(conditions) + ")") if conditions else ""
+    return f"""
 SELECT o.id, o.name, o.country, o.sector, nearest.distance
-FROM (SELECT organisation_id, embedding <=> %(query)s AS distance FROM organisation_vectors
-      WHERE model = %(model)s ORDER BY embedding <=> %(query)s LIMIT %(limit)s) nearest
+FROM (SELECT organisation_id, embedding <=> %(query)s AS distance FROM organisation_vectors v
+      WHERE model = %(model)s{keep} ORDER BY embedding <=> %(query)s LIMIT %(limit)s) nearest
 JOIN organisations o ON o.id = nearest.organisation_id
 """
 
 
-def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20) -> list[dict]:
-    """The organisations closest to `query`; NotIndexable when the model's vectors cannot be compared with
-    the index's (a query of another size would find nothing, and say nothing of why)."""
+def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20, **filters) -> list[dict]:
+    """The organisations closest to `query`, among those the Partners page's `filters` leave (a name or PIC,
+    country, sector, programme). NotIndexable when the model's vectors cannot be compared with the index's (a
+    query of another size would find nothing, and say nothing of why)."""
     vector = store.embedder.encode_query(query)
     if len(vector) != DIMS:
         raise NotIndexable(store.embedder.model_name, len(vector))
+    params = {"query": vector, "model": store.embedder.vectors_key, "limit": limit}
+    sql = search_sql(organisation_filters(params, **filters))
     with db.transaction() as cur:
-        # Vectors of another model may share the table: keep scanning the graph until enough match.
+        # Vectors of another model, or organisations the filters leave out, may come first: keep scanning
+        # the graph until enough match.
         cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = cur.execute(SEARCH, {"query": vector, "model": store.embedder.vectors_key, "limit": limit}).fetchall()
+        rows = cur.execute(sql, params).fetchall()
     return sorted(rows, key=lambda r: r["distance"])

@@ -211,11 +211,11 @@ def upsert_topics(cur, topics: dict[str, str], framework: str | None = None) -> 
 FRAMEWORK_CODES = {"horizon europe": "HORIZON", "horizon 2020": "H2020"}
 
 
-def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
-                         page: int = 1, per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
-    """(organisations of this page, most projects first, total count: None unless `with_total`). Every
-    value is a parameter."""
-    where, params = ["TRUE"], {"limit": per_page, "offset": (page - 1) * per_page}
+def organisation_filters(params: dict, *, q: str = "", country: str = "", sector: str = "",
+                         programme: str = "") -> list[str]:
+    """SQL conditions on organisations (`o`) for the Partners page's filters: a name or PIC, a country, a
+    sector, a programme or topic worked in. Their values go into `params`, never into the text."""
+    where = []
     if q:
         where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.name', 'o.short_name'), q, params, 'q')})")
         params["exact"] = valid_pic(q)  # typed with spaces, as it is often printed
@@ -230,6 +230,15 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
                      " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
         typed = " ".join(programme.split())
         params["prog"] = f"{like_literal(FRAMEWORK_CODES.get(typed.lower(), typed))}%"
+    return where
+
+
+def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
+                         page: int = 1, per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
+    """(organisations of this page, most projects first, total count: None unless `with_total`). Every
+    value is a parameter."""
+    params = {"limit": per_page, "offset": (page - 1) * per_page}
+    where = ["TRUE", *organisation_filters(params, q=q, country=country, sector=sector, programme=programme)]
     base = f"FROM organisations o WHERE {' AND '.join(where)}"
     total = db.scalar(f"SELECT count(*) {base}", params) if with_total else None
     rows = db.fetchall(

