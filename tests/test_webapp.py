@@ -199,6 +199,11 @@ def test_numbers_too_large_get_a_clear_message_not_a_database_error(pm):
     assert "CERV-SOCIAL-01" in page
     for path in (f"/partners?page={huge}", f"/calls/export.csv?page={huge}&within_days={huge}"):
         assert pm.get(path).status_code == 200, path
+    # The Partners page words a page it cannot show as the calls page does, rather than showing page 1 unsaid.
+    for typed in (huge, "two", "0", "1,5"):
+        page = pm.get(f"/partners?page={typed}").get_data(as_text=True)
+        assert f"Page must be a number from 1 to 100 000; &#39;{typed}&#39; was ignored." in page, typed
+    assert 'class="error"' not in pm.get("/partners?page=1").get_data(as_text=True)
 
 
 def test_every_refusal_is_a_page_of_the_site_in_words(pm):

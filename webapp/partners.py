@@ -20,9 +20,14 @@ def index():
     country = partner_store.typed_country(request.args.get("country")) or ""  # "EST" means any, not ES
     sector = partner_store.typed_sector(request.args.get("sector")) or ""
     programme = (request.args.get("programme") or "").strip()[:60]
+    errors, raw = [], (request.args.get("page") or "").strip()
     try:
-        page = min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
-    except ValueError:
+        page = int(raw or 1)
+        if not 1 <= page <= MAX_PAGE:
+            raise ValueError
+    except ValueError:  # as the calls page says it
+        top = f"{MAX_PAGE:,}".replace(",", " ")
+        errors.append(f"Page must be a number from 1 to {top}; '{raw}' was ignored.")
         page = 1
     filters = {"q": q, "country": country, "sector": sector, "programme": programme}
     about = (request.args.get("about") or "").strip()[:200]
@@ -38,8 +43,9 @@ def index():
             similar, not_searchable = [], str(exc)
     else:
         rows, total = partner_store.search_organisations(db(), **filters, page=page, per_page=PER_PAGE)
-    return render_template("partners.html", title="Partners", rows=rows, total=total, page=page, about=about,
-                           similar=similar, not_searchable=not_searchable, pages=max(1, -(-total // PER_PAGE)),
+    return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
+                           about=about, similar=similar, not_searchable=not_searchable,
+                           pages=max(1, -(-total // PER_PAGE)),
                            country=country, sector=sector, filters=filters,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
