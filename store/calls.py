@@ -213,7 +213,10 @@ def call_json(row: dict) -> dict:
 NEXT_DEADLINE = (
     "(SELECT min((d->>'date')::date) FROM jsonb_array_elements(c.deadlines) d WHERE (d->>'date')::date >= %(today)s)"
 )
-SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "next_deadline NULLS LAST, m.score DESC"}
+# The calls page's sort orders; ties go to the better fit. A grant's size is its largest published amount.
+SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "next_deadline NULLS LAST, m.score DESC",
+         "grant": "coalesce(c.grant_max, c.grant_min) DESC NULLS LAST, m.score DESC NULLS LAST, c.id",
+         "new": "c.first_seen DESC, m.score DESC NULLS LAST, c.id"}
 
 
 def search_calls(db: Database, profile_id: int, today: date, *, programme: str | None = None,

@@ -246,9 +246,19 @@ def test_a_nul_character_in_the_address_or_a_form_is_one_clear_refusal(pm):
         assert "database" not in response.get_data(as_text=True), path
 
 
-def test_sort_by_deadline(pm):
-    page = pm.get("/calls?sort=deadline").get_data(as_text=True)
-    assert page.index("CERV-SOCIAL-01") < page.index("HORIZON-FUSION-01")
+def test_sort_by_deadline_largest_grant_or_newest(pm, seeded):
+    def order(sort):
+        page = pm.get(f"/calls?sort={sort}").get_data(as_text=True)
+        assert f'<option value="{sort}" selected>' in page
+        return sorted(("CERV-SOCIAL-01", "HORIZON-FUSION-01"), key=page.index)
+
+    assert order("deadline") == ["CERV-SOCIAL-01", "HORIZON-FUSION-01"]  # 1 October before 1 December
+    assert order("grant") == ["HORIZON-FUSION-01", "CERV-SOCIAL-01"]  # €5.0 M before €500 k
+    seeded.execute("UPDATE calls SET first_seen = now() - interval '1 day' WHERE identifier = 'HORIZON-FUSION-01'")
+    assert order("new") == ["CERV-SOCIAL-01", "HORIZON-FUSION-01"]
+    seeded.execute("UPDATE calls SET first_seen = now() + interval '1 day' WHERE identifier = 'HORIZON-FUSION-01'")
+    assert order("new") == ["HORIZON-FUSION-01", "CERV-SOCIAL-01"]
+    assert "Sort by best fit, deadline, largest grant or newest." in pm.get("/calls?sort=size").get_data(as_text=True)
 
 
 def test_call_page_shows_facts_explanation_and_gates(pm):

@@ -65,7 +65,7 @@ def _filters(args) -> tuple[dict, list[str]]:
     f["show_screened"] = args.get("screened") == "1"
     sort = args.get("sort") or "score"
     if sort not in call_store.SORTS:
-        errors.append("Sort by score or deadline.")
+        errors.append("Sort by best fit, deadline, largest grant or newest.")
         sort = "score"
     f["sort"] = sort
     return f, errors
