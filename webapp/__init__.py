@@ -21,6 +21,21 @@ csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 
+def number_in_range(raw: str, label: str, cast, low, high) -> tuple[int | float | None, str | None]:
+    """(value, None) for a number typed into a filter or an address, or (None, why it was ignored): the
+    bounds keep it within what the database takes and what a list can show."""
+    if not raw:
+        return None, None
+    try:
+        value = cast(raw)
+        if not low <= value <= high:  # NaN fails this too
+            raise ValueError
+        return value, None
+    except ValueError:
+        top = f"{high:,}".replace(",", " ")
+        return None, f"{label} must be a number from {low} to {top}; '{raw}' was ignored."
+
+
 def create_app(settings: Settings | None = None, test_config: dict | None = None,
                database: Database | None = None) -> Flask:
     settings = settings or Settings.from_env()

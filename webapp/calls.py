@@ -21,7 +21,7 @@ from store.html import web_address
 from store.partners import SECTOR_LABELS, search_organisations, sector_label, typed_country, typed_sector
 from store.text import counted, failed_gates
 
-from . import MAX_PAGE, background, current_profile_id, db, settings
+from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
 from .partner_cache import partner_suggestions
 
@@ -43,19 +43,10 @@ def _filters(args) -> tuple[dict, list[str]]:
     for name, label, cast, low, high in (("within_days", "Deadline window", int, 0, 3650),
                                          ("min_grant", "Minimum grant", float, 0, 10**12),
                                          ("page", "Page", int, 1, MAX_PAGE)):
-        raw = (args.get(name) or "").strip().replace(" ", "")
-        if not raw:
-            f[name] = None
-            continue
-        try:
-            value = cast(raw)
-            if not low <= value <= high:  # NaN fails this too
-                raise ValueError
-            f[name] = value
-        except ValueError:
-            top = f"{high:,}".replace(",", " ")
-            errors.append(f"{label} must be a number from {low} to {top}; '{raw}' was ignored.")
-            f[name] = None
+        # Spaces between thousands, as amounts are often typed.
+        f[name], problem = number_in_range((args.get(name) or "").strip().replace(" ", ""), label, cast, low, high)
+        if problem:
+            errors.append(problem)
     f["text"] = (args.get("q") or "").strip()[:200] or None
     decision = args.get("decision") or None
     if decision and decision not in (*decisions.STATES, "none"):

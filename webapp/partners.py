@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from store import partners as partner_store
 from store.partners import SECTOR_LABELS
 
-from . import MAX_PAGE, db
+from . import MAX_PAGE, db, number_in_range
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
@@ -20,15 +20,9 @@ def index():
     country = partner_store.typed_country(request.args.get("country")) or ""  # "EST" means any, not ES
     sector = partner_store.typed_sector(request.args.get("sector")) or ""
     programme = (request.args.get("programme") or "").strip()[:60]
-    errors, raw = [], (request.args.get("page") or "").strip()
-    try:
-        page = int(raw or 1)
-        if not 1 <= page <= MAX_PAGE:
-            raise ValueError
-    except ValueError:  # as the calls page says it
-        top = f"{MAX_PAGE:,}".replace(",", " ")
-        errors.append(f"Page must be a number from 1 to {top}; '{raw}' was ignored.")
-        page = 1
+    page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
+    errors = [problem] if problem else []
+    page = page or 1
     filters = {"q": q, "country": country, "sector": sector, "programme": programme}
     about = (request.args.get("about") or "").strip()[:200]
     rows, total, similar, not_searchable = [], 0, None, None
