@@ -258,7 +258,13 @@ def test_sort_by_deadline_largest_grant_or_newest(pm, seeded):
     assert order("new") == ["CERV-SOCIAL-01", "HORIZON-FUSION-01"]
     seeded.execute("UPDATE calls SET first_seen = now() + interval '1 day' WHERE identifier = 'HORIZON-FUSION-01'")
     assert order("new") == ["HORIZON-FUSION-01", "CERV-SOCIAL-01"]
-    assert "Sort by best fit, deadline, largest grant or newest." in pm.get("/calls?sort=size").get_data(as_text=True)
+    refused = pm.get("/calls?sort=size").get_data(as_text=True)
+    assert "Sort by best fit, deadline, largest grant or newest." in refused
+    assert '<option value="score" selected>Best fit</option>' in refused
+    from store.calls import SORTS
+    from webapp.calls import SORT_LABELS
+
+    assert list(SORT_LABELS) == list(SORTS)  # every order the store sorts by is offered, by its name
 
 
 def test_call_page_shows_facts_explanation_and_gates(pm):

@@ -27,6 +27,8 @@ from .partner_cache import partner_suggestions
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
+# The sort orders of store.calls.SORTS as the calls page names them, in the order it offers them.
+SORT_LABELS = {"score": "best fit", "deadline": "deadline", "grant": "largest grant", "new": "newest"}
 FOUND_AT_MOST = 10  # organisations a search from the consortium builder lists (the Partners page pages them all)
 
 
@@ -56,7 +58,8 @@ def _filters(args) -> tuple[dict, list[str]]:
     f["show_screened"] = args.get("screened") == "1"
     sort = args.get("sort") or "score"
     if sort not in call_store.SORTS:
-        errors.append("Sort by best fit, deadline, largest grant or newest.")
+        *first, last = SORT_LABELS.values()
+        errors.append(f"Sort by {', '.join(first)} or {last}.")
         sort = "score"
     f["sort"] = sort
     return f, errors
@@ -81,7 +84,7 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
-                           today=_today(), screened_total=screened_total, states=decisions.STATES,
+                           today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
                            failing=runs.failing_sources(db(), settings().crawl_spiders))
 
 
