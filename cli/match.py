@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from store.partners import SECTOR_LABELS
-from store.text import country_from, country_name
-from store.text import counted, cut
+from store.text import counted, country_from, country_name, cut
 
 from .context import AppContext
 from .main import cli

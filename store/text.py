@@ -17,16 +17,14 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-# Names that read better than the ISO list's (which has no code for Kosovo), and the codes CORDIS uses
-# for Greece and the United Kingdom.
 # The codes CORDIS writes for Greece and the United Kingdom, and the ISO codes they are stored as.
 COUNTRY_FIXES = {"EL": "GR", "UK": "GB"}
+# Names that read better than the ISO list's (which has no code for Kosovo), CORDIS's codes included.
 COUNTRY_NAMES = {"XK": "Kosovo", "CD": "DR Congo", "PS": "Palestine", "RU": "Russia", "EL": "Greece",
                  "UK": "United Kingdom"}
-
-
-# Names people type that the ISO list spells otherwise.
-TYPED_NAMES = {"turkey": "TR", "great britain": "GB", "britain": "GB"}
+# Names people type, lower case, with their codes: those above, and some the ISO list spells otherwise.
+TYPED_NAMES = {name.lower(): code for code, name in COUNTRY_NAMES.items()} | {
+    "turkey": "TR", "great britain": "GB", "britain": "GB"}
 
 
 @lru_cache(maxsize=512)
@@ -51,13 +49,12 @@ def country_from(typed: str) -> str | None:
     import pycountry
 
     text = re.sub(r"^the\s+", "", " ".join(typed.split()), flags=re.IGNORECASE)  # "the Netherlands"
-    named = {name.lower(): code for code, name in COUNTRY_NAMES.items()} | TYPED_NAMES
-    code = named.get(text.lower(), text.upper())
+    code = TYPED_NAMES.get(text.lower(), text.upper())
     code = COUNTRY_FIXES.get(code, code)
-    if code in COUNTRY_NAMES:  # Kosovo, which the ISO list lacks, and the names above
+    if code in COUNTRY_NAMES:  # Kosovo, which the ISO list lacks, and the other codes named above
         return code
-    try:
-        return pycountry.countries.lookup(text if len(code) > 3 else code).alpha_2
+    try:  # codes of two or three letters and names, in any case
+        return pycountry.countries.lookup(code).alpha_2
     except LookupError:
         return None
 
