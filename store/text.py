@@ -8,8 +8,8 @@ from functools import lru_cache
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
-    """'1 project', '3 projects', '0 days'; `plural` for a noun that does not just take an s."""
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+    """'1 project', '3 projects', '1,790 organisations'; `plural` for a noun that does not just take an s."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def cut(text: str, width: int) -> str:

@@ -169,6 +169,7 @@ def test_counts_agree_in_number_with_their_noun():
 
     assert [counted(n, "call") for n in (0, 1, 2)] == ["0 calls", "1 call", "2 calls"]
     assert [counted(n, "country", "countries") for n in (1, 6)] == ["1 country", "6 countries"]
+    assert counted(1790, "organisation") == "1,790 organisations"  # as the Partners page heads its list
 
 
 def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
