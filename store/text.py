@@ -59,6 +59,22 @@ def country_from(typed: str) -> str | None:
         return None
 
 
+# Words a place name keeps in lower case after its first: Frankfurt am Main, Aix-en-Provence, Villeneuve-d'Ascq.
+PLACE_PARTICLES = {"am", "an", "aux", "d", "de", "del", "della", "der", "des", "di", "do", "du", "en", "im", "l",
+                   "la", "le", "les", "on", "sur", "upon", "y"}
+
+
+def place_name(city: str | None) -> str:
+    """A city as the source wrote it, unless it wrote it in capitals (CORDIS does, for some): then in
+    the case a letter or a page would use, 'NEWCASTLE UPON TYNE' as 'Newcastle upon Tyne'."""
+    city = (city or "").strip()
+    if not city or city != city.upper() or not any(ch.isalpha() for ch in city):
+        return city
+    words = re.split(r"([\s\-/'’]+)", city.lower())
+    return "".join(word if index and word in PLACE_PARTICLES else word[:1].upper() + word[1:]
+                   for index, word in enumerate(words))
+
+
 def points(score: float) -> str:
     """A score as every page, email and listing shows it: in whole points, score x 100."""
     return f"{score * 100:.0f}"

@@ -172,6 +172,16 @@ def test_counts_agree_in_number_with_their_noun():
     assert counted(1790, "organisation") == "1,790 organisations"  # as the Partners page heads its list
 
 
+def test_a_city_given_in_capitals_reads_as_a_name_and_any_other_is_kept_as_written():
+    from store.text import place_name
+
+    assert [place_name(city) for city in ("NEWCASTLE UPON TYNE", "AIX-EN-PROVENCE", "L'AQUILA", "VILLENEUVE-D'ASCQ",
+                                          "ÉVRY", "LA ROCHELLE")] == [
+        "Newcastle upon Tyne", "Aix-en-Provence", "L'Aquila", "Villeneuve-d'Ascq", "Évry", "La Rochelle"]
+    assert [place_name(city) for city in ("Rīga", "'s-Hertogenbosch", "1010", "", None)] == [
+        "Rīga", "'s-Hertogenbosch", "1010", "", ""]
+
+
 def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
     from store.text import cut
 

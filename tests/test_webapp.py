@@ -1159,7 +1159,7 @@ def test_partners_search_and_organisation_page(pm, seeded):
 
     with seeded.transaction() as cur:
         org_id, _ = resolve_organisation(cur, "cordis", "999", {"pic": "999", "name": "Riga Social Lab", "country": "LV",
-                                                                "sector": "other"})
+                                                                "city": "RIGA", "sector": "other"})
         resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Riga Sports Club", "country": "ES",
                                                     "sector": "other"})
         resolve_organisation(cur, "cordis", "997", {"pic": "912345678", "name": "Tallinn Youth Forum", "country": "EE",
@@ -1179,7 +1179,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert "Tallinn Youth Forum" in pm.get("/partners?q=+912+345+678").get_data(as_text=True)  # a PIC, spaces aside
     assert "Riga" not in pm.get("/partners?q=%25").get_data(as_text=True)  # a percent sign, not a wildcard
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
-    assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>cordis 999</dd>" in page  # its identifier in the source
+    assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>CORDIS bulk data: 999</dd>" in page  # its id in the source
+    assert "<dt>Based in</dt><dd>Riga, Latvia</dd>" in page  # a city given in capitals reads as a name
     assert pm.get("/organisations/424242").status_code == 404
 
 
@@ -1379,7 +1380,7 @@ def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
 
     with_partners.execute("UPDATE organisations SET pic = '912345678', website = 'www.rsl.lv', city = 'Rīga'"
                           " WHERE name = 'Riga Social Lab'")
-    with_partners.execute("UPDATE organisations SET name = '=HYPERLINK(\"x\")' WHERE name = 'Vilnius City'")
+    with_partners.execute("UPDATE organisations SET name = '=HYPERLINK(\"x\")', city = 'VILNIUS' WHERE name = 'Vilnius City'")
     ids = [with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
            for name in ("Riga Social Lab", '=HYPERLINK("x")')]
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
@@ -1393,6 +1394,7 @@ def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
     [lab] = [r for r in rows if r["organisation"] == "Riga Social Lab"]
     assert (lab["PIC"], lab["country"], lab["city"], lab["sector"], lab["website"], lab["added by"]) == (
         "912345678", "LV", "Rīga", "other (often NGOs and associations)", "http://www.rsl.lv", "pm@sic.lv")
+    assert [r["city"] for r in rows if r is not lab] == ["Vilnius"]  # stored in capitals, written as a name
     assert pm.get("/calls/NO-SUCH-CALL/consortium.csv").status_code == 404
 
 

@@ -19,7 +19,7 @@ from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import SECTOR_LABELS, search_organisations, sector_label, typed_country, typed_sector
-from store.text import counted, failed_gates
+from store.text import counted, failed_gates, place_name
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
@@ -284,7 +284,7 @@ def consortium_csv(identifier):
     header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "projects in the data",
               "added by", "added on"]
     rows = ([_csv_text(m["name"]), _csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
-             _csv_text(m["city"]), sector_label(m["sector"] or ""),
+             _csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
              (web_address(m["website"]) or ("",))[0], m["projects"], m["added_by"] or "", m["added_at"].date()]
             for m in consortium_store.members(db(), current_profile_id(), call["id"]))
     return _csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)

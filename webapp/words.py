@@ -9,15 +9,17 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from store.html import clean_html, web_address
+from store.calls import SOURCES
 from store.partners import sector_label
-from store.text import counted, country_name, day, eur, failed_gates, points
+from store.text import counted, country_name, day, eur, failed_gates, place_name, points
 
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
                                  points=points, sector=sector, role=role, sanitise=clean_html,
                                  web_address=web_address, failed_gates=failed_gates,
-                                 country=country_name, country_code=country_code)
+                                 country=country_name, country_code=country_code,
+                                 place=place_name, source_name=source_name)
 
 
 def grant_range(smallest, largest) -> str:
@@ -29,6 +31,11 @@ def grant_range(smallest, largest) -> str:
     if largest is None:
         return f"from {eur(smallest)}"
     return eur(smallest) if smallest == largest else f"{eur(smallest)} – {eur(largest)}"
+
+
+def source_name(source: str) -> str:
+    """A source as its pages name it ('CORDIS bulk data' for cordis); a name it does not know, as stored."""
+    return SOURCES[source][1] if source in SOURCES else source
 
 
 def country_code(code) -> Markup:
