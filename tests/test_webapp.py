@@ -1164,6 +1164,7 @@ def test_partners_search_and_organisation_page(pm, seeded):
                                                     "sector": "other"})
         resolve_organisation(cur, "cordis", "997", {"pic": "912345678", "name": "Tallinn Youth Forum", "country": "EE",
                                                     "sector": "ngo"})
+        unnumbered, _ = resolve_organisation(cur, "keep_eu", None, {"name": "Valmiera Crafts", "country": "LV"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert '<option value="LV" selected>LV · Latvia</option>' in page
@@ -1181,6 +1182,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>CORDIS bulk data: 999</dd>" in page  # its id in the source
     assert "<dt>Based in</dt><dd>Riga, Latvia</dd>" in page  # a city given in capitals reads as a name
+    page = pm.get(f"/organisations/{unnumbered}").get_data(as_text=True)  # known by its name alone
+    assert "<dt>Based in</dt><dd>Latvia</dd>" in page and "Known as" not in page
     assert pm.get("/organisations/424242").status_code == 404
 
 
