@@ -8,8 +8,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from store.html import clean_html, web_address
 from store.calls import SOURCES
+from store.html import clean_html, web_address
 from store.partners import sector_label
 from store.text import counted, country_name, day, eur, failed_gates, place_name, points
 
