@@ -24,7 +24,8 @@ from store import runs
 from store.calls import ensure_source
 from store.db import Database, first_line
 from store.errors import CallmatchError
-from store.partners import SECTORS, country_code, resolve_organisation, save_participation, save_project, upsert_topics
+from store.partners import SECTORS, resolve_organisation, save_participation, save_project, upsert_topics
+from store.text import country_code
 
 log = logging.getLogger(__name__)
 FILES = ("project.csv", "organization.csv", "topics.csv")

@@ -9,7 +9,8 @@ import numpy as np
 from store.calls import get_call
 from store.db import Database
 from store.errors import NotFound
-from store.partners import country_code, organisations_by_reference, projects_with_members, sector_label
+from store.partners import organisations_by_reference, projects_with_members, sector_label
+from store.text import country_code
 
 from . import partners
 from .embedder import EmbeddingStore

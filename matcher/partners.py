@@ -20,8 +20,8 @@ import numpy as np
 from scipy import sparse
 
 from store.db import Database
-from store.partners import country_code, sector_label
-from store.text import counted, country_name
+from store.partners import sector_label
+from store.text import counted, country_code, country_name
 
 from .embedder import EmbeddingStore
 from .signals import family

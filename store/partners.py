@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from .db import Database, every_word_in, like_literal
 from .errors import NotFound
-from .text import COUNTRY_FIXES
+from .text import country_code
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
 SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
@@ -26,14 +26,6 @@ def sector_label(sector: str) -> str:
 def typed_sector(value: str | None) -> str | None:
     """A sector a user asked for, or None unless it is one this project knows."""
     return value if value in SECTOR_LABELS else None
-
-
-def country_code(value: str | None) -> str | None:
-    """A country as a source wrote it, as it is stored: ISO 3166 alpha-2 (CORDIS's EL and UK as GR and GB)."""
-    if not value:
-        return None
-    value = value.strip().upper()
-    return COUNTRY_FIXES.get(value, value)
 
 
 def typed_country(value: str | None) -> str | None:

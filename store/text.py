@@ -27,6 +27,14 @@ TYPED_NAMES = {name.lower(): code for code, name in COUNTRY_NAMES.items()} | {
     "turkey": "TR", "great britain": "GB", "britain": "GB"}
 
 
+def country_code(value: str | None) -> str | None:
+    """A country as a source wrote it, as it is stored: ISO 3166 alpha-2 (CORDIS's EL and UK as GR and GB)."""
+    if not value:
+        return None
+    value = value.strip().upper()
+    return COUNTRY_FIXES.get(value, value)
+
+
 @lru_cache(maxsize=512)
 def country_name(code: str | None) -> str:
     """A country's name from its two-letter code ("ER" -> "Eritrea"): a EuropeAid call's "ER" or "GQ"
@@ -49,8 +57,7 @@ def country_from(typed: str) -> str | None:
     import pycountry
 
     text = re.sub(r"^the\s+", "", " ".join(typed.split()), flags=re.IGNORECASE)  # "the Netherlands"
-    code = TYPED_NAMES.get(text.lower(), text.upper())
-    code = COUNTRY_FIXES.get(code, code)
+    code = country_code(TYPED_NAMES.get(text.lower(), text)) or ""
     if code in COUNTRY_NAMES:  # Kosovo, which the ISO list lacks, and the other codes named above
         return code
     try:  # codes of two or three letters and names, in any case
