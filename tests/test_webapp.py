@@ -1545,8 +1545,8 @@ def test_the_loopback_server_closes_kept_alive_connections_and_its_thread_ends()
 
 
 def test_a_country_column_writes_the_code_with_its_name_and_a_dash_for_none():
-    from webapp.words import country_code
+    from webapp.words import country_abbr
 
-    assert str(country_code("UK")) == '<abbr title="United Kingdom">UK</abbr>'  # CORDIS's code for Britain
-    assert str(country_code(None)) == "—"
-    assert str(country_code("<b>")) == "&lt;b&gt;"  # not a country: the text as it came, escaped
+    assert str(country_abbr("UK")) == '<abbr title="United Kingdom">UK</abbr>'  # CORDIS's code for Britain
+    assert str(country_abbr(None)) == "—"
+    assert str(country_abbr("<b>")) == "&lt;b&gt;"  # not a country: the text as it came, escaped

@@ -18,7 +18,7 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
                                  points=points, sector=sector, role=role, sanitise=clean_html,
                                  web_address=web_address, failed_gates=failed_gates,
-                                 country=country_name, country_code=country_code,
+                                 country=country_name, country_abbr=country_abbr,
                                  place=place_name, source_name=source_name)
 
 
@@ -38,7 +38,7 @@ def source_name(source: str) -> str:
     return SOURCES[source][1] if source in SOURCES else source
 
 
-def country_code(code) -> Markup:
+def country_abbr(code) -> Markup:
     """A country as a table column shows it: the code, short enough for the column, with the name on
     hover and for screen readers ("DE", read as Germany)."""
     if not code:
