@@ -17,6 +17,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|table|ul|ol|blockquote)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")  # as nh3 writes them: lower case, no attributes allowed
+_HEADING = re.compile(r"<h([1-6])>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\ufeff]+")
 _URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")  # RFC 3986's, nothing else
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -35,6 +37,17 @@ def clean_html(raw: str | None) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
+
+
+def nest_headings(fragment: str, below: int) -> str:
+    """Sanitised HTML whose headings sit under a page's own h`below`: the levels the fragment uses are
+    renumbered in order from h`below + 1` (a portal description that starts at h4 under the page's h2
+    would skip a level, which screen readers announce as a gap in the outline). Levels past h6 stay h6."""
+    levels = sorted({int(level) for level in _HEADING.findall(fragment)})
+    if not levels:
+        return fragment
+    nested = {level: min(below + 1 + n, 6) for n, level in enumerate(levels)}
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{nested[int(m[2])]}>", fragment)
 
 
 def html_to_text(raw: str | None) -> str:

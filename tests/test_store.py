@@ -182,6 +182,19 @@ def test_a_city_given_in_capitals_reads_as_a_name_and_any_other_is_kept_as_writt
         "Rīga", "'s-Hertogenbosch", "1010", "", ""]
 
 
+def test_foreign_headings_are_renumbered_under_the_pages_own_in_order():
+    from store.html import clean_html, nest_headings
+
+    # A portal description that starts at h4 and skips h5, under a page section's h2.
+    portal = clean_html("<h4>Expected outcome</h4><p>x</p><h6>Scope</h6><h4>Conditions</h4>"
+                        "<H5 class='x'>Admissibility</H5>")
+    assert nest_headings(portal, 2) == ("<h3>Expected outcome</h3><p>x</p>Scope<h3>Conditions</h3>"
+                                        "<h4>Admissibility</h4>")  # nh3 leaves h6 out of the allow-list as text
+    assert nest_headings("<h2>a</h2><h3>b</h3><h4>c</h4><h5>d</h5>", 3) == "<h4>a</h4><h5>b</h5><h6>c</h6><h6>d</h6>"
+    assert nest_headings("<p>No headings</p>", 2) == "<p>No headings</p>"
+    assert nest_headings("", 2) == ""
+
+
 def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
     from store.text import cut
 

@@ -368,6 +368,15 @@ def test_foreign_html_is_sanitised_on_the_call_page(pm):
         assert bad not in description, bad
 
 
+def test_a_descriptions_headings_sit_under_the_pages_own(pm, seeded):
+    seeded.execute("UPDATE calls SET description_html = %s WHERE identifier = 'CERV-SOCIAL-01'",
+                   ("<h4>Expected outcome</h4><p>Social enterprises.</p><h5>Scope</h5><p>Civic engagement.</p>",))
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    description = page[page.index('class="card description"'):]
+    assert "<h2>Description</h2>" in description
+    assert "<h3>Expected outcome</h3><p>Social enterprises.</p><h4>Scope</h4>" in description
+
+
 def test_unknown_call_is_a_404_page_of_the_site(pm):
     response = pm.get("/calls/NO-SUCH")
     page = response.get_data(as_text=True)

@@ -9,14 +9,14 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from store.calls import SOURCES
-from store.html import clean_html, web_address
+from store.html import clean_html, nest_headings, web_address
 from store.partners import sector_label
 from store.text import counted, country_name, day, eur, failed_gates, place_name, points
 
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
-                                 points=points, sector=sector, role=role, sanitise=clean_html,
+                                 points=points, sector=sector, role=role, sanitise=sanitise,
                                  web_address=web_address, failed_gates=failed_gates,
                                  country=country_name, country_abbr=country_abbr,
                                  place=place_name, source_name=source_name)
@@ -31,6 +31,12 @@ def grant_range(smallest, largest) -> str:
     if largest is None:
         return f"from {eur(smallest)}"
     return eur(smallest) if smallest == largest else f"{eur(smallest)} – {eur(largest)}"
+
+
+def sanitise(raw: str | None, below: int = 2) -> str:
+    """Foreign HTML for a page: sanitised again (what was stored may predate today's allow-list), its
+    headings placed under the page's own h`below`."""
+    return nest_headings(clean_html(raw), below)
 
 
 def source_name(source: str) -> str:
