@@ -19,6 +19,8 @@ _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|table|ul|ol|blockquote)>|<br\s*/
 _TAG = re.compile(r"<[^>]+>")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")  # as nh3 writes them: lower case, no attributes allowed
 _HEADING = re.compile(r"<h([1-6])>")
+_EMPTY_LINK = re.compile(r"<a [^>]*>((?:\s|&nbsp;)*)</a>")
+_LINK_WITHOUT_ADDRESS = re.compile(r"<a (?![^>]*\bhref=)[^>]*>(.*?)</a>", re.S)  # nh3 output: links never nest
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\ufeff]+")
 _URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")  # RFC 3986's, nothing else
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -29,14 +31,19 @@ def clean_html(raw: str | None) -> str:
     """Sanitised HTML, safe to render as-is."""
     if not raw:
         return ""
-    return nh3.clean(
+    cleaned = nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        url_relative="deny",  # the portal sometimes has a title for an address: it would lead into this site
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-    ).strip()
+    )
+    # What is left of such a link, and the portal's links around a lone space beside the real one, are no
+    # links: a reader would tab to (and a screen reader announce) a link with no address or no words.
+    cleaned = _EMPTY_LINK.sub(r"\1", cleaned)
+    return _LINK_WITHOUT_ADDRESS.sub(r"\1", cleaned).strip()
 
 
 def nest_headings(fragment: str, below: int) -> str:

@@ -182,6 +182,21 @@ def test_a_city_given_in_capitals_reads_as_a_name_and_any_other_is_kept_as_writt
         "Rīga", "'s-Hertogenbosch", "1010", "", ""]
 
 
+def test_a_foreign_link_without_an_address_or_without_words_is_left_as_its_text():
+    from store.html import clean_html
+
+    # As the portal writes them: a title pasted as the address, an address after ": ", a link around a
+    # lone space beside the real one.
+    portal = ('<p>See the <a href="EIC Work Programme 2026">work programme</a>, section 6 of the'
+              '<a href=": https://ec.europa.eu/x.pdf">&nbsp;</a><u><a href="https://ec.europa.eu/x.pdf">call'
+              ' document</a></u><a href="https://ec.europa.eu/x.pdf"> </a>and the <a href="#faq">FAQ</a>.</p>')
+    assert clean_html(portal) == (
+        '<p>See the work programme, section 6 of the&nbsp;<u><a href="https://ec.europa.eu/x.pdf"'
+        ' rel="noopener noreferrer nofollow">call document</a></u> and the FAQ.</p>')
+    assert clean_html('<a title="t" href="mailto:info@sic.lv">write</a>') == (
+        '<a title="t" href="mailto:info@sic.lv" rel="noopener noreferrer nofollow">write</a>')
+
+
 def test_foreign_headings_are_renumbered_under_the_pages_own_in_order():
     from store.html import clean_html, nest_headings
 
