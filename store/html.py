@@ -47,14 +47,20 @@ def clean_html(raw: str | None) -> str:
 
 
 def nest_headings(fragment: str, below: int) -> str:
-    """Sanitised HTML whose headings sit under a page's own h`below`: the levels the fragment uses are
-    renumbered in order from h`below + 1` (a portal description that starts at h4 under the page's h2
-    would skip a level, which screen readers announce as a gap in the outline). Levels past h6 stay h6."""
-    levels = sorted({int(level) for level in _HEADING.findall(fragment)})
-    if not levels:
-        return fragment
-    nested = {level: min(below + 1 + n, 6) for n, level in enumerate(levels)}
-    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{nested[int(m[2])]}>", fragment)
+    """Sanitised HTML whose headings sit under a page's own h`below`, with no level skipped: screen
+    readers announce a skipped level as a gap in the outline, and the portal's descriptions start at h4
+    under the page's h2, or put an h3 after h4s. The levels the fragment uses are renumbered in order from
+    h`below + 1`, and a heading more than one level below the one before it is raised to the next level."""
+    ranked = {level: below + 1 + n for n, level in enumerate(sorted({int(x) for x in _HEADING.findall(fragment)}))}
+    previous = current = below
+
+    def renumber(tag: re.Match) -> str:
+        nonlocal previous, current
+        if not tag[1]:  # an opening tag; headings do not nest, so its closing tag comes before the next one
+            current = previous = min(ranked[int(tag[2])], previous + 1, 6)
+        return f"<{tag[1]}h{current}>"
+
+    return _HEADING_TAG.sub(renumber, fragment) if ranked else fragment
 
 
 def html_to_text(raw: str | None) -> str:

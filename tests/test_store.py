@@ -206,6 +206,9 @@ def test_foreign_headings_are_renumbered_under_the_pages_own_in_order():
     assert nest_headings(portal, 2) == ("<h3>Expected outcome</h3><p>x</p>Scope<h3>Conditions</h3>"
                                         "<h4>Admissibility</h4>")  # nh3 leaves h6 out of the allow-list as text
     assert nest_headings("<h2>a</h2><h3>b</h3><h4>c</h4><h5>d</h5>", 3) == "<h4>a</h4><h5>b</h5><h6>c</h6><h6>d</h6>"
+    # The portal's conditions: h4 sections, then an h3 with h4s under it.
+    assert nest_headings("<h4>General</h4><h4>1. Admissibility</h4><h3>Documents</h3><h4>Forms</h4>", 2) == (
+        "<h3>General</h3><h4>1. Admissibility</h4><h3>Documents</h3><h4>Forms</h4>")
     assert nest_headings("<p>No headings</p>", 2) == "<p>No headings</p>"
     assert nest_headings("", 2) == ""
 
