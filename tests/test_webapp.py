@@ -1265,6 +1265,28 @@ def test_digest_preview_holds_the_new_calls_in_the_users_top(pm, seeded):
     assert "Nothing new to tell: no digest is sent while that lasts" in page and "No new fitting calls" in page
 
 
+def test_the_digest_preview_is_the_email_itself_in_a_frame_of_its_own(app, pm, seeded):
+    decide(pm)  # a bid on CERV-SOCIAL-01, whose deadline is near and which the portal no longer lists
+    seeded.execute("""UPDATE calls SET deadlines = '[{"date": "2026-07-10", "stage": "single-stage"}]',
+                      unlisted_since = '2026-06-26' WHERE identifier = 'CERV-SOCIAL-01'""")
+    page = pm.get("/settings/digest-preview").get_data(as_text=True)
+    assert "<strong>Subject:</strong> callmatch: 2 new fitting calls, 1 deadline coming" in page
+    frame = re.search(r'<iframe src="([^"]+)" title="The digest email" sandbox="([^"]*)"', page)
+    assert "allow-scripts" not in frame[2] and "allow-same-origin" not in frame[2]
+    assert "10 Jul 2026 single-stage: Social innovation" in page  # the plain-text version, beside it
+
+    email = pm.get(frame[1])
+    assert email.mimetype == "text/html" and email.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert email.headers["Content-Security-Policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
+    body = email.get_data(as_text=True)
+    assert '<base target="_blank">' in body  # its links open the app in a tab, not inside the frame
+    assert '<h3>New calls in the top 50</h3>' in body and 'href="http://127.0.0.1:5000/calls/CERV-SOCIAL-01"' in body
+    # What the page of its own used to leave out: the warning beside a deadline.
+    assert "no longer listed by the portal: withdrawn or closed early?" in body
+    signed_out = app.test_client().get(frame[1])
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+
+
 def test_a_digests_links_open_their_calls_whatever_the_identifier_holds(pm, seeded, settings, embedder):
     from datetime import datetime, timezone
 

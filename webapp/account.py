@@ -4,6 +4,7 @@ digest; and their password."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
@@ -98,9 +99,28 @@ def change_password():
     return redirect(url_for("account.edit"))
 
 
-@bp.route("/settings/digest-preview")
-def preview():
+def _next_digest() -> tuple[datetime, dict, tuple[str, str, str]]:
+    """What the user's next digest would hold now: (the period's start, its content, (subject, text, html)),
+    rendered by the worker's own code, so that the preview is the email."""
+    from worker.digest import render
+
     since = digests.utcnow() - digests.PERIODS.get(g.user["digest_frequency"], digests.PERIODS["weekly"])
     content = digests.content(db(), g.user, since, settings().as_of(), watched=settings().crawl_spiders)
+    return since, content, render(g.user, content, settings(), link_target="_blank")
+
+
+@bp.route("/settings/digest-preview")
+def preview():
+    since, content, (subject, text, _) = _next_digest()
     return render_template("digest_preview.html", title="Digest preview", since=since,
-                           news=digests.has_news(content), **content)
+                           news=digests.has_news(content), subject=subject, text=text)
+
+
+@bp.route("/settings/digest-preview/email")
+def preview_email():
+    """The preview's email, for its frame: a document of its own, whose inline styles (as email needs them)
+    are allowed and nothing else is, and which only this site may frame."""
+    html = _next_digest()[2][2]
+    return html, {"Content-Type": "text/html; charset=utf-8", "X-Frame-Options": "SAMEORIGIN",
+                  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self';"
+                                             " form-action 'none'"}

@@ -26,13 +26,14 @@ templates.filters.update(points=points, day=day, failed_gates=failed_gates)
 templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier, safe="/:")
 
 
-def render(user: dict, content: dict, settings: Settings) -> tuple[str, str, str]:
-    """(subject, plain text, html)."""
+def render(user: dict, content: dict, settings: Settings, link_target: str | None = None) -> tuple[str, str, str]:
+    """(subject, plain text, html). `link_target` names where the html's links open (the web app's
+    preview shows the email in a frame, and opens its links in a new tab)."""
     n = len(content["new_calls"])
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
     if content.get("failing"):  # "0 new" means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
-    context = {"user": user, "base": settings.base_url, **content}
+    context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
     text, html = (templates.get_template(name).render(context) for name in ("digest.txt", "digest.html"))
     return subject, text, html
 
