@@ -11,7 +11,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 # Every page a signed-in leadership user reaches from the navigation, and one call page.
-PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings")
+PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings",
+         "/settings/digest-preview")
 
 
 @pytest.fixture
@@ -181,3 +182,26 @@ def test_the_first_tab_skips_the_navigation_and_focus_stays_visible(server, page
     assert page.evaluate("document.activeElement.closest('header') === null")
     page.goto(f"{server}/calls")
     assert skip.bounding_box()["y"] < 0
+
+
+def test_the_digest_preview_shows_the_styled_email_whose_links_open_in_a_tab(server, page):
+    page.goto(f"{server}/login")
+    sign_in(page, server, "pm@sic.lv")
+    page.goto(f"{server}/settings/digest-preview")
+    email = page.frame_locator("iframe[title='The digest email']")
+    heading = email.locator("h3").first
+    assert heading.text_content() == "New calls in the top 50"
+    # The email's own inline styles apply inside the frame (its policy allows them, and nothing else).
+    assert email.locator("body").evaluate("b => getComputedStyle(b).maxWidth") == "640px"
+    page.screenshot(path=ARTIFACTS / "digest-preview.png", full_page=True)
+    # Its links lead where the sent email's do: the app's configured address, which need not be this
+    # test server's, so the tab is answered here.
+    link = email.locator("a[href*='/calls/']").first
+    address = link.get_attribute("href")
+    page.context.route(address, lambda route: route.fulfill(body="the call's page", content_type="text/plain"))
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url == address and tab.locator("body").text_content() == "the call's page"
+    assert page.url.endswith("/settings/digest-preview")  # the preview stays where it was
