@@ -280,6 +280,11 @@ def identifier_of(db: Database, call_id: int) -> str | None:
     return db.scalar("SELECT identifier FROM calls WHERE id = %s", (call_id,))
 
 
+def any_stored(db: Database) -> bool:
+    """Whether any call is stored at all (a new installation has none until its first crawl)."""
+    return bool(db.scalar("SELECT EXISTS (SELECT 1 FROM calls)"))
+
+
 def screened_count(db: Database, profile_id: int) -> int:
     """How many calls the profile's screening gates marked (they are listed only on request)."""
     return db.scalar("SELECT count(*) FROM match_results WHERE profile_id = %s AND screened_out", (profile_id,))

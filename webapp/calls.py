@@ -82,7 +82,10 @@ def index():
     pages = max(1, math.ceil(total / PER_PAGE))
     screened_total = call_store.screened_count(db(), current_profile_id())
     args = {k: v for k, v in request.args.items() if k != "page"}
+    first_crawl_pending = not total and not call_store.any_stored(db())
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
+                           first_crawl_pending=first_crawl_pending, crawl_hour=settings().crawl_hour,
+                           crawl_spiders=settings().crawl_spiders,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
                            failing=runs.failing_sources(db(), settings().crawl_spiders))
