@@ -239,6 +239,11 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
     return rows, total
 
 
+def any_stored(db: Database) -> bool:
+    """Whether any organisation is stored at all (a new installation has none until partner data is loaded)."""
+    return bool(db.scalar("SELECT EXISTS (SELECT 1 FROM organisations)"))
+
+
 def countries(db: Database) -> list[str]:
     return [r["country"] for r in db.fetchall(
         "SELECT DISTINCT country FROM organisations WHERE country IS NOT NULL ORDER BY country")]

@@ -246,6 +246,19 @@ def test_a_nul_character_in_the_address_or_a_form_is_one_clear_refusal(pm):
         assert "database" not in response.get_data(as_text=True), path
 
 
+def test_before_the_first_crawl_the_calls_page_says_when_calls_will_come(app, pm, seeded):
+    page = pm.get("/calls?q=no-such-words").get_data(as_text=True)
+    assert "No call matches these filters." in page and "No calls are stored yet" not in page
+    seeded.execute("DELETE FROM calls")  # as on a new installation
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "No calls are stored yet: the daily crawl\n      collects them at 05:00 UTC" in page
+    assert 'href="/sources"' in page and "No call matches these filters." not in page
+    crawl_off = app.extensions["callmatch.settings"].with_(crawl_spiders=())
+    app.extensions["callmatch.settings"] = crawl_off
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "the daily crawl is off (<code>CALLMATCH_CRAWL_SPIDERS=none</code>), and <code>callmatch crawl</code>" in page
+
+
 def test_sort_by_deadline_largest_grant_or_newest(pm, seeded):
     def order(sort):
         page = pm.get(f"/calls?sort={sort}").get_data(as_text=True)
@@ -1262,7 +1275,8 @@ def test_digest_preview_holds_the_new_calls_in_the_users_top(pm, seeded):
     assert "Nothing new to tell" not in page
     seeded.execute("UPDATE calls SET first_seen = '2020-01-01'")  # every call seen before the period
     page = pm.get("/settings/digest-preview").get_data(as_text=True)
-    assert "Nothing new to tell: no digest is sent while that lasts" in page and "No new fitting calls" in page
+    assert "Nothing new to tell: no digest is sent while that lasts" in page
+    assert "<iframe" not in page  # no email would go out: there is none to show
 
 
 def test_the_digest_preview_is_the_email_itself_in_a_frame_of_its_own(app, pm, seeded):
@@ -1365,6 +1379,17 @@ def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_pa
     assert found("horizon-cl2") == found("HORIZON") == ["Kaunas Civic Tech"]
     assert found(" Horizon  Europe ") == ["Kaunas Civic Tech"]  # by its name, as CORDIS codes it
     assert found("Horizon 2020") == [] and found("%") == []
+
+
+def test_without_partner_data_the_pages_say_how_to_load_it(pm):
+    how = "No partner data is loaded yet. <code>callmatch import-cordis</code> loads the CORDIS bulk files"
+    assert how in pm.get("/partners").get_data(as_text=True)
+    assert how in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+
+def test_a_search_that_finds_no_organisation_says_so(pm, with_partners):
+    page = pm.get("/partners?q=no-such-name").get_data(as_text=True)
+    assert "No organisation matches." in page and "No partner data" not in page
 
 
 def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):

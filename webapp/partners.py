@@ -39,7 +39,7 @@ def index():
         rows, total = partner_store.search_organisations(db(), **filters, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
                            about=about, similar=similar, not_searchable=not_searchable,
-                           pages=max(1, -(-total // PER_PAGE)),
+                           pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
                            country=country, sector=sector, filters=filters,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
