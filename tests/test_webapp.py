@@ -1384,6 +1384,7 @@ def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_pa
 def test_without_partner_data_the_pages_say_how_to_load_it(pm):
     how = "No partner data is loaded yet. <code>callmatch import-cordis</code> loads the CORDIS bulk files"
     assert how in pm.get("/partners").get_data(as_text=True)
+    assert how in pm.get("/partners?about=social+enterprise").get_data(as_text=True)  # not "indexed yet"
     assert how in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
 
 
