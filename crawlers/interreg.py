@@ -146,7 +146,7 @@ class InterregCallsSpider(BaseSpider):
             programme=self.programme,
             call_id=identifier,
             call_title=title,
-            description_html=clean_html(description),
+            description_html=clean_html(description, base=response.url),
             description_text=html_to_text(description),
             opening_date=read["opening"],
             deadlines=read["deadlines"],

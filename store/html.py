@@ -27,8 +27,11 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _BARE_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+(?::\d+)?(?:[/?#].*)?$", re.I)  # www.cnr.it, x.org/en
 
 
-def clean_html(raw: str | None) -> str:
-    """Sanitised HTML, safe to render as-is."""
+def clean_html(raw: str | None, base: str | None = None) -> str:
+    """Sanitised HTML, safe to render as-is. `base` is the address of the page it was read from: its
+    relative links are resolved against it. Without one (HTML from an API, or already stored), a
+    relative link would lead into this site, and is left as text; the portal's are titles pasted as
+    addresses anyway."""
     if not raw:
         return ""
     cleaned = nh3.clean(
@@ -36,7 +39,7 @@ def clean_html(raw: str | None) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        url_relative="deny",  # the portal sometimes has a title for an address: it would lead into this site
+        url_relative=("rewrite_with_base", base) if base else "deny",
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )

@@ -87,6 +87,9 @@ def test_bsr_status_is_forthcoming_before_the_opening():
 def test_bsr_description_is_sanitised():
     item = call_of(BalticSeaRegionSpider, "bsr", "/gateway/calls/call-4-core-projects/")
     assert "social innovation" in item.description_text and "<script" not in item.description_html
+    # Links relative to the call's page lead to the programme's site, not into this one.
+    assert 'href="https://interreg-baltic.eu/wp-content/uploads/programme-manual.pdf"' in item.description_html
+    assert 'href="https://interreg-baltic.eu/gateway/calls/call-4-core-projects/terms-of-reference/"' in item.description_html
 
 
 def test_central_baltic_dotted_dates_and_budget():
