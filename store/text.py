@@ -117,6 +117,12 @@ def day(value: date | str | None) -> str:
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 
+def stage_note(stage: str | None) -> str:
+    """A deadline's stage after its date, " (first stage)"; nothing where the source named none (the
+    crawler then stores the stage as plain "deadline", which after a deadline's date says nothing)."""
+    return f" ({stage})" if stage and stage != "deadline" else ""
+
+
 def failed_gates(gates: list[dict] | None) -> str:
     """The screening gates failed, as the pages word them: "size: Grant size … below …; deadline: …".
     Gates with a `passed` flag count only when they failed; a list of overridden gates has none."""

@@ -213,6 +213,14 @@ def test_foreign_headings_are_renumbered_under_the_pages_own_in_order():
     assert nest_headings("", 2) == ""
 
 
+def test_a_deadlines_stage_follows_its_date_unless_the_source_named_none():
+    from store.text import stage_note
+
+    assert [stage_note(s) for s in ("first stage", "single-stage", "cut-off 2")] == [
+        " (first stage)", " (single-stage)", " (cut-off 2)"]
+    assert [stage_note(s) for s in ("deadline", "", None)] == ["", "", ""]  # "08 Jul 2026", not "(deadline)"
+
+
 def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
     from store.text import cut
 

@@ -381,6 +381,12 @@ def test_foreign_html_is_sanitised_on_the_call_page(pm):
         assert bad not in description, bad
 
 
+def test_a_deadline_without_a_named_stage_is_its_date_alone(pm, seeded):
+    seeded.execute("""UPDATE calls SET deadlines = '[{"date": "2026-10-01", "stage": "deadline"}]'
+                      WHERE identifier = 'CERV-SOCIAL-01'""")  # the portal gave no deadline model
+    assert "<dt>Deadlines</dt><dd>01 Oct 2026</dd>" in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+
 def test_a_descriptions_headings_sit_under_the_pages_own(pm, seeded):
     seeded.execute("UPDATE calls SET description_html = %s WHERE identifier = 'CERV-SOCIAL-01'",
                    ("<h4>Expected outcome</h4><p>Social enterprises.</p><h5>Scope</h5><p>Civic engagement.</p>",))
@@ -1287,7 +1293,7 @@ def test_the_digest_preview_is_the_email_itself_in_a_frame_of_its_own(app, pm, s
     assert "<strong>Subject:</strong> callmatch: 2 new fitting calls, 1 deadline coming" in page
     frame = re.search(r'<iframe src="([^"]+)" title="The digest email" sandbox="([^"]*)"', page)
     assert "allow-scripts" not in frame[2] and "allow-same-origin" not in frame[2]
-    assert "10 Jul 2026 single-stage: Social innovation" in page  # the plain-text version, beside it
+    assert "10 Jul 2026 (single-stage): Social innovation" in page  # the plain-text version, beside it
 
     email = pm.get(frame[1])
     assert email.mimetype == "text/html" and email.headers["X-Frame-Options"] == "SAMEORIGIN"

@@ -249,7 +249,7 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert parsed["Message-ID"] == f"<digest-{digest_id}.{user_id}@localhost>"  # CALLMATCH_MAIL_FROM's domain
     assert parsed["Date"].datetime is not None and parsed["Auto-Submitted"] == "auto-generated"
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
-    assert "- 10 Jul 2026 single-stage: Social innovation and civic participation (maybe)" in parsed.get_body(
+    assert "- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe)" in parsed.get_body(
         ("plain",)).get_content()
     assert "<li>10 Jul 2026 (single-stage): " in parsed.get_body(("html",)).get_content()
     assert "- Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored" in parsed.get_body(("plain",)).get_content()
@@ -318,7 +318,7 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     db.execute("UPDATE calls SET unlisted_since = '2026-06-20'")
     content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
     _, text, html = render(user, content, settings)
-    assert ("- 10 Jul 2026 single-stage: Social innovation and civic participation (maybe; no longer listed by the"
+    assert ("- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; no longer listed by the"
             " portal: withdrawn or closed early?)") in text
     assert "no longer listed by the portal" in html
 

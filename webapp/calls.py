@@ -19,7 +19,7 @@ from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import SECTOR_LABELS, search_organisations, sector_label, typed_country, typed_sector
-from store.text import counted, failed_gates, place_name
+from store.text import counted, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
@@ -386,7 +386,7 @@ def _calendar(profile_id: int) -> Response:
             day = date.fromisoformat(deadline["date"])
             lines += ["BEGIN:VEVENT", f"UID:{_ics_text(row['identifier'])}-{n}@callmatch", f"DTSTAMP:{stamp}",
                       f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-                      "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']} ({deadline['stage']})"
+                      "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']}{stage_note(deadline['stage'])}"
                                              + (" - no longer listed by the portal" if row["unlisted_since"] else "")),
                       # The event leads back to the call's page here, where the decision and consortium are.
                       "DESCRIPTION:" + _ics_text(f"{row['title']}\n{settings().base_url}"
