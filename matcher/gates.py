@@ -7,7 +7,7 @@ from datetime import date
 
 from store.partners import sector_label
 from store.profiles import declared_conflicts
-from store.text import counted, country_name, eur, eur_against
+from store.text import counted, country_name, eur, eur_against, unlisted
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,7 @@ def listing_gate(call: dict) -> Gate | None:
     since = call.get("unlisted_since")
     if since is None:
         return None
-    return Gate("listed", False, f"No longer listed by the portal since {since:%d %b %Y}: withdrawn or closed"
-                                 " early? Check there")
+    return Gate("listed", False, f"{unlisted(since)} Check there")
 
 
 def conflict_gate(call: dict, profile: dict) -> Gate | None:

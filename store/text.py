@@ -117,6 +117,12 @@ def day(value: date | str | None) -> str:
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 
+def unlisted(since: date | str) -> str:
+    """What the pages, digests and screening say of a call its source stopped listing while its dates say
+    it is still open, from the day it went missing; it starts a sentence."""
+    return f"No longer listed by the portal since {day(since)}: withdrawn or closed early?"
+
+
 def stage_note(stage: str | None) -> str:
     """A deadline's stage after its date, " (first stage)"; nothing where the source named none (the
     crawler then stores the stage as plain "deadline", which after a deadline's date says nothing)."""

@@ -1302,7 +1302,7 @@ def test_the_digest_preview_is_the_email_itself_in_a_frame_of_its_own(app, pm, s
     assert '<base target="_blank">' in body  # its links open the app in a tab, not inside the frame
     assert '<h3>New calls in the top 50</h3>' in body and 'href="http://127.0.0.1:5000/calls/CERV-SOCIAL-01"' in body
     # What the page of its own used to leave out: the warning beside a deadline.
-    assert "no longer listed by the portal: withdrawn or closed early?" in body
+    assert "No longer listed by the portal since 26 Jun 2026: withdrawn or closed early?" in body
     signed_out = app.test_client().get(frame[1])
     assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
 

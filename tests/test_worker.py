@@ -318,9 +318,10 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     db.execute("UPDATE calls SET unlisted_since = '2026-06-20'")
     content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
     _, text, html = render(user, content, settings)
-    assert ("- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; no longer listed by the"
-            " portal: withdrawn or closed early?)") in text
-    assert "no longer listed by the portal" in html
+    warning = "No longer listed by the portal since 20 Jun 2026: withdrawn or closed early?"
+    assert (f"- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe)\n  {warning}\n"
+            "  http://127.0.0.1:5000/calls/") in text
+    assert f'<strong style="color:#a4451c">{warning}</strong>' in html  # the words the Pipeline and screening use
 
 
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from store.calls import SOURCES
 from store.html import clean_html, nest_headings, web_address
 from store.partners import sector_label
-from store.text import counted, country_name, day, eur, failed_gates, place_name, points, stage_note
+from store.text import counted, country_name, day, eur, failed_gates, place_name, points, stage_note, unlisted
 
 
 def init_app(app) -> None:
@@ -19,7 +19,8 @@ def init_app(app) -> None:
                                  points=points, sector=sector, role=role, sanitise=sanitise,
                                  web_address=web_address, failed_gates=failed_gates,
                                  country=country_name, country_abbr=country_abbr,
-                                 place=place_name, source_name=source_name, stage_note=stage_note)
+                                 place=place_name, source_name=source_name, stage_note=stage_note,
+                                 unlisted=unlisted)
 
 
 def grant_range(smallest, largest) -> str:
