@@ -18,7 +18,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|table|ul|ol|blockquote)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")  # as nh3 writes them: lower case, no attributes allowed
-_HEADING = re.compile(r"<h([1-6])>")
 _EMPTY_LINK = re.compile(r"<a [^>]*>((?:\s|&nbsp;)*)</a>")
 _LINK_WITHOUT_ADDRESS = re.compile(r"<a (?![^>]*\bhref=)[^>]*>(.*?)</a>", re.S)  # nh3 output: links never nest
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\ufeff]+")
@@ -54,7 +53,8 @@ def nest_headings(fragment: str, below: int) -> str:
     readers announce a skipped level as a gap in the outline, and the portal's descriptions start at h4
     under the page's h2, or put an h3 after h4s. The levels the fragment uses are renumbered in order from
     h`below + 1`, and a heading more than one level below the one before it is raised to the next level."""
-    ranked = {level: below + 1 + n for n, level in enumerate(sorted({int(x) for x in _HEADING.findall(fragment)}))}
+    used = sorted({int(level) for closing, level in _HEADING_TAG.findall(fragment) if not closing})
+    ranked = {level: below + 1 + n for n, level in enumerate(used)}
     previous = current = below
 
     def renumber(tag: re.Match) -> str:
