@@ -412,8 +412,11 @@ def test_jobs_command_without_redis_is_one_sentence(settings):
 @pytest.mark.slow
 def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(settings, db, shared_dir, tmp_path,
                                                                               monkeypatch):
+    from rq.registry import StartedJobRegistry
+    from rq.scheduler import RQScheduler
+
     from store import decisions, profiles, runs
-    from store.queue import JOB_POLICY
+    from store.queue import JOB_POLICY, QUEUE_NAME
 
     # The retry waits 2 s rather than the policy's minute: the job carries its intervals, so the
     # mechanism is the production one, and the suite does not sit idle for a minute.
@@ -442,13 +445,21 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
         kill_tree(first.pid, signal.SIGKILL)  # the worker, its work horse and the crawl: all gone mid-job
         first.wait()
         server.faults.clear()
+        # What the dead worker left would lapse in about a minute: its job's heartbeat (rq's fixed minute on
+        # top of the 10 s monitoring interval) and its hold on the scheduler, which starts retries that
+        # wait. Both are ended here as if that minute had passed: the job's entry in the started registry
+        # expires now, which is what the next worker's recovery check reads, and the hold is dropped.
+        started = StartedJobRegistry(QUEUE_NAME, connection=conn)
+        entries = conn.zrange(started.key, 0, -1)
+        assert entries, "the killed job is not in the started registry"
+        conn.zadd(started.key, {entry: time.time() - 1 for entry in entries}, xx=True)
+        assert conn.delete(RQScheduler.get_locking_key(QUEUE_NAME)) == 1, "the killed worker held no scheduler lock"
         with (tmp_path / "second-worker.log").open("w") as second_log:
             second = subprocess.Popen(command, env=env, start_new_session=True, stdout=second_log,
                                       stderr=subprocess.STDOUT)
         try:
-            # The job's heartbeat lapses (70 s: rq's fixed minute on top of the 10 s monitoring interval), the
-            # next check finds it, its retry waits 2 s: then it runs.
-            deadline = time.monotonic() + 360
+            # The second worker's first recovery check finds the abandoned job, its retry waits 2 s: then it runs.
+            deadline = time.monotonic() + 240
             while db.scalar("SELECT count(*) FROM match_results") < len(ids) + 1:
                 assert time.monotonic() < deadline, f"not finished after the restart: {jobs(conn)}"
                 time.sleep(2)
