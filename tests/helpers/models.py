@@ -6,7 +6,8 @@ from pathlib import Path
 
 def tiny_model(folder: Path, dims: int = 96) -> Path:
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import AutoTokenizer, BertConfig, BertModel
 
     from matcher.embedder import PACKAGED, resolve_model
@@ -18,6 +19,6 @@ def tiny_model(folder: Path, dims: int = 96) -> Path:
     raw, model = folder / "bert", folder / "model"
     bert.save_pretrained(raw)
     tokenizer.save_pretrained(raw)
-    SentenceTransformer(modules=[models.Transformer(str(raw), max_seq_length=128), models.Pooling(dims, "mean"),
-                                 models.Normalize()]).save(str(model))
+    SentenceTransformer(modules=[Transformer(str(raw), max_seq_length=128), Pooling(dims, "mean"),
+                                 Normalize()]).save(str(model))
     return model
