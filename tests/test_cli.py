@@ -277,13 +277,17 @@ def test_serve_names_a_host_it_cannot_listen_on_before_loading_anything(settings
         assert "Traceback" not in result.stderr and "Serving on" not in result.stdout
 
 
-def test_the_demo_loads_ranks_and_gives_a_login_on_servers_named_by_their_urls(settings, db):
-    """`make demo`'s command with DATABASE_URL and REDIS_URL set: nothing else creates its data folder."""
+def test_the_demo_loads_ranks_and_gives_a_login_on_servers_named_by_their_urls(settings, db, tmp_path):
+    """`make demo`'s command with DATABASE_URL and REDIS_URL set: nothing else creates its data folder.
+    A small model of random weights embeds the texts: what is tested is the loading, not the meaning (the
+    rest of the suite uses the default model), and it saves the default model's minute of embedding."""
     from tests.helpers.cli import run_callmatch
+    from tests.helpers.models import tiny_model
     from store import users
 
     assert not settings.data_dir.exists()
-    result = run_callmatch("demo", "--no-serve", settings=settings, timeout=600)
+    model = tiny_model(tmp_path, dims=384)
+    result = run_callmatch("demo", "--no-serve", settings=settings, timeout=600, env={"CALLMATCH_MODEL": str(model)})
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     password = result.stdout.split("Ready. Sign in as demo@sic.lv / ")[1].split()[0]
     assert users.password_matches(users.find_user(db, "demo@sic.lv"), password)
