@@ -335,7 +335,7 @@ def test_calls_can_list_only_those_that_pass_the_gates_and_only_the_best(setting
 # quality fails here (calls: the target of 0.30; partners: short of it).
 @pytest.mark.parametrize("task,queries,baseline,published,floor", [
     ("calls", 812, "bm25", 0.181, 0.30),
-    ("partners", 933, "popularity", 0.130, 0.235),
+    ("partners", 933, "popularity", 0.130, 0.24),
 ])
 def test_evaluate_reproduces_the_baseline_and_beats_it(settings, shared_dir, task, queries, baseline, published,
                                                        floor):
