@@ -32,8 +32,8 @@ from .signals import family
 # kinds a call is open to (URBACT: cities and other public bodies), an organisation can rarely be a
 # full partner: it is ranked well below (with its reason), not hidden. The fit of past work to the
 # call weighs 3.0, the middle of the range (1.5 to 5) where cordis-dev's recall@10 is as good as it gets
-# both with the network and without it (an applicant outside the partner data): the full CORDIS
-# data holds organisations with thousands of projects, whose track record would else decide every list.
+# both with the network and without it (an applicant outside the partner data); and the full CORDIS
+# data holds organisations with thousands of projects, whose track record the fit must stand up to.
 DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
                    "semantic": 3.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0,
                    "other_kind": -2.0}
