@@ -7,7 +7,7 @@ from datetime import date
 
 from store.partners import sector_label
 from store.profiles import declared_conflicts
-from store.text import counted, country_name, eur, eur_against, unlisted
+from store.text import counted, country_name, day, eur, eur_against, unlisted
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,13 @@ def deadline_gate(call: dict, profile: dict, today: date) -> Gate:
     nxt = upcoming_deadline(deadlines, today)
     if nxt is None:
         last = max(date.fromisoformat(d["date"]) for d in deadlines)
-        return Gate("deadline", False, f"Deadline passed on {last:%d %b %Y}")
+        return Gate("deadline", False, f"Deadline passed on {day(last)}")
     days = (nxt - today).days
     need = profile.get("min_lead_days") or 0
     if days < need:
         return Gate("deadline", False,
-                    f"Only {counted(days, 'day')} left before {nxt:%d %b %Y}; at least {need} are needed")
-    return Gate("deadline", True, f"{days} days left before {nxt:%d %b %Y}")
+                    f"Only {counted(days, 'day')} left before {day(nxt)}; at least {need} are needed")
+    return Gate("deadline", True, f"{days} days left before {day(nxt)}")
 
 
 def size_gate(call: dict, profile: dict) -> Gate:

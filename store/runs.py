@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from .calls import DETAILS_SOURCE, SOURCES, STUB_TOPIC
 from .db import Database
-from .text import counted
+from .text import counted, day
 
 # A run that drops more than this share of what it saw is marked failed.
 MAX_DROP_SHARE = 0.5
@@ -179,6 +179,6 @@ def failing_sources(db: Database, watched: Collection[str]) -> list[dict]:
            WHERE s.kind = 'calls' AND s.name = ANY(%s) AND r.status = 'failed' ORDER BY s.title""",
         (list(watched),))
     for row in rows:
-        good = f"last good run {row['last_good']:%d %b %Y}" if row["last_good"] else "no good run yet"
-        row["summary"] = f"{row['title']} on {row['failed_at']:%d %b %Y}: {row['message']}; {good}"
+        good = f"last good run {day(row['last_good'])}" if row["last_good"] else "no good run yet"
+        row["summary"] = f"{row['title']} on {day(row['failed_at'])}: {row['message']}; {good}"
     return rows
