@@ -98,12 +98,13 @@ def set_password(app: AppContext, email: str) -> None:
 def list_users(app: AppContext) -> None:
     """The users, with role, whether active, and last sign-in (admins manage them on the web app's Users page)."""
     from store import users
+    from store.text import moment
 
     rows = users.list_users(app.database())
     if not rows:
         click.echo("No users yet; `callmatch create-user EMAIL --role admin` creates the first admin.")
     for row in rows:
-        seen = f"{row['last_login_at']:%d %b %Y %H:%M}" if row["last_login_at"] else "never signed in"
+        seen = moment(row["last_login_at"]) if row["last_login_at"] else "never signed in"
         click.echo(f"{row['email']:40} {row['role']:11} {'active' if row['active'] else 'deactivated':12} {seen}")
 
 

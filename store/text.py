@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 
@@ -115,6 +115,16 @@ def day(value: date | str | None) -> str:
     if not value:
         return "—"
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
+
+
+def moment(value: datetime | None) -> str:
+    """A point in time as pages write it, '05 Dec 2026 14:20 UTC': in UTC, as the schedule's hours are set,
+    whatever zone the database server reports it in (a naive time is taken to be UTC already)."""
+    if not value:
+        return "—"
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%d %b %Y %H:%M UTC")
 
 
 def unlisted(since: date | str) -> str:

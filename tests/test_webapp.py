@@ -1069,9 +1069,15 @@ def test_leadership_or_its_creator_deletes_a_profile_unless_it_holds_decisions(a
     assert boss.post(f"/profiles/{trial}/delete", data={"csrf_token": token, "confirm": "1"}).status_code == 404
 
 
-def test_sources_page_shows_runs_and_background_work(pm):
+def test_sources_page_shows_runs_and_background_work(pm, seeded):
+    from store import runs
+
+    run = runs.start_run(seeded, "ft_portal")
+    seeded.execute("UPDATE crawl_runs SET started_at = '2026-06-27 09:05+03' WHERE id = %s", (run,))
     page = pm.get("/sources").get_data(as_text=True)
     assert "Background work" in page and "Recent runs" in page
+    # When a source last ran, in UTC as the schedule's hours are set, whatever zone it was written in.
+    assert "<td>27 Jun 2026 06:05 UTC</td>" in page
     # What a user may look for and not find says where it is instead.
     assert "Erasmus+ KA1 and KA2 calls" in page and "run by the national agencies" in page and "viaa.gov.lv" in page
 

@@ -11,12 +11,12 @@ from markupsafe import Markup, escape
 from store.calls import SOURCES
 from store.html import clean_html, nest_headings, web_address
 from store.partners import sector_label
-from store.text import counted, country_name, day, eur, failed_gates, place_name, points, stage_note, unlisted
+from store.text import counted, country_name, day, eur, failed_gates, moment, place_name, points, stage_note, unlisted
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, days_left=days_left, counted=counted,
-                                 points=points, sector=sector, role=role, sanitise=sanitise,
+    app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, moment=moment, days_left=days_left,
+                                 counted=counted, points=points, sector=sector, role=role, sanitise=sanitise,
                                  web_address=web_address, failed_gates=failed_gates,
                                  country=country_name, country_abbr=country_abbr,
                                  place=place_name, source_name=source_name, stage_note=stage_note,
