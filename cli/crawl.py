@@ -216,8 +216,9 @@ def runs(app: AppContext, run_id: int | None, limit: int) -> None:
 
 def _echo_run(run: dict, errors_shown: int | None) -> None:
     from store import runs as run_store
+    from store.text import moment
 
-    click.echo(f"#{run['id']} {run['source']:22} {run['started_at']:%Y-%m-%d %H:%M} {run['status']:8} "
+    click.echo(f"#{run['id']} {run['source']:22} {moment(run['started_at'])} {run['status']:8} "
                f"pages={run['pages']} {run['counted_as']}: new={run['items_new']} updated={run['items_updated']} "
                f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
     for reason, count in sorted(run["drop_reasons"].items(), key=lambda item: -item[1]):
