@@ -110,10 +110,13 @@ def eur_against(amount, threshold) -> tuple[str, str]:
     return tuple(f"€{float(v):,.0f}" for v in (amount, threshold))
 
 
-def day(value: date | str | None) -> str:
-    """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON."""
+def day(value: date | datetime | str | None) -> str:
+    """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON (a
+    moment's day is its day in UTC, as `moment` writes it)."""
     if not value:
         return "—"
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 

@@ -224,13 +224,14 @@ def test_a_deadlines_stage_follows_its_date_unless_the_source_named_none():
 def test_a_moment_reads_in_utc_whatever_zone_the_database_reports_it_in():
     from datetime import datetime, timedelta, timezone
 
-    from store.text import moment
+    from store.text import day, moment
 
     riga_summer = timezone(timedelta(hours=3))  # a server set to Europe/Riga hands back times in its zone
     assert moment(datetime(2026, 7, 1, 9, 5, tzinfo=riga_summer)) == "01 Jul 2026 06:05 UTC"
     assert moment(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "31 Dec 2026 23:30 UTC"
     assert moment(datetime(2026, 12, 31, 23, 30)) == "31 Dec 2026 23:30 UTC"  # rq's naive times are UTC
     assert moment(None) == "—"
+    assert day(datetime(2026, 7, 1, 1, 30, tzinfo=riga_summer)) == "30 Jun 2026"  # the same day as its moment
 
 
 def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
