@@ -32,8 +32,13 @@ from .signals import family
 # kinds a call is open to (URBACT: cities and other public bodies), an organisation can rarely be a
 # full partner: it is ranked well below (with its reason), not hidden. The fit of past work to the
 # call weighs 3.0, the middle of the range (1.5 to 5) where cordis-dev's recall@10 is as good as it gets
-# both with the network and without it (an applicant outside the partner data); and the full CORDIS
-# data holds organisations with thousands of projects, whose track record the fit must stand up to.
+# both with the network and without it (an applicant outside the partner data).
+# Track record counts projects up to 16 and no further, so that beyond it the fit and the family decide
+# (the full CORDIS data holds thousands of organisations with more). On cordis-dev, where no organisation
+# has more than 32, a cap of 16 or more leaves recall@10 and @50 as they are, and below 16 recall@10
+# falls. On the calls dump read as partner data (Norwegian organisations with up to 256 projects, most
+# queries with no consortium, as for SIC) it lifts recall@10 from 0.750 to 0.770, and lower caps more.
+TRACK_RECORD_CAP = 16
 DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
                    "semantic": 3.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0,
                    "other_kind": -2.0}
@@ -115,6 +120,8 @@ class PartnerRanking:
     scores: np.ndarray     # per organisation position
     signals: dict[str, np.ndarray]
     project_fit: np.ndarray | None = None  # per project: how close its topic is to the call (-inf: left out)
+    projects: np.ndarray | None = None     # per organisation position: its projects, and those it coordinated,
+    led: np.ndarray | None = None          # counted in full (the track record signal stops at the cap)
 
 
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
@@ -141,8 +148,9 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
         membership, coordination = membership @ keep, coordination @ keep
         membership.eliminate_zeros()  # the hidden project must not count as one of anyone's projects
     counts = np.asarray(membership.sum(axis=1)).ravel()
-    found = {"track_record": np.log1p(counts),
-             "coordinated": np.log1p(np.asarray(coordination.sum(axis=1)).ravel())}
+    led = np.asarray(coordination.sum(axis=1)).ravel()
+    found = {"track_record": np.log1p(np.minimum(counts, TRACK_RECORD_CAP)),
+             "coordinated": np.log1p(np.minimum(led, TRACK_RECORD_CAP))}
 
     if consortium:
         partners_projects = np.asarray(membership[consortium].sum(axis=0)).ravel()
@@ -185,7 +193,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
     total = np.asarray(total)
     total[list(consortium)] = -math.inf
     order = np.argsort(-total, kind="stable")
-    return PartnerRanking(order, total, found, project_fit)
+    return PartnerRanking(order, total, found, project_fit, counts, led)
 
 
 def _best_per_row(membership: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
@@ -209,10 +217,10 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     """Sentences saying why an organisation is recommended."""
     s = ranking.signals
     out = []
-    projects = int(round(math.expm1(s["track_record"][position])))
+    projects = int(ranking.projects[position])
     if projects:
         out.append(f"{counted(projects, 'past project')} in the data")
-    led = int(round(math.expm1(s["coordinated"][position])))
+    led = int(ranking.led[position])
     if led:
         out.append(f"coordinated {led} of them")
     together = int(round(math.expm1(s["network"][position])))

@@ -465,6 +465,23 @@ def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, 
     assert "2 past projects in the data" in partner_fit.reasons(index, hidden, at["Leader"], "CERV-2026-CIV")
 
 
+def test_track_record_stops_counting_at_the_cap_but_the_reasons_count_every_project(db, embedder):
+    from matcher import partners as partner_fit
+
+    cap = partner_fit.TRACK_RECORD_CAP
+    # Three organisations with the same kind of past work, differing only in how much of it: beyond the
+    # cap, more projects must not lift an organisation over others, or the largest lead every list.
+    for name, many in (("Giant", cap * 3), ("Veteran", cap), ("Junior", cap // 2)):
+        for n in range(many):
+            add_project(db, f"{name}-{n}", "CERV-2024-CIV", (name, "partner"))
+    index = partner_fit.PartnerIndex.load(db, EmbeddingStore(db, embedder))
+    at = {name: i for i, name in enumerate(index.names)}
+    ranking = partner_fit.rank(index, "CERV-2026-CIV", embedder.encode_query("civic participation"), [])
+    assert ranking.scores[at["Giant"]] == pytest.approx(ranking.scores[at["Veteran"]])
+    assert ranking.scores[at["Veteran"]] > ranking.scores[at["Junior"]]  # below the cap, more is better
+    assert f"{cap * 3} past projects in the data" in partner_fit.reasons(index, ranking, at["Giant"], "CERV-2026-CIV")
+
+
 def test_partner_reasons_name_the_past_project_closest_to_the_call(db, embedder):
     from matcher import partners as partner_fit
 
