@@ -10,7 +10,7 @@ def test_too_few_decisions_leave_the_hand_set_weights(db):
     profile_id = decided(db, 4, 4, np.random.default_rng(1))
     result = learn.learn(db, profile_id)
     assert not result["used"] and "hand-set weights stand" in result["reason"]
-    assert active_weights(profiles.get_profile(db, profile_id))["semantic"] == 1.0
+    assert active_weights(profiles.get_profile(db, profile_id))["semantic"] == 0.5
 
 
 def test_enough_decisions_give_cross_validated_weights_that_are_used(db):

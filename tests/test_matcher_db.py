@@ -165,8 +165,8 @@ def test_a_held_call_shows_its_penalty_as_a_part_of_the_score():
 
     parts = score_parts({"semantic": 0.4, "lexical": 0.1, "family1": 0.5, "family2": 0.5, "family3": 0.5,
                          "programme": 1.0, "held": 1.0}, DEFAULT_WEIGHTS)
-    assert parts[-1] == {"signal": "held", "value": 1.0, "weight": -4.6, "points": -460.0}
-    assert sum(p["points"] for p in parts) == pytest.approx(40 + 3 + 5 + 5 + 150 + 10 - 460)
+    assert parts[-1] == {"signal": "held", "value": 1.0, "weight": -4.2, "points": -420.0}
+    assert sum(p["points"] for p in parts) == pytest.approx(20 + 3 + 10 + 5 + 150 + 10 - 420)
     # Every signal at its most (1) still leaves a held call below a new one with every signal at 0.
     everything = score_parts({name: 1.0 for name in (*DEFAULT_WEIGHTS, "held")}, DEFAULT_WEIGHTS)
     assert sum(p["points"] for p in everything) <= 0
