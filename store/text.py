@@ -115,19 +115,20 @@ def day(value: date | datetime | str | None) -> str:
     moment's day is its day in UTC, as `moment` writes it)."""
     if not value:
         return "—"
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+    if isinstance(value, datetime):
+        value = _in_utc(value)
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 
 def moment(value: datetime | None) -> str:
     """A point in time as pages write it, '05 Dec 2026 14:20 UTC': in UTC, as the schedule's hours are set,
     whatever zone the database server reports it in (a naive time is taken to be UTC already)."""
-    if not value:
-        return "—"
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%d %b %Y %H:%M UTC")
+    return _in_utc(value).strftime("%d %b %Y %H:%M UTC") if value else "—"
+
+
+def _in_utc(value: datetime) -> datetime:
+    """A time in UTC, whatever zone it came in; a naive one is taken to be UTC already (rq's are)."""
+    return value.astimezone(timezone.utc) if value.tzinfo is not None else value
 
 
 def unlisted(since: date | str) -> str:
