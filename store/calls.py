@@ -27,6 +27,10 @@ SOURCES = {
     "erasmus_results": ("partners", "Erasmus+ Project Results", "https://erasmus-plus.ec.europa.eu/projects"),
 }
 
+# What a source's runs count as new, updated and dropped where that is not its kind's (calls, or
+# projects for partner sources): the CORDIS import reads participations, an organisation in a project.
+RUN_UNITS = {"cordis": "participations"}
+
 # The topic-details spider completes the portal's calls, under ft_portal, and stores none of its own:
 # CALL_SOURCES are the sources calls are stored under.
 DETAILS_SOURCE = "ft_topic_details"

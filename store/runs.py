@@ -9,7 +9,7 @@ from collections.abc import Collection
 import psutil
 from psycopg.types.json import Jsonb
 
-from .calls import DETAILS_SOURCE, SOURCES, STUB_TOPIC
+from .calls import DETAILS_SOURCE, RUN_UNITS, SOURCES, STUB_TOPIC
 from .db import Database
 from .text import counted, day
 
@@ -118,11 +118,9 @@ def get_run(db: Database, run_id: int) -> dict | None:
 
 
 def counted_as(source: str, kind: str) -> str:
-    """What a source's runs count as new, updated and dropped: participations (an organisation in a
-    project) for the CORDIS import, projects for the other partner sources, calls for the call sources."""
-    if source == "cordis":
-        return "participations"
-    return "calls" if kind == "calls" else "projects"
+    """What a source's runs count as new, updated and dropped: calls for the call sources, projects for
+    the partner sources, unless the source registry says otherwise (RUN_UNITS)."""
+    return RUN_UNITS.get(source) or ("calls" if kind == "calls" else "projects")
 
 
 def recent_runs(db: Database, limit: int = 50) -> list[dict]:

@@ -614,3 +614,13 @@ def test_an_approval_page_opened_before_a_bid_came_to_override_the_screening_app
     with pytest.raises(decisions.ChangedSince, match="changed after you opened the page"):
         decisions.approve(db, bid["id"], DECIDER, True, seen=opened)
     assert decisions.approve(db, bid["id"], DECIDER, True, seen=decisions.version(again))["approval"] == "approved"
+
+
+def test_each_source_counts_its_runs_in_what_it_reads():
+    from store.calls import SOURCES
+    from store.runs import counted_as
+
+    units = {name: counted_as(name, kind) for name, (kind, _, _) in SOURCES.items()}
+    assert units["ft_portal"] == units["interreg_bsr"] == "calls"
+    assert units["keep_eu"] == units["erasmus_results"] == "projects"
+    assert units["cordis"] == "participations"
