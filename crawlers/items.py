@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +45,13 @@ class CallItem:
     eligibility: dict = field(default_factory=dict)
     partner_search: bool | None = None
     raw: dict = field(default_factory=dict)
+
+    def as_row(self) -> dict:
+        """The call as the store takes it. Shallow on purpose: a deep copy of the raw record (what
+        dataclasses.asdict or ItemAdapter make) was most of the time a crawl spent storing."""
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row["deadlines"] = [d.as_json() for d in self.deadlines]
+        return row
 
     def richness(self) -> tuple:
         """Orders copies of one topic: the richest is kept, and ties are broken the same way on every

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.logformatter import LogFormatter
@@ -98,10 +97,8 @@ class StoreItems:
     def close_spider(self, spider=None):
         try:
             for item in self.pending.values():
-                row = ItemAdapter(item).asdict()
-                row["deadlines"] = [d.as_json() for d in item.deadlines]
                 try:
-                    self._count(call_store.upsert_call(self.db, row))
+                    self._count(call_store.upsert_call(self.db, item.as_row()))
                 except StoreError as exc:  # one refused call must not cost the calls after it
                     self.crawler.spider.record_failure(item.url, f"could not store {_item_name(item)}: {exc}")
         finally:
