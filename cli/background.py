@@ -18,9 +18,10 @@ from .main import cli
 @click.pass_obj
 def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval: int) -> None:
     """Run background jobs (crawl, import, embed and rank, digests). Run several for more throughput."""
-    from rq import Queue, Worker
+    from rq import Queue
 
     from store.queue import QUEUE_NAME, worker_connection
+    from worker.runner import PromptWorker
     from worker.schedule import SchedulerThread, schedule
 
     if with_scheduler:
@@ -36,7 +37,7 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
     # rq looks for such jobs only between its waits for work, and an idle worker waits worker_ttl - 15
     # seconds (by default 405): the wait is cut to the recovery interval, so the check keeps to it.
     jobs_conn = worker_connection(app.services.redis_url)  # reachable: `conn` was checked above
-    Worker([Queue(QUEUE_NAME, connection=jobs_conn)], connection=jobs_conn, job_monitoring_interval=10,
+    PromptWorker([Queue(QUEUE_NAME, connection=jobs_conn)], connection=jobs_conn, job_monitoring_interval=10,
            maintenance_interval=recovery_interval, worker_ttl=recovery_interval + 15,
            ).work(with_scheduler=with_scheduler, burst=burst)
     if scheduler:

@@ -481,6 +481,35 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
     assert [(r["status"], r["message"]) for r in attempts] == [("failed", runs.INTERRUPTED), ("ok", "completed")]
 
 
+def test_a_worker_stops_at_once_even_when_its_listener_sees_the_unsubscription_first(settings):
+    """rq's thread that listens for commands, once unsubscribed, waits a minute for a new subscription
+    before it checks whether to stop, and redis-py waits for that thread: a burst worker or a warm
+    shutdown then idled for a minute whenever the thread handled the unsubscription before the worker
+    asked it to stop (on a busy machine, often). Here the thread is made to win that race every time."""
+    from rq import Queue
+
+    from store.queue import QUEUE_NAME, worker_connection
+    from worker.runner import PromptWorker
+
+    conn = worker_connection(settings.redis_url)
+    worker = PromptWorker([Queue(QUEUE_NAME, connection=conn)], connection=conn)
+    worker.subscribe()
+    pubsub, send_unsubscribe = worker.pubsub, worker.pubsub.unsubscribe
+
+    def unsubscribe_and_let_the_listener_handle_it(*args):
+        send_unsubscribe(*args)
+        deadline = time.monotonic() + 10
+        while pubsub.subscribed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # back in its loop: waiting for a subscription, unless told to stop
+
+    worker.pubsub.unsubscribe = unsubscribe_and_let_the_listener_handle_it
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 5
+    assert not worker.pubsub_thread.is_alive()
+
+
 def test_an_idle_workers_wait_for_jobs_outlasts_its_socket_timeout(settings):
     from rq import Queue, Worker
 
