@@ -79,8 +79,11 @@ def test_passwords_are_hidden_when_urls_are_printed():
 
 
 def test_embedded_postgres_is_reused_on_the_same_folder(server_url, tmp_path_factory):
+    # The session's own embedded server, already running; on a server named by DATABASE_URL, a new one.
     folder = tmp_path_factory.getbasetemp() / "pg0" / "pgdata"
-    if not folder.exists():
+    if os.environ.get("DATABASE_URL"):
+        folder = tmp_path_factory.mktemp("pg-reused") / "pgdata"
+    elif not folder.exists():
         pytest.fail("the session's embedded server folder was not where the harness puts it")
     first = start_embedded_postgres(folder)
     second = start_embedded_postgres(folder)
