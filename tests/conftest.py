@@ -2,6 +2,9 @@
 
 The schema is migrated once into a template database; each test gets its own clone,
 so tests are isolated and fast (CREATE DATABASE ... TEMPLATE copies files, it does not replay SQL).
+
+`make test` runs the suite in two processes (pytest-xdist). Each starts embedded servers of its own;
+on servers named by DATABASE_URL and REDIS_URL each keeps to a template and a Redis database of its own.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -19,7 +23,9 @@ from store.config import Settings
 from store.db import Database
 from store.services import start_embedded_postgres, start_embedded_redis, stop_embedded_redis
 
-TEMPLATE = "callmatch_template"
+# "gw0", "gw1", ... in a pytest-xdist worker; empty in a plain run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEMPLATE = f"callmatch_template{WORKER and '_' + WORKER}"
 _clone_ids = itertools.count()
 
 
@@ -85,11 +91,23 @@ def db(database_url) -> Database:
 @pytest.fixture(scope="session")
 def redis_server_url(tmp_path_factory) -> str:
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        # Tests empty the database they use: two workers on one database would empty each other's.
+        yield _redis_database(os.environ["REDIS_URL"], int(WORKER[2:] or 0)) if WORKER else os.environ["REDIS_URL"]
         return
     db_file = tmp_path_factory.mktemp("redis") / "redis.db"
     yield f"unix://{start_embedded_redis(db_file)}"
     stop_embedded_redis(db_file)
+
+
+def _redis_database(url: str, offset: int) -> str:
+    """The URL of the Redis database `offset` places after the one `url` names (0 if it names none)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str(int(query.get("db", 0)) + offset)
+        return f"unix://{parts.path}?{urlencode(query)}"
+    number = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 @pytest.fixture
