@@ -465,7 +465,7 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_without_duplicates(se
                 time.sleep(2)
         finally:
             os.killpg(second.pid, signal.SIGTERM)
-            try:  # once, on a loaded machine, a warm shutdown took over a minute
+            try:  # a warm shutdown once took a minute on a loaded machine (rq's listener: worker/runner.py)
                 second.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 os.killpg(second.pid, signal.SIGKILL)
