@@ -38,8 +38,8 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
     # seconds (by default 405): the wait is cut to the recovery interval, so the check keeps to it.
     jobs_conn = worker_connection(app.services.redis_url)  # reachable: `conn` was checked above
     PromptWorker([Queue(QUEUE_NAME, connection=jobs_conn)], connection=jobs_conn, job_monitoring_interval=10,
-           maintenance_interval=recovery_interval, worker_ttl=recovery_interval + 15,
-           ).work(with_scheduler=with_scheduler, burst=burst)
+                 maintenance_interval=recovery_interval, worker_ttl=recovery_interval + 15,
+                 ).work(with_scheduler=with_scheduler, burst=burst)
     if scheduler:
         scheduler.stopping.set()
 
