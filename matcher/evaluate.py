@@ -24,6 +24,12 @@ from .signals import code_years
 Progress = Callable[[int, int], None] | None
 
 
+def no_queries(task: str, started: float) -> dict:
+    """The result of a dump without a query of the task: the command reports it rather than figures of 0."""
+    return {"task": task, "queries": 0, "seconds": round(time.perf_counter() - started, 2), "methods": {},
+            "intervals": None}
+
+
 def metrics(ranks: list[int]) -> dict:
     r = np.asarray(ranks, dtype=np.float64)
     if r.size == 0:
@@ -92,6 +98,8 @@ def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None
     queries, projects, topics = calls_queries(db)
     if limit:
         queries = queries[:limit]
+    if not queries:
+        return no_queries("calls", started)
     codes = [t["code"] for t in topics]
     titles = [t["title"] or t["code"] for t in topics]
     title_of = dict(zip(codes, titles, strict=True))
@@ -129,8 +137,19 @@ def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None
 # -- partners ------------------------------------------------------------------------------------------
 
 
+def has_partner_queries(db: Database) -> bool:
+    """Whether some project has two participants of which one takes part in another project."""
+    return db.scalar(
+        "WITH links AS (SELECT DISTINCT organisation_id, project_id FROM participations),"
+        " shared AS (SELECT project_id FROM links GROUP BY project_id HAVING count(*) >= 2),"
+        " active AS (SELECT organisation_id FROM links GROUP BY organisation_id HAVING count(*) >= 2)"
+        " SELECT EXISTS (SELECT 1 FROM links JOIN shared USING (project_id) JOIN active USING (organisation_id))")
+
+
 def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = None, progress: Progress = None) -> dict:
     started = time.perf_counter()
+    if not has_partner_queries(db):  # before the index embeds its projects' texts: loading the model takes seconds
+        return no_queries("partners", started)
     index = partner_fit.PartnerIndex.load(db, store)
     members = partner_fit.by_project(index)
     counts = np.asarray(index.membership.sum(axis=1)).ravel()

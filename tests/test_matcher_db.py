@@ -367,13 +367,17 @@ def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
     assert "(published popularity on the held-out dump: recall@10 0.122, MRR 0.063)" in result.stdout
 
 
-def test_a_dump_without_a_query_is_an_error_not_figures_of_zero(settings, shared_dir, tmp_path):
-    lines = (shared_dir / "benchmarks" / "cordis-dev" / "partners" / "organization.csv").read_text(
+@pytest.mark.parametrize(("task", "reason"), [
+    ("partners", "no project has two participants of which one takes part in another project"),
+    ("calls", "no organisation has three projects whose topics are in topics.csv"),
+])
+def test_a_dump_without_a_query_is_an_error_not_figures_of_zero(settings, shared_dir, tmp_path, task, reason):
+    lines = (shared_dir / "benchmarks" / "cordis-dev" / task / "organization.csv").read_text(
         encoding="utf-8").splitlines(keepends=True)
-    (tmp_path / "organization.csv").write_text("".join(lines[:3]), encoding="utf-8")  # two projects of one participant each
-    result = run_callmatch("evaluate", "partners", tmp_path, "--json", settings=settings)
+    (tmp_path / "organization.csv").write_text("".join(lines[:3]), encoding="utf-8")  # two rows: no query of either task
+    result = run_callmatch("evaluate", task, tmp_path, "--json", settings=settings)
     assert result.returncode == 1 and result.stdout == ""
-    assert "holds no query of the partners task: no project has two participants of which one takes part" in result.stderr
+    assert f"holds no query of the {task} task: {reason}" in result.stderr
     assert "Warning" not in result.stderr
 
 
