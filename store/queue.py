@@ -66,10 +66,13 @@ def jobs(conn: redis.Redis, limit: int = 30) -> list[dict]:
 
     queue = Queue(QUEUE_NAME, connection=conn)
     try:
-        groups = [("queued", queue.get_job_ids()[:limit]),
-                  ("running", StartedJobRegistry(queue=queue).get_job_ids()[:limit]),
-                  ("failed", FailedJobRegistry(queue=queue).get_job_ids()[:limit]),
-                  ("finished", FinishedJobRegistry(queue=queue).get_job_ids()[:limit])]
+        # Queued jobs in the order they will run; the registries by when a job expires from them, which
+        # with one time to live for all is when it ended: the newest first, or a busy day's list would
+        # show its morning only.
+        groups = [("queued", queue.get_job_ids(0, limit - 1)),
+                  ("running", StartedJobRegistry(queue=queue).get_job_ids(0, limit - 1, desc=True)),
+                  ("failed", FailedJobRegistry(queue=queue).get_job_ids(0, limit - 1, desc=True)),
+                  ("finished", FinishedJobRegistry(queue=queue).get_job_ids(0, limit - 1, desc=True))]
         out = []
         for state, ids in groups:
             for job in Job.fetch_many(ids, connection=conn):

@@ -86,6 +86,24 @@ def test_ranking_a_profile_deleted_after_it_was_queued_finishes_without_retries(
     assert db.scalar("SELECT count(*) FROM match_results") == 0  # and SIC's was not ranked in its place
 
 
+def test_the_job_list_shows_the_latest_finished_jobs_first(settings):
+    from rq import Queue
+    from rq.registry import FinishedJobRegistry
+
+    from store.queue import QUEUE_NAME
+
+    conn = connect_redis(settings.redis_url)
+    queue = Queue(QUEUE_NAME, connection=conn)
+    finished = FinishedJobRegistry(queue=queue)
+    for profile_id in range(1, 5):  # four rankings that ended one after another
+        job = enqueue(conn, "worker.jobs.rank_profile", profile_id)
+        queue.remove(job)
+        finished.add(job, ttl=86400 + profile_id)
+    enqueue(conn, "worker.jobs.rank_profile", 5)
+    listed = [(j["state"], j["args"]) for j in jobs(conn, limit=2)]
+    assert listed == [("queued", (5,)), ("finished", (4,)), ("finished", (3,))]
+
+
 def learn_in_a_worker(settings, db, bids, no_bids, seed):
     """Record the decisions, queue a learning job, run a worker until the queue is empty: (profile id, jobs)."""
     import numpy as np
