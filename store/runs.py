@@ -132,6 +132,32 @@ def recent_runs(db: Database, limit: int = 50) -> list[dict]:
     return [{**row, "counted_as": counted_as(row["source"], row["source_kind"])} for row in rows]
 
 
+def quiet(run: dict) -> bool:
+    """A run that completed and changed nothing: a daily crawl on a quiet day, or a replay."""
+    return (run["status"] == "ok" and not run["errors"]
+            and not (run["items_new"] or run["items_updated"] or run["items_dropped"]))
+
+
+def fold_quiet_runs(runs: list[dict], rows: int) -> list[dict]:
+    """Runs newest first, each source's unbroken streak of quiet runs folded into its newest (`quiet_runs`
+    more, back to `quiet_since`), so that a month of quiet daily crawls does not push a run that did
+    something off the list; at most `rows` rows."""
+    shown: list[dict] = []
+    streak: dict[str, dict] = {}  # source -> its quiet row that older quiet runs fold into
+    for run in runs:
+        row = streak.get(run["source"])
+        if row is not None and quiet(run):
+            row["quiet_runs"] += 1
+            row["quiet_since"] = run["started_at"]
+            continue
+        if len(shown) == rows:
+            break
+        row = {**run, "quiet_runs": 0, "quiet_since": None}
+        shown.append(row)
+        streak[run["source"]] = row if quiet(run) else None
+    return shown
+
+
 def sources_overview(db: Database) -> list[dict]:
     """Every source with its latest run and how many calls or projects are stored from it; a source the
     product knows but never ran is listed too, with no run (started_at None).

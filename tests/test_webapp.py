@@ -1147,6 +1147,31 @@ def test_the_sources_page_folds_a_runs_errors_after_the_fifth(pm, seeded):
     assert "<summary><small>and 2 more</small></summary>" in folded and "HTTP 506" in folded
 
 
+def test_the_sources_page_folds_runs_that_changed_nothing_into_the_newest(pm, seeded):
+    from store import runs
+    from store.calls import ensure_source
+
+    def run(source, day, new=0, errors=()):
+        ensure_source(seeded, source)
+        run_id = runs.start_run(seeded, source)
+        runs.finish_run(seeded, run_id, pages=3, seen=5, new=new, updated=0, unchanged=5 - new, dropped=0,
+                        drop_reasons={}, errors=list(errors), stats={})
+        seeded.execute("UPDATE crawl_runs SET started_at = %s WHERE id = %s", (f"2026-06-{day} 06:00+00", run_id))
+        return run_id
+
+    found = run("ft_portal", 10, new=2)
+    quiet = [run("ft_portal", day) for day in (11, 12, 13)]
+    failing = run("ft_portal", 14, errors=[{"url": "https://example.org/x", "error": "HTTP 503"}])
+    latest = [run("ft_portal", day) for day in (15, 16)]
+    other = run("cordis", 15)  # another source's quiet run between them breaks no streak
+    recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
+    shown = [int(cell.split("<")[0]) for cell in recent.split("<tr><td>")[1:]]
+    assert shown == [latest[1], other, failing, quiet[2], found]  # newest first
+    assert "and 1 earlier run that changed nothing, back to 15 Jun 2026 06:00 UTC" in recent
+    assert "and 2 earlier runs that changed nothing, back to 11 Jun 2026 06:00 UTC" in recent
+    assert recent.count("changed nothing") == 2  # a run with errors, or one that found calls, stands alone
+
+
 def test_the_calls_page_warns_while_a_call_sources_latest_crawl_has_failed(pm, seeded):
     from tests.helpers.data import finished_run
 

@@ -30,7 +30,7 @@ def index():
     jobs, queue_error = job_overview()
     runs.close_abandoned(db())  # a crawl killed by hand on this machine is shown as interrupted, not running
     recent = [{**run, "merged": runs.merged(run), "unnamed": runs.unnamed_partners(run)}
-              for run in runs.recent_runs(db(), 30)]
+              for run in runs.fold_quiet_runs(runs.recent_runs(db(), 500), rows=30)]
     return render_template("sources.html", title="Sources", sources=runs.sources_overview(db()),
                            runs=recent, daily=settings().crawl_spiders,
                            jobs=jobs, queue_error=queue_error)
