@@ -47,14 +47,16 @@ def worker(app: AppContext, with_scheduler: bool, burst: bool, recovery_interval
 @cli.command()
 @click.pass_obj
 def jobs(app: AppContext) -> None:
-    """What is queued, running and failed, with errors."""
+    """What is queued, running, failed and finished in the last day, the latest first, with errors."""
     from store.queue import jobs as list_jobs
+    from store.text import moment
 
     rows = list_jobs(app.redis())
     if not rows:
         click.echo("No jobs queued, running or recently finished.")
     for job in rows:
-        line = f"{job['state']:9} {job['name']:18} {job['id'][:24]:24} {job['progress'] or ''}"
+        started = moment(job["started_at"]) if job["started_at"] else "not started"
+        line = f"{job['state']:9} {job['name']:18} {started:22} {job['id'][:24]:24} {job['progress'] or ''}"
         if job["error"]:
             line += f"  error: {job['error']}"
         click.echo(line)

@@ -96,12 +96,22 @@ def test_the_job_list_shows_the_latest_finished_jobs_first(settings):
     queue = Queue(QUEUE_NAME, connection=conn)
     finished = FinishedJobRegistry(queue=queue)
     for profile_id in range(1, 5):  # four rankings that ended one after another
-        job = enqueue(conn, "worker.jobs.rank_profile", profile_id)
+        job = enqueue(conn, "worker.jobs.rank_profile", profile_id, job_id=f"rank-{profile_id}")
+        job.started_at = datetime(2026, 6, 27, 9, profile_id)
+        job.save()
         queue.remove(job)
         finished.add(job, ttl=86400 + profile_id)
-    enqueue(conn, "worker.jobs.rank_profile", 5)
+    enqueue(conn, "worker.jobs.rank_profile", 5, job_id="rank-5")
     listed = [(j["state"], j["args"]) for j in jobs(conn, limit=2)]
     assert listed == [("queued", (5,)), ("finished", (4,)), ("finished", (3,))]
+    # The command lists them alike, with when each started.
+    result = run_callmatch("jobs", settings=settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert [(line[0], line[-1]) for line in lines] == [
+        ("queued", "rank-5"), ("finished", "rank-4"), ("finished", "rank-3"), ("finished", "rank-2"),
+        ("finished", "rank-1")]
+    assert lines[0][2:4] == ["not", "started"] and lines[1][2:7] == ["27", "Jun", "2026", "09:04", "UTC"]
 
 
 def learn_in_a_worker(settings, db, bids, no_bids, seed):
