@@ -137,18 +137,23 @@ def evaluate_calls(db: Database, store: EmbeddingStore, limit: int | None = None
 # -- partners ------------------------------------------------------------------------------------------
 
 
-def has_partner_queries(db: Database) -> bool:
-    """Whether some project has two participants of which one takes part in another project."""
-    return db.scalar(
+def partner_queries(db: Database) -> list[tuple[int, int]]:
+    """(project id, organisation id) of every query of the task: a participant of a project with two or
+    more, which takes part in another project too. By project, then organisation."""
+    return [(row["project_id"], row["organisation_id"]) for row in db.fetchall(
         "WITH links AS (SELECT DISTINCT organisation_id, project_id FROM participations),"
         " shared AS (SELECT project_id FROM links GROUP BY project_id HAVING count(*) >= 2),"
         " active AS (SELECT organisation_id FROM links GROUP BY organisation_id HAVING count(*) >= 2)"
-        " SELECT EXISTS (SELECT 1 FROM links JOIN shared USING (project_id) JOIN active USING (organisation_id))")
+        " SELECT project_id, organisation_id FROM links JOIN shared USING (project_id)"
+        " JOIN active USING (organisation_id) ORDER BY project_id, organisation_id")]
 
 
 def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = None, progress: Progress = None) -> dict:
     started = time.perf_counter()
-    if not has_partner_queries(db):  # before the index embeds its projects' texts: loading the model takes seconds
+    pairs = partner_queries(db)
+    if limit:
+        pairs = pairs[:limit]
+    if not pairs:  # before the index embeds its projects' texts: loading the model takes seconds
         return no_queries("partners", started)
     index = partner_fit.PartnerIndex.load(db, store)
     members = partner_fit.by_project(index)
@@ -157,15 +162,11 @@ def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = N
         "SELECT p.id, coalesce(p.acronym, '') AS acronym, coalesce(p.title, '') AS title,"
         " coalesce(t.title, p.topic_title, '') AS topic_title"
         " FROM projects p LEFT JOIN topics t ON t.code = p.topic_code")}
+    project_position = {p: i for i, p in enumerate(index.project_ids)}
     queries = []
-    for project, orgs in sorted(members.items()):
-        if len(orgs) < 2:
-            continue
-        for org in sorted(orgs):
-            if counts[org] - 1 >= 1:
-                queries.append((project, org, sorted(set(orgs) - {org})))
-    if limit:
-        queries = queries[:limit]
+    for project_id, org_id in pairs:
+        project, org = project_position[project_id], index.positions[org_id]
+        queries.append((project, org, sorted(set(members[project]) - {org})))
     call_texts = {}
     for project, _, _ in queries:
         info = meta[index.project_ids[project]]
