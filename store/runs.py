@@ -145,8 +145,8 @@ def fold_quiet_runs(runs: list[dict], rows: int) -> list[dict]:
     shown: list[dict] = []
     streak: dict[str, dict] = {}  # source -> its quiet row that older quiet runs fold into
     for run in runs:
-        row = streak.get(run["source"])
-        if row is not None and quiet(run):
+        row, changed_nothing = streak.get(run["source"]), quiet(run)
+        if row is not None and changed_nothing:
             row["quiet_runs"] += 1
             row["quiet_since"] = run["started_at"]
             continue
@@ -154,7 +154,7 @@ def fold_quiet_runs(runs: list[dict], rows: int) -> list[dict]:
             break
         row = {**run, "quiet_runs": 0, "quiet_since": None}
         shown.append(row)
-        streak[run["source"]] = row if quiet(run) else None
+        streak[run["source"]] = row if changed_nothing else None
     return shown
 
 
