@@ -95,6 +95,11 @@ def _evaluate(app: AppContext, task: str, folder: Path, as_json: bool, limit: in
     low, high = intervals["lead"]
     click.echo(f"callmatch's lead over {intervals['baseline']} in recall@10: {low:+.3f} to {high:+.3f} "
                f"(95% intervals by bootstrap over {intervals['clusters']}, whose queries move together)")
+    if result.get("cases"):
+        linked, never = result["cases"]["linked"], result["cases"]["never linked"]
+        click.echo(f"callmatch's recall@10 where the missing partner had worked with the consortium before: "
+                   f"{linked['recall@10']:.3f} ({linked['queries']} queries); where it never had: "
+                   f"{never['recall@10']:.3f} ({never['queries']} queries)")
     for method, dump, recall, mrr in bench.BASELINES_PUBLISHED[task]:
         click.echo(f"(published {method} on {dump}: recall@10 {recall:.3f}, MRR {mrr:.3f})")
 

@@ -176,6 +176,7 @@ def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = N
     vector_of = dict(zip(texts, store.vectors(texts, progress), strict=True))
 
     ranks = {"callmatch": [], "popularity": []}
+    linked = []  # had the missing partner worked with the rest of the consortium before (P left out)?
     for n, (project, hidden, rest) in enumerate(queries, 1):
         mask = np.ones(len(index.org_ids), bool)
         mask[rest] = False
@@ -183,13 +184,25 @@ def evaluate_partners(db: Database, store: EmbeddingStore, limit: int | None = N
                                    leave_out_project=project)
         scores = np.where(np.isfinite(ranking.scores), ranking.scores, -math.inf)
         ranks["callmatch"].append(rank_of(scores, hidden, mask))
+        linked.append(bool(ranking.signals["network"][hidden] > 0))
         popularity = counts - np.asarray(index.membership[:, project].todense()).ravel()
         ranks["popularity"].append(rank_of(popularity, hidden, mask))
         if progress and n % 100 == 0:
             progress(n, len(queries))
     return {"task": "partners", "queries": len(queries), "seconds": round(time.perf_counter() - started, 2),
             "methods": {name: metrics(r) for name, r in ranks.items()},
-            "intervals": recall_intervals(ranks, [project for project, _, _ in queries], "popularity", "projects")}
+            "intervals": recall_intervals(ranks, [project for project, _, _ in queries], "popularity", "projects"),
+            "cases": recall_by_case(ranks["callmatch"], linked)}
+
+
+def recall_by_case(ranks: list[int], linked: list[bool]) -> dict:
+    """callmatch's recall@10 apart for the queries whose missing partner had worked with the rest of the
+    consortium before and for those whose had not: the links find the first kind, and almost nothing
+    in this data finds the second, so the share of each sets what the whole can reach."""
+    r, linked = np.asarray(ranks), np.asarray(linked, bool)
+    return {case: {"queries": int(chosen.sum()),
+                   "recall@10": round(float((r[chosen] <= 10).mean()), 4) if chosen.any() else 0.0}
+            for case, chosen in (("linked", linked), ("never linked", ~linked))}
 
 
 # The baselines ../shared/benchmarks/README.md publishes: (method, dump, recall@10, MRR). The held-out

@@ -2,6 +2,7 @@
 
 import functools
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -362,6 +363,15 @@ def test_evaluate_prints_how_far_the_figures_may_move(settings, shared_dir):
     assert low <= float(rows["callmatch"][1]) <= high and high - low > 0.02
     assert "callmatch's lead over popularity in recall@10: " in result.stdout
     assert "bootstrap over projects" in result.stdout
+    # The figure split by whether the missing partner had worked with the consortium before: the two
+    # parts are the 200 queries, and their hits are the whole's.
+    case = re.search(r"worked with the consortium before: ([\d.]+) \((\d+) queries\); where it never had: "
+                     r"([\d.]+) \((\d+) queries\)", result.stdout)
+    linked, never = (float(case[1]), int(case[2])), (float(case[3]), int(case[4]))
+    assert linked[1] + never[1] == 200 and min(linked[1], never[1]) > 0
+    assert linked[0] > never[0]
+    hits = round(linked[0] * linked[1]) + round(never[0] * never[1])
+    assert hits / 200 == pytest.approx(float(rows["callmatch"][1]), abs=0.0006)
     # The published baselines of both dumps, so that a run on the held-out dump reads against its own.
     assert "(published popularity on cordis-dev: recall@10 0.130, MRR 0.079)" in result.stdout
     assert "(published popularity on the held-out dump: recall@10 0.122, MRR 0.063)" in result.stdout
