@@ -200,8 +200,7 @@ def recall_by_case(ranks: list[int], linked: list[bool]) -> dict:
     consortium before and for those whose had not: the links find the first kind, and almost nothing
     in this data finds the second, so the share of each sets what the whole can reach."""
     r, linked = np.asarray(ranks), np.asarray(linked, bool)
-    return {case: {"queries": int(chosen.sum()),
-                   "recall@10": round(float((r[chosen] <= 10).mean()), 4) if chosen.any() else 0.0}
+    return {case: {"queries": int(chosen.sum()), "recall@10": metrics(r[chosen])["recall@10"]}
             for case, chosen in (("linked", linked), ("never linked", ~linked))}
 
 
