@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import scrapy
 
@@ -162,10 +162,9 @@ class InterregCallsSpider(BaseSpider):
         )
 
     def _parse_identifier(self, response, title: str, facts: dict) -> str:
-        """The last part of the call page's address (a site that shows every call round at one address
-        names its calls otherwise)."""
-        slug = urlparse(response.url).path.rstrip("/").rsplit("/", 1)[-1]
-        return f"{self.name}:{slug}"
+        """The last part of the call page's address, as a reader would write it (a site that shows every
+        call round at one address names its calls otherwise)."""
+        return f"{self.name}:{readable_slug(response.url)}"
 
     @staticmethod
     def read_facts(facts: list[tuple[str, str]]) -> dict:
@@ -194,6 +193,18 @@ class InterregCallsSpider(BaseSpider):
                 found[kind] = parse_amount(value)
         found["deadlines"].sort(key=lambda d: d.date)
         return found
+
+
+def readable_slug(url: str) -> str:
+    """The address's last part with its %-escapes read: `jaunatnes-darb%C4%81` is `jaunatnes-darbā`.
+
+    Bytes that are not UTF-8 keep their escapes, as migration 0017 leaves them, so that the same page always
+    gets the same identifier."""
+    slug = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return unquote(slug, errors="strict")
+    except UnicodeDecodeError:
+        return slug
 
 
 def text_of(selection) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import unquote
 
 from psycopg.types.json import Jsonb
 
@@ -272,12 +273,17 @@ def programmes(db: Database) -> list[str]:
 
 def get_call(db: Database, identifier: str, profile_id: int | None = None) -> dict | None:
     """The call with this identifier, with the profile's score, rank, gates and explanation (None without a
-    profile)."""
-    return db.fetchone(
-        """SELECT c.*, m.score, m.rank, m.gates, m.screened_out, m.explanation, m.signals
-           FROM calls c LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
-           WHERE c.identifier = %s ORDER BY c.id LIMIT 1""",
-        (profile_id, identifier))
+    profile). An identifier with %-escapes also finds the call by the name it has once they are read: links
+    and notes from before migration 0017 name Interreg calls that way."""
+    for name in dict.fromkeys((identifier, unquote(identifier))):
+        found = db.fetchone(
+            """SELECT c.*, m.score, m.rank, m.gates, m.screened_out, m.explanation, m.signals
+               FROM calls c LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %s
+               WHERE c.identifier = %s ORDER BY c.id LIMIT 1""",
+            (profile_id, name))
+        if found:
+            return found
+    return None
 
 
 def identifier_of(db: Database, call_id: int) -> str | None:

@@ -109,6 +109,19 @@ def test_latvia_lithuania_open_call_with_a_small_maximum():
     assert (item.status, item.grant_max, item.funding_rate) == ("open", Decimal("150000"), Decimal("80"))
 
 
+@pytest.mark.parametrize("last_part,identifier", [
+    ("jaunatnes-darb%C4%81", "interreg_lat_lit:jaunatnes-darbā"),  # a Latvian address, as Scrapy asks for it
+    ("call%203%20small", "interreg_lat_lit:call 3 small"),
+    ("call-%FF", "interreg_lat_lit:call-%FF"),  # not UTF-8: kept as it is, the same on every crawl
+])
+def test_a_call_is_named_by_its_address_as_a_reader_writes_it(last_part, identifier):
+    spider = spider_at(LatviaLithuaniaSpider, "2026-06-27")
+    response = file_response(PAGES / "lat-lit" / "calls" / "call-3-small" / "index",
+                             f"{LatviaLithuaniaSpider.base_url}/calls/{last_part}/", html=True)
+    [item] = [i for i in spider.parse_call(response) if isinstance(i, CallItem)]
+    assert item.identifier == item.call_id == identifier
+
+
 def test_latvia_lithuania_is_not_open_to_companies_and_the_other_programmes_are():
     item = call_of(LatviaLithuaniaSpider, "lat-lit", "/calls/call-3-small/")
     assert "private" not in item.eligibility["applicant_types"] and "ngo" in item.eligibility["applicant_types"]

@@ -1,5 +1,6 @@
 import contextlib
 import shutil
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -168,3 +169,43 @@ def test_cordis_values_stored_quoted_twice_are_read_again(server_url, tmp_path):
                          open_quote: '"A" AND "B"', elsewhere: '"Quoted"'}
         assert database.scalar("SELECT title FROM projects WHERE id = %s", (project,)) == 'The "Y" study'
         assert database.scalar("SELECT title FROM topics WHERE code = 'T-1'") == 'A "Z" topic'
+
+
+def test_interreg_calls_stored_with_escapes_are_renamed_and_a_re_crawl_finds_them(server_url, tmp_path):
+    from crawlers.spiders.interreg import LatviaLithuaniaSpider
+    from store import profiles
+    from store.calls import ensure_source, get_call, upsert_call
+    from tests.helpers.data import add_call
+    from tests.helpers.responses import file_response, spider_at
+
+    page = Path(__file__).parent / "fixtures" / "constructed" / "interreg" / "lat-lit" / "calls" / "call-3-small" / "index"
+
+    def crawled(last_part):
+        spider = spider_at(LatviaLithuaniaSpider, "2026-06-27")
+        response = file_response(page, f"{LatviaLithuaniaSpider.base_url}/calls/{last_part}/", html=True)
+        return next(i for i in spider.parse_call(response) if hasattr(i, "as_row")).as_row()
+
+    with migrated_up_to(server_url, tmp_path, "interreg_identifiers_upgrade", 17) as database:
+        ensure_source(database, "interreg_lat_lit")
+        escaped = "interreg_lat_lit:jaunatnes-darb%C4%81"
+        for last_part, identifier in (("jaunatnes-darb%C4%81", escaped),  # as the crawler used to name them
+                                      ("call-%FF", "interreg_lat_lit:call-%FF")):
+            upsert_call(database, crawled(last_part) | {"identifier": identifier, "call_id": identifier})
+        add_call(database, "HORIZON-X%20Y", "A portal topic", "Text.")  # another source: left as it is
+        profile = profiles.ensure_default_profile(database)
+        database.execute("UPDATE profiles SET conflicts = %s WHERE id = %s",
+                         (f"{escaped}: Anna evaluates it\nHORIZON-X%20Y", profile))
+        migrate.upgrade(database)
+
+        rows = database.fetchall("SELECT identifier, call_id FROM calls ORDER BY identifier")
+        assert rows == [{"identifier": "HORIZON-X%20Y", "call_id": None},
+                        {"identifier": "interreg_lat_lit:call-%FF", "call_id": "interreg_lat_lit:call-%FF"},
+                        {"identifier": "interreg_lat_lit:jaunatnes-darbā", "call_id": "interreg_lat_lit:jaunatnes-darbā"}]
+        assert database.scalar("SELECT conflicts FROM profiles WHERE id = %s", (profile,)) == (
+            "interreg_lat_lit:jaunatnes-darbā: Anna evaluates it\nHORIZON-X%20Y")
+        # A link from before the rename still opens the call; a re-crawl finds the call rather than adding one.
+        assert get_call(database, escaped)["identifier"] == "interreg_lat_lit:jaunatnes-darbā"
+        # (Once "updated": the stored content hash still holds the old call_id.)
+        assert [upsert_call(database, crawled("jaunatnes-darb%C4%81")) for _ in range(2)] == ["updated", "unchanged"]
+        assert upsert_call(database, crawled("call-%FF")) == "unchanged"
+        assert database.scalar("SELECT count(*) FROM calls") == 3
