@@ -25,22 +25,23 @@ EXCEPTION WHEN character_not_in_repertoire OR untranslatable_character THEN
 END
 $$;
 
+-- What changes name: only a name whose escapes read as UTF-8, and never onto a name already stored.
 CREATE TEMPORARY TABLE renamed ON COMMIT DROP AS
-SELECT c.id, c.identifier AS old, pg_temp.readable(c.identifier) AS new
-FROM calls c
-WHERE c.source LIKE 'interreg\_%' AND c.identifier ~ '%[0-9A-Fa-f]{2}'
-  AND NOT EXISTS (SELECT 1 FROM calls o WHERE o.source = c.source AND o.identifier = pg_temp.readable(c.identifier));
+SELECT c.id, c.identifier AS old, r.new
+FROM calls c CROSS JOIN LATERAL (SELECT pg_temp.readable(c.identifier) AS new) r
+WHERE c.source LIKE 'interreg\_%' AND c.identifier ~ '%[0-9A-Fa-f]{2}' AND r.new <> c.identifier
+  AND NOT EXISTS (SELECT 1 FROM calls o WHERE o.source = c.source AND o.identifier = r.new);
 
 UPDATE calls c
 SET identifier = r.new, call_id = CASE WHEN c.call_id = r.old THEN r.new ELSE c.call_id END
 FROM renamed r
-WHERE c.id = r.id AND r.new <> r.old;
+WHERE c.id = r.id;
 
 DO $$
 DECLARE
     r record;
 BEGIN
-    FOR r IN SELECT old, new FROM renamed WHERE new <> old LOOP
+    FOR r IN SELECT old, new FROM renamed LOOP
         UPDATE profiles SET conflicts = replace(conflicts, r.old, r.new) WHERE strpos(conflicts, r.old) > 0;
     END LOOP;
 END
