@@ -1,14 +1,12 @@
-import contextlib
-import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from store import migrate
 from store.db import Database
 from store.errors import Conflict
+from tests.helpers.databases import fresh_database, migrated_up_to
 
 CATALOG = {
     "columns": """SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
@@ -26,15 +24,6 @@ CATALOG = {
 def snapshot(url):
     with psycopg.connect(url) as conn:
         return {name: conn.execute(query).fetchall() for name, query in CATALOG.items()}
-
-
-def fresh_database(server_url, name):
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(server_url)
-    info["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**info)
 
 
 def test_migrations_produce_the_reference_schema(server_url, template_url):
@@ -70,19 +59,6 @@ def test_a_badly_named_migration_file_is_refused(tmp_path):
         assert "NNNN_name.sql" in str(exc)
     else:
         raise AssertionError("a misnamed migration was accepted")
-
-
-@contextlib.contextmanager
-def migrated_up_to(server_url, tmp_path, name, version):
-    """A new database with the migrations before `version` applied: data as an older release left it."""
-    before = tmp_path / f"before-{version}"
-    before.mkdir()
-    for migration in migrate.available():
-        if migration.version < version:
-            shutil.copy(migration.path, before)
-    with Database(fresh_database(server_url, name)) as database:
-        migrate.upgrade(database, before)
-        yield database
 
 
 def test_profile_names_that_differ_only_in_case_are_told_apart_before_the_rule_is_enforced(server_url, tmp_path):
