@@ -63,14 +63,14 @@ def jobs(app: AppContext) -> None:
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["crawl", "rank", "digests"]))
+@click.argument("what", type=click.Choice(["crawl", "rank", "digests", "backup"]))
 @click.option("--spider", "spiders", multiple=True, help="For crawl: which spiders (default: the daily ones).")
 @click.option("--replay", type=click.Path(exists=True, file_okay=False),
               help="For crawl: a folder of recorded responses.")
 @click.option("--profile", "profile_id", type=int, help="For rank: this profile only (default: every profile).")
 @click.pass_obj
 def enqueue(app: AppContext, what: str, spiders, replay, profile_id: int | None) -> None:
-    """Queue one piece of background work now."""
+    """Queue one piece of background work now (backup: today's daily backup, as the schedule makes it)."""
     from store import profiles
     from store.queue import enqueue as queue_job
 
@@ -84,8 +84,10 @@ def enqueue(app: AppContext, what: str, spiders, replay, profile_id: int | None)
         queued = [queue_job(conn, "worker.jobs.crawl", list(spiders or app.settings.crawl_spiders), replay)]
     elif what == "rank":
         queued = [queue_job(conn, "worker.jobs.rank_profile", pid) for pid in profile_ids]
-    else:
+    elif what == "digests":
         queued = [queue_job(conn, "worker.jobs.send_digests")]
+    else:
+        queued = [queue_job(conn, "worker.jobs.backup_database")]
     click.echo(f"Queued {what} as {'job' if len(queued) == 1 else 'jobs'} {', '.join(job.id for job in queued)}.")
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
 from store.config import DOCUMENTED, Settings
 from store.errors import CallmatchError
+from store.services import redact
 
 from .context import AppContext
 
@@ -56,7 +58,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 @cli.group()
 def db() -> None:
-    """Database schema: migrate and inspect."""
+    """Database schema and backups: migrate, inspect, back up, restore."""
 
 
 @db.command("upgrade")
@@ -83,6 +85,50 @@ def db_status(app: AppContext) -> None:
     have = migrate.applied(database)
     for m in migrate.available():
         click.echo(f"{'applied' if m.version in have else 'pending':8} {m.version:04d}_{m.name}")
+
+
+@db.command("backup")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def db_backup(app: AppContext, file: Path | None) -> None:
+    """Save the whole database to FILE (default: a new file in the data folder's backups/).
+
+    Profiles, decisions with their reasons, outcomes and users are in it, as are the calls, partners and
+    rankings. `callmatch db restore FILE` puts it back, here or on another machine. The worker also keeps
+    a daily backup (see CALLMATCH_DAILY_BACKUPS).
+    """
+    from store import backup
+
+    path = file or backup.timestamped(app.settings.ensure_data_dir())
+    click.echo(f"Backing up {redact(app.services.database_url)} ...")
+    made = backup.backup(app.services.database_url, path)
+    click.echo(f"Backed up to {made.summary()}")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@click.pass_obj
+def db_restore(app: AppContext, file: Path, yes: bool) -> None:
+    """Replace everything in the database with FILE, a backup made by `callmatch db backup`.
+
+    What is there now is saved first, to the data folder's backups/. The restore runs in one transaction
+    (a failure leaves the database as it was), then the migrations a backup of an older version lacks are
+    applied. Stop the web app and the worker first: it refuses while they are connected.
+    """
+    from store import backup, migrate
+
+    url = app.services.database_url
+    backup.check_archive(file)
+    if not yes:
+        click.confirm(f"Replace everything in {redact(url)} with {file}? (What is there now is saved first.)",
+                      abort=True)
+    before = backup.restore(url, file, backup.timestamped(app.settings.ensure_data_dir(), "before-restore"),
+                            say=click.echo)
+    click.echo(f"What the database held before is in {before.summary()}")
+    for m in migrate.upgrade(app.database(migrate=False)):
+        click.echo(f"Applied {m.version:04d}_{m.name}")
+    click.echo(f"Restored {file}.")
 
 
 @cli.command()

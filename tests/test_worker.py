@@ -165,8 +165,8 @@ def test_with_no_daily_crawl_every_profile_is_still_ranked_daily(settings, db):
     from worker.schedule import schedule
 
     # A crawl ranks what it stored; with none, the deadline gates would stay as of the last ranking.
-    assert [e.name for e in schedule(settings)] == ["crawl", "digests"]
-    [rank, _] = schedule(settings.with_(crawl_spiders=()))
+    assert [e.name for e in schedule(settings)] == ["backup", "crawl", "digests"]
+    [_, rank, _] = schedule(settings.with_(crawl_spiders=()))
     assert (rank.name, rank.every, rank.hour) == ("rank", "daily", settings.crawl_hour)
 
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",

@@ -142,6 +142,18 @@ def send_digests() -> dict:
     return {"sent": run.sent, "nothing_new": run.quiet}
 
 
+def backup_database() -> dict:
+    """Today's backup (made again, if the job runs twice in a day), keeping the newest CALLMATCH_DAILY_BACKUPS."""
+    from store import backup
+
+    settings = Settings.from_env()
+    made = backup.backup(database_url(settings), backup.daily(settings.ensure_data_dir()))
+    removed = backup.prune(settings.data_dir, settings.daily_backups)
+    _progress(f"backed up to {made.path.name} ({made.size / 1e6:.1f} MB)"
+              + (f"; removed {counted(len(removed), 'older daily backup')}" if removed else ""))
+    return {"path": str(made.path), "bytes": made.size, "removed": [p.name for p in removed]}
+
+
 def _chain_ranking(settings: Settings, what: str) -> int:
     """A finished crawl or import, or the daily ranking, queues re-ranking for every profile; returns how
     many profiles. The job id names the result it follows; rq queues again under an id it already holds,

@@ -1,5 +1,5 @@
-"""The periodic work: a daily crawl (or, with none, a daily ranking) and the digests. Deterministic job ids
-make restarts harmless.
+"""The periodic work: a daily backup, a daily crawl (or, with none, a daily ranking) and the digests.
+Deterministic job ids make restarts harmless.
 
 Each due run has a slot (the day, or the ISO week); its job id is a hash of the job and the slot,
 and a Redis marker claims the slot, so two schedulers or a restart never queue the same run twice,
@@ -48,6 +48,8 @@ class Scheduled:
 
 def schedule(settings: Settings) -> list[Scheduled]:
     entries = []
+    if settings.daily_backups:  # before the crawl: a copy of the day as the team left it
+        entries.append(Scheduled("backup", "worker.jobs.backup_database", (), "daily", hour=settings.crawl_hour))
     if settings.crawl_spiders:  # the crawl queues the ranking when it is done
         entries.append(Scheduled("crawl", "worker.jobs.crawl", (list(settings.crawl_spiders),), "daily",
                                  hour=settings.crawl_hour))
