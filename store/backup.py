@@ -13,6 +13,7 @@ worker is connected, since they would go on writing to, and caching, what the re
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 import psycopg
 
 from .errors import CallmatchError, StoreError
+from .migrate import available
 from .services import redact
 
 # What marks a file as this product's backup: a pg_dump archive holding these tables.
@@ -135,6 +137,23 @@ def check_archive(path: Path) -> None:
     if missing:
         raise BackupError(f"{path} is a PostgreSQL backup, but not of callmatch (it has no {', '.join(missing)} "
                           f"table); nothing was restored.")
+    newer = sorted(set(migrations_in(path)) - {m.version for m in available()})
+    if newer:
+        raise BackupError(f"{path} was made by a newer release of callmatch (its schema has migration "
+                          f"{', '.join(f'{v:04d}' for v in newer)}, unknown here); upgrade callmatch, then restore.")
+
+
+def migrations_in(path: Path) -> list[int]:
+    """The migration versions recorded in a backup's schema_migrations table."""
+    result = subprocess.run([tool("pg_restore"), "--data-only", "--table=schema_migrations", "--file=-", str(path)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{path} could not be read ({_why(result.stderr)}); nothing was restored.")
+    lines = iter(result.stdout.splitlines())
+    for line in lines:  # the rows of the table's COPY block, up to its closing \.
+        if line.startswith("COPY public.schema_migrations "):
+            return [int(row.split("\t", 1)[0]) for row in itertools.takewhile(lambda r: r != "\\.", lines)]
+    return []
 
 
 def other_connections(url: str) -> int:

@@ -136,6 +136,18 @@ def test_a_backup_of_an_older_release_is_restored_and_brought_up_to_date(setting
         assert db.scalar("SELECT name FROM profiles") == "SIC, as the older release kept it"
 
 
+def test_a_backup_of_a_newer_release_is_refused_before_anything_changes(settings, server_url, tmp_path):
+    newer = fresh_database(server_url, "newer_release")
+    with Database(newer, max_size=1) as db:
+        migrate.upgrade(db)
+        db.execute("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')")
+    made = backup.backup(newer, tmp_path / "newer.dump")
+    record_team_work(settings.database_url)
+    with pytest.raises(BackupError, match="made by a newer release of callmatch .* migration 9999, unknown here"):
+        backup.restore(settings.database_url, made.path, tmp_path / "safety.dump")
+    assert len(team_work(settings.database_url)) == 1 and not (tmp_path / "safety.dump").exists()
+
+
 def test_the_worker_keeps_the_newest_daily_backups_and_never_deletes_one_made_by_hand(settings):
     folder = backup.folder(settings.data_dir)
     folder.mkdir(parents=True)
