@@ -107,7 +107,11 @@ def backup(url: str, path: Path) -> Backup:
     half-way never stands in for a whole one."""
     started = time.monotonic()
     path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot write a backup in {path.parent} ({exc.strerror or exc}); "
+                          "name a file in a folder you can write.") from None
     partial = path.with_name(path.name + ".partial")
     conninfo, env = _libpq(url)
     result = subprocess.run(

@@ -114,6 +114,21 @@ def test_a_file_that_is_no_backup_is_refused_in_a_sentence(settings, tmp_path, c
     assert not (tmp_path / "safety.dump").exists()
 
 
+def test_a_backup_where_nothing_can_be_written_is_refused_in_a_sentence(settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(BackupError, match="Cannot write a backup in .*a-file .*name a file in a folder you can write"):
+        backup.backup(settings.database_url, blocker / "x.dump")
+
+
+def test_a_backup_that_fails_leaves_no_file_behind(server_url, tmp_path):
+    info = psycopg.conninfo.conninfo_to_dict(server_url)
+    gone = psycopg.conninfo.make_conninfo(**{**info, "dbname": "no_such_database"})
+    with pytest.raises(BackupError, match='failed .*"no_such_database" does not exist.*nothing was written'):
+        backup.backup(gone, tmp_path / "x.dump")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_backup_of_some_other_database_is_refused(settings, server_url, tmp_path):
     other = fresh_database(server_url, "not_callmatch")
     with psycopg.connect(other, autocommit=True) as conn:
