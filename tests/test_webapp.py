@@ -1080,6 +1080,10 @@ def test_sources_page_shows_runs_and_background_work(pm, seeded):
     assert "<td>27 Jun 2026 06:05 UTC</td>" in page
     # What a user may look for and not find says where it is instead.
     assert "Erasmus+ KA1 and KA2 calls" in page and "run by the national agencies" in page and "viaa.gov.lv" in page
+    # Where the team's decisions are kept safe, and how to get them back.
+    words = " ".join(page.split())
+    assert "The worker backs up the database each day at 05:00 UTC and keeps the newest 7" in words
+    assert "<code>callmatch db restore FILE</code> puts one back" in words
 
 
 def test_the_sources_page_queues_the_daily_crawl_now_once(pm, settings):
@@ -1108,6 +1112,9 @@ def test_the_demos_web_app_offers_no_live_crawl_as_its_worker_runs_none(settings
     assert login(client).status_code == 302
     page = client.get("/sources").get_data(as_text=True)
     assert "The daily crawl is off" in page and "Crawl now" not in page
+    off = create_app(demo.with_(daily_backups=0), {"TESTING": True}, database=seeded).test_client()
+    login(off)
+    assert "Daily backups are off" in off.get("/sources").get_data(as_text=True)
     # Asked for, it is on in both.
     asked = {"CALLMATCH_CRAWL_SPIDERS": "ft_portal,ft_topic_details"}
     assert demo_settings(settings.with_(today=None), asked).crawl_spiders == ("ft_portal", "ft_topic_details")

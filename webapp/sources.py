@@ -33,6 +33,7 @@ def index():
               for run in runs.fold_quiet_runs(runs.recent_runs(db(), 500), rows=30)]
     return render_template("sources.html", title="Sources", sources=runs.sources_overview(db()),
                            runs=recent, daily=settings().crawl_spiders,
+                           backups=settings().daily_backups, backup_hour=settings().crawl_hour,
                            jobs=jobs, queue_error=queue_error)
 
 
