@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from datetime import date, datetime, timezone
@@ -23,6 +21,7 @@ from store.text import counted, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
+from .spreadsheets import csv_file, csv_text
 from .partner_cache import partner_suggestions
 
 bp = Blueprint("calls", __name__)
@@ -271,12 +270,12 @@ def export_csv():
     rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, **filters)
     header = ["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
               "topic budget EUR", "funding rate %", "decision", "screened out", "why screened out", "url"]
-    return _csv_file("callmatch-calls.csv", header, (
-        [r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", _csv_text(r["identifier"]),
-         _csv_text(r["programme"]), _csv_text(r["title"]), r["status"], r["next_deadline"] or "",
+    return csv_file("callmatch-calls.csv", header, (
+        [r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", csv_text(r["identifier"]),
+         csv_text(r["programme"]), csv_text(r["title"]), r["status"], r["next_deadline"] or "",
          r["grant_max"] or "", r["topic_budget"] or "",
          f"{float(r['funding_rate']):g}" if r["funding_rate"] is not None else "", r["decision"] or "",
-         "yes" if r["screened_out"] else "no", _csv_text(failed_gates(r["gates"])), _csv_text(r["url"])]
+         "yes" if r["screened_out"] else "no", csv_text(failed_gates(r["gates"])), csv_text(r["url"])]
         for r in rows))
 
 
@@ -286,34 +285,16 @@ def consortium_csv(identifier):
     call = _call_or_404(identifier)
     header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "projects in the data",
               "added by", "added on"]
-    rows = ([_csv_text(m["name"]), _csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
-             _csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
+    rows = ([csv_text(m["name"]), csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
+             csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
              (web_address(m["website"]) or ("",))[0], m["projects"], m["added_by"] or "", m["added_at"].date()]
             for m in consortium_store.members(db(), current_profile_id(), call["id"]))
-    return _csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
+    return csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
 
 
 def _file_name(text: str) -> str:
     """An identifier as a download's file name: letters, digits, dots and dashes."""
     return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-.")[:80] or "call"
-
-
-def _csv_file(name: str, header: list[str], rows) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    # The byte-order mark tells Excel the file is UTF-8: without it Latvian and other accented titles open
-    # garbled. Python's csv module reads it back with encoding="utf-8-sig".
-    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
-
-
-def _csv_text(value: str | None) -> str:
-    """A crawled text as a spreadsheet cell that stays text: one starting with = + - @ (or a tab or carriage
-    return) is a formula to Excel and LibreOffice, so it gets a leading apostrophe (OWASP's advice)."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _ics_text(value: str) -> str:
