@@ -80,7 +80,7 @@ def pm(client):
 
 def test_every_page_but_login_requires_sign_in(client):
     for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings",
-                 "/calls/export.csv", "/calendar.ics", "/users"):
+                 "/calls/export.csv", "/pipeline/decisions.csv", "/calendar.ics", "/users"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
 
@@ -742,6 +742,44 @@ def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
     assert f"<td>Bid</td><td>1</td><td>{social}</td><td>1</td>" in table
     assert f"<td>No bid</td><td>1</td><td>{fusion_rank}</td><td>1</td>" in table
     assert f"<td>Won</td><td>1</td><td>{social}</td>" in table and "<td>Lost</td>" not in table and "<td>Maybe</td>" not in table
+
+
+def test_the_decisions_register_downloads_every_decision_with_its_reason_approval_and_outcome(app, pm, seeded):
+    import csv
+    import io
+
+    from store import decisions
+
+    def register(client):
+        response = client.get("/pipeline/decisions.csv")
+        assert response.mimetype == "text/csv" and response.get_data().startswith(b"\xef\xbb\xbfidentifier,title")
+        return {r["identifier"]: r for r in csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))}
+
+    assert register(pm) == {}  # nothing decided yet: the header alone
+    assert 'href="/pipeline/decisions.csv"' in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm, note="=1+1 (a note, not a formula)")
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    boss.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": csrf(boss, "/pipeline")})
+    pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01")})
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    small = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
+    decisions.decide(seeded, profile_id, small, "maybe", "Good partners available", "Two calls in one", DECIDER)
+
+    rows = register(pm)
+    won = rows["CERV-SOCIAL-01"]
+    assert (won["decision"], won["reason"], won["note"]) == ("Bid", "Strong strategic fit", "'=1+1 (a note, not a formula)")
+    assert (won["decided by"], won["approval"], won["approved by"], won["outcome"]) == (
+        "pm@sic.lv", "approved", "boss@sic.lv", "won")
+    assert won["next deadline"] == "2026-10-01" and won["rank"].isdigit() and won["overrides the screening"] == ""
+    assert won["call page"] == "http://127.0.0.1:5000/calls/CERV-SOCIAL-01"
+    assert won["source page"] == "https://example.org/CERV-SOCIAL-01"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", won["last changed (UTC)"])
+    # A maybe commits no time, so it needs no approval; this one went against the screening (too small).
+    maybe = rows["CERV-SMALL-01"]
+    assert (maybe["decision"], maybe["note"], maybe["approval"], maybe["outcome"]) == ("Maybe", "Two calls in one", "", "")
+    assert maybe["overrides the screening"].startswith("size: ")
 
 
 def test_csv_export_lists_the_current_filtered_list(pm):

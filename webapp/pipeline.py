@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timezone
 from statistics import median
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, url_for
 
 from store.decisions import APPROVALS, STATES, board, undecided_at_top, version
+from store.text import failed_gates
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
 from .calls import calendar_feed_url
+from .spreadsheets import csv_file, csv_text
 
 bp = Blueprint("pipeline", __name__)
 TOP = 50  # the best-ranked calls the board weighs the team's decisions against
@@ -25,6 +28,24 @@ def index():
                            ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP))
+
+
+@bp.route("/pipeline/decisions.csv")
+def decisions_csv():
+    """Every decision on the profile's calls with its reason, note, approval and outcome: the bid/no-bid
+    register, for reports and for the team's own look back at what it bid for and won."""
+    header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
+              "note", "decided by", "last changed (UTC)", "approval", "approved by", "outcome",
+              "overrides the screening", "call page", "source page"]
+    rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
+             r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
+             STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
+             f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
+             APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["outcome"] or "",
+             csv_text(failed_gates(r["overrides"])),
+             settings().base_url + url_for("calls.detail", identifier=r["identifier"]), csv_text(r["url"])]
+            for r in board(db(), current_profile_id(), settings().as_of()))
+    return csv_file("callmatch-decisions.csv", header, rows)
 
 
 def ranking_check(rows: list[dict], top: int = TOP) -> list[dict]:
