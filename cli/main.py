@@ -119,12 +119,14 @@ def db_restore(app: AppContext, file: Path, yes: bool) -> None:
     from store import backup, migrate
 
     url = app.services.database_url
-    backup.check_archive(file)
-    if not yes:
-        click.confirm(f"Replace everything in {redact(url)} with {file}? (What is there now is saved first.)",
-                      abort=True)
+
+    def ask() -> None:
+        if not yes:
+            click.confirm(f"Replace everything in {redact(url)} with {file}? (What is there now is saved first.)",
+                          abort=True)
+
     before = backup.restore(url, file, backup.timestamped(app.settings.ensure_data_dir(), "before-restore"),
-                            say=click.echo)
+                            say=click.echo, confirm=ask)
     click.echo(f"What the database held before is in {before.summary()}")
     for m in migrate.upgrade(app.database(migrate=False)):
         click.echo(f"Applied {m.version:04d}_{m.name}")

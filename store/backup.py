@@ -170,15 +170,18 @@ def other_connections(url: str) -> int:
                                   "nothing was restored.") from None
 
 
-def restore(url: str, path: Path, safety_copy: Path, say: Callable[[str], None] = lambda _: None) -> Backup:
+def restore(url: str, path: Path, safety_copy: Path, say: Callable[[str], None] = lambda _: None,
+            confirm: Callable[[], None] = lambda: None) -> Backup:
     """Replace everything in the database at `url` with `path`'s contents; returns the copy of what was
-    there before, saved to `safety_copy`. `say` hears of each step. The caller applies the migrations."""
+    there before, saved to `safety_copy`. `confirm` runs once every check has passed and before anything
+    changes (a prompt that may abort); `say` hears of each step. The caller applies the migrations."""
     path = path.expanduser()
     check_archive(path)
     busy = other_connections(url)
     if busy:
         raise BackupError(f"{busy} other connection(s) to the database are open (the web app, a worker?); "
                           "stop them first, then restore.")
+    confirm()
     say(f"Saving what the database holds now to {safety_copy} ...")
     before = backup(url, safety_copy)
     say(f"Restoring {path} ...")
