@@ -332,6 +332,11 @@ def _feed_signer():
     return URLSafeSerializer(current_app.secret_key, salt="callmatch-calendar-feed")
 
 
+def call_page_url(identifier: str) -> str:
+    """The call's page here as a whole address, for what is read outside the app (a calendar, a spreadsheet)."""
+    return settings().base_url + url_for("calls.detail", identifier=identifier)
+
+
 def calendar_feed_url(user: dict) -> str:
     from store.users import session_stamp
 
@@ -370,8 +375,7 @@ def _calendar(profile_id: int) -> Response:
                       "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']}{stage_note(deadline['stage'])}"
                                              + (" - no longer listed by the portal" if row["unlisted_since"] else "")),
                       # The event leads back to the call's page here, where the decision and consortium are.
-                      "DESCRIPTION:" + _ics_text(f"{row['title']}\n{settings().base_url}"
-                                                 + url_for("calls.detail", identifier=row["identifier"])),
+                      "DESCRIPTION:" + _ics_text(f"{row['title']}\n{call_page_url(row['identifier'])}"),
                       "URL:" + "".join((row["url"] or "").split()),
                       "END:VEVENT"]
     lines.append("END:VCALENDAR")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timezone
 from statistics import median
 
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, g, render_template
 
 from store.decisions import APPROVALS, STATES, board, undecided_at_top, version
 from store.text import failed_gates
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
-from .calls import calendar_feed_url
+from .calls import calendar_feed_url, call_page_url
 from .spreadsheets import csv_file, csv_text
 
 bp = Blueprint("pipeline", __name__)
@@ -43,7 +43,7 @@ def decisions_csv():
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["outcome"] or "",
              csv_text(failed_gates(r["overrides"])),
-             settings().base_url + url_for("calls.detail", identifier=r["identifier"]), csv_text(r["url"])]
+             call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), current_profile_id(), settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
 
