@@ -7,6 +7,7 @@ source's own id (organisation_identifiers) or the PIC. Names are never used to m
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 from .db import Database, every_word_in, like_literal
 from .errors import NotFound
@@ -21,6 +22,20 @@ SECTOR_LABELS = {"academic": "higher education", "research": "research organisat
 def sector_label(sector: str) -> str:
     """A sector as people read it; a code this project does not know shows as it is."""
     return SECTOR_LABELS.get(sector, sector)
+
+
+# Where each partner source shows a project to people, by the project's id in that source.
+PROJECT_PAGES = {
+    "cordis": "https://cordis.europa.eu/project/id/{}",
+    "keep_eu": "https://keep.eu/projects/{}/",
+    "erasmus_results": "https://erasmus-plus.ec.europa.eu/projects/search/details/{}",
+}
+
+
+def project_page(source: str, source_id: str | None) -> str | None:
+    """The address of a project's own page at its source, or None where the source has no such page."""
+    pattern = PROJECT_PAGES.get(source)
+    return pattern.format(quote(str(source_id), safe="")) if pattern and source_id else None
 
 
 def typed_sector(value: str | None) -> str | None:
@@ -283,18 +298,19 @@ def organisation_summary(db: Database, organisation_id: int) -> dict | None:
 
 def projects_of(db: Database, organisation_id: int) -> list[dict]:
     """Its projects, the latest started first (those without dates after them, newest stored first), each
-    with its role and EU contribution in it."""
-    return db.fetchall(
+    with its role and EU contribution in it, and its page at its source (`url`)."""
+    rows = db.fetchall(
         """SELECT * FROM (SELECT DISTINCT ON (p.id) p.*, x.role, x.eu_contribution FROM participations x
                           JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s ORDER BY p.id) mine
            ORDER BY start_date DESC NULLS LAST, id DESC""", (organisation_id,))
+    return [{**row, "url": project_page(row["source"], row["source_id"])} for row in rows]
 
 
 def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
-    """These projects, in the order given, each with its organisations (the coordinator first; one that
-    took part twice, once)."""
+    """These projects, in the order given, each with its page at its source (`url`) and its organisations
+    (the coordinator first; one that took part twice, once)."""
     rows = db.fetchall(
-        """SELECT p.id, p.acronym, p.title, p.topic_code, p.start_date,
+        """SELECT p.id, p.source, p.source_id, p.acronym, p.title, p.topic_code, p.start_date,
                   json_agg(json_build_object('id', o.id, 'name', o.name, 'country', o.country,
                                              'coordinator', x.coordinator)
                            ORDER BY x.coordinator DESC, o.name, o.id) AS members
@@ -304,7 +320,7 @@ def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
              ON x.project_id = p.id
            JOIN organisations o ON o.id = x.organisation_id
            GROUP BY p.id""", {"ids": list(project_ids)})
-    by_id = {row["id"]: row for row in rows}
+    by_id = {row["id"]: {**row, "url": project_page(row["source"], row["source_id"])} for row in rows}
     return [by_id[i] for i in project_ids if i in by_id]
 
 

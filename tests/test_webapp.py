@@ -1305,8 +1305,35 @@ def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
                                 "start_date": start, "end_date": end, "participants": member})
     org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
-    assert page.index("NEW <br><small>2023</small>") < page.index("OLD <br><small>2016–2019</small>") < page.index(
-        "UNDATED </td>")
+    assert page.index("NEW</a><br><small>2023</small>") < page.index("OLD</a><br><small>2016–2019</small>") < (
+        page.index("UNDATED</a></td>"))
+
+
+def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seeded):
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    member = [{"source_id": "lab", "pic": "912345678", "name": "Riga Social Lab", "country": "LV", "sector": "ngo",
+               "role": "partner"}]  # one organisation in every source: its PIC says so
+    projects = (("cordis", "101094301", "SOCIAL", "Social innovation hubs"),
+                ("keep_eu", "27164", "BSR-SE", None),
+                ("erasmus_results", "2021-1-LV01-KA220-ADU-000033179", None, "Adult learning for civic action"),
+                ("erasmus_results", "id/with?odd#characters", "ODD", None),
+                ("interreg_bsr", "a-call", None, None))  # not a partner source: no page known
+    for source, source_id, acronym, title in projects:
+        ensure_source(seeded, source)
+        upsert_project(seeded, {"source": source, "source_id": source_id, "acronym": acronym, "title": title,
+                                "participants": member})
+    org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    for address, name in (("https://cordis.europa.eu/project/id/101094301", "SOCIAL Social innovation hubs"),
+                          ("https://keep.eu/projects/27164/", "BSR-SE"),
+                          ("https://erasmus-plus.ec.europa.eu/projects/search/details/2021-1-LV01-KA220-ADU-000033179",
+                           "Adult learning for civic action"),
+                          ("https://erasmus-plus.ec.europa.eu/projects/search/details/id%2Fwith%3Fodd%23characters",
+                           "ODD")):
+        assert f'<a href="{address}" rel="noopener noreferrer" target="_blank">{name}</a>' in page
+    assert "<tr><td>(untitled)</td>" in page  # no name and no page at its source
 
 
 def test_an_organisations_website_links_from_its_page_only_when_it_is_a_web_address(pm, seeded):
@@ -1596,6 +1623,9 @@ def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners
     assert "Civic participation and social innovation (CERV-2023-X) · similarity 0." in listed
     assert "3 organisations:" in listed
     assert all(name in listed for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    # The project's title links to its page on CORDIS.
+    assert ('<strong><a href="https://cordis.europa.eu/project/id/p1" rel="noopener noreferrer" target="_blank">'
+            "Social enterprise support</a></strong>") in listed
 
 
 def test_a_partner_the_team_knows_is_found_by_name_and_added_whatever_its_rank(pm, with_partners):
