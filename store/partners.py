@@ -310,7 +310,7 @@ def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
     """These projects, in the order given, each with its page at its source (`url`) and its organisations
     (the coordinator first; one that took part twice, once)."""
     rows = db.fetchall(
-        """SELECT p.id, p.source, p.source_id, p.acronym, p.title, p.topic_code, p.start_date,
+        """SELECT p.id, p.source, p.source_id, p.acronym, p.title, p.objective, p.topic_code, p.start_date,
                   json_agg(json_build_object('id', o.id, 'name', o.name, 'country', o.country,
                                              'coordinator', x.coordinator)
                            ORDER BY x.coordinator DESC, o.name, o.id) AS members

@@ -1316,17 +1316,19 @@ def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seed
     member = [{"source_id": "lab", "pic": "912345678", "name": "Riga Social Lab", "country": "LV", "sector": "ngo",
                "role": "partner"}]  # one organisation in every source: its PIC says so
     projects = (("cordis", "101094301", "SOCIAL", "Social innovation hubs"),
-                ("keep_eu", "27164", "BSR-SE", None),
+                ("keep_eu", "27164", "BSR-SE", None),  # what it did, in HTML from the source: below
                 ("erasmus_results", "2021-1-LV01-KA220-ADU-000033179", None, "Adult learning for civic action"),
                 ("erasmus_results", "id/with?odd#characters", "ODD", None),
                 ("interreg_bsr", "a-call", None, None))  # not a partner source: no page known
     for source, source_id, acronym, title in projects:
         ensure_source(seeded, source)
+        objective = ("<p>Social enterprise <b>support</b> &amp; training</p><p>Around the Baltic Sea.</p>"
+                     "<script>alert(1)</script>" if source == "keep_eu" else None)
         upsert_project(seeded, {"source": source, "source_id": source_id, "acronym": acronym, "title": title,
-                                "participants": member})
+                                "objective": objective, "participants": member})
     org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
-    for address, name in (("https://cordis.europa.eu/project/id/101094301", "SOCIAL Social innovation hubs"),
+    for address, name in (("https://cordis.europa.eu/project/id/101094301", "SOCIAL: Social innovation hubs"),
                           ("https://keep.eu/projects/27164/", "BSR-SE"),
                           ("https://erasmus-plus.ec.europa.eu/projects/search/details/2021-1-LV01-KA220-ADU-000033179",
                            "Adult learning for civic action"),
@@ -1334,6 +1336,10 @@ def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seed
                            "ODD")):
         assert f'<a href="{address}" rel="noopener noreferrer" target="_blank">{name}</a>' in page
     assert "<tr><td>(untitled)</td>" in page  # no name and no page at its source
+    # What a project did, when its source says: as plain text, its paragraphs on lines of their own.
+    assert ('BSR-SE</a><details class="more"><summary>What it did</summary><p class="about">Social enterprise support'
+            " &amp; training\nAround the Baltic Sea.</p></details>") in page
+    assert "alert(1)" not in page and page.count("What it did") == 1
 
 
 def test_an_organisations_website_links_from_its_page_only_when_it_is_a_web_address(pm, seeded):
@@ -1462,7 +1468,8 @@ def with_partners(seeded, embedder):
     ensure_source(seeded, "cordis")
     with seeded.transaction() as cur:
         project_id, _ = save_project(cur, "cordis", "p1", {"title": "Social enterprise support", "topic_code": "CERV-2023-X",
-                                                           "topic_title": "Civic participation and social innovation"})
+                                                           "topic_title": "Civic participation and social innovation",
+                                                           "objective": "Mentoring for social enterprises & their cities."})
         for pic, name, country, sector in (("1", "Riga Social Lab", "LV", "other"), ("2", "Tartu University", "EE", "academic"),
                                            ("3", "Vilnius City", "LT", "public")):
             org_id, _ = resolve_organisation(cur, "cordis", pic, {"pic": pic, "name": name, "country": country, "sector": sector})
@@ -1626,6 +1633,8 @@ def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners
     # The project's title links to its page on CORDIS.
     assert ('<strong><a href="https://cordis.europa.eu/project/id/p1" rel="noopener noreferrer" target="_blank">'
             "Social enterprise support</a></strong>") in listed
+    assert ('<details class="more"><summary>What it did</summary><p class="about">'
+            "Mentoring for social enterprises &amp; their cities.</p></details>") in listed
 
 
 def test_a_partner_the_team_knows_is_found_by_name_and_added_whatever_its_rank(pm, with_partners):
