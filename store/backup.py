@@ -218,8 +218,8 @@ def restore(url: str, path: Path, safety_copy: Path, say: Callable[[str], None] 
 def prune(data_dir: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` daily backups; returns what was deleted. Backups made by hand are
     never deleted."""
-    daily = sorted(folder(data_dir).glob(f"{DAILY_PREFIX}*.dump"), reverse=True)
-    gone = daily[keep:]
+    newest_first = sorted(folder(data_dir).glob(f"{DAILY_PREFIX}*.dump"), reverse=True)
+    gone = newest_first[keep:]
     for path in gone:
         path.unlink(missing_ok=True)
     return gone

@@ -21,8 +21,8 @@ from store.text import counted, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
-from .spreadsheets import csv_file, csv_text
 from .partner_cache import partner_suggestions
+from .spreadsheets import csv_file, csv_text
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
