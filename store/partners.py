@@ -296,14 +296,18 @@ def organisation_summary(db: Database, organisation_id: int) -> dict | None:
         " LEFT JOIN participations pa ON pa.organisation_id = o.id WHERE o.id = %s GROUP BY o.id", (organisation_id,))
 
 
-def projects_of(db: Database, organisation_id: int) -> list[dict]:
-    """Its projects, the latest started first (those without dates after them, newest stored first), each
-    with its role and EU contribution in it, and its page at its source (`url`)."""
+def projects_of(db: Database, organisation_id: int, *, page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    """(This page of its projects, how many it has in all.) The latest started first (those without dates
+    after them, newest stored first), each with its role and EU contribution in it, and its page at its
+    source (`url`). Paged, since a large research organisation in the CORDIS files has thousands."""
+    total = db.scalar("SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = %s",
+                      (organisation_id,))
     rows = db.fetchall(
         """SELECT * FROM (SELECT DISTINCT ON (p.id) p.*, x.role, x.eu_contribution FROM participations x
                           JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s ORDER BY p.id) mine
-           ORDER BY start_date DESC NULLS LAST, id DESC""", (organisation_id,))
-    return [{**row, "url": project_page(row["source"], row["source_id"])} for row in rows]
+           ORDER BY start_date DESC NULLS LAST, id DESC LIMIT %s OFFSET %s""",
+        (organisation_id, per_page, (page - 1) * per_page))
+    return [{**row, "url": project_page(row["source"], row["source_id"])} for row in rows], total
 
 
 def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
@@ -324,15 +328,17 @@ def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:
     return [by_id[i] for i in project_ids if i in by_id]
 
 
-def collaborators(db: Database, organisation_id: int, limit: int = 20) -> list[dict]:
-    """The organisations it worked with, most projects together first."""
-    return db.fetchall(
-        """SELECT o.id, o.name, o.country, count(DISTINCT a.project_id) AS projects
+def collaborators(db: Database, organisation_id: int, limit: int = 20) -> tuple[list[dict], int]:
+    """(The `limit` organisations it worked with most, most projects together first; how many it worked
+    with in all.)"""
+    rows = db.fetchall(
+        """SELECT o.id, o.name, o.country, count(DISTINCT a.project_id) AS projects, count(*) OVER () AS everyone
            FROM participations a
            JOIN participations b ON a.project_id = b.project_id AND b.organisation_id <> a.organisation_id
            JOIN organisations o ON o.id = b.organisation_id
            WHERE a.organisation_id = %s GROUP BY o.id ORDER BY projects DESC, o.name LIMIT %s""",
         (organisation_id, limit))
+    return rows, rows[0]["everyone"] if rows else 0
 
 
 def participations_version(db: Database) -> tuple[int, int, int]:

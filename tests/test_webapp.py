@@ -1309,6 +1309,45 @@ def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
         page.index("UNDATED</a></td>"))
 
 
+def test_an_organisations_projects_come_in_pages_and_its_collaborators_are_counted(pm, seeded, monkeypatch):
+    import webapp.partners
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    # A large research organisation in the CORDIS files has thousands of projects: the page shows a few at a time.
+    monkeypatch.setattr(webapp.partners, "PROJECTS_PER_PAGE", 2)
+    monkeypatch.setattr(webapp.partners, "COLLABORATORS", 2)
+    ensure_source(seeded, "keep_eu")
+    lab = {"source_id": "lab", "name": "Riga Social Lab", "country": "LV", "sector": "ngo", "role": "partner"}
+    partners = [{"source_id": name, "name": name, "country": "EE", "role": "partner"}
+                for name in ("Tartu Hub", "Narva Youth", "Pärnu Makers")]
+    for number, with_whom in enumerate((partners, partners[:2], partners[:1]), start=2020):
+        upsert_project(seeded, {"source": "keep_eu", "source_id": str(number), "acronym": f"P{number}",
+                                "start_date": date(number, 1, 1), "participants": [lab, *with_whom]})
+    org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+
+    def text(page):
+        return " ".join(re.sub(r"<[^>]+>", "", page).split())
+
+    first = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "<h2>Projects (3)</h2>" in first and "P2022" in first and "P2021" in first and "P2020" not in first
+    assert "Page 1 of 2" in first and f'href="/organisations/{org_id}?page=2">Next' in first
+    second = pm.get(f"/organisations/{org_id}?page=2").get_data(as_text=True)
+    assert "P2020" in second and "P2022" not in second and "Page 2 of 2" in second
+    beyond = pm.get(f"/organisations/{org_id}?page=9").get_data(as_text=True)
+    assert "No projects on this page: it has 2 pages." in beyond
+    assert "Page must be a number from 1 to" in pm.get(f"/organisations/{org_id}?page=two").get_data(as_text=True)
+    # The two it worked with most, and how many it worked with in all.
+    assert "<h2>Collaborators (3)</h2>" in first
+    assert "The 2 with the most projects together; 1 other not listed." in text(first)
+    assert text(first).index("Tartu Hub (EE) · 3 projects together") < text(first).index(
+        "Narva Youth (EE) · 2 projects together")
+    assert "Pärnu Makers" not in first
+    monkeypatch.setattr(webapp.partners, "COLLABORATORS", 3)
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "<h2>Collaborators (3)</h2>" in page and "Pärnu Makers" in page and "not listed" not in page
+
+
 def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seeded):
     from store.calls import ensure_source
     from store.partners import upsert_project

@@ -12,6 +12,8 @@ from . import MAX_PAGE, db, number_in_range
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
 SIMILAR = 15  # organisations listed by what they worked on: the closest, not pages of them
+PROJECTS_PER_PAGE = 50  # an organisation's projects
+COLLABORATORS = 20  # those it worked with most; the page says how many there are in all
 
 
 @bp.route("/partners")
@@ -50,6 +52,11 @@ def organisation(organisation_id):
     org = partner_store.get_organisation(db(), organisation_id)
     if org is None:
         abort(404, "No such organisation.")
-    return render_template("organisation.html", title=org["name"], org=org,
-                           projects=partner_store.projects_of(db(), organisation_id),
-                           collaborators=partner_store.collaborators(db(), organisation_id))
+    page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
+    page = page or 1
+    projects, project_count = partner_store.projects_of(db(), organisation_id, page=page, per_page=PROJECTS_PER_PAGE)
+    collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
+    return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
+                           projects=projects, project_count=project_count, page=page,
+                           pages=max(1, -(-project_count // PROJECTS_PER_PAGE)),
+                           collaborators=collaborators, collaborator_count=collaborator_count)
