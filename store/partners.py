@@ -296,6 +296,32 @@ def organisation_summary(db: Database, organisation_id: int) -> dict | None:
         " LEFT JOIN participations pa ON pa.organisation_id = o.id WHERE o.id = %s GROUP BY o.id", (organisation_id,))
 
 
+# A project's framework programme as CORDIS codes it, by the name people use (the other sources give names).
+FRAMEWORK_NAMES = {code: name.title() for name, code in FRAMEWORK_CODES.items()}
+
+
+def record(db: Database, organisation_id: int) -> dict:
+    """Its track record at a glance: projects, those it coordinated, EU contribution in all, the years they
+    span (those of its `dated` projects) and the programmes they were in (most projects first), over all its
+    projects, not one page."""
+    row = db.fetchone(
+        """SELECT count(DISTINCT x.project_id) AS projects,
+                  count(DISTINCT x.project_id) FILTER (WHERE x.role = 'coordinator') AS coordinated,
+                  sum(x.eu_contribution) AS eu_contribution,
+                  count(DISTINCT x.project_id) FILTER (WHERE p.start_date IS NOT NULL) AS dated,
+                  min(extract(year FROM p.start_date))::int AS first_year,
+                  max(extract(year FROM coalesce(p.end_date, p.start_date)))::int AS last_year
+           FROM participations x JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s""",
+        (organisation_id,))
+    programmes = db.fetchall(
+        """SELECT coalesce(p.framework, p.programme) AS programme, count(DISTINCT p.id) AS projects
+           FROM participations x JOIN projects p ON p.id = x.project_id
+           WHERE x.organisation_id = %s AND coalesce(p.framework, p.programme) IS NOT NULL
+           GROUP BY 1 ORDER BY projects DESC, 1""", (organisation_id,))
+    row["programmes"] = [(FRAMEWORK_NAMES.get(r["programme"], r["programme"]), r["projects"]) for r in programmes]
+    return row
+
+
 def projects_of(db: Database, organisation_id: int, *, page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
     """(This page of its projects, how many it has in all.) The latest started first (those without dates
     after them, newest stored first), each with its role and EU contribution in it, and its page at its

@@ -1287,7 +1287,7 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>CORDIS bulk data: 999</dd>" in page  # its id in the source
     assert "<dt>Based in</dt><dd>Riga, Latvia</dd>" in page  # a city given in capitals reads as a name
     page = pm.get(f"/organisations/{unnumbered}").get_data(as_text=True)  # known by its name alone
-    assert "<dt>Based in</dt><dd>Latvia</dd>" in page and "Known as" not in page
+    assert "<dt>Based in</dt><dd>Latvia</dd>" in page and "Known as" not in page and "<dt>Record</dt>" not in page
     assert pm.get("/organisations/424242").status_code == 404
 
 
@@ -1309,7 +1309,7 @@ def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
         page.index("UNDATED</a></td>"))
 
 
-def test_an_organisations_projects_come_in_pages_and_its_collaborators_are_counted(pm, seeded, monkeypatch):
+def test_an_organisations_page_sums_up_its_record_pages_its_projects_and_counts_its_collaborators(pm, seeded, monkeypatch):
     import webapp.partners
     from store.calls import ensure_source
     from store.partners import upsert_project
@@ -1322,14 +1322,19 @@ def test_an_organisations_projects_come_in_pages_and_its_collaborators_are_count
     partners = [{"source_id": name, "name": name, "country": "EE", "role": "partner"}
                 for name in ("Tartu Hub", "Narva Youth", "Pärnu Makers")]
     for number, with_whom in enumerate((partners, partners[:2], partners[:1]), start=2020):
+        led = {**lab, "role": "coordinator", "eu_contribution": Decimal("1300000")} if number == 2021 else lab
         upsert_project(seeded, {"source": "keep_eu", "source_id": str(number), "acronym": f"P{number}",
-                                "start_date": date(number, 1, 1), "participants": [lab, *with_whom]})
+                                "programme": "Interreg Central Baltic" if number < 2022 else "Interreg Europe",
+                                "start_date": date(number, 1, 1), "participants": [led, *with_whom]})
     org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
 
     def text(page):
         return " ".join(re.sub(r"<[^>]+>", "", page).split())
 
     first = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    # Its record at a glance, over every page.
+    assert "<dt>Record</dt><dd>3 projects, 1 as coordinator; €1.3 M from the EU; 2020–2022</dd>" in first
+    assert "<dt>Programmes</dt><dd>Interreg Central Baltic (2); Interreg Europe (1)</dd>" in first
     assert "<h2>Projects (3)</h2>" in first and "P2022" in first and "P2021" in first and "P2020" not in first
     assert "Page 1 of 2" in first and f'href="/organisations/{org_id}?page=2">Next' in first
     second = pm.get(f"/organisations/{org_id}?page=2").get_data(as_text=True)
@@ -1346,6 +1351,10 @@ def test_an_organisations_projects_come_in_pages_and_its_collaborators_are_count
     monkeypatch.setattr(webapp.partners, "COLLABORATORS", 3)
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     assert "<h2>Collaborators (3)</h2>" in page and "Pärnu Makers" in page and "not listed" not in page
+    # The years are those of the projects with dates, and the record says when some have none.
+    upsert_project(seeded, {"source": "keep_eu", "source_id": "undated", "participants": [lab]})
+    assert "<dt>Record</dt><dd>4 projects, 1 as coordinator; €1.3 M from the EU; 2020–2022 (3 of them dated)</dd>" in (
+        pm.get(f"/organisations/{org_id}").get_data(as_text=True))
 
 
 def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seeded):

@@ -57,6 +57,7 @@ def organisation(organisation_id):
     projects, project_count = partner_store.projects_of(db(), organisation_id, page=page, per_page=PROJECTS_PER_PAGE)
     collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
+                           record=partner_store.record(db(), organisation_id),
                            projects=projects, project_count=project_count, page=page,
                            pages=max(1, -(-project_count // PROJECTS_PER_PAGE)),
                            collaborators=collaborators, collaborator_count=collaborator_count)
