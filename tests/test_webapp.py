@@ -1526,6 +1526,45 @@ def with_partners(seeded, embedder):
     return seeded
 
 
+def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_partners):
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Calls marked bid or maybe, and calls with a consortium started, are listed here" in page
+    assert "Add it to the consortium for" not in page
+    # A call marked maybe, and another whose consortium was started on its page, are offered; a no bid is not.
+    decide(pm, state="maybe", reason="Good partners available")
+    add_call(with_partners, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
+    tartu = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Tartu University'")
+    post = pm.post("/calls/CERV-ARCHIVE-01/consortium",
+                   data={"organisation_id": tartu, "csrf_token": csrf(pm, "/calls/CERV-ARCHIVE-01")})
+    assert post.status_code == 302
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', page)
+    assert [value for value, _ in options] == ["CERV-SOCIAL-01", "CERV-ARCHIVE-01"]  # the sooner deadline first
+    assert options[0][1].endswith(" · maybe · 0 members") and options[1][1].endswith(" · 1 member")
+    response = pm.post(f"/organisations/{lab}/consortium",
+                       data={"call": "CERV-SOCIAL-01", "csrf_token": csrf(pm, f"/organisations/{lab}")})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/organisations/{lab}")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Riga Social Lab is in the consortium for CERV-SOCIAL-01: Social innovation and civic participation" in page
+    assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in page
+    assert [value for value, _ in re.findall(r'<option value="([^"]+)">([^<]+)</option>', page)] == [
+        "CERV-ARCHIVE-01"]  # no longer offered where it is a member
+    call_page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = call_page[call_page.index('id="consortium"'):call_page.index("Recommended partners")]
+    assert "Riga Social Lab" in builder
+    # A call it cannot be added to: none chosen, or none stored.
+    token = csrf(pm, f"/organisations/{lab}")
+    assert pm.post(f"/organisations/{lab}/consortium", data={"csrf_token": token}).status_code == 400
+    assert pm.post(f"/organisations/{lab}/consortium", data={"call": "NO-SUCH", "csrf_token": token}).status_code == 400
+    assert pm.post("/organisations/424242/consortium", data={"call": "CERV-SOCIAL-01", "csrf_token": token}).status_code == 404
+    # Once every such consortium has it, the page says where it is and offers nothing more.
+    pm.post(f"/organisations/{lab}/consortium", data={"call": "CERV-ARCHIVE-01", "csrf_token": token})
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Add it to the consortium for" not in page and "are listed here" not in page
+    assert page.count('#consortium">') == 2
+
+
 def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_partners):
     from store.partners import resolve_organisation, save_participation, save_project
 

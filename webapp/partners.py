@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from store import calls as call_store
+from store import consortium as consortium_store
 from store import partners as partner_store
+from store.decisions import STATES
 from store.partners import SECTOR_LABELS
 
-from . import MAX_PAGE, db, number_in_range
+from . import MAX_PAGE, current_profile_id, db, number_in_range, settings
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
@@ -60,4 +63,22 @@ def organisation(organisation_id):
                            record=partner_store.record(db(), organisation_id),
                            projects=projects, project_count=project_count, page=page,
                            pages=max(1, -(-project_count // PROJECTS_PER_PAGE)),
-                           collaborators=collaborators, collaborator_count=collaborator_count)
+                           collaborators=collaborators, collaborator_count=collaborator_count,
+                           consortia=consortium_store.being_built(db(), current_profile_id(), organisation_id,
+                                                                  settings().as_of()), states=STATES)
+
+
+@bp.post("/organisations/<int:organisation_id>/consortium")
+def add_to_consortium(organisation_id):
+    """Add the organisation to the consortium for a call, from its own page: where a partner is often
+    judged, after a search on the Partners page."""
+    org = partner_store.get_organisation(db(), organisation_id)
+    if org is None:
+        abort(404, "No such organisation.")
+    identifier = (request.form.get("call") or "").strip()
+    call = call_store.get_call(db(), identifier, current_profile_id()) if identifier else None
+    if call is None:
+        abort(400, "Choose a call whose consortium to add it to.")
+    consortium_store.add_members(db(), current_profile_id(), call["id"], [organisation_id], g.user["id"])
+    flash(f"{org['name']} is in the consortium for {call['identifier']}: {call['title']}.")
+    return redirect(url_for("partners.organisation", organisation_id=organisation_id))  # the message on top
