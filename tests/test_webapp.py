@@ -702,9 +702,12 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     page = pm.get("/pipeline").get_data(as_text=True)
     maybe_column = page[page.index("<h2>Maybe"):page.index("<h2>No bid")]
     assert "Social innovation and civic participation" in maybe_column
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">no partners yet</a>' in maybe_column
     assert "by month</figcaption>" in page and "No open call is marked" not in page
     decide(pm, state="bid")
     assert "· waiting for approval" in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm, state="no_bid", reason="Too small")
+    assert "#consortium" not in pm.get("/pipeline").get_data(as_text=True)  # no consortium to build for a no bid
     seeded.execute("UPDATE calls SET unlisted_since = '2026-06-20' WHERE identifier = 'CERV-SOCIAL-01'")
     assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
@@ -1553,6 +1556,8 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     call_page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = call_page[call_page.index('id="consortium"'):call_page.index("Recommended partners")]
     assert "Riga Social Lab" in builder
+    board = pm.get("/pipeline").get_data(as_text=True)
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">1 partner in the consortium</a>' in board
     # A call it cannot be added to: none chosen, or none stored.
     token = csrf(pm, f"/organisations/{lab}")
     assert pm.post(f"/organisations/{lab}/consortium", data={"csrf_token": token}).status_code == 400
