@@ -752,6 +752,9 @@ def test_the_decisions_register_downloads_every_decision_with_its_reason_approva
     import io
 
     from store import decisions
+    from store.calls import ensure_source
+    from store.consortium import add_members
+    from store.partners import upsert_project
 
     def register(client):
         response = client.get("/pipeline/decisions.csv")
@@ -769,6 +772,15 @@ def test_the_decisions_register_downloads_every_decision_with_its_reason_approva
     profile_id = seeded.scalar("SELECT min(id) FROM profiles")
     small = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
     decisions.decide(seeded, profile_id, small, "maybe", "Good partners available", "Two calls in one", DECIDER)
+    # With whom: the consortium as it stands, in the order its partners were added.
+    ensure_source(seeded, "keep_eu")
+    upsert_project(seeded, {"source": "keep_eu", "source_id": "1", "participants": [
+        {"source_id": name, "name": name, "country": country, "role": "partner"}
+        for name, country in (("Tartu Hub", "EE"), ("=Formula Works", None))]})
+    social = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'")
+    for name in ("=Formula Works", "Tartu Hub"):
+        add_members(seeded, profile_id, social, [seeded.scalar("SELECT id FROM organisations WHERE name = %s", (name,))],
+                    None)
 
     rows = register(pm)
     won = rows["CERV-SOCIAL-01"]
@@ -776,12 +788,14 @@ def test_the_decisions_register_downloads_every_decision_with_its_reason_approva
     assert (won["decided by"], won["approval"], won["approved by"], won["outcome"]) == (
         "pm@sic.lv", "approved", "boss@sic.lv", "won")
     assert won["next deadline"] == "2026-10-01" and won["rank"].isdigit() and won["overrides the screening"] == ""
+    assert won["consortium partners"] == "'=Formula Works; Tartu Hub (EE)"  # as text: a name is not a formula
     assert won["call page"] == "http://127.0.0.1:5000/calls/CERV-SOCIAL-01"
     assert won["source page"] == "https://example.org/CERV-SOCIAL-01"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", won["last changed (UTC)"])
     # A maybe commits no time, so it needs no approval; this one went against the screening (too small).
     maybe = rows["CERV-SMALL-01"]
-    assert (maybe["decision"], maybe["note"], maybe["approval"], maybe["outcome"]) == ("Maybe", "Two calls in one", "", "")
+    assert (maybe["decision"], maybe["note"], maybe["approval"], maybe["outcome"], maybe["consortium partners"]) == (
+        "Maybe", "Two calls in one", "", "", "")
     assert maybe["overrides the screening"].startswith("size: ")
 
 
