@@ -38,6 +38,24 @@ def project_page(source: str, source_id: str | None) -> str | None:
     return pattern.format(quote(str(source_id), safe="")) if pattern and source_id else None
 
 
+# CORDIS gives every participant of a project a contact form on the Funding & Tenders Portal, the way to
+# write to an organisation one has no address for: organization.csv's contactForm column holds this
+# address, by the organisation's PIC and the project's id, on every row.
+CONTACT_FORM = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/contact-form/project/{}/{}"
+
+
+def contact_forms(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
+    """Each organisation's contact form on the portal (`url`), through its latest CORDIS project (`acronym`),
+    by organisation id; those without a PIC or a CORDIS project are left out."""
+    rows = db.fetchall(
+        """SELECT DISTINCT ON (x.organisation_id) x.organisation_id, o.pic, p.source_id, p.acronym
+           FROM participations x JOIN projects p ON p.id = x.project_id JOIN organisations o ON o.id = x.organisation_id
+           WHERE x.organisation_id = ANY(%s) AND p.source = 'cordis' AND o.pic IS NOT NULL
+           ORDER BY x.organisation_id, p.start_date DESC NULLS LAST, p.id DESC""", (list(organisation_ids),))
+    return {r["organisation_id"]: {"url": CONTACT_FORM.format(quote(r["pic"], safe=""), quote(r["source_id"], safe="")),
+                                   "acronym": r["acronym"]} for r in rows}
+
+
 def typed_sector(value: str | None) -> str | None:
     """A sector a user asked for, or None unless it is one this project knows."""
     return value if value in SECTOR_LABELS else None

@@ -83,6 +83,25 @@ def test_values_cordis_quoted_twice_are_read_as_written(db, shared_dir):
     assert db.scalar("""SELECT count(*) FROM organisations WHERE name LIKE '"%' OR short_name LIKE '"%'""") == 0
 
 
+def test_an_organisations_contact_form_is_the_one_cordis_gives_for_its_latest_project(db, shared_dir):
+    import csv
+
+    from store.partners import contact_forms
+
+    folder = shared_dir / "benchmarks" / "cordis-dev" / "partners"
+    cordis.import_dump(db, folder)
+    with (folder / "organization.csv").open(encoding="utf-8") as handle:
+        given = {(row["organisationID"], row["contactForm"]) for row in csv.DictReader(handle, delimiter=";")}
+    organisations = db.fetchall("SELECT id, pic FROM organisations")
+    forms = contact_forms(db, [o["id"] for o in organisations])
+    assert len(forms) == 1790  # every organisation of the dump has a PIC and a project
+    assert all((o["pic"], forms[o["id"]]["url"]) in given for o in organisations)  # an address CORDIS gives
+    # Of several, the latest project's; UPWARDS is the one dated project of this organisation.
+    fraunhofer = db.scalar("SELECT id FROM organisations WHERE pic = '999984059'")
+    assert forms[fraunhofer]["acronym"] == "UPWARDS"
+    assert contact_forms(db, []) == {}
+
+
 def test_the_calls_dump_loads_with_project_titles_and_topics(db, shared_dir):
     report = cordis.import_dump(db, shared_dir / "benchmarks" / "cordis-dev" / "calls")
     assert report.rows == 1487 and db.scalar("SELECT count(*) FROM topics") == 3486

@@ -1352,6 +1352,7 @@ def test_an_organisations_page_sums_up_its_record_pages_its_projects_and_counts_
     # Its record at a glance, over every page.
     assert "<dt>Record</dt><dd>3 projects, 1 as coordinator; €1.3 M from the EU; 2020–2022</dd>" in first
     assert "<dt>Programmes</dt><dd>Interreg Central Baltic (2); Interreg Europe (1)</dd>" in first
+    assert "<dt>Contact</dt>" not in first  # no CORDIS project, so no contact form known
     assert "<h2>Projects (3)</h2>" in first and "P2022" in first and "P2021" in first and "P2020" not in first
     assert "Page 1 of 2" in first and f'href="/organisations/{org_id}?page=2">Next' in first
     second = pm.get(f"/organisations/{org_id}?page=2").get_data(as_text=True)
@@ -1401,6 +1402,10 @@ def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seed
                            "ODD")):
         assert f'<a href="{address}" rel="noopener noreferrer" target="_blank">{name}</a>' in page
     assert "<tr><td>(untitled)</td>" in page  # no name and no page at its source
+    # Where to write to it: the contact form CORDIS gives it on the portal, through its CORDIS project.
+    assert ('<dt>Contact</dt><dd><a href="https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/'
+            'contact-form/project/912345678/101094301" rel="noopener noreferrer" target="_blank">its contact form on'
+            " the EU Funding &amp; Tenders Portal</a> <small>(as a participant of SOCIAL)</small></dd>") in page
     # What a project did, when its source says: as plain text, its paragraphs on lines of their own.
     assert ('BSR-SE</a><details class="more"><summary>What it did</summary><p class="about">Social enterprise support'
             " &amp; training\nAround the Baltic Sea.</p></details>") in page
@@ -1677,6 +1682,10 @@ def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
     assert (lab["PIC"], lab["country"], lab["city"], lab["sector"], lab["website"], lab["added by"]) == (
         "912345678", "LV", "Rīga", "other (often NGOs and associations)", "http://www.rsl.lv", "pm@sic.lv")
     assert [r["city"] for r in rows if r is not lab] == ["Vilnius"]  # stored in capitals, written as a name
+    # The portal's contact form, for a partner with a PIC, through its CORDIS project; none without a PIC.
+    assert lab["contact form"] == ("https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/contact-form"
+                                   "/project/912345678/p1")
+    assert [r["contact form"] for r in rows if r is not lab] == [""]
     assert pm.get("/calls/NO-SUCH-CALL/consortium.csv").status_code == 404
 
 

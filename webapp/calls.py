@@ -16,7 +16,8 @@ from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.html import web_address
-from store.partners import SECTOR_LABELS, search_organisations, sector_label, typed_country, typed_sector
+from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label, typed_country,
+                            typed_sector)
 from store.text import counted, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
@@ -283,12 +284,15 @@ def export_csv():
 def consortium_csv(identifier):
     """The consortium being built, for the proposal's partner list and the first emails to the partners."""
     call = _call_or_404(identifier)
-    header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "projects in the data",
-              "added by", "added on"]
+    header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "contact form",
+              "projects in the data", "added by", "added on"]
+    members = consortium_store.members(db(), current_profile_id(), call["id"])
+    contacts = contact_forms(db(), [m["id"] for m in members])  # for one with no address: the portal's form
     rows = ([csv_text(m["name"]), csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
              csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
-             (web_address(m["website"]) or ("",))[0], m["projects"], m["added_by"] or "", m["added_at"].date()]
-            for m in consortium_store.members(db(), current_profile_id(), call["id"]))
+             (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
+             m["projects"], m["added_by"] or "", m["added_at"].date()]
+            for m in members)
     return csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
 
 

@@ -61,6 +61,7 @@ def organisation(organisation_id):
     collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
                            record=partner_store.record(db(), organisation_id),
+                           contact=partner_store.contact_forms(db(), [organisation_id]).get(organisation_id),
                            projects=projects, project_count=project_count, page=page,
                            pages=max(1, -(-project_count // PROJECTS_PER_PAGE)),
                            collaborators=collaborators, collaborator_count=collaborator_count,
