@@ -26,15 +26,10 @@ def call_vector(store: EmbeddingStore, call: dict):
     return mean / (float((mean @ mean) ** 0.5) or 1.0)
 
 
-def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
-             index: partners.PartnerIndex | None = None, applicant: dict | None = None,
-             sector: str | None = None, country: str | None = None) -> dict:
-    """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
-    too: its organisation, when linked to the partner data, joins the network and is never recommended to
-    itself; its countries and sectors count as covered.
-
-    `sector` and `country` narrow the list to the best of one kind (an NGO from Estonia, say), each with
-    its rank among all; the suggested consortium is the same whatever the list shows."""
+def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list, index: partners.PartnerIndex | None,
+            applicant: dict | None) -> dict:
+    """Every organisation ranked as a partner for the call, given the members already in and the applicant
+    (its organisation in the network, its countries and sectors covered); what both views below start from."""
     call = get_call(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
@@ -44,17 +39,46 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     applicant = applicant or {}
     own = applicant.get("organisation_id")
     consortium = [index.positions[m] for m in [*member_ids, own] if m in index.positions]
-    vector = call_vector(store, call)
     eligibility = call["eligibility"] or {}
-    area = eligibility.get("countries") or []
-    kinds = eligibility.get("applicant_types") or []
     covered = {"covered_countries": applicant.get("countries") or [],
                "covered_sectors": applicant.get("organisation_types") or []}
-    ranking = partners.rank(index, call["identifier"], vector, consortium, area=area, applicant_types=kinds,
-                            **covered)
-    suggestion = partners.suggest_consortium(index, ranking, consortium, **covered)
+    ranking = partners.rank(index, call["identifier"], call_vector(store, call), consortium,
+                            area=eligibility.get("countries") or [],
+                            applicant_types=eligibility.get("applicant_types") or [], **covered)
     rank_of = np.empty(len(ranking.positions), dtype=np.int64)
     rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
+    return {"call": call, "index": index, "member_rows": member_rows, "member_ids": member_ids,
+            "consortium": consortium, "eligibility": eligibility, "covered": covered, "ranking": ranking,
+            "rank_of": rank_of}
+
+
+def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_id: int, members: list,
+             index: partners.PartnerIndex | None = None, applicant: dict | None = None) -> dict | None:
+    """Where one organisation ranks as a partner for a call whose consortium it is not in yet: its rank
+    among all those ranked, how many they are, and why. None if it is not in the partner index."""
+    setup = _ranked(db, store, identifier, members, index, applicant)
+    index, ranking = setup["index"], setup["ranking"]
+    pos = index.positions.get(organisation_id)
+    if pos is None or not math.isfinite(ranking.scores[pos]):
+        return None
+    return {"rank": int(setup["rank_of"][pos]), "of": int(np.isfinite(ranking.scores).sum()),
+            "reasons": partners.reasons(index, ranking, pos, setup["call"]["identifier"])}
+
+
+def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
+             index: partners.PartnerIndex | None = None, applicant: dict | None = None,
+             sector: str | None = None, country: str | None = None) -> dict:
+    """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
+    too: its organisation, when linked to the partner data, joins the network and is never recommended to
+    itself; its countries and sectors count as covered.
+
+    `sector` and `country` narrow the list to the best of one kind (an NGO from Estonia, say), each with
+    its rank among all; the suggested consortium is the same whatever the list shows."""
+    setup = _ranked(db, store, identifier, members, index, applicant)
+    call, index, ranking, rank_of = setup["call"], setup["index"], setup["ranking"], setup["rank_of"]
+    consortium, member_ids, eligibility = setup["consortium"], setup["member_ids"], setup["eligibility"]
+    area, kinds = eligibility.get("countries") or [], eligibility.get("applicant_types") or []
+    suggestion = partners.suggest_consortium(index, ranking, consortium, **setup["covered"])
     wanted = np.ones(len(rank_of), bool)
     if sector:
         wanted &= index.sector_codes == sector
@@ -73,7 +97,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     top = [int(pos) for pos in order[:limit]]
     shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
     ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
-    return {"call": call, "ranked": ranked, "consortium": member_ids, "members": member_rows, "area": area,
+    return {"call": call, "ranked": ranked, "consortium": member_ids, "members": setup["member_rows"], "area": area,
             "area_text": area_text(eligibility),
             "kinds": [sector_label(k) for k in kinds],
             "suggested_members": [row(pos) for pos in sorted(suggestion, key=lambda pos: rank_of[pos])],

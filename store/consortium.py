@@ -42,7 +42,7 @@ def being_built(db: Database, profile_id: int, organisation_id: int, today) -> l
     bid or maybe, and any other call with members already (unless marked no bid). Each with its number of
     members and whether this organisation is one of them; the soonest next deadline (after `today`) first."""
     return db.fetchall(
-        f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline,
+        f"""SELECT c.id AS call_id, c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline,
                    count(m.organisation_id) AS members, coalesce(bool_or(m.organisation_id = %(org)s), FALSE) AS member
             FROM calls c
             LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s

@@ -1552,7 +1552,7 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
     assert "Calls marked bid or maybe, and calls with a consortium started, are listed here" in page
-    assert "Add it to the consortium for" not in page
+    assert 'name="call"' not in page
     # A call marked maybe, and another whose consortium was started on its page, are offered; a no bid is not.
     decide(pm, state="maybe", reason="Good partners available")
     add_call(with_partners, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
@@ -1560,18 +1560,31 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     post = pm.post("/calls/CERV-ARCHIVE-01/consortium",
                    data={"organisation_id": tartu, "csrf_token": csrf(pm, "/calls/CERV-ARCHIVE-01")})
     assert post.status_code == 302
+
+    def offered(page):  # (what a row says, the call its button adds to)
+        rows = page[page.index('<table class="consortia">'):].split("</table>")[0].split("<tr>")[2:]
+        return [(" ".join(re.sub(r"<[^>]+>", " ", row).split()), re.search(r'name="call" value="([^"]+)"', row).group(1))
+                for row in rows]
+
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
-    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', page)
-    assert [value for value, _ in options] == ["CERV-SOCIAL-01", "CERV-ARCHIVE-01"]  # the sooner deadline first
-    assert options[0][1].endswith(" · maybe · 0 members") and options[1][1].endswith(" · 1 member")
+    rows = offered(page)
+    assert [call for _, call in rows] == ["CERV-SOCIAL-01", "CERV-ARCHIVE-01"]  # the sooner deadline first
+    social, archive = (text for text, _ in rows)
+    # Where it would rank as a partner for each, as the call's page ranks it: among the three, or the two
+    # outside a consortium that Tartu University is in already, and why.
+    assert "Maybe 0 partners ranks" in social and "of 3 1 past project in the data" in social
+    assert "— 1 partner ranks" in archive and "of 2 " in archive and "worked with the consortium in 1 project" in archive
+    call_page = pm.get("/calls/CERV-ARCHIVE-01").get_data(as_text=True)
+    listed = call_page[call_page.index('<table class="partners">'):].split("</table>")[0]
+    rank = int(re.search(r"ranks (\d) of 2", archive).group(1))
+    assert re.search(rf"<td>{rank}</td>\s*<td><a [^>]*>Riga Social Lab</a>", listed)
     response = pm.post(f"/organisations/{lab}/consortium",
                        data={"call": "CERV-SOCIAL-01", "csrf_token": csrf(pm, f"/organisations/{lab}")})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/organisations/{lab}")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
     assert "Riga Social Lab is in the consortium for CERV-SOCIAL-01: Social innovation and civic participation" in page
     assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in page
-    assert [value for value, _ in re.findall(r'<option value="([^"]+)">([^<]+)</option>', page)] == [
-        "CERV-ARCHIVE-01"]  # no longer offered where it is a member
+    assert [call for _, call in offered(page)] == ["CERV-ARCHIVE-01"]  # no longer offered where it is a member
     call_page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = call_page[call_page.index('id="consortium"'):call_page.index("Recommended partners")]
     assert "Riga Social Lab" in builder
@@ -1585,7 +1598,7 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     # Once every such consortium has it, the page says where it is and offers nothing more.
     pm.post(f"/organisations/{lab}/consortium", data={"call": "CERV-ARCHIVE-01", "csrf_token": token})
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
-    assert "Add it to the consortium for" not in page and "are listed here" not in page
+    assert 'name="call"' not in page and "are listed here" not in page
     assert page.count('#consortium">') == 2
 
 

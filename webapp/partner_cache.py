@@ -6,7 +6,7 @@ import threading
 
 from matcher import partners
 from matcher.embedder import Embedder, EmbeddingStore
-from matcher.partner_search import for_call
+from matcher.partner_search import for_call, standing
 from store.partners import participations_version
 
 from . import db, settings
@@ -45,3 +45,12 @@ def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | Non
         return None
     return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant,
                     sector=sector, country=country)
+
+
+def partner_standing(identifier: str, organisation_id: int, member_ids: list[int],
+                     applicant: dict | None = None) -> dict | None:
+    """Where one organisation ranks as a partner for a call, with the consortium as it stands."""
+    index = partner_index()
+    if index is None:
+        return None
+    return standing(db(), embedding_store(), identifier, organisation_id, member_ids, index=index, applicant=applicant)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from store import calls as call_store
 from store import consortium as consortium_store
 from store import partners as partner_store
+from store import profiles
 from store.decisions import STATES
 from store.partners import SECTOR_LABELS
 
@@ -17,6 +18,7 @@ PER_PAGE = 30
 SIMILAR = 15  # organisations listed by what they worked on: the closest, not pages of them
 PROJECTS_PER_PAGE = 50  # an organisation's projects
 COLLABORATORS = 20  # those it worked with most; the page says how many there are in all
+STANDINGS = 20  # consortia for which an organisation's page ranks it (the soonest deadlines): each ranks every partner
 
 
 @bp.route("/partners")
@@ -65,8 +67,23 @@ def organisation(organisation_id):
                            projects=projects, project_count=project_count, page=page,
                            pages=max(1, -(-project_count // PROJECTS_PER_PAGE)),
                            collaborators=collaborators, collaborator_count=collaborator_count,
-                           consortia=consortium_store.being_built(db(), current_profile_id(), organisation_id,
-                                                                  settings().as_of()), states=STATES)
+                           consortia=_consortia(organisation_id), states=STATES)
+
+
+def _consortia(organisation_id: int) -> list[dict]:
+    """The consortia being built, each open one (this organisation not in it yet) with where the organisation
+    would rank as a partner for that call, given the consortium as it stands: which of the team's bids it
+    suits, before adding it to one."""
+    from .partner_cache import partner_standing
+
+    profile_id = current_profile_id()
+    applicant = profiles.get_profile(db(), profile_id)
+    consortia = consortium_store.being_built(db(), profile_id, organisation_id, settings().as_of())
+    for consortium in consortia[:STANDINGS]:
+        if not consortium["member"]:
+            members = [m["id"] for m in consortium_store.members(db(), profile_id, consortium["call_id"])]
+            consortium["standing"] = partner_standing(consortium["identifier"], organisation_id, members, applicant)
+    return consortia
 
 
 @bp.post("/organisations/<int:organisation_id>/consortium")
