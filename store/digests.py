@@ -38,7 +38,8 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
         {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
     deadlines = db.fetchall(
         """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
-                  c.unlisted_since
+                  c.unlisted_since, (SELECT count(*) FROM consortium_members cm
+                                     WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id) AS partners
            FROM decisions d JOIN calls c ON c.id = d.call_id, jsonb_array_elements(c.deadlines) x
            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
              AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",

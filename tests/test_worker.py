@@ -277,9 +277,10 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert parsed["Message-ID"] == f"<digest-{digest_id}.{user_id}@localhost>"  # CALLMATCH_MAIL_FROM's domain
     assert parsed["Date"].datetime is not None and parsed["Auto-Submitted"] == "auto-generated"
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
-    assert "- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe)" in parsed.get_body(
-        ("plain",)).get_content()
+    assert ("- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; no partners yet)"
+            in parsed.get_body(("plain",)).get_content())
     assert "<li>10 Jul 2026 (single-stage): " in parsed.get_body(("html",)).get_content()
+    assert "</a> · maybe · no partners yet</li>" in parsed.get_body(("html",)).get_content()
     assert "- Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored" in parsed.get_body(("plain",)).get_content()
     assert "score 90 · deadline 10 Jul 2026" in parsed.get_body(("html",)).get_content()
     assert "text/html" in body and "text/plain" in body and "/settings" in body
@@ -347,9 +348,35 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
     _, text, html = render(user, content, settings)
     warning = "No longer listed by the portal since 20 Jun 2026: withdrawn or closed early?"
-    assert (f"- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe)\n  {warning}\n"
+    assert (f"- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; no partners yet)\n"
+            f"  {warning}\n"
             "  http://127.0.0.1:5000/calls/") in text
     assert f'<strong style="color:#a4451c">{warning}</strong>' in html  # the words the Pipeline and screening use
+
+
+def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got(settings, db):
+    from datetime import date
+
+    from store import decisions, digests, profiles, users
+    from store.calls import ensure_source
+    from store.consortium import add_members
+    from store.partners import upsert_project
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    profile_id = profiles.ensure_default_profile(db)
+    user = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    call_id = db.scalar("SELECT id FROM calls")
+    decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", user)
+    ensure_source(db, "keep_eu")
+    upsert_project(db, {"source": "keep_eu", "source_id": "1", "participants": [
+        {"source_id": name, "name": name, "country": "EE", "role": "partner"} for name in ("Tartu Hub", "Narva Youth")]})
+    add_members(db, profile_id, call_id, [r["id"] for r in db.fetchall("SELECT id FROM organisations")], user["id"])
+    content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
+    _, text, html = render(user, content, settings)
+    assert "Social innovation and civic participation (bid; 2 partners in the consortium)" in text
+    assert "</a> · bid · 2 partners in the consortium</li>" in html
 
 
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
