@@ -1358,7 +1358,11 @@ def test_an_organisations_page_sums_up_its_record_pages_its_projects_and_counts_
     second = pm.get(f"/organisations/{org_id}?page=2").get_data(as_text=True)
     assert "P2020" in second and "P2022" not in second and "Page 2 of 2" in second
     beyond = pm.get(f"/organisations/{org_id}?page=9").get_data(as_text=True)
-    assert "No projects on this page: it has 2 pages." in beyond
+    assert f'No projects on this page: it has 2 pages; <a href="/organisations/{org_id}?page=2">the last</a>.' in beyond
+    with monkeypatch.context() as one_page:
+        one_page.setattr(webapp.partners, "PROJECTS_PER_PAGE", 50)
+        beyond = pm.get(f"/organisations/{org_id}?page=3").get_data(as_text=True)
+        assert f'No projects on this page: it has 1 page; <a href="/organisations/{org_id}">the first</a>.' in beyond
     assert "Page must be a number from 1 to" in pm.get(f"/organisations/{org_id}?page=two").get_data(as_text=True)
     # The two it worked with most, and how many it worked with in all.
     assert "<h2>Collaborators (3)</h2>" in first
