@@ -340,18 +340,16 @@ def record(db: Database, organisation_id: int) -> dict:
     return row
 
 
-def projects_of(db: Database, organisation_id: int, *, page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
-    """(This page of its projects, how many it has in all.) The latest started first (those without dates
+def projects_of(db: Database, organisation_id: int, *, page: int = 1, per_page: int = 50) -> list[dict]:
+    """This page of its projects (`record` counts them all), the latest started first (those without dates
     after them, newest stored first), each with its role and EU contribution in it, and its page at its
     source (`url`). Paged, since a large research organisation in the CORDIS files has thousands."""
-    total = db.scalar("SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = %s",
-                      (organisation_id,))
     rows = db.fetchall(
         """SELECT * FROM (SELECT DISTINCT ON (p.id) p.*, x.role, x.eu_contribution FROM participations x
                           JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s ORDER BY p.id) mine
            ORDER BY start_date DESC NULLS LAST, id DESC LIMIT %s OFFSET %s""",
         (organisation_id, per_page, (page - 1) * per_page))
-    return [{**row, "url": project_page(row["source"], row["source_id"])} for row in rows], total
+    return [{**row, "url": project_page(row["source"], row["source_id"])} for row in rows]
 
 
 def projects_with_members(db: Database, project_ids: list[int]) -> list[dict]:

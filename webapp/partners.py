@@ -59,13 +59,14 @@ def organisation(organisation_id):
         abort(404, "No such organisation.")
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
     page = page or 1
-    projects, project_count = partner_store.projects_of(db(), organisation_id, page=page, per_page=PROJECTS_PER_PAGE)
+    record = partner_store.record(db(), organisation_id)
     collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
-                           record=partner_store.record(db(), organisation_id),
+                           record=record,
                            contact=partner_store.contact_forms(db(), [organisation_id]).get(organisation_id),
-                           projects=projects, project_count=project_count, page=page,
-                           pages=max(1, -(-project_count // PROJECTS_PER_PAGE)),
+                           projects=partner_store.projects_of(db(), organisation_id, page=page,
+                                                              per_page=PROJECTS_PER_PAGE),
+                           page=page, pages=max(1, -(-record["projects"] // PROJECTS_PER_PAGE)),
                            collaborators=collaborators, collaborator_count=collaborator_count,
                            consortia=_consortia(organisation_id), states=STATES)
 
