@@ -1698,6 +1698,12 @@ def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": ids, "action": "add", "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'href="/calls/CERV-SOCIAL-01/consortium.csv"' in page
+    # Where to write to each, in the builder too: its website, its form on the portal, or neither known.
+    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    assert ('<a href="http://www.rsl.lv" rel="noopener noreferrer nofollow" target="_blank">website</a> · <a href="'
+            'https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/contact-form/project/912345678/p1"'
+            ' rel="noopener noreferrer" target="_blank"') in builder
+    assert builder.count('<td class="contact">—</td>') == 1  # Vilnius City: no website, no PIC
     response = pm.get("/calls/CERV-SOCIAL-01/consortium.csv")
     assert response.headers["Content-Disposition"] == "attachment; filename=consortium-CERV-SOCIAL-01.csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
