@@ -258,17 +258,29 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
     return where
 
 
+# The Partners page's orders: the most active first, or those that led the most projects (a coordinator
+# for a consortium the team would join, or a partner who knows the work of leading one); then by name.
+ORGANISATION_SORTS = {"projects": "projects DESC, coordinated DESC", "coordinated": "coordinated DESC, projects DESC"}
+
+
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
-                         page: int = 1, per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
-    """(organisations of this page, most projects first, total count: None unless `with_total`). Every
-    value is a parameter."""
+                         sort: str = "projects", page: int = 1, per_page: int = 30,
+                         with_total: bool = True) -> tuple[list[dict], int | None]:
+    """(organisations of this page, each with its projects and those it coordinated, in the `sort` order;
+    total count: None unless `with_total`). Every value is a parameter."""
     params = {"limit": per_page, "offset": (page - 1) * per_page}
-    where = ["TRUE", *organisation_filters(params, q=q, country=country, sector=sector, programme=programme)]
-    base = f"FROM organisations o WHERE {' AND '.join(where)}"
-    total = db.scalar(f"SELECT count(*) {base}", params) if with_total else None
+    conditions = organisation_filters(params, q=q, country=country, sector=sector, programme=programme)
+    where = " AND ".join(["TRUE", *conditions])
+    total = db.scalar(f"SELECT count(*) FROM organisations o WHERE {where}", params) if with_total else None
     rows = db.fetchall(
-        f"""SELECT o.*, (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
-            {base} ORDER BY projects DESC, o.name LIMIT %(limit)s OFFSET %(offset)s""", params)
+        f"""SELECT o.*, r.projects, r.coordinated
+            FROM organisations o
+            CROSS JOIN LATERAL (SELECT count(DISTINCT project_id) AS projects,  -- for the organisations found only
+                                       count(DISTINCT project_id) FILTER (WHERE role = 'coordinator') AS coordinated
+                                FROM participations WHERE organisation_id = o.id) r
+            WHERE {where}
+            ORDER BY {ORGANISATION_SORTS.get(sort, ORGANISATION_SORTS['projects'])}, o.name
+            LIMIT %(limit)s OFFSET %(offset)s""", params)
     return rows, total
 
 

@@ -1318,6 +1318,27 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert pm.get("/organisations/424242").status_code == 404
 
 
+def test_partners_sort_by_projects_or_by_projects_coordinated(pm, seeded):
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "keep_eu")
+    busy = {"source_id": "busy", "name": "Busy Partner", "country": "EE", "role": "partner"}
+    lead = {"source_id": "lead", "name": "Lead Partner", "country": "LV", "role": "coordinator"}
+    for number in range(3):
+        upsert_project(seeded, {"source": "keep_eu", "source_id": str(number),
+                                "participants": [busy, lead] if number < 2 else [busy]})
+
+    def listed(query):
+        page = pm.get("/partners" + query).get_data(as_text=True)
+        return re.findall(r">(Busy Partner|Lead Partner)</a></td><td>.*?</td><td>.*?</td><td>(\d+)</td><td>(\d+)</td>", page)
+
+    assert listed("") == [("Busy Partner", "3", "0"), ("Lead Partner", "2", "2")]  # most projects first
+    assert listed("?sort=coordinated") == [("Lead Partner", "2", "2"), ("Busy Partner", "3", "0")]
+    assert listed("?sort=nonsense") == listed("")
+    assert '<option value="coordinated" selected>' in pm.get("/partners?sort=coordinated").get_data(as_text=True)
+
+
 def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
     from datetime import date
 

@@ -32,6 +32,7 @@ def index():
     page = page or 1
     filters = {"q": q, "country": country, "sector": sector, "programme": programme}
     about = (request.args.get("about") or "").strip()[:200]
+    sort = request.args.get("sort") if request.args.get("sort") in partner_store.ORGANISATION_SORTS else "projects"
     rows, total, similar, not_searchable = [], 0, None, None
     if about:  # the organisations closest to what was asked, within the other filters: that is the answer
         from matcher.organisation_search import NotIndexable, search
@@ -43,11 +44,11 @@ def index():
         except NotIndexable as exc:
             similar, not_searchable = [], str(exc)
     else:
-        rows, total = partner_store.search_organisations(db(), **filters, page=page, per_page=PER_PAGE)
+        rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
-                           country=country, sector=sector, filters=filters,
+                           country=country, sector=sector, filters=filters, sort=sort,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 
