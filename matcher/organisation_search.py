@@ -68,6 +68,26 @@ JOIN organisations o ON o.id = nearest.organisation_id
 """
 
 
+def _nearest(db: Database, vector, model: str, limit: int, conditions: list[str], params: dict) -> list[dict]:
+    sql = search_sql(conditions)
+    with db.transaction() as cur:
+        # Vectors of another model, or organisations the conditions leave out, may come first: keep scanning
+        # the graph until enough match.
+        cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = cur.execute(sql, {**params, "query": vector, "model": model, "limit": limit}).fetchall()
+    return sorted(rows, key=lambda r: r["distance"])
+
+
+def similar_to(db: Database, organisation_id: int, limit: int = 10) -> list[dict]:
+    """The organisations whose past work is closest to this one's (their indexed texts), nearest first:
+    others to ask where it cannot join, or more of its kind. None before it is indexed."""
+    row = db.fetchone("SELECT model, embedding FROM organisation_vectors WHERE organisation_id = %s",
+                      (organisation_id,))
+    if row is None:
+        return []
+    return _nearest(db, row["embedding"], row["model"], limit, ["o.id <> %(itself)s"], {"itself": organisation_id})
+
+
 def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20, **filters) -> list[dict]:
     """The organisations closest to `query`, among those the Partners page's `filters` leave (a name or PIC,
     country, sector, programme). NotIndexable when the model's vectors cannot be compared with the index's (a
@@ -75,11 +95,6 @@ def search(db: Database, store: EmbeddingStore, query: str, limit: int = 20, **f
     vector = store.embedder.encode_query(query)
     if len(vector) != DIMS:
         raise NotIndexable(store.embedder.model_name, len(vector))
-    params = {"query": vector, "model": store.embedder.vectors_key, "limit": limit}
-    sql = search_sql(organisation_filters(params, **filters))
-    with db.transaction() as cur:
-        # Vectors of another model, or organisations the filters leave out, may come first: keep scanning
-        # the graph until enough match.
-        cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = cur.execute(sql, params).fetchall()
-    return sorted(rows, key=lambda r: r["distance"])
+    params = {}
+    conditions = organisation_filters(params, **filters)
+    return _nearest(db, vector, store.embedder.vectors_key, limit, conditions, params)

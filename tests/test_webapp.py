@@ -1634,6 +1634,17 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     assert page.count('#consortium">') == 2
 
 
+def test_an_organisations_page_lists_those_whose_work_is_closest_to_its_own(pm, with_partners):
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    closest = page[page.index("<h2>Closest in what they worked on</h2>"):].split("</section>")[0]
+    names = re.findall(r'<a href="/organisations/\d+">([^<]+)</a>', closest)
+    assert sorted(names) == ["Tartu University", "Vilnius City"]  # every other indexed one; never itself
+    assert re.search(r"\(<abbr title=\"Estonia\">EE</abbr>, higher education\) · similarity 0\.\d\d", closest)
+    with_partners.execute("DELETE FROM organisation_vectors")  # not indexed (yet): no such section
+    assert "Closest in what they worked on" not in pm.get(f"/organisations/{lab}").get_data(as_text=True)
+
+
 def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_partners):
     from store.partners import resolve_organisation, save_participation, save_project
 

@@ -60,6 +60,8 @@ def organisation(organisation_id):
         abort(404, "No such organisation.")
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
     page = page or 1
+    from matcher.organisation_search import similar_to
+
     record = partner_store.record(db(), organisation_id)
     collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
@@ -69,7 +71,8 @@ def organisation(organisation_id):
                                                               per_page=PROJECTS_PER_PAGE),
                            page=page, pages=max(1, -(-record["projects"] // PROJECTS_PER_PAGE)),
                            collaborators=collaborators, collaborator_count=collaborator_count,
-                           consortia=_consortia(organisation_id), states=STATES)
+                           consortia=_consortia(organisation_id), states=STATES,
+                           similar=similar_to(db(), organisation_id, limit=SIMILAR))
 
 
 def _consortia(organisation_id: int) -> list[dict]:
