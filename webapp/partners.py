@@ -1,4 +1,5 @@
-"""Search organisations; an organisation's projects and collaborators."""
+"""Search organisations; an organisation's page (its record, projects, collaborators and those whose work
+is closest to its own), where it is weighed against the consortia being built and added to one."""
 
 from __future__ import annotations
 
