@@ -1617,6 +1617,7 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     assert "Riga Social Lab is in the consortium for CERV-SOCIAL-01: Social innovation and civic participation" in page
     assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in page
     assert [call for _, call in offered(page)] == ["CERV-ARCHIVE-01"]  # no longer offered where it is a member
+    assert '<button aria-label="Add it to the consortium for CERV-ARCHIVE-01">Add</button>' in page
     call_page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = call_page[call_page.index('id="consortium"'):call_page.index("Recommended partners")]
     assert "Riga Social Lab" in builder
@@ -1679,6 +1680,7 @@ def test_a_search_that_finds_no_organisation_says_so(pm, with_partners):
 def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Recommended partners" in page and "Riga Social Lab" in page
+    assert 'aria-label="Add Riga Social Lab">Add</button>' in page  # each button says whom it adds
     assert "The applicant, Social Innovation Centre (SIC), established in Latvia, counts as a member" in page
     lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
     assert "adds a country" not in lab_row and "adds a country: Estonia" in page  # Latvia is SIC's own
