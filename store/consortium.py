@@ -37,16 +37,17 @@ def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids
                (profile_id, call_id, organisation_ids))
 
 
-def being_built(db: Database, profile_id: int, organisation_id: int, today) -> list[dict]:
-    """The consortia the team is building, for adding an organisation from its own page: the calls marked
-    bid or maybe, and any other call with members already (unless marked no bid). Each with its number of
-    members and whether this organisation is one of them; the soonest next deadline (after `today`) first."""
+def being_built(db: Database, profile_id: int, today) -> list[dict]:
+    """The consortia the team is building: the calls marked bid or maybe, and any other call with members
+    already (unless marked no bid), each with its members' ids; the soonest next deadline (after `today`)
+    first."""
     return db.fetchall(
         f"""SELECT c.id AS call_id, c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline,
-                   count(m.organisation_id) AS members, coalesce(bool_or(m.organisation_id = %(org)s), FALSE) AS member
+                   coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
+                            FILTER (WHERE m.organisation_id IS NOT NULL), '{{}}') AS member_ids
             FROM calls c
             LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
             LEFT JOIN consortium_members m ON m.call_id = c.id AND m.profile_id = %(profile)s
             WHERE (d.state IN ('bid', 'maybe') OR m.organisation_id IS NOT NULL) AND d.state IS DISTINCT FROM 'no_bid'
             GROUP BY c.id, d.state ORDER BY next_deadline NULLS LAST, c.identifier""",
-        {"profile": profile_id, "org": organisation_id, "today": today})
+        {"profile": profile_id, "today": today})

@@ -59,10 +59,10 @@ def organisation(organisation_id):
     org = partner_store.get_organisation(db(), organisation_id)
     if org is None:
         abort(404, "No such organisation.")
-    page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
-    page = page or 1
     from matcher.organisation_search import similar_to
 
+    page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
+    page = page or 1
     record = partner_store.record(db(), organisation_id)
     collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
@@ -84,11 +84,12 @@ def _consortia(organisation_id: int) -> list[dict]:
 
     profile_id = current_profile_id()
     applicant = profiles.get_profile(db(), profile_id)
-    consortia = consortium_store.being_built(db(), profile_id, organisation_id, settings().as_of())
-    for consortium in consortia[:STANDINGS]:
-        if not consortium["member"]:
-            members = [m["id"] for m in consortium_store.members(db(), profile_id, consortium["call_id"])]
-            consortium["standing"] = partner_standing(consortium["identifier"], organisation_id, members, applicant)
+    consortia = consortium_store.being_built(db(), profile_id, settings().as_of())
+    for position, consortium in enumerate(consortia):
+        consortium["member"] = organisation_id in consortium["member_ids"]
+        if not consortium["member"] and position < STANDINGS:
+            consortium["standing"] = partner_standing(consortium["identifier"], organisation_id,
+                                                      consortium["member_ids"], applicant)
     return consortia
 
 
