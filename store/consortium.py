@@ -6,6 +6,16 @@ from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import NotFound
 
+# The consortium a decision's profile is building for its call, joined to a query over decisions `d` and
+# calls `c`: how many partners (`team.partners`), and their names with their countries in the order they
+# were added (`team.partner_names`).
+PARTNERS_OF_DECISION = """LEFT JOIN LATERAL (
+    SELECT count(*) AS partners,
+           string_agg(o.name || coalesce(' (' || o.country || ')', ''), '; ' ORDER BY cm.added_at, o.name)
+               AS partner_names
+    FROM consortium_members cm JOIN organisations o ON o.id = cm.organisation_id
+    WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id) team ON TRUE"""
+
 
 def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
     """The members, in the order they were added, with what a proposal's partner list and the first email

@@ -8,6 +8,7 @@ import json
 from psycopg.types.json import Jsonb
 
 from .calls import NEXT_DEADLINE
+from .consortium import PARTNERS_OF_DECISION
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import failed_gates
@@ -244,13 +245,8 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
                    d.outcome, d.overrides, d.updated_at, du.email AS decided_by, au.email AS approved_by,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
-                   (SELECT count(*) FROM consortium_members cm
-                    WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id) AS partners,
-                   (SELECT string_agg(o.name || coalesce(' (' || o.country || ')', ''), '; '
-                                      ORDER BY cm.added_at, o.name)
-                    FROM consortium_members cm JOIN organisations o ON o.id = cm.organisation_id
-                    WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id) AS partner_names
-            FROM decisions d JOIN calls c ON c.id = d.call_id
+                   team.partners, team.partner_names
+            FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             LEFT JOIN users du ON du.id = d.decided_by LEFT JOIN users au ON au.id = d.approved_by
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",

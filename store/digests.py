@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
+from .consortium import PARTNERS_OF_DECISION
 from .db import Database
 from .decisions import waiting_for_approval
 from .runs import failing_sources
@@ -37,12 +38,12 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             WHERE c.first_seen > %(since)s AND NOT m.screened_out AND m.rank <= %(top)s ORDER BY m.rank""",
         {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
     deadlines = db.fetchall(
-        """SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
-                  c.unlisted_since, (SELECT count(*) FROM consortium_members cm
-                                     WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id) AS partners
-           FROM decisions d JOIN calls c ON c.id = d.call_id, jsonb_array_elements(c.deadlines) x
-           WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
-             AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
+        f"""SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
+                   c.unlisted_since, team.partners
+            FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
+            CROSS JOIN LATERAL jsonb_array_elements(c.deadlines) x
+            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
+              AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
         (profile_id, today, today, user["digest_days_ahead"]))
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
     profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
