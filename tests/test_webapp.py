@@ -1336,7 +1336,12 @@ def test_partners_sort_by_projects_or_by_projects_coordinated(pm, seeded):
     assert listed("") == [("Busy Partner", "3", "0"), ("Lead Partner", "2", "2")]  # most projects first
     assert listed("?sort=coordinated") == [("Lead Partner", "2", "2"), ("Busy Partner", "3", "0")]
     assert listed("?sort=nonsense") == listed("")
-    assert '<option value="coordinated" selected>' in pm.get("/partners?sort=coordinated").get_data(as_text=True)
+    assert '<option value="coordinated" selected>Most coordinated</option>' in pm.get(
+        "/partners?sort=coordinated").get_data(as_text=True)
+    from store.partners import ORGANISATION_SORTS
+    from webapp.partners import SORT_LABELS
+
+    assert list(SORT_LABELS) == list(ORGANISATION_SORTS)  # every order the store sorts by is offered, by its name
 
 
 def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):

@@ -19,6 +19,7 @@ PER_PAGE = 30
 SIMILAR = 15  # organisations listed by what they worked on: the closest, not pages of them
 PROJECTS_PER_PAGE = 50  # an organisation's projects
 COLLABORATORS = 20  # those it worked with most; the page says how many there are in all
+SORT_LABELS = {"projects": "most projects", "coordinated": "most coordinated"}  # the orders of store.partners
 STANDINGS = 20  # consortia for which an organisation's page ranks it (the soonest deadlines): each ranks every partner
 
 
@@ -33,7 +34,7 @@ def index():
     page = page or 1
     filters = {"q": q, "country": country, "sector": sector, "programme": programme}
     about = (request.args.get("about") or "").strip()[:200]
-    sort = request.args.get("sort") if request.args.get("sort") in partner_store.ORGANISATION_SORTS else "projects"
+    sort = request.args.get("sort") if request.args.get("sort") in SORT_LABELS else "projects"
     rows, total, similar, not_searchable = [], 0, None, None
     if about:  # the organisations closest to what was asked, within the other filters: that is the answer
         from matcher.organisation_search import NotIndexable, search
@@ -49,7 +50,7 @@ def index():
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
-                           country=country, sector=sector, filters=filters, sort=sort,
+                           country=country, sector=sector, filters=filters, sort=sort, sorts=SORT_LABELS,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
 
