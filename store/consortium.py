@@ -4,42 +4,79 @@ from __future__ import annotations
 
 from .calls import NEXT_DEADLINE
 from .db import Database
-from .errors import NotFound
+from .errors import CallmatchError, NotFound
+
+# How far the team has got with a partner it wants. One that declined stays listed, so that no one asks it
+# again, but it is no longer a member: not counted, not part of the consortium partners are ranked against.
+STATUSES = {"not_asked": "not asked yet", "asked": "asked", "confirmed": "confirmed", "declined": "declined"}
+MAX_STATUS_NOTE = 300  # whom they wrote to, what was answered: a line, not a correspondence
 
 # The consortium a decision's profile is building for its call, joined to a query over decisions `d` and
-# calls `c`: how many partners (`team.partners`), and their names with their countries in the order they
-# were added (`team.partner_names`).
+# calls `c`: how many partners (`team.partners`, those that declined left out) and how many of them
+# confirmed (`team.confirmed`), and their names with their countries in the order they were added
+# (`team.partner_names`).
 PARTNERS_OF_DECISION = """LEFT JOIN LATERAL (
-    SELECT count(*) AS partners,
+    SELECT count(*) AS partners, count(*) FILTER (WHERE cm.status = 'confirmed') AS confirmed,
            string_agg(o.name || coalesce(' (' || o.country || ')', ''), '; ' ORDER BY cm.added_at, o.name)
                AS partner_names
     FROM consortium_members cm JOIN organisations o ON o.id = cm.organisation_id
-    WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id) team ON TRUE"""
+    WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id AND cm.status <> 'declined') team ON TRUE"""
+
+
+class InvalidStatus(CallmatchError):
+    pass
 
 
 def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
     """The members, in the order they were added, with what a proposal's partner list and the first email
-    to them need (PIC, city, website) and who added them."""
+    to them need (PIC, city, website), who added them, and how far the team has got with each (those that
+    declined are listed too: `taking_part` leaves them out)."""
     return db.fetchall(
         """SELECT o.id, o.name, o.short_name, o.pic, o.country, o.city, o.sector, o.website, m.added_at,
-                  u.email AS added_by,
+                  u.email AS added_by, m.status, m.status_note, s.email AS status_by, m.status_at,
                   (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
            FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
-           LEFT JOIN users u ON u.id = m.added_by
+           LEFT JOIN users u ON u.id = m.added_by LEFT JOIN users s ON s.id = m.status_by
            WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name""", (profile_id, call_id))
 
 
-def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> None:
-    """Add organisations (one already in is left as it is); all or none, and none if one is unknown."""
+def taking_part(members: list[dict]) -> list[dict]:
+    """The members that have not declined: the consortium that counts."""
+    return [m for m in members if m["status"] != "declined"]
+
+
+def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int, status: str, note: str,
+               user_id: int | None) -> dict:
+    """Record how far the team has got with a member; who said so and when are kept with it."""
+    if status not in STATUSES:
+        raise InvalidStatus(f"Choose one of: {', '.join(STATUSES.values())}.")
+    note = " ".join((note or "").split())  # one line: it is shown in a table cell and a CSV column
+    if len(note) > MAX_STATUS_NOTE:
+        raise InvalidStatus(f"A partner's note can be at most {MAX_STATUS_NOTE} characters; this one has "
+                            f"{len(note)}. The decision's note has room for more.")
+    row = db.fetchone(
+        """UPDATE consortium_members SET status = %s, status_note = %s, status_by = %s, status_at = now()
+           WHERE profile_id = %s AND call_id = %s AND organisation_id = %s RETURNING status""",
+        (status, note, user_id, profile_id, call_id, organisation_id))
+    if row is None:
+        raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
+    return row
+
+
+def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> int:
+    """Add organisations (one already listed is left as it is, declined or not); all or none, and none if
+    one is unknown. Returns how many were added."""
     with db.transaction() as cur:
         known = cur.execute("SELECT count(*) AS n FROM organisations WHERE id = ANY(%s)",
                             (organisation_ids,)).fetchone()["n"]
         if known != len(set(organisation_ids)):
             raise NotFound("No such organisation.")
+        added = 0
         for organisation_id in organisation_ids:
-            cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
-                        " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                        (profile_id, call_id, organisation_id, user_id))
+            added += cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
+                                 " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                 (profile_id, call_id, organisation_id, user_id)).rowcount
+    return added
 
 
 def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int]) -> None:
@@ -49,15 +86,23 @@ def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids
 
 def being_built(db: Database, profile_id: int, today) -> list[dict]:
     """The consortia the team is building: the calls marked bid or maybe, and any other call with members
-    already (unless marked no bid), each with its members' ids; the soonest next deadline (after `today`)
-    first."""
-    return db.fetchall(
+    already (unless marked no bid), each with its members' ids, how far the team has got with each
+    (`statuses`, by id) and the ids of those that declined, who are not members; the soonest next deadline
+    (after `today`) first."""
+    rows = db.fetchall(
         f"""SELECT c.id AS call_id, c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline,
+                   coalesce(jsonb_object_agg(m.organisation_id, m.status)
+                            FILTER (WHERE m.organisation_id IS NOT NULL), '{{}}') AS statuses,
                    coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
-                            FILTER (WHERE m.organisation_id IS NOT NULL), '{{}}') AS member_ids
+                            FILTER (WHERE m.status <> 'declined'), '{{}}') AS member_ids,
+                   coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
+                            FILTER (WHERE m.status = 'declined'), '{{}}') AS declined_ids
             FROM calls c
             LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
             LEFT JOIN consortium_members m ON m.call_id = c.id AND m.profile_id = %(profile)s
             WHERE (d.state IN ('bid', 'maybe') OR m.organisation_id IS NOT NULL) AND d.state IS DISTINCT FROM 'no_bid'
             GROUP BY c.id, d.state ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"profile": profile_id, "today": today})
+    for row in rows:  # JSON keys are text
+        row["statuses"] = {int(key): status for key, status in row["statuses"].items()}
+    return rows

@@ -239,13 +239,13 @@ def history(db: Database, decision_id: int) -> list[dict]:
 
 def board(db: Database, profile_id: int, today) -> list[dict]:
     """Every call the profile decided on, with its decision (why, by whom, who approved it, how it ended),
-    rank, next deadline and the partners in its consortium so far (how many, and their names with their
-    countries), soonest first: the board, and the register leadership downloads."""
+    rank, next deadline and the partners in its consortium so far (how many, how many confirmed, and their
+    names with their countries), soonest first: the board, and the register leadership downloads."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
                    d.outcome, d.overrides, d.updated_at, du.email AS decided_by, au.email AS approved_by,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
-                   team.partners, team.partner_names
+                   team.partners, team.confirmed, team.partner_names
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             LEFT JOIN users du ON du.id = d.decided_by LEFT JOIN users au ON au.id = d.approved_by

@@ -246,6 +246,11 @@ CREATE TABLE consortium_members (
     organisation_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     added_by        bigint REFERENCES users (id),
     added_at        timestamptz NOT NULL DEFAULT now(),
+    -- How far the team has got with the partner; one that declined stays listed but is not a member.
+    status          text NOT NULL DEFAULT 'not_asked' CHECK (status IN ('not_asked', 'asked', 'confirmed', 'declined')),
+    status_note     text NOT NULL DEFAULT '' CHECK (length(status_note) <= 300),
+    status_by       bigint REFERENCES users (id),
+    status_at       timestamptz,
     PRIMARY KEY (profile_id, call_id, organisation_id)
 );
 

@@ -147,3 +147,15 @@ def failed_gates(gates: list[dict] | None) -> str:
     """The screening gates failed, as the pages word them: "size: Grant size … below …; deadline: …".
     Gates with a `passed` flag count only when they failed; a list of overridden gates has none."""
     return "; ".join(f"{g['gate']}: {g['reason']}" for g in gates or [] if not g.get("passed"))
+
+
+def consortium_progress(partners: int, confirmed: int = 0) -> str:
+    """How far a consortium has got, where the team looks (the pipeline, a digest): one without partners,
+    or with none confirmed, is the thing to act on."""
+    if not partners:
+        return "no partners yet"
+    if confirmed == partners:
+        agreed = "confirmed" if partners == 1 else "all confirmed"
+    else:
+        agreed = f"{confirmed:,} confirmed" if confirmed else "none confirmed yet"
+    return f"{counted(partners, 'partner')} in the consortium, {agreed}"

@@ -390,6 +390,7 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     add_call(db, "MERGE-01", "A call with the twin in its consortium", "text")
     call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'MERGE-01'")
     consortium.add_members(db, profile_id, call_id, [twin], None)
+    consortium.set_status(db, profile_id, call_id, twin, "confirmed", "Signed the letter of intent", None)
 
     before = participations_version(db)
     with db.transaction() as cur:  # the re-crawl: once refused as a duplicate PIC, and its project lost
@@ -402,6 +403,8 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
         (horizon, "participant"), (interreg, "lead")}
     assert db.scalar("SELECT organisation_id FROM organisation_identifiers WHERE scheme = 'keep_eu'") == known
     assert db.scalar("SELECT organisation_id FROM consortium_members WHERE call_id = %s", (call_id,)) == known
+    assert db.fetchone("SELECT status, status_note FROM consortium_members WHERE call_id = %s", (call_id,)) == {
+        "status": "confirmed", "status_note": "Signed the letter of intent"}  # how far the team got goes with it
     assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
 
 
@@ -627,3 +630,41 @@ def test_each_source_counts_its_runs_in_what_it_reads():
     assert units["ft_portal"] == units["interreg_bsr"] == "calls"
     assert units["keep_eu"] == units["erasmus_results"] == "projects"
     assert units["cordis"] == "participations"
+
+
+def test_how_far_the_team_has_got_with_a_partner_is_recorded_with_who_and_when(db):
+    from store import consortium, profiles, users
+    from store.errors import NotFound
+    from tests.helpers.data import add_call
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+    call_id = db.scalar("SELECT id FROM calls")
+    profile_id = profiles.ensure_default_profile(db)
+    adder = users.create_user(db, "pm@sic.lv", "long enough password", "manager")
+    asker = users.create_user(db, "lead@sic.lv", "long enough password", "leadership")
+    lab, city = (db.scalar("INSERT INTO organisations (name) VALUES (%s) RETURNING id", (name,))
+                 for name in ("Riga Social Lab", "Vilnius City"))
+    assert consortium.add_members(db, profile_id, call_id, [lab, city], adder) == 2
+    assert [m["status"] for m in consortium.members(db, profile_id, call_id)] == ["not_asked", "not_asked"]
+
+    consortium.set_status(db, profile_id, call_id, lab, "asked", "  Wrote to Ilze,\n 3 Dec  ", asker)
+    consortium.set_status(db, profile_id, call_id, city, "declined", "", asker)
+    lab_row, city_row = consortium.members(db, profile_id, call_id)
+    assert (lab_row["status"], lab_row["status_note"], lab_row["status_by"]) == ("asked", "Wrote to Ilze, 3 Dec",
+                                                                               "lead@sic.lv")
+    assert lab_row["status_at"] is not None and lab_row["added_by"] == "pm@sic.lv"
+    assert consortium.taking_part([lab_row, city_row]) == [lab_row]  # one that declined is not a member
+    # Adding one that declined again leaves it as it is: the team decided not to ask it twice.
+    assert consortium.add_members(db, profile_id, call_id, [city], adder) == 0
+    assert consortium.members(db, profile_id, call_id)[1]["status"] == "declined"
+
+    with pytest.raises(consortium.InvalidStatus, match="not asked yet, asked, confirmed, declined"):
+        consortium.set_status(db, profile_id, call_id, lab, "maybe", "", asker)
+    with pytest.raises(consortium.InvalidStatus, match="at most 300 characters; this one has 301"):
+        consortium.set_status(db, profile_id, call_id, lab, "asked", "x" * 301, asker)
+    consortium.remove_members(db, profile_id, call_id, [city])
+    with pytest.raises(NotFound, match="not in this consortium"):
+        consortium.set_status(db, profile_id, call_id, city, "asked", "", asker)
+    assert consortium.members(db, profile_id, call_id)[0]["status_note"] == "Wrote to Ilze, 3 Dec"  # refused: unchanged
+    # Whoever set a status has it on record: deactivated, never deleted.
+    assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True, "lead@sic.lv": True}
