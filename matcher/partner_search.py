@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import numpy as np
 
@@ -27,9 +28,10 @@ def call_vector(store: EmbeddingStore, call: dict):
 
 
 def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list, index: partners.PartnerIndex | None,
-            applicant: dict | None) -> dict:
+            applicant: dict | None, declined: Collection[int] = ()) -> dict:
     """Every organisation ranked as a partner for the call, given the members already in and the applicant
-    (its organisation in the network, its countries and sectors covered); what both views below start from."""
+    (its organisation in the network, its countries and sectors covered), leaving out the organisations
+    that declined to join (ids); what both views below start from."""
     call = get_call(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
@@ -44,7 +46,8 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
                "covered_sectors": applicant.get("organisation_types") or []}
     ranking = partners.rank(index, call["identifier"], call_vector(store, call), consortium,
                             area=eligibility.get("countries") or [],
-                            applicant_types=eligibility.get("applicant_types") or [], **covered)
+                            applicant_types=eligibility.get("applicant_types") or [], **covered,
+                            not_wanted=[index.positions[o] for o in declined if o in index.positions])
     rank_of = np.empty(len(ranking.positions), dtype=np.int64)
     rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
     return {"call": call, "index": index, "member_rows": member_rows, "member_ids": member_ids,
@@ -53,10 +56,11 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
 
 
 def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_id: int, members: list,
-             index: partners.PartnerIndex | None = None, applicant: dict | None = None) -> dict | None:
+             index: partners.PartnerIndex | None = None, applicant: dict | None = None,
+             declined: Collection[int] = ()) -> dict | None:
     """Where one organisation ranks as a partner for a call whose consortium it is not in yet: its rank
     among all those ranked, how many they are, and why. None if it is not in the partner index."""
-    setup = _ranked(db, store, identifier, members, index, applicant)
+    setup = _ranked(db, store, identifier, members, index, applicant, declined)
     index, ranking = setup["index"], setup["ranking"]
     pos = index.positions.get(organisation_id)
     if pos is None or not math.isfinite(ranking.scores[pos]):
@@ -67,14 +71,16 @@ def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_
 
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
              index: partners.PartnerIndex | None = None, applicant: dict | None = None,
-             sector: str | None = None, country: str | None = None) -> dict:
+             sector: str | None = None, country: str | None = None, declined: Collection[int] = ()) -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered.
 
     `sector` and `country` narrow the list to the best of one kind (an NGO from Estonia, say), each with
-    its rank among all; the suggested consortium is the same whatever the list shows."""
-    setup = _ranked(db, store, identifier, members, index, applicant)
+    its rank among all; the suggested consortium is the same whatever the list shows.
+
+    `declined` (organisation ids) are neither members nor recommended: they said no."""
+    setup = _ranked(db, store, identifier, members, index, applicant, declined)
     call, index, ranking, rank_of = setup["call"], setup["index"], setup["ranking"], setup["rank_of"]
     consortium, member_ids, eligibility = setup["consortium"], setup["member_ids"], setup["eligibility"]
     area, kinds = eligibility.get("countries") or [], eligibility.get("applicant_types") or []

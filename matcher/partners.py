@@ -127,7 +127,8 @@ class PartnerRanking:
 def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, consortium: list[int],
          weights: dict | None = None, leave_out_project: int | None = None,
          area: Collection[str] = (), covered_countries: Collection[str] = (),
-         covered_sectors: Collection[str] = (), applicant_types: Collection[str] = ()) -> PartnerRanking:
+         covered_sectors: Collection[str] = (), applicant_types: Collection[str] = (),
+         not_wanted: Collection[int] = ()) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
 
     `area` is the countries a call is open to (an Interreg programme's area, a EuropeAid call's
@@ -140,6 +141,9 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
 
     `leave_out_project` (a position in the index) hides one project from every count and edge: the
     benchmark asks for the partner of a project that must not be seen.
+
+    `not_wanted` (positions) are left unranked, as members are, without counting in the consortium:
+    organisations that declined to join it.
     """
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     membership, coordination = index.membership, index.coordination
@@ -191,7 +195,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
 
     total = sum(weights.get(name, 0.0) * np.asarray(values, np.float64) for name, values in found.items())
     total = np.asarray(total)
-    total[list(consortium)] = -math.inf
+    total[[*consortium, *not_wanted]] = -math.inf
     order = np.argsort(-total, kind="stable")
     return PartnerRanking(order, total, found, project_fit, counts, led)
 

@@ -618,6 +618,27 @@ def test_the_applicant_counts_as_a_member_of_the_consortium(db, embedder):
     assert not any("adds a sector" in r for row in ranked.values() for r in row["reasons"])
 
 
+def test_an_organisation_that_declined_is_neither_recommended_nor_counted_in_the_consortium(db, embedder):
+    from matcher.partner_search import for_call
+
+    # Riga worked with Tartu before: as a member Riga would bring Tartu up and Latvia into the consortium.
+    add_project(db, "a1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"))
+    add_project(db, "a2", "CERV-2024-CIV", ("Kaunas", "coordinator", "LT"), ("Vilnius", "partner", "LT"))
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation.")
+    store = EmbeddingStore(db, embedder)
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+
+    with_riga = {row["name"]: row for row in for_call(db, store, "CERV-2026-CIV", [riga])["ranked"]}
+    assert "worked with the consortium in 1 project" in with_riga["Tartu"]["reasons"]
+    alone = [row for row in for_call(db, store, "CERV-2026-CIV", [])["ranked"] if row["name"] != "Riga"]
+    declined = for_call(db, store, "CERV-2026-CIV", [], declined=[riga])
+    assert "Riga" not in {row["name"] for row in declined["ranked"]}
+    assert "Riga" not in {row["name"] for row in declined["suggested_members"]}
+    # The others rank as if Riga were not there at all: no link through it, and Latvia still to add.
+    assert [(r["name"], r["reasons"]) for r in declined["ranked"]] == [(r["name"], r["reasons"]) for r in alone]
+    assert declined["consortium"] == []
+
+
 def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
     from matcher.partner_search import for_call
 
