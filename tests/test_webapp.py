@@ -1627,7 +1627,7 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     builder = call_page[call_page.index('id="consortium"'):call_page.index("Recommended partners")]
     assert "Riga Social Lab" in builder
     board = pm.get("/pipeline").get_data(as_text=True)
-    assert '<a href="/calls/CERV-SOCIAL-01#consortium">1 partner in the consortium</a>' in board
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">1 partner in the consortium, none confirmed yet</a>' in board
     # A call it cannot be added to: none chosen, or none stored.
     token = csrf(pm, f"/organisations/{lab}")
     assert pm.post(f"/organisations/{lab}/consortium", data={"csrf_token": token}).status_code == 400
@@ -1756,6 +1756,71 @@ def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
                                    "/project/912345678/p1")
     assert [r["contact form"] for r in rows if r is not lab] == [""]
     assert pm.get("/calls/NO-SUCH-CALL/consortium.csv").status_code == 404
+
+
+def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners):
+    import csv
+    import io
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    decide(pm, state="maybe", reason="Good partners available")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, tartu, vilnius], "csrf_token": token})
+
+    def builder():
+        page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        return page[page.index('id="consortium"'):page.index("Recommended partners")], page
+
+    def set_status(organisation_id, status, note="", **narrow):
+        query = "?" + "&".join(f"{k}={v}" for k, v in narrow.items()) if narrow else ""
+        return pm.post(f"/calls/CERV-SOCIAL-01/consortium/{organisation_id}/status{query}",
+                       data={"status": status, "note": note, "csrf_token": token})
+
+    section, _ = builder()
+    assert "3 partners in the consortium, none confirmed yet." in section
+    assert section.count('<option value="not_asked" selected>not asked yet</option>') == 3
+    response = set_status(lab, "asked", "Wrote to <b>Ilze</b>,\n on 3 Dec", country="EE")
+    assert response.status_code == 302  # back to the builder, the list narrowed as it was
+    assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?country=EE#consortium")
+    set_status(tartu, "confirmed")
+    set_status(vilnius, "declined", "Not this year")
+    section, page = builder()
+    assert "2 partners in the consortium, 1 confirmed; 1 declined, listed so that no one asks it again." in section
+    lab_row = section[section.index("Riga Social Lab"):].split("</tr>")[0]
+    assert '<option value="asked" selected>asked</option>' in lab_row
+    assert 'value="Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec"' in lab_row  # one line, and text, not markup
+    assert re.search(r"Set \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", re.sub(r"<[^>]+>", "", lab_row))
+    assert '<tr class="declined"><td><a href="/organisations/%d">Vilnius City</a>' % vilnius in section
+    # One that declined is not a member: its country no longer counts, and it is not recommended again.
+    assert "covers 2 countries (EE, LV)" in re.sub(r"<[^>]+>", "", section)
+    assert 'aria-label="Add Vilnius City"' not in page
+
+    board = pm.get("/pipeline").get_data(as_text=True)
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">2 partners in the consortium, 1 confirmed</a>' in board
+    [decision] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert decision["partners confirmed"] == "1" and "Vilnius" not in decision["consortium partners"]
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert [(r["organisation"], r["status"], r["status note"], r["status set by"]) for r in rows] == [
+        ("Riga Social Lab", "asked", "Wrote to <b>Ilze</b>, on 3 Dec", "pm@sic.lv"),
+        ("Tartu University", "confirmed", "", "pm@sic.lv"), ("Vilnius City", "declined", "Not this year", "pm@sic.lv")]
+
+    # Its own page says so, and does not offer it for that consortium again.
+    page = pm.get(f"/organisations/{vilnius}").get_data(as_text=True)
+    assert 'Declined to join the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in page
+    assert 'name="call" value="CERV-SOCIAL-01"' not in page
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "participation of young people</a> (CERV-SOCIAL-01; asked)." in page
+
+    # What cannot be recorded says why, and changes nothing.
+    response = set_status(lab, "maybe")
+    assert response.status_code == 400 and "Choose one of: not asked yet, asked" in response.get_data(as_text=True)
+    response = set_status(lab, "asked", "x" * 301)
+    assert response.status_code == 400 and "at most 300 characters" in response.get_data(as_text=True)
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": vilnius, "action": "remove", "csrf_token": token})
+    assert set_status(vilnius, "asked").status_code == 404
+    assert set_status(lab, "confirmed").status_code == 302
+    assert pm.post(f"/calls/NO-SUCH/consortium/{lab}/status", data={"status": "asked", "csrf_token": token}).status_code == 404
 
 
 def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps_the_view(pm, with_partners):

@@ -359,7 +359,7 @@ def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got(settings,
 
     from store import decisions, digests, profiles, users
     from store.calls import ensure_source
-    from store.consortium import add_members
+    from store.consortium import add_members, set_status
     from store.partners import upsert_project
     from worker.digest import render
 
@@ -372,11 +372,21 @@ def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got(settings,
     ensure_source(db, "keep_eu")
     upsert_project(db, {"source": "keep_eu", "source_id": "1", "participants": [
         {"source_id": name, "name": name, "country": "EE", "role": "partner"} for name in ("Tartu Hub", "Narva Youth")]})
-    add_members(db, profile_id, call_id, [r["id"] for r in db.fetchall("SELECT id FROM organisations")], user["id"])
-    content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
-    _, text, html = render(user, content, settings)
-    assert "Social innovation and civic participation (bid; 2 partners in the consortium)" in text
-    assert "</a> · bid · 2 partners in the consortium</li>" in html
+    tartu, narva = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in ("Tartu Hub", "Narva Youth"))
+    add_members(db, profile_id, call_id, [tartu, narva], user["id"])
+
+    def said():
+        content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
+        _, text, html = render(user, content, settings)
+        return text, html
+
+    text, html = said()
+    assert "Social innovation and civic participation (bid; 2 partners in the consortium, none confirmed yet)" in text
+    assert "</a> · bid · 2 partners in the consortium, none confirmed yet</li>" in html
+    set_status(db, profile_id, call_id, tartu, "confirmed", "", user["id"])
+    assert "(bid; 2 partners in the consortium, 1 confirmed)" in said()[0]
+    set_status(db, profile_id, call_id, narva, "declined", "", user["id"])  # no longer counted
+    assert "(bid; 1 partner in the consortium, confirmed)" in said()[0]
 
 
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):

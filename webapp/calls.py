@@ -166,13 +166,16 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     history = decisions.history(db(), decision["id"]) if decision else []
     for event in history:
         event["changes"] = history_changes(event["change"])
-    members = consortium_store.members(db(), current_profile_id(), call["id"])
+    members = consortium_store.members(db(), current_profile_id(), call["id"])  # those that declined too
+    taking_part = consortium_store.taking_part(members)
+    declined = [m["id"] for m in members if m not in taking_part]
     applicant = profiles.get_profile(db(), current_profile_id())
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
     sector = typed_sector(request.args.get("sector"))
     country = typed_country(request.args.get("country"))
-    suggestions = partner_suggestions(call, [m["id"] for m in members], applicant, sector=sector, country=country)
-    suggested = suggested_consortium(suggestions, members, applicant)
+    suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
+                                      country=country, declined=declined)
+    suggested = suggested_consortium(suggestions, taking_part, applicant)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = (request.args.get("find") or "").strip()[:200]
     in_consortium = {m["id"] for m in members}
@@ -184,7 +187,11 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, contacts=contact_forms(db(), [m["id"] for m in members]),
-                           covered=coverage(applicant, members), suggestions=suggestions,
+                           taking_part=taking_part, declined=declined,
+                           confirmed=sum(m["status"] == "confirmed" for m in taking_part),
+                           partner_statuses=consortium_store.STATUSES,
+                           max_status_note=consortium_store.MAX_STATUS_NOTE,
+                           covered=coverage(applicant, taking_part), suggestions=suggestions,
                            suggested=suggested, applicant=applicant, sectors=SECTOR_LABELS,
                            narrow={"sector": sector, "country": country}, find=find, found=found,
                            found_at_most=FOUND_AT_MOST,
@@ -265,6 +272,21 @@ def consortium(identifier):
     return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
 
 
+@bp.post("/calls/<path:identifier>/consortium/<int:organisation_id>/status")
+def partner_status(identifier, organisation_id):
+    """How far the team has got with a partner: asked, confirmed, declined, and a line of note."""
+    call = _call_or_404(identifier)
+    try:
+        consortium_store.set_status(db(), current_profile_id(), call["id"], organisation_id,
+                                    request.form.get("status", ""), request.form.get("note", ""), g.user["id"])
+    except consortium_store.InvalidStatus as exc:
+        abort(400, str(exc))
+    except NotFound as exc:
+        abort(404, str(exc))
+    narrow = {key: request.args.get(key) for key in ("sector", "country")}
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
+
+
 @bp.route("/calls/export.csv")
 def export_csv():
     filters, _ = _filters(request.args)
@@ -283,16 +305,19 @@ def export_csv():
 
 @bp.route("/calls/<path:identifier>/consortium.csv")
 def consortium_csv(identifier):
-    """The consortium being built, for the proposal's partner list and the first emails to the partners."""
+    """The consortium being built, for the proposal's partner list and the first emails to the partners;
+    those that declined are listed too, with their status, so that no one asks them again."""
     call = _call_or_404(identifier)
     header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "contact form",
-              "projects in the data", "added by", "added on"]
+              "projects in the data", "status", "status note", "status set by", "status set on", "added by",
+              "added on"]
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     contacts = contact_forms(db(), [m["id"] for m in members])  # for one with no address: the portal's form
     rows = ([csv_text(m["name"]), csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
              csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
              (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
-             m["projects"], m["added_by"] or "", m["added_at"].date()]
+             m["projects"], consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]), m["status_by"] or "",
+             m["status_at"].date() if m["status_at"] else "", m["added_by"] or "", m["added_at"].date()]
             for m in members)
     return csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
 

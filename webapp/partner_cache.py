@@ -39,18 +39,20 @@ def partner_index() -> partners.PartnerIndex | None:
 
 
 def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None, limit: int = 15,
-                        sector: str | None = None, country: str | None = None) -> dict | None:
+                        sector: str | None = None, country: str | None = None,
+                        declined: list[int] = ()) -> dict | None:
     index = partner_index()
     if index is None:
         return None
     return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant,
-                    sector=sector, country=country)
+                    sector=sector, country=country, declined=declined)
 
 
 def partner_standing(identifier: str, organisation_id: int, member_ids: list[int],
-                     applicant: dict | None = None) -> dict | None:
+                     applicant: dict | None = None, declined: list[int] = ()) -> dict | None:
     """Where one organisation ranks as a partner for a call, with the consortium as it stands."""
     index = partner_index()
     if index is None:
         return None
-    return standing(db(), embedding_store(), identifier, organisation_id, member_ids, index=index, applicant=applicant)
+    return standing(db(), embedding_store(), identifier, organisation_id, member_ids, index=index, applicant=applicant,
+                    declined=declined)

@@ -74,6 +74,7 @@ def organisation(organisation_id):
                            page=page, pages=max(1, -(-record["projects"] // PROJECTS_PER_PAGE)),
                            collaborators=collaborators, collaborator_count=collaborator_count,
                            consortia=_consortia(organisation_id), states=STATES,
+                           partner_statuses=consortium_store.STATUSES,
                            similar=similar_to(db(), organisation_id, limit=SIMILAR))
 
 
@@ -87,10 +88,10 @@ def _consortia(organisation_id: int) -> list[dict]:
     applicant = profiles.get_profile(db(), profile_id)
     consortia = consortium_store.being_built(db(), profile_id, settings().as_of())
     for position, consortium in enumerate(consortia):
-        consortium["member"] = organisation_id in consortium["member_ids"]
-        if not consortium["member"] and position < STANDINGS:
+        consortium["status"] = consortium["statuses"].get(organisation_id)  # None: not listed in it
+        if consortium["status"] is None and position < STANDINGS:
             consortium["standing"] = partner_standing(consortium["identifier"], organisation_id,
-                                                      consortium["member_ids"], applicant)
+                                                      consortium["member_ids"], applicant, consortium["declined_ids"])
     return consortia
 
 
@@ -105,6 +106,7 @@ def add_to_consortium(organisation_id):
     call = call_store.get_call(db(), identifier, current_profile_id()) if identifier else None
     if call is None:
         abort(400, "Choose a call whose consortium to add it to.")
-    consortium_store.add_members(db(), current_profile_id(), call["id"], [organisation_id], g.user["id"])
-    flash(f"{org['name']} is in the consortium for {call['identifier']}: {call['title']}.")
+    added = consortium_store.add_members(db(), current_profile_id(), call["id"], [organisation_id], g.user["id"])
+    flash(f"{org['name']} {'is' if added else 'was already listed'} in the consortium for {call['identifier']}:"
+          f" {call['title']}.")
     return redirect(url_for("partners.organisation", organisation_id=organisation_id))  # the message on top

@@ -36,13 +36,13 @@ def decisions_csv():
     bid/no-bid register, for reports and for the team's own look back at what it bid for, with whom, and won."""
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "outcome",
-              "consortium partners", "overrides the screening", "call page", "source page"]
+              "consortium partners", "partners confirmed", "overrides the screening", "call page", "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["outcome"] or "",
-             csv_text(r["partner_names"]), csv_text(failed_gates(r["overrides"])),
+             csv_text(r["partner_names"]), r["confirmed"], csv_text(failed_gates(r["overrides"])),
              call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), current_profile_id(), settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)

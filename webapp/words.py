@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 from store.calls import SOURCES
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import sector_label
-from store.text import counted, country_name, day, eur, failed_gates, moment, place_name, points, stage_note, unlisted
+from store.text import (consortium_progress, counted, country_name, day, eur, failed_gates, moment, place_name, points,
+                        stage_note, unlisted)
 
 
 def init_app(app) -> None:
@@ -20,7 +21,8 @@ def init_app(app) -> None:
                                  web_address=web_address, failed_gates=failed_gates,
                                  country=country_name, country_abbr=country_abbr,
                                  place=place_name, source_name=source_name, stage_note=stage_note,
-                                 unlisted=unlisted, plain_text=html_to_text)
+                                 unlisted=unlisted, plain_text=html_to_text,
+                                 consortium_progress=consortium_progress)
 
 
 def grant_range(smallest, largest) -> str:

@@ -16,13 +16,12 @@ from store import digests
 from store.config import Settings
 from store.db import Database
 from store.errors import ConfigurationError
-from store.text import counted, day, failed_gates, points, stage_note, unlisted
+from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
-templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted)
-# A coming deadline's consortium: one still without partners is the thing to act on.
-templates.filters["partners"] = lambda n: f"{counted(n, 'partner')} in the consortium" if n else "no partners yet"
+templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted,
+                         consortium_progress=consortium_progress)
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
 # Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
 templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier, safe="/:")
