@@ -185,3 +185,20 @@ def test_interreg_calls_stored_with_escapes_are_renamed_and_a_re_crawl_finds_the
         assert [upsert_call(database, crawled("jaunatnes-darb%C4%81")) for _ in range(2)] == ["updated", "unchanged"]
         assert upsert_call(database, crawled("call-%FF")) == "unchanged"
         assert database.scalar("SELECT count(*) FROM calls") == 3
+
+
+def test_partners_already_in_a_consortium_are_not_asked_yet_after_the_upgrade(server_url, tmp_path):
+    from store import consortium, profiles
+    from tests.helpers.data import add_call
+
+    with migrated_up_to(server_url, tmp_path, "partner_status_upgrade", 17) as database:
+        add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+        call_id = database.scalar("SELECT id FROM calls")
+        profile = profiles.ensure_default_profile(database)
+        lab = database.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")
+        database.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id) VALUES (%s, %s, %s)",
+                         (profile, call_id, lab))
+        migrate.upgrade(database)
+        [member] = consortium.members(database, profile, call_id)
+        assert (member["name"], member["status"], member["status_note"], member["status_by"], member["status_at"]) == (
+            "Riga Social Lab", "not_asked", "", None, None)
