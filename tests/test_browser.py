@@ -154,6 +154,30 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners, seeded
     page.screenshot(path=ARTIFACTS / "calls-phone.png", full_page=True)
 
 
+def test_a_partner_is_added_asked_and_confirmed_in_a_real_browser(server, page, with_partners):  # noqa: F811
+    page.goto(f"{server}/login")
+    sign_in(page, server, "pm@sic.lv")
+    page.goto(f"{server}/calls/CERV-SOCIAL-01#consortium")
+    page.get_by_role("button", name="Add Riga Social Lab").click()
+    row = page.locator("table.members tr", has_text="Riga Social Lab")
+    row.get_by_label("How far the team has got with Riga Social Lab").select_option("asked")
+    row.get_by_label("Note on Riga Social Lab").fill("Wrote to Ilze on 3 Dec")
+    row.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    row = page.locator("table.members tr", has_text="Riga Social Lab")
+    assert row.get_by_label("How far the team has got with Riga Social Lab").input_value() == "asked"
+    assert row.get_by_label("Note on Riga Social Lab").input_value() == "Wrote to Ilze on 3 Dec"
+    assert "1 partner in the consortium, none confirmed yet." in page.locator("#consortium").inner_text()
+    row.get_by_label("How far the team has got with Riga Social Lab").select_option("confirmed")
+    row.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "1 partner in the consortium, confirmed." in page.locator("#consortium").inner_text()
+    page.locator("#consortium").screenshot(path=ARTIFACTS / "consortium-builder.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # the members' table scrolls within itself
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def test_every_page_loads_without_a_browser_error(server, page):
     """No page asks for something the app does not have (the browser's own favicon request included)
     and no script fails: the console stays free of errors."""
