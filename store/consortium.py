@@ -106,3 +106,15 @@ def being_built(db: Database, profile_id: int, today) -> list[dict]:
     for row in rows:  # JSON keys are text
         row["statuses"] = {int(key): status for key, status in row["statuses"].items()}
     return rows
+
+
+def answers_since(db: Database, profile_id: int, since, reader_id: int | None = None) -> list[dict]:
+    """The partners recorded as having confirmed or declined since `since`, for a digest: the news a remote
+    team needs from whoever heard it. What the reader recorded themselves is left out: they know it."""
+    return db.fetchall(
+        """SELECT o.name, o.country, c.identifier, c.title, m.status, m.status_note, m.status_at, u.email AS status_by
+           FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
+           JOIN calls c ON c.id = m.call_id LEFT JOIN users u ON u.id = m.status_by
+           WHERE m.profile_id = %s AND m.status IN ('confirmed', 'declined') AND m.status_at > %s
+             AND m.status_by IS DISTINCT FROM %s
+           ORDER BY m.status_at, o.name""", (profile_id, since, reader_id))

@@ -389,6 +389,52 @@ def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got(settings,
     assert "(bid; 1 partner in the consortium, confirmed)" in said()[0]
 
 
+def test_a_digest_tells_which_partners_answered_since_the_last_one(settings, db):
+    from datetime import date, timedelta
+
+    from store import digests, profiles, users
+    from store.calls import ensure_source
+    from store.consortium import add_members, set_status
+    from store.partners import upsert_project
+    from store.text import day
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    call_id = db.scalar("SELECT id FROM calls")
+    profile_id = profiles.ensure_default_profile(db)
+    reader = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    colleague = create_user(db, "lead@sic.lv", "long enough password", "leadership")
+    ensure_source(db, "keep_eu")
+    upsert_project(db, {"source": "keep_eu", "source_id": "1", "participants": [
+        {"source_id": name, "name": name, "country": "EE", "role": "partner"}
+        for name in ("Tartu Hub", "Narva Youth", "Parnu Works")]})
+    tartu, narva, parnu = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,))
+                           for n in ("Tartu Hub", "Narva Youth", "Parnu Works"))
+    add_members(db, profile_id, call_id, [tartu, narva, parnu], reader["id"])
+    since = db.scalar("SELECT now()")
+    quiet = digests.content(db, reader, since, date(2026, 6, 27))
+    assert quiet["answers"] == [] and not digests.has_news(quiet)
+
+    set_status(db, profile_id, call_id, tartu, "confirmed", "Letter <b>signed</b>", colleague)
+    set_status(db, profile_id, call_id, parnu, "asked", "", colleague)  # no answer yet: not news
+    set_status(db, profile_id, call_id, narva, "declined", "", reader["id"])  # the reader knows: they recorded it
+    content = digests.content(db, reader, since, date(2026, 6, 27))
+    assert [(a["name"], a["status"]) for a in content["answers"]] == [("Tartu Hub", "confirmed")]
+    assert digests.has_news(content)  # no new call, no deadline: the answer alone is worth a digest
+    subject, text, html = render(reader, content, settings)
+    assert subject == "callmatch: 0 new fitting calls, 0 deadlines coming, 1 partner answer"
+    answered = day(db.scalar("SELECT status_at FROM consortium_members WHERE organisation_id = %s", (tartu,)))
+    assert ("Partners' answers:\n- Tartu Hub (EE) confirmed for Social innovation and civic participation:"
+            f' "Letter <b>signed</b>" (lead@sic.lv, {answered})\n  {settings.base_url}/calls/CERV-SOCIAL-01#consortium') in text
+    assert "<strong>confirmed</strong> for <a" in html and "Letter &lt;b&gt;signed&lt;/b&gt;" in html
+    # The colleague hears what the reader recorded, and not their own.
+    colleague_sees = digests.content(db, users.get_user(db, colleague), since, date(2026, 6, 27))["answers"]
+    assert [(a["name"], a["status"], a["status_by"]) for a in colleague_sees] == [("Narva Youth", "declined", "pm@sic.lv")]
+    # The next period starts after them: nothing to repeat.
+    later = since + timedelta(hours=1)
+    assert digests.content(db, reader, later, date(2026, 6, 27))["answers"] == []
+
+
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     from store import digests, users
     from tests.helpers.data import finished_run

@@ -32,6 +32,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     preview shows the email in a frame, and opens its links in a new tab)."""
     n = len(content["new_calls"])
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
+    if content.get("answers"):
+        subject += f", {counted(len(content['answers']), 'partner answer')}"
     if content.get("failing"):  # "0 new" means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
     context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
