@@ -1823,6 +1823,46 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     assert pm.post(f"/calls/NO-SUCH/consortium/{lab}/status", data={"status": "asked", "csrf_token": token}).status_code == 404
 
 
+def test_the_pipeline_lists_the_partners_new_to_the_team_that_confirmed_this_year(pm, with_partners):
+    db = with_partners
+    lab, tartu = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in ("Riga Social Lab", "Tartu University"))
+    kaunas, tallinn, narva = (db.scalar("INSERT INTO organisations (name, country, sector) VALUES (%s, %s, %s) RETURNING id",
+                                        row) for row in (("Kaunas Tech", "LT", "private"), ("Tallinn Works", "EE", None),
+                                                         ("Narva Youth", "EE", "other")))
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "New partners in 2026 <small>0</small>" in page and "None yet this year." in page
+    # The profile is Riga Social Lab in the partner data: Tartu University worked beside it before.
+    db.execute("UPDATE profiles SET organisation_id = %s", (lab,))
+    add_call(db, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    for call, members in (("CERV-SOCIAL-01", [tartu, kaunas, tallinn, narva]), ("CERV-ARCHIVE-01", [kaunas, tallinn])):
+        pm.post(f"/calls/{call}/consortium", data={"organisation_id": members, "csrf_token": token})
+        for member in members:
+            status = "asked" if member == narva else "confirmed"  # Narva Youth has not answered yet
+            pm.post(f"/calls/{call}/consortium/{member}/status", data={"status": status, "csrf_token": token})
+
+    def confirmed_on(organisation_id, identifier, day):
+        db.execute("UPDATE consortium_members SET status_at = %s WHERE organisation_id = %s"
+                   " AND call_id = (SELECT id FROM calls WHERE identifier = %s)", (day, organisation_id, identifier))
+
+    confirmed_on(kaunas, "CERV-SOCIAL-01", "2026-05-02 10:00+00")
+    confirmed_on(kaunas, "CERV-ARCHIVE-01", "2026-03-01 10:00+00")  # its first confirmation is the one that counts
+    confirmed_on(tallinn, "CERV-SOCIAL-01", "2026-04-01 10:00+00")
+    confirmed_on(tallinn, "CERV-ARCHIVE-01", "2025-11-20 10:00+00")  # a partner since last year: not new
+    confirmed_on(tartu, "CERV-SOCIAL-01", "2026-02-01 10:00+00")
+    page = pm.get("/pipeline").get_data(as_text=True)
+    card = page[page.index('id="new-partners"'):].split("</section>")[0]
+    assert "New partners in 2026 <small>1</small>" in card
+    text = " ".join(re.sub(r"<[^>]+>", " ", card).split())
+    assert "Kaunas Tech ( LT ) · company · confirmed 01 Mar 2026 for Archives of civic memory" in text
+    assert "Sectors: company (1)." in text
+    assert not any(name in text for name in ("Tartu University", "Tallinn Works", "Narva Youth"))
+    # The year of the deadlines' day: on 27 June 2026, one confirmed in 2027 is not this year's.
+    confirmed_on(kaunas, "CERV-ARCHIVE-01", "2027-01-05 10:00+00")
+    assert "confirmed 02 May 2026 for Social innovation" in " ".join(
+        re.sub(r"<[^>]+>", " ", pm.get("/pipeline").get_data(as_text=True)).split())
+
+
 def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps_the_view(pm, with_partners):
     def table(page):
         return page[page.index('<table class="partners">'):].split("</table>")[0]

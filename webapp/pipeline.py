@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timezone
 from statistics import median
 
 from flask import Blueprint, g, render_template
 
+from store.consortium import new_partners
 from store.decisions import APPROVALS, STATES, board, undecided_at_top, version
+from store.partners import sector_label
 from store.text import failed_gates
 from store.users import is_leadership
 
@@ -24,7 +27,11 @@ def index():
     rows = board(db(), current_profile_id(), settings().as_of())
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
-    return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=settings().as_of(),
+    today = settings().as_of()
+    newcomers = new_partners(db(), current_profile_id(), today.year)
+    sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
+    return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
+                           new_partners=newcomers, new_partner_sectors=sectors.most_common(),
                            ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP))
