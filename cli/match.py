@@ -167,6 +167,9 @@ def _country_code(ctx, param, value: str | None) -> str | None:
 @click.argument("call_identifier")
 @click.option("--with", "members", multiple=True,
               help="Organisation already in the consortium (id or PIC); repeatable.")
+@click.option("--stored", is_flag=True,
+              help="Start from the consortium the profile is building for the call, as its page has it: "
+                   "partners that declined are left out of the ranking; --with adds to it.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many of the best to list (suggested members ranked lower are listed too).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
@@ -177,18 +180,29 @@ def _country_code(ctx, param, value: str | None) -> str | None:
 @click.option("--country", callback=_country_code, metavar="CODE",
               help="List only organisations from this country (a code or a name, e.g. EE or Estonia).")
 @click.pass_obj
-def partners(app: AppContext, call_identifier, members, limit, as_json, profile_id, sector, country) -> None:
+def partners(app: AppContext, call_identifier, members, stored, limit, as_json, profile_id, sector, country) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium.
 
     --sector and --country narrow the list, not the ranking: each organisation keeps its rank among
     all, and the suggested consortium is the same."""
     from matcher import partner_search
-    from store import profiles
+    from store import consortium, profiles
+    from store.calls import get_call
 
     db = app.database()
     applicant = profiles.load_profile(db, profile_id)
-    result = partner_search.for_call(db, embedding_store(app, db), call_identifier, list(members), limit,
-                                     applicant=applicant, sector=sector, country=country)
+    members, declined = [str(m) for m in members], []
+    call = get_call(db, call_identifier) if stored else None  # an unknown call is said below, in one sentence
+    if call:
+        listed = consortium.members(db, applicant["id"], call["id"])
+        taking_part = consortium.taking_part(listed)
+        members = list(dict.fromkeys([*(str(m["id"]) for m in taking_part), *members]))
+        declined = [m["id"] for m in listed if m not in taking_part]
+        if not as_json:
+            click.echo(f"The consortium stored for {applicant['name']}: {counted(len(taking_part), 'partner')}"
+                       + (f" ({counted(len(declined), 'other')} declined, left out)" if declined else "") + ".")
+    result = partner_search.for_call(db, embedding_store(app, db), call_identifier, members, limit,
+                                     applicant=applicant, sector=sector, country=country, declined=declined)
     if as_json:
         for row in result["ranked"]:
             click.echo(json.dumps(row, ensure_ascii=False))

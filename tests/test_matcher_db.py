@@ -639,6 +639,29 @@ def test_an_organisation_that_declined_is_neither_recommended_nor_counted_in_the
     assert declined["consortium"] == []
 
 
+def test_partners_from_the_command_line_start_from_the_stored_consortium(settings, db):
+    from store import consortium, profiles
+
+    add_project(db, "a1", "CERV-2024-CIV", ("Riga", "coordinator", "LV"), ("Tartu", "partner", "EE"))
+    add_project(db, "a2", "CERV-2024-CIV", ("Kaunas", "coordinator", "LT"), ("Vilnius", "partner", "LT"))
+    add_call(db, "CERV-2026-CIV", "Civic participation in towns", "Civic participation.")
+    riga, kaunas = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in ("Riga", "Kaunas"))
+    profile, call_id = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")
+    consortium.add_members(db, profile, call_id, [riga, kaunas], None)
+    consortium.set_status(db, profile, call_id, kaunas, "declined", "", None)
+
+    result = run_callmatch("partners", "CERV-2026-CIV", "--stored", "--json", settings=settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    ranked = {row["name"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert "Riga" not in ranked and "Kaunas" not in ranked  # a member, and one that declined
+    assert "worked with the consortium in 1 project" in ranked["Tartu"]["reasons"]  # through Riga
+    plain = run_callmatch("partners", "CERV-2026-CIV", "--stored", settings=settings).stdout
+    assert plain.startswith("The consortium stored for Social Innovation Centre (SIC): 1 partner"
+                            " (1 other declined, left out).\n")
+    without = run_callmatch("partners", "CERV-2026-CIV", "--json", settings=settings).stdout
+    assert {"Riga", "Kaunas"} <= {json.loads(line)["name"] for line in without.splitlines()}  # not unless asked
+
+
 def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
     from matcher.partner_search import for_call
 
