@@ -47,20 +47,26 @@ def taking_part(members: list[dict]) -> list[dict]:
 
 def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int, status: str, note: str,
                user_id: int | None) -> dict:
-    """Record how far the team has got with a member; who said so and when are kept with it."""
+    """Record how far the team has got with a member; who said so and when are kept with it, and in the
+    consortium's history. Saving what is recorded already changes nothing."""
     if status not in STATUSES:
         raise InvalidStatus(f"Choose one of: {', '.join(STATUSES.values())}.")
     note = " ".join((note or "").split())  # one line: it is shown in a table cell and a CSV column
     if len(note) > MAX_STATUS_NOTE:
         raise InvalidStatus(f"A partner's note can be at most {MAX_STATUS_NOTE} characters; this one has "
                             f"{len(note)}. The decision's note has room for more.")
-    row = db.fetchone(
-        """UPDATE consortium_members SET status = %s, status_note = %s, status_by = %s, status_at = now()
-           WHERE profile_id = %s AND call_id = %s AND organisation_id = %s RETURNING status""",
-        (status, note, user_id, profile_id, call_id, organisation_id))
-    if row is None:
-        raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
-    return row
+    key = (profile_id, call_id, organisation_id)
+    with db.transaction() as cur:
+        row = cur.execute("SELECT status, status_note FROM consortium_members"
+                          " WHERE profile_id = %s AND call_id = %s AND organisation_id = %s FOR UPDATE", key).fetchone()
+        if row is None:
+            raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
+        if (row["status"], row["status_note"]) == (status, note):
+            return row
+        cur.execute("UPDATE consortium_members SET status = %s, status_note = %s, status_by = %s, status_at = now()"
+                    " WHERE profile_id = %s AND call_id = %s AND organisation_id = %s", (status, note, user_id, *key))
+        _log(cur, profile_id, call_id, [organisation_id], status, user_id, note)
+    return {"status": status, "status_note": note}
 
 
 def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> int:
@@ -71,17 +77,42 @@ def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: l
                             (organisation_ids,)).fetchone()["n"]
         if known != len(set(organisation_ids)):
             raise NotFound("No such organisation.")
-        added = 0
-        for organisation_id in organisation_ids:
-            added += cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
-                                 " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                                 (profile_id, call_id, organisation_id, user_id)).rowcount
-    return added
+        added = []
+        for organisation_id in dict.fromkeys(organisation_ids):
+            if cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
+                           " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                           (profile_id, call_id, organisation_id, user_id)).rowcount:
+                added.append(organisation_id)
+        _log(cur, profile_id, call_id, added, "added", user_id)
+    return len(added)
 
 
-def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int]) -> None:
-    db.execute("DELETE FROM consortium_members WHERE profile_id = %s AND call_id = %s AND organisation_id = ANY(%s)",
-               (profile_id, call_id, organisation_ids))
+def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int],
+                   user_id: int | None = None) -> None:
+    """Take organisations out; the history keeps that they were in, and how far the team had got."""
+    with db.transaction() as cur:
+        removed = cur.execute("DELETE FROM consortium_members WHERE profile_id = %s AND call_id = %s"
+                              " AND organisation_id = ANY(%s) RETURNING organisation_id",
+                              (profile_id, call_id, organisation_ids)).fetchall()
+        _log(cur, profile_id, call_id, [row["organisation_id"] for row in removed], "removed", user_id)
+
+
+def _log(cur, profile_id: int, call_id: int, organisation_ids: list[int], change: str, user_id: int | None,
+         note: str = "") -> None:
+    if organisation_ids:
+        cur.execute("INSERT INTO consortium_events (profile_id, call_id, organisation_id, organisation_name, change,"
+                    " note, user_id) SELECT %s, %s, o.id, o.name, %s, %s, %s FROM organisations o"
+                    " WHERE o.id = ANY(%s) ORDER BY array_position(%s, o.id)",
+                    (profile_id, call_id, change, note, user_id, organisation_ids, organisation_ids))
+
+
+def history(db: Database, profile_id: int, call_id: int) -> list[dict]:
+    """What happened to the consortium, oldest first: each change (`added`, `removed` or a status), the
+    organisation (its name as it was, and its id while it exists), the note, who and when."""
+    return db.fetchall(
+        """SELECT e.at, e.change, e.note, e.organisation_id, e.organisation_name, u.email
+           FROM consortium_events e LEFT JOIN users u ON u.id = e.user_id
+           WHERE e.profile_id = %s AND e.call_id = %s ORDER BY e.at, e.id""", (profile_id, call_id))
 
 
 def being_built(db: Database, profile_id: int, today) -> list[dict]:

@@ -141,8 +141,8 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
 
 
 def _merge_into(cur, keep: int, gone: int) -> None:
-    """Organisation `gone` is `keep` under another name: its projects, identifiers, consortium places and
-    profile links move over, it fills in what `keep` lacks, and it goes."""
+    """Organisation `gone` is `keep` under another name: its projects, identifiers, consortium places (and
+    their history) and profile links move over, it fills in what `keep` lacks, and it goes."""
     ids = {"keep": keep, "gone": gone}
     cur.execute("INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
                 " SELECT project_id, %(keep)s, role, position, eu_contribution FROM participations"
@@ -151,6 +151,7 @@ def _merge_into(cur, keep: int, gone: int) -> None:
                 " status_note, status_by, status_at)"
                 " SELECT profile_id, call_id, %(keep)s, added_by, added_at, status, status_note, status_by, status_at"
                 " FROM consortium_members WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
+    cur.execute("UPDATE consortium_events SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE organisation_identifiers SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE profiles SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute(f"UPDATE organisations k SET {', '.join(f'{c} = COALESCE(k.{c}, g.{c})' for c in _FILLABLE)}"

@@ -254,6 +254,22 @@ CREATE TABLE consortium_members (
     PRIMARY KEY (profile_id, call_id, organisation_id)
 );
 
+-- What happened to each consortium (partners added, removed, asked, ...), by whom and when; the name is
+-- kept, since a merge may take the organisation away.
+CREATE TABLE consortium_events (
+    id                bigserial PRIMARY KEY,
+    profile_id        bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id           bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    organisation_id   bigint REFERENCES organisations (id) ON DELETE SET NULL,
+    organisation_name text NOT NULL,
+    change            text NOT NULL
+                      CHECK (change IN ('added', 'removed', 'not_asked', 'asked', 'confirmed', 'declined')),
+    note              text NOT NULL DEFAULT '',
+    user_id           bigint REFERENCES users (id),
+    at                timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX consortium_events_consortium ON consortium_events (profile_id, call_id, at);
+
 -- Notify ------------------------------------------------------------------------------------------
 
 CREATE TABLE digests (

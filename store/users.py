@@ -92,7 +92,8 @@ def get_user(db: Database, user_id: int) -> dict | None:
 # What a user leaves on record: a user with any of it is deactivated, never deleted.
 _ON_RECORD = """(EXISTS (SELECT 1 FROM decisions d WHERE u.id IN (d.decided_by, d.approved_by))
                  OR EXISTS (SELECT 1 FROM decision_events e WHERE e.user_id = u.id)
-                 OR EXISTS (SELECT 1 FROM consortium_members m WHERE u.id IN (m.added_by, m.status_by)))"""
+                 OR EXISTS (SELECT 1 FROM consortium_members m WHERE u.id IN (m.added_by, m.status_by))
+                 OR EXISTS (SELECT 1 FROM consortium_events c WHERE c.user_id = u.id))"""
 
 
 def list_users(db: Database) -> list[dict]:

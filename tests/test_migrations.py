@@ -191,7 +191,7 @@ def test_partners_already_in_a_consortium_are_not_asked_yet_after_the_upgrade(se
     from store import consortium, profiles
     from tests.helpers.data import add_call
 
-    with migrated_up_to(server_url, tmp_path, "partner_status_upgrade", 17) as database:
+    with migrated_up_to(server_url, tmp_path, "partner_status_upgrade", 18) as database:
         add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
         call_id = database.scalar("SELECT id FROM calls")
         profile = profiles.ensure_default_profile(database)
@@ -202,3 +202,26 @@ def test_partners_already_in_a_consortium_are_not_asked_yet_after_the_upgrade(se
         [member] = consortium.members(database, profile, call_id)
         assert (member["name"], member["status"], member["status_note"], member["status_by"], member["status_at"]) == (
             "Riga Social Lab", "not_asked", "", None, None)
+
+
+def test_a_consortiums_history_starts_from_what_was_stored_before_it(server_url, tmp_path):
+    from store import consortium, profiles
+    from tests.helpers.data import add_call
+
+    with migrated_up_to(server_url, tmp_path, "consortium_history_upgrade", 19) as database:
+        add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+        call_id = database.scalar("SELECT id FROM calls")
+        profile = profiles.ensure_default_profile(database)
+        user = database.scalar("INSERT INTO users (email, password_hash, role) VALUES ('pm@sic.lv', 'x', 'manager')"
+                               " RETURNING id")
+        for name, status, at in (("Riga Social Lab", "not_asked", None), ("Tartu University", "confirmed", "2026-06-02")):
+            org = database.scalar("INSERT INTO organisations (name) VALUES (%s) RETURNING id", (name,))
+            database.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by, added_at,"
+                             " status, status_note, status_by, status_at) VALUES (%s, %s, %s, %s, '2026-06-01', %s,"
+                             " %s, %s, %s)", (profile, call_id, org, user, status, "Signed" if at else "", user, at))
+        migrate.upgrade(database)
+        assert [(e["change"], e["organisation_name"], e["note"], e["email"], e["at"].date().isoformat())
+                for e in consortium.history(database, profile, call_id)] == [
+            ("added", "Riga Social Lab", "", "pm@sic.lv", "2026-06-01"),
+            ("added", "Tartu University", "", "pm@sic.lv", "2026-06-01"),
+            ("confirmed", "Tartu University", "Signed", "pm@sic.lv", "2026-06-02")]

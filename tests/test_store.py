@@ -405,6 +405,7 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     assert db.scalar("SELECT organisation_id FROM consortium_members WHERE call_id = %s", (call_id,)) == known
     assert db.fetchone("SELECT status, status_note FROM consortium_members WHERE call_id = %s", (call_id,)) == {
         "status": "confirmed", "status_note": "Signed the letter of intent"}  # how far the team got goes with it
+    assert {e["organisation_id"] for e in consortium.history(db, profile_id, call_id)} == {known}  # its history too
     assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
 
 
@@ -666,5 +667,12 @@ def test_how_far_the_team_has_got_with_a_partner_is_recorded_with_who_and_when(d
     with pytest.raises(NotFound, match="not in this consortium"):
         consortium.set_status(db, profile_id, call_id, city, "asked", "", asker)
     assert consortium.members(db, profile_id, call_id)[0]["status_note"] == "Wrote to Ilze, 3 Dec"  # refused: unchanged
+    consortium.set_status(db, profile_id, call_id, lab, "asked", "Wrote to Ilze, 3 Dec", adder)  # as it is: no change
+    # The history keeps the way there, the removed partner included, under the name it had.
+    db.execute("UPDATE organisations SET name = 'Vilnius City Municipality' WHERE id = %s", (city,))
+    assert [(e["change"], e["organisation_name"], e["note"], e["email"]) for e in consortium.history(db, profile_id, call_id)] == [
+        ("added", "Riga Social Lab", "", "pm@sic.lv"), ("added", "Vilnius City", "", "pm@sic.lv"),
+        ("asked", "Riga Social Lab", "Wrote to Ilze, 3 Dec", "lead@sic.lv"), ("declined", "Vilnius City", "", "lead@sic.lv"),
+        ("removed", "Vilnius City", "", None)]
     # Whoever set a status has it on record: deactivated, never deleted.
     assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True, "lead@sic.lv": True}

@@ -1819,6 +1819,16 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     assert response.status_code == 400 and "at most 300 characters" in response.get_data(as_text=True)
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": vilnius, "action": "remove", "csrf_token": token})
     assert set_status(vilnius, "asked").status_code == 404
+    # How the consortium came together: the removed partner and its answer are kept.
+    section, _ = builder()
+    history = section[section.index("How the consortium came together (7 changes)"):].split("</details>")[0]
+    lines = [" ".join(re.sub(r"<[^>]+>", "", line).split()) for line in history.split("<li>")[1:]]
+    assert [line.split(" · ", 1)[1] for line in lines] == [
+        "pm@sic.lv: added Riga Social Lab", "pm@sic.lv: added Tartu University", "pm@sic.lv: added Vilnius City",
+        "pm@sic.lv: marked Riga Social Lab asked (“Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec”)",
+        "pm@sic.lv: marked Tartu University confirmed", "pm@sic.lv: marked Vilnius City declined (“Not this year”)",
+        "pm@sic.lv: removed Vilnius City"]
+    assert f'<a href="/organisations/{vilnius}">Vilnius City</a>' in history
     assert set_status(lab, "confirmed").status_code == 302
     assert pm.post(f"/calls/NO-SUCH/consortium/{lab}/status", data={"status": "asked", "csrf_token": token}).status_code == 404
 

@@ -188,6 +188,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, contacts=contact_forms(db(), [m["id"] for m in members]),
                            taking_part=taking_part, declined=declined,
+                           consortium_history=consortium_store.history(db(), current_profile_id(), call["id"]),
                            confirmed=sum(m["status"] == "confirmed" for m in taking_part),
                            partner_statuses=consortium_store.STATUSES,
                            max_status_note=consortium_store.MAX_STATUS_NOTE,
@@ -261,7 +262,7 @@ def consortium(identifier):
     if not organisation_ids:
         abort(400, "Choose an organisation.")
     if request.form.get("action") == "remove":
-        consortium_store.remove_members(db(), current_profile_id(), call["id"], organisation_ids)
+        consortium_store.remove_members(db(), current_profile_id(), call["id"], organisation_ids, g.user["id"])
     else:
         try:
             consortium_store.add_members(db(), current_profile_id(), call["id"], organisation_ids, g.user["id"])
