@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
-from .consortium import PARTNERS_OF_DECISION, answers_since
+from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .decisions import waiting_for_approval
 from .runs import failing_sources
@@ -49,14 +49,15 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting,
-            "answers": answers_since(db, profile_id, since, user.get("id")), "failing": failing_sources(db, watched)}
+            "answers": answers_since(db, profile_id, since, user.get("id")),
+            "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched)}
 
 
 def has_news(content: dict) -> bool:
     """Whether a digest would tell its reader anything: a new call, a deadline, a bid waiting, a partner's
-    answer or a failed crawl. One with none of them is not sent (a daily "nothing new" teaches people to
-    ignore the mail), and its period is not claimed, so the next digest covers it."""
-    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "answers", "failing"))
+    answer, one to follow up or a failed crawl. One with none of them is not sent (a daily "nothing new"
+    teaches people to ignore the mail), and its period is not claimed, so the next digest covers it."""
+    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "answers", "follow_up", "failing"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

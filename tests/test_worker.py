@@ -435,6 +435,57 @@ def test_a_digest_tells_which_partners_answered_since_the_last_one(settings, db)
     assert digests.content(db, reader, later, date(2026, 6, 27))["answers"] == []
 
 
+def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings, db):
+    from datetime import date
+
+    from store import decisions, digests, profiles, users
+    from store.calls import ensure_source
+    from store.consortium import add_members, set_status
+    from store.partners import upsert_project
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    add_call(db, "CERV-PAST-01", "A call whose deadline passed", "Text.", deadline="2026-06-01")
+    add_call(db, "CERV-DROPPED-01", "A call marked no bid", "Text.", deadline="2026-09-01")
+    social, past, dropped = (db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,))
+                             for i in ("CERV-SOCIAL-01", "CERV-PAST-01", "CERV-DROPPED-01"))
+    profile_id = profiles.ensure_default_profile(db)
+    reader = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    colleague = create_user(db, "lead@sic.lv", "long enough password", "leadership")
+    decisions.decide(db, profile_id, dropped, "no_bid", "No capacity this period", "", reader)
+    ensure_source(db, "keep_eu")
+    names = ("Tartu Hub", "Narva Youth", "Parnu Works", "Valga Town")
+    upsert_project(db, {"source": "keep_eu", "source_id": "1", "participants": [
+        {"source_id": name, "name": name, "country": "EE", "role": "partner"} for name in names]})
+    tartu, narva, parnu, valga = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in names)
+
+    def asked(call_id, organisation_id, user_id, on, status="asked"):
+        add_members(db, profile_id, call_id, [organisation_id], user_id)
+        set_status(db, profile_id, call_id, organisation_id, status, "Wrote to the director", user_id)
+        db.execute("UPDATE consortium_members SET status_at = %s WHERE call_id = %s AND organisation_id = %s",
+                   (on, call_id, organisation_id))
+
+    asked(social, tartu, reader["id"], "2026-06-10 09:00+00")  # 17 days ago, no answer: the reminder
+    asked(social, narva, reader["id"], "2026-06-24 09:00+00")  # 3 days ago: too soon to chase
+    asked(social, parnu, colleague, "2026-06-01 09:00+00")  # the colleague's to chase, not the reader's
+    asked(social, valga, reader["id"], "2026-06-01 09:00+00", status="confirmed")  # answered
+    asked(past, narva, reader["id"], "2026-05-01 09:00+00")  # its deadline passed
+    asked(dropped, tartu, reader["id"], "2026-06-01 09:00+00")  # the team dropped the bid
+    content = digests.content(db, reader, datetime(2026, 6, 26, tzinfo=timezone.utc), date(2026, 6, 27))
+    assert [(f["name"], f["identifier"]) for f in content["follow_up"]] == [("Tartu Hub", "CERV-SOCIAL-01")]
+    subject, text, html = render(reader, content, settings)
+    assert subject.endswith(", 1 partner to follow up")
+    assert ("Partners you asked over 7 days ago, with no answer recorded yet:\n- Tartu Hub (EE), asked 10 Jun 2026"
+            ' ("Wrote to the director"), for Social innovation and civic participation (deadline 10 Jul 2026)\n'
+            f"  {settings.base_url}/calls/CERV-SOCIAL-01#consortium") in text
+    assert "<h3>Partners to follow up</h3>" in html
+    assert digests.has_news({**content, "new_calls": [], "deadlines": [], "answers": []})  # a reminder alone is sent
+    colleague_content = digests.content(db, users.get_user(db, colleague), datetime(2026, 6, 26, tzinfo=timezone.utc),
+                                        date(2026, 6, 27))
+    assert [f["name"] for f in colleague_content["follow_up"]] == ["Parnu Works"]
+
+
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     from store import digests, users
     from tests.helpers.data import finished_run

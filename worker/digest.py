@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from store import digests
 from store.config import Settings
 from store.db import Database
+from store.consortium import FOLLOW_UP_DAYS
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
 templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted,
                          consortium_progress=consortium_progress)
+templates.globals["follow_up_days"] = FOLLOW_UP_DAYS
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
 # Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
 templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier, safe="/:")
@@ -34,6 +36,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
     if content.get("answers"):
         subject += f", {counted(len(content['answers']), 'partner answer')}"
+    if content.get("follow_up"):
+        subject += f", {counted(len(content['follow_up']), 'partner')} to follow up"
     if content.get("failing"):  # "0 new" means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
     context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
