@@ -88,11 +88,13 @@ def undecided_at_top(db: Database, profile_id: int, top: int) -> int:
 
 
 def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
-    """The profile's bids that wait for leadership's approval, the longest waiting first."""
+    """The profile's bids that wait for leadership's approval, the longest waiting first, each with how far
+    its consortium has got (partner availability weighs in a bid/no-bid)."""
     return db.fetchall(
         f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.updated_at,
-                   u.email AS decided_by, c.deadlines, {NEXT_DEADLINE} AS next_deadline
-            FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.decided_by
+                   u.email AS decided_by, c.deadlines, {NEXT_DEADLINE} AS next_deadline, team.partners, team.confirmed
+            FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
+            LEFT JOIN users u ON u.id = d.decided_by
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
             ORDER BY d.updated_at, c.identifier""",
         {"profile": profile_id, "today": today})

@@ -580,6 +580,8 @@ def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipe
     waiting = page[page.index("Bids waiting for your approval"):page.index("</section>")]
     assert "Social innovation and civic participation of young people" in waiting
     assert "pm@sic.lv" in waiting and "Strong strategic fit" in waiting and "Ask the Riga lab" in waiting
+    # Partner availability weighs in a bid: how far its consortium has got, a click from its builder.
+    assert '<td><a href="/calls/CERV-SOCIAL-01#consortium">No partners yet</a></td>' in waiting
 
     token = csrf(boss, "/pipeline")
     decision_id = seeded.scalar("SELECT id FROM decisions")

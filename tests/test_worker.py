@@ -328,7 +328,8 @@ def test_leaderships_digest_lists_the_bids_waiting_for_its_approval(settings, db
     content = digests.content(db, boss, since, settings.as_of())
     assert [(w["identifier"], w["decided_by"]) for w in content["waiting"]] == [("CERV-SOCIAL-01", "pm@sic.lv")]
     _, text, _ = render(boss, content, settings)
-    assert "Bids waiting for your approval" in text and "Social innovation and civic participation" in text
+    assert "Bids waiting for your approval" in text
+    assert "- Social innovation and civic participation (Strong strategic fit; no partners yet)" in text
     decisions.approve(db, content["waiting"][0]["id"], boss, approved=True)
     assert digests.content(db, boss, since, settings.as_of())["waiting"] == []
 
