@@ -1869,6 +1869,13 @@ def test_the_pipeline_lists_the_partners_new_to_the_team_that_confirmed_this_yea
     assert "Kaunas Tech ( LT ) · company · confirmed 01 Mar 2026 for Archives of civic memory" in text
     assert "Sectors: company (1)." in text
     assert not any(name in text for name in ("Tartu University", "Tallinn Works", "Narva Youth"))
+    assert "The profile names no organisation" not in text
+    # Without its organisation in the partner data, the profile's past partners cannot be told: Tartu counts.
+    db.execute("UPDATE profiles SET organisation_id = NULL")
+    page = pm.get("/pipeline").get_data(as_text=True)
+    card = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="new-partners"'):].split("</section>")[0]).split())
+    assert "New partners in 2026 2" in card and "Tartu University" in card
+    assert "(The profile names no organisation in the partner data, whose past partners would not count as new:" in card
     # The year of the deadlines' day: on 27 June 2026, one confirmed in 2027 is not this year's.
     confirmed_on(kaunas, "CERV-ARCHIVE-01", "2027-01-05 10:00+00")
     assert "confirmed 02 May 2026 for Social innovation" in " ".join(

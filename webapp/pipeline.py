@@ -8,6 +8,7 @@ from statistics import median
 
 from flask import Blueprint, g, render_template
 
+from store import profiles
 from store.consortium import new_partners
 from store.decisions import APPROVALS, STATES, board, undecided_at_top, version
 from store.partners import sector_label
@@ -32,6 +33,7 @@ def index():
     sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
+                           linked=bool(profiles.get_profile(db(), current_profile_id())["organisation_id"]),
                            ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP))
