@@ -215,6 +215,23 @@ def restore(url: str, path: Path, safety_copy: Path, say: Callable[[str], None] 
     return before
 
 
+def latest(data_dir: Path) -> dict | None:
+    """The newest backup in the backups folder (daily, made by hand, or a copy kept before a restore):
+    its name, size in bytes and time (UTC), with how many there are and the time of the newest daily one;
+    None when there is none."""
+    found = [(path, path.stat()) for path in folder(data_dir).glob("*.dump") if path.is_file()]
+    if not found:
+        return None
+
+    def when(stat) -> datetime:
+        return datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+
+    path, stat = max(found, key=lambda item: item[1].st_mtime)
+    dailies = [when(stat) for path, stat in found if path.name.startswith(DAILY_PREFIX)]
+    return {"name": path.name, "size": stat.st_size, "at": when(stat), "count": len(found),
+            "daily_at": max(dailies, default=None)}
+
+
 def prune(data_dir: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` daily backups; returns what was deleted. Backups made by hand are
     never deleted."""

@@ -1153,6 +1153,30 @@ def test_sources_page_shows_runs_and_background_work(pm, seeded):
     assert "<code>callmatch db restore FILE</code> puts one back" in words
 
 
+def test_the_sources_page_says_when_the_newest_backup_was_made_and_when_the_daily_one_stopped(app, pm):
+    import os
+    import time
+
+    def said():
+        return " ".join(re.sub(r"<[^>]+>", "", pm.get("/sources").get_data(as_text=True)).split())
+
+    assert "None has been made yet: the worker makes the first at 05:00 UTC." in said()
+    folder = app.extensions["callmatch.settings"].data_dir / "backups"
+    folder.mkdir(parents=True)
+    daily, by_hand = folder / "daily-2026-06-20.dump", folder / "callmatch-2026-06-27T101500.dump"
+    daily.write_bytes(b"x" * 1_500_000)
+    by_hand.write_bytes(b"x" * 2_600_000)
+    now = time.time()
+    os.utime(daily, (now - 5 * 86400, now - 5 * 86400))
+    os.utime(by_hand, (now - 60, now - 60))
+    words = said()
+    assert "The newest: callmatch-2026-06-27T101500.dump, 2.6 MB," in words and "(2 in the folder)" in words
+    # One made by hand does not stand for the daily backups, five days old: something stopped them.
+    assert "The newest daily backup was made" in words and "more than 2 days ago. Check that the worker runs" in words
+    os.utime(daily, (now - 3600, now - 3600))
+    assert "The newest daily backup was made" not in said()
+
+
 def test_the_sources_page_queues_the_daily_crawl_now_once(pm, settings):
     from store.queue import connect_redis, jobs
 
