@@ -28,16 +28,18 @@ class InvalidStatus(CallmatchError):
 
 
 def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
-    """The members, in the order they were added, with what a proposal's partner list and the first email
-    to them need (PIC, city, website), who added them, and how far the team has got with each (those that
-    declined are listed too: `taking_part` leaves them out)."""
+    """The members, the coordinator first (when a member leads the proposal) and the others in the order
+    they were added, with what a proposal's partner list and the first email to them need (PIC, city,
+    website), who added them, and how far the team has got with each (those that declined are listed too:
+    `taking_part` leaves them out)."""
     return db.fetchall(
         """SELECT o.id, o.name, o.short_name, o.pic, o.country, o.city, o.sector, o.website, m.added_at,
-                  u.email AS added_by, m.status, m.status_note, s.email AS status_by, m.status_at,
+                  u.email AS added_by, m.status, m.status_note, s.email AS status_by, m.status_at, m.coordinator,
                   (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
            FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
            LEFT JOIN users u ON u.id = m.added_by LEFT JOIN users s ON s.id = m.status_by
-           WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.added_at, o.name""", (profile_id, call_id))
+           WHERE m.profile_id = %s AND m.call_id = %s ORDER BY m.coordinator DESC, m.added_at, o.name""",
+        (profile_id, call_id))
 
 
 def taking_part(members: list[dict]) -> list[dict]:
@@ -57,16 +59,42 @@ def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int
                             f"{len(note)}. The decision's note has room for more.")
     key = (profile_id, call_id, organisation_id)
     with db.transaction() as cur:
-        row = cur.execute("SELECT status, status_note FROM consortium_members"
+        row = cur.execute("SELECT status, status_note, coordinator FROM consortium_members"
                           " WHERE profile_id = %s AND call_id = %s AND organisation_id = %s FOR UPDATE", key).fetchone()
         if row is None:
             raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
         if (row["status"], row["status_note"]) == (status, note):
             return row
-        cur.execute("UPDATE consortium_members SET status = %s, status_note = %s, status_by = %s, status_at = now()"
-                    " WHERE profile_id = %s AND call_id = %s AND organisation_id = %s", (status, note, user_id, *key))
+        stops_coordinating = row["coordinator"] and status == "declined"  # one that declined does not lead it
+        cur.execute("UPDATE consortium_members SET status = %s, status_note = %s, status_by = %s, status_at = now(),"
+                    " coordinator = %s WHERE profile_id = %s AND call_id = %s AND organisation_id = %s",
+                    (status, note, user_id, row["coordinator"] and not stops_coordinating, *key))
         _log(cur, profile_id, call_id, [organisation_id], status, user_id, note)
-    return {"status": status, "status_note": note}
+        if stops_coordinating:
+            _log(cur, profile_id, call_id, [organisation_id], "not_coordinator", user_id)
+    return {"status": status, "status_note": note, "coordinator": row["coordinator"] and not stops_coordinating}
+
+
+def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id: int | None,
+                    user_id: int | None) -> None:
+    """Make a member the proposal's coordinator, or none (`None`: the applicant coordinates); recorded in
+    the history. A member that declined cannot coordinate."""
+    with db.transaction() as cur:
+        if organisation_id is not None:
+            row = cur.execute("SELECT status FROM consortium_members WHERE profile_id = %s AND call_id = %s"
+                              " AND organisation_id = %s FOR UPDATE", (profile_id, call_id, organisation_id)).fetchone()
+            if row is None:
+                raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
+            if row["status"] == "declined":
+                raise InvalidStatus("An organisation that declined to join cannot coordinate the proposal.")
+        before = cur.execute("UPDATE consortium_members SET coordinator = false WHERE profile_id = %s AND call_id = %s"
+                             " AND coordinator AND organisation_id IS DISTINCT FROM %s RETURNING organisation_id",
+                             (profile_id, call_id, organisation_id)).fetchall()
+        _log(cur, profile_id, call_id, [row["organisation_id"] for row in before], "not_coordinator", user_id)
+        if organisation_id is not None and cur.execute(
+                "UPDATE consortium_members SET coordinator = true WHERE profile_id = %s AND call_id = %s"
+                " AND organisation_id = %s AND NOT coordinator", (profile_id, call_id, organisation_id)).rowcount:
+            _log(cur, profile_id, call_id, [organisation_id], "coordinator", user_id)
 
 
 def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> int:

@@ -147,10 +147,15 @@ def _merge_into(cur, keep: int, gone: int) -> None:
     cur.execute("INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
                 " SELECT project_id, %(keep)s, role, position, eu_contribution FROM participations"
                 " WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
+    led = cur.execute("UPDATE consortium_members SET coordinator = false WHERE organisation_id = %(gone)s"
+                      " AND coordinator RETURNING profile_id, call_id", ids).fetchall()  # one coordinator a consortium
     cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by, added_at, status,"
                 " status_note, status_by, status_at)"
                 " SELECT profile_id, call_id, %(keep)s, added_by, added_at, status, status_note, status_by, status_at"
                 " FROM consortium_members WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
+    for row in led:
+        cur.execute("UPDATE consortium_members SET coordinator = true WHERE profile_id = %s AND call_id = %s"
+                    " AND organisation_id = %s", (row["profile_id"], row["call_id"], keep))
     cur.execute("UPDATE consortium_events SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE organisation_identifiers SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE profiles SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)

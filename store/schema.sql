@@ -251,8 +251,10 @@ CREATE TABLE consortium_members (
     status_note     text NOT NULL DEFAULT '' CHECK (length(status_note) <= 300),
     status_by       bigint REFERENCES users (id),
     status_at       timestamptz,
+    coordinator     boolean NOT NULL DEFAULT false,  -- the member that leads the proposal (none: the applicant)
     PRIMARY KEY (profile_id, call_id, organisation_id)
 );
+CREATE UNIQUE INDEX consortium_members_one_coordinator ON consortium_members (profile_id, call_id) WHERE coordinator;
 
 -- What happened to each consortium (partners added, removed, asked, ...), by whom and when; the name is
 -- kept, since a merge may take the organisation away.
@@ -263,7 +265,8 @@ CREATE TABLE consortium_events (
     organisation_id   bigint REFERENCES organisations (id) ON DELETE SET NULL,
     organisation_name text NOT NULL,
     change            text NOT NULL
-                      CHECK (change IN ('added', 'removed', 'not_asked', 'asked', 'confirmed', 'declined')),
+                      CHECK (change IN ('added', 'removed', 'not_asked', 'asked', 'confirmed', 'declined', 'coordinator',
+                                        'not_coordinator')),
     note              text NOT NULL DEFAULT '',
     user_id           bigint REFERENCES users (id),
     at                timestamptz NOT NULL DEFAULT now()

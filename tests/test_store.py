@@ -391,6 +391,7 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'MERGE-01'")
     consortium.add_members(db, profile_id, call_id, [twin], None)
     consortium.set_status(db, profile_id, call_id, twin, "confirmed", "Signed the letter of intent", None)
+    consortium.set_coordinator(db, profile_id, call_id, twin, None)
 
     before = participations_version(db)
     with db.transaction() as cur:  # the re-crawl: once refused as a duplicate PIC, and its project lost
@@ -406,6 +407,7 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     assert db.fetchone("SELECT status, status_note FROM consortium_members WHERE call_id = %s", (call_id,)) == {
         "status": "confirmed", "status_note": "Signed the letter of intent"}  # how far the team got goes with it
     assert {e["organisation_id"] for e in consortium.history(db, profile_id, call_id)} == {known}  # its history too
+    assert [m["coordinator"] for m in consortium.members(db, profile_id, call_id)] == [True]  # and its lead
     assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
 
 
@@ -676,3 +678,42 @@ def test_how_far_the_team_has_got_with_a_partner_is_recorded_with_who_and_when(d
         ("removed", "Vilnius City", "", None)]
     # Whoever set a status has it on record: deactivated, never deleted.
     assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True, "lead@sic.lv": True}
+
+
+def test_one_member_at_most_coordinates_and_the_history_says_who(db):
+    from store import consortium, profiles
+    from store.errors import NotFound
+    from tests.helpers.data import add_call
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+    call_id = db.scalar("SELECT id FROM calls")
+    profile_id = profiles.ensure_default_profile(db)
+    lab, city, uni = (db.scalar("INSERT INTO organisations (name) VALUES (%s) RETURNING id", (name,))
+                      for name in ("Riga Social Lab", "Vilnius City", "Tartu University"))
+    consortium.add_members(db, profile_id, call_id, [lab, city, uni], None)
+
+    def lead():
+        return [m["name"] for m in consortium.members(db, profile_id, call_id) if m["coordinator"]]
+
+    assert lead() == []  # the applicant coordinates until a member is chosen
+    consortium.set_coordinator(db, profile_id, call_id, city, None)
+    assert lead() == ["Vilnius City"]
+    assert consortium.members(db, profile_id, call_id)[0]["name"] == "Vilnius City"  # a partner list starts with it
+    consortium.set_coordinator(db, profile_id, call_id, uni, None)
+    consortium.set_coordinator(db, profile_id, call_id, uni, None)  # as it is: no change, no history
+    assert lead() == ["Tartu University"]
+    consortium.set_status(db, profile_id, call_id, uni, "declined", "", None)  # one that declined does not lead
+    assert lead() == []
+    with pytest.raises(consortium.InvalidStatus, match="declined to join cannot coordinate"):
+        consortium.set_coordinator(db, profile_id, call_id, uni, None)
+    consortium.set_coordinator(db, profile_id, call_id, lab, None)
+    consortium.set_coordinator(db, profile_id, call_id, None, None)
+    assert lead() == []
+    consortium.remove_members(db, profile_id, call_id, [city])
+    with pytest.raises(NotFound):
+        consortium.set_coordinator(db, profile_id, call_id, city, None)
+    changes = [(e["change"], e["organisation_name"]) for e in consortium.history(db, profile_id, call_id)][3:]
+    assert changes == [("coordinator", "Vilnius City"), ("not_coordinator", "Vilnius City"),
+                       ("coordinator", "Tartu University"), ("declined", "Tartu University"),
+                       ("not_coordinator", "Tartu University"), ("coordinator", "Riga Social Lab"),
+                       ("not_coordinator", "Riga Social Lab"), ("removed", "Vilnius City")]

@@ -1813,7 +1813,8 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     set_status(vilnius, "declined", "Not this year")
     section, page = builder()
     assert "2 partners in the consortium, 1 confirmed; 1 declined, listed so that no one asks it again." in section
-    lab_row = section[section.index("Riga Social Lab"):].split("</tr>")[0]
+    table = section[section.index('<table class="members">'):]
+    lab_row = table[table.index("Riga Social Lab"):].split("</tr>")[0]
     assert '<option value="asked" selected>asked</option>' in lab_row
     assert 'value="Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec"' in lab_row  # one line, and text, not markup
     assert re.search(r"Set \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", re.sub(r"<[^>]+>", "", lab_row))
@@ -1857,6 +1858,48 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     assert f'<a href="/organisations/{vilnius}">Vilnius City</a>' in history
     assert set_status(lab, "confirmed").status_code == 302
     assert pm.post(f"/calls/NO-SUCH/consortium/{lab}/status", data={"status": "asked", "csrf_token": token}).status_code == 404
+
+
+def test_the_proposals_coordinator_is_chosen_in_the_builder(pm, with_partners):
+    import csv
+    import io
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, tartu, vilnius], "csrf_token": token})
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{vilnius}/status", data={"status": "declined", "csrf_token": token})
+
+    def builder():
+        page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        return page[page.index('id="consortium"'):page.index("Recommended partners")]
+
+    form = builder().split('class="inline coordinator"')[1].split("</form>")[0]
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]+)</option>', form)
+    # The applicant by default; one that declined is not offered.
+    assert options == [("", "", "Social Innovation Centre (SIC) (the applicant)"), (str(lab), "", "Riga Social Lab"),
+                       (str(tartu), "", "Tartu University")]
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator?sector=public",
+                       data={"coordinator": tartu, "csrf_token": token})
+    assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
+    section = builder()
+    assert f'<option value="{tartu}" selected>Tartu University</option>' in section
+    assert 'Tartu University</a> <span class="badge">coordinator</span>' in section
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert [(r["organisation"], r["role"]) for r in rows] == [  # the coordinator first, as a proposal lists them
+        ("Tartu University", "coordinator"), ("Riga Social Lab", "partner"), ("Vilnius City", "partner")]
+    # Back to the applicant; what cannot be chosen says why.
+    pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator", data={"coordinator": "", "csrf_token": token})
+    assert 'class="badge">coordinator' not in builder()
+    refused = pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator", data={"coordinator": vilnius, "csrf_token": token})
+    assert refused.status_code == 400 and "declined to join cannot coordinate" in refused.get_data(as_text=True)
+    assert pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator",
+                   data={"coordinator": "abc", "csrf_token": token}).status_code == 400
+    assert pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator",
+                   data={"coordinator": 424242, "csrf_token": token}).status_code == 404
+    history = " ".join(re.sub(r"<[^>]+>", "", builder().split("How the consortium came together")[1]).split())
+    assert "pm@sic.lv: made Tartu University the coordinator" in history
+    assert "pm@sic.lv: Tartu University no longer the coordinator" in history
 
 
 def test_the_pipeline_lists_the_partners_new_to_the_team_that_confirmed_this_year(pm, with_partners):

@@ -188,7 +188,8 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, contacts=contact_forms(db(), [m["id"] for m in members]),
                            taking_part=taking_part, declined=declined,
-                           consortium_history=consortium_store.history(db(), current_profile_id(), call["id"]),
+                           consortium_history=[{**e, "words": _consortium_change(e["change"])} for e in
+                                               consortium_store.history(db(), current_profile_id(), call["id"])],
                            confirmed=sum(m["status"] == "confirmed" for m in taking_part),
                            partner_statuses=consortium_store.STATUSES,
                            max_status_note=consortium_store.MAX_STATUS_NOTE,
@@ -203,6 +204,14 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+def _consortium_change(change: str) -> tuple[str, str]:
+    """The words before and after the organisation's name in a line of a consortium's history."""
+    if change in consortium_store.STATUSES:
+        return "marked", consortium_store.STATUSES[change]
+    return {"added": ("added", ""), "removed": ("removed", ""), "coordinator": ("made", "the coordinator"),
+            "not_coordinator": ("", "no longer the coordinator")}[change]
 
 
 @bp.post("/calls/<path:identifier>/decision")
@@ -288,6 +297,24 @@ def partner_status(identifier, organisation_id):
     return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
 
 
+@bp.post("/calls/<path:identifier>/consortium/coordinator")
+def coordinator(identifier):
+    """Who leads the proposal: a member (the consortium that invited us), or the applicant (empty)."""
+    call = _call_or_404(identifier)
+    chosen = (request.form.get("coordinator") or "").strip()
+    if chosen and not chosen.isdigit():
+        abort(400, "Choose a member of the consortium, or the applicant.")
+    try:
+        consortium_store.set_coordinator(db(), current_profile_id(), call["id"], int(chosen) if chosen else None,
+                                         g.user["id"])
+    except consortium_store.InvalidStatus as exc:
+        abort(400, str(exc))
+    except NotFound as exc:
+        abort(404, str(exc))
+    narrow = {key: request.args.get(key) for key in ("sector", "country")}
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
+
+
 @bp.route("/calls/export.csv")
 def export_csv():
     filters, _ = _filters(request.args)
@@ -309,12 +336,13 @@ def consortium_csv(identifier):
     """The consortium being built, for the proposal's partner list and the first emails to the partners;
     those that declined are listed too, with their status, so that no one asks them again."""
     call = _call_or_404(identifier)
-    header = ["organisation", "short name", "PIC", "country", "city", "sector", "website", "contact form",
+    header = ["organisation", "role", "short name", "PIC", "country", "city", "sector", "website", "contact form",
               "projects in the data", "status", "status note", "status set by", "status set on", "added by",
               "added on"]
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     contacts = contact_forms(db(), [m["id"] for m in members])  # for one with no address: the portal's form
-    rows = ([csv_text(m["name"]), csv_text(m["short_name"]), m["pic"] or "", m["country"] or "",
+    rows = ([csv_text(m["name"]), "coordinator" if m["coordinator"] else "partner", csv_text(m["short_name"]),
+             m["pic"] or "", m["country"] or "",
              csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
              (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
              m["projects"], consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]), m["status_by"] or "",
