@@ -270,31 +270,21 @@ def consortium(identifier):
         abort(400, "Choose an organisation.")
     if not organisation_ids:
         abort(400, "Choose an organisation.")
+    profile_id, user_id = current_profile_id(), g.user["id"]
     if request.form.get("action") == "remove":
-        consortium_store.remove_members(db(), current_profile_id(), call["id"], organisation_ids, g.user["id"])
-    else:
-        try:
-            consortium_store.add_members(db(), current_profile_id(), call["id"], organisation_ids, g.user["id"])
-        except NotFound as exc:
-            abort(404, str(exc))
-    # Back to the list as it was narrowed (the form's address carries the sector and country).
-    narrow = {key: request.args.get(key) for key in ("sector", "country")}
-    return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
+        return _changed_consortium(identifier, lambda: consortium_store.remove_members(
+            db(), profile_id, call["id"], organisation_ids, user_id))
+    return _changed_consortium(identifier, lambda: consortium_store.add_members(
+        db(), profile_id, call["id"], organisation_ids, user_id))
 
 
 @bp.post("/calls/<path:identifier>/consortium/<int:organisation_id>/status")
 def partner_status(identifier, organisation_id):
     """How far the team has got with a partner: asked, confirmed, declined, and a line of note."""
     call = _call_or_404(identifier)
-    try:
-        consortium_store.set_status(db(), current_profile_id(), call["id"], organisation_id,
-                                    request.form.get("status", ""), request.form.get("note", ""), g.user["id"])
-    except consortium_store.InvalidStatus as exc:
-        abort(400, str(exc))
-    except NotFound as exc:
-        abort(404, str(exc))
-    narrow = {key: request.args.get(key) for key in ("sector", "country")}
-    return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
+    return _changed_consortium(identifier, lambda: consortium_store.set_status(
+        db(), current_profile_id(), call["id"], organisation_id, request.form.get("status", ""),
+        request.form.get("note", ""), g.user["id"]))
 
 
 @bp.post("/calls/<path:identifier>/consortium/coordinator")
@@ -304,9 +294,15 @@ def coordinator(identifier):
     chosen = (request.form.get("coordinator") or "").strip()
     if chosen and not chosen.isdigit():
         abort(400, "Choose a member of the consortium, or the applicant.")
+    return _changed_consortium(identifier, lambda: consortium_store.set_coordinator(
+        db(), current_profile_id(), call["id"], int(chosen) if chosen else None, g.user["id"]))
+
+
+def _changed_consortium(identifier: str, change):
+    """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
+    the recommended partners narrowed as they were: the form's address carries the sector and country."""
     try:
-        consortium_store.set_coordinator(db(), current_profile_id(), call["id"], int(chosen) if chosen else None,
-                                         g.user["id"])
+        change()
     except consortium_store.InvalidStatus as exc:
         abort(400, str(exc))
     except NotFound as exc:
