@@ -13,12 +13,14 @@ MAX_STATUS_NOTE = 300  # whom they wrote to, what was answered: a line, not a co
 
 # The consortium a decision's profile is building for its call, joined to a query over decisions `d` and
 # calls `c`: how many partners (`team.partners`, those that declined left out) and how many of them
-# confirmed (`team.confirmed`), and their names with their countries in the order they were added
-# (`team.partner_names`).
+# confirmed (`team.confirmed`), and their names with their countries, the coordinator first and marked,
+# the others in the order they were added (`team.partner_names`).
 PARTNERS_OF_DECISION = """LEFT JOIN LATERAL (
     SELECT count(*) AS partners, count(*) FILTER (WHERE cm.status = 'confirmed') AS confirmed,
-           string_agg(o.name || coalesce(' (' || o.country || ')', ''), '; ' ORDER BY cm.added_at, o.name)
-               AS partner_names
+           string_agg(o.name || coalesce(' (' || nullif(concat_ws(', ', o.country,
+                                                              CASE WHEN cm.coordinator THEN 'coordinator' END), '')
+                                      || ')', ''),
+                      '; ' ORDER BY cm.coordinator DESC, cm.added_at, o.name) AS partner_names
     FROM consortium_members cm JOIN organisations o ON o.id = cm.organisation_id
     WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id AND cm.status <> 'declined') team ON TRUE"""
 

@@ -765,7 +765,7 @@ def test_the_decisions_register_downloads_every_decision_with_its_reason_approva
 
     from store import decisions
     from store.calls import ensure_source
-    from store.consortium import add_members
+    from store.consortium import add_members, set_coordinator
     from store.partners import upsert_project
 
     def register(client):
@@ -801,6 +801,9 @@ def test_the_decisions_register_downloads_every_decision_with_its_reason_approva
         "pm@sic.lv", "approved", "boss@sic.lv", "won")
     assert won["next deadline"] == "2026-10-01" and won["rank"].isdigit() and won["overrides the screening"] == ""
     assert won["consortium partners"] == "'=Formula Works; Tartu Hub (EE)"  # as text: a name is not a formula
+    tartu = seeded.scalar("SELECT id FROM organisations WHERE name = 'Tartu Hub'")
+    set_coordinator(seeded, profile_id, social, tartu, None)  # the coordinator comes first, and says so
+    assert register(pm)["CERV-SOCIAL-01"]["consortium partners"] == "Tartu Hub (EE, coordinator); =Formula Works"
     assert won["call page"] == "http://127.0.0.1:5000/calls/CERV-SOCIAL-01"
     assert won["source page"] == "https://example.org/CERV-SOCIAL-01"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", won["last changed (UTC)"])
