@@ -148,8 +148,8 @@ def history(db: Database, profile_id: int, call_id: int) -> list[dict]:
 def being_built(db: Database, profile_id: int, today) -> list[dict]:
     """The consortia the team is building: the calls marked bid or maybe, and any other call with members
     already (unless marked no bid), each with its members' ids, how far the team has got with each
-    (`statuses`, by id) and the ids of those that declined, who are not members; the soonest next deadline
-    (after `today`) first."""
+    (`statuses`, by id), the ids of those that declined, who are not members, and the coordinator's id (None:
+    the applicant coordinates); the soonest next deadline (after `today`) first."""
     rows = db.fetchall(
         f"""SELECT c.id AS call_id, c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline,
                    coalesce(jsonb_object_agg(m.organisation_id, m.status)
@@ -157,7 +157,8 @@ def being_built(db: Database, profile_id: int, today) -> list[dict]:
                    coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
                             FILTER (WHERE m.status <> 'declined'), '{{}}') AS member_ids,
                    coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
-                            FILTER (WHERE m.status = 'declined'), '{{}}') AS declined_ids
+                            FILTER (WHERE m.status = 'declined'), '{{}}') AS declined_ids,
+                   max(m.organisation_id) FILTER (WHERE m.coordinator) AS coordinator_id
             FROM calls c
             LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
             LEFT JOIN consortium_members m ON m.call_id = c.id AND m.profile_id = %(profile)s

@@ -1841,6 +1841,9 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     assert 'name="call" value="CERV-SOCIAL-01"' not in page
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
     assert "participation of young people</a> (CERV-SOCIAL-01; asked)." in page
+    pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator", data={"coordinator": lab, "csrf_token": token})
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "participation of young people</a> (CERV-SOCIAL-01; asked; the coordinator)." in page
 
     # What cannot be recorded says why, and changes nothing.
     response = set_status(lab, "maybe")
@@ -1851,13 +1854,13 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     assert set_status(vilnius, "asked").status_code == 404
     # How the consortium came together: the removed partner and its answer are kept.
     section, _ = builder()
-    history = section[section.index("How the consortium came together (7 changes)"):].split("</details>")[0]
+    history = section[section.index("How the consortium came together (8 changes)"):].split("</details>")[0]
     lines = [" ".join(re.sub(r"<[^>]+>", "", line).split()) for line in history.split("<li>")[1:]]
     assert [line.split(" · ", 1)[1] for line in lines] == [
         "pm@sic.lv: added Riga Social Lab", "pm@sic.lv: added Tartu University", "pm@sic.lv: added Vilnius City",
         "pm@sic.lv: marked Riga Social Lab asked (“Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec”)",
         "pm@sic.lv: marked Tartu University confirmed", "pm@sic.lv: marked Vilnius City declined (“Not this year”)",
-        "pm@sic.lv: removed Vilnius City"]
+        "pm@sic.lv: made Riga Social Lab the coordinator", "pm@sic.lv: removed Vilnius City"]
     assert f'<a href="/organisations/{vilnius}">Vilnius City</a>' in history
     assert set_status(lab, "confirmed").status_code == 302
     assert pm.post(f"/calls/NO-SUCH/consortium/{lab}/status", data={"status": "asked", "csrf_token": token}).status_code == 404
