@@ -1821,6 +1821,11 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     assert '<option value="asked" selected>asked</option>' in lab_row
     assert 'value="Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec"' in lab_row  # one line, and text, not markup
     assert re.search(r"Set \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", re.sub(r"<[^>]+>", "", lab_row))
+    assert "No answer recorded" not in section  # asked today
+    with_partners.execute("UPDATE consortium_members SET status_at = '2026-06-10 09:00+00'")  # 17 days before
+    section, _ = builder()
+    reminders = re.findall(r"No answer recorded for (\d+) days: time to ask again.", section)
+    assert reminders == ["17"]  # Riga Social Lab, asked; not those that confirmed or declined
     assert '<tr class="declined"><td><a href="/organisations/%d">Vilnius City</a>' % vilnius in section
     # One that declined is not a member: its country no longer counts, and it is not recommended again.
     assert "covers 2 countries (EE, LV)" in re.sub(r"<[^>]+>", "", section)

@@ -167,6 +167,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     for event in history:
         event["changes"] = history_changes(event["change"])
     members = consortium_store.members(db(), current_profile_id(), call["id"])  # those that declined too
+    for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
+        waited = (_today() - member["status_at"].date()).days if member["status"] == "asked" else 0
+        member["unanswered_days"] = waited if waited >= consortium_store.FOLLOW_UP_DAYS else None
     taking_part = consortium_store.taking_part(members)
     declined = [m["id"] for m in members if m not in taking_part]
     applicant = profiles.get_profile(db(), current_profile_id())
