@@ -6,11 +6,12 @@ source's own id (organisation_identifiers) or the PIC. Names are never used to m
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from urllib.parse import quote
 
 from .db import Database, every_word_in, like_literal
-from .errors import NotFound
+from .errors import CallmatchError, NotFound
 from .text import country_code
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
@@ -54,6 +55,50 @@ def contact_forms(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
            ORDER BY x.organisation_id, p.start_date DESC NULLS LAST, p.id DESC""", (list(organisation_ids),))
     return {r["organisation_id"]: {"url": CONTACT_FORM.format(quote(r["pic"], safe=""), quote(r["source_id"], safe="")),
                                    "acronym": r["acronym"]} for r in rows}
+
+
+class InvalidContact(CallmatchError):
+    pass
+
+
+# Whom the team knows at an organisation: a line each, as a table cell and a CSV column show them.
+CONTACT_LIMITS = {"person": 200, "email": 254, "note": 300}
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
+    """The team's own contact at each organisation (person, email, note, who saved it and when), by id."""
+    rows = db.fetchall(
+        """SELECT c.organisation_id, c.person, c.email, c.note, c.updated_at, u.email AS updated_by
+           FROM organisation_contacts c LEFT JOIN users u ON u.id = c.updated_by
+           WHERE c.organisation_id = ANY(%s)""", (list(organisation_ids),))
+    return {row["organisation_id"]: row for row in rows}
+
+
+def save_contact(db: Database, organisation_id: int, person: str, email: str, note: str,
+                 user_id: int | None) -> dict | None:
+    """Keep whom the team knows at an organisation; all three empty forgets it. Returns what is kept."""
+    values = {"person": person, "email": email, "note": note}
+    values = {key: " ".join((value or "").split()) for key, value in values.items()}
+    for key, limit in CONTACT_LIMITS.items():
+        if len(values[key]) > limit:
+            raise InvalidContact(f"The contact's {key} can be at most {limit} characters; this one has "
+                                 f"{len(values[key])}.")
+    if values["email"] and not _EMAIL.fullmatch(values["email"]):
+        raise InvalidContact(f"{values['email']!r} is not an email address (name@example.org).")
+    with db.transaction() as cur:
+        if cur.execute("SELECT 1 FROM organisations WHERE id = %s", (organisation_id,)).fetchone() is None:
+            raise NotFound("No such organisation.")
+        if not any(values.values()):
+            cur.execute("DELETE FROM organisation_contacts WHERE organisation_id = %s", (organisation_id,))
+            return None
+        cur.execute(
+            """INSERT INTO organisation_contacts (organisation_id, person, email, note, updated_by)
+               VALUES (%(id)s, %(person)s, %(email)s, %(note)s, %(user)s)
+               ON CONFLICT (organisation_id) DO UPDATE SET person = EXCLUDED.person, email = EXCLUDED.email,
+                   note = EXCLUDED.note, updated_by = EXCLUDED.updated_by, updated_at = now()""",
+            {**values, "id": organisation_id, "user": user_id})
+    return values
 
 
 def typed_sector(value: str | None) -> str | None:
@@ -142,7 +187,8 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
 
 def _merge_into(cur, keep: int, gone: int) -> None:
     """Organisation `gone` is `keep` under another name: its projects, identifiers, consortium places (and
-    their history) and profile links move over, it fills in what `keep` lacks, and it goes."""
+    their history), the team's contact there and profile links move over, it fills in what `keep` lacks,
+    and it goes."""
     ids = {"keep": keep, "gone": gone}
     cur.execute("INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
                 " SELECT project_id, %(keep)s, role, position, eu_contribution FROM participations"
@@ -157,6 +203,9 @@ def _merge_into(cur, keep: int, gone: int) -> None:
         cur.execute("UPDATE consortium_members SET coordinator = true WHERE profile_id = %s AND call_id = %s"
                     " AND organisation_id = %s", (row["profile_id"], row["call_id"], keep))
     cur.execute("UPDATE consortium_events SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
+    cur.execute("INSERT INTO organisation_contacts (organisation_id, person, email, note, updated_by, updated_at)"
+                " SELECT %(keep)s, person, email, note, updated_by, updated_at FROM organisation_contacts"
+                " WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)  # the one kept for `keep` wins
     cur.execute("UPDATE organisation_identifiers SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE profiles SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute(f"UPDATE organisations k SET {', '.join(f'{c} = COALESCE(k.{c}, g.{c})' for c in _FILLABLE)}"

@@ -373,7 +373,8 @@ def test_two_sources_storing_one_organisation_at_once_both_keep_their_rows(db):
 def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db):
     from store import consortium, profiles
     from store.calls import ensure_source
-    from store.partners import participations_version, resolve_organisation, save_participation, save_project
+    from store.partners import (known_contacts, participations_version, resolve_organisation, save_contact,
+                                save_participation, save_project)
     from tests.helpers.data import add_call
 
     for source in ("cordis", "keep_eu"):
@@ -392,6 +393,7 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     consortium.add_members(db, profile_id, call_id, [twin], None)
     consortium.set_status(db, profile_id, call_id, twin, "confirmed", "Signed the letter of intent", None)
     consortium.set_coordinator(db, profile_id, call_id, twin, None)
+    save_contact(db, twin, "Kadri", "kadri@tartulab.ee", "", None)
 
     before = participations_version(db)
     with db.transaction() as cur:  # the re-crawl: once refused as a duplicate PIC, and its project lost
@@ -408,6 +410,7 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
         "status": "confirmed", "status_note": "Signed the letter of intent"}  # how far the team got goes with it
     assert {e["organisation_id"] for e in consortium.history(db, profile_id, call_id)} == {known}  # its history too
     assert [m["coordinator"] for m in consortium.members(db, profile_id, call_id)] == [True]  # and its lead
+    assert known_contacts(db, [known])[known]["person"] == "Kadri"  # and whom the team knows there
     assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
 
 
@@ -717,3 +720,26 @@ def test_one_member_at_most_coordinates_and_the_history_says_who(db):
                        ("coordinator", "Tartu University"), ("declined", "Tartu University"),
                        ("not_coordinator", "Tartu University"), ("coordinator", "Riga Social Lab"),
                        ("not_coordinator", "Riga Social Lab"), ("removed", "Vilnius City")]
+
+
+def test_whom_the_team_knows_at_an_organisation_is_kept_checked_and_forgotten(db):
+    from store import partners, users
+    from store.errors import NotFound
+
+    lab = db.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")
+    pm = users.create_user(db, "pm@sic.lv", "long enough password", "manager")
+    assert partners.known_contacts(db, [lab]) == {}
+    kept = partners.save_contact(db, lab, "  Ilze  Ozola ", "ilze@rsl.lv", "Director;\n met in Tartu", pm)
+    assert kept == {"person": "Ilze Ozola", "email": "ilze@rsl.lv", "note": "Director; met in Tartu"}
+    known = partners.known_contacts(db, [lab])[lab]
+    assert (known["person"], known["email"], known["updated_by"]) == ("Ilze Ozola", "ilze@rsl.lv", "pm@sic.lv")
+    with pytest.raises(partners.InvalidContact, match="'ilze at rsl' is not an email address"):
+        partners.save_contact(db, lab, "Ilze", "ilze at rsl", "", pm)
+    with pytest.raises(partners.InvalidContact, match="person can be at most 200 characters; this one has 201"):
+        partners.save_contact(db, lab, "x" * 201, "", "", pm)
+    with pytest.raises(NotFound):
+        partners.save_contact(db, 424242, "Someone", "", "", pm)
+    assert partners.known_contacts(db, [lab])[lab]["email"] == "ilze@rsl.lv"  # refused: unchanged
+    assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True}
+    assert partners.save_contact(db, lab, "", " ", "", pm) is None  # all empty: forgotten
+    assert partners.known_contacts(db, [lab]) == {}

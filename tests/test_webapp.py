@@ -1913,6 +1913,37 @@ def test_the_proposals_coordinator_is_chosen_in_the_builder(pm, with_partners):
     assert "pm@sic.lv: Tartu University no longer the coordinator" in history
 
 
+def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium(pm, with_partners):
+    import csv
+    import io
+
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert 'id="our-contact"' in page and 'name="person" value=""' in page
+    token = csrf(pm, f"/organisations/{lab}")
+    response = pm.post(f"/organisations/{lab}/contact", data={
+        "person": "Ilze <b>Ozola</b>", "email": "ilze@rsl.lv", "note": "Director, speaks Estonian", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/organisations/{lab}#our-contact")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Contact saved." in page and 'name="person" value="Ilze &lt;b&gt;Ozola&lt;/b&gt;"' in page
+    assert re.search(r"Saved \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", page)
+
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = page[page.index('<table class="members">'):].split("</table>")[0]
+    assert ('<span title="Director, speaks Estonian"><a href="mailto:ilze@rsl.lv">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a>'
+            '</span>') in builder
+    [row] = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert (row["contact person"], row["contact email"]) == ("Ilze <b>Ozola</b>", "ilze@rsl.lv")
+
+    refused = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze", "csrf_token": token})
+    assert refused.status_code == 400 and "is not an email address (name@example.org)" in refused.get_data(as_text=True)
+    assert pm.post("/organisations/424242/contact", data={"person": "X", "csrf_token": token}).status_code == 404
+    pm.post(f"/organisations/{lab}/contact", data={"person": "", "email": "", "note": "", "csrf_token": token})
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Contact forgotten." in page and 'name="person" value=""' in page
+
+
 def test_the_pipeline_lists_the_partners_new_to_the_team_that_confirmed_this_year(pm, with_partners):
     db = with_partners
     lab, tartu = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in ("Riga Social Lab", "Tartu University"))

@@ -16,8 +16,8 @@ from store import consortium as consortium_store
 from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.html import web_address
-from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label, typed_country,
-                            typed_sector)
+from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
+                            typed_country, typed_sector)
 from store.text import counted, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
@@ -190,6 +190,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            members=members, contacts=contact_forms(db(), [m["id"] for m in members]),
+                           known=known_contacts(db(), [m["id"] for m in members]),
                            taking_part=taking_part, declined=declined,
                            consortium_history=[{**e, "words": _consortium_change(e["change"])} for e in
                                                consortium_store.history(db(), current_profile_id(), call["id"])],
@@ -335,14 +336,16 @@ def consortium_csv(identifier):
     """The consortium being built, for the proposal's partner list and the first emails to the partners;
     those that declined are listed too, with their status, so that no one asks them again."""
     call = _call_or_404(identifier)
-    header = ["organisation", "role", "short name", "PIC", "country", "city", "sector", "website", "contact form",
-              "projects in the data", "status", "status note", "status set by", "status set on", "added by",
-              "added on"]
+    header = ["organisation", "role", "short name", "PIC", "country", "city", "sector", "contact person",
+              "contact email", "website", "contact form", "projects in the data", "status", "status note",
+              "status set by", "status set on", "added by", "added on"]
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     contacts = contact_forms(db(), [m["id"] for m in members])  # for one with no address: the portal's form
+    known = known_contacts(db(), [m["id"] for m in members])  # whom the team knows there
     rows = ([csv_text(m["name"]), "coordinator" if m["coordinator"] else "partner", csv_text(m["short_name"]),
              m["pic"] or "", m["country"] or "",
              csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
+             csv_text(known.get(m["id"], {}).get("person", "")), csv_text(known.get(m["id"], {}).get("email", "")),
              (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
              m["projects"], consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]), m["status_by"] or "",
              m["status_at"].date() if m["status_at"] else "", m["added_by"] or "", m["added_at"].date()]

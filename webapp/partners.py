@@ -9,6 +9,7 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import partners as partner_store
 from store import profiles
+from store.errors import NotFound
 from store.decisions import STATES
 from store.partners import SECTOR_LABELS
 
@@ -69,6 +70,8 @@ def organisation(organisation_id):
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
                            record=record,
                            contact=partner_store.contact_forms(db(), [organisation_id]).get(organisation_id),
+                           known=partner_store.known_contacts(db(), [organisation_id]).get(organisation_id),
+                           contact_limits=partner_store.CONTACT_LIMITS,
                            projects=partner_store.projects_of(db(), organisation_id, page=page,
                                                               per_page=PROJECTS_PER_PAGE),
                            page=page, pages=max(1, -(-record["projects"] // PROJECTS_PER_PAGE)),
@@ -110,3 +113,17 @@ def add_to_consortium(organisation_id):
     flash(f"{org['name']} {'is' if added else 'was already listed'} in the consortium for {call['identifier']}:"
           f" {call['title']}.")
     return redirect(url_for("partners.organisation", organisation_id=organisation_id))  # the message on top
+
+
+@bp.post("/organisations/<int:organisation_id>/contact")
+def save_contact(organisation_id):
+    """Whom the team knows there: kept for every consortium that wants the organisation."""
+    try:
+        kept = partner_store.save_contact(db(), organisation_id, request.form.get("person", ""),
+                                          request.form.get("email", ""), request.form.get("note", ""), g.user["id"])
+    except partner_store.InvalidContact as exc:
+        abort(400, str(exc))
+    except NotFound as exc:
+        abort(404, str(exc))
+    flash("Contact saved." if kept else "Contact forgotten.")
+    return redirect(url_for("partners.organisation", organisation_id=organisation_id, _anchor="our-contact"))
