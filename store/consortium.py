@@ -82,12 +82,15 @@ def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id
     """Make a member the proposal's coordinator, or none (`None`: the applicant coordinates); recorded in
     the history. A member that declined cannot coordinate."""
     with db.transaction() as cur:
+        # The whole consortium is locked: two colleagues choosing at once take turns, and the second one's
+        # choice stands, rather than one failing on the one-coordinator rule.
+        statuses = {row["organisation_id"]: row["status"] for row in cur.execute(
+            "SELECT organisation_id, status FROM consortium_members WHERE profile_id = %s AND call_id = %s FOR UPDATE",
+            (profile_id, call_id)).fetchall()}
         if organisation_id is not None:
-            row = cur.execute("SELECT status FROM consortium_members WHERE profile_id = %s AND call_id = %s"
-                              " AND organisation_id = %s FOR UPDATE", (profile_id, call_id, organisation_id)).fetchone()
-            if row is None:
+            if organisation_id not in statuses:
                 raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
-            if row["status"] == "declined":
+            if statuses[organisation_id] == "declined":
                 raise InvalidStatus("An organisation that declined to join cannot coordinate the proposal.")
         before = cur.execute("UPDATE consortium_members SET coordinator = false WHERE profile_id = %s AND call_id = %s"
                              " AND coordinator AND organisation_id IS DISTINCT FROM %s RETURNING organisation_id",

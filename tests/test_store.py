@@ -743,3 +743,27 @@ def test_whom_the_team_knows_at_an_organisation_is_kept_checked_and_forgotten(db
     assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True}
     assert partners.save_contact(db, lab, "", " ", "", pm) is None  # all empty: forgotten
     assert partners.known_contacts(db, [lab]) == {}
+
+
+def test_two_colleagues_choosing_a_coordinator_at_once_take_turns(db):
+    """The second choice stands; neither fails on the rule that a consortium has one coordinator."""
+    import threading
+
+    import psycopg
+
+    from store import consortium, profiles
+    from tests.helpers.data import add_call
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+    call_id = db.scalar("SELECT id FROM calls")
+    profile_id = profiles.ensure_default_profile(db)
+    lab, uni = (db.scalar("INSERT INTO organisations (name) VALUES (%s) RETURNING id", (name,))
+                for name in ("Riga Social Lab", "Tartu University"))
+    consortium.add_members(db, profile_id, call_id, [lab, uni], None)
+    with psycopg.connect(db.url) as first:  # a colleague's choice of the lab, made but not yet committed
+        first.execute("SELECT 1 FROM consortium_members WHERE call_id = %s FOR UPDATE", (call_id,))
+        first.execute("UPDATE consortium_members SET coordinator = true WHERE organisation_id = %s", (lab,))
+        threading.Timer(0.5, first.commit).start()
+        consortium.set_coordinator(db, profile_id, call_id, uni, None)  # waits for it, then takes over
+    assert [(m["name"], m["coordinator"]) for m in consortium.members(db, profile_id, call_id)] == [
+        ("Tartu University", True), ("Riga Social Lab", False)]
