@@ -166,41 +166,12 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     history = decisions.history(db(), decision["id"]) if decision else []
     for event in history:
         event["changes"] = history_changes(event["change"])
-    members = consortium_store.members(db(), current_profile_id(), call["id"])  # those that declined too
-    for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
-        waited = (_today() - member["status_at"].date()).days if member["status"] == "asked" else 0
-        member["unanswered_days"] = waited if waited >= consortium_store.FOLLOW_UP_DAYS else None
-    taking_part = consortium_store.taking_part(members)
-    declined = [m["id"] for m in members if m not in taking_part]
-    applicant = profiles.get_profile(db(), current_profile_id())
-    # The recommended partners may be narrowed to one sector or country (an unknown value means any).
-    sector = typed_sector(request.args.get("sector"))
-    country = typed_country(request.args.get("country"))
-    suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
-                                      country=country, declined=declined)
-    suggested = suggested_consortium(suggestions, taking_part, applicant)
-    # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
-    find = (request.args.get("find") or "").strip()[:200]
-    in_consortium = {m["id"] for m in members}
-    found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members), with_total=False)[0]
-             if o["id"] not in in_consortium][:FOUND_AT_MOST] if find else []
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
-                           members=members, contacts=contact_forms(db(), [m["id"] for m in members]),
-                           known=known_contacts(db(), [m["id"] for m in members]),
-                           taking_part=taking_part, declined=declined,
-                           consortium_history=[{**e, "words": _consortium_change(e["change"])} for e in
-                                               consortium_store.history(db(), current_profile_id(), call["id"])],
-                           confirmed=sum(m["status"] == "confirmed" for m in taking_part),
-                           partner_statuses=consortium_store.STATUSES,
-                           max_status_note=consortium_store.MAX_STATUS_NOTE,
-                           covered=coverage(applicant, taking_part), suggestions=suggestions,
-                           suggested=suggested, applicant=applicant, sectors=SECTOR_LABELS,
-                           narrow={"sector": sector, "country": country}, find=find, found=found,
-                           found_at_most=FOUND_AT_MOST,
+                           **_builder(call),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -208,6 +179,41 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+def _builder(call: dict) -> dict:
+    """What the call page's consortium builder shows: the members (those that declined too, listed so that
+    no one asks them again), how far the team has got with each, whom it knows there, the recommended
+    partners around those taking part, organisations found by name, and how the consortium came together."""
+    profile_id = current_profile_id()
+    members = consortium_store.members(db(), profile_id, call["id"])
+    for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
+        waited = (_today() - member["status_at"].date()).days if member["status"] == "asked" else 0
+        member["unanswered_days"] = waited if waited >= consortium_store.FOLLOW_UP_DAYS else None
+    taking_part = consortium_store.taking_part(members)
+    declined = [m["id"] for m in members if m not in taking_part]
+    applicant = profiles.get_profile(db(), profile_id)
+    # The recommended partners may be narrowed to one sector or country (an unknown value means any).
+    sector = typed_sector(request.args.get("sector"))
+    country = typed_country(request.args.get("country"))
+    suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
+                                      country=country, declined=declined)
+    # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
+    find = (request.args.get("find") or "").strip()[:200]
+    listed = {m["id"] for m in members}
+    found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members), with_total=False)[0]
+             if o["id"] not in listed][:FOUND_AT_MOST] if find else []
+    ids = [m["id"] for m in members]
+    return {"members": members, "taking_part": taking_part, "declined": declined,
+            "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
+            "contacts": contact_forms(db(), ids), "known": known_contacts(db(), ids),
+            "consortium_history": [{**e, "words": _consortium_change(e["change"])}
+                                   for e in consortium_store.history(db(), profile_id, call["id"])],
+            "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
+            "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
+            "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
+            "narrow": {"sector": sector, "country": country}, "find": find, "found": found,
+            "found_at_most": FOUND_AT_MOST}
 
 
 def _consortium_change(change: str) -> tuple[str, str]:
