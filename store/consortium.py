@@ -5,6 +5,7 @@ from __future__ import annotations
 from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError, NotFound
+from .text import one_line
 
 # How far the team has got with a partner it wants. One that declined stays listed, so that no one asks it
 # again, but it is no longer a member: not counted, not part of the consortium partners are ranked against.
@@ -55,7 +56,7 @@ def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int
     consortium's history. Saving what is recorded already changes nothing."""
     if status not in STATUSES:
         raise InvalidStatus(f"Choose one of: {', '.join(STATUSES.values())}.")
-    note = " ".join((note or "").split())  # one line: it is shown in a table cell and a CSV column
+    note = one_line(note)  # it is shown in a table cell and a CSV column
     if len(note) > MAX_STATUS_NOTE:
         raise InvalidStatus(f"A partner's note can be at most {MAX_STATUS_NOTE} characters; this one has "
                             f"{len(note)}. The decision's note has room for more.")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from .db import Database, every_word_in, like_literal
 from .errors import CallmatchError, NotFound
-from .text import country_code
+from .text import country_code, one_line
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
 SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
@@ -78,8 +78,7 @@ def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, dict]
 def save_contact(db: Database, organisation_id: int, person: str, email: str, note: str,
                  user_id: int | None) -> dict | None:
     """Keep whom the team knows at an organisation; all three empty forgets it. Returns what is kept."""
-    values = {"person": person, "email": email, "note": note}
-    values = {key: " ".join((value or "").split()) for key, value in values.items()}
+    values = {"person": one_line(person), "email": one_line(email), "note": one_line(note)}
     for key, limit in CONTACT_LIMITS.items():
         if len(values[key]) > limit:
             raise InvalidContact(f"The contact's {key} can be at most {limit} characters; this one has "

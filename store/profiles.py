@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from .db import Database
 from .errors import CallmatchError, Conflict, NotFound
-from .text import counted
+from .text import counted, one_line
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
 SIC_PROFILE = {
@@ -77,7 +77,7 @@ def ensure_default_profile(db: Database) -> int:
 
 def clean_name(name: str) -> str:
     """A profile name as one line: tabs, line breaks and runs of spaces become one space."""
-    return " ".join((name or "").split())
+    return one_line(name)
 
 
 def name_problem(db: Database, name: str, profile_id: int | None = None) -> str | None:

@@ -12,6 +12,12 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
+def one_line(text: str | None) -> str:
+    """Text as one line, as a name, a table cell or a CSV column holds it: tabs, line breaks and runs of
+    spaces become one space, and the ends are trimmed."""
+    return " ".join((text or "").split())
+
+
 def cut(text: str, width: int) -> str:
     """`text` in at most `width` characters, an ellipsis marking where it was cut (for fixed-width columns)."""
     return text if len(text) <= width else text[: width - 1] + "…"
