@@ -189,10 +189,19 @@ def answers_since(db: Database, profile_id: int, since, reader_id: int | None = 
 FOLLOW_UP_DAYS = 7  # a partner asked this long ago without an answer is worth a second message
 
 
+def unanswered_days(member: dict, today) -> int | None:
+    """How many days ago the team asked a member that has not answered, once that is FOLLOW_UP_DAYS or
+    more (time to ask again, as `to_follow_up` finds for a digest); None otherwise."""
+    if member["status"] != "asked":
+        return None
+    waited = (today - member["status_at"].date()).days
+    return waited if waited >= FOLLOW_UP_DAYS else None
+
+
 def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dict]:
-    """The partners this user asked at least FOLLOW_UP_DAYS ago that have not answered yet, for calls whose
-    next deadline is still ahead (after `today`) and not marked no bid: a reminder, for a digest, to the one
-    who asked."""
+    """The partners this user asked FOLLOW_UP_DAYS or more days ago (`unanswered_days`) that have not
+    answered yet, for calls whose next deadline is still ahead (after `today`) and not marked no bid: a
+    reminder, for a digest, to the one who asked."""
     return db.fetchall(
         f"""SELECT * FROM (
               SELECT o.name, o.country, c.identifier, c.title, m.status_note, m.status_at,
@@ -200,7 +209,7 @@ def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dic
               FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
               JOIN calls c ON c.id = m.call_id LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = m.profile_id
               WHERE m.profile_id = %(profile)s AND m.status = 'asked' AND m.status_by = %(user)s
-                AND m.status_at < %(today)s::date - %(days)s::int
+                AND m.status_at::date <= %(today)s::date - %(days)s::int
                 AND d.state IS DISTINCT FROM 'no_bid') asked
             WHERE next_deadline IS NOT NULL ORDER BY next_deadline, status_at, name""",
         {"profile": profile_id, "user": user_id, "today": today, "days": FOLLOW_UP_DAYS})

@@ -439,7 +439,7 @@ def test_a_digest_tells_which_partners_answered_since_the_last_one(settings, db)
 def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings, db):
     from datetime import date
 
-    from store import decisions, digests, profiles, users
+    from store import consortium, decisions, digests, profiles, users
     from store.calls import ensure_source
     from store.consortium import add_members, set_status
     from store.partners import upsert_project
@@ -456,10 +456,11 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
     colleague = create_user(db, "lead@sic.lv", "long enough password", "leadership")
     decisions.decide(db, profile_id, dropped, "no_bid", "No capacity this period", "", reader)
     ensure_source(db, "keep_eu")
-    names = ("Tartu Hub", "Narva Youth", "Parnu Works", "Valga Town")
+    names = ("Tartu Hub", "Narva Youth", "Parnu Works", "Valga Town", "Jelgava Lab")
     upsert_project(db, {"source": "keep_eu", "source_id": "1", "participants": [
         {"source_id": name, "name": name, "country": "EE", "role": "partner"} for name in names]})
-    tartu, narva, parnu, valga = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in names)
+    tartu, narva, parnu, valga, jelgava = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,))
+                                           for n in names)
 
     def asked(call_id, organisation_id, user_id, on, status="asked"):
         add_members(db, profile_id, call_id, [organisation_id], user_id)
@@ -468,16 +469,23 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
                    (on, call_id, organisation_id))
 
     asked(social, tartu, reader["id"], "2026-06-10 09:00+00")  # 17 days ago, no answer: the reminder
-    asked(social, narva, reader["id"], "2026-06-24 09:00+00")  # 3 days ago: too soon to chase
+    asked(social, narva, reader["id"], "2026-06-21 09:00+00")  # 6 days ago: too soon to chase
     asked(social, parnu, colleague, "2026-06-01 09:00+00")  # the colleague's to chase, not the reader's
     asked(social, valga, reader["id"], "2026-06-01 09:00+00", status="confirmed")  # answered
+    asked(social, jelgava, reader["id"], "2026-06-20 23:00+00")  # 7 days ago, late in the day: as the builder says
     asked(past, narva, reader["id"], "2026-05-01 09:00+00")  # its deadline passed
     asked(dropped, tartu, reader["id"], "2026-06-01 09:00+00")  # the team dropped the bid
     content = digests.content(db, reader, datetime(2026, 6, 26, tzinfo=timezone.utc), date(2026, 6, 27))
-    assert [(f["name"], f["identifier"]) for f in content["follow_up"]] == [("Tartu Hub", "CERV-SOCIAL-01")]
+    assert [(f["name"], f["identifier"]) for f in content["follow_up"]] == [
+        ("Tartu Hub", "CERV-SOCIAL-01"), ("Jelgava Lab", "CERV-SOCIAL-01")]
+    # The digest and the builder count the same days: the builder says the same of them (and of the
+    # colleague's, since it shows everyone's).
+    members = {m["name"]: m for m in consortium.members(db, profile_id, social)}
+    assert {name for name, m in members.items() if consortium.unanswered_days(m, date(2026, 6, 27))} == {
+        "Tartu Hub", "Jelgava Lab", "Parnu Works"}
     subject, text, html = render(reader, content, settings)
-    assert subject.endswith(", 1 partner to follow up")
-    assert ("Partners you asked over 7 days ago, with no answer recorded yet:\n- Tartu Hub (EE), asked 10 Jun 2026"
+    assert subject.endswith(", 2 partners to follow up")
+    assert ("Partners you asked 7 or more days ago, with no answer recorded yet:\n- Tartu Hub (EE), asked 10 Jun 2026"
             ' ("Wrote to the director"), for Social innovation and civic participation (deadline 10 Jul 2026)\n'
             f"  {settings.base_url}/calls/CERV-SOCIAL-01#consortium") in text
     assert "<h3>Partners to follow up</h3>" in html

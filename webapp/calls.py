@@ -188,8 +188,7 @@ def _builder(call: dict) -> dict:
     profile_id = current_profile_id()
     members = consortium_store.members(db(), profile_id, call["id"])
     for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
-        waited = (_today() - member["status_at"].date()).days if member["status"] == "asked" else 0
-        member["unanswered_days"] = waited if waited >= consortium_store.FOLLOW_UP_DAYS else None
+        member["unanswered_days"] = consortium_store.unanswered_days(member, _today())
     taking_part = consortium_store.taking_part(members)
     declined = [m["id"] for m in members if m not in taking_part]
     applicant = profiles.get_profile(db(), profile_id)
