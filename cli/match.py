@@ -197,7 +197,7 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
         listed = consortium.members(db, applicant["id"], call["id"])
         taking_part = consortium.taking_part(listed)
         members = list(dict.fromkeys([*(str(m["id"]) for m in taking_part), *members]))
-        declined = [m["id"] for m in listed if m not in taking_part]
+        declined = consortium.declined_ids(listed)
         if not as_json:
             click.echo(f"The consortium stored for {applicant['name']}: {counted(len(taking_part), 'partner')}"
                        + (f" ({counted(len(declined), 'other')} declined, left out)" if declined else "") + ".")

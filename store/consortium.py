@@ -30,6 +30,9 @@ class InvalidStatus(CallmatchError):
     pass
 
 
+_NOT_A_MEMBER = "That organisation is not in this consortium (a colleague may have removed it)."
+
+
 def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
     """The members, the coordinator first (when a member leads the proposal) and the others in the order
     they were added, with what a proposal's partner list and the first email to them need (PIC, city,
@@ -50,6 +53,11 @@ def taking_part(members: list[dict]) -> list[dict]:
     return [m for m in members if m["status"] != "declined"]
 
 
+def declined_ids(members: list[dict]) -> list[int]:
+    """The ids of those listed that declined: neither members nor to be recommended again."""
+    return [m["id"] for m in members if m["status"] == "declined"]
+
+
 def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int, status: str, note: str,
                user_id: int | None) -> dict:
     """Record how far the team has got with a member; who said so and when are kept with it, and in the
@@ -65,7 +73,7 @@ def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int
         row = cur.execute("SELECT status, status_note, coordinator FROM consortium_members"
                           " WHERE profile_id = %s AND call_id = %s AND organisation_id = %s FOR UPDATE", key).fetchone()
         if row is None:
-            raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
+            raise NotFound(_NOT_A_MEMBER)
         if (row["status"], row["status_note"]) == (status, note):
             return row
         stops_coordinating = row["coordinator"] and status == "declined"  # one that declined does not lead it
@@ -90,7 +98,7 @@ def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id
             (profile_id, call_id)).fetchall()}
         if organisation_id is not None:
             if organisation_id not in statuses:
-                raise NotFound("That organisation is not in this consortium (a colleague may have removed it).")
+                raise NotFound(_NOT_A_MEMBER)
             if statuses[organisation_id] == "declined":
                 raise InvalidStatus("An organisation that declined to join cannot coordinate the proposal.")
         before = cur.execute("UPDATE consortium_members SET coordinator = false WHERE profile_id = %s AND call_id = %s"

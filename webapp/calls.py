@@ -190,7 +190,7 @@ def _builder(call: dict) -> dict:
     for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
         member["unanswered_days"] = consortium_store.unanswered_days(member, _today())
     taking_part = consortium_store.taking_part(members)
-    declined = [m["id"] for m in members if m not in taking_part]
+    declined = consortium_store.declined_ids(members)
     applicant = profiles.get_profile(db(), profile_id)
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
     sector = typed_sector(request.args.get("sector"))

@@ -9,8 +9,8 @@ from store import calls as call_store
 from store import consortium as consortium_store
 from store import partners as partner_store
 from store import profiles
-from store.errors import NotFound
 from store.decisions import STATES
+from store.errors import NotFound
 from store.partners import SECTOR_LABELS
 
 from . import MAX_PAGE, current_profile_id, db, number_in_range, settings

@@ -25,10 +25,10 @@ TOP = 50  # the best-ranked calls the board weighs the team's decisions against
 
 @bp.route("/pipeline")
 def index():
-    rows = board(db(), current_profile_id(), settings().as_of())
+    today = settings().as_of()
+    rows = board(db(), current_profile_id(), today)
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
-    today = settings().as_of()
     newcomers = new_partners(db(), current_profile_id(), today.year)
     sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,

@@ -14,8 +14,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from store import digests
 from store.config import Settings
-from store.db import Database
 from store.consortium import FOLLOW_UP_DAYS
+from store.db import Database
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
 
