@@ -31,6 +31,58 @@ class InvalidDecision(CallmatchError):
     pass
 
 
+# After the gates, the questions public bid/no-bid frameworks weigh, each rated by whoever decides from 1
+# (poor) to 5 (strong): the decision says what, the assessment on what grounds, for leadership approving
+# a bid and for a later look at which grounds the won bids stood on. All five or none: a partial one
+# would average what was not weighed.
+QUESTIONS = {
+    "fit": "Strategic fit",
+    "win": "Chance of winning",
+    "value": "Value against the cost of bidding",
+    "capacity": "Our capacity",
+    "partners": "Partners available",
+}
+RATINGS = (1, 2, 3, 4, 5)
+
+
+def checked_assessment(values: dict | None) -> dict[str, int]:
+    """An assessment as stored, from what a form or a caller gave ({question: 1 to 5, as a number or
+    text}; blank: not rated). InvalidDecision, saying what would do, for a rating out of range, an unknown
+    question, or some questions rated and others not."""
+    values = values or {}
+    unknown = sorted(set(values) - set(QUESTIONS))
+    if unknown:
+        raise InvalidDecision(f"The assessment asks about {', '.join(QUESTIONS)}; not {', '.join(unknown)}.")
+    rated = {}
+    for key, label in QUESTIONS.items():
+        raw = str(values.get(key) if values.get(key) is not None else "").strip()
+        if not raw:
+            continue
+        if raw not in {str(r) for r in RATINGS}:
+            raise InvalidDecision(f"Rate “{label}” from {RATINGS[0]} to {RATINGS[-1]}; {raw!r} is not one of those.")
+        rated[key] = int(raw)
+    missing = [label.lower() for key, label in QUESTIONS.items() if key not in rated]
+    if rated and missing:
+        raise InvalidDecision(f"Rate every question of the assessment, or none: {', '.join(missing)}"
+                              f" {'is' if len(missing) == 1 else 'are'} not rated yet.")
+    return rated
+
+
+def assessment_mean(assessment: dict | None) -> float | None:
+    """The assessment's ratings averaged, to one decimal; None when there is none."""
+    if not assessment:
+        return None
+    return round(sum(assessment.values()) / len(assessment), 1)
+
+
+def assessment_summary(assessment: dict | None) -> str:
+    """An assessment in a line: "3.8 of 5 (strategic fit 5, chance of winning 3, …)"; '' for none."""
+    if not assessment:
+        return ""
+    ratings = ", ".join(f"{label.lower()} {assessment[key]}" for key, label in QUESTIONS.items() if key in assessment)
+    return f"{assessment_mean(assessment):.1f} of {RATINGS[-1]} ({ratings})"
+
+
 # A bid or maybe on a call that failed the screening overrides it; a no bid agrees with it.
 OVERRIDES_SCREENING = ("bid", "maybe")
 APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
@@ -47,13 +99,14 @@ class ChangedSince(InvalidDecision):
 
 
 def version(decision: dict | None) -> str:
-    """A fingerprint of what a page shows of a decision (none yet, or its state, reason, note, approval and
-    the screening gates it overrides). A form carries the version it was opened on, so that a change made
-    meanwhile is caught. Recording an outcome leaves it as it was: an outcome does not change what was
-    decided."""
+    """A fingerprint of what a page shows of a decision (none yet, or its state, reason, note, approval,
+    the screening gates it overrides and its assessment). A form carries the version it was opened on, so
+    that a change made meanwhile is caught. Recording an outcome leaves it as it was: an outcome does not
+    change what was decided."""
     if decision is None:
         return "none"
-    shown = json.dumps([decision[k] for k in ("state", "reason", "note", "approval")] + [decision["overrides"] or []])
+    shown = json.dumps([decision[k] for k in ("state", "reason", "note", "approval")]
+                       + [decision["overrides"] or [], decision["assessment"] or {}], sort_keys=True)
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
@@ -91,8 +144,9 @@ def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
     """The profile's bids that wait for leadership's approval, the longest waiting first, each with how far
     its consortium has got (partner availability weighs in a bid/no-bid)."""
     return db.fetchall(
-        f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.updated_at,
-                   u.email AS decided_by, c.deadlines, {NEXT_DEADLINE} AS next_deadline, team.partners, team.confirmed
+        f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.assessment,
+                   d.updated_at, u.email AS decided_by, c.deadlines, {NEXT_DEADLINE} AS next_deadline,
+                   team.partners, team.confirmed
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN users u ON u.id = d.decided_by
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
@@ -114,14 +168,15 @@ def _record(cur, decision_id: int, user_id: int | None, change: dict) -> None:
 
 
 def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str, note: str, user: dict,
-           seen: str | None = None) -> dict:
-    """Records the profile's decision on the call. `seen` is the version of the decision the user's form
-    was opened on: when a colleague has changed it since, nothing is recorded and ChangedSince says so,
-    unless the two agree."""
+           seen: str | None = None, assessment: dict | None = None) -> dict:
+    """Records the profile's decision on the call, with its assessment (`QUESTIONS` rated, or none). `seen`
+    is the version of the decision the user's form was opened on: when a colleague has changed it since,
+    nothing is recorded and ChangedSince says so, unless the two agree."""
     if state not in STATES:
         raise InvalidDecision("Choose bid, maybe or no bid.")
     if reason not in REASONS:
         raise InvalidDecision("Choose a reason from the list.")
+    assessment = checked_assessment(assessment)
     note = note.replace("\r\n", "\n").strip()  # as the browser counted it against the field's maxlength
     if len(note) > MAX_NOTE:
         raise InvalidDecision(f"A note can be at most {MAX_NOTE:,} characters; this one has {len(note):,}."
@@ -141,19 +196,20 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         if overrides and not note:
             raise InvalidDecision(f"This call failed the screening ({failed_gates(overrides)}). A"
                                   f" {STATES[state].lower()} on it overrides that: say why in the note.")
-        new = {"state": state, "reason": reason, "note": note, "approval": approval, "overrides": overrides}
+        new = {"state": state, "reason": reason, "note": note, "approval": approval, "overrides": overrides,
+               "assessment": assessment}
         if old is None:
             # Someone else may be recording the first decision on this call right now: the insert waits
             # for theirs, and this one then changes it, in the history like any change.
             row = cur.execute(
-                """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, overrides, decided_by,
-                                         approved_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO NOTHING
+                """INSERT INTO decisions (profile_id, call_id, state, reason, note, approval, overrides, assessment,
+                                         decided_by, approved_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO NOTHING
                    RETURNING *""",
-                (profile_id, call_id, state, reason, new["note"], approval, Jsonb(overrides), user["id"],
-                 user["id"] if approval == "approved" else None)).fetchone()
+                (profile_id, call_id, state, reason, new["note"], approval, Jsonb(overrides), Jsonb(assessment),
+                 user["id"], user["id"] if approval == "approved" else None)).fetchone()
             if row is not None:  # nobody decided first
-                _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items() if v != []})
+                _record(cur, row["id"], user["id"], {k: [None, v] for k, v in new.items() if v not in ([], {})})
                 return row
             old = current()
         change = {k: [old[k], v] for k, v in new.items() if old[k] != v}
@@ -162,9 +218,9 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         if seen is not None and version(old) != seen:
             raise ChangedSince(call_id, _changed_by(cur, old["id"], user))
         row = cur.execute(
-            """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, overrides = %s, decided_by = %s,
-                   approved_by = %s, updated_at = now() WHERE id = %s RETURNING *""",
-            (state, reason, new["note"], approval, Jsonb(overrides), user["id"],
+            """UPDATE decisions SET state = %s, reason = %s, note = %s, approval = %s, overrides = %s, assessment = %s,
+                   decided_by = %s, approved_by = %s, updated_at = now() WHERE id = %s RETURNING *""",
+            (state, reason, new["note"], approval, Jsonb(overrides), Jsonb(assessment), user["id"],
              user["id"] if approval == "approved" else None, old["id"])).fetchone()
         _record(cur, row["id"], user["id"], change)
         return row
@@ -245,7 +301,7 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
     names with their countries), soonest first: the board, and the register leadership downloads."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
-                   d.outcome, d.overrides, d.updated_at, du.email AS decided_by, au.email AS approved_by,
+                   d.outcome, d.overrides, d.assessment, d.updated_at, du.email AS decided_by, au.email AS approved_by,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}

@@ -224,6 +224,7 @@ CREATE TABLE decisions (
     approval      text NOT NULL DEFAULT 'not_needed' CHECK (approval IN ('not_needed', 'pending', 'approved', 'rejected')),
     outcome       text CHECK (outcome IN ('submitted', 'won', 'lost', 'withdrawn')),
     overrides     jsonb NOT NULL DEFAULT '[]'::jsonb,  -- the gates a bid or maybe overrode: [{gate, reason}]
+    assessment    jsonb NOT NULL DEFAULT '{}'::jsonb,  -- the bid/no-bid questions rated 1 to 5: {question: rating}
     decided_by    bigint REFERENCES users (id),
     approved_by   bigint REFERENCES users (id),
     updated_at    timestamptz NOT NULL DEFAULT now(),

@@ -767,3 +767,44 @@ def test_two_colleagues_choosing_a_coordinator_at_once_take_turns(db):
         consortium.set_coordinator(db, profile_id, call_id, uni, None)  # waits for it, then takes over
     assert [(m["name"], m["coordinator"]) for m in consortium.members(db, profile_id, call_id)] == [
         ("Tartu University", True), ("Riga Social Lab", False)]
+
+
+def test_a_decision_keeps_its_assessment_all_five_questions_or_none(db):
+    from store import decisions, profiles
+    from tests.helpers.data import DECIDER, add_call
+
+    profile_id = profiles.ensure_default_profile(db)
+    add_call(db, "ASSESS-01", "A call weighed", "text")
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'ASSESS-01'")
+    rated = {"fit": "5", "win": "2", "value": 4, "capacity": "3", "partners": " 4 "}  # a form's text or numbers
+
+    def refused(assessment, message):
+        with pytest.raises(decisions.InvalidDecision, match=message):
+            decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", DECIDER, assessment=assessment)
+        assert db.fetchone("SELECT * FROM decisions") is None
+
+    refused({**rated, "capacity": "", "partners": ""},
+            "Rate every question of the assessment, or none: our capacity, partners available are not rated yet.")
+    refused({**rated, "win": "6"}, "Rate “Chance of winning” from 1 to 5; '6' is not one of those.")
+    refused({**rated, "luck": "5"}, "not luck")
+
+    row = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", DECIDER, assessment=rated)
+    assert row["assessment"] == {"fit": 5, "win": 2, "value": 4, "capacity": 3, "partners": 4}
+    assert decisions.assessment_summary(row["assessment"]) == (
+        "3.6 of 5 (strategic fit 5, chance of winning 2, value against the cost of bidding 4, our capacity 3,"
+        " partners available 4)")
+    first = decisions.version(row)
+    # A changed rating is a change of the decision: in its history, and in its version (an approver who
+    # saw the old ratings is asked to look again).
+    row = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", DECIDER,
+                           assessment={**rated, "win": "3"})
+    assert decisions.version(row) != first
+    changes = [e["change"] for e in decisions.history(db, row["id"])]
+    assert "assessment" in changes[0] and changes[1] == {"assessment": [
+        {"fit": 5, "win": 2, "value": 4, "capacity": 3, "partners": 4},
+        {"fit": 5, "win": 3, "value": 4, "capacity": 3, "partners": 4}]}
+    # Blank everywhere takes it back; a decision without one is recorded as before.
+    row = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", DECIDER,
+                           assessment=dict.fromkeys(rated, ""))
+    assert row["assessment"] == {} and decisions.assessment_summary(row["assessment"]) == ""
+    assert decisions.assessment_mean({}) is None
