@@ -69,9 +69,12 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
     page.check("input[name=state][value=maybe]")
     page.select_option("select[name=reason]", "Good partners available")
     page.fill("textarea[name=note]", "Ask the Riga lab")
+    for question, rating in {"fit": 4, "win": 3, "value": 4, "capacity": 3, "partners": 4}.items():
+        page.check(f"input[name=assessment-{question}][value='{rating}']")
     page.click("form.decision button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("text=Decision recorded.").is_visible()
+    assert page.locator("p.assessed").inner_text().startswith("Assessment: 3.6 of 5 (strategic fit 4,")
 
     page.click("nav >> text=Pipeline")
     page.wait_for_url(f"{server}/pipeline")

@@ -570,6 +570,87 @@ def test_a_decision_event_reads_in_the_form_s_order_and_words():
         "note “Ask the lab” → —", "outcome won"]
 
 
+RATED = {"fit": "5", "win": "2", "value": "4", "capacity": "3", "partners": "4"}
+RATED_LINE = ("3.6 of 5 (strategic fit 5, chance of winning 2, value against the cost of bidding 4, our capacity 3,"
+              " partners available 4)")
+
+
+def assess(client, ratings, state="bid", note="Good fit"):
+    form = {"state": state, "reason": "Strong strategic fit", "note": note,
+            "csrf_token": csrf(client, "/calls/CERV-SOCIAL-01"),
+            **{f"assessment-{key}": value for key, value in ratings.items()}}
+    return client.post("/calls/CERV-SOCIAL-01/decision", data=form)
+
+
+def test_the_decision_form_rates_what_weighs_beside_what_the_app_knows_of_each(app, pm, seeded):
+    rank = seeded.scalar("SELECT m.rank FROM match_results m JOIN calls c ON c.id = m.call_id"
+                         " WHERE c.identifier = 'CERV-SOCIAL-01'")
+    form = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    form = form[form.index('<fieldset class="assessment">'):form.index("</fieldset>", form.index('class="assessment"'))]
+    # Each question with the facts: the ranking and gates, the grant against the minimum, the deadline and
+    # the team's other bids, the consortium so far.
+    assert f"Ranked {rank} for Social Innovation Centre (SIC); passes every screening gate." in form
+    assert "Grants up to €500 k; our smallest project worth bidding for is €200 k." in form
+    assert "96 days left before 01 Oct 2026; no other call marked bid or maybe is due within 14 days of it." in form
+    assert "No partners yet." in form
+    assert form.count('value="" aria-label=') == 5 and form.count('" checked>') == 5  # nothing rated yet
+    assert 'aria-label="Chance of winning: 5 of 5"' in form
+
+    half = assess(pm, {**RATED, "capacity": "", "partners": ""})  # some rated, some not: refused, kept
+    page = half.get_data(as_text=True)
+    assert half.status_code == 400 and seeded.fetchone("SELECT * FROM decisions") is None
+    assert "Rate every question of the assessment, or none: our capacity, partners available are not rated" in page
+    assert 'aria-label="Chance of winning: 2 of 5" checked' in page
+
+    assert assess(pm, RATED).status_code == 302
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f"Assessment: <strong>{RATED_LINE}</strong>." in page
+    assert f"assessment {RATED_LINE}" in page[page.index('<ol class="history">'):]
+    assert 'aria-label="Strategic fit: 5 of 5" checked' in page  # the form opens on what is recorded
+
+    # Leadership sees it beside the bid it approves, on the pipeline and in its digest.
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    waiting = boss.get("/pipeline").get_data(as_text=True)
+    assert f"Assessment {RATED_LINE}" in waiting[waiting.index("Bids waiting for your approval"):]
+    from datetime import datetime, timezone
+
+    from store import digests, users
+    from worker.digest import render
+
+    leader = users.get_user(seeded, seeded.scalar("SELECT id FROM users WHERE email = 'boss@sic.lv'"))
+    held = digests.content(seeded, leader, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
+    _, text, html = render(leader, held, app.extensions["callmatch.settings"])
+    assert f"assessed {RATED_LINE}" in text and f"assessed {RATED_LINE}" in html
+
+
+def test_the_pipeline_and_the_register_keep_the_assessment_to_look_back_on(pm, seeded):
+    import csv
+    import io
+
+    from store import decisions
+
+    assess(pm, RATED)
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    decisions.decide(seeded, profile_id, fusion, "bid", "Strong strategic fit", "", DECIDER,
+                     assessment=dict.fromkeys(RATED, 2))
+    small = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
+    decisions.decide(seeded, profile_id, small, "no_bid", "Too small", "", DECIDER)  # not assessed
+    page = pm.get("/pipeline").get_data(as_text=True)
+    table = page[page.index("How the ranking agrees"):]
+    assert "<td>2.8 of 5 <small>(mean of 2 assessed)</small></td>" in table  # the two bids: 3.6 and 2.0
+    no_bid_row = table[table.index("<td>No bid</td>"):].split("</tr>")[0]
+    assert no_bid_row.endswith("<td>—</td>")
+
+    response = pm.get("/pipeline/decisions.csv")
+    rows = {r["identifier"]: r for r in csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))}
+    social = rows["CERV-SOCIAL-01"]
+    assert social["assessment (of 5)"] == "3.6" and social["assessment: chance of winning"] == "2"
+    assert social["assessment: value against the cost of bidding"] == "4"
+    assert rows["CERV-SMALL-01"]["assessment (of 5)"] == "" and rows["CERV-SMALL-01"]["assessment: strategic fit"] == ""
+
+
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):
     decide(pm, note="Ask the Riga lab")
     assert "Bids waiting for your approval" not in pm.get("/pipeline").get_data(as_text=True)  # a manager's own

@@ -18,7 +18,7 @@ from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
                             typed_country, typed_sector)
-from store.text import counted, failed_gates, place_name, stage_note
+from store.text import consortium_progress, counted, eur, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
@@ -108,7 +108,7 @@ def passage_rows(matches: list[dict]) -> list[dict]:
 
 
 # The decision's fields in the order the form asks for them; the database keeps a change's keys unordered.
-HISTORY_ORDER = ("state", "reason", "note", "overrides", "approval", "outcome")
+HISTORY_ORDER = ("state", "reason", "note", "assessment", "overrides", "approval", "outcome")
 
 
 def history_changes(change: dict) -> list[str]:
@@ -128,6 +128,8 @@ def history_changes(change: dict) -> list[str]:
         old, new = change[field]
         if field == "overrides":  # the gates failed when it was decided: a list, said as the calls page does
             out.append(f"overrides the screening ({failed_gates(new)})" if new else "no longer overrides the screening")
+        elif field == "assessment":  # ratings: their line, or that they were taken back
+            out.append(f"assessment {decisions.assessment_summary(new)}" if new else "assessment taken back")
         elif old in (None, ""):
             out.append(f"{field} {said(field, new)}")
         else:
@@ -168,10 +170,13 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
         event["changes"] = history_changes(event["change"])
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
+    builder = _builder(call)
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
-                           **_builder(call),
+                           **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
+                           evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
+                                                        builder["confirmed"], builder["declined"]),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -179,6 +184,46 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+# The one programme whose success rate the team has a figure for (the Commission's, for Horizon Europe).
+SUCCESS_RATES = {"Horizon Europe": "about 12%"}
+
+
+def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
+                        confirmed: int, declined: list[int]) -> dict[str, str]:
+    """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
+    beside its ratings: whoever rates sees the facts first, gathered from the ranking, the gates, the
+    team's other bids and the consortium builder."""
+    gates = {gate["gate"]: gate for gate in call.get("gates") or []}
+
+    def gate_said(name: str) -> list[str]:
+        return [gates[name]["reason"]] if name in gates else []
+
+    failed = [gate for gate in gates.values() if not gate.get("passed")]
+    fit = [f"ranked {call['rank']:,} for {applicant['name']}" if call.get("rank") else "not ranked yet",
+           f"fails the screening: {failed_gates(failed)}" if failed else "passes every screening gate"]
+    programme = call.get("programme") or ""
+    rate = next((f"{rate} of {name} proposals are funded" for name, rate in SUCCESS_RATES.items()
+                 if programme.startswith(name)), None)
+    record = sum(m["projects"] or 0 for m in taking_part)
+    win = ([rate] if rate else []) + (
+        [f"{counted(call['expected_grants'], 'grant')} expected"] if call.get("expected_grants") else []) + (
+        [f"the partners so far have {counted(record, 'project')} in the partner data between them"]
+        if taking_part else [])
+    least = applicant.get("min_project_size")
+    value = gate_said("size") + (
+        [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
+        else []) + ([f"it funds {float(call['funding_rate']):g}% of eligible costs"]
+                    if call.get("funding_rate") is not None else [])
+    capacity = gate_said("deadline") + [
+        f"{counted(len(due_near), 'other call')} marked bid or maybe due within {decisions.WORKLOAD_DAYS} days of it"
+        if due_near else f"no other call marked bid or maybe is due within {decisions.WORKLOAD_DAYS} days of it"]
+    partners = [consortium_progress(len(taking_part), confirmed)] + (
+        [f"{counted(len(declined), 'organisation')} declined"] if declined else [])
+    said = {key: "; ".join(lines) for key, lines in
+            {"fit": fit, "win": win, "value": value, "capacity": capacity, "partners": partners}.items()}
+    return {key: said[key][:1].upper() + said[key][1:] + "." if said[key] else "" for key in decisions.QUESTIONS}
 
 
 def _builder(call: dict) -> dict:
@@ -228,6 +273,7 @@ def decide(identifier):
     call = _call_or_404(identifier)
     profile_id = current_profile_id()
     draft = {k: request.form.get(k, "") for k in ("state", "reason", "note")}
+    draft["assessment"] = {key: request.form.get(f"assessment-{key}", "") for key in decisions.QUESTIONS}
     try:
         decisions.decide(db(), profile_id, call["id"], **draft, user=g.user, seen=request.form.get("seen"))
     except decisions.ChangedSince as changed:  # a colleague decided meanwhile: show theirs, keep this one

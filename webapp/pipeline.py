@@ -10,7 +10,7 @@ from flask import Blueprint, g, render_template
 
 from store import profiles
 from store.consortium import new_partners
-from store.decisions import APPROVALS, STATES, board, undecided_at_top, version
+from store.decisions import APPROVALS, QUESTIONS, STATES, assessment_mean, board, undecided_at_top, version
 from store.partners import sector_label
 from store.text import failed_gates
 from store.users import is_leadership
@@ -45,13 +45,15 @@ def decisions_csv():
     bid/no-bid register, for reports and for the team's own look back at what it bid for, with whom, and won."""
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "outcome",
-              "consortium partners", "partners confirmed", "overrides the screening", "call page", "source page"]
+              "consortium partners", "partners confirmed", "overrides the screening", "assessment (of 5)",
+              *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "call page", "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["outcome"] or "",
              csv_text(r["partner_names"]), r["confirmed"], csv_text(failed_gates(r["overrides"])),
+             assessment_mean(r["assessment"]) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
              call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), current_profile_id(), settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
@@ -65,7 +67,11 @@ def ranking_check(rows: list[dict], top: int = TOP) -> list[dict]:
     out = []
     for label, members in groups:
         ranks = [r["rank"] for r in members if r["rank"] is not None]
-        if ranks:
-            out.append({"label": label, "calls": len(ranks), "median_rank": round(median(ranks)),
-                        "in_top": sum(rank <= top for rank in ranks), "top": top})
+        # The team's own assessment, checked the same way: did the won bids stand on better grounds?
+        assessed = [assessment_mean(r["assessment"]) for r in members if r["assessment"]]
+        if ranks or assessed:
+            out.append({"label": label, "calls": len(members), "ranked": len(ranks),
+                        "median_rank": round(median(ranks)) if ranks else None,
+                        "in_top": sum(rank <= top for rank in ranks), "top": top, "assessed": len(assessed),
+                        "assessment": round(sum(assessed) / len(assessed), 1) if assessed else None})
     return out

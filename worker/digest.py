@@ -16,13 +16,14 @@ from store import digests
 from store.config import Settings
 from store.consortium import FOLLOW_UP_DAYS
 from store.db import Database
+from store.decisions import assessment_summary
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
 templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted,
-                         consortium_progress=consortium_progress)
+                         consortium_progress=consortium_progress, assessment=assessment_summary)
 templates.globals["follow_up_days"] = FOLLOW_UP_DAYS
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
 # Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
