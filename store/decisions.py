@@ -43,6 +43,9 @@ QUESTIONS = {
     "partners": "Partners available",
 }
 RATINGS = (1, 2, 3, 4, 5)
+# What the chance of winning starts from: the share of proposals a programme funds, where a figure is
+# published (the Commission's for Horizon Europe); by the start of the programme's name as calls give it.
+SUCCESS_RATES = {"Horizon Europe": "about 12%"}
 
 
 def checked_assessment(values: dict | None) -> dict[str, int]:

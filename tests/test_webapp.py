@@ -624,6 +624,27 @@ def test_the_decision_form_rates_what_weighs_beside_what_the_app_knows_of_each(a
     assert f"assessed {RATED_LINE}" in text and f"assessed {RATED_LINE}" in html
 
 
+def test_each_assessment_question_shows_the_facts_the_app_holds_for_it():
+    from webapp.calls import assessment_evidence
+
+    call = {"rank": 1234, "programme": "Horizon Europe (HORIZON)", "expected_grants": 3, "funding_rate": 70,
+            "gates": [{"gate": "deadline", "passed": False, "reason": "Only 9 days left before 01 Oct 2026"},
+                      {"gate": "size", "passed": True, "reason": "Grants up to €4.0 M"}]}
+    applicant = {"name": "SIC", "min_project_size": 200000}
+    members = [{"projects": 12, "status": "confirmed"}, {"projects": None, "status": "asked"}]
+    said = assessment_evidence(call, applicant, [{"identifier": "X"}, {"identifier": "Y"}], members, 1, [7])
+    assert said["fit"] == "Ranked 1,234 for SIC; fails the screening: deadline: Only 9 days left before 01 Oct 2026."
+    assert said["win"] == ("About 12% of Horizon Europe proposals are funded; 3 grants expected; the partners so far"
+                           " have 12 projects in the partner data between them.")
+    assert said["value"] == "Grants up to €4.0 M; our smallest project worth bidding for is €200 k; it funds 70% of eligible costs."
+    assert said["capacity"] == ("Only 9 days left before 01 Oct 2026; 2 other calls marked bid or maybe due within 14"
+                                " days of it.")
+    assert said["partners"] == "2 partners in the consortium, 1 confirmed; 1 organisation declined."
+    # Nothing known, nothing said: a call not ranked yet, of another programme, without gates or partners.
+    bare = assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [])
+    assert bare["fit"] == "Not ranked yet." and bare["win"] == bare["value"] == ""
+
+
 def test_the_pipeline_and_the_register_keep_the_assessment_to_look_back_on(pm, seeded):
     import csv
     import io

@@ -186,10 +186,6 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     return page, status
 
 
-# The one programme whose success rate the team has a figure for (the Commission's, for Horizon Europe).
-SUCCESS_RATES = {"Horizon Europe": "about 12%"}
-
-
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
                         confirmed: int, declined: list[int]) -> dict[str, str]:
     """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
@@ -201,10 +197,10 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         return [gates[name]["reason"]] if name in gates else []
 
     failed = [gate for gate in gates.values() if not gate.get("passed")]
-    fit = [f"ranked {call['rank']:,} for {applicant['name']}" if call.get("rank") else "not ranked yet",
-           f"fails the screening: {failed_gates(failed)}" if failed else "passes every screening gate"]
+    fit = [f"ranked {call['rank']:,} for {applicant['name']}" if call.get("rank") else "not ranked yet"] + (
+        [f"fails the screening: {failed_gates(failed)}" if failed else "passes every screening gate"] if gates else [])
     programme = call.get("programme") or ""
-    rate = next((f"{rate} of {name} proposals are funded" for name, rate in SUCCESS_RATES.items()
+    rate = next((f"{rate} of {name} proposals are funded" for name, rate in decisions.SUCCESS_RATES.items()
                  if programme.startswith(name)), None)
     record = sum(m["projects"] or 0 for m in taking_part)
     win = ([rate] if rate else []) + (
