@@ -65,7 +65,7 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice(["manager", "leadership", "admin"]), default="manager", show_default=True,
               help="manager: reviews calls and records bid/no-bid decisions; "
-                   "leadership: also approves bids and may delete any profile; "
+                   "leadership: also approves bids, sets the bid/no-bid policy and may delete any profile; "
                    "admin: also manages users on the web app's Users page.")
 @click.pass_obj
 def create_user(app: AppContext, email: str, role: str) -> None:

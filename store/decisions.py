@@ -71,19 +71,47 @@ def checked_assessment(values: dict | None) -> dict[str, int]:
     return rated
 
 
-def assessment_mean(assessment: dict | None) -> float | None:
-    """The assessment's ratings averaged, to one decimal; None when there is none."""
+# How much each question weighs in the assessment's mean is the profile's policy, set by leadership as the
+# screening thresholds are (SIC might weigh strategic fit double). Unset, every question weighs the same.
+MAX_WEIGHT = 5
+
+
+def checked_weights(values: dict | None) -> dict[str, int]:
+    """The assessment's weights as a profile stores them, from a form's text or numbers ({}: every question
+    alike). InvalidDecision, saying what would do, for a weight that is not a whole number from 0 to
+    MAX_WEIGHT, or for all of them 0 (a mean of nothing)."""
+    weights = {}
+    for key, value in (values or {}).items():
+        if key not in QUESTIONS:
+            raise InvalidDecision(f"The assessment asks about {', '.join(QUESTIONS)}; not {key}.")
+        raw = str(value if value is not None else "").strip()
+        if raw not in {str(n) for n in range(MAX_WEIGHT + 1)}:
+            raise InvalidDecision(f"The weight of “{QUESTIONS[key]}” is a whole number from 0 to {MAX_WEIGHT};"
+                                  f" {raw!r} is not.")
+        weights[key] = int(raw)
+    full = {key: weights.get(key, 1) for key in QUESTIONS}
+    if not any(full.values()):
+        raise InvalidDecision("At least one question of the assessment must weigh more than 0.")
+    return {} if len(set(full.values())) == 1 else full  # alike, whatever the number: stored as the default
+
+
+def assessment_mean(assessment: dict | None, weights: dict | None = None) -> float | None:
+    """The assessment's ratings averaged, each weighted as the profile says (alike by default), to one
+    decimal; None when there is none."""
     if not assessment:
         return None
-    return round(sum(assessment.values()) / len(assessment), 1)
+    weight = {key: (weights or {}).get(key, 1) for key in assessment}
+    return round(sum(weight[key] * rating for key, rating in assessment.items()) / sum(weight.values()), 1)
 
 
-def assessment_summary(assessment: dict | None) -> str:
-    """An assessment in a line: "3.8 of 5 (strategic fit 5, chance of winning 3, …)"; '' for none."""
+def assessment_summary(assessment: dict | None, weights: dict | None = None) -> str:
+    """An assessment in a line: "3.8 of 5 (strategic fit 5, chance of winning 3, …)", "weighted" when the
+    profile weighs its questions differently; '' for none."""
     if not assessment:
         return ""
     ratings = ", ".join(f"{label.lower()} {assessment[key]}" for key, label in QUESTIONS.items() if key in assessment)
-    return f"{assessment_mean(assessment):.1f} of {RATINGS[-1]} ({ratings})"
+    weighted = ", weighted" if weights else ""
+    return f"{assessment_mean(assessment, weights):.1f} of {RATINGS[-1]}{weighted} ({ratings})"
 
 
 # A bid or maybe on a call that failed the screening overrides it; a no bid agrees with it.

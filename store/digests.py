@@ -46,9 +46,11 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
               AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
         (profile_id, today, today, user["digest_days_ahead"]))
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
-    profile = db.scalar("SELECT name FROM profiles WHERE id = %s", (profile_id,))
+    profile = db.fetchone("SELECT name, assessment_weights FROM profiles WHERE id = %s", (profile_id,)) or {
+        "name": None, "assessment_weights": {}}  # none yet: a fresh installation's first digest
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
-    return {"profile": profile, "new_calls": new_calls, "deadlines": deadlines, "waiting": waiting,
+    return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
+            "deadlines": deadlines, "waiting": waiting,
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched)}
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from psycopg.types.json import Jsonb
 
 from .db import Database
+from .decisions import InvalidDecision, checked_weights
 from .errors import CallmatchError, Conflict, NotFound
 from .text import counted, one_line
 
@@ -151,6 +152,10 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
     if problem:
         raise InvalidProfile(problem)
     try:
+        profile["assessment_weights"] = checked_weights(profile.get("assessment_weights"))
+    except InvalidDecision as exc:
+        raise InvalidProfile(str(exc)) from None
+    try:
         return _write_profile(db, profile, profile_id, seen)
     except Conflict:
         if name_taken(db, profile["name"], profile_id):  # saved by someone else since the check
@@ -160,10 +165,12 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
 
 def _write_profile(db: Database, profile: dict, profile_id: int | None, seen: datetime | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
-              "min_project_size", "min_lead_days", "organisation_id", "conflicts", "updated_by")
+              "min_project_size", "min_lead_days", "organisation_id", "conflicts", "assessment_weights", "updated_by")
     if profile_id is None:
         fields += ("created_by",)  # kept from the insert on: editing never changes who created it
-    values = {f: profile.get(f) for f in fields} | {"conflicts": profile.get("conflicts") or ""}
+    values = {f: profile.get(f) for f in fields} | {
+        "conflicts": profile.get("conflicts") or "",
+        "assessment_weights": Jsonb(profile.get("assessment_weights") or {})}
     if profile_id is None:
         return db.scalar(
             f"INSERT INTO profiles ({', '.join(fields)}) VALUES ({', '.join(f'%({f})s' for f in fields)}) RETURNING id",

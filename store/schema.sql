@@ -174,6 +174,7 @@ CREATE TABLE profiles (
     conflicts           text NOT NULL DEFAULT '',  -- one a line: call identifier (or its start) or programme[: why]
     organisation_id     bigint REFERENCES organisations (id),
     weights             jsonb NOT NULL DEFAULT '{}',
+    assessment_weights  jsonb NOT NULL DEFAULT '{}'::jsonb,  -- {question: 0 to 5} for the assessment's mean; {}: alike
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX profiles_name_case ON profiles (lower(name));  -- unique case aside

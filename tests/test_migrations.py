@@ -21,6 +21,12 @@ CATALOG = {
 }
 
 
+def a_profile(database) -> int:
+    """A profile in a database migrated part of the way: written in that version's columns, since the
+    current code writes columns later migrations add."""
+    return database.scalar("INSERT INTO profiles (name, mission) VALUES ('SIC', 'Social innovation') RETURNING id")
+
+
 def snapshot(url):
     with psycopg.connect(url) as conn:
         return {name: conn.execute(query).fetchall() for name, query in CATALOG.items()}
@@ -149,7 +155,6 @@ def test_cordis_values_stored_quoted_twice_are_read_again(server_url, tmp_path):
 
 def test_interreg_calls_stored_with_escapes_are_renamed_and_a_re_crawl_finds_them(server_url, tmp_path):
     from crawlers.spiders.interreg import LatviaLithuaniaSpider
-    from store import profiles
     from store.calls import ensure_source, get_call, upsert_call
     from tests.helpers.data import add_call
     from tests.helpers.responses import file_response, spider_at
@@ -168,7 +173,7 @@ def test_interreg_calls_stored_with_escapes_are_renamed_and_a_re_crawl_finds_the
                                       ("call-%FF", "interreg_lat_lit:call-%FF")):
             upsert_call(database, crawled(last_part) | {"identifier": identifier, "call_id": identifier})
         add_call(database, "HORIZON-X%20Y", "A portal topic", "Text.")  # another source: left as it is
-        profile = profiles.ensure_default_profile(database)
+        profile = a_profile(database)
         database.execute("UPDATE profiles SET conflicts = %s WHERE id = %s",
                          (f"{escaped}: Anna evaluates it\nHORIZON-X%20Y", profile))
         migrate.upgrade(database)
@@ -188,13 +193,13 @@ def test_interreg_calls_stored_with_escapes_are_renamed_and_a_re_crawl_finds_the
 
 
 def test_partners_already_in_a_consortium_are_not_asked_yet_after_the_upgrade(server_url, tmp_path):
-    from store import consortium, profiles
+    from store import consortium
     from tests.helpers.data import add_call
 
     with migrated_up_to(server_url, tmp_path, "partner_status_upgrade", 18) as database:
         add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
         call_id = database.scalar("SELECT id FROM calls")
-        profile = profiles.ensure_default_profile(database)
+        profile = a_profile(database)
         lab = database.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")
         database.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id) VALUES (%s, %s, %s)",
                          (profile, call_id, lab))
@@ -205,13 +210,13 @@ def test_partners_already_in_a_consortium_are_not_asked_yet_after_the_upgrade(se
 
 
 def test_a_consortiums_history_starts_from_what_was_stored_before_it(server_url, tmp_path):
-    from store import consortium, profiles
+    from store import consortium
     from tests.helpers.data import add_call
 
     with migrated_up_to(server_url, tmp_path, "consortium_history_upgrade", 19) as database:
         add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
         call_id = database.scalar("SELECT id FROM calls")
-        profile = profiles.ensure_default_profile(database)
+        profile = a_profile(database)
         user = database.scalar("INSERT INTO users (email, password_hash, role) VALUES ('pm@sic.lv', 'x', 'manager')"
                                " RETURNING id")
         for name, status, at in (("Riga Social Lab", "not_asked", None), ("Tartu University", "confirmed", "2026-06-02")):

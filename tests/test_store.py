@@ -808,3 +808,24 @@ def test_a_decision_keeps_its_assessment_all_five_questions_or_none(db):
                            assessment=dict.fromkeys(rated, ""))
     assert row["assessment"] == {} and decisions.assessment_summary(row["assessment"]) == ""
     assert decisions.assessment_mean({}) is None
+
+
+def test_the_assessment_s_weights_are_whole_numbers_from_0_to_5_not_all_0(db):
+    from store import decisions, profiles
+
+    assert decisions.checked_weights({}) == {} and decisions.checked_weights(dict.fromkeys(decisions.QUESTIONS, 4)) == {}
+    assert decisions.checked_weights({"fit": "2"}) == {"fit": 2, "win": 1, "value": 1, "capacity": 1, "partners": 1}
+    for wrong, message in (({"fit": "1.5"}, "whole number from 0 to 5; '1.5'"), ({"fit": 6}, "'6' is not"),
+                           ({"luck": 1}, "not luck"), (dict.fromkeys(decisions.QUESTIONS, "0"), "more than 0")):
+        with pytest.raises(decisions.InvalidDecision, match=message):
+            decisions.checked_weights(wrong)
+    rated = {"fit": 5, "win": 2, "value": 4, "capacity": 3, "partners": 4}
+    assert decisions.assessment_mean(rated, {"fit": 3, "win": 1, "value": 1, "capacity": 0, "partners": 1}) == 4.2
+    assert decisions.assessment_summary(rated, {"fit": 2}).startswith("3.8 of 5, weighted (strategic fit 5,")  # 23 / 6
+    # A profile refuses what the form would: the message is the same.
+    profile_id = profiles.ensure_default_profile(db)
+    profile = profiles.get_profile(db, profile_id)
+    with pytest.raises(profiles.InvalidProfile, match="must weigh more than 0"):
+        profiles.save_profile(db, {**profile, "assessment_weights": dict.fromkeys(decisions.QUESTIONS, 0)}, profile_id)
+    profiles.save_profile(db, {**profile, "assessment_weights": {"fit": "2"}}, profile_id)
+    assert profiles.get_profile(db, profile_id)["assessment_weights"]["fit"] == 2

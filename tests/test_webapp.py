@@ -1123,7 +1123,7 @@ def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, se
     assert seeded.scalar("SELECT mission FROM profiles") == "Social innovation in Latvia"
     # SIC bids for no small project: lowering the minimum is leadership's call, not a manager's.
     refused = pm.post("/profile", data={**form, "mission": "Anything", "min_project_size": "20000"})
-    assert "Only leadership, or whoever created this profile, changes its screening thresholds" in refused.get_data(
+    assert "Only leadership, or whoever created this profile, changes its bid/no-bid policy" in refused.get_data(
         as_text=True)
     assert seeded.fetchone("SELECT mission, min_project_size, min_lead_days FROM profiles") == {
         "mission": "Social innovation in Latvia", "min_project_size": Decimal("200000"), "min_lead_days": 30}
@@ -1133,6 +1133,49 @@ def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, se
     assert "readonly" not in pm.get("/profile").get_data(as_text=True)
     assert pm.post("/profile", data={**form, "name": "SIC, small grants", "min_project_size": "20000"}).status_code == 302
     assert seeded.scalar("SELECT min_project_size FROM profiles WHERE name = 'SIC, small grants'") == Decimal("20000")
+
+
+def test_leadership_weighs_the_assessment_s_questions_and_every_mean_follows(app, pm, seeded):
+    import csv
+    import io
+
+    from store import decisions
+
+    assess(pm, RATED)  # fit 5, win 2, value 4, capacity 3, partners 4: 3.6 alike
+    form = {"name": "Social Innovation Centre (SIC)", "mission": "Social innovation in Latvia", "themes": "",
+            "past_projects": "", "programmes": "", "countries": "LV", "min_project_size": "200000",
+            "min_lead_days": "30"}
+    page = pm.get("/profile").get_data(as_text=True)
+    assert 'name="weight-fit" min="0" max="5" value="1" readonly' in page  # a manager sees them, set by leadership
+    refused = pm.post("/profile", data={**form, "csrf_token": csrf(pm, "/profile"), "weight-fit": "3"})
+    assert "changes its bid/no-bid policy" in refused.get_data(as_text=True)
+    assert seeded.scalar("SELECT assessment_weights FROM profiles") == {}
+    # A form without the weights (a page opened before they existed) keeps them as they are.
+    assert pm.post("/profile", data={**form, "csrf_token": csrf(pm, "/profile")}).status_code == 302
+
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    weights = {"weight-fit": "3", "weight-win": "1", "weight-value": "1", "weight-capacity": "0", "weight-partners": "1"}
+    bad = boss.post("/profile", data={**form, "csrf_token": csrf(boss, "/profile"), **weights, "weight-win": "9"})
+    assert "The weight of “Chance of winning” is a whole number from 0 to 5; &#39;9&#39; is not." in bad.get_data(
+        as_text=True)
+    assert boss.post("/profile", data={**form, "csrf_token": csrf(boss, "/profile"), **weights}).status_code == 302
+    assert seeded.scalar("SELECT assessment_weights FROM profiles") == {
+        "fit": 3, "win": 1, "value": 1, "capacity": 0, "partners": 1}
+    assert 'name="weight-fit" min="0" max="5" value="3"' in boss.get("/profile").get_data(as_text=True)
+
+    weighted = "4.2 of 5, weighted (strategic fit 5,"  # (3×5 + 2 + 4 + 0×3 + 4) / 6
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f"Assessment: <strong>{weighted}" in page and f"assessment {weighted}" in page
+    assert f"Assessment {weighted}" in boss.get("/pipeline").get_data(as_text=True)
+    assert "<td>4.2 of 5 <small>(mean of 1 assessed)</small></td>" in pm.get("/pipeline").get_data(as_text=True)
+    register = pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(register)))["assessment (of 5)"] == "4.2"
+    # Weighing them alike again, whatever the number, is the default.
+    alike = dict.fromkeys(weights, "2")
+    assert boss.post("/profile", data={**form, "csrf_token": csrf(boss, "/profile"), **alike}).status_code == 302
+    assert seeded.scalar("SELECT assessment_weights FROM profiles") == {}
+    assert decisions.assessment_mean({"fit": 5, "win": 2}, {}) == 3.5
 
 
 def test_profile_links_our_organisation_in_the_partner_data(pm, seeded):

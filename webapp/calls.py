@@ -111,9 +111,10 @@ def passage_rows(matches: list[dict]) -> list[dict]:
 HISTORY_ORDER = ("state", "reason", "note", "assessment", "overrides", "approval", "outcome")
 
 
-def history_changes(change: dict) -> list[str]:
+def history_changes(change: dict, weights: dict | None = None) -> list[str]:
     """One event of a decision's history in the page's words: "state Maybe → Bid", a first value alone
-    ("note “Ask the Riga lab”"), fields in the form's order."""
+    ("note “Ask the Riga lab”"), fields in the form's order; an assessment's mean as the profile's
+    `weights` weigh it now."""
     words = {"state": decisions.STATES, "approval": decisions.APPROVALS}
 
     def said(field: str, value) -> str:
@@ -129,7 +130,7 @@ def history_changes(change: dict) -> list[str]:
         if field == "overrides":  # the gates failed when it was decided: a list, said as the calls page does
             out.append(f"overrides the screening ({failed_gates(new)})" if new else "no longer overrides the screening")
         elif field == "assessment":  # ratings: their line, or that they were taken back
-            out.append(f"assessment {decisions.assessment_summary(new)}" if new else "assessment taken back")
+            out.append(f"assessment {decisions.assessment_summary(new, weights)}" if new else "assessment taken back")
         elif old in (None, ""):
             out.append(f"{field} {said(field, new)}")
         else:
@@ -165,12 +166,12 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     """The call's page. `draft` is a decision the user wrote that was not recorded (`refused` says why):
     the form shows it again rather than losing it."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
+    builder = _builder(call)
     history = decisions.history(db(), decision["id"]) if decision else []
     for event in history:
-        event["changes"] = history_changes(event["change"])
+        event["changes"] = history_changes(event["change"], builder["applicant"]["assessment_weights"])
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
-    builder = _builder(call)
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),

@@ -31,10 +31,13 @@ def index():
     waiting = waiting_bids() if is_leadership(g.user) else []
     newcomers = new_partners(db(), current_profile_id(), today.year)
     sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
+    profile = profiles.get_profile(db(), current_profile_id())
+    weights = profile["assessment_weights"]
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
-                           linked=bool(profiles.get_profile(db(), current_profile_id())["organisation_id"]),
-                           ranking_check=ranking_check(rows), waiting=waiting, feed_url=calendar_feed_url(g.user),
+                           linked=bool(profile["organisation_id"]), weights=weights,
+                           ranking_check=ranking_check(rows, weights), waiting=waiting,
+                           feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP))
 
@@ -43,6 +46,8 @@ def index():
 def decisions_csv():
     """Every decision on the profile's calls with its reason, note, approval, outcome and consortium: the
     bid/no-bid register, for reports and for the team's own look back at what it bid for, with whom, and won."""
+    profile_id = current_profile_id()
+    weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "outcome",
               "consortium partners", "partners confirmed", "overrides the screening", "assessment (of 5)",
@@ -53,13 +58,13 @@ def decisions_csv():
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["outcome"] or "",
              csv_text(r["partner_names"]), r["confirmed"], csv_text(failed_gates(r["overrides"])),
-             assessment_mean(r["assessment"]) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
+             assessment_mean(r["assessment"], weights) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
              call_page_url(r["identifier"]), csv_text(r["url"])]
-            for r in board(db(), current_profile_id(), settings().as_of()))
+            for r in board(db(), profile_id, settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
 
 
-def ranking_check(rows: list[dict], top: int = TOP) -> list[dict]:
+def ranking_check(rows: list[dict], weights: dict | None = None, top: int = TOP) -> list[dict]:
     """Where the ranking put the calls the team decided on, and those it won or lost: if bids and wins sit
     high and no-bids low, the scores agree with the team; if not, the profile or the weights need a look."""
     groups = [(label, [r for r in rows if r["state"] == state]) for state, label in STATES.items()]
@@ -68,7 +73,7 @@ def ranking_check(rows: list[dict], top: int = TOP) -> list[dict]:
     for label, members in groups:
         ranks = [r["rank"] for r in members if r["rank"] is not None]
         # The team's own assessment, checked the same way: did the won bids stand on better grounds?
-        assessed = [assessment_mean(r["assessment"]) for r in members if r["assessment"]]
+        assessed = [assessment_mean(r["assessment"], weights) for r in members if r["assessment"]]
         if ranks or assessed:
             out.append({"label": label, "calls": len(members), "ranked": len(ranks),
                         "median_rank": round(median(ranks)) if ranks else None,

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from store import calls as call_store
-from store import profiles, users
+from store import decisions, profiles, users
 from store.errors import CallmatchError
 from store.partners import SECTOR_LABELS, organisation_summary, organisations_by_reference
 from store.text import country_from
@@ -59,13 +59,22 @@ def edit():
                 raise ValueError
         except ValueError:
             errors.append("Days needed before a deadline must be a whole number from 0 to 365.")
+        # A form without the weights (an older page) keeps those stored.
+        stored_weights = profile.get("assessment_weights") or {}
+        try:
+            updated["assessment_weights"] = decisions.checked_weights(
+                {key: form.get(f"weight-{key}", stored_weights.get(key, 1)) for key in decisions.QUESTIONS})
+        except decisions.InvalidDecision as exc:
+            errors.append(str(exc))
+            updated["assessment_weights"] = stored_weights
         if not errors and not _may_set_thresholds(profile):
             if _thresholds(updated) != _thresholds(profile):
-                errors.append("Only leadership, or whoever created this profile, changes its screening thresholds "
-                              "(the smallest project worth bidding for and the days needed before a deadline).")
+                errors.append("Only leadership, or whoever created this profile, changes its bid/no-bid policy "
+                              "(the smallest project worth bidding for, the days needed before a deadline and the"
+                              " assessment's weights).")
             # Keep the stored values as they are (the form shows whole euros), refused or not.
-            updated["min_project_size"] = profile["min_project_size"]
-            updated["min_lead_days"] = profile["min_lead_days"]
+            for key in ("min_project_size", "min_lead_days", "assessment_weights"):
+                updated[key] = profile[key]
         updated["organisation_id"], error = _linked_organisation(form.get("organisation", ""))
         if error:
             errors.append(error)
@@ -90,6 +99,9 @@ def edit():
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
                            may_delete=_may_delete(profile), may_set_thresholds=_may_set_thresholds(profile),
+                           questions=decisions.QUESTIONS, max_weight=decisions.MAX_WEIGHT,
+                           assessment_weights={key: (profile.get("assessment_weights") or {}).get(key, 1)
+                                               for key in decisions.QUESTIONS},
                            last_saved=stored["updated_at"],
                            saved_by=stored.get("updated_by") and users.get_user(db(), stored["updated_by"]),
                            linked=(profile.get("organisation_id")
@@ -189,10 +201,11 @@ def _may_delete(profile: dict) -> bool:
     return users.is_leadership(g.user) or profile.get("created_by") == g.user["id"]
 
 
-def _thresholds(profile: dict) -> tuple[int | None, int]:
-    """The screening thresholds as the form shows them (whole euros)."""
+def _thresholds(profile: dict) -> tuple:
+    """The profile's bid/no-bid policy as the form shows it: the screening thresholds (whole euros) and the
+    assessment's weights."""
     size = profile.get("min_project_size")
-    return (None if size is None else int(size)), profile.get("min_lead_days")
+    return (None if size is None else int(size)), profile.get("min_lead_days"), profile.get("assessment_weights") or {}
 
 
 def _may_set_thresholds(profile: dict) -> bool:
