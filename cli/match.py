@@ -179,12 +179,16 @@ def _country_code(ctx, param, value: str | None) -> str | None:
               help="List only organisations of this sector ('other' holds most NGOs in CORDIS data).")
 @click.option("--country", callback=_country_code, metavar="CODE",
               help="List only organisations from this country (a code or a name, e.g. EE or Estonia).")
+@click.option("--technology", is_flag=True,
+              help="List only technology-oriented organisations (at least a quarter of their projects in digital "
+                   "and technology programmes: ICT, FET, Horizon Europe Cluster 4, Digital Europe).")
 @click.pass_obj
-def partners(app: AppContext, call_identifier, members, stored, limit, as_json, profile_id, sector, country) -> None:
+def partners(app: AppContext, call_identifier, members, stored, limit, as_json, profile_id, sector, country,
+             technology) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium.
 
-    --sector and --country narrow the list, not the ranking: each organisation keeps its rank among
-    all, and the suggested consortium is the same."""
+    --sector, --country and --technology narrow the list, not the ranking: each organisation keeps its
+    rank among all, and the suggested consortium is the same."""
     from matcher import partner_search
     from store import consortium, profiles
     from store.calls import get_call
@@ -202,7 +206,8 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
             click.echo(f"The consortium stored for {applicant['name']}: {counted(len(taking_part), 'partner')}"
                        + (f" ({counted(len(declined), 'other')} declined, left out)" if declined else "") + ".")
     result = partner_search.for_call(db, embedding_store(app, db), call_identifier, members, limit,
-                                     applicant=applicant, sector=sector, country=country, declined=declined)
+                                     applicant=applicant, sector=sector, country=country, declined=declined,
+                                     technology=technology)
     if as_json:
         for row in result["ranked"]:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -215,17 +220,18 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
         click.echo(f"Open to organisations from {result['area_text']}: others are ranked below")
     if result["kinds"]:
         click.echo(f"Open to these kinds of organisation only ({', '.join(result['kinds'])}): others are ranked below")
-    if sector or country:
+    if sector or country or technology:
         parts = [f"sector {SECTOR_LABELS[sector]}" if sector else "",
-                 f"country {country_name(country)}" if country else ""]
+                 f"country {country_name(country)}" if country else "",
+                 "technology-oriented" if technology else ""]
         narrowed = ", ".join(part for part in parts if part)
-        click.echo(f"Listing only organisations of {narrowed}; each keeps its rank among all.")
+        click.echo(f"Listing only organisations: {narrowed}; each keeps its rank among all.")
         if not result["ranked"]:
             click.echo("No organisation in the partner data matches.")
     for row in result["ranked"]:
         mark = "*" if row["suggested"] else " "
         click.echo(f"{mark}{row['rank']:>3}. {cut(row['name'], 50):50} {row['country'] or '--'} "
-                   f"{row['sector'] or '-':9} "
+                   f"{row['sector'] or '-':9} {'tech' if row['technology'] else '    '} "
                    f"{row['score']:.2f}  {'; '.join(row['reasons'])}")
     click.echo("* suggested consortium member")
     suggested = partner_search.suggested_consortium(result, result["members"], applicant)

@@ -71,13 +71,15 @@ def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_
 
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
              index: partners.PartnerIndex | None = None, applicant: dict | None = None,
-             sector: str | None = None, country: str | None = None, declined: Collection[int] = ()) -> dict:
+             sector: str | None = None, country: str | None = None, declined: Collection[int] = (),
+             technology: bool = False) -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered.
 
     `sector` and `country` narrow the list to the best of one kind (an NGO from Estonia, say), each with
-    its rank among all; the suggested consortium is the same whatever the list shows.
+    its rank among all, and so does `technology` (technology-oriented organisations only); the suggested
+    consortium is the same whatever the list shows.
 
     `declined` (organisation ids) are neither members nor recommended: they said no."""
     setup = _ranked(db, store, identifier, members, index, applicant, declined)
@@ -90,11 +92,13 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         wanted &= index.sector_codes == sector
     if country:
         wanted &= index.country_codes == country_code(country)
+    if technology:
+        wanted &= index.technology
 
     def row(pos: int) -> dict:
         return {"rank": int(rank_of[pos]), "organisation_id": index.org_ids[pos], "name": index.names[pos],
                 "country": index.countries[pos], "sector": index.sectors[pos],
-                "score": round(float(ranking.scores[pos]), 4),
+                "technology": bool(index.technology[pos]), "score": round(float(ranking.scores[pos]), 4),
                 "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion}
 
     # The best `limit` of the kind asked for, and any suggested member of that kind ranked below them:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from store.db import Database
-from store.partners import sector_label
+from store.partners import sector_label, technology_oriented, technology_topic
 from store.text import counted, country_code, country_name
 
 from .embedder import EmbeddingStore
@@ -107,6 +107,15 @@ class PartnerIndex:
     @cached_property
     def sector_codes(self) -> np.ndarray:
         return np.array(self.sectors, dtype=object)
+
+    @cached_property
+    def technology(self) -> np.ndarray:
+        """Per organisation: technology-oriented (`store.partners.technology_oriented`), from its projects'
+        topic codes, the same test the organisation's page makes."""
+        coded = np.array([bool(code) for code in self.project_codes], np.float32)
+        technical = np.array([technology_topic(code) for code in self.project_codes], np.float32)
+        counts = zip(self.membership @ technical, self.membership @ coded, strict=True)
+        return np.array([technology_oriented(round(t), round(c)) for t, c in counts], bool)
 
     @cached_property
     def positions(self) -> dict[int, int]:

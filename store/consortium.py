@@ -223,6 +223,10 @@ def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dic
         {"profile": profile_id, "user": user_id, "today": today, "days": FOLLOW_UP_DAYS})
 
 
+# SIC's strategy: at least three new collaborations a year with technology-oriented organisations.
+TECHNOLOGY_TARGET = 3
+
+
 def new_partners(db: Database, profile_id: int, year: int) -> list[dict]:
     """The organisations that confirmed joining one of the profile's consortia in `year` and that it had
     not worked with before: neither beside its own organisation in a past project of the partner data,

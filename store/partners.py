@@ -25,6 +25,48 @@ def sector_label(sector: str) -> str:
     return SECTOR_LABELS.get(sector, sector)
 
 
+# SIC's strategy asks for new collaborations with technology-oriented organisations (socio-technological
+# social innovation). Their topic codes say which projects were funded for digital and technology work:
+# H2020's ICT, FET, digitising and transforming industry (DT), digital security (DS), ECSEL and
+# e-infrastructure topics; Horizon Europe's Cluster 4 (digital, industry and space), its Chips (and KDT)
+# and EuroHPC joint undertakings; the Digital Europe programme and CEF Digital. The pattern reads the same
+# in Python and in PostgreSQL.
+TECHNOLOGY_TOPICS = (r"^(ICT|DT|DS|FETOPEN|FETPROACT|FETFLAG|FETHPC|ECSEL|EINFRA|HORIZON-CL4|HORIZON-KDT"
+                     r"|HORIZON-JU-CHIPS|HORIZON-EUROHPC|DIGITAL|CEF-DIG)(-|$)")
+TECHNOLOGY_PROGRAMMES = ("H2020's ICT, FET, digital-industry and digital-security topics, Horizon Europe's Cluster 4"
+                         " (digital, industry and space), Digital Europe")
+# An organisation is technology-oriented when at least this share of its projects with a known topic is
+# of those: one ICT project among a university's hundreds does not make it one, a third of Fraunhofer's
+# does. Pages say the rule in these words.
+TECHNOLOGY_SHARE, TECHNOLOGY_SHARE_WORDS = 1 / 4, "a quarter"
+TECHNOLOGY_RULE = f"at least {TECHNOLOGY_SHARE_WORDS} of its projects in digital and technology programmes"
+
+
+def technology_topic(code: str | None) -> bool:
+    return bool(code) and re.match(TECHNOLOGY_TOPICS, code) is not None
+
+
+def technology_oriented(technology_projects: int, coded_projects: int) -> bool:
+    """Whether an organisation with `technology_projects` of its `coded_projects` (those with a topic
+    code) in digital and technology topics counts as technology-oriented."""
+    return coded_projects > 0 and technology_projects >= TECHNOLOGY_SHARE * coded_projects
+
+
+def technology_of(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
+    """For those of these organisations that took part in a project with a topic code: how many of their
+    projects were in digital and technology topics, of how many, and whether that makes them
+    technology-oriented."""
+    rows = db.fetchall(
+        """SELECT x.organisation_id AS id,
+                  count(DISTINCT p.id) FILTER (WHERE p.topic_code ~ %(pattern)s) AS technology_projects,
+                  count(DISTINCT p.id) AS coded_projects
+           FROM participations x JOIN projects p ON p.id = x.project_id
+           WHERE x.organisation_id = ANY(%(ids)s) AND p.topic_code <> '' GROUP BY x.organisation_id""",
+        {"pattern": TECHNOLOGY_TOPICS, "ids": list(organisation_ids)})
+    return {r["id"]: {**r, "oriented": technology_oriented(r["technology_projects"], r["coded_projects"])}
+            for r in rows}
+
+
 # Where each partner source shows a project to people, by the project's id in that source.
 PROJECT_PAGES = {
     "cordis": "https://cordis.europa.eu/project/id/{}",
@@ -292,9 +334,10 @@ FRAMEWORK_CODES = {"horizon europe": "HORIZON", "horizon 2020": "H2020"}
 
 
 def organisation_filters(params: dict, *, q: str = "", country: str = "", sector: str = "",
-                         programme: str = "") -> list[str]:
+                         programme: str = "", technology: bool = False) -> list[str]:
     """SQL conditions on organisations (`o`) for the Partners page's filters: a name or PIC, a country, a
-    sector, a programme or topic worked in. Their values go into `params`, never into the text."""
+    sector, a programme or topic worked in, technology-oriented only (`technology_oriented`, in SQL). Their
+    values go into `params`, never into the text."""
     where = []
     if q:
         where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.name', 'o.short_name'), q, params, 'q')})")
@@ -310,6 +353,13 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
                      " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
         typed = " ".join(programme.split())
         params["prog"] = f"{like_literal(FRAMEWORK_CODES.get(typed.lower(), typed))}%"
+    if technology:
+        where.append("""(SELECT count(DISTINCT p.id) > 0
+                                AND count(DISTINCT p.id) FILTER (WHERE p.topic_code ~ %(technology)s)
+                                    >= %(technology_share)s * count(DISTINCT p.id)
+                         FROM participations x JOIN projects p ON p.id = x.project_id
+                         WHERE x.organisation_id = o.id AND p.topic_code <> '')""")
+        params.update(technology=TECHNOLOGY_TOPICS, technology_share=TECHNOLOGY_SHARE)
     return where
 
 
@@ -319,12 +369,13 @@ ORGANISATION_SORTS = {"projects": "projects DESC, coordinated DESC", "coordinate
 
 
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
-                         sort: str = "projects", page: int = 1, per_page: int = 30,
+                         technology: bool = False, sort: str = "projects", page: int = 1, per_page: int = 30,
                          with_total: bool = True) -> tuple[list[dict], int | None]:
     """(organisations of this page, each with its projects and those it coordinated, in the `sort` order;
     total count: None unless `with_total`). Every value is a parameter."""
     params = {"limit": per_page, "offset": (page - 1) * per_page}
-    conditions = organisation_filters(params, q=q, country=country, sector=sector, programme=programme)
+    conditions = organisation_filters(params, q=q, country=country, sector=sector, programme=programme,
+                                      technology=technology)
     where = " AND ".join(["TRUE", *conditions])
     total = db.scalar(f"SELECT count(*) FROM organisations o WHERE {where}", params) if with_total else None
     rows = db.fetchall(
@@ -387,8 +438,8 @@ FRAMEWORK_NAMES = {code: name.title() for name, code in FRAMEWORK_CODES.items()}
 
 def record(db: Database, organisation_id: int) -> dict:
     """Its track record at a glance: projects, those it coordinated, EU contribution in all, the years they
-    span (those of its `dated` projects) and the programmes they were in (most projects first), over all its
-    projects, not one page."""
+    span (those of its `dated` projects), the programmes they were in (most projects first) and whether it
+    is technology-oriented, over all its projects, not one page."""
     row = db.fetchone(
         """SELECT count(DISTINCT x.project_id) AS projects,
                   count(DISTINCT x.project_id) FILTER (WHERE x.role = 'coordinator') AS coordinated,
@@ -398,6 +449,7 @@ def record(db: Database, organisation_id: int) -> dict:
                   max(extract(year FROM coalesce(p.end_date, p.start_date)))::int AS last_year
            FROM participations x JOIN projects p ON p.id = x.project_id WHERE x.organisation_id = %s""",
         (organisation_id,))
+    row["technology"] = technology_of(db, [organisation_id]).get(organisation_id)
     programmes = db.fetchall(
         """SELECT coalesce(p.framework, p.programme) AS programme, count(DISTINCT p.id) AS projects
            FROM participations x JOIN projects p ON p.id = x.project_id

@@ -445,10 +445,24 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert [r["rank"] for r in narrowed] == sorted(r["rank"] for r in narrowed) and narrowed[0]["rank"] > 1
     plain = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "FR", "--limit", "2",
                           settings=settings).stdout
-    assert "Listing only organisations of sector public body, country France; each keeps its rank among all." in plain
+    assert "Listing only organisations: sector public body, country France; each keeps its rank among all." in plain
     named = run_callmatch("partners", "CERV-SOCIAL-01", "--sector", "public", "--country", "France", "--limit", "2",
                           settings=settings).stdout
     assert named == plain  # a name is read as its code
+    # Technology-oriented only: the ranking's test of each organisation agrees with its page's (the SQL one).
+    from store.partners import technology_of
+
+    result = run_callmatch("partners", "CERV-SOCIAL-01", "--json", "--technology", "--limit", "30", settings=settings)
+    technical = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(technical) >= 30 and all(r["technology"] for r in technical)
+    counted_by_sql = technology_of(db, [r["organisation_id"] for r in technical])
+    assert all(counted_by_sql[r["organisation_id"]]["oriented"] for r in technical)
+    everyone = [json.loads(line) for line in run_callmatch("partners", "CERV-SOCIAL-01", "--json", "--limit", "200",
+                                                           settings=settings).stdout.splitlines()]
+    by_sql = technology_of(db, [r["organisation_id"] for r in everyone])
+    assert [r["technology"] for r in everyone] == [
+        by_sql.get(r["organisation_id"], {}).get("oriented", False) for r in everyone]
+    assert 0 < sum(r["technology"] for r in everyone) < len(everyone)
     bad = run_callmatch("partners", "CERV-SOCIAL-01", "--country", "Frankreich", settings=settings)
     assert bad.returncode == 2 and "'Frankreich' is neither a country code nor an English country name" in bad.stderr
 

@@ -829,3 +829,16 @@ def test_the_assessment_s_weights_are_whole_numbers_from_0_to_5_not_all_0(db):
         profiles.save_profile(db, {**profile, "assessment_weights": dict.fromkeys(decisions.QUESTIONS, 0)}, profile_id)
     profiles.save_profile(db, {**profile, "assessment_weights": {"fit": "2"}}, profile_id)
     assert profiles.get_profile(db, profile_id)["assessment_weights"]["fit"] == 2
+
+
+def test_an_organisation_is_technology_oriented_when_a_quarter_of_its_coded_projects_are_digital():
+    from store.partners import technology_oriented, technology_topic
+
+    digital = ("ICT-11-2017", "DT-TRANSFORMATIONS-02-2018", "FETOPEN-01-2018-2019-2020", "HORIZON-CL4-2022-DIGITAL-01",
+               "DIGITAL-2021-SKILLS-01", "ECSEL-2019-1-IA", "HORIZON-KDT-JU-2021-1-IA", "DS-06-2017")
+    other = ("CERV-2024-CITIZENS", "HORIZON-CL2-2026-01-DEMOCRACY-09", "SC5-10-2016", "ICTS-2020", "MSCA-ITN-2019",
+             "DTX", None, "")
+    assert all(technology_topic(code) for code in digital)
+    assert not any(technology_topic(code) for code in other)
+    assert technology_oriented(1, 4) and technology_oriented(10, 32) and not technology_oriented(1, 5)
+    assert not technology_oriented(0, 0)

@@ -2166,6 +2166,63 @@ def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps
     assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
 
 
+def test_technology_oriented_organisations_are_marked_found_and_counted_among_the_years_new_partners(pm, with_partners):
+    from store.partners import save_participation, save_project
+
+    db = with_partners
+    # Vilnius City also took part in two digital projects (2 of its 3 coded ones: technology-oriented); Tartu
+    # University in one of five (not: fewer than a quarter); Riga Social Lab in none.
+    with db.transaction() as cur:
+        ids = {name: db.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+               for name in ("Riga Social Lab", "Tartu University", "Vilnius City")}
+        for n, topic, members in (("p2", "ICT-11-2017", ["Vilnius City"]),
+                                  ("p3", "HORIZON-CL4-2023-HUMAN-01-21", ["Vilnius City", "Tartu University"]),
+                                  ("p4", "CERV-2024-CITIZENS", ["Tartu University"]),
+                                  ("p5", "SC5-10-2016", ["Tartu University"]),
+                                  ("p6", "MSCA-ITN-2019", ["Tartu University"])):
+            project_id, _ = save_project(cur, "cordis", n, {"title": topic, "topic_code": topic})
+            for name in members:
+                save_participation(cur, project_id, ids[name], "participant", None)
+    page = pm.get(f"/organisations/{ids['Vilnius City']}").get_data(as_text=True)
+    line = " ".join(re.sub(r"<[^>]+>", " ", page[page.index("<dt>Technology</dt>"):].split("</dd>")[0]).split())
+    assert line.startswith("Technology technology-oriented 2 of its 3 projects with a known topic in digital and")
+    tartu = pm.get(f"/organisations/{ids['Tartu University']}").get_data(as_text=True)
+    assert "1 of its 5 projects with a known topic" in tartu
+    assert "fewer than a quarter, so not counted as technology-oriented" in tartu
+    assert "<dt>Technology</dt>" not in pm.get(f"/organisations/{ids['Riga Social Lab']}").get_data(as_text=True)
+    # The Partners page finds them, by the same rule in SQL.
+    listed = pm.get("/partners?technology=1").get_data(as_text=True)
+    assert "1 organisation." in listed and "Vilnius City" in listed and "Tartu University" not in listed
+    assert 'name="technology" value="1" checked' in listed
+    assert "0 organisations." in pm.get("/partners?technology=1&country=EE").get_data(as_text=True)
+
+    def table(page):
+        return page[page.index('<table class="partners">'):].split("</table>")[0]
+
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    vilnius_row = table(page)[table(page).index("Vilnius City"):].split("</tr>")[0]
+    assert 'class="badge tech"' in vilnius_row and 'class="badge tech"' not in table(page).split("Vilnius City")[0]
+    page = pm.get("/calls/CERV-SOCIAL-01?technology=1").get_data(as_text=True)
+    assert "Vilnius City" in table(page) and "Tartu University" not in table(page) and "Riga Social Lab" not in table(page)
+    assert 'name="technology" value="1" checked' in page and "Show all" in page
+    assert ("No organisation in the partner data matches (country: Estonia, technology-oriented)."
+            in pm.get("/calls/CERV-SOCIAL-01?technology=1&country=EE").get_data(as_text=True))
+    # Adding one from the narrowed list comes back to it; once confirmed it counts toward the strategy's three.
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    added = pm.post("/calls/CERV-SOCIAL-01/consortium?technology=1",
+                    data={"organisation_id": ids["Vilnius City"], "action": "add", "csrf_token": token})
+    assert added.headers["Location"].endswith("/calls/CERV-SOCIAL-01?technology=1#consortium")
+    card = pm.get("/pipeline").get_data(as_text=True)
+    card = " ".join(re.sub(r"<[^>]+>", " ", card[card.index('id="new-partners"'):].split("</section>")[0]).split())
+    assert "SIC's strategy asks for at least 3 a year with technology-oriented organisations" in card
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{ids['Vilnius City']}/status",
+            data={"status": "confirmed", "csrf_token": token})
+    card = pm.get("/pipeline").get_data(as_text=True)
+    card = card[card.index('id="new-partners"'):].split("</section>")[0]
+    assert '<span class="badge tech">technology</span>' in card
+    assert "Technology-oriented: 1 of the 3 a year SIC's strategy asks for." in " ".join(card.split())
+
+
 def test_a_call_for_cities_screens_out_an_ngo_and_recommends_only_partners_of_its_kinds(pm, with_partners, embedder):
     add_call(with_partners, "urbact:call-for-action-planning-networks-2026", "Call for Action Planning Networks",
              "Cities design integrated action plans for social inclusion.", programme="URBACT",

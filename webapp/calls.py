@@ -237,8 +237,9 @@ def _builder(call: dict) -> dict:
     # The recommended partners may be narrowed to one sector or country (an unknown value means any).
     sector = typed_sector(request.args.get("sector"))
     country = typed_country(request.args.get("country"))
+    technology = request.args.get("technology") == "1"  # technology-oriented only (SIC's strategy counts them)
     suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
-                                      country=country, declined=declined)
+                                      country=country, declined=declined, technology=technology)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
@@ -253,8 +254,8 @@ def _builder(call: dict) -> dict:
             "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
-            "narrow": {"sector": sector, "country": country}, "find": find, "found": found,
-            "found_at_most": FOUND_AT_MOST}
+            "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None},
+            "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
 
 
 def _consortium_change(change: str) -> tuple[str, str]:
@@ -352,14 +353,15 @@ def coordinator(identifier):
 
 def _changed_consortium(identifier: str, change):
     """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
-    the recommended partners narrowed as they were: the form's address carries the sector and country."""
+    the recommended partners narrowed as they were: the form's address carries the sector, country and
+    whether only technology-oriented organisations were shown."""
     try:
         change()
     except consortium_store.InvalidStatus as exc:
         abort(400, str(exc))
     except NotFound as exc:
         abort(404, str(exc))
-    narrow = {key: request.args.get(key) for key in ("sector", "country")}
+    narrow = {key: request.args.get(key) for key in ("sector", "country", "technology")}
     return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
 
 

@@ -33,7 +33,8 @@ def index():
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
     errors = [problem] if problem else []
     page = page or 1
-    filters = {"q": q, "country": country, "sector": sector, "programme": programme}
+    technology = request.args.get("technology") == "1"
+    filters = {"q": q, "country": country, "sector": sector, "programme": programme, "technology": technology}
     about = (request.args.get("about") or "").strip()[:200]
     sort = request.args.get("sort") if request.args.get("sort") in SORT_LABELS else "projects"
     rows, total, similar, not_searchable = [], 0, None, None
@@ -68,7 +69,7 @@ def organisation(organisation_id):
     record = partner_store.record(db(), organisation_id)
     collaborators, collaborator_count = partner_store.collaborators(db(), organisation_id, limit=COLLABORATORS)
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
-                           record=record,
+                           record=record, technology_programmes=partner_store.TECHNOLOGY_PROGRAMMES,
                            contact=partner_store.contact_forms(db(), [organisation_id]).get(organisation_id),
                            known=partner_store.known_contacts(db(), [organisation_id]).get(organisation_id),
                            contact_limits=partner_store.CONTACT_LIMITS,

@@ -9,9 +9,9 @@ from statistics import median
 from flask import Blueprint, g, render_template
 
 from store import profiles
-from store.consortium import new_partners
+from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import APPROVALS, QUESTIONS, STATES, assessment_mean, board, undecided_at_top, version
-from store.partners import sector_label
+from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
 
@@ -30,11 +30,15 @@ def index():
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
     newcomers = new_partners(db(), current_profile_id(), today.year)
+    technology = technology_of(db(), [p["id"] for p in newcomers])
+    for newcomer in newcomers:
+        newcomer["technology"] = technology.get(newcomer["id"], {}).get("oriented", False)
     sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
     profile = profiles.get_profile(db(), current_profile_id())
     weights = profile["assessment_weights"]
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
+                           new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
                            feed_url=calendar_feed_url(g.user),

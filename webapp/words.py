@@ -11,12 +11,14 @@ from markupsafe import Markup, escape
 from store.calls import SOURCES
 from store.decisions import assessment_summary
 from store.html import clean_html, html_to_text, nest_headings, web_address
-from store.partners import sector_label
+from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
 from store.text import (consortium_progress, counted, country_name, day, eur, failed_gates, moment, place_name, points,
                         stage_note, unlisted)
 
 
 def init_app(app) -> None:
+    # What makes an organisation technology-oriented, as every page says it.
+    app.jinja_env.globals.update(technology_rule=TECHNOLOGY_RULE, technology_share=TECHNOLOGY_SHARE_WORDS)
     app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, moment=moment, days_left=days_left,
                                  counted=counted, points=points, sector=sector, role=role, sanitise=sanitise,
                                  web_address=web_address, failed_gates=failed_gates,
