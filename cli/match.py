@@ -180,8 +180,8 @@ def _country_code(ctx, param, value: str | None) -> str | None:
 @click.option("--country", callback=_country_code, metavar="CODE",
               help="List only organisations from this country (a code or a name, e.g. EE or Estonia).")
 @click.option("--technology", is_flag=True,
-              help="List only technology-oriented organisations (at least a quarter of their projects in digital "
-                   "and technology programmes: ICT, FET, Horizon Europe Cluster 4, Digital Europe).")
+              help="List only technology-oriented organisations (at least a quarter of their projects funded for "
+                   "digital work: ICT, FET, Horizon Europe Cluster 4, Digital Europe, topics naming digital work).")
 @click.pass_obj
 def partners(app: AppContext, call_identifier, members, stored, limit, as_json, profile_id, sector, country,
              technology) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from store.db import Database
-from store.partners import sector_label, technology_oriented, technology_topic
+from store.partners import PROJECT_LABEL, sector_label, technology_oriented, technology_project
 from store.text import counted, country_code, country_name
 
 from .embedder import EmbeddingStore
@@ -62,7 +62,7 @@ class PartnerIndex:
         where = "WHERE p.source = %s" if source else ""
         params = (source,) if source else ()
         projects = db.fetchall(
-            f"SELECT p.id, p.topic_code, coalesce(nullif(p.topic_title, ''), t.title, p.title, p.acronym, '') AS label"
+            f"SELECT p.id, p.topic_code, {PROJECT_LABEL} AS label"
             f" FROM projects p LEFT JOIN topics t ON t.code = p.topic_code {where} ORDER BY p.id", params)
         orgs = db.fetchall(
             f"SELECT DISTINCT o.id, o.name, o.country, o.sector FROM organisations o"
@@ -113,7 +113,8 @@ class PartnerIndex:
         """Per organisation: technology-oriented (`store.partners.technology_oriented`), from its projects'
         topic codes, the same test the organisation's page makes."""
         coded = np.array([bool(code) for code in self.project_codes], np.float32)
-        technical = np.array([technology_topic(code) for code in self.project_codes], np.float32)
+        technical = coded * np.array([technology_project(code, label) for code, label
+                                      in zip(self.project_codes, self.project_labels, strict=True)], np.float32)
         counts = zip(self.membership @ technical, self.membership @ coded, strict=True)
         return np.array([technology_oriented(round(t), round(c)) for t, c in counts], bool)
 

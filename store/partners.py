@@ -25,25 +25,42 @@ def sector_label(sector: str) -> str:
     return SECTOR_LABELS.get(sector, sector)
 
 
+# What a past project is known by where its topic is not enough: its topic's title (keep.eu's themes, an
+# Erasmus+ action), else its own title or acronym. The partner ranking measures fit on it; `p` is the
+# project, `t` its topic (LEFT JOIN topics t ON t.code = p.topic_code).
+PROJECT_LABEL = "coalesce(nullif(p.topic_title, ''), t.title, p.title, p.acronym, '')"
+
 # SIC's strategy asks for new collaborations with technology-oriented organisations (socio-technological
-# social innovation). Their topic codes say which projects were funded for digital and technology work:
-# H2020's ICT, FET, digitising and transforming industry (DT), digital security (DS), ECSEL and
-# e-infrastructure topics; Horizon Europe's Cluster 4 (digital, industry and space), its Chips (and KDT)
-# and EuroHPC joint undertakings; the Digital Europe programme and CEF Digital. The pattern reads the same
-# in Python and in PostgreSQL.
+# social innovation). A project was funded for digital and technology work when its topic code is in
+# H2020's ICT, FET, digitising and transforming industry (DT), digital security (DS), ECSEL or
+# e-infrastructure topics, Horizon Europe's Cluster 4 (digital, industry and space), its Chips (and KDT)
+# or EuroHPC joint undertakings, the Digital Europe programme or CEF Digital; or when its label says
+# digital or ICT work (a keep.eu project's theme "ICT and digital society", an H2020 health topic "…with
+# ICT"). The patterns read the same in Python and in PostgreSQL (the words without regard to case).
 TECHNOLOGY_TOPICS = (r"^(ICT|DT|DS|FETOPEN|FETPROACT|FETFLAG|FETHPC|ECSEL|EINFRA|HORIZON-CL4|HORIZON-KDT"
                      r"|HORIZON-JU-CHIPS|HORIZON-EUROHPC|DIGITAL|CEF-DIG)(-|$)")
+TECHNOLOGY_WORDS = r"(^|[^a-z])(digital|ict([^a-z]|$)|information and communication technolog)"
 TECHNOLOGY_PROGRAMMES = ("H2020's ICT, FET, digital-industry and digital-security topics, Horizon Europe's Cluster 4"
-                         " (digital, industry and space), Digital Europe")
+                         " (digital, industry and space), Digital Europe, and topics or themes that name digital"
+                         " or ICT work")
+# A technology project in SQL, with the patterns as the parameters technology_topics and technology_words.
+TECHNOLOGY_PROJECT = (f"(p.topic_code ~ %(technology_topics)s OR {PROJECT_LABEL} ~* %(technology_words)s)")
 # An organisation is technology-oriented when at least this share of its projects with a known topic is
 # of those: one ICT project among a university's hundreds does not make it one, a third of Fraunhofer's
 # does. Pages say the rule in these words.
 TECHNOLOGY_SHARE, TECHNOLOGY_SHARE_WORDS = 1 / 4, "a quarter"
-TECHNOLOGY_RULE = f"at least {TECHNOLOGY_SHARE_WORDS} of its projects in digital and technology programmes"
+TECHNOLOGY_RULE = f"at least {TECHNOLOGY_SHARE_WORDS} of its projects funded for digital work"
 
 
-def technology_topic(code: str | None) -> bool:
-    return bool(code) and re.match(TECHNOLOGY_TOPICS, code) is not None
+def technology_project(code: str | None, label: str | None) -> bool:
+    """Whether a project with this topic code and label (`PROJECT_LABEL`) was funded for digital work."""
+    return bool(code and re.match(TECHNOLOGY_TOPICS, code)) or bool(
+        label and re.search(TECHNOLOGY_WORDS, label, re.IGNORECASE))
+
+
+TECHNOLOGY_PATTERNS = {"technology_topics": TECHNOLOGY_TOPICS, "technology_words": TECHNOLOGY_WORDS}
+_TECHNOLOGY_COUNTS = (f"count(DISTINCT p.id) FILTER (WHERE {TECHNOLOGY_PROJECT}) AS technology_projects,"
+                      " count(DISTINCT p.id) AS coded_projects")
 
 
 def technology_oriented(technology_projects: int, coded_projects: int) -> bool:
@@ -57,12 +74,10 @@ def technology_of(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
     projects were in digital and technology topics, of how many, and whether that makes them
     technology-oriented."""
     rows = db.fetchall(
-        """SELECT x.organisation_id AS id,
-                  count(DISTINCT p.id) FILTER (WHERE p.topic_code ~ %(pattern)s) AS technology_projects,
-                  count(DISTINCT p.id) AS coded_projects
-           FROM participations x JOIN projects p ON p.id = x.project_id
-           WHERE x.organisation_id = ANY(%(ids)s) AND p.topic_code <> '' GROUP BY x.organisation_id""",
-        {"pattern": TECHNOLOGY_TOPICS, "ids": list(organisation_ids)})
+        f"""SELECT x.organisation_id AS id, {_TECHNOLOGY_COUNTS}
+            FROM participations x JOIN projects p ON p.id = x.project_id LEFT JOIN topics t ON t.code = p.topic_code
+            WHERE x.organisation_id = ANY(%(ids)s) AND p.topic_code <> '' GROUP BY x.organisation_id""",
+        {**TECHNOLOGY_PATTERNS, "ids": list(organisation_ids)})
     return {r["id"]: {**r, "oriented": technology_oriented(r["technology_projects"], r["coded_projects"])}
             for r in rows}
 
@@ -353,13 +368,14 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
                      " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
         typed = " ".join(programme.split())
         params["prog"] = f"{like_literal(FRAMEWORK_CODES.get(typed.lower(), typed))}%"
-    if technology:
-        where.append("""(SELECT count(DISTINCT p.id) > 0
-                                AND count(DISTINCT p.id) FILTER (WHERE p.topic_code ~ %(technology)s)
-                                    >= %(technology_share)s * count(DISTINCT p.id)
-                         FROM participations x JOIN projects p ON p.id = x.project_id
-                         WHERE x.organisation_id = o.id AND p.topic_code <> '')""")
-        params.update(technology=TECHNOLOGY_TOPICS, technology_share=TECHNOLOGY_SHARE)
+    if technology:  # technology_oriented, in SQL
+        where.append(f"""EXISTS (SELECT 1 FROM (
+                            SELECT {_TECHNOLOGY_COUNTS}
+                            FROM participations x JOIN projects p ON p.id = x.project_id
+                            LEFT JOIN topics t ON t.code = p.topic_code
+                            WHERE x.organisation_id = o.id AND p.topic_code <> '') counts
+                          WHERE coded_projects > 0 AND technology_projects >= %(technology_share)s * coded_projects)""")
+        params.update(TECHNOLOGY_PATTERNS, technology_share=TECHNOLOGY_SHARE)
     return where
 
 

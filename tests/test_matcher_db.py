@@ -467,6 +467,34 @@ def test_partners_for_a_call_rank_collaborators_of_the_consortium_and_explain(se
     assert bad.returncode == 2 and "'Frankreich' is neither a country code nor an English country name" in bad.stderr
 
 
+def test_an_interreg_partner_is_technology_oriented_by_its_projects_themes_in_sql_and_in_the_ranking(db, embedder):
+    from matcher import partners as partner_fit
+    from store.calls import ensure_source
+    from store.partners import search_organisations, technology_of, upsert_project
+
+    ensure_source(db, "keep_eu")
+    social = ["Riga Youth"]
+    for n, themes, members in ((1, "ICT and digital society", ["Baltic IT Cluster", "Riga Youth"]),
+                               (2, "Innovation capacity", ["Baltic IT Cluster"]), (3, "Social inclusion", social),
+                               (4, "Social inclusion, Entrepreneurship", social), (5, "Culture", social),
+                               (6, "Social inclusion", social)):
+        upsert_project(db, {"source": "keep_eu", "source_id": str(n), "title": f"Project {n}", "framework": "Interreg",
+                            "topic_code": "INTERREG-P12-2014-2020", "topic_title": themes,
+                            "participants": [{"source_id": m, "name": m, "country": "LV", "role": "partner"}
+                                             for m in members]})
+    ids = {r["name"]: r["id"] for r in db.fetchall("SELECT id, name FROM organisations")}
+    counts = technology_of(db, list(ids.values()))
+    assert counts[ids["Baltic IT Cluster"]] == {"id": ids["Baltic IT Cluster"], "technology_projects": 1,
+                                                "coded_projects": 2, "oriented": True}
+    assert (counts[ids["Riga Youth"]]["technology_projects"], counts[ids["Riga Youth"]]["coded_projects"],
+            counts[ids["Riga Youth"]]["oriented"]) == (1, 5, False)  # one in five: below a quarter
+    found, total = search_organisations(db, technology=True)
+    assert [o["name"] for o in found] == ["Baltic IT Cluster"] and total == 1
+    index = partner_fit.PartnerIndex.load(db, EmbeddingStore(db, embedder))
+    assert {name: bool(flag) for name, flag in zip(index.names, index.technology, strict=True)} == {
+        "Baltic IT Cluster": True, "Riga Youth": False}
+
+
 def test_partner_fit_counts_coordinator_experience_and_leaves_a_project_out(db, embedder):
     from matcher import partners as partner_fit
 

@@ -832,13 +832,20 @@ def test_the_assessment_s_weights_are_whole_numbers_from_0_to_5_not_all_0(db):
 
 
 def test_an_organisation_is_technology_oriented_when_a_quarter_of_its_coded_projects_are_digital():
-    from store.partners import technology_oriented, technology_topic
+    from store.partners import technology_oriented, technology_project
 
     digital = ("ICT-11-2017", "DT-TRANSFORMATIONS-02-2018", "FETOPEN-01-2018-2019-2020", "HORIZON-CL4-2022-DIGITAL-01",
                "DIGITAL-2021-SKILLS-01", "ECSEL-2019-1-IA", "HORIZON-KDT-JU-2021-1-IA", "DS-06-2017")
     other = ("CERV-2024-CITIZENS", "HORIZON-CL2-2026-01-DEMOCRACY-09", "SC5-10-2016", "ICTS-2020", "MSCA-ITN-2019",
              "DTX", None, "")
-    assert all(technology_topic(code) for code in digital)
-    assert not any(technology_topic(code) for code in other)
+    assert all(technology_project(code, "") for code in digital)
+    assert not any(technology_project(code, "Social innovation") for code in other)
+    # A label that names digital or ICT work: a keep.eu theme, an H2020 topic outside the digital programmes.
+    for label in ("ICT and digital society", "Advancing active and healthy ageing with ICT: service robotics",
+                  "Digitalisation of the transport system", "ICT-enabled modelling", "Information and Communication"
+                  " Technologies for learning"):
+        assert technology_project("INTERREG-P12-2014-2020", label), label
+    for label in ("Conflict prediction in districts", "Strict rules", "Social inclusion, Entrepreneurship"):
+        assert not technology_project("INTERREG-P12-2014-2020", label), label
     assert technology_oriented(1, 4) and technology_oriented(10, 32) and not technology_oriented(1, 5)
     assert not technology_oriented(0, 0)

@@ -2185,7 +2185,7 @@ def test_technology_oriented_organisations_are_marked_found_and_counted_among_th
                 save_participation(cur, project_id, ids[name], "participant", None)
     page = pm.get(f"/organisations/{ids['Vilnius City']}").get_data(as_text=True)
     line = " ".join(re.sub(r"<[^>]+>", " ", page[page.index("<dt>Technology</dt>"):].split("</dd>")[0]).split())
-    assert line.startswith("Technology technology-oriented 2 of its 3 projects with a known topic in digital and")
+    assert line.startswith("Technology technology-oriented 2 of its 3 projects with a known topic funded for digital")
     tartu = pm.get(f"/organisations/{ids['Tartu University']}").get_data(as_text=True)
     assert "1 of its 5 projects with a known topic" in tartu
     assert "fewer than a quarter, so not counted as technology-oriented" in tartu
