@@ -2212,6 +2212,9 @@ def test_technology_oriented_organisations_are_marked_found_and_counted_among_th
     added = pm.post("/calls/CERV-SOCIAL-01/consortium?technology=1",
                     data={"organisation_id": ids["Vilnius City"], "action": "add", "csrf_token": token})
     assert added.headers["Location"].endswith("/calls/CERV-SOCIAL-01?technology=1#consortium")
+    members = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    members = members[members.index('<table class="members">'):].split("</table>")[0]
+    assert 'Vilnius City</a> <span class="badge tech"' in members  # marked in the builder too
     card = pm.get("/pipeline").get_data(as_text=True)
     card = " ".join(re.sub(r"<[^>]+>", " ", card[card.index('id="new-partners"'):].split("</section>")[0]).split())
     assert "SIC's strategy asks for at least 3 a year with technology-oriented organisations" in card

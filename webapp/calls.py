@@ -17,7 +17,7 @@ from store import decisions, profiles, runs
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
-                            typed_country, typed_sector)
+                            technology_of, typed_country, typed_sector)
 from store.text import consortium_progress, counted, eur, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
@@ -249,6 +249,7 @@ def _builder(call: dict) -> dict:
     return {"members": members, "taking_part": taking_part, "declined": declined,
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
             "contacts": contact_forms(db(), ids), "known": known_contacts(db(), ids),
+            "technical": {i for i, t in technology_of(db(), ids).items() if t["oriented"]},
             "consortium_history": [{**e, "words": _consortium_change(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
             "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
