@@ -111,7 +111,7 @@ class PartnerIndex:
     @cached_property
     def technology(self) -> np.ndarray:
         """Per organisation: technology-oriented (`store.partners.technology_oriented`), from its projects'
-        topic codes, the same test the organisation's page makes."""
+        topic codes and labels (`technology_project`), the same test the organisation's page makes in SQL."""
         coded = np.array([bool(code) for code in self.project_codes], np.float32)
         technical = coded * np.array([technology_project(code, label) for code, label
                                       in zip(self.project_codes, self.project_labels, strict=True)], np.float32)

@@ -48,17 +48,24 @@ RATINGS = (1, 2, 3, 4, 5)
 SUCCESS_RATES = {"Horizon Europe": "about 12%"}
 
 
-def checked_assessment(values: dict | None) -> dict[str, int]:
-    """An assessment as stored, from what a form or a caller gave ({question: 1 to 5, as a number or
-    text}; blank: not rated). InvalidDecision, saying what would do, for a rating out of range, an unknown
-    question, or some questions rated and others not."""
+def _given(values: dict | None) -> dict[str, str]:
+    """What a form or a caller gave for the assessment's questions, each as text (a number or text; None:
+    blank). InvalidDecision for a key that is not one of the questions."""
     values = values or {}
     unknown = sorted(set(values) - set(QUESTIONS))
     if unknown:
         raise InvalidDecision(f"The assessment asks about {', '.join(QUESTIONS)}; not {', '.join(unknown)}.")
+    return {key: "" if value is None else str(value).strip() for key, value in values.items()}
+
+
+def checked_assessment(values: dict | None) -> dict[str, int]:
+    """An assessment as stored, from what a form or a caller gave ({question: 1 to 5, as a number or
+    text}; blank: not rated). InvalidDecision, saying what would do, for a rating out of range, an unknown
+    question, or some questions rated and others not."""
+    given = _given(values)
     rated = {}
     for key, label in QUESTIONS.items():
-        raw = str(values.get(key) if values.get(key) is not None else "").strip()
+        raw = given.get(key, "")
         if not raw:
             continue
         if raw not in {str(r) for r in RATINGS}:
@@ -81,18 +88,20 @@ def checked_weights(values: dict | None) -> dict[str, int]:
     alike). InvalidDecision, saying what would do, for a weight that is not a whole number from 0 to
     MAX_WEIGHT, or for all of them 0 (a mean of nothing)."""
     weights = {}
-    for key, value in (values or {}).items():
-        if key not in QUESTIONS:
-            raise InvalidDecision(f"The assessment asks about {', '.join(QUESTIONS)}; not {key}.")
-        raw = str(value if value is not None else "").strip()
+    for key, raw in _given(values).items():
         if raw not in {str(n) for n in range(MAX_WEIGHT + 1)}:
             raise InvalidDecision(f"The weight of “{QUESTIONS[key]}” is a whole number from 0 to {MAX_WEIGHT};"
                                   f" {raw!r} is not.")
         weights[key] = int(raw)
-    full = {key: weights.get(key, 1) for key in QUESTIONS}
+    full = weights_in_use(weights)
     if not any(full.values()):
         raise InvalidDecision("At least one question of the assessment must weigh more than 0.")
     return {} if len(set(full.values())) == 1 else full  # alike, whatever the number: stored as the default
+
+
+def weights_in_use(weights: dict | None) -> dict[str, int]:
+    """Every question's weight as a profile stores them (`checked_weights`): 1 where none is set."""
+    return {key: (weights or {}).get(key, 1) for key in QUESTIONS}
 
 
 def assessment_mean(assessment: dict | None, weights: dict | None = None) -> float | None:
@@ -100,8 +109,9 @@ def assessment_mean(assessment: dict | None, weights: dict | None = None) -> flo
     decimal; None when there is none."""
     if not assessment:
         return None
-    weight = {key: (weights or {}).get(key, 1) for key in assessment}
-    return round(sum(weight[key] * rating for key, rating in assessment.items()) / sum(weight.values()), 1)
+    weight = weights_in_use(weights)
+    return round(sum(weight[key] * rating for key, rating in assessment.items())
+                 / sum(weight[key] for key in assessment), 1)
 
 
 def assessment_summary(assessment: dict | None, weights: dict | None = None) -> str:

@@ -60,15 +60,15 @@ def edit():
         except ValueError:
             errors.append("Days needed before a deadline must be a whole number from 0 to 365.")
         # A form without the weights (an older page) keeps those stored.
-        stored_weights = profile.get("assessment_weights") or {}
+        stored_weights = decisions.weights_in_use(profile.get("assessment_weights"))
         try:
             updated["assessment_weights"] = decisions.checked_weights(
-                {key: form.get(f"weight-{key}", stored_weights.get(key, 1)) for key in decisions.QUESTIONS})
+                {key: form.get(f"weight-{key}", weight) for key, weight in stored_weights.items()})
         except decisions.InvalidDecision as exc:
             errors.append(str(exc))
-            updated["assessment_weights"] = stored_weights
-        if not errors and not _may_set_thresholds(profile):
-            if _thresholds(updated) != _thresholds(profile):
+            updated["assessment_weights"] = profile.get("assessment_weights") or {}
+        if not errors and not _may_set_policy(profile):
+            if _policy(updated) != _policy(profile):
                 errors.append("Only leadership, or whoever created this profile, changes its bid/no-bid policy "
                               "(the smallest project worth bidding for, the days needed before a deadline and the"
                               " assessment's weights).")
@@ -98,10 +98,9 @@ def edit():
                            sector_labels=SECTOR_LABELS,
                            weights=active_weights(profile), labels=SIGNAL_LABELS, learned=profile.get("weights") or {},
                            min_decisions=MIN_DECISIONS, min_per_class=MIN_PER_CLASS,
-                           may_delete=_may_delete(profile), may_set_thresholds=_may_set_thresholds(profile),
+                           may_delete=_may_delete(profile), may_set_thresholds=_may_set_policy(profile),
                            questions=decisions.QUESTIONS, max_weight=decisions.MAX_WEIGHT,
-                           assessment_weights={key: (profile.get("assessment_weights") or {}).get(key, 1)
-                                               for key in decisions.QUESTIONS},
+                           assessment_weights=decisions.weights_in_use(profile.get("assessment_weights")),
                            last_saved=stored["updated_at"],
                            saved_by=stored.get("updated_by") and users.get_user(db(), stored["updated_by"]),
                            linked=(profile.get("organisation_id")
@@ -201,16 +200,16 @@ def _may_delete(profile: dict) -> bool:
     return users.is_leadership(g.user) or profile.get("created_by") == g.user["id"]
 
 
-def _thresholds(profile: dict) -> tuple:
+def _policy(profile: dict) -> tuple:
     """The profile's bid/no-bid policy as the form shows it: the screening thresholds (whole euros) and the
     assessment's weights."""
     size = profile.get("min_project_size")
     return (None if size is None else int(size)), profile.get("min_lead_days"), profile.get("assessment_weights") or {}
 
 
-def _may_set_thresholds(profile: dict) -> bool:
-    """The screening thresholds are a bid/no-bid policy (SIC bids for no small project): leadership's,
-    or the creator's on a profile of their own."""
+def _may_set_policy(profile: dict) -> bool:
+    """The screening thresholds and the assessment's weights are a bid/no-bid policy (SIC bids for no small
+    project): leadership's, or the creator's on a profile of their own."""
     return _may_delete(profile)
 
 
