@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from store.programmes import preferred
+
 from . import signals
 from .embedder import EmbeddingStore
 
@@ -112,7 +114,7 @@ def score(candidates: CandidateSet, profile: Profile, weights: dict | None = Non
     query = candidates.vectorizer.transform([profile.text])
     lexical = np.asarray((candidates.matrix @ query.T).toarray()).ravel().astype(np.float32)
     found = {"semantic": semantic, "lexical": lexical, **signals.history(candidates.codes, profile.codes)}
-    found["programme"] = np.array([signals.preferred(p, profile.programmes) for p in candidates.programmes],
+    found["programme"] = np.array([preferred(p, profile.programmes) for p in candidates.programmes],
                                   dtype=np.float32)
     found["held"] = signals.already_held(candidates.codes, profile.codes)
     total = sum(contributions(found, weights).values())

@@ -37,12 +37,6 @@ def code_years(code: str) -> set[str]:
     return set(re.findall(r"20\d\d", code))
 
 
-def preferred(programme: str | None, wanted: Sequence[str]) -> bool:
-    """Whether a call's programme is one the profile prefers: a preference names the programme or a part
-    of its name ("Interreg" covers "Interreg Baltic Sea Region"), in any case."""
-    return bool(programme) and any(w and w.lower() in programme.lower() for w in wanted)
-
-
 def passages(text: str, max_words: int = 150) -> list[str]:
     """Long texts in pieces the model can read whole (all-MiniLM-L6-v2 stops at 256 word pieces)."""
     words = text.split()

@@ -849,3 +849,56 @@ def test_an_organisation_is_technology_oriented_when_a_quarter_of_its_coded_proj
         assert not technology_project("INTERREG-P12-2014-2020", label), label
     assert technology_oriented(1, 4) and technology_oriented(10, 32) and not technology_oriented(1, 5)
     assert not technology_oriented(0, 0)
+
+
+def test_funding_streams_count_each_programmes_fitting_calls_and_the_teams_record_in_it(db):
+    from datetime import datetime, timedelta, timezone
+
+    from store.programmes import funding_streams, unmatched
+    from tests.helpers.data import funding_streams_data
+
+    profile, _ = funding_streams_data(db)
+    streams = funding_streams(db, profile, datetime.now(timezone.utc), top=3)
+    by_name = {s["programme"]: s for s in streams}
+    # Best-placed first; programmes with only closed calls last.
+    assert [s["programme"] for s in streams] == ["Horizon Europe", "CERV", "LIFE", "Other EU programme (XYZ)",
+                                                 "Interreg Baltic Sea Region", "EMFAF"]
+    horizon = by_name["Horizon Europe"]
+    # Open and forthcoming calls; of them, those through the screening (HORIZON-C is screened out, and the
+    # closed one counts in no column but the decisions), their budgets and their places in the top 3.
+    assert (horizon["open"], horizon["forthcoming"], horizon["passing"], horizon["at_top"], horizon["best_rank"]) == (
+        2, 1, 2, 2, 1)
+    assert horizon["budget"] == 6_500_000
+    assert (horizon["decided"], horizon["bids"], horizon["won"]) == (2, 1, 1)
+    assert horizon["preferred"] and not horizon["untried"] and not horizon["new"]
+    # CERV has a call in the top 3, is not preferred and was never decided on: a stream not tried yet. LIFE's
+    # best call ranks 4th, below the top 3; an unknown budget is no budget.
+    assert by_name["CERV"]["untried"] and by_name["CERV"]["budget"] is None
+    assert not by_name["LIFE"]["untried"] and by_name["LIFE"]["best_rank"] == 4
+    # New to the data: first seen after its source's first crawl. LIFE came in the portal's first crawl (a
+    # few hours after its first call), the Interreg programme in its own source's first crawl, 10 days ago.
+    assert [s["programme"] for s in streams if s["new"]] == ["CERV", "Other EU programme (XYZ)"]
+    assert by_name["Interreg Baltic Sea Region"]["preferred"] and not by_name["Interreg Baltic Sea Region"]["new"]
+    # ... for a year; then it is one of the programmes (362 days on, CERV is no longer new, XYZ still is).
+    a_year_on = datetime.now(timezone.utc) + timedelta(days=362)
+    assert [s["programme"] for s in funding_streams(db, profile, a_year_on) if s["new"]] == ["Other EU programme (XYZ)"]
+    assert by_name["Other EU programme (XYZ)"]["unnamed"] and not by_name["CERV"]["unnamed"]
+    emfaf = by_name["EMFAF"]
+    assert (emfaf["open"], emfaf["forthcoming"], emfaf["passing"], emfaf["best_rank"]) == (0, 0, 0, None)
+    # A preferred programme no stored call is in (not crawled yet, or misspelt).
+    assert unmatched(db, profile["programmes"]) == ["URBACT"]
+
+
+def test_only_a_programme_first_seen_in_the_period_is_news(db):
+    from datetime import datetime, timedelta, timezone
+
+    from store.programmes import new_programmes
+    from tests.helpers.data import funding_streams_data
+
+    profile, _ = funding_streams_data(db)
+    now = datetime.now(timezone.utc)
+    assert [p["programme"] for p in new_programmes(db, profile, now - timedelta(days=7), now)] == [
+        "Other EU programme (XYZ)"]
+    assert [p["programme"] for p in new_programmes(db, profile, now - timedelta(days=25), now)] == [
+        "CERV", "Other EU programme (XYZ)"]
+    assert new_programmes(db, profile, now - timedelta(days=1), now) == []

@@ -7,10 +7,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from store import calls as call_store
 from store import decisions, profiles, users
 from store.errors import CallmatchError
 from store.partners import SECTOR_LABELS, organisation_summary, organisations_by_reference
+from store.programmes import unmatched
 from store.text import country_from
 
 from . import background, current_profile_id, db
@@ -107,7 +107,7 @@ def edit():
                                    and organisation_summary(db(), profile["organisation_id"])),
                            organisation=form.get("organisation", "") if request.method == "POST" else None,
                            countries=form.get("countries", "") if request.method == "POST" else None,
-                           unmatched_programmes=_unmatched_programmes(stored["programmes"]))
+                           unmatched_programmes=unmatched(db(), stored["programmes"]))
 
 
 @bp.post("/profiles/new")
@@ -186,14 +186,6 @@ def _amount(value: str) -> tuple[Decimal | None, str | None]:
         return None, profiles.NOT_AN_AMOUNT
     problem = profiles.size_problem(amount)
     return (None, problem) if problem else (amount, None)
-
-
-def _unmatched_programmes(wanted: list[str]) -> list[str]:
-    """The profile's preferred programmes no stored call is in: one not crawled yet, or a typing slip."""
-    from matcher.signals import preferred
-
-    stored = call_store.programmes(db())
-    return [w for w in wanted if not any(preferred(programme, [w]) for programme in stored)]
 
 
 def _may_delete(profile: dict) -> bool:

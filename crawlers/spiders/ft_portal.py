@@ -18,6 +18,7 @@ import scrapy
 from ..base import BaseSpider, parse_date
 from ..items import CallItem, Deadline
 from store.html import clean_html, html_to_text
+from store.programmes import UNNAMED_PROGRAMME
 
 PROGRAMMES = {
     "43108390": "Horizon Europe", "43353764": "Erasmus+", "43251589": "CERV", "43254019": "ESF+",
@@ -40,7 +41,7 @@ def programme_name(code: str | None, identifier: str | None = None) -> str | Non
     """A readable name; a programme we do not know yet is called by its topics' prefix (EP-..., XYZ-...)."""
     if code is None:
         return None
-    return PROGRAMMES.get(code) or f"Other EU programme ({(identifier or '').split('-')[0] or code})"
+    return PROGRAMMES.get(code) or f"{UNNAMED_PROGRAMME} ({(identifier or '').split('-')[0] or code})"
 
 
 def programme_codes(programmes: str | None) -> list[str]:

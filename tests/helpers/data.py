@@ -1,6 +1,7 @@
 """Small constructed rows for tests that need a few calls or projects (real recorded data is used elsewhere)."""
 
 from datetime import date
+from decimal import Decimal
 
 from store import calls as call_store
 
@@ -14,7 +15,8 @@ def add_call(db, identifier, title, text, deadline="2026-10-01", grant_max=None,
         "description_text": text, "conditions_html": "", "conditions_text": "",
         "opening_date": extra.get("opening_date", date(2026, 5, 1)),
         "deadlines": [{"date": deadline, "stage": "single-stage"}],
-        "deadline_model": "single-stage", "status": extra.get("status", "open"), "topic_budget": None,
+        "deadline_model": "single-stage", "status": extra.get("status", "open"),
+        "topic_budget": extra.get("topic_budget"),
         "grant_min": None, "grant_max": grant_max, "expected_grants": None, "funding_rate": extra.get("funding_rate"),
         "action_type": None, "keywords": extra.get("keywords", []), "eligibility": extra.get("eligibility", {}),
         "partner_search": extra.get("partner_search"),
@@ -93,3 +95,43 @@ def finished_run(db, source, status, day, message="completed"):
     return db.scalar("INSERT INTO crawl_runs (source, status, message, started_at, finished_at)"
                      " VALUES (%s, %s, %s, %s::date + time '05:00', %s::date + time '05:10') RETURNING id",
                      (source, status, message, day, day))
+
+
+def funding_streams_data(db) -> tuple[dict, dict]:
+    """Calls of six programmes ranked for SIC's profile (which prefers Horizon Europe, Interreg and URBACT),
+    first seen at different times: (the profile, a leadership user)."""
+    from store import decisions, profiles, users
+
+    profile_id = profiles.ensure_default_profile(db)
+    profiles.save_profile(db, {**profiles.get_profile(db, profile_id), "programmes": ["Horizon Europe", "Interreg", "URBACT"]},
+                          profile_id)
+    profile = profiles.get_profile(db, profile_id)
+    calls = (  # identifier, programme, status, rank, screened out, topic budget, first seen (days ago)
+        ("HORIZON-A", "Horizon Europe", "open", 1, False, 4_000_000, 30),
+        ("CERV-A", "CERV", "open", 2, False, None, 20),
+        ("HORIZON-B", "Horizon Europe", "forthcoming", 3, False, 2_500_000, 30),
+        ("LIFE-A", "LIFE", "open", 4, False, 1_000_000, 29.9),
+        ("HORIZON-C", "Horizon Europe", "open", 5, True, 9_000_000, 30),
+        ("XYZ-2027-A", "Other EU programme (XYZ)", "open", 6, False, None, 2),
+        ("BSR-A", "Interreg Baltic Sea Region", "open", 9, False, None, 10),
+        ("HORIZON-OLD", "Horizon Europe", "closed", 7, False, 7_000_000, 30),
+        ("EMFAF-A", "EMFAF", "closed", 8, False, None, 30),
+    )
+    call_store.ensure_source(db, "interreg_bsr")
+    for identifier, programme, status, rank, screened, budget, days in calls:
+        add_call(db, identifier, identifier, "Text.", programme=programme, status=status,
+                 topic_budget=Decimal(budget) if budget else None, opening_date=date(2026, 5, 1))
+        # The Interreg programme comes from a source of its own, first crawled 10 days ago.
+        source = "interreg_bsr" if programme.startswith("Interreg") else "ft_portal"
+        db.execute("UPDATE calls SET source = %s, first_seen = now() - make_interval(secs => %s * 86400)"
+                   " WHERE identifier = %s", (source, days, identifier))
+        db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, screened_out, inputs_hash)"
+                   " SELECT %s, id, 'm', 0.5, %s, %s, 'h' FROM calls WHERE identifier = %s",
+                   (profile_id, rank, screened, identifier))
+    boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    for identifier, state in (("HORIZON-OLD", "bid"), ("HORIZON-A", "maybe")):
+        call_id = db.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
+        decisions.decide(db, profile_id, call_id, state, "Strong strategic fit", "", boss)
+    decisions.set_outcome(db, db.scalar("SELECT id FROM decisions WHERE state = 'bid'"), "won", boss)
+    return profile, boss
+

@@ -1,0 +1,88 @@
+"""Funding streams: the calls open or coming, by programme, for a profile, and the programmes new to the data.
+
+SIC's strategy names changes in EU funding instruments as the biggest risk to its survival and asks for new
+funding streams: this is where a programme's fitting calls, the team's record in it, and a programme that
+appeared only lately are counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from .calls import programmes
+from .db import Database
+
+# The name a call source gives a programme it has no name for yet (the portal's code of a new instrument):
+# the crawler writes "Other EU programme (EP)", after the prefix of its topics' identifiers.
+UNNAMED_PROGRAMME = "Other EU programme"
+
+# A programme is new to the data while its first call was first seen less than this long ago, and after
+# the first crawl of its source (the first crawl finds every programme at once: none of them is news).
+NEW_FOR = timedelta(days=365)
+FIRST_CRAWL = timedelta(days=1)
+
+_STREAMS = """
+    WITH started AS (SELECT source, min(first_seen) AS at FROM calls GROUP BY source)
+    SELECT c.programme,
+           count(*) FILTER (WHERE c.status = 'open') AS open,
+           count(*) FILTER (WHERE c.status = 'forthcoming') AS forthcoming,
+           count(*) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) AS passing,
+           count(*) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE AND m.rank <= %(top)s) AS at_top,
+           min(m.rank) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) AS best_rank,
+           sum(c.topic_budget) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) AS budget,
+           count(d.id) AS decided,
+           count(d.id) FILTER (WHERE d.state = 'bid' AND d.approval <> 'rejected') AS bids,
+           count(d.id) FILTER (WHERE d.outcome = 'won') AS won,
+           min(c.first_seen) AS first_seen,
+           bool_and(c.first_seen > s.at + %(first_crawl)s) AS after_first_crawl
+    FROM calls c JOIN started s ON s.source = c.source
+    LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
+    LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
+    WHERE c.programme IS NOT NULL
+    GROUP BY c.programme
+    ORDER BY min(m.rank) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) NULLS LAST,
+             count(*) FILTER (WHERE c.status <> 'closed') DESC, c.programme"""
+
+
+def preferred(programme: str | None, wanted: Sequence[str]) -> bool:
+    """Whether a call's programme is one the profile prefers: a preference names the programme or a part
+    of its name ("Interreg" covers "Interreg Baltic Sea Region"), in any case."""
+    return bool(programme) and any(w and w.lower() in programme.lower() for w in wanted)
+
+
+def unmatched(db: Database, wanted: Sequence[str]) -> list[str]:
+    """The preferred programmes no stored call is in: one whose source is not crawled yet, or a typing slip."""
+    stored = programmes(db)
+    return [w for w in wanted if not any(preferred(programme, [w]) for programme in stored)]
+
+
+def funding_streams(db: Database, profile: dict, now: datetime, top: int = 50) -> list[dict]:
+    """Per programme, best-placed first: its calls open and forthcoming (`open`, `forthcoming`), those of
+    them that pass the profile's screening (`passing`; `at_top` among its `top` best-ranked, `best_rank`,
+    `budget`: their topic budgets added up, unknown ones left out), the profile's decisions on its calls
+    of any year (`decided`, `bids` not rejected, `won`), whether the profile prefers it (`preferred`), and
+    whether it is `new` to the data (see NEW_FOR) or `unnamed` (a programme code the crawler has no name
+    for). `untried`: calls among the `top`, yet neither preferred nor ever decided on, a funding stream
+    the team has not tried. Programmes with only closed calls come last, with nothing open."""
+    rows = db.fetchall(_STREAMS, {"profile": profile["id"], "top": top, "first_crawl": FIRST_CRAWL})
+    for row in rows:
+        row["new"] = bool(row["after_first_crawl"]) and row["first_seen"] > now - NEW_FOR
+        row["unnamed"] = row["programme"].startswith(UNNAMED_PROGRAMME)
+        row["preferred"] = preferred(row["programme"], profile["programmes"])
+        row["untried"] = bool(row["at_top"]) and not row["preferred"] and not row["decided"]
+    return rows
+
+
+def new_programmes(db: Database, profile: dict, since: datetime, now: datetime) -> list[dict]:
+    """The programmes whose first call was first seen after `since` (a digest's period), not in the first
+    crawl of their source: a funding instrument that was not there before."""
+    return [row for row in funding_streams(db, profile, now) if row["new"] and row["first_seen"] > since]
+
+
+def stream_json(row: dict) -> dict:
+    """The public shape of a funding stream, as `callmatch programmes --json` prints it."""
+    shaped = {key: value for key, value in row.items() if key != "after_first_crawl"}
+    shaped["budget"] = float(row["budget"]) if row["budget"] is not None else None
+    shaped["first_seen"] = row["first_seen"].isoformat()
+    return shaped
