@@ -11,7 +11,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 # Every page a signed-in leadership user reaches from the navigation, and one call page.
-PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings",
+PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/programmes", "/pipeline", "/partners", "/profile", "/sources", "/settings",
          "/settings/digest-preview")
 
 

@@ -79,7 +79,8 @@ def pm(client):
 
 
 def test_every_page_but_login_requires_sign_in(client):
-    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/pipeline", "/partners", "/profile", "/sources", "/settings",
+    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/programmes", "/pipeline", "/partners", "/profile", "/sources",
+                 "/settings",
                  "/calls/export.csv", "/pipeline/decisions.csv", "/calendar.ics", "/users"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
@@ -1071,6 +1072,40 @@ def test_the_profile_page_names_preferred_programmes_no_stored_call_is_in(app, s
     form["programmes"] = "CERV"
     assert boss.post("/profile", data=form).status_code == 302
     assert "No stored call is in" not in boss.get("/profile").get_data(as_text=True)
+
+
+def test_the_programmes_page_shows_where_the_fitting_calls_are_and_the_streams_not_tried(pm, seeded):
+    add_call(seeded, "LIFE-2026-NATURE", "Nature-based solutions", "Wetlands.", programme="LIFE",
+             topic_budget=Decimal("2000000"))
+    add_call(seeded, "EMFAF-2025-OLD", "Blue economy", "Fisheries.", programme="EMFAF", status="closed")
+    # The portal's first crawl brought the others a month ago; LIFE came yesterday.
+    seeded.execute("UPDATE calls SET first_seen = now() - interval '30 days' WHERE programme <> 'LIFE'")
+    seeded.execute("UPDATE calls SET first_seen = now() - interval '1 day' WHERE programme = 'LIFE'")
+    seeded.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, inputs_hash)"
+                   " SELECT p.id, c.id, 'm', 0.9, 4, 'h' FROM calls c, profiles p WHERE c.programme = 'LIFE'")
+    from store import decisions
+
+    for identifier, state in (("CERV-SOCIAL-01", "bid"), ("CERV-SMALL-01", "no_bid")):
+        decisions.decide(seeded, profiles.ensure_default_profile(seeded),
+                         seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,)), state,
+                         "Strong strategic fit", "", DECIDER)
+    page = pm.get("/programmes").get_data(as_text=True)
+    assert '<a href="/programmes" aria-current="page">Programmes</a>' in page
+    body = page.split('<table class="streams">')[1].split("</tbody>")[0].split("<tbody>")[1]
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("</tr>") if "<td" in row]
+    rows = {text.split()[0]: text for text in cells}
+    assert list(rows) == ["CERV", "Horizon", "LIFE"]  # by best rank; the closed-only EMFAF is not a row
+    # Open, forthcoming, passing the screening, in the top 50, best rank, budget (unknown), decisions. CERV's
+    # small call is screened out; SIC's profile prefers CERV and Horizon Europe. LIFE is neither preferred nor
+    # decided on, and came after the portal's first crawl.
+    assert rows == {"CERV": "CERV preferred 2 0 1 1 1 — 2 decided: 1 bid", "Horizon": "Horizon Europe preferred 0 1 1 1 2 — —",
+                    "LIFE": "LIFE not tried new 1 0 1 1 4 €2.0 M —"}
+    assert 'href="/calls?programme=LIFE&amp;status=open&amp;screened=1">1</a>' in page
+    assert re.search(r"1 programme has\s+calls among the 50 best-ranked that the team has never decided on", page)
+    assert re.search(r"New to the calls in the last 365 days \(not in the first crawl of their source\):\s+"
+                     r'<a href="/calls\?programme=LIFE">LIFE</a>, first seen', page)
+    assert "Preferred, with no call stored: Erasmus+, Interreg, ESF+." in page
+    assert "No call open or forthcoming, only closed ones: EMFAF." in page
 
 
 def test_profile_countries_are_stored_as_codes_whether_typed_as_codes_or_names(app, seeded):
