@@ -9,6 +9,7 @@ from .calls import NEXT_DEADLINE
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .decisions import waiting_for_approval
+from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
 
@@ -29,8 +30,9 @@ def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
 
 
 def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None,
-            watched: Collection[str] = ()) -> dict:
-    """What the user's digest holds; `watched`: the daily crawl's sources, whose failure it reports."""
+            watched: Collection[str] = (), now: datetime | None = None) -> dict:
+    """What the user's digest holds; `watched`: the daily crawl's sources, whose failure it reports; `now`:
+    the end of its period (the clock's time unless given)."""
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     new_calls = db.fetchall(
         f"""SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, {NEXT_DEADLINE} AS next_deadline
@@ -46,20 +48,24 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
               AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
         (profile_id, today, today, user["digest_days_ahead"]))
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
-    profile = db.fetchone("SELECT name, assessment_weights FROM profiles WHERE id = %s", (profile_id,)) or {
-        "name": None, "assessment_weights": {}}  # none yet: a fresh installation's first digest
+    profile = db.fetchone("SELECT id, name, programmes, assessment_weights FROM profiles WHERE id = %s",
+                          (profile_id,)) or {"id": None, "name": None, "programmes": [], "assessment_weights": {}}
+    # (none yet: a fresh installation's first digest)
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
             "deadlines": deadlines, "waiting": waiting,
             "answers": answers_since(db, profile_id, since, user.get("id")),
-            "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched)}
+            "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
+            # A programme that was not there before: EU funding instruments change, and SIC lives on them.
+            "new_programmes": new_programmes(db, profile, since, now or utcnow())}
 
 
 def has_news(content: dict) -> bool:
     """Whether a digest would tell its reader anything: a new call, a deadline, a bid waiting, a partner's
-    answer, one to follow up or a failed crawl. One with none of them is not sent (a daily "nothing new"
-    teaches people to ignore the mail), and its period is not claimed, so the next digest covers it."""
-    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "answers", "follow_up", "failing"))
+    answer, one to follow up, a new programme or a failed crawl. One with none of them is not sent (a daily
+    "nothing new" teaches people to ignore the mail), and its period is not claimed, so the next digest covers it."""
+    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "answers", "follow_up", "failing",
+                                          "new_programmes"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

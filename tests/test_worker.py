@@ -515,6 +515,29 @@ def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     assert "/sources" in text and "EU Funding &amp; Tenders Portal on 27 Jun 2026" in html
 
 
+def test_a_digest_names_a_programme_that_was_not_among_the_calls_before(settings, db):
+    from datetime import timedelta
+
+    from store import digests
+    from tests.helpers.data import funding_streams_data
+    from worker.digest import render
+
+    _, boss = funding_streams_data(db)
+    now = datetime.now(timezone.utc)
+    db.execute("UPDATE match_results SET rank = rank + 100")  # no new call among the fitting ones: only the programme
+    content = digests.content(db, boss, now - timedelta(days=7), settings.as_of(), now=now)
+    assert content["new_calls"] == [] and digests.has_news(content)
+    subject, text, html = render(boss, content, settings)
+    assert subject == "callmatch: 0 new fitting calls, 0 deadlines coming, 1 new programme"
+    assert ("New programmes among the calls (a funding stream that was not there before):\n"
+            "- Other EU programme (XYZ): 1 open, 0 forthcoming, 1 passing the screening (best rank #106), first seen "
+            ) in text and f"{settings.base_url}/programmes" in text
+    assert "/calls?programme=Other%20EU%20programme%20%28XYZ%29" in html
+    # A week later it is no news.
+    later = digests.content(db, boss, now, settings.as_of(), now=now + timedelta(days=7))
+    assert later["new_programmes"] == [] and not digests.has_news(later)
+
+
 def _a_new_fitting_call(db, identifier="CERV-SOCIAL-01"):
     from store import profiles
 

@@ -39,6 +39,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
         subject += f", {counted(len(content['answers']), 'partner answer')}"
     if content.get("follow_up"):
         subject += f", {counted(len(content['follow_up']), 'partner')} to follow up"
+    if content.get("new_programmes"):
+        subject += f", {counted(len(content['new_programmes']), 'new programme')}"
     if content.get("failing"):  # "0 new" means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
     context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
@@ -81,7 +83,7 @@ def send_due_digests(db: Database, settings: Settings) -> DigestRun:
     now = digests.utcnow()
     run = DigestRun()
     for user, start in digests.due_users(db, now):
-        content = digests.content(db, user, start, settings.as_of(), watched=settings.crawl_spiders)
+        content = digests.content(db, user, start, settings.as_of(), watched=settings.crawl_spiders, now=now)
         if not digests.has_news(content):
             run.quiet.append(user["email"])
             continue
