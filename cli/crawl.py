@@ -1,16 +1,18 @@
-"""`callmatch crawl`, `callmatch calls`, `callmatch runs`: collecting and listing what was collected."""
+"""`callmatch crawl`, `callmatch calls`, `callmatch programmes`, `callmatch runs`: collecting and listing what
+was collected."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
 from matcher.gates import upcoming_deadline
-from store.text import counted, cut, points
+from store.text import counted, cut, eur, points
 
 from .context import AppContext
 from .main import cli
@@ -145,6 +147,43 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
     for source in failing_sources(db, app.settings.crawl_spiders):  # as the calls page says it
         click.echo(f"Calls may be missing or out of date: the latest crawl failed: {source['summary']}.", err=True)
+
+
+@cli.command()
+@click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.pass_obj
+def programmes(app: AppContext, profile_id: int | None, as_json: bool) -> None:
+    """Funding streams: per programme, its calls open and forthcoming, those passing the screening (and among
+    the 50 best-ranked), their budget, the profile's decisions in it, and whether it is new to the data.
+
+    A programme marked "not tried" has calls among the 50 best-ranked, yet the profile neither prefers it nor
+    has decided on any of its calls.
+    """
+    from store.profiles import load_profile
+    from store.programmes import funding_streams, stream_json
+
+    db = app.database()
+    profile = load_profile(db, profile_id)
+    streams = funding_streams(db, profile, datetime.now(timezone.utc))
+    if as_json:
+        for row in streams:
+            sys.stdout.write(json.dumps(stream_json(row), ensure_ascii=False) + "\n")
+        return
+    if not streams:
+        click.echo("No calls stored yet: `callmatch crawl SPIDER` or `callmatch demo` collects some.")
+        return
+    click.echo(f"{'PROGRAMME':40} {'OPEN':>5} {'SOON':>5} {'PASS':>5} {'TOP50':>5} {'BEST':>5} {'BUDGET':>10}"
+               "  DECISIONS")
+    for row in streams:
+        marks = [word for word, flag in (("preferred", row["preferred"]), ("not tried", row["untried"]),
+                                         ("new", row["new"])) if flag]
+        decided = (f"{row['decided']} ({counted(row['bids'], 'bid')}, {row['won']} won)" if row["decided"] else "—")
+        click.echo(f"{cut(row['programme'], 40):40} {row['open']:>5} {row['forthcoming']:>5} {row['passing']:>5} "
+                   f"{row['at_top']:>5} {row['best_rank'] or '—':>5} {eur(row['budget']):>10}  {decided}"
+                   + (f"  [{', '.join(marks)}]" if marks else ""))
+    click.echo(f"For the profile {profile['name']}. SOON: forthcoming. PASS: open or forthcoming, and through the "
+               "screening. BUDGET: theirs, added up.")
 
 
 def _call_source(value: str | None) -> str | None:

@@ -160,9 +160,31 @@ def test_profiles_are_listed_and_an_unknown_one_is_one_sentence(settings, db):
     lines = listed.stdout.splitlines()
     assert "Social Innovation Centre (SIC)" in lines[0] and "not linked to partner data" in lines[0]
     assert lines[1].split()[0] == str(second) and "Fusion lab" in lines[1]
-    for command in (("match", "--profile", "999"), ("learn", "--profile", "999"), ("calls", "--profile", "999")):
+    for command in (("match", "--profile", "999"), ("learn", "--profile", "999"), ("calls", "--profile", "999"),
+                    ("programmes", "--profile", "999")):
         result = run_callmatch(*command, settings=settings)
         assert result.returncode == 1 and "No profile with id 999; `callmatch profiles` lists them." in result.stderr
+
+
+def test_programmes_lists_the_funding_streams_as_a_table_and_as_json(settings, db):
+    import json
+
+    from tests.helpers.cli import run_callmatch
+    from tests.helpers.data import funding_streams_data
+
+    funding_streams_data(db)
+    table = run_callmatch("programmes", settings=settings)
+    assert table.returncode == 0, table.stderr[-2000:]
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["PROGRAMME", "OPEN", "SOON", "PASS", "TOP50", "BEST", "BUDGET", "DECISIONS"]
+    assert lines[1].split() == ["Horizon", "Europe", "2", "1", "2", "2", "1", "€6.5", "M", "2", "(1", "bid,", "1",
+                                "won)", "[preferred]"]
+    assert lines[2].split()[:7] == ["CERV", "1", "0", "1", "1", "2", "—"] and lines[2].endswith("—  [not tried, new]")
+    assert lines[-1].startswith("For the profile Social Innovation Centre (SIC).")
+    streams = [json.loads(line) for line in run_callmatch("programmes", "--json", settings=settings).stdout.splitlines()]
+    assert streams[0]["programme"] == "Horizon Europe" and streams[0]["budget"] == 6_500_000.0
+    assert [s["programme"] for s in streams if s["new"]] == ["CERV", "Other EU programme (XYZ)"]
+    assert streams[-1] == {**streams[-1], "programme": "EMFAF", "open": 0, "best_rank": None, "budget": None}
 
 
 def test_every_option_of_every_command_says_what_it_does():
