@@ -157,11 +157,12 @@ def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
 
 def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WORKLOAD_DAYS) -> list[dict]:
     """The profile's other calls marked bid (not rejected) or maybe whose next deadline falls within `days`
-    of this call's next deadline, soonest first; none when this call has no deadline ahead."""
+    of this call's next deadline, soonest first, with who leads each; none when this call has no deadline
+    ahead."""
     return db.fetchall(
         f"""WITH this AS (SELECT {NEXT_DEADLINE} AS deadline FROM calls c WHERE c.id = %(call)s),
-                 others AS (SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline
-                            FROM decisions d JOIN calls c ON c.id = d.call_id
+                 others AS (SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, u.email AS lead
+                            FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.lead_id
                             WHERE d.profile_id = %(profile)s AND d.call_id <> %(call)s
                               AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected')
             SELECT others.* FROM others, this
@@ -182,14 +183,14 @@ def undecided_at_top(db: Database, profile_id: int, top: int) -> int:
 
 
 def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
-    """The profile's bids that wait for leadership's approval, the longest waiting first, each with how far
-    its consortium has got (partner availability weighs in a bid/no-bid)."""
+    """The profile's bids that wait for leadership's approval, the longest waiting first, each with who
+    leads it and how far its consortium has got (capacity and partner availability weigh in a bid/no-bid)."""
     return db.fetchall(
         f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.assessment,
-                   d.updated_at, u.email AS decided_by, c.deadlines, {NEXT_DEADLINE} AS next_deadline,
-                   team.partners, team.confirmed
+                   d.updated_at, u.email AS decided_by, lu.email AS lead, c.deadlines,
+                   {NEXT_DEADLINE} AS next_deadline, team.partners, team.confirmed
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
-            LEFT JOIN users u ON u.id = d.decided_by
+            LEFT JOIN users u ON u.id = d.decided_by LEFT JOIN users lu ON lu.id = d.lead_id
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
             ORDER BY d.updated_at, c.identifier""",
         {"profile": profile_id, "today": today})
@@ -267,12 +268,35 @@ def decide(db: Database, profile_id: int, call_id: int, state: str, reason: str,
         return row
 
 
+def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) -> dict:
+    """Who writes the application (a user id; None: nobody yet), in the history like any change. Only an
+    active user can take it on; whoever leads keeps it through the decision's changes, since the
+    application is theirs to write. It is not part of the decision's version: naming who writes a bid
+    does not change what was decided or approved."""
+    with db.transaction() as cur:
+        old = _locked(cur, decision_id)
+        if old["lead_id"] == lead_id:  # saved as it was (a lead deactivated since included)
+            return old
+        lead = None
+        if lead_id is not None:
+            lead = cur.execute("SELECT id, email, active FROM users WHERE id = %s", (lead_id,)).fetchone()
+            if lead is None or not lead["active"]:
+                raise InvalidDecision("Choose a colleague who can sign in to lead the application.")
+        before = cur.execute("SELECT email FROM users WHERE id = %s", (old["lead_id"],)).fetchone()
+        row = cur.execute("UPDATE decisions SET lead_id = %s WHERE id = %s RETURNING *",
+                          (lead_id, decision_id)).fetchone()
+        # Emails, not ids: the history says who led it even after the user is gone.
+        _record(cur, decision_id, user["id"], {"lead": [before and before["email"], lead and lead["email"]]})
+        return row
+
+
 def _changed_by(cur, decision_id: int, user: dict) -> str:
     """What to tell a user whose decision was not recorded because it changed since their page opened:
-    who changed it (the last change other than an outcome), so they know whom to ask."""
+    who changed it (the last change other than an outcome or who leads it), so they know whom to ask."""
     last = cur.execute(
         """SELECT u.id, u.email FROM decision_events e LEFT JOIN users u ON u.id = e.user_id
-           WHERE e.decision_id = %s AND e.change - 'outcome' <> '{}'::jsonb ORDER BY e.at DESC, e.id DESC LIMIT 1""",
+           WHERE e.decision_id = %s AND e.change - 'outcome' - 'lead' <> '{}'::jsonb
+           ORDER BY e.at DESC, e.id DESC LIMIT 1""",
         (decision_id,)).fetchone()
     if last and last["id"] == user["id"]:
         return ("You changed this decision in another tab or window after this page was opened, so this version"
@@ -337,24 +361,28 @@ def history(db: Database, decision_id: int) -> list[dict]:
 
 
 def board(db: Database, profile_id: int, today) -> list[dict]:
-    """Every call the profile decided on, with its decision (why, by whom, who approved it, how it ended),
+    """Every call the profile decided on, with its decision (why, by whom, who approved it, who leads the
+    application, how it ended),
     rank, next deadline and the partners in its consortium so far (how many, how many confirmed, and their
     names with their countries), soonest first: the board, and the register leadership downloads."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
                    d.outcome, d.overrides, d.assessment, d.updated_at, du.email AS decided_by, au.email AS approved_by,
+                   lu.email AS lead, lu.active AS lead_active,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             LEFT JOIN users du ON du.id = d.decided_by LEFT JOIN users au ON au.id = d.approved_by
+            LEFT JOIN users lu ON lu.id = d.lead_id
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"today": today, "profile": profile_id})
 
 
 def planned(db: Database, profile_id: int) -> list[dict]:
-    """The calls marked bid or maybe, with all their deadlines: what the team's calendar holds."""
+    """The calls marked bid or maybe, with all their deadlines and who writes each: what the team's calendar
+    holds."""
     return db.fetchall(
-        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state, c.unlisted_since
-           FROM decisions d JOIN calls c ON c.id = d.call_id
+        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state, c.unlisted_since, u.email AS lead
+           FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.lead_id
            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (profile_id,))

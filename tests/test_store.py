@@ -902,3 +902,36 @@ def test_only_a_programme_first_seen_in_the_period_is_news(db):
     assert [p["programme"] for p in new_programmes(db, profile, now - timedelta(days=25), now)] == [
         "CERV", "Other EU programme (XYZ)"]
     assert new_programmes(db, profile, now - timedelta(days=1), now) == []
+
+
+def test_who_writes_an_application_is_kept_in_its_history_and_not_in_what_was_decided(db):
+    from store import decisions, profiles, users
+    from tests.helpers.data import add_call
+
+    profile_id = profiles.ensure_default_profile(db)
+    add_call(db, "CERV-LEAD-01", "A call to write for", "text")
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'CERV-LEAD-01'")
+    boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.create_user(db, "anna@sic.lv", "long enough password", "manager")
+    gone = users.create_user(db, "gone@sic.lv", "long enough password", "manager")
+    users.update_access(db, gone, active=False)
+    decided = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", boss)
+    seen = decisions.version(decided)
+
+    row = decisions.set_lead(db, decided["id"], anna, boss)
+    assert row["lead_id"] == anna and decisions.version(row) == seen  # naming a writer decides nothing
+    assert decisions.set_lead(db, decided["id"], anna, boss)["lead_id"] == anna  # saved as it was: no event
+    # A decision form opened before the lead was named still records: its version has not changed.
+    decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "Write with Riga", boss, seen=seen)
+    for nobody in (gone, 999_999):  # a colleague who can no longer sign in, or none at all
+        with pytest.raises(decisions.InvalidDecision, match="who can sign in"):
+            decisions.set_lead(db, decided["id"], nobody, boss)
+    decisions.set_lead(db, decided["id"], None, boss)
+    changes = [e["change"] for e in decisions.history(db, decided["id"]) if "lead" in e["change"]]
+    assert changes == [{"lead": [None, "anna@sic.lv"]}, {"lead": ["anna@sic.lv", None]}]
+
+    # A user added by mistake and deleted leaves the application without a writer; the history keeps who it was.
+    decisions.set_lead(db, decided["id"], anna, boss)
+    assert users.delete_user(db, anna) == "anna@sic.lv"
+    assert decisions.get_decision(db, profile_id, call_id)["lead_id"] is None
+    assert decisions.history(db, decided["id"])[-1]["change"] == {"lead": [None, "anna@sic.lv"]}
