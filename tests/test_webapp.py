@@ -673,6 +673,56 @@ def test_the_pipeline_and_the_register_keep_the_assessment_to_look_back_on(pm, s
     assert rows["CERV-SMALL-01"]["assessment (of 5)"] == "" and rows["CERV-SMALL-01"]["assessment: strategic fit"] == ""
 
 
+def test_who_writes_an_application_is_chosen_on_its_call_page_and_shown_wherever_it_is_planned(app, pm, seeded):
+    import csv
+    import io
+
+    from store import users
+
+    assert decide(pm).status_code == 302
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    anna = create_user(seeded, "anna@sic.lv", PASSWORD, "manager")
+    gone = create_user(seeded, "gone@sic.lv", PASSWORD, "manager")
+    users.update_access(seeded, gone, active=False)
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    form = page[page.index('class="inline lead"'):].split("</form>")[0]
+    assert '<option value="">Nobody yet</option>' in form and f'<option value="{anna}">anna@sic.lv</option>' in form
+    assert "gone@sic.lv" not in form  # who can no longer sign in is not offered
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    writing = pipeline[pipeline.index('id="who-writes-what"'):].split("</section>")[0]
+    assert "<strong>Nobody yet</strong>" in writing and "Social innovation and civic participation" in writing
+
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    saved = pm.post(f"/decisions/{decision_id}/lead", data={"lead": str(anna), "csrf_token": token})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/calls/CERV-SOCIAL-01#decision")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f'<option value="{anna}" selected>anna@sic.lv</option>' in page
+    assert "pm@sic.lv: lead anna@sic.lv" in page  # the history says who named whom
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    assert "anna@sic.lv writes it" in pipeline[pipeline.index('class="board"'):]
+    writing = pipeline[pipeline.index('id="who-writes-what"'):].split("</section>")[0]
+    assert "<td>anna@sic.lv</td>" in writing and "Nobody yet" not in writing
+    register = csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")))
+    assert [r["written by"] for r in register] == ["anna@sic.lv"]
+    assert "anna@sic.lv writes it" in pm.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    waiting = boss.get("/pipeline").get_data(as_text=True).split("Bids waiting for your approval")[1]
+    assert "anna@sic.lv writes it" in waiting.split("</section>")[0]  # capacity weighs in approving a bid
+
+    # Once they can no longer sign in, the page says so, and whoever plans finds the application again.
+    users.update_access(seeded, anna, active=False)
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f'<option value="{anna}" selected>anna@sic.lv (deactivated)</option>' in page
+    assert "anna@sic.lv can no longer sign in: choose who writes it now." in page
+    assert "(deactivated: choose someone else)" in pm.get("/pipeline").get_data(as_text=True)
+    refused = pm.post(f"/decisions/{decision_id}/lead", data={"lead": str(gone), "csrf_token": token})
+    assert refused.status_code == 400 and "who can sign in" in refused.get_data(as_text=True)
+    assert pm.post(f"/decisions/{decision_id}/lead", data={"lead": "anna", "csrf_token": token}).status_code == 400
+    assert pm.post(f"/decisions/{decision_id}/lead", data={"lead": "", "csrf_token": token}).status_code == 302
+    assert seeded.scalar("SELECT lead_id FROM decisions") is None
+
+
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):
     decide(pm, note="Ask the Riga lab")
     assert "Bids waiting for your approval" not in pm.get("/pipeline").get_data(as_text=True)  # a manager's own

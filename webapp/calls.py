@@ -13,7 +13,7 @@ from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import consortium as consortium_store
-from store import decisions, profiles, runs
+from store import decisions, profiles, runs, users
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
@@ -108,7 +108,7 @@ def passage_rows(matches: list[dict]) -> list[dict]:
 
 
 # The decision's fields in the order the form asks for them; the database keeps a change's keys unordered.
-HISTORY_ORDER = ("state", "reason", "note", "assessment", "overrides", "approval", "outcome")
+HISTORY_ORDER = ("state", "reason", "note", "assessment", "overrides", "approval", "lead", "outcome")
 
 
 def history_changes(change: dict, weights: dict | None = None) -> list[str]:
@@ -172,8 +172,11 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
         event["changes"] = history_changes(event["change"], builder["applicant"]["assessment_weights"])
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
+    # Who may write the application: the colleagues who can sign in (and whoever leads it now, active or not).
+    lead = users.get_user(db(), decision["lead_id"]) if decision and decision["lead_id"] else None
+    team = [u for u in users.list_users(db()) if u["active"] or (lead and u["id"] == lead["id"])]
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
-                           due_near=due_near, workload_days=decisions.WORKLOAD_DAYS,
+                           due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
@@ -304,6 +307,17 @@ def approve(decision_id):
     if request.form.get("next"):  # approved from the pipeline's list: back there
         return redirect(safe_next(request.form["next"]))
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+@bp.post("/decisions/<int:decision_id>/lead")
+def lead(decision_id):
+    """Who writes the application: a colleague, or nobody yet (empty)."""
+    chosen = (request.form.get("lead") or "").strip()
+    if chosen and not chosen.isdigit():
+        abort(400, "Choose a colleague, or nobody yet.")
+    row = decisions.set_lead(db(), decision_id, int(chosen) if chosen else None, g.user)
+    flash("Who writes the application is saved.")
+    return redirect(url_for("calls.detail", identifier=call_store.identifier_of(db(), row["call_id"])) + "#decision")
 
 
 @bp.post("/decisions/<int:decision_id>/outcome")
@@ -487,7 +501,9 @@ def _calendar(profile_id: int) -> Response:
                       "SUMMARY:" + _ics_text(f"[{row['state']}] {row['identifier']}{stage_note(deadline['stage'])}"
                                              + (" - no longer listed by the portal" if row["unlisted_since"] else "")),
                       # The event leads back to the call's page here, where the decision and consortium are.
-                      "DESCRIPTION:" + _ics_text(f"{row['title']}\n{call_page_url(row['identifier'])}"),
+                      "DESCRIPTION:" + _ics_text(f"{row['title']}\n"
+                                                 + (f"{row['lead']} writes it\n" if row["lead"] else "")
+                                                 + call_page_url(row["identifier"])),
                       "URL:" + "".join((row["url"] or "").split()),
                       "END:VEVENT"]
     lines.append("END:VCALENDAR")

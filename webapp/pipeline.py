@@ -43,7 +43,7 @@ def index():
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
                            feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
-                           undecided=undecided_at_top(db(), current_profile_id(), TOP))
+                           undecided=undecided_at_top(db(), current_profile_id(), TOP), leads=who_writes_what(rows))
 
 
 @bp.route("/pipeline/decisions.csv")
@@ -53,19 +53,32 @@ def decisions_csv():
     profile_id = current_profile_id()
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
-              "note", "decided by", "last changed (UTC)", "approval", "approved by", "outcome",
+              "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
               "consortium partners", "partners confirmed", "overrides the screening", "assessment (of 5)",
               *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "call page", "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
-             APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["outcome"] or "",
+             APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["lead"] or "",
+             r["outcome"] or "",
              csv_text(r["partner_names"]), r["confirmed"], csv_text(failed_gates(r["overrides"])),
              assessment_mean(r["assessment"], weights) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
              call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), profile_id, settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
+
+
+def who_writes_what(rows: list[dict]) -> list[dict]:
+    """The applications still to write (bids not rejected and maybes, with a deadline ahead) by who writes
+    them, the busiest first, and those nobody writes yet last: in a team of five the writing, and the
+    administration with it, tends to rest on one person, and a deadline with nobody on it is found too late."""
+    ahead = [r for r in rows if r["state"] in ("bid", "maybe") and r["approval"] != "rejected" and r["next_deadline"]]
+    by_lead: dict = {}
+    for row in ahead:  # rows come soonest first
+        by_lead.setdefault(row["lead"], {"lead": row["lead"], "active": row["lead_active"], "calls": []})[
+            "calls"].append(row)
+    return sorted(by_lead.values(), key=lambda g: (g["lead"] is None, -len(g["calls"]), g["calls"][0]["next_deadline"]))
 
 
 def ranking_check(rows: list[dict], weights: dict | None = None, top: int = TOP) -> list[dict]:
