@@ -41,8 +41,9 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
         {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
     deadlines = db.fetchall(
         f"""SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
-                   c.unlisted_since, team.partners, team.confirmed
+                   c.unlisted_since, team.partners, team.confirmed, lu.email AS lead
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
+            LEFT JOIN users lu ON lu.id = d.lead_id
             CROSS JOIN LATERAL jsonb_array_elements(c.deadlines) x
             WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
               AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",

@@ -355,7 +355,7 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     assert f'<strong style="color:#a4451c">{warning}</strong>' in html  # the words the Pipeline and screening use
 
 
-def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got(settings, db):
+def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got_and_who_writes_it(settings, db):
     from datetime import date
 
     from store import decisions, digests, profiles, users
@@ -388,6 +388,11 @@ def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got(settings,
     assert "(bid; 2 partners in the consortium, 1 confirmed)" in said()[0]
     set_status(db, profile_id, call_id, narva, "declined", "", user["id"])  # no longer counted
     assert "(bid; 1 partner in the consortium, confirmed)" in said()[0]
+    # And who writes it, once someone does.
+    decisions.set_lead(db, db.scalar("SELECT id FROM decisions"), user["id"], user)
+    text, html = said()
+    assert "(bid; pm@sic.lv writes it; 1 partner in the consortium, confirmed)" in text
+    assert "</a> · bid · pm@sic.lv writes it · 1 partner in the consortium, confirmed</li>" in html
 
 
 def test_a_digest_tells_which_partners_answered_since_the_last_one(settings, db):
