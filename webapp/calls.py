@@ -180,7 +180,8 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
-                                                        builder["confirmed"], builder["declined"]),
+                                                        builder["confirmed"], builder["declined"],
+                                                        lead["email"] if lead else None),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -191,10 +192,10 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
 
 
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
-                        confirmed: int, declined: list[int]) -> dict[str, str]:
+                        confirmed: int, declined: list[int], lead: str | None = None) -> dict[str, str]:
     """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
     beside its ratings: whoever rates sees the facts first, gathered from the ranking, the gates, the
-    team's other bids and the consortium builder."""
+    team's other bids (and who writes them: `lead` writes this one) and the consortium builder."""
     gates = {gate["gate"]: gate for gate in call.get("gates") or []}
 
     def gate_said(name: str) -> list[str]:
@@ -219,6 +220,9 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     capacity = gate_said("deadline") + [
         f"{counted(len(due_near), 'other call')} marked bid or maybe due within {decisions.WORKLOAD_DAYS} days of it"
         if due_near else f"no other call marked bid or maybe is due within {decisions.WORKLOAD_DAYS} days of it"]
+    if lead:  # whoever writes it may be writing the others too
+        also = sum(other.get("lead") == lead for other in due_near)
+        capacity.append(f"{lead} writes it" + (f" and {also} of those" if also else ""))
     partners = [consortium_progress(len(taking_part), confirmed)] + (
         [f"{counted(len(declined), 'organisation')} declined"] if declined else [])
     said = {key: "; ".join(lines) for key, lines in
