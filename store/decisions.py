@@ -114,14 +114,22 @@ def assessment_mean(assessment: dict | None, weights: dict | None = None) -> flo
                  / sum(weight[key] for key in assessment), 1)
 
 
+def assessment_headline(assessment: dict | None, weights: dict | None = None) -> str:
+    """An assessment's mean as pages write it: "3.8 of 5", "3.8 of 5, weighted" when the profile weighs its
+    questions differently; '' for none."""
+    if not assessment:
+        return ""
+    weighted = ", weighted" if weights else ""
+    return f"{assessment_mean(assessment, weights):.1f} of {RATINGS[-1]}{weighted}"
+
+
 def assessment_summary(assessment: dict | None, weights: dict | None = None) -> str:
-    """An assessment in a line: "3.8 of 5 (strategic fit 5, chance of winning 3, …)", "weighted" when the
-    profile weighs its questions differently; '' for none."""
+    """An assessment in a line: its headline, then each rating: "3.8 of 5 (strategic fit 5, chance of
+    winning 3, …)"; '' for none."""
     if not assessment:
         return ""
     ratings = ", ".join(f"{label.lower()} {assessment[key]}" for key, label in QUESTIONS.items() if key in assessment)
-    weighted = ", weighted" if weights else ""
-    return f"{assessment_mean(assessment, weights):.1f} of {RATINGS[-1]}{weighted} ({ratings})"
+    return f"{assessment_headline(assessment, weights)} ({ratings})"
 
 
 # A bid or maybe on a call that failed the screening overrides it; a no bid agrees with it.

@@ -641,6 +641,12 @@ def test_each_assessment_question_shows_the_facts_the_app_holds_for_it():
     assert said["capacity"] == ("Only 9 days left before 01 Oct 2026; 2 other calls marked bid or maybe due within 14"
                                 " days of it.")
     assert said["partners"] == "2 partners in the consortium, 1 confirmed; 1 organisation declined."
+    # Whoever writes it, and how many of the others due near it they write too.
+    others = [{"identifier": "X", "lead": "anna@sic.lv"}, {"identifier": "Y", "lead": None}]
+    assert assessment_evidence(call, applicant, others, members, 1, [7], "anna@sic.lv")["capacity"].endswith(
+        "14 days of it; anna@sic.lv writes it and 1 of those.")
+    assert assessment_evidence(call, applicant, others, members, 1, [7], "pm@sic.lv")["capacity"].endswith(
+        "14 days of it; pm@sic.lv writes it.")
     # Nothing known, nothing said: a call not ranked yet, of another programme, without gates or partners.
     bare = assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [])
     assert bare["fit"] == "Not ranked yet." and bare["win"] == bare["value"] == ""
@@ -660,6 +666,8 @@ def test_the_pipeline_and_the_register_keep_the_assessment_to_look_back_on(pm, s
     small = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
     decisions.decide(seeded, profile_id, small, "no_bid", "Too small", "", DECIDER)  # not assessed
     page = pm.get("/pipeline").get_data(as_text=True)
+    cards = page[page.index('class="board"'):page.index('id="who-writes-what"')]
+    assert f'<small title="{RATED_LINE}">Assessed 3.6 of 5</small>' in cards and "Assessed 2.0 of 5" in cards
     table = page[page.index("How the ranking agrees"):]
     assert "<td>2.8 of 5 <small>(mean of 2 assessed)</small></td>" in table  # the two bids: 3.6 and 2.0
     no_bid_row = table[table.index("<td>No bid</td>"):].split("</tr>")[0]

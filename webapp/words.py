@@ -9,7 +9,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from store.calls import SOURCES
-from store.decisions import assessment_summary
+from store.decisions import assessment_headline, assessment_summary
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
 from store.text import (consortium_progress, counted, country_name, day, eur, failed_gates, moment, place_name, points,
@@ -25,7 +25,8 @@ def init_app(app) -> None:
                                  country=country_name, country_abbr=country_abbr,
                                  place=place_name, source_name=source_name, stage_note=stage_note,
                                  unlisted=unlisted, plain_text=html_to_text,
-                                 consortium_progress=consortium_progress, assessment=assessment_summary)
+                                 consortium_progress=consortium_progress, assessment=assessment_summary,
+                                 assessment_headline=assessment_headline)
 
 
 def grant_range(smallest, largest) -> str:
