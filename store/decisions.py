@@ -298,6 +298,15 @@ def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) ->
         return row
 
 
+def written_by(db: Database, user_id: int, today) -> int:
+    """How many applications, of every profile, the user writes with a deadline still ahead (bids not
+    rejected, and maybes): what someone leaving hands over."""
+    return db.scalar(
+        f"""SELECT count(*) FROM decisions d JOIN calls c ON c.id = d.call_id
+            WHERE d.lead_id = %(user)s AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'
+              AND {NEXT_DEADLINE} IS NOT NULL""", {"user": user_id, "today": today})
+
+
 def _changed_by(cur, decision_id: int, user: dict) -> str:
     """What to tell a user whose decision was not recorded because it changed since their page opened:
     who changed it (the last change other than an outcome or who leads it), so they know whom to ask."""

@@ -84,6 +84,25 @@ def test_a_deactivated_user_is_signed_out_cannot_sign_in_and_gets_no_digest(app,
     assert users.get_user(db, people["manager"])["role"] == "leadership"
 
 
+def test_deactivating_someone_who_writes_applications_says_they_are_to_be_handed_over(app, db, people):
+    from store import decisions, profiles
+    from tests.helpers.data import DECIDER, add_call
+
+    profile_id = profiles.ensure_default_profile(db)
+    for identifier, deadline, state in (("CERV-AHEAD-01", "2099-03-01", "bid"), ("CERV-AHEAD-02", "2099-04-01", "maybe"),
+                                        ("CERV-PAST-01", "2020-03-01", "bid"), ("CERV-DROP-01", "2099-03-01", "no_bid")):
+        add_call(db, identifier, identifier, "text", deadline=deadline)
+        decided = decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,)),
+                                   state, "Strong strategic fit", "", DECIDER)
+        decisions.set_lead(db, decided["id"], people["manager"], DECIDER)
+    admin = signed_in(app, "admin@sic.lv")
+    page = post(admin, f"/users/{people['manager']}/access", role="manager").get_data(as_text=True)
+    # The two with a deadline ahead, not the one past or the one dropped.
+    assert "They write 2 applications with a deadline ahead: the Pipeline&#39;s Who writes what lists them" in page
+    page = post(admin, f"/users/{people['leadership']}/access", role="leadership").get_data(as_text=True)
+    assert "leadership@sic.lv: leadership, deactivated" in page and "They write" not in page
+
+
 def test_there_is_always_an_active_admin(app, db, people):
     admin = signed_in(app, "admin@sic.lv")
     assert "Nothing changed: you cannot deactivate yourself" in post(admin, f"/users/{people['admin']}/access", role="admin").get_data(as_text=True)

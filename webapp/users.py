@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
-from store import users
+from store import decisions, users
 from store.errors import CallmatchError
+from store.text import counted
 
-from . import db
+from . import db, settings
 
 bp = Blueprint("users", __name__)
 
@@ -46,6 +47,10 @@ def access(user_id: int):
         raise users.InvalidUser("you cannot deactivate yourself.")
     user = users.update_access(db(), user_id, request.form.get("role"), bool(request.form.get("active")))
     flash(f"{user['email']}: {user['role']}, {'active' if user['active'] else 'deactivated (cannot sign in)'}.")
+    handed_over = 0 if user["active"] else decisions.written_by(db(), user_id, settings().as_of())
+    if handed_over:  # a deadline nobody is writing for is found too late
+        flash(f"They write {counted(handed_over, 'application')} with a deadline ahead: the Pipeline's Who writes"
+              " what lists them, to choose who writes them now.")
     if user_id == g.user["id"] and not users.is_admin(user):  # stepped down: this page is no longer theirs
         return redirect(url_for("calls.index"))
     return redirect(url_for("users.index"))
