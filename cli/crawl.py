@@ -154,8 +154,10 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.pass_obj
 def programmes(app: AppContext, profile_id: int | None, as_json: bool) -> None:
-    """Funding streams: per programme, its calls open and forthcoming, those passing the screening (and among
-    the 50 best-ranked), their budget, the profile's decisions in it, and whether it is new to the data.
+    """Funding streams by programme: where the fitting calls are, the team's record, what is new.
+
+    Per programme: its calls open and forthcoming, those passing the screening (and among the 50
+    best-ranked), their budget, the profile's decisions in it, and whether it is new to the data.
 
     A programme marked "not tried" has calls among the 50 best-ranked, yet the profile neither prefers it nor
     has decided on any of its calls.
