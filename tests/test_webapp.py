@@ -709,7 +709,7 @@ def test_who_writes_an_application_is_chosen_on_its_call_page_and_shown_wherever
     pipeline = pm.get("/pipeline").get_data(as_text=True)
     assert "anna@sic.lv writes it" in pipeline[pipeline.index('class="board"'):]
     writing = pipeline[pipeline.index('id="who-writes-what"'):].split("</section>")[0]
-    assert "<td>anna@sic.lv</td>" in writing and "Nobody yet" not in writing
+    assert "<td>anna@sic.lv\n  <br><small>1 application</small></td>" in writing and "Nobody yet" not in writing
     register = csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")))
     assert [r["written by"] for r in register] == ["anna@sic.lv"]
     assert "anna@sic.lv writes it" in pm.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
