@@ -298,6 +298,24 @@ def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) ->
         return row
 
 
+def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
+    """The applications (bids not rejected, and maybes, of every profile) a colleague named the user to write
+    since `since`, and that they still write, soonest deadline first: a digest tells them, since whoever
+    names a writer is seldom the one who writes."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, e.at AS named_at,
+                   u.email AS named_by
+            FROM decisions d JOIN calls c ON c.id = d.call_id
+            CROSS JOIN LATERAL (SELECT x.at, x.user_id FROM decision_events x
+                                WHERE x.decision_id = d.id AND x.change ? 'lead'
+                                ORDER BY x.at DESC, x.id DESC LIMIT 1) e
+            LEFT JOIN users u ON u.id = e.user_id
+            WHERE d.lead_id = %(user)s AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'
+              AND e.at > %(since)s AND e.user_id IS DISTINCT FROM %(user)s
+            ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"user": user_id, "since": since, "today": today})
+
+
 def written_by(db: Database, user_id: int, today) -> int:
     """How many applications, of every profile, the user writes with a deadline still ahead (bids not
     rejected, and maybes): what someone leaving hands over."""

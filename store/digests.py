@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from .calls import NEXT_DEADLINE
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import waiting_for_approval
+from .decisions import named_to_write, waiting_for_approval
 from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
@@ -56,17 +56,19 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
             "deadlines": deadlines, "waiting": waiting,
             "answers": answers_since(db, profile_id, since, user.get("id")),
+            "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.
             "new_programmes": new_programmes(db, profile, since, now or utcnow())}
 
 
 def has_news(content: dict) -> bool:
-    """Whether a digest would tell its reader anything: a new call, a deadline, a bid waiting, a partner's
-    answer, one to follow up, a new programme or a failed crawl. One with none of them is not sent (a daily
-    "nothing new" teaches people to ignore the mail), and its period is not claimed, so the next digest covers it."""
-    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "answers", "follow_up", "failing",
-                                          "new_programmes"))
+    """Whether a digest would tell its reader anything: a new call, a deadline, a bid waiting, an application
+    to write, a partner's answer, one to follow up, a new programme or a failed crawl. One with none of them is
+    not sent (a daily "nothing new" teaches people to ignore the mail), and its period is not claimed, so the
+    next digest covers it."""
+    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "to_write", "answers", "follow_up",
+                                          "failing", "new_programmes"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -721,3 +721,41 @@ def test_an_idle_workers_wait_for_jobs_outlasts_its_socket_timeout(settings):
         assert socket.socket_timeout > worker.dequeue_timeout  # else the blocking wait times out and is logged as an error
     finally:
         conn.connection_pool.release(socket)
+
+
+def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settings, db):
+    from datetime import timedelta
+
+    from store import decisions, digests, profiles, users
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    add_call(db, "CERV-SOCIAL-02", "Civic participation of young people", "Youth.", deadline="2026-08-10")
+    profile_id = profiles.ensure_default_profile(db)
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    first, second = (decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)),
+                                      "bid", "Strong strategic fit", "", boss)["id"]
+                     for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    decisions.set_lead(db, first, anna["id"], boss)
+    decisions.set_lead(db, second, anna["id"], anna)  # took it on herself: she knows
+
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    assert [w["identifier"] for w in content["to_write"]] == ["CERV-SOCIAL-01"] and digests.has_news(content)
+    subject, text, html = render(anna, content, settings)
+    assert subject.endswith(", 1 application for you to write")
+    assert "You were named to write:\n- Social innovation and civic participation (bid, deadline 10 Jul 2026), by " \
+           "boss@sic.lv on " in text and "/calls/CERV-SOCIAL-01#decision" in text
+    assert "<h3>You were named to write</h3>" in html
+    assert digests.content(db, boss, since, date(2026, 6, 27))["to_write"] == []  # not the one who named her
+    # Handed to someone else, or dropped: no longer hers to write.
+    decisions.set_lead(db, first, boss["id"], boss)
+    assert digests.content(db, anna, since, date(2026, 6, 27))["to_write"] == []
+    decisions.set_lead(db, first, anna["id"], boss)
+    decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'"), "no_bid",
+                     "Competition too strong", "", boss)
+    assert digests.content(db, anna, since, date(2026, 6, 27))["to_write"] == []
+    # A later period does not tell it again.
+    assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["to_write"] == []

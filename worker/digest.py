@@ -35,6 +35,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     preview shows the email in a frame, and opens its links in a new tab)."""
     n = len(content["new_calls"])
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
+    if content.get("to_write"):
+        subject += f", {counted(len(content['to_write']), 'application')} for you to write"
     if content.get("answers"):
         subject += f", {counted(len(content['answers']), 'partner answer')}"
     if content.get("follow_up"):
