@@ -277,10 +277,10 @@ def test_digest_goes_to_a_real_smtp_server_once(settings, db, smtp_server):
     assert parsed["Message-ID"] == f"<digest-{digest_id}.{user_id}@localhost>"  # CALLMATCH_MAIL_FROM's domain
     assert parsed["Date"].datetime is not None and parsed["Auto-Submitted"] == "auto-generated"
     assert "score 90, deadline 10 Jul 2026" in parsed.get_body(("plain",)).get_content()
-    assert ("- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; no partners yet)"
+    assert ("- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; nobody writes it yet; no partners yet)"
             in parsed.get_body(("plain",)).get_content())
     assert "<li>10 Jul 2026 (single-stage): " in parsed.get_body(("html",)).get_content()
-    assert "</a> · maybe · no partners yet</li>" in parsed.get_body(("html",)).get_content()
+    assert "</a> · maybe · <strong style=\"color:#a4451c\">nobody writes it yet</strong> · no partners yet</li>" in parsed.get_body(("html",)).get_content()
     assert "- Interreg Baltic Sea Region on 26 Jun 2026: nothing was stored" in parsed.get_body(("plain",)).get_content()
     assert "score 90 · deadline 10 Jul 2026" in parsed.get_body(("html",)).get_content()
     assert "text/html" in body and "text/plain" in body and "/settings" in body
@@ -349,7 +349,7 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
     _, text, html = render(user, content, settings)
     warning = "No longer listed by the portal since 20 Jun 2026: withdrawn or closed early?"
-    assert (f"- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; no partners yet)\n"
+    assert (f"- 10 Jul 2026 (single-stage): Social innovation and civic participation (maybe; nobody writes it yet; no partners yet)\n"
             f"  {warning}\n"
             "  http://127.0.0.1:5000/calls/") in text
     assert f'<strong style="color:#a4451c">{warning}</strong>' in html  # the words the Pipeline and screening use
@@ -382,12 +382,13 @@ def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got_and_who_w
         return text, html
 
     text, html = said()
-    assert "Social innovation and civic participation (bid; 2 partners in the consortium, none confirmed yet)" in text
-    assert "</a> · bid · 2 partners in the consortium, none confirmed yet</li>" in html
+    assert ("Social innovation and civic participation (bid; nobody writes it yet; 2 partners in the consortium,"
+            " none confirmed yet)") in text
+    assert "nobody writes it yet</strong> · 2 partners in the consortium, none confirmed yet</li>" in html
     set_status(db, profile_id, call_id, tartu, "confirmed", "", user["id"])
-    assert "(bid; 2 partners in the consortium, 1 confirmed)" in said()[0]
+    assert "(bid; nobody writes it yet; 2 partners in the consortium, 1 confirmed)" in said()[0]
     set_status(db, profile_id, call_id, narva, "declined", "", user["id"])  # no longer counted
-    assert "(bid; 1 partner in the consortium, confirmed)" in said()[0]
+    assert "(bid; nobody writes it yet; 1 partner in the consortium, confirmed)" in said()[0]
     # And who writes it, once someone does.
     decisions.set_lead(db, db.scalar("SELECT id FROM decisions"), user["id"], user)
     text, html = said()
