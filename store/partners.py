@@ -123,18 +123,23 @@ CONTACT_LIMITS = {"person": 200, "email": 254, "note": 300}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
-    """The team's own contact at each organisation (person, email, note, who saved it and when), by id."""
+def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, list[dict]]:
+    """Whom the team knows at each organisation, by id: a list each, in the order they were added (id,
+    person, email, note, who saved it and when)."""
     rows = db.fetchall(
-        """SELECT c.organisation_id, c.person, c.email, c.note, c.updated_at, u.email AS updated_by
+        """SELECT c.id, c.organisation_id, c.person, c.email, c.note, c.updated_at, u.email AS updated_by
            FROM organisation_contacts c LEFT JOIN users u ON u.id = c.updated_by
-           WHERE c.organisation_id = ANY(%s)""", (list(organisation_ids),))
-    return {row["organisation_id"]: row for row in rows}
+           WHERE c.organisation_id = ANY(%s) ORDER BY c.organisation_id, c.id""", (list(organisation_ids),))
+    known: dict[int, list[dict]] = {}
+    for row in rows:
+        known.setdefault(row["organisation_id"], []).append(row)
+    return known
 
 
 def save_contact(db: Database, organisation_id: int, person: str, email: str, note: str,
-                 user_id: int | None) -> dict | None:
-    """Keep whom the team knows at an organisation; all three empty forgets it. Returns what is kept."""
+                 user_id: int | None, contact_id: int | None = None) -> dict | None:
+    """Add someone the team knows at an organisation, or change the contact `contact_id`; all three empty
+    adds nothing, or forgets that contact. Returns what is kept (None: nothing)."""
     values = {"person": one_line(person), "email": one_line(email), "note": one_line(note)}
     for key, limit in CONTACT_LIMITS.items():
         if len(values[key]) > limit:
@@ -145,15 +150,21 @@ def save_contact(db: Database, organisation_id: int, person: str, email: str, no
     with db.transaction() as cur:
         if cur.execute("SELECT 1 FROM organisations WHERE id = %s", (organisation_id,)).fetchone() is None:
             raise NotFound("No such organisation.")
+        params = {**values, "id": organisation_id, "contact": contact_id, "user": user_id}
+        if contact_id is None:
+            if not any(values.values()):
+                return None
+            cur.execute("""INSERT INTO organisation_contacts (organisation_id, person, email, note, updated_by)
+                           VALUES (%(id)s, %(person)s, %(email)s, %(note)s, %(user)s)""", params)
+            return values
+        if not cur.execute("SELECT 1 FROM organisation_contacts WHERE id = %(contact)s AND organisation_id = %(id)s",
+                           params).fetchone():  # forgotten meanwhile, or someone else's
+            raise NotFound("That contact is no longer kept for this organisation.")
         if not any(values.values()):
-            cur.execute("DELETE FROM organisation_contacts WHERE organisation_id = %s", (organisation_id,))
+            cur.execute("DELETE FROM organisation_contacts WHERE id = %(contact)s", params)
             return None
-        cur.execute(
-            """INSERT INTO organisation_contacts (organisation_id, person, email, note, updated_by)
-               VALUES (%(id)s, %(person)s, %(email)s, %(note)s, %(user)s)
-               ON CONFLICT (organisation_id) DO UPDATE SET person = EXCLUDED.person, email = EXCLUDED.email,
-                   note = EXCLUDED.note, updated_by = EXCLUDED.updated_by, updated_at = now()""",
-            {**values, "id": organisation_id, "user": user_id})
+        cur.execute("""UPDATE organisation_contacts SET person = %(person)s, email = %(email)s, note = %(note)s,
+                           updated_by = %(user)s, updated_at = now() WHERE id = %(contact)s""", params)
     return values
 
 
@@ -243,7 +254,7 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
 
 def _merge_into(cur, keep: int, gone: int) -> None:
     """Organisation `gone` is `keep` under another name: its projects, identifiers, consortium places (and
-    their history), the team's contact there and profile links move over, it fills in what `keep` lacks,
+    their history), the team's contacts there and profile links move over, it fills in what `keep` lacks,
     and it goes."""
     ids = {"keep": keep, "gone": gone}
     cur.execute("INSERT INTO participations (project_id, organisation_id, role, position, eu_contribution)"
@@ -259,9 +270,10 @@ def _merge_into(cur, keep: int, gone: int) -> None:
         cur.execute("UPDATE consortium_members SET coordinator = true WHERE profile_id = %s AND call_id = %s"
                     " AND organisation_id = %s", (row["profile_id"], row["call_id"], keep))
     cur.execute("UPDATE consortium_events SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
-    cur.execute("INSERT INTO organisation_contacts (organisation_id, person, email, note, updated_by, updated_at)"
-                " SELECT %(keep)s, person, email, note, updated_by, updated_at FROM organisation_contacts"
-                " WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)  # the one kept for `keep` wins
+    # Whom the team knows at either: all of them, a person known at both once (as kept for `keep`).
+    cur.execute("DELETE FROM organisation_contacts g USING organisation_contacts k WHERE g.organisation_id = %(gone)s"
+                " AND k.organisation_id = %(keep)s AND g.person = k.person AND g.email = k.email", ids)
+    cur.execute("UPDATE organisation_contacts SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE organisation_identifiers SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE profiles SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute(f"UPDATE organisations k SET {', '.join(f'{c} = COALESCE(k.{c}, g.{c})' for c in _FILLABLE)}"

@@ -261,13 +261,15 @@ CREATE UNIQUE INDEX consortium_members_one_coordinator ON consortium_members (pr
 
 -- Whom the team knows at an organisation (entered by hand, kept across calls).
 CREATE TABLE organisation_contacts (
-    organisation_id bigint PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,
+    id              bigserial PRIMARY KEY,
+    organisation_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     person          text NOT NULL DEFAULT '' CHECK (length(person) <= 200),
     email           text NOT NULL DEFAULT '' CHECK (length(email) <= 254),
     note            text NOT NULL DEFAULT '' CHECK (length(note) <= 300),
     updated_by      bigint REFERENCES users (id),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX organisation_contacts_organisation ON organisation_contacts (organisation_id);
 
 -- What happened to each consortium (partners added, removed, asked, ...), by whom and when; the name is
 -- kept, since a merge may take the organisation away.

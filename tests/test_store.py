@@ -394,6 +394,8 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     consortium.set_status(db, profile_id, call_id, twin, "confirmed", "Signed the letter of intent", None)
     consortium.set_coordinator(db, profile_id, call_id, twin, None)
     save_contact(db, twin, "Kadri", "kadri@tartulab.ee", "", None)
+    save_contact(db, twin, "Mart", "mart@tartulab.ee", "", None)
+    save_contact(db, known, "Kadri", "kadri@tartulab.ee", "Met in Riga", None)  # known at both: kept once
 
     before = participations_version(db)
     with db.transaction() as cur:  # the re-crawl: once refused as a duplicate PIC, and its project lost
@@ -410,7 +412,8 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
         "status": "confirmed", "status_note": "Signed the letter of intent"}  # how far the team got goes with it
     assert {e["organisation_id"] for e in consortium.history(db, profile_id, call_id)} == {known}  # its history too
     assert [m["coordinator"] for m in consortium.members(db, profile_id, call_id)] == [True]  # and its lead
-    assert known_contacts(db, [known])[known]["person"] == "Kadri"  # and whom the team knows there
+    assert [(k["person"], k["note"]) for k in known_contacts(db, [known])[known]] == [  # and whom the team knows
+        ("Mart", ""), ("Kadri", "Met in Riga")]  # in the order they were added
     assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
 
 
@@ -727,22 +730,33 @@ def test_whom_the_team_knows_at_an_organisation_is_kept_checked_and_forgotten(db
     from store.errors import NotFound
 
     lab = db.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")
+    other = db.scalar("INSERT INTO organisations (name) VALUES ('Tartu Hub') RETURNING id")
     pm = users.create_user(db, "pm@sic.lv", "long enough password", "manager")
     assert partners.known_contacts(db, [lab]) == {}
     kept = partners.save_contact(db, lab, "  Ilze  Ozola ", "ilze@rsl.lv", "Director;\n met in Tartu", pm)
     assert kept == {"person": "Ilze Ozola", "email": "ilze@rsl.lv", "note": "Director; met in Tartu"}
-    known = partners.known_contacts(db, [lab])[lab]
-    assert (known["person"], known["email"], known["updated_by"]) == ("Ilze Ozola", "ilze@rsl.lv", "pm@sic.lv")
+    [ilze] = partners.known_contacts(db, [lab])[lab]
+    assert (ilze["person"], ilze["email"], ilze["updated_by"]) == ("Ilze Ozola", "ilze@rsl.lv", "pm@sic.lv")
+    # Someone else there too, after her: a research office and the person who leads the work.
+    partners.save_contact(db, lab, "", "office@rsl.lv", "Research office", pm)
+    assert [k["email"] for k in partners.known_contacts(db, [lab])[lab]] == ["ilze@rsl.lv", "office@rsl.lv"]
+    assert partners.save_contact(db, lab, " ", "", "", pm) is None  # nothing to add
     with pytest.raises(partners.InvalidContact, match="'ilze at rsl' is not an email address"):
-        partners.save_contact(db, lab, "Ilze", "ilze at rsl", "", pm)
+        partners.save_contact(db, lab, "Ilze", "ilze at rsl", "", pm, ilze["id"])
     with pytest.raises(partners.InvalidContact, match="person can be at most 200 characters; this one has 201"):
         partners.save_contact(db, lab, "x" * 201, "", "", pm)
     with pytest.raises(NotFound):
         partners.save_contact(db, 424242, "Someone", "", "", pm)
-    assert partners.known_contacts(db, [lab])[lab]["email"] == "ilze@rsl.lv"  # refused: unchanged
+    with pytest.raises(NotFound, match="no longer kept"):  # another organisation's contact is not changed here
+        partners.save_contact(db, other, "Ilze", "", "", pm, ilze["id"])
+    assert partners.known_contacts(db, [lab])[lab][0]["email"] == "ilze@rsl.lv"  # refused: unchanged
     assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True}
-    assert partners.save_contact(db, lab, "", " ", "", pm) is None  # all empty: forgotten
-    assert partners.known_contacts(db, [lab]) == {}
+    partners.save_contact(db, lab, "Ilze Ozola", "ilze.ozola@rsl.lv", "Director", pm, ilze["id"])  # changed in place
+    assert [k["email"] for k in partners.known_contacts(db, [lab])[lab]] == ["ilze.ozola@rsl.lv", "office@rsl.lv"]
+    assert partners.save_contact(db, lab, "", " ", "", pm, ilze["id"]) is None  # all empty: that one forgotten
+    assert [k["email"] for k in partners.known_contacts(db, [lab])[lab]] == ["office@rsl.lv"]
+    with pytest.raises(NotFound, match="no longer kept"):  # forgotten meanwhile: said, not re-added
+        partners.save_contact(db, lab, "Ilze", "", "", pm, ilze["id"])
 
 
 def test_two_colleagues_choosing_a_coordinator_at_once_take_turns(db):

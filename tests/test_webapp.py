@@ -2155,9 +2155,11 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     import csv
     import io
 
+    from store.partners import known_contacts
+
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
-    assert 'id="our-contact"' in page and 'name="person" value=""' in page
+    assert 'id="our-contact"' in page and 'name="person" value=""' in page and ">Add</button>" in page
     token = csrf(pm, f"/organisations/{lab}")
     response = pm.post(f"/organisations/{lab}/contact", data={
         "person": "Ilze <b>Ozola</b>", "email": "ilze@rsl.lv", "note": "Director, speaks Estonian", "csrf_token": token})
@@ -2165,21 +2167,34 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
     assert "Contact saved." in page and 'name="person" value="Ilze &lt;b&gt;Ozola&lt;/b&gt;"' in page
     assert re.search(r"Saved \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", page)
+    assert ">Add someone else</button>" in page  # and an empty form for them
+    pm.post(f"/organisations/{lab}/contact", data={"email": "office@rsl.lv", "note": "Research office",
+                                                    "csrf_token": token})
+    empty = pm.post(f"/organisations/{lab}/contact", data={"person": " ", "csrf_token": token}, follow_redirects=True)
+    assert "Nothing to add: give a name, an email address or a note." in empty.get_data(as_text=True)
 
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = page[page.index('<table class="members">'):].split("</table>")[0]
     assert ('<span title="Director, speaks Estonian"><a href="mailto:ilze@rsl.lv">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a>'
-            '</span>') in builder
+            '</span><br><span title="Research office"><a href="mailto:office@rsl.lv">office@rsl.lv</a></span>') in builder
     [row] = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
-    assert (row["contact person"], row["contact email"]) == ("Ilze <b>Ozola</b>", "ilze@rsl.lv")
+    assert (row["contact person"], row["contact email"]) == ("Ilze <b>Ozola</b>; ", "ilze@rsl.lv; office@rsl.lv")
 
-    refused = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze", "csrf_token": token})
+    ilze, office = (k["id"] for k in known_contacts(with_partners, [lab])[lab])
+    refused = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze", "contact_id": ilze,
+                                                             "csrf_token": token})
     assert refused.status_code == 400 and "is not an email address (name@example.org)" in refused.get_data(as_text=True)
     assert pm.post("/organisations/424242/contact", data={"person": "X", "csrf_token": token}).status_code == 404
-    pm.post(f"/organisations/{lab}/contact", data={"person": "", "email": "", "note": "", "csrf_token": token})
+    assert pm.post(f"/organisations/{lab}/contact", data={"contact_id": "x", "csrf_token": token}).status_code == 400
+    pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze@rsl.lv", "note": "Director",
+                                                    "contact_id": ilze, "remove": "1", "csrf_token": token})
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
-    assert "Contact forgotten." in page and 'name="person" value=""' in page
+    assert "Contact forgotten." in page and "Ilze" not in page[page.index('id="our-contact"'):]
+    assert 'name="email" value="office@rsl.lv"' in page  # the other one stays
+    gone = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "contact_id": ilze, "csrf_token": token})
+    assert gone.status_code == 404 and "no longer kept" in gone.get_data(as_text=True)
+    assert [k["id"] for k in known_contacts(with_partners, [lab])[lab]] == [office]
 
 
 def test_the_pipeline_lists_the_partners_new_to_the_team_that_confirmed_this_year(pm, with_partners):

@@ -414,7 +414,9 @@ def consortium_csv(identifier):
     rows = ([csv_text(m["name"]), "coordinator" if m["coordinator"] else "partner", csv_text(m["short_name"]),
              m["pic"] or "", m["country"] or "",
              csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
-             csv_text(known.get(m["id"], {}).get("person", "")), csv_text(known.get(m["id"], {}).get("email", "")),
+             # Everyone the team knows there, in the same order in both columns.
+             csv_text("; ".join(k["person"] for k in known.get(m["id"], []))),
+             csv_text("; ".join(k["email"] for k in known.get(m["id"], []))),
              (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
              m["projects"], consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]), m["status_by"] or "",
              m["status_at"].date() if m["status_at"] else "", m["added_by"] or "", m["added_at"].date()]

@@ -71,7 +71,7 @@ def organisation(organisation_id):
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
                            record=record, technology_programmes=partner_store.TECHNOLOGY_PROGRAMMES,
                            contact=partner_store.contact_forms(db(), [organisation_id]).get(organisation_id),
-                           known=partner_store.known_contacts(db(), [organisation_id]).get(organisation_id),
+                           known=partner_store.known_contacts(db(), [organisation_id]).get(organisation_id, []),
                            contact_limits=partner_store.CONTACT_LIMITS,
                            projects=partner_store.projects_of(db(), organisation_id, page=page,
                                                               per_page=PROJECTS_PER_PAGE),
@@ -118,13 +118,20 @@ def add_to_consortium(organisation_id):
 
 @bp.post("/organisations/<int:organisation_id>/contact")
 def save_contact(organisation_id):
-    """Whom the team knows there: kept for every consortium that wants the organisation."""
+    """Whom the team knows there, kept for every consortium that wants the organisation: someone added, or
+    one contact (`contact_id`) changed or, with Remove, forgotten."""
+    contact_id = (request.form.get("contact_id") or "").strip()
+    if contact_id and not contact_id.isdigit():
+        abort(400, "Choose a contact of this organisation.")
+    removed = request.form.get("remove") == "1"
+    fields = ("", "", "") if removed else (request.form.get(k, "") for k in ("person", "email", "note"))
     try:
-        kept = partner_store.save_contact(db(), organisation_id, request.form.get("person", ""),
-                                          request.form.get("email", ""), request.form.get("note", ""), g.user["id"])
+        kept = partner_store.save_contact(db(), organisation_id, *fields, g.user["id"],
+                                          int(contact_id) if contact_id else None)
     except partner_store.InvalidContact as exc:
         abort(400, str(exc))
     except NotFound as exc:
         abort(404, str(exc))
-    flash("Contact saved." if kept else "Contact forgotten.")
+    flash("Contact saved." if kept else "Contact forgotten." if contact_id else
+          "Nothing to add: give a name, an email address or a note.")
     return redirect(url_for("partners.organisation", organisation_id=organisation_id, _anchor="our-contact"))
