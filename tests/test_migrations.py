@@ -230,3 +230,19 @@ def test_a_consortiums_history_starts_from_what_was_stored_before_it(server_url,
             ("added", "Riga Social Lab", "", "pm@sic.lv", "2026-06-01"),
             ("added", "Tartu University", "", "pm@sic.lv", "2026-06-01"),
             ("confirmed", "Tartu University", "Signed", "pm@sic.lv", "2026-06-02")]
+
+
+def test_the_contact_kept_at_an_organisation_stays_when_several_may_be(server_url, tmp_path):
+    from store.partners import known_contacts, save_contact
+
+    with migrated_up_to(server_url, tmp_path, "several_contacts_upgrade", 25) as database:
+        lab = database.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")
+        database.execute("INSERT INTO organisation_contacts (organisation_id, person, email, note)"
+                         " VALUES (%s, 'Ilze Ozola', 'ilze@rsl.lv', 'Director')", (lab,))
+        migrate.upgrade(database)
+        [ilze] = known_contacts(database, [lab])[lab]
+        assert (ilze["person"], ilze["email"], ilze["note"]) == ("Ilze Ozola", "ilze@rsl.lv", "Director")
+        save_contact(database, lab, "", "office@rsl.lv", "Research office", None)  # a second one now fits beside her
+        save_contact(database, lab, "Ilze Ozola", "ilze@rsl.lv", "Director, Riga", None, ilze["id"])
+        assert [(k["email"], k["note"]) for k in known_contacts(database, [lab])[lab]] == [
+            ("ilze@rsl.lv", "Director, Riga"), ("office@rsl.lv", "Research office")]
