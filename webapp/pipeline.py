@@ -10,7 +10,8 @@ from flask import Blueprint, g, render_template
 
 from store import profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
-from store.decisions import APPROVALS, QUESTIONS, STATES, assessment_mean, board, undecided_at_top, version
+from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, board, undecided_at_top,
+                             version)
 from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
@@ -43,7 +44,8 @@ def index():
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
                            feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
-                           undecided=undecided_at_top(db(), current_profile_id(), TOP), leads=who_writes_what(rows))
+                           undecided=undecided_at_top(db(), current_profile_id(), TOP), leads=who_writes_what(rows),
+                           best_rating=RATINGS[-1])
 
 
 @bp.route("/pipeline/decisions.csv")
@@ -54,7 +56,7 @@ def decisions_csv():
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
-              "consortium partners", "partners confirmed", "overrides the screening", "assessment (of 5)",
+              "consortium partners", "partners confirmed", "overrides the screening", f"assessment (of {RATINGS[-1]})",
               *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "call page", "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
