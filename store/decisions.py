@@ -316,13 +316,13 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
-def written_by(db: Database, user_id: int, today) -> int:
-    """How many applications, of every profile, the user writes with a deadline still ahead (bids not
-    rejected, and maybes): what someone leaving hands over."""
-    return db.scalar(
-        f"""SELECT count(*) FROM decisions d JOIN calls c ON c.id = d.call_id
-            WHERE d.lead_id = %(user)s AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'
-              AND {NEXT_DEADLINE} IS NOT NULL""", {"user": user_id, "today": today})
+def applications_written(db: Database, today) -> dict[int, int]:
+    """Per user id: how many applications, of every profile, they write with a deadline still ahead (bids
+    not rejected, and maybes): each one's load, and what someone leaving hands over."""
+    return {row["lead_id"]: row["n"] for row in db.fetchall(
+        f"""SELECT d.lead_id, count(*) AS n FROM decisions d JOIN calls c ON c.id = d.call_id
+            WHERE d.lead_id IS NOT NULL AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'
+              AND {NEXT_DEADLINE} IS NOT NULL GROUP BY d.lead_id""", {"today": today})}
 
 
 def _changed_by(cur, decision_id: int, user: dict) -> str:

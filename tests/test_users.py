@@ -96,6 +96,9 @@ def test_deactivating_someone_who_writes_applications_says_they_are_to_be_handed
                                    state, "Strong strategic fit", "", DECIDER)
         decisions.set_lead(db, decided["id"], people["manager"], DECIDER)
     admin = signed_in(app, "admin@sic.lv")
+    listed = admin.get("/users").get_data(as_text=True)
+    row = listed[listed.index("<td>manager@sic.lv"):].split("</tr>")[0]
+    assert "<td>2 applications</td>" in row  # each one's load, before anyone leaves
     page = post(admin, f"/users/{people['manager']}/access", role="manager").get_data(as_text=True)
     # The two with a deadline ahead, not the one past or the one dropped.
     assert "They write 2 applications with a deadline ahead: the Pipeline&#39;s Who writes what lists them" in page

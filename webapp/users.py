@@ -29,7 +29,8 @@ def refused(error):
 
 @bp.get("/users")
 def index():
-    return render_template("users.html", title="Users", people=users.list_users(db()), roles=users.ROLES)
+    return render_template("users.html", title="Users", people=users.list_users(db()), roles=users.ROLES,
+                           writing=decisions.applications_written(db(), settings().as_of()))
 
 
 @bp.post("/users")
@@ -47,7 +48,7 @@ def access(user_id: int):
         raise users.InvalidUser("you cannot deactivate yourself.")
     user = users.update_access(db(), user_id, request.form.get("role"), bool(request.form.get("active")))
     flash(f"{user['email']}: {user['role']}, {'active' if user['active'] else 'deactivated (cannot sign in)'}.")
-    handed_over = 0 if user["active"] else decisions.written_by(db(), user_id, settings().as_of())
+    handed_over = 0 if user["active"] else decisions.applications_written(db(), settings().as_of()).get(user_id, 0)
     if handed_over:  # a deadline nobody is writing for is found too late
         flash(f"They write {counted(handed_over, 'application')} with a deadline ahead: the Pipeline's Who writes"
               " what lists them, to choose who writes them now.")
