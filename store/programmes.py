@@ -22,27 +22,32 @@ UNNAMED_PROGRAMME = "Other EU programme"
 NEW_FOR = timedelta(days=365)
 FIRST_CRAWL = timedelta(days=1)
 
+# Each call once, with whether it passes the profile's screening while open or forthcoming (a closed call
+# counts only in the decisions), then counted per programme.
 _STREAMS = """
-    WITH started AS (SELECT source, min(first_seen) AS at FROM calls GROUP BY source)
-    SELECT c.programme,
-           count(*) FILTER (WHERE c.status = 'open') AS open,
-           count(*) FILTER (WHERE c.status = 'forthcoming') AS forthcoming,
-           count(*) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) AS passing,
-           count(*) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE AND m.rank <= %(top)s) AS at_top,
-           min(m.rank) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) AS best_rank,
-           sum(c.topic_budget) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) AS budget,
-           count(d.id) AS decided,
-           count(d.id) FILTER (WHERE d.state = 'bid' AND d.approval <> 'rejected') AS bids,
-           count(d.id) FILTER (WHERE d.outcome = 'won') AS won,
-           min(c.first_seen) AS first_seen,
-           bool_and(c.first_seen > s.at + %(first_crawl)s) AS after_first_crawl
-    FROM calls c JOIN started s ON s.source = c.source
-    LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
-    LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
-    WHERE c.programme IS NOT NULL
-    GROUP BY c.programme
-    ORDER BY min(m.rank) FILTER (WHERE c.status <> 'closed' AND m.screened_out IS FALSE) NULLS LAST,
-             count(*) FILTER (WHERE c.status <> 'closed') DESC, c.programme"""
+    WITH started AS (SELECT source, min(first_seen) AS at FROM calls GROUP BY source),
+         each_call AS (
+           SELECT c.programme, c.status, c.topic_budget, c.first_seen, m.rank, d.id AS decision, d.state, d.approval,
+                  d.outcome, c.first_seen > s.at + %(first_crawl)s AS after_first_crawl,
+                  c.status <> 'closed' AND m.screened_out IS FALSE AS passes
+           FROM calls c JOIN started s ON s.source = c.source
+           LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
+           LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
+           WHERE c.programme IS NOT NULL)
+    SELECT programme,
+           count(*) FILTER (WHERE status = 'open') AS open,
+           count(*) FILTER (WHERE status = 'forthcoming') AS forthcoming,
+           count(*) FILTER (WHERE passes) AS passing,
+           count(*) FILTER (WHERE passes AND rank <= %(top)s) AS at_top,
+           min(rank) FILTER (WHERE passes) AS best_rank,
+           sum(topic_budget) FILTER (WHERE passes) AS budget,
+           count(decision) AS decided,
+           count(decision) FILTER (WHERE state = 'bid' AND approval <> 'rejected') AS bids,
+           count(decision) FILTER (WHERE outcome = 'won') AS won,
+           min(first_seen) AS first_seen,
+           bool_and(after_first_crawl) AS after_first_crawl
+    FROM each_call GROUP BY programme
+    ORDER BY best_rank NULLS LAST, count(*) FILTER (WHERE status <> 'closed') DESC, programme"""
 
 
 def preferred(programme: str | None, wanted: Sequence[str]) -> bool:
