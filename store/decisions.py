@@ -136,6 +136,14 @@ def assessment_summary(assessment: dict | None, weights: dict | None = None) -> 
 OVERRIDES_SCREENING = ("bid", "maybe")
 APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
              "not_needed": "not needed"}  # maybe and no bid commit no time
+# An application the team may still write: a bid leadership has not rejected, or a maybe. In SQL, on a
+# decision `d`; `planned_application` says the same of a decision's row.
+PLANNED = "d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'"
+
+
+def planned_application(decision: dict) -> bool:
+    """Whether the decision leaves an application to write (`PLANNED`)."""
+    return decision["state"] in ("bid", "maybe") and decision["approval"] != "rejected"
 
 
 class ChangedSince(InvalidDecision):
@@ -171,8 +179,7 @@ def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WOR
         f"""WITH this AS (SELECT {NEXT_DEADLINE} AS deadline FROM calls c WHERE c.id = %(call)s),
                  others AS (SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, u.email AS lead
                             FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.lead_id
-                            WHERE d.profile_id = %(profile)s AND d.call_id <> %(call)s
-                              AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected')
+                            WHERE d.profile_id = %(profile)s AND d.call_id <> %(call)s AND {PLANNED})
             SELECT others.* FROM others, this
             WHERE abs(others.next_deadline - this.deadline) <= %(days)s
             ORDER BY others.next_deadline, others.identifier""",
@@ -310,7 +317,7 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
                                 WHERE x.decision_id = d.id AND x.change ? 'lead'
                                 ORDER BY x.at DESC, x.id DESC LIMIT 1) e
             LEFT JOIN users u ON u.id = e.user_id
-            WHERE d.lead_id = %(user)s AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'
+            WHERE d.lead_id = %(user)s AND {PLANNED}
               AND e.at > %(since)s AND e.user_id IS DISTINCT FROM %(user)s
             ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"user": user_id, "since": since, "today": today})
@@ -321,7 +328,7 @@ def applications_written(db: Database, today) -> dict[int, int]:
     not rejected, and maybes): each one's load, and what someone leaving hands over."""
     return {row["lead_id"]: row["n"] for row in db.fetchall(
         f"""SELECT d.lead_id, count(*) AS n FROM decisions d JOIN calls c ON c.id = d.call_id
-            WHERE d.lead_id IS NOT NULL AND d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'
+            WHERE d.lead_id IS NOT NULL AND {PLANNED}
               AND {NEXT_DEADLINE} IS NOT NULL GROUP BY d.lead_id""", {"today": today})}
 
 

@@ -10,8 +10,8 @@ from flask import Blueprint, g, render_template
 
 from store import profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
-from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, board, undecided_at_top,
-                             version)
+from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, board, planned_application,
+                             undecided_at_top, version)
 from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
@@ -75,7 +75,7 @@ def who_writes_what(rows: list[dict]) -> list[dict]:
     """The applications still to write (bids not rejected and maybes, with a deadline ahead) by who writes
     them, the busiest first, and those nobody writes yet last: in a team of five the writing, and the
     administration with it, tends to rest on one person, and a deadline with nobody on it is found too late."""
-    ahead = [r for r in rows if r["state"] in ("bid", "maybe") and r["approval"] != "rejected" and r["next_deadline"]]
+    ahead = [r for r in rows if planned_application(r) and r["next_deadline"]]
     by_lead: dict = {}
     for row in ahead:  # rows come soonest first
         by_lead.setdefault(row["lead"], {"lead": row["lead"], "active": row["lead_active"], "calls": []})[
