@@ -173,8 +173,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     matched = passage_rows((call.get("explanation") or {}).get("matches", []))
     due_near = decisions.due_near(db(), current_profile_id(), call["id"], _today())
     # Who may write the application: the colleagues who can sign in (and whoever leads it now, active or not).
-    lead = users.get_user(db(), decision["lead_id"]) if decision and decision["lead_id"] else None
-    team = [u for u in users.list_users(db()) if u["active"] or (lead and u["id"] == lead["id"])]
+    everyone = users.list_users(db())
+    lead = next((u for u in everyone if decision and u["id"] == decision["lead_id"]), None)
+    team = [u for u in everyone if u["active"] or u is lead]
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
