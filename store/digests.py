@@ -49,9 +49,9 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
               AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
         (profile_id, today, today, user["digest_days_ahead"]))
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
+    # No profile yet: a fresh installation's first digest.
     profile = db.fetchone("SELECT id, name, programmes, assessment_weights FROM profiles WHERE id = %s",
                           (profile_id,)) or {"id": None, "name": None, "programmes": [], "assessment_weights": {}}
-    # (none yet: a fresh installation's first digest)
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
             "deadlines": deadlines, "waiting": waiting,
