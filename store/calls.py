@@ -111,8 +111,14 @@ def _jsonable(value):
     return value
 
 
+_AMOUNTS = ("topic_budget", "grant_min", "grant_max", "funding_rate")
+
+
 def content_hash(row: dict) -> str:
-    payload = json.dumps({f: _jsonable(row.get(f)) for f in HASHED_FIELDS}, sort_keys=True, ensure_ascii=False)
+    # Amounts as their columns keep them: a completed stub's budget, filled in from the stored 3000000.00
+    # when the portal lists it again, is the 3000000 the details gave, not a change.
+    payload = json.dumps({f: str(round(Decimal(str(row[f])), 2)) if f in _AMOUNTS and row.get(f) is not None
+                          else _jsonable(row.get(f)) for f in HASHED_FIELDS}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

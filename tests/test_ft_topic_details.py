@@ -121,6 +121,13 @@ def test_one_crawl_of_the_portal_then_the_details_completes_the_stubs_the_portal
     order = db.fetchall("SELECT source, started_at, finished_at FROM crawl_runs ORDER BY id")
     assert [r["source"] for r in order] == ["ft_portal", "ft_topic_details"]
     assert order[0]["finished_at"] <= order[1]["started_at"]
+    # The next day's portal crawl lists the stub again, without its text and budget: the completed call keeps
+    # them, and it is not counted as updated (its budget, read back from the database, is the same amount).
+    result = run_callmatch("crawl", "ft_portal", "--replay", folder, settings=settings)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    latest = db.fetchone("SELECT items_new, items_updated FROM crawl_runs ORDER BY id DESC LIMIT 1")
+    assert (latest["items_new"], latest["items_updated"]) == (0, 0)
+    assert db.scalar("SELECT topic_budget FROM calls WHERE identifier = %s", (STUB,)) is not None
 
 
 def test_a_details_crawl_with_no_stub_left_is_ok_and_asks_for_nothing(settings, db, shared_dir, tmp_path):
