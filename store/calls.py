@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from psycopg.types.json import Jsonb
 
 from .db import Database, every_word_in
+from .text import counted, day, eur_against, stage_note
 
 SOURCES = {
     # name: (kind, title, url)
@@ -111,15 +112,52 @@ def _jsonable(value):
     return value
 
 
-_AMOUNTS = ("topic_budget", "grant_min", "grant_max", "funding_rate")
-
-
 def content_hash(row: dict) -> str:
     # Amounts as their columns keep them: a completed stub's budget, filled in from the stored 3000000.00
     # when the portal lists it again, is the 3000000 the details gave, not a change.
-    payload = json.dumps({f: str(round(Decimal(str(row[f])), 2)) if f in _AMOUNTS and row.get(f) is not None
-                          else _jsonable(row.get(f)) for f in HASHED_FIELDS}, sort_keys=True, ensure_ascii=False)
+    payload = json.dumps({f: _watched(f, row.get(f)) if f in _AMOUNTS else _jsonable(row.get(f))
+                          for f in HASHED_FIELDS}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# What a team plans an application by. A change to one of these in a call already stored is news to
+# whoever writes it: the portal postpones deadlines and revises budgets. The text counts as one field.
+WATCHED_FIELDS = ("title", "opening_date", "deadlines", "topic_budget", "grant_min", "grant_max", "expected_grants",
+                  "funding_rate")
+_AMOUNTS = ("topic_budget", "grant_min", "grant_max", "funding_rate")
+
+
+def _watched(field: str, value):
+    """A watched field's value as changes are compared and kept (JSON), None where it is not known."""
+    if value is None or value == "" or value == []:
+        return None
+    if field == "deadlines":
+        return sorted(({"date": _jsonable(d["date"]), "stage": d["stage"]} for d in value),
+                      key=lambda d: (d["date"], d["stage"]))
+    if field in _AMOUNTS:  # as the numeric(…, 2) column keeps it, or a float's last digits would differ
+        return str(round(Decimal(str(value)), 2))
+    if field == "title":
+        return " ".join(value.split())
+    return _jsonable(value)
+
+
+def _words(row: dict) -> str:
+    return " ".join(f"{row.get('description_text') or ''} {row.get('conditions_text') or ''}".split())
+
+
+def changes_between(stored: dict, row: dict) -> dict:
+    """What `row` changes in the stored call: {field: [old, new]} for each watched field whose known value
+    differs, and "text": True when its known text does. A value given for the first time (a stub completed)
+    is not a change."""
+    changes = {}
+    for field in WATCHED_FIELDS:
+        old, new = _watched(field, stored.get(field)), _watched(field, row.get(field))
+        if old is not None and old != new:
+            changes[field] = [old, new]
+    old_text, new_text = _words(stored), _words(row)
+    if old_text and new_text and old_text != new_text:
+        changes["text"] = True
+    return changes
 
 
 UPSERT = """
@@ -152,13 +190,13 @@ def upsert_call(db: Database, row: dict) -> str:
     """Insert or update one call; returns 'new', 'updated' or 'unchanged'.
 
     A poorer copy never overwrites a richer one: text and budget already stored are kept
-    when the incoming record lacks them (stub records from the portal carry neither).
+    when the incoming record lacks them (stub records from the portal carry neither). What an update
+    changes in the watched fields is kept in call_changes.
     """
     with db.transaction() as cur:
         existing = cur.execute(
             "SELECT id, content_hash, description_html, description_text, conditions_html, conditions_text,"
-            " topic_budget, grant_min, grant_max, expected_grants FROM calls WHERE source = %s AND identifier = %s"
-            " FOR UPDATE",
+            f" {', '.join(WATCHED_FIELDS)} FROM calls WHERE source = %s AND identifier = %s FOR UPDATE",
             (row["source"], row["identifier"]),
         ).fetchone()
         row = dict(row)
@@ -177,7 +215,73 @@ def upsert_call(db: Database, row: dict) -> str:
         params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
                   "raw": Jsonb(row["raw"])}
         cur.execute(UPSERT, params)
+        if existing and (changes := changes_between(existing, row)):
+            cur.execute("INSERT INTO call_changes (call_id, changes) VALUES (%s, %s)", (existing["id"], Jsonb(changes)))
         return "updated" if existing else "new"
+
+
+# How long a change stays marked on the Pipeline's cards: after a month it is how the call is.
+RECENT_CHANGE_DAYS = 30
+
+
+def changes_of(db: Database, call_id: int) -> list[dict]:
+    """What crawls found changed in the call, the latest first: {seen_at, changes}."""
+    return db.fetchall("SELECT seen_at, changes FROM call_changes WHERE call_id = %s ORDER BY seen_at DESC, id DESC",
+                       (call_id,))
+
+
+# How change_lines names a field, and writes a pair of its values.
+_CHANGED_VALUES = {
+    "opening_date": ("opening", lambda old, new: (day(old), day(new))),
+    "topic_budget": ("topic budget", eur_against), "grant_min": ("smallest grant", eur_against),
+    "grant_max": ("largest grant", eur_against),
+    "expected_grants": ("grants expected", lambda old, new: (str(old), str(new))),
+    "funding_rate": ("funding rate", lambda old, new: (f"{float(old):.0f}%", f"{float(new):.0f}%")),
+}
+
+
+def change_lines(changes: dict) -> list[str]:
+    """A change kept in call_changes in words, one clause a field, as pages and digests write it."""
+    lines = _deadline_lines(*changes["deadlines"]) if "deadlines" in changes else []
+    for field, (name, pair) in _CHANGED_VALUES.items():
+        if field in changes:
+            old, new = changes[field]
+            lines.append(f"{name} from {' to '.join(pair(old, new))}" if new is not None else f"{name} no longer given")
+    if "title" in changes:
+        lines.append(f"title was “{changes['title'][0]}”")
+    if changes.get("text"):
+        lines.append("its text was revised")
+    return lines
+
+
+def change_summary(changes: dict | list[dict]) -> str:
+    """`change_lines` of one change, or of several in the order seen, as one sentence: "Deadline moved from
+    …; topic budget from … to …"."""
+    sentence = "; ".join(line for one in (changes if isinstance(changes, list) else [changes])
+                         for line in change_lines(one))
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _deadline_lines(old: list[dict], new: list[dict] | None) -> list[str]:
+    def listed(deadlines):
+        return ", ".join(day(d["date"]) + stage_note(d["stage"]) for d in deadlines)
+
+    def which(stage):  # "single-stage" says nothing once the deadline is named in a sentence
+        return "" if stage == "single-stage" else stage_note(stage)
+
+    if not new:
+        return [f"no deadline given any more, where it was {listed(old)}"]
+    if len(old) != len(new):
+        return [f"deadlines now {listed(new)}, in place of {listed(old)}"]
+    lines = []
+    for before, after in zip(old, new, strict=True):
+        shift = (date.fromisoformat(after["date"]) - date.fromisoformat(before["date"])).days
+        if shift:
+            lines.append(f"deadline{which(after['stage'])} moved from {day(before['date'])} to"
+                         f" {day(after['date'])} ({counted(abs(shift), 'day')} {'later' if shift > 0 else 'earlier'})")
+        elif before["stage"] != after["stage"]:
+            lines.append(f"deadline of {day(after['date'])} now{which(after['stage']) or ' single-stage'}")
+    return lines
 
 
 def mark_unlisted(db: Database, source: str, listed_from: datetime) -> int:

@@ -71,6 +71,17 @@ CREATE TABLE calls (
 CREATE INDEX calls_programme ON calls (programme);
 CREATE INDEX calls_fulltext ON calls USING gin (to_tsvector('english', title || ' ' || description_text));
 
+-- What a crawl found changed in a stored call (a deadline moved, a budget revised, the text corrected):
+-- {"field": [old, new], ...; "text": true}. A value given for the first time is not a change.
+CREATE TABLE call_changes (
+    id       bigserial PRIMARY KEY,
+    call_id  bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    seen_at  timestamptz NOT NULL DEFAULT now(),
+    changes  jsonb NOT NULL
+);
+CREATE INDEX call_changes_call ON call_changes (call_id, seen_at);
+CREATE INDEX call_changes_seen ON call_changes (seen_at);
+
 -- Partners ----------------------------------------------------------------------------------------
 
 CREATE TABLE organisations (

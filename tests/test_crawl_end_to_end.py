@@ -5,7 +5,9 @@ import json
 import pytest
 
 from crawlers.replay import ReplayServer
+from store.text import day
 from tests.helpers.cli import run_callmatch
+from tests.helpers.responses import small_replay
 
 FAST = ["--set", "AUTOTHROTTLE_ENABLED=false", "--set", "ROBOTSTXT_OBEY=false"]
 TODAY = {"CALLMATCH_TODAY": "2026-06-27"}
@@ -61,6 +63,33 @@ def test_replayed_portal_is_stored_once_and_a_second_crawl_changes_nothing(setti
     assert "(calls: 0 new, 0 updated, 1456 unchanged, 0 dropped, 356 duplicates merged, 0 errors)" in result.stdout
     listed = run_callmatch("runs", "--limit", "1", settings=settings).stdout
     assert "\n    merged 356 duplicate records of topics read earlier in the run\n" in listed
+
+
+def test_a_deadline_the_portal_moves_is_kept_as_a_change_and_a_re_crawl_adds_none(
+        settings, db, shared_dir, tmp_path):
+    from store.calls import change_summary, changes_of
+
+    folder, _ = small_replay(shared_dir, tmp_path)
+    with ReplayServer(folder) as server:
+        crawl(settings, server.search_url)
+    assert db.scalar("SELECT count(*) FROM call_changes") == 0  # first stored: nothing changed yet
+    call = db.fetchone("SELECT id, identifier, deadlines FROM calls WHERE jsonb_array_length(deadlines) = 1"
+                       " ORDER BY identifier LIMIT 1")
+    [old] = call["deadlines"]
+
+    def revise(record):  # the portal moves the topic's deadline
+        meta = record["metadata"]
+        if meta["identifier"][0] == call["identifier"]:
+            meta["deadlineDate"] = ["2026-11-05T00:00:00.000+0000"]
+    small_replay(shared_dir, tmp_path, edit=revise)
+    for _ in range(2):  # the second crawl sees nothing new
+        with ReplayServer(folder) as server:
+            crawl(settings, server.search_url)
+    runs = db.fetchall("SELECT items_updated FROM crawl_runs ORDER BY id")
+    assert [r["items_updated"] for r in runs] == [0, 1, 0]
+    [change] = changes_of(db, call["id"])
+    assert change["changes"] == {"deadlines": [[old], [{"date": "2026-11-05", "stage": old["stage"]}]]}
+    assert change_summary(change["changes"]).startswith(f"Deadline moved from {day(old['date'])} to 05 Nov 2026 (")
 
 
 def test_a_call_the_portal_stops_listing_is_marked_by_a_complete_crawl_and_cleared_when_listed_again(

@@ -118,6 +118,7 @@ def test_one_crawl_of_the_portal_then_the_details_completes_the_stubs_the_portal
     result = run_callmatch("crawl", "ft_portal", "ft_topic_details", "--replay", folder, settings=settings)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert db.scalar("SELECT description_text FROM calls WHERE identifier = %s", (STUB,)).startswith("Expected Outcome:")
+    assert db.scalar("SELECT count(*) FROM call_changes") == 0  # text and budget first given: completed, not changed
     order = db.fetchall("SELECT source, started_at, finished_at FROM crawl_runs ORDER BY id")
     assert [r["source"] for r in order] == ["ft_portal", "ft_topic_details"]
     assert order[0]["finished_at"] <= order[1]["started_at"]

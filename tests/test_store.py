@@ -949,3 +949,58 @@ def test_who_writes_an_application_is_kept_in_its_history_and_not_in_what_was_de
     assert users.delete_user(db, anna) == "anna@sic.lv"
     assert decisions.get_decision(db, profile_id, call_id)["lead_id"] is None
     assert decisions.history(db, decided["id"])[-1]["change"] == {"lead": [None, "anna@sic.lv"]}
+
+
+def test_what_an_update_changes_in_a_stored_call_is_kept_but_a_value_first_given_is_not_a_change(db):
+    from decimal import Decimal
+
+    from store.calls import change_summary, changes_of
+    from tests.helpers.data import add_call
+
+    # A stub (no text, no budget), then completed: nothing the team planned by has changed.
+    assert add_call(db, "HORIZON-X-01", "Social innovation", "", deadline="2026-09-17", description_html="") == "new"
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-X-01'")
+    assert add_call(db, "HORIZON-X-01", "Social innovation", "Pilots in cities.", deadline="2026-09-17",
+                    topic_budget=Decimal("3000000"), funding_rate=Decimal("70")) == "updated"
+    assert changes_of(db, call_id) == []
+    # A poorer copy (a stub again) keeps what is stored, so it changes nothing either.
+    assert add_call(db, "HORIZON-X-01", "Social innovation", "", deadline="2026-09-17", description_html="",
+                    funding_rate=Decimal("70")) == "unchanged"
+    # Keywords are part of the call, but nobody plans an application by them.
+    assert add_call(db, "HORIZON-X-01", "Social innovation", "Pilots in cities.", deadline="2026-09-17",
+                    topic_budget=Decimal("3000000"), funding_rate=70, keywords=["cities"]) == "updated"
+    assert changes_of(db, call_id) == []
+
+    add_call(db, "HORIZON-X-01", "Social innovation", "Pilots in  cities and towns.", deadline="2026-10-01",
+             topic_budget=4_500_000.0, funding_rate=100, keywords=["cities"])
+    [change] = changes_of(db, call_id)
+    assert change["changes"] == {"deadlines": [[{"date": "2026-09-17", "stage": "single-stage"}],
+                                               [{"date": "2026-10-01", "stage": "single-stage"}]],
+                                 "topic_budget": ["3000000.00", "4500000.00"], "funding_rate": ["70.00", "100.00"],
+                                 "text": True}
+    assert change_summary(change["changes"]) == (
+        "Deadline moved from 17 Sep 2026 to 01 Oct 2026 (14 days later); topic budget from €3.0 M to €4.5 M;"
+        " funding rate from 70% to 100%; its text was revised")
+    # Deleting the call takes its changes with it.
+    db.execute("DELETE FROM calls WHERE id = %s", (call_id,))
+    assert db.scalar("SELECT count(*) FROM call_changes") == 0
+
+
+def test_a_change_reads_field_by_field_each_amount_in_full_where_the_short_forms_would_read_the_same():
+    from store.calls import change_lines, change_summary
+
+    first, second = {"date": "2026-09-17", "stage": "first stage"}, {"date": "2027-02-10", "stage": "second stage"}
+    assert change_lines({
+        "deadlines": [[first, second], [{**first, "date": "2026-09-10"}, second]],
+        "opening_date": ["2026-05-01", "2026-05-15"], "grant_max": ["1000000.00", "1040000.00"],
+        "expected_grants": [3, None], "title": ["Civic tech", "Civic technology"],
+    }) == ["deadline (first stage) moved from 17 Sep 2026 to 10 Sep 2026 (7 days earlier)",
+           "opening from 01 May 2026 to 15 May 2026", "largest grant from €1,000,000 to €1,040,000",
+           "grants expected no longer given", "title was “Civic tech”"]
+    assert change_lines({"deadlines": [[{"date": "2026-09-17", "stage": "single-stage"}], [first, second]]}) == [
+        "deadlines now 17 Sep 2026 (first stage), 10 Feb 2027 (second stage), in place of 17 Sep 2026 (single-stage)"]
+    assert change_lines({"deadlines": [[first], None]}) == [
+        "no deadline given any more, where it was 17 Sep 2026 (first stage)"]
+    # Several changes of one period read as one sentence, in the order they were seen.
+    assert change_summary([{"text": True}, {"grant_min": ["100000.00", "60000.00"]}]) == (
+        "Its text was revised; smallest grant from €100 k to €60 k")

@@ -1,5 +1,6 @@
 """Build Scrapy responses from saved files: parser tests never touch the network."""
 
+import json
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, TextResponse
@@ -16,3 +17,21 @@ def spider_at(spider_cls, today: str, **kwargs):
 
     crawler = get_crawler(spider_cls, {"CALLMATCH_TODAY": today})
     return spider_cls.from_crawler(crawler, **kwargs)
+
+
+def small_replay(shared_dir, tmp_path, pages=(18, 19), edit=None, folder_name="replay"):
+    """A two-page replay derived from the recording: page 1 announces how many records there are. `edit`,
+    where given, changes each search record in place first (a topic the portal changed since)."""
+    folder = tmp_path / folder_name
+    folder.mkdir(exist_ok=True)
+    source = shared_dir / "fixtures" / "ft-portal" / "search-2026-06-27"
+    bodies = [json.loads((source / f"page-{n}.json").read_text()) for n in pages]
+    total = sum(len(b["results"]) for b in bodies)
+    for number, body in enumerate(bodies, 1):
+        body["totalResults"] = total if number == 1 else body["totalResults"]
+        body["pageSize"] = 100
+        for record in body["results"] if edit else ():
+            edit(record)
+        (folder / f"page-{number}.json").write_text(json.dumps(body))
+    ids = {r["metadata"]["identifier"][0] for b in bodies for r in b["results"]}
+    return folder, ids
