@@ -7,7 +7,7 @@ import json
 
 from psycopg.types.json import Jsonb
 
-from .calls import NEXT_DEADLINE
+from .calls import NEXT_DEADLINE, RECENT_CHANGE_DAYS
 from .consortium import PARTNERS_OF_DECISION
 from .db import Database
 from .errors import CallmatchError, NotFound
@@ -323,6 +323,20 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
+def changed_plans(db: Database, profile_id: int, since, until, today) -> list[dict]:
+    """The profile's applications still to write whose call a crawl found changed in (`since`, `until`],
+    soonest deadline first, each with its changes in the order they were seen (`changes`: a list) and who
+    writes it: a moved deadline or a revised budget is news to them."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, lu.email AS lead,
+                   array_agg(x.changes ORDER BY x.seen_at, x.id) AS changes
+            FROM decisions d JOIN calls c ON c.id = d.call_id JOIN call_changes x ON x.call_id = c.id
+            LEFT JOIN users lu ON lu.id = d.lead_id
+            WHERE d.profile_id = %(profile)s AND {PLANNED} AND x.seen_at > %(since)s AND x.seen_at <= %(until)s
+            GROUP BY c.id, d.id, lu.email ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"profile": profile_id, "since": since, "until": until, "today": today})
+
+
 def applications_written(db: Database, today) -> dict[int, int]:
     """Per user id: how many applications, of every profile, they write with a deadline still ahead (bids
     not rejected, and maybes): each one's load, and what someone leaving hands over."""
@@ -412,13 +426,16 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    d.outcome, d.overrides, d.assessment, d.updated_at, du.email AS decided_by, au.email AS approved_by,
                    lu.email AS lead, lu.active AS lead_active,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
-                   team.partners, team.confirmed, team.partner_names
+                   team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             LEFT JOIN users du ON du.id = d.decided_by LEFT JOIN users au ON au.id = d.approved_by
             LEFT JOIN users lu ON lu.id = d.lead_id
+            LEFT JOIN LATERAL (SELECT x.seen_at, x.changes FROM call_changes x
+                               WHERE x.call_id = c.id AND x.seen_at >= %(today)s::date - %(recent)s::int
+                               ORDER BY x.seen_at DESC, x.id DESC LIMIT 1) lc ON true
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
-        {"today": today, "profile": profile_id})
+        {"today": today, "profile": profile_id, "recent": RECENT_CHANGE_DAYS})
 
 
 def planned(db: Database, profile_id: int) -> list[dict]:

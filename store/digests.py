@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from .calls import NEXT_DEADLINE
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import named_to_write, waiting_for_approval
+from .decisions import changed_plans, named_to_write, waiting_for_approval
 from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
@@ -34,6 +34,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     """What the user's digest holds; `watched`: the daily crawl's sources, whose failure it reports; `now`:
     the end of its period (the clock's time unless given)."""
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
+    now = now or utcnow()
     new_calls = db.fetchall(
         f"""SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, {NEXT_DEADLINE} AS next_deadline
             FROM calls c JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
@@ -54,21 +55,21 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
                           (profile_id,)) or {"id": None, "name": None, "programmes": [], "assessment_weights": {}}
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
-            "deadlines": deadlines, "waiting": waiting,
+            "deadlines": deadlines, "waiting": waiting, "changed": changed_plans(db, profile_id, since, now, today),
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.
-            "new_programmes": new_programmes(db, profile, since, now or utcnow())}
+            "new_programmes": new_programmes(db, profile, since, now)}
 
 
 def has_news(content: dict) -> bool:
-    """Whether a digest would tell its reader anything: a new call, a deadline, a bid waiting, an application
-    to write, a partner's answer, one to follow up, a new programme or a failed crawl. One with none of them is
-    not sent (a daily "nothing new" teaches people to ignore the mail), and its period is not claimed, so the
-    next digest covers it."""
-    return any(content[part] for part in ("new_calls", "deadlines", "waiting", "to_write", "answers", "follow_up",
-                                          "failing", "new_programmes"))
+    """Whether a digest would tell its reader anything: a new call, a deadline, a changed call the team works
+    on, a bid waiting, an application to write, a partner's answer, one to follow up, a new programme or a failed
+    crawl. One with none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its
+    period is not claimed, so the next digest covers it."""
+    return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "to_write", "answers",
+                                          "follow_up", "failing", "new_programmes"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

@@ -885,6 +885,38 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
 
+def test_what_a_crawl_changed_in_a_call_shows_on_its_page_and_on_its_pipeline_card(pm, seeded):
+    from datetime import datetime, timezone
+
+    from store.text import day
+
+    def crawled(deadline, grant_max="500000"):  # the call as the seeded one, but for what the portal changed
+        add_call(seeded, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
+                 "Projects build social enterprises and civic engagement.", grant_max=Decimal(grant_max),
+                 programme="CERV", description_html=EVIL, deadline=deadline)
+
+    assert "<dt>Changed</dt>" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    decide(pm, state="maybe", reason="Good partners available")
+    crawled("2026-10-15")
+    moved = "Deadline moved from 01 Oct 2026 to 15 Oct 2026 (14 days later)"
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f"<dt>Changed</dt><dd><ul class=\"changes\"><li><small>{day(datetime.now(timezone.utc))}</small> {moved}</li>" \
+        in page
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    maybe_column = pipeline[pipeline.index("<h2>Maybe"):pipeline.index("<h2>No bid")]
+    assert f"Changed {day(datetime.now(timezone.utc))}: {moved}" in maybe_column
+    # The latest change first; past three, the earlier ones fold away.
+    for deadline, grant in (("2026-10-22", "500000"), ("2026-10-22", "400000"), ("2026-10-29", "400000")):
+        crawled(deadline, grant)
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    changes = page[page.index("<dt>Changed</dt>"):page.index("<dt>Score</dt>")]
+    assert changes.index("22 Oct 2026 to 29 Oct 2026") < changes.index("Largest grant from €500 k to €400 k") \
+        < changes.index("<summary>and 1 earlier</summary>") < changes.index(moved)
+    assert "22 Oct 2026 to 29 Oct 2026" in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm, state="no_bid", reason="Too small")  # no application to plan: the card does not say
+    assert "Changed " not in pm.get("/pipeline").get_data(as_text=True)
+
+
 def test_pipeline_counts_the_fitting_calls_nobody_has_decided_on(pm, seeded):
     from store import decisions
 

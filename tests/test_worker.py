@@ -1,6 +1,5 @@
 """Background work against real Redis and PostgreSQL: chained jobs, schedule, digests to a real SMTP server."""
 
-import json
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ from store.queue import connect_redis, enqueue, jobs
 from store.users import create_user
 from tests.helpers.cli import run_callmatch
 from tests.helpers.data import add_call
+from tests.helpers.responses import small_replay
 from worker.schedule import Scheduled, tick
 
 TODAY = {"CALLMATCH_TODAY": "2026-06-27"}
@@ -32,21 +32,6 @@ def kill_tree(pid, sig):
             process.send_signal(sig)
         except psutil.NoSuchProcess:
             pass
-
-
-def small_replay(shared_dir, tmp_path, pages=(18, 19)):
-    """A two-page replay derived from the recording: page 1 announces how many records there are."""
-    folder = tmp_path / "replay"
-    folder.mkdir()
-    source = shared_dir / "fixtures" / "ft-portal" / "search-2026-06-27"
-    bodies = [json.loads((source / f"page-{n}.json").read_text()) for n in pages]
-    total = sum(len(b["results"]) for b in bodies)
-    for number, body in enumerate(bodies, 1):
-        body["totalResults"] = total if number == 1 else body["totalResults"]
-        body["pageSize"] = 100
-        (folder / f"page-{number}.json").write_text(json.dumps(body))
-    ids = {r["metadata"]["identifier"][0] for b in bodies for r in b["results"]}
-    return folder, ids
 
 
 def worker_env(settings):
@@ -760,3 +745,47 @@ def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settin
     assert digests.content(db, anna, since, date(2026, 6, 27))["to_write"] == []
     # A later period does not tell it again.
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["to_write"] == []
+
+
+def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(settings, db):
+    from datetime import timedelta
+
+    from store import decisions, digests, profiles, users
+    from worker.digest import render
+
+    titles = {"CERV-SOCIAL-01": "Social innovation and civic participation",
+              "CERV-SOCIAL-02": "Civic participation of young people", "CERV-SOCIAL-03": "Active citizens"}
+    for identifier, title in titles.items():
+        add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-10", topic_budget=Decimal("2000000"))
+    profile_id = profiles.ensure_default_profile(db)
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    call = {i: db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)) for i in titles}
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)
+    decisions.set_lead(db, bid["id"], anna["id"], boss)
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "no_bid", "Weak fit with our mission", "", boss)
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    assert digests.content(db, anna, since, date(2026, 6, 27))["changed"] == []
+
+    # The portal postpones all three, then revises one budget: only the call the team bids for is news.
+    for identifier, title in titles.items():
+        add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-24", topic_budget=Decimal("2000000"))
+    add_call(db, "CERV-SOCIAL-01", titles["CERV-SOCIAL-01"], "Social enterprises.", deadline="2026-07-24",
+             topic_budget=Decimal("2500000"))
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    [changed] = content["changed"]
+    assert (changed["identifier"], changed["lead"], changed["next_deadline"]) == (
+        "CERV-SOCIAL-01", "anna@sic.lv", date(2026, 7, 24))
+    assert digests.has_news({**content, "new_calls": [], "deadlines": [], "to_write": []})
+    subject, text, html = render(anna, content, settings)
+    assert ", 1 changed call" in subject
+    # Two changes of one period read as one sentence, in the order they were seen.
+    assert ("Calls marked bid or maybe that changed:\n- Social innovation and civic participation (bid; anna@sic.lv"
+            " writes it): Deadline moved from 10 Jul 2026 to 24 Jul 2026 (14 days later); topic budget from €2.0 M"
+            " to €2.5 M\n  http://127.0.0.1:5000/calls/CERV-SOCIAL-01\n") in text
+    assert "<h3>Calls marked bid or maybe that changed</h3>" in html
+    # A later period does not tell it again; a maybe counts, a bid leadership rejected does not.
+    assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["changed"] == []
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "maybe", "Strong strategic fit", "", boss)
+    assert [c["identifier"] for c in digests.content(db, anna, since, date(2026, 6, 27))["changed"]] == [
+        "CERV-SOCIAL-01", "CERV-SOCIAL-02"]

@@ -177,6 +177,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     lead = next((u for u in everyone if decision and u["id"] == decision["lead_id"]), None)
     team = [u for u in everyone if u["active"] or u is lead]
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
+                           changes=call_store.changes_of(db(), call["id"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,

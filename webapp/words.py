@@ -8,7 +8,7 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from store.calls import SOURCES
+from store.calls import SOURCES, change_summary
 from store.decisions import assessment_headline, assessment_summary
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
@@ -26,7 +26,7 @@ def init_app(app) -> None:
                                  place=place_name, source_name=source_name, stage_note=stage_note,
                                  unlisted=unlisted, plain_text=html_to_text,
                                  consortium_progress=consortium_progress, assessment=assessment_summary,
-                                 assessment_headline=assessment_headline)
+                                 assessment_headline=assessment_headline, change_summary=change_summary)
 
 
 def grant_range(smallest, largest) -> str:

@@ -16,6 +16,7 @@ from store import digests
 from store.config import Settings
 from store.consortium import FOLLOW_UP_DAYS
 from store.db import Database
+from store.calls import change_summary
 from store.decisions import assessment_summary
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
@@ -23,7 +24,8 @@ from store.text import consortium_progress, counted, day, failed_gates, points, 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
 templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted,
-                         consortium_progress=consortium_progress, assessment=assessment_summary)
+                         consortium_progress=consortium_progress, assessment=assessment_summary,
+                         change_summary=change_summary)
 templates.globals["follow_up_days"] = FOLLOW_UP_DAYS
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
 # Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
@@ -35,6 +37,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     preview shows the email in a frame, and opens its links in a new tab)."""
     n = len(content["new_calls"])
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
+    if content.get("changed"):
+        subject += f", {counted(len(content['changed']), 'changed call')}"
     if content.get("to_write"):
         subject += f", {counted(len(content['to_write']), 'application')} for you to write"
     if content.get("answers"):
