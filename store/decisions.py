@@ -171,6 +171,16 @@ def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
     return db.fetchone("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s", (profile_id, call_id))
 
 
+def decided_calls(db: Database, profile_id: int) -> list[dict]:
+    """Every call the profile decided on, with its decision and outcome and its last deadline, the latest
+    first: the team's record, in which the call page finds the calls of the same series."""
+    return db.fetchall(
+        """SELECT c.identifier, c.title, c.source, c.programme, d.state, d.reason, d.note, d.approval, d.outcome,
+                  (SELECT max((x->>'date')::date) FROM jsonb_array_elements(c.deadlines) x) AS last_deadline
+           FROM decisions d JOIN calls c ON c.id = d.call_id WHERE d.profile_id = %s
+           ORDER BY last_deadline DESC NULLS LAST, c.identifier""", (profile_id,))
+
+
 def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WORKLOAD_DAYS) -> list[dict]:
     """The profile's other calls marked bid (not rejected) or maybe whose next deadline falls within `days`
     of this call's next deadline, soonest first, with who leads each; none when this call has no deadline

@@ -917,6 +917,63 @@ def test_what_a_crawl_changed_in_a_call_shows_on_its_page_and_on_its_pipeline_ca
     assert "Changed " not in pm.get("/pipeline").get_data(as_text=True)
 
 
+def test_a_calls_page_recalls_the_teams_decisions_on_the_other_calls_of_its_strand(pm, seeded):
+    from store import decisions, users
+
+    boss = users.get_user(seeded, seeded.scalar("SELECT id FROM users WHERE email = 'boss@sic.lv'"))
+    profile_id = profiles.ensure_default_profile(seeded)
+    assert "Decided before in" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    for identifier, title, deadline in (("CERV-2024-SOCIAL-05", "Social enterprises 2024", "2024-09-10"),
+                                        ("CERV-2025-SOCIAL-02", "Social enterprises 2025", "2025-09-10"),
+                                        ("CERV-2025-CITIZENS-01", "Active citizens 2025", "2025-04-10")):
+        add_call(seeded, identifier, title, "Social enterprises.", deadline=deadline, status="closed")
+    call = {i: seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (i,))
+            for i in ("CERV-2024-SOCIAL-05", "CERV-2025-SOCIAL-02", "CERV-2025-CITIZENS-01")}
+    decisions.decide(seeded, profile_id, call["CERV-2024-SOCIAL-05"], "no_bid", "Competition too strong",
+                     "Forty proposals for two grants", boss)
+    bid = decisions.decide(seeded, profile_id, call["CERV-2025-SOCIAL-02"], "bid", "Strong strategic fit", "", boss)
+    decisions.set_outcome(seeded, bid["id"], "lost", boss)
+    decisions.decide(seeded, profile_id, call["CERV-2025-CITIZENS-01"], "bid", "Strong strategic fit", "", boss)
+
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    record = page[page.index('<div class="series">'):]
+    record = record[:record.index("</div>")]
+    assert "Decided before in the strand CERV-SOCIAL: 1 bid (1 lost), 1 no bid." in record
+    # The latest first, each with its decision, how it ended and why; another strand's call is not there.
+    assert record.index("Social enterprises 2025") < record.index("Social enterprises 2024")
+    assert "(CERV-2025-SOCIAL-02, 10 Sep 2025)</small> · <span class=\"state bid\">Bid</span> · lost: Strong strategic fit" \
+        in record
+    assert "Competition too strong <small>“Forty proposals for two grants”</small>" in record
+    assert "Active citizens" not in record
+    # Whoever rates the chance of winning sees it too.
+    assert "<small>Our record in the strand CERV-SOCIAL: 1 bid (1 lost), 1 no bid.</small>" in page
+    # The call's own decision is not its own record.
+    assert "Decided before in" not in pm.get("/calls/CERV-2025-CITIZENS-01").get_data(as_text=True)
+
+
+def test_a_series_is_a_strand_on_the_portal_and_a_programme_elsewhere_and_its_record_counts_how_bids_ended():
+    from webapp.calls import same_series, series_summary
+
+    def decided(identifier, state, source="ft_portal", programme=None, approval="approved", outcome=None):
+        return {"identifier": identifier, "source": source, "programme": programme, "state": state,
+                "approval": approval, "outcome": outcome}
+
+    record = [decided("HORIZON-CL2-2025-01-DEMOCRACY-04", "bid", outcome="won"),
+              decided("HORIZON-CL2-2024-DEMOCRACY-01-02", "bid", approval="rejected"),
+              decided("HORIZON-CL2-2025-01-HERITAGE-01", "maybe"),
+              decided("interreg_bsr:call-3", "no_bid", "interreg_bsr", "Interreg Baltic Sea Region"),
+              decided("interreg_bsr:small-projects", "maybe", "interreg_bsr", "Interreg Baltic Sea Region")]
+    strand = same_series({"identifier": "HORIZON-CL2-2026-01-DEMOCRACY-09", "source": "ft_portal"}, record)
+    assert (strand["name"], [c["identifier"] for c in strand["calls"]], strand["summary"]) == (
+        "the strand HORIZON-CL2-DEMOCRACY", ["HORIZON-CL2-2025-01-DEMOCRACY-04", "HORIZON-CL2-2024-DEMOCRACY-01-02"],
+        "2 bids (1 won, 1 rejected by leadership)")
+    programme = same_series({"identifier": "interreg_bsr:call-4", "source": "interreg_bsr",
+                             "programme": "Interreg Baltic Sea Region"}, record)
+    assert (programme["name"], programme["summary"]) == ("Interreg Baltic Sea Region", "1 maybe, 1 no bid")
+    assert same_series({"identifier": "HORIZON-CL5-2026-D1-01", "source": "ft_portal"}, record) is None
+    assert series_summary([decided("A", "maybe"), decided("B", "maybe")]) == "2 maybes"
+
+
 def test_pipeline_counts_the_fitting_calls_nobody_has_decided_on(pm, seeded):
     from store import decisions
 

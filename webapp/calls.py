@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from matcher import learn
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
+from matcher.signals import family
 from store import calls as call_store
 from store import consortium as consortium_store
 from store import decisions, profiles, runs, users
@@ -176,14 +177,15 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     everyone = users.list_users(db())
     lead = next((u for u in everyone if decision and u["id"] == decision["lead_id"]), None)
     team = [u for u in everyone if u["active"] or u is lead]
+    series = same_series(call, decisions.decided_calls(db(), current_profile_id()))
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
-                           changes=call_store.changes_of(db(), call["id"]),
+                           changes=call_store.changes_of(db(), call["id"]), series=series,
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
                                                         builder["confirmed"], builder["declined"],
-                                                        lead["email"] if lead else None),
+                                                        lead["email"] if lead else None, series),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -193,11 +195,47 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     return page, status
 
 
+def same_series(call: dict, decided: list[dict]) -> dict | None:
+    """The profile's decisions on the other calls of the call's series, the latest first, and what they add
+    up to. A series comes back year after year: what the team decided last time, and how it ended, bears on
+    this one. None without a series or without such a decision."""
+    series = _series(call)
+    calls = [c for c in decided if c["source"] == call["source"] and c["identifier"] != call["identifier"]
+             and _series(c) == series] if series else []
+    if not calls:
+        return None
+    return {"name": f"the strand {series}" if call["source"] == "ft_portal" else series, "calls": calls,
+            "summary": series_summary(calls)}
+
+
+def _series(call: dict) -> str | None:
+    """On the portal a strand (HORIZON-CL2-DEMOCRACY: the topic code without its years and numbers); elsewhere
+    the programme, whose calls differ only by their page."""
+    if call["source"] == "ft_portal":
+        return family(call["identifier"], 3) or family(call["identifier"], 2)
+    return call.get("programme")
+
+
+def series_summary(calls: list[dict]) -> str:
+    """"3 bids (1 won, 1 lost, 1 rejected by leadership), 1 no bid": the decisions and how the bids ended."""
+    bids = [c for c in calls if c["state"] == "bid"]
+    ended = [f"{n} {outcome}" for outcome in decisions.OUTCOMES
+             if (n := sum(c["outcome"] == outcome for c in bids))]
+    if rejected := sum(c["approval"] == "rejected" for c in bids):
+        ended.append(f"{rejected} rejected by leadership")
+    parts = [counted(len(bids), "bid") + (f" ({', '.join(ended)})" if ended else "")] if bids else []
+    parts += [counted(n, label.lower()) for state, label in decisions.STATES.items()
+              if state != "bid" and (n := sum(c["state"] == state for c in calls))]
+    return ", ".join(parts)
+
+
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
-                        confirmed: int, declined: list[int], lead: str | None = None) -> dict[str, str]:
+                        confirmed: int, declined: list[int], lead: str | None = None,
+                        series: dict | None = None) -> dict[str, str]:
     """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
     beside its ratings: whoever rates sees the facts first, gathered from the ranking, the gates, the
-    team's other bids (and who writes them: `lead` writes this one) and the consortium builder."""
+    team's other bids (and who writes them: `lead` writes this one), its decisions in the call's `series`
+    and the consortium builder."""
     gates = {gate["gate"]: gate for gate in call.get("gates") or []}
 
     def gate_said(name: str) -> list[str]:
@@ -213,7 +251,7 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     win = ([rate] if rate else []) + (
         [f"{counted(call['expected_grants'], 'grant')} expected"] if call.get("expected_grants") else []) + (
         [f"the partners so far have {counted(record, 'project')} in the partner data between them"]
-        if taking_part else [])
+        if taking_part else []) + ([f"our record in {series['name']}: {series['summary']}"] if series else [])
     least = applicant.get("min_project_size")
     value = gate_said("size") + (
         [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
