@@ -333,20 +333,6 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
-def changed_plans(db: Database, profile_id: int, since, until, today) -> list[dict]:
-    """The profile's applications still to write whose call a crawl found changed in (`since`, `until`],
-    soonest deadline first, each with its changes in the order they were seen (`changes`: a list) and who
-    writes it: a moved deadline or a revised budget is news to them."""
-    return db.fetchall(
-        f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, lu.email AS lead,
-                   array_agg(x.changes ORDER BY x.seen_at, x.id) AS changes
-            FROM decisions d JOIN calls c ON c.id = d.call_id JOIN call_changes x ON x.call_id = c.id
-            LEFT JOIN users lu ON lu.id = d.lead_id
-            WHERE d.profile_id = %(profile)s AND {PLANNED} AND x.seen_at > %(since)s AND x.seen_at <= %(until)s
-            GROUP BY c.id, d.id, lu.email ORDER BY next_deadline NULLS LAST, c.identifier""",
-        {"profile": profile_id, "since": since, "until": until, "today": today})
-
-
 def applications_written(db: Database, today) -> dict[int, int]:
     """Per user id: how many applications, of every profile, they write with a deadline still ahead (bids
     not rejected, and maybes): each one's load, and what someone leaving hands over."""

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from .calls import NEXT_DEADLINE
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import changed_plans, named_to_write, waiting_for_approval
+from .decisions import PLANNED, named_to_write, waiting_for_approval
 from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
@@ -55,12 +55,32 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
                           (profile_id,)) or {"id": None, "name": None, "programmes": [], "assessment_weights": {}}
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
-            "deadlines": deadlines, "waiting": waiting, "changed": changed_plans(db, profile_id, since, now, today),
+            "deadlines": deadlines, "waiting": waiting,
+            "changed": changed_calls(db, profile_id, since, now, today, user["digest_top"]),
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.
             "new_programmes": new_programmes(db, profile, since, now)}
+
+
+def changed_calls(db: Database, profile_id: int, since: datetime, until: datetime, today: date, top: int) -> list[dict]:
+    """The calls a crawl found changed in (`since`, `until`] that the reader's team works on (marked bid or maybe)
+    or that are among their `top` passing the screening, soonest deadline first, each with its changes in the
+    order seen (a list) and its decision and writer if any. A moved deadline or a revised budget is news to
+    whoever writes the application, and can bring back a call set aside as too close or too small."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title, coalesce({PLANNED}, false) AS planned, m.rank, lu.email AS lead,
+                   CASE WHEN d.approval = 'rejected' THEN 'bid rejected' ELSE replace(d.state, '_', ' ') END AS decided,
+                   {NEXT_DEADLINE} AS next_deadline, array_agg(x.changes ORDER BY x.seen_at, x.id) AS changes
+            FROM call_changes x JOIN calls c ON c.id = x.call_id
+            LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
+            LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
+            LEFT JOIN users lu ON lu.id = d.lead_id
+            WHERE x.seen_at > %(since)s AND x.seen_at <= %(until)s
+              AND ((d.id IS NOT NULL AND {PLANNED}) OR (NOT m.screened_out AND m.rank <= %(top)s))
+            GROUP BY c.id, d.id, m.rank, lu.email ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"profile": profile_id, "since": since, "until": until, "today": today, "top": top})
 
 
 def has_news(content: dict) -> bool:

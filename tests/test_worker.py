@@ -767,7 +767,8 @@ def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(s
     since = datetime.now(timezone.utc) - timedelta(days=1)
     assert digests.content(db, anna, since, date(2026, 6, 27))["changed"] == []
 
-    # The portal postpones all three, then revises one budget: only the call the team bids for is news.
+    # The portal postpones all three, then revises one budget: of those, only the call the team bids for is news
+    # (the others are neither planned nor ranked).
     for identifier, title in titles.items():
         add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-24", topic_budget=Decimal("2000000"))
     add_call(db, "CERV-SOCIAL-01", titles["CERV-SOCIAL-01"], "Social enterprises.", deadline="2026-07-24",
@@ -780,12 +781,27 @@ def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(s
     subject, text, html = render(anna, content, settings)
     assert ", 1 changed call" in subject
     # Two changes of one period read as one sentence, in the order they were seen.
-    assert ("Calls marked bid or maybe that changed:\n- Social innovation and civic participation (bid; anna@sic.lv"
+    assert ("Calls that changed (marked bid or maybe, or in your top 50):\n- Social innovation and civic participation (bid; anna@sic.lv"
             " writes it): Deadline moved from 10 Jul 2026 to 24 Jul 2026 (14 days later); topic budget from €2.0 M"
             " to €2.5 M\n  http://127.0.0.1:5000/calls/CERV-SOCIAL-01\n") in text
-    assert "<h3>Calls marked bid or maybe that changed</h3>" in html
-    # A later period does not tell it again; a maybe counts, a bid leadership rejected does not.
+    assert "<h3>Calls that changed</h3>" in html
+    # A later period does not tell it again; a maybe counts.
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["changed"] == []
     decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "maybe", "Strong strategic fit", "", boss)
     assert [c["identifier"] for c in digests.content(db, anna, since, date(2026, 6, 27))["changed"]] == [
         "CERV-SOCIAL-01", "CERV-SOCIAL-02"]
+    # So does a call among the reader's top that passes the screening, decided on or not (a no bid for want of
+    # time may be worth a second look once the deadline moved), and not one below it or screened out.
+    for identifier, rank in (("CERV-SOCIAL-02", 3), ("CERV-SOCIAL-03", 4)):
+        db.execute("INSERT INTO match_results (profile_id, call_id, model, score, rank, inputs_hash)"
+                   " VALUES (%s, %s, 'm', 0.5, %s, 'h')", (profile_id, call[identifier], rank))
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "no_bid", "Deadline too close", "", boss)
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    assert [c["identifier"] for c in content["changed"]] == ["CERV-SOCIAL-01", "CERV-SOCIAL-02", "CERV-SOCIAL-03"]
+    text = render(anna, content, settings)[1]
+    assert "- Civic participation of young people (#3, no bid): Deadline moved from 10 Jul 2026 to 24 Jul 2026" in text
+    assert "- Active citizens (#4): Deadline moved" in text
+    db.execute("UPDATE match_results SET rank = 51 WHERE call_id = %s", (call["CERV-SOCIAL-03"],))
+    db.execute("UPDATE match_results SET screened_out = true WHERE call_id = %s", (call["CERV-SOCIAL-02"],))
+    assert [c["identifier"] for c in digests.content(db, anna, since, date(2026, 6, 27))["changed"]] == [
+        "CERV-SOCIAL-01"]
