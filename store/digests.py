@@ -84,10 +84,10 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
 
 
 def has_news(content: dict) -> bool:
-    """Whether a digest would tell its reader anything: a new call, a deadline, a changed call the team works
-    on, a bid waiting, an application to write, a partner's answer, one to follow up, a new programme or a failed
-    crawl. One with none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its
-    period is not claimed, so the next digest covers it."""
+    """Whether a digest would tell its reader anything: a new call, a deadline, a changed call (planned or among
+    their top), a bid waiting, an application to write, a partner's answer, one to follow up, a new programme
+    or a failed crawl. One with none of them is not sent (a daily "nothing new" teaches people to ignore the
+    mail), and its period is not claimed, so the next digest covers it."""
     return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "to_write", "answers",
                                           "follow_up", "failing", "new_programmes"))
 
