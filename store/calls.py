@@ -220,8 +220,12 @@ def upsert_call(db: Database, row: dict) -> str:
         return "updated" if existing else "new"
 
 
-# How long a change stays marked on the Pipeline's cards: after a month it is how the call is.
+# How long a change stays marked on the calls page and the Pipeline's cards: after a month it is how the
+# call is. LATEST_CHANGE joins a call c's latest change of that time before %(today)s as lc (seen_at, changes).
 RECENT_CHANGE_DAYS = 30
+LATEST_CHANGE = f"""LEFT JOIN LATERAL (SELECT x.seen_at, x.changes FROM call_changes x
+                        WHERE x.call_id = c.id AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS}
+                        ORDER BY x.seen_at DESC, x.id DESC LIMIT 1) lc ON true"""
 
 
 def changes_of(db: Database, call_id: int) -> list[dict]:
@@ -362,16 +366,17 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     elif decision:
         where.append("d.state = %(decision)s")
         params["decision"] = decision
-    base = f"""FROM calls c
-               LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
-               LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
-               WHERE {' AND '.join(where)}"""
-    total = db.scalar(f"SELECT count(*) {base}", params)
+    joined = """FROM calls c
+                LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
+                LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s"""
+    condition = f"WHERE {' AND '.join(where)}"
+    total = db.scalar(f"SELECT count(*) {joined} {condition}", params)
     rows = db.fetchall(
         f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
                    c.grant_max, c.funding_rate, c.url, m.score, m.rank, m.gates, m.screened_out, d.state AS decision,
-                   {NEXT_DEADLINE} AS next_deadline
-            {base} ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
+                   {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
+            {joined} {LATEST_CHANGE} {condition}
+            ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
         params)
     return rows, total
 

@@ -7,7 +7,7 @@ import json
 
 from psycopg.types.json import Jsonb
 
-from .calls import NEXT_DEADLINE, RECENT_CHANGE_DAYS
+from .calls import LATEST_CHANGE, NEXT_DEADLINE
 from .consortium import PARTNERS_OF_DECISION
 from .db import Database
 from .errors import CallmatchError, NotFound
@@ -426,12 +426,9 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             LEFT JOIN users du ON du.id = d.decided_by LEFT JOIN users au ON au.id = d.approved_by
-            LEFT JOIN users lu ON lu.id = d.lead_id
-            LEFT JOIN LATERAL (SELECT x.seen_at, x.changes FROM call_changes x
-                               WHERE x.call_id = c.id AND x.seen_at >= %(today)s::date - %(recent)s::int
-                               ORDER BY x.seen_at DESC, x.id DESC LIMIT 1) lc ON true
+            LEFT JOIN users lu ON lu.id = d.lead_id {LATEST_CHANGE}
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
-        {"today": today, "profile": profile_id, "recent": RECENT_CHANGE_DAYS})
+        {"today": today, "profile": profile_id})
 
 
 def planned(db: Database, profile_id: int) -> list[dict]:

@@ -885,7 +885,7 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
 
-def test_what_a_crawl_changed_in_a_call_shows_on_its_page_and_on_its_pipeline_card(pm, seeded):
+def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its_pipeline_card(pm, seeded):
     from datetime import datetime, timezone
 
     from store.text import day
@@ -905,6 +905,10 @@ def test_what_a_crawl_changed_in_a_call_shows_on_its_page_and_on_its_pipeline_ca
     pipeline = pm.get("/pipeline").get_data(as_text=True)
     maybe_column = pipeline[pipeline.index("<h2>Maybe"):pipeline.index("<h2>No bid")]
     assert f"Changed {day(datetime.now(timezone.utc))}: {moved}" in maybe_column
+    # The calls page marks it beside its deadline, the change in full on hover.
+    listed = pm.get("/calls").get_data(as_text=True)
+    assert f'<small class="changed" title="{moved}">deadline moved {day(datetime.now(timezone.utc))}</small>' in listed
+    assert listed.count('class="changed"') == 1
     # The latest change first; past three, the earlier ones fold away.
     for deadline, grant in (("2026-10-22", "500000"), ("2026-10-22", "400000"), ("2026-10-29", "400000")):
         crawled(deadline, grant)
