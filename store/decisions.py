@@ -333,6 +333,25 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
+def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
+    """The bids the user recorded or writes (of every profile) that leadership approved or rejected since
+    `since`, as they still stand, soonest deadline first: in a team that works remotely, whoever asked for
+    the approval should not have to look for the answer. The user's own answers are left out, and so is a
+    bid leadership approved as it made it (the approval event then records the decision too)."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title, {NEXT_DEADLINE} AS next_deadline, d.approval, e.at AS answered_at,
+                   u.email AS answered_by
+            FROM decisions d JOIN calls c ON c.id = d.call_id
+            CROSS JOIN LATERAL (SELECT x.at, x.user_id, x.change FROM decision_events x
+                                WHERE x.decision_id = d.id AND x.change ? 'approval'
+                                ORDER BY x.at DESC, x.id DESC LIMIT 1) e
+            LEFT JOIN users u ON u.id = e.user_id
+            WHERE d.state = 'bid' AND d.approval IN ('approved', 'rejected') AND e.change - 'approval' = '{{}}'
+              AND e.at > %(since)s AND %(user)s IN (d.decided_by, d.lead_id) AND e.user_id IS DISTINCT FROM %(user)s
+            ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"user": user_id, "since": since, "today": today})
+
+
 def applications_written(db: Database, today) -> dict[int, int]:
     """Per user id: how many applications, of every profile, they write with a deadline still ahead (bids
     not rejected, and maybes): each one's load, and what someone leaving hands over."""

@@ -805,3 +805,45 @@ def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(s
     db.execute("UPDATE match_results SET screened_out = true WHERE call_id = %s", (call["CERV-SOCIAL-02"],))
     assert [c["identifier"] for c in digests.content(db, anna, since, date(2026, 6, 27))["changed"]] == [
         "CERV-SOCIAL-01"]
+
+
+def test_a_digest_tells_whoever_asked_for_a_bid_how_leadership_answered(settings, db):
+    from datetime import timedelta
+
+    from store import decisions, digests, profiles, users
+    from worker.digest import render
+
+    titles = {"CERV-SOCIAL-01": "Social innovation and civic participation",
+              "CERV-SOCIAL-02": "Civic participation of young people", "CERV-SOCIAL-03": "Active citizens"}
+    for identifier, title in titles.items():
+        add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-10")
+    call = {i: db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)) for i in titles}
+    profile_id = profiles.ensure_default_profile(db)
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    first, second = (decisions.decide(db, profile_id, call[i], "bid", "Strong strategic fit", "", anna)["id"]
+                     for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
+    assert digests.content(db, anna, since, date(2026, 6, 27))["answered"] == []  # waiting: no answer yet
+    decisions.approve(db, first, boss, True)
+    decisions.approve(db, second, boss, False)
+    # A bid leadership made itself is approved as it is made: its writer hears of it as the one named to write.
+    third = decisions.decide(db, profile_id, call["CERV-SOCIAL-03"], "bid", "Strong strategic fit", "", boss)["id"]
+    decisions.set_lead(db, third, anna["id"], boss)
+
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    assert [(a["identifier"], a["approval"], a["answered_by"]) for a in content["answered"]] == [
+        ("CERV-SOCIAL-01", "approved", "boss@sic.lv"), ("CERV-SOCIAL-02", "rejected", "boss@sic.lv")]
+    assert digests.has_news({**content, "new_calls": [], "deadlines": [], "to_write": []})
+    subject, text, html = render(anna, content, settings)
+    assert ", 1 bid approved, 1 bid rejected" in subject
+    assert "Leadership's answer on your bids:\n- Approved: Social innovation and civic participation (deadline" \
+           " 10 Jul 2026), by boss@sic.lv on " in text and "- Rejected: Civic participation of young people" in text
+    assert "<h3>Leadership's answer on your bids</h3>" in html
+    # Not to the one who answered, not again in a later period, and not once the bid is asked for again.
+    assert digests.content(db, boss, since, date(2026, 6, 27))["answered"] == []
+    assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["answered"] == []
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "bid", "Strong strategic fit", "With two more partners",
+                     anna)
+    assert [a["identifier"] for a in digests.content(db, anna, since, date(2026, 6, 27))["answered"]] == [
+        "CERV-SOCIAL-01"]

@@ -39,6 +39,9 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     subject = f"callmatch: {counted(n, 'new fitting call')}, {counted(len(content['deadlines']), 'deadline')} coming"
     if content.get("changed"):
         subject += f", {counted(len(content['changed']), 'changed call')}"
+    for answer in ("approved", "rejected"):
+        if n := sum(bid["approval"] == answer for bid in content.get("answered", [])):
+            subject += f", {counted(n, 'bid')} {answer}"
     if content.get("to_write"):
         subject += f", {counted(len(content['to_write']), 'application')} for you to write"
     if content.get("answers"):
