@@ -352,6 +352,23 @@ def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
+def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) -> list[dict]:
+    """The outcomes (submitted, won, lost, withdrawn) a colleague recorded for the profile's bids since
+    `since`, as they still stand, the latest first: a win or a loss is news to the whole team, and the
+    ranking is checked against them."""
+    return db.fetchall(
+        """SELECT c.identifier, c.title, d.outcome, e.at AS recorded_at, u.email AS recorded_by
+           FROM decisions d JOIN calls c ON c.id = d.call_id
+           CROSS JOIN LATERAL (SELECT x.at, x.user_id FROM decision_events x
+                               WHERE x.decision_id = d.id AND x.change ? 'outcome'
+                               ORDER BY x.at DESC, x.id DESC LIMIT 1) e
+           LEFT JOIN users u ON u.id = e.user_id
+           WHERE d.profile_id = %(profile)s AND d.outcome IS NOT NULL AND e.at > %(since)s
+             AND e.user_id IS DISTINCT FROM %(user)s
+           ORDER BY e.at DESC, c.identifier""",
+        {"profile": profile_id, "user": user_id, "since": since})
+
+
 def applications_written(db: Database, today) -> dict[int, int]:
     """Per user id: how many applications, of every profile, they write with a deadline still ahead (bids
     not rejected, and maybes): each one's load, and what someone leaving hands over."""

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from .calls import NEXT_DEADLINE
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import PLANNED, answered_bids, named_to_write, waiting_for_approval
+from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, waiting_for_approval
 from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
@@ -60,6 +60,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
+            "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.
             "new_programmes": new_programmes(db, profile, since, now)}
@@ -86,11 +87,12 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
 
 def has_news(content: dict) -> bool:
     """Whether a digest would tell its reader anything: a new call, a deadline, a changed call (planned or among
-    their top), a bid waiting, leadership's answer on one, an application to write, a partner's answer, one to
-    follow up, a new programme or a failed crawl. One with none of them is not sent (a daily "nothing new"
-    teaches people to ignore the mail), and its period is not claimed, so the next digest covers it."""
-    return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "answered", "to_write",
-                                          "answers", "follow_up", "failing", "new_programmes"))
+    their top), a bid waiting, leadership's answer on one, a bid's outcome, an application to write, a partner's
+    answer, one to follow up, a new programme or a failed crawl. One with none of them is not sent (a daily
+    "nothing new" teaches people to ignore the mail), and its period is not claimed, so the next digest covers
+    it."""
+    return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "answered", "outcomes",
+                                          "to_write", "answers", "follow_up", "failing", "new_programmes"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

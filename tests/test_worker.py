@@ -847,3 +847,32 @@ def test_a_digest_tells_whoever_asked_for_a_bid_how_leadership_answered(settings
                      anna)
     assert [a["identifier"] for a in digests.content(db, anna, since, date(2026, 6, 27))["answered"]] == [
         "CERV-SOCIAL-01"]
+
+
+def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings, db):
+    from datetime import timedelta
+
+    from store import decisions, digests, profiles, users
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    profile_id = profiles.ensure_default_profile(db)
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    bid = decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "",
+                           boss)["id"]
+    decisions.set_outcome(db, bid, "submitted", boss)
+    decisions.set_outcome(db, bid, "won", boss)
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    assert [(o["identifier"], o["outcome"], o["recorded_by"]) for o in content["outcomes"]] == [
+        ("CERV-SOCIAL-01", "won", "boss@sic.lv")]  # as it stands, once
+    assert digests.has_news({**content, "new_calls": [], "deadlines": []})
+    subject, text, html = render(anna, content, settings)
+    assert subject.endswith(", 1 bid won")
+    assert "Outcomes recorded:\n- Won: Social innovation and civic participation, recorded by boss@sic.lv on " in text
+    assert "<h3>Outcomes recorded</h3>" in html
+    # Not to the one who recorded it, nor again in a later period.
+    assert digests.content(db, boss, since, date(2026, 6, 27))["outcomes"] == []
+    assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["outcomes"] == []

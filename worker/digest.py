@@ -42,6 +42,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     for answer in ("approved", "rejected"):
         if n := sum(bid["approval"] == answer for bid in content.get("answered", [])):
             subject += f", {counted(n, 'bid')} {answer}"
+    if won := sum(bid["outcome"] == "won" for bid in content.get("outcomes", [])):
+        subject += f", {counted(won, 'bid')} won"
     if content.get("to_write"):
         subject += f", {counted(len(content['to_write']), 'application')} for you to write"
     if content.get("answers"):
