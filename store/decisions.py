@@ -315,6 +315,13 @@ def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) ->
         return row
 
 
+def _latest_event(field: str) -> str:
+    """Joins a decision d's latest event that changed `field` (a column name) as e (at, user_id, change)."""
+    return f"""CROSS JOIN LATERAL (SELECT x.at, x.user_id, x.change FROM decision_events x
+                                   WHERE x.decision_id = d.id AND x.change ? '{field}'
+                                   ORDER BY x.at DESC, x.id DESC LIMIT 1) e"""
+
+
 def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
     """The applications (bids not rejected, and maybes, of every profile) a colleague named the user to write
     since `since`, and that they still write, soonest deadline first: a digest tells them, since whoever
@@ -323,9 +330,7 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
         f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, e.at AS named_at,
                    u.email AS named_by
             FROM decisions d JOIN calls c ON c.id = d.call_id
-            CROSS JOIN LATERAL (SELECT x.at, x.user_id FROM decision_events x
-                                WHERE x.decision_id = d.id AND x.change ? 'lead'
-                                ORDER BY x.at DESC, x.id DESC LIMIT 1) e
+            {_latest_event("lead")}
             LEFT JOIN users u ON u.id = e.user_id
             WHERE d.lead_id = %(user)s AND {PLANNED}
               AND e.at > %(since)s AND e.user_id IS DISTINCT FROM %(user)s
@@ -342,9 +347,7 @@ def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
         f"""SELECT c.identifier, c.title, {NEXT_DEADLINE} AS next_deadline, d.approval, e.at AS answered_at,
                    u.email AS answered_by
             FROM decisions d JOIN calls c ON c.id = d.call_id
-            CROSS JOIN LATERAL (SELECT x.at, x.user_id, x.change FROM decision_events x
-                                WHERE x.decision_id = d.id AND x.change ? 'approval'
-                                ORDER BY x.at DESC, x.id DESC LIMIT 1) e
+            {_latest_event("approval")}
             LEFT JOIN users u ON u.id = e.user_id
             WHERE d.state = 'bid' AND d.approval IN ('approved', 'rejected') AND e.change - 'approval' = '{{}}'
               AND e.at > %(since)s AND %(user)s IN (d.decided_by, d.lead_id) AND e.user_id IS DISTINCT FROM %(user)s
@@ -357,11 +360,9 @@ def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) ->
     `since`, as they still stand, the latest first: a win or a loss is news to the whole team, and the
     ranking is checked against them."""
     return db.fetchall(
-        """SELECT c.identifier, c.title, d.outcome, e.at AS recorded_at, u.email AS recorded_by
+        f"""SELECT c.identifier, c.title, d.outcome, e.at AS recorded_at, u.email AS recorded_by
            FROM decisions d JOIN calls c ON c.id = d.call_id
-           CROSS JOIN LATERAL (SELECT x.at, x.user_id FROM decision_events x
-                               WHERE x.decision_id = d.id AND x.change ? 'outcome'
-                               ORDER BY x.at DESC, x.id DESC LIMIT 1) e
+           {_latest_event("outcome")}
            LEFT JOIN users u ON u.id = e.user_id
            WHERE d.profile_id = %(profile)s AND d.outcome IS NOT NULL AND e.at > %(since)s
              AND e.user_id IS DISTINCT FROM %(user)s
