@@ -341,8 +341,10 @@ SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "
 def search_calls(db: Database, profile_id: int, today: date, *, programme: str | None = None,
                  status: str | None = None, within_days: int | None = None, min_grant: float | None = None,
                  text: str | None = None, decision: str | None = None, show_screened: bool = False,
-                 sort: str = "score", page: int = 1, per_page: int = 25) -> tuple[list[dict], int]:
-    """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list."""
+                 changed: bool = False, sort: str = "score", page: int = 1,
+                 per_page: int = 25) -> tuple[list[dict], int]:
+    """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `changed`
+    keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS."""
     where = ["TRUE"]
     params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page}
     if not show_screened:
@@ -361,6 +363,9 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
         params["min_grant"] = min_grant
     if text:
         where.append(every_word_in(("c.title", "c.identifier", "c.description_text"), text, params, "text"))
+    if changed:
+        where.append("EXISTS (SELECT 1 FROM call_changes x WHERE x.call_id = c.id"
+                     f" AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS})")
     if decision == "none":
         where.append("d.id IS NULL")
     elif decision:

@@ -909,6 +909,12 @@ def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its
     listed = pm.get("/calls").get_data(as_text=True)
     assert f'<small class="changed" title="{moved}">deadline moved {day(datetime.now(timezone.utc))}</small>' in listed
     assert listed.count('class="changed"') == 1
+    # Or only those, as a list and as a spreadsheet.
+    only = pm.get("/calls?changed=1").get_data(as_text=True)
+    assert "1 call that passes the screening gates" in only and "/calls/CERV-SOCIAL-01" in only
+    assert 'name="changed" value="1" checked' in only and "HORIZON-FUSION-01" not in only
+    assert [line.split(",")[2] for line in pm.get("/calls/export.csv?changed=1").get_data(as_text=True).splitlines()[1:]] \
+        == ["CERV-SOCIAL-01"]
     # The latest change first; past three, the earlier ones fold away.
     for deadline, grant in (("2026-10-22", "500000"), ("2026-10-22", "400000"), ("2026-10-29", "400000")):
         crawled(deadline, grant)

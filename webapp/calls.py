@@ -57,6 +57,7 @@ def _filters(args) -> tuple[dict, list[str]]:
         decision = None
     f["decision"] = decision
     f["show_screened"] = args.get("screened") == "1"
+    f["changed"] = args.get("changed") == "1"
     sort = args.get("sort") or "score"
     if sort not in call_store.SORTS:
         *first, last = SORT_LABELS.values()
@@ -89,6 +90,7 @@ def index():
                            crawl_spiders=settings().crawl_spiders,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
+                           recent_change_days=call_store.RECENT_CHANGE_DAYS,
                            failing=runs.failing_sources(db(), settings().crawl_spiders))
 
 
