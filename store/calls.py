@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from psycopg.types.json import Jsonb
 
 from .db import Database, every_word_in
-from .text import counted, day, eur_against, stage_note
+from .text import capitalised, counted, day, eur_against, one_line, stage_note
 
 SOURCES = {
     # name: (kind, title, url)
@@ -137,12 +137,12 @@ def _watched(field: str, value):
     if field in _AMOUNTS:  # as the numeric(…, 2) column keeps it, or a float's last digits would differ
         return str(round(Decimal(str(value)), 2))
     if field == "title":
-        return " ".join(value.split())
+        return one_line(value)
     return _jsonable(value)
 
 
 def _words(row: dict) -> str:
-    return " ".join(f"{row.get('description_text') or ''} {row.get('conditions_text') or ''}".split())
+    return one_line(f"{row.get('description_text') or ''} {row.get('conditions_text') or ''}")
 
 
 def changes_between(stored: dict, row: dict) -> dict:
@@ -261,9 +261,8 @@ def change_lines(changes: dict) -> list[str]:
 def change_summary(changes: dict | list[dict]) -> str:
     """`change_lines` of one change, or of several in the order seen, as one sentence: "Deadline moved from
     …; topic budget from … to …"."""
-    sentence = "; ".join(line for one in (changes if isinstance(changes, list) else [changes])
-                         for line in change_lines(one))
-    return sentence[:1].upper() + sentence[1:]
+    return capitalised("; ".join(line for one in (changes if isinstance(changes, list) else [changes])
+                                 for line in change_lines(one)))
 
 
 def _deadline_lines(old: list[dict], new: list[dict] | None) -> list[str]:

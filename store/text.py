@@ -18,6 +18,12 @@ def one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def capitalised(clause: str) -> str:
+    """A clause as a sentence starts it: the first letter upper case, the rest as written (str.capitalize
+    would write "17 sep" and "horizon-cl2")."""
+    return clause[:1].upper() + clause[1:]
+
+
 def cut(text: str, width: int) -> str:
     """`text` in at most `width` characters, an ellipsis marking where it was cut (for fixed-width columns)."""
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -19,7 +19,7 @@ from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
-from store.text import consortium_progress, counted, eur, failed_gates, place_name, stage_note
+from store.text import capitalised, consortium_progress, counted, eur, failed_gates, place_name, stage_note
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
@@ -157,7 +157,7 @@ def history_sentence(call: dict) -> str:
     if history.get("already_held"):
         notes.append("we already hold a project under this call, so it ranks below the new ones")
     sentence = "; ".join(notes)
-    return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
+    return capitalised(sentence) + "." if sentence else ""
 
 
 @bp.route("/calls/<path:identifier>")
@@ -269,7 +269,7 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         [f"{counted(len(declined), 'organisation')} declined"] if declined else [])
     said = {key: "; ".join(lines) for key, lines in
             {"fit": fit, "win": win, "value": value, "capacity": capacity, "partners": partners}.items()}
-    return {key: said[key][:1].upper() + said[key][1:] + "." if said[key] else "" for key in decisions.QUESTIONS}
+    return {key: capitalised(said[key]) + "." if said[key] else "" for key in decisions.QUESTIONS}
 
 
 def _builder(call: dict) -> dict:
