@@ -451,9 +451,9 @@ def history(db: Database, decision_id: int) -> list[dict]:
 
 def board(db: Database, profile_id: int, today) -> list[dict]:
     """Every call the profile decided on, with its decision (why, by whom, who approved it, who leads the
-    application, how it ended),
-    rank, next deadline and the partners in its consortium so far (how many, how many confirmed, and their
-    names with their countries), soonest first: the board, and the register leadership downloads."""
+    application, how it ended), rank, next deadline, latest recent change and the partners in its consortium
+    so far (how many, how many confirmed, and their names with their countries), soonest first: the board,
+    and the register leadership downloads."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
                    d.outcome, d.overrides, d.assessment, d.updated_at, du.email AS decided_by, au.email AS approved_by,

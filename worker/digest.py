@@ -15,8 +15,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from store import digests
 from store.config import Settings
 from store.consortium import FOLLOW_UP_DAYS
-from store.db import Database
 from store.calls import change_summary
+from store.db import Database
 from store.decisions import assessment_summary
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
@@ -40,8 +40,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     if content.get("changed"):
         subject += f", {counted(len(content['changed']), 'changed call')}"
     for answer in ("approved", "rejected"):
-        if n := sum(bid["approval"] == answer for bid in content.get("answered", [])):
-            subject += f", {counted(n, 'bid')} {answer}"
+        if answered := sum(bid["approval"] == answer for bid in content.get("answered", [])):
+            subject += f", {counted(answered, 'bid')} {answer}"
     if won := sum(bid["outcome"] == "won" for bid in content.get("outcomes", [])):
         subject += f", {counted(won, 'bid')} won"
     if content.get("to_write"):
