@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
+from .checklist import DUE_WITHIN_DAYS
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, waiting_for_approval
@@ -59,6 +60,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "changed": changed_calls(db, profile_id, since, now, today, user["digest_top"]),
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
+            "steps": steps_due(db, user["id"], today) if user.get("id") else [],
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
@@ -85,14 +87,26 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
         {"profile": profile_id, "since": since, "until": until, "today": today, "top": top})
 
 
+def steps_due(db: Database, user_id: int, today: date, days: int = DUE_WITHIN_DAYS) -> list[dict]:
+    """The open steps of the applications the user writes (bids not rejected, and maybes, of every profile)
+    that fall due within `days` of `today`, or are overdue, the earliest first: whoever writes an application
+    is reminded of what it needs this week, every period until it is ticked off."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title AS call_title, s.title, s.due, s.due < %(today)s AS overdue
+            FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
+            WHERE d.lead_id = %(user)s AND {PLANNED} AND s.done_at IS NULL
+              AND s.due <= %(today)s::date + %(days)s::int
+            ORDER BY s.due, c.identifier, s.id""", {"user": user_id, "today": today, "days": days})
+
+
 def has_news(content: dict) -> bool:
     """Whether a digest would tell its reader anything: a new call, a deadline, a changed call (planned or among
-    their top), a bid waiting, leadership's answer on one, a bid's outcome, an application to write, a partner's
-    answer, one to follow up, a new programme or a failed crawl. One with none of them is not sent (a daily
-    "nothing new" teaches people to ignore the mail), and its period is not claimed, so the next digest covers
-    it."""
+    their top), a bid waiting, leadership's answer on one, a bid's outcome, an application to write or a step of
+    one due, a partner's answer, one to follow up, a new programme or a failed crawl. One with none of them is
+    not sent (a daily "nothing new" teaches people to ignore the mail), and its period is not claimed, so the
+    next digest covers it."""
     return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "answered", "outcomes",
-                                          "to_write", "answers", "follow_up", "failing", "new_programmes"))
+                                          "to_write", "steps", "answers", "follow_up", "failing", "new_programmes"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

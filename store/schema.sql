@@ -254,6 +254,19 @@ CREATE TABLE decision_events (
 );
 CREATE INDEX decision_events_decision ON decision_events (decision_id, at);
 
+-- The steps of writing an application, each with the day it is due and who ticked it off.
+CREATE TABLE application_steps (
+    id           bigserial PRIMARY KEY,
+    decision_id  bigint NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,
+    title        text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    due          date,
+    added_by     bigint REFERENCES users (id) ON DELETE SET NULL,
+    added_at     timestamptz NOT NULL DEFAULT now(),
+    done_by      bigint REFERENCES users (id) ON DELETE SET NULL,
+    done_at      timestamptz
+);
+CREATE INDEX application_steps_decision ON application_steps (decision_id, due);
+
 CREATE TABLE consortium_members (
     profile_id      bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
     call_id         bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,

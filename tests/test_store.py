@@ -1004,3 +1004,44 @@ def test_a_change_reads_field_by_field_each_amount_in_full_where_the_short_forms
     # Several changes of one period read as one sentence, in the order they were seen.
     assert change_summary([{"text": True}, {"grant_min": ["100000.00", "60000.00"]}]) == (
         "Its text was revised; smallest grant from €100 k to €60 k")
+
+
+def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_count_back_from_its_deadline(db):
+    from datetime import date
+
+    from store import checklist, decisions, profiles, users
+    from store.errors import NotFound
+    from tests.helpers.data import add_call
+
+    kinds = {("ft_portal", "HORIZON-CL2-2026-01-DEMOCRACY-09"): "a proposal on the Funding & Tenders Portal",
+             ("ft_portal", "EuropeAid/186130/DD/ACT/ER"): "an application to EuropeAid",
+             ("interreg_bsr", "core-projects-2026"): "an Interreg application",
+             ("urbact", "action-planning-networks"): "an Interreg application",
+             ("erasmus_results", "x"): "an application"}
+    for (source, identifier), label in kinds.items():
+        assert checklist.USUAL_STEPS[checklist.usual_kind({"source": source, "identifier": identifier})][0] == label
+    interreg = {"source": "interreg_est_lat", "identifier": "call-4"}
+    steps = checklist.usual_steps(interreg, date(2026, 9, 30), date(2026, 6, 27))
+    assert steps[0] == ("Partnership agreed: every partner confirmed, and who is the lead partner", date(2026, 8, 19))
+    assert steps[-1] == ("Application submitted, a day early", date(2026, 9, 29))
+    assert {due for _, due in checklist.usual_steps(interreg, date(2026, 7, 1), date(2026, 6, 27))[:3]} == {
+        date(2026, 6, 27)}  # decided late: due now, never in the past
+    assert {due for _, due in checklist.usual_steps(interreg, None, date(2026, 6, 27))} == {None}
+
+    add_call(db, "CERV-STEPS-01", "A call with steps", "text")
+    boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, users.create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    decided = decisions.decide(db, profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls"), "bid",
+                               "Strong strategic fit", "", boss)
+    for title, due, said in (("", None, "Say what the step is"), ("x" * 201, None, "at most 200 characters"),
+                             ("Budget", "1 July", "YYYY-MM-DD"), ("Budget", "1026-07-01", "not a day")):
+        with pytest.raises(checklist.InvalidStep, match=said):
+            checklist.add_step(db, decided["id"], title, due, boss)
+    with pytest.raises(NotFound):
+        checklist.add_step(db, 999_999, "Budget", None, boss)
+    step = checklist.add_step(db, decided["id"], "  Budget\n agreed  ", "2026-07-01", boss)
+    assert (step["title"], step["due"]) == ("Budget agreed", date(2026, 7, 1))  # one line, as a cell shows it
+    first = checklist.set_done(db, step["id"], True, boss)
+    again = checklist.set_done(db, step["id"], True, anna)  # ticked twice: whoever did it first keeps it
+    assert (again["done_by"], again["done_at"]) == (boss["id"], first["done_at"])
+    assert checklist.steps_of(db, decided["id"])[0]["done_by_email"] == "boss@sic.lv"

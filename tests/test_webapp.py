@@ -731,6 +731,74 @@ def test_who_writes_an_application_is_chosen_on_its_call_page_and_shown_wherever
     assert seeded.scalar("SELECT lead_id FROM decisions") is None
 
 
+def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_and_in_the_register(pm, seeded):
+    import csv
+    import io
+
+    assert decide(pm).status_code == 302
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    steps = page[page.index('id="steps"'):].split("</section>")[0]
+    assert "No steps yet." in steps
+    assert "Add the usual steps of a proposal on the Funding &amp; Tenders Portal (7)" in steps
+    assert "before the deadline of 01 Oct 2026" in steps
+
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    added = pm.post(f"/decisions/{decision_id}/steps/usual", data={"csrf_token": token})
+    assert added.status_code == 302 and added.headers["Location"].endswith("/calls/CERV-SOCIAL-01#steps")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    steps = page[page.index('id="steps"'):].split("</section>")[0]
+    assert "7 usual steps added." in page and "0 of 7 done" in steps and "Add the usual steps" not in steps
+    # Counted back from 1 October: six weeks for the consortium, the day before for submitting.
+    assert re.search(r"Consortium agreed: every partner confirmed, and who coordinates</td>\s*"
+                     r'<td class="due">20 Aug 2026<br><small>in 54 days</small>', steps)
+    assert re.search(r"Proposal submitted, a day early[^<]*</td>\s*<td class=\"due\">30 Sep 2026", steps)
+    pm.post(f"/decisions/{decision_id}/steps/usual", data={"csrf_token": token})  # pressed twice: nothing repeated
+    assert seeded.scalar("SELECT count(*) FROM application_steps") == 7
+    assert "Every usual step is in the list already." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+    # A step of the team's own, already late; what a form cannot take is said, and nothing is added.
+    for title, due, said in (("  ", "", "Say what the step is."), ("Letter", "2026-13-01", "written as YYYY-MM-DD")):
+        pm.post(f"/decisions/{decision_id}/steps", data={"title": title, "due": due, "csrf_token": token})
+        assert said in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    pm.post(f"/decisions/{decision_id}/steps",
+            data={"title": "Letter of support from Riga City", "due": "2026-06-20", "csrf_token": token})
+    assert seeded.scalar("SELECT count(*) FROM application_steps") == 8
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert re.search(r'<tr class="overdue">\s*<td>Letter of support from Riga City</td>\s*<td class="due">20 Jun 2026'
+                     r"<br><small>overdue by 7 days</small>", page)
+    card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+    assert ("0 of 8 steps done</a> · next: Letter of support from Riga City, overdue since 20 Jun 2026" in card
+            and '<p class="steps overdue">' in card)
+
+    letter = seeded.scalar("SELECT id FROM application_steps WHERE title LIKE 'Letter%'")
+    assert pm.post(f"/steps/{letter}/done", data={"done": "1", "csrf_token": token}).status_code == 302
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert re.search(r'<tr class="done">\s*<td>Letter of support from Riga City</td>', page)
+    assert '<span class="badge">done</span> <small>pm@sic.lv,' in page and "1 of 8 done" in page
+    card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+    assert "1 of 8 steps done</a> · next: Consortium agreed: every partner confirmed, and who coordinates, due 20 Aug" \
+        in card
+    register = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert [(r["steps done"], r["next step due"]) for r in register] == [("1 of 8", "2026-08-20")]
+    assert register[0]["next step"].startswith("Consortium agreed")
+
+    pm.post(f"/steps/{letter}/done", data={"done": "0", "csrf_token": token})  # opened again: who and when go
+    assert seeded.fetchone("SELECT done_at, done_by FROM application_steps WHERE id = %s", (letter,)) == {
+        "done_at": None, "done_by": None}
+    pm.post(f"/steps/{letter}/remove", data={"csrf_token": token})
+    assert "Step removed: Letter of support from Riga City." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert seeded.scalar("SELECT count(*) FROM application_steps") == 7
+    for missing in (f"/steps/{letter}/done", f"/steps/{letter}/remove", "/decisions/999999/steps"):
+        assert pm.post(missing, data={"done": "1", "title": "x", "csrf_token": token}).status_code == 404, missing
+
+    # Marked no bid, the steps are kept (and said to be), but the pipeline no longer counts them.
+    decide(pm, state="no_bid", reason="No capacity this period")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "This call is marked no bid now. Its steps are kept in case that changes." in page
+    assert "steps done" not in pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+
+
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):
     decide(pm, note="Ask the Riga lab")
     assert "Bids waiting for your approval" not in pm.get("/pipeline").get_data(as_text=True)  # a manager's own

@@ -747,6 +747,47 @@ def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settin
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["to_write"] == []
 
 
+def test_a_digest_reminds_whoever_writes_an_application_of_its_steps_due_this_week_until_they_are_done(settings, db):
+    from datetime import timedelta
+
+    from store import checklist, decisions, digests, profiles, users
+    from worker.digest import render
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    profile_id = profiles.ensure_default_profile(db)
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'")
+    bid = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", boss)
+    today, since = date(2026, 6, 27), datetime.now(timezone.utc) - timedelta(days=1)
+    # Counted back from 10 July, and none before today: the consortium, the PICs and Part B are due at once.
+    assert checklist.add_usual_steps(db, bid["id"], {"source": "ft_portal", "identifier": "CERV-SOCIAL-01"},
+                                     date(2026, 7, 10), today, boss) == 7
+    late = checklist.add_step(db, bid["id"], "Letter of support from Riga City", "2026-06-25", boss)
+    checklist.add_step(db, bid["id"], "Ask the city for its logo", None, boss)  # no due day: never reminded
+    assert digests.content(db, anna, since, today)["steps"] == []  # nobody writes it yet
+
+    decisions.set_lead(db, bid["id"], anna["id"], anna)
+    content = digests.content(db, anna, since, today)
+    assert [(s["title"].split(" ")[0], s["due"], s["overdue"]) for s in content["steps"]] == [
+        ("Letter", date(2026, 6, 25), True), ("Consortium", today, False), ("Every", today, False),
+        ("Part", today, False), ("Budget", today, False), ("Part", date(2026, 7, 3), False)]
+    assert digests.has_news(content)
+    subject, text, html = render(anna, content, settings)
+    assert subject.endswith(", 6 application steps due")  # she took it on herself: no news
+    assert ("Steps of your applications due within 7 days, or overdue:\n- OVERDUE since 25 Jun 2026: Letter of support"
+            " from Riga City (Social innovation and civic participation)") in text
+    assert "/calls/CERV-SOCIAL-01#steps" in text and "overdue since 25 Jun 2026" in html
+    assert digests.content(db, boss, since, today)["steps"] == []  # hers to write, not his
+
+    # Ticked off, it is no longer news; dropped (no bid), none of it is.
+    checklist.set_done(db, late["id"], True, anna)
+    assert len(digests.content(db, anna, since, today)["steps"]) == 5
+    decisions.decide(db, profile_id, call_id, "no_bid", "Competition too strong", "", boss)
+    assert digests.content(db, anna, since, today)["steps"] == []
+
+
 def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(settings, db):
     from datetime import timedelta
 

@@ -9,10 +9,12 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn
+from matcher.gates import upcoming_deadline
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from matcher.signals import family
 from store import calls as call_store
+from store import checklist
 from store import consortium as consortium_store
 from store import decisions, profiles, runs, users
 from store.errors import NotFound
@@ -182,6 +184,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     series = same_series(call, decisions.decided_calls(db(), current_profile_id()))
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            changes=call_store.changes_of(db(), call["id"]), series=series,
+                           **_steps(call, decision),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
@@ -195,6 +198,16 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+def _steps(call: dict, decision: dict | None) -> dict:
+    """What the call page's steps to submission show: the decision's steps, the usual list for the call and
+    how many of it are not in the steps yet, and the deadline the usual steps count back from."""
+    steps = checklist.steps_of(db(), decision["id"]) if decision else []
+    label, usual = checklist.USUAL_STEPS[checklist.usual_kind(call)]
+    have = {s["title"] for s in steps}
+    return {"steps": steps, "usual": (label, usual), "usual_missing": sum(title not in have for title, _ in usual),
+            "next_deadline": upcoming_deadline(call.get("deadlines") or [], _today()), "max_step": checklist.MAX_TITLE}
 
 
 def same_series(call: dict, decided: list[dict]) -> dict | None:

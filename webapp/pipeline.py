@@ -50,21 +50,23 @@ def index():
 
 @bp.route("/pipeline/decisions.csv")
 def decisions_csv():
-    """Every decision on the profile's calls with its reason, note, approval, outcome and consortium: the
+    """Every decision on the profile's calls with its reason, note, approval, outcome, steps and consortium: the
     bid/no-bid register, for reports and for the team's own look back at what it bid for, with whom, and won."""
     profile_id = current_profile_id()
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
-              "consortium partners", "partners confirmed", "overrides the screening", f"assessment (of {RATINGS[-1]})",
+              "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
+              "overrides the screening", f"assessment (of {RATINGS[-1]})",
               *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "call page", "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["lead"] or "",
-             r["outcome"] or "",
-             csv_text(r["partner_names"]), r["confirmed"], csv_text(failed_gates(r["overrides"])),
+             r["outcome"] or "", f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",
+             csv_text(r["next_step"]), r["next_step_due"] or "", csv_text(r["partner_names"]), r["confirmed"],
+             csv_text(failed_gates(r["overrides"])),
              assessment_mean(r["assessment"], weights) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
              call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), profile_id, settings().as_of()))

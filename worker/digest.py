@@ -16,6 +16,7 @@ from store import digests
 from store.config import Settings
 from store.consortium import FOLLOW_UP_DAYS
 from store.calls import change_summary
+from store.checklist import DUE_WITHIN_DAYS
 from store.db import Database
 from store.decisions import assessment_summary
 from store.errors import ConfigurationError
@@ -26,7 +27,7 @@ templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=
 templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted,
                          consortium_progress=consortium_progress, assessment=assessment_summary,
                          change_summary=change_summary)
-templates.globals["follow_up_days"] = FOLLOW_UP_DAYS
+templates.globals.update(follow_up_days=FOLLOW_UP_DAYS, step_days=DUE_WITHIN_DAYS)
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
 # Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
 templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier, safe="/:")
@@ -46,6 +47,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
         subject += f", {counted(won, 'bid')} won"
     if content.get("to_write"):
         subject += f", {counted(len(content['to_write']), 'application')} for you to write"
+    if content.get("steps"):
+        subject += f", {counted(len(content['steps']), 'application step')} due"
     if content.get("answers"):
         subject += f", {counted(len(content['answers']), 'partner answer')}"
     if content.get("follow_up"):

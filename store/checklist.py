@@ -1,0 +1,160 @@
+"""The steps of writing an application: what has to be done before a bid or maybe can be submitted, each
+with the day it is due and who ticked it off. SIC's administrative work rests on one person; written down,
+it can be shared, and a digest reminds whoever writes the application of what falls due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from .db import Database
+from .errors import CallmatchError, NotFound
+from .text import one_line
+
+MAX_TITLE = 200
+# What a digest lists: the open steps of the reader's applications due within this many days, or overdue.
+DUE_WITHIN_DAYS = 7
+
+
+class InvalidStep(CallmatchError):
+    pass
+
+
+# The usual steps of an application by where it is submitted, each with how many days before the deadline
+# it is best done: partners take weeks to confirm and to register, a budget needs every partner's figures,
+# and submission systems are slow on a deadline's last day. A starting point the team edits, not a rule.
+USUAL_STEPS = {
+    "portal": ("a proposal on the Funding & Tenders Portal", (
+        ("Consortium agreed: every partner confirmed, and who coordinates", 42),
+        ("Every partner's PIC collected (each registers in the Participant Register)", 35),
+        ("Part B, the technical description, drafted and shared with the partners", 21),
+        ("Budget agreed with each partner for the budget table of Part A", 14),
+        ("Part A, the administrative forms, completed in the Submission System", 7),
+        ("Annexes and declarations the call asks for ready", 5),
+        ("Proposal submitted, a day early (a new submission replaces it until the deadline)", 1),
+    )),
+    "europeaid": ("an application to EuropeAid", (
+        ("Eligibility checked against the guidelines: where the applicant and co-applicants must be established",
+         42),
+        ("Every co-applicant's PIC collected", 28),
+        ("Concept note or full application drafted as the guidelines ask", 14),
+        ("Application submitted in PROSPECT, a day early", 1),
+    )),
+    "interreg": ("an Interreg application", (
+        ("Partnership agreed: every partner confirmed, and who is the lead partner", 42),
+        ("Work plan and budget per partner drafted and shared", 21),
+        ("Each partner's signed partner declaration collected", 10),
+        ("Application form completed in the programme's online system", 5),
+        ("Application submitted, a day early", 1),
+    )),
+    "other": ("an application", (
+        ("Partners confirmed", 42),
+        ("Application drafted and shared with the partners", 21),
+        ("Budget agreed with each partner", 14),
+        ("Application submitted, a day early", 1),
+    )),
+}
+
+
+def usual_kind(call: dict) -> str:
+    """Which of USUAL_STEPS fits the call: where it is submitted, told by its source and identifier."""
+    source = call.get("source") or ""
+    if source == "ft_portal":
+        return "europeaid" if (call.get("identifier") or "").startswith("EuropeAid/") else "portal"
+    if source.startswith("interreg") or source == "urbact":
+        return "interreg"
+    return "other"
+
+
+def usual_steps(call: dict, deadline: date | None, today: date) -> list[tuple[str, date | None]]:
+    """The usual steps for the call, each due its days before `deadline` (the one the team works towards),
+    but never before `today`: a bid decided late still has them all to do. Without a deadline, none is due."""
+    return [(title, max(deadline - timedelta(days=days), today) if deadline else None)
+            for title, days in USUAL_STEPS[usual_kind(call)][1]]
+
+
+def checked_title(title: str | None) -> str:
+    title = one_line(title)
+    if not title:
+        raise InvalidStep("Say what the step is.")
+    if len(title) > MAX_TITLE:
+        raise InvalidStep(f"A step is said in at most {MAX_TITLE} characters; this one has {len(title)}.")
+    return title
+
+
+def checked_due(raw: str | date | None) -> date | None:
+    """A due day from a form (YYYY-MM-DD, as a date field sends it; blank: none)."""
+    if raw is None or isinstance(raw, date):
+        return raw
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        due = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidStep(f"A due day is written as YYYY-MM-DD; {raw!r} is not one.") from None
+    if not 2000 <= due.year <= 2100:
+        raise InvalidStep(f"{raw} is not a day an application step falls due.")
+    return due
+
+
+def steps_of(db: Database, decision_id: int) -> list[dict]:
+    """The decision's steps, open and done, in the order they fall due (undated last), with who ticked each off."""
+    return db.fetchall(
+        """SELECT s.*, u.email AS done_by_email FROM application_steps s LEFT JOIN users u ON u.id = s.done_by
+           WHERE s.decision_id = %s ORDER BY s.due NULLS LAST, s.id""", (decision_id,))
+
+
+def add_step(db: Database, decision_id: int, title: str, due: str | date | None, user: dict) -> dict:
+    title, due = checked_title(title), checked_due(due)
+    _decision(db, decision_id)
+    return db.fetchone("INSERT INTO application_steps (decision_id, title, due, added_by) VALUES (%s, %s, %s, %s)"
+                       " RETURNING *", (decision_id, title, due, user["id"]))
+
+
+def add_usual_steps(db: Database, decision_id: int, call: dict, deadline: date | None, today: date,
+                    user: dict) -> int:
+    """Adds the call's usual steps that the decision does not have yet (by title: pressed twice, or after a
+    step was renamed, nothing is repeated). Returns how many were added."""
+    _decision(db, decision_id)
+    with db.transaction() as cur:
+        cur.execute("SELECT id FROM decisions WHERE id = %s FOR UPDATE", (decision_id,))  # one such press at once
+        have = {row["title"] for row in cur.execute("SELECT title FROM application_steps WHERE decision_id = %s",
+                                                    (decision_id,)).fetchall()}
+        new = [(title, due) for title, due in usual_steps(call, deadline, today) if title not in have]
+        for title, due in new:
+            cur.execute("INSERT INTO application_steps (decision_id, title, due, added_by) VALUES (%s, %s, %s, %s)",
+                        (decision_id, title, due, user["id"]))
+    return len(new)
+
+
+def set_done(db: Database, step_id: int, done: bool, user: dict) -> dict:
+    """Ticks a step off (who and when are kept) or opens it again."""
+    row = db.fetchone(
+        """UPDATE application_steps SET done_at = CASE WHEN %(done)s THEN coalesce(done_at, now()) END,
+                  done_by = CASE WHEN %(done)s THEN coalesce(done_by, %(user)s) END
+           WHERE id = %(step)s RETURNING *""", {"done": done, "user": user["id"], "step": step_id})
+    if row is None:
+        raise NotFound(f"No application step {step_id}.")
+    return row
+
+
+def remove_step(db: Database, step_id: int) -> dict:
+    row = db.fetchone("DELETE FROM application_steps WHERE id = %s RETURNING *", (step_id,))
+    if row is None:
+        raise NotFound(f"No application step {step_id}.")
+    return row
+
+
+def _decision(db: Database, decision_id: int) -> None:
+    if db.scalar("SELECT id FROM decisions WHERE id = %s", (decision_id,)) is None:
+        raise NotFound(f"No decision {decision_id}.")
+
+
+# How far an application's steps have got, on a decision `d`: how many there are, how many are done, and the
+# first open one with its due day. For the pipeline's cards and the register.
+STEPS_OF_DECISION = """LEFT JOIN LATERAL (
+    SELECT count(*) AS steps, count(s.done_at) AS steps_done,
+           (array_agg(s.title ORDER BY s.due NULLS LAST, s.id) FILTER (WHERE s.done_at IS NULL))[1] AS next_step,
+           min(s.due) FILTER (WHERE s.done_at IS NULL) AS next_step_due
+    FROM application_steps s WHERE s.decision_id = d.id) plan ON TRUE"""
+
