@@ -487,3 +487,13 @@ def planned(db: Database, profile_id: int) -> list[dict]:
         """SELECT c.identifier, c.title, c.url, c.deadlines, d.state, c.unlisted_since, u.email AS lead
            FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.lead_id
            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (profile_id,))
+
+
+def planned_steps(db: Database, profile_id: int, user_id: int) -> list[dict]:
+    """The open steps with a due day of the profile's applications the user writes (bids not rejected, and
+    maybes), the earliest first: their own to-do list in their calendar, beside the deadlines."""
+    return db.fetchall(
+        f"""SELECT s.id, s.title, s.due, c.identifier, c.title AS call_title
+            FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
+            WHERE d.profile_id = %s AND d.lead_id = %s AND {PLANNED} AND s.done_at IS NULL AND s.due IS NOT NULL
+            ORDER BY s.due, s.id""", (profile_id, user_id))

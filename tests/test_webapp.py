@@ -771,8 +771,20 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert ("0 of 8 steps done</a> · next: Letter of support from Riga City, overdue since 20 Jun 2026" in card
             and '<p class="steps overdue">' in card)
 
+    # Whoever writes the application finds its open steps in their calendar, beside the deadlines.
+    def calendar(client):
+        return client.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+
+    assert "Step: " not in calendar(pm)  # nobody writes it yet
+    pm_id = seeded.scalar("SELECT id FROM users WHERE email = 'pm@sic.lv'")
+    pm.post(f"/decisions/{decision_id}/lead", data={"lead": str(pm_id), "csrf_token": token})
+    assert ("DTSTART;VALUE=DATE:20260620\r\nSUMMARY:Step: Letter of support from Riga City [CERV-SOCIAL-01]\r\n"
+            "DESCRIPTION:Social innovation and civic participation of young people\\nhttp") in calendar(pm)
+    assert calendar(pm).count("SUMMARY:Step: ") == 8
+
     letter = seeded.scalar("SELECT id FROM application_steps WHERE title LIKE 'Letter%'")
     assert pm.post(f"/steps/{letter}/done", data={"done": "1", "csrf_token": token}).status_code == 302
+    assert "Letter of support" not in calendar(pm) and calendar(pm).count("SUMMARY:Step: ") == 7
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert re.search(r'<tr class="done">\s*<td>Letter of support from Riga City</td>', page)
     assert '<span class="badge">done</span> <small>pm@sic.lv,' in page and "1 of 8 done" in page
@@ -797,6 +809,7 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "This call is marked no bid now. Its steps are kept in case that changes." in page
     assert "steps done" not in pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+    assert "Step: " not in calendar(pm)
 
 
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):

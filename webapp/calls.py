@@ -567,6 +567,13 @@ def _calendar(profile_id: int) -> Response:
                                                  + call_page_url(row["identifier"])),
                       "URL:" + "".join((row["url"] or "").split()),
                       "END:VEVENT"]
+    # The steps of the applications the reader writes, while open: ticked off, a step leaves the calendar.
+    for step in decisions.planned_steps(db(), profile_id, g.user["id"]):
+        lines += ["BEGIN:VEVENT", f"UID:step-{step['id']}@callmatch", f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{step['due']:%Y%m%d}",
+                  "SUMMARY:" + _ics_text(f"Step: {step['title']} [{step['identifier']}]"),
+                  "DESCRIPTION:" + _ics_text(f"{step['call_title']}\n{call_page_url(step['identifier'])}#steps"),
+                  "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return Response("\r\n".join(_ics_fold(line) for line in lines) + "\r\n", mimetype="text/calendar",
                     headers={"Content-Disposition": "attachment; filename=callmatch-deadlines.ics"})
