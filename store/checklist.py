@@ -150,10 +150,12 @@ def _decision(db: Database, decision_id: int) -> None:
         raise NotFound(f"No decision {decision_id}.")
 
 
-# How far an application's steps have got, on a decision `d`: how many there are, how many are done, and the
-# first open one with its due day. For the pipeline's cards and the register.
+# How far an application's steps have got, on a decision `d`: how many there are, how many are done, how many
+# open ones are overdue (before %(today)s), and the first open one with its due day. For the pipeline and the
+# register.
 STEPS_OF_DECISION = """LEFT JOIN LATERAL (
     SELECT count(*) AS steps, count(s.done_at) AS steps_done,
+           count(*) FILTER (WHERE s.done_at IS NULL AND s.due < %(today)s) AS steps_overdue,
            (array_agg(s.title ORDER BY s.due NULLS LAST, s.id) FILTER (WHERE s.done_at IS NULL))[1] AS next_step,
            min(s.due) FILTER (WHERE s.done_at IS NULL) AS next_step_due
     FROM application_steps s WHERE s.decision_id = d.id) plan ON TRUE"""

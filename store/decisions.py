@@ -471,7 +471,7 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    lu.email AS lead, lu.active AS lead_active,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
-                   plan.steps, plan.steps_done, plan.next_step, plan.next_step_due
+                   plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
             LEFT JOIN users du ON du.id = d.decided_by LEFT JOIN users au ON au.id = d.approved_by

@@ -781,6 +781,9 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert ("DTSTART;VALUE=DATE:20260620\r\nSUMMARY:Step: Letter of support from Riga City [CERV-SOCIAL-01]\r\n"
             "DESCRIPTION:Social innovation and civic participation of young people\\nhttp") in calendar(pm)
     assert calendar(pm).count("SUMMARY:Step: ") == 8
+    writing = pm.get("/pipeline").get_data(as_text=True).split('id="who-writes-what"')[1].split("</section>")[0]
+    assert '<small>1 application · <span class="overdue">1 step overdue</span></small>' in writing
+    assert '#steps">1 step overdue</a>)' in writing
 
     letter = seeded.scalar("SELECT id FROM application_steps WHERE title LIKE 'Letter%'")
     assert pm.post(f"/steps/{letter}/done", data={"done": "1", "csrf_token": token}).status_code == 302
