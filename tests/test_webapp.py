@@ -813,6 +813,7 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert "This call is marked no bid now. Its steps are kept in case that changes." in page
     assert "steps done" not in pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
     assert "Step: " not in calendar(pm)
+    assert "the steps of the applications you write come 7 days ahead" in pm.get("/settings").get_data(as_text=True)
 
 
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):

@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from store import digests, profiles, users
+from store.checklist import DUE_WITHIN_DAYS
 from store.errors import CallmatchError
 
 from . import current_profile_id, db, settings, waiting_bids
@@ -80,7 +81,7 @@ def edit():
             return redirect(url_for("account.edit"))
         flash("Unsubscribed from digests." if frequency == "never" else "Digest settings saved.")
         return redirect(url_for("account.edit"))
-    return render_template("settings.html", title="Settings")
+    return render_template("settings.html", title="Settings", step_days=DUE_WITHIN_DAYS)
 
 
 @bp.post("/settings/password")
