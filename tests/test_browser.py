@@ -76,6 +76,18 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
     assert page.locator("text=Decision recorded.").is_visible()
     assert page.locator("p.assessed").inner_text().startswith("Assessment: 3.6 of 5 (strategic fit 4,")
 
+    # Its steps to submission: the usual list in one press, one ticked off; on a phone, no sideways scroll.
+    page.click("text=Add the usual steps")
+    page.wait_for_url("**#steps")
+    page.locator("#steps tr", has_text="Every partner's PIC").locator("text=Mark done").click()
+    page.wait_for_url("**#steps")
+    assert page.locator("#steps h2").inner_text() == "Steps to submission 1 of 7 done"
+    assert page.locator("#steps tr.done").inner_text().startswith("Every partner's PIC collected")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#steps").screenshot(path=ARTIFACTS / "steps-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     page.click("nav >> text=Pipeline")
     page.wait_for_url(f"{server}/pipeline")
     maybe = page.locator("section.column", has=page.locator("h2", has_text="Maybe"))
