@@ -104,11 +104,51 @@ def steps_of(db: Database, decision_id: int) -> list[dict]:
            WHERE s.decision_id = %s ORDER BY s.due NULLS LAST, s.id""", (decision_id,))
 
 
-def add_step(db: Database, decision_id: int, title: str, due: str | date | None, user: dict) -> dict:
+def get_step(db: Database, step_id: int) -> dict:
+    row = db.fetchone("SELECT * FROM application_steps WHERE id = %s", (step_id,))
+    if row is None:
+        raise NotFound(f"No application step {step_id}.")
+    return row
+
+
+def add_step(db: Database, decision_id: int, title: str, due: str | date | None, user: dict,
+             deadline: date | None = None) -> dict:
+    """A step of the team's own; `deadline`: the call's next deadline now, which a due day is set against."""
     title, due = checked_title(title), checked_due(due)
     _decision(db, decision_id)
-    return db.fetchone("INSERT INTO application_steps (decision_id, title, due, added_by) VALUES (%s, %s, %s, %s)"
-                       " RETURNING *", (decision_id, title, due, user["id"]))
+    return db.fetchone("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"
+                       " VALUES (%s, %s, %s, %s, %s) RETURNING *",
+                       (decision_id, title, due, deadline if due else None, user["id"]))
+
+
+def set_due(db: Database, step_id: int, due: str | date | None, deadline: date | None = None) -> dict:
+    """A step's due day changed (blank: none), set against the call's next deadline now (`deadline`)."""
+    due = checked_due(due)
+    row = db.fetchone("UPDATE application_steps SET due = %s, deadline = %s WHERE id = %s RETURNING *",
+                      (due, deadline if due else None, step_id))
+    if row is None:
+        raise NotFound(f"No application step {step_id}.")
+    return row
+
+
+def left_behind(steps: list[dict], deadline: date | None) -> dict | None:
+    """When the call's next deadline is no longer the one the open steps were dated against (the portal
+    moved it): how many were, and from which deadline (the earliest, if several); None when none was."""
+    behind = [s for s in steps if not s["done_at"] and s["due"] and s["deadline"] and deadline
+              and s["deadline"] != deadline]
+    if not behind:
+        return None
+    return {"steps": len(behind), "from": min(s["deadline"] for s in behind), "to": deadline}
+
+
+def follow_deadline(db: Database, decision_id: int, deadline: date) -> int:
+    """Moves the decision's open steps dated against another deadline by as many days as it moved, so the
+    plan keeps its spacing; returns how many moved. A deadline brought forward can leave a step overdue:
+    the page says so, as it is."""
+    return db.execute(
+        """UPDATE application_steps SET due = due + (%(deadline)s::date - deadline), deadline = %(deadline)s
+           WHERE decision_id = %(decision)s AND done_at IS NULL AND due IS NOT NULL AND deadline IS NOT NULL
+             AND deadline <> %(deadline)s""", {"decision": decision_id, "deadline": deadline})
 
 
 def add_usual_steps(db: Database, decision_id: int, call: dict, deadline: date | None, today: date,
@@ -122,8 +162,8 @@ def add_usual_steps(db: Database, decision_id: int, call: dict, deadline: date |
                                                     (decision_id,)).fetchall()}
         new = [(title, due) for title, due in usual_steps(call, deadline, today) if title not in have]
         for title, due in new:
-            cur.execute("INSERT INTO application_steps (decision_id, title, due, added_by) VALUES (%s, %s, %s, %s)",
-                        (decision_id, title, due, user["id"]))
+            cur.execute("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"
+                        " VALUES (%s, %s, %s, %s, %s)", (decision_id, title, due, deadline, user["id"]))
     return len(new)
 
 

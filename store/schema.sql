@@ -260,6 +260,7 @@ CREATE TABLE application_steps (
     decision_id  bigint NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,
     title        text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     due          date,
+    deadline     date,                           -- the call's deadline the due day was set against
     added_by     bigint REFERENCES users (id) ON DELETE SET NULL,
     added_at     timestamptz NOT NULL DEFAULT now(),
     done_by      bigint REFERENCES users (id) ON DELETE SET NULL,

@@ -1045,3 +1045,17 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     again = checklist.set_done(db, step["id"], True, anna)  # ticked twice: whoever did it first keeps it
     assert (again["done_by"], again["done_at"]) == (boss["id"], first["done_at"])
     assert checklist.steps_of(db, decided["id"])[0]["done_by_email"] == "boss@sic.lv"
+
+    # Dated against 30 September; the deadline brought forward a week: the open step moves with it, done ones stay.
+    checklist.set_due(db, step["id"], "2026-08-01", date(2026, 9, 30))
+    open_step = checklist.add_step(db, decided["id"], "Part B drafted", "2026-09-09", boss, date(2026, 9, 30))
+    undated = checklist.add_step(db, decided["id"], "Ask for a logo", "", boss, date(2026, 9, 30))
+    assert undated["deadline"] is None  # nothing to move
+    steps = checklist.steps_of(db, decided["id"])
+    assert checklist.left_behind(steps, date(2026, 9, 30)) is None and checklist.left_behind(steps, None) is None
+    assert checklist.left_behind(steps, date(2026, 9, 23)) == {"steps": 1, "from": date(2026, 9, 30),
+                                                               "to": date(2026, 9, 23)}
+    assert checklist.follow_deadline(db, decided["id"], date(2026, 9, 23)) == 1
+    assert checklist.get_step(db, open_step["id"])["due"] == date(2026, 9, 2)
+    assert checklist.get_step(db, step["id"])["due"] == date(2026, 8, 1)
+    assert checklist.follow_deadline(db, decided["id"], date(2026, 9, 23)) == 0  # moved once, not again

@@ -807,6 +807,30 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     for missing in (f"/steps/{letter}/done", f"/steps/{letter}/remove", "/decisions/999999/steps"):
         assert pm.post(missing, data={"done": "1", "title": "x", "csrf_token": token}).status_code == 404, missing
 
+    # A due day changed by hand; then the portal moves the deadline, and the open steps move with it.
+    def step_id(start):
+        return seeded.scalar("SELECT id FROM application_steps WHERE title LIKE %s", (start + "%",))
+
+    pm.post(f"/steps/{step_id('Consortium')}/done", data={"done": "1", "csrf_token": token})
+    pm.post(f"/steps/{step_id('Budget')}/due", data={"due": "2026-09-01", "csrf_token": token})
+    assert "“Budget agreed with each partner for the budget table of Part A” is due 01 Sep 2026." in pm.get(
+        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    pm.post(f"/steps/{step_id('Budget')}/due", data={"due": "soon", "csrf_token": token})
+    assert "The due day was not changed: A due day is written as YYYY-MM-DD" in pm.get(
+        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "dated against the deadline" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    add_call(seeded, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
+             "Projects build social enterprises and civic engagement.", grant_max=Decimal("500000"),
+             programme="CERV", description_html=EVIL, deadline="2026-10-15")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "6 open steps were dated against the deadline of 01 Oct 2026; the next deadline is now 15 Oct 2026." in page
+    assert pm.post(f"/decisions/{decision_id}/steps/follow-deadline", data={"csrf_token": token}).status_code == 302
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "6 open steps moved with the deadline of 15 Oct 2026." in page and "dated against the deadline" not in page
+    due = {row["title"].split(" ")[0]: row["due"] for row in seeded.fetchall("SELECT title, due FROM application_steps")}
+    assert (due["Consortium"], due["Budget"], due["Proposal"]) == (  # done: where it was; the rest two weeks on
+        date(2026, 8, 20), date(2026, 9, 15), date(2026, 10, 14))
+
     # Marked no bid, the steps are kept (and said to be), but the pipeline no longer counts them.
     decide(pm, state="no_bid", reason="No capacity this period")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)

@@ -202,12 +202,15 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
 
 def _steps(call: dict, decision: dict | None) -> dict:
     """What the call page's steps to submission show: the decision's steps, the usual list for the call and
-    how many of it are not in the steps yet, and the deadline the usual steps count back from."""
+    how many of it are not in the steps yet, the deadline the usual steps count back from, and the open steps
+    dated against a deadline the portal has moved since."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
     label, usual = checklist.USUAL_STEPS[checklist.usual_kind(call)]
     have = {s["title"] for s in steps}
+    deadline = upcoming_deadline(call.get("deadlines") or [], _today())
     return {"steps": steps, "usual": (label, usual), "usual_missing": sum(title not in have for title, _ in usual),
-            "next_deadline": upcoming_deadline(call.get("deadlines") or [], _today()), "max_step": checklist.MAX_TITLE}
+            "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline),
+            "max_step": checklist.MAX_TITLE}
 
 
 def same_series(call: dict, decided: list[dict]) -> dict | None:

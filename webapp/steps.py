@@ -3,12 +3,14 @@ off, removed. Each change goes back to the call's list of steps."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, g, redirect, request, url_for
 
 from matcher.gates import upcoming_deadline
 from store import calls as call_store
 from store import checklist, decisions
-from store.text import counted
+from store.text import counted, day
 
 from . import db, settings
 
@@ -19,10 +21,18 @@ def _back_to(decision_id: int):
     return redirect(url_for("calls.detail", identifier=decisions.call_identifier(db(), decision_id), _anchor="steps"))
 
 
+def _call_and_deadline(decision_id: int) -> tuple[dict, date | None]:
+    """The call the decision is on, and its next deadline: the one due days are set against."""
+    call = call_store.get_call(db(), decisions.call_identifier(db(), decision_id))
+    return call, upcoming_deadline(call.get("deadlines") or [], settings().as_of())
+
+
 @bp.post("/decisions/<int:decision_id>/steps")
 def add(decision_id):
+    _, deadline = _call_and_deadline(decision_id)
     try:
-        step = checklist.add_step(db(), decision_id, request.form.get("title", ""), request.form.get("due"), g.user)
+        step = checklist.add_step(db(), decision_id, request.form.get("title", ""), request.form.get("due"), g.user,
+                                  deadline)
     except checklist.InvalidStep as problem:  # the form is a line long: said, and typed again
         flash(f"The step was not added: {problem}")
     else:
@@ -32,12 +42,35 @@ def add(decision_id):
 
 @bp.post("/decisions/<int:decision_id>/steps/usual")
 def add_usual(decision_id):
-    call = call_store.get_call(db(), decisions.call_identifier(db(), decision_id))
-    today = settings().as_of()
-    deadline = upcoming_deadline(call.get("deadlines") or [], today)  # the usual steps count back from it
-    added = checklist.add_usual_steps(db(), decision_id, call, deadline, today, g.user)
+    call, deadline = _call_and_deadline(decision_id)  # the usual steps count back from the deadline
+    added = checklist.add_usual_steps(db(), decision_id, call, deadline, settings().as_of(), g.user)
     flash(f"{counted(added, 'usual step')} added." if added else "Every usual step is in the list already.")
     return _back_to(decision_id)
+
+
+@bp.post("/decisions/<int:decision_id>/steps/follow-deadline")
+def follow_deadline(decision_id):
+    """The open steps move with a deadline the portal moved, keeping the plan's spacing."""
+    _, deadline = _call_and_deadline(decision_id)
+    if deadline is None:
+        flash("The call has no deadline ahead for the steps to follow.")
+    else:
+        moved = checklist.follow_deadline(db(), decision_id, deadline)
+        flash(f"{counted(moved, 'open step')} moved with the deadline of {day(deadline)}.")
+    return _back_to(decision_id)
+
+
+@bp.post("/steps/<int:step_id>/due")
+def change_due(step_id):
+    step = checklist.get_step(db(), step_id)
+    _, deadline = _call_and_deadline(step["decision_id"])
+    try:
+        step = checklist.set_due(db(), step_id, request.form.get("due"), deadline)
+    except checklist.InvalidStep as problem:
+        flash(f"The due day was not changed: {problem}")
+    else:
+        flash(f"“{step['title']}” " + (f"is due {day(step['due'])}." if step["due"] else "has no due day now."))
+    return _back_to(step["decision_id"])
 
 
 @bp.post("/steps/<int:step_id>/done")

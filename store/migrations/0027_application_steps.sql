@@ -1,11 +1,13 @@
 -- The steps of writing an application (partners confirmed, PICs collected, budget agreed, submitted), each
 -- with the day it is due and who ticked it off: the administrative work of a bid, written down, so that it
--- does not rest on one person's memory. A step belongs to the profile's decision on the call.
+-- does not rest on one person's memory. A step belongs to the profile's decision on the call. `deadline` is
+-- the call's deadline when the due day was set: when the portal moves it, the open steps can move with it.
 CREATE TABLE application_steps (
     id           bigserial PRIMARY KEY,
     decision_id  bigint NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,
     title        text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     due          date,
+    deadline     date,                           -- the call's deadline the due day was set against
     added_by     bigint REFERENCES users (id) ON DELETE SET NULL,
     added_at     timestamptz NOT NULL DEFAULT now(),
     done_by      bigint REFERENCES users (id) ON DELETE SET NULL,
