@@ -98,9 +98,11 @@ def checked_due(raw: str | date | None) -> date | None:
 
 
 def steps_of(db: Database, decision_id: int) -> list[dict]:
-    """The decision's steps, open and done, in the order they fall due (undated last), with who ticked each off."""
+    """The decision's steps, open and done, in the order they fall due (undated last), with who does each (if
+    not the writer) and who ticked it off."""
     return db.fetchall(
-        """SELECT s.*, u.email AS done_by_email FROM application_steps s LEFT JOIN users u ON u.id = s.done_by
+        """SELECT s.*, u.email AS done_by_email, a.email AS assignee, a.active AS assignee_active
+           FROM application_steps s LEFT JOIN users u ON u.id = s.done_by LEFT JOIN users a ON a.id = s.assignee_id
            WHERE s.decision_id = %s ORDER BY s.due NULLS LAST, s.id""", (decision_id,))
 
 
@@ -121,14 +123,24 @@ def add_step(db: Database, decision_id: int, title: str, due: str | date | None,
                        (decision_id, title, due, deadline if due else None, user["id"]))
 
 
-def set_due(db: Database, step_id: int, due: str | date | None, deadline: date | None = None) -> dict:
-    """A step's due day changed (blank: none), set against the call's next deadline now (`deadline`)."""
+def update_step(db: Database, step_id: int, due: str | date | None, assignee_id: int | None,
+                deadline: date | None = None) -> dict:
+    """A step's due day (blank: none), set against the call's next deadline now (`deadline`), and who does
+    it (a user id; None: whoever writes the application). Only a colleague who can sign in takes a step on;
+    one deactivated since keeps it until someone else is chosen."""
     due = checked_due(due)
-    row = db.fetchone("UPDATE application_steps SET due = %s, deadline = %s WHERE id = %s RETURNING *",
-                      (due, deadline if due else None, step_id))
-    if row is None:
-        raise NotFound(f"No application step {step_id}.")
-    return row
+    with db.transaction() as cur:
+        old = cur.execute("SELECT * FROM application_steps WHERE id = %s FOR UPDATE", (step_id,)).fetchone()
+        if old is None:
+            raise NotFound(f"No application step {step_id}.")
+        if assignee_id is not None and assignee_id != old["assignee_id"]:
+            who = cur.execute("SELECT active FROM users WHERE id = %s", (assignee_id,)).fetchone()
+            if who is None or not who["active"]:
+                raise InvalidStep("Choose a colleague who can sign in to do the step.")
+        # A due day left as it was keeps the deadline it was set against (the page offers to follow a moved one).
+        against = old["deadline"] if due == old["due"] else (deadline if due else None)
+        return cur.execute("UPDATE application_steps SET due = %s, deadline = %s, assignee_id = %s WHERE id = %s"
+                           " RETURNING *", (due, against, assignee_id, step_id)).fetchone()
 
 
 def left_behind(steps: list[dict], deadline: date | None) -> dict | None:
@@ -189,6 +201,9 @@ def _decision(db: Database, decision_id: int) -> None:
     if db.scalar("SELECT id FROM decisions WHERE id = %s", (decision_id,)) is None:
         raise NotFound(f"No decision {decision_id}.")
 
+
+# Who does a step `s` of a decision `d`: whoever it was handed to, else whoever writes the application.
+STEP_DONE_BY = "coalesce(s.assignee_id, d.lead_id)"
 
 # How far an application's steps have got, on a decision `d`: how many there are, how many are done, how many
 # open ones are overdue (before %(today)s), and the first open one with its due day. For the pipeline and the

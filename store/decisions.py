@@ -8,7 +8,7 @@ import json
 from psycopg.types.json import Jsonb
 
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
-from .checklist import STEPS_OF_DECISION
+from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION
 from .db import Database
 from .errors import CallmatchError, NotFound
@@ -490,10 +490,11 @@ def planned(db: Database, profile_id: int) -> list[dict]:
 
 
 def planned_steps(db: Database, profile_id: int, user_id: int) -> list[dict]:
-    """The open steps with a due day of the profile's applications the user writes (bids not rejected, and
-    maybes), the earliest first: their own to-do list in their calendar, beside the deadlines."""
+    """The open steps with a due day that the user does (`STEP_DONE_BY`) in the profile's bids not rejected
+    and maybes, the earliest first: their own to-do list in their calendar, beside the deadlines."""
     return db.fetchall(
         f"""SELECT s.id, s.title, s.due, c.identifier, c.title AS call_title
             FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-            WHERE d.profile_id = %s AND d.lead_id = %s AND {PLANNED} AND s.done_at IS NULL AND s.due IS NOT NULL
+            WHERE d.profile_id = %s AND {STEP_DONE_BY} = %s AND {PLANNED} AND s.done_at IS NULL
+              AND s.due IS NOT NULL
             ORDER BY s.due, s.id""", (profile_id, user_id))

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
-from .checklist import DUE_WITHIN_DAYS
+from .checklist import DUE_WITHIN_DAYS, STEP_DONE_BY
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, waiting_for_approval
@@ -88,13 +88,13 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
 
 
 def steps_due(db: Database, user_id: int, today: date, days: int = DUE_WITHIN_DAYS) -> list[dict]:
-    """The open steps of the applications the user writes (bids not rejected, and maybes, of every profile)
-    that fall due within `days` of `today`, or are overdue, the earliest first: whoever writes an application
-    is reminded of what it needs this week, every period until it is ticked off."""
+    """The open steps the user does (handed to them, or of an application they write and not handed to anyone)
+    of the bids not rejected and the maybes of every profile, that fall due within `days` of `today` or are
+    overdue, the earliest first: whoever does a step is reminded of it, every period until it is ticked off."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title AS call_title, s.title, s.due, s.due < %(today)s AS overdue
             FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-            WHERE d.lead_id = %(user)s AND {PLANNED} AND s.done_at IS NULL
+            WHERE {STEP_DONE_BY} = %(user)s AND {PLANNED} AND s.done_at IS NULL
               AND s.due <= %(today)s::date + %(days)s::int
             ORDER BY s.due, c.identifier, s.id""", {"user": user_id, "today": today, "days": days})
 

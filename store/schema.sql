@@ -261,6 +261,7 @@ CREATE TABLE application_steps (
     title        text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     due          date,
     deadline     date,                           -- the call's deadline the due day was set against
+    assignee_id  bigint REFERENCES users (id) ON DELETE SET NULL,  -- who does it; none: whoever writes it
     added_by     bigint REFERENCES users (id) ON DELETE SET NULL,
     added_at     timestamptz NOT NULL DEFAULT now(),
     done_by      bigint REFERENCES users (id) ON DELETE SET NULL,

@@ -1047,7 +1047,7 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     assert checklist.steps_of(db, decided["id"])[0]["done_by_email"] == "boss@sic.lv"
 
     # Dated against 30 September; the deadline brought forward a week: the open step moves with it, done ones stay.
-    checklist.set_due(db, step["id"], "2026-08-01", date(2026, 9, 30))
+    checklist.update_step(db, step["id"], "2026-08-01", None, date(2026, 9, 30))
     open_step = checklist.add_step(db, decided["id"], "Part B drafted", "2026-09-09", boss, date(2026, 9, 30))
     undated = checklist.add_step(db, decided["id"], "Ask for a logo", "", boss, date(2026, 9, 30))
     assert undated["deadline"] is None  # nothing to move
@@ -1059,3 +1059,13 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     assert checklist.get_step(db, open_step["id"])["due"] == date(2026, 9, 2)
     assert checklist.get_step(db, step["id"])["due"] == date(2026, 8, 1)
     assert checklist.follow_deadline(db, decided["id"], date(2026, 9, 23)) == 0  # moved once, not again
+
+    # Handed to a colleague: only one who can sign in takes a step on, and one deactivated since keeps it.
+    handed = checklist.update_step(db, open_step["id"], "2026-09-02", anna["id"], date(2026, 10, 1))
+    assert handed["assignee_id"] == anna["id"] and handed["deadline"] == date(2026, 9, 23)  # same due day, same deadline
+    users.update_access(db, anna["id"], active=False)
+    assert checklist.update_step(db, open_step["id"], "2026-09-03", anna["id"], date(2026, 9, 23))["due"] == date(
+        2026, 9, 3)
+    with pytest.raises(checklist.InvalidStep, match="who can sign in"):
+        checklist.update_step(db, step["id"], None, anna["id"])
+    assert checklist.steps_of(db, decided["id"])[1]["assignee"] == "anna@sic.lv"

@@ -731,7 +731,7 @@ def test_who_writes_an_application_is_chosen_on_its_call_page_and_shown_wherever
     assert seeded.scalar("SELECT lead_id FROM decisions") is None
 
 
-def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_and_in_the_register(pm, seeded):
+def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_and_in_the_register(app, pm, seeded):
     import csv
     import io
 
@@ -812,12 +812,22 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
         return seeded.scalar("SELECT id FROM application_steps WHERE title LIKE %s", (start + "%",))
 
     pm.post(f"/steps/{step_id('Consortium')}/done", data={"done": "1", "csrf_token": token})
-    pm.post(f"/steps/{step_id('Budget')}/due", data={"due": "2026-09-01", "csrf_token": token})
-    assert "“Budget agreed with each partner for the budget table of Part A” is due 01 Sep 2026." in pm.get(
-        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    pm.post(f"/steps/{step_id('Budget')}/due", data={"due": "soon", "csrf_token": token})
-    assert "The due day was not changed: A due day is written as YYYY-MM-DD" in pm.get(
-        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    # The budget, handed to leadership, leaves the writer's calendar for leadership's.
+    boss_id = seeded.scalar("SELECT id FROM users WHERE email = 'boss@sic.lv'")
+    pm.post(f"/steps/{step_id('Budget')}", data={"due": "2026-09-01", "assignee": str(boss_id), "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "“Budget agreed with each partner for the budget table of Part A” is saved." in page
+    assert re.search(r'Budget agreed with each partner for the budget table of Part A<br><small class="assignee">'
+                     r'boss@sic.lv does it</small></td>\s*<td class="due">01 Sep 2026', page)
+    assert f'<option value="{boss_id}" selected>boss@sic.lv</option>' in page
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    assert "Step: Budget agreed" in calendar(boss) and "Step: Budget agreed" not in calendar(pm)
+    for form, said in (({"due": "soon"}, "A due day is written as YYYY-MM-DD"), ({"assignee": "boss"}, "Choose a"),
+                       ({"assignee": "999999"}, "Choose a colleague who can sign in")):
+        pm.post(f"/steps/{step_id('Budget')}", data={"due": "2026-09-01", **form, "csrf_token": token})
+        assert "The step was not changed: " + said in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert seeded.scalar("SELECT assignee_id FROM application_steps WHERE title LIKE 'Budget%'") == boss_id
     assert "dated against the deadline" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     add_call(seeded, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
              "Projects build social enterprises and civic engagement.", grant_max=Decimal("500000"),

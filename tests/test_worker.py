@@ -747,7 +747,7 @@ def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settin
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["to_write"] == []
 
 
-def test_a_digest_reminds_whoever_writes_an_application_of_its_steps_due_this_week_until_they_are_done(settings, db):
+def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_week_until_they_are_done(settings, db):
     from datetime import timedelta
 
     from store import checklist, decisions, digests, profiles, users
@@ -780,10 +780,15 @@ def test_a_digest_reminds_whoever_writes_an_application_of_its_steps_due_this_we
             " from Riga City (Social innovation and civic participation)") in text
     assert "/calls/CERV-SOCIAL-01#steps" in text and "overdue since 25 Jun 2026" in html
     assert digests.content(db, boss, since, today)["steps"] == []  # hers to write, not his
+    # Handed to him, the budget is his to be reminded of.
+    budget = db.scalar("SELECT id FROM application_steps WHERE title LIKE 'Budget%'")
+    checklist.update_step(db, budget, today, boss["id"])
+    assert [s["title"].split(" ")[0] for s in digests.content(db, boss, since, today)["steps"]] == ["Budget"]
+    assert len(digests.content(db, anna, since, today)["steps"]) == 5
 
     # Ticked off, it is no longer news; dropped (no bid), none of it is.
     checklist.set_done(db, late["id"], True, anna)
-    assert len(digests.content(db, anna, since, today)["steps"]) == 5
+    assert len(digests.content(db, anna, since, today)["steps"]) == 4
     decisions.decide(db, profile_id, call_id, "no_bid", "Competition too strong", "", boss)
     assert digests.content(db, anna, since, today)["steps"] == []
 

@@ -186,6 +186,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            changes=call_store.changes_of(db(), call["id"]), series=series,
                            **_steps(call, decision),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
+                           colleagues=[u for u in everyone if u["active"]],
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],

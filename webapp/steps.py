@@ -60,16 +60,21 @@ def follow_deadline(decision_id):
     return _back_to(decision_id)
 
 
-@bp.post("/steps/<int:step_id>/due")
-def change_due(step_id):
+@bp.post("/steps/<int:step_id>")
+def edit(step_id):
+    """A step's due day and who does it (a colleague, or empty: whoever writes the application)."""
     step = checklist.get_step(db(), step_id)
     _, deadline = _call_and_deadline(step["decision_id"])
+    chosen = (request.form.get("assignee") or "").strip()
     try:
-        step = checklist.set_due(db(), step_id, request.form.get("due"), deadline)
+        if chosen and not chosen.isdigit():
+            raise checklist.InvalidStep("Choose a colleague, or whoever writes the application.")
+        step = checklist.update_step(db(), step_id, request.form.get("due"), int(chosen) if chosen else None,
+                                     deadline)
     except checklist.InvalidStep as problem:
-        flash(f"The due day was not changed: {problem}")
+        flash(f"The step was not changed: {problem}")
     else:
-        flash(f"“{step['title']}” " + (f"is due {day(step['due'])}." if step["due"] else "has no due day now."))
+        flash(f"“{step['title']}” is saved.")
     return _back_to(step["decision_id"])
 
 
