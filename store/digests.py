@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
-from .checklist import DUE_WITHIN_DAYS, STEP_DONE_BY
+from .checklist import DUE_WITHIN_DAYS, STEP_DONE_BY, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, waiting_for_approval
@@ -43,13 +43,13 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
         {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
     deadlines = db.fetchall(
         f"""SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
-                   c.unlisted_since, team.partners, team.confirmed, lu.email AS lead
-            FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
+                   c.unlisted_since, team.partners, team.confirmed, lu.email AS lead, plan.steps, plan.steps_done
+            FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             LEFT JOIN users lu ON lu.id = d.lead_id
             CROSS JOIN LATERAL jsonb_array_elements(c.deadlines) x
-            WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe')
-              AND (x->>'date')::date BETWEEN %s AND %s::date + %s::int ORDER BY deadline""",
-        (profile_id, today, today, user["digest_days_ahead"]))
+            WHERE d.profile_id = %(profile)s AND d.state IN ('bid', 'maybe')
+              AND (x->>'date')::date BETWEEN %(today)s AND %(today)s::date + %(days)s::int ORDER BY deadline""",
+        {"profile": profile_id, "today": today, "days": user["digest_days_ahead"]})
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []
     # No profile yet: a fresh installation's first digest.
     profile = db.fetchone("SELECT id, name, programmes, assessment_weights FROM profiles WHERE id = %s",

@@ -779,6 +779,9 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
     assert ("Steps of your applications due within 7 days, or overdue:\n- OVERDUE since 25 Jun 2026: Letter of support"
             " from Riga City (Social innovation and civic participation)") in text
     assert "/calls/CERV-SOCIAL-01#steps" in text and "overdue since 25 Jun 2026" in html
+    # The coming deadline says how far its steps have got.
+    assert "10 Jul 2026 (single-stage): Social innovation and civic participation (bid; anna@sic.lv writes it; no" \
+           " partners yet; 0 of 9 steps done)" in text and " · 0 of 9 steps done" in html
     assert digests.content(db, boss, since, today)["steps"] == []  # hers to write, not his
     # Handed to him, the budget is his to be reminded of.
     budget = db.scalar("SELECT id FROM application_steps WHERE title LIKE 'Budget%'")
