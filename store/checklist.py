@@ -55,6 +55,24 @@ USUAL_STEPS = {
 }
 
 
+# A first step before the application proper: a two-stage portal call's short first-stage proposal, an
+# Interreg programme's project idea (or concept note, or expression of interest). Its own short list stands
+# until that deadline has passed; then the full list is the usual one.
+FIRST_STEP_STAGES = ("first stage", "project idea", "concept note", "expression of interest")
+FIRST_STEP = {
+    "portal": ("the first stage of a proposal on the Funding & Tenders Portal", (
+        ("Core partners agreed, and who coordinates", 28),
+        ("First-stage proposal (the short Part B) drafted and shared with the partners", 14),
+        ("First-stage proposal submitted, a day early", 1),
+    )),
+    "interreg": ("the first step of an Interreg application", (
+        ("Main partners agreed, and who is the lead partner", 28),
+        ("Project idea (or concept note) drafted and shared with the partners", 14),
+        ("Project idea (or concept note) submitted, a day early", 1),
+    )),
+}
+
+
 def usual_kind(call: dict) -> str:
     """Which of USUAL_STEPS fits the call: where it is submitted, told by its source and identifier."""
     source = call.get("source") or ""
@@ -65,11 +83,25 @@ def usual_kind(call: dict) -> str:
     return "other"
 
 
-def usual_steps(call: dict, deadline: date | None, today: date) -> list[tuple[str, date | None]]:
-    """The usual steps for the call, each due its days before `deadline` (the one the team works towards),
-    but never before `today`: a bid decided late still has them all to do. Without a deadline, none is due."""
+def usual_list(call: dict, today: date) -> tuple[str, tuple, date | None]:
+    """The usual steps for the call as it stands on `today`: (what they are for, (title, days before the
+    deadline) pairs, the deadline they count back from: the next one). Where submitted tells the list; a next
+    deadline that closes a first step (FIRST_STEP_STAGES) tells its short list instead."""
+    ahead = sorted((date.fromisoformat(d["date"]), d.get("stage")) for d in call.get("deadlines") or []
+                   if d.get("date") and date.fromisoformat(d["date"]) >= today)
+    deadline, stage = ahead[0] if ahead else (None, None)
+    kind = usual_kind(call)
+    label, steps = FIRST_STEP[kind] if stage in FIRST_STEP_STAGES and kind in FIRST_STEP else USUAL_STEPS[kind]
+    return label, steps, deadline
+
+
+def usual_steps(call: dict, today: date) -> tuple[list[tuple[str, date | None]], date | None]:
+    """The usual steps for the call (`usual_list`), each due its days before the next deadline but never
+    before `today` (a bid decided late still has them all to do; without a deadline none is due), and that
+    deadline."""
+    _, steps, deadline = usual_list(call, today)
     return [(title, max(deadline - timedelta(days=days), today) if deadline else None)
-            for title, days in USUAL_STEPS[usual_kind(call)][1]]
+            for title, days in steps], deadline
 
 
 def checked_title(title: str | None) -> str:
@@ -163,16 +195,17 @@ def follow_deadline(db: Database, decision_id: int, deadline: date) -> int:
              AND deadline <> %(deadline)s""", {"decision": decision_id, "deadline": deadline})
 
 
-def add_usual_steps(db: Database, decision_id: int, call: dict, deadline: date | None, today: date,
-                    user: dict) -> int:
-    """Adds the call's usual steps that the decision does not have yet (by title: pressed twice, or after a
-    step was renamed, nothing is repeated). Returns how many were added."""
+def add_usual_steps(db: Database, decision_id: int, call: dict, today: date, user: dict) -> int:
+    """Adds the call's usual steps (`usual_steps`) that the decision does not have yet, by title: pressed
+    twice, nothing is repeated, and once a first step's deadline has passed the full list joins its short one.
+    Returns how many were added."""
     _decision(db, decision_id)
     with db.transaction() as cur:
         cur.execute("SELECT id FROM decisions WHERE id = %s FOR UPDATE", (decision_id,))  # one such press at once
         have = {row["title"] for row in cur.execute("SELECT title FROM application_steps WHERE decision_id = %s",
                                                     (decision_id,)).fetchall()}
-        new = [(title, due) for title, due in usual_steps(call, deadline, today) if title not in have]
+        steps, deadline = usual_steps(call, today)
+        new = [(title, due) for title, due in steps if title not in have]
         for title, due in new:
             cur.execute("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"
                         " VALUES (%s, %s, %s, %s, %s)", (decision_id, title, due, deadline, user["id"]))

@@ -1020,13 +1020,28 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
              ("erasmus_results", "x"): "an application"}
     for (source, identifier), label in kinds.items():
         assert checklist.USUAL_STEPS[checklist.usual_kind({"source": source, "identifier": identifier})][0] == label
-    interreg = {"source": "interreg_est_lat", "identifier": "call-4"}
-    steps = checklist.usual_steps(interreg, date(2026, 9, 30), date(2026, 6, 27))
+    def interreg(*deadlines):
+        return {"source": "interreg_est_lat", "identifier": "call-4",
+                "deadlines": [{"date": day, "stage": stage} for day, stage in deadlines]}
+
+    today = date(2026, 6, 27)
+    steps, deadline = checklist.usual_steps(interreg(("2026-09-30", "application")), today)
+    assert deadline == date(2026, 9, 30)
     assert steps[0] == ("Partnership agreed: every partner confirmed, and who is the lead partner", date(2026, 8, 19))
     assert steps[-1] == ("Application submitted, a day early", date(2026, 9, 29))
-    assert {due for _, due in checklist.usual_steps(interreg, date(2026, 7, 1), date(2026, 6, 27))[:3]} == {
-        date(2026, 6, 27)}  # decided late: due now, never in the past
-    assert {due for _, due in checklist.usual_steps(interreg, None, date(2026, 6, 27))} == {None}
+    steps, _ = checklist.usual_steps(interreg(("2026-07-01", "application")), today)
+    assert {due for _, due in steps[:3]} == {today}  # decided late: due now, never in the past
+    assert checklist.usual_steps(interreg(("2026-05-01", "application")), today) == (
+        [(title, None) for title, _ in checklist.USUAL_STEPS["interreg"][1]], None)  # no deadline ahead
+    # A project idea due first: its own short list, counted back from it; once it has passed, the full list.
+    two_steps = interreg(("2026-08-14", "project idea"), ("2026-11-20", "full application"))
+    assert checklist.usual_list(two_steps, today)[0] == "the first step of an Interreg application"
+    assert checklist.usual_steps(two_steps, today)[0][-1] == (
+        "Project idea (or concept note) submitted, a day early", date(2026, 8, 13))
+    assert checklist.usual_list(two_steps, date(2026, 8, 15))[:2] == checklist.USUAL_STEPS["interreg"]
+    assert checklist.usual_list({"source": "ft_portal", "identifier": "HORIZON-X", "deadlines": [
+        {"date": "2026-09-10", "stage": "first stage"}, {"date": "2027-02-10", "stage": "second stage"}]},
+        today)[0] == "the first stage of a proposal on the Funding & Tenders Portal"
 
     add_call(db, "CERV-STEPS-01", "A call with steps", "text")
     boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))

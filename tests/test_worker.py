@@ -750,6 +750,7 @@ def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settin
 def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_week_until_they_are_done(settings, db):
     from datetime import timedelta
 
+    from store import calls as call_store
     from store import checklist, decisions, digests, profiles, users
     from worker.digest import render
 
@@ -762,8 +763,7 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
     bid = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", boss)
     today, since = date(2026, 6, 27), datetime.now(timezone.utc) - timedelta(days=1)
     # Counted back from 10 July, and none before today: the consortium, the PICs and Part B are due at once.
-    assert checklist.add_usual_steps(db, bid["id"], {"source": "ft_portal", "identifier": "CERV-SOCIAL-01"},
-                                     date(2026, 7, 10), today, boss) == 7
+    assert checklist.add_usual_steps(db, bid["id"], call_store.get_call(db, "CERV-SOCIAL-01"), today, boss) == 7
     late = checklist.add_step(db, bid["id"], "Letter of support from Riga City", "2026-06-25", boss)
     checklist.add_step(db, bid["id"], "Ask the city for its logo", None, boss)  # no due day: never reminded
     assert digests.content(db, anna, since, today)["steps"] == []  # nobody writes it yet

@@ -9,7 +9,6 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn
-from matcher.gates import upcoming_deadline
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from matcher.signals import family
@@ -206,9 +205,8 @@ def _steps(call: dict, decision: dict | None) -> dict:
     how many of it are not in the steps yet, the deadline the usual steps count back from, and the open steps
     dated against a deadline the portal has moved since."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
-    label, usual = checklist.USUAL_STEPS[checklist.usual_kind(call)]
+    label, usual, deadline = checklist.usual_list(call, _today())
     have = {s["title"] for s in steps}
-    deadline = upcoming_deadline(call.get("deadlines") or [], _today())
     return {"steps": steps, "usual": (label, usual), "usual_missing": sum(title not in have for title, _ in usual),
             "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline),
             "max_step": checklist.MAX_TITLE}

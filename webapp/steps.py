@@ -42,8 +42,8 @@ def add(decision_id):
 
 @bp.post("/decisions/<int:decision_id>/steps/usual")
 def add_usual(decision_id):
-    call, deadline = _call_and_deadline(decision_id)  # the usual steps count back from the deadline
-    added = checklist.add_usual_steps(db(), decision_id, call, deadline, settings().as_of(), g.user)
+    call, _ = _call_and_deadline(decision_id)
+    added = checklist.add_usual_steps(db(), decision_id, call, settings().as_of(), g.user)
     flash(f"{counted(added, 'usual step')} added." if added else "Every usual step is in the list already.")
     return _back_to(decision_id)
 
