@@ -498,3 +498,14 @@ def planned_steps(db: Database, profile_id: int, user_id: int) -> list[dict]:
             WHERE d.profile_id = %s AND {STEP_DONE_BY} = %s AND {PLANNED} AND s.done_at IS NULL
               AND s.due IS NOT NULL
             ORDER BY s.due, s.id""", (profile_id, user_id))
+
+
+def steps_by_person(db: Database, profile_id: int, today) -> list[dict]:
+    """Per person (email None: nobody, for the steps of applications nobody writes), how many open steps they
+    do (`STEP_DONE_BY`) in the profile's bids not rejected and maybes, and how many of those are overdue: the
+    administrative load, which in a team of five tends to rest on one person."""
+    return db.fetchall(
+        f"""SELECT u.email, u.active, count(*) AS open, count(*) FILTER (WHERE s.due < %(today)s) AS overdue
+            FROM application_steps s JOIN decisions d ON d.id = s.decision_id LEFT JOIN users u ON u.id = {STEP_DONE_BY}
+            WHERE d.profile_id = %(profile)s AND {PLANNED} AND s.done_at IS NULL
+            GROUP BY u.email, u.active""", {"profile": profile_id, "today": today})

@@ -782,7 +782,7 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
             "DESCRIPTION:Social innovation and civic participation of young people\\nhttp") in calendar(pm)
     assert calendar(pm).count("SUMMARY:Step: ") == 8
     writing = pm.get("/pipeline").get_data(as_text=True).split('id="who-writes-what"')[1].split("</section>")[0]
-    assert '<small>1 application · <span class="overdue">1 step overdue</span></small>' in writing
+    assert '<small>1 application · 8 steps to do, <span class="overdue">1 overdue</span></small>' in writing
     assert '#steps">1 step overdue</a>)' in writing
 
     letter = seeded.scalar("SELECT id FROM application_steps WHERE title LIKE 'Letter%'")
@@ -823,6 +823,10 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     boss = app.test_client()
     login(boss, "boss@sic.lv")
     assert "Step: Budget agreed" in calendar(boss) and "Step: Budget agreed" not in calendar(pm)
+    writing = pm.get("/pipeline").get_data(as_text=True).split('id="who-writes-what"')[1].split("</section>")[0]
+    assert re.search(r"<td>boss@sic.lv\s*<br><small>0 applications · 1 step to do</small></td>\s*"
+                     r"<td><small>No application with a deadline ahead to write.</small>", writing)
+    assert "<small>1 application · 5 steps to do</small>" in writing  # pm's: one handed on, one done
     for form, said in (({"due": "soon"}, "A due day is written as YYYY-MM-DD"), ({"assignee": "boss"}, "Choose a"),
                        ({"assignee": "999999"}, "Choose a colleague who can sign in")):
         pm.post(f"/steps/{step_id('Budget')}", data={"due": "2026-09-01", **form, "csrf_token": token})

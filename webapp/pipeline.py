@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timezone
+from datetime import date, timezone
 from statistics import median
 
 from flask import Blueprint, g, render_template
@@ -11,7 +11,7 @@ from flask import Blueprint, g, render_template
 from store import profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, board, planned_application,
-                             undecided_at_top, version)
+                             steps_by_person, undecided_at_top, version)
 from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
@@ -44,7 +44,8 @@ def index():
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
                            feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
-                           undecided=undecided_at_top(db(), current_profile_id(), TOP), leads=who_writes_what(rows),
+                           undecided=undecided_at_top(db(), current_profile_id(), TOP),
+                           leads=who_writes_what(rows, steps_by_person(db(), current_profile_id(), today)),
                            best_rating=RATINGS[-1])
 
 
@@ -73,16 +74,24 @@ def decisions_csv():
     return csv_file("callmatch-decisions.csv", header, rows)
 
 
-def who_writes_what(rows: list[dict]) -> list[dict]:
+def who_writes_what(rows: list[dict], steps: list[dict] = ()) -> list[dict]:
     """The applications still to write (bids not rejected and maybes, with a deadline ahead) by who writes
-    them, the busiest first, and those nobody writes yet last: in a team of five the writing, and the
-    administration with it, tends to rest on one person, and a deadline with nobody on it is found too late."""
+    them, with the open steps each person does (`steps_by_person`: a colleague handed a step but writing
+    nothing has a row too), the busiest first, and what nobody does yet last: in a team of five the writing,
+    and the administration with it, tends to rest on one person, and a deadline with nobody on it is found too
+    late."""
     ahead = [r for r in rows if planned_application(r) and r["next_deadline"]]
     by_lead: dict = {}
+
+    def person(email, active) -> dict:
+        return by_lead.setdefault(email, {"lead": email, "active": active, "calls": [], "steps": 0, "overdue": 0})
+
     for row in ahead:  # rows come soonest first
-        by_lead.setdefault(row["lead"], {"lead": row["lead"], "active": row["lead_active"], "calls": []})[
-            "calls"].append(row)
-    return sorted(by_lead.values(), key=lambda g: (g["lead"] is None, -len(g["calls"]), g["calls"][0]["next_deadline"]))
+        person(row["lead"], row["lead_active"])["calls"].append(row)
+    for load in steps:
+        person(load["email"], load["active"]).update(steps=load["open"], overdue=load["overdue"])
+    return sorted(by_lead.values(), key=lambda g: (g["lead"] is None, -len(g["calls"]), -g["steps"],
+                                                   g["calls"][0]["next_deadline"] if g["calls"] else date.max))
 
 
 def ranking_check(rows: list[dict], weights: dict | None = None, top: int = TOP) -> list[dict]:
