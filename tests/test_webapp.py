@@ -841,6 +841,10 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert pm.post(f"/decisions/{decision_id}/steps/follow-deadline", data={"csrf_token": token}).status_code == 302
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "6 open steps moved with the deadline of 15 Oct 2026." in page and "dated against the deadline" not in page
+    pm.post(f"/steps/{step_id('Proposal')}", data={"due": "2026-10-20", "csrf_token": token})  # a slip of the pen
+    assert ("20 Oct 2026<br><small>in 115 days, <strong class=\"after-deadline\">after the deadline</strong></small>"
+            in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True))
+    pm.post(f"/steps/{step_id('Proposal')}", data={"due": "2026-10-14", "csrf_token": token})
     due = {row["title"].split(" ")[0]: row["due"] for row in seeded.fetchall("SELECT title, due FROM application_steps")}
     assert (due["Consortium"], due["Budget"], due["Proposal"]) == (  # done: where it was; the rest two weeks on
         date(2026, 8, 20), date(2026, 9, 15), date(2026, 10, 14))
