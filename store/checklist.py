@@ -73,6 +73,35 @@ FIRST_STEP = {
 }
 
 
+MAX_OWN_STEPS = 20
+
+
+def own_steps(text: str | None) -> list[tuple[str, int]]:
+    """A profile's own usual steps as (title, days before the deadline), from its lines "30 Board approves
+    the co-financing"; a line that does not read so is left out (`own_steps_problem` refuses it on saving)."""
+    steps = []
+    for line in (text or "").splitlines():
+        days, _, title = one_line(line).partition(" ")
+        if days.isdigit() and title:
+            steps.append((title, int(days)))
+    return steps
+
+
+def own_steps_problem(text: str | None) -> str | None:
+    """Why `text` cannot be a profile's own usual steps, or None."""
+    lines = [one_line(line) for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > MAX_OWN_STEPS:
+        return f"Write at most {MAX_OWN_STEPS} steps of your own (there are {len(lines)})."
+    for line in lines:
+        days, _, title = line.partition(" ")
+        if not (days.isdigit() and int(days) <= 365 and title):
+            return (f"Each step of your own is a line: the days before the deadline (0 to 365), then what, as in"
+                    f" “30 Board approves the co-financing”. {line[:60]!r} is not.")
+        if len(title) > MAX_TITLE:
+            return f"A step is said in at most {MAX_TITLE} characters: {title[:40]!r}… is longer."
+    return None
+
+
 def usual_kind(call: dict) -> str:
     """Which of USUAL_STEPS fits the call: where it is submitted, told by its source and identifier."""
     source = call.get("source") or ""
@@ -83,23 +112,29 @@ def usual_kind(call: dict) -> str:
     return "other"
 
 
-def usual_list(call: dict, today: date) -> tuple[str, tuple, date | None]:
+def usual_list(call: dict, today: date, own: str = "") -> tuple[str, tuple, date | None]:
     """The usual steps for the call as it stands on `today`: (what they are for, (title, days before the
-    deadline) pairs, the deadline they count back from: the next one). Where submitted tells the list; a next
-    deadline that closes a first step (FIRST_STEP_STAGES) tells its short list instead."""
+    deadline) pairs, the deadline they count back from: the next one). Where submitted tells the list, and the
+    profile's `own` steps join it; a next deadline that closes a first step (FIRST_STEP_STAGES) tells its
+    short list instead."""
     ahead = sorted((date.fromisoformat(d["date"]), d.get("stage")) for d in call.get("deadlines") or []
                    if d.get("date") and date.fromisoformat(d["date"]) >= today)
     deadline, stage = ahead[0] if ahead else (None, None)
     kind = usual_kind(call)
-    label, steps = FIRST_STEP[kind] if stage in FIRST_STEP_STAGES and kind in FIRST_STEP else USUAL_STEPS[kind]
+    if stage in FIRST_STEP_STAGES and kind in FIRST_STEP:
+        label, steps = FIRST_STEP[kind]
+    else:
+        label, steps = USUAL_STEPS[kind]
+        titles = {title for title, _ in steps}
+        steps = (*steps, *((title, days) for title, days in own_steps(own) if title not in titles))
     return label, steps, deadline
 
 
-def usual_steps(call: dict, today: date) -> tuple[list[tuple[str, date | None]], date | None]:
+def usual_steps(call: dict, today: date, own: str = "") -> tuple[list[tuple[str, date | None]], date | None]:
     """The usual steps for the call (`usual_list`), each due its days before the next deadline but never
     before `today` (a bid decided late still has them all to do; without a deadline none is due), and that
     deadline."""
-    _, steps, deadline = usual_list(call, today)
+    _, steps, deadline = usual_list(call, today, own)
     return [(title, max(deadline - timedelta(days=days), today) if deadline else None)
             for title, days in steps], deadline
 
@@ -196,15 +231,17 @@ def follow_deadline(db: Database, decision_id: int, deadline: date) -> int:
 
 
 def add_usual_steps(db: Database, decision_id: int, call: dict, today: date, user: dict) -> int:
-    """Adds the call's usual steps (`usual_steps`) that the decision does not have yet, by title: pressed
-    twice, nothing is repeated, and once a first step's deadline has passed the full list joins its short one.
-    Returns how many were added."""
+    """Adds the call's usual steps (`usual_steps`, with the deciding profile's own) that the decision does not
+    have yet, by title: pressed twice, nothing is repeated, and once a first step's deadline has passed the
+    full list joins its short one. Returns how many were added."""
     _decision(db, decision_id)
     with db.transaction() as cur:
-        cur.execute("SELECT id FROM decisions WHERE id = %s FOR UPDATE", (decision_id,))  # one such press at once
+        own = cur.execute(  # the lock: one such press at once
+            "SELECT p.own_steps FROM decisions d JOIN profiles p ON p.id = d.profile_id WHERE d.id = %s"
+            " FOR UPDATE OF d", (decision_id,)).fetchone()["own_steps"]
         have = {row["title"] for row in cur.execute("SELECT title FROM application_steps WHERE decision_id = %s",
                                                     (decision_id,)).fetchall()}
-        steps, deadline = usual_steps(call, today)
+        steps, deadline = usual_steps(call, today, own)
         new = [(title, due) for title, due in steps if title not in have]
         for title, due in new:
             cur.execute("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from psycopg.types.json import Jsonb
 
+from .checklist import own_steps_problem
 from .db import Database
 from .decisions import InvalidDecision, checked_weights
 from .errors import CallmatchError, Conflict, NotFound
@@ -148,7 +149,7 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
     saving would silently undo a colleague's edit."""
     profile = {**profile, "name": clean_name(profile.get("name"))}
     problem = (name_problem(db, profile["name"], profile_id) or size_problem(profile.get("min_project_size"))
-               or conflicts_problem(profile.get("conflicts")))
+               or conflicts_problem(profile.get("conflicts")) or own_steps_problem(profile.get("own_steps")))
     if problem:
         raise InvalidProfile(problem)
     try:
@@ -165,11 +166,12 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
 
 def _write_profile(db: Database, profile: dict, profile_id: int | None, seen: datetime | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
-              "min_project_size", "min_lead_days", "organisation_id", "conflicts", "assessment_weights", "updated_by")
+              "min_project_size", "min_lead_days", "organisation_id", "conflicts", "own_steps", "assessment_weights",
+              "updated_by")
     if profile_id is None:
         fields += ("created_by",)  # kept from the insert on: editing never changes who created it
     values = {f: profile.get(f) for f in fields} | {
-        "conflicts": profile.get("conflicts") or "",
+        "conflicts": profile.get("conflicts") or "", "own_steps": profile.get("own_steps") or "",
         "assessment_weights": Jsonb(profile.get("assessment_weights") or {})}
     if profile_id is None:
         return db.scalar(

@@ -183,6 +183,7 @@ CREATE TABLE profiles (
     min_project_size    numeric(16, 2),          -- smallest grant worth bidding for, EUR
     min_lead_days       integer NOT NULL DEFAULT 21,
     conflicts           text NOT NULL DEFAULT '',  -- one a line: call identifier (or its start) or programme[: why]
+    own_steps           text NOT NULL DEFAULT '',  -- one a line: days before the deadline, then the step
     organisation_id     bigint REFERENCES organisations (id),
     weights             jsonb NOT NULL DEFAULT '{}',
     assessment_weights  jsonb NOT NULL DEFAULT '{}'::jsonb,  -- {question: 0 to 5} for the assessment's mean; {}: alike

@@ -1010,6 +1010,7 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     from datetime import date
 
     from store import checklist, decisions, profiles, users
+    from store.calls import get_call
     from store.errors import NotFound
     from tests.helpers.data import add_call
 
@@ -1042,12 +1043,32 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     assert checklist.usual_list({"source": "ft_portal", "identifier": "HORIZON-X", "deadlines": [
         {"date": "2026-09-10", "stage": "first stage"}, {"date": "2027-02-10", "stage": "second stage"}]},
         today)[0] == "the first stage of a proposal on the Funding & Tenders Portal"
+    # A profile's own usual steps join the full list (not a first step's), once each.
+    own = "30 Board approves the co-financing\n\n  7   Partner declarations signed  \n1 Application submitted, a day early"
+    assert checklist.own_steps(own) == [("Board approves the co-financing", 30), ("Partner declarations signed", 7),
+                                        ("Application submitted, a day early", 1)]
+    steps, _ = checklist.usual_steps(interreg(("2026-09-30", "application")), today, own)
+    assert [title for title, _ in steps].count("Application submitted, a day early") == 1
+    assert steps[-2:] == [("Board approves the co-financing", date(2026, 8, 31)),
+                          ("Partner declarations signed", date(2026, 9, 23))]
+    assert len(checklist.usual_steps(two_steps, today, own)[0]) == 3
+    assert checklist.own_steps_problem(own) is None and checklist.own_steps_problem("") is None
+    for text, said in (("Board approves", "the days before the deadline (0 to 365)"), ("400 Far ahead", "0 to 365"),
+                       ("30", "then what"), ("\n".join(f"{n} Step {n}" for n in range(21)), "at most 20"),
+                       ("5 " + "x" * 201, "at most 200 characters")):
+        assert said in checklist.own_steps_problem(text), text
 
     add_call(db, "CERV-STEPS-01", "A call with steps", "text")
     boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
     anna = users.get_user(db, users.create_user(db, "anna@sic.lv", "long enough password", "manager"))
-    decided = decisions.decide(db, profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls"), "bid",
-                               "Strong strategic fit", "", boss)
+    profile_id = profiles.ensure_default_profile(db)
+    with pytest.raises(profiles.InvalidProfile, match="Each step of your own is a line"):
+        profiles.save_profile(db, {**profiles.get_profile(db, profile_id), "own_steps": "soon Board"}, profile_id)
+    profiles.save_profile(db, {**profiles.get_profile(db, profile_id), "own_steps": own}, profile_id)
+    decided = decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "",
+                               boss)
+    assert checklist.add_usual_steps(db, decided["id"], get_call(db, "CERV-STEPS-01"), today, boss) == 10  # 7 and 3
+    db.execute("DELETE FROM application_steps")
     for title, due, said in (("", None, "Say what the step is"), ("x" * 201, None, "at most 200 characters"),
                              ("Budget", "1 July", "YYYY-MM-DD"), ("Budget", "1026-07-01", "not a day")):
         with pytest.raises(checklist.InvalidStep, match=said):

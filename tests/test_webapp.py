@@ -742,20 +742,33 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert "No steps yet." in steps
     assert "Add the usual steps of a proposal on the Funding &amp; Tenders Portal (7)" in steps
     assert "before the deadline of 01 Oct 2026" in steps
+    # The profile's own usual step joins them: written on the profile page, one a line, checked on saving.
+    form = {"name": "Social Innovation Centre (SIC)", "mission": "Social innovation in Latvia", "countries": "LV",
+            "min_project_size": "200000", "min_lead_days": "30", **opened(pm, "/profile")}
+    refused = pm.post("/profile", data={**form, "own_steps": "soon Board approves"}).get_data(as_text=True)
+    assert "Each step of your own is a line: the days before the deadline (0 to 365), then what" in refused
+    assert pm.post("/profile", data={**form, "own_steps": "30 Board approves the co-financing\r\n"}).status_code == 302
+    assert "Add the usual steps of a proposal on the Funding &amp; Tenders Portal (8)" in pm.get(
+        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
 
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     added = pm.post(f"/decisions/{decision_id}/steps/usual", data={"csrf_token": token})
     assert added.status_code == 302 and added.headers["Location"].endswith("/calls/CERV-SOCIAL-01#steps")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     steps = page[page.index('id="steps"'):].split("</section>")[0]
-    assert "7 usual steps added." in page and "0 of 7 done" in steps and "Add the usual steps" not in steps
+    assert "8 usual steps added." in page and "0 of 8 done" in steps and "Add the usual steps" not in steps
+    assert re.search(r"<td>Board approves the co-financing</td>\s*<td class=\"due\">01 Sep 2026", steps)
     # Counted back from 1 October: six weeks for the consortium, the day before for submitting.
     assert re.search(r"Consortium agreed: every partner confirmed, and who coordinates</td>\s*"
                      r'<td class="due">20 Aug 2026<br><small>in 54 days</small>', steps)
     assert re.search(r"Proposal submitted, a day early[^<]*</td>\s*<td class=\"due\">30 Sep 2026", steps)
     pm.post(f"/decisions/{decision_id}/steps/usual", data={"csrf_token": token})  # pressed twice: nothing repeated
-    assert seeded.scalar("SELECT count(*) FROM application_steps") == 7
+    assert seeded.scalar("SELECT count(*) FROM application_steps") == 8
     assert "Every usual step is in the list already." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    pm.post(f"/steps/{seeded.scalar('SELECT id FROM application_steps WHERE title LIKE %s', ('Board%',))}/remove",
+            data={"csrf_token": token})  # not for this call
+    assert "Add the usual steps of a proposal on the Funding &amp; Tenders Portal (1)" in pm.get(
+        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
 
     # A step of the team's own, already late; what a form cannot take is said, and nothing is added.
     for title, due, said in (("  ", "", "Say what the step is."), ("Letter", "2026-13-01", "written as YYYY-MM-DD")):

@@ -183,7 +183,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     series = same_series(call, decisions.decided_calls(db(), current_profile_id()))
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            changes=call_store.changes_of(db(), call["id"]), series=series,
-                           **_steps(call, decision),
+                           **_steps(call, decision, builder["applicant"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            colleagues=[u for u in everyone if u["active"]],
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
@@ -200,12 +200,12 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     return page, status
 
 
-def _steps(call: dict, decision: dict | None) -> dict:
-    """What the call page's steps to submission show: the decision's steps, the usual list for the call and
-    how many of it are not in the steps yet, the deadline the usual steps count back from, and the open steps
-    dated against a deadline the portal has moved since."""
+def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
+    """What the call page's steps to submission show: the decision's steps, the usual list for the call (the
+    `applicant` profile's own steps with it) and how many of it are not in the steps yet, the deadline the
+    usual steps count back from, and the open steps dated against a deadline the portal has moved since."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
-    label, usual, deadline = checklist.usual_list(call, _today())
+    label, usual, deadline = checklist.usual_list(call, _today(), applicant.get("own_steps") or "")
     have = {s["title"] for s in steps}
     return {"steps": steps, "usual": (label, usual), "usual_missing": sum(title not in have for title, _ in usual),
             "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline),

@@ -38,6 +38,8 @@ def edit():
             "countries": [],
             "organisation_types": form.getlist("organisation_types"),
             "conflicts": form.get("conflicts", "").replace("\r\n", "\n").strip(),
+            # A form without the field (an older page) keeps the steps stored.
+            "own_steps": form.get("own_steps", profile.get("own_steps") or "").replace("\r\n", "\n").strip(),
             "updated_by": g.user["id"],
         }
         # Stored as codes, as calls' areas are: "Latvia" kept as typed would fail every area gate.

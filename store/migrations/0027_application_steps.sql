@@ -17,3 +17,7 @@ CREATE TABLE application_steps (
     done_at      timestamptz
 );
 CREATE INDEX application_steps_decision ON application_steps (decision_id, due);
+
+-- A profile's own usual steps, added to every application's usual list: one a line, the days before the
+-- deadline then what ("30 Board approves the co-financing"), as the team writes them.
+ALTER TABLE profiles ADD COLUMN own_steps text NOT NULL DEFAULT '';
