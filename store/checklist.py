@@ -4,6 +4,7 @@ it can be shared, and a digest reminds whoever writes the application of what fa
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from .db import Database
@@ -210,24 +211,32 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
                            " RETURNING *", (due, against, assignee_id, step_id)).fetchone()
 
 
-def left_behind(steps: list[dict], deadline: date | None) -> dict | None:
-    """When the call's next deadline is no longer the one the open steps were dated against (the portal
-    moved it): how many were, and from which deadline (the earliest, if several); None when none was."""
+def deadline_dates(call: dict) -> list[date]:
+    """Every deadline the call publishes now, as dates."""
+    return [date.fromisoformat(d["date"]) for d in call.get("deadlines") or [] if d.get("date")]
+
+
+def left_behind(steps: list[dict], deadline: date | None, published: Collection[date]) -> dict | None:
+    """When open steps were dated against a deadline the call no longer publishes (the portal moved it), and
+    `deadline` (the next one now) is where they would go: how many were, and from which deadline (the
+    earliest, if several); None when none was. A deadline still published but passed (a first stage) is not
+    a moved one."""
     behind = [s for s in steps if not s["done_at"] and s["due"] and s["deadline"] and deadline
-              and s["deadline"] != deadline]
+              and s["deadline"] not in published]
     if not behind:
         return None
     return {"steps": len(behind), "from": min(s["deadline"] for s in behind), "to": deadline}
 
 
-def follow_deadline(db: Database, decision_id: int, deadline: date) -> int:
-    """Moves the decision's open steps dated against another deadline by as many days as it moved, so the
-    plan keeps its spacing; returns how many moved. A deadline brought forward can leave a step overdue:
-    the page says so, as it is."""
+def follow_deadline(db: Database, decision_id: int, deadline: date, published: Collection[date]) -> int:
+    """Moves the decision's open steps dated against a deadline no longer `published` by as many days as it
+    moved to `deadline`, so the plan keeps its spacing; returns how many moved. A deadline brought forward can
+    leave a step overdue: the page says so, as it is."""
     return db.execute(
         """UPDATE application_steps SET due = due + (%(deadline)s::date - deadline), deadline = %(deadline)s
            WHERE decision_id = %(decision)s AND done_at IS NULL AND due IS NOT NULL AND deadline IS NOT NULL
-             AND deadline <> %(deadline)s""", {"decision": decision_id, "deadline": deadline})
+             AND NOT deadline = ANY(%(published)s::date[])""",
+        {"decision": decision_id, "deadline": deadline, "published": list(published)})
 
 
 def add_usual_steps(db: Database, decision_id: int, call: dict, today: date, user: dict) -> int:

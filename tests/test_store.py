@@ -1088,13 +1088,16 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     undated = checklist.add_step(db, decided["id"], "Ask for a logo", "", boss, date(2026, 9, 30))
     assert undated["deadline"] is None  # nothing to move
     steps = checklist.steps_of(db, decided["id"])
-    assert checklist.left_behind(steps, date(2026, 9, 30)) is None and checklist.left_behind(steps, None) is None
-    assert checklist.left_behind(steps, date(2026, 9, 23)) == {"steps": 1, "from": date(2026, 9, 30),
-                                                               "to": date(2026, 9, 23)}
-    assert checklist.follow_deadline(db, decided["id"], date(2026, 9, 23)) == 1
+    sept_30, sept_23 = date(2026, 9, 30), date(2026, 9, 23)
+    assert checklist.left_behind(steps, sept_30, [sept_30]) is None and checklist.left_behind(steps, None, []) is None
+    # Still published but passed (a first stage), a deadline has not moved: its steps stay where they are.
+    assert checklist.left_behind(steps, date(2027, 1, 20), [sept_30, date(2027, 1, 20)]) is None
+    assert checklist.follow_deadline(db, decided["id"], date(2027, 1, 20), [sept_30, date(2027, 1, 20)]) == 0
+    assert checklist.left_behind(steps, sept_23, [sept_23]) == {"steps": 1, "from": sept_30, "to": sept_23}
+    assert checklist.follow_deadline(db, decided["id"], sept_23, [sept_23]) == 1
     assert checklist.get_step(db, open_step["id"])["due"] == date(2026, 9, 2)
     assert checklist.get_step(db, step["id"])["due"] == date(2026, 8, 1)
-    assert checklist.follow_deadline(db, decided["id"], date(2026, 9, 23)) == 0  # moved once, not again
+    assert checklist.follow_deadline(db, decided["id"], sept_23, [sept_23]) == 0  # moved once, not again
 
     # Handed to a colleague: only one who can sign in takes a step on, and one deactivated since keeps it.
     handed = checklist.update_step(db, open_step["id"], "2026-09-02", anna["id"], date(2026, 10, 1))

@@ -208,7 +208,7 @@ def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
     label, usual, deadline = checklist.usual_list(call, _today(), applicant.get("own_steps") or "")
     have = {s["title"] for s in steps}
     return {"steps": steps, "usual": (label, usual), "usual_missing": sum(title not in have for title, _ in usual),
-            "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline),
+            "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline, checklist.deadline_dates(call)),
             "max_step": checklist.MAX_TITLE}
 
 

@@ -51,11 +51,11 @@ def add_usual(decision_id):
 @bp.post("/decisions/<int:decision_id>/steps/follow-deadline")
 def follow_deadline(decision_id):
     """The open steps move with a deadline the portal moved, keeping the plan's spacing."""
-    _, deadline = _call_and_deadline(decision_id)
+    call, deadline = _call_and_deadline(decision_id)
     if deadline is None:
         flash("The call has no deadline ahead for the steps to follow.")
     else:
-        moved = checklist.follow_deadline(db(), decision_id, deadline)
+        moved = checklist.follow_deadline(db(), decision_id, deadline, checklist.deadline_dates(call))
         flash(f"{counted(moved, 'open step')} moved with the deadline of {day(deadline)}.")
     return _back_to(decision_id)
 
