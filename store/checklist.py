@@ -127,7 +127,10 @@ def usual_list(call: dict, today: date, own: str = "") -> tuple[str, tuple, date
     else:
         label, steps = USUAL_STEPS[kind]
         titles = {title for title, _ in steps}
-        steps = (*steps, *((title, days) for title, days in own_steps(own) if title not in titles))
+        for title, days in own_steps(own):  # each title once: a usual step written again, or twice, is not repeated
+            if title not in titles:
+                titles.add(title)
+                steps = (*steps, (title, days))
     return label, steps, deadline
 
 

@@ -1044,9 +1044,10 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
         {"date": "2026-09-10", "stage": "first stage"}, {"date": "2027-02-10", "stage": "second stage"}]},
         today)[0] == "the first stage of a proposal on the Funding & Tenders Portal"
     # A profile's own usual steps join the full list (not a first step's), once each.
-    own = "30 Board approves the co-financing\n\n  7   Partner declarations signed  \n1 Application submitted, a day early"
+    own = ("30 Board approves the co-financing\n\n  7   Partner declarations signed  \n1 Application submitted, a day early"
+           "\n20 Board approves the co-financing")
     assert checklist.own_steps(own) == [("Board approves the co-financing", 30), ("Partner declarations signed", 7),
-                                        ("Application submitted, a day early", 1)]
+                                        ("Application submitted, a day early", 1), ("Board approves the co-financing", 20)]
     steps, _ = checklist.usual_steps(interreg(("2026-09-30", "application")), today, own)
     assert [title for title, _ in steps].count("Application submitted, a day early") == 1
     assert steps[-2:] == [("Board approves the co-financing", date(2026, 8, 31)),
