@@ -113,14 +113,28 @@ def usual_kind(call: dict) -> str:
     return "other"
 
 
+def _dated(call: dict) -> list[tuple[date, str | None]]:
+    """The call's deadlines as it publishes them now: (day, stage)."""
+    return [(date.fromisoformat(d["date"]), d.get("stage")) for d in call.get("deadlines") or [] if d.get("date")]
+
+
+def deadline_dates(call: dict) -> list[date]:
+    """Every deadline the call publishes now, as dates."""
+    return [day for day, _ in _dated(call)]
+
+
+def next_deadline(call: dict, today: date) -> tuple[date | None, str | None]:
+    """The call's first deadline from `today` on, with its stage: the one its steps are dated against."""
+    return min(((day, stage) for day, stage in _dated(call) if day >= today), key=lambda d: d[0],
+               default=(None, None))
+
+
 def usual_list(call: dict, today: date, own: str = "") -> tuple[str, tuple, date | None]:
     """The usual steps for the call as it stands on `today`: (what they are for, (title, days before the
     deadline) pairs, the deadline they count back from: the next one). Where submitted tells the list, and the
     profile's `own` steps join it; a next deadline that closes a first step (FIRST_STEP_STAGES) tells its
     short list instead."""
-    ahead = sorted((date.fromisoformat(d["date"]), d.get("stage")) for d in call.get("deadlines") or []
-                   if d.get("date") and date.fromisoformat(d["date"]) >= today)
-    deadline, stage = ahead[0] if ahead else (None, None)
+    deadline, stage = next_deadline(call, today)
     kind = usual_kind(call)
     if stage in FIRST_STEP_STAGES and kind in FIRST_STEP:
         label, steps = FIRST_STEP[kind]
@@ -214,9 +228,6 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
                            " RETURNING *", (due, against, assignee_id, step_id)).fetchone()
 
 
-def deadline_dates(call: dict) -> list[date]:
-    """Every deadline the call publishes now, as dates."""
-    return [date.fromisoformat(d["date"]) for d in call.get("deadlines") or [] if d.get("date")]
 
 
 def left_behind(steps: list[dict], deadline: date | None, published: Collection[date]) -> dict | None:

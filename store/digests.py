@@ -6,10 +6,10 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 
 from .calls import NEXT_DEADLINE
-from .checklist import DUE_WITHIN_DAYS, STEP_DONE_BY, STEPS_OF_DECISION
+from .checklist import DUE_WITHIN_DAYS, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, waiting_for_approval
+from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, steps_to_do, waiting_for_approval
 from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
@@ -60,7 +60,8 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "changed": changed_calls(db, profile_id, since, now, today, user["digest_top"]),
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
-            "steps": steps_due(db, user["id"], today) if user.get("id") else [],
+            # Whoever does a step is reminded of it this week, every period until it is ticked off.
+            "steps": steps_to_do(db, user["id"], today, within_days=DUE_WITHIN_DAYS) if user.get("id") else [],
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
@@ -85,18 +86,6 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
               AND ((d.id IS NOT NULL AND {PLANNED}) OR (NOT m.screened_out AND m.rank <= %(top)s))
             GROUP BY c.id, d.id, m.rank, lu.email ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"profile": profile_id, "since": since, "until": until, "today": today, "top": top})
-
-
-def steps_due(db: Database, user_id: int, today: date, days: int = DUE_WITHIN_DAYS) -> list[dict]:
-    """The open steps the user does (handed to them, or of an application they write and not handed to anyone)
-    of the bids not rejected and the maybes of every profile, that fall due within `days` of `today` or are
-    overdue, the earliest first: whoever does a step is reminded of it, every period until it is ticked off."""
-    return db.fetchall(
-        f"""SELECT c.identifier, c.title AS call_title, s.title, s.due, s.due < %(today)s AS overdue
-            FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-            WHERE {STEP_DONE_BY} = %(user)s AND {PLANNED} AND s.done_at IS NULL
-              AND s.due <= %(today)s::date + %(days)s::int
-            ORDER BY s.due, c.identifier, s.id""", {"user": user_id, "today": today, "days": days})
 
 
 def has_news(content: dict) -> bool:

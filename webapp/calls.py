@@ -570,7 +570,7 @@ def _calendar(profile_id: int) -> Response:
                       "URL:" + "".join((row["url"] or "").split()),
                       "END:VEVENT"]
     # The steps of the applications the reader writes, while open: ticked off, a step leaves the calendar.
-    for step in decisions.planned_steps(db(), profile_id, g.user["id"]):
+    for step in decisions.steps_to_do(db(), g.user["id"], _today(), profile_id):
         lines += ["BEGIN:VEVENT", f"UID:step-{step['id']}@callmatch", f"DTSTAMP:{stamp}",
                   f"DTSTART;VALUE=DATE:{step['due']:%Y%m%d}",
                   "SUMMARY:" + _ics_text(f"Step: {step['title']} [{step['identifier']}]"),

@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 
-from matcher.gates import upcoming_deadline
 from store import calls as call_store
 from store import checklist, decisions
 from store.text import counted, day
@@ -17,19 +16,19 @@ from . import db, settings
 bp = Blueprint("steps", __name__)
 
 
-def _back_to(decision_id: int):
-    return redirect(url_for("calls.detail", identifier=decisions.call_identifier(db(), decision_id), _anchor="steps"))
+def _back_to(identifier: str):
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor="steps"))
 
 
 def _call_and_deadline(decision_id: int) -> tuple[dict, date | None]:
     """The call the decision is on, and its next deadline: the one due days are set against."""
     call = call_store.get_call(db(), decisions.call_identifier(db(), decision_id))
-    return call, upcoming_deadline(call.get("deadlines") or [], settings().as_of())
+    return call, checklist.next_deadline(call, settings().as_of())[0]
 
 
 @bp.post("/decisions/<int:decision_id>/steps")
 def add(decision_id):
-    _, deadline = _call_and_deadline(decision_id)
+    call, deadline = _call_and_deadline(decision_id)
     try:
         step = checklist.add_step(db(), decision_id, request.form.get("title", ""), request.form.get("due"), g.user,
                                   deadline)
@@ -37,7 +36,7 @@ def add(decision_id):
         flash(f"The step was not added: {problem}")
     else:
         flash(f"Step added: {step['title']}.")
-    return _back_to(decision_id)
+    return _back_to(call["identifier"])
 
 
 @bp.post("/decisions/<int:decision_id>/steps/usual")
@@ -45,7 +44,7 @@ def add_usual(decision_id):
     call, _ = _call_and_deadline(decision_id)
     added = checklist.add_usual_steps(db(), decision_id, call, settings().as_of(), g.user)
     flash(f"{counted(added, 'usual step')} added." if added else "Every usual step is in the list already.")
-    return _back_to(decision_id)
+    return _back_to(call["identifier"])
 
 
 @bp.post("/decisions/<int:decision_id>/steps/follow-deadline")
@@ -57,14 +56,14 @@ def follow_deadline(decision_id):
     else:
         moved = checklist.follow_deadline(db(), decision_id, deadline, checklist.deadline_dates(call))
         flash(f"{counted(moved, 'open step')} moved with the deadline of {day(deadline)}.")
-    return _back_to(decision_id)
+    return _back_to(call["identifier"])
 
 
 @bp.post("/steps/<int:step_id>")
 def edit(step_id):
     """A step's due day and who does it (a colleague, or empty: whoever writes the application)."""
     step = checklist.get_step(db(), step_id)
-    _, deadline = _call_and_deadline(step["decision_id"])
+    call, deadline = _call_and_deadline(step["decision_id"])
     chosen = (request.form.get("assignee") or "").strip()
     try:
         if chosen and not chosen.isdigit():
@@ -75,18 +74,18 @@ def edit(step_id):
         flash(f"The step was not changed: {problem}")
     else:
         flash(f"“{step['title']}” is saved.")
-    return _back_to(step["decision_id"])
+    return _back_to(call["identifier"])
 
 
 @bp.post("/steps/<int:step_id>/done")
 def done(step_id):
     step = checklist.set_done(db(), step_id, request.form.get("done") == "1", g.user)
-    return _back_to(step["decision_id"])
+    return _back_to(decisions.call_identifier(db(), step["decision_id"]))
 
 
 @bp.post("/steps/<int:step_id>/remove")
 def remove(step_id):
     step = checklist.remove_step(db(), step_id)
     flash(f"Step removed: {step['title']}.")
-    return _back_to(step["decision_id"])
+    return _back_to(decisions.call_identifier(db(), step["decision_id"]))
 
