@@ -481,12 +481,12 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
 
 
 def planned(db: Database, profile_id: int) -> list[dict]:
-    """The calls marked bid or maybe, with all their deadlines and who writes each: what the team's calendar
-    holds."""
+    """The calls marked bid (not rejected by leadership) or maybe, with all their deadlines and who writes
+    each: what the team's calendar holds. A rejected bid is not written, so its deadlines would only be noise."""
     return db.fetchall(
-        """SELECT c.identifier, c.title, c.url, c.deadlines, d.state, c.unlisted_since, u.email AS lead
-           FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.lead_id
-           WHERE d.profile_id = %s AND d.state IN ('bid', 'maybe') ORDER BY c.identifier""", (profile_id,))
+        f"""SELECT c.identifier, c.title, c.url, c.deadlines, d.state, c.unlisted_since, u.email AS lead
+            FROM decisions d JOIN calls c ON c.id = d.call_id LEFT JOIN users u ON u.id = d.lead_id
+            WHERE d.profile_id = %s AND {PLANNED} ORDER BY c.identifier""", (profile_id,))
 
 
 def steps_to_do(db: Database, user_id: int, today, profile_id: int | None = None,

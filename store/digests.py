@@ -47,7 +47,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             LEFT JOIN users lu ON lu.id = d.lead_id
             CROSS JOIN LATERAL jsonb_array_elements(c.deadlines) x
-            WHERE d.profile_id = %(profile)s AND d.state IN ('bid', 'maybe')
+            WHERE d.profile_id = %(profile)s AND {PLANNED}
               AND (x->>'date')::date BETWEEN %(today)s AND %(today)s::date + %(days)s::int ORDER BY deadline""",
         {"profile": profile_id, "today": today, "days": user["digest_days_ahead"]})
     waiting = waiting_for_approval(db, profile_id, today) if is_leadership(user) else []

@@ -1009,6 +1009,8 @@ def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
 
 
 def test_pipeline_groups_calls_by_decision(pm, seeded):
+    from store import decisions
+
     empty = pm.get("/pipeline").get_data(as_text=True)
     assert "No open call is marked bid or maybe yet" in empty and "by month</figcaption>" not in empty
     decide(pm, state="maybe", reason="Good partners available")
@@ -1019,6 +1021,9 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     assert "by month</figcaption>" in page and "No open call is marked" not in page
     decide(pm, state="bid")
     assert "· waiting for approval" in pm.get("/pipeline").get_data(as_text=True)
+    decisions.approve(seeded, seeded.scalar("SELECT id FROM decisions"), DECIDER, approved=False)
+    rejected = pm.get("/pipeline").get_data(as_text=True)  # not written: its deadline leaves the chart
+    assert "by month</figcaption>" not in rejected and "No open call is marked bid or maybe yet (rejected bids are left out)" in rejected
     decide(pm, state="no_bid", reason="Too small")
     assert "#consortium" not in pm.get("/pipeline").get_data(as_text=True)  # no consortium to build for a no bid
     seeded.execute("UPDATE calls SET unlisted_since = '2026-06-20' WHERE identifier = 'CERV-SOCIAL-01'")
@@ -1272,6 +1277,20 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     assert max(len(line) for line in feed.split(b"\r\n")) <= 75
     unfolded = feed.decode("utf-8").replace("\r\n ", "").split("\r\n")
     assert f"DESCRIPTION:{title.strip()}\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01" in unfolded
+
+
+def test_a_bid_leadership_rejected_leaves_the_calendar(app, pm, seeded):
+    decide(pm)
+    assert "CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    token = csrf(boss, "/calls/CERV-SOCIAL-01")
+    boss.post(f"/decisions/{decision_id}/approval", data={"approve": "0", "csrf_token": token})
+    assert seeded.scalar("SELECT approval FROM decisions") == "rejected"
+    assert "BEGIN:VEVENT" not in pm.get("/calendar.ics").get_data(as_text=True)  # it is not written
+    decide(pm, state="maybe", reason="Good partners available")  # the team keeps it in mind after all
+    assert "[maybe] CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
 
 
 def test_a_calendar_application_subscribes_to_a_private_address_without_signing_in(app, pm, seeded):

@@ -340,6 +340,28 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     assert f'<strong style="color:#a4451c">{warning}</strong>' in html  # the words the Pipeline and screening use
 
 
+def test_a_digest_leaves_out_the_deadline_of_a_bid_leadership_rejected(settings, db):
+    from datetime import date
+
+    from store import decisions, digests, profiles, users
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
+             deadline="2026-07-10")
+    profile_id = profiles.ensure_default_profile(db)
+    manager = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    decision = decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "",
+                                manager)
+
+    def deadlines():
+        content = digests.content(db, manager, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
+        return [(d["identifier"], d["deadline"]) for d in content["deadlines"]]
+
+    assert deadlines() == [("CERV-SOCIAL-01", date(2026, 7, 10))]  # waiting for approval, it is being written
+    decisions.approve(db, decision["id"], boss, approved=False)
+    assert deadlines() == []  # not written: its deadline is no news
+
+
 def test_a_digests_coming_deadline_says_how_far_its_consortium_has_got_and_who_writes_it(settings, db):
     from datetime import date
 
