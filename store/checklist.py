@@ -209,11 +209,12 @@ def add_step(db: Database, decision_id: int, title: str, due: str | date | None,
 
 
 def update_step(db: Database, step_id: int, due: str | date | None, assignee_id: int | None,
-                deadline: date | None = None) -> dict:
-    """A step's due day (blank: none), set against the call's next deadline now (`deadline`), and who does
-    it (a user id; None: whoever writes the application). Only a colleague who can sign in takes a step on;
-    one deactivated since keeps it until someone else is chosen."""
+                deadline: date | None = None, title: str | None = None) -> dict:
+    """A step's due day (blank: none), set against the call's next deadline now (`deadline`), who does it (a
+    user id; None: whoever writes the application) and what it is (`title`; None: as it was). Only a
+    colleague who can sign in takes a step on; one deactivated since keeps it until someone else is chosen."""
     due = checked_due(due)
+    title = checked_title(title) if title is not None else None
     with db.transaction() as cur:
         old = cur.execute("SELECT * FROM application_steps WHERE id = %s FOR UPDATE", (step_id,)).fetchone()
         if old is None:
@@ -224,10 +225,9 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
                 raise InvalidStep("Choose a colleague who can sign in to do the step.")
         # A due day left as it was keeps the deadline it was set against (the page offers to follow a moved one).
         against = old["deadline"] if due == old["due"] else (deadline if due else None)
-        return cur.execute("UPDATE application_steps SET due = %s, deadline = %s, assignee_id = %s WHERE id = %s"
-                           " RETURNING *", (due, against, assignee_id, step_id)).fetchone()
-
-
+        return cur.execute("UPDATE application_steps SET due = %s, deadline = %s, assignee_id = %s, title = %s"
+                           " WHERE id = %s RETURNING *",
+                           (due, against, assignee_id, title or old["title"], step_id)).fetchone()
 
 
 def left_behind(steps: list[dict], deadline: date | None, published: Collection[date]) -> dict | None:

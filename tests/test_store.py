@@ -1108,4 +1108,10 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
         2026, 9, 3)
     with pytest.raises(checklist.InvalidStep, match="who can sign in"):
         checklist.update_step(db, step["id"], None, anna["id"])
+    # Renamed: the name is checked as a new step's is; left out, it stays as it was.
+    assert checklist.update_step(db, step["id"], "2026-08-01", None, title="Letters of support")["title"] == (
+        "Letters of support")
+    with pytest.raises(checklist.InvalidStep, match="at most 200 characters"):
+        checklist.update_step(db, step["id"], "2026-08-01", None, title="x" * 201)
+    assert checklist.update_step(db, step["id"], "2026-08-01", None)["title"] == "Letters of support"
     assert checklist.steps_of(db, decided["id"])[1]["assignee"] == "anna@sic.lv"

@@ -861,6 +861,15 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     due = {row["title"].split(" ")[0]: row["due"] for row in seeded.fetchall("SELECT title, due FROM application_steps")}
     assert (due["Consortium"], due["Budget"], due["Proposal"]) == (  # done: where it was; the rest two weeks on
         date(2026, 8, 20), date(2026, 9, 15), date(2026, 10, 14))
+    # Renamed in the same form: the team says what the step is in its own words; a blank name is refused.
+    proposal = step_id("Proposal")
+    pm.post(f"/steps/{proposal}", data={"title": " Part B to the partners  for comments ", "due": "2026-10-14",
+                                        "csrf_token": token})
+    assert "“Part B to the partners for comments” is saved." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    pm.post(f"/steps/{proposal}", data={"title": " ", "due": "2026-10-14", "csrf_token": token})
+    assert "The step was not changed: Say what the step is." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert seeded.fetchone("SELECT title, due FROM application_steps WHERE id = %s", (proposal,)) == {
+        "title": "Part B to the partners for comments", "due": date(2026, 10, 14)}
 
     # Marked no bid, the steps are kept (and said to be), but the pipeline no longer counts them.
     decide(pm, state="no_bid", reason="No capacity this period")

@@ -61,7 +61,7 @@ def follow_deadline(decision_id):
 
 @bp.post("/steps/<int:step_id>")
 def edit(step_id):
-    """A step's due day and who does it (a colleague, or empty: whoever writes the application)."""
+    """What a step is, its due day and who does it (a colleague, or empty: whoever writes the application)."""
     step = checklist.get_step(db(), step_id)
     call, deadline = _call_and_deadline(step["decision_id"])
     chosen = (request.form.get("assignee") or "").strip()
@@ -69,7 +69,7 @@ def edit(step_id):
         if chosen and not chosen.isdigit():
             raise checklist.InvalidStep("Choose a colleague, or whoever writes the application.")
         step = checklist.update_step(db(), step_id, request.form.get("due"), int(chosen) if chosen else None,
-                                     deadline)
+                                     deadline, title=request.form.get("title"))
     except checklist.InvalidStep as problem:
         flash(f"The step was not changed: {problem}")
     else:
