@@ -490,18 +490,20 @@ def planned(db: Database, profile_id: int) -> list[dict]:
 
 
 def steps_to_do(db: Database, user_id: int, today, profile_id: int | None = None,
-                within_days: int | None = None) -> list[dict]:
-    """The open steps with a due day that the user does (`STEP_DONE_BY`) in bids not rejected and maybes, of
-    the profile (None: of every profile), due within `within_days` of `today` or overdue (None: any day), the
-    earliest first: their own to-do list, in their calendar beside the deadlines, and in their digest."""
+                within_days: int | None = None, undated: bool = False) -> list[dict]:
+    """The open steps with a due day (and those without, when `undated`) that the user does (`STEP_DONE_BY`)
+    in bids not rejected and maybes, of the profile (None: of every profile), due within `within_days` of
+    `today` or overdue (None: any day), the earliest first: their own to-do list, on the Pipeline, in their
+    calendar beside the deadlines, and in their digest."""
     return db.fetchall(
         f"""SELECT s.id, s.title, s.due, s.due < %(today)s AS overdue, c.identifier, c.title AS call_title
             FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-            WHERE {STEP_DONE_BY} = %(user)s AND {PLANNED} AND s.done_at IS NULL AND s.due IS NOT NULL
+            WHERE {STEP_DONE_BY} = %(user)s AND {PLANNED} AND s.done_at IS NULL
+              AND (s.due IS NOT NULL OR %(undated)s)
               AND (%(profile)s::bigint IS NULL OR d.profile_id = %(profile)s)
               AND (%(days)s::int IS NULL OR s.due <= %(today)s::date + %(days)s::int)
-            ORDER BY s.due, c.identifier, s.id""",
-        {"user": user_id, "today": today, "profile": profile_id, "days": within_days})
+            ORDER BY s.due NULLS LAST, c.identifier, s.id""",
+        {"user": user_id, "today": today, "profile": profile_id, "days": within_days, "undated": undated})
 
 
 def steps_by_person(db: Database, profile_id: int, today) -> list[dict]:

@@ -88,11 +88,24 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
     page.locator("#steps").screenshot(path=ARTIFACTS / "steps-phone.png")
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # Written by pm@sic.lv, its open steps are pm's: listed at the top of the Pipeline, ticked off there.
+    page.select_option("select[name=lead]", label="pm@sic.lv")
+    page.click("form.lead button")
+    page.wait_for_load_state()
     page.click("nav >> text=Pipeline")
     page.wait_for_url(f"{server}/pipeline")
     maybe = page.locator("section.column", has=page.locator("h2", has_text="Maybe"))
     assert maybe.locator("text=Social innovation and civic participation").is_visible()
+    assert page.locator("#your-steps h2").inner_text() == "Your steps to submission 6"
+    page.locator("#your-steps tr", has_text="Part B, the technical description").locator("text=Mark done").click()
+    page.wait_for_url("**/pipeline#your-steps")
+    assert page.locator("text=Done: Part B, the technical description").is_visible()
+    assert page.locator("#your-steps tbody tr").count() == 5
     page.screenshot(path=ARTIFACTS / "pipeline.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#your-steps").screenshot(path=ARTIFACTS / "your-steps-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{server}/calls")
     with page.expect_download() as download:

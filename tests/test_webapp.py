@@ -840,6 +840,21 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert re.search(r"<td>boss@sic.lv\s*<br><small>0 applications · 1 step to do</small></td>\s*"
                      r"<td><small>No application with a deadline ahead to write.</small>", writing)
     assert "<small>1 application · 5 steps to do</small>" in writing  # pm's: one handed on, one done
+    # Each finds the steps they do at the top of the Pipeline, and ticks them off there.
+    def own_steps(client):
+        return client.get("/pipeline").get_data(as_text=True).split('id="your-steps"')[1].split("</section>")[0]
+
+    mine = own_steps(pm)
+    assert "Your steps to submission <small>5</small>" in mine and "Budget agreed" not in mine
+    assert re.search(r'PIC collected \(each registers in the Participant Register\)</td>\s*'
+                     r'<td><a href="/calls/CERV-SOCIAL-01#steps">Social innovation', mine)
+    assert "Your steps to submission <small>1</small>" in own_steps(boss) and "Budget agreed" in own_steps(boss)
+    ticked = pm.post(f"/steps/{step_id('Every')}/done",
+                     data={"done": "1", "next": "/pipeline#your-steps", "csrf_token": token})
+    assert ticked.headers["Location"].endswith("/pipeline#your-steps")
+    assert "Done: Every partner" in pm.get("/pipeline").get_data(as_text=True)
+    assert "Your steps to submission <small>4</small>" in own_steps(pm) and "PIC collected" not in own_steps(pm)
+    pm.post(f"/steps/{step_id('Every')}/done", data={"done": "0", "csrf_token": token})  # not quite yet
     for form, said in (({"due": "soon"}, "A due day is written as YYYY-MM-DD"), ({"assignee": "boss"}, "Choose a"),
                        ({"assignee": "999999"}, "Choose a colleague who can sign in")):
         pm.post(f"/steps/{step_id('Budget')}", data={"due": "2026-09-01", **form, "csrf_token": token})
@@ -876,7 +891,7 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "This call is marked no bid now. Its steps are kept in case that changes." in page
     assert "steps done" not in pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
-    assert "Step: " not in calendar(pm)
+    assert "Step: " not in calendar(pm) and 'id="your-steps"' not in pm.get("/pipeline").get_data(as_text=True)
     assert "the steps of the applications you write come 7 days ahead" in pm.get("/settings").get_data(as_text=True)
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, g, render_template
 from store import profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, board, planned_application,
-                             steps_by_person, undecided_at_top, version)
+                             steps_by_person, steps_to_do, undecided_at_top, version)
 from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
@@ -46,6 +46,7 @@ def index():
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
                            leads=who_writes_what(rows, steps_by_person(db(), current_profile_id(), today)),
+                           my_steps=steps_to_do(db(), g.user["id"], today, current_profile_id(), undated=True),
                            best_rating=RATINGS[-1])
 
 

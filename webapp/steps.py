@@ -12,6 +12,7 @@ from store import checklist, decisions
 from store.text import counted, day
 
 from . import db, settings
+from .auth import safe_next
 
 bp = Blueprint("steps", __name__)
 
@@ -80,6 +81,9 @@ def edit(step_id):
 @bp.post("/steps/<int:step_id>/done")
 def done(step_id):
     step = checklist.set_done(db(), step_id, request.form.get("done") == "1", g.user)
+    if request.form.get("next"):  # ticked off in the Pipeline's list of one's own steps: back there
+        flash(f"Done: {step['title']}.")
+        return redirect(safe_next(request.form["next"]))
     return _back_to(decisions.call_identifier(db(), step["decision_id"]))
 
 
