@@ -4,7 +4,7 @@ it can be shared, and a digest reminds whoever writes the application of what fa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 
 from .db import Database
@@ -253,22 +253,30 @@ def follow_deadline(db: Database, decision_id: int, deadline: date, published: C
         {"decision": decision_id, "deadline": deadline, "published": list(published)})
 
 
+def missing_usual(steps: list[dict], usual: Iterable[str]) -> list[str]:
+    """The usual titles that none of the steps is, or was added as: pressed twice, nothing is repeated, and a
+    usual step the team renamed stands for it, while one removed is offered again."""
+    have = {s["title"] for s in steps} | {s["usual"] for s in steps if s["usual"]}
+    return [title for title in usual if title not in have]
+
+
 def add_usual_steps(db: Database, decision_id: int, call: dict, today: date, user: dict) -> int:
     """Adds the call's usual steps (`usual_steps`, with the deciding profile's own) that the decision does not
-    have yet, by title: pressed twice, nothing is repeated, and once a first step's deadline has passed the
-    full list joins its short one. Returns how many were added."""
+    have yet (`missing_usual`); once a first step's deadline has passed, the full list joins its short one.
+    Returns how many were added."""
     _decision(db, decision_id)
     with db.transaction() as cur:
         own = cur.execute(  # the lock: one such press at once
             "SELECT p.own_steps FROM decisions d JOIN profiles p ON p.id = d.profile_id WHERE d.id = %s"
             " FOR UPDATE OF d", (decision_id,)).fetchone()["own_steps"]
-        have = {row["title"] for row in cur.execute("SELECT title FROM application_steps WHERE decision_id = %s",
-                                                    (decision_id,)).fetchall()}
+        have = cur.execute("SELECT title, usual FROM application_steps WHERE decision_id = %s",
+                           (decision_id,)).fetchall()
         steps, deadline = usual_steps(call, today, own)
-        new = [(title, due) for title, due in steps if title not in have]
+        missing = set(missing_usual(have, [title for title, _ in steps]))
+        new = [(title, due) for title, due in steps if title in missing]
         for title, due in new:
-            cur.execute("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"
-                        " VALUES (%s, %s, %s, %s, %s)", (decision_id, title, due, deadline, user["id"]))
+            cur.execute("INSERT INTO application_steps (decision_id, title, usual, due, deadline, added_by)"
+                        " VALUES (%s, %s, %s, %s, %s, %s)", (decision_id, title, title, due, deadline, user["id"]))
     return len(new)
 
 

@@ -260,6 +260,7 @@ CREATE TABLE application_steps (
     id           bigserial PRIMARY KEY,
     decision_id  bigint NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,
     title        text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    usual        text,                           -- the usual step it was added as, kept when renamed
     due          date,
     deadline     date,                           -- the call's deadline the due day was set against
     assignee_id  bigint REFERENCES users (id) ON DELETE SET NULL,  -- who does it; none: whoever writes it

@@ -1069,6 +1069,16 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     decided = decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "",
                                boss)
     assert checklist.add_usual_steps(db, decided["id"], get_call(db, "CERV-STEPS-01"), today, boss) == 10  # 7 and 3
+    # A usual step renamed stands for it; one removed is offered again; one the team wrote itself counts for none.
+    steps = checklist.steps_of(db, decided["id"])
+    annexes = next(s for s in steps if s["title"].startswith("Annexes"))
+    checklist.update_step(db, annexes["id"], annexes["due"], None, title="Ethics self-assessment ready")
+    checklist.remove_step(db, next(s["id"] for s in steps if s["title"].startswith("Board")))
+    checklist.add_step(db, decided["id"], "Board approves the co-financing?", None, boss)
+    usual = [title for title, _ in checklist.usual_list(get_call(db, "CERV-STEPS-01"), today, own)[1]]
+    assert checklist.missing_usual(checklist.steps_of(db, decided["id"]), usual) == ["Board approves the co-financing"]
+    assert checklist.add_usual_steps(db, decided["id"], get_call(db, "CERV-STEPS-01"), today, boss) == 1
+    assert checklist.add_usual_steps(db, decided["id"], get_call(db, "CERV-STEPS-01"), today, boss) == 0
     db.execute("DELETE FROM application_steps")
     for title, due, said in (("", None, "Say what the step is"), ("x" * 201, None, "at most 200 characters"),
                              ("Budget", "1 July", "YYYY-MM-DD"), ("Budget", "1026-07-01", "not a day")):

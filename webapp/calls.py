@@ -206,8 +206,8 @@ def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
     usual steps count back from, and the open steps dated against a deadline the portal has moved since."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
     label, usual, deadline = checklist.usual_list(call, _today(), applicant.get("own_steps") or "")
-    have = {s["title"] for s in steps}
-    return {"steps": steps, "usual": (label, usual), "usual_missing": sum(title not in have for title, _ in usual),
+    return {"steps": steps, "usual": (label, usual),
+            "usual_missing": len(checklist.missing_usual(steps, [title for title, _ in usual])),
             "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline, checklist.deadline_dates(call)),
             "max_step": checklist.MAX_TITLE}
 
