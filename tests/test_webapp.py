@@ -2433,6 +2433,40 @@ def test_the_proposals_coordinator_is_chosen_in_the_builder(pm, with_partners):
     assert "pm@sic.lv: Tartu University no longer the coordinator" in history
 
 
+def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_call_s_name():
+    from urllib.parse import parse_qs, urlsplit
+
+    from webapp.outreach import mail_draft, mail_link
+
+    call = {"title": "Civic participation & democracy", "identifier": "CERV-2026-CITIZENS-CIV",
+            "url": "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/x"}
+    today, deadline = date(2026, 6, 27), date(2026, 9, 23)
+    subject, body = mail_draft("not_asked", call, "Riga Social Lab", "Ilze Ozola", "Social Innovation Centre (SIC)",
+                               None, deadline, today)
+    assert subject == "Invitation to a partnership: Civic participation & democracy (CERV-2026-CITIZENS-CIV)"
+    assert body == (
+        "Dear Ilze Ozola,\n\nSocial Innovation Centre (SIC) is preparing an application to the call “Civic "
+        "participation & democracy” (CERV-2026-CITIZENS-CIV), whose deadline is 23 Sep 2026, and we would like to "
+        "invite Riga Social Lab to join the consortium as a partner. We would coordinate the proposal.\n\nCould you "
+        "let us know by 04 Jul 2026 whether you are interested? We would then send the work plan and what it asks "
+        f"of your organisation.\n\nThe call: {call['url']}\n\nKind regards,\n")
+    _, led = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", "Tartu University", None, today)
+    assert led.startswith("Dear colleagues,") and "Tartu University coordinates the proposal." in led
+    assert "whose deadline" not in led  # none ahead: not invented
+    subject, body = mail_draft("asked", call, "Riga Social Lab", None, "SIC", None, deadline, today)
+    assert subject.startswith("Following up: a partnership in Civic participation")
+    assert "We wrote to you about Riga Social Lab joining our application" in body and "by 04 Jul 2026" in body
+    assert mail_draft("confirmed", call, "Riga Social Lab", None, "SIC", None, deadline, today) == (
+        "Civic participation & democracy (CERV-2026-CITIZENS-CIV)", "")
+
+    # Whatever the title holds stays inside the subject: no header or field of its own.
+    link = mail_link("ilze@rsl.lv", "A & B\r\nBcc: x@evil.example", "Line one\nLine two")
+    assert link.startswith("mailto:ilze@rsl.lv?subject=A%20%26%20B%0D%0ABcc%3A%20x%40evil.example&body=")
+    fields = parse_qs(urlsplit(link).query)
+    assert fields == {"subject": ["A & B\r\nBcc: x@evil.example"], "body": ["Line one\r\nLine two"]}
+    assert mail_link("ilze@rsl.lv", "Subject only") == "mailto:ilze@rsl.lv?subject=Subject%20only"
+
+
 def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium(pm, with_partners):
     import csv
     import io
@@ -2458,8 +2492,17 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     builder = page[page.index('<table class="members">'):].split("</table>")[0]
-    assert ('<span title="Director, speaks Estonian"><a href="mailto:ilze@rsl.lv">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a>'
-            '</span><br><span title="Research office"><a href="mailto:office@rsl.lv">office@rsl.lv</a></span>') in builder
+    # Each address opens a drafted invitation to the partner, the person greeted by name where known.
+    assert ('<span title="Director, speaks Estonian"><a href="mailto:ilze@rsl.lv?subject=Invitation%20to%20a%20'
+            'partnership%3A%20Social%20innovation') in builder
+    assert '&amp;body=Dear%20Ilze%20%3Cb%3EOzola%3C%2Fb%3E%2C%0D%0A%0D%0A' in builder
+    assert '">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a></span><br><span title="Research office"><a href="mailto:office@rsl.lv?' in (
+        builder)
+    assert "invite%20Riga%20Social%20Lab%20to%20join" in builder and "Dear%20colleagues" in builder
+    assert "opens a drafted email in your mail program" in page
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{lab}/status", data={"status": "asked", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert 'href="mailto:ilze@rsl.lv?subject=Following%20up%3A%20a%20partnership' in page
     [row] = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
     assert (row["contact person"], row["contact email"]) == ("Ilze <b>Ozola</b>; ", "ilze@rsl.lv; office@rsl.lv")
 

@@ -24,6 +24,7 @@ from store.text import capitalised, consortium_progress, counted, eur, failed_ga
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
+from .outreach import mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text
 
@@ -310,9 +311,11 @@ def _builder(call: dict) -> dict:
     found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members), with_total=False)[0]
              if o["id"] not in listed][:FOUND_AT_MOST] if find else []
     ids = [m["id"] for m in members]
+    known = known_contacts(db(), ids)
+    _draft_mails(call, members, known, applicant)
     return {"members": members, "taking_part": taking_part, "declined": declined,
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
-            "contacts": contact_forms(db(), ids), "known": known_contacts(db(), ids),
+            "contacts": contact_forms(db(), ids), "known": known,
             "technical": {i for i, t in technology_of(db(), ids).items() if t["oriented"]},
             "consortium_history": [{**e, "words": _consortium_change(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
@@ -321,6 +324,19 @@ def _builder(call: dict) -> dict:
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
+
+
+def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict) -> None:
+    """Gives each address the team knows at a member (`known`, by organisation) its `mail` link: a drafted
+    invitation, reminder or subject (`outreach.mail_draft`), by how far the team has got with the member."""
+    coordinator = next((m["name"] for m in members if m["coordinator"]), None)
+    deadline = checklist.next_deadline(call, _today())[0]
+    for member in members:
+        for contact in known.get(member["id"], []):
+            if contact["email"]:
+                contact["mail"] = mail_link(contact["email"], *mail_draft(
+                    member["status"], call, member["name"], contact["person"], applicant["name"], coordinator,
+                    deadline, _today()))
 
 
 def _consortium_change(change: str) -> tuple[str, str]:

@@ -1,0 +1,48 @@
+"""Drafted emails to a consortium's partners, opened in the user's own mail client from the consortium
+builder: the invitation to a partner not asked yet, the reminder to one asked, and the call's name as the
+subject once it has answered. Writing the same invitation to ten organisations is the administrative load
+SIC's strategy wants cut; the draft is read, changed and sent by a person, so nothing is sent from here."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import quote
+
+from store.consortium import FOLLOW_UP_DAYS
+from store.text import day
+
+
+def mail_draft(status: str, call: dict, organisation: str, person: str | None, applicant: str,
+               coordinator: str | None, deadline: date | None, today: date) -> tuple[str, str]:
+    """(subject, body) of an email to `person` (None: nobody by name) at `organisation` about the call, by
+    how far the team has got with it (`store.consortium.STATUSES`). `coordinator`: the member that coordinates
+    the proposal (None: the applicant); `deadline`: the call's next one. An answer is asked for within the
+    days after which the builder says to ask again."""
+    named = f"{call['title']} ({call['identifier']})"
+    if status not in ("not_asked", "asked"):  # it has answered: whatever comes next is the team's to write
+        return named, ""
+    due = f", whose deadline is {day(deadline)}" if deadline else ""
+    answer_by = day(today + timedelta(days=FOLLOW_UP_DAYS))
+    if status == "asked":
+        subject = f"Following up: a partnership in {named}"
+        text = (f"We wrote to you about {organisation} joining our application to the call “{call['title']}” "
+                f"({call['identifier']}){due}. Could you let us know by {answer_by} whether {organisation} would "
+                "take part?")
+    else:
+        subject = f"Invitation to a partnership: {named}"
+        leads = "We would coordinate the proposal." if coordinator is None else (
+            f"{coordinator} coordinates the proposal.")
+        text = (f"{applicant} is preparing an application to the call “{call['title']}” ({call['identifier']})"
+                f"{due}, and we would like to invite {organisation} to join the consortium as a partner. {leads}"
+                f"\n\nCould you let us know by {answer_by} whether you are interested? We would then send the "
+                "work plan and what it asks of your organisation.")
+    source = f"\n\nThe call: {call['url']}" if call.get("url") else ""
+    return subject, f"Dear {person or 'colleagues'},\n\n{text}{source}\n\nKind regards,\n"
+
+
+def mail_link(address: str, subject: str, body: str = "") -> str:
+    """A mailto: address that opens a draft with this subject and body (RFC 6068: every reserved character
+    percent-encoded, so a crawled title cannot add a header; line breaks as CRLF)."""
+    fields = {"subject": subject, "body": body.replace("\r\n", "\n").replace("\n", "\r\n")}
+    return f"mailto:{quote(address, safe='@')}?" + "&".join(
+        f"{name}={quote(value, safe='')}" for name, value in fields.items() if value)
