@@ -209,10 +209,11 @@ def add_step(db: Database, decision_id: int, title: str, due: str | date | None,
 
 
 def update_step(db: Database, step_id: int, due: str | date | None, assignee_id: int | None,
-                deadline: date | None = None, title: str | None = None) -> dict:
+                deadline: date | None = None, title: str | None = None, user: dict | None = None) -> dict:
     """A step's due day (blank: none), set against the call's next deadline now (`deadline`), who does it (a
     user id; None: whoever writes the application) and what it is (`title`; None: as it was). Only a
-    colleague who can sign in takes a step on; one deactivated since keeps it until someone else is chosen."""
+    colleague who can sign in takes a step on; one deactivated since keeps it until someone else is chosen.
+    A step handed to someone new keeps who handed it (`user`) and when, for that colleague's digest."""
     due = checked_due(due)
     title = checked_title(title) if title is not None else None
     with db.transaction() as cur:
@@ -225,9 +226,15 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
                 raise InvalidStep("Choose a colleague who can sign in to do the step.")
         # A due day left as it was keeps the deadline it was set against (the page offers to follow a moved one).
         against = old["deadline"] if due == old["due"] else (deadline if due else None)
-        return cur.execute("UPDATE application_steps SET due = %s, deadline = %s, assignee_id = %s, title = %s"
-                           " WHERE id = %s RETURNING *",
-                           (due, against, assignee_id, title or old["title"], step_id)).fetchone()
+        return cur.execute(
+            """UPDATE application_steps SET due = %(due)s, deadline = %(against)s, title = %(title)s,
+                      assignee_id = %(assignee)s,
+                      assigned_by = CASE WHEN %(handed)s THEN %(by)s ELSE assigned_by END,
+                      assigned_at = CASE WHEN %(handed)s THEN now() ELSE assigned_at END
+               WHERE id = %(step)s RETURNING *""",
+            {"due": due, "against": against, "title": title or old["title"], "assignee": assignee_id,
+             "handed": assignee_id is not None and assignee_id != old["assignee_id"],
+             "by": user["id"] if user else None, "step": step_id}).fetchone()
 
 
 def left_behind(steps: list[dict], deadline: date | None, published: Collection[date]) -> dict | None:

@@ -506,6 +506,20 @@ def steps_to_do(db: Database, user_id: int, today, profile_id: int | None = None
         {"user": user_id, "today": today, "profile": profile_id, "days": within_days, "undated": undated})
 
 
+def steps_handed(db: Database, user_id: int, since) -> list[dict]:
+    """The open steps a colleague handed the user since `since` (of every profile's bids not rejected and
+    maybes) that are still theirs, the earliest due first: a digest tells them once, since such a step may
+    not be due for weeks."""
+    return db.fetchall(
+        f"""SELECT s.id, s.title, s.due, c.identifier, c.title AS call_title, s.assigned_at, u.email AS handed_by
+            FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
+            LEFT JOIN users u ON u.id = s.assigned_by
+            WHERE s.assignee_id = %(user)s AND {PLANNED} AND s.done_at IS NULL
+              AND s.assigned_at > %(since)s AND s.assigned_by IS DISTINCT FROM %(user)s
+            ORDER BY s.due NULLS LAST, c.identifier, s.id""",
+        {"user": user_id, "since": since})
+
+
 def steps_by_person(db: Database, profile_id: int, today) -> list[dict]:
     """Per person (email None: nobody, for the steps of applications nobody writes), how many open steps they
     do (`STEP_DONE_BY`) in the profile's bids not rejected and maybes, and how many of those are overdue: the

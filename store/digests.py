@@ -9,7 +9,8 @@ from .calls import NEXT_DEADLINE
 from .checklist import DUE_WITHIN_DAYS, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import PLANNED, answered_bids, named_to_write, outcomes_since, steps_to_do, waiting_for_approval
+from .decisions import (PLANNED, answered_bids, named_to_write, outcomes_since, steps_handed, steps_to_do,
+                        waiting_for_approval)
 from .programmes import new_programmes
 from .runs import failing_sources
 from .users import is_leadership
@@ -54,14 +55,18 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     # No profile yet: a fresh installation's first digest.
     profile = db.fetchone("SELECT id, name, programmes, assessment_weights FROM profiles WHERE id = %s",
                           (profile_id,)) or {"id": None, "name": None, "programmes": [], "assessment_weights": {}}
+    # Whoever does a step is reminded of it this week, every period until it is ticked off; one a colleague
+    # handed them is told once, where it is due if it is due this week.
+    steps = steps_to_do(db, user["id"], today, within_days=DUE_WITHIN_DAYS) if user.get("id") else []
+    due = {step["id"] for step in steps}
+    handed = [step for step in steps_handed(db, user["id"], since) if step["id"] not in due] if user.get("id") else []
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
             "deadlines": deadlines, "waiting": waiting,
             "changed": changed_calls(db, profile_id, since, now, today, user["digest_top"]),
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
-            # Whoever does a step is reminded of it this week, every period until it is ticked off.
-            "steps": steps_to_do(db, user["id"], today, within_days=DUE_WITHIN_DAYS) if user.get("id") else [],
+            "steps": steps, "handed": handed,
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
@@ -91,11 +96,12 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
 def has_news(content: dict) -> bool:
     """Whether a digest would tell its reader anything: a new call, a deadline, a changed call (planned or among
     their top), a bid waiting, leadership's answer on one, a bid's outcome, an application to write or a step of
-    one due, a partner's answer, one to follow up, a new programme or a failed crawl. One with none of them is
-    not sent (a daily "nothing new" teaches people to ignore the mail), and its period is not claimed, so the
-    next digest covers it."""
+    one due or handed to them, a partner's answer, one to follow up, a new programme or a failed crawl. One with
+    none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its period is not
+    claimed, so the next digest covers it."""
     return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "answered", "outcomes",
-                                          "to_write", "steps", "answers", "follow_up", "failing", "new_programmes"))
+                                          "to_write", "steps", "handed", "answers", "follow_up", "failing",
+                                          "new_programmes"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

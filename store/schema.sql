@@ -267,7 +267,9 @@ CREATE TABLE application_steps (
     added_by     bigint REFERENCES users (id) ON DELETE SET NULL,
     added_at     timestamptz NOT NULL DEFAULT now(),
     done_by      bigint REFERENCES users (id) ON DELETE SET NULL,
-    done_at      timestamptz
+    done_at      timestamptz,
+    assigned_by  bigint REFERENCES users (id) ON DELETE SET NULL,  -- who handed it to the assignee, and when
+    assigned_at  timestamptz
 );
 CREATE INDEX application_steps_decision ON application_steps (decision_id, due);
 

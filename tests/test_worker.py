@@ -774,6 +774,7 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
 
     from store import calls as call_store
     from store import checklist, decisions, digests, profiles, users
+    from store.text import day
     from worker.digest import render
 
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
@@ -810,6 +811,25 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
     checklist.update_step(db, budget, today, boss["id"])
     assert [s["title"].split(" ")[0] for s in digests.content(db, boss, since, today)["steps"]] == ["Budget"]
     assert len(digests.content(db, anna, since, today)["steps"]) == 5
+    assert digests.content(db, boss, since, today)["handed"] == []  # due this week: told where it is due
+
+    # A step handed on weeks before it is due is told once, with who handed it.
+    board = checklist.add_step(db, bid["id"], "Board letter on the co-financing", "2026-09-01", anna)
+    checklist.update_step(db, board["id"], "2026-09-01", boss["id"], user=anna)
+    content = digests.content(db, boss, since, today)
+    assert [(s["title"], s["handed_by"]) for s in content["handed"]] == [("Board letter on the co-financing",
+                                                                          "anna@sic.lv")]
+    assert digests.has_news({**content, "new_calls": [], "deadlines": [], "steps": []})
+    subject, text, html = render(boss, content, settings)
+    assert subject.endswith(", 1 application step due, 1 step handed to you")
+    handed_on = day(datetime.now(timezone.utc).date())
+    assert ("Steps handed to you:\n- Board letter on the co-financing (Social innovation and civic participation, due"
+            f" 01 Sep 2026), by anna@sic.lv on {handed_on}\n  http://127.0.0.1:5000/calls/CERV-SOCIAL-01#steps") in text
+    assert "<h3>Steps handed to you</h3>" in html
+    assert digests.content(db, boss, datetime.now(timezone.utc), today)["handed"] == []  # once
+    checklist.update_step(db, board["id"], "2026-09-01", anna["id"], user=anna)  # taken back
+    assert digests.content(db, anna, since, today)["handed"] == []  # her own doing: no news
+    checklist.remove_step(db, board["id"])
 
     # Ticked off, it is no longer news; dropped (no bid), none of it is.
     checklist.set_done(db, late["id"], True, anna)

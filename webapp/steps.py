@@ -70,7 +70,7 @@ def edit(step_id):
         if chosen and not chosen.isdigit():
             raise checklist.InvalidStep("Choose a colleague, or whoever writes the application.")
         step = checklist.update_step(db(), step_id, request.form.get("due"), int(chosen) if chosen else None,
-                                     deadline, title=request.form.get("title"))
+                                     deadline, title=request.form.get("title"), user=g.user)
     except checklist.InvalidStep as problem:
         flash(f"The step was not changed: {problem}")
     else:

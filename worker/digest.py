@@ -49,6 +49,8 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
         subject += f", {counted(len(content['to_write']), 'application')} for you to write"
     if content.get("steps"):
         subject += f", {counted(len(content['steps']), 'application step')} due"
+    if content.get("handed"):
+        subject += f", {counted(len(content['handed']), 'step')} handed to you"
     if content.get("answers"):
         subject += f", {counted(len(content['answers']), 'partner answer')}"
     if content.get("follow_up"):
