@@ -833,6 +833,7 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert re.search(r'Budget agreed with each partner for the budget table of Part A<br><small class="assignee">'
                      r'boss@sic.lv does it</small></td>\s*<td class="due">01 Sep 2026', page)
     assert f'<option value="{boss_id}" selected>boss@sic.lv</option>' in page
+    assert seeded.scalar("SELECT assigned_by FROM application_steps WHERE title LIKE 'Budget%'") == pm_id  # for his digest
     boss = app.test_client()
     login(boss, "boss@sic.lv")
     assert "Step: Budget agreed" in calendar(boss) and "Step: Budget agreed" not in calendar(pm)
