@@ -498,7 +498,8 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
         "Tartu Hub", "Jelgava Lab", "Parnu Works"}
     subject, text, html = render(reader, content, settings)
     assert subject.endswith(", 2 partners to follow up")
-    assert ("Partners you asked 7 or more days ago, with no answer recorded yet:\n- Tartu Hub (EE), asked 10 Jun 2026"
+    assert ("Partners you asked 7 or more days ago, with no answer recorded yet (on the call's page,\nthe address of"
+            " whom you know there opens a drafted reminder):\n- Tartu Hub (EE), asked 10 Jun 2026"
             ' ("Wrote to the director"), for Social innovation and civic participation (deadline 10 Jul 2026)\n'
             f"  {settings.base_url}/calls/CERV-SOCIAL-01#consortium") in text
     assert "<h3>Partners to follow up</h3>" in html
