@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import one_line
+from .text import eur, eur_against, one_line
 
 # How far the team has got with a partner it wants. One that declined stays listed, so that no one asks it
 # again, but it is no longer a member: not counted, not part of the consortium partners are ranked against.
@@ -30,6 +33,10 @@ class InvalidStatus(CallmatchError):
     pass
 
 
+class InvalidBudget(CallmatchError):
+    pass
+
+
 _NOT_A_MEMBER = "That organisation is not in this consortium (a colleague may have removed it)."
 
 
@@ -41,6 +48,7 @@ def members(db: Database, profile_id: int, call_id: int) -> list[dict]:
     return db.fetchall(
         """SELECT o.id, o.name, o.short_name, o.pic, o.country, o.city, o.sector, o.website, m.added_at,
                   u.email AS added_by, m.status, m.status_note, s.email AS status_by, m.status_at, m.coordinator,
+                  m.budget,
                   (SELECT count(DISTINCT project_id) FROM participations WHERE organisation_id = o.id) AS projects
            FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
            LEFT JOIN users u ON u.id = m.added_by LEFT JOIN users s ON s.id = m.status_by
@@ -84,6 +92,87 @@ def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int
         if stops_coordinating:
             _log(cur, profile_id, call_id, [organisation_id], "not_coordinator", user_id)
     return {"status": status, "status_note": note, "coordinator": row["coordinator"] and not stops_coordinating}
+
+
+MAX_BUDGET = Decimal(1_000_000_000)  # beyond any one share of an EU grant: a typing slip
+_AMOUNT = re.compile(r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?")
+
+
+def typed_budget(raw: str | None) -> Decimal | None:
+    """A planned share of the grant in euros as typed (`120000`, `120 000`, `120,000`, `€120000.50`);
+    blank: not planned yet."""
+    text = re.sub(r"[\s\u00a0\u202f]+", " ", (raw or "").replace("€", "").replace("EUR", "")).strip()
+    if not text:
+        return None
+    if not _AMOUNT.fullmatch(text):
+        raise InvalidBudget(f"Write an amount in euros, such as 120000 or 120 000; {text!r} is not one.")
+    amount = Decimal(text.replace(" ", "").replace(",", ""))
+    if amount > MAX_BUDGET:
+        raise InvalidBudget(f"{eur(amount)} is more than any one share of a grant ({eur(MAX_BUDGET)} at most).")
+    return amount
+
+
+def budget_plan(db: Database, profile_id: int, call_id: int) -> dict:
+    """The applicant's own planned share of the grant (None: not planned yet), and who saved the split last
+    and when (None: nobody yet)."""
+    return db.fetchone(
+        """SELECT p.own_budget, u.email AS set_by, p.set_at FROM consortium_plans p
+           LEFT JOIN users u ON u.id = p.set_by WHERE p.profile_id = %s AND p.call_id = %s""",
+        (profile_id, call_id)) or {"own_budget": None, "set_by": None, "set_at": None}
+
+
+def set_budgets(db: Database, profile_id: int, call_id: int, own: str | None, shares: dict[int, str | None],
+                user_id: int | None) -> None:
+    """Saves the planned split: the applicant's `own` share and each member's (`shares`, by organisation id),
+    as typed (`typed_budget`). All of it is saved or none: a share that is not an amount is refused, naming
+    whose it is, and so is a member no longer in the consortium (a colleague removed it meanwhile)."""
+    with db.transaction() as cur:
+        names = {row["organisation_id"]: row["name"] for row in cur.execute(
+            """SELECT m.organisation_id, o.name
+               FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
+               WHERE m.profile_id = %s AND m.call_id = %s FOR UPDATE OF m""", (profile_id, call_id)).fetchall()}
+        if set(shares) - set(names):
+            raise NotFound(_NOT_A_MEMBER)
+        amounts = {}
+        for organisation_id, raw in shares.items():
+            try:
+                amounts[organisation_id] = typed_budget(raw)
+            except InvalidBudget as problem:
+                raise InvalidBudget(f"{names[organisation_id]}'s share: {problem}") from None
+        try:
+            own_amount = typed_budget(own)
+        except InvalidBudget as problem:
+            raise InvalidBudget(f"The applicant's own share: {problem}") from None
+        for organisation_id, amount in amounts.items():
+            cur.execute("UPDATE consortium_members SET budget = %s WHERE profile_id = %s AND call_id = %s"
+                        " AND organisation_id = %s", (amount, profile_id, call_id, organisation_id))
+        cur.execute("""INSERT INTO consortium_plans (profile_id, call_id, own_budget, set_by) VALUES (%s, %s, %s, %s)
+                       ON CONFLICT (profile_id, call_id) DO UPDATE
+                       SET own_budget = excluded.own_budget, set_by = excluded.set_by, set_at = now()""",
+                    (profile_id, call_id, own_amount, user_id))
+
+
+def budget_split(own: Decimal | None, taking_part: list[dict], call: dict) -> dict:
+    """The planned split read against the call: the total planned (the applicant's share and those of the
+    members taking part: one that declined no longer counts), each share's percentage of it (by organisation
+    id, and "own"), how many members have none yet, and a sentence on how the total fits what the call gives
+    a project (`grant_min`, `grant_max`; empty when it says nothing), `outside` when it does not."""
+    amounts = {"own": own, **{m["id"]: m["budget"] for m in taking_part}}
+    total = sum((a for a in amounts.values() if a is not None), Decimal(0))
+    shares = {key: round(100 * float(a) / float(total)) if total and a is not None else None
+              for key, a in amounts.items()}
+    low, high = call.get("grant_min"), call.get("grant_max")
+    fits, outside = "", True
+    if total and high is not None and total > high:
+        fits = "{} planned is more than the {} the call gives a project at most.".format(*eur_against(total, high))
+    elif total and low is not None and total < low:
+        fits = "{} planned is less than the {} the call gives a project at least.".format(*eur_against(total, low))
+    else:
+        outside = False
+        if total and high is not None:
+            fits = f"Within what the call gives a project ({eur(low) + ' to ' if low else 'up to '}{eur(high)})."
+    return {"own": own, "total": total, "shares": shares, "fits": fits, "outside": outside,
+            "unplanned": sum(m["budget"] is None for m in taking_part)}
 
 
 def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id: int | None,

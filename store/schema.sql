@@ -285,9 +285,20 @@ CREATE TABLE consortium_members (
     status_by       bigint REFERENCES users (id),
     status_at       timestamptz,
     coordinator     boolean NOT NULL DEFAULT false,  -- the member that leads the proposal (none: the applicant)
+    budget          numeric(14, 2) CHECK (budget >= 0),  -- the EU contribution planned for it; none: not yet
     PRIMARY KEY (profile_id, call_id, organisation_id)
 );
 CREATE UNIQUE INDEX consortium_members_one_coordinator ON consortium_members (profile_id, call_id) WHERE coordinator;
+
+-- The applicant's own share of the planned split, and who last saved the split.
+CREATE TABLE consortium_plans (
+    profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id     bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    own_budget  numeric(14, 2) CHECK (own_budget >= 0),   -- the applicant's share; none: not planned yet
+    set_by      bigint REFERENCES users (id) ON DELETE SET NULL,
+    set_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (profile_id, call_id)
+);
 
 -- Whom the team knows at an organisation (entered by hand, kept across calls).
 CREATE TABLE organisation_contacts (

@@ -1125,3 +1125,31 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
         checklist.update_step(db, step["id"], "2026-08-01", None, title="x" * 201)
     assert checklist.update_step(db, step["id"], "2026-08-01", None)["title"] == "Letters of support"
     assert checklist.steps_of(db, decided["id"])[1]["assignee"] == "anna@sic.lv"
+
+
+def test_a_planned_budget_is_read_as_typed_and_the_split_against_what_the_call_gives():
+    import re
+    from decimal import Decimal
+
+    from store.consortium import InvalidBudget, budget_split, typed_budget
+
+    for typed, amount in (("120000", 120000), ("120 000", 120000), ("€ 1,250,000", 1250000), ("99.5", Decimal("99.5")),
+                          ("120\u00a0000 EUR", 120000), ("  ", None), (None, None), ("0", 0)):
+        assert typed_budget(typed) == amount, typed
+    for typed, said in (("120,5", "'120,5' is not one"), ("-5", "is not one"), ("12 34", "is not one"),
+                        ("2000000000", "more than any one share of a grant (€1.00 bn at most)")):
+        with pytest.raises(InvalidBudget, match=re.escape(said)):
+            typed_budget(typed)
+
+    members = [{"id": 1, "budget": Decimal(100000)}, {"id": 2, "budget": None}]
+    split = budget_split(Decimal(300000), members, {"grant_min": Decimal(500000), "grant_max": Decimal(2000000)})
+    assert (split["total"], split["shares"], split["unplanned"]) == (400000, {"own": 75, 1: 25, 2: None}, 1)
+    assert split["fits"] == "€400 k planned is less than the €500 k the call gives a project at least."
+    assert split["outside"]
+    over = budget_split(Decimal(1000000), [{"id": 1, "budget": Decimal(1000001)}], {"grant_max": Decimal(2000000)})
+    assert over["fits"] == "€2,000,001 planned is more than the €2,000,000 the call gives a project at most."
+    within = budget_split(None, members, {"grant_max": Decimal(2000000)})
+    assert (within["fits"], within["outside"], within["shares"]["own"]) == (
+        "Within what the call gives a project (up to €2.0 M).", False, None)
+    nothing = budget_split(None, [], {})
+    assert (nothing["total"], nothing["fits"], nothing["outside"]) == (0, "", False)

@@ -2135,6 +2135,58 @@ def with_partners(seeded, embedder):
     return seeded
 
 
+def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_call(pm, with_partners):
+    import csv
+    import io
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    assert 'id="budget-split"' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # no partner yet
+    for organisation in (lab, tartu, vilnius):
+        pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": organisation, "csrf_token": token})
+    decide(pm, state="maybe", reason="Good partners available")
+
+    # Typed as people type amounts; saved all at once, with who saved it.
+    saved = pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
+        "own": "150 000", f"budget-{lab}": "€100,000", f"budget-{tartu}": "120000.50", f"budget-{vilnius}": "",
+        "csrf_token": token})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/calls/CERV-SOCIAL-01#budget-split")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    split = page[page.index('id="budget-split"'):].split("</details>")[0]
+    assert "Budget split saved." in page and " open>" in split.split("\n")[0]
+    assert "<summary>Budget split <small>€370 k planned, Social Innovation Centre (SIC) 41%</small></summary>" in split
+    assert f'name="budget-{tartu}" value="120000.50"' in split and 'name="own" value="150000"' in split
+    assert f'name="budget-{vilnius}" value=""' in split and "1 partner without a share yet." in split
+    assert "Within what the call gives a project (up to €500 k)." in split and re.search(r"Saved .* by pm@sic.lv", split)
+    # The assessment's "value" line says what the applicant's part is worth.
+    value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
+    assert "the budget split planned so far gives us €150 k of €370 k." in value, value
+
+    # Over what the call gives a project, it says so; a share that is not an amount is refused, and nothing changes.
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
+        "own": "300000", f"budget-{lab}": "100000", f"budget-{tartu}": "120000", f"budget-{vilnius}": "0",
+        "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert '<p class="over">€520 k planned is more than the €500 k the call gives a project at most.</p>' in split
+    refused = pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
+        "own": "300000", f"budget-{lab}": "100,5", "csrf_token": token})
+    assert refused.status_code == 400
+    assert ("Riga Social Lab&#39;s share: Write an amount in euros, such as 120000 or 120 000; &#39;100,5&#39; is not"
+            " one.") in refused.get_data(as_text=True)
+    assert with_partners.scalar("SELECT budget FROM consortium_members WHERE organisation_id = %s", (lab,)) == 100000
+    assert pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
+                   data={"own": "1", "budget-424242": "5", "csrf_token": token}).status_code == 404
+
+    # A partner that declines no longer counts; the partner list carries each one's planned budget.
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{tartu}/status", data={"status": "declined", "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert "€400 k planned" in split and "Tartu University" not in split
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert {r["organisation"]: r["planned budget EUR"] for r in rows} == {
+        "Riga Social Lab": "100000", "Tartu University": "120000", "Vilnius City": "0"}
+
+
 def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_partners):
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)

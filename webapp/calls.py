@@ -27,6 +27,7 @@ from .auth import safe_next
 from .outreach import mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text
+from .words import amount
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
@@ -191,7 +192,8 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
                                                         builder["confirmed"], builder["declined"],
-                                                        lead["email"] if lead else None, series),
+                                                        lead["email"] if lead else None, series,
+                                                        builder["split"]),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -249,11 +251,11 @@ def series_summary(calls: list[dict]) -> str:
 
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
                         confirmed: int, declined: list[int], lead: str | None = None,
-                        series: dict | None = None) -> dict[str, str]:
+                        series: dict | None = None, split: dict | None = None) -> dict[str, str]:
     """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
     beside its ratings: whoever rates sees the facts first, gathered from the ranking, the gates, the
     team's other bids (and who writes them: `lead` writes this one), its decisions in the call's `series`
-    and the consortium builder."""
+    and the consortium builder (with its budget `split`, `consortium.budget_split`)."""
     gates = {gate["gate"]: gate for gate in call.get("gates") or []}
 
     def gate_said(name: str) -> list[str]:
@@ -274,7 +276,9 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     value = gate_said("size") + (
         [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
         else []) + ([f"it funds {float(call['funding_rate']):g}% of eligible costs"]
-                    if call.get("funding_rate") is not None else [])
+                    if call.get("funding_rate") is not None else []) + (
+        [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"]
+        if split and split["total"] and split["own"] is not None else [])
     capacity = gate_said("deadline") + [
         f"{counted(len(due_near), 'other call')} marked bid or maybe due within {decisions.WORKLOAD_DAYS} days of it"
         if due_near else f"no other call marked bid or maybe is due within {decisions.WORKLOAD_DAYS} days of it"]
@@ -313,6 +317,7 @@ def _builder(call: dict) -> dict:
     ids = [m["id"] for m in members]
     known = known_contacts(db(), ids)
     _draft_mails(call, members, known, applicant)
+    plan = consortium_store.budget_plan(db(), profile_id, call["id"])
     return {"members": members, "taking_part": taking_part, "declined": declined,
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
             "contacts": contact_forms(db(), ids), "known": known,
@@ -320,6 +325,7 @@ def _builder(call: dict) -> dict:
             "consortium_history": [{**e, "words": _consortium_change(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
             "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
+            "plan": plan, "split": consortium_store.budget_split(plan["own_budget"], taking_part, call),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None},
@@ -432,6 +438,21 @@ def partner_status(identifier, organisation_id):
         request.form.get("note", ""), g.user["id"]))
 
 
+@bp.post("/calls/<path:identifier>/consortium/budget")
+def budget(identifier):
+    """The planned split of the grant: the applicant's own share (`own`) and each member's (`budget-ID`)."""
+    call = _call_or_404(identifier)
+    shares = {int(key.removeprefix("budget-")): value for key, value in request.form.items()
+              if key.startswith("budget-") and key.removeprefix("budget-").isdigit()}
+
+    def save():
+        consortium_store.set_budgets(db(), current_profile_id(), call["id"], request.form.get("own"), shares,
+                                     g.user["id"])
+        flash("Budget split saved.")
+
+    return _changed_consortium(identifier, save, anchor="budget-split")
+
+
 @bp.post("/calls/<path:identifier>/consortium/coordinator")
 def coordinator(identifier):
     """Who leads the proposal: a member (the consortium that invited us), or the applicant (empty)."""
@@ -443,18 +464,18 @@ def coordinator(identifier):
         db(), current_profile_id(), call["id"], int(chosen) if chosen else None, g.user["id"]))
 
 
-def _changed_consortium(identifier: str, change):
+def _changed_consortium(identifier: str, change, anchor: str = "consortium"):
     """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
     the recommended partners narrowed as they were: the form's address carries the sector, country and
     whether only technology-oriented organisations were shown."""
     try:
         change()
-    except consortium_store.InvalidStatus as exc:
+    except (consortium_store.InvalidStatus, consortium_store.InvalidBudget) as exc:
         abort(400, str(exc))
     except NotFound as exc:
         abort(404, str(exc))
     narrow = {key: request.args.get(key) for key in ("sector", "country", "technology")}
-    return redirect(url_for("calls.detail", identifier=identifier, _anchor="consortium", **narrow))
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor=anchor, **narrow))
 
 
 @bp.route("/calls/export.csv")
@@ -479,8 +500,8 @@ def consortium_csv(identifier):
     those that declined are listed too, with their status, so that no one asks them again."""
     call = _call_or_404(identifier)
     header = ["organisation", "role", "short name", "PIC", "country", "city", "sector", "contact person",
-              "contact email", "website", "contact form", "projects in the data", "status", "status note",
-              "status set by", "status set on", "added by", "added on"]
+              "contact email", "website", "contact form", "projects in the data", "planned budget EUR", "status",
+              "status note", "status set by", "status set on", "added by", "added on"]
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     contacts = contact_forms(db(), [m["id"] for m in members])  # for one with no address: the portal's form
     known = known_contacts(db(), [m["id"] for m in members])  # whom the team knows there
@@ -491,8 +512,9 @@ def consortium_csv(identifier):
              csv_text("; ".join(k["person"] for k in known.get(m["id"], []))),
              csv_text("; ".join(k["email"] for k in known.get(m["id"], []))),
              (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
-             m["projects"], consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]), m["status_by"] or "",
-             m["status_at"].date() if m["status_at"] else "", m["added_by"] or "", m["added_at"].date()]
+             m["projects"], amount(m["budget"]), consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]),
+             m["status_by"] or "", m["status_at"].date() if m["status_at"] else "", m["added_by"] or "",
+             m["added_at"].date()]
             for m in members)
     return csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
 

@@ -26,7 +26,16 @@ def init_app(app) -> None:
                                  place=place_name, source_name=source_name, stage_note=stage_note,
                                  unlisted=unlisted, plain_text=html_to_text,
                                  consortium_progress=consortium_progress, assessment=assessment_summary,
-                                 assessment_headline=assessment_headline, change_summary=change_summary)
+                                 assessment_headline=assessment_headline, change_summary=change_summary,
+                                 amount=amount)
+
+
+def amount(value) -> str:
+    """An amount of euros as a form field shows it for editing: in full, with no thousands separator and no
+    cents when there are none ("120000", "120000.50"); none: empty."""
+    if value is None:
+        return ""
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
 
 
 def grant_range(smallest, largest) -> str:
