@@ -201,9 +201,24 @@ def test_a_partner_is_added_asked_and_confirmed_in_a_real_browser(server, page, 
     page.wait_for_load_state()
     assert "1 partner in the consortium, confirmed." in page.locator("#consortium").inner_text()
     page.locator("#consortium").screenshot(path=ARTIFACTS / "consortium-builder.png")
+
+    # The budget split: typed as people type amounts, saved, each share shown against the total.
+    page.click("#budget-split summary")
+    page.get_by_label("Planned EU contribution for Social Innovation Centre (SIC), in euros").fill("300 000")
+    page.get_by_label("Planned EU contribution for Riga Social Lab, in euros").fill("€100,000")
+    page.get_by_role("button", name="Save the split").click()
+    page.wait_for_url("**#budget-split")
+    assert page.locator("#budget-split summary").inner_text() == (
+        "Budget split €400 k planned, Social Innovation Centre (SIC) 75%")
+    assert page.locator("table.budget tr", has_text="Riga Social Lab").inner_text().split() == ["Riga", "Social", "Lab",
+                                                                                              "25%"]
     page.set_viewport_size({"width": 390, "height": 844})  # the members' table scrolls within itself
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    share = page.locator("table.budget tr", has_text="Riga Social Lab").locator("td").last.bounding_box()
+    split = page.locator("#budget-split").bounding_box()
+    assert share["x"] + share["width"] <= split["x"] + split["width"] + 1  # the shares stay in sight on a phone
+    page.locator("#budget-split").screenshot(path=ARTIFACTS / "budget-split-phone.png")
 
 
 def test_every_page_loads_without_a_browser_error(server, page):
