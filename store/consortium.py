@@ -29,6 +29,17 @@ PARTNERS_OF_DECISION = """LEFT JOIN LATERAL (
     WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id AND cm.status <> 'declined') team ON TRUE"""
 
 
+# The planned budget split of a decision's consortium, joined like PARTNERS_OF_DECISION: the applicant's own
+# share (`budget.own_budget`) and the total planned, the members that declined left out (`budget.planned`;
+# None while nothing is planned).
+BUDGET_OF_DECISION = """LEFT JOIN LATERAL (
+    SELECT cp.own_budget, nullif(coalesce(cp.own_budget, 0) + coalesce((
+               SELECT sum(cm.budget) FROM consortium_members cm
+               WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id AND cm.status <> 'declined'), 0), 0) AS planned
+    FROM (SELECT 1) one LEFT JOIN consortium_plans cp ON cp.profile_id = d.profile_id AND cp.call_id = c.id) budget
+    ON TRUE"""
+
+
 class InvalidStatus(CallmatchError):
     pass
 

@@ -2162,6 +2162,11 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     # The assessment's "value" line says what the applicant's part is worth.
     value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
     assert "the budget split planned so far gives us €150 k of €370 k." in value, value
+    # The Pipeline's card and the register say it too.
+    card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+    assert '#budget-split">€370 k planned</a>, €150 k of it ours</small>' in card
+    [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert (register["our planned budget EUR"], register["planned budget in all EUR"]) == ("150000", "370000.50")
 
     # Over what the call gives a project, it says so; a share that is not an amount is refused, and nothing changes.
     pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
