@@ -262,10 +262,12 @@ def _merge_into(cur, keep: int, gone: int) -> None:
                 " WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
     led = cur.execute("UPDATE consortium_members SET coordinator = false WHERE organisation_id = %(gone)s"
                       " AND coordinator RETURNING profile_id, call_id", ids).fetchall()  # one coordinator a consortium
+    # In a consortium that has both, the place `keep` has stays, with the budget planned for either.
     cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by, added_at, status,"
-                " status_note, status_by, status_at)"
-                " SELECT profile_id, call_id, %(keep)s, added_by, added_at, status, status_note, status_by, status_at"
-                " FROM consortium_members WHERE organisation_id = %(gone)s ON CONFLICT DO NOTHING", ids)
+                " status_note, status_by, status_at, budget)"
+                " SELECT profile_id, call_id, %(keep)s, added_by, added_at, status, status_note, status_by, status_at,"
+                " budget FROM consortium_members WHERE organisation_id = %(gone)s ON CONFLICT (profile_id, call_id,"
+                " organisation_id) DO UPDATE SET budget = coalesce(consortium_members.budget, excluded.budget)", ids)
     for row in led:
         cur.execute("UPDATE consortium_members SET coordinator = true WHERE profile_id = %s AND call_id = %s"
                     " AND organisation_id = %s", (row["profile_id"], row["call_id"], keep))

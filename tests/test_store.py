@@ -393,6 +393,11 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     consortium.add_members(db, profile_id, call_id, [twin], None)
     consortium.set_status(db, profile_id, call_id, twin, "confirmed", "Signed the letter of intent", None)
     consortium.set_coordinator(db, profile_id, call_id, twin, None)
+    consortium.set_budgets(db, profile_id, call_id, "200000", {twin: "80 000"}, None)
+    add_call(db, "MERGE-02", "A call with both in its consortium", "text")  # one place stays, with a budget
+    both_id = db.scalar("SELECT id FROM calls WHERE identifier = 'MERGE-02'")
+    consortium.add_members(db, profile_id, both_id, [known, twin], None)
+    consortium.set_budgets(db, profile_id, both_id, None, {known: "", twin: "50000"}, None)
     save_contact(db, twin, "Kadri", "kadri@tartulab.ee", "", None)
     save_contact(db, twin, "Mart", "mart@tartulab.ee", "", None)
     save_contact(db, known, "Kadri", "kadri@tartulab.ee", "Met in Riga", None)  # known at both: kept once
@@ -408,8 +413,9 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
         (horizon, "participant"), (interreg, "lead")}
     assert db.scalar("SELECT organisation_id FROM organisation_identifiers WHERE scheme = 'keep_eu'") == known
     assert db.scalar("SELECT organisation_id FROM consortium_members WHERE call_id = %s", (call_id,)) == known
-    assert db.fetchone("SELECT status, status_note FROM consortium_members WHERE call_id = %s", (call_id,)) == {
-        "status": "confirmed", "status_note": "Signed the letter of intent"}  # how far the team got goes with it
+    assert db.fetchone("SELECT status, status_note, budget FROM consortium_members WHERE call_id = %s", (call_id,)) == {
+        "status": "confirmed", "status_note": "Signed the letter of intent", "budget": 80000}  # how far the team got
+    assert [(m["id"], m["budget"]) for m in consortium.members(db, profile_id, both_id)] == [(known, 50000)]
     assert {e["organisation_id"] for e in consortium.history(db, profile_id, call_id)} == {known}  # its history too
     assert [m["coordinator"] for m in consortium.members(db, profile_id, call_id)] == [True]  # and its lead
     assert [(k["person"], k["note"]) for k in known_contacts(db, [known])[known]] == [  # and whom the team knows
