@@ -180,8 +180,12 @@ def budget_split(own: Decimal | None, taking_part: list[dict], call: dict) -> di
         fits = "{} planned is less than the {} the call gives a project at least.".format(*eur_against(total, low))
     else:
         outside = False
-        if total and high is not None:
-            fits = f"Within what the call gives a project ({eur(low) + ' to ' if low else 'up to '}{eur(high)})."
+        if total and (low or high):
+            given = (f"{eur(low)} to {eur(high)}" if low and high else f"up to {eur(high)}" if high
+                     else f"from {eur(low)}")
+            fits = f"Within what the call gives a project ({given})."
+        elif total:
+            fits = "The call publishes no grant size to read the total against."
     return {"own": own, "total": total, "shares": shares, "fits": fits, "outside": outside,
             "unplanned": sum(m["budget"] is None for m in taking_part)}
 

@@ -1159,3 +1159,10 @@ def test_a_planned_budget_is_read_as_typed_and_the_split_against_what_the_call_g
         "Within what the call gives a project (up to €2.0 M).", False, None)
     nothing = budget_split(None, [], {})
     assert (nothing["total"], nothing["fits"], nothing["outside"]) == (0, "", False)
+    assert budget_split(Decimal(600000), [], {"grant_min": Decimal(500000)})["fits"] == (
+        "Within what the call gives a project (from €500 k).")
+    assert budget_split(Decimal(600000), [], {"grant_min": Decimal(500000), "grant_max": Decimal(900000)})["fits"] == (
+        "Within what the call gives a project (€500 k to €900 k).")
+    unknown = budget_split(Decimal(1), [], {"grant_min": None, "grant_max": None})
+    assert (unknown["fits"], unknown["outside"]) == ("The call publishes no grant size to read the total against.",
+                                                     False)
