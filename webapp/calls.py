@@ -316,11 +316,11 @@ def _builder(call: dict) -> dict:
              if o["id"] not in listed][:FOUND_AT_MOST] if find else []
     ids = [m["id"] for m in members]
     known = known_contacts(db(), ids)
-    _draft_mails(call, members, known, applicant)
+    drafted = _draft_mails(call, members, known, applicant)
     plan = consortium_store.budget_plan(db(), profile_id, call["id"])
     return {"members": members, "taking_part": taking_part, "declined": declined,
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
-            "contacts": contact_forms(db(), ids), "known": known,
+            "contacts": contact_forms(db(), ids), "known": known, "drafted": drafted,
             "technical": {i for i, t in technology_of(db(), ids).items() if t["oriented"]},
             "consortium_history": [{**e, "words": _consortium_change(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
@@ -332,17 +332,21 @@ def _builder(call: dict) -> dict:
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
 
 
-def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict) -> None:
+def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict) -> int:
     """Gives each address the team knows at a member (`known`, by organisation) its `mail` link: a drafted
-    invitation, reminder or subject (`outreach.mail_draft`), by how far the team has got with the member."""
+    invitation, reminder or subject (`outreach.mail_draft`), by how far the team has got with the member.
+    Returns how many it drafted."""
     coordinator = next((m["name"] for m in members if m["coordinator"]), None)
     deadline = checklist.next_deadline(call, _today())[0]
+    drafted = 0
     for member in members:
         for contact in known.get(member["id"], []):
             if contact["email"]:
                 contact["mail"] = mail_link(contact["email"], *mail_draft(
                     member["status"], call, member["name"], contact["person"], applicant["name"], coordinator,
                     deadline, _today()))
+                drafted += 1
+    return drafted
 
 
 def _consortium_change(change: str) -> tuple[str, str]:
