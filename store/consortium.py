@@ -30,10 +30,12 @@ PARTNERS_OF_DECISION = """LEFT JOIN LATERAL (
 
 
 # The planned budget split of a decision's consortium, joined like PARTNERS_OF_DECISION: the applicant's own
-# share (`budget.own_budget`) and the total planned, the members that declined left out (`budget.planned`;
-# None while nothing is planned).
+# share (`budget.own_budget`), the funding rate it plans with (`budget.funding_rate`: its own, else the
+# call's) and the total planned, the members that declined left out (`budget.planned`; None while nothing is
+# planned).
 BUDGET_OF_DECISION = """LEFT JOIN LATERAL (
-    SELECT cp.own_budget, nullif(coalesce(cp.own_budget, 0) + coalesce((
+    SELECT cp.own_budget, coalesce(cp.funding_rate, c.funding_rate) AS funding_rate,
+           nullif(coalesce(cp.own_budget, 0) + coalesce((
                SELECT sum(cm.budget) FROM consortium_members cm
                WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id AND cm.status <> 'declined'), 0), 0) AS planned
     FROM (SELECT 1) one LEFT JOIN consortium_plans cp ON cp.profile_id = d.profile_id AND cp.call_id = c.id) budget
@@ -123,20 +125,45 @@ def typed_budget(raw: str | None) -> Decimal | None:
     return amount
 
 
+_RATE = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
+
+
+def typed_rate(raw: str | None) -> Decimal | None:
+    """A funding rate in percent as typed (`80`, `80 %`, `62,5`); blank: the call's published rate stands."""
+    text = (raw or "").replace("%", "").strip().replace(",", ".")
+    if not text:
+        return None
+    if not _RATE.fullmatch(text) or not 0 < Decimal(text) <= 100:
+        raise InvalidBudget("Write the funding rate as a percentage above 0 and at most 100, such as 80;"
+                            f" {(raw or '').strip()!r} is not one.")
+    return Decimal(text)
+
+
+def cofinancing(own, rate) -> Decimal | None:
+    """What a share of the grant costs the one who receives it, in whole euros: at `rate` percent funding a
+    grant of `own` stands for own × 100 / rate of eligible costs, and the rest of those costs is its own to
+    pay. None where either is unknown."""
+    if own is None or rate is None:
+        return None
+    own = Decimal(own)
+    return (own * 100 / Decimal(rate) - own).quantize(Decimal(1))
+
+
 def budget_plan(db: Database, profile_id: int, call_id: int) -> dict:
-    """The applicant's own planned share of the grant (None: not planned yet), and who saved the split last
-    and when (None: nobody yet)."""
+    """The applicant's own planned share of the grant (None: not planned yet), the funding rate it plans with
+    (None: the call's), and who saved the split last and when (None: nobody yet)."""
     return db.fetchone(
-        """SELECT p.own_budget, u.email AS set_by, p.set_at FROM consortium_plans p
+        """SELECT p.own_budget, p.funding_rate, u.email AS set_by, p.set_at FROM consortium_plans p
            LEFT JOIN users u ON u.id = p.set_by WHERE p.profile_id = %s AND p.call_id = %s""",
-        (profile_id, call_id)) or {"own_budget": None, "set_by": None, "set_at": None}
+        (profile_id, call_id)) or {"own_budget": None, "funding_rate": None, "set_by": None, "set_at": None}
 
 
 def set_budgets(db: Database, profile_id: int, call_id: int, own: str | None, shares: dict[int, str | None],
-                user_id: int | None) -> None:
+                user_id: int | None, rate: str | None = None) -> None:
     """Saves the planned split: the applicant's `own` share and each member's (`shares`, by organisation id),
-    as typed (`typed_budget`). All of it is saved or none: a share that is not an amount is refused, naming
-    whose it is, and so is a member no longer in the consortium (a colleague removed it meanwhile)."""
+    as typed (`typed_budget`), and the funding rate the applicant plans with (`typed_rate`; blank: the call's).
+    All of it is saved or none: a share that is not an amount is refused, naming whose it is, and so is a
+    member no longer in the consortium (a colleague removed it meanwhile)."""
     with db.transaction() as cur:
         names = {row["organisation_id"]: row["name"] for row in cur.execute(
             """SELECT m.organisation_id, o.name
@@ -154,20 +181,24 @@ def set_budgets(db: Database, profile_id: int, call_id: int, own: str | None, sh
             own_amount = typed_budget(own)
         except InvalidBudget as problem:
             raise InvalidBudget(f"The applicant's own share: {problem}") from None
+        funding_rate = typed_rate(rate)
         for organisation_id, amount in amounts.items():
             cur.execute("UPDATE consortium_members SET budget = %s WHERE profile_id = %s AND call_id = %s"
                         " AND organisation_id = %s", (amount, profile_id, call_id, organisation_id))
-        cur.execute("""INSERT INTO consortium_plans (profile_id, call_id, own_budget, set_by) VALUES (%s, %s, %s, %s)
-                       ON CONFLICT (profile_id, call_id) DO UPDATE
-                       SET own_budget = excluded.own_budget, set_by = excluded.set_by, set_at = now()""",
-                    (profile_id, call_id, own_amount, user_id))
+        cur.execute("""INSERT INTO consortium_plans (profile_id, call_id, own_budget, funding_rate, set_by)
+                       VALUES (%s, %s, %s, %s, %s) ON CONFLICT (profile_id, call_id) DO UPDATE
+                       SET own_budget = excluded.own_budget, funding_rate = excluded.funding_rate,
+                           set_by = excluded.set_by, set_at = now()""",
+                    (profile_id, call_id, own_amount, funding_rate, user_id))
 
 
-def budget_split(own: Decimal | None, taking_part: list[dict], call: dict) -> dict:
+def budget_split(own: Decimal | None, taking_part: list[dict], call: dict, rate: Decimal | None = None) -> dict:
     """The planned split read against the call: the total planned (the applicant's share and those of the
     members taking part: one that declined no longer counts), each share's percentage of it (by organisation
     id, and "own"), how many members have none yet, and a sentence on how the total fits what the call gives
-    a project (`grant_min`, `grant_max`; empty when it says nothing), `outside` when it does not."""
+    a project (`grant_min`, `grant_max`; empty when it says nothing), `outside` when it does not. With the
+    applicant's share planned, what it costs the applicant at the funding `rate` it plans with (None: the
+    call's `funding_rate`): `cofinancing`, and a sentence, `costs`."""
     amounts = {"own": own, **{m["id"]: m["budget"] for m in taking_part}}
     total = sum((a for a in amounts.values() if a is not None), Decimal(0))
     shares = {key: round(100 * float(a) / float(total)) if total and a is not None else None
@@ -186,8 +217,18 @@ def budget_split(own: Decimal | None, taking_part: list[dict], call: dict) -> di
             fits = f"Within what the call gives a project ({given})."
         elif total:
             fits = "The call publishes no grant size to read the total against."
+    rate = rate if rate is not None else call.get("funding_rate")
+    own_funds, costs = cofinancing(own, rate), ""
+    if own is not None and rate is None:
+        costs = "The call publishes no funding rate: give the rate we are funded at to see what our share costs us."
+    elif own_funds:
+        costs = (f"At {float(rate):g}% funding, our {eur(own)} stands for {eur(own + own_funds)} of eligible costs:"
+                 f" {eur(own_funds)} to co-finance from our own funds.")
+    elif own is not None:
+        costs = f"At {float(rate):g}% funding, our share needs no co-financing."
     return {"own": own, "total": total, "shares": shares, "fits": fits, "outside": outside,
-            "unplanned": sum(m["budget"] is None for m in taking_part)}
+            "unplanned": sum(m["budget"] is None for m in taking_part), "rate": rate, "cofinancing": own_funds,
+            "costs": costs}
 
 
 def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id: int | None,

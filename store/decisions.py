@@ -9,7 +9,7 @@ from psycopg.types.json import Jsonb
 
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
 from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
-from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION
+from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import failed_gates
@@ -463,16 +463,17 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
     """Every call the profile decided on, with its decision (why, by whom, who approved it, who leads the
     application, how it ended), rank, next deadline, latest recent change, the partners in its consortium
     so far (how many, how many confirmed, and their names with their countries), its steps to submission
-    (how many, how many done, the next open one) and its planned budget (the applicant's share, the total),
-    soonest first: the board, and the register leadership downloads."""
-    return db.fetchall(
+    (how many, how many done, the next open one) and its planned budget (the applicant's share, the total, and
+    the applicant's co-financing at the rate it plans with), soonest first: the board, and the register
+    leadership downloads."""
+    rows = db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
                    d.outcome, d.overrides, d.assessment, d.updated_at, du.email AS decided_by, au.email AS approved_by,
                    lu.email AS lead, lu.active AS lead_active,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
-                   budget.own_budget, budget.planned AS planned_budget
+                   budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             {BUDGET_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
@@ -480,6 +481,9 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
             LEFT JOIN users lu ON lu.id = d.lead_id {LATEST_CHANGE}
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"today": today, "profile": profile_id})
+    for row in rows:
+        row["own_cofinancing"] = cofinancing(row["own_budget"], row["planned_rate"])
+    return rows
 
 
 def planned(db: Database, profile_id: int) -> list[dict]:

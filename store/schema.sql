@@ -290,13 +290,15 @@ CREATE TABLE consortium_members (
 );
 CREATE UNIQUE INDEX consortium_members_one_coordinator ON consortium_members (profile_id, call_id) WHERE coordinator;
 
--- The applicant's own share of the planned split, and who last saved the split.
+-- The applicant's own share of the planned split, the funding rate it plans with (none: the call's), and who
+-- last saved the split.
 CREATE TABLE consortium_plans (
     profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
     call_id     bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
     own_budget  numeric(14, 2) CHECK (own_budget >= 0),   -- the applicant's share; none: not planned yet
     set_by      bigint REFERENCES users (id) ON DELETE SET NULL,
     set_at      timestamptz NOT NULL DEFAULT now(),
+    funding_rate numeric(5, 2) CHECK (funding_rate > 0 AND funding_rate <= 100),
     PRIMARY KEY (profile_id, call_id)
 );
 

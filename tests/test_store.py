@@ -1166,3 +1166,32 @@ def test_a_planned_budget_is_read_as_typed_and_the_split_against_what_the_call_g
     unknown = budget_split(Decimal(1), [], {"grant_min": None, "grant_max": None})
     assert (unknown["fits"], unknown["outside"]) == ("The call publishes no grant size to read the total against.",
                                                      False)
+
+
+def test_what_the_applicants_share_costs_it_is_read_at_the_funding_rate_it_plans_with():
+    import re
+    from decimal import Decimal
+
+    from store.consortium import InvalidBudget, budget_split, cofinancing, typed_rate
+
+    for typed, rate in (("80", 80), ("80 %", 80), ("62,5", Decimal("62.5")), ("100", 100), ("0.5", Decimal("0.5")),
+                        ("", None), (None, None)):
+        assert typed_rate(typed) == rate, typed
+    for typed in ("0", "101", "eighty", "80.125", "-5"):
+        with pytest.raises(InvalidBudget, match=re.escape(f"such as 80; {typed!r} is not one.")):
+            typed_rate(typed)
+    # At 80% a grant of 100 stands for 125 of eligible costs; the 25 left is the receiver's own to pay.
+    assert (cofinancing(100000, 80), cofinancing(Decimal(100000), Decimal(70)), cofinancing(5, 100)) == (25000, 42857, 0)
+    assert cofinancing(None, 80) is None and cofinancing(100000, None) is None
+
+    members = [{"id": 1, "budget": Decimal(300000)}]
+    published = budget_split(Decimal(100000), members, {"funding_rate": Decimal("80.00")})
+    assert (published["rate"], published["cofinancing"]) == (80, 25000)
+    assert published["costs"] == ("At 80% funding, our €100 k stands for €125 k of eligible costs: €25 k to"
+                                  " co-finance from our own funds.")
+    # The rate the applicant plans with stands before the call's, and one the call does not publish is asked for.
+    assert budget_split(Decimal(100000), members, {"funding_rate": Decimal(70)}, Decimal(100))["costs"] == (
+        "At 100% funding, our share needs no co-financing.")
+    assert budget_split(Decimal(100000), members, {})["costs"] == (
+        "The call publishes no funding rate: give the rate we are funded at to see what our share costs us.")
+    assert budget_split(None, members, {"funding_rate": Decimal(80)})["costs"] == ""  # nothing of ours planned yet

@@ -2162,11 +2162,39 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     # The assessment's "value" line says what the applicant's part is worth.
     value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
     assert "the budget split planned so far gives us €150 k of €370 k." in value, value
+    # The call publishes no funding rate, so what our share costs us waits for the rate we are funded at.
+    assert 'name="rate" value=""' in split and "The call publishes none." in split
+    assert "give the rate we are funded at to see what our share costs us." in split
     # The Pipeline's card and the register say it too.
     card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
     assert '#budget-split">€370 k planned</a>, €150 k of it ours</small>' in card
     [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
     assert (register["our planned budget EUR"], register["planned budget in all EUR"]) == ("150000", "370000.50")
+    assert register["our co-financing EUR"] == ""
+
+    # With the call's published rate, or the one we plan with, the split says what our share costs us.
+    with_partners.execute("UPDATE calls SET funding_rate = 80 WHERE identifier = 'CERV-SOCIAL-01'")
+    shares = {f"budget-{lab}": "100000", f"budget-{tartu}": "120000.50", f"budget-{vilnius}": ""}
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "150000", **shares, "rate": "", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    split = page.split('id="budget-split"')[1].split("</details>")[0]
+    assert "Blank: the call's 80%." in split
+    assert ('<p class="costs">At 80% funding, our €150 k stands for €188 k of eligible costs: €38 k to co-finance from'
+            ' our own funds.</p>') in split
+    value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
+    assert "gives us €150 k of €370 k, with €38 k of our own funds to add at 80% funding." in value, value
+    card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+    assert "€150 k of it ours and €38 k of our own funds to add</small>" in card
+    [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert register["our co-financing EUR"] == "37500"
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
+            data={"own": "150000", **shares, "rate": "100 %", "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert 'name="rate" value="100"' in split and "At 100% funding, our share needs no co-financing." in split
+    refused = pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
+                      data={"own": "150000", **shares, "rate": "120", "csrf_token": token})
+    assert refused.status_code == 400 and "such as 80; &#39;120&#39; is not one." in refused.get_data(as_text=True)
+    assert with_partners.scalar("SELECT funding_rate FROM consortium_plans") == 100
 
     # Over what the call gives a project, it says so; a share that is not an amount is refused, and nothing changes.
     pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={

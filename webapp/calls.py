@@ -277,7 +277,9 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
         else []) + ([f"it funds {float(call['funding_rate']):g}% of eligible costs"]
                     if call.get("funding_rate") is not None else []) + (
-        [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"]
+        [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"
+         + (f", with {eur(split['cofinancing'])} of our own funds to add at {float(split['rate']):g}% funding"
+            if split["cofinancing"] else "")]
         if split and split["total"] and split["own"] is not None else [])
     capacity = gate_said("deadline") + [
         f"{counted(len(due_near), 'other call')} marked bid or maybe due within {decisions.WORKLOAD_DAYS} days of it"
@@ -325,7 +327,8 @@ def _builder(call: dict) -> dict:
             "consortium_history": [{**e, "words": _consortium_change(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
             "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
-            "plan": plan, "split": consortium_store.budget_split(plan["own_budget"], taking_part, call),
+            "plan": plan, "split": consortium_store.budget_split(plan["own_budget"], taking_part, call,
+                                                                  plan["funding_rate"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None},
@@ -444,14 +447,15 @@ def partner_status(identifier, organisation_id):
 
 @bp.post("/calls/<path:identifier>/consortium/budget")
 def budget(identifier):
-    """The planned split of the grant: the applicant's own share (`own`) and each member's (`budget-ID`)."""
+    """The planned split of the grant: the applicant's own share (`own`) and each member's (`budget-ID`), and
+    the funding rate the applicant plans with (`rate`; blank: the call's)."""
     call = _call_or_404(identifier)
     shares = {int(key.removeprefix("budget-")): value for key, value in request.form.items()
               if key.startswith("budget-") and key.removeprefix("budget-").isdigit()}
 
     def save():
         consortium_store.set_budgets(db(), current_profile_id(), call["id"], request.form.get("own"), shares,
-                                     g.user["id"])
+                                     g.user["id"], rate=request.form.get("rate"))
         flash("Budget split saved.")
 
     return _changed_consortium(identifier, save, anchor="budget-split")

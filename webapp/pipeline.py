@@ -60,7 +60,7 @@ def decisions_csv():
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
               "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
-              "our planned budget EUR", "planned budget in all EUR",
+              "our planned budget EUR", "our co-financing EUR", "planned budget in all EUR",
               "overrides the screening", f"assessment (of {RATINGS[-1]})",
               *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "call page", "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
@@ -70,7 +70,7 @@ def decisions_csv():
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["lead"] or "",
              r["outcome"] or "", f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",
              csv_text(r["next_step"]), r["next_step_due"] or "", csv_text(r["partner_names"]), r["confirmed"],
-             amount(r["own_budget"]), amount(r["planned_budget"]),
+             amount(r["own_budget"]), amount(r["own_cofinancing"]), amount(r["planned_budget"]),
              csv_text(failed_gates(r["overrides"])),
              assessment_mean(r["assessment"], weights) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
              call_page_url(r["identifier"]), csv_text(r["url"])]
