@@ -8,7 +8,7 @@ from decimal import Decimal
 from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import eur, eur_against, one_line
+from .text import eur, eur_against, one_line, typed_euros
 
 # How far the team has got with a partner it wants. One that declined stays listed, so that no one asks it
 # again, but it is no longer a member: not counted, not part of the consortium partners are ranked against.
@@ -108,19 +108,17 @@ def set_status(db: Database, profile_id: int, call_id: int, organisation_id: int
 
 
 MAX_BUDGET = Decimal(1_000_000_000)  # beyond any one share of an EU grant: a typing slip
-_AMOUNT = re.compile(r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?")
 
 
 def typed_budget(raw: str | None) -> Decimal | None:
     """A planned share of the grant in euros as typed (`120000`, `120 000`, `120,000`, `€120000.50`);
     blank: not planned yet."""
-    text = re.sub(r"[\s\u00a0\u202f]+", " ", (raw or "").replace("€", "").replace("EUR", "")).strip()
-    if not text:
-        return None
-    if not _AMOUNT.fullmatch(text):
-        raise InvalidBudget(f"Write an amount in euros, such as 120000 or 120 000; {text!r} is not one.")
-    amount = Decimal(text.replace(" ", "").replace(",", ""))
-    if amount > MAX_BUDGET:
+    try:
+        amount = typed_euros(raw)
+    except ValueError:
+        text = " ".join((raw or "").split())
+        raise InvalidBudget(f"Write an amount in euros, such as 120000 or 120 000; {text!r} is not one.") from None
+    if amount is not None and amount > MAX_BUDGET:
         raise InvalidBudget(f"{eur(amount)} is more than any one share of a grant ({eur(MAX_BUDGET)} at most).")
     return amount
 

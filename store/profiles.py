@@ -54,7 +54,7 @@ SIC_PROFILE = {
 MAX_NAME = 120  # it is shown in the header of every page and in lists
 # The column holds numeric(16, 2): 14 digits of whole euros. No EU grant comes near it.
 MAX_PROJECT_SIZE = Decimal("99999999999999")
-NOT_AN_AMOUNT = "Smallest project worth bidding for must be an amount in euros, e.g. 200000."
+NOT_AN_AMOUNT = "Smallest project worth bidding for must be an amount in euros, e.g. 200000 or 200 000."
 # Declared conflicts: a few lines, each short enough to read as a gate's reason.
 MAX_CONFLICTS = 50
 MAX_CONFLICT_LINE = 300

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """'1 project', '3 projects', '1,790 organisations'; `plural` for a noun that does not just take an s."""
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+_EUROS = re.compile(r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?")
+
+
+def typed_euros(raw: str | None) -> Decimal | None:
+    """An amount of euros as people type one into a form: `120000`, `120 000`, `120,000`, `€120000.50`,
+    `120 000 EUR`; blank: None. Anything else (a negative, a decimal comma, an exponent) raises ValueError,
+    for the form to say what it wanted."""
+    text = re.sub(r"[\s\u00a0\u202f]+", " ", (raw or "").replace("€", "").replace("EUR", "")).strip()
+    if not text:
+        return None
+    if not _EUROS.fullmatch(text):
+        raise ValueError(f"{text!r} is not an amount in euros")
+    return Decimal(text.replace(" ", "").replace(",", ""))
 
 
 def one_line(text: str | None) -> str:

@@ -1381,12 +1381,15 @@ def test_profile_edit_saves_and_validates(app, seeded):
     assert seeded.scalar("SELECT organisation_types FROM profiles") == ["ngo", "research"]
     # Amounts Python reads but the column cannot hold get the form's message, not the database's refusal.
     for amount, message in (("Infinity", "must be an amount in euros"), ("NaN", "must be an amount in euros"),
-                            ("-5", "must be an amount in euros"), ("1e20", "is at most 99,999,999,999,999 euros")):
+                            ("-5", "must be an amount in euros"), ("1e6", "must be an amount in euros"),
+                            ("100 000 000 000 000", "is at most 99,999,999,999,999 euros")):
         refused = boss.post("/profile", data={**form, "min_project_size": amount})
         assert refused.status_code == 200 and message in refused.get_data(as_text=True), amount
     assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal("100000")
-    assert boss.post("/profile", data={**form, "min_project_size": "250\u00a0000"}).status_code == 302
-    assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal("250000")
+    # Typed as the budget split's amounts are.
+    for typed, saved in (("250\u00a0000", 250000), ("€300,000", 300000), ("350 000 EUR", 350000)):
+        assert boss.post("/profile", data={**form, "min_project_size": typed}).status_code == 302
+        assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal(saved)
     assert boss.post("/profile", data={**form, "conflicts": "CERV-SOCIAL: Anna evaluates it\r\nEDF"}).status_code == 302
     assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
     assert ">CERV-SOCIAL: Anna evaluates it\nEDF</textarea>" in boss.get("/profile").get_data(as_text=True)

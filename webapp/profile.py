@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
@@ -11,7 +11,7 @@ from store import decisions, profiles, users
 from store.errors import CallmatchError
 from store.partners import SECTOR_LABELS, organisation_summary, organisations_by_reference
 from store.programmes import unmatched
-from store.text import country_from
+from store.text import country_from, typed_euros
 
 from . import background, current_profile_id, db
 from .auth import safe_next
@@ -176,15 +176,12 @@ def _seen(value: str | None) -> datetime | None:
 
 
 def _amount(value: str) -> tuple[Decimal | None, str | None]:
-    """(euros, problem) for the smallest project worth bidding for: blank is no minimum; spaces between
-    thousands are fine. Infinity, NaN and amounts the column cannot hold are refused here, with the
+    """(euros, problem) for the smallest project worth bidding for, typed as the budget split's amounts are
+    (`200 000`, `€200,000`): blank is no minimum. Amounts the column cannot hold are refused here, with the
     form's own message, rather than by the database."""
-    raw = value.replace(" ", "").replace("\u00a0", "")
-    if not raw:
-        return None, None
     try:
-        amount = Decimal(raw)
-    except InvalidOperation:
+        amount = typed_euros(value)
+    except ValueError:
         return None, profiles.NOT_AN_AMOUNT
     problem = profiles.size_problem(amount)
     return (None, problem) if problem else (amount, None)
