@@ -1168,6 +1168,23 @@ def test_a_planned_budget_is_read_as_typed_and_the_split_against_what_the_call_g
                                                      False)
 
 
+def test_what_is_at_stake_counts_the_applications_still_open_with_our_share_planned():
+    from decimal import Decimal
+
+    from store.decisions import at_stake
+
+    def row(state="bid", approval="approved", outcome=None, own=None, cofinancing=None):
+        return {"state": state, "approval": approval, "outcome": outcome, "own_budget": own and Decimal(own),
+                "own_cofinancing": cofinancing and Decimal(cofinancing)}
+
+    rows = [row(own=100000, cofinancing=25000), row("maybe", "none", own=50000),  # no rate to read it at
+            row(outcome="submitted", own=200000, cofinancing=50000), row(),  # submitted still waits; no split yet
+            row(outcome="won", own=300000, cofinancing=75000), row(outcome="lost", own=1, cofinancing=1),
+            row(approval="rejected", own=1, cofinancing=1), row("no_bid", own=1, cofinancing=1)]
+    assert at_stake(rows) == {"applications": 4, "planned": 3, "grants": 350000, "cofinancing": 75000, "no_rate": 1}
+    assert at_stake([]) == {"applications": 0, "planned": 0, "grants": 0, "cofinancing": 0, "no_rate": 0}
+
+
 def test_what_the_applicants_share_costs_it_is_read_at_the_funding_rate_it_plans_with():
     import re
     from decimal import Decimal

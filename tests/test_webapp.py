@@ -2168,6 +2168,8 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     # The call publishes no funding rate, so what our share costs us waits for the rate we are funded at.
     assert 'name="rate" value=""' in split and "The call publishes none." in split
     assert "give the rate we are funded at to see what our share costs us." in split
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert "1 of them has no funding rate to read the co-financing at." in stake and "own funds" not in stake
     # The Pipeline's card and the register say it too.
     card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
     assert '#budget-split">€370 k planned</a>, €150 k of it ours</small>' in card
@@ -2186,8 +2188,12 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
             ' our own funds.</p>') in split
     value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
     assert "gives us €150 k of €370 k, with €38 k of our own funds to add at 80% funding." in value, value
-    card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
-    assert "€150 k of it ours and €38 k of our own funds to add</small>" in card
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    assert "€150 k of it ours and €38 k of our own funds to add</small>" in pipeline.split('class="board"')[1]
+    # The Pipeline adds up what the open applications would bring and cost were they won.
+    stake = " ".join(pipeline.split('<p class="at-stake">')[1].split("</p>")[0].split())
+    assert stake == ("1 open application with our share planned: were it won, €150 k of grants to us, and €38 k of"
+                     " our own funds to co-finance."), stake
     [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
     assert register["our co-financing EUR"] == "37500"
     pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
@@ -2221,6 +2227,13 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
     assert {r["organisation"]: r["planned budget EUR"] for r in rows} == {
         "Riga Social Lab": "100000", "Tartu University": "120000", "Vilnius City": "0"}
+
+    # An open application without a split is counted apart.
+    add_call(with_partners, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
+    pm.post("/calls/CERV-ARCHIVE-01/decision", data={"state": "maybe", "reason": "Good partners available",
+                                                      "csrf_token": csrf(pm, "/calls/CERV-ARCHIVE-01")})
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert "<small>1 other open application has no budget split yet.</small>" in stake
 
 
 def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_partners):

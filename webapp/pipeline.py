@@ -10,8 +10,8 @@ from flask import Blueprint, g, render_template
 
 from store import profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
-from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, board, planned_application,
-                             steps_by_person, steps_to_do, undecided_at_top, version)
+from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
+                             planned_application, steps_by_person, steps_to_do, undecided_at_top, version)
 from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
@@ -42,7 +42,7 @@ def index():
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
-                           ranking_check=ranking_check(rows, weights), waiting=waiting,
+                           ranking_check=ranking_check(rows, weights), waiting=waiting, stake=at_stake(rows),
                            feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
