@@ -30,11 +30,10 @@ PARTNERS_OF_DECISION = """LEFT JOIN LATERAL (
 
 
 # The planned budget split of a decision's consortium, joined like PARTNERS_OF_DECISION: the applicant's own
-# share (`budget.own_budget`), the funding rate it plans with (`budget.funding_rate`: its own, else the
-# call's) and the total planned, the members that declined left out (`budget.planned`; None while nothing is
-# planned).
+# share (`budget.own_budget`), the funding rate it plans with (`budget.funding_rate`; None: the standard one)
+# and the total planned, the members that declined left out (`budget.planned`; None while nothing is planned).
 BUDGET_OF_DECISION = """LEFT JOIN LATERAL (
-    SELECT cp.own_budget, coalesce(cp.funding_rate, c.funding_rate) AS funding_rate,
+    SELECT cp.own_budget, cp.funding_rate,
            nullif(coalesce(cp.own_budget, 0) + coalesce((
                SELECT sum(cm.budget) FROM consortium_members cm
                WHERE cm.profile_id = d.profile_id AND cm.call_id = c.id AND cm.status <> 'declined'), 0), 0) AS planned
@@ -137,6 +136,30 @@ def typed_rate(raw: str | None) -> Decimal | None:
     return Decimal(text)
 
 
+# Horizon Europe's funding rates by type of action (its General Annexes): the portal publishes none for a
+# topic, since the type of action fixes it. An innovation action pays 70%, and 100% to a non-profit legal
+# entity (an NGO, a public body, a university; a research organisation may be either, so it is not assumed).
+_HORIZON_RATES = {"Research and Innovation Actions": (100, 100, "a research and innovation action"),
+                  "Innovation Actions": (70, 100, "an innovation action"),
+                  "Coordination and Support Actions": (100, 100, "a coordination and support action")}
+_NON_PROFIT = {"ngo", "public", "academic"}
+
+
+def standard_rate(call: dict, organisation_types) -> tuple[Decimal | None, str]:
+    """The funding rate that stands for the applicant when it plans with none of its own, and the words
+    for where it comes from: the call's published `funding_rate`, else the rate a Horizon Europe topic's
+    type of action fixes for an applicant of these `organisation_types`; (None, "") where neither says."""
+    if call.get("funding_rate") is not None:
+        return Decimal(call["funding_rate"]), "the call's rate"
+    kind = " ".join((call.get("action_type") or "").split())
+    if kind.removeprefix("HORIZON ") in _HORIZON_RATES:
+        rate, non_profit_rate, name = _HORIZON_RATES[kind.removeprefix("HORIZON ")]
+        if rate != non_profit_rate and organisation_types and set(organisation_types) <= _NON_PROFIT:
+            return Decimal(non_profit_rate), f"what Horizon Europe pays a non-profit in {name}"
+        return Decimal(rate), f"what Horizon Europe pays in {name}"
+    return None, ""
+
+
 def cofinancing(own, rate) -> Decimal | None:
     """What a share of the grant costs the one who receives it, in whole euros: at `rate` percent funding a
     grant of `own` stands for own × 100 / rate of eligible costs, and the rest of those costs is its own to
@@ -190,13 +213,15 @@ def set_budgets(db: Database, profile_id: int, call_id: int, own: str | None, sh
                     (profile_id, call_id, own_amount, funding_rate, user_id))
 
 
-def budget_split(own: Decimal | None, taking_part: list[dict], call: dict, rate: Decimal | None = None) -> dict:
+def budget_split(own: Decimal | None, taking_part: list[dict], call: dict, rate: Decimal | None = None,
+                 organisation_types=()) -> dict:
     """The planned split read against the call: the total planned (the applicant's share and those of the
     members taking part: one that declined no longer counts), each share's percentage of it (by organisation
     id, and "own"), how many members have none yet, and a sentence on how the total fits what the call gives
     a project (`grant_min`, `grant_max`; empty when it says nothing), `outside` when it does not. With the
     applicant's share planned, what it costs the applicant at the funding `rate` it plans with (None: the
-    call's `funding_rate`): `cofinancing`, and a sentence, `costs`."""
+    `standard_rate` for an applicant of its `organisation_types`, also given as `standard` and `standard_why`):
+    `cofinancing`, and a sentence, `costs`."""
     amounts = {"own": own, **{m["id"]: m["budget"] for m in taking_part}}
     total = sum((a for a in amounts.values() if a is not None), Decimal(0))
     shares = {key: round(100 * float(a) / float(total)) if total and a is not None else None
@@ -215,7 +240,8 @@ def budget_split(own: Decimal | None, taking_part: list[dict], call: dict, rate:
             fits = f"Within what the call gives a project ({given})."
         elif total:
             fits = "The call publishes no grant size to read the total against."
-    rate = rate if rate is not None else call.get("funding_rate")
+    standard, standard_why = standard_rate(call, organisation_types)
+    rate = rate if rate is not None else standard
     own_funds, costs = cofinancing(own, rate), ""
     if own is not None and rate is None:
         costs = "The call publishes no funding rate: give the rate we are funded at to see what our share costs us."
@@ -226,7 +252,7 @@ def budget_split(own: Decimal | None, taking_part: list[dict], call: dict, rate:
         costs = f"At {float(rate):g}% funding, our share needs no co-financing."
     return {"own": own, "total": total, "shares": shares, "fits": fits, "outside": outside,
             "unplanned": sum(m["budget"] is None for m in taking_part), "rate": rate, "cofinancing": own_funds,
-            "costs": costs}
+            "costs": costs, "standard": standard, "standard_why": standard_why}
 
 
 def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id: int | None,

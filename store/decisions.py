@@ -9,7 +9,7 @@ from psycopg.types.json import Jsonb
 
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
 from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
-from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing
+from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import failed_gates
@@ -486,7 +486,8 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
-                   budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate
+                   budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate,
+                   c.funding_rate, c.action_type
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             {BUDGET_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
@@ -494,8 +495,10 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
             LEFT JOIN users lu ON lu.id = d.lead_id {LATEST_CHANGE}
             WHERE d.profile_id = %(profile)s ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"today": today, "profile": profile_id})
+    types = db.scalar("SELECT organisation_types FROM profiles WHERE id = %s", (profile_id,))
     for row in rows:
-        row["own_cofinancing"] = cofinancing(row["own_budget"], row["planned_rate"])
+        rate = row["planned_rate"] if row["planned_rate"] is not None else standard_rate(row, types)[0]
+        row["own_cofinancing"] = cofinancing(row["own_budget"], rate)
     return rows
 
 

@@ -1212,3 +1212,26 @@ def test_what_the_applicants_share_costs_it_is_read_at_the_funding_rate_it_plans
     assert budget_split(Decimal(100000), members, {})["costs"] == (
         "The call publishes no funding rate: give the rate we are funded at to see what our share costs us.")
     assert budget_split(None, members, {"funding_rate": Decimal(80)})["costs"] == ""  # nothing of ours planned yet
+
+
+def test_a_horizon_topics_type_of_action_fixes_the_funding_rate_where_the_call_publishes_none():
+    from decimal import Decimal
+
+    from store.consortium import budget_split, standard_rate
+
+    # As the portal writes the types of action (with its double space, once).
+    research = {"action_type": "HORIZON  Research and Innovation Actions"}
+    innovation = {"action_type": "HORIZON Innovation Actions"}
+    assert standard_rate(research, ["private"]) == (100, "what Horizon Europe pays in a research and innovation action")
+    assert standard_rate(innovation, ["private"]) == (70, "what Horizon Europe pays in an innovation action")
+    assert standard_rate(innovation, ["ngo"]) == (100, "what Horizon Europe pays a non-profit in an innovation action")
+    assert standard_rate(innovation, ["ngo", "research"])[0] == 70  # a research organisation may make profits
+    assert standard_rate(innovation, [])[0] == 70
+    assert standard_rate({**innovation, "funding_rate": Decimal(60)}, ["ngo"]) == (60, "the call's rate")
+    for other in ("HORIZON JU Innovation Actions", "CERV Lump Sum Grants", None):
+        assert standard_rate({"action_type": other}, ["ngo"]) == (None, "")
+    split = budget_split(Decimal(100000), [], innovation, organisation_types=["private"])
+    assert (split["standard"], split["cofinancing"]) == (70, 42857)
+    assert budget_split(Decimal(100000), [], innovation, organisation_types=["ngo"])["costs"] == (
+        "At 100% funding, our share needs no co-financing.")
+    assert budget_split(Decimal(100000), [], innovation, Decimal(50), ["ngo"])["cofinancing"] == 100000

@@ -2183,7 +2183,7 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "150000", **shares, "rate": "", "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     split = page.split('id="budget-split"')[1].split("</details>")[0]
-    assert "Blank: the call's 80%." in split
+    assert "Blank: 80%, the call&#39;s rate." in split
     assert ('<p class="costs">At 80% funding, our €150 k stands for €188 k of eligible costs: €38 k to co-finance from'
             ' our own funds.</p>') in split
     value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
@@ -2234,6 +2234,23 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
                                                       "csrf_token": csrf(pm, "/calls/CERV-ARCHIVE-01")})
     stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
     assert "<small>1 other open application has no budget split yet.</small>" in stake
+
+    # A Horizon Europe topic's type of action fixes the rate where the call publishes none: an innovation
+    # action pays a non-profit such as SIC 100%, a company 70%.
+    with_partners.execute("UPDATE calls SET funding_rate = NULL, action_type = 'HORIZON Innovation Actions'"
+                          " WHERE identifier = 'CERV-SOCIAL-01'")
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "150000", "rate": "", "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert "Blank: 100%, what Horizon Europe pays a non-profit in an innovation action." in split
+    assert "At 100% funding, our share needs no co-financing." in split
+
+    def register_cofinancing():
+        rows = csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")))
+        return {r["identifier"]: r["our co-financing EUR"] for r in rows}["CERV-SOCIAL-01"]
+
+    assert register_cofinancing() == "0"
+    with_partners.execute("UPDATE profiles SET organisation_types = '{private}'")
+    assert register_cofinancing() == "64286"
 
 
 def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_partners):

@@ -327,8 +327,8 @@ def _builder(call: dict) -> dict:
             "consortium_history": [{**e, "words": _consortium_change(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
             "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
-            "plan": plan, "split": consortium_store.budget_split(plan["own_budget"], taking_part, call,
-                                                                  plan["funding_rate"]),
+            "plan": plan, "split": consortium_store.budget_split(
+                plan["own_budget"], taking_part, call, plan["funding_rate"], applicant["organisation_types"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None},
