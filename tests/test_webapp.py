@@ -2572,6 +2572,10 @@ def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_cal
     _, led = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", "Tartu University", None, today)
     assert led.startswith("Dear colleagues,") and "Tartu University coordinates the proposal." in led
     assert "whose deadline" not in led  # none ahead: not invented
+    assert "planned" not in led  # no share of the grant planned for it yet
+    _, offered = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", None, None, today, Decimal(120000))
+    assert ("We would coordinate the proposal. We have planned about €120 k of the EU contribution for Riga Social"
+            " Lab's part.\n\n") in offered
     subject, body = mail_draft("asked", call, "Riga Social Lab", None, "SIC", None, deadline, today)
     assert subject.startswith("Following up: a partnership in Civic participation")
     assert "We wrote to you about Riga Social Lab joining our application" in body and "by 04 Jul 2026" in body

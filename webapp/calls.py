@@ -347,7 +347,7 @@ def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], 
             if contact["email"]:
                 contact["mail"] = mail_link(contact["email"], *mail_draft(
                     member["status"], call, member["name"], contact["person"], applicant["name"], coordinator,
-                    deadline, _today()))
+                    deadline, _today(), member["budget"]))
                 drafted += 1
     return drafted
 

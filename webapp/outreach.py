@@ -9,15 +9,17 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 from store.consortium import FOLLOW_UP_DAYS
-from store.text import day
+from store.text import day, eur
 
 
 def mail_draft(status: str, call: dict, organisation: str, person: str | None, applicant: str,
-               coordinator: str | None, deadline: date | None, today: date) -> tuple[str, str]:
+               coordinator: str | None, deadline: date | None, today: date, budget=None) -> tuple[str, str]:
     """(subject, body) of an email to `person` (None: nobody by name) at `organisation` about the call, by
     how far the team has got with it (`store.consortium.STATUSES`). `coordinator`: the member that coordinates
-    the proposal (None: the applicant); `deadline`: the call's next one. An answer is asked for within the
-    days after which the builder says to ask again."""
+    the proposal (None: the applicant); `deadline`: the call's next one; `budget`: the organisation's share
+    of the grant in the budget split (None: not planned yet), which an invitation names, since a partner
+    weighs the work against it. An answer is asked for within the days after which the builder says to ask
+    again."""
     named = f"{call['title']} ({call['identifier']})"
     if status not in ("not_asked", "asked"):  # it has answered: whatever comes next is the team's to write
         return named, ""
@@ -32,6 +34,8 @@ def mail_draft(status: str, call: dict, organisation: str, person: str | None, a
         subject = f"Invitation to a partnership: {named}"
         leads = "We would coordinate the proposal." if coordinator is None else (
             f"{coordinator} coordinates the proposal.")
+        if budget:
+            leads += f" We have planned about {eur(budget)} of the EU contribution for {organisation}'s part."
         text = (f"{applicant} is preparing an application to the call “{call['title']}” ({call['identifier']})"
                 f"{due}, and we would like to invite {organisation} to join the consortium as a partner. {leads}"
                 f"\n\nCould you let us know by {answer_by} whether you are interested? We would then send the "
