@@ -130,8 +130,9 @@ def typed_rate(raw: str | None) -> Decimal | None:
     text = (raw or "").replace("%", "").strip().replace(",", ".")
     if not text:
         return None
-    if not _RATE.fullmatch(text) or not 0 < Decimal(text) <= 100:
-        raise InvalidBudget("Write the funding rate as a percentage above 0 and at most 100, such as 80;"
+    # Below 1 is a share typed as a fraction (0.8 for 80%), not a rate any EU programme pays.
+    if not _RATE.fullmatch(text) or not 1 <= Decimal(text) <= 100:
+        raise InvalidBudget("Write the funding rate as a percentage from 1 to 100, such as 80 for 80%;"
                             f" {(raw or '').strip()!r} is not one.")
     return Decimal(text)
 

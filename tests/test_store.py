@@ -1191,11 +1191,11 @@ def test_what_the_applicants_share_costs_it_is_read_at_the_funding_rate_it_plans
 
     from store.consortium import InvalidBudget, budget_split, cofinancing, typed_rate
 
-    for typed, rate in (("80", 80), ("80 %", 80), ("62,5", Decimal("62.5")), ("100", 100), ("0.5", Decimal("0.5")),
+    for typed, rate in (("80", 80), ("80 %", 80), ("62,5", Decimal("62.5")), ("100", 100), ("1", 1),
                         ("", None), (None, None)):
         assert typed_rate(typed) == rate, typed
-    for typed in ("0", "101", "eighty", "80.125", "-5"):
-        with pytest.raises(InvalidBudget, match=re.escape(f"such as 80; {typed!r} is not one.")):
+    for typed in ("0", "0.8", "101", "eighty", "80.125", "-5"):  # 0.8: 80% typed as a fraction
+        with pytest.raises(InvalidBudget, match=re.escape(f"such as 80 for 80%; {typed!r} is not one.")):
             typed_rate(typed)
     # At 80% a grant of 100 stands for 125 of eligible costs; the 25 left is the receiver's own to pay.
     assert (cofinancing(100000, 80), cofinancing(Decimal(100000), Decimal(70)), cofinancing(5, 100)) == (25000, 42857, 0)

@@ -2202,7 +2202,7 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     assert 'name="rate" value="100"' in split and "At 100% funding, our share needs no co-financing." in split
     refused = pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
                       data={"own": "150000", **shares, "rate": "120", "csrf_token": token})
-    assert refused.status_code == 400 and "such as 80; &#39;120&#39; is not one." in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "such as 80 for 80%; &#39;120&#39; is not one." in refused.get_data(as_text=True)
     assert with_partners.scalar("SELECT funding_rate FROM consortium_plans") == 100
 
     # Over what the call gives a project, it says so; a share that is not an amount is refused, and nothing changes.
