@@ -1,4 +1,4 @@
-"""`callmatch bench`: speed figures (targets live here, never in timed tests).
+"""`callmatch bench`: speed and memory figures (targets live here, never in timed tests).
 
 Everything runs in a database of its own on the same server, so benchmarks never touch real data.
 """
@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 
 import click
 import numpy as np
@@ -29,6 +31,12 @@ def _bench_database(app: AppContext):
     db = Database(sibling_database(app.services.database_url, BENCH_DB), max_size=8).open()
     migrate.upgrade(db)
     return db
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """The largest resident memory of this process (or of its largest child process) so far, in MiB."""
+    peak = resource.getrusage(who).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes on macOS, KiB on Linux
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -51,7 +59,8 @@ def bench_crawl(app: AppContext, db) -> dict:
     # Every record read: stored, dropped, or merged into a copy read earlier.
     items = run["items_new"] + run["items_updated"] + run["items_unchanged"] + run["items_dropped"] + runs.merged(run)
     return {"seconds": round(seconds, 2), "pages_per_s": round(run["pages"] / seconds, 2),
-            "items_per_s": round(items / seconds, 1), "pages": run["pages"], "items": items}
+            "items_per_s": round(items / seconds, 1), "pages": run["pages"], "items": items,
+            "crawl_process_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN)}
 
 
 def bench_import(app: AppContext, db) -> dict:
@@ -174,7 +183,25 @@ def bench_partners(app: AppContext, db, organisations: int) -> dict:
         latencies.append(time.perf_counter() - started)
     return {"organisations": total, "index_load_s": round(load_s, 2),
             "rank_p50_ms": round(_percentile(latencies, 50) * 1000, 1),
-            "rank_p95_ms": round(_percentile(latencies, 95) * 1000, 1)}
+            "rank_p95_ms": round(_percentile(latencies, 95) * 1000, 1),
+            "index_mb": _index_mb(db, store, vector)}
+
+
+def _index_mb(db, store, vector) -> float:
+    """What a partner index holds in memory once it has ranked (the parts it works out on first use
+    included), in MiB: a web process keeps one between requests. Measured on a second load, outside the
+    timings, since tracing allocations slows them; the texts' vectors come from the cache by then."""
+    from matcher import partners
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        index = partners.PartnerIndex.load(db, store)
+        partners.rank(index, "HORIZON-CL2-2027-01-DEMOCRACY-03", vector, [0, 1])
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return round(held / 2**20, 1)
 
 
 def bench_web(app: AppContext, db, organisations: int, clients: int = 4, requests: int = 40) -> dict:
@@ -229,7 +256,8 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
               help="Partner pool size for partners and web (at least 100).")
 @click.pass_obj
 def bench(app: AppContext, what: str, organisations: int) -> None:
-    """Print throughput and latency figures (crawl, import, embedding, scoring, partner ranking, web pages)."""
+    """Print throughput, latency and memory figures (crawl, import, embedding, scoring, partner ranking, web
+    pages). After each part, peak_rss_mb: the largest resident memory of this process so far."""
     if app.settings.today is None:
         from .demo import RECORDED_ON
 
@@ -246,7 +274,7 @@ def bench(app: AppContext, what: str, organisations: int) -> None:
     chosen = list(steps) if what == "all" else [what]
     for name in chosen:
         click.echo(f"{name:10} ...", nl=False)
-        figures = steps[name]()
+        figures = steps[name]() | {"peak_rss_mb": _peak_mb()}
         click.echo("\r" + f"{name:10} " + ", ".join(f"{k}={v}" for k, v in _flat(figures)))
     db.close()
 

@@ -140,6 +140,10 @@ def test_bench_ranks_a_partner_pool_of_the_size_asked_for_whatever_ran_before(se
         result = run_callmatch("bench", "partners", "--organisations", size, settings=settings)
         assert result.returncode == 0, result.stderr[-2000:]
         assert f"organisations={size}," in result.stdout
+    # What the index holds in memory, and the process's peak, are figures too.
+    index_mb = float(re.search(r"index_mb=([\d.]+)", result.stdout)[1])
+    peak_mb = float(re.search(r"peak_rss_mb=([\d.]+)", result.stdout)[1])
+    assert 0 < index_mb < peak_mb, result.stdout
 
 
 def test_bench_names_nested_figures_by_their_path_not_as_a_python_dict():
