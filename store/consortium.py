@@ -152,9 +152,9 @@ def standard_rate(call: dict, organisation_types) -> tuple[Decimal | None, str]:
     type of action fixes for an applicant of these `organisation_types`; (None, "") where neither says."""
     if call.get("funding_rate") is not None:
         return Decimal(call["funding_rate"]), "the call's rate"
-    kind = " ".join((call.get("action_type") or "").split())
-    if kind.removeprefix("HORIZON ") in _HORIZON_RATES:
-        rate, non_profit_rate, name = _HORIZON_RATES[kind.removeprefix("HORIZON ")]
+    programme, _, kind = " ".join((call.get("action_type") or "").split()).partition(" ")
+    if programme == "HORIZON" and kind in _HORIZON_RATES:
+        rate, non_profit_rate, name = _HORIZON_RATES[kind]
         if rate != non_profit_rate and organisation_types and set(organisation_types) <= _NON_PROFIT:
             return Decimal(non_profit_rate), f"what Horizon Europe pays a non-profit in {name}"
         return Decimal(rate), f"what Horizon Europe pays in {name}"
@@ -173,7 +173,7 @@ def cofinancing(own, rate) -> Decimal | None:
 
 def budget_plan(db: Database, profile_id: int, call_id: int) -> dict:
     """The applicant's own planned share of the grant (None: not planned yet), the funding rate it plans with
-    (None: the call's), and who saved the split last and when (None: nobody yet)."""
+    (None: the standard one, `standard_rate`), and who saved the split last and when (None: nobody yet)."""
     return db.fetchone(
         """SELECT p.own_budget, p.funding_rate, u.email AS set_by, p.set_at FROM consortium_plans p
            LEFT JOIN users u ON u.id = p.set_by WHERE p.profile_id = %s AND p.call_id = %s""",

@@ -1228,7 +1228,7 @@ def test_a_horizon_topics_type_of_action_fixes_the_funding_rate_where_the_call_p
     assert standard_rate(innovation, ["ngo", "research"])[0] == 70  # a research organisation may make profits
     assert standard_rate(innovation, [])[0] == 70
     assert standard_rate({**innovation, "funding_rate": Decimal(60)}, ["ngo"]) == (60, "the call's rate")
-    for other in ("HORIZON JU Innovation Actions", "CERV Lump Sum Grants", None):
+    for other in ("HORIZON JU Innovation Actions", "EURATOM Innovation Actions", "Innovation Actions", None):
         assert standard_rate({"action_type": other}, ["ngo"]) == (None, "")
     split = budget_split(Decimal(100000), [], innovation, organisation_types=["private"])
     assert (split["standard"], split["cofinancing"]) == (70, 42857)
