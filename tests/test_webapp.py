@@ -650,6 +650,10 @@ def test_each_assessment_question_shows_the_facts_the_app_holds_for_it():
     # Nothing known, nothing said: a call not ranked yet, of another programme, without gates or partners.
     bare = assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [])
     assert bare["fit"] == "Not ranked yet." and bare["win"] == bare["value"] == ""
+    # A Horizon Europe topic publishes no rate: its type of action fixes it, for a non-profit too.
+    innovation = {"programme": "Horizon Europe", "action_type": "HORIZON Innovation Actions"}
+    assert assessment_evidence(innovation, {"name": "SIC", "organisation_types": ["ngo"]}, [], [], 0, [])[
+        "value"] == "It funds 100% of eligible costs (what Horizon Europe pays a non-profit in an innovation action)."
 
 
 def test_the_pipeline_and_the_register_keep_the_assessment_to_look_back_on(pm, seeded):
@@ -2240,7 +2244,10 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     with_partners.execute("UPDATE calls SET funding_rate = NULL, action_type = 'HORIZON Innovation Actions'"
                           " WHERE identifier = 'CERV-SOCIAL-01'")
     pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "150000", "rate": "", "csrf_token": token})
-    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert ("<dt>Funding rate</dt><dd>100% of eligible costs for Social Innovation Centre (SIC) <small>(what Horizon"
+            " Europe pays a non-profit in an innovation action)</small></dd>") in page
+    split = page.split('id="budget-split"')[1].split("</details>")[0]
     assert "Blank: 100%, what Horizon Europe pays a non-profit in an innovation action." in split
     assert "At 100% funding, our share needs no co-financing." in split
 

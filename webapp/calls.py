@@ -273,10 +273,12 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         [f"the partners so far have {counted(record, 'project')} in the partner data between them"]
         if taking_part else []) + ([f"our record in {series['name']}: {series['summary']}"] if series else [])
     least = applicant.get("min_project_size")
+    rate, rate_why = consortium_store.standard_rate(call, applicant.get("organisation_types"))
     value = gate_said("size") + (
         [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
-        else []) + ([f"it funds {float(call['funding_rate']):g}% of eligible costs"]
-                    if call.get("funding_rate") is not None else []) + (
+        else []) + ([f"it funds {float(rate):g}% of eligible costs"
+                     + ("" if call.get("funding_rate") is not None else f" ({rate_why})")]
+                    if rate is not None else []) + (
         [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"
          + (f", with {eur(split['cofinancing'])} of our own funds to add at {float(split['rate']):g}% funding"
             if split["cofinancing"] else "")]
