@@ -221,6 +221,29 @@ def test_a_partner_is_added_asked_and_confirmed_in_a_real_browser(server, page, 
     page.locator("#budget-split").screenshot(path=ARTIFACTS / "budget-split-phone.png")
 
 
+def test_a_printed_call_page_keeps_the_record_and_leaves_out_the_controls(server, page, with_partners):  # noqa: F811
+    page.goto(f"{server}/login")
+    sign_in(page, server, "pm@sic.lv")
+    page.goto(f"{server}/calls/CERV-SOCIAL-01#consortium")
+    page.get_by_role("button", name="Add Riga Social Lab").click()
+    page.wait_for_load_state()
+    page.locator("#decision input[value=maybe]").check()
+    page.locator("#decision select[name=reason]").select_option(index=1)
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_load_state()
+    page.set_viewport_size({"width": 794, "height": 1123})  # an A4 page's width
+    page.emulate_media(media="print")
+    # What the call is, and what the team decided and planned, are there; what changes it or helps to choose
+    # (buttons, the search and filter forms, the recommended partners) is not.
+    for shown in ("h1", "#decision", "#steps", "table.members", "#budget-split"):
+        assert page.locator(shown).first.is_visible(), shown
+    for hidden in ("header.top nav", "button", "form.inline", ".recommendations"):
+        assert not any(element.is_visible() for element in page.locator(hidden).all()), hidden
+    assert page.evaluate("document.documentElement.scrollWidth") <= 794  # nothing cut off at the page's edge
+    page.emulate_media(media="screen")
+    assert page.locator(".recommendations").is_visible() and page.get_by_role("button", name="Record decision").is_visible()
+
+
 def test_every_page_loads_without_a_browser_error(server, page):
     """No page asks for something the app does not have (the browser's own favicon request included)
     and no script fails: the console stays free of errors."""
