@@ -185,8 +185,8 @@ class InterregCallsSpider(BaseSpider):
                     found["deadlines"].append(Deadline(dates[-1], kind.split(":", 1)[1]))
             elif kind == "funding_rate":
                 match = _PERCENT.search(value)
-                if match:
-                    found["funding_rate"] = Decimal(match[1].replace(",", "."))
+                if match and 0 < (rate := Decimal(match[1].replace(",", "."))) <= 100:  # else not a rate: a misread
+                    found["funding_rate"] = rate
             elif kind == "area":
                 found["area"] = value.strip()
             elif found[kind] is None:

@@ -144,14 +144,15 @@ _HORIZON_RATES = {"Research and Innovation Actions": (100, 100, "a research and 
                   "Innovation Actions": (70, 100, "an innovation action"),
                   "Coordination and Support Actions": (100, 100, "a coordination and support action")}
 _NON_PROFIT = {"ngo", "public", "academic"}
+PUBLISHED_RATE = "the call's rate"
 
 
 def standard_rate(call: dict, organisation_types) -> tuple[Decimal | None, str]:
     """The funding rate that stands for the applicant when it plans with none of its own, and the words
     for where it comes from: the call's published `funding_rate`, else the rate a Horizon Europe topic's
     type of action fixes for an applicant of these `organisation_types`; (None, "") where neither says."""
-    if call.get("funding_rate") is not None:
-        return Decimal(call["funding_rate"]), "the call's rate"
+    if call.get("funding_rate") is not None and 0 < call["funding_rate"] <= 100:  # else a page misread
+        return Decimal(call["funding_rate"]), PUBLISHED_RATE
     programme, _, kind = " ".join((call.get("action_type") or "").split()).partition(" ")
     if programme == "HORIZON" and kind in _HORIZON_RATES:
         rate, non_profit_rate, name = _HORIZON_RATES[kind]
@@ -164,8 +165,8 @@ def standard_rate(call: dict, organisation_types) -> tuple[Decimal | None, str]:
 def cofinancing(own, rate) -> Decimal | None:
     """What a share of the grant costs the one who receives it, in whole euros: at `rate` percent funding a
     grant of `own` stands for own × 100 / rate of eligible costs, and the rest of those costs is its own to
-    pay. None where either is unknown."""
-    if own is None or rate is None:
+    pay. None where either is unknown (a rate of 0 included)."""
+    if own is None or not rate:
         return None
     own = Decimal(own)
     return (own * 100 / Decimal(rate) - own).quantize(Decimal(1))

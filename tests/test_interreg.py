@@ -363,3 +363,13 @@ def test_a_call_the_database_refuses_is_recorded_and_the_other_calls_are_still_s
     run = db.fetchone("SELECT * FROM crawl_runs WHERE source = 'interreg_bsr'")
     assert run["status"] == "partial" and len(run["errors"]) == 2
     assert all(e["error"].startswith("could not store call interreg_bsr:call-huge-") for e in run["errors"])
+
+
+def test_a_funding_rate_no_programme_pays_is_not_read_as_one():
+    from crawlers.interreg import InterregCallsSpider
+
+    read = InterregCallsSpider.read_facts
+    assert read([("Co-financing rate", "up to 80 % of eligible costs")])["funding_rate"] == Decimal("80")
+    assert read([("Funding rate", "62,5%")])["funding_rate"] == Decimal("62.5")
+    for misread in ("0 %", "150%"):  # "0 % interest", a ratio of something else: nothing rather than a wrong rate
+        assert read([("Funding rate", misread)])["funding_rate"] is None, misread

@@ -1199,7 +1199,7 @@ def test_what_the_applicants_share_costs_it_is_read_at_the_funding_rate_it_plans
             typed_rate(typed)
     # At 80% a grant of 100 stands for 125 of eligible costs; the 25 left is the receiver's own to pay.
     assert (cofinancing(100000, 80), cofinancing(Decimal(100000), Decimal(70)), cofinancing(5, 100)) == (25000, 42857, 0)
-    assert cofinancing(None, 80) is None and cofinancing(100000, None) is None
+    assert cofinancing(None, 80) is None and cofinancing(100000, None) is None and cofinancing(100000, 0) is None
 
     members = [{"id": 1, "budget": Decimal(300000)}]
     published = budget_split(Decimal(100000), members, {"funding_rate": Decimal("80.00")})
@@ -1228,6 +1228,9 @@ def test_a_horizon_topics_type_of_action_fixes_the_funding_rate_where_the_call_p
     assert standard_rate(innovation, ["ngo", "research"])[0] == 70  # a research organisation may make profits
     assert standard_rate(innovation, [])[0] == 70
     assert standard_rate({**innovation, "funding_rate": Decimal(60)}, ["ngo"]) == (60, "the call's rate")
+    # A published rate no programme pays is a page misread, not a rate: the type of action stands.
+    assert standard_rate({**innovation, "funding_rate": Decimal(0)}, ["ngo"])[0] == 100
+    assert standard_rate({"funding_rate": Decimal(0)}, ["ngo"]) == (None, "")
     for other in ("HORIZON JU Innovation Actions", "EURATOM Innovation Actions", "Innovation Actions", None):
         assert standard_rate({"action_type": other}, ["ngo"]) == (None, "")
     split = budget_split(Decimal(100000), [], innovation, organisation_types=["private"])

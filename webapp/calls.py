@@ -277,7 +277,7 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     value = gate_said("size") + (
         [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
         else []) + ([f"it funds {float(rate):g}% of eligible costs"
-                     + ("" if call.get("funding_rate") is not None else f" ({rate_why})")]
+                     + ("" if rate_why == consortium_store.PUBLISHED_RATE else f" ({rate_why})")]
                     if rate is not None else []) + (
         [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"
          + (f", with {eur(split['cofinancing'])} of our own funds to add at {float(split['rate']):g}% funding"
