@@ -240,6 +240,10 @@ def test_a_printed_call_page_keeps_the_record_and_leaves_out_the_controls(server
     for hidden in ("header.top nav", "button", "form.inline", ".recommendations"):
         assert not any(element.is_visible() for element in page.locator(hidden).all()), hidden
     assert page.evaluate("document.documentElement.scrollWidth") <= 794  # nothing cut off at the page's edge
+    for path in PAGES:  # the wide tables (programmes, sources) fit the paper too
+        page.goto(server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 794, path
+    page.goto(f"{server}/calls/CERV-SOCIAL-01")
     page.emulate_media(media="screen")
     assert page.locator(".recommendations").is_visible() and page.get_by_role("button", name="Record decision").is_visible()
 
