@@ -147,17 +147,20 @@ def planned_application(decision: dict) -> bool:
     return decision["state"] in ("bid", "maybe") and decision["approval"] != "rejected"
 
 
-def at_stake(rows: list[dict]) -> dict:
+def at_stake(rows: list[dict], reserve=None) -> dict:
     """What the applications still open on the `board` (planned, and neither won, lost nor withdrawn yet)
     would bring the applicant and cost it were each of them won: how many there are, how many have the
     applicant's share planned, those shares' sum (`grants`) and the co-financing they need at the rates
-    planned (`cofinancing`), and how many of those have no funding rate to read it at (`no_rate`)."""
+    planned (`cofinancing`), how many of those have no funding rate to read it at (`no_rate`), and whether
+    that co-financing is more than the own funds the profile sets aside for it (`over`; the `reserve`, None:
+    not set)."""
     still_open = [r for r in rows if planned_application(r) and r["outcome"] in (None, "submitted")]
     planned = [r for r in still_open if r["own_budget"] is not None]
+    cofinancing = sum(r["own_cofinancing"] or 0 for r in planned)
     return {"applications": len(still_open), "planned": len(planned),
-            "grants": sum(r["own_budget"] for r in planned),
-            "cofinancing": sum(r["own_cofinancing"] or 0 for r in planned),
-            "no_rate": sum(r["own_cofinancing"] is None for r in planned)}
+            "grants": sum(r["own_budget"] for r in planned), "cofinancing": cofinancing,
+            "no_rate": sum(r["own_cofinancing"] is None for r in planned),
+            "reserve": reserve, "over": reserve is not None and cofinancing > reserve}
 
 
 class ChangedSince(InvalidDecision):

@@ -55,6 +55,9 @@ MAX_NAME = 120  # it is shown in the header of every page and in lists
 # The column holds numeric(16, 2): 14 digits of whole euros. No EU grant comes near it.
 MAX_PROJECT_SIZE = Decimal("99999999999999")
 NOT_AN_AMOUNT = "Smallest project worth bidding for must be an amount in euros, e.g. 200000 or 200 000."
+# The own funds set aside to co-finance projects: numeric(14, 2), 12 digits of whole euros.
+MAX_RESERVE = Decimal("999999999999")
+NOT_A_RESERVE = "Own funds set aside for co-financing must be an amount in euros, e.g. 80000 or 80 000."
 # Declared conflicts: a few lines, each short enough to read as a gate's reason.
 MAX_CONFLICTS = 50
 MAX_CONFLICT_LINE = 300
@@ -106,6 +109,17 @@ def size_problem(size: Decimal | None) -> str | None:
     return None
 
 
+def reserve_problem(reserve: Decimal | None) -> str | None:
+    """Why `reserve` cannot be the own funds a profile sets aside for co-financing, or None (None: not set)."""
+    if reserve is None:
+        return None
+    if not reserve.is_finite() or reserve < 0:
+        return NOT_A_RESERVE
+    if reserve > MAX_RESERVE:
+        return f"Own funds set aside for co-financing are at most {MAX_RESERVE:,} euros."
+    return None
+
+
 def declared_conflicts(text: str | None) -> list[tuple[str, str]]:
     """The profile's declared conflicts as (what, why). Each line names a call by its identifier, or by the
     start of it (HORIZON-CL2-2026-01 covers every topic of that call), or a programme by its name; why
@@ -149,6 +163,7 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
     saving would silently undo a colleague's edit."""
     profile = {**profile, "name": clean_name(profile.get("name"))}
     problem = (name_problem(db, profile["name"], profile_id) or size_problem(profile.get("min_project_size"))
+               or reserve_problem(profile.get("cofinancing_reserve"))
                or conflicts_problem(profile.get("conflicts")) or own_steps_problem(profile.get("own_steps")))
     if problem:
         raise InvalidProfile(problem)
@@ -166,8 +181,8 @@ def save_profile(db: Database, profile: dict, profile_id: int | None = None, see
 
 def _write_profile(db: Database, profile: dict, profile_id: int | None, seen: datetime | None = None) -> int:
     fields = ("name", "mission", "themes", "past_projects", "programmes", "countries", "organisation_types",
-              "min_project_size", "min_lead_days", "organisation_id", "conflicts", "own_steps", "assessment_weights",
-              "updated_by")
+              "min_project_size", "cofinancing_reserve", "min_lead_days", "organisation_id", "conflicts", "own_steps",
+              "assessment_weights", "updated_by")
     if profile_id is None:
         fields += ("created_by",)  # kept from the insert on: editing never changes who created it
     values = {f: profile.get(f) for f in fields} | {

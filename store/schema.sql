@@ -181,6 +181,7 @@ CREATE TABLE profiles (
     countries           text[] NOT NULL DEFAULT '{}',
     organisation_types  text[] NOT NULL DEFAULT '{}',
     min_project_size    numeric(16, 2),          -- smallest grant worth bidding for, EUR
+    cofinancing_reserve numeric(14, 2) CHECK (cofinancing_reserve >= 0),  -- own funds set aside to co-finance, EUR
     min_lead_days       integer NOT NULL DEFAULT 21,
     conflicts           text NOT NULL DEFAULT '',  -- one a line: call identifier (or its start) or programme[: why]
     own_steps           text NOT NULL DEFAULT '',  -- one a line: days before the deadline, then the step

@@ -1181,8 +1181,12 @@ def test_what_is_at_stake_counts_the_applications_still_open_with_our_share_plan
             row(outcome="submitted", own=200000, cofinancing=50000), row(),  # submitted still waits; no split yet
             row(outcome="won", own=300000, cofinancing=75000), row(outcome="lost", own=1, cofinancing=1),
             row(approval="rejected", own=1, cofinancing=1), row("no_bid", own=1, cofinancing=1)]
-    assert at_stake(rows) == {"applications": 4, "planned": 3, "grants": 350000, "cofinancing": 75000, "no_rate": 1}
-    assert at_stake([]) == {"applications": 0, "planned": 0, "grants": 0, "cofinancing": 0, "no_rate": 0}
+    assert at_stake(rows) == {"applications": 4, "planned": 3, "grants": 350000, "cofinancing": 75000, "no_rate": 1,
+                              "reserve": None, "over": False}
+    assert at_stake([])["planned"] == at_stake([])["grants"] == 0
+    # Weighed against the own funds the profile sets aside for co-financing.
+    assert at_stake(rows, Decimal(80000))["over"] is False and at_stake(rows, Decimal(75000))["over"] is False
+    assert at_stake(rows, Decimal(74999))["over"] is True and at_stake(rows, Decimal(0))["over"] is True
 
 
 def test_what_the_applicants_share_costs_it_is_read_at_the_funding_rate_it_plans_with():

@@ -1394,6 +1394,17 @@ def test_profile_edit_saves_and_validates(app, seeded):
     for typed, saved in (("250\u00a0000", 250000), ("€300,000", 300000), ("350 000 EUR", 350000)):
         assert boss.post("/profile", data={**form, "min_project_size": typed}).status_code == 302
         assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal(saved)
+    # The own funds set aside for co-financing: typed the same way, blank for none, refused when not an amount;
+    # a form without the field keeps them.
+    assert boss.post("/profile", data={**form, "cofinancing_reserve": "€80,000"}).status_code == 302
+    assert seeded.scalar("SELECT cofinancing_reserve FROM profiles") == 80000
+    assert 'name="cofinancing_reserve" inputmode="numeric" value="80000"' in boss.get("/profile").get_data(as_text=True)
+    refused = boss.post("/profile", data={**form, "cofinancing_reserve": "a lot"})
+    assert "Own funds set aside for co-financing must be an amount in euros" in refused.get_data(as_text=True)
+    assert boss.post("/profile", data=form).status_code == 302
+    assert seeded.scalar("SELECT cofinancing_reserve FROM profiles") == 80000
+    assert boss.post("/profile", data={**form, "cofinancing_reserve": ""}).status_code == 302
+    assert seeded.scalar("SELECT cofinancing_reserve FROM profiles") is None
     assert boss.post("/profile", data={**form, "conflicts": "CERV-SOCIAL: Anna evaluates it\r\nEDF"}).status_code == 302
     assert seeded.scalar("SELECT conflicts FROM profiles") == "CERV-SOCIAL: Anna evaluates it\nEDF"
     assert ">CERV-SOCIAL: Anna evaluates it\nEDF</textarea>" in boss.get("/profile").get_data(as_text=True)
@@ -1511,6 +1522,9 @@ def test_the_screening_thresholds_are_leaderships_or_the_profile_creators(pm, se
     assert seeded.fetchone("SELECT mission, min_project_size, min_lead_days FROM profiles") == {
         "mission": "Social innovation in Latvia", "min_project_size": Decimal("200000"), "min_lead_days": 30}
     assert "Only leadership" in pm.post("/profile", data={**form, "min_lead_days": "5"}).get_data(as_text=True)
+    assert "Only leadership" in pm.post("/profile", data={**form, "cofinancing_reserve": "1000000"}).get_data(
+        as_text=True)
+    assert seeded.scalar("SELECT cofinancing_reserve FROM profiles") is None
     # On a profile of their own, they set them.
     assert pm.post("/profiles/new", data={"csrf_token": token, "name": "SIC, small grants"}).status_code == 302
     assert "readonly" not in pm.get("/profile").get_data(as_text=True)
@@ -2198,6 +2212,13 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     stake = " ".join(pipeline.split('<p class="at-stake">')[1].split("</p>")[0].split())
     assert stake == ("1 open application with our share planned: were it won, €150 k of grants to us, and €38 k of"
                      " our own funds to co-finance."), stake
+    # Weighed against the own funds the profile sets aside for co-financing, once leadership sets them.
+    with_partners.execute("UPDATE profiles SET cofinancing_reserve = 30000")
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert '€38 k of our own funds to co-finance:\n  <strong class="over">more than the €30 k set aside for it' in stake
+    with_partners.execute("UPDATE profiles SET cofinancing_reserve = 50000")
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert "€38 k of our own funds to co-finance, within the €50 k set aside for it." in " ".join(stake.split())
     [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
     assert register["our co-financing EUR"] == "37500"
     pm.post("/calls/CERV-SOCIAL-01/consortium/budget",

@@ -51,10 +51,18 @@ def edit():
                 updated["countries"].append(code)
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
-        updated["min_project_size"], problem = _amount(form.get("min_project_size", ""))
+        updated["min_project_size"], problem = _amount(form.get("min_project_size", ""), profiles.NOT_AN_AMOUNT,
+                                                       profiles.size_problem)
         if problem:
             errors.append(problem)
             updated["min_project_size"] = profile["min_project_size"]
+        # A form without the field (an older page) keeps the amount stored.
+        updated["cofinancing_reserve"], problem = (
+            _amount(form["cofinancing_reserve"], profiles.NOT_A_RESERVE, profiles.reserve_problem)
+            if "cofinancing_reserve" in form else (profile.get("cofinancing_reserve"), None))
+        if problem:
+            errors.append(problem)
+            updated["cofinancing_reserve"] = profile.get("cofinancing_reserve")
         try:
             updated["min_lead_days"] = int(form.get("min_lead_days", "0"))
             if not 0 <= updated["min_lead_days"] <= 365:
@@ -72,10 +80,10 @@ def edit():
         if not errors and not _may_set_policy(profile):
             if _policy(updated) != _policy(profile):
                 errors.append("Only leadership, or whoever created this profile, changes its bid/no-bid policy "
-                              "(the smallest project worth bidding for, the days needed before a deadline and the"
-                              " assessment's weights).")
+                              "(the smallest project worth bidding for, the own funds set aside for co-financing,"
+                              " the days needed before a deadline and the assessment's weights).")
             # Keep the stored values as they are (the form shows whole euros), refused or not.
-            for key in ("min_project_size", "min_lead_days", "assessment_weights"):
+            for key in ("min_project_size", "cofinancing_reserve", "min_lead_days", "assessment_weights"):
                 updated[key] = profile[key]
         updated["organisation_id"], error = _linked_organisation(form.get("organisation", ""))
         if error:
@@ -175,15 +183,16 @@ def _seen(value: str | None) -> datetime | None:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _amount(value: str) -> tuple[Decimal | None, str | None]:
-    """(euros, problem) for the smallest project worth bidding for, typed as the budget split's amounts are
-    (`200 000`, `€200,000`): blank is no minimum. Amounts the column cannot hold are refused here, with the
-    form's own message, rather than by the database."""
+def _amount(value: str, not_an_amount: str, problem_of) -> tuple[Decimal | None, str | None]:
+    """(euros, problem) for an amount of the profile's policy (the smallest project worth bidding for, the
+    own funds set aside for co-financing), typed as the budget split's amounts are (`200 000`, `€200,000`):
+    blank is none. Amounts the column cannot hold are refused here, with the form's own message
+    (`problem_of` the amount), rather than by the database."""
     try:
         amount = typed_euros(value)
     except ValueError:
-        return None, profiles.NOT_AN_AMOUNT
-    problem = profiles.size_problem(amount)
+        return None, not_an_amount
+    problem = problem_of(amount)
     return (None, problem) if problem else (amount, None)
 
 
@@ -192,10 +201,11 @@ def _may_delete(profile: dict) -> bool:
 
 
 def _policy(profile: dict) -> tuple:
-    """The profile's bid/no-bid policy as the form shows it: the screening thresholds (whole euros) and the
-    assessment's weights."""
-    size = profile.get("min_project_size")
-    return (None if size is None else int(size)), profile.get("min_lead_days"), profile.get("assessment_weights") or {}
+    """The profile's bid/no-bid policy as the form shows it: the screening thresholds and the own funds set
+    aside for co-financing (whole euros), and the assessment's weights."""
+    size, reserve = profile.get("min_project_size"), profile.get("cofinancing_reserve")
+    return ((None if size is None else int(size)), (None if reserve is None else int(reserve)),
+            profile.get("min_lead_days"), profile.get("assessment_weights") or {})
 
 
 def _may_set_policy(profile: dict) -> bool:
