@@ -98,26 +98,23 @@ def name_problem(db: Database, name: str, profile_id: int | None = None) -> str 
     return None
 
 
+def _amount_problem(amount: Decimal | None, not_an_amount: str, most: Decimal, too_much: str) -> str | None:
+    """Why `amount` cannot be one of a profile's amounts of money, or None (None: not set)."""
+    if amount is None:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return not_an_amount
+    return f"{too_much} at most {most:,} euros." if amount > most else None
+
+
 def size_problem(size: Decimal | None) -> str | None:
     """Why `size` cannot be a profile's smallest project worth bidding for, or None (None: no minimum)."""
-    if size is None:
-        return None
-    if not size.is_finite() or size < 0:
-        return NOT_AN_AMOUNT
-    if size > MAX_PROJECT_SIZE:
-        return f"Smallest project worth bidding for is at most {MAX_PROJECT_SIZE:,} euros."
-    return None
+    return _amount_problem(size, NOT_AN_AMOUNT, MAX_PROJECT_SIZE, "Smallest project worth bidding for is")
 
 
 def reserve_problem(reserve: Decimal | None) -> str | None:
     """Why `reserve` cannot be the own funds a profile sets aside for co-financing, or None (None: not set)."""
-    if reserve is None:
-        return None
-    if not reserve.is_finite() or reserve < 0:
-        return NOT_A_RESERVE
-    if reserve > MAX_RESERVE:
-        return f"Own funds set aside for co-financing are at most {MAX_RESERVE:,} euros."
-    return None
+    return _amount_problem(reserve, NOT_A_RESERVE, MAX_RESERVE, "Own funds set aside for co-financing are")
 
 
 def declared_conflicts(text: str | None) -> list[tuple[str, str]]:

@@ -1401,6 +1401,8 @@ def test_profile_edit_saves_and_validates(app, seeded):
     assert 'name="cofinancing_reserve" inputmode="numeric" value="80000"' in boss.get("/profile").get_data(as_text=True)
     refused = boss.post("/profile", data={**form, "cofinancing_reserve": "a lot"})
     assert "Own funds set aside for co-financing must be an amount in euros" in refused.get_data(as_text=True)
+    refused = boss.post("/profile", data={**form, "cofinancing_reserve": "1 000 000 000 000"})
+    assert "Own funds set aside for co-financing are at most 999,999,999,999 euros." in refused.get_data(as_text=True)
     assert boss.post("/profile", data=form).status_code == 302
     assert seeded.scalar("SELECT cofinancing_reserve FROM profiles") == 80000
     assert boss.post("/profile", data={**form, "cofinancing_reserve": ""}).status_code == 302
