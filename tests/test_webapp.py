@@ -650,6 +650,19 @@ def test_each_assessment_question_shows_the_facts_the_app_holds_for_it():
     # Nothing known, nothing said: a call not ranked yet, of another programme, without gates or partners.
     bare = assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [])
     assert bare["fit"] == "Not ranked yet." and bare["win"] == bare["value"] == ""
+    # What the other open applications already ask of the own funds set aside for co-financing.
+    def value_with(others, split=None):
+        return assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [], split=split,
+                                   others={"reserve": 80000, "over": others > 80000, "cofinancing": others})["value"]
+
+    assert value_with(0) == "No other open application needs any of the €80 k set aside for co-financing yet."
+    assert value_with(50000) == "The other open applications need €50 k of the €80 k set aside for co-financing."
+    assert value_with(90000) == ("The other open applications already need €90 k of own funds, more than the €80 k"
+                                 " set aside.")
+    split = {"total": 0, "own": None, "cofinancing": 40000}
+    assert value_with(50000, split) == ("With the other open applications' €50 k, our co-financing would come to"
+                                        " €90 k, more than the €80 k set aside.")
+    assert value_with(30000, split).endswith("would come to €70 k of the €80 k set aside.")
     # A Horizon Europe topic publishes no rate: its type of action fixes it, for a non-profit too.
     innovation = {"programme": "Horizon Europe", "action_type": "HORIZON Innovation Actions"}
     assert assessment_evidence(innovation, {"name": "SIC", "organisation_types": ["ngo"]}, [], [], 0, [])[
@@ -2218,6 +2231,10 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
     with_partners.execute("UPDATE profiles SET cofinancing_reserve = 30000")
     stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
     assert '€38 k of our own funds to co-finance:\n  <strong class="over">more than the €30 k set aside for it' in stake
+    # And the call's assessment says so where the bid is weighed.
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
+    assert "at 80% funding; our co-financing would come to €38 k, more than the €30 k set aside." in value, value
     with_partners.execute("UPDATE profiles SET cofinancing_reserve = 50000")
     stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
     assert "€38 k of our own funds to co-finance, within the €50 k set aside for it." in " ".join(stake.split())

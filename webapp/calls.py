@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
@@ -193,7 +194,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
                                                         builder["confirmed"], builder["declined"],
                                                         lead["email"] if lead else None, series,
-                                                        builder["split"]),
+                                                        builder["split"], _others_at_stake(call, builder["applicant"])),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -201,6 +202,16 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+def _others_at_stake(call: dict, applicant: dict) -> dict | None:
+    """What the profile's other open applications would need of the own funds it sets aside for
+    co-financing (`decisions.at_stake`); None while it sets none aside."""
+    if applicant.get("cofinancing_reserve") is None:
+        return None
+    rows = decisions.board(db(), current_profile_id(), _today())
+    return decisions.at_stake([r for r in rows if r["identifier"] != call["identifier"]],
+                              applicant["cofinancing_reserve"])
 
 
 def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
@@ -251,11 +262,14 @@ def series_summary(calls: list[dict]) -> str:
 
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
                         confirmed: int, declined: list[int], lead: str | None = None,
-                        series: dict | None = None, split: dict | None = None) -> dict[str, str]:
+                        series: dict | None = None, split: dict | None = None,
+                        others: dict | None = None) -> dict[str, str]:
     """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
     beside its ratings: whoever rates sees the facts first, gathered from the ranking, the gates, the
     team's other bids (and who writes them: `lead` writes this one), its decisions in the call's `series`
-    and the consortium builder (with its budget `split`, `consortium.budget_split`)."""
+    and the consortium builder (with its budget `split`, `consortium.budget_split`), and what the other open
+    applications already ask of the own funds set aside for co-financing (`others`: `decisions.at_stake`
+    without this call; None while the profile sets none aside)."""
     gates = {gate["gate"]: gate for gate in call.get("gates") or []}
 
     def gate_said(name: str) -> list[str]:
@@ -282,7 +296,8 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"
          + (f", with {eur(split['cofinancing'])} of our own funds to add at {float(split['rate']):g}% funding"
             if split["cofinancing"] else "")]
-        if split and split["total"] and split["own"] is not None else [])
+        if split and split["total"] and split["own"] is not None else []) + (
+        [_reserve_said(others, split["cofinancing"] if split else None)] if others else [])
     capacity = gate_said("deadline") + [
         f"{counted(len(due_near), 'other call')} marked bid or maybe due within {decisions.WORKLOAD_DAYS} days of it"
         if due_near else f"no other call marked bid or maybe is due within {decisions.WORKLOAD_DAYS} days of it"]
@@ -294,6 +309,23 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     said = {key: "; ".join(lines) for key, lines in
             {"fit": fit, "win": win, "value": value, "capacity": capacity, "partners": partners}.items()}
     return {key: capitalised(said[key]) + "." if said[key] else "" for key in decisions.QUESTIONS}
+
+
+def _reserve_said(others: dict, own: Decimal | None) -> str:
+    """The own funds set aside for co-financing, against what the other open applications already need of
+    them and, where this one's is planned, what it would add."""
+    reserve, need = others["reserve"], others["cofinancing"]
+    if others["over"]:
+        return (f"the other open applications already need {eur(need)} of own funds, more than the {eur(reserve)}"
+                " set aside")
+    if own:
+        return ((f"with the other open applications' {eur(need)}, " if need else "")
+                + f"our co-financing would come to {eur(need + own)}"
+                + (f", more than the {eur(reserve)} set aside" if need + own > reserve
+                   else f" of the {eur(reserve)} set aside"))
+    if need:
+        return f"the other open applications need {eur(need)} of the {eur(reserve)} set aside for co-financing"
+    return f"no other open application needs any of the {eur(reserve)} set aside for co-financing yet"
 
 
 def _builder(call: dict) -> dict:
