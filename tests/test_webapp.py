@@ -1278,6 +1278,12 @@ def test_csv_export_gives_the_funding_rate_and_why_a_call_was_screened_out(pm, s
     rows = {r["identifier"]: r for r in csv.DictReader(io.StringIO(
         pm.get("/calls/export.csv?screened=1").get_data().decode("utf-8-sig")))}
     assert rows["CERV-SOCIAL-01"]["funding rate %"] == "80" and rows["CERV-SOCIAL-01"]["why screened out"] == ""
+    # Where the portal publishes none, a Horizon Europe topic's type of action fixes the profile's rate.
+    seeded.execute("UPDATE calls SET funding_rate = NULL, action_type = 'HORIZON Innovation Actions'"
+                   " WHERE identifier = 'CERV-SOCIAL-01'")
+    rows = {r["identifier"]: r for r in csv.DictReader(io.StringIO(
+        pm.get("/calls/export.csv?screened=1").get_data().decode("utf-8-sig")))}
+    assert rows["CERV-SOCIAL-01"]["funding rate %"] == "100"  # SIC is an NGO: a non-profit's rate
     screened = seeded.fetchall("""SELECT c.identifier, m.gates FROM match_results m JOIN calls c ON c.id = m.call_id
                                   WHERE m.screened_out""")
     assert screened  # the seeded calls include screened ones
