@@ -44,6 +44,8 @@ def index():
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
+                           planned_deadlines=[r["next_deadline"] for r in rows
+                                              if planned_application(r) and r["next_deadline"]],
                            feed_url=calendar_feed_url(g.user),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
