@@ -9,6 +9,7 @@ from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import eur, eur_against, one_line, typed_euros
+from .text import rate as written_rate
 
 # How far the team has got with a partner it wants. One that declined stays listed, so that no one asks it
 # again, but it is no longer a member: not counted, not part of the consortium partners are ranked against.
@@ -248,10 +249,10 @@ def budget_split(own: Decimal | None, taking_part: list[dict], call: dict, rate:
     if own is not None and rate is None:
         costs = "The call publishes no funding rate: give the rate we are funded at to see what our share costs us."
     elif own_funds:
-        costs = (f"At {float(rate):g}% funding, our {eur(own)} stands for {eur(own + own_funds)} of eligible costs:"
-                 f" {eur(own_funds)} to co-finance from our own funds.")
+        costs = (f"At {written_rate(rate)}% funding, our {eur(own)} stands for {eur(own + own_funds)} of eligible"
+                 f" costs: {eur(own_funds)} to co-finance from our own funds.")
     elif own is not None:
-        costs = f"At {float(rate):g}% funding, our share needs no co-financing."
+        costs = f"At {written_rate(rate)}% funding, our share needs no co-financing."
     return {"own": own, "total": total, "shares": shares, "fits": fits, "outside": outside,
             "unplanned": sum(m["budget"] is None for m in taking_part), "rate": rate, "cofinancing": own_funds,
             "costs": costs, "standard": standard, "standard_why": standard_why}

@@ -115,6 +115,11 @@ def points(score: float) -> str:
     return f"{score * 100:.0f}"
 
 
+def rate(value) -> str:
+    """A funding rate as pages, emails and spreadsheets write it, without its % sign: "80", "62.5"."""
+    return f"{float(value):g}"
+
+
 def eur(value) -> str:
     """An amount of money as pages, emails and screening reasons write it: "€4.0 M", "€500 k"."""
     if value is None:

@@ -22,6 +22,7 @@ from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import capitalised, consortium_progress, counted, eur, failed_gates, place_name, stage_note
+from store.text import rate as written_rate
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
@@ -290,11 +291,11 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     rate, rate_why = consortium_store.standard_rate(call, applicant.get("organisation_types"))
     value = gate_said("size") + (
         [f"our smallest project worth bidding for is {eur(least)}"] if least and gates.get("size", {}).get("passed")
-        else []) + ([f"it funds {float(rate):g}% of eligible costs"
+        else []) + ([f"it funds {written_rate(rate)}% of eligible costs"
                      + ("" if rate_why == consortium_store.PUBLISHED_RATE else f" ({rate_why})")]
                     if rate is not None else []) + (
         [f"the budget split planned so far gives us {eur(split['own'])} of {eur(split['total'])}"
-         + (f", with {eur(split['cofinancing'])} of our own funds to add at {float(split['rate']):g}% funding"
+         + (f", with {eur(split['cofinancing'])} of our own funds to add at {written_rate(split['rate'])}% funding"
             if split["cofinancing"] else "")]
         if split and split["total"] and split["own"] is not None else []) + (
         [_reserve_said(others, split["cofinancing"] if split else None)] if others else [])
@@ -533,7 +534,7 @@ def export_csv():
         [r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", csv_text(r["identifier"]),
          csv_text(r["programme"]), csv_text(r["title"]), r["status"], r["next_deadline"] or "",
          r["grant_max"] or "", r["topic_budget"] or "",
-         f"{float(rate):g}" if (rate := consortium_store.standard_rate(r, kinds)[0]) is not None else "",
+         written_rate(rate) if (rate := consortium_store.standard_rate(r, kinds)[0]) is not None else "",
          r["decision"] or "",
          "yes" if r["screened_out"] else "no", csv_text(failed_gates(r["gates"])), csv_text(r["url"])]
         for r in rows))

@@ -13,7 +13,7 @@ from store.decisions import assessment_headline, assessment_summary
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
 from store.text import (consortium_progress, counted, country_name, day, eur, failed_gates, moment, place_name, points,
-                        stage_note, unlisted)
+                        rate, stage_note, unlisted)
 
 
 def init_app(app) -> None:
@@ -27,7 +27,7 @@ def init_app(app) -> None:
                                  unlisted=unlisted, plain_text=html_to_text,
                                  consortium_progress=consortium_progress, assessment=assessment_summary,
                                  assessment_headline=assessment_headline, change_summary=change_summary,
-                                 amount=amount)
+                                 amount=amount, rate=rate)
 
 
 def amount(value) -> str:
