@@ -436,7 +436,7 @@ def test_a_digest_tells_which_partners_answered_since_the_last_one(settings, db)
     assert [(a["name"], a["status"]) for a in content["answers"]] == [("Tartu Hub", "confirmed")]
     assert digests.has_news(content)  # no new call, no deadline: the answer alone is worth a digest
     subject, text, html = render(reader, content, settings)
-    assert subject == "callmatch: 0 new fitting calls, 0 deadlines coming, 1 partner answer"
+    assert subject == "callmatch: 1 partner answer"  # what it has none of is left out
     answered = day(db.scalar("SELECT status_at FROM consortium_members WHERE organisation_id = %s", (tartu,)))
     assert ("Partners' answers:\n- Tartu Hub (EE) confirmed for Social innovation and civic participation:"
             f' "Letter <b>signed</b>" (lead@sic.lv, {answered})\n  {settings.base_url}/calls/CERV-SOCIAL-01#consortium') in text
@@ -497,7 +497,7 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
     assert {name for name, m in members.items() if consortium.unanswered_days(m, date(2026, 6, 27))} == {
         "Tartu Hub", "Jelgava Lab", "Parnu Works"}
     subject, text, html = render(reader, content, settings)
-    assert subject.endswith(", 2 partners to follow up")
+    assert subject == "callmatch: 2 partners to follow up"
     assert ("Partners you asked 7 or more days ago, with no answer recorded yet (on the call's page,\nthe address of"
             " whom you know there opens a drafted reminder):\n- Tartu Hub (EE), asked 10 Jun 2026"
             ' ("Wrote to the director"), for Social innovation and civic participation (deadline 10 Jul 2026)\n'
@@ -518,12 +518,12 @@ def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
     since = datetime(2020, 1, 1, tzinfo=timezone.utc)
     watched = settings.crawl_spiders  # the daily crawl's sources
     subject, text, _ = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
-    assert "Calls may be missing" not in text and subject == "callmatch: 0 new fitting calls, 0 deadlines coming"
+    assert "Calls may be missing" not in text and subject == "callmatch: no new fitting calls"
     # "No new fitting calls" after a failed crawl is no news: the reader is told which source failed.
     finished_run(db, "ft_portal", "ok", "2026-06-20")
     finished_run(db, "ft_portal", "failed", "2026-06-27", "nothing was stored")
     subject, text, html = render(user, digests.content(db, user, since, settings.as_of(), watched=watched), settings)
-    assert subject == "callmatch: 0 new fitting calls, 0 deadlines coming; a crawl failed"
+    assert subject == "callmatch: no new fitting calls; a crawl failed"
     assert "No new fitting calls this time.\n\nCalls may be missing or out of date: the latest crawl of this source " \
            "failed.\n- EU Funding & Tenders Portal on 27 Jun 2026: nothing was stored; last good run 20 Jun 2026\n" in text
     assert "/sources" in text and "EU Funding &amp; Tenders Portal on 27 Jun 2026" in html
@@ -542,7 +542,7 @@ def test_a_digest_names_a_programme_that_was_not_among_the_calls_before(settings
     content = digests.content(db, boss, now - timedelta(days=7), settings.as_of(), now=now)
     assert content["new_calls"] == [] and digests.has_news(content)
     subject, text, html = render(boss, content, settings)
-    assert subject == "callmatch: 0 new fitting calls, 0 deadlines coming, 1 new programme"
+    assert subject == "callmatch: 1 new programme"
     assert ("New programmes among the calls (a funding stream that was not there before):\n"
             "- Other EU programme (XYZ): 1 open, 0 forthcoming, 1 passing the screening (best rank #106), first seen "
             ) in text and f"{settings.base_url}/programmes" in text
