@@ -1413,6 +1413,9 @@ def test_profile_edit_saves_and_validates(app, seeded):
     for typed, saved in (("250\u00a0000", 250000), ("€300,000", 300000), ("350 000 EUR", 350000)):
         assert boss.post("/profile", data={**form, "min_project_size": typed}).status_code == 302
         assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal(saved)
+    # A form without the field (an older page) keeps the amount, as it keeps the reserve below.
+    assert boss.post("/profile", data={k: v for k, v in form.items() if k != "min_project_size"}).status_code == 302
+    assert seeded.scalar("SELECT min_project_size FROM profiles") == Decimal(350000)
     # The own funds set aside for co-financing: typed the same way, blank for none, refused when not an amount;
     # a form without the field keeps them.
     assert boss.post("/profile", data={**form, "cofinancing_reserve": "€80,000"}).status_code == 302

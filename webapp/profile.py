@@ -51,18 +51,15 @@ def edit():
                 updated["countries"].append(code)
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
-        updated["min_project_size"], problem = _amount(form.get("min_project_size", ""), profiles.NOT_AN_AMOUNT,
-                                                       profiles.size_problem)
-        if problem:
-            errors.append(problem)
-            updated["min_project_size"] = profile["min_project_size"]
-        # A form without the field (an older page) keeps the amount stored.
-        updated["cofinancing_reserve"], problem = (
-            _amount(form["cofinancing_reserve"], profiles.NOT_A_RESERVE, profiles.reserve_problem)
-            if "cofinancing_reserve" in form else (profile.get("cofinancing_reserve"), None))
-        if problem:
-            errors.append(problem)
-            updated["cofinancing_reserve"] = profile.get("cofinancing_reserve")
+        # The policy's amounts; a form without the field (an older page) keeps the amount stored.
+        for field, not_an_amount, problem_of in (
+                ("min_project_size", profiles.NOT_AN_AMOUNT, profiles.size_problem),
+                ("cofinancing_reserve", profiles.NOT_A_RESERVE, profiles.reserve_problem)):
+            updated[field], problem = (_amount(form[field], not_an_amount, problem_of) if field in form
+                                       else (profile.get(field), None))
+            if problem:
+                errors.append(problem)
+                updated[field] = profile.get(field)
         try:
             updated["min_lead_days"] = int(form.get("min_lead_days", "0"))
             if not 0 <= updated["min_lead_days"] <= 365:
