@@ -180,7 +180,8 @@ def programmes(app: AppContext, profile_id: int | None, as_json: bool) -> None:
     for row in streams:
         marks = [word for word, flag in (("preferred", row["preferred"]), ("not tried", row["untried"]),
                                          ("new", row["new"])) if flag]
-        decided = (f"{row['decided']} ({counted(row['bids'], 'bid')}, {row['won']} won)" if row["decided"] else "—")
+        decided = (f"{row['decided']} ({counted(row['bids'], 'bid')}, {row['won']} won, {row['lost']} lost)"
+                   if row["decided"] else "—")
         click.echo(f"{cut(row['programme'], 40):40} {row['open']:>5} {row['forthcoming']:>5} {row['passing']:>5} "
                    f"{row['at_top']:>5} {row['best_rank'] or '—':>5} {eur(row['budget']):>10}  {decided}"
                    + (f"  [{', '.join(marks)}]" if marks else ""))

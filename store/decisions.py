@@ -12,7 +12,7 @@ from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
 from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import failed_gates
+from .text import counted, failed_gates
 from .users import is_leadership
 
 STATES = {"bid": "Bid", "maybe": "Maybe", "no_bid": "No bid"}
@@ -47,6 +47,21 @@ RATINGS = (1, 2, 3, 4, 5)
 # What the chance of winning starts from: the share of proposals a programme funds, where a figure is
 # published (the Commission's for Horizon Europe); by the start of the programme's name as calls give it.
 SUCCESS_RATES = {"Horizon Europe": "about 12%"}
+
+
+def success_rate(programme: str | None) -> str | None:
+    """The published share of a programme's proposals that are funded ("about 12% of Horizon Europe proposals
+    are funded"); None where none is known."""
+    return next((f"{rate} of {name} proposals are funded" for name, rate in SUCCESS_RATES.items()
+                 if (programme or "").startswith(name)), None)
+
+
+def win_record(won: int, lost: int) -> str | None:
+    """"1 of 3 bids with a result won (33%)": how often the team's bids that ended were won, to read beside
+    the programme's published rate. A withdrawn bid, or one still waiting, has no result. None before any."""
+    if not won + lost:
+        return None
+    return f"{won} of {counted(won + lost, 'bid')} with a result won ({won / (won + lost):.0%})"
 
 
 def _given(values: dict | None) -> dict[str, str]:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from .calls import programmes
 from .db import Database
+from .decisions import success_rate, win_record
 
 # The name a call source gives a programme it has no name for yet (the portal's code of a new instrument):
 # the crawler writes "Other EU programme (EP)", after the prefix of its topics' identifiers.
@@ -44,6 +45,7 @@ _STREAMS = """
            count(decision) AS decided,
            count(decision) FILTER (WHERE state = 'bid' AND approval <> 'rejected') AS bids,
            count(decision) FILTER (WHERE outcome = 'won') AS won,
+           count(decision) FILTER (WHERE outcome = 'lost') AS lost,
            min(first_seen) AS first_seen,
            bool_and(after_first_crawl) AS after_first_crawl
     FROM each_call GROUP BY programme
@@ -66,7 +68,8 @@ def funding_streams(db: Database, profile: dict, now: datetime, top: int = 50) -
     """Per programme, best-placed first: its calls open and forthcoming (`open`, `forthcoming`), those of
     them that pass the profile's screening (`passing`; `at_top` among its `top` best-ranked, `best_rank`,
     `budget`: their topic budgets added up, unknown ones left out), the profile's decisions on its calls
-    of any year (`decided`, `bids` not rejected, `won`), whether the profile prefers it (`preferred`), and
+    of any year (`decided`, `bids` not rejected, `won`, `lost`; `record`: `decisions.win_record`, and the
+    programme's published `success_rate`), whether the profile prefers it (`preferred`), and
     whether it is `new` to the data (see NEW_FOR) or `unnamed` (a programme code the crawler has no name
     for). `untried`: calls among the `top`, yet neither preferred nor ever decided on, a funding stream
     the team has not tried. Programmes with only closed calls come last, with nothing open."""
@@ -76,6 +79,8 @@ def funding_streams(db: Database, profile: dict, now: datetime, top: int = 50) -
         row["unnamed"] = row["programme"].startswith(UNNAMED_PROGRAMME)
         row["preferred"] = preferred(row["programme"], profile["programmes"])
         row["untried"] = bool(row["at_top"]) and not row["preferred"] and not row["decided"]
+        row["record"] = win_record(row["won"], row["lost"])
+        row["success_rate"] = success_rate(row["programme"])
     return rows
 
 

@@ -181,12 +181,13 @@ def test_programmes_lists_the_funding_streams_as_a_table_and_as_json(settings, d
     assert table.returncode == 0, table.stderr[-2000:]
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["PROGRAMME", "OPEN", "SOON", "PASS", "TOP50", "BEST", "BUDGET", "DECISIONS"]
-    assert lines[1].split() == ["Horizon", "Europe", "2", "1", "2", "2", "1", "€6.5", "M", "2", "(1", "bid,", "1",
-                                "won)", "[preferred]"]
+    assert lines[1].split() == ["Horizon", "Europe", "2", "1", "2", "2", "1", "€6.5", "M", "3", "(2", "bids,", "1",
+                                "won,", "1", "lost)", "[preferred]"]
     assert lines[2].split()[:7] == ["CERV", "1", "0", "1", "1", "2", "—"] and lines[2].endswith("—  [not tried, new]")
     assert lines[-1].startswith("For the profile Social Innovation Centre (SIC).")
     streams = [json.loads(line) for line in run_callmatch("programmes", "--json", settings=settings).stdout.splitlines()]
     assert streams[0]["programme"] == "Horizon Europe" and streams[0]["budget"] == 6_500_000.0
+    assert (streams[0]["won"], streams[0]["lost"], streams[0]["record"]) == (1, 1, "1 of 2 bids with a result won (50%)")
     assert [s["programme"] for s in streams if s["new"]] == ["CERV", "Other EU programme (XYZ)"]
     assert streams[-1] == {**streams[-1], "programme": "EMFAF", "open": 0, "best_rank": None, "budget": None}
 

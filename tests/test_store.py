@@ -889,7 +889,11 @@ def test_funding_streams_count_each_programmes_fitting_calls_and_the_teams_recor
     assert (horizon["open"], horizon["forthcoming"], horizon["passing"], horizon["at_top"], horizon["best_rank"]) == (
         2, 1, 2, 2, 1)
     assert horizon["budget"] == 6_500_000
-    assert (horizon["decided"], horizon["bids"], horizon["won"]) == (2, 1, 1)
+    assert (horizon["decided"], horizon["bids"], horizon["won"], horizon["lost"]) == (3, 2, 1, 1)
+    # How the bids that ended went, beside the share of proposals the programme funds.
+    assert horizon["record"] == "1 of 2 bids with a result won (50%)"
+    assert horizon["success_rate"] == "about 12% of Horizon Europe proposals are funded"
+    assert by_name["CERV"]["record"] is None and by_name["CERV"]["success_rate"] is None
     assert horizon["preferred"] and not horizon["untried"] and not horizon["new"]
     # CERV has a call in the top 3, is not preferred and was never decided on: a stream not tried yet. LIFE's
     # best call ranks 4th, below the top 3; an unknown budget is no budget.

@@ -650,6 +650,10 @@ def test_each_assessment_question_shows_the_facts_the_app_holds_for_it():
     # Nothing known, nothing said: a call not ranked yet, of another programme, without gates or partners.
     bare = assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [])
     assert bare["fit"] == "Not ranked yet." and bare["win"] == bare["value"] == ""
+    # How the team's bids in the programme ended, beside the share it funds.
+    assert assessment_evidence(call, applicant, [], [], 0, [], programme_record="1 of 3 bids with a result won (33%)")[
+        "win"].startswith("About 12% of Horizon Europe proposals are funded; our record in Horizon Europe (HORIZON): 1 of"
+                          " 3 bids with a result won (33%); 3 grants expected")
     # What the other open applications already ask of the own funds set aside for co-financing.
     def value_with(others, split=None):
         return assessment_evidence({"programme": "CERV"}, {"name": "SIC"}, [], [], 0, [], split=split,
@@ -667,6 +671,29 @@ def test_each_assessment_question_shows_the_facts_the_app_holds_for_it():
     innovation = {"programme": "Horizon Europe", "action_type": "HORIZON Innovation Actions"}
     assert assessment_evidence(innovation, {"name": "SIC", "organisation_types": ["ngo"]}, [], [], 0, [])[
         "value"] == "It funds 100% of eligible costs (what Horizon Europe pays a non-profit in an innovation action)."
+
+
+def test_the_programme_record_counts_the_other_bids_that_ended_where_the_series_says_less():
+    from webapp.calls import programme_record
+
+    def decided(identifier, state, outcome=None, programme="Horizon Europe", source="ft_portal"):
+        return {"identifier": identifier, "state": state, "outcome": outcome, "programme": programme,
+                "source": source}
+
+    call = {"identifier": "HORIZON-CL2-2027-01-DEMOCRACY-03", "source": "ft_portal", "programme": "Horizon Europe"}
+    record = [decided("HORIZON-CL2-2025-01-DEMOCRACY-01", "bid", "won"),
+              decided("HORIZON-CL6-2025-01-CIRCBIO-02", "bid", "lost"),
+              decided("HORIZON-CL3-2025-01-DRS-02", "bid", "lost"),
+              decided("HORIZON-CL5-2025-01-D2-01", "bid", "withdrawn"),  # no result
+              decided("HORIZON-CL2-2026-01-TRANSFO-01", "bid", "submitted"),  # none yet
+              decided("HORIZON-CL2-2026-01-HERITAGE-02", "no_bid"),
+              decided("CERV-2025-CITIZENS-CIV", "bid", "won", "CERV"),  # another programme
+              decided(call["identifier"], "bid", "lost")]  # the call itself
+    assert programme_record(call, record) == "1 of 3 bids with a result won (33%)"
+    assert programme_record(call, record[3:]) is None  # none ended yet
+    # Outside the portal the series is the programme: its record is said there already.
+    interreg = {"identifier": "bsr-call-4", "source": "interreg_bsr", "programme": "Interreg Baltic Sea Region"}
+    assert programme_record(interreg, [decided("bsr-call-3", "bid", "won", interreg["programme"], "interreg_bsr")]) is None
 
 
 def test_the_pipeline_and_the_register_keep_the_assessment_to_look_back_on(pm, seeded):
@@ -1472,6 +1499,7 @@ def test_the_programmes_page_shows_where_the_fitting_calls_are_and_the_streams_n
         decisions.decide(seeded, profiles.ensure_default_profile(seeded),
                          seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,)), state,
                          "Strong strategic fit", "", DECIDER)
+    decisions.set_outcome(seeded, seeded.scalar("SELECT id FROM decisions WHERE state = 'bid'"), "lost", DECIDER)
     page = pm.get("/programmes").get_data(as_text=True)
     assert '<a href="/programmes" aria-current="page">Programmes</a>' in page
     body = page.split('<table class="streams">')[1].split("</tbody>")[0].split("<tbody>")[1]
@@ -1481,7 +1509,8 @@ def test_the_programmes_page_shows_where_the_fitting_calls_are_and_the_streams_n
     # Open, forthcoming, passing the screening, in the top 50, best rank, budget (unknown), decisions. CERV's
     # small call is screened out; SIC's profile prefers CERV and Horizon Europe. LIFE is neither preferred nor
     # decided on, and came after the portal's first crawl.
-    assert rows == {"CERV": "CERV preferred 2 0 1 1 1 — 2 decided: 1 bid", "Horizon": "Horizon Europe preferred 0 1 1 1 2 — —",
+    assert rows == {"CERV": "CERV preferred 2 0 1 1 1 — 2 decided: 1 bid, 1 lost 0 of 1 bid with a result won (0%)",
+                    "Horizon": "Horizon Europe preferred 0 1 1 1 2 — —",
                     "LIFE": "LIFE not tried new 1 0 1 1 4 €2.0 M —"}
     assert 'href="/calls?programme=LIFE&amp;status=open&amp;screened=1">1</a>' in page
     assert re.search(r"1 programme has\s+calls among the 50 best-ranked that the team has never decided on", page)

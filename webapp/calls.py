@@ -184,7 +184,8 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     everyone = users.list_users(db())
     lead = next((u for u in everyone if decision and u["id"] == decision["lead_id"]), None)
     team = [u for u in everyone if u["active"] or u is lead]
-    series = same_series(call, decisions.decided_calls(db(), current_profile_id()))
+    decided = decisions.decided_calls(db(), current_profile_id())
+    series = same_series(call, decided)
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            changes=call_store.changes_of(db(), call["id"]), series=series,
                            **_steps(call, decision, builder["applicant"]),
@@ -195,7 +196,8 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],
                                                         builder["confirmed"], builder["declined"],
                                                         lead["email"] if lead else None, series,
-                                                        builder["split"], _others_at_stake(call, builder["applicant"])),
+                                                        builder["split"], _others_at_stake(call, builder["applicant"]),
+                                                        programme_record(call, decided)),
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
@@ -240,6 +242,17 @@ def same_series(call: dict, decided: list[dict]) -> dict | None:
             "summary": series_summary(calls)}
 
 
+def programme_record(call: dict, decided: list[dict]) -> str | None:
+    """How the profile's other bids in the call's programme ended (`decisions.win_record`), where the programme
+    is wider than the call's series (a strand of Horizon Europe, say); None before any ended."""
+    programme = call.get("programme")
+    if not programme or _series(call) == programme:
+        return None  # the series' record says it already
+    ended = [c["outcome"] for c in decided
+             if c["programme"] == programme and c["identifier"] != call["identifier"] and c["state"] == "bid"]
+    return decisions.win_record(ended.count("won"), ended.count("lost"))
+
+
 def _series(call: dict) -> str | None:
     """On the portal a strand (HORIZON-CL2-DEMOCRACY: the topic code without its years and numbers); elsewhere
     the programme, whose calls differ only by their page."""
@@ -264,10 +277,11 @@ def series_summary(calls: list[dict]) -> str:
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],
                         confirmed: int, declined: list[int], lead: str | None = None,
                         series: dict | None = None, split: dict | None = None,
-                        others: dict | None = None) -> dict[str, str]:
+                        others: dict | None = None, programme_record: str | None = None) -> dict[str, str]:
     """What the app knows that bears on each question of the bid/no-bid assessment, a line each, shown
     beside its ratings: whoever rates sees the facts first, gathered from the ranking, the gates, the
-    team's other bids (and who writes them: `lead` writes this one), its decisions in the call's `series`
+    team's other bids (and who writes them: `lead` writes this one), how its bids in the programme ended
+    (`programme_record`, `decisions.win_record`), its decisions in the call's `series`
     and the consortium builder (with its budget `split`, `consortium.budget_split`), and what the other open
     applications already ask of the own funds set aside for co-financing (`others`: `decisions.at_stake`
     without this call; None while the profile sets none aside)."""
@@ -280,10 +294,10 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
     fit = [f"ranked {call['rank']:,} for {applicant['name']}" if call.get("rank") else "not ranked yet"] + (
         [f"fails the screening: {failed_gates(failed)}" if failed else "passes every screening gate"] if gates else [])
     programme = call.get("programme") or ""
-    rate = next((f"{rate} of {name} proposals are funded" for name, rate in decisions.SUCCESS_RATES.items()
-                 if programme.startswith(name)), None)
+    rate = decisions.success_rate(programme)
     record = sum(m["projects"] or 0 for m in taking_part)
     win = ([rate] if rate else []) + (
+        [f"our record in {programme}: {ours}"] if (ours := programme_record) else []) + (
         [f"{counted(call['expected_grants'], 'grant')} expected"] if call.get("expected_grants") else []) + (
         [f"the partners so far have {counted(record, 'project')} in the partner data between them"]
         if taking_part else []) + ([f"our record in {series['name']}: {series['summary']}"] if series else [])

@@ -115,6 +115,7 @@ def funding_streams_data(db) -> tuple[dict, dict]:
         ("XYZ-2027-A", "Other EU programme (XYZ)", "open", 6, False, None, 2),
         ("BSR-A", "Interreg Baltic Sea Region", "open", 9, False, None, 10),
         ("HORIZON-OLD", "Horizon Europe", "closed", 7, False, 7_000_000, 30),
+        ("HORIZON-OLDER", "Horizon Europe", "closed", 10, False, None, 30),
         ("EMFAF-A", "EMFAF", "closed", 8, False, None, 30),
     )
     call_store.ensure_source(db, "interreg_bsr")
@@ -129,9 +130,11 @@ def funding_streams_data(db) -> tuple[dict, dict]:
                    " SELECT %s, id, 'm', 0.5, %s, %s, 'h' FROM calls WHERE identifier = %s",
                    (profile_id, rank, screened, identifier))
     boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    for identifier, state in (("HORIZON-OLD", "bid"), ("HORIZON-A", "maybe")):
+    for identifier, state, outcome in (("HORIZON-OLD", "bid", "won"), ("HORIZON-OLDER", "bid", "lost"),
+                                       ("HORIZON-A", "maybe", None)):
         call_id = db.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
-        decisions.decide(db, profile_id, call_id, state, "Strong strategic fit", "", boss)
-    decisions.set_outcome(db, db.scalar("SELECT id FROM decisions WHERE state = 'bid'"), "won", boss)
+        decision = decisions.decide(db, profile_id, call_id, state, "Strong strategic fit", "", boss)
+        if outcome:
+            decisions.set_outcome(db, decision["id"], outcome, boss)
     return profile, boss
 
