@@ -1231,6 +1231,8 @@ def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
     assert f"<td>Bid</td><td>1</td><td>{social}</td><td>1</td>" in table
     assert f"<td>No bid</td><td>1</td><td>{fusion_rank}</td><td>1</td>" in table
     assert f"<td>Won</td><td>1</td><td>{social}</td>" in table and "<td>Lost</td>" not in table and "<td>Maybe</td>" not in table
+    # And how often the bids that ended were won (the no-bid had none to end).
+    assert "Our record: 1 of 1 bid with a result won (100%); by programme" in " ".join(table.split())
 
 
 def test_the_decisions_register_downloads_every_decision_with_its_reason_approval_and_outcome(app, pm, seeded):
