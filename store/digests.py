@@ -22,13 +22,33 @@ def due_users(db: Database, now: datetime) -> list[tuple[dict, datetime]]:
     """(user, period start) for every active, subscribed user whose period has ended; a user never sent one is due."""
     out = []
     for user in db.fetchall("SELECT * FROM users WHERE active AND digest_frequency <> 'never' ORDER BY id"):
-        last = db.fetchone("SELECT max(period_end) AS end FROM digests WHERE user_id = %s AND sent_at IS NOT NULL",
-                           (user["id"],))["end"]
-        if last is None:
-            out.append((user, user["created_at"] - PERIODS[user["digest_frequency"]]))
-        elif last + PERIODS[user["digest_frequency"]] <= now + timedelta(minutes=5):
-            out.append((user, last))
+        start = period_start(db, user)
+        if start + PERIODS[user["digest_frequency"]] <= now + EARLY:
+            out.append((user, start))
     return out
+
+
+# A period that ends within minutes of the daily run counts as ended: a run that starts at 07:00:30 sends
+# the daily digest whose period ends at 07:01 (the previous run's time), not a day later.
+EARLY = timedelta(minutes=5)
+
+
+def period_start(db: Database, user: dict) -> datetime:
+    """Where the user's next digest starts telling from: the end of the last one sent, or, with none sent
+    yet, one period before they were added (a first digest is due at once)."""
+    last = db.scalar("SELECT max(period_end) FROM digests WHERE user_id = %s AND sent_at IS NOT NULL", (user["id"],))
+    return last if last is not None else user["created_at"] - PERIODS.get(user["digest_frequency"], PERIODS["weekly"])
+
+
+def next_run(user: dict, start: datetime, now: datetime, hour: int) -> datetime | None:
+    """When the worker's daily digest run (at `hour` UTC) next sends the user's digest, if it has something
+    to tell by then (one with nothing waits for the run after); None for a user who gets none."""
+    period = PERIODS.get(user["digest_frequency"])
+    if period is None:
+        return None
+    due = max(start + period - EARLY, now)
+    run = due.astimezone(timezone.utc).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return run if run >= due else run + timedelta(days=1)
 
 
 def content(db: Database, user: dict, since: datetime, today: date, profile_id: int | None = None,

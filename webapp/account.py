@@ -81,7 +81,9 @@ def edit():
             return redirect(url_for("account.edit"))
         flash("Unsubscribed from digests." if frequency == "never" else "Digest settings saved.")
         return redirect(url_for("account.edit"))
-    return render_template("settings.html", title="Settings", step_days=DUE_WITHIN_DAYS)
+    start = digests.period_start(db(), g.user)
+    return render_template("settings.html", title="Settings", step_days=DUE_WITHIN_DAYS, since=start,
+                           next_run=digests.next_run(g.user, start, digests.utcnow(), settings().digest_hour))
 
 
 @bp.post("/settings/password")
@@ -105,7 +107,7 @@ def _next_digest() -> tuple[datetime, dict, tuple[str, str, str]]:
     rendered by the worker's own code, so that the preview is the email."""
     from worker.digest import render
 
-    since = digests.utcnow() - digests.PERIODS.get(g.user["digest_frequency"], digests.PERIODS["weekly"])
+    since = digests.period_start(db(), g.user)  # as the worker would: from the end of the last one sent
     content = digests.content(db(), g.user, since, settings().as_of(), watched=settings().crawl_spiders)
     return since, content, render(g.user, content, settings(), link_target="_blank")
 
