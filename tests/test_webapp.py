@@ -1520,6 +1520,10 @@ def test_the_programmes_page_shows_where_the_fitting_calls_are_and_the_streams_n
                      r'<a href="/calls\?programme=LIFE">LIFE</a>, first seen', page)
     assert "Preferred, with no call stored: Erasmus+, Interreg, ESF+." in page
     assert "No call open or forthcoming, only closed ones: EMFAF." in page
+    # A programme with only closed calls keeps the team's record in it.
+    seeded.execute("UPDATE calls SET status = 'closed' WHERE programme = 'CERV'")
+    page = " ".join(pm.get("/programmes").get_data(as_text=True).split())
+    assert "only closed ones: CERV (2 decided: 1 bid, 1 lost), EMFAF. Their record is kept" in page
 
 
 def test_profile_countries_are_stored_as_codes_whether_typed_as_codes_or_names(app, seeded):

@@ -21,7 +21,7 @@ def index():
     streams = funding_streams(db(), profile, datetime.now(timezone.utc), TOP)
     current = [s for s in streams if s["open"] or s["forthcoming"]]
     return render_template("programmes.html", title="Funding streams", profile=profile, streams=current,
-                           closed_only=[s["programme"] for s in streams if not (s["open"] or s["forthcoming"])],
+                           closed_only=[s for s in streams if not (s["open"] or s["forthcoming"])],
                            untried=[s for s in current if s["untried"]], new=[s for s in streams if s["new"]],
                            missing=unmatched(db(), profile["programmes"]), top=TOP, new_days=NEW_FOR.days,
                            today=settings().as_of())
