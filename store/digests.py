@@ -9,10 +9,11 @@ from .calls import NEXT_DEADLINE
 from .checklist import DUE_WITHIN_DAYS, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
-from .decisions import (PLANNED, answered_bids, named_to_write, outcomes_since, steps_handed, steps_to_do,
+from .decisions import (OUTCOMES, PLANNED, answered_bids, named_to_write, outcomes_since, steps_handed, steps_to_do,
                         waiting_for_approval)
 from .programmes import new_programmes
 from .runs import failing_sources
+from .text import counted
 from .users import is_leadership
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -113,15 +114,36 @@ def changed_calls(db: Database, profile_id: int, since: datetime, until: datetim
         {"profile": profile_id, "since": since, "until": until, "today": today, "top": top})
 
 
+def told(content: dict) -> list[str]:
+    """What a digest tells, counted, leaving out what it has none of ("2 new fitting calls", "1 bid won"): its
+    subject, which an inbox cuts short, so "0 new fitting calls, 0 deadlines coming" would hide the one step
+    handed to the reader. A failed crawl is said apart."""
+    answered, outcomes = content.get("answered", []), content.get("outcomes", [])
+    counts = [
+        (len(content["new_calls"]), "new fitting call", ""),
+        (len(content["deadlines"]), "deadline", " coming"),
+        (len(content.get("changed", [])), "changed call", ""),
+        (len(content.get("waiting", [])), "bid", " waiting for approval"),
+        *((sum(bid["approval"] == answer for bid in answered), "bid", f" {answer}")
+          for answer in ("approved", "rejected")),
+        *((sum(bid["outcome"] == outcome for bid in outcomes), "bid", f" {outcome}") for outcome in OUTCOMES),
+        (len(content.get("to_write", [])), "application", " for you to write"),
+        (len(content.get("steps", [])), "application step", " due"),
+        (len(content.get("handed", [])), "step", " handed to you"),
+        (len(content.get("answers", [])), "partner answer", ""),
+        (len(content.get("follow_up", [])), "partner", " to follow up"),
+        (len(content.get("new_programmes", [])), "new programme", ""),
+    ]
+    return [counted(n, noun) + after for n, noun, after in counts if n]
+
+
 def has_news(content: dict) -> bool:
-    """Whether a digest would tell its reader anything: a new call, a deadline, a changed call (planned or among
-    their top), a bid waiting, leadership's answer on one, a bid's outcome, an application to write or a step of
-    one due or handed to them, a partner's answer, one to follow up, a new programme or a failed crawl. One with
-    none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its period is not
-    claimed, so the next digest covers it."""
-    return any(content[part] for part in ("new_calls", "deadlines", "changed", "waiting", "answered", "outcomes",
-                                          "to_write", "steps", "handed", "answers", "follow_up", "failing",
-                                          "new_programmes"))
+    """Whether a digest would tell its reader anything (`told`: a new call, a deadline, a changed call, planned
+    or among their top, a bid waiting, leadership's answer on one, a bid's outcome, an application to write or a
+    step of one due or handed to them, a partner's answer, one to follow up, a new programme) or a crawl failed.
+    One with none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its period
+    is not claimed, so the next digest covers it."""
+    return bool(told(content) or content.get("failing"))
 
 
 def claim(db: Database, user_id: int, start: datetime, end: datetime, call_ids: list[int], subject: str) -> int | None:

@@ -312,7 +312,10 @@ def test_leaderships_digest_lists_the_bids_waiting_for_its_approval(settings, db
     assert digests.content(db, manager, since, settings.as_of())["waiting"] == []
     content = digests.content(db, boss, since, settings.as_of())
     assert [(w["identifier"], w["decided_by"]) for w in content["waiting"]] == [("CERV-SOCIAL-01", "pm@sic.lv")]
-    _, text, _ = render(boss, content, settings)
+    subject, text, _ = render(boss, content, settings)
+    # A bid waiting alone is worth a digest, and its subject says so.
+    assert content["new_calls"] == [] and digests.has_news(content)
+    assert subject == "callmatch: 1 bid waiting for approval"
     assert "Bids waiting for your approval" in text
     assert "- Social innovation and civic participation (Strong strategic fit; no partners yet)" in text
     decisions.approve(db, content["waiting"][0]["id"], boss, approved=True)
@@ -992,6 +995,9 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
     assert digests.has_news({**content, "new_calls": [], "deadlines": []})
     subject, text, html = render(anna, content, settings)
     assert subject.endswith(", 1 bid won")
+    lost = [{**content["outcomes"][0], "outcome": "lost"}]  # a loss is news too, and its subject says so
+    assert render(anna, {**content, "new_calls": [], "deadlines": [], "outcomes": lost}, settings)[0] == (
+        "callmatch: 1 bid lost")
     assert "Outcomes recorded:\n- Won: Social innovation and civic participation, recorded by boss@sic.lv on " in text
     assert "<h3>Outcomes recorded</h3>" in html
     # Not to the one who recorded it, nor again in a later period.

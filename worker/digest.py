@@ -36,33 +36,12 @@ templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier
 def render(user: dict, content: dict, settings: Settings, link_target: str | None = None) -> tuple[str, str, str]:
     """(subject, plain text, html). `link_target` names where the html's links open (the web app's
     preview shows the email in a frame, and opens its links in a new tab)."""
-    subject = "callmatch: " + (", ".join(_news(content)) or "no new fitting calls")
+    subject = "callmatch: " + (", ".join(digests.told(content)) or "no new fitting calls")
     if content.get("failing"):  # no news means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
     context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
     text, html = (templates.get_template(name).render(context) for name in ("digest.txt", "digest.html"))
     return subject, text, html
-
-
-def _news(content: dict) -> list[str]:
-    """What the digest tells, counted, leaving out what it has none of: a subject is cut short in an inbox,
-    so "0 new fitting calls, 0 deadlines coming" would hide the one step handed to the reader."""
-    answered = content.get("answered", [])
-    counts = [
-        (len(content["new_calls"]), "new fitting call", ""),
-        (len(content["deadlines"]), "deadline", " coming"),
-        (len(content.get("changed", [])), "changed call", ""),
-        (sum(bid["approval"] == "approved" for bid in answered), "bid", " approved"),
-        (sum(bid["approval"] == "rejected" for bid in answered), "bid", " rejected"),
-        (sum(bid["outcome"] == "won" for bid in content.get("outcomes", [])), "bid", " won"),
-        (len(content.get("to_write", [])), "application", " for you to write"),
-        (len(content.get("steps", [])), "application step", " due"),
-        (len(content.get("handed", [])), "step", " handed to you"),
-        (len(content.get("answers", [])), "partner answer", ""),
-        (len(content.get("follow_up", [])), "partner", " to follow up"),
-        (len(content.get("new_programmes", [])), "new programme", ""),
-    ]
-    return [counted(n, noun) + after for n, noun, after in counts if n]
 
 
 def smtp_send(settings: Settings, message: EmailMessage) -> None:
