@@ -64,6 +64,12 @@ def win_record(won: int, lost: int) -> str | None:
     return f"{won} of {counted(won + lost, 'bid')} with a result won ({won / (won + lost):.0%})"
 
 
+def record_of(outcomes) -> str | None:
+    """`win_record` of the bids whose outcomes these are (None: none recorded)."""
+    outcomes = list(outcomes)
+    return win_record(outcomes.count("won"), outcomes.count("lost"))
+
+
 def _given(values: dict | None) -> dict[str, str]:
     """What a form or a caller gave for the assessment's questions, each as text (a number or text; None:
     blank). InvalidDecision for a key that is not one of the questions."""

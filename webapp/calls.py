@@ -248,9 +248,8 @@ def programme_record(call: dict, decided: list[dict]) -> str | None:
     programme = call.get("programme")
     if not programme or _series(call) == programme:
         return None  # the series' record says it already
-    ended = [c["outcome"] for c in decided
-             if c["programme"] == programme and c["identifier"] != call["identifier"] and c["state"] == "bid"]
-    return decisions.win_record(ended.count("won"), ended.count("lost"))
+    return decisions.record_of(c["outcome"] for c in decided if c["programme"] == programme
+                               and c["identifier"] != call["identifier"] and c["state"] == "bid")
 
 
 def _series(call: dict) -> str | None:

@@ -11,8 +11,8 @@ from flask import Blueprint, g, render_template
 from store import profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
-                             planned_application, steps_by_person, steps_to_do, undecided_at_top, version,
-                             win_record)
+                             planned_application, record_of, steps_by_person, steps_to_do, undecided_at_top,
+                             version)
 from store.partners import sector_label, technology_of
 from store.text import failed_gates
 from store.users import is_leadership
@@ -44,7 +44,7 @@ def index():
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
-                           record=win_record(*(sum(r["outcome"] == ended for r in rows) for ended in ("won", "lost"))),
+                           record=record_of(r["outcome"] for r in rows),
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
                            planned_deadlines=[r["next_deadline"] for r in rows
                                               if planned_application(r) and r["next_deadline"]],
