@@ -7,7 +7,7 @@ from datetime import date
 
 from store.partners import sector_label
 from store.profiles import declared_conflicts
-from store.text import counted, country_name, day, eur, eur_against, unlisted
+from store.text import area_text, counted, day, eur, eur_against, unlisted
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,6 @@ def size_gate(call: dict, profile: dict) -> Gate:
 
 def _kinds(sectors: list[str]) -> str:
     return ", ".join(map(sector_label, sectors))
-
-
-def area_text(eligibility: dict) -> str:
-    """The countries a call is open to, as its programme words them ("EU27, Norway, Switzerland") rather
-    than 29 codes; their names where it gives no words; "" when it is open to all."""
-    allowed = eligibility.get("countries") or []
-    return (eligibility.get("area") or ", ".join(map(country_name, allowed))) if allowed else ""
 
 
 def eligibility_gate(call: dict, profile: dict) -> Gate:

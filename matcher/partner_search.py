@@ -11,11 +11,10 @@ from store.calls import get_call
 from store.db import Database
 from store.errors import NotFound
 from store.partners import organisations_by_reference, projects_with_members, sector_label
-from store.text import country_code
+from store.text import area_text, country_code
 
 from . import partners
 from .embedder import EmbeddingStore
-from .gates import area_text
 from .signals import passages
 
 

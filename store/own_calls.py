@@ -17,7 +17,7 @@ from .checklist import FIRST_STEP_STAGES
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .html import web_address
-from .text import country_from, one_line, typed_euros
+from .text import amount, country_from, one_line, typed_euros
 
 SOURCE = "team"  # in store.calls.SOURCES
 PREFIX = f"{SOURCE}:"  # identifiers read "team:erasmus-ka220-adult-education", as Interreg ones name their source
@@ -176,17 +176,14 @@ def form_of(call: dict) -> dict:
     first = deadlines[0] if len(deadlines) > 1 else None
     last = deadlines[-1] if deadlines else None
 
-    def euros(value) -> str:
-        return f"{value:f}".rstrip("0").rstrip(".") if value is not None else ""
-
     return {
         "title": call["title"], "reference": call.get("call_id") or "", "programme": call.get("programme") or "",
         "url": call.get("url") or "", "opening_date": str(call.get("opening_date") or ""),
         "deadline": last["date"] if last else "", "first_deadline": first["date"] if first else "",
-        "first_stage": first["stage"] if first else "", "funding_rate": euros(call.get("funding_rate")),
+        "first_stage": first["stage"] if first else "", "funding_rate": amount(call.get("funding_rate")),
         "countries": ", ".join((call.get("eligibility") or {}).get("countries") or []),
         "description": call.get("description_text") or "",
-        **{field: euros(call.get(field)) for field in AMOUNTS},
+        **{field: amount(call.get(field)) for field in AMOUNTS},
     }
 
 

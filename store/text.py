@@ -28,6 +28,14 @@ def typed_euros(raw: str | None) -> Decimal | None:
     return Decimal(text.replace(" ", "").replace(",", ""))
 
 
+def amount(value) -> str:
+    """An amount of euros as a form field shows it for editing: in full, with no thousands separator and no
+    cents when there are none ("120000", "120000.50"); none: empty."""
+    if value is None:
+        return ""
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+
+
 def one_line(text: str | None) -> str:
     """Text as one line, as a name, a table cell or a CSV column holds it: tabs, line breaks and runs of
     spaces become one space, and the ends are trimmed."""
@@ -76,6 +84,13 @@ def country_name(code: str | None) -> str:
         return COUNTRY_NAMES[code]
     found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
     return (getattr(found, "common_name", None) or found.name) if found else code
+
+
+def area_text(eligibility: dict) -> str:
+    """The countries a call is open to, as its programme words them ("EU27, Norway, Switzerland") rather
+    than 29 codes; their names where it gives no words; "" when it is open to all."""
+    allowed = eligibility.get("countries") or []
+    return (eligibility.get("area") or ", ".join(map(country_name, allowed))) if allowed else ""
 
 
 def country_from(typed: str) -> str | None:

@@ -10,9 +10,9 @@ from tests.test_webapp import PASSWORD, app, embedder, seeded, with_partners  # 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-# Every page a signed-in leadership user reaches from the navigation, and one call page.
-PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/programmes", "/pipeline", "/partners", "/profile", "/sources", "/settings",
-         "/settings/digest-preview")
+# Every page a signed-in leadership user reaches from the navigation, one call page and the form for a call.
+PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline", "/partners", "/profile", "/sources",
+         "/settings", "/settings/digest-preview")
 
 
 @pytest.fixture
@@ -299,3 +299,26 @@ def test_the_digest_preview_shows_the_styled_email_whose_links_open_in_a_tab(ser
     tab.wait_for_load_state()
     assert tab.url == address and tab.locator("body").text_content() == "the call's page"
     assert page.url.endswith("/settings/digest-preview")  # the preview stays where it was
+
+
+def test_a_call_no_crawler_collects_is_added_and_changed_in_a_real_browser(server, page):
+    page.goto(f"{server}/login")
+    sign_in(page, server, "pm@sic.lv")
+    page.get_by_role("link", name="Add a call").click()
+    page.get_by_label("Title", exact=True).fill("Cooperation partnerships in adult education")
+    page.get_by_label("Programme or funder").fill("Erasmus+ (VIAA)")
+    page.get_by_label("Deadline", exact=True).fill("2027-03-05")  # the browser's own date field
+    page.get_by_label("Largest grant").fill("400 000")
+    page.get_by_label("Open only to organisations from").fill("Latvia")
+    page.get_by_label("What it funds").fill("Adult education for social inclusion and civic engagement.")
+    page.get_by_role("button", name="Add the call").click()
+    page.wait_for_url(f"{server}/calls/team:cooperation-partnerships-in-adult-education")
+    facts = page.locator(".facts").inner_text()
+    assert "05 Mar 2027" in facts and "Erasmus+ (VIAA)" in facts and "Added by the team (pm@sic.lv)" in facts
+    page.screenshot(path=ARTIFACTS / "own-call.png", full_page=True)
+    page.get_by_role("link", name="Change").click()
+    assert page.get_by_label("Deadline", exact=True).input_value() == "2027-03-05"
+    page.get_by_label("Deadline", exact=True).fill("2027-03-19")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{server}/calls/team:cooperation-partnerships-in-adult-education")
+    assert "19 Mar 2027" in page.locator(".facts").inner_text()

@@ -3027,6 +3027,7 @@ OWN_CALL = {
     "title": "Cooperation partnerships in adult education", "programme": "Erasmus+ (VIAA)",
     "reference": "KA220-ADU 2027", "url": "https://www.viaa.gov.lv/lv/erasmus-2027", "opening_date": "2026-11-01",
     "first_stage": "concept note", "first_deadline": "2027-01-15", "deadline": "2027-03-05", "grant_max": "400 000",
+    "countries": "LV",
 }
 
 
@@ -3047,7 +3048,8 @@ def test_the_team_adds_a_call_on_a_page_which_keeps_what_was_typed_when_it_is_re
     assert "is added." in shown and "Added by the team (pm@sic.lv)" in shown
     assert "<script>alert(1)" not in shown and "&lt;script&gt;" in shown
     assert 'href="/calls/team:ka220-adu-2027/edit"' in shown and "Open the call's page" in shown
-    assert "not scored yet" in shown  # until the worker has ranked it
+    assert "not scored yet" in shown and "Not screened yet" in shown  # until the worker has ranked it
+    assert "<dt>Open to</dt><dd>organisations established in Latvia</dd>" in shown
     sources = pm.get("/sources").get_data(as_text=True)
     assert "Added by the team" in sources and "1 call" in sources[sources.index("Added by the team"):]
 

@@ -12,8 +12,8 @@ from store.calls import SOURCES, change_summary
 from store.decisions import assessment_headline, assessment_summary
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
-from store.text import (consortium_progress, counted, country_name, day, eur, failed_gates, moment, place_name, points,
-                        rate, stage_note, unlisted)
+from store.text import (amount, area_text, consortium_progress, counted, country_name, day, eur, failed_gates, moment,
+                        place_name, points, rate, stage_note, unlisted)
 
 
 def init_app(app) -> None:
@@ -27,15 +27,8 @@ def init_app(app) -> None:
                                  unlisted=unlisted, plain_text=html_to_text,
                                  consortium_progress=consortium_progress, assessment=assessment_summary,
                                  assessment_headline=assessment_headline, change_summary=change_summary,
-                                 amount=amount, rate=rate)
+                                 amount=amount, rate=rate, area=area_text)
 
-
-def amount(value) -> str:
-    """An amount of euros as a form field shows it for editing: in full, with no thousands separator and no
-    cents when there are none ("120000", "120000.50"); none: empty."""
-    if value is None:
-        return ""
-    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
 
 
 def grant_range(smallest, largest) -> str:
