@@ -14,7 +14,7 @@ from crawlers.replay import ReplayServer
 from store.queue import connect_redis, enqueue, jobs
 from store.users import create_user
 from tests.helpers.cli import run_callmatch
-from tests.helpers.data import add_call
+from tests.helpers.data import TEAM_CALLS, add_call, team_on_calls
 from tests.helpers.responses import small_replay
 from worker.schedule import Scheduled, tick
 
@@ -767,17 +767,11 @@ def test_an_idle_workers_wait_for_jobs_outlasts_its_socket_timeout(settings):
 def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settings, db):
     from datetime import timedelta
 
-    from store import decisions, digests, profiles, users
+    from store import decisions, digests
     from worker.digest import render
 
-    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
-             deadline="2026-07-10")
-    add_call(db, "CERV-SOCIAL-02", "Civic participation of young people", "Youth.", deadline="2026-08-10")
-    profile_id = profiles.ensure_default_profile(db)
-    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
-    first, second = (decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)),
-                                      "bid", "Strong strategic fit", "", boss)["id"]
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02")
+    first, second = (decisions.decide(db, profile_id, call[i], "bid", "Strong strategic fit", "", boss)["id"]
                      for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
     since = datetime.now(timezone.utc) - timedelta(days=1)
     decisions.set_lead(db, first, anna["id"], boss)
@@ -795,8 +789,7 @@ def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settin
     decisions.set_lead(db, first, boss["id"], boss)
     assert digests.content(db, anna, since, date(2026, 6, 27))["to_write"] == []
     decisions.set_lead(db, first, anna["id"], boss)
-    decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'"), "no_bid",
-                     "Competition too strong", "", boss)
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "no_bid", "Competition too strong", "", boss)
     assert digests.content(db, anna, since, date(2026, 6, 27))["to_write"] == []
     # A later period does not tell it again.
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["to_write"] == []
@@ -806,17 +799,12 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
     from datetime import timedelta
 
     from store import calls as call_store
-    from store import checklist, decisions, digests, profiles, users
+    from store import checklist, decisions, digests
     from store.text import day
     from worker.digest import render
 
-    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
-             deadline="2026-07-10")
-    profile_id = profiles.ensure_default_profile(db)
-    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
-    call_id = db.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'")
-    bid = decisions.decide(db, profile_id, call_id, "bid", "Strong strategic fit", "", boss)
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01")
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)
     today, since = date(2026, 6, 27), datetime.now(timezone.utc) - timedelta(days=1)
     # Counted back from 10 July, and none before today: the consortium, the PICs and Part B are due at once.
     assert checklist.add_usual_steps(db, bid["id"], call_store.get_call(db, "CERV-SOCIAL-01"), today, boss) == 7
@@ -867,24 +855,17 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
     # Ticked off, it is no longer news; dropped (no bid), none of it is.
     checklist.set_done(db, late["id"], True, anna)
     assert len(digests.content(db, anna, since, today)["steps"]) == 4
-    decisions.decide(db, profile_id, call_id, "no_bid", "Competition too strong", "", boss)
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "no_bid", "Competition too strong", "", boss)
     assert digests.content(db, anna, since, today)["steps"] == []
 
 
 def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(settings, db):
     from datetime import timedelta
 
-    from store import decisions, digests, profiles, users
+    from store import decisions, digests
     from worker.digest import render
 
-    titles = {"CERV-SOCIAL-01": "Social innovation and civic participation",
-              "CERV-SOCIAL-02": "Civic participation of young people", "CERV-SOCIAL-03": "Active citizens"}
-    for identifier, title in titles.items():
-        add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-10", topic_budget=Decimal("2000000"))
-    profile_id = profiles.ensure_default_profile(db)
-    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
-    call = {i: db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)) for i in titles}
+    profile_id, call, boss, anna = team_on_calls(db, topic_budget=Decimal("2000000"))
     bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)
     decisions.set_lead(db, bid["id"], anna["id"], boss)
     decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "no_bid", "Weak fit with our mission", "", boss)
@@ -893,9 +874,9 @@ def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(s
 
     # The portal postpones all three, then revises one budget: of those, only the call the team bids for is news
     # (the others are neither planned nor ranked).
-    for identifier, title in titles.items():
+    for identifier, title in TEAM_CALLS.items():
         add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-24", topic_budget=Decimal("2000000"))
-    add_call(db, "CERV-SOCIAL-01", titles["CERV-SOCIAL-01"], "Social enterprises.", deadline="2026-07-24",
+    add_call(db, "CERV-SOCIAL-01", TEAM_CALLS["CERV-SOCIAL-01"], "Social enterprises.", deadline="2026-07-24",
              topic_budget=Decimal("2500000"))
     content = digests.content(db, anna, since, date(2026, 6, 27))
     [changed] = content["changed"]
@@ -934,17 +915,10 @@ def test_a_digest_tells_the_team_when_a_call_it_works_on_changed_and_only_then(s
 def test_a_digest_tells_whoever_asked_for_a_bid_how_leadership_answered(settings, db):
     from datetime import timedelta
 
-    from store import decisions, digests, profiles, users
+    from store import decisions, digests
     from worker.digest import render
 
-    titles = {"CERV-SOCIAL-01": "Social innovation and civic participation",
-              "CERV-SOCIAL-02": "Civic participation of young people", "CERV-SOCIAL-03": "Active citizens"}
-    for identifier, title in titles.items():
-        add_call(db, identifier, title, "Social enterprises.", deadline="2026-07-10")
-    call = {i: db.scalar("SELECT id FROM calls WHERE identifier = %s", (i,)) for i in titles}
-    profile_id = profiles.ensure_default_profile(db)
-    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    profile_id, call, boss, anna = team_on_calls(db)
     since = datetime.now(timezone.utc) - timedelta(days=1)
     first, second = (decisions.decide(db, profile_id, call[i], "bid", "Strong strategic fit", "", anna)["id"]
                      for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
@@ -976,17 +950,12 @@ def test_a_digest_tells_whoever_asked_for_a_bid_how_leadership_answered(settings
 def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings, db):
     from datetime import timedelta
 
-    from store import decisions, digests, profiles, users
+    from store import decisions, digests
     from worker.digest import render
 
-    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.",
-             deadline="2026-07-10")
-    profile_id = profiles.ensure_default_profile(db)
-    boss = users.get_user(db, create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    anna = users.get_user(db, create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01")
     since = datetime.now(timezone.utc) - timedelta(days=1)
-    bid = decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "",
-                           boss)["id"]
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)["id"]
     decisions.set_outcome(db, bid, "submitted", boss)
     decisions.set_outcome(db, bid, "won", boss)
     content = digests.content(db, anna, since, date(2026, 6, 27))

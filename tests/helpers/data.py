@@ -138,3 +138,22 @@ def funding_streams_data(db) -> tuple[dict, dict]:
             decisions.set_outcome(db, decision["id"], outcome, boss)
     return profile, boss
 
+
+
+TEAM_CALLS = {"CERV-SOCIAL-01": "Social innovation and civic participation",
+              "CERV-SOCIAL-02": "Civic participation of young people", "CERV-SOCIAL-03": "Active citizens"}
+
+
+def team_on_calls(db, *identifiers, deadline="2026-07-10", **extra) -> tuple[int, dict, dict, dict]:
+    """What the digest tests start from: the calls of TEAM_CALLS named (all by default), each with that
+    deadline, the default profile, and two colleagues, boss (leadership) and anna (a manager). Returns
+    (profile id, {identifier: call id}, boss, anna)."""
+    from store import profiles, users
+
+    ids = {}
+    for identifier in identifiers or TEAM_CALLS:
+        add_call(db, identifier, TEAM_CALLS[identifier], "Social enterprises.", deadline=deadline, **extra)
+        ids[identifier] = db.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
+    boss, anna = (users.get_user(db, users.create_user(db, email, "long enough password", role))
+                  for email, role in (("boss@sic.lv", "leadership"), ("anna@sic.lv", "manager")))
+    return profiles.ensure_default_profile(db), ids, boss, anna
