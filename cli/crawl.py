@@ -1,5 +1,5 @@
-"""`callmatch crawl`, `callmatch calls`, `callmatch programmes`, `callmatch runs`: collecting and listing what
-was collected."""
+"""`callmatch crawl`, `callmatch calls`, `callmatch add-call`, `callmatch programmes`, `callmatch runs`: collecting
+and listing what was collected, and adding a call by hand."""
 
 from __future__ import annotations
 
@@ -135,8 +135,12 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
         return
     if not rows:
-        click.echo(f"No stored calls from the source {source!r} yet: `callmatch crawl {source}` collects them."
-                   if source else "No calls stored yet: `callmatch crawl SPIDER` or `callmatch demo` collects some.")
+        if source == "team":
+            click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
+        elif source:
+            click.echo(f"No stored calls from the source {source!r} yet: `callmatch crawl {source}` collects them.")
+        else:
+            click.echo("No calls stored yet: `callmatch crawl SPIDER` or `callmatch demo` collects some.")
         return
     today = app.settings.as_of()
     click.echo(f"{'RANK':>4} {'SCORE':>5}  {'CALL':40} {'STATUS':11} {'DEADLINE':10}  TITLE")
@@ -147,6 +151,45 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
     for source in failing_sources(db, app.settings.crawl_spiders):  # as the calls page says it
         click.echo(f"Calls may be missing or out of date: the latest crawl failed: {source['summary']}.", err=True)
+
+
+@cli.command("add-call")
+@click.argument("title")
+@click.option("--programme", required=True, help="The programme or funder, as the Programmes page counts it, e.g. "
+              "'Erasmus+ (VIAA)'.")
+@click.option("--reference", default="", help="What the funder calls it (the identifier is made from it, else from "
+              "the title).")
+@click.option("--url", default="", help="The call's page.")
+@click.option("--opens", default="", metavar="YYYY-MM-DD", help="The day it opens.")
+@click.option("--deadline", default="", metavar="YYYY-MM-DD", help="The application's deadline.")
+@click.option("--first-deadline", default="", metavar="YYYY-MM-DD",
+              help="A first step's deadline before it (a concept note, say).")
+@click.option("--first-step", "first_stage", default="", help="What that first step is: first stage, project idea, "
+              "concept note or expression of interest.  [default: first stage]")
+@click.option("--grant-min", default="", help="The smallest grant a project gets, in euros.")
+@click.option("--grant-max", default="", help="The largest grant a project gets, in euros.")
+@click.option("--budget", "topic_budget", default="", help="The call's whole budget, in euros.")
+@click.option("--rate", "funding_rate", default="", help="The share of eligible costs funded, in % (80 for 80%).")
+@click.option("--countries", default="", help="Open only to organisations from these countries (codes or names, "
+              "comma-separated).")
+@click.option("--description", "description_file", type=click.File(encoding="utf-8"),
+              help="A file with the call's text ('-': standard input); the ranking reads it.")
+@click.option("--by", "email", default=None, help="Who added it, as its page says (an email).")
+@click.pass_obj
+def add_call(app: AppContext, title: str, description_file, email: str | None, **fields) -> None:
+    """Add a call no crawler collects (a national agency's, a foundation's), as the Calls page's "Add a call"
+    does. Blank is unknown: a grant size not given is not taken as small. The worker ranks it for every
+    profile at its next ranking (`callmatch enqueue rank` queues one now, `callmatch match` ranks here)."""
+    from store import own_calls
+
+    form = {**fields, "title": title, "opening_date": fields.pop("opens"),
+            "description": description_file.read() if description_file else ""}
+    try:
+        call = own_calls.add(app.database(), form, {"email": email}, app.settings.as_of())
+    except own_calls.InvalidCall as invalid:
+        raise click.UsageError("\n".join(invalid.problems)) from None
+    click.echo(f"Added {call['identifier']}: {call['title']} ({call['status']}). "
+               "It is ranked at the worker's next ranking; `callmatch enqueue rank` queues one now.")
 
 
 @cli.command()

@@ -323,3 +323,25 @@ def test_the_demo_loads_ranks_and_gives_a_login_on_servers_named_by_their_urls(s
     assert (settings.data_dir / "demo-login.txt").read_text() == password
     assert db.scalar("SELECT count(*) FROM calls") == 1456 and db.scalar("SELECT count(*) FROM projects") == 298
     assert db.scalar("SELECT count(*) FROM match_results") == 1456
+
+
+def test_add_call_stores_a_call_no_crawler_collects_and_says_every_problem(settings, db):
+    from tests.helpers.cli import run_callmatch
+
+    none_yet = run_callmatch("calls", "--source", "team", settings=settings)
+    assert "No call was added by hand yet: `callmatch add-call`" in none_yet.stdout
+    added = run_callmatch("add-call", "Cooperation partnerships in adult education", "--programme", "Erasmus+ (VIAA)",
+                          "--reference", "KA220-ADU", "--deadline", "2027-03-05", "--grant-max", "400 000",
+                          "--countries", "LV", "--description", "-", "--by", "pm@sic.lv", settings=settings,
+                          input="Adult education for social inclusion.\n")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Added team:ka220-adu: Cooperation partnerships in adult education (open).")
+    call = db.fetchone("SELECT * FROM calls WHERE identifier = 'team:ka220-adu'")
+    assert (call["source"], call["grant_max"], call["eligibility"], call["raw"]) == (
+        "team", 400000, {"countries": ["LV"]}, {"added_by": "pm@sic.lv"})
+    assert call["description_text"] == "Adult education for social inclusion."
+    listed = run_callmatch("calls", "--source", "team", settings=settings)
+    assert "team:ka220-adu" in listed.stdout
+    refused = run_callmatch("add-call", "", "--programme", "JSPA", "--deadline", "5 March", settings=settings)
+    assert refused.returncode == 2
+    assert "Give the call its title.\nThe deadline is a date written 2027-03-05: '5 March' is not one." in refused.stderr
