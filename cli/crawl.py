@@ -112,7 +112,7 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--source", callback=lambda ctx, param, value: _call_source(value),
-              help="Only calls from this source (a spider's name, e.g. ft_portal or urbact).")
+              help="Only calls from this source (a spider's name, e.g. ft_portal or urbact; team: added by hand).")
 @click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
 @click.option("--passing", is_flag=True, help="Only the calls that pass the screening gates.")
 @click.option("--limit", type=click.IntRange(min=1), help="List at most this many, the best-ranked.  [default: all]")
