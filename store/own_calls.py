@@ -23,6 +23,7 @@ SOURCE = "team"  # in store.calls.SOURCES
 PREFIX = f"{SOURCE}:"  # identifiers read "team:erasmus-ka220-adult-education", as Interreg ones name their source
 MAX_TITLE = 300
 MAX_PROGRAMME = 120
+MAX_REFERENCE = 80
 MAX_DESCRIPTION = 50_000
 MAX_SLUG = 60
 # numeric(16, 2): fourteen digits of whole euros.
@@ -152,8 +153,10 @@ def read_form(form: Mapping[str, str], today: date) -> dict:
         problems.append(f"A description has at most {MAX_DESCRIPTION:,} characters (this one has"
                         f" {len(description):,}).")
     reference = one_line(get["reference"])
-    if reference and not slug(reference):
-        problems.append("A reference has letters or digits, KA220-ADU say.")
+    if len(reference) > MAX_REFERENCE:
+        problems.append(f"A reference has at most {MAX_REFERENCE} characters.")
+    elif reference and not slug(reference):
+        problems.append("A reference needs a letter or a digit (KA220-ADU, say).")
     if problems:
         raise InvalidCall(problems)
     deadlines = ([{"date": first, "stage": stage}] if first else []) + (

@@ -70,6 +70,11 @@ def test_every_problem_of_a_typed_call_is_said_at_once():
                              "opening_date": "2027-02-01", "grant_min": "5", "grant_max": "4"}, TODAY)
     assert raised.value.problems == ["The first step's deadline comes before the application's.",
                                      "The call opens before its deadline.", "The smallest grant is at most the largest."]
+    with pytest.raises(own_calls.InvalidCall) as raised:
+        own_calls.read_form({"title": "A" * 301, "programme": "B", "reference": "—", "first_stage": "lottery"}, TODAY)
+    assert raised.value.problems == ["A call's title has at most 300 characters (this one has 301).",
+                                     "The first step is one of: first stage, project idea, concept note, expression"
+                                     " of interest.", "A reference needs a letter or a digit (KA220-ADU, say)."]
     with pytest.raises(own_calls.InvalidCall, match="give that deadline too"):
         own_calls.read_form({"title": "A", "programme": "B", "first_deadline": "2027-03-05"}, TODAY)
 
