@@ -190,6 +190,22 @@ def form_of(call: dict) -> dict:
     }
 
 
+def twins(db: Database, call: dict) -> list[dict]:
+    """The calls that may be this one under another source: for a call added by hand, the crawled calls of
+    the same title (in any case and spacing) or whose identifier is its reference; for a crawled call, the
+    calls added by hand that way. A call the team typed in may be listed by a source later (or already
+    was): two copies would be ranked, decided on and counted twice."""
+    own = is_own(call)
+    return db.fetchall(
+        f"""SELECT identifier, title, source FROM calls
+            WHERE source {'<>' if own else '='} %(team)s
+              AND (lower(regexp_replace(title, '\\s+', ' ', 'g')) = lower(%(title)s)
+                   OR {'identifier' if own else 'call_id'} = %(code)s)
+            ORDER BY identifier""",
+        {"team": SOURCE, "title": one_line(call["title"]),
+         "code": (call.get("call_id") if own else call["identifier"]) or ""})
+
+
 def _free_identifier(db: Database, words: str) -> str:
     base = PREFIX + (slug(words) or "call")
     taken = {row["identifier"] for row in db.fetchall(

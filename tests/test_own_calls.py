@@ -139,3 +139,25 @@ def test_an_added_call_is_ranked_and_screened_like_a_crawled_one(db, embedder):
     assert not ranked[unknown["identifier"]]["screened_out"]  # no size given is not small
     failed = {i: [g["gate"] for g in c["gates"] if not g["passed"]] for i, c in ranked.items()}
     assert failed[elsewhere["identifier"]] == ["eligibility"] and failed[small["identifier"]] == ["size"]
+
+
+def test_a_call_added_by_hand_and_one_a_source_lists_are_told_of_each_other(db):
+    from tests.helpers.data import add_call
+
+    pm_user = _user(db)
+    typed = own_calls.add(db, {"title": "Citizens,  equality, rights and values", "programme": "CERV"}, pm_user,
+                          TODAY)
+    by_reference = own_calls.add(db, {"title": "Town twinning", "programme": "CERV", "reference": "CERV-2027-CITIZENS"},
+                                 pm_user, TODAY)
+    assert own_calls.twins(db, typed) == []  # no source lists it yet
+    add_call(db, "CERV-2027-EQUAL", "Citizens, equality, rights and values", "Equality.")
+    add_call(db, "CERV-2027-CITIZENS", "Citizens' engagement and participation", "Town twinning.")
+    add_call(db, "CERV-2027-OTHER", "Something else", "Other.")
+    assert [t["identifier"] for t in own_calls.twins(db, typed)] == ["CERV-2027-EQUAL"]
+    assert [t["identifier"] for t in own_calls.twins(db, by_reference)] == ["CERV-2027-CITIZENS"]
+    # And the other way round: the crawled call's page names the copy typed in.
+    assert [t["identifier"] for t in own_calls.twins(db, call_store.get_call(db, "CERV-2027-EQUAL"))] == [
+        typed["identifier"]]
+    assert [t["identifier"] for t in own_calls.twins(db, call_store.get_call(db, "CERV-2027-CITIZENS"))] == [
+        by_reference["identifier"]]
+    assert own_calls.twins(db, call_store.get_call(db, "CERV-2027-OTHER")) == []

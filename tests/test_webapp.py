@@ -3052,6 +3052,13 @@ def test_the_team_adds_a_call_on_a_page_which_keeps_what_was_typed_when_it_is_re
     assert "<dt>Open to</dt><dd>organisations established in Latvia</dd>" in shown
     sources = pm.get("/sources").get_data(as_text=True)
     assert "Added by the team" in sources and "1 call" in sources[sources.index("Added by the team"):]
+    # A call a source lists under the same title: each page names the other.
+    add_call(pm.application.extensions["callmatch.db"], "ERASMUS-EDU-2027-PCOOP", OWN_CALL["title"], "Adult learning.")
+    shown = pm.get("/calls/team:ka220-adu-2027").get_data(as_text=True)
+    assert "A source lists a call\n    of the same title or reference:" in shown
+    assert 'href="/calls/ERASMUS-EDU-2027-PCOOP"' in shown
+    crawled = pm.get("/calls/ERASMUS-EDU-2027-PCOOP").get_data(as_text=True)
+    assert "The team also added this call by hand:" in crawled and 'href="/calls/team:ka220-adu-2027"' in crawled
 
 
 def test_the_team_changes_and_removes_its_own_calls_but_not_crawled_ones(pm, seeded):

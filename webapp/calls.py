@@ -16,7 +16,7 @@ from matcher.signals import family
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import decisions, profiles, runs, users
+from store import decisions, own_calls, profiles, runs, users
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
@@ -187,6 +187,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     decided = decisions.decided_calls(db(), current_profile_id())
     series = same_series(call, decided)
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
+                           twins=own_calls.twins(db(), call),
                            changes=call_store.changes_of(db(), call["id"]), series=series,
                            **_steps(call, decision, builder["applicant"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
