@@ -8,16 +8,17 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from markupsafe import escape
 
 from .calls import ensure_source, get_call, status_on, upsert_call
 from .checklist import FIRST_STEP_STAGES
+from .consortium import InvalidBudget, typed_rate
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .html import web_address
-from .text import amount, country_from, one_line, typed_euros
+from .text import amount, one_line, typed_countries, typed_euros
 
 SOURCE = "team"  # in store.calls.SOURCES
 PREFIX = f"{SOURCE}:"  # identifiers read "team:erasmus-ka220-adult-education", as Interreg ones name their source
@@ -76,29 +77,12 @@ def _amount(value: str, label: str, problems: list[str]) -> Decimal | None:
 
 
 def _rate(value: str, problems: list[str]) -> Decimal | None:
-    value = (value or "").strip().rstrip("%").strip()
-    if not value:
-        return None
+    """The funding rate typed, read as the budget split's is (`80`, `80 %`, `62,5`)."""
     try:
-        rate = Decimal(value.replace(",", "."))
-    except InvalidOperation:
-        rate = None
-    if rate is None or not rate.is_finite() or not 0 < rate <= 100:
-        problems.append(f"The funding rate is a share of the eligible costs above 0 and at most 100 (80 for 80%):"
-                        f" {value!r} is not one.")
+        return typed_rate(value)
+    except InvalidBudget as problem:
+        problems.append(str(problem))
         return None
-    return round(rate, 2)
-
-
-def _countries(value: str, problems: list[str]) -> list[str]:
-    codes: list[str] = []
-    for typed in filter(None, (part.strip() for part in re.split(r"[,;\n]", value or ""))):
-        code = country_from(typed)
-        if code is None:
-            problems.append(f"Countries are codes or English names, e.g. LV or Latvia: {typed!r} is neither.")
-        elif code not in codes:
-            codes.append(code)
-    return codes
 
 
 def _paragraphs(text: str) -> str:
@@ -147,7 +131,8 @@ def read_form(form: Mapping[str, str], today: date) -> dict:
     if None not in (amounts["grant_min"], amounts["grant_max"]) and amounts["grant_min"] > amounts["grant_max"]:
         problems.append("The smallest grant is at most the largest.")
     rate = _rate(get["funding_rate"], problems)
-    countries = _countries(get["countries"], problems)
+    countries, not_countries = typed_countries(get["countries"])
+    problems += not_countries
     description = get["description"].replace("\r\n", "\n").strip()
     if len(description) > MAX_DESCRIPTION:
         problems.append(f"A description has at most {MAX_DESCRIPTION:,} characters (this one has"

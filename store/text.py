@@ -109,6 +109,19 @@ def country_from(typed: str) -> str | None:
         return None
 
 
+def typed_countries(text: str | None) -> tuple[list[str], list[str]]:
+    """Countries as a form takes them, one a comma or a line ("LV, Estonia"): their codes as stored
+    (`country_from`), each once, and for each that names no country the sentence that says so."""
+    codes, problems = [], []
+    for typed in filter(None, (part.strip() for part in (text or "").replace("\n", ",").split(","))):
+        code = country_from(typed)
+        if code is None:
+            problems.append(f"Countries are codes or English names, e.g. LV or Latvia: {typed!r} is neither.")
+        elif code not in codes:
+            codes.append(code)
+    return codes, problems
+
+
 # Words a place name keeps in lower case after its first: Frankfurt am Main, Aix-en-Provence, Villeneuve-d'Ascq.
 PLACE_PARTICLES = {"am", "an", "aux", "d", "de", "del", "della", "der", "des", "di", "do", "du", "en", "im", "l",
                    "la", "le", "les", "on", "sur", "upon", "y"}

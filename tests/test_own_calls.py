@@ -62,7 +62,7 @@ def test_every_problem_of_a_typed_call_is_said_at_once():
         "The call's page is a web address, https://…: 'javascript:alert(1)' is not one.",
         "The deadline is a date written 2027-03-05: '05.03.2027' is not one.",
         "The largest grant is an amount in euros, e.g. 250000 or 250 000: '-4' is not one.",
-        "The funding rate is a share of the eligible costs above 0 and at most 100 (80 for 80%): '120' is not one.",
+        "Write the funding rate as a percentage from 1 to 100, such as 80 for 80%; '120' is not one.",
         "Countries are codes or English names, e.g. LV or Latvia: 'Atlantis' is neither.",
     ]
     with pytest.raises(own_calls.InvalidCall) as raised:
@@ -75,6 +75,8 @@ def test_every_problem_of_a_typed_call_is_said_at_once():
     assert raised.value.problems == ["A call's title has at most 300 characters (this one has 301).",
                                      "The first step is one of: first stage, project idea, concept note, expression"
                                      " of interest.", "A reference needs a letter or a digit (KA220-ADU, say)."]
+    with pytest.raises(own_calls.InvalidCall, match="from 1 to 100, such as 80 for 80%; '0.8' is not one"):
+        own_calls.read_form({"title": "A", "programme": "B", "funding_rate": "0.8"}, TODAY)  # a fraction, as the budget's
     with pytest.raises(own_calls.InvalidCall, match="give that deadline too"):
         own_calls.read_form({"title": "A", "programme": "B", "first_deadline": "2027-03-05"}, TODAY)
 

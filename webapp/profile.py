@@ -11,7 +11,7 @@ from store import decisions, profiles, users
 from store.errors import CallmatchError
 from store.partners import SECTOR_LABELS, organisation_summary, organisations_by_reference
 from store.programmes import unmatched
-from store.text import country_from, typed_euros
+from store.text import typed_countries, typed_euros
 
 from . import background, current_profile_id, db
 from .auth import safe_next
@@ -35,7 +35,6 @@ def edit():
             "themes": form.get("themes", "").strip(),
             "past_projects": form.get("past_projects", "").strip(),
             "programmes": _split(form.get("programmes", "")),
-            "countries": [],
             "organisation_types": form.getlist("organisation_types"),
             "conflicts": form.get("conflicts", "").replace("\r\n", "\n").strip(),
             # A form without the field (an older page) keeps the steps stored.
@@ -43,12 +42,8 @@ def edit():
             "updated_by": g.user["id"],
         }
         # Stored as codes, as calls' areas are: "Latvia" kept as typed would fail every area gate.
-        for typed in _split(form.get("countries", "")):
-            code = country_from(typed)
-            if code is None:
-                errors.append(f"Countries are codes or English names, e.g. LV or Latvia: {typed!r} is neither.")
-            elif code not in updated["countries"]:
-                updated["countries"].append(code)
+        updated["countries"], problems = typed_countries(form.get("countries", ""))
+        errors += problems
         if set(updated["organisation_types"]) - set(SECTOR_LABELS):
             errors.append(f"Organisation types are among: {', '.join(SECTOR_LABELS)}.")
         # The policy's amounts; a form without the field (an older page) keeps the amount stored.
