@@ -27,6 +27,11 @@ def _form_page(form: dict, problems: list[str], call: dict | None = None, status
                            programmes=call_store.programmes(db()), limits=own_calls), status
 
 
+def _typed() -> dict:
+    """What the form sent, field by field (a field left out is blank)."""
+    return {name: request.form.get(name, "") for name in own_calls.FIELDS}
+
+
 def _own_or_404(identifier: str) -> dict:
     call = call_store.get_call(db(), identifier)
     if call is None or not own_calls.is_own(call):
@@ -39,7 +44,7 @@ def add():
     """A call no crawler collects, typed in from its page: a national agency's, a foundation's."""
     if request.method == "GET":
         return _form_page({}, [])
-    form = {name: request.form.get(name, "") for name in own_calls.FIELDS}
+    form = _typed()
     try:
         call = own_calls.add(db(), form, g.user, settings().as_of())
     except own_calls.InvalidCall as invalid:  # said above the form, which keeps what was typed
@@ -53,7 +58,7 @@ def edit(identifier):
     call = _own_or_404(identifier)
     if request.method == "GET":
         return _form_page(own_calls.form_of(call), [], call)
-    form = {name: request.form.get(name, "") for name in own_calls.FIELDS}
+    form = _typed()
     try:
         changed = own_calls.update(db(), identifier, form, g.user, settings().as_of())
     except own_calls.InvalidCall as invalid:
