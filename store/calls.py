@@ -196,30 +196,35 @@ def upsert_call(db: Database, row: dict, keep_stored: bool = True) -> str:
     changes in the watched fields is kept in call_changes.
     """
     with db.transaction() as cur:
-        existing = cur.execute(
-            "SELECT id, content_hash, description_html, description_text, conditions_html, conditions_text,"
-            f" {', '.join(WATCHED_FIELDS)} FROM calls WHERE source = %s AND identifier = %s FOR UPDATE",
-            (row["source"], row["identifier"]),
-        ).fetchone()
-        row = dict(row)
-        if existing and keep_stored:
-            for field in ("description_html", "description_text", "conditions_html", "conditions_text"):
-                if not row.get(field) and existing[field]:
-                    row[field] = existing[field]
-            for field in ("topic_budget", "grant_min", "grant_max", "expected_grants"):
-                if row.get(field) is None and existing[field] is not None:
-                    row[field] = existing[field]
-        row["content_hash"] = content_hash(row)
-        if existing and existing["content_hash"] == row["content_hash"]:
-            cur.execute("UPDATE calls SET last_seen = now(), unlisted_since = NULL, status = %s WHERE id = %s",
-                        (row["status"], existing["id"]))
-            return "unchanged"
-        params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
-                  "raw": Jsonb(row["raw"])}
-        cur.execute(UPSERT, params)
-        if existing and (changes := changes_between(existing, row)):
-            cur.execute("INSERT INTO call_changes (call_id, changes) VALUES (%s, %s)", (existing["id"], Jsonb(changes)))
-        return "updated" if existing else "new"
+        return upsert_call_in(cur, row, keep_stored)
+
+
+def upsert_call_in(cur, row: dict, keep_stored: bool = True) -> str:
+    """`upsert_call` inside a transaction the caller holds (its cursor), for work that must land with it."""
+    existing = cur.execute(
+        "SELECT id, content_hash, description_html, description_text, conditions_html, conditions_text,"
+        f" {', '.join(WATCHED_FIELDS)} FROM calls WHERE source = %s AND identifier = %s FOR UPDATE",
+        (row["source"], row["identifier"]),
+    ).fetchone()
+    row = dict(row)
+    if existing and keep_stored:
+        for field in ("description_html", "description_text", "conditions_html", "conditions_text"):
+            if not row.get(field) and existing[field]:
+                row[field] = existing[field]
+        for field in ("topic_budget", "grant_min", "grant_max", "expected_grants"):
+            if row.get(field) is None and existing[field] is not None:
+                row[field] = existing[field]
+    row["content_hash"] = content_hash(row)
+    if existing and existing["content_hash"] == row["content_hash"]:
+        cur.execute("UPDATE calls SET last_seen = now(), unlisted_since = NULL, status = %s WHERE id = %s",
+                    (row["status"], existing["id"]))
+        return "unchanged"
+    params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
+              "raw": Jsonb(row["raw"])}
+    cur.execute(UPSERT, params)
+    if existing and (changes := changes_between(existing, row)):
+        cur.execute("INSERT INTO call_changes (call_id, changes) VALUES (%s, %s)", (existing["id"], Jsonb(changes)))
+    return "updated" if existing else "new"
 
 
 # How long a change stays marked on the calls page and the Pipeline's cards: after a month it is how the

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from markupsafe import escape
 
-from .calls import ensure_source, get_call, status_on, upsert_call
+from .calls import ensure_source, get_call, status_on, upsert_call, upsert_call_in
 from .checklist import FIRST_STEP_STAGES
 from .consortium import InvalidBudget, typed_rate
 from .db import Database
@@ -191,10 +191,15 @@ def twins(db: Database, call: dict) -> list[dict]:
          "code": (call.get("call_id") if own else call["identifier"]) or ""})
 
 
-def _free_identifier(db: Database, words: str) -> str:
+# Two colleagues adding calls of one title at once would both find its identifier free, and the second
+# would overwrite the first: choosing one and storing the call wait for each other (an advisory lock).
+_ADDING = 0x6F776E63  # "ownc" in ASCII: a number no other lock of the project uses (see store.migrate, services)
+
+
+def _free_identifier(cur, words: str) -> str:
     base = PREFIX + (slug(words) or "call")
-    taken = {row["identifier"] for row in db.fetchall(
-        "SELECT identifier FROM calls WHERE identifier = %s OR identifier LIKE %s", (base, base + "-%"))}
+    taken = {row["identifier"] for row in cur.execute(
+        "SELECT identifier FROM calls WHERE identifier = %s OR identifier LIKE %s", (base, base + "-%")).fetchall()}
     identifier, n = base, 1
     while identifier in taken:
         n += 1
@@ -206,9 +211,11 @@ def add(db: Database, form: Mapping[str, str], user: dict, today: date) -> dict:
     """Store the call a form describes under a new identifier (from its reference, else its title); returns it."""
     row = read_form(form, today)
     ensure_source(db, SOURCE)
-    row["identifier"] = _free_identifier(db, row["call_id"] or row["title"])
-    row["raw"] = {"added_by": user["email"]}
-    upsert_call(db, row)
+    with db.transaction() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_ADDING,))
+        row["identifier"] = _free_identifier(cur, row["call_id"] or row["title"])
+        row["raw"] = {"added_by": user["email"]}
+        upsert_call_in(cur, row)
     return get_call(db, row["identifier"])
 
 

@@ -163,3 +163,19 @@ def test_a_call_added_by_hand_and_one_a_source_lists_are_told_of_each_other(db):
     assert [t["identifier"] for t in own_calls.twins(db, call_store.get_call(db, "CERV-2027-CITIZENS"))] == [
         by_reference["identifier"]]
     assert own_calls.twins(db, call_store.get_call(db, "CERV-2027-OTHER")) == []
+
+
+def test_colleagues_adding_calls_of_one_title_at_once_each_keep_theirs(db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pm_user = _user(db)
+
+    def add(n):
+        return own_calls.add(db, {"title": "Youth work", "programme": "JSPA", "description": f"Version {n}."},
+                             pm_user, TODAY)["identifier"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        identifiers = list(pool.map(add, range(6)))
+    assert sorted(identifiers) == ["team:youth-work", *(f"team:youth-work-{n}" for n in range(2, 7))]
+    texts = {row["description_text"] for row in db.fetchall("SELECT description_text FROM calls WHERE source = 'team'")}
+    assert texts == {f"Version {n}." for n in range(6)}  # none overwrote another
