@@ -241,8 +241,10 @@ def remove(db: Database, identifier: str) -> None:
     started its consortium: those are the team's record, and a call that turned out wrong is better marked
     no bid, with the reason."""
     call = _own(db, identifier)
-    if db.scalar("""SELECT EXISTS (SELECT 1 FROM decisions WHERE call_id = %(id)s)
-                           OR EXISTS (SELECT 1 FROM consortium_events WHERE call_id = %(id)s)""", {"id": call["id"]}):
+    # One statement: a decision recorded between a check and the delete would go with the call (cascade).
+    if not db.execute("""DELETE FROM calls WHERE id = %(id)s
+                           AND NOT EXISTS (SELECT 1 FROM decisions WHERE call_id = %(id)s)
+                           AND NOT EXISTS (SELECT 1 FROM consortium_events WHERE call_id = %(id)s)""",
+                      {"id": call["id"]}) and get_call(db, identifier) is not None:  # (else removed meanwhile)
         raise InvalidCall(["A decision or a consortium is recorded for this call: mark it no bid, with the reason,"
                            " rather than remove it."])
-    db.execute("DELETE FROM calls WHERE id = %s", (call["id"],))
