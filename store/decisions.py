@@ -511,7 +511,8 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
                    budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate,
-                   c.funding_rate, c.action_type
+                   c.funding_rate, c.action_type, (SELECT count(*) FROM call_comments k
+                                                   WHERE k.profile_id = d.profile_id AND k.call_id = c.id) AS comments
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             {BUDGET_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id

@@ -244,7 +244,8 @@ def remove(db: Database, identifier: str) -> None:
     # One statement: a decision recorded between a check and the delete would go with the call (cascade).
     if not db.execute("""DELETE FROM calls WHERE id = %(id)s
                            AND NOT EXISTS (SELECT 1 FROM decisions WHERE call_id = %(id)s)
-                           AND NOT EXISTS (SELECT 1 FROM consortium_events WHERE call_id = %(id)s)""",
+                           AND NOT EXISTS (SELECT 1 FROM consortium_events WHERE call_id = %(id)s)
+                           AND NOT EXISTS (SELECT 1 FROM call_comments WHERE call_id = %(id)s)""",
                       {"id": call["id"]}) and get_call(db, identifier) is not None:  # (else removed meanwhile)
-        raise InvalidCall(["A decision or a consortium is recorded for this call: mark it no bid, with the reason,"
-                           " rather than remove it."])
+        raise InvalidCall(["A decision, a consortium or a discussion is recorded for this call: mark it no bid, with"
+                           " the reason, rather than remove it."])

@@ -332,6 +332,19 @@ CREATE TABLE consortium_events (
 );
 CREATE INDEX consortium_events_consortium ON consortium_events (profile_id, call_id, at);
 
+-- The team's discussion of a call, for a profile; `mentions`: the colleagues a comment names (@ and their
+-- address before the @) as they were when it was written, told in their next digest.
+CREATE TABLE call_comments (
+    id          bigserial PRIMARY KEY,
+    profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id     bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    user_id     bigint NOT NULL REFERENCES users (id),
+    body        text NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
+    mentions    bigint[] NOT NULL DEFAULT '{}',
+    at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX call_comments_call ON call_comments (profile_id, call_id, at);
+
 -- Notify ------------------------------------------------------------------------------------------
 
 CREATE TABLE digests (

@@ -94,7 +94,8 @@ _ON_RECORD = """(EXISTS (SELECT 1 FROM decisions d WHERE u.id IN (d.decided_by, 
                  OR EXISTS (SELECT 1 FROM decision_events e WHERE e.user_id = u.id)
                  OR EXISTS (SELECT 1 FROM consortium_members m WHERE u.id IN (m.added_by, m.status_by))
                  OR EXISTS (SELECT 1 FROM consortium_events c WHERE c.user_id = u.id)
-                 OR EXISTS (SELECT 1 FROM organisation_contacts k WHERE k.updated_by = u.id))"""
+                 OR EXISTS (SELECT 1 FROM organisation_contacts k WHERE k.updated_by = u.id)
+                 OR EXISTS (SELECT 1 FROM call_comments t WHERE t.user_id = u.id))"""
 
 
 def list_users(db: Database) -> list[dict]:
@@ -103,12 +104,12 @@ def list_users(db: Database) -> list[dict]:
 
 
 def delete_user(db: Database, user_id: int) -> str:
-    """Remove a user added by mistake; one with decisions, consortium changes or contacts on record is
+    """Remove a user added by mistake; one with decisions, consortium changes, contacts or comments on record is
     refused (deactivate them instead, so the record keeps its author). Returns the email."""
     user = db.fetchone(f"SELECT u.email, {_ON_RECORD} AS on_record FROM users u WHERE u.id = %s", (user_id,))
     if user is None:
         raise NotFound(f"There is no user {user_id}.")
-    refused = InvalidUser(f"{user['email']} has decisions, consortium changes or contacts on record:"
+    refused = InvalidUser(f"{user['email']} has decisions, consortium changes, contacts or comments on record:"
                           " deactivate them instead.")
     if user["on_record"]:
         raise refused

@@ -231,13 +231,17 @@ def test_a_printed_call_page_keeps_the_record_and_leaves_out_the_controls(server
     page.locator("#decision select[name=reason]").select_option(index=1)
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_load_state()
+    page.get_by_label("Your comment").fill("Riga Social Lab said yes by phone.\nAsk @boss about co-financing.")
+    page.get_by_role("button", name="Add comment").click()
+    page.wait_for_url(f"{server}/calls/CERV-SOCIAL-01#discussion")
+    assert page.locator("#discussion .mention").inner_text() == "@boss"
     page.set_viewport_size({"width": 794, "height": 1123})  # an A4 page's width
     page.emulate_media(media="print")
     # What the call is, and what the team decided and planned, are there; what changes it or helps to choose
     # (buttons, the search and filter forms, the recommended partners) is not.
-    for shown in ("h1", "#decision", "#steps", "table.members", "#budget-split"):
+    for shown in ("h1", "#decision", "#discussion .comment-body", "#steps", "table.members", "#budget-split"):
         assert page.locator(shown).first.is_visible(), shown
-    for hidden in ("header.top nav", "button", "form.inline", ".recommendations"):
+    for hidden in ("header.top nav", "button", "form.inline", ".recommendations", ".comment-form", "details.inline-remove"):
         assert not any(element.is_visible() for element in page.locator(hidden).all()), hidden
     assert page.evaluate("document.documentElement.scrollWidth") <= 794  # nothing cut off at the page's edge
     for path in PAGES:  # the wide tables (programmes, sources) fit the paper too

@@ -187,7 +187,7 @@ def test_only_a_user_with_nothing_on_record_can_be_deleted(app, db, people):
     page = admin.get("/users").get_data(as_text=True)
     assert f"/users/{people['manager']}/delete" not in page and f"/users/{people['admin']}/delete" not in page
     refused = post(admin, f"/users/{people['manager']}/delete", confirm="1").get_data(as_text=True)
-    assert "manager@sic.lv has decisions, consortium changes or contacts on record: deactivate them instead" in refused
+    assert "manager@sic.lv has decisions, consortium changes, contacts or comments on record: deactivate them instead" in refused
     assert "you cannot delete yourself" in post(admin, f"/users/{people['admin']}/delete", confirm="1").get_data(as_text=True)
     assert users.find_user(db, "manager@sic.lv") and users.find_user(db, "admin@sic.lv")
 
@@ -214,7 +214,8 @@ def test_a_user_whose_first_decision_lands_during_the_delete_is_refused_not_lost
                       (decision["id"], newcomer))
         threading.Timer(0.5, other.commit).start()
         started = time.monotonic()
-        with pytest.raises(users.InvalidUser, match="new@sic.lv has decisions, consortium changes or contacts on record"):
+        with pytest.raises(users.InvalidUser,
+                           match="new@sic.lv has decisions, consortium changes, contacts or comments on record"):
             users.delete_user(db, newcomer)
         assert time.monotonic() - started >= 0.4, "the delete should have waited for the change to land"
     assert users.find_user(db, "new@sic.lv")

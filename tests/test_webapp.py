@@ -3077,3 +3077,42 @@ def test_the_team_changes_and_removes_its_own_calls_but_not_crawled_ones(pm, see
     removed = pm.post("/calls/team:ka220-adu-2027/remove", data={"confirm": "1", "csrf_token": token})
     assert removed.status_code == 302 and removed.headers["Location"].endswith("/calls")
     assert call_store.get_call(seeded, "team:ka220-adu-2027") is None
+
+
+def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert 'id="discussion"' in page and "Nothing said yet." in page
+    assert "<code>@boss</code>, <code>@pm</code>" in page  # the colleagues one can mention
+    added = pm.post("/calls/CERV-SOCIAL-01/comments", data={
+        "csrf_token": token, "body": "@boss: bid? Notes at https://docs.example/x?a=1&b=2.\r\n<script>alert(1)</script>"},
+        follow_redirects=True)
+    shown = added.get_data(as_text=True)
+    assert "Comment added; 1 colleague mentioned will find it in their digest." in shown
+    assert "Discussion <small>1 comment</small>" in shown
+    assert '<strong class="mention">@boss</strong>' in shown
+    assert '<a href="https://docs.example/x?a=1&amp;b=2" rel="noopener noreferrer nofollow"' in shown
+    assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    refused = pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": token, "body": "  "}, follow_redirects=True)
+    assert "The comment was not added: Write something first." in refused.get_data(as_text=True)
+    # The calls list and the Pipeline's card count the discussion, and link to it.
+    link = '<a href="/calls/CERV-SOCIAL-01#discussion">1 comment</a>'
+    assert link in pm.get("/calls").get_data(as_text=True)
+    decide(pm)
+    assert link in pm.get("/pipeline").get_data(as_text=True)
+
+    comment_id = seeded.scalar("SELECT id FROM call_comments")
+    remove = f"/calls/CERV-SOCIAL-01/comments/{comment_id}/remove"
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    seen_by_boss = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "</strong>: bid? Notes at" in seen_by_boss and remove not in seen_by_boss  # only its author may take it back
+    refused = boss.post(remove, data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01")}, follow_redirects=True)
+    assert "Only whoever wrote a comment can remove it." in refused.get_data(as_text=True)
+    assert remove in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Your comment was removed." in pm.post(remove, data={"csrf_token": token},
+                                                  follow_redirects=True).get_data(as_text=True)
+    again = pm.post(remove, data={"csrf_token": token})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/calls/CERV-SOCIAL-01#discussion")
+    assert "Nothing said yet." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert pm.post("/calls/NO-SUCH-CALL/comments", data={"csrf_token": token, "body": "x"}).status_code == 404

@@ -16,7 +16,7 @@ from matcher.signals import family
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import decisions, own_calls, profiles, runs, users
+from store import decisions, discussion, own_calls, profiles, runs, users
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
@@ -192,6 +192,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            **_steps(call, decision, builder["applicant"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            colleagues=[u for u in everyone if u["active"]],
+                           comments=discussion.comments_of(db(), current_profile_id(), call["id"]),
+                           handles=sorted({discussion.handle(u["email"]) for u in everyone if u["active"]}),
+                           max_comment=discussion.MAX_COMMENT,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
                            **builder, questions=decisions.QUESTIONS, ratings=decisions.RATINGS,
                            evidence=assessment_evidence(call, builder["applicant"], due_near, builder["taking_part"],

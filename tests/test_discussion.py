@@ -1,0 +1,122 @@
+"""The team's discussion of a call: comments kept per profile, mentions resolved when written, taken back only
+by their author, and told in the digests of those they concern (the call page is tested in test_webapp)."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from store import decisions, digests, discussion, own_calls, profiles, users
+from store.errors import NotFound
+from tests.helpers.data import add_call
+from webapp.discussion import comment_html
+from worker.digest import render
+
+TODAY = date(2026, 6, 27)
+PASSWORD = "long enough password"
+
+
+@pytest.fixture
+def team(db):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    add_call(db, "HORIZON-CL2-01", "Democracy in the digital age", "Civic tech.")
+    ids = {email: users.create_user(db, f"{email}@sic.lv", PASSWORD, role)
+           for email, role in (("anna", "manager"), ("janis", "manager"), ("boss", "leadership"))}
+    found = {name: users.get_user(db, user_id) for name, user_id in ids.items()}
+    calls = {r["identifier"]: r["id"] for r in db.fetchall("SELECT id, identifier FROM calls")}
+    return profiles.ensure_default_profile(db), calls, found
+
+
+def test_a_comment_is_kept_with_its_author_and_the_colleagues_it_mentions(db, team):
+    profile, calls, who = team
+    comment = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"],
+                                     "  Worth a bid? @Janis knows the partners.\r\nAsk @boss too; @anna.\r\n")
+    # Mentions are resolved as written, case aside; the author mentioning themself is no news to them.
+    assert comment["mentions"] == [who["janis"]["id"], who["boss"]["id"]]
+    assert comment["body"] == "Worth a bid? @Janis knows the partners.\nAsk @boss too; @anna."
+    discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["janis"], "Yes: write to anna@sic.lv's list.")
+    shown = discussion.comments_of(db, profile, calls["CERV-SOCIAL-01"])
+    assert [(c["email"], c["body"][:11]) for c in shown] == [("anna@sic.lv", "Worth a bid"),
+                                                             ("janis@sic.lv", "Yes: write ")]
+    assert discussion.comments_of(db, profile, calls["HORIZON-CL2-01"]) == []
+    # An address inside the text is not a mention, nor is a colleague who cannot sign in any more.
+    assert discussion.mentioned(db, "mail anna@sic.lv or ask @nobody") == []
+    users.update_access(db, who["boss"]["id"], active=False)
+    assert discussion.mentioned(db, "@boss, @JANIS.") == [who["janis"]["id"]]
+
+
+def test_an_empty_or_overlong_comment_is_refused_in_words(db, team):
+    profile, calls, who = team
+    with pytest.raises(discussion.InvalidComment, match="Write something first"):
+        discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"], " \r\n ")
+    with pytest.raises(discussion.InvalidComment, match="at most 4000 characters \\(this one has 4001\\)"):
+        discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"], "x" * 4001)
+    # A browser's CRLF line breaks count once, as the box counted them.
+    assert discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"], "ab\r\n" * 1333 + "a")
+    assert db.scalar("SELECT count(*) FROM call_comments") == 1
+
+
+def test_only_its_author_takes_a_comment_back(db, team):
+    profile, calls, who = team
+    comment = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"], "Typo here")
+    with pytest.raises(discussion.InvalidComment, match="Only whoever wrote a comment can remove it"):
+        discussion.remove_comment(db, comment["id"], who["boss"])
+    assert discussion.remove_comment(db, comment["id"], who["anna"])["call_id"] == calls["CERV-SOCIAL-01"]
+    with pytest.raises(NotFound, match="removed already"):
+        discussion.remove_comment(db, comment["id"], who["anna"])
+
+
+def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
+    profile, calls, who = team
+    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+    cerv, horizon = calls["CERV-SOCIAL-01"], calls["HORIZON-CL2-01"]
+    decisions.decide(db, profile, horizon, "maybe", "Good partners available", "", who["boss"])
+    discussion.add_comment(db, profile, cerv, who["anna"], "Should we? @janis")
+    discussion.add_comment(db, profile, cerv, who["boss"], "Only with a university on board.")
+    discussion.add_comment(db, profile, horizon, who["anna"], "I could write this one.")
+    until = datetime.now(timezone.utc)
+
+    def told(name):
+        return [(k["identifier"], k["author"], k["why"]) for k in discussion.new_for(db, who[name]["id"], profile,
+                                                                                       since, until)]
+
+    # Janis is mentioned in the first; boss's reply follows a discussion he was not in.
+    assert told("janis") == [("CERV-SOCIAL-01", "anna@sic.lv", "mentions you")]
+    # Anna wrote before boss replied; her own comments are no news to her.
+    assert told("anna") == [("CERV-SOCIAL-01", "boss@sic.lv", "you took part")]
+    # Boss decided on the Horizon call, and took part in the CERV discussion only after Anna's comment.
+    assert told("boss") == [("HORIZON-CL2-01", "anna@sic.lv", "you decided on it")]
+    # Once the period is over, they are told no more.
+    assert discussion.new_for(db, who["janis"]["id"], profile, until, datetime.now(timezone.utc)) == []
+
+    content = digests.content(db, who["boss"], since, TODAY)
+    subject, text, html = render(who["boss"], content, settings=_Settings())
+    assert subject == "callmatch: 1 new comment"
+    assert ("Colleagues' comments:\n- anna@sic.lv on Democracy in the digital age ("
+            in text) and 'you decided on it): "I could write this one."' in text
+    assert "http://app.example/calls/HORIZON-CL2-01#comment-" in text and "<h3>Colleagues' comments</h3>" in html
+
+
+def test_a_comment_is_shown_escaped_with_its_links_and_mentions():
+    shown = str(comment_html('See https://ec.europa.eu/x?a=1&b=2. <script>x</script> "@anna" https://y.lv/@anna',
+                             {"anna"}))
+    assert shown == ('See <a href="https://ec.europa.eu/x?a=1&amp;b=2" rel="noopener noreferrer nofollow"'
+                     ' target="_blank">https://ec.europa.eu/x?a=1&amp;b=2</a>. &lt;script&gt;x&lt;/script&gt;'
+                     ' &#34;<strong class="mention">@anna</strong>&#34; <a href="https://y.lv/@anna"'
+                     ' rel="noopener noreferrer nofollow" target="_blank">https://y.lv/@anna</a>')
+    assert str(comment_html("javascript:alert(1) @janis", {"anna"})) == "javascript:alert(1) @janis"
+
+
+def test_a_discussion_keeps_its_author_and_its_call_on_record(db, team):
+    profile, calls, who = team
+    newcomer = users.create_user(db, "new@sic.lv", PASSWORD, "manager")
+    discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], users.get_user(db, newcomer), "Hello")
+    with pytest.raises(users.InvalidUser, match="contacts or comments on record"):
+        users.delete_user(db, newcomer)
+    typed = own_calls.add(db, {"title": "Youth work", "programme": "Active Citizens Fund"}, who["anna"], TODAY)
+    discussion.add_comment(db, profile, typed["id"], who["anna"], "Is this the 2027 round?")
+    with pytest.raises(own_calls.InvalidCall, match="or a discussion is recorded"):
+        own_calls.remove(db, typed["identifier"])
+
+
+class _Settings:
+    base_url = "http://app.example"

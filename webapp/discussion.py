@@ -1,0 +1,70 @@
+"""The team's discussion on a call's page: comments added and taken back, each going back to the discussion."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from markupsafe import Markup, escape
+
+from store import calls as call_store
+from store import discussion
+from store.errors import NotFound
+from store.text import counted
+
+from . import current_profile_id, db
+
+bp = Blueprint("discussion", __name__)
+
+
+def _back_to(identifier: str):
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor="discussion"))
+
+
+@bp.post("/calls/<path:identifier>/comments")
+def add(identifier):
+    call = call_store.get_call(db(), identifier)
+    if call is None:
+        abort(404, f"No call {identifier!r} is stored.")
+    try:
+        comment = discussion.add_comment(db(), current_profile_id(), call["id"], g.user, request.form.get("body"))
+    except discussion.InvalidComment as problem:  # the box checks both in the browser: a page sent otherwise
+        flash(f"The comment was not added: {problem}")
+    else:
+        told = len(comment["mentions"])
+        flash("Comment added" + (f"; {counted(told, 'colleague')} mentioned will find it in their digest." if told
+                                 else "."))
+    return _back_to(call["identifier"])
+
+
+@bp.post("/calls/<path:identifier>/comments/<int:comment_id>/remove")
+def remove(identifier, comment_id):
+    try:
+        discussion.remove_comment(db(), comment_id, g.user)
+    except NotFound:  # a second press, or a second tab
+        flash("That comment was removed already.")
+    except discussion.InvalidComment as problem:
+        flash(str(problem))
+    else:
+        flash("Your comment was removed.")
+    return _back_to(identifier)
+
+
+# A web address in a comment (up to a space, or the punctuation that ends a sentence after it), or a mention.
+# One pass over the escaped text, so an @ inside an address stays part of the link.
+_ADDRESS = r"https?://[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$|&lt;|&gt;|&#34;|&#39;))"
+_PIECES = re.compile(f"(?P<address>{_ADDRESS})|{discussion.MENTION.pattern}")
+
+
+@bp.app_template_global()
+def comment_html(body: str, handles: set[str]) -> Markup:
+    """A comment as the page shows it: escaped, its web addresses as links (opening elsewhere, with no
+    referrer) and the colleagues it mentions (`handles`) set apart. Line breaks stay, by the stylesheet."""
+    def piece(found: re.Match) -> str:
+        if found.group("address"):
+            return f'<a href="{found.group(0)}" rel="noopener noreferrer nofollow" target="_blank">{found.group(0)}</a>'
+        if found.group("handle").lower() in handles:
+            return f'<strong class="mention">{found.group(0)}</strong>'
+        return found.group(0)
+
+    return Markup(_PIECES.sub(piece, str(escape(body))))
