@@ -18,7 +18,7 @@ from .consortium import InvalidBudget, typed_rate
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .html import web_address
-from .text import amount, one_line, typed_countries, typed_euros
+from .text import MAX_EUROS, amount, one_line, typed_countries, typed_euros
 
 SOURCE = "team"  # in store.calls.SOURCES
 PREFIX = f"{SOURCE}:"  # identifiers read "team:erasmus-ka220-adult-education", as Interreg ones name their source
@@ -27,8 +27,6 @@ MAX_PROGRAMME = 120
 MAX_REFERENCE = 80
 MAX_DESCRIPTION = 50_000
 MAX_SLUG = 60
-# numeric(16, 2): fourteen digits of whole euros.
-MAX_AMOUNT = Decimal("99999999999999")
 FIELDS = ("title", "reference", "programme", "url", "opening_date", "deadline", "first_deadline", "first_stage",
           "topic_budget", "grant_min", "grant_max", "funding_rate", "countries", "description")
 AMOUNTS = {"topic_budget": "The call's whole budget", "grant_min": "The smallest grant",
@@ -70,8 +68,8 @@ def _amount(value: str, label: str, problems: list[str]) -> Decimal | None:
     except ValueError:
         problems.append(f"{label} is an amount in euros, e.g. 250000 or 250 000: {value.strip()!r} is not one.")
         return None
-    if amount is not None and amount > MAX_AMOUNT:
-        problems.append(f"{label} is at most {MAX_AMOUNT:,} euros.")
+    if amount is not None and amount > MAX_EUROS:
+        problems.append(f"{label} is at most {MAX_EUROS:,} euros.")
         return None
     return amount
 

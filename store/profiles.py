@@ -16,7 +16,7 @@ from .checklist import own_steps_problem
 from .db import Database
 from .decisions import InvalidDecision, checked_weights
 from .errors import CallmatchError, Conflict, NotFound
-from .text import counted, one_line
+from .text import MAX_EUROS, counted, one_line
 
 # Written for this project from SIC's public description and 2023-2025 strategy.
 SIC_PROFILE = {
@@ -52,8 +52,6 @@ SIC_PROFILE = {
 
 
 MAX_NAME = 120  # it is shown in the header of every page and in lists
-# The column holds numeric(16, 2): 14 digits of whole euros. No EU grant comes near it.
-MAX_PROJECT_SIZE = Decimal("99999999999999")
 NOT_AN_AMOUNT = "Smallest project worth bidding for must be an amount in euros, e.g. 200000 or 200 000."
 # The own funds set aside to co-finance projects: numeric(14, 2), 12 digits of whole euros.
 MAX_RESERVE = Decimal("999999999999")
@@ -109,7 +107,7 @@ def _amount_problem(amount: Decimal | None, not_an_amount: str, most: Decimal, t
 
 def size_problem(size: Decimal | None) -> str | None:
     """Why `size` cannot be a profile's smallest project worth bidding for, or None (None: no minimum)."""
-    return _amount_problem(size, NOT_AN_AMOUNT, MAX_PROJECT_SIZE, "Smallest project worth bidding for is")
+    return _amount_problem(size, NOT_AN_AMOUNT, MAX_EUROS, "Smallest project worth bidding for is")
 
 
 def reserve_problem(reserve: Decimal | None) -> str | None:

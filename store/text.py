@@ -13,6 +13,8 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
+# The most an amount column holds (numeric(16, 2): fourteen digits of whole euros). No EU grant comes near it.
+MAX_EUROS = Decimal("99999999999999")
 _EUROS = re.compile(r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?")
 
 

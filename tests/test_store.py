@@ -467,14 +467,15 @@ def test_a_profile_minimum_the_column_cannot_hold_is_refused_in_words(db):
     from decimal import Decimal
 
     from store import profiles
+    from store.text import MAX_EUROS
 
     sic = profiles.ensure_default_profile(db)
     for size, message in ((Decimal("1e15"), "at most 99,999,999,999,999 euros"),
                           (Decimal("Infinity"), "must be an amount"), (Decimal("-1"), "must be an amount")):
         with pytest.raises(profiles.InvalidProfile, match=message):
             profiles.save_profile(db, {**profiles.SIC_PROFILE, "min_project_size": size}, sic)
-    profiles.save_profile(db, {**profiles.SIC_PROFILE, "min_project_size": profiles.MAX_PROJECT_SIZE}, sic)
-    assert db.scalar("SELECT min_project_size FROM profiles WHERE id = %s", (sic,)) == profiles.MAX_PROJECT_SIZE
+    profiles.save_profile(db, {**profiles.SIC_PROFILE, "min_project_size": MAX_EUROS}, sic)
+    assert db.scalar("SELECT min_project_size FROM profiles WHERE id = %s", (sic,)) == MAX_EUROS
 
 
 def test_processes_starting_at_once_all_find_the_database_they_create(database_url):

@@ -14,6 +14,12 @@ from . import background, db, settings
 bp = Blueprint("own_calls", __name__)
 
 
+@bp.app_context_processor
+def own_source() -> dict:
+    """The source of the calls the team adds, for the pages that show them apart."""
+    return {"own_source": own_calls.SOURCE}
+
+
 def _ranking_note() -> str:
     """Every profile's ranking takes the call in; what to say of that."""
     problem = background.queue("worker.jobs.rank_every_profile")
