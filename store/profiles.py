@@ -210,7 +210,8 @@ class ProfileInUse(CallmatchError):
 
 def delete_profile(db: Database, profile_id: int) -> str:
     """Delete a profile and its ranking; returns its name. Refused for the last profile (calls need one to
-    be ranked for) and for one holding the team's work, bid/no-bid decisions or consortia: that is kept."""
+    be ranked for) and for one holding the team's work, bid/no-bid decisions, consortia or discussions: that is
+    kept."""
     with db.transaction() as cur:
         # Lock every profile: two deletions at once must not both pass the "not the last one" check.
         names = {row["id"]: row["name"] for row in cur.execute("SELECT id, name FROM profiles FOR UPDATE").fetchall()}
@@ -223,8 +224,12 @@ def delete_profile(db: Database, profile_id: int) -> str:
                               (profile_id,)).fetchone()["n"]
         members = cur.execute("SELECT count(DISTINCT call_id) AS n FROM consortium_members WHERE profile_id = %s",
                               (profile_id,)).fetchone()["n"]
+        discussed = cur.execute("SELECT count(DISTINCT call_id) AS n FROM call_comments WHERE profile_id = %s",
+                                (profile_id,)).fetchone()["n"]
         held = [text for count, text in ((decided, counted(decided, "bid/no-bid decision")),
-                                         (members, f"consortia for {counted(members, 'call')}")) if count]
+                                         (members, f"consortia for {counted(members, 'call')}"),
+                                         (discussed, f"the team's discussion of {counted(discussed, 'call')}"))
+                if count]
         if held:
             raise ProfileInUse(f"{name!r} holds {' and '.join(held)}; they would be lost, so the profile is kept.")
         cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it

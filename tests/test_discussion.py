@@ -106,7 +106,7 @@ def test_a_comment_is_shown_escaped_with_its_links_and_mentions():
     assert str(comment_html("javascript:alert(1) @janis", {"anna"})) == "javascript:alert(1) @janis"
 
 
-def test_a_discussion_keeps_its_author_and_its_call_on_record(db, team):
+def test_a_discussion_keeps_its_author_its_call_and_its_profile_on_record(db, team):
     profile, calls, who = team
     newcomer = users.create_user(db, "new@sic.lv", PASSWORD, "manager")
     discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], users.get_user(db, newcomer), "Hello")
@@ -116,6 +116,13 @@ def test_a_discussion_keeps_its_author_and_its_call_on_record(db, team):
     discussion.add_comment(db, profile, typed["id"], who["anna"], "Is this the 2027 round?")
     with pytest.raises(own_calls.InvalidCall, match="or a discussion is recorded"):
         own_calls.remove(db, typed["identifier"])
+    # A profile whose discussions would go with it is kept, as one with decisions is.
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    discussion.add_comment(db, trial, calls["HORIZON-CL2-01"], who["anna"], "For the trial profile.")
+    with pytest.raises(profiles.ProfileInUse, match="holds the team's discussion of 1 call; they would be lost"):
+        profiles.delete_profile(db, trial)
+    db.execute("DELETE FROM call_comments WHERE profile_id = %s", (trial,))
+    assert profiles.delete_profile(db, trial) == "SIC (trial)"
 
 
 class _Settings:
