@@ -3116,3 +3116,17 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
     assert again.status_code == 302 and again.headers["Location"].endswith("/calls/CERV-SOCIAL-01#discussion")
     assert "Nothing said yet." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert pm.post("/calls/NO-SUCH-CALL/comments", data={"csrf_token": token, "body": "x"}).status_code == 404
+
+
+def test_the_pipeline_lists_what_the_team_did_lately(pm):
+    assert "Nothing in the last 30 days." in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm)
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": token, "body": "Who <b>asks</b> the university?"})
+    page = pm.get("/pipeline").get_data(as_text=True)
+    lately = page[page.index('id="lately"'):page.index("</section>", page.index('id="lately"'))]
+    title = "Social innovation and civic participation of young people"
+    comment = re.search(r'href="/calls/CERV-SOCIAL-01#(comment-\d+)">' + title, lately)
+    assert comment and "commented: “Who &lt;b&gt;asks&lt;/b&gt; the university?”" in lately
+    assert lately.index(comment.group(1)) < lately.index("decided bid: Strong strategic fit (“Good fit”)")
+    assert f'href="/calls/CERV-SOCIAL-01#decision">{title}</a>' in lately and "pm@sic.lv" in lately

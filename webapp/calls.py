@@ -376,7 +376,7 @@ def _builder(call: dict) -> dict:
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
             "contacts": contact_forms(db(), ids), "known": known, "drafted": drafted,
             "technical": {i for i, t in technology_of(db(), ids).items() if t["oriented"]},
-            "consortium_history": [{**e, "words": _consortium_change(e["change"])}
+            "consortium_history": [{**e, "words": consortium_change_words(e["change"])}
                                    for e in consortium_store.history(db(), profile_id, call["id"])],
             "partner_statuses": consortium_store.STATUSES, "max_status_note": consortium_store.MAX_STATUS_NOTE,
             "plan": plan, "split": consortium_store.budget_split(
@@ -404,7 +404,7 @@ def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], 
     return drafted
 
 
-def _consortium_change(change: str) -> tuple[str, str]:
+def consortium_change_words(change: str) -> tuple[str, str]:
     """The words before and after the organisation's name in a line of a consortium's history."""
     if change in consortium_store.STATUSES:
         return "marked", consortium_store.STATUSES[change]

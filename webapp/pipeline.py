@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timezone
+from datetime import date, datetime, timedelta, timezone
 from statistics import median
 
 from flask import Blueprint, g, render_template
 
-from store import profiles
+from store import activity, profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
                              planned_application, record_of, steps_by_person, steps_to_do, undecided_at_top,
                              version)
 from store.partners import sector_label, technology_of
-from store.text import failed_gates
+from store.text import cut, failed_gates, one_line
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
-from .calls import calendar_feed_url, call_page_url
+from .calls import calendar_feed_url, call_page_url, consortium_change_words, history_changes
 from .spreadsheets import csv_file, csv_text
 from .words import amount
 
@@ -53,7 +53,44 @@ def index():
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
                            leads=who_writes_what(rows, steps_by_person(db(), current_profile_id(), today)),
                            my_steps=steps_to_do(db(), g.user["id"], today, current_profile_id(), undated=True),
+                           lately=lately(current_profile_id(), weights), lately_days=activity.DAYS,
+                           lately_limit=activity.LIMIT,
                            best_rating=RATINGS[-1])
+
+
+def lately(profile_id: int, weights: dict) -> list[dict]:
+    """What the team did on the profile's calls in the last `activity.DAYS` days, newest first, each event with
+    what it did in the call page's words (`did`) and where on that page it is (`anchor`)."""
+    since = datetime.now(timezone.utc) - timedelta(days=activity.DAYS)
+    return [{**event, **_said(event, weights)} for event in activity.recent(db(), profile_id, since)]
+
+
+def _said(event: dict, weights: dict) -> dict:
+    detail = event["detail"]
+    if event["kind"] == "decision":
+        state, reason, note = (detail.get(field, [None, None])[1] for field in ("state", "reason", "note"))
+        approval, lead, outcome = (detail.get(field, [None, None])[1] for field in ("approval", "lead", "outcome"))
+        # The usual events as sentences; any other change as the call page's history says it.
+        if "state" in detail and detail["state"][0] is None:
+            did = f"decided {STATES[state].lower()}: {reason}" + (f" (“{note}”)" if note else "")
+        elif set(detail) == {"approval"} and approval in ("approved", "rejected"):
+            did = f"{approval} the bid"
+        elif set(detail) == {"lead"}:
+            did = f"named {lead} to write it" if lead else "left it to nobody to write"
+        elif set(detail) == {"outcome"} and outcome:
+            did = f"recorded the outcome: {outcome}"
+        else:
+            did = ", ".join(history_changes(detail, weights))
+        return {"did": did, "anchor": "decision"}
+    if event["kind"] == "consortium":
+        before, after = consortium_change_words(detail["change"])
+        said = " ".join(part for part in (before, detail["organisation"], after) if part)
+        return {"did": said + (f" (“{detail['note']}”)" if detail.get("note") else ""), "anchor": "consortium"}
+    if event["kind"] == "comment":
+        return {"did": f"commented: “{cut(one_line(detail['body']), 160)}”", "anchor": f"comment-{detail['id']}"}
+    if event["kind"] == "step":
+        return {"did": f"ticked off “{detail['title']}”", "anchor": "steps"}
+    return {"did": "added the call by hand", "anchor": None}
 
 
 @bp.route("/pipeline/decisions.csv")

@@ -1,0 +1,49 @@
+"""What the team did lately, as the Pipeline lists it: every kind of record, newest first, for the profile's
+calls only, within the window and the limit (the page itself is tested in test_webapp)."""
+
+from datetime import date, datetime, timedelta, timezone
+
+from store import activity, checklist, consortium, decisions, discussion, own_calls, profiles, users
+from tests.helpers.data import add_call, add_project
+from webapp.pipeline import _said
+
+PASSWORD = "long enough password"
+
+
+def test_the_teams_recent_records_are_listed_newest_first_for_the_profile(db):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    add_project(db, "P1", "CERV-2024-CITIZENS", ("Riga Social Lab", "lead"))
+    anna = users.get_user(db, users.create_user(db, "anna@sic.lv", PASSWORD, "manager"))
+    sic = profiles.ensure_default_profile(db)
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    call_id, lab = db.scalar("SELECT id FROM calls"), db.scalar("SELECT id FROM organisations")
+    before = datetime.now(timezone.utc)
+
+    decision = decisions.decide(db, sic, call_id, "maybe", "Good partners available", "", anna)
+    consortium.add_members(db, sic, call_id, [lab], anna["id"])
+    consortium.set_status(db, sic, call_id, lab, "confirmed", "Yes, by phone", anna["id"])
+    step = checklist.add_step(db, decision["id"], "Budget agreed", None, anna)
+    checklist.set_done(db, step["id"], True, anna)
+    discussion.add_comment(db, sic, call_id, anna, "Riga Social Lab is in.\nNext: a university.")
+    own_calls.add(db, {"title": "Youth work", "programme": "Active Citizens Fund"}, anna, date(2026, 6, 27))
+    discussion.add_comment(db, trial, call_id, anna, "On the trial profile")  # another profile's: not listed
+
+    events = activity.recent(db, sic, before)
+    assert [e["kind"] for e in events] == ["added", "comment", "step", "consortium", "consortium", "decision"]
+    assert {e["email"] for e in events} == {"anna@sic.lv"}
+    said = [_said(e, {})["did"] for e in events]
+    assert said == ["added the call by hand", "commented: “Riga Social Lab is in. Next: a university.”",
+                    "ticked off “Budget agreed”", "marked Riga Social Lab confirmed (“Yes, by phone”)",
+                    "added Riga Social Lab", "decided maybe: Good partners available"]
+    assert _said(events[1], {})["anchor"] == f"comment-{events[1]['detail']['id']}"
+    # The window and the limit: the newest are kept.
+    assert activity.recent(db, sic, datetime.now(timezone.utc) + timedelta(seconds=1)) == []
+    assert [e["kind"] for e in activity.recent(db, sic, before, limit=2)] == ["added", "comment"]
+    assert [e["kind"] for e in activity.recent(db, trial, before)] == ["comment", "added"]
+    # Later changes of the decision: the usual ones as sentences, others as the call page's history says them.
+    decisions.set_lead(db, decision["id"], anna["id"], anna)
+    assert _said(activity.recent(db, sic, before, limit=1)[0], {})["did"] == "named anna@sic.lv to write it"
+    decisions.decide(db, sic, call_id, "bid", "Strong strategic fit", "Go", anna)
+    assert _said(activity.recent(db, sic, before, limit=1)[0], {})["did"] == (
+        "state Maybe → Bid, reason Good partners available → Strong strategic fit, note “Go”, approval not needed →"
+        " waiting for approval")
