@@ -3107,6 +3107,9 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
     login(boss, "boss@sic.lv")
     seen_by_boss = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "</strong>: bid? Notes at" in seen_by_boss and remove not in seen_by_boss  # only its author may take it back
+    # Leadership, approving the bid, finds the discussion beside it as well as on the board's card.
+    waiting = boss.get("/pipeline").get_data(as_text=True)
+    assert waiting.count(link) == 2 and waiting.index("Bids waiting for your approval") < waiting.index(link)
     refused = boss.post(remove, data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01")}, follow_redirects=True)
     assert "Only whoever wrote a comment can remove it." in refused.get_data(as_text=True)
     assert remove in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
