@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from psycopg.types.json import Jsonb
 
 from .db import Database, every_word_in
+from .discussion import COMMENTS_OF_CALL
 from .text import capitalised, counted, day, eur_against, one_line, stage_note
 
 SOURCES = {
@@ -385,8 +386,7 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     rows = db.fetchall(
         f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
-                   d.state AS decision, (SELECT count(*) FROM call_comments k
-                                         WHERE k.profile_id = %(profile)s AND k.call_id = c.id) AS comments,
+                   d.state AS decision, {COMMENTS_OF_CALL},
                    {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
             {joined} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",

@@ -11,6 +11,7 @@ from .calls import LATEST_CHANGE, NEXT_DEADLINE
 from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
 from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
 from .db import Database
+from .discussion import COMMENTS_OF_CALL
 from .errors import CallmatchError, NotFound
 from .text import counted, failed_gates
 from .users import is_leadership
@@ -254,18 +255,13 @@ def undecided_at_top(db: Database, profile_id: int, top: int) -> int:
         (profile_id, top))
 
 
-# How many comments the discussion of a decision's call (d, c) holds for its profile.
-COMMENTS_OF_DECISION = ("(SELECT count(*) FROM call_comments k WHERE k.profile_id = d.profile_id AND k.call_id = c.id)"
-                        " AS comments")
-
-
 def waiting_for_approval(db: Database, profile_id: int, today) -> list[dict]:
     """The profile's bids that wait for leadership's approval, the longest waiting first, each with who
     leads it and how far its consortium has got (capacity and partner availability weigh in a bid/no-bid)."""
     return db.fetchall(
         f"""SELECT d.id, c.identifier, c.title, d.state, d.reason, d.note, d.approval, d.overrides, d.assessment,
                    d.updated_at, u.email AS decided_by, lu.email AS lead, c.deadlines,
-                   {NEXT_DEADLINE} AS next_deadline, team.partners, team.confirmed, {COMMENTS_OF_DECISION}
+                   {NEXT_DEADLINE} AS next_deadline, team.partners, team.confirmed, {COMMENTS_OF_CALL}
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION}
             LEFT JOIN users u ON u.id = d.decided_by LEFT JOIN users lu ON lu.id = d.lead_id
             WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval = 'pending'
@@ -516,7 +512,7 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
                    budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate,
-                   c.funding_rate, c.action_type, {COMMENTS_OF_DECISION}
+                   c.funding_rate, c.action_type, {COMMENTS_OF_CALL}
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             {BUDGET_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id

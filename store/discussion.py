@@ -19,6 +19,12 @@ EXCERPT = 300       # what a digest quotes of a comment
 MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[\w.%+-]*\w)")
 
 
+# How many comments the discussion of call `c` holds for the profile a query names %(profile)s: the calls
+# list, the Pipeline's board and its bids waiting for approval count them so.
+COMMENTS_OF_CALL = ("(SELECT count(*) FROM call_comments k WHERE k.profile_id = %(profile)s AND k.call_id = c.id)"
+                    " AS comments")
+
+
 class InvalidComment(CallmatchError):
     pass
 
