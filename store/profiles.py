@@ -220,16 +220,15 @@ def delete_profile(db: Database, profile_id: int) -> str:
         name = names[profile_id]
         if len(names) == 1:
             raise ProfileInUse(f"{name!r} is the only profile; create another before deleting this one.")
-        decided = cur.execute("SELECT count(*) AS n FROM decisions WHERE profile_id = %s",
-                              (profile_id,)).fetchone()["n"]
-        members = cur.execute("SELECT count(DISTINCT call_id) AS n FROM consortium_members WHERE profile_id = %s",
-                              (profile_id,)).fetchone()["n"]
-        discussed = cur.execute("SELECT count(DISTINCT call_id) AS n FROM call_comments WHERE profile_id = %s",
-                                (profile_id,)).fetchone()["n"]
-        held = [text for count, text in ((decided, counted(decided, "bid/no-bid decision")),
-                                         (members, f"consortia for {counted(members, 'call')}"),
-                                         (discussed, f"the team's discussion of {counted(discussed, 'call')}"))
-                if count]
+        n = cur.execute(
+            """SELECT (SELECT count(*) FROM decisions WHERE profile_id = %(id)s) AS decided,
+                      (SELECT count(DISTINCT call_id) FROM consortium_members WHERE profile_id = %(id)s) AS members,
+                      (SELECT count(DISTINCT call_id) FROM call_comments WHERE profile_id = %(id)s) AS discussed""",
+            {"id": profile_id}).fetchone()
+        held = [text for count, text in (
+            (n["decided"], counted(n["decided"], "bid/no-bid decision")),
+            (n["members"], f"consortia for {counted(n['members'], 'call')}"),
+            (n["discussed"], f"the team's discussion of {counted(n['discussed'], 'call')}")) if count]
         if held:
             raise ProfileInUse(f"{name!r} holds {' and '.join(held)}; they would be lost, so the profile is kept.")
         cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it

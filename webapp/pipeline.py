@@ -68,17 +68,17 @@ def lately(profile_id: int, weights: dict) -> list[dict]:
 def _said(event: dict, weights: dict) -> dict:
     detail = event["detail"]
     if event["kind"] == "decision":
-        state, reason, note = (detail.get(field, [None, None])[1] for field in ("state", "reason", "note"))
-        approval, lead, outcome = (detail.get(field, [None, None])[1] for field in ("approval", "lead", "outcome"))
+        now = {field: new for field, (_, new) in detail.items()}  # each changed field's new value
         # The usual events as sentences; any other change as the call page's history says it.
         if "state" in detail and detail["state"][0] is None:
-            did = f"decided {STATES[state].lower()}: {reason}" + (f" (“{note}”)" if note else "")
-        elif set(detail) == {"approval"} and approval in ("approved", "rejected"):
-            did = f"{approval} the bid"
-        elif set(detail) == {"lead"}:
-            did = f"named {lead} to write it" if lead else "left it to nobody to write"
-        elif set(detail) == {"outcome"} and outcome:
-            did = f"recorded the outcome: {outcome}"
+            did = f"decided {STATES[now['state']].lower()}: {now.get('reason')}" + (
+                f" (“{now['note']}”)" if now.get("note") else "")
+        elif set(now) == {"approval"} and now["approval"] in ("approved", "rejected"):
+            did = f"{now['approval']} the bid"
+        elif set(now) == {"lead"}:
+            did = f"named {now['lead']} to write it" if now["lead"] else "left it to nobody to write"
+        elif set(now) == {"outcome"} and now["outcome"]:
+            did = f"recorded the outcome: {now['outcome']}"
         else:
             did = ", ".join(history_changes(detail, weights))
         return {"did": did, "anchor": "decision"}
