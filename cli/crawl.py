@@ -124,6 +124,7 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
     --json prints every field, the gates and the explanation included.
     """
     from store import calls as call_store
+    from store.own_calls import SOURCE as OWN_SOURCE
     from store.profiles import require_profile
 
     db = app.database()
@@ -135,7 +136,7 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
         return
     if not rows:
-        if source == "team":
+        if source == OWN_SOURCE:
             click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
         elif source:
             click.echo(f"No stored calls from the source {source!r} yet: `callmatch crawl {source}` collects them.")

@@ -21,7 +21,7 @@ from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
-from store.text import capitalised, consortium_progress, counted, eur, failed_gates, place_name, stage_note
+from store.text import amount, capitalised, consortium_progress, counted, eur, failed_gates, place_name, stage_note
 from store.text import rate as written_rate
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
@@ -29,7 +29,6 @@ from .auth import safe_next
 from .outreach import mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text
-from .words import amount
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
@@ -99,7 +98,7 @@ def index():
                            failing=runs.failing_sources(db(), settings().crawl_spiders))
 
 
-def _call_or_404(identifier: str) -> dict:
+def call_or_404(identifier: str) -> dict:
     call = call_store.get_call(db(), identifier, current_profile_id())
     if call is None:
         abort(404, f"No call {identifier!r} is stored.")
@@ -167,7 +166,7 @@ def history_sentence(call: dict) -> str:
 
 @bp.route("/calls/<path:identifier>")
 def detail(identifier):
-    return _call_page(_call_or_404(identifier))
+    return _call_page(call_or_404(identifier))
 
 
 def _call_page(call: dict, draft: dict | None = None, refused: str | None = None, status: int = 200):
@@ -414,7 +413,7 @@ def consortium_change_words(change: str) -> tuple[str, str]:
 
 @bp.post("/calls/<path:identifier>/decision")
 def decide(identifier):
-    call = _call_or_404(identifier)
+    call = call_or_404(identifier)
     profile_id = current_profile_id()
     draft = {k: request.form.get(k, "") for k in ("state", "reason", "note")}
     draft["assessment"] = {key: request.form.get(f"assessment-{key}", "") for key in decisions.QUESTIONS}
@@ -473,7 +472,7 @@ def outcome(decision_id):
 @bp.post("/calls/<path:identifier>/consortium")
 def consortium(identifier):
     """Add or remove consortium members: one organisation, or several at once (the suggested consortium)."""
-    call = _call_or_404(identifier)
+    call = call_or_404(identifier)
     try:
         organisation_ids = [int(value) for value in request.form.getlist("organisation_id")]
     except ValueError:
@@ -491,7 +490,7 @@ def consortium(identifier):
 @bp.post("/calls/<path:identifier>/consortium/<int:organisation_id>/status")
 def partner_status(identifier, organisation_id):
     """How far the team has got with a partner: asked, confirmed, declined, and a line of note."""
-    call = _call_or_404(identifier)
+    call = call_or_404(identifier)
     return _changed_consortium(identifier, lambda: consortium_store.set_status(
         db(), current_profile_id(), call["id"], organisation_id, request.form.get("status", ""),
         request.form.get("note", ""), g.user["id"]))
@@ -501,7 +500,7 @@ def partner_status(identifier, organisation_id):
 def budget(identifier):
     """The planned split of the grant: the applicant's own share (`own`) and each member's (`budget-ID`), and
     the funding rate the applicant plans with (`rate`; blank: the call's)."""
-    call = _call_or_404(identifier)
+    call = call_or_404(identifier)
     shares = {int(key.removeprefix("budget-")): value for key, value in request.form.items()
               if key.startswith("budget-") and key.removeprefix("budget-").isdigit()}
 
@@ -516,7 +515,7 @@ def budget(identifier):
 @bp.post("/calls/<path:identifier>/consortium/coordinator")
 def coordinator(identifier):
     """Who leads the proposal: a member (the consortium that invited us), or the applicant (empty)."""
-    call = _call_or_404(identifier)
+    call = call_or_404(identifier)
     chosen = (request.form.get("coordinator") or "").strip()
     if chosen and not chosen.isdigit():
         abort(400, "Choose a member of the consortium, or the applicant.")
@@ -561,7 +560,7 @@ def export_csv():
 def consortium_csv(identifier):
     """The consortium being built, for the proposal's partner list and the first emails to the partners;
     those that declined are listed too, with their status, so that no one asks them again."""
-    call = _call_or_404(identifier)
+    call = call_or_404(identifier)
     header = ["organisation", "role", "short name", "PIC", "country", "city", "sector", "contact person",
               "contact email", "website", "contact form", "projects in the data", "planned budget EUR", "status",
               "status note", "status set by", "status set on", "added by", "added on"]

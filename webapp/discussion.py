@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from markupsafe import Markup, escape
 
-from store import calls as call_store
 from store import discussion
 from store.errors import NotFound
 from store.text import counted
 
 from . import current_profile_id, db
+from .calls import call_or_404
 
 bp = Blueprint("discussion", __name__)
 
@@ -23,9 +23,7 @@ def _back_to(identifier: str):
 
 @bp.post("/calls/<path:identifier>/comments")
 def add(identifier):
-    call = call_store.get_call(db(), identifier)
-    if call is None:
-        abort(404, f"No call {identifier!r} is stored.")
+    call = call_or_404(identifier)
     try:
         comment = discussion.add_comment(db(), current_profile_id(), call["id"], g.user, request.form.get("body"))
     except discussion.InvalidComment as problem:  # the box checks both in the browser: a page sent otherwise

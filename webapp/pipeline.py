@@ -14,13 +14,12 @@ from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_m
                              planned_application, record_of, steps_by_person, steps_to_do, undecided_at_top,
                              version)
 from store.partners import sector_label, technology_of
-from store.text import cut, failed_gates, one_line
+from store.text import amount, cut, failed_gates, one_line
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
 from .calls import calendar_feed_url, call_page_url, consortium_change_words, history_changes
 from .spreadsheets import csv_file, csv_text
-from .words import amount
 
 bp = Blueprint("pipeline", __name__)
 TOP = 50  # the best-ranked calls the board weighs the team's decisions against
