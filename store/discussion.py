@@ -1,7 +1,8 @@
 """The team's discussion of a call, for a profile: whether to bid, whom to ask, what the call really wants.
 SIC's five work remotely; said here, it stays with the call rather than in someone's inbox. A comment that
 mentions a colleague (@ and their address before the @) is in that colleague's next digest, as is one on a
-call they decided on, write or took part in discussing."""
+call they decided on, write or took part in discussing. Its author may edit it: a colleague the edit
+mentions for the first time is told then, one mentioned before is not told again."""
 
 from __future__ import annotations
 
@@ -36,11 +37,16 @@ def handle(email: str) -> str:
 
 def mentioned(db: Database, body: str) -> list[int]:
     """The active colleagues a comment mentions, by id (a handle two addresses share names both)."""
+    with db.transaction() as cursor:
+        return mentioned_ids(cursor, body)
+
+
+def mentioned_ids(cursor, body: str) -> list[int]:
     names = {name.lower() for name in MENTION.findall(body)}
     if not names:
         return []
-    return [row["id"] for row in db.fetchall("SELECT id, email FROM users WHERE active ORDER BY id")
-            if handle(row["email"]) in names]
+    cursor.execute("SELECT id, email FROM users WHERE active ORDER BY id")
+    return [row["id"] for row in cursor.fetchall() if handle(row["email"]) in names]
 
 
 def checked_body(body: str | None) -> str:
@@ -54,19 +60,50 @@ def checked_body(body: str | None) -> str:
     return body
 
 
+def _mention(cursor, comment_id: int, body: str, author_id: int) -> int:
+    """Keep the comment's mentions in step with its text; the number of colleagues it names for the first time."""
+    names = [i for i in mentioned_ids(cursor, body) if i != author_id]  # mentioning oneself is no news
+    cursor.execute("DELETE FROM comment_mentions WHERE comment_id = %s AND NOT user_id = ANY(%s)", (comment_id, names))
+    cursor.execute("""INSERT INTO comment_mentions (comment_id, user_id) SELECT %s, unnest(%s::bigint[])
+                      ON CONFLICT DO NOTHING""", (comment_id, names))
+    return cursor.rowcount
+
+
 def add_comment(db: Database, profile_id: int, call_id: int, user: dict, body: str | None) -> dict:
+    """The comment stored, with `told`: how many colleagues it mentions."""
     body = checked_body(body)
-    return db.fetchone(
-        """INSERT INTO call_comments (profile_id, call_id, user_id, body, mentions) VALUES (%s, %s, %s, %s, %s)
-           RETURNING *""",
-        (profile_id, call_id, user["id"], body, [i for i in mentioned(db, body) if i != user["id"]]))
+    with db.transaction() as cursor:
+        cursor.execute("""INSERT INTO call_comments (profile_id, call_id, user_id, body) VALUES (%s, %s, %s, %s)
+                          RETURNING *""", (profile_id, call_id, user["id"], body))
+        comment = cursor.fetchone()
+        return {**comment, "told": _mention(cursor, comment["id"], body, user["id"])}
+
+
+def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) -> dict:
+    """Change one's own comment (a typo, a second thought). Returned with `told`: how many colleagues the edit
+    mentions for the first time. Unchanged text is no edit. Nobody edits a colleague's comment."""
+    body = checked_body(body)
+    with db.transaction() as cursor:
+        cursor.execute("SELECT * FROM call_comments WHERE id = %s FOR UPDATE", (comment_id,))
+        comment = cursor.fetchone()
+        if comment is None:
+            raise NotFound(f"No comment {comment_id}: it was removed.")
+        if comment["user_id"] != user["id"]:
+            raise InvalidComment("Only whoever wrote a comment can edit it.")
+        if comment["body"] == body:
+            return {**comment, "told": 0}
+        cursor.execute("UPDATE call_comments SET body = %s, edited_at = now() WHERE id = %s RETURNING *",
+                       (body, comment_id))
+        comment = cursor.fetchone()
+        return {**comment, "told": _mention(cursor, comment_id, body, user["id"])}
 
 
 def comments_of(db: Database, profile_id: int, call_id: int) -> list[dict]:
     """The call's discussion for the profile, the oldest first, each with its author's address."""
     return db.fetchall(
-        """SELECT k.id, k.user_id, k.body, k.at, u.email, u.active FROM call_comments k JOIN users u ON u.id = k.user_id
-           WHERE k.profile_id = %s AND k.call_id = %s ORDER BY k.at, k.id""", (profile_id, call_id))
+        """SELECT k.id, k.user_id, k.body, k.at, k.edited_at, u.email, u.active
+             FROM call_comments k JOIN users u ON u.id = k.user_id
+            WHERE k.profile_id = %s AND k.call_id = %s ORDER BY k.at, k.id""", (profile_id, call_id))
 
 
 def remove_comment(db: Database, comment_id: int, user: dict) -> dict:
@@ -82,20 +119,25 @@ def remove_comment(db: Database, comment_id: int, user: dict) -> dict:
 
 def new_for(db: Database, user_id: int, profile_id: int, since: datetime, until: datetime) -> list[dict]:
     """What colleagues wrote in (`since`, `until`] in the profile's discussions that concern the user, by call
-    (the soonest commented first) and then in order: comments that mention them, and every comment on a call
-    they decided on, write, or commented on before. Each says why it is theirs (`why`) and quotes the comment."""
+    (the soonest commented first) and then in order: comments that mention them (or that an edit made then
+    mentions them in), and every comment on a call they decided on, write, or commented on before. Each says
+    why it is theirs (`why`) and quotes the comment as it reads now."""
     rows = db.fetchall(
         """SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author,
-                  CASE WHEN %(user)s = ANY(k.mentions) THEN 'mentions you'
+                  CASE WHEN m.at IS NOT NULL THEN 'mentions you'
                        WHEN d.lead_id = %(user)s THEN 'you write it'
                        WHEN d.decided_by = %(user)s THEN 'you decided on it'
                        ELSE 'you took part' END AS why
            FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
            LEFT JOIN decisions d ON d.profile_id = k.profile_id AND d.call_id = k.call_id
-           WHERE k.profile_id = %(profile)s AND k.user_id <> %(user)s AND k.at > %(since)s AND k.at <= %(until)s
-             AND (%(user)s = ANY(k.mentions) OR %(user)s IN (d.lead_id, d.decided_by)
-                  OR EXISTS (SELECT 1 FROM call_comments o WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
-                             AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id)))
+           LEFT JOIN comment_mentions m ON m.comment_id = k.id AND m.user_id = %(user)s
+           WHERE k.profile_id = %(profile)s AND k.user_id <> %(user)s
+             AND (m.at > %(since)s AND m.at <= %(until)s
+                  OR k.at > %(since)s AND k.at <= %(until)s
+                     AND (%(user)s IN (d.lead_id, d.decided_by)
+                          OR EXISTS (SELECT 1 FROM call_comments o
+                                      WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
+                                        AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id))))
            ORDER BY min(k.at) OVER (PARTITION BY c.id), c.id, k.at, k.id""",
         {"user": user_id, "profile": profile_id, "since": since, "until": until})
     for row in rows:

@@ -332,18 +332,27 @@ CREATE TABLE consortium_events (
 );
 CREATE INDEX consortium_events_consortium ON consortium_events (profile_id, call_id, at);
 
--- The team's discussion of a call, for a profile; `mentions`: the colleagues a comment names (@ and their
--- address before the @) as they were when it was written, told in their next digest.
+-- The team's discussion of a call, for a profile; `edited_at`: when its author last changed it.
 CREATE TABLE call_comments (
     id          bigserial PRIMARY KEY,
     profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
     call_id     bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
     user_id     bigint NOT NULL REFERENCES users (id),
     body        text NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
-    mentions    bigint[] NOT NULL DEFAULT '{}',
-    at          timestamptz NOT NULL DEFAULT now()
+    at          timestamptz NOT NULL DEFAULT now(),
+    edited_at   timestamptz
 );
 CREATE INDEX call_comments_call ON call_comments (profile_id, call_id, at);
+
+-- The colleagues a comment names (@ and their address before the @), each since the comment or the edit that
+-- first named them: told in their next digest, and not again.
+CREATE TABLE comment_mentions (
+    comment_id  bigint NOT NULL REFERENCES call_comments (id) ON DELETE CASCADE,
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (comment_id, user_id)
+);
+CREATE INDEX comment_mentions_user ON comment_mentions (user_id, at);
 
 -- Notify ------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The team's discussion of a call: comments kept per profile, mentions resolved when written, taken back only
-by their author, and told in the digests of those they concern (the call page is tested in test_webapp)."""
+"""The team's discussion of a call: comments kept per profile, mentions resolved when written, edited and taken
+back only by their author, and told in the digests of those they concern (the call page is tested in
+test_webapp)."""
 
 from datetime import date, datetime, timedelta, timezone
 
@@ -31,7 +32,7 @@ def test_a_comment_is_kept_with_its_author_and_the_colleagues_it_mentions(db, te
     comment = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"],
                                      "  Worth a bid? @Janis knows the partners.\r\nAsk @boss too; @anna.\r\n")
     # Mentions are resolved as written, case aside; the author mentioning themself is no news to them.
-    assert comment["mentions"] == [who["janis"]["id"], who["boss"]["id"]]
+    assert comment["told"] == 2 and _mentions(db, comment["id"]) == [who["janis"]["id"], who["boss"]["id"]]
     assert comment["body"] == "Worth a bid? @Janis knows the partners.\nAsk @boss too; @anna."
     discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["janis"], "Yes: write to anna@sic.lv's list.")
     shown = discussion.comments_of(db, profile, calls["CERV-SOCIAL-01"])
@@ -63,6 +64,44 @@ def test_only_its_author_takes_a_comment_back(db, team):
     assert discussion.remove_comment(db, comment["id"], who["anna"])["call_id"] == calls["CERV-SOCIAL-01"]
     with pytest.raises(NotFound, match="removed already"):
         discussion.remove_comment(db, comment["id"], who["anna"])
+
+
+def _mentions(db, comment_id):
+    return [r["user_id"] for r in db.fetchall(
+        "SELECT user_id FROM comment_mentions WHERE comment_id = %s ORDER BY user_id", (comment_id,))]
+
+
+def test_only_its_author_edits_a_comment_and_an_edit_tells_only_whom_it_newly_mentions(db, team):
+    profile, calls, who = team
+    comment = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"], "Ask @janis, he knwos them.")
+    written = datetime.now(timezone.utc)
+    with pytest.raises(discussion.InvalidComment, match="Only whoever wrote a comment can edit it"):
+        discussion.edit_comment(db, comment["id"], who["janis"], "Hijacked")
+    with pytest.raises(discussion.InvalidComment, match="Write something first"):
+        discussion.edit_comment(db, comment["id"], who["anna"], "  ")
+    # Saving the same text (CRLF aside) is no edit.
+    same = discussion.edit_comment(db, comment["id"], who["anna"], "Ask @janis, he knwos them.\r\n")
+    assert same["told"] == 0 and same["edited_at"] is None
+
+    edited = discussion.edit_comment(db, comment["id"], who["anna"], "Ask @janis, he knows them.\r\nOr @boss.")
+    assert edited["told"] == 1 and edited["body"] == "Ask @janis, he knows them.\nOr @boss."
+    assert edited["edited_at"] > edited["at"]
+    shown = discussion.comments_of(db, profile, calls["CERV-SOCIAL-01"])
+    assert [(c["body"], c["edited_at"]) for c in shown] == [(edited["body"], edited["edited_at"])]
+    until = datetime.now(timezone.utc)
+    # Boss, named by the edit, is told in the digest that covers the edit; Janis was told of the comment
+    # when it was written, and not again for a typo fixed.
+    assert [k["why"] for k in discussion.new_for(db, who["boss"]["id"], profile, written, until)] == ["mentions you"]
+    assert discussion.new_for(db, who["janis"]["id"], profile, written, until) == []
+    assert [k["excerpt"] for k in discussion.new_for(db, who["janis"]["id"], profile, written - timedelta(minutes=1),
+                                                     written)] == ["Ask @janis, he knows them. Or @boss."]
+    # A mention taken out is taken back: Janis is not told of a comment that no longer names him.
+    assert discussion.edit_comment(db, comment["id"], who["anna"], "Or @boss.")["told"] == 0
+    assert _mentions(db, comment["id"]) == [who["boss"]["id"]]
+    discussion.remove_comment(db, comment["id"], who["anna"])
+    with pytest.raises(NotFound, match="it was removed"):
+        discussion.edit_comment(db, comment["id"], who["anna"], "Too late")
+    assert db.scalar("SELECT count(*) FROM comment_mentions") == 0
 
 
 def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):

@@ -246,3 +246,25 @@ def test_the_contact_kept_at_an_organisation_stays_when_several_may_be(server_ur
         save_contact(database, lab, "Ilze Ozola", "ilze@rsl.lv", "Director, Riga", None, ilze["id"])
         assert [(k["email"], k["note"]) for k in known_contacts(database, [lab])[lab]] == [
             ("ilze@rsl.lv", "Director, Riga"), ("office@rsl.lv", "Research office")]
+
+
+def test_the_colleagues_a_comment_mentioned_stay_mentioned_since_it_was_written(server_url, tmp_path):
+    from datetime import datetime, timezone
+
+    from store import discussion
+    from tests.helpers.data import add_call
+
+    with migrated_up_to(server_url, tmp_path, "comment_mentions_upgrade", 34) as database:
+        add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+        call_id = database.scalar("SELECT id FROM calls")
+        profile = a_profile(database)
+        anna, janis = (database.scalar("INSERT INTO users (email, password_hash, role) VALUES (%s, 'x', 'manager')"
+                                       " RETURNING id", (email,)) for email in ("anna@sic.lv", "janis@sic.lv"))
+        database.execute("INSERT INTO call_comments (profile_id, call_id, user_id, body, mentions, at)"
+                         " VALUES (%s, %s, %s, 'Ask @janis', %s, '2026-06-01 10:00Z')", (profile, call_id, anna, [janis]))
+        migrate.upgrade(database)
+        assert database.fetchall("SELECT user_id, at FROM comment_mentions") == [
+            {"user_id": janis, "at": datetime(2026, 6, 1, 10, tzinfo=timezone.utc)}]
+        told = discussion.new_for(database, janis, profile, datetime(2026, 5, 31, tzinfo=timezone.utc),
+                                  datetime(2026, 6, 2, tzinfo=timezone.utc))
+        assert [(k["excerpt"], k["why"]) for k in told] == [("Ask @janis", "mentions you")]

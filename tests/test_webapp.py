@@ -3112,11 +3112,25 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
     assert waiting.count(link) == 2 and waiting.index("Bids waiting for your approval") < waiting.index(link)
     refused = boss.post(remove, data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01")}, follow_redirects=True)
     assert "Only whoever wrote a comment can remove it." in refused.get_data(as_text=True)
-    assert remove in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    edit = f"/calls/CERV-SOCIAL-01/comments/{comment_id}/edit"
+    assert edit not in seen_by_boss
+    refused = boss.post(edit, data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01"), "body": "Approved."},
+                        follow_redirects=True)
+    assert "The comment was not changed: Only whoever wrote a comment can edit it." in refused.get_data(as_text=True)
+    # Its author corrects it in place; the page says it was edited, and boss, mentioned already, is not told again.
+    mine = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert remove in mine and f'action="{edit}"' in mine and ">@boss: bid? Notes at https://docs" in mine
+    edited = pm.post(edit, data={"csrf_token": token, "body": "@boss: bid? Notes at https://docs.example/y"})
+    assert edited.headers["Location"].endswith(f"/calls/CERV-SOCIAL-01#comment-{comment_id}")
+    shown = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Your comment was saved." in shown and 'class="edited"' in shown and "https://docs.example/y</a>" in shown
+    assert "Discussion <small>1 comment</small>" in shown
     assert "Your comment was removed." in pm.post(remove, data={"csrf_token": token},
                                                   follow_redirects=True).get_data(as_text=True)
     again = pm.post(remove, data={"csrf_token": token})
     assert again.status_code == 302 and again.headers["Location"].endswith("/calls/CERV-SOCIAL-01#discussion")
+    gone = pm.post(edit, data={"csrf_token": token, "body": "Too late"}, follow_redirects=True)
+    assert "That comment was removed; nothing to edit." in gone.get_data(as_text=True)
     assert "Nothing said yet." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert pm.post("/calls/NO-SUCH-CALL/comments", data={"csrf_token": token, "body": "x"}).status_code == 404
 

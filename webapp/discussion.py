@@ -1,4 +1,4 @@
-"""The team's discussion on a call's page: comments added and taken back, each going back to the discussion."""
+"""The team's discussion on a call's page: comments added, edited and taken back, each going back to the discussion."""
 
 from __future__ import annotations
 
@@ -29,10 +29,25 @@ def add(identifier):
     except discussion.InvalidComment as problem:  # the box checks both in the browser: a page sent otherwise
         flash(f"The comment was not added: {problem}")
     else:
-        told = len(comment["mentions"])
+        told = comment["told"]
         flash("Comment added" + (f"; {counted(told, 'colleague')} mentioned will find it in their digest." if told
                                  else "."))
     return _back_to(call["identifier"])
+
+
+@bp.post("/calls/<path:identifier>/comments/<int:comment_id>/edit")
+def edit(identifier, comment_id):
+    try:
+        comment = discussion.edit_comment(db(), comment_id, g.user, request.form.get("body"))
+    except NotFound:  # removed in another tab
+        flash("That comment was removed; nothing to edit.")
+    except discussion.InvalidComment as problem:
+        flash(f"The comment was not changed: {problem}")
+    else:
+        told = comment["told"]
+        flash("Your comment was saved" + (f"; {counted(told, 'colleague')} it now mentions will find it in their"
+                                           " digest." if told else "."))
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor=f"comment-{comment_id}"))
 
 
 @bp.post("/calls/<path:identifier>/comments/<int:comment_id>/remove")
