@@ -1,12 +1,15 @@
 """The team's discussion of a call, for a profile: whether to bid, whom to ask, what the call really wants.
 SIC's five work remotely; said here, it stays with the call rather than in someone's inbox. A comment that
 mentions a colleague (@ and their address before the @) is in that colleague's next digest, as is one on a
-call they decided on, write or took part in discussing. Its author may edit it: a colleague the edit
-mentions for the first time is told then, one mentioned before is not told again."""
+call they decided on, write or took part in discussing; a mentioned colleague is emailed at once instead,
+unless they chose to wait for the digest. Its author may edit it: a colleague the edit mentions for the
+first time is told then, one mentioned before is not told again."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from .db import Database
@@ -60,28 +63,33 @@ def checked_body(body: str | None) -> str:
     return body
 
 
-def _mention(cursor, comment_id: int, body: str, author_id: int) -> int:
-    """Keep the comment's mentions in step with its text; the number of colleagues it names for the first time."""
+def _mention(cursor, comment_id: int, body: str, author_id: int) -> dict:
+    """Keep the comment's mentions in step with its text. Returns how many colleagues it names for the first
+    time (`told`), and how many of those take an email at once (`emailed`; the rest wait for their digest)."""
     names = [i for i in mentioned_ids(cursor, body) if i != author_id]  # mentioning oneself is no news
     cursor.execute("DELETE FROM comment_mentions WHERE comment_id = %s AND NOT user_id = ANY(%s)", (comment_id, names))
-    cursor.execute("""INSERT INTO comment_mentions (comment_id, user_id) SELECT %s, unnest(%s::bigint[])
-                      ON CONFLICT DO NOTHING""", (comment_id, names))
-    return cursor.rowcount
+    cursor.execute("""WITH added AS (INSERT INTO comment_mentions (comment_id, user_id) SELECT %s, unnest(%s::bigint[])
+                                     ON CONFLICT DO NOTHING RETURNING user_id)
+                      SELECT count(*) AS told, count(*) FILTER (WHERE u.mention_emails) AS emailed
+                        FROM added JOIN users u ON u.id = added.user_id""", (comment_id, names))
+    return cursor.fetchone()
 
 
 def add_comment(db: Database, profile_id: int, call_id: int, user: dict, body: str | None) -> dict:
-    """The comment stored, with `told`: how many colleagues it mentions."""
+    """The comment stored, with `told` and `emailed`: how many colleagues it mentions, and how many of
+    them are to be emailed at once (see `unsent_mentions`)."""
     body = checked_body(body)
     with db.transaction() as cursor:
         cursor.execute("""INSERT INTO call_comments (profile_id, call_id, user_id, body) VALUES (%s, %s, %s, %s)
                           RETURNING *""", (profile_id, call_id, user["id"], body))
         comment = cursor.fetchone()
-        return {**comment, "told": _mention(cursor, comment["id"], body, user["id"])}
+        return {**comment, **_mention(cursor, comment["id"], body, user["id"])}
 
 
 def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) -> dict:
-    """Change one's own comment (a typo, a second thought). Returned with `told`: how many colleagues the edit
-    mentions for the first time. Unchanged text is no edit. Nobody edits a colleague's comment."""
+    """Change one's own comment (a typo, a second thought). Returned with `told` and `emailed`, as from
+    `add_comment`, for the colleagues the edit mentions for the first time. Unchanged text is no edit.
+    Nobody edits a colleague's comment."""
     body = checked_body(body)
     with db.transaction() as cursor:
         cursor.execute("SELECT * FROM call_comments WHERE id = %s FOR UPDATE", (comment_id,))
@@ -91,11 +99,11 @@ def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) ->
         if comment["user_id"] != user["id"]:
             raise InvalidComment("Only whoever wrote a comment can edit it.")
         if comment["body"] == body:
-            return {**comment, "told": 0}
+            return {**comment, "told": 0, "emailed": 0}
         cursor.execute("UPDATE call_comments SET body = %s, edited_at = now() WHERE id = %s RETURNING *",
                        (body, comment_id))
         comment = cursor.fetchone()
-        return {**comment, "told": _mention(cursor, comment_id, body, user["id"])}
+        return {**comment, **_mention(cursor, comment_id, body, user["id"])}
 
 
 def comments_of(db: Database, profile_id: int, call_id: int) -> list[dict]:
@@ -121,7 +129,8 @@ def new_for(db: Database, user_id: int, profile_id: int, since: datetime, until:
     """What colleagues wrote in (`since`, `until`] in the profile's discussions that concern the user, by call
     (the soonest commented first) and then in order: comments that mention them (or that an edit made then
     mentions them in), and every comment on a call they decided on, write, or commented on before. Each says
-    why it is theirs (`why`) and quotes the comment as it reads now."""
+    why it is theirs (`why`) and quotes the comment as it reads now. One they were emailed of already is
+    not told again."""
     rows = db.fetchall(
         """SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author,
                   CASE WHEN m.at IS NOT NULL THEN 'mentions you'
@@ -131,7 +140,7 @@ def new_for(db: Database, user_id: int, profile_id: int, since: datetime, until:
            FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
            LEFT JOIN decisions d ON d.profile_id = k.profile_id AND d.call_id = k.call_id
            LEFT JOIN comment_mentions m ON m.comment_id = k.id AND m.user_id = %(user)s
-           WHERE k.profile_id = %(profile)s AND k.user_id <> %(user)s
+           WHERE k.profile_id = %(profile)s AND k.user_id <> %(user)s AND m.emailed_at IS NULL
              AND (m.at > %(since)s AND m.at <= %(until)s
                   OR k.at > %(since)s AND k.at <= %(until)s
                      AND (%(user)s IN (d.lead_id, d.decided_by)
@@ -144,3 +153,36 @@ def new_for(db: Database, user_id: int, profile_id: int, since: datetime, until:
         row["excerpt"] = cut(one_line(row.pop("body")), EXCERPT)
     return rows
 
+
+
+# A mention still to be emailed, of comment_mentions m and its colleague u.
+_UNSENT = "m.emailed_at IS NULL AND u.active AND u.mention_emails"
+
+
+def unsent_mentions(db: Database, comment_id: int) -> list[int]:
+    """The colleagues the comment mentions who take an email at once and have not had it yet."""
+    return [row["user_id"] for row in db.fetchall(
+        f"""SELECT m.user_id FROM comment_mentions m JOIN users u ON u.id = m.user_id
+             WHERE m.comment_id = %s AND {_UNSENT} ORDER BY m.user_id""", (comment_id,))]
+
+
+@contextmanager
+def mention_to_email(db: Database, comment_id: int, user_id: int) -> Iterator[dict | None]:
+    """One mention to email: the colleague's address, the comment as it reads now, its call, author and
+    profile; None when it needs none any more (sent, taken out by an edit, the comment removed, the
+    colleague's choice changed) or another job is sending it. Marked emailed when the block ends without
+    an error: a failed send stays unsent, for the job's retry and else for the digest."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            f"""SELECT m.user_id, u.email, k.id, k.body, k.at, k.edited_at, a.email AS author, c.identifier,
+                       c.title, p.name AS profile
+                  FROM comment_mentions m JOIN users u ON u.id = m.user_id
+                  JOIN call_comments k ON k.id = m.comment_id JOIN users a ON a.id = k.user_id
+                  JOIN calls c ON c.id = k.call_id JOIN profiles p ON p.id = k.profile_id
+                 WHERE m.comment_id = %s AND m.user_id = %s AND {_UNSENT}
+                   FOR UPDATE OF m SKIP LOCKED""", (comment_id, user_id))
+        mention = cursor.fetchone()
+        yield mention
+        if mention is not None:
+            cursor.execute("UPDATE comment_mentions SET emailed_at = now() WHERE comment_id = %s AND user_id = %s",
+                           (comment_id, user_id))

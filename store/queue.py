@@ -39,6 +39,7 @@ JOB_POLICY = {
     "worker.jobs.rank_every_profile": (300, 86400, 7 * 86400, [30, 120, 600]),
     "worker.jobs.learn_from_decisions": (300, 86400, 7 * 86400, [30, 120]),
     "worker.jobs.send_digests": (900, 86400, 7 * 86400, [60, 300, 900]),
+    "worker.jobs.tell_mentions": (120, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.backup_database": (1800, 86400, 7 * 86400, [60, 300, 900]),
 }
 QUEUE_NAME = "callmatch"

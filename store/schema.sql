@@ -221,7 +221,8 @@ CREATE TABLE users (
     digest_days_ahead integer NOT NULL DEFAULT 30,
     created_at        timestamptz NOT NULL DEFAULT now(),
     last_login_at     timestamptz,
-    profile_id        bigint REFERENCES profiles (id) ON DELETE SET NULL  -- the profile worked on; NULL: the first
+    profile_id        bigint REFERENCES profiles (id) ON DELETE SET NULL,  -- the profile worked on; NULL: the first
+    mention_emails    boolean NOT NULL DEFAULT true  -- emailed at once when a colleague mentions them in a comment
 );
 
 -- Who created a profile, and who saved it last (profiles come before users, so the columns are added here).
@@ -345,11 +346,12 @@ CREATE TABLE call_comments (
 CREATE INDEX call_comments_call ON call_comments (profile_id, call_id, at);
 
 -- The colleagues a comment names (@ and their address before the @), each since the comment or the edit that
--- first named them: told in their next digest, and not again.
+-- first named them; `emailed_at`: when they were emailed of it (else their next digest tells it).
 CREATE TABLE comment_mentions (
     comment_id  bigint NOT NULL REFERENCES call_comments (id) ON DELETE CASCADE,
     user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     at          timestamptz NOT NULL DEFAULT now(),
+    emailed_at  timestamptz,
     PRIMARY KEY (comment_id, user_id)
 );
 CREATE INDEX comment_mentions_user ON comment_mentions (user_id, at);

@@ -164,15 +164,17 @@ def update_access(db: Database, user_id: int, role: str | None = None, active: b
                            (role, active, user_id)).fetchone()
 
 
-def update_digest_settings(db: Database, user_id: int, frequency: str, top: int, days_ahead: int) -> None:
+def update_digest_settings(db: Database, user_id: int, frequency: str, top: int, days_ahead: int,
+                           mention_emails: bool = True) -> None:
     """`top`: a new call goes into the digest when it ranks this high for the profile (among the calls
-    that pass the screening gates)."""
+    that pass the screening gates). `mention_emails`: a comment that mentions the user is emailed at once
+    (else the digest tells it)."""
     if frequency not in ("daily", "weekly", "never"):
         raise InvalidUser("Digest frequency must be daily, weekly or never.")
     if not (1 <= top <= 1000 and 1 <= days_ahead <= 365):
         raise InvalidUser("The digest's top calls must be 1 to 1000, and days ahead 1 to 365.")
-    db.execute("UPDATE users SET digest_frequency = %s, digest_top = %s, digest_days_ahead = %s WHERE id = %s",
-               (frequency, top, days_ahead, user_id))
+    db.execute("""UPDATE users SET digest_frequency = %s, digest_top = %s, digest_days_ahead = %s, mention_emails = %s
+                  WHERE id = %s""", (frequency, top, days_ahead, mention_emails, user_id))
 
 
 def set_working_profile(db: Database, user_id: int, profile_id: int) -> None:

@@ -32,7 +32,8 @@ def test_a_comment_is_kept_with_its_author_and_the_colleagues_it_mentions(db, te
     comment = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["anna"],
                                      "  Worth a bid? @Janis knows the partners.\r\nAsk @boss too; @anna.\r\n")
     # Mentions are resolved as written, case aside; the author mentioning themself is no news to them.
-    assert comment["told"] == 2 and _mentions(db, comment["id"]) == [who["janis"]["id"], who["boss"]["id"]]
+    assert (comment["told"], comment["emailed"]) == (2, 2)
+    assert _mentions(db, comment["id"]) == [who["janis"]["id"], who["boss"]["id"]]
     assert comment["body"] == "Worth a bid? @Janis knows the partners.\nAsk @boss too; @anna."
     discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["janis"], "Yes: write to anna@sic.lv's list.")
     shown = discussion.comments_of(db, profile, calls["CERV-SOCIAL-01"])

@@ -2124,8 +2124,10 @@ def test_settings_say_when_the_next_digest_goes_out_and_the_preview_starts_where
 def test_settings_unsubscribe(pm, seeded):
     token = csrf(pm, "/settings")
     pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": "40",
-                               "digest_days_ahead": "30", "unsubscribe": "1"})
-    assert seeded.scalar("SELECT digest_frequency FROM users WHERE email = 'pm@sic.lv'") == "never"
+                               "digest_days_ahead": "30", "mention_emails": "1", "unsubscribe": "1"})
+    # From every email: the digest and the one a mention sends at once.
+    assert seeded.fetchone("SELECT digest_frequency, mention_emails FROM users WHERE email = 'pm@sic.lv'") == {
+        "digest_frequency": "never", "mention_emails": False}
     assert "You get no digest: choose how often to have one." in pm.get("/settings").get_data(as_text=True)
 
 
@@ -3079,7 +3081,7 @@ def test_the_team_changes_and_removes_its_own_calls_but_not_crawled_ones(pm, see
     assert call_store.get_call(seeded, "team:ka220-adu-2027") is None
 
 
-def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
+def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'id="discussion"' in page and "Nothing said yet." in page
@@ -3088,7 +3090,11 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
         "csrf_token": token, "body": "@boss: bid? Notes at https://docs.example/x?a=1&b=2.\r\n<script>alert(1)</script>"},
         follow_redirects=True)
     shown = added.get_data(as_text=True)
-    assert "Comment added; 1 colleague mentioned will find it in their digest." in shown
+    assert "Comment added; 1 colleague mentioned is emailed now." in shown
+    from store.queue import connect_redis, jobs
+
+    comment_id = seeded.scalar("SELECT id FROM call_comments")
+    assert [(j["name"], j["args"]) for j in jobs(connect_redis(settings.redis_url))] == [("tell_mentions", (comment_id,))]
     assert "Discussion <small>1 comment</small>" in shown
     assert '<strong class="mention">@boss</strong>' in shown
     assert '<a href="https://docs.example/x?a=1&amp;b=2" rel="noopener noreferrer nofollow"' in shown
@@ -3101,7 +3107,6 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
     decide(pm)
     assert link in pm.get("/pipeline").get_data(as_text=True)
 
-    comment_id = seeded.scalar("SELECT id FROM call_comments")
     remove = f"/calls/CERV-SOCIAL-01/comments/{comment_id}/remove"
     boss = app.test_client()
     login(boss, "boss@sic.lv")
@@ -3133,6 +3138,15 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app):
     assert "That comment was removed; nothing to edit." in gone.get_data(as_text=True)
     assert "Nothing said yet." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert pm.post("/calls/NO-SUCH-CALL/comments", data={"csrf_token": token, "body": "x"}).status_code == 404
+
+    # A colleague who would rather have mentions in the digest is told there.
+    saved = boss.post("/settings", data={"csrf_token": csrf(boss, "/settings"), "digest_frequency": "daily",
+                                         "digest_top": "50", "digest_days_ahead": "30"}, follow_redirects=True)
+    assert "Email settings saved." in saved.get_data(as_text=True)
+    assert 'name="mention_emails" value="1">' in saved.get_data(as_text=True)  # unticked now
+    again = pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": token, "body": "@boss, again"},
+                    follow_redirects=True)
+    assert "Comment added; 1 colleague mentioned will find it in their digest." in again.get_data(as_text=True)
 
 
 def test_the_pipeline_lists_what_the_team_did_lately(pm):

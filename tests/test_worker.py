@@ -972,3 +972,68 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
     # Not to the one who recorded it, nor again in a later period.
     assert digests.content(db, boss, since, date(2026, 6, 27))["outcomes"] == []
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["outcomes"] == []
+
+
+def test_a_colleague_mentioned_in_a_comment_is_emailed_at_once_and_only_once(settings, db, smtp_server):
+    from email import message_from_bytes, policy
+
+    from store import discussion, profiles, users
+
+    controller, inbox = smtp_server
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    profile, call = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")
+    who = {name: users.get_user(db, create_user(db, f"{name}@sic.lv", "long enough password", "manager"))
+           for name in ("anna", "janis", "ilze", "boss")}
+    users.update_digest_settings(db, who["boss"]["id"], "daily", 50, 30, mention_emails=False)
+    since = datetime.now(timezone.utc)
+    comment = discussion.add_comment(db, profile, call, who["anna"], "@janis @boss: can you ask RTU <by Friday>?")
+    assert (comment["told"], comment["emailed"]) == (2, 1)  # boss chose the digest
+    conn = connect_redis(settings.redis_url)
+    env = {"SMTP_URL": f"smtp://127.0.0.1:{controller.port}", **TODAY}
+
+    def work():
+        result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    enqueue(conn, "worker.jobs.tell_mentions", comment["id"])
+    enqueue(conn, "worker.jobs.tell_mentions", comment["id"])  # twice, as a retry would: one email
+    work()
+    assert [m.rcpt_tos for m in inbox.messages] == [["janis@sic.lv"]]
+    email = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    assert email["Subject"] == "anna@sic.lv mentioned you: Social innovation and civic participation"
+    assert email["Message-ID"] == f"<mention-{comment['id']}.{who['janis']['id']}@localhost>"
+    text, html = (email.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    assert "anna@sic.lv mentioned you in the discussion of a call" in text
+    assert "@janis @boss: can you ask RTU <by Friday>?" in text and "&lt;by Friday&gt;" in html
+    assert f"/calls/CERV-SOCIAL-01#comment-{comment['id']}" in text and "profile Social Innovation Centre (SIC)" in text
+
+    # The digest does not repeat what the email told; boss, who waits for the digest, finds it there.
+    until = datetime.now(timezone.utc)
+    assert discussion.new_for(db, who["janis"]["id"], profile, since, until) == []
+    assert [k["why"] for k in discussion.new_for(db, who["boss"]["id"], profile, since, until)] == ["mentions you"]
+
+    # An edit that names Ilze emails her alone; Janis is not written to again.
+    edited = discussion.edit_comment(db, comment["id"], who["anna"], "@janis @boss @ilze: can you ask RTU?")
+    assert (edited["told"], edited["emailed"]) == (1, 1)
+    enqueue(conn, "worker.jobs.tell_mentions", comment["id"])
+    work()
+    assert [m.rcpt_tos for m in inbox.messages] == [["janis@sic.lv"], ["ilze@sic.lv"]]
+    assert "(in an edit)" in inbox.messages[1].content.decode()
+    assert db.scalar("SELECT count(*) FROM comment_mentions WHERE emailed_at IS NULL") == 1  # boss's
+
+
+def test_a_mention_email_that_cannot_be_sent_is_left_for_the_digest(settings, db):
+    from store import discussion, profiles, users
+    from worker.mentions import send_mention_emails
+
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    profile, call = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")
+    anna, janis = (users.get_user(db, create_user(db, f"{name}@sic.lv", "long enough password", "manager"))
+                   for name in ("anna", "janis"))
+    since = datetime.now(timezone.utc)
+    comment = discussion.add_comment(db, profile, call, anna, "@janis?")
+    with pytest.raises(OSError):
+        send_mention_emails(db, settings.with_(smtp_url="smtp://127.0.0.1:1"), comment["id"])
+    assert discussion.unsent_mentions(db, comment["id"]) == [janis["id"]]  # for the job's retry
+    assert [k["why"] for k in discussion.new_for(db, janis["id"], profile, since, datetime.now(timezone.utc))] == [
+        "mentions you"]

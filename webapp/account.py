@@ -73,13 +73,17 @@ def edit():
         except ValueError:
             flash("The digest's top calls and the days ahead must be whole numbers.")
             return redirect(url_for("account.edit"))
-        frequency = "never" if request.form.get("unsubscribe") else request.form.get("digest_frequency", "weekly")
+        # Unsubscribing is from every email: the digest and the one a mention sends at once.
+        unsubscribe = bool(request.form.get("unsubscribe"))
+        frequency = "never" if unsubscribe else request.form.get("digest_frequency", "weekly")
+        mention_emails = not unsubscribe and bool(request.form.get("mention_emails"))
         try:
-            users.update_digest_settings(db(), g.user["id"], frequency, top, days)
+            users.update_digest_settings(db(), g.user["id"], frequency, top, days, mention_emails)
         except CallmatchError as exc:
             flash(str(exc))
             return redirect(url_for("account.edit"))
-        flash("Unsubscribed from digests." if frequency == "never" else "Digest settings saved.")
+        flash("Unsubscribed: no digest, and no email when a colleague mentions you." if unsubscribe
+              else "Email settings saved.")
         return redirect(url_for("account.edit"))
     start = digests.period_start(db(), g.user)
     return render_template("settings.html", title="Settings", step_days=DUE_WITHIN_DAYS, since=start,

@@ -12,9 +12,28 @@ from store.errors import NotFound
 from store.text import counted
 
 from . import current_profile_id, db
+from .background import queue
 from .calls import call_or_404
 
 bp = Blueprint("discussion", __name__)
+
+
+def _telling(comment: dict, named: str) -> str:
+    """How the colleagues a comment names for the first time hear of it (the end of a sentence): an email,
+    queued now, to those who take one; the digest for the rest, and for all when nothing can be queued."""
+    told, emailed = comment["told"], comment["emailed"]
+    if not told:
+        return "."
+    whom = f"{counted(told, 'colleague')} {named}"
+    problem = queue("worker.jobs.tell_mentions", comment["id"]) if emailed else None
+    if problem:
+        return f"; {whom} will find it in their digest (no email now: {problem})"
+    if emailed == told:
+        return f"; {whom} {'is' if told == 1 else 'are'} emailed now."
+    if emailed:
+        return (f"; of the {whom}, {emailed} {'is' if emailed == 1 else 'are'} emailed now, the rest find it in"
+                " their digest.")
+    return f"; {whom} will find it in their digest."
 
 
 def _back_to(identifier: str):
@@ -29,9 +48,7 @@ def add(identifier):
     except discussion.InvalidComment as problem:  # the box checks both in the browser: a page sent otherwise
         flash(f"The comment was not added: {problem}")
     else:
-        told = comment["told"]
-        flash("Comment added" + (f"; {counted(told, 'colleague')} mentioned will find it in their digest." if told
-                                 else "."))
+        flash("Comment added" + _telling(comment, "mentioned"))
     return _back_to(call["identifier"])
 
 
@@ -44,9 +61,7 @@ def edit(identifier, comment_id):
     except discussion.InvalidComment as problem:
         flash(f"The comment was not changed: {problem}")
     else:
-        told = comment["told"]
-        flash("Your comment was saved" + (f"; {counted(told, 'colleague')} it now mentions will find it in their"
-                                           " digest." if told else "."))
+        flash("Your comment was saved" + _telling(comment, "it now mentions"))
     return redirect(url_for("calls.detail", identifier=identifier, _anchor=f"comment-{comment_id}"))
 
 

@@ -20,12 +20,12 @@ from store.checklist import DUE_WITHIN_DAYS
 from store.db import Database
 from store.decisions import assessment_summary
 from store.errors import ConfigurationError
-from store.text import consortium_progress, counted, day, failed_gates, points, stage_note, unlisted
+from store.text import consortium_progress, counted, day, failed_gates, moment, points, stage_note, unlisted
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
-templates.filters.update(points=points, day=day, failed_gates=failed_gates, stage_note=stage_note, unlisted=unlisted,
-                         consortium_progress=consortium_progress, assessment=assessment_summary,
+templates.filters.update(points=points, day=day, moment=moment, failed_gates=failed_gates, stage_note=stage_note,
+                         unlisted=unlisted, consortium_progress=consortium_progress, assessment=assessment_summary,
                          change_summary=change_summary)
 templates.globals.update(follow_up_days=FOLLOW_UP_DAYS, step_days=DUE_WITHIN_DAYS)
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
@@ -42,6 +42,19 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
     text, html = (templates.get_template(name).render(context) for name in ("digest.txt", "digest.html"))
     return subject, text, html
+
+
+def email_message(settings: Settings, to: str, subject: str, local_id: str, text: str, html: str) -> EmailMessage:
+    """An email from callmatch, in plain text and HTML. `local_id`: the left-hand side of its Message-ID, the
+    same for a resend of the same news, so that a mail client shows it once."""
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, settings.mail_from, to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{local_id}@{_domain(settings.mail_from)}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to the sender
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
 
 
 def smtp_send(settings: Settings, message: EmailMessage) -> None:
@@ -87,14 +100,8 @@ def send_due_digests(db: Database, settings: Settings) -> DigestRun:
         digest_id = digests.claim(db, user["id"], start, now, [c["id"] for c in content["new_calls"]], subject)
         if digest_id is None:
             continue
-        message = EmailMessage()
-        message["Subject"], message["From"], message["To"] = subject, settings.mail_from, user["email"]
-        message["Date"] = formatdate(localtime=False)
         # One id per digest: a resend of a period whose first send was not recorded is the same message.
-        message["Message-ID"] = f"<digest-{digest_id}.{user['id']}@{_domain(settings.mail_from)}>"
-        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to the sender
-        message.set_content(text)
-        message.add_alternative(html, subtype="html")
+        message = email_message(settings, user["email"], subject, f"digest-{digest_id}.{user['id']}", text, html)
         smtp_send(settings, message)  # a failure propagates: the claimed, unsent period is retried
         digests.mark_sent(db, digest_id)
         run.sent.append(user["email"])

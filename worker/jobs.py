@@ -142,6 +142,17 @@ def send_digests() -> dict:
     return {"sent": run.sent, "nothing_new": run.quiet}
 
 
+def tell_mentions(comment_id: int) -> dict:
+    """Email the colleagues a comment (or an edit of it) mentions, at once."""
+    from .mentions import send_mention_emails
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        sent = send_mention_emails(db, settings, comment_id)
+    _progress(f"emailed {counted(len(sent), 'colleague')} mentioned in comment {comment_id}")
+    return {"sent": sent}
+
+
 def backup_database() -> dict:
     """Today's backup (made again, if the job runs twice in a day), keeping the newest CALLMATCH_DAILY_BACKUPS."""
     from store import backup
