@@ -89,7 +89,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "answers": answers_since(db, profile_id, since, user.get("id")),
             "to_write": named_to_write(db, user["id"], since, today) if user.get("id") else [],
             "steps": steps, "handed": handed,
-            "comments": comments_for(db, user["id"], profile_id, since, now) if user.get("id") else [],
+            "comments": comments_for(db, user["id"], since, now) if user.get("id") else [],
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),

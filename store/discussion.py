@@ -125,30 +125,31 @@ def remove_comment(db: Database, comment_id: int, user: dict) -> dict:
     return row
 
 
-def new_for(db: Database, user_id: int, profile_id: int, since: datetime, until: datetime) -> list[dict]:
-    """What colleagues wrote in (`since`, `until`] in the profile's discussions that concern the user, by call
-    (the soonest commented first) and then in order: comments that mention them (or that an edit made then
-    mentions them in), and every comment on a call they decided on, write, or commented on before. Each says
-    why it is theirs (`why`) and quotes the comment as it reads now. One they were emailed of already is
-    not told again."""
+def new_for(db: Database, user_id: int, since: datetime, until: datetime) -> list[dict]:
+    """What colleagues wrote in (`since`, `until`] that concerns the user, under any profile (each row names
+    its `profile` and `profile_id`), by call (the soonest commented first) and then in order: comments that
+    mention them (or that an edit made then mentions them in), and every comment on a call they decided on,
+    write, or commented on before. Each says why it is theirs (`why`) and quotes the comment as it reads
+    now. One they were emailed of already is not told again."""
     rows = db.fetchall(
-        """SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author,
+        """SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author, k.profile_id, p.name AS profile,
                   CASE WHEN m.at IS NOT NULL THEN 'mentions you'
                        WHEN d.lead_id = %(user)s THEN 'you write it'
                        WHEN d.decided_by = %(user)s THEN 'you decided on it'
                        ELSE 'you took part' END AS why
            FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
+           JOIN profiles p ON p.id = k.profile_id
            LEFT JOIN decisions d ON d.profile_id = k.profile_id AND d.call_id = k.call_id
            LEFT JOIN comment_mentions m ON m.comment_id = k.id AND m.user_id = %(user)s
-           WHERE k.profile_id = %(profile)s AND k.user_id <> %(user)s AND m.emailed_at IS NULL
+           WHERE k.user_id <> %(user)s AND m.emailed_at IS NULL
              AND (m.at > %(since)s AND m.at <= %(until)s
                   OR k.at > %(since)s AND k.at <= %(until)s
                      AND (%(user)s IN (d.lead_id, d.decided_by)
                           OR EXISTS (SELECT 1 FROM call_comments o
                                       WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
                                         AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id))))
-           ORDER BY min(k.at) OVER (PARTITION BY c.id), c.id, k.at, k.id""",
-        {"user": user_id, "profile": profile_id, "since": since, "until": until})
+           ORDER BY min(k.at) OVER (PARTITION BY k.profile_id, c.id), k.profile_id, c.id, k.at, k.id""",
+        {"user": user_id, "since": since, "until": until})
     for row in rows:
         row["excerpt"] = cut(one_line(row.pop("body")), EXCERPT)
     return rows
@@ -175,7 +176,7 @@ def mention_to_email(db: Database, comment_id: int, user_id: int) -> Iterator[di
     with db.transaction() as cursor:
         cursor.execute(
             f"""SELECT m.user_id, u.email, k.id, k.body, k.at, k.edited_at, a.email AS author, c.identifier,
-                       c.title, p.name AS profile
+                       c.title, k.profile_id, p.name AS profile
                   FROM comment_mentions m JOIN users u ON u.id = m.user_id
                   JOIN call_comments k ON k.id = m.comment_id JOIN users a ON a.id = k.user_id
                   JOIN calls c ON c.id = k.call_id JOIN profiles p ON p.id = k.profile_id

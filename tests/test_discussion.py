@@ -92,9 +92,9 @@ def test_only_its_author_edits_a_comment_and_an_edit_tells_only_whom_it_newly_me
     until = datetime.now(timezone.utc)
     # Boss, named by the edit, is told in the digest that covers the edit; Janis was told of the comment
     # when it was written, and not again for a typo fixed.
-    assert [k["why"] for k in discussion.new_for(db, who["boss"]["id"], profile, written, until)] == ["mentions you"]
-    assert discussion.new_for(db, who["janis"]["id"], profile, written, until) == []
-    assert [k["excerpt"] for k in discussion.new_for(db, who["janis"]["id"], profile, written - timedelta(minutes=1),
+    assert [k["why"] for k in discussion.new_for(db, who["boss"]["id"], written, until)] == ["mentions you"]
+    assert discussion.new_for(db, who["janis"]["id"], written, until) == []
+    assert [k["excerpt"] for k in discussion.new_for(db, who["janis"]["id"], written - timedelta(minutes=1),
                                                      written)] == ["Ask @janis, he knows them. Or @boss."]
     # A mention taken out is taken back: Janis is not told of a comment that no longer names him.
     assert discussion.edit_comment(db, comment["id"], who["anna"], "Or @boss.")["told"] == 0
@@ -116,8 +116,7 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
     until = datetime.now(timezone.utc)
 
     def told(name):
-        return [(k["identifier"], k["author"], k["why"]) for k in discussion.new_for(db, who[name]["id"], profile,
-                                                                                       since, until)]
+        return [(k["identifier"], k["author"], k["why"]) for k in discussion.new_for(db, who[name]["id"], since, until)]
 
     # Janis is mentioned in the first; boss's reply follows a discussion he was not in.
     assert told("janis") == [("CERV-SOCIAL-01", "anna@sic.lv", "mentions you")]
@@ -126,14 +125,25 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
     # Boss decided on the Horizon call, and took part in the CERV discussion only after Anna's comment.
     assert told("boss") == [("HORIZON-CL2-01", "anna@sic.lv", "you decided on it")]
     # Once the period is over, they are told no more.
-    assert discussion.new_for(db, who["janis"]["id"], profile, until, datetime.now(timezone.utc)) == []
+    assert discussion.new_for(db, who["janis"]["id"], until, datetime.now(timezone.utc)) == []
 
     content = digests.content(db, who["boss"], since, TODAY)
     subject, text, html = render(who["boss"], content, settings=_Settings())
     assert subject == "callmatch: 1 new comment"
     assert ("Colleagues' comments:\n- anna@sic.lv on Democracy in the digital age ("
             in text) and 'you decided on it): "I could write this one."' in text
-    assert "http://app.example/calls/HORIZON-CL2-01#comment-" in text and "<h3>Colleagues' comments</h3>" in html
+    assert f"http://app.example/calls/HORIZON-CL2-01?profile={profile}#comment-" in text
+    assert "<h3>Colleagues' comments</h3>" in html and "; profile " not in text  # the digest's own profile
+
+    # A mention under another profile reaches the digest too, saying whose discussion it is in: its link
+    # names that profile, for the call page to offer working on it.
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    start = datetime.now(timezone.utc)
+    discussion.add_comment(db, trial, cerv, who["anna"], "@boss, for the trial profile.")
+    content = digests.content(db, who["boss"], start, TODAY)
+    subject, text, html = render(who["boss"], content, settings=_Settings())
+    assert subject == "callmatch: 1 new comment" and "mentions you; profile SIC (trial)): \"@boss, for the" in text
+    assert f"/calls/CERV-SOCIAL-01?profile={trial}#comment-" in text and "; mentions you; profile SIC (trial))" in html
 
 
 def test_a_comment_is_shown_escaped_with_its_links_and_mentions():

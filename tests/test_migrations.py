@@ -265,6 +265,6 @@ def test_the_colleagues_a_comment_mentioned_stay_mentioned_since_it_was_written(
         migrate.upgrade(database)
         assert database.fetchall("SELECT user_id, at FROM comment_mentions") == [
             {"user_id": janis, "at": datetime(2026, 6, 1, 10, tzinfo=timezone.utc)}]
-        told = discussion.new_for(database, janis, profile, datetime(2026, 5, 31, tzinfo=timezone.utc),
+        told = discussion.new_for(database, janis, datetime(2026, 5, 31, tzinfo=timezone.utc),
                                   datetime(2026, 6, 2, tzinfo=timezone.utc))
         assert [(k["excerpt"], k["why"]) for k in told] == [("Ask @janis", "mentions you")]

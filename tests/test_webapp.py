@@ -3149,6 +3149,21 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     assert "Comment added; 1 colleague mentioned will find it in their digest." in again.get_data(as_text=True)
 
 
+def test_a_link_to_a_comment_under_another_profile_offers_to_work_on_it(pm, seeded):
+    trial = profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    sic = seeded.scalar("SELECT min(id) FROM profiles")
+    page = pm.get(f"/calls/CERV-SOCIAL-01?profile={trial}").get_data(as_text=True)
+    assert ("The link you followed is about the profile <strong>SIC (trial)</strong>. You work on <strong>Social"
+            " Innovation Centre (SIC)</strong>: this page shows its decision, consortium and discussion.") in page
+    assert f'name="profile_id" value="{trial}"' in page and "Work on SIC (trial)</button>" in page
+    for named in (sic, 999999, "x"):  # the profile worked on, or none there is: nothing to offer
+        assert "The link you followed" not in pm.get(f"/calls/CERV-SOCIAL-01?profile={named}").get_data(as_text=True)
+    switched = pm.post("/profiles/switch", data={"csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01"), "profile_id": trial,
+                                                 "next": "/calls/CERV-SOCIAL-01#discussion"})
+    assert switched.headers["Location"].endswith("/calls/CERV-SOCIAL-01#discussion")
+    assert "The link you followed" not in pm.get(f"/calls/CERV-SOCIAL-01?profile={trial}").get_data(as_text=True)
+
+
 def test_the_pipeline_lists_what_the_team_did_lately(pm):
     assert "Nothing in the last 30 days." in pm.get("/pipeline").get_data(as_text=True)
     decide(pm)

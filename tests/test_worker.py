@@ -1005,12 +1005,13 @@ def test_a_colleague_mentioned_in_a_comment_is_emailed_at_once_and_only_once(set
     text, html = (email.get_body((kind,)).get_content() for kind in ("plain", "html"))
     assert "anna@sic.lv mentioned you in the discussion of a call" in text
     assert "@janis @boss: can you ask RTU <by Friday>?" in text and "&lt;by Friday&gt;" in html
-    assert f"/calls/CERV-SOCIAL-01#comment-{comment['id']}" in text and "profile Social Innovation Centre (SIC)" in text
+    assert f"/calls/CERV-SOCIAL-01?profile={profile}#comment-{comment['id']}" in text
+    assert "profile Social Innovation Centre (SIC)" in text
 
     # The digest does not repeat what the email told; boss, who waits for the digest, finds it there.
     until = datetime.now(timezone.utc)
-    assert discussion.new_for(db, who["janis"]["id"], profile, since, until) == []
-    assert [k["why"] for k in discussion.new_for(db, who["boss"]["id"], profile, since, until)] == ["mentions you"]
+    assert discussion.new_for(db, who["janis"]["id"], since, until) == []
+    assert [k["why"] for k in discussion.new_for(db, who["boss"]["id"], since, until)] == ["mentions you"]
 
     # An edit that names Ilze emails her alone; Janis is not written to again.
     edited = discussion.edit_comment(db, comment["id"], who["anna"], "@janis @boss @ilze: can you ask RTU?")
@@ -1035,5 +1036,5 @@ def test_a_mention_email_that_cannot_be_sent_is_left_for_the_digest(settings, db
     with pytest.raises(OSError):
         send_mention_emails(db, settings.with_(smtp_url="smtp://127.0.0.1:1"), comment["id"])
     assert discussion.unsent_mentions(db, comment["id"]) == [janis["id"]]  # for the job's retry
-    assert [k["why"] for k in discussion.new_for(db, janis["id"], profile, since, datetime.now(timezone.utc))] == [
+    assert [k["why"] for k in discussion.new_for(db, janis["id"], since, datetime.now(timezone.utc))] == [
         "mentions you"]

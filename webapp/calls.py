@@ -169,6 +169,15 @@ def detail(identifier):
     return _call_page(call_or_404(identifier))
 
 
+def _linked_profile() -> dict | None:
+    """The profile a link names (`?profile=`, as a digest's or a mention's link to a comment does) when it is
+    not the one the user works on: the page shows the working profile's discussion, and offers to switch."""
+    named = request.args.get("profile", type=int)
+    if named is None or named == current_profile_id():
+        return None
+    return profiles.get_profile(db(), named)
+
+
 def _call_page(call: dict, draft: dict | None = None, refused: str | None = None, status: int = 200):
     """The call's page. `draft` is a decision the user wrote that was not recorded (`refused` says why):
     the form shows it again rather than losing it."""
@@ -192,6 +201,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            colleagues=[u for u in everyone if u["active"]],
                            comments=discussion.comments_of(db(), current_profile_id(), call["id"]),
+                           linked_profile=_linked_profile(),
                            handles=sorted({discussion.handle(u["email"]) for u in everyone if u["active"]}),
                            max_comment=discussion.MAX_COMMENT,
                            matched=matched, labels=SIGNAL_LABELS, history_sentence=history_sentence(call),
