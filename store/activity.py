@@ -17,7 +17,7 @@ def recent(db: Database, profile_id: int, since: datetime, limit: int = LIMIT) -
     """The events after `since`, newest first, at most `limit`: each with when (`at`), who (`email`; None for
     a change nobody signed), the call (`identifier`, `title`), its `kind` (decision, consortium, comment,
     step, added) and what changed (`detail`: the decision's changed fields, the consortium's change and
-    organisation, the comment's id and text, the step's title)."""
+    organisation, the comment's id, text and the colleagues it mentions, the step's title)."""
     return db.fetchall(
         """SELECT * FROM (
              SELECT e.at, u.email, c.identifier, c.title, 'decision' AS kind, e.change AS detail, e.id
@@ -30,8 +30,10 @@ def recent(db: Database, profile_id: int, since: datetime, limit: int = LIMIT) -
                FROM consortium_events e JOIN calls c ON c.id = e.call_id LEFT JOIN users u ON u.id = e.user_id
               WHERE e.profile_id = %(profile)s AND e.at > %(since)s
              UNION ALL
-             SELECT k.at, u.email, c.identifier, c.title, 'comment', jsonb_build_object('id', k.id, 'body', k.body),
-                    k.id
+             SELECT k.at, u.email, c.identifier, c.title, 'comment',
+                    jsonb_build_object('id', k.id, 'body', k.body, 'mentions',
+                                       (SELECT coalesce(jsonb_agg(m.user_id), '[]') FROM comment_mentions m
+                                         WHERE m.comment_id = k.id)), k.id
                FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
               WHERE k.profile_id = %(profile)s AND k.at > %(since)s
              UNION ALL

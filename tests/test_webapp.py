@@ -3164,7 +3164,7 @@ def test_a_link_to_a_comment_under_another_profile_offers_to_work_on_it(pm, seed
     assert "The link you followed" not in pm.get(f"/calls/CERV-SOCIAL-01?profile={trial}").get_data(as_text=True)
 
 
-def test_the_pipeline_lists_what_the_team_did_lately(pm):
+def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
     assert "Nothing in the last 30 days." in pm.get("/pipeline").get_data(as_text=True)
     decide(pm)
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
@@ -3176,3 +3176,11 @@ def test_the_pipeline_lists_what_the_team_did_lately(pm):
     assert comment and "commented: “Who &lt;b&gt;asks&lt;/b&gt; the university?”" in lately
     assert lately.index(comment.group(1)) < lately.index("decided bid: Strong strategic fit (“Good fit”)")
     assert f'href="/calls/CERV-SOCIAL-01#decision">{title}</a>' in lately and "pm@sic.lv" in lately
+    assert "mentions you" not in lately
+    # A colleague's comment that mentions the reader says so.
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    boss.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01"),
+                                                      "body": "@pm, ask them by Friday"})
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "commented: “@pm, ask them by Friday” <strong class=\"mention\">mentions you</strong></li>" in page

@@ -59,9 +59,12 @@ def index():
 
 def lately(profile_id: int, weights: dict) -> list[dict]:
     """What the team did on the profile's calls in the last `activity.DAYS` days, newest first, each event with
-    what it did in the call page's words (`did`) and where on that page it is (`anchor`)."""
+    what it did in the call page's words (`did`), where on that page it is (`anchor`) and, for a comment,
+    whether it mentions the reader (`mentions_you`)."""
     since = datetime.now(timezone.utc) - timedelta(days=activity.DAYS)
-    return [{**event, **_said(event, weights)} for event in activity.recent(db(), profile_id, since)]
+    return [{**event, **_said(event, weights),
+             "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"]}
+            for event in activity.recent(db(), profile_id, since)]
 
 
 def _said(event: dict, weights: dict) -> dict:
