@@ -155,7 +155,6 @@ def new_for(db: Database, user_id: int, since: datetime, until: datetime) -> lis
     return rows
 
 
-
 # A mention still to be emailed, of comment_mentions m and its colleague u.
 _UNSENT = "m.emailed_at IS NULL AND u.active AND u.mention_emails"
 

@@ -27,7 +27,7 @@ def _telling(comment: dict, named: str) -> str:
     whom = f"{counted(told, 'colleague')} {named}"
     problem = queue("worker.jobs.tell_mentions", comment["id"]) if emailed else None
     if problem:
-        return f"; {whom} will find it in their digest (no email now: {problem})"
+        return f"; {whom} will find it in their digest (no email now: {problem.rstrip('.')})."
     if emailed == told:
         return f"; {whom} {'is' if told == 1 else 'are'} emailed now."
     if emailed:
