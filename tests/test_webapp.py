@@ -3149,6 +3149,19 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     assert "Comment added; 1 colleague mentioned will find it in their digest." in again.get_data(as_text=True)
 
 
+def test_a_mention_whose_email_cannot_be_queued_is_left_for_the_digest(settings, seeded):
+    app = create_app(settings.with_(today=date(2026, 6, 27), redis_url="redis://127.0.0.1:1/0"), {"TESTING": True},
+                     database=seeded)
+    client = app.test_client()
+    login(client)
+    added = client.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(client, "/calls/CERV-SOCIAL-01"),
+                                                                "body": "@boss, can you look?"}, follow_redirects=True)
+    page = added.get_data(as_text=True)
+    assert "Comment added; 1 colleague mentioned will find it in their digest (no email now: " in page
+    assert "Discussion <small>1 comment</small>" in page  # kept, whatever became of the email
+    assert seeded.scalar("SELECT count(*) FROM comment_mentions WHERE emailed_at IS NULL") == 1
+
+
 def test_a_link_to_a_comment_under_another_profile_offers_to_work_on_it(pm, seeded):
     trial = profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
     sic = seeded.scalar("SELECT min(id) FROM profiles")
