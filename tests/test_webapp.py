@@ -3096,6 +3096,11 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     comment_id = seeded.scalar("SELECT id FROM call_comments")
     assert [(j["name"], j["args"]) for j in jobs(connect_redis(settings.redis_url))] == [("tell_mentions", (comment_id,))]
     assert "Discussion <small>1 comment</small>" in shown
+    # The long page's own contents at its top, each part with what it holds so far.
+    assert '<a href="#discussion">Discussion <small>1</small></a>' in shown
+    assert '<a href="#decision">Decision</a>' in shown and 'href="#steps"' not in shown
+    assert all(f'<a href="#{part}">' in shown and f'id="{part}"' in shown
+               for part in ("screening", "score", "consortium", "description"))
     assert '<strong class="mention">@boss</strong>' in shown
     assert '<a href="https://docs.example/x?a=1&amp;b=2" rel="noopener noreferrer nofollow"' in shown
     assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
@@ -3106,6 +3111,8 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     assert link in pm.get("/calls").get_data(as_text=True)
     decide(pm)
     assert link in pm.get("/pipeline").get_data(as_text=True)
+    decided = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert '<a href="#decision">Decision <small>bid</small></a>' in decided and '<a href="#steps">Steps</a>' in decided
 
     remove = f"/calls/CERV-SOCIAL-01/comments/{comment_id}/remove"
     boss = app.test_client()
