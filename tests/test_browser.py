@@ -62,7 +62,7 @@ def test_review_decide_and_export_in_a_real_browser(server, page, tmp_path):
 
     page.click("text=Social innovation and civic participation of young people")
     page.wait_for_url("**/calls/CERV-SOCIAL-01")
-    assert page.locator("text=Why this score").is_visible()
+    assert page.get_by_role("heading", name="Why this score").is_visible()
     assert page.evaluate("typeof window.stolen") == "undefined"
     page.screenshot(path=ARTIFACTS / "call.png", full_page=True)
 
