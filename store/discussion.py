@@ -38,13 +38,9 @@ def handle(email: str) -> str:
     return email.partition("@")[0].lower()
 
 
-def mentioned(db: Database, body: str) -> list[int]:
-    """The active colleagues a comment mentions, by id (a handle two addresses share names both)."""
-    with db.transaction() as cursor:
-        return mentioned_ids(cursor, body)
-
-
-def mentioned_ids(cursor, body: str) -> list[int]:
+def mentioned(cursor, body: str) -> list[int]:
+    """The active colleagues a comment mentions, by id (a handle two addresses share names both), read in
+    the transaction that stores the comment's mentions."""
     names = {name.lower() for name in MENTION.findall(body)}
     if not names:
         return []
@@ -66,7 +62,7 @@ def checked_body(body: str | None) -> str:
 def _mention(cursor, comment_id: int, body: str, author_id: int) -> dict:
     """Keep the comment's mentions in step with its text. Returns how many colleagues it names for the first
     time (`told`), and how many of those take an email at once (`emailed`; the rest wait for their digest)."""
-    names = [i for i in mentioned_ids(cursor, body) if i != author_id]  # mentioning oneself is no news
+    names = [i for i in mentioned(cursor, body) if i != author_id]  # mentioning oneself is no news
     cursor.execute("DELETE FROM comment_mentions WHERE comment_id = %s AND NOT user_id = ANY(%s)", (comment_id, names))
     cursor.execute("""WITH added AS (INSERT INTO comment_mentions (comment_id, user_id) SELECT %s, unnest(%s::bigint[])
                                      ON CONFLICT DO NOTHING RETURNING user_id)

@@ -41,9 +41,11 @@ def test_a_comment_is_kept_with_its_author_and_the_colleagues_it_mentions(db, te
                                                              ("janis@sic.lv", "Yes: write ")]
     assert discussion.comments_of(db, profile, calls["HORIZON-CL2-01"]) == []
     # An address inside the text is not a mention, nor is a colleague who cannot sign in any more.
-    assert discussion.mentioned(db, "mail anna@sic.lv or ask @nobody") == []
+    with db.transaction() as cursor:
+        assert discussion.mentioned(cursor, "mail anna@sic.lv or ask @nobody") == []
     users.update_access(db, who["boss"]["id"], active=False)
-    assert discussion.mentioned(db, "@boss, @JANIS.") == [who["janis"]["id"]]
+    with db.transaction() as cursor:
+        assert discussion.mentioned(cursor, "@boss, @JANIS.") == [who["janis"]["id"]]
 
 
 def test_an_empty_or_overlong_comment_is_refused_in_words(db, team):
