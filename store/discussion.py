@@ -3,7 +3,8 @@ SIC's five work remotely; said here, it stays with the call rather than in someo
 mentions a colleague (@ and their address before the @) is in that colleague's next digest, as is one on a
 call they decided on, write or took part in discussing; a mentioned colleague is emailed at once instead,
 unless they chose to wait for the digest. Its author may edit it: a colleague the edit mentions for the
-first time is told then, one mentioned before is not told again."""
+first time is told then, one mentioned before is not told again. Anyone may unfollow a call's discussion, or
+follow one they took no part in (`follow`); commenting again follows it again."""
 
 from __future__ import annotations
 
@@ -79,6 +80,9 @@ def add_comment(db: Database, profile_id: int, call_id: int, user: dict, body: s
         cursor.execute("""INSERT INTO call_comments (profile_id, call_id, user_id, body) VALUES (%s, %s, %s, %s)
                           RETURNING *""", (profile_id, call_id, user["id"], body))
         comment = cursor.fetchone()
+        # Whoever speaks up again in a discussion they unfollowed wants to hear the answer.
+        cursor.execute("""DELETE FROM discussion_follows WHERE profile_id = %s AND call_id = %s AND user_id = %s
+                            AND NOT following""", (profile_id, call_id, user["id"]))
         return {**comment, **_mention(cursor, comment["id"], body, user["id"])}
 
 
@@ -124,31 +128,64 @@ def remove_comment(db: Database, comment_id: int, user: dict) -> dict:
 def new_for(db: Database, user_id: int, since: datetime, until: datetime) -> list[dict]:
     """What colleagues wrote in (`since`, `until`] that concerns the user, under any profile (each row names
     its `profile` and `profile_id`), by call (the soonest commented first) and then in order: comments that
-    mention them (or that an edit made then mentions them in), and every comment on a call they decided on,
-    write, or commented on before. Each says why it is theirs (`why`) and quotes the comment as it reads
+    mention them (or that an edit made then mentions them in), and every comment on a call whose discussion
+    they follow (see `following`). Each says why it is theirs (`why`) and quotes the comment as it reads
     now. One they were emailed of already is not told again."""
     rows = db.fetchall(
         """SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author, k.profile_id, p.name AS profile,
                   CASE WHEN m.at IS NOT NULL THEN 'mentions you'
                        WHEN d.lead_id = %(user)s THEN 'you write it'
                        WHEN d.decided_by = %(user)s THEN 'you decided on it'
-                       ELSE 'you took part' END AS why
+                       WHEN earlier.commented THEN 'you took part'
+                       ELSE 'you follow it' END AS why
            FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
            JOIN profiles p ON p.id = k.profile_id
            LEFT JOIN decisions d ON d.profile_id = k.profile_id AND d.call_id = k.call_id
            LEFT JOIN comment_mentions m ON m.comment_id = k.id AND m.user_id = %(user)s
+           LEFT JOIN discussion_follows f ON f.profile_id = k.profile_id AND f.call_id = k.call_id
+                                         AND f.user_id = %(user)s
+           CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM call_comments o
+                                               WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
+                                                 AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id))
+                               AS commented) earlier
            WHERE k.user_id <> %(user)s AND m.emailed_at IS NULL
              AND (m.at > %(since)s AND m.at <= %(until)s
                   OR k.at > %(since)s AND k.at <= %(until)s
-                     AND (%(user)s IN (d.lead_id, d.decided_by)
-                          OR EXISTS (SELECT 1 FROM call_comments o
-                                      WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
-                                        AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id))))
+                     AND coalesce(f.following, %(user)s IN (d.lead_id, d.decided_by) OR earlier.commented))
            ORDER BY min(k.at) OVER (PARTITION BY k.profile_id, c.id), k.profile_id, c.id, k.at, k.id""",
         {"user": user_id, "since": since, "until": until})
     for row in rows:
         row["excerpt"] = cut(one_line(row.pop("body")), EXCERPT)
     return rows
+
+
+def following(db: Database, profile_id: int, call_id: int, user_id: int) -> dict:
+    """Whether the user follows the call's discussion (`following`: colleagues' comments on it reach their
+    digest), whether that is their own choice (`chosen`), and what makes it theirs without one (`why`: they
+    write it, decided on it or commented; None when nothing does)."""
+    row = db.fetchone(
+        """SELECT f.following,
+                  CASE WHEN d.lead_id = %(user)s THEN 'you write it'
+                       WHEN d.decided_by = %(user)s THEN 'you decided on it'
+                       WHEN EXISTS (SELECT 1 FROM call_comments k WHERE k.profile_id = %(profile)s
+                                       AND k.call_id = %(call)s AND k.user_id = %(user)s) THEN 'you commented'
+                  END AS why
+             FROM (SELECT) one
+             LEFT JOIN decisions d ON d.profile_id = %(profile)s AND d.call_id = %(call)s
+             LEFT JOIN discussion_follows f ON f.profile_id = %(profile)s AND f.call_id = %(call)s
+                                           AND f.user_id = %(user)s""",
+        {"profile": profile_id, "call": call_id, "user": user_id})
+    chosen = row["following"] is not None
+    return {"following": row["following"] if chosen else row["why"] is not None, "chosen": chosen, "why": row["why"]}
+
+
+def follow(db: Database, profile_id: int, call_id: int, user_id: int, following: bool) -> None:
+    """The user's own choice for one call's discussion: follow it (though they took no part) or not (though
+    they did). It stands until they choose again or comment again."""
+    db.execute("""INSERT INTO discussion_follows (profile_id, call_id, user_id, following) VALUES (%s, %s, %s, %s)
+                  ON CONFLICT (profile_id, call_id, user_id)
+                  DO UPDATE SET following = EXCLUDED.following, at = now()""",
+               (profile_id, call_id, user_id, following))
 
 
 # A mention still to be emailed, of comment_mentions m and its colleague u.

@@ -356,6 +356,17 @@ CREATE TABLE comment_mentions (
 );
 CREATE INDEX comment_mentions_user ON comment_mentions (user_id, at);
 
+-- A colleague's own choice to follow a call's discussion (in their digest) or not; without a row, having
+-- decided on the call, writing it or having commented decides. Mentions reach them either way.
+CREATE TABLE discussion_follows (
+    profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id     bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    following   boolean NOT NULL,
+    at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (profile_id, call_id, user_id)
+);
+
 -- Notify ------------------------------------------------------------------------------------------
 
 CREATE TABLE digests (

@@ -136,6 +136,7 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
             in text) and 'you decided on it): "I could write this one."' in text
     assert f"http://app.example/calls/HORIZON-CL2-01?profile={profile}#comment-" in text
     assert "<h3>Colleagues' comments</h3>" in html and "; profile " not in text  # the digest's own profile
+    assert "(A discussion that is no longer yours: Unfollow, under it on the call's page." in text
 
     # A mention under another profile reaches the digest too, saying whose discussion it is in: its link
     # names that profile, for the call page to offer working on it.
@@ -146,6 +147,49 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
     subject, text, html = render(who["boss"], content, settings=_Settings())
     assert subject == "callmatch: 1 new comment" and "mentions you; profile SIC (trial)): \"@boss, for the" in text
     assert f"/calls/CERV-SOCIAL-01?profile={trial}#comment-" in text and "; mentions you; profile SIC (trial))" in html
+
+
+def test_a_colleague_unfollows_a_discussion_or_follows_one_they_took_no_part_in(db, team):
+    profile, calls, who = team
+    cerv = calls["CERV-SOCIAL-01"]
+    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+
+    def told(name):
+        return [(k["author"], k["why"]) for k in discussion.new_for(db, who[name]["id"], since,
+                                                                    datetime.now(timezone.utc))]
+
+    def state(name):
+        return discussion.following(db, profile, cerv, who[name]["id"])
+
+    assert state("anna") == {"following": False, "chosen": False, "why": None}
+    discussion.add_comment(db, profile, cerv, who["anna"], "Should we?")
+    assert state("anna") == {"following": True, "chosen": False, "why": "you commented"}
+    discussion.add_comment(db, profile, cerv, who["boss"], "Only with a university.")
+    assert told("anna") == [("boss@sic.lv", "you took part")]
+
+    # Anna unfollows: the rest of the discussion is no longer hers, a mention of her still is.
+    discussion.follow(db, profile, cerv, who["anna"]["id"], False)
+    assert state("anna") == {"following": False, "chosen": True, "why": "you commented"}
+    assert told("anna") == []
+    discussion.add_comment(db, profile, cerv, who["boss"], "@anna, one question for you.")
+    assert told("anna") == [("boss@sic.lv", "mentions you")]
+    # Janis took no part and follows it all the same: his digest tells the period's comments on it.
+    discussion.follow(db, profile, cerv, who["janis"]["id"], True)
+    assert state("janis") == {"following": True, "chosen": True, "why": None}
+    assert told("janis") == [("anna@sic.lv", "you follow it"), ("boss@sic.lv", "you follow it"),
+                             ("boss@sic.lv", "you follow it")]
+    # The choice is per profile and call.
+    assert discussion.following(db, profile, calls["HORIZON-CL2-01"], who["janis"]["id"])["following"] is False
+
+    # Commenting again follows it again: whoever speaks up wants the answer.
+    discussion.add_comment(db, profile, cerv, who["anna"], "Back in: I can write it.")
+    assert state("anna") == {"following": True, "chosen": False, "why": "you commented"}
+    assert told("anna") == [("boss@sic.lv", "you took part"), ("boss@sic.lv", "mentions you")]
+    # A choice to follow is not undone by commenting, and choosing again replaces it.
+    discussion.add_comment(db, profile, cerv, who["janis"], "Count me in.")
+    discussion.follow(db, profile, cerv, who["janis"]["id"], False)
+    assert state("janis") == {"following": False, "chosen": True, "why": "you commented"}
+    assert db.scalar("SELECT count(*) FROM discussion_follows") == 1
 
 
 def test_a_comment_is_shown_escaped_with_its_links_and_mentions():

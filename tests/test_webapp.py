@@ -3184,6 +3184,27 @@ def test_a_link_to_a_comment_under_another_profile_offers_to_work_on_it(pm, seed
     assert "The link you followed" not in pm.get(f"/calls/CERV-SOCIAL-01?profile={trial}").get_data(as_text=True)
 
 
+def test_a_colleague_follows_or_unfollows_a_calls_discussion_from_its_page(pm):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "You do not follow this discussion: only comments that mention you reach you." in page
+    assert '<button name="following" value="1" class="secondary">Follow</button>' in page
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": token, "body": "Worth a look."})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "You follow this discussion because you commented: colleagues' comments on it are in your digest." in page
+    unfollowed = pm.post("/calls/CERV-SOCIAL-01/discussion/follow", data={"csrf_token": token, "following": "0"})
+    assert unfollowed.headers["Location"].endswith("/calls/CERV-SOCIAL-01#discussion")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "You no longer follow this discussion: only comments that mention you will reach you." in page
+    assert "You unfollowed this discussion: only comments that mention you reach you." in page
+    followed = pm.post("/calls/CERV-SOCIAL-01/discussion/follow", data={"csrf_token": token, "following": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "You follow this discussion: colleagues&#39; comments on it will be in your digest." in followed
+    assert "You follow this discussion: colleagues' comments on it are in your digest." in followed
+    assert pm.post("/calls/NO-SUCH-CALL/discussion/follow", data={"csrf_token": token, "following": "1"}
+                   ).status_code == 404
+
+
 def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
     assert "Nothing in the last 30 days." in pm.get("/pipeline").get_data(as_text=True)
     decide(pm)

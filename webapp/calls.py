@@ -201,6 +201,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            colleagues=[u for u in everyone if u["active"]],
                            comments=discussion.comments_of(db(), current_profile_id(), call["id"]),
+                           following=discussion.following(db(), current_profile_id(), call["id"], g.user["id"]),
                            linked_profile=_linked_profile(),
                            handles=sorted({discussion.handle(u["email"]) for u in everyone if u["active"]}),
                            max_comment=discussion.MAX_COMMENT,

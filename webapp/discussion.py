@@ -78,6 +78,19 @@ def remove(identifier, comment_id):
     return _back_to(identifier)
 
 
+@bp.post("/calls/<path:identifier>/discussion/follow")
+def follow(identifier):
+    call = call_or_404(identifier)
+    following = request.form.get("following") == "1"
+    discussion.follow(db(), current_profile_id(), call["id"], g.user["id"], following)
+    if following:
+        flash("You follow this discussion: colleagues' comments on it will be in your digest.")
+    else:
+        flash("You no longer follow this discussion: only comments that mention you will reach you."
+              " Commenting again follows it again.")
+    return _back_to(call["identifier"])
+
+
 # A web address in a comment (up to a space, or the punctuation that ends a sentence after it), or a mention.
 # One pass over the escaped text, so an @ inside an address stays part of the link.
 _ADDRESS = r"https?://[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$|&lt;|&gt;|&#34;|&#39;))"
