@@ -13,36 +13,64 @@ DAYS = 30   # how far back the Pipeline looks
 LIMIT = 40  # and how much of it it lists
 
 
+# Every event on the profile %(profile)s's calls after {since} (an SQL expression), with when (`at`), who
+# (`email`; None for a change nobody signed), the call, its `kind` and what changed (`detail`).
+_EVENTS = """
+     SELECT e.at, u.email, c.identifier, c.title, 'decision' AS kind, e.change AS detail, e.id
+       FROM decision_events e JOIN decisions d ON d.id = e.decision_id JOIN calls c ON c.id = d.call_id
+       LEFT JOIN users u ON u.id = e.user_id
+      WHERE d.profile_id = %(profile)s AND e.at > {since}
+     UNION ALL
+     SELECT e.at, u.email, c.identifier, c.title, 'consortium',
+            jsonb_build_object('change', e.change, 'organisation', e.organisation_name, 'note', e.note), e.id
+       FROM consortium_events e JOIN calls c ON c.id = e.call_id LEFT JOIN users u ON u.id = e.user_id
+      WHERE e.profile_id = %(profile)s AND e.at > {since}
+     UNION ALL
+     SELECT k.at, u.email, c.identifier, c.title, 'comment',
+            jsonb_build_object('id', k.id, 'body', k.body, 'mentions',
+                               (SELECT coalesce(jsonb_agg(m.user_id), '[]') FROM comment_mentions m
+                                 WHERE m.comment_id = k.id)), k.id
+       FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
+      WHERE k.profile_id = %(profile)s AND k.at > {since}
+     UNION ALL
+     SELECT s.done_at, u.email, c.identifier, c.title, 'step', jsonb_build_object('title', s.title), s.id
+       FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
+       LEFT JOIN users u ON u.id = s.done_by
+      WHERE d.profile_id = %(profile)s AND s.done_at > {since}
+     UNION ALL
+     SELECT c.first_seen, c.raw->>'added_by', c.identifier, c.title, 'added', '{{}}'::jsonb, c.id
+       FROM calls c WHERE c.source = %(own)s AND c.first_seen > {since}"""
+
+# Where a colleague's news starts: their last look at the list, and no further back than the list goes.
+_NEWS_SINCE = ("(SELECT greatest(max(s.at), now() - make_interval(days => %(days)s)) FROM lately_seen s"
+               " WHERE s.user_id = %(user)s AND s.profile_id = %(profile)s)")
+MOST_NEWS = 99  # the header counts up to this ("99+")
+
+
 def recent(db: Database, profile_id: int, since: datetime, limit: int = LIMIT) -> list[dict]:
     """The events after `since`, newest first, at most `limit`: each with when (`at`), who (`email`; None for
     a change nobody signed), the call (`identifier`, `title`), its `kind` (decision, consortium, comment,
     step, added) and what changed (`detail`: the decision's changed fields, the consortium's change and
     organisation, the comment's id, text and the colleagues it mentions, the step's title)."""
     return db.fetchall(
-        """SELECT * FROM (
-             SELECT e.at, u.email, c.identifier, c.title, 'decision' AS kind, e.change AS detail, e.id
-               FROM decision_events e JOIN decisions d ON d.id = e.decision_id JOIN calls c ON c.id = d.call_id
-               LEFT JOIN users u ON u.id = e.user_id
-              WHERE d.profile_id = %(profile)s AND e.at > %(since)s
-             UNION ALL
-             SELECT e.at, u.email, c.identifier, c.title, 'consortium',
-                    jsonb_build_object('change', e.change, 'organisation', e.organisation_name, 'note', e.note), e.id
-               FROM consortium_events e JOIN calls c ON c.id = e.call_id LEFT JOIN users u ON u.id = e.user_id
-              WHERE e.profile_id = %(profile)s AND e.at > %(since)s
-             UNION ALL
-             SELECT k.at, u.email, c.identifier, c.title, 'comment',
-                    jsonb_build_object('id', k.id, 'body', k.body, 'mentions',
-                                       (SELECT coalesce(jsonb_agg(m.user_id), '[]') FROM comment_mentions m
-                                         WHERE m.comment_id = k.id)), k.id
-               FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
-              WHERE k.profile_id = %(profile)s AND k.at > %(since)s
-             UNION ALL
-             SELECT s.done_at, u.email, c.identifier, c.title, 'step', jsonb_build_object('title', s.title), s.id
-               FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-               LEFT JOIN users u ON u.id = s.done_by
-              WHERE d.profile_id = %(profile)s AND s.done_at > %(since)s
-             UNION ALL
-             SELECT c.first_seen, c.raw->>'added_by', c.identifier, c.title, 'added', '{}'::jsonb, c.id
-               FROM calls c WHERE c.source = %(own)s AND c.first_seen > %(since)s
-           ) events ORDER BY at DESC, kind, id DESC LIMIT %(limit)s""",
+        f"SELECT * FROM ({_EVENTS.format(since='%(since)s')}) events ORDER BY at DESC, kind, id DESC LIMIT %(limit)s",
         {"profile": profile_id, "since": since, "limit": limit, "own": OWN_SOURCE})
+
+
+def news(db: Database, profile_id: int, user: dict) -> int:
+    """How many things colleagues did on the profile's calls since the user last looked at the list (in the last
+    `DAYS` days, their own doings aside), up to `MOST_NEWS` + 1."""
+    return db.scalar(
+        f"""SELECT count(*) FROM (SELECT 1 FROM ({_EVENTS.format(since=_NEWS_SINCE)}) events
+                                   WHERE email IS DISTINCT FROM %(email)s LIMIT %(most)s) news""",
+        {"profile": profile_id, "user": user["id"], "email": user["email"], "days": DAYS, "own": OWN_SOURCE,
+         "most": MOST_NEWS + 1})
+
+
+def mark_seen(db: Database, profile_id: int, user_id: int) -> datetime | None:
+    """Note that the user looks at the list now; returns when they looked before (None: never)."""
+    return db.scalar(
+        """WITH before AS (SELECT at FROM lately_seen WHERE user_id = %(user)s AND profile_id = %(profile)s)
+           INSERT INTO lately_seen (user_id, profile_id, at) VALUES (%(user)s, %(profile)s, now())
+           ON CONFLICT (user_id, profile_id) DO UPDATE SET at = EXCLUDED.at
+           RETURNING (SELECT at FROM before)""", {"user": user_id, "profile": profile_id})

@@ -367,6 +367,14 @@ CREATE TABLE discussion_follows (
     PRIMARY KEY (profile_id, call_id, user_id)
 );
 
+-- When each colleague last looked at the Pipeline's "Lately" for a profile: what the others did since is new.
+CREATE TABLE lately_seen (
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    at          timestamptz NOT NULL,
+    PRIMARY KEY (user_id, profile_id)
+);
+
 -- Notify ------------------------------------------------------------------------------------------
 
 CREATE TABLE digests (

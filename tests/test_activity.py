@@ -47,3 +47,37 @@ def test_the_teams_recent_records_are_listed_newest_first_for_the_profile(db):
     assert _said(activity.recent(db, sic, before, limit=1)[0], {})["did"] == (
         "state Maybe → Bid, reason Good partners available → Strong strategic fit, note “Go”, approval not needed →"
         " waiting for approval")
+
+
+def test_what_colleagues_did_since_ones_last_look_is_news(db):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    anna, janis = (users.get_user(db, users.create_user(db, f"{name}@sic.lv", PASSWORD, "manager"))
+                   for name in ("anna", "janis"))
+    sic = profiles.ensure_default_profile(db)
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    call_id = db.scalar("SELECT id FROM calls")
+
+    discussion.add_comment(db, sic, call_id, anna, "Worth a look?")
+    decisions.decide(db, sic, call_id, "maybe", "Good partners available", "", anna)
+    # Janis never looked: the last DAYS days of the others' doings are news to him, his own never are.
+    assert activity.news(db, sic, janis) == 2 and activity.news(db, sic, anna) == 0
+    discussion.add_comment(db, sic, call_id, janis, "Yes.")
+    assert activity.news(db, sic, janis) == 2 and activity.news(db, sic, anna) == 1
+    assert activity.mark_seen(db, sic, janis["id"]) is None  # his first look
+    assert activity.news(db, sic, janis) == 0
+    discussion.add_comment(db, sic, call_id, anna, "Then I ask RTU.")
+    assert activity.news(db, sic, janis) == 1
+    looked = activity.mark_seen(db, sic, janis["id"])
+    assert looked is not None and activity.mark_seen(db, sic, janis["id"]) > looked
+    # A look is per profile: the trial profile's news wait for a look at it.
+    discussion.add_comment(db, trial, call_id, anna, "On the trial profile")
+    assert activity.news(db, sic, janis) == 0 and activity.news(db, trial, janis) == 1
+    # Nothing older than the list's window is news, however long ago the last look was.
+    db.execute("UPDATE lately_seen SET at = at - interval '90 days'")
+    db.execute("UPDATE call_comments SET at = at - interval '60 days' WHERE body = 'Worth a look?'")
+    db.execute("UPDATE decision_events SET at = at - interval '60 days'")
+    assert activity.news(db, sic, janis) == 1
+    # The header counts up to MOST_NEWS and says "more" beyond.
+    for n in range(activity.MOST_NEWS + 1):
+        discussion.add_comment(db, sic, call_id, anna, f"Note {n}")
+    assert activity.news(db, sic, janis) == activity.MOST_NEWS + 1

@@ -3223,5 +3223,16 @@ def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
     login(boss, "boss@sic.lv")
     boss.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01"),
                                                       "body": "@pm, ask them by Friday"})
+    # The header says there is news since the last look at the Pipeline; the list marks it, once.
+    elsewhere = pm.get("/calls").get_data(as_text=True)
+    assert '<span class="count news" title="what colleagues did since you last looked at the Pipeline">1 new</span>' \
+        in elsewhere
     page = pm.get("/pipeline").get_data(as_text=True)
     assert "commented: “@pm, ask them by Friday” <strong class=\"mention\">mentions you</strong></li>" in page
+    lately = page[page.index('id="lately"'):page.index("</section>", page.index('id="lately"'))]
+    assert lately.count('<li class="new"><span class="badge">new</span>') == 1
+    assert re.search(r'<li class="new"><span class="badge">new</span> [^<]*boss@sic.lv', lately)
+    assert 'class="count news"' not in pm.get("/calls").get_data(as_text=True)
+    assert 'class="new"' not in pm.get("/pipeline").get_data(as_text=True)
+    # Boss never looked: everything pm did in the last 30 days is news to him.
+    assert re.search(r'class="count news"[^>]*>\d+ new</span>', boss.get("/calls").get_data(as_text=True))

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from store import digests, profiles, users
+from store import activity, digests, profiles, users
 from store.checklist import DUE_WITHIN_DAYS
 from store.errors import CallmatchError
 
@@ -52,6 +52,15 @@ def init_app(app) -> None:
         if not g.get("user") or not users.is_leadership(g.user):
             return {}
         return {"approvals_waiting": len(waiting_bids())}
+
+    @app.context_processor
+    def lately_news():
+        """Everyone sees in the header how much colleagues did since they last looked at the Pipeline's "Lately"
+        (which notes the look, so the Pipeline itself need not count)."""
+        if not g.get("user") or request.endpoint == "pipeline.index":
+            return {}
+        news = activity.news(db(), current_profile_id(), g.user)
+        return {"lately_news": f"{activity.MOST_NEWS}+" if news > activity.MOST_NEWS else news}
 
     @app.context_processor
     def working_profile():

@@ -59,10 +59,13 @@ def index():
 
 def lately(profile_id: int, weights: dict) -> list[dict]:
     """What the team did on the profile's calls in the last `activity.DAYS` days, newest first, each event with
-    what it did in the call page's words (`did`), where on that page it is (`anchor`) and, for a comment,
-    whether it mentions the reader (`mentions_you`)."""
+    what it did in the call page's words (`did`), where on that page it is (`anchor`), whether a colleague did
+    it since the reader last looked (`new`; the look is noted now) and, for a comment, whether it mentions the
+    reader (`mentions_you`)."""
+    looked = activity.mark_seen(db(), profile_id, g.user["id"])  # before reading: nothing slips in between unseen
     since = datetime.now(timezone.utc) - timedelta(days=activity.DAYS)
     return [{**event, **_said(event, weights),
+             "new": event["email"] != g.user["email"] and (looked is None or event["at"] > looked),
              "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"]}
             for event in activity.recent(db(), profile_id, since)]
 
