@@ -47,11 +47,12 @@ _NEWS_SINCE = ("(SELECT greatest(max(s.at), now() - make_interval(days => %(days
 MOST_NEWS = 99  # the header counts up to this ("99+")
 
 
-def recent(db: Database, profile_id: int, since: datetime, limit: int = LIMIT) -> list[dict]:
-    """The events after `since`, newest first, at most `limit`: each with when (`at`), who (`email`; None for
-    a change nobody signed), the call (`identifier`, `title`), its `kind` (decision, consortium, comment,
-    step, added) and what changed (`detail`: the decision's changed fields, the consortium's change and
-    organisation, the comment's id, text and the colleagues it mentions, the step's title)."""
+def recent(db: Database, profile_id: int, since: datetime, limit: int | None = LIMIT) -> list[dict]:
+    """The events after `since`, newest first, at most `limit` (None: all): each with when (`at`), who
+    (`email`; None for a change nobody signed), the call (`identifier`, `title`), its `kind` (decision,
+    consortium, comment, step, added) and what changed (`detail`: the decision's changed fields, the
+    consortium's change and organisation, the comment's id, text and the colleagues it mentions, the step's
+    title)."""
     return db.fetchall(
         f"SELECT * FROM ({_EVENTS.format(since='%(since)s')}) events ORDER BY at DESC, kind, id DESC LIMIT %(limit)s",
         {"profile": profile_id, "since": since, "limit": limit, "own": OWN_SOURCE})

@@ -3082,6 +3082,9 @@ def test_the_team_changes_and_removes_its_own_calls_but_not_crawled_ones(pm, see
 
 
 def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
+    import csv
+    import io
+
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'id="discussion"' in page and "Nothing said yet." in page
@@ -3111,6 +3114,8 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     assert link in pm.get("/calls").get_data(as_text=True)
     decide(pm)
     assert link in pm.get("/pipeline").get_data(as_text=True)
+    [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert register["comments"] == "1"  # the register says which decisions were talked over
     decided = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert '<a href="#decision">Decision <small>bid</small></a>' in decided and '<a href="#steps">Steps</a>' in decided
 
@@ -3236,3 +3241,13 @@ def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
     assert 'class="new"' not in pm.get("/pipeline").get_data(as_text=True)
     # Boss never looked: everything pm did in the last 30 days is news to him.
     assert re.search(r'class="count news"[^>]*>\d+ new</span>', boss.get("/calls").get_data(as_text=True))
+    # A busy month lists the latest 40, and the whole month on request.
+    for n in range(40):
+        boss.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01"),
+                                                          "body": f"Note {n}"})
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert page.count('<li class="new">') == 40 and "commented: “Who &lt;b&gt;asks" not in page
+    assert 'The latest 40: <a href="/pipeline?lately=all#lately">show all of the last 30 days</a>.' in page
+    whole = pm.get("/pipeline?lately=all").get_data(as_text=True)
+    assert whole.count("commented: “Note ") == 40 and "commented: “Who &lt;b&gt;asks" in whole
+    assert "The latest 40" not in whole and 'class="new"' not in whole

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from statistics import median
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 
 from store import activity, profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
@@ -28,6 +28,7 @@ TOP = 50  # the best-ranked calls the board weighs the team's decisions against
 @bp.route("/pipeline")
 def index():
     today = settings().as_of()
+    whole = request.args.get("lately") == "all"  # the whole of the last DAYS days, not only the latest LIMIT
     rows = board(db(), current_profile_id(), today)
     columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
@@ -52,22 +53,22 @@ def index():
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
                            leads=who_writes_what(rows, steps_by_person(db(), current_profile_id(), today)),
                            my_steps=steps_to_do(db(), g.user["id"], today, current_profile_id(), undated=True),
-                           lately=lately(current_profile_id(), weights), lately_days=activity.DAYS,
-                           lately_limit=activity.LIMIT,
+                           lately=lately(current_profile_id(), weights, whole),
+                           lately_days=activity.DAYS, lately_limit=None if whole else activity.LIMIT,
                            best_rating=RATINGS[-1])
 
 
-def lately(profile_id: int, weights: dict) -> list[dict]:
-    """What the team did on the profile's calls in the last `activity.DAYS` days, newest first, each event with
-    what it did in the call page's words (`did`), where on that page it is (`anchor`), whether a colleague did
-    it since the reader last looked (`new`; the look is noted now) and, for a comment, whether it mentions the
-    reader (`mentions_you`)."""
+def lately(profile_id: int, weights: dict, whole: bool = False) -> list[dict]:
+    """What the team did on the profile's calls in the last `activity.DAYS` days, newest first (the latest
+    `activity.LIMIT`, unless the `whole` window is asked for), each event with what it did in the call page's
+    words (`did`), where on that page it is (`anchor`), whether a colleague did it since the reader last looked
+    (`new`; the look is noted now) and, for a comment, whether it mentions the reader (`mentions_you`)."""
     looked = activity.mark_seen(db(), profile_id, g.user["id"])  # before reading: nothing slips in between unseen
     since = datetime.now(timezone.utc) - timedelta(days=activity.DAYS)
     return [{**event, **_said(event, weights),
              "new": event["email"] != g.user["email"] and (looked is None or event["at"] > looked),
              "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"]}
-            for event in activity.recent(db(), profile_id, since)]
+            for event in activity.recent(db(), profile_id, since, None if whole else activity.LIMIT)]
 
 
 def _said(event: dict, weights: dict) -> dict:
@@ -109,7 +110,8 @@ def decisions_csv():
               "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
               "our planned budget EUR", "our co-financing EUR", "planned budget in all EUR",
               "overrides the screening", f"assessment (of {RATINGS[-1]})",
-              *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "call page", "source page"]
+              *(f"assessment: {label.lower()}" for label in QUESTIONS.values()), "comments", "call page",
+              "source page"]
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
@@ -120,7 +122,7 @@ def decisions_csv():
              amount(r["own_budget"]), amount(r["own_cofinancing"]), amount(r["planned_budget"]),
              csv_text(failed_gates(r["overrides"])),
              assessment_mean(r["assessment"], weights) or "", *(r["assessment"].get(key, "") for key in QUESTIONS),
-             call_page_url(r["identifier"]), csv_text(r["url"])]
+             r["comments"], call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), profile_id, settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
 
