@@ -188,6 +188,21 @@ def follow(db: Database, profile_id: int, call_id: int, user_id: int, following:
                (profile_id, call_id, user_id, following))
 
 
+def choices(db: Database, user_id: int) -> list[dict]:
+    """The discussions the user chose to follow or unfollow, under any profile, the latest choice first: the
+    call (`identifier`, `title`, `call_id`), the profile (`profile_id`, `profile`), `following` and when (`at`)."""
+    return db.fetchall(
+        """SELECT f.call_id, c.identifier, c.title, f.profile_id, p.name AS profile, f.following, f.at
+             FROM discussion_follows f JOIN calls c ON c.id = f.call_id JOIN profiles p ON p.id = f.profile_id
+            WHERE f.user_id = %s ORDER BY f.at DESC, c.identifier""", (user_id,))
+
+
+def forget_choice(db: Database, profile_id: int, call_id: int, user_id: int) -> bool:
+    """Undo the user's choice for one discussion: taking part decides again. False when there was none."""
+    return db.execute("DELETE FROM discussion_follows WHERE profile_id = %s AND call_id = %s AND user_id = %s",
+                      (profile_id, call_id, user_id)) > 0
+
+
 # A mention still to be emailed, of comment_mentions m and its colleague u.
 _UNSENT = "m.emailed_at IS NULL AND u.active AND u.mention_emails"
 

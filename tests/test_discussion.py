@@ -189,7 +189,13 @@ def test_a_colleague_unfollows_a_discussion_or_follows_one_they_took_no_part_in(
     discussion.add_comment(db, profile, cerv, who["janis"], "Count me in.")
     discussion.follow(db, profile, cerv, who["janis"]["id"], False)
     assert state("janis") == {"following": False, "chosen": True, "why": "you commented"}
-    assert db.scalar("SELECT count(*) FROM discussion_follows") == 1
+    assert [(c["identifier"], c["following"]) for c in discussion.choices(db, who["janis"]["id"])] == [
+        ("CERV-SOCIAL-01", False)]
+    assert discussion.choices(db, who["anna"]["id"]) == []
+    # Undone, taking part decides again.
+    assert discussion.forget_choice(db, profile, cerv, who["janis"]["id"]) is True
+    assert state("janis") == {"following": True, "chosen": False, "why": "you commented"}
+    assert discussion.forget_choice(db, profile, cerv, who["janis"]["id"]) is False
 
 
 def test_a_comment_is_shown_escaped_with_its_links_and_mentions():

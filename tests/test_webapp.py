@@ -3189,7 +3189,7 @@ def test_a_link_to_a_comment_under_another_profile_offers_to_work_on_it(pm, seed
     assert "The link you followed" not in pm.get(f"/calls/CERV-SOCIAL-01?profile={trial}").get_data(as_text=True)
 
 
-def test_a_colleague_follows_or_unfollows_a_calls_discussion_from_its_page(pm):
+def test_a_colleague_follows_or_unfollows_a_calls_discussion_from_its_page(pm, seeded):
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "You do not follow this discussion: only comments that mention you reach you." in page
     assert '<button name="following" value="1" class="secondary">Follow</button>' in page
@@ -3208,6 +3208,33 @@ def test_a_colleague_follows_or_unfollows_a_calls_discussion_from_its_page(pm):
     assert "You follow this discussion: colleagues' comments on it are in your digest." in followed
     assert pm.post("/calls/NO-SUCH-CALL/discussion/follow", data={"csrf_token": token, "following": "1"}
                    ).status_code == 404
+
+    # The settings page lists the choices, each with its undo: taking part decides again.
+    settings_page = pm.get("/settings").get_data(as_text=True)
+    chosen = settings_page[settings_page.index('id="discussions"'):].split("</section>")[0]
+    assert 'href="/calls/CERV-SOCIAL-01#discussion">Social innovation and civic participation' in chosen
+    assert "<td>to follow it, " in chosen and 'aria-label="Undo: follow Social innovation' in chosen
+    pm.post("/calls/CERV-SOCIAL-01/discussion/follow", data={"csrf_token": token, "following": "0"})
+    ids = {"profile_id": seeded.scalar("SELECT profile_id FROM discussion_follows"),
+           "call_id": seeded.scalar("SELECT call_id FROM discussion_follows")}
+    undone = pm.post("/settings/discussions/undo", data={"csrf_token": token, **ids})
+    assert undone.headers["Location"].endswith("/settings#discussions")
+    settings_page = pm.get("/settings").get_data(as_text=True)
+    assert "Done: that discussion reaches your digest again only if you decided on the call" in settings_page
+    assert "No choices so far: the usual applies to every discussion." in settings_page
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "You follow this discussion because you commented" in page
+    again = pm.post("/settings/discussions/undo", data={"csrf_token": token, **ids}, follow_redirects=True)
+    assert "That choice was undone already." in again.get_data(as_text=True)
+    assert pm.post("/settings/discussions/undo", data={"csrf_token": token}).status_code == 400
+    # A choice under another profile says which, and its link offers to work on it.
+    from store import discussion
+    trial = profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    discussion.follow(seeded, trial, ids["call_id"], seeded.scalar("SELECT id FROM users WHERE email = 'pm@sic.lv'"),
+                      True)
+    settings_page = pm.get("/settings").get_data(as_text=True)
+    assert f'href="/calls/CERV-SOCIAL-01?profile={trial}#discussion">' in settings_page
+    assert "<br><small>profile SIC (trial)</small>" in settings_page
 
 
 def test_the_pipeline_lists_what_the_team_did_lately(pm, app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from markupsafe import Markup, escape
 
 from store import discussion
@@ -89,6 +89,20 @@ def follow(identifier):
         flash("You no longer follow this discussion: only comments that mention you will reach you."
               " Commenting again follows it again.")
     return _back_to(call["identifier"])
+
+
+@bp.post("/settings/discussions/undo")
+def undo_choice():
+    """From the settings page's list of the discussions one chose to follow or not: back to the usual."""
+    profile_id, call_id = request.form.get("profile_id", type=int), request.form.get("call_id", type=int)
+    if profile_id is None or call_id is None:
+        abort(400, "Which discussion? The form named none.")
+    if discussion.forget_choice(db(), profile_id, call_id, g.user["id"]):
+        flash("Done: that discussion reaches your digest again only if you decided on the call, write it or"
+              " commented on it.")
+    else:
+        flash("That choice was undone already.")
+    return redirect(url_for("account.edit", _anchor="discussions"))
 
 
 # A web address in a comment (up to a space, or the punctuation that ends a sentence after it), or a mention.
