@@ -1,5 +1,6 @@
 """Every page and form through Flask's test client, against the real database."""
 
+from html import unescape
 import re
 from datetime import date
 from decimal import Decimal
@@ -3263,6 +3264,7 @@ def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
     assert "commented: “@pm, ask them by Friday” <strong class=\"mention\">mentions you</strong></li>" in page
     lately = page[page.index('id="lately"'):page.index("</section>", page.index('id="lately"'))]
     assert lately.count('<li class="new"><span class="badge">new</span>') == 1
+    assert '<p class="summary news"><a href="#lately">1 new in Lately</a>' in page  # where to look, atop the page
     assert re.search(r'<li class="new"><span class="badge">new</span> [^<]*boss@sic.lv', lately)
     assert 'class="count news"' not in pm.get("/calls").get_data(as_text=True)
     assert 'class="new"' not in pm.get("/pipeline").get_data(as_text=True)
@@ -3274,7 +3276,13 @@ def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
                                                           "body": f"Note {n}"})
     page = pm.get("/pipeline").get_data(as_text=True)
     assert page.count('<li class="new">') == 40 and "commented: “Who &lt;b&gt;asks" not in page
-    assert 'The latest 40: <a href="/pipeline?lately=all#lately">show all of the last 30 days</a>.' in page
-    whole = pm.get("/pipeline?lately=all").get_data(as_text=True)
+    link = re.search(r'<a href="(/pipeline\?lately=all&amp;new_since=[^"#]+#lately)">40 or more new in Lately</a>',
+                     page)
+    assert link and f'The latest 40: <a href="{link.group(1)}">show all of the last 30 days</a>.' in page
+    # The whole month marks what the page before called new (its look was noted already): the 40 notes.
+    whole = pm.get(unescape(link.group(1))).get_data(as_text=True)
     assert whole.count("commented: “Note ") == 40 and "commented: “Who &lt;b&gt;asks" in whole
-    assert "The latest 40" not in whole and 'class="new"' not in whole
+    assert "The latest 40" not in whole and whole.count('<li class="new">') == 40
+    assert 'class="new"' not in pm.get("/pipeline?lately=all").get_data(as_text=True)
+    for mangled in ("yesterday", "2026-12-01T10:00:00"):  # a link spoilt on its way: no harm done
+        assert pm.get(f"/pipeline?lately=all&new_since={mangled}").status_code == 200

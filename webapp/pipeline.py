@@ -39,6 +39,7 @@ def index():
     sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
     profile = profiles.get_profile(db(), current_profile_id())
     weights = profile["assessment_weights"]
+    events, new_since = lately(current_profile_id(), weights, whole, request.args.get("new_since") if whole else None)
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
@@ -53,22 +54,33 @@ def index():
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
                            leads=who_writes_what(rows, steps_by_person(db(), current_profile_id(), today)),
                            my_steps=steps_to_do(db(), g.user["id"], today, current_profile_id(), undated=True),
-                           lately=lately(current_profile_id(), weights, whole),
+                           lately=events, lately_new_since=new_since,
                            lately_days=activity.DAYS, lately_limit=None if whole else activity.LIMIT,
                            best_rating=RATINGS[-1])
 
 
-def lately(profile_id: int, weights: dict, whole: bool = False) -> list[dict]:
+def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str | None = None) -> tuple[list, str]:
     """What the team did on the profile's calls in the last `activity.DAYS` days, newest first (the latest
     `activity.LIMIT`, unless the `whole` window is asked for), each event with what it did in the call page's
     words (`did`), where on that page it is (`anchor`), whether a colleague did it since the reader last looked
-    (`new`; the look is noted now) and, for a comment, whether it mentions the reader (`mentions_you`)."""
+    (`new`; the look is noted now) and, for a comment, whether it mentions the reader (`mentions_you`). With the
+    events, where "new" starts, as `new_since` gives it back: the whole list, asked for from a page that noted
+    the look already, marks what that page called new ("": everything, for a first look)."""
     looked = activity.mark_seen(db(), profile_id, g.user["id"])  # before reading: nothing slips in between unseen
+    if new_since is not None:
+        try:
+            looked = datetime.fromisoformat(new_since) if new_since else None
+        except ValueError:
+            pass  # a link mangled on the way: the look just noted stands
+        else:
+            if looked and looked.tzinfo is None:
+                looked = looked.replace(tzinfo=timezone.utc)
     since = datetime.now(timezone.utc) - timedelta(days=activity.DAYS)
-    return [{**event, **_said(event, weights),
-             "new": event["email"] != g.user["email"] and (looked is None or event["at"] > looked),
-             "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"]}
-            for event in activity.recent(db(), profile_id, since, None if whole else activity.LIMIT)]
+    events = [{**event, **_said(event, weights),
+               "new": event["email"] != g.user["email"] and (looked is None or event["at"] > looked),
+               "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"]}
+              for event in activity.recent(db(), profile_id, since, None if whole else activity.LIMIT)]
+    return events, looked.isoformat() if looked else ""
 
 
 def _said(event: dict, weights: dict) -> dict:
