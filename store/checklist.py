@@ -4,7 +4,8 @@ it can be shared, and a digest reminds whoever writes the application of what fa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from .db import Database
@@ -213,7 +214,9 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
     """A step's due day (blank: none), set against the call's next deadline now (`deadline`), who does it (a
     user id; None: whoever writes the application) and what it is (`title`; None: as it was). Only a
     colleague who can sign in takes a step on; one deactivated since keeps it until someone else is chosen.
-    A step handed to someone new keeps who handed it (`user`) and when, for that colleague's digest."""
+    A step handed to someone new keeps who handed it (`user`) and when; `handed` says so when that is a
+    colleague (`assignee`: their address), and `emailed` whether they take an email at once (`step_to_email`)
+    rather than the digest."""
     due = checked_due(due)
     title = checked_title(title) if title is not None else None
     with db.transaction() as cur:
@@ -230,8 +233,12 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
             """UPDATE application_steps SET due = %(due)s, deadline = %(against)s, title = %(title)s,
                       assignee_id = %(assignee)s,
                       assigned_by = CASE WHEN %(handed)s THEN %(by)s ELSE assigned_by END,
-                      assigned_at = CASE WHEN %(handed)s THEN now() ELSE assigned_at END
-               WHERE id = %(step)s RETURNING *""",
+                      assigned_at = CASE WHEN %(handed)s THEN now() ELSE assigned_at END,
+                      handed_emailed_at = CASE WHEN %(handed)s THEN NULL ELSE handed_emailed_at END
+               WHERE id = %(step)s RETURNING *,
+                     %(handed)s AND assignee_id IS DISTINCT FROM %(by)s AS handed,
+                     (SELECT u.email FROM users u WHERE u.id = assignee_id) AS assignee,
+                     (SELECT u.mention_emails FROM users u WHERE u.id = assignee_id) AS emailed""",
             {"due": due, "against": against, "title": title or old["title"], "assignee": assignee_id,
              "handed": assignee_id is not None and assignee_id != old["assignee_id"],
              "by": user["id"] if user else None, "step": step_id}).fetchone()
@@ -323,3 +330,24 @@ STEPS_OF_DECISION = """LEFT JOIN LATERAL (
            min(s.due) FILTER (WHERE s.done_at IS NULL) AS next_step_due
     FROM application_steps s WHERE s.decision_id = d.id) plan ON TRUE"""
 
+
+@contextmanager
+def step_to_email(db: Database, step_id: int) -> Iterator[dict | None]:
+    """A step handed to a colleague, to email them at once: their address, the step, its call, profile and who
+    handed it; None when it needs none any more (sent, done, handed on or back, the colleague's choice changed)
+    or another job is sending it. Marked emailed when the block ends without an error: a failed send stays
+    unsent, for the job's retry and else for the digest."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            """SELECT s.id, s.title, s.due, s.assigned_at, u.email, h.email AS handed_by, c.identifier,
+                      c.title AS call_title, d.profile_id, p.name AS profile
+                 FROM application_steps s JOIN users u ON u.id = s.assignee_id JOIN users h ON h.id = s.assigned_by
+                 JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
+                 JOIN profiles p ON p.id = d.profile_id
+                WHERE s.id = %s AND s.handed_emailed_at IS NULL AND s.done_at IS NULL
+                  AND s.assigned_by <> s.assignee_id AND u.active AND u.mention_emails
+                  FOR UPDATE OF s SKIP LOCKED""", (step_id,))
+        step = cursor.fetchone()
+        yield step
+        if step is not None:
+            cursor.execute("UPDATE application_steps SET handed_emailed_at = now() WHERE id = %s", (step_id,))

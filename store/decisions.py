@@ -555,14 +555,15 @@ def steps_to_do(db: Database, user_id: int, today, profile_id: int | None = None
 
 def steps_handed(db: Database, user_id: int, since) -> list[dict]:
     """The open steps a colleague handed the user since `since` (of every profile's bids not rejected and
-    maybes) that are still theirs, the earliest due first: a digest tells them once, since such a step may
-    not be due for weeks."""
+    maybes) that are still theirs and were not emailed to them at once, the earliest due first: a digest tells
+    them once, since such a step may not be due for weeks."""
     return db.fetchall(
         f"""SELECT s.id, s.title, s.due, c.identifier, c.title AS call_title, s.assigned_at, u.email AS handed_by
             FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
             LEFT JOIN users u ON u.id = s.assigned_by
             WHERE s.assignee_id = %(user)s AND {PLANNED} AND s.done_at IS NULL
               AND s.assigned_at > %(since)s AND s.assigned_by IS DISTINCT FROM %(user)s
+              AND s.handed_emailed_at IS NULL
             ORDER BY s.due NULLS LAST, c.identifier, s.id""",
         {"user": user_id, "since": since})
 

@@ -40,6 +40,7 @@ JOB_POLICY = {
     "worker.jobs.learn_from_decisions": (300, 86400, 7 * 86400, [30, 120]),
     "worker.jobs.send_digests": (900, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.tell_mentions": (120, 86400, 7 * 86400, [60, 300, 900]),
+    "worker.jobs.tell_handed_step": (120, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.backup_database": (1800, 86400, 7 * 86400, [60, 300, 900]),
 }
 QUEUE_NAME = "callmatch"

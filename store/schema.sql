@@ -271,7 +271,8 @@ CREATE TABLE application_steps (
     done_by      bigint REFERENCES users (id) ON DELETE SET NULL,
     done_at      timestamptz,
     assigned_by  bigint REFERENCES users (id) ON DELETE SET NULL,  -- who handed it to the assignee, and when
-    assigned_at  timestamptz
+    assigned_at  timestamptz,
+    handed_emailed_at timestamptz                -- when the assignee was emailed of it (else the digest tells)
 );
 CREATE INDEX application_steps_decision ON application_steps (decision_id, due);
 

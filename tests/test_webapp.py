@@ -875,7 +875,12 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     boss_id = seeded.scalar("SELECT id FROM users WHERE email = 'boss@sic.lv'")
     pm.post(f"/steps/{step_id('Budget')}", data={"due": "2026-09-01", "assignee": str(boss_id), "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    assert "“Budget agreed with each partner for the budget table of Part A” is saved." in page
+    # Boss is emailed at once (a job queued), rather than in the digest, which may be a week away.
+    assert "“Budget agreed with each partner for the budget table of Part A” is saved; boss@sic.lv is emailed now." \
+        in page
+    from store.queue import connect_redis, jobs
+    queued = jobs(connect_redis(app.extensions["callmatch.settings"].redis_url))
+    assert [j["args"] for j in queued if j["name"] == "tell_handed_step"] == [(step_id("Budget"),)]
     assert re.search(r'Budget agreed with each partner for the budget table of Part A<br><small class="assignee">'
                      r'boss@sic.lv does it</small></td>\s*<td class="due">01 Sep 2026', page)
     assert f'<option value="{boss_id}" selected>boss@sic.lv</option>' in page

@@ -1023,9 +1023,65 @@ def test_a_colleague_mentioned_in_a_comment_is_emailed_at_once_and_only_once(set
     assert db.scalar("SELECT count(*) FROM comment_mentions WHERE emailed_at IS NULL") == 1  # boss's
 
 
+def test_a_colleague_handed_a_step_is_emailed_at_once_and_only_once(settings, db, smtp_server):
+    from email import message_from_bytes, policy
+
+    from store import checklist, decisions, profiles, users
+    from worker.at_once import send_handed_step_email
+
+    controller, inbox = smtp_server
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    profile, call = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")
+    who = {name: users.get_user(db, create_user(db, f"{name}@sic.lv", "long enough password", "manager"))
+           for name in ("anna", "janis", "boss")}
+    users.update_digest_settings(db, who["boss"]["id"], "daily", 50, 30, mention_emails=False)
+    decision = decisions.decide(db, profile, call, "maybe", "Good partners available", "", who["anna"])
+    step = checklist.add_step(db, decision["id"], "Letter of support from the ministry", "2026-07-02", who["anna"])
+    since = datetime.now(timezone.utc)
+    handed = checklist.update_step(db, step["id"], "2026-07-02", who["janis"]["id"], user=who["anna"])
+    assert (handed["handed"], handed["emailed"], handed["assignee"]) == (True, True, "janis@sic.lv")
+    # Saved again unchanged, it is not handed again.
+    assert checklist.update_step(db, step["id"], "2026-07-02", who["janis"]["id"], user=who["anna"])["handed"] is False
+
+    conn = connect_redis(settings.redis_url)
+    enqueue(conn, "worker.jobs.tell_handed_step", step["id"])
+    enqueue(conn, "worker.jobs.tell_handed_step", step["id"])  # twice, as a retry would: one email
+    result = run_callmatch("worker", "--burst", "--without-scheduler", settings=settings,
+                           env={"SMTP_URL": f"smtp://127.0.0.1:{controller.port}", **TODAY}, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [m.rcpt_tos for m in inbox.messages] == [["janis@sic.lv"]]
+    email = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    assert email["Subject"] == "anna@sic.lv handed you a step: Letter of support from the ministry"
+    assert email["Message-ID"].startswith(f"<step-{step['id']}.")
+    text, html = (email.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    assert "anna@sic.lv handed you a step of the application for a call" in text
+    assert "Letter of support from the ministry (due 02 Jul 2026)" in text
+    assert f"/calls/CERV-SOCIAL-01?profile={profile}#steps" in text and "<strong>Letter of support" in html
+    # The digest does not repeat it.
+    assert decisions.steps_handed(db, who["janis"]["id"], since) == []
+
+    # Handed on to boss, who chose the digest: no email, and his digest tells it.
+    onward = checklist.update_step(db, step["id"], "2026-07-02", who["boss"]["id"], user=who["janis"])
+    assert (onward["handed"], onward["emailed"]) == (True, False)
+    assert send_handed_step_email(db, settings.with_(smtp_url=f"smtp://127.0.0.1:{controller.port}"),
+                                  step["id"]) is None
+    assert [s["title"] for s in decisions.steps_handed(db, who["boss"]["id"], since)] == [
+        "Letter of support from the ministry"]
+    # Taken on oneself, it is no news to tell.
+    mine = checklist.update_step(db, step["id"], "2026-07-02", who["anna"]["id"], user=who["anna"])
+    assert mine["handed"] is False and len(inbox.messages) == 1
+
+    # Handed to Janis again, with the mail server down: left unsent for the retry, and else the digest.
+    checklist.update_step(db, step["id"], "2026-07-02", who["janis"]["id"], user=who["anna"])
+    with pytest.raises(OSError):
+        send_handed_step_email(db, settings.with_(smtp_url="smtp://127.0.0.1:1"), step["id"])
+    assert [s["title"] for s in decisions.steps_handed(db, who["janis"]["id"], since)] == [
+        "Letter of support from the ministry"]
+
+
 def test_a_mention_email_that_cannot_be_sent_is_left_for_the_digest(settings, db):
     from store import discussion, profiles, users
-    from worker.mentions import send_mention_emails
+    from worker.at_once import send_mention_emails
 
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
     profile, call = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")

@@ -13,6 +13,7 @@ from store.text import counted, day
 
 from . import db, settings
 from .auth import safe_next
+from .background import queue
 
 bp = Blueprint("steps", __name__)
 
@@ -74,8 +75,21 @@ def edit(step_id):
     except checklist.InvalidStep as problem:
         flash(f"The step was not changed: {problem}")
     else:
-        flash(f"“{step['title']}” is saved.")
+        flash(f"“{step['title']}” is saved" + _telling(step))
     return _back_to(call["identifier"])
+
+
+def _telling(step: dict) -> str:
+    """How the colleague a step was just handed to hears of it (the end of a sentence): an email, queued now,
+    if they take one; else, or when nothing can be queued, their digest."""
+    if not step["handed"]:
+        return "."
+    problem = queue("worker.jobs.tell_handed_step", step["id"]) if step["emailed"] else None
+    if problem:
+        return f"; {step['assignee']} will find it in their digest (no email now: {problem.rstrip('.')})."
+    if step["emailed"]:
+        return f"; {step['assignee']} is emailed now."
+    return f"; {step['assignee']} will find it in their digest."
 
 
 @bp.post("/steps/<int:step_id>/done")

@@ -144,12 +144,23 @@ def send_digests() -> dict:
 
 def tell_mentions(comment_id: int) -> dict:
     """Email the colleagues a comment (or an edit of it) mentions, at once."""
-    from .mentions import send_mention_emails
+    from .at_once import send_mention_emails
 
     settings = Settings.from_env()
     with _database(settings) as db:
         sent = send_mention_emails(db, settings, comment_id)
     _progress(f"emailed {counted(len(sent), 'colleague')} mentioned in comment {comment_id}")
+    return {"sent": sent}
+
+
+def tell_handed_step(step_id: int) -> dict:
+    """Email the colleague a step of an application was handed to, at once."""
+    from .at_once import send_handed_step_email
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        sent = send_handed_step_email(db, settings, step_id)
+    _progress(f"emailed {sent} the step {step_id} handed to them" if sent else f"step {step_id}: no email needed")
     return {"sent": sent}
 
 

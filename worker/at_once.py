@@ -1,12 +1,13 @@
-"""An email, at once, to a colleague mentioned in a comment. The digest is weekly by default, and "@janis,
-can you ask RTU by Friday?" cannot wait that long; a colleague who chose otherwise on the settings page
-finds it in their digest instead."""
+"""Emails sent at once rather than with the digest: to a colleague mentioned in a comment, and to one handed a
+step of an application. The digest is weekly by default, and neither "@janis, can you ask RTU by Friday?" nor
+a letter of support due on Thursday can wait that long; a colleague who chose otherwise on the settings page
+finds both in their digest instead."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 
-from store import discussion
+from store import checklist, discussion
 from store.config import Settings
 from store.db import Database
 from store.text import cut
@@ -35,3 +36,18 @@ def send_mention_emails(db: Database, settings: Settings, comment_id: int) -> li
                 smtp_send(settings, message_for(mention, settings))
                 sent.append(mention["email"])
     return sent
+
+
+def send_handed_step_email(db: Database, settings: Settings, step_id: int) -> str | None:
+    """Email the colleague a step was handed to, unless that was done already; the address written to. A
+    failure propagates (the job is retried) and leaves the step unsent, for the retry and else the digest."""
+    with checklist.step_to_email(db, step_id) as step:
+        if step is None:
+            return None
+        context = {"base": settings.base_url, **step}
+        text, html = (templates.get_template(name).render(context) for name in ("handed_step.txt", "handed_step.html"))
+        # One id a handing: a resend after a crash between sending and recording it is the same message.
+        smtp_send(settings, email_message(
+            settings, step["email"], f"{step['handed_by']} handed you a step: {cut(step['title'], SUBJECT_TITLE)}",
+            f"step-{step['id']}.{step['assigned_at']:%Y%m%d%H%M%S%f}", text, html))
+        return step["email"]
