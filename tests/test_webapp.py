@@ -3130,6 +3130,13 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     login(boss, "boss@sic.lv")
     seen_by_boss = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "</strong>: bid? Notes at" in seen_by_boss and remove not in seen_by_boss  # only its author may take it back
+    # Boss replies: the box starts with a mention of the comment's author, who is told of the answer.
+    reply = f'href="/calls/CERV-SOCIAL-01?reply={comment_id}#new-comment" aria-label="Reply to pm@sic.lv">reply</a>'
+    assert reply in seen_by_boss and "?reply=" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    replying = boss.get(f"/calls/CERV-SOCIAL-01?reply={comment_id}").get_data(as_text=True)
+    assert f'maxlength="4000" autofocus>@pm </textarea>' in replying
+    assert 'maxlength="4000"></textarea>' in boss.get("/calls/CERV-SOCIAL-01?reply=999999").get_data(as_text=True)
+    assert 'maxlength="4000"></textarea>' in pm.get(f"/calls/CERV-SOCIAL-01?reply={comment_id}").get_data(as_text=True)
     # Leadership, approving the bid, finds the discussion beside it as well as on the board's card.
     waiting = boss.get("/pipeline").get_data(as_text=True)
     assert waiting.count(link) == 2 and waiting.index("Bids waiting for your approval") < waiting.index(link)

@@ -178,6 +178,14 @@ def _linked_profile() -> dict | None:
     return profiles.get_profile(db(), named)
 
 
+def _reply_text(comments: list[dict]) -> str:
+    """What the comment box starts with after "reply" under a colleague's comment (`?reply=`): a mention of
+    them, so that they are told of the answer."""
+    asked = request.args.get("reply", type=int)
+    replied = next((c for c in comments if c["id"] == asked and c["active"] and c["user_id"] != g.user["id"]), None)
+    return f"@{discussion.handle(replied['email'])} " if replied else ""
+
+
 def _call_page(call: dict, draft: dict | None = None, refused: str | None = None, status: int = 200):
     """The call's page. `draft` is a decision the user wrote that was not recorded (`refused` says why):
     the form shows it again rather than losing it."""
@@ -194,13 +202,14 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     team = [u for u in everyone if u["active"] or u is lead]
     decided = decisions.decided_calls(db(), current_profile_id())
     series = same_series(call, decided)
+    comments = discussion.comments_of(db(), current_profile_id(), call["id"])
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            twins=own_calls.twins(db(), call),
                            changes=call_store.changes_of(db(), call["id"]), series=series,
                            **_steps(call, decision, builder["applicant"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
                            colleagues=[u for u in everyone if u["active"]],
-                           comments=discussion.comments_of(db(), current_profile_id(), call["id"]),
+                           comments=comments, reply_text=_reply_text(comments),
                            following=discussion.following(db(), current_profile_id(), call["id"], g.user["id"]),
                            linked_profile=_linked_profile(),
                            handles=sorted({discussion.handle(u["email"]) for u in everyone if u["active"]}),
