@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -339,6 +339,13 @@ def call_json(row: dict) -> dict:
 NEXT_DEADLINE = (
     "(SELECT min((d->>'date')::date) FROM jsonb_array_elements(c.deadlines) d WHERE (d->>'date')::date >= %(today)s)"
 )
+# A call is new on the calls page while first seen less than NEW_CALL_DAYS ago, unless its source's first crawl
+# found it (the first crawl finds every call at once: none of them is news).
+NEW_CALL_DAYS = 7
+FIRST_CRAWL = timedelta(days=1)
+NEW_CALL = ("c.first_seen >= %(today)s::date - {days} AND c.first_seen > (SELECT min(x.first_seen) FROM calls x"
+            " WHERE x.source = c.source) + %(first_crawl)s").format(days=NEW_CALL_DAYS)
+
 # The calls page's sort orders; ties go to the better fit. A grant's size is its largest published amount.
 SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "next_deadline NULLS LAST, m.score DESC",
          "grant": "coalesce(c.grant_max, c.grant_min) DESC NULLS LAST, m.score DESC NULLS LAST, c.id",
@@ -351,9 +358,10 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                  changed: bool = False, sort: str = "score", page: int = 1,
                  per_page: int = 25) -> tuple[list[dict], int]:
     """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `changed`
-    keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS."""
+    keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS. Each row says whether the call is `new`."""
     where = ["TRUE"]
-    params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page}
+    params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page,
+                    "first_crawl": FIRST_CRAWL}
     if not show_screened:
         where.append("NOT coalesce(m.screened_out, false)")
     if programme:
@@ -386,7 +394,7 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     rows = db.fetchall(
         f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
-                   d.state AS decision, {COMMENTS_OF_CALL},
+                   d.state AS decision, {COMMENTS_OF_CALL}, {NEW_CALL} AS new,
                    {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
             {joined} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",

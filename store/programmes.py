@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .calls import programmes
+from .calls import FIRST_CRAWL, programmes
 from .db import Database
 from .decisions import success_rate, win_record
 
@@ -21,7 +21,6 @@ UNNAMED_PROGRAMME = "Other EU programme"
 # A programme is new to the data while its first call was first seen less than this long ago, and after
 # the first crawl of its source (the first crawl finds every programme at once: none of them is news).
 NEW_FOR = timedelta(days=365)
-FIRST_CRAWL = timedelta(days=1)
 
 # Each call once, with whether it passes the profile's screening while open or forthcoming (a closed call
 # counts only in the decisions), then counted per programme.

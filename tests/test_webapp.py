@@ -1106,6 +1106,19 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
 
+def test_a_call_first_seen_lately_is_marked_new_unless_its_sources_first_crawl_found_it(pm, seeded):
+    for identifier, first_seen in (("CERV-SOCIAL-01", "2026-06-25"), ("HORIZON-FUSION-01", "2026-06-01"),
+                                   ("CERV-SMALL-01", "2026-06-10")):
+        seeded.execute("UPDATE calls SET first_seen = %s WHERE identifier = %s", (first_seen, identifier))
+    page = pm.get("/calls?screened=1").get_data(as_text=True)
+    marked = re.findall(r'<span class="badge new" title="first seen in the last 7 days">new</span> <a href="/calls/([^"]+)"',
+                        page)
+    # The first crawl (1 June) found the fusion call; the small-grants call came later, but over 7 days ago.
+    assert marked == ["CERV-SOCIAL-01"]
+    seeded.execute("UPDATE calls SET first_seen = timestamptz '2026-06-25 08:00' + id * interval '1 hour'")
+    assert 'class="badge new"' not in pm.get("/calls?screened=1").get_data(as_text=True)  # a first crawl: none new
+
+
 def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its_pipeline_card(pm, seeded):
     from datetime import datetime, timezone
 
@@ -3134,7 +3147,7 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     reply = f'href="/calls/CERV-SOCIAL-01?reply={comment_id}#new-comment" aria-label="Reply to pm@sic.lv">reply</a>'
     assert reply in seen_by_boss and "?reply=" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     replying = boss.get(f"/calls/CERV-SOCIAL-01?reply={comment_id}").get_data(as_text=True)
-    assert f'maxlength="4000" autofocus>@pm </textarea>' in replying
+    assert 'maxlength="4000" autofocus>@pm </textarea>' in replying
     assert 'maxlength="4000"></textarea>' in boss.get("/calls/CERV-SOCIAL-01?reply=999999").get_data(as_text=True)
     assert 'maxlength="4000"></textarea>' in pm.get(f"/calls/CERV-SOCIAL-01?reply={comment_id}").get_data(as_text=True)
     # Leadership, approving the bid, finds the discussion beside it as well as on the board's card.

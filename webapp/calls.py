@@ -94,7 +94,7 @@ def index():
                            crawl_spiders=settings().crawl_spiders,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
-                           recent_change_days=call_store.RECENT_CHANGE_DAYS,
+                           recent_change_days=call_store.RECENT_CHANGE_DAYS, new_call_days=call_store.NEW_CALL_DAYS,
                            failing=runs.failing_sources(db(), settings().crawl_spiders))
 
 
