@@ -343,8 +343,8 @@ NEXT_DEADLINE = (
 # found it (the first crawl finds every call at once: none of them is news).
 NEW_CALL_DAYS = 7
 FIRST_CRAWL = timedelta(days=1)
-NEW_CALL = ("c.first_seen >= %(today)s::date - {days} AND c.first_seen > (SELECT min(x.first_seen) FROM calls x"
-            " WHERE x.source = c.source) + %(first_crawl)s").format(days=NEW_CALL_DAYS)
+NEW_CALL = f"c.first_seen >= %(today)s::date - {NEW_CALL_DAYS} AND c.first_seen > started.at + %(first_crawl)s"
+STARTED = "JOIN (SELECT source, min(first_seen) AS at FROM calls GROUP BY source) started ON started.source = c.source"
 
 # The calls page's sort orders; ties go to the better fit. A grant's size is its largest published amount.
 SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "next_deadline NULLS LAST, m.score DESC",
@@ -396,7 +396,7 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
                    d.state AS decision, {COMMENTS_OF_CALL}, {NEW_CALL} AS new,
                    {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
-            {joined} {LATEST_CHANGE} {condition}
+            {joined} {STARTED} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
         params)
     return rows, total
