@@ -2717,6 +2717,29 @@ def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_cal
     assert mail_draft("confirmed", call, "Riga Social Lab", None, "SIC", None, deadline, today) == (
         "Civic participation & democracy (CERV-2026-CITIZENS-CIV)", "")
 
+    # Between Latvians, the same drafts in Latvian: the partner's name kept out of inflected places, dates and
+    # sums written the Latvian way.
+    from webapp.outreach import languages_for
+    assert languages_for(["LV"], "LV") == ["en", "lv"] and languages_for(["LV"], "EE") == ["en"]
+    assert languages_for(["EE"], "LV") == ["en"] and languages_for(None, "LV") == ["en"]
+    subject, body = mail_draft("not_asked", call, "Rīgas Tehniskā universitāte", "Ilze Ozola",
+                               "Sociālās inovācijas centrs", None, deadline, today, Decimal(120000), language="lv")
+    assert subject == "Uzaicinājums uz sadarbību: Civic participation & democracy (CERV-2026-CITIZENS-CIV)"
+    assert body == (
+        "Labdien, Ilze Ozola!\n\nSociālās inovācijas centrs gatavo pieteikumu konkursam “Civic participation & "
+        "democracy” (CERV-2026-CITIZENS-CIV), kura iesniegšanas termiņš ir 23.09.2026., un mēs vēlētos aicināt jūsu "
+        "organizāciju (Rīgas Tehniskā universitāte) pievienoties konsorcijam kā partneri. Projektu koordinētu mēs. "
+        "Jūsu organizācijas daļai esam plānojuši aptuveni 120\u00a0000 EUR no ES finansējuma.\n\nLūdzu, dariet mums "
+        "zināmu līdz 04.07.2026., vai jūs tas interesē. Tad mēs nosūtīsim darba plānu un aprakstu, kas tajā paredzēts "
+        f"jūsu organizācijai.\n\nKonkurss: {call['url']}\n\nAr cieņu,\n")
+    _, led = mail_draft("not_asked", call, "RTU", None, "SIC", "Tartu University", None, today, language="lv")
+    assert led.startswith("Labdien!\n\n") and "Projektu koordinē Tartu University." in led and "termiņš" not in led
+    subject, body = mail_draft("asked", call, "RTU", None, "SIC", None, deadline, today, language="lv")
+    assert subject.startswith("Atgādinājums: sadarbība konkursā Civic participation")
+    assert "(CERV-2026-CITIZENS-CIV), kura iesniegšanas termiņš ir 23.09.2026. Lūdzu, dariet" in body  # one dot
+    _, undated = mail_draft("asked", call, "RTU", None, "SIC", None, None, today, language="lv")
+    assert "(CERV-2026-CITIZENS-CIV). Lūdzu, dariet mums zināmu līdz 04.07.2026., vai RTU piedalīsies." in undated
+
     # Whatever the title holds stays inside the subject: no header or field of its own.
     link = mail_link("ilze@rsl.lv", "A & B\r\nBcc: x@evil.example", "Line one\nLine two")
     assert link.startswith("mailto:ilze@rsl.lv?subject=A%20%26%20B%0D%0ABcc%3A%20x%40evil.example&body=")
@@ -2754,9 +2777,13 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     assert ('<span title="Director, speaks Estonian"><a href="mailto:ilze@rsl.lv?subject=Invitation%20to%20a%20'
             'partnership%3A%20Social%20innovation') in builder
     assert '&amp;body=Dear%20Ilze%20%3Cb%3EOzola%3C%2Fb%3E%2C%0D%0A%0D%0A' in builder
-    assert '">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a></span><br><span title="Research office"><a href="mailto:office@rsl.lv?' in (
-        builder)
+    assert re.search(r'">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a>( <small>.*?</small>)?</span><br><span title="Research office">'
+                     r'<a href="mailto:office@rsl.lv\?', builder)
     assert "invite%20Riga%20Social%20Lab%20to%20join" in builder and "Dear%20colleagues" in builder
+    # A Latvian partner of a Latvian applicant: the same draft in Latvian, beside each address.
+    latvian = re.findall(r'<small>· <a href="(mailto:[^"]+)" lang="lv" title="The same email, drafted in this '
+                         r'language">latviski</a></small>', builder)
+    assert len(latvian) == 2 and "Labdien%2C%20Ilze%20%3Cb%3EOzola%3C%2Fb%3E%21" in latvian[0]
     assert "opens a drafted email in your mail program" in page
     pm.post(f"/calls/CERV-SOCIAL-01/consortium/{lab}/status", data={"status": "asked", "csrf_token": token})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)

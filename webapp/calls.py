@@ -26,7 +26,7 @@ from store.text import rate as written_rate
 
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
-from .outreach import mail_draft, mail_link
+from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text
 
@@ -408,17 +408,21 @@ def _builder(call: dict) -> dict:
 
 def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict) -> int:
     """Gives each address the team knows at a member (`known`, by organisation) its `mail` link: a drafted
-    invitation, reminder or subject (`outreach.mail_draft`), by how far the team has got with the member.
-    Returns how many it drafted."""
+    invitation, reminder or subject (`outreach.mail_draft`), by how far the team has got with the member, and
+    its `other_drafts` (language, its name, link) where the draft is offered in Latvian too. Returns how many
+    it drafted."""
     coordinator = next((m["name"] for m in members if m["coordinator"]), None)
     deadline = checklist.next_deadline(call, _today())[0]
     drafted = 0
     for member in members:
+        first, *others = languages_for(applicant["countries"], member["country"])
         for contact in known.get(member["id"], []):
             if contact["email"]:
-                contact["mail"] = mail_link(contact["email"], *mail_draft(
+                drafts = {language: mail_link(contact["email"], *mail_draft(
                     member["status"], call, member["name"], contact["person"], applicant["name"], coordinator,
-                    deadline, _today(), member["budget"]))
+                    deadline, _today(), member["budget"], language)) for language in (first, *others)}
+                contact["mail"] = drafts[first]
+                contact["other_drafts"] = [(language, LANGUAGES[language], drafts[language]) for language in others]
                 drafted += 1
     return drafted
 

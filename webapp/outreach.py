@@ -12,17 +12,31 @@ from store.consortium import FOLLOW_UP_DAYS
 from store.text import day, eur
 
 
+# Drafts in Latvian too, for a Latvian applicant writing to a Latvian partner: SIC writes to Riga's
+# municipality or a Latvian university in Latvian. The sentences keep the organisation's name out of the
+# cases Latvian would inflect it in ("jūsu organizāciju (…)"), and dates and sums in the Latvian way.
+LANGUAGES = {"en": "English", "lv": "latviski"}
+
+
+def languages_for(applicant_countries, partner_country: str | None) -> list[str]:
+    """The languages a draft to this partner is offered in: English, and Latvian between Latvians."""
+    return ["en", "lv"] if partner_country == "LV" and "LV" in (applicant_countries or ()) else ["en"]
+
+
 def mail_draft(status: str, call: dict, organisation: str, person: str | None, applicant: str,
-               coordinator: str | None, deadline: date | None, today: date, budget=None) -> tuple[str, str]:
+               coordinator: str | None, deadline: date | None, today: date, budget=None,
+               language: str = "en") -> tuple[str, str]:
     """(subject, body) of an email to `person` (None: nobody by name) at `organisation` about the call, by
     how far the team has got with it (`store.consortium.STATUSES`). `coordinator`: the member that coordinates
     the proposal (None: the applicant); `deadline`: the call's next one; `budget`: the organisation's share
     of the grant in the budget split (None: not planned yet), which an invitation names, since a partner
     weighs the work against it. An answer is asked for within the days after which the builder says to ask
-    again."""
+    again. `language`: one of `LANGUAGES`."""
     named = f"{call['title']} ({call['identifier']})"
     if status not in ("not_asked", "asked"):  # it has answered: whatever comes next is the team's to write
         return named, ""
+    if language == "lv":
+        return _latvian(status, call, named, organisation, person, applicant, coordinator, deadline, today, budget)
     due = f", whose deadline is {day(deadline)}" if deadline else ""
     answer_by = day(today + timedelta(days=FOLLOW_UP_DAYS))
     if status == "asked":
@@ -42,6 +56,38 @@ def mail_draft(status: str, call: dict, organisation: str, person: str | None, a
                 "work plan and what it asks of your organisation.")
     source = f"\n\nThe call: {call['url']}" if call.get("url") else ""
     return subject, f"Dear {person or 'colleagues'},\n\n{text}{source}\n\nKind regards,\n"
+
+
+def _latvian(status: str, call: dict, named: str, organisation: str, person: str | None, applicant: str,
+             coordinator: str | None, deadline: date | None, today: date, budget) -> tuple[str, str]:
+    due = f", kura iesniegšanas termiņš ir {_lv_day(deadline)}" if deadline else ""
+    answer_by = _lv_day(today + timedelta(days=FOLLOW_UP_DAYS))
+    if status == "asked":
+        subject = f"Atgādinājums: sadarbība konkursā {named}"
+        # A date's own dot ends the sentence: Latvian writes no second one.
+        text = (f"Rakstījām jums par jūsu organizācijas ({organisation}) dalību mūsu pieteikumā konkursam "
+                f"“{call['title']}” ({call['identifier']}){due}{'' if due else '.'} Lūdzu, dariet mums zināmu līdz "
+                f"{answer_by}, vai {organisation} piedalīsies.")
+    else:
+        subject = f"Uzaicinājums uz sadarbību: {named}"
+        leads = "Projektu koordinētu mēs." if coordinator is None else f"Projektu koordinē {coordinator}."
+        if budget:
+            leads += f" Jūsu organizācijas daļai esam plānojuši aptuveni {_lv_eur(budget)} no ES finansējuma."
+        text = (f"{applicant} gatavo pieteikumu konkursam “{call['title']}” ({call['identifier']}){due}, un mēs "
+                f"vēlētos aicināt jūsu organizāciju ({organisation}) pievienoties konsorcijam kā partneri. {leads}"
+                f"\n\nLūdzu, dariet mums zināmu līdz {answer_by}, vai jūs tas interesē. Tad mēs nosūtīsim darba "
+                "plānu un aprakstu, kas tajā paredzēts jūsu organizācijai.")
+    source = f"\n\nKonkurss: {call['url']}" if call.get("url") else ""
+    greeting = f"Labdien, {person}!" if person else "Labdien!"
+    return subject, f"{greeting}\n\n{text}{source}\n\nAr cieņu,\n"
+
+
+def _lv_day(value: date) -> str:
+    return f"{value:%d.%m.%Y}."  # "23.09.2026.": a Latvian date, which needs no case ending
+
+
+def _lv_eur(value) -> str:
+    return f"{round(float(value)):,} EUR".replace(",", "\u00a0")  # "120 000 EUR"
 
 
 def mail_link(address: str, subject: str, body: str = "") -> str:
