@@ -24,16 +24,22 @@ def test_the_teams_recent_records_are_listed_newest_first_for_the_profile(db):
     consortium.set_status(db, sic, call_id, lab, "confirmed", "Yes, by phone", anna["id"])
     step = checklist.add_step(db, decision["id"], "Budget agreed", None, anna)
     checklist.set_done(db, step["id"], True, anna)
+    janis = users.create_user(db, "janis@sic.lv", PASSWORD, "manager")
+    letter = checklist.add_step(db, decision["id"], "Letter of support", None, anna)
+    checklist.update_step(db, letter["id"], None, janis, user=anna)
+    mine = checklist.add_step(db, decision["id"], "Part B", None, anna)
+    checklist.update_step(db, mine["id"], None, anna["id"], user=anna)  # taken on oneself: no news
     discussion.add_comment(db, sic, call_id, anna, "Riga Social Lab is in.\nNext: a university.")
     own_calls.add(db, {"title": "Youth work", "programme": "Active Citizens Fund"}, anna, date(2026, 6, 27))
     discussion.add_comment(db, trial, call_id, anna, "On the trial profile")  # another profile's: not listed
 
     events = activity.recent(db, sic, before)
-    assert [e["kind"] for e in events] == ["added", "comment", "step", "consortium", "consortium", "decision"]
+    assert [e["kind"] for e in events] == ["added", "comment", "handed", "step", "consortium", "consortium",
+                                           "decision"]
     assert {e["email"] for e in events} == {"anna@sic.lv"}
     said = [_said(e, {})["did"] for e in events]
     assert said == ["added the call by hand", "commented: “Riga Social Lab is in. Next: a university.”",
-                    "ticked off “Budget agreed”", "marked Riga Social Lab confirmed (“Yes, by phone”)",
+                    "handed “Letter of support” to janis@sic.lv", "ticked off “Budget agreed”", "marked Riga Social Lab confirmed (“Yes, by phone”)",
                     "added Riga Social Lab", "decided maybe: Good partners available"]
     assert _said(events[1], {})["anchor"] == f"comment-{events[1]['detail']['id']}"
     # The window and the limit: the newest are kept.

@@ -888,6 +888,8 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     boss = app.test_client()
     login(boss, "boss@sic.lv")
     assert "Step: Budget agreed" in calendar(boss) and "Step: Budget agreed" not in calendar(pm)
+    assert ("handed “Budget agreed with each partner for the budget table of Part A” to boss@sic.lv"
+            ' <strong class="mention">to you</strong></li>') in boss.get("/pipeline").get_data(as_text=True)
     writing = pm.get("/pipeline").get_data(as_text=True).split('id="who-writes-what"')[1].split("</section>")[0]
     assert re.search(r"<td>boss@sic.lv\s*<br><small>0 applications · 1 step to do</small></td>\s*"
                      r"<td><small>No application with a deadline ahead to write.</small>", writing)

@@ -63,9 +63,10 @@ def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str |
     """What the team did on the profile's calls in the last `activity.DAYS` days, newest first (the latest
     `activity.LIMIT`, unless the `whole` window is asked for), each event with what it did in the call page's
     words (`did`), where on that page it is (`anchor`), whether a colleague did it since the reader last looked
-    (`new`; the look is noted now) and, for a comment, whether it mentions the reader (`mentions_you`). With the
-    events, where "new" starts, as `new_since` gives it back: the whole list, asked for from a page that noted
-    the look already, marks what that page called new ("": everything, for a first look)."""
+    (`new`; the look is noted now), whether a comment mentions the reader (`mentions_you`) or a step was handed
+    to them (`to_you`). With the events, where "new" starts, as `new_since` gives it back: the whole list, asked
+    for from a page that noted the look already, marks what that page called new ("": everything, for a first
+    look)."""
     looked = activity.mark_seen(db(), profile_id, g.user["id"])  # before reading: nothing slips in between unseen
     if new_since is not None:
         try:
@@ -78,7 +79,8 @@ def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str |
     since = datetime.now(timezone.utc) - timedelta(days=activity.DAYS)
     events = [{**event, **_said(event, weights),
                "new": event["email"] != g.user["email"] and (looked is None or event["at"] > looked),
-               "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"]}
+               "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"],
+               "to_you": event["kind"] == "handed" and event["detail"]["to_id"] == g.user["id"]}
               for event in activity.recent(db(), profile_id, since, None if whole else activity.LIMIT)]
     return events, looked.isoformat() if looked else ""
 
@@ -108,6 +110,8 @@ def _said(event: dict, weights: dict) -> dict:
         return {"did": f"commented: “{cut(one_line(detail['body']), 160)}”", "anchor": f"comment-{detail['id']}"}
     if event["kind"] == "step":
         return {"did": f"ticked off “{detail['title']}”", "anchor": "steps"}
+    if event["kind"] == "handed":
+        return {"did": f"handed “{detail['title']}” to {detail['to']}", "anchor": "steps"}
     return {"did": "added the call by hand", "anchor": None}
 
 
