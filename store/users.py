@@ -131,6 +131,32 @@ def stamp_is_current(user: dict | None, stamp: str | None) -> bool:
     return user is not None and user["active"] and stamp == session_stamp(user)
 
 
+# A forgotten password: an emailed link to choose a new one, signed with the app's secret. It names the user
+# and their password's stamp, so it works once (the new password changes the stamp), and for an hour.
+RESET_SALT = "callmatch-password-reset"
+RESET_FOR = 3600  # seconds
+
+
+def reset_token(user: dict, secret: str) -> str:
+    """The key of a link that lets `user` choose a new password (see `user_for_reset`)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret, salt=RESET_SALT).dumps([user["id"], session_stamp(user)])
+
+
+def user_for_reset(db: Database, token: str, secret: str, max_age: int = RESET_FOR) -> dict | None:
+    """The user a password-reset key was made for, while it stands: signed with `secret`, younger than
+    `max_age` seconds, the user active and their password unchanged since. None otherwise."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    try:
+        user_id, stamp = URLSafeTimedSerializer(secret, salt=RESET_SALT).loads(token, max_age=max_age)
+        user = get_user(db, int(user_id))
+    except (BadSignature, TypeError, ValueError):  # an expired key is a BadSignature too
+        return None
+    return user if stamp_is_current(user, stamp) else None
+
+
 def set_password(db: Database, user_id: int, password: str) -> None:
     _check_password(password)
     if not db.execute("UPDATE users SET password_hash = %s WHERE id = %s", (generate_password_hash(password), user_id)):

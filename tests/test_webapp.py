@@ -123,6 +123,62 @@ def test_login_is_rate_limited(app, client):
     assert response.status_code == 429
 
 
+def test_a_forgotten_password_is_chosen_anew_from_an_emailed_link_that_works_once(app, client, seeded, settings):
+    from store import users
+    from store.queue import connect_redis, jobs
+
+    assert 'href="/password/forgot">Forgot your password?</a>' in client.get("/login").get_data(as_text=True)
+    token = csrf(client, "/password/forgot")
+    pm = users.find_user(seeded, "pm@sic.lv")
+
+    def queued():
+        return [j["args"] for j in jobs(connect_redis(settings.redis_url)) if j["name"] == "send_password_reset"]
+
+    # The same answer for an address with an account and one without: the page tells no one who has one.
+    for email in ("PM@sic.lv", "nobody@sic.lv"):
+        page = client.post("/password/forgot", data={"csrf_token": token, "email": email}).get_data(as_text=True)
+        assert f"If <strong>{email}</strong> belongs to an active account, an email with a link" in page
+    assert queued() == [(pm["id"],)]
+
+    link = f"/password/reset/{users.reset_token(pm, app.secret_key)}"
+    assert 'name="new_password"' in client.get(link).get_data(as_text=True)
+    for form, said in (({"new_password": "long enough 1", "repeat_password": "long enough 2"}, "differ"),
+                       ({"new_password": "short", "repeat_password": "short"}, "at least 8")):
+        refused = client.post(link, data={"csrf_token": token, **form})
+        assert refused.status_code == 400 and said in refused.get_data(as_text=True)
+    chosen = client.post(link, data={"csrf_token": token, "new_password": "a brand new one",
+                                     "repeat_password": "a brand new one"})
+    assert chosen.status_code == 302 and chosen.headers["Location"].endswith("/login")
+    assert "Your new password is set: sign in with it." in client.get("/login").get_data(as_text=True)
+    assert login(client, password=PASSWORD).status_code == 401
+    assert login(client, password="a brand new one").status_code == 302
+    # Used once, the link is spent; so is a forged or mangled one.
+    for spent in (link, "/password/reset/" + users.reset_token({**pm, "id": 999999}, "another secret"), "/password/reset/x"):
+        expired = client.get(spent)
+        assert expired.status_code == 410 and "This link no longer works" in expired.get_data(as_text=True)
+
+
+def test_a_password_reset_link_expires_and_the_asking_is_rate_limited(app, client, seeded, settings):
+    import time
+
+    from store import users
+
+    pm = users.find_user(seeded, "pm@sic.lv")
+    token = users.reset_token(pm, app.secret_key)
+    time.sleep(1.1)
+    assert users.user_for_reset(seeded, token, app.secret_key, max_age=0) is None
+    assert users.user_for_reset(seeded, token, app.secret_key)["email"] == "pm@sic.lv"
+    app.config["LOGIN_ATTEMPTS"] = 2
+    form = {"csrf_token": csrf(client, "/password/forgot"), "email": "pm@sic.lv"}
+    assert [client.post("/password/forgot", data=form).status_code for _ in range(3)] == [200, 200, 429]
+    # With nothing to send the email with, every address is told so alike.
+    down = create_app(settings.with_(today=date(2026, 6, 27), redis_url="redis://127.0.0.1:1/0"), {"TESTING": True},
+                      database=seeded).test_client()
+    for email in ("pm@sic.lv", "nobody@sic.lv"):
+        page = down.post("/password/forgot", data={"csrf_token": csrf(down, "/password/forgot"), "email": email})
+        assert page.status_code == 503 and "No email can be sent now" in page.get_data(as_text=True)
+
+
 def test_session_cookie_is_http_only_and_same_site(client):
     response = login(client)
     cookie = response.headers["Set-Cookie"]

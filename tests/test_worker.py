@@ -1079,6 +1079,29 @@ def test_a_colleague_handed_a_step_is_emailed_at_once_and_only_once(settings, db
         "Letter of support from the ministry"]
 
 
+def test_a_user_who_forgot_their_password_is_emailed_a_link_the_web_app_accepts(settings, db, smtp_server):
+    import re
+    from email import message_from_bytes, policy
+
+    from store import users
+    from worker.at_once import send_password_reset_email
+
+    controller, inbox = smtp_server
+    anna = create_user(db, "anna@sic.lv", "long enough password", "manager")
+    mailing = settings.with_(smtp_url=f"smtp://127.0.0.1:{controller.port}")
+    assert send_password_reset_email(db, mailing, anna) == "anna@sic.lv"
+    email = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    assert email["Subject"] == "callmatch: choose a new password" and email["To"] == "anna@sic.lv"
+    text = email.get_body(("plain",)).get_content()
+    link = re.search(r"http://\S+/password/reset/(\S+)", text)
+    assert link and "once, within 1 hour" in text
+    # Signed with the secret the web app checks it with.
+    assert users.user_for_reset(db, link.group(1), settings.session_secret())["id"] == anna
+    # Nobody to write to once the account is deactivated.
+    users.update_access(db, anna, active=False)
+    assert send_password_reset_email(db, mailing, anna) is None and len(inbox.messages) == 1
+
+
 def test_a_mention_email_that_cannot_be_sent_is_left_for_the_digest(settings, db):
     from store import discussion, profiles, users
     from worker.at_once import send_mention_emails

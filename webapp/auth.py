@@ -11,9 +11,11 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from store import users
 
 from . import db
+from .background import background_unavailable, queue
 
 bp = Blueprint("auth", __name__)
-PUBLIC = {"auth.login", "static", "calls.calendar_feed"}  # the feed's address is its own key
+# The feed's address is its own key; a forgotten password is asked for, and chosen anew, signed out.
+PUBLIC = {"auth.login", "auth.forgot", "auth.reset", "static", "calls.calendar_feed"}
 
 
 def _failures() -> dict[str, deque]:
@@ -84,3 +86,52 @@ def logout():
     session.clear()
     flash("Signed out.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot():
+    """Ask for an emailed link to choose a new password. The answer is the same whether the address has an
+    account or not, so the page tells no one who has one; each request counts against the login limit, so no
+    one's inbox is flooded from here."""
+    if request.method == "GET":
+        return render_template("password.html", title="Forgot your password?", stage="ask")
+    address = request.remote_addr or "unknown"
+    if _too_many(address):
+        return render_template("password.html", title="Forgot your password?", stage="ask",
+                               error="Too many attempts. Wait a few minutes and try again."), 429
+    _failures()[address].append(time.monotonic())
+    email = (request.form.get("email") or "").strip()
+    user = users.find_user(db(), email) if email else None
+    problem = background_unavailable() or (
+        queue("worker.jobs.send_password_reset", user["id"]) if user is not None and user["active"] else None)
+    if problem:
+        return render_template("password.html", title="Forgot your password?", stage="ask",
+                               error=f"No email can be sent now ({problem.rstrip('.')}). Try again later, or ask"
+                                     " an admin to set a new password for you."), 503
+    return render_template("password.html", title="Check your email", stage="sent", email=email,
+                           hours=users.RESET_FOR // 3600)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    """Choose a new password from the emailed link: once, within the hour."""
+    user = users.user_for_reset(db(), token, current_app.secret_key)
+    if user is None:
+        return render_template("password.html", title="Link expired", stage="expired",
+                               hours=users.RESET_FOR // 3600), 410
+    error = None
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new != request.form.get("repeat_password", ""):
+            error = "The two new passwords differ."
+        else:
+            try:
+                users.set_password(db(), user["id"], new)
+            except users.InvalidUser as problem:
+                error = str(problem)
+            else:
+                session.clear()  # whoever was signed in on this browser signs in again, with the new password
+                flash("Your new password is set: sign in with it.")
+                return redirect(url_for("auth.login"))
+    return render_template("password.html", title="Choose a new password", stage="choose", email=user["email"],
+                           error=error), 400 if error else 200

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app
+
 from store.errors import CallmatchError
 
 from . import settings
@@ -18,3 +22,25 @@ def queue(job_name: str, *args) -> str | None:
     except CallmatchError as exc:
         return str(exc)
     return None
+
+
+def background_unavailable() -> str | None:
+    """Why background work is unavailable, checked at most every 30 s (a page never waits on Redis)."""
+    _queue_state = current_app.extensions.setdefault("callmatch.queue_state", {"checked": -1e9, "error": None})
+    if time.monotonic() - _queue_state["checked"] > current_app.config["QUEUE_CHECK_SECONDS"]:
+        from store.queue import connect_redis
+        from store.services import redis_url
+
+        conn = None
+        try:
+            conn = connect_redis(redis_url(settings()), check=False)
+            conn.connection_pool.connection_kwargs.update(socket_connect_timeout=0.5, socket_timeout=0.5)
+            conn.ping()
+            _queue_state["error"] = None
+        except Exception as exc:  # any failure to reach Redis means the same thing to the user
+            _queue_state["error"] = f"Background work is unavailable (Redis does not answer: {type(exc).__name__})."
+        finally:
+            if conn is not None:
+                conn.close()  # one check every 30 s: no connection kept open for it
+        _queue_state["checked"] = time.monotonic()
+    return _queue_state["error"]

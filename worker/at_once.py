@@ -1,13 +1,14 @@
 """Emails sent at once rather than with the digest: to a colleague mentioned in a comment, and to one handed a
 step of an application. The digest is weekly by default, and neither "@janis, can you ask RTU by Friday?" nor
 a letter of support due on Thursday can wait that long; a colleague who chose otherwise on the settings page
-finds both in their digest instead."""
+finds both in their digest instead. And the link to choose a new password, for whoever forgot theirs."""
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage
 
-from store import checklist, discussion
+from store import checklist, discussion, users
 from store.config import Settings
 from store.db import Database
 from store.text import cut
@@ -51,3 +52,17 @@ def send_handed_step_email(db: Database, settings: Settings, step_id: int) -> st
             settings, step["email"], f"{step['handed_by']} handed you a step: {cut(step['title'], SUBJECT_TITLE)}",
             f"step-{step['id']}.{step['assigned_at']:%Y%m%d%H%M%S%f}", text, html))
         return step["email"]
+
+
+def send_password_reset_email(db: Database, settings: Settings, user_id: int) -> str | None:
+    """Email an active user the link to choose a new password; the address written to (None: no such user
+    now). The link is signed here, with the secret the web app checks it with."""
+    user = users.get_user(db, user_id)
+    if user is None or not user["active"]:
+        return None
+    context = {"base": settings.base_url, "email": user["email"], "hours": users.RESET_FOR // 3600,
+               "link": f"{settings.base_url}/password/reset/{users.reset_token(user, settings.session_secret())}"}
+    text, html = (templates.get_template(name).render(context) for name in ("reset.txt", "reset.html"))
+    smtp_send(settings, email_message(settings, user["email"], "callmatch: choose a new password",
+                                      f"reset-{user_id}.{time.time_ns()}", text, html))
+    return user["email"]

@@ -164,6 +164,17 @@ def tell_handed_step(step_id: int) -> dict:
     return {"sent": sent}
 
 
+def send_password_reset(user_id: int) -> dict:
+    """Email a user who forgot their password the link to choose a new one."""
+    from .at_once import send_password_reset_email
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        sent = send_password_reset_email(db, settings, user_id)
+    _progress(f"emailed user {user_id} a link to choose a new password" if sent else f"user {user_id}: no email")
+    return {"sent": sent is not None}
+
+
 def backup_database() -> dict:
     """Today's backup (made again, if the job runs twice in a day), keeping the newest CALLMATCH_DAILY_BACKUPS."""
     from store import backup
