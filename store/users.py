@@ -132,29 +132,35 @@ def stamp_is_current(user: dict | None, stamp: str | None) -> bool:
 
 
 # A forgotten password: an emailed link to choose a new one, signed with the app's secret. It names the user
-# and their password's stamp, so it works once (the new password changes the stamp), and for an hour.
-RESET_SALT = "callmatch-password-reset"
+# and their password's stamp, so it works once (the new password changes the stamp), and for an hour. A new
+# colleague's welcome carries the same kind of link, for a week: an admin need not hand over a password.
 RESET_FOR = 3600  # seconds
+WELCOME_FOR = 7 * 86400
+_LINK_SALTS = {"reset": ("callmatch-password-reset", RESET_FOR), "welcome": ("callmatch-welcome", WELCOME_FOR)}
 
 
-def reset_token(user: dict, secret: str) -> str:
-    """The key of a link that lets `user` choose a new password (see `user_for_reset`)."""
+def reset_token(user: dict, secret: str, kind: str = "reset") -> str:
+    """The key of a link that lets `user` choose a new password (see `user_for_reset`); `kind`: "reset" for a
+    forgotten password, "welcome" for a new colleague."""
     from itsdangerous import URLSafeTimedSerializer
 
-    return URLSafeTimedSerializer(secret, salt=RESET_SALT).dumps([user["id"], session_stamp(user)])
+    return URLSafeTimedSerializer(secret, salt=_LINK_SALTS[kind][0]).dumps([user["id"], session_stamp(user)])
 
 
-def user_for_reset(db: Database, token: str, secret: str, max_age: int = RESET_FOR) -> dict | None:
-    """The user a password-reset key was made for, while it stands: signed with `secret`, younger than
-    `max_age` seconds, the user active and their password unchanged since. None otherwise."""
+def user_for_reset(db: Database, token: str, secret: str, max_age: int | None = None) -> dict | None:
+    """The user a password link was made for, while it stands: signed with `secret`, younger than its kind
+    allows (or `max_age` seconds), the user active and their password unchanged since. None otherwise."""
     from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-    try:
-        user_id, stamp = URLSafeTimedSerializer(secret, salt=RESET_SALT).loads(token, max_age=max_age)
-        user = get_user(db, int(user_id))
-    except (BadSignature, TypeError, ValueError):  # an expired key is a BadSignature too
-        return None
-    return user if stamp_is_current(user, stamp) else None
+    for salt, lasts in _LINK_SALTS.values():
+        try:
+            user_id, stamp = URLSafeTimedSerializer(secret, salt=salt).loads(
+                token, max_age=lasts if max_age is None else max_age)
+            user = get_user(db, int(user_id))
+        except (BadSignature, TypeError, ValueError):  # an expired key is a BadSignature too
+            continue
+        return user if stamp_is_current(user, stamp) else None
+    return None
 
 
 def set_password(db: Database, user_id: int, password: str) -> None:

@@ -44,6 +44,25 @@ def post(client, path, **form):
     return client.post(path, data={**form, "csrf_token": csrf(client, "/settings")}, follow_redirects=True)
 
 
+def test_a_user_added_without_a_password_is_welcomed_by_email_with_a_link_to_choose_one(app, db, settings):
+    from store.queue import connect_redis, jobs
+
+    admin = signed_in(app, "admin@sic.lv")
+    page = post(admin, "/users", email="ilze@sic.lv", role="manager", password="").get_data(as_text=True)
+    assert "Added ilze@sic.lv as manager. They are emailed a link to choose their password, which works for 7" in page
+    ilze = users.find_user(db, "ilze@sic.lv")
+    assert [j["args"] for j in jobs(connect_redis(settings.redis_url)) if j["name"] == "send_password_reset"] == [
+        (ilze["id"], "admin@sic.lv")]
+    # Until they choose one, nobody knows a password that signs them in.
+    assert not can_sign_in(app, "ilze@sic.lv", "") and not can_sign_in(app, "ilze@sic.lv", PASSWORD)
+    # With nothing to send the welcome with, the admin is told what to do instead.
+    down = create_app(settings.with_(redis_url="redis://127.0.0.1:1/0"), {"TESTING": True}, database=db)
+    admin = signed_in(down, "admin@sic.lv")
+    page = post(admin, "/users", email="juris@sic.lv", role="manager", password="").get_data(as_text=True)
+    assert "Added juris@sic.lv as manager, but no welcome email can be sent now (" in page
+    assert "set a password for them below and give it to them" in page
+
+
 def test_only_admins_see_and_use_the_users_page(app):
     for role in ("manager", "leadership"):
         client = signed_in(app, f"{role}@sic.lv")

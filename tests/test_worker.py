@@ -1079,8 +1079,10 @@ def test_a_colleague_handed_a_step_is_emailed_at_once_and_only_once(settings, db
         "Letter of support from the ministry"]
 
 
-def test_a_user_who_forgot_their_password_is_emailed_a_link_the_web_app_accepts(settings, db, smtp_server):
+def test_a_user_who_forgot_their_password_is_emailed_a_link_the_web_app_accepts(settings, db, smtp_server,
+                                                                                monkeypatch):
     import re
+    import time
     from email import message_from_bytes, policy
 
     from store import users
@@ -1097,9 +1099,20 @@ def test_a_user_who_forgot_their_password_is_emailed_a_link_the_web_app_accepts(
     assert link and "once, within 1 hour" in text
     # Signed with the secret the web app checks it with.
     assert users.user_for_reset(db, link.group(1), settings.session_secret())["id"] == anna
+    # A new colleague's welcome carries a link of its own kind, that works for a week rather than an hour.
+    assert send_password_reset_email(db, mailing, anna, welcomed_by="boss@sic.lv") == "anna@sic.lv"
+    welcome = message_from_bytes(inbox.messages[1].content, policy=policy.default)
+    assert welcome["Subject"] == "Welcome to callmatch: choose your password"
+    text = welcome.get_body(("plain",)).get_content()
+    assert "boss@sic.lv added you to callmatch as a manager" in text and "once, within 7 days" in text
+    welcome_key = re.search(r"http://\S+/password/reset/(\S+)", text).group(1)
+    later = time.time() + 2 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert users.user_for_reset(db, link.group(1), settings.session_secret()) is None  # the forgotten one's: expired
+    assert users.user_for_reset(db, welcome_key, settings.session_secret())["id"] == anna
     # Nobody to write to once the account is deactivated.
     users.update_access(db, anna, active=False)
-    assert send_password_reset_email(db, mailing, anna) is None and len(inbox.messages) == 1
+    assert send_password_reset_email(db, mailing, anna) is None and len(inbox.messages) == 2
 
 
 def test_a_mention_email_that_cannot_be_sent_is_left_for_the_digest(settings, db):

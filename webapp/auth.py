@@ -114,11 +114,11 @@ def forgot():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset(token):
-    """Choose a new password from the emailed link: once, within the hour."""
+    """Choose a new password from the emailed link (a forgotten password's or a welcome's): once, in time."""
     user = users.user_for_reset(db(), token, current_app.secret_key)
     if user is None:
-        return render_template("password.html", title="Link expired", stage="expired",
-                               hours=users.RESET_FOR // 3600), 410
+        return render_template("password.html", title="Link expired", stage="expired", hours=users.RESET_FOR // 3600,
+                               days=users.WELCOME_FOR // 86400), 410
     error = None
     if request.method == "POST":
         new = request.form.get("new_password", "")

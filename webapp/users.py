@@ -3,6 +3,8 @@ one added by mistake."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from store import decisions, users
@@ -10,6 +12,7 @@ from store.errors import CallmatchError
 from store.text import counted
 
 from . import db, settings
+from .background import queue
 
 bp = Blueprint("users", __name__)
 
@@ -35,9 +38,19 @@ def index():
 
 @bp.post("/users")
 def add():
+    """Add a colleague, with a first password to hand over, or, left empty, a welcome email with a link to
+    choose their own (their password meanwhile is a random one nobody knows)."""
     email, role = users.normal_email(request.form.get("email", "")), request.form.get("role", "manager")
-    users.create_user(db(), email, request.form.get("password", ""), role)
-    flash(f"Added {email} as {role}. Give them the password; they can change it in their settings.")
+    password = request.form.get("password", "")
+    user_id = users.create_user(db(), email, password or secrets.token_urlsafe(24), role)
+    if password:
+        flash(f"Added {email} as {role}. Give them the password; they can change it in their settings.")
+    elif problem := queue("worker.jobs.send_password_reset", user_id, g.user["email"]):
+        flash(f"Added {email} as {role}, but no welcome email can be sent now ({problem.rstrip('.')}): set a"
+              " password for them below and give it to them, or they ask for a link on the sign-in page later.")
+    else:
+        flash(f"Added {email} as {role}. They are emailed a link to choose their password, which works for"
+              f" {users.WELCOME_FOR // 86400} days.")
     return redirect(url_for("users.index"))
 
 

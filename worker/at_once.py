@@ -54,15 +54,22 @@ def send_handed_step_email(db: Database, settings: Settings, step_id: int) -> st
         return step["email"]
 
 
-def send_password_reset_email(db: Database, settings: Settings, user_id: int) -> str | None:
-    """Email an active user the link to choose a new password; the address written to (None: no such user
-    now). The link is signed here, with the secret the web app checks it with."""
+def send_password_reset_email(db: Database, settings: Settings, user_id: int,
+                              welcomed_by: str | None = None) -> str | None:
+    """Email an active user the link to choose a new password, or, when an admin (`welcomed_by`) has just added
+    them, a welcome with the link to choose their first; the address written to (None: no such user now). The
+    link is signed here, with the secret the web app checks it with."""
     user = users.get_user(db, user_id)
     if user is None or not user["active"]:
         return None
-    context = {"base": settings.base_url, "email": user["email"], "hours": users.RESET_FOR // 3600,
-               "link": f"{settings.base_url}/password/reset/{users.reset_token(user, settings.session_secret())}"}
-    text, html = (templates.get_template(name).render(context) for name in ("reset.txt", "reset.html"))
-    smtp_send(settings, email_message(settings, user["email"], "callmatch: choose a new password",
-                                      f"reset-{user_id}.{time.time_ns()}", text, html))
+    kind = "welcome" if welcomed_by else "reset"
+    lasts = users.WELCOME_FOR if welcomed_by else users.RESET_FOR
+    context = {"base": settings.base_url, "email": user["email"], "role": user["role"], "welcomed_by": welcomed_by,
+               "lasts": f"{lasts // 86400} days" if lasts >= 86400 else f"{lasts // 3600} hour",
+               "link": f"{settings.base_url}/password/reset/"
+                       f"{users.reset_token(user, settings.session_secret(), kind)}"}
+    text, html = (templates.get_template(f"{kind}.{ending}").render(context) for ending in ("txt", "html"))
+    subject = "Welcome to callmatch: choose your password" if welcomed_by else "callmatch: choose a new password"
+    smtp_send(settings, email_message(settings, user["email"], subject, f"{kind}-{user_id}.{time.time_ns()}",
+                                      text, html))
     return user["email"]

@@ -164,13 +164,14 @@ def tell_handed_step(step_id: int) -> dict:
     return {"sent": sent}
 
 
-def send_password_reset(user_id: int) -> dict:
-    """Email a user who forgot their password the link to choose a new one."""
+def send_password_reset(user_id: int, welcomed_by: str | None = None) -> dict:
+    """Email a user who forgot their password the link to choose a new one (or a new user, whom the admin
+    `welcomed_by` added, the link to choose their first)."""
     from .at_once import send_password_reset_email
 
     settings = Settings.from_env()
     with _database(settings) as db:
-        sent = send_password_reset_email(db, settings, user_id)
+        sent = send_password_reset_email(db, settings, user_id, welcomed_by)
     _progress(f"emailed user {user_id} a link to choose a new password" if sent else f"user {user_id}: no email")
     return {"sent": sent is not None}
 
