@@ -1,7 +1,8 @@
 """Emails sent at once rather than with the digest: to a colleague mentioned in a comment, and to one handed a
 step of an application. The digest is weekly by default, and neither "@janis, can you ask RTU by Friday?" nor
 a letter of support due on Thursday can wait that long; a colleague who chose otherwise on the settings page
-finds both in their digest instead. And the link to choose a new password, for whoever forgot theirs."""
+finds both in their digest instead. And the link to choose a password: for whoever forgot theirs, and for a
+colleague an admin has just added."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from email.message import EmailMessage
 from store import checklist, discussion, users
 from store.config import Settings
 from store.db import Database
-from store.text import cut
+from store.text import counted, cut
 
 from .digest import email_message, smtp_send, templates
 
@@ -65,7 +66,7 @@ def send_password_reset_email(db: Database, settings: Settings, user_id: int,
     kind = "welcome" if welcomed_by else "reset"
     lasts = users.WELCOME_FOR if welcomed_by else users.RESET_FOR
     context = {"base": settings.base_url, "email": user["email"], "role": user["role"], "welcomed_by": welcomed_by,
-               "lasts": f"{lasts // 86400} days" if lasts >= 86400 else f"{lasts // 3600} hour",
+               "lasts": counted(lasts // 86400, "day") if lasts >= 86400 else counted(lasts // 3600, "hour"),
                "link": f"{settings.base_url}/password/reset/"
                        f"{users.reset_token(user, settings.session_secret(), kind)}"}
     text, html = (templates.get_template(f"{kind}.{ending}").render(context) for ending in ("txt", "html"))
