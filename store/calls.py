@@ -355,10 +355,11 @@ SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "
 def search_calls(db: Database, profile_id: int, today: date, *, programme: str | None = None,
                  status: str | None = None, within_days: int | None = None, min_grant: float | None = None,
                  text: str | None = None, decision: str | None = None, show_screened: bool = False,
-                 changed: bool = False, sort: str = "score", page: int = 1,
+                 changed: bool = False, new: bool = False, sort: str = "score", page: int = 1,
                  per_page: int = 25) -> tuple[list[dict], int]:
     """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `changed`
-    keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS. Each row says whether the call is `new`."""
+    keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS, `new` those marked new (see NEW_CALL), as
+    each row says (`new`)."""
     where = ["TRUE"]
     params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page,
                     "first_crawl": FIRST_CRAWL}
@@ -381,14 +382,16 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     if changed:
         where.append("EXISTS (SELECT 1 FROM call_changes x WHERE x.call_id = c.id"
                      f" AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS})")
+    if new:
+        where.append(NEW_CALL)
     if decision == "none":
         where.append("d.id IS NULL")
     elif decision:
         where.append("d.state = %(decision)s")
         params["decision"] = decision
-    joined = """FROM calls c
+    joined = f"""FROM calls c
                 LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
-                LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s"""
+                LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s {STARTED}"""
     condition = f"WHERE {' AND '.join(where)}"
     total = db.scalar(f"SELECT count(*) {joined} {condition}", params)
     rows = db.fetchall(
@@ -396,7 +399,7 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
                    d.state AS decision, {COMMENTS_OF_CALL}, {NEW_CALL} AS new,
                    {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
-            {joined} {STARTED} {LATEST_CHANGE} {condition}
+            {joined} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
         params)
     return rows, total

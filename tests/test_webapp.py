@@ -1173,6 +1173,10 @@ def test_a_call_first_seen_lately_is_marked_new_unless_its_sources_first_crawl_f
                         page)
     # The first crawl (1 June) found the fusion call; the small-grants call came later, but over 7 days ago.
     assert marked == ["CERV-SOCIAL-01"]
+    only_new = pm.get("/calls?screened=1&new=1").get_data(as_text=True)
+    assert "1 call." in only_new and 'href="/calls/CERV-SOCIAL-01"' in only_new
+    assert 'name="new" value="1" checked> New in the last 7 days' in only_new
+    assert "HORIZON-FUSION-01" not in only_new and "CERV-SMALL-01" not in only_new
     seeded.execute("UPDATE calls SET first_seen = timestamptz '2026-06-25 08:00' + id * interval '1 hour'")
     assert 'class="badge new"' not in pm.get("/calls?screened=1").get_data(as_text=True)  # a first crawl: none new
 

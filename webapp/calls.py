@@ -62,6 +62,7 @@ def _filters(args) -> tuple[dict, list[str]]:
     f["decision"] = decision
     f["show_screened"] = args.get("screened") == "1"
     f["changed"] = args.get("changed") == "1"
+    f["new"] = args.get("new") == "1"
     sort = args.get("sort") or "score"
     if sort not in call_store.SORTS:
         *first, last = SORT_LABELS.values()
