@@ -55,6 +55,20 @@ def test_a_user_added_without_a_password_is_welcomed_by_email_with_a_link_to_cho
         (ilze["id"], "admin@sic.lv")]
     # Until they choose one, nobody knows a password that signs them in.
     assert not can_sign_in(app, "ilze@sic.lv", "") and not can_sign_in(app, "ilze@sic.lv", PASSWORD)
+    # Never signed in, they can be sent the welcome again (the first link may have expired).
+    again = f'action="/users/{ilze["id"]}/welcome"'
+    assert again in admin.get("/users").get_data(as_text=True)
+    page = post(admin, f"/users/{ilze['id']}/welcome").get_data(as_text=True)
+    assert "ilze@sic.lv is emailed a new link to choose their password." in page
+    assert [j["args"] for j in jobs(connect_redis(settings.redis_url)) if j["name"] == "send_password_reset"] == [
+        (ilze["id"], "admin@sic.lv"), (ilze["id"], "admin@sic.lv")]
+    users.update_access(db, ilze["id"], active=False)
+    assert again not in admin.get("/users").get_data(as_text=True)
+    assert "ilze@sic.lv is deactivated: reactivate them first." in post(
+        admin, f"/users/{ilze['id']}/welcome").get_data(as_text=True)
+    assert post(admin, "/users/999999/welcome").status_code == 404
+    assert f'action="/users/{users.find_user(db, "admin@sic.lv")["id"]}/welcome"' not in admin.get(
+        "/users").get_data(as_text=True)  # signed in already
     # With nothing to send the welcome with, the admin is told what to do instead.
     down = create_app(settings.with_(redis_url="redis://127.0.0.1:1/0"), {"TESTING": True}, database=db)
     admin = signed_in(down, "admin@sic.lv")

@@ -80,6 +80,21 @@ def password(user_id: int):
     return redirect(url_for("users.index"))
 
 
+@bp.post("/users/<int:user_id>/welcome")
+def welcome(user_id: int):
+    """Email a colleague who has never signed in the welcome again, with a new link to choose their password
+    (the first may have expired, or gone to spam)."""
+    user = users.get_user(db(), user_id)
+    if user is None:
+        abort(404)
+    if not user["active"]:
+        raise users.InvalidUser(f"{user['email']} is deactivated: reactivate them first.")
+    problem = queue("worker.jobs.send_password_reset", user_id, g.user["email"])
+    flash(f"No email can be sent now ({problem.rstrip('.')}): set a password for {user['email']} below instead."
+          if problem else f"{user['email']} is emailed a new link to choose their password.")
+    return redirect(url_for("users.index"))
+
+
 @bp.post("/users/<int:user_id>/delete")
 def delete(user_id: int):
     if user_id == g.user["id"]:
