@@ -185,10 +185,13 @@ def checked_due(raw: str | date | None) -> date | None:
 
 def steps_of(db: Database, decision_id: int) -> list[dict]:
     """The decision's steps, open and done, in the order they fall due (undated last), with who does each (if
-    not the writer) and who ticked it off."""
+    not the writer), who handed it to them (`handed_by`, None when they took it on themselves) and who ticked
+    it off."""
     return db.fetchall(
-        """SELECT s.*, u.email AS done_by_email, a.email AS assignee, a.active AS assignee_active
+        """SELECT s.*, u.email AS done_by_email, a.email AS assignee, a.active AS assignee_active,
+                  CASE WHEN s.assigned_by <> s.assignee_id THEN h.email END AS handed_by
            FROM application_steps s LEFT JOIN users u ON u.id = s.done_by LEFT JOIN users a ON a.id = s.assignee_id
+           LEFT JOIN users h ON h.id = s.assigned_by
            WHERE s.decision_id = %s ORDER BY s.due NULLS LAST, s.id""", (decision_id,))
 
 

@@ -938,7 +938,8 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     queued = jobs(connect_redis(app.extensions["callmatch.settings"].redis_url))
     assert [j["args"] for j in queued if j["name"] == "tell_handed_step"] == [(step_id("Budget"),)]
     assert re.search(r'Budget agreed with each partner for the budget table of Part A<br><small class="assignee">'
-                     r'boss@sic.lv does it</small></td>\s*<td class="due">01 Sep 2026', page)
+                     r'boss@sic.lv does it, handed by pm@sic.lv on \d\d \w+ \d{4}</small></td>\s*'
+                     r'<td class="due">01 Sep 2026', page)
     assert f'<option value="{boss_id}" selected>boss@sic.lv</option>' in page
     assert seeded.scalar("SELECT assigned_by FROM application_steps WHERE title LIKE 'Budget%'") == pm_id  # for his digest
     boss = app.test_client()
