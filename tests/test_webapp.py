@@ -141,7 +141,8 @@ def test_a_forgotten_password_is_chosen_anew_from_an_emailed_link_that_works_onc
     assert queued() == [(pm["id"],)]
 
     link = f"/password/reset/{users.reset_token(pm, app.secret_key)}"
-    assert 'name="new_password"' in client.get(link).get_data(as_text=True)
+    chooser = client.get(link)
+    assert 'name="new_password"' in chooser.get_data(as_text=True) and chooser.headers["Cache-Control"] == "no-store"
     for form, said in (({"new_password": "long enough 1", "repeat_password": "long enough 2"}, "differ"),
                        ({"new_password": "short", "repeat_password": "short"}, "at least 8")):
         refused = client.post(link, data={"csrf_token": token, **form})

@@ -116,9 +116,10 @@ def forgot():
 def reset(token):
     """Choose a new password from the emailed link (a forgotten password's or a welcome's): once, in time."""
     user = users.user_for_reset(db(), token, current_app.secret_key)
+    private = {"Cache-Control": "no-store"}  # the address is a key: no browser or proxy keeps the page
     if user is None:
         return render_template("password.html", title="Link expired", stage="expired", hours=users.RESET_FOR // 3600,
-                               days=users.WELCOME_FOR // 86400), 410
+                               days=users.WELCOME_FOR // 86400), 410, private
     error = None
     if request.method == "POST":
         new = request.form.get("new_password", "")
@@ -134,4 +135,4 @@ def reset(token):
                 flash("Your new password is set: sign in with it.")
                 return redirect(url_for("auth.login"))
     return render_template("password.html", title="Choose a new password", stage="choose", email=user["email"],
-                           error=error), 400 if error else 200
+                           error=error), 400 if error else 200, private
