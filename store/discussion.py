@@ -39,14 +39,17 @@ def handle(email: str) -> str:
     return email.partition("@")[0].lower()
 
 
+EVERYONE = "all"  # "@all, the deadline moved": the whole team at once
+
+
 def mentioned(cursor, body: str) -> list[int]:
-    """The active colleagues a comment mentions, by id (a handle two addresses share names both), read in
-    the transaction that stores the comment's mentions."""
+    """The active colleagues a comment mentions, by id (a handle two addresses share names both; `@all`
+    names everyone), read in the transaction that stores the comment's mentions."""
     names = {name.lower() for name in MENTION.findall(body)}
     if not names:
         return []
     cursor.execute("SELECT id, email FROM users WHERE active ORDER BY id")
-    return [row["id"] for row in cursor.fetchall() if handle(row["email"]) in names]
+    return [row["id"] for row in cursor.fetchall() if EVERYONE in names or handle(row["email"]) in names]
 
 
 def checked_body(body: str | None) -> str:

@@ -46,6 +46,9 @@ def test_a_comment_is_kept_with_its_author_and_the_colleagues_it_mentions(db, te
     users.update_access(db, who["boss"]["id"], active=False)
     with db.transaction() as cursor:
         assert discussion.mentioned(cursor, "@boss, @JANIS.") == [who["janis"]["id"]]
+    # "@all" names the whole team that can sign in; its author is no news to themself.
+    everyone = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["janis"], "@All: the deadline moved.")
+    assert _mentions(db, everyone["id"]) == [who["anna"]["id"]] and everyone["told"] == 1
 
 
 def test_an_empty_or_overlong_comment_is_refused_in_words(db, team):
@@ -206,6 +209,7 @@ def test_a_comment_is_shown_escaped_with_its_links_and_mentions():
                      ' &#34;<strong class="mention">@anna</strong>&#34; <a href="https://y.lv/@anna"'
                      ' rel="noopener noreferrer nofollow" target="_blank">https://y.lv/@anna</a>')
     assert str(comment_html("javascript:alert(1) @janis", {"anna"})) == "javascript:alert(1) @janis"
+    assert str(comment_html("@all: moved", set())) == '<strong class="mention">@all</strong>: moved'
 
 
 def test_a_discussion_keeps_its_author_its_call_and_its_profile_on_record(db, team):

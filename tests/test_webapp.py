@@ -3198,7 +3198,7 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'id="discussion"' in page and "Nothing said yet." in page
-    assert "<code>@boss</code>, <code>@pm</code>" in page  # the colleagues one can mention
+    assert "<code>@boss</code>, <code>@pm</code>, or <code>@all</code> for everyone" in page  # whom one can mention
     added = pm.post("/calls/CERV-SOCIAL-01/comments", data={
         "csrf_token": token, "body": "@boss: bid? Notes at https://docs.example/x?a=1&b=2.\r\n<script>alert(1)</script>"},
         follow_redirects=True)

@@ -118,7 +118,7 @@ def comment_html(body: str, handles: set[str]) -> Markup:
     def piece(found: re.Match) -> str:
         if found.group("address"):
             return f'<a href="{found.group(0)}" rel="noopener noreferrer nofollow" target="_blank">{found.group(0)}</a>'
-        if found.group("handle").lower() in handles:
+        if found.group("handle").lower() in (*handles, discussion.EVERYONE):
             return f'<strong class="mention">{found.group(0)}</strong>'
         return found.group(0)
 
