@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from psycopg.types.json import Jsonb
 
 from .db import Database, every_word_in
-from .discussion import COMMENTS_OF_CALL
+from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
 from .text import capitalised, counted, day, eur_against, one_line, stage_note
 
 SOURCES = {
@@ -356,13 +356,13 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                  status: str | None = None, within_days: int | None = None, min_grant: float | None = None,
                  text: str | None = None, decision: str | None = None, show_screened: bool = False,
                  changed: bool = False, new: bool = False, sort: str = "score", page: int = 1,
-                 per_page: int = 25) -> tuple[list[dict], int]:
+                 per_page: int = 25, user_id: int | None = None) -> tuple[list[dict], int]:
     """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `changed`
     keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS, `new` those marked new (see NEW_CALL), as
-    each row says (`new`)."""
+    each row says (`new`). With `user_id`, each row counts the comments that are `unread` to that user."""
     where = ["TRUE"]
     params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page,
-                    "first_crawl": FIRST_CRAWL}
+                    "first_crawl": FIRST_CRAWL, "user": user_id}
     if not show_screened:
         where.append("NOT coalesce(m.screened_out, false)")
     if programme:
@@ -397,7 +397,8 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     rows = db.fetchall(
         f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
-                   d.state AS decision, {COMMENTS_OF_CALL}, {NEW_CALL} AS new,
+                   d.state AS decision, {COMMENTS_OF_CALL}, {UNREAD_OF_CALL if user_id else "0 AS unread"},
+                   {NEW_CALL} AS new,
                    {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
             {joined} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",

@@ -28,6 +28,12 @@ MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[\w.%+-]*\w)")
 # list, the Pipeline's board and its bids waiting for approval count them so.
 COMMENTS_OF_CALL = ("(SELECT count(*) FROM call_comments k WHERE k.profile_id = %(profile)s AND k.call_id = c.id)"
                     " AS comments")
+# And how many of them colleagues wrote since the user %(user)s last read that discussion (all, if never).
+UNREAD_OF_CALL = """(SELECT count(*) FROM call_comments k
+                      LEFT JOIN discussion_read r ON r.user_id = %(user)s AND r.profile_id = k.profile_id
+                                                 AND r.call_id = k.call_id
+                     WHERE k.profile_id = %(profile)s AND k.call_id = c.id AND k.user_id <> %(user)s
+                       AND (r.at IS NULL OR k.at > r.at)) AS unread"""
 
 
 class InvalidComment(CallmatchError):
@@ -107,6 +113,17 @@ def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) ->
                        (body, comment_id))
         comment = cursor.fetchone()
         return {**comment, **_mention(cursor, comment_id, body, user["id"])}
+
+
+def mark_read(db: Database, profile_id: int, call_id: int, user_id: int) -> datetime | None:
+    """Note that the user reads the call's discussion now; returns when they read it before (None: never)."""
+    return db.scalar(
+        """WITH before AS (SELECT at FROM discussion_read
+                            WHERE user_id = %(user)s AND profile_id = %(profile)s AND call_id = %(call)s)
+           INSERT INTO discussion_read (user_id, profile_id, call_id, at)
+           VALUES (%(user)s, %(profile)s, %(call)s, now())
+           ON CONFLICT (user_id, profile_id, call_id) DO UPDATE SET at = EXCLUDED.at
+           RETURNING (SELECT at FROM before)""", {"user": user_id, "profile": profile_id, "call": call_id})
 
 
 def comments_of(db: Database, profile_id: int, call_id: int) -> list[dict]:

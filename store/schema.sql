@@ -368,6 +368,15 @@ CREATE TABLE discussion_follows (
     PRIMARY KEY (profile_id, call_id, user_id)
 );
 
+-- When each colleague last read a call's discussion under a profile: colleagues' comments since are new to them.
+CREATE TABLE discussion_read (
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    profile_id  bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    call_id     bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    at          timestamptz NOT NULL,
+    PRIMARY KEY (user_id, profile_id, call_id)
+);
+
 -- When each colleague last looked at the Pipeline's "Lately" for a profile: what the others did since is new.
 CREATE TABLE lately_seen (
     user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,

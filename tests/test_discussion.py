@@ -201,6 +201,35 @@ def test_a_colleague_unfollows_a_discussion_or_follows_one_they_took_no_part_in(
     assert discussion.forget_choice(db, profile, cerv, who["janis"]["id"]) is False
 
 
+def test_a_colleagues_comment_is_unread_until_the_discussion_is_read_again(db, team):
+    from store import calls as call_store
+
+    profile, calls, who = team
+    cerv = calls["CERV-SOCIAL-01"]
+
+    def unread(name):
+        rows, _ = call_store.search_calls(db, profile, TODAY, show_screened=True, user_id=who[name]["id"])
+        return {r["identifier"]: r["unread"] for r in rows if r["comments"]}
+
+    discussion.add_comment(db, profile, cerv, who["anna"], "Worth a look?")
+    discussion.add_comment(db, profile, cerv, who["boss"], "Yes.")
+    assert unread("janis") == {"CERV-SOCIAL-01": 2} and unread("anna") == {"CERV-SOCIAL-01": 1}
+    assert discussion.mark_read(db, profile, cerv, who["janis"]["id"]) is None  # his first read
+    assert unread("janis") == {"CERV-SOCIAL-01": 0}
+    discussion.add_comment(db, profile, cerv, who["anna"], "Then I write to RTU.")
+    assert unread("janis") == {"CERV-SOCIAL-01": 1}
+    read = discussion.mark_read(db, profile, cerv, who["janis"]["id"])
+    assert read is not None and discussion.mark_read(db, profile, cerv, who["janis"]["id"]) > read
+    # Read under one profile, the same call's discussion under another is still unread.
+    trial = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "SIC (trial)"})
+    discussion.add_comment(db, trial, cerv, who["anna"], "On the trial profile")
+    rows, _ = call_store.search_calls(db, trial, TODAY, show_screened=True, user_id=who["janis"]["id"])
+    assert [r["unread"] for r in rows if r["comments"]] == [1] and unread("janis") == {"CERV-SOCIAL-01": 0}
+    # Without a reader, nothing is counted as unread.
+    rows, _ = call_store.search_calls(db, profile, TODAY, show_screened=True)
+    assert {r["unread"] for r in rows} == {0}
+
+
 def test_a_comment_is_shown_escaped_with_its_links_and_mentions():
     shown = str(comment_html('See https://ec.europa.eu/x?a=1&b=2. <script>x</script> "@anna" https://y.lv/@anna',
                              {"anna"}))

@@ -3232,7 +3232,14 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     remove = f"/calls/CERV-SOCIAL-01/comments/{comment_id}/remove"
     boss = app.test_client()
     login(boss, "boss@sic.lv")
+    # Unread by boss: the calls list says so, and the call page marks it new, once.
+    unread = '<a href="/calls/CERV-SOCIAL-01#discussion">1 comment, <strong>1 new</strong></a>'
+    assert unread in boss.get("/calls").get_data(as_text=True)
     seen_by_boss = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f'<li id="comment-{comment_id}" class="new"><div class="said"><span class="badge">new</span>' in seen_by_boss
+    assert unread not in boss.get("/calls").get_data(as_text=True)
+    assert 'class="new"><div class="said">' not in boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert 'class="new"><div class="said">' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # own
     assert "</strong>: bid? Notes at" in seen_by_boss and remove not in seen_by_boss  # only its author may take it back
     # Boss replies: the box starts with a mention of the comment's author, who is told of the answer.
     reply = f'href="/calls/CERV-SOCIAL-01?reply={comment_id}#new-comment" aria-label="Reply to pm@sic.lv">reply</a>'

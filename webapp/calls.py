@@ -85,7 +85,8 @@ def home():
 def index():
     filters, errors = _filters(request.args)
     page = filters.pop("page") or 1
-    rows, total = call_store.search_calls(db(), current_profile_id(), _today(), page=page, per_page=PER_PAGE, **filters)
+    rows, total = call_store.search_calls(db(), current_profile_id(), _today(), page=page, per_page=PER_PAGE,
+                                          user_id=g.user["id"], **filters)
     pages = max(1, math.ceil(total / PER_PAGE))
     screened_total = call_store.screened_count(db(), current_profile_id())
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -204,6 +205,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     decided = decisions.decided_calls(db(), current_profile_id())
     series = same_series(call, decided)
     comments = discussion.comments_of(db(), current_profile_id(), call["id"])
+    read_before = discussion.mark_read(db(), current_profile_id(), call["id"], g.user["id"])
+    for comment in comments:  # a colleague's comment since the user last read the discussion is new to them
+        comment["new"] = comment["user_id"] != g.user["id"] and (read_before is None or comment["at"] > read_before)
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            twins=own_calls.twins(db(), call),
                            changes=call_store.changes_of(db(), call["id"]), series=series,
