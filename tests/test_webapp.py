@@ -3237,6 +3237,7 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     assert unread in boss.get("/calls").get_data(as_text=True)
     seen_by_boss = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert f'<li id="comment-{comment_id}" class="new"><div class="said"><span class="badge">new</span>' in seen_by_boss
+    assert '<a href="#discussion">Discussion <small>1, 1 new</small></a>' in seen_by_boss  # the page's own list
     assert unread not in boss.get("/calls").get_data(as_text=True)
     assert 'class="new"><div class="said">' not in boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'class="new"><div class="said">' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # own
