@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from psycopg.types.json import Jsonb
 
@@ -345,22 +347,25 @@ def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) ->
     """Who writes the application (a user id; None: nobody yet), in the history like any change. Only an
     active user can take it on; whoever leads keeps it through the decision's changes, since the
     application is theirs to write. It is not part of the decision's version: naming who writes a bid
-    does not change what was decided or approved."""
+    does not change what was decided or approved. Returned with `named` when a colleague is named (`lead`:
+    their address), and `emailed` when they take an email at once (`writer_to_email`) rather than the digest."""
     with db.transaction() as cur:
         old = _locked(cur, decision_id)
         if old["lead_id"] == lead_id:  # saved as it was (a lead deactivated since included)
-            return old
+            return {**old, "named": False}
         lead = None
         if lead_id is not None:
-            lead = cur.execute("SELECT id, email, active FROM users WHERE id = %s", (lead_id,)).fetchone()
+            lead = cur.execute("SELECT id, email, active, mention_emails FROM users WHERE id = %s",
+                               (lead_id,)).fetchone()
             if lead is None or not lead["active"]:
                 raise InvalidDecision("Choose a colleague who can sign in to lead the application.")
         before = cur.execute("SELECT email FROM users WHERE id = %s", (old["lead_id"],)).fetchone()
-        row = cur.execute("UPDATE decisions SET lead_id = %s WHERE id = %s RETURNING *",
+        row = cur.execute("UPDATE decisions SET lead_id = %s, lead_emailed_at = NULL WHERE id = %s RETURNING *",
                           (lead_id, decision_id)).fetchone()
         # Emails, not ids: the history says who led it even after the user is gone.
         _record(cur, decision_id, user["id"], {"lead": [before and before["email"], lead and lead["email"]]})
-        return row
+        named = lead is not None and lead["id"] != user["id"]  # naming oneself is no news
+        return {**row, "named": named, "lead": lead and lead["email"], "emailed": named and lead["mention_emails"]}
 
 
 def _latest_event(field: str) -> str:
@@ -372,18 +377,42 @@ def _latest_event(field: str) -> str:
 
 def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
     """The applications (bids not rejected, and maybes, of every profile) a colleague named the user to write
-    since `since`, and that they still write, soonest deadline first: a digest tells them, since whoever
-    names a writer is seldom the one who writes."""
+    since `since`, and that they still write, and were not emailed of at once, soonest deadline first: a
+    digest tells them, since whoever names a writer is seldom the one who writes."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, e.at AS named_at,
                    u.email AS named_by
             FROM decisions d JOIN calls c ON c.id = d.call_id
             {_latest_event("lead")}
             LEFT JOIN users u ON u.id = e.user_id
-            WHERE d.lead_id = %(user)s AND {PLANNED}
+            WHERE d.lead_id = %(user)s AND {PLANNED} AND d.lead_emailed_at IS NULL
               AND e.at > %(since)s AND e.user_id IS DISTINCT FROM %(user)s
             ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"user": user_id, "since": since, "today": today})
+
+
+@contextmanager
+def writer_to_email(db: Database, decision_id: int, today) -> Iterator[dict | None]:
+    """The colleague named to write the decision's application, to email them at once: their address, the
+    call and its next deadline, the decision's state, its profile, and who named them when; None when it needs
+    none any more (sent, someone else named, the bid rejected, the colleague's choice changed) or another job
+    is sending it. Marked emailed when the block ends without an error: a failed send stays unsent, for the
+    job's retry and else for the digest."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            f"""SELECT d.id, d.state, d.profile_id, p.name AS profile, u.email, c.identifier, c.title,
+                       {NEXT_DEADLINE} AS next_deadline, e.at AS named_at, n.email AS named_by
+                  FROM decisions d JOIN users u ON u.id = d.lead_id JOIN calls c ON c.id = d.call_id
+                  JOIN profiles p ON p.id = d.profile_id
+                  {_latest_event("lead")}
+                  JOIN users n ON n.id = e.user_id
+                 WHERE d.id = %(decision)s AND d.lead_emailed_at IS NULL AND {PLANNED}
+                   AND n.id <> u.id AND u.active AND u.mention_emails
+                   FOR UPDATE OF d SKIP LOCKED""", {"decision": decision_id, "today": today})
+        named = cursor.fetchone()
+        yield named
+        if named is not None:
+            cursor.execute("UPDATE decisions SET lead_emailed_at = now() WHERE id = %s", (decision_id,))
 
 
 def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:

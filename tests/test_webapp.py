@@ -807,6 +807,10 @@ def test_who_writes_an_application_is_chosen_on_its_call_page_and_shown_wherever
     saved = pm.post(f"/decisions/{decision_id}/lead", data={"lead": str(anna), "csrf_token": token})
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/calls/CERV-SOCIAL-01#decision")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Who writes the application is saved; anna@sic.lv is emailed now." in page
+    from store.queue import connect_redis, jobs
+    queued = jobs(connect_redis(app.extensions["callmatch.settings"].redis_url))
+    assert [j["args"] for j in queued if j["name"] == "tell_named_writer"] == [(decision_id,)]
     assert f'<option value="{anna}" selected>anna@sic.lv</option>' in page
     assert "pm@sic.lv: lead anna@sic.lv" in page  # the history says who named whom
     pipeline = pm.get("/pipeline").get_data(as_text=True)

@@ -795,6 +795,48 @@ def test_a_digest_tells_whoever_a_colleague_named_to_write_an_application(settin
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["to_write"] == []
 
 
+def test_a_colleague_named_to_write_is_emailed_at_once_and_the_digest_does_not_repeat_it(settings, db, smtp_server):
+    from datetime import timedelta
+    from email import message_from_bytes, policy
+
+    from store import decisions, digests, users
+    from worker.at_once import send_writer_email
+
+    controller, inbox = smtp_server
+    mailing = settings.with_(smtp_url=f"smtp://127.0.0.1:{controller.port}", today=date(2026, 6, 27))
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02")
+    first, second = (decisions.decide(db, profile_id, call[i], "bid", "Strong strategic fit", "", boss)["id"]
+                     for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    named = decisions.set_lead(db, first, anna["id"], boss)
+    assert (named["named"], named["lead"], named["emailed"]) == (True, "anna@sic.lv", True)
+    assert decisions.set_lead(db, second, anna["id"], anna)["named"] is False  # took it on herself
+    assert decisions.set_lead(db, first, anna["id"], boss)["named"] is False  # saved as it was
+
+    assert send_writer_email(db, mailing, first) == "anna@sic.lv"
+    assert send_writer_email(db, mailing, first) is None  # once, however often the job runs
+    email = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    # A long subject is folded after "Subject:", which Python's parser, unlike mail clients, reads as a space.
+    assert email["Subject"].lstrip() == "boss@sic.lv named you to write: Social innovation and civic participation"
+    text = email.get_body(("plain",)).get_content()
+    assert "boss@sic.lv named you to write the application for a call" in text
+    assert "(CERV-SOCIAL-01; bid, deadline 10 Jul 2026; profile " in text
+    assert f"/calls/CERV-SOCIAL-01?profile={profile_id}#decision" in text
+    assert digests.content(db, anna, since, date(2026, 6, 27))["to_write"] == []  # told already
+    assert send_writer_email(db, mailing, second) is None  # nobody else named her there
+
+    # Boss, who chose the digest, is not emailed; the digest tells him.
+    users.update_digest_settings(db, boss["id"], "daily", 50, 30, mention_emails=False)
+    assert decisions.set_lead(db, second, boss["id"], anna)["emailed"] is False
+    assert send_writer_email(db, mailing, second) is None and len(inbox.messages) == 1
+    assert [w["identifier"] for w in digests.content(db, boss, since, date(2026, 6, 27))["to_write"]] == [
+        "CERV-SOCIAL-02"]
+    # Named anew after someone else had it, the writer is told again.
+    decisions.set_lead(db, first, boss["id"], boss)
+    decisions.set_lead(db, first, anna["id"], boss)
+    assert send_writer_email(db, mailing, first) == "anna@sic.lv" and len(inbox.messages) == 2
+
+
 def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_week_until_they_are_done(settings, db):
     from datetime import timedelta
 

@@ -1,15 +1,15 @@
-"""Emails sent at once rather than with the digest: to a colleague mentioned in a comment, and to one handed a
-step of an application. The digest is weekly by default, and neither "@janis, can you ask RTU by Friday?" nor
-a letter of support due on Thursday can wait that long; a colleague who chose otherwise on the settings page
-finds both in their digest instead. And the link to choose a password: for whoever forgot theirs, and for a
-colleague an admin has just added."""
+"""Emails sent at once rather than with the digest: to a colleague mentioned in a comment, to one named to
+write an application, and to one handed a step of it. The digest is weekly by default, and neither "@janis,
+can you ask RTU by Friday?" nor a letter of support due on Thursday can wait that long; a colleague who chose
+otherwise on the settings page finds these in their digest instead. And the link to choose a password: for
+whoever forgot theirs, and for a colleague an admin has just added."""
 
 from __future__ import annotations
 
 import time
 from email.message import EmailMessage
 
-from store import checklist, discussion, users
+from store import checklist, decisions, discussion, users
 from store.config import Settings
 from store.db import Database
 from store.text import counted, cut
@@ -53,6 +53,22 @@ def send_handed_step_email(db: Database, settings: Settings, step_id: int) -> st
             settings, step["email"], f"{step['handed_by']} handed you a step: {cut(step['title'], SUBJECT_TITLE)}",
             f"step-{step['id']}.{step['assigned_at']:%Y%m%d%H%M%S%f}", text, html))
         return step["email"]
+
+
+def send_writer_email(db: Database, settings: Settings, decision_id: int) -> str | None:
+    """Email the colleague just named to write the decision's application, unless that was done already; the
+    address written to. A failure propagates (the job is retried) and leaves it unsent, for the retry and
+    else the digest."""
+    with decisions.writer_to_email(db, decision_id, settings.as_of()) as named:
+        if named is None:
+            return None
+        context = {"base": settings.base_url, **named}
+        text, html = (templates.get_template(name).render(context) for name in ("writer.txt", "writer.html"))
+        # One id a naming: a resend after a crash between sending and recording it is the same message.
+        smtp_send(settings, email_message(
+            settings, named["email"], f"{named['named_by']} named you to write: {cut(named['title'], SUBJECT_TITLE)}",
+            f"writer-{named['id']}.{named['named_at']:%Y%m%d%H%M%S%f}", text, html))
+        return named["email"]
 
 
 def send_password_reset_email(db: Database, settings: Settings, user_id: int,

@@ -164,6 +164,18 @@ def tell_handed_step(step_id: int) -> dict:
     return {"sent": sent}
 
 
+def tell_named_writer(decision_id: int) -> dict:
+    """Email the colleague just named to write an application, at once."""
+    from .at_once import send_writer_email
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        sent = send_writer_email(db, settings, decision_id)
+    _progress(f"emailed {sent} that they write decision {decision_id}'s application" if sent
+              else f"decision {decision_id}: no email needed")
+    return {"sent": sent}
+
+
 def send_password_reset(user_id: int, welcomed_by: str | None = None) -> dict:
     """Email a user who forgot their password the link to choose a new one (or a new user, whom the admin
     `welcomed_by` added, the link to choose their first)."""
