@@ -24,6 +24,16 @@ def queue(job_name: str, *args) -> str | None:
     return None
 
 
+def telling(job_name: str, arg, colleague: str, emailed: bool) -> str:
+    """How a colleague hears at once of what was just handed to them (the end of a page's sentence): an email,
+    queued now as `job_name(arg)`, if they take one (`emailed`); else, or when nothing can be queued, their
+    digest."""
+    problem = queue(job_name, arg) if emailed else None
+    if problem:
+        return f"; {colleague} will find it in their digest (no email now: {problem.rstrip('.')})."
+    return f"; {colleague} is emailed now." if emailed else f"; {colleague} will find it in their digest."
+
+
 def background_unavailable() -> str | None:
     """Why background work is unavailable, checked at most every 30 s (a page never waits on Redis)."""
     _queue_state = current_app.extensions.setdefault("callmatch.queue_state", {"checked": -1e9, "error": None})

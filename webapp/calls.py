@@ -486,19 +486,9 @@ def lead(decision_id):
     if chosen and not chosen.isdigit():
         abort(400, "Choose a colleague, or nobody yet.")
     row = decisions.set_lead(db(), decision_id, int(chosen) if chosen else None, g.user)
-    flash("Who writes the application is saved" + _telling_writer(row))
+    flash("Who writes the application is saved" + (background.telling(
+        "worker.jobs.tell_named_writer", row["id"], row["lead"], row["emailed"]) if row["named"] else "."))
     return redirect(url_for("calls.detail", identifier=call_store.identifier_of(db(), row["call_id"])) + "#decision")
-
-
-def _telling_writer(row: dict) -> str:
-    """How the colleague just named to write hears of it (the end of a sentence): an email, queued now, if
-    they take one; else, or when nothing can be queued, their digest."""
-    if not row["named"]:
-        return "."
-    problem = background.queue("worker.jobs.tell_named_writer", row["id"]) if row["emailed"] else None
-    if problem:
-        return f"; {row['lead']} will find it in their digest (no email now: {problem.rstrip('.')})."
-    return f"; {row['lead']} is emailed now." if row["emailed"] else f"; {row['lead']} will find it in their digest."
 
 
 @bp.post("/decisions/<int:decision_id>/outcome")

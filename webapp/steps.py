@@ -13,7 +13,7 @@ from store.text import counted, day
 
 from . import db, settings
 from .auth import safe_next
-from .background import queue
+from .background import telling
 
 bp = Blueprint("steps", __name__)
 
@@ -75,21 +75,9 @@ def edit(step_id):
     except checklist.InvalidStep as problem:
         flash(f"The step was not changed: {problem}")
     else:
-        flash(f"“{step['title']}” is saved" + _telling(step))
+        flash(f"“{step['title']}” is saved" + (telling("worker.jobs.tell_handed_step", step["id"], step["assignee"],
+                                                         step["emailed"]) if step["handed"] else "."))
     return _back_to(call["identifier"])
-
-
-def _telling(step: dict) -> str:
-    """How the colleague a step was just handed to hears of it (the end of a sentence): an email, queued now,
-    if they take one; else, or when nothing can be queued, their digest."""
-    if not step["handed"]:
-        return "."
-    problem = queue("worker.jobs.tell_handed_step", step["id"]) if step["emailed"] else None
-    if problem:
-        return f"; {step['assignee']} will find it in their digest (no email now: {problem.rstrip('.')})."
-    if step["emailed"]:
-        return f"; {step['assignee']} is emailed now."
-    return f"; {step['assignee']} will find it in their digest."
 
 
 @bp.post("/steps/<int:step_id>/done")
