@@ -7,7 +7,6 @@ whoever forgot theirs, and for a colleague an admin has just added."""
 from __future__ import annotations
 
 import time
-from email.message import EmailMessage
 
 from store import checklist, decisions, discussion, users
 from store.config import Settings
@@ -19,13 +18,13 @@ from .digest import email_message, smtp_send, templates
 SUBJECT_TITLE = 70  # of the call's title in the subject: an inbox cuts a subject short
 
 
-def message_for(mention: dict, settings: Settings) -> EmailMessage:
-    context = {"base": settings.base_url, **mention}
-    text, html = (templates.get_template(name).render(context) for name in ("mention.txt", "mention.html"))
-    # One id a mention: a resend after a crash between sending and recording it is the same message.
-    return email_message(settings, mention["email"], f"{mention['author']} mentioned you: "
-                         f"{cut(mention['title'], SUBJECT_TITLE)}", f"mention-{mention['id']}.{mention['user_id']}",
-                         text, html)
+def _send(settings: Settings, to: str, subject: str, local_id: str, template: str, context: dict) -> None:
+    """Write `template` (.txt and .html) with `context` and the app's address (`base`), and send it to `to`.
+    `local_id`: the Message-ID's left-hand side, the same for a resend after a crash between sending and
+    recording it, so that a mail client shows the message once."""
+    context = {"base": settings.base_url, **context}
+    text, html = (templates.get_template(f"{template}.{kind}").render(context) for kind in ("txt", "html"))
+    smtp_send(settings, email_message(settings, to, subject, local_id, text, html))
 
 
 def send_mention_emails(db: Database, settings: Settings, comment_id: int) -> list[str]:
@@ -35,7 +34,9 @@ def send_mention_emails(db: Database, settings: Settings, comment_id: int) -> li
     for user_id in discussion.unsent_mentions(db, comment_id):
         with discussion.mention_to_email(db, comment_id, user_id) as mention:
             if mention is not None:
-                smtp_send(settings, message_for(mention, settings))
+                _send(settings, mention["email"], f"{mention['author']} mentioned you: "
+                      f"{cut(mention['title'], SUBJECT_TITLE)}", f"mention-{mention['id']}.{mention['user_id']}",
+                      "mention", mention)
                 sent.append(mention["email"])
     return sent
 
@@ -46,12 +47,8 @@ def send_handed_step_email(db: Database, settings: Settings, step_id: int) -> st
     with checklist.step_to_email(db, step_id) as step:
         if step is None:
             return None
-        context = {"base": settings.base_url, **step}
-        text, html = (templates.get_template(name).render(context) for name in ("handed_step.txt", "handed_step.html"))
-        # One id a handing: a resend after a crash between sending and recording it is the same message.
-        smtp_send(settings, email_message(
-            settings, step["email"], f"{step['handed_by']} handed you a step: {cut(step['title'], SUBJECT_TITLE)}",
-            f"step-{step['id']}.{step['assigned_at']:%Y%m%d%H%M%S%f}", text, html))
+        _send(settings, step["email"], f"{step['handed_by']} handed you a step: {cut(step['title'], SUBJECT_TITLE)}",
+              f"step-{step['id']}.{step['assigned_at']:%Y%m%d%H%M%S%f}", "handed_step", step)
         return step["email"]
 
 
@@ -62,12 +59,8 @@ def send_writer_email(db: Database, settings: Settings, decision_id: int) -> str
     with decisions.writer_to_email(db, decision_id, settings.as_of()) as named:
         if named is None:
             return None
-        context = {"base": settings.base_url, **named}
-        text, html = (templates.get_template(name).render(context) for name in ("writer.txt", "writer.html"))
-        # One id a naming: a resend after a crash between sending and recording it is the same message.
-        smtp_send(settings, email_message(
-            settings, named["email"], f"{named['named_by']} named you to write: {cut(named['title'], SUBJECT_TITLE)}",
-            f"writer-{named['id']}.{named['named_at']:%Y%m%d%H%M%S%f}", text, html))
+        _send(settings, named["email"], f"{named['named_by']} named you to write: {cut(named['title'], SUBJECT_TITLE)}",
+              f"writer-{named['id']}.{named['named_at']:%Y%m%d%H%M%S%f}", "writer", named)
         return named["email"]
 
 
@@ -81,12 +74,10 @@ def send_password_reset_email(db: Database, settings: Settings, user_id: int,
         return None
     kind = "welcome" if welcomed_by else "reset"
     lasts = users.WELCOME_FOR if welcomed_by else users.RESET_FOR
-    context = {"base": settings.base_url, "email": user["email"], "role": user["role"], "welcomed_by": welcomed_by,
+    context = {"email": user["email"], "role": user["role"], "welcomed_by": welcomed_by,
                "lasts": counted(lasts // 86400, "day") if lasts >= 86400 else counted(lasts // 3600, "hour"),
                "link": f"{settings.base_url}/password/reset/"
                        f"{users.reset_token(user, settings.session_secret(), kind)}"}
-    text, html = (templates.get_template(f"{kind}.{ending}").render(context) for ending in ("txt", "html"))
     subject = "Welcome to callmatch: choose your password" if welcomed_by else "callmatch: choose a new password"
-    smtp_send(settings, email_message(settings, user["email"], subject, f"{kind}-{user_id}.{time.time_ns()}",
-                                      text, html))
+    _send(settings, user["email"], subject, f"{kind}-{user_id}.{time.time_ns()}", kind, context)
     return user["email"]
