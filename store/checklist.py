@@ -4,8 +4,8 @@ it can be shared, and a digest reminds whoever writes the application of what fa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 
 from .db import Database
@@ -334,23 +334,18 @@ STEPS_OF_DECISION = """LEFT JOIN LATERAL (
     FROM application_steps s WHERE s.decision_id = d.id) plan ON TRUE"""
 
 
-@contextmanager
-def step_to_email(db: Database, step_id: int) -> Iterator[dict | None]:
+def step_to_email(db: Database, step_id: int) -> AbstractContextManager[dict | None]:
     """A step handed to a colleague, to email them at once: their address, the step, its call, profile and who
     handed it; None when it needs none any more (sent, done, handed on or back, the colleague's choice changed)
     or another job is sending it. Marked emailed when the block ends without an error: a failed send stays
     unsent, for the job's retry and else for the digest."""
-    with db.transaction() as cursor:
-        cursor.execute(
-            """SELECT s.id, s.title, s.due, s.assigned_at, u.email, h.email AS handed_by, c.identifier,
-                      c.title AS call_title, d.profile_id, p.name AS profile
-                 FROM application_steps s JOIN users u ON u.id = s.assignee_id JOIN users h ON h.id = s.assigned_by
-                 JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-                 JOIN profiles p ON p.id = d.profile_id
-                WHERE s.id = %s AND s.handed_emailed_at IS NULL AND s.done_at IS NULL
-                  AND s.assigned_by <> s.assignee_id AND u.active AND u.mention_emails
-                  FOR UPDATE OF s SKIP LOCKED""", (step_id,))
-        step = cursor.fetchone()
-        yield step
-        if step is not None:
-            cursor.execute("UPDATE application_steps SET handed_emailed_at = now() WHERE id = %s", (step_id,))
+    return db.claimed(
+        """SELECT s.id, s.title, s.due, s.assigned_at, u.email, h.email AS handed_by, c.identifier,
+                  c.title AS call_title, d.profile_id, p.name AS profile
+             FROM application_steps s JOIN users u ON u.id = s.assignee_id JOIN users h ON h.id = s.assigned_by
+             JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
+             JOIN profiles p ON p.id = d.profile_id
+            WHERE s.id = %(step)s AND s.handed_emailed_at IS NULL AND s.done_at IS NULL
+              AND s.assigned_by <> s.assignee_id AND u.active AND u.mention_emails
+              FOR UPDATE OF s SKIP LOCKED""", {"step": step_id},
+        "UPDATE application_steps SET handed_emailed_at = now() WHERE id = %(step)s")

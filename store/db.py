@@ -70,6 +70,17 @@ class Database:
         with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
+    @contextlib.contextmanager
+    def claimed(self, query, params, mark: str) -> Iterator[dict | None]:
+        """The row `query` finds (it ends FOR UPDATE ... SKIP LOCKED), held for the block, or None when there is
+        none or another process holds it; `mark` (given the same `params`) runs when the block ends without
+        an error. What an email at once is sent by: a failed send leaves the row unmarked, to be tried again."""
+        with self.transaction() as cur:
+            row = cur.execute(query, params).fetchone()
+            yield row
+            if row is not None:
+                cur.execute(mark, params)
+
     def fetchall(self, query, params=None) -> list[dict]:
         with self.connection() as conn:
             return conn.execute(query, params).fetchall()

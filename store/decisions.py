@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from psycopg.types.json import Jsonb
 
@@ -391,28 +390,23 @@ def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
-@contextmanager
-def writer_to_email(db: Database, decision_id: int, today) -> Iterator[dict | None]:
+def writer_to_email(db: Database, decision_id: int, today) -> AbstractContextManager[dict | None]:
     """The colleague named to write the decision's application, to email them at once: their address, the
     call and its next deadline, the decision's state, its profile, and who named them when; None when it needs
     none any more (sent, someone else named, the bid rejected, the colleague's choice changed) or another job
     is sending it. Marked emailed when the block ends without an error: a failed send stays unsent, for the
     job's retry and else for the digest."""
-    with db.transaction() as cursor:
-        cursor.execute(
-            f"""SELECT d.id, d.state, d.profile_id, p.name AS profile, u.email, c.identifier, c.title,
-                       {NEXT_DEADLINE} AS next_deadline, e.at AS named_at, n.email AS named_by
-                  FROM decisions d JOIN users u ON u.id = d.lead_id JOIN calls c ON c.id = d.call_id
-                  JOIN profiles p ON p.id = d.profile_id
-                  {_latest_event("lead")}
-                  JOIN users n ON n.id = e.user_id
-                 WHERE d.id = %(decision)s AND d.lead_emailed_at IS NULL AND {PLANNED}
-                   AND n.id <> u.id AND u.active AND u.mention_emails
-                   FOR UPDATE OF d SKIP LOCKED""", {"decision": decision_id, "today": today})
-        named = cursor.fetchone()
-        yield named
-        if named is not None:
-            cursor.execute("UPDATE decisions SET lead_emailed_at = now() WHERE id = %s", (decision_id,))
+    return db.claimed(
+        f"""SELECT d.id, d.state, d.profile_id, p.name AS profile, u.email, c.identifier, c.title,
+                   {NEXT_DEADLINE} AS next_deadline, e.at AS named_at, n.email AS named_by
+              FROM decisions d JOIN users u ON u.id = d.lead_id JOIN calls c ON c.id = d.call_id
+              JOIN profiles p ON p.id = d.profile_id
+              {_latest_event("lead")}
+              JOIN users n ON n.id = e.user_id
+             WHERE d.id = %(decision)s AND d.lead_emailed_at IS NULL AND {PLANNED}
+               AND n.id <> u.id AND u.active AND u.mention_emails
+               FOR UPDATE OF d SKIP LOCKED""", {"decision": decision_id, "today": today},
+        "UPDATE decisions SET lead_emailed_at = now() WHERE id = %(decision)s")
 
 
 def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:

@@ -9,8 +9,7 @@ follow one they took no part in (`follow`); commenting again follows it again.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from .db import Database
@@ -234,23 +233,17 @@ def unsent_mentions(db: Database, comment_id: int) -> list[int]:
              WHERE m.comment_id = %s AND {_UNSENT} ORDER BY m.user_id""", (comment_id,))]
 
 
-@contextmanager
-def mention_to_email(db: Database, comment_id: int, user_id: int) -> Iterator[dict | None]:
+def mention_to_email(db: Database, comment_id: int, user_id: int) -> AbstractContextManager[dict | None]:
     """One mention to email: the colleague's address, the comment as it reads now, its call, author and
     profile; None when it needs none any more (sent, taken out by an edit, the comment removed, the
     colleague's choice changed) or another job is sending it. Marked emailed when the block ends without
     an error: a failed send stays unsent, for the job's retry and else for the digest."""
-    with db.transaction() as cursor:
-        cursor.execute(
+    return db.claimed(
             f"""SELECT m.user_id, u.email, k.id, k.body, k.at, k.edited_at, a.email AS author, c.identifier,
                        c.title, k.profile_id, p.name AS profile
                   FROM comment_mentions m JOIN users u ON u.id = m.user_id
                   JOIN call_comments k ON k.id = m.comment_id JOIN users a ON a.id = k.user_id
                   JOIN calls c ON c.id = k.call_id JOIN profiles p ON p.id = k.profile_id
-                 WHERE m.comment_id = %s AND m.user_id = %s AND {_UNSENT}
-                   FOR UPDATE OF m SKIP LOCKED""", (comment_id, user_id))
-        mention = cursor.fetchone()
-        yield mention
-        if mention is not None:
-            cursor.execute("UPDATE comment_mentions SET emailed_at = now() WHERE comment_id = %s AND user_id = %s",
-                           (comment_id, user_id))
+                 WHERE m.comment_id = %(comment)s AND m.user_id = %(user)s AND {_UNSENT}
+                   FOR UPDATE OF m SKIP LOCKED""", {"comment": comment_id, "user": user_id},
+            "UPDATE comment_mentions SET emailed_at = now() WHERE comment_id = %(comment)s AND user_id = %(user)s")
