@@ -1,6 +1,7 @@
 """What the team did lately on a profile's calls, newest first: decisions and their changes, consortia,
-comments, steps ticked off or handed to a colleague, and calls added by hand. Five people working remotely
-see here what happened while they were away, where each record otherwise sits on its own call's page."""
+comments, steps ticked off, reopened, removed, put back or handed to a colleague, and calls added by hand.
+Five people working remotely see here what happened while they were away, where each record otherwise sits on
+its own call's page."""
 
 from __future__ import annotations
 
@@ -33,16 +34,15 @@ _EVENTS = """
        FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
       WHERE k.profile_id = %(profile)s AND k.at > {since}
      UNION ALL
-     SELECT s.done_at, u.email, c.identifier, c.title, 'step', jsonb_build_object('title', s.title), s.id
-       FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-       LEFT JOIN users u ON u.id = s.done_by
-      WHERE d.profile_id = %(profile)s AND s.done_at > {since}
-     UNION ALL
-     SELECT s.assigned_at, u.email, c.identifier, c.title, 'handed',
-            jsonb_build_object('title', s.title, 'to', a.email, 'to_id', s.assignee_id), s.id
-       FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
-       JOIN users u ON u.id = s.assigned_by JOIN users a ON a.id = s.assignee_id
-      WHERE d.profile_id = %(profile)s AND s.assigned_at > {since} AND s.assigned_by <> s.assignee_id
+     SELECT e.at, u.email, c.identifier, c.title, 'step',
+            jsonb_build_object('change', e.change, 'title', e.title, 'detail', e.detail, 'to', a.email,
+                               'to_user_id', e.to_user_id, 'user_id', e.user_id), e.id
+       FROM step_events e JOIN decisions d ON d.id = e.decision_id JOIN calls c ON c.id = d.call_id
+       LEFT JOIN users u ON u.id = e.user_id LEFT JOIN users a ON a.id = e.to_user_id
+      WHERE d.profile_id = %(profile)s AND e.at > {since}
+        -- what moves an application on or back; steps added, renamed or redated are the call page's to tell
+        AND (e.change IN ('done', 'reopened', 'removed', 'restored')
+             OR e.change = 'handed' AND e.to_user_id <> e.user_id)
      UNION ALL
      SELECT c.first_seen, c.raw->>'added_by', c.identifier, c.title, 'added', '{{}}'::jsonb, c.id
        FROM calls c WHERE c.source = %(own)s AND c.first_seen > {since}"""
@@ -56,9 +56,9 @@ MOST_NEWS = 99  # the header counts up to this ("99+")
 def recent(db: Database, profile_id: int, since: datetime, limit: int | None = LIMIT) -> list[dict]:
     """The events after `since`, newest first, at most `limit` (None: all): each with when (`at`), who
     (`email`; None for a change nobody signed), the call (`identifier`, `title`), its `kind` (decision,
-    consortium, comment, step, handed, added) and what changed (`detail`: the decision's changed fields, the
-    consortium's change and organisation, the comment's id, text and the colleagues it mentions, the step's
-    title, and whom a step was handed to, `to` and `to_id`: a step's latest handing only)."""
+    consortium, comment, step, added) and what changed (`detail`: the decision's changed fields, the
+    consortium's change and organisation, the comment's id, text and the colleagues it mentions, a step's
+    event as `checklist.step_history` gives it)."""
     return db.fetchall(
         f"SELECT * FROM ({_EVENTS.format(since='%(since)s')}) events ORDER BY at DESC, kind, id DESC LIMIT %(limit)s",
         {"profile": profile_id, "since": since, "limit": limit, "own": OWN_SOURCE})

@@ -4,15 +4,20 @@ it can be shared, and a digest reminds whoever writes the application of what fa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, timedelta
+from functools import partial
+
+from psycopg.types.json import Jsonb
 
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import one_line
 
 MAX_TITLE = 200
+_json = partial(json.dumps, default=lambda value: value.isoformat())  # a step's days and times, in its history
 # What a digest lists: the open steps of the reader's applications due within this many days, or overdue.
 DUE_WITHIN_DAYS = 7
 
@@ -207,9 +212,12 @@ def add_step(db: Database, decision_id: int, title: str, due: str | date | None,
     """A step of the team's own; `deadline`: the call's next deadline now, which a due day is set against."""
     title, due = checked_title(title), checked_due(due)
     _decision(db, decision_id)
-    return db.fetchone("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"
-                       " VALUES (%s, %s, %s, %s, %s) RETURNING *",
-                       (decision_id, title, due, deadline if due else None, user["id"]))
+    with db.transaction() as cur:
+        step = cur.execute("INSERT INTO application_steps (decision_id, title, due, deadline, added_by)"
+                           " VALUES (%s, %s, %s, %s, %s) RETURNING *",
+                           (decision_id, title, due, deadline if due else None, user["id"])).fetchone()
+        _event(cur, step, "added", user, {"due": due})
+    return step
 
 
 def update_step(db: Database, step_id: int, due: str | date | None, assignee_id: int | None,
@@ -232,7 +240,7 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
                 raise InvalidStep("Choose a colleague who can sign in to do the step.")
         # A due day left as it was keeps the deadline it was set against (the page offers to follow a moved one).
         against = old["deadline"] if due == old["due"] else (deadline if due else None)
-        return cur.execute(
+        step = cur.execute(
             """UPDATE application_steps SET due = %(due)s, deadline = %(against)s, title = %(title)s,
                       assignee_id = %(assignee)s,
                       assigned_by = CASE WHEN %(handed)s THEN %(by)s ELSE assigned_by END,
@@ -245,6 +253,13 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
             {"due": due, "against": against, "title": title or old["title"], "assignee": assignee_id,
              "handed": assignee_id is not None and assignee_id != old["assignee_id"],
              "by": user["id"] if user else None, "step": step_id}).fetchone()
+        if step["title"] != old["title"]:
+            _event(cur, step, "renamed", user, {"from": old["title"]})
+        if step["due"] != old["due"]:
+            _event(cur, step, "due", user, {"from": old["due"], "to": step["due"]})
+        if step["assignee_id"] != old["assignee_id"]:
+            _event(cur, step, "handed", user, to=step["assignee_id"])
+    return step
 
 
 def left_behind(steps: list[dict], deadline: date | None, published: Collection[date]) -> dict | None:
@@ -259,15 +274,23 @@ def left_behind(steps: list[dict], deadline: date | None, published: Collection[
     return {"steps": len(behind), "from": min(s["deadline"] for s in behind), "to": deadline}
 
 
-def follow_deadline(db: Database, decision_id: int, deadline: date, published: Collection[date]) -> int:
+def follow_deadline(db: Database, decision_id: int, deadline: date, published: Collection[date],
+                    user: dict | None = None) -> int:
     """Moves the decision's open steps dated against a deadline no longer `published` by as many days as it
     moved to `deadline`, so the plan keeps its spacing; returns how many moved. A deadline brought forward can
     leave a step overdue: the page says so, as it is."""
     return db.execute(
-        """UPDATE application_steps SET due = due + (%(deadline)s::date - deadline), deadline = %(deadline)s
-           WHERE decision_id = %(decision)s AND done_at IS NULL AND due IS NOT NULL AND deadline IS NOT NULL
-             AND NOT deadline = ANY(%(published)s::date[])""",
-        {"decision": decision_id, "deadline": deadline, "published": list(published)})
+        """WITH behind AS (SELECT id, due FROM application_steps
+                            WHERE decision_id = %(decision)s AND done_at IS NULL AND due IS NOT NULL
+                              AND deadline IS NOT NULL AND NOT deadline = ANY(%(published)s::date[]) FOR UPDATE),
+                moved AS (UPDATE application_steps s
+                             SET due = s.due + (%(deadline)s::date - s.deadline), deadline = %(deadline)s
+                            FROM behind WHERE s.id = behind.id
+                       RETURNING s.id, s.decision_id, s.title, behind.due AS was, s.due)
+           INSERT INTO step_events (decision_id, step_id, title, change, detail, user_id)
+           SELECT decision_id, id, title, 'moved', jsonb_build_object('from', was, 'to', due), %(user)s FROM moved""",
+        {"decision": decision_id, "deadline": deadline, "published": list(published),
+         "user": user["id"] if user else None})
 
 
 def missing_usual(steps: list[dict], usual: Iterable[str]) -> list[str]:
@@ -292,27 +315,90 @@ def add_usual_steps(db: Database, decision_id: int, call: dict, today: date, use
         missing = set(missing_usual(have, [title for title, _ in steps]))
         new = [(title, due) for title, due in steps if title in missing]
         for title, due in new:
-            cur.execute("INSERT INTO application_steps (decision_id, title, usual, due, deadline, added_by)"
-                        " VALUES (%s, %s, %s, %s, %s, %s)", (decision_id, title, title, due, deadline, user["id"]))
+            step = cur.execute("INSERT INTO application_steps (decision_id, title, usual, due, deadline, added_by)"
+                               " VALUES (%s, %s, %s, %s, %s, %s) RETURNING *",
+                               (decision_id, title, title, due, deadline, user["id"])).fetchone()
+            _event(cur, step, "added", user, {"due": due})
     return len(new)
 
 
 def set_done(db: Database, step_id: int, done: bool, user: dict) -> dict:
-    """Ticks a step off (who and when are kept) or opens it again."""
-    row = db.fetchone(
-        """UPDATE application_steps SET done_at = CASE WHEN %(done)s THEN coalesce(done_at, now()) END,
-                  done_by = CASE WHEN %(done)s THEN coalesce(done_by, %(user)s) END
-           WHERE id = %(step)s RETURNING *""", {"done": done, "user": user["id"], "step": step_id})
-    if row is None:
-        raise NotFound(f"No application step {step_id}.")
-    return row
+    """Ticks a step off (who and when are kept) or opens it again. Pressed twice (two tabs), the first press
+    stands."""
+    with db.transaction() as cur:
+        step = cur.execute(
+            """UPDATE application_steps SET done_at = CASE WHEN %(done)s THEN now() END,
+                      done_by = CASE WHEN %(done)s THEN %(user)s END
+               WHERE id = %(step)s AND (done_at IS NULL) = %(done)s RETURNING *""",
+            {"done": done, "user": user["id"], "step": step_id}).fetchone()
+        if step is None:
+            return get_step(db, step_id)
+        _event(cur, step, "done" if done else "reopened", user)
+    return step
 
 
-def remove_step(db: Database, step_id: int) -> dict:
-    row = db.fetchone("DELETE FROM application_steps WHERE id = %s RETURNING *", (step_id,))
-    if row is None:
-        raise NotFound(f"No application step {step_id}.")
-    return row
+def remove_step(db: Database, step_id: int, user: dict | None = None) -> dict:
+    """Removes a step; its history keeps what it was (`restore_step` puts it back)."""
+    with db.transaction() as cur:
+        step = cur.execute("DELETE FROM application_steps WHERE id = %s RETURNING *", (step_id,)).fetchone()
+        if step is None:
+            raise NotFound(f"No application step {step_id}.")
+        _event(cur, step, "removed", user, {key: value for key, value in step.items() if key in _KEPT})
+    return step
+
+
+# What a removed step's history keeps of it, to put it back as it was: ticked off, handed, due, and whether
+# its handing was emailed already (put back, it is not emailed again).
+_KEPT = ("usual", "due", "deadline", "assignee_id", "added_by", "added_at", "done_by", "done_at", "assigned_by",
+         "assigned_at", "handed_emailed_at")
+
+
+def restore_step(db: Database, event_id: int, user: dict) -> dict:
+    """Puts back the step a 'removed' event took away, as it was, under the same id (so its history goes on).
+    Only a step's latest removal is put back, once."""
+    with db.transaction() as cur:
+        removal = cur.execute("SELECT * FROM step_events WHERE id = %s AND change = 'removed'",
+                              (event_id,)).fetchone()
+        if removal is None:
+            raise NotFound(f"No removed step {event_id}.")
+        # The decision's row is the lock: two presses at once put the step back once.
+        cur.execute("SELECT 1 FROM decisions WHERE id = %s FOR UPDATE", (removal["decision_id"],))
+        if cur.execute("SELECT 1 FROM step_events WHERE step_id = %s AND id > %s",
+                       (removal["step_id"], event_id)).fetchone():
+            raise InvalidStep(f"“{removal['title']}” was put back already.")
+        columns = ", ".join(_KEPT)
+        step = cur.execute(
+            f"""INSERT INTO application_steps (id, decision_id, title, {columns})
+                SELECT %(step)s, %(decision)s, %(title)s, {columns}
+                  FROM jsonb_populate_record(NULL::application_steps, %(kept)s)
+                ON CONFLICT (id) DO NOTHING RETURNING *""",
+            {"step": removal["step_id"], "decision": removal["decision_id"], "title": removal["title"],
+             "kept": Jsonb(removal["detail"])}).fetchone()
+        if step is None:
+            raise InvalidStep(f"“{removal['title']}” was put back already.")
+        _event(cur, step, "restored", user)
+    return step
+
+
+def _event(cur, step: dict, change: str, user: dict | None, detail: dict | None = None,
+           to: int | None = None) -> None:
+    cur.execute("INSERT INTO step_events (decision_id, step_id, title, change, detail, to_user_id, user_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (step["decision_id"], step["id"], step["title"], change, Jsonb(detail or {}, dumps=_json), to,
+                 user["id"] if user else None))
+
+
+def step_history(db: Database, decision_id: int) -> list[dict]:
+    """What happened to the decision's steps, the oldest first: each change with who made it (`email`), to whom
+    a step was handed (`to`; None: back to whoever writes it), and whether a removed step can be put back
+    (`restorable`: its latest removal, and not put back since)."""
+    return db.fetchall(
+        """SELECT e.*, u.email, a.email AS to,
+                  e.change = 'removed' AND NOT EXISTS (SELECT 1 FROM step_events later
+                                                        WHERE later.step_id = e.step_id AND later.id > e.id)
+                  AS restorable
+             FROM step_events e LEFT JOIN users u ON u.id = e.user_id LEFT JOIN users a ON a.id = e.to_user_id
+            WHERE e.decision_id = %s ORDER BY e.at, e.id""", (decision_id,))
 
 
 def _decision(db: Database, decision_id: int) -> None:

@@ -277,6 +277,22 @@ CREATE TABLE application_steps (
 );
 CREATE INDEX application_steps_decision ON application_steps (decision_id, due);
 
+-- What happened to each step: added, renamed, its due day changed or moved with a deadline, handed, ticked off,
+-- reopened, removed (with what it was, to put back) and put back, by whom and when.
+CREATE TABLE step_events (
+    id          bigserial PRIMARY KEY,
+    decision_id bigint NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,
+    step_id     bigint NOT NULL,                -- kept once the step is removed: put back, it is the same step
+    title       text NOT NULL,                  -- the step's title then (a renaming: the new one)
+    change      text NOT NULL CHECK (change IN ('added', 'renamed', 'due', 'moved', 'handed', 'done', 'reopened',
+                                                'removed', 'restored')),
+    detail      jsonb NOT NULL DEFAULT '{}',    -- the title or due day before and after; a removed step's fields
+    to_user_id  bigint REFERENCES users (id) ON DELETE SET NULL,  -- handed: to whom (none: whoever writes it)
+    user_id     bigint REFERENCES users (id) ON DELETE SET NULL,
+    at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX step_events_decision ON step_events (decision_id, at);
+
 CREATE TABLE consortium_members (
     profile_id      bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
     call_id         bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,

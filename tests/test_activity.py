@@ -34,7 +34,7 @@ def test_the_teams_recent_records_are_listed_newest_first_for_the_profile(db):
     discussion.add_comment(db, trial, call_id, anna, "On the trial profile")  # another profile's: not listed
 
     events = activity.recent(db, sic, before)
-    assert [e["kind"] for e in events] == ["added", "comment", "handed", "step", "consortium", "consortium",
+    assert [e["kind"] for e in events] == ["added", "comment", "step", "step", "consortium", "consortium",
                                            "decision"]
     assert {e["email"] for e in events} == {"anna@sic.lv"}
     said = [_said(e, {})["did"] for e in events]
@@ -53,6 +53,26 @@ def test_the_teams_recent_records_are_listed_newest_first_for_the_profile(db):
     assert _said(activity.recent(db, sic, before, limit=1)[0], {})["did"] == (
         "state Maybe → Bid, reason Good partners available → Strong strategic fit, note “Go”, approval not needed →"
         " waiting for approval")
+
+
+def test_a_step_reopened_removed_or_put_back_is_listed_and_one_only_added_or_redated_is_not(db):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    anna = users.get_user(db, users.create_user(db, "anna@sic.lv", PASSWORD, "manager"))
+    sic = profiles.ensure_default_profile(db)
+    decision = decisions.decide(db, sic, db.scalar("SELECT id FROM calls"), "bid", "Strong strategic fit", "", anna)
+    before = datetime.now(timezone.utc)
+
+    step = checklist.add_step(db, decision["id"], "Budget agreed", "2026-09-01", anna)
+    checklist.update_step(db, step["id"], "2026-09-02", None, title="Budget agreed with partners", user=anna)
+    checklist.set_done(db, step["id"], True, anna)
+    checklist.set_done(db, step["id"], False, anna)
+    checklist.remove_step(db, step["id"], anna)
+    removal = db.scalar("SELECT id FROM step_events WHERE change = 'removed'")
+    checklist.restore_step(db, removal, anna)
+
+    assert [_said(e, {})["did"] for e in activity.recent(db, sic, before)] == [
+        "put back the step “Budget agreed with partners”", "removed the step “Budget agreed with partners”",
+        "reopened “Budget agreed with partners”", "ticked off “Budget agreed with partners”"]
 
 
 def test_what_colleagues_did_since_ones_last_look_is_news(db):

@@ -268,3 +268,30 @@ def test_the_colleagues_a_comment_mentioned_stay_mentioned_since_it_was_written(
         told = discussion.new_for(database, janis, datetime(2026, 5, 31, tzinfo=timezone.utc),
                                   datetime(2026, 6, 2, tzinfo=timezone.utc))
         assert [(k["excerpt"], k["why"]) for k in told] == [("Ask @janis", "mentions you")]
+
+
+def test_what_happened_to_the_steps_starts_from_what_was_stored_before_it(server_url, tmp_path):
+    from store import checklist
+    from tests.helpers.data import add_call
+
+    with migrated_up_to(server_url, tmp_path, "step_history_upgrade", 39) as database:
+        add_call(database, "CERV-SOCIAL-01", "Social innovation", "Social enterprises.")
+        profile = a_profile(database)
+        anna, janis = (database.scalar("INSERT INTO users (email, password_hash, role) VALUES (%s, 'x', 'manager')"
+                                       " RETURNING id", (email,)) for email in ("anna@sic.lv", "janis@sic.lv"))
+        decision = database.scalar("INSERT INTO decisions (profile_id, call_id, state, reason, decided_by)"
+                                   " VALUES (%s, (SELECT id FROM calls), 'bid', 'Strong strategic fit', %s)"
+                                   " RETURNING id", (profile, anna))
+        database.execute("INSERT INTO application_steps (decision_id, title, due, added_by, added_at, assignee_id,"
+                         " assigned_by, assigned_at, done_by, done_at) VALUES (%s, 'Budget agreed', '2026-09-01', %s,"
+                         " '2026-06-01', %s, %s, '2026-06-02', %s, '2026-06-03')",
+                         (decision, anna, janis, anna, janis))
+        database.execute("INSERT INTO application_steps (decision_id, title, added_by, added_at)"
+                         " VALUES (%s, 'Part B', %s, '2026-06-04')", (decision, anna))
+        migrate.upgrade(database)
+        assert [(e["change"], e["title"], e["email"], e["to"], e["at"].date().isoformat())
+                for e in checklist.step_history(database, decision)] == [
+            ("added", "Budget agreed", "anna@sic.lv", None, "2026-06-01"),
+            ("handed", "Budget agreed", "anna@sic.lv", "janis@sic.lv", "2026-06-02"),
+            ("done", "Budget agreed", "janis@sic.lv", None, "2026-06-03"),
+            ("added", "Part B", "anna@sic.lv", None, "2026-06-04")]

@@ -1141,6 +1141,77 @@ def test_the_usual_steps_of_an_application_follow_where_it_is_submitted_and_coun
     assert checklist.steps_of(db, decided["id"])[1]["assignee"] == "anna@sic.lv"
 
 
+def test_what_happened_to_the_steps_is_kept_and_a_removed_step_is_put_back_as_it_was(db):
+    from datetime import date
+
+    from store import checklist, decisions, profiles, users
+    from store.calls import get_call
+    from store.errors import NotFound
+    from tests.helpers.data import add_call
+    from webapp.steps import step_change_words
+
+    add_call(db, "CERV-STEPS-01", "A call with steps", "text")
+    boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
+    anna = users.get_user(db, users.create_user(db, "anna@sic.lv", "long enough password", "manager"))
+    decided = decisions.decide(db, profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls"), "bid",
+                               "Strong strategic fit", "", boss)
+    sept_30, sept_23 = date(2026, 9, 30), date(2026, 9, 23)
+    step = checklist.add_step(db, decided["id"], "Budget", "2026-09-01", boss, sept_30)
+    checklist.update_step(db, step["id"], "2026-09-02", anna["id"], sept_30, title="Budget agreed", user=boss)
+    checklist.update_step(db, step["id"], "2026-09-02", anna["id"], sept_30, user=anna)  # nothing changed: nothing kept
+    checklist.follow_deadline(db, decided["id"], sept_23, [sept_23], anna)
+    checklist.update_step(db, step["id"], "", None, title="Budget agreed", user=anna)
+    checklist.set_done(db, step["id"], True, anna)
+    checklist.set_done(db, step["id"], True, boss)  # ticked twice (two tabs): once in the history
+    checklist.set_done(db, step["id"], False, boss)
+    checklist.set_done(db, step["id"], True, anna)
+    checklist.update_step(db, step["id"], "2026-09-10", boss["id"], sept_23, user=boss)
+    checklist.update_step(db, step["id"], "2026-09-10", boss["id"], sept_23, user=boss)  # handed to oneself: taken on
+    before = checklist.get_step(db, step["id"])
+    checklist.remove_step(db, step["id"], boss)
+    assert checklist.steps_of(db, decided["id"]) == []
+
+    history = checklist.step_history(db, decided["id"])
+    assert [(e["email"], step_change_words(e)) for e in history] == [
+        ("boss@sic.lv", "added “Budget”, due 01 Sep 2026"),
+        ("boss@sic.lv", "renamed “Budget” to “Budget agreed”"),
+        ("boss@sic.lv", "made “Budget agreed” due 02 Sep 2026 rather than 01 Sep 2026"),
+        ("boss@sic.lv", "handed “Budget agreed” to anna@sic.lv"),
+        ("anna@sic.lv", "moved “Budget agreed” with the deadline, from 02 Sep 2026 to 26 Aug 2026"),
+        ("anna@sic.lv", "took the due day off “Budget agreed” (it was 26 Aug 2026)"),
+        ("anna@sic.lv", "left “Budget agreed” to whoever writes the application"),
+        ("anna@sic.lv", "ticked off “Budget agreed”"),
+        ("boss@sic.lv", "reopened “Budget agreed”"),
+        ("anna@sic.lv", "ticked off “Budget agreed”"),
+        ("boss@sic.lv", "made “Budget agreed” due 10 Sep 2026"),
+        ("boss@sic.lv", "took “Budget agreed” on"),
+        ("boss@sic.lv", "removed the step “Budget agreed”")]
+    assert [e["restorable"] for e in history] == [False] * 12 + [True]
+
+    # Put back, it is the same step as it was: ticked off by Anna, due on the 10th, Boss's to do.
+    back = checklist.restore_step(db, history[-1]["id"], anna)
+    assert back == before
+    assert checklist.steps_of(db, decided["id"])[0]["done_by_email"] == "anna@sic.lv"
+    with pytest.raises(checklist.InvalidStep, match="put back already"):
+        checklist.restore_step(db, history[-1]["id"], boss)
+    with pytest.raises(NotFound):
+        checklist.restore_step(db, history[0]["id"], boss)  # not a removal
+    # Removed again: only the latest removal puts it back (an older one would bring back an older step).
+    checklist.set_done(db, step["id"], False, boss)
+    checklist.remove_step(db, step["id"], boss)
+    history = checklist.step_history(db, decided["id"])
+    assert [step_change_words(e) for e in history[-4:]] == [
+        "removed the step “Budget agreed”", "put back the step “Budget agreed”", "reopened “Budget agreed”",
+        "removed the step “Budget agreed”"]
+    assert [e["restorable"] for e in history if e["change"] == "removed"] == [False, True]
+    with pytest.raises(checklist.InvalidStep, match="put back already"):
+        checklist.restore_step(db, history[-4]["id"], boss)
+    assert checklist.restore_step(db, history[-1]["id"], boss)["done_at"] is None
+    # The usual steps, added in one press, are each in the history.
+    added = checklist.add_usual_steps(db, decided["id"], get_call(db, "CERV-STEPS-01"), date(2026, 6, 27), boss)
+    assert sum(e["change"] == "added" for e in checklist.step_history(db, decided["id"])) == 1 + added
+
+
 def test_a_planned_budget_is_read_as_typed_and_the_split_against_what_the_call_gives():
     import re
     from decimal import Decimal

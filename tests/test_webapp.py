@@ -921,11 +921,34 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     pm.post(f"/steps/{letter}/done", data={"done": "0", "csrf_token": token})  # opened again: who and when go
     assert seeded.fetchone("SELECT done_at, done_by FROM application_steps WHERE id = %s", (letter,)) == {
         "done_at": None, "done_by": None}
-    pm.post(f"/steps/{letter}/remove", data={"csrf_token": token})
-    assert "Step removed: Letter of support from Riga City." in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    removed = pm.post(f"/steps/{letter}/remove", data={"csrf_token": token})
+    assert removed.headers["Location"].endswith("/calls/CERV-SOCIAL-01?history=steps#steps")
+    page = pm.get(removed.headers["Location"]).get_data(as_text=True)
+    assert "Step removed: Letter of support from Riga City. What happened to the steps keeps it, to put back." in page
     assert seeded.scalar("SELECT count(*) FROM application_steps") == 7
-    for missing in (f"/steps/{letter}/done", f"/steps/{letter}/remove", "/decisions/999999/steps"):
+    for missing in (f"/steps/{letter}/done", f"/steps/{letter}/remove", "/decisions/999999/steps",
+                    "/steps/removed/999999/restore"):
         assert pm.post(missing, data={"done": "1", "title": "x", "csrf_token": token}).status_code == 404, missing
+    # What happened to the steps, opened on the removal, keeps the step, with a button that puts it back as it was.
+    history = page.split('<details class="more step-history" open>')[1].split("</details>")[0]
+    assert "What happened to the steps (13 changes)" in history
+    for said in ("added “Letter of support from Riga City”, due 20 Jun 2026",
+                 "ticked off “Letter of support from Riga City”", "reopened “Letter of support from Riga City”",
+                 "removed the step “Letter of support from Riga City”"):
+        assert f"pm@sic.lv: {said}" in history, said
+    assert history.count("Put back</button>") == 2  # the letter, and the usual step removed above
+    [line] = [li for li in history.split("<li>") if "removed the step “Letter" in li]
+    put_back = re.search(r'action="(/steps/removed/\d+/restore)"', line).group(1)
+    assert pm.post(put_back, data={"csrf_token": token}).status_code == 302
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Step put back: Letter of support from Riga City." in page and "0 of 8 done" in page
+    assert page.count("Put back</button>") == 1 and "step-history\" open" not in page
+    pm.post(put_back, data={"csrf_token": token})  # pressed again, in another tab
+    assert "“Letter of support from Riga City” was put back already." in pm.get(
+        "/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    lately = pm.get("/pipeline").get_data(as_text=True).split('id="lately"')[1]
+    assert lately.index("put back the step “Letter of support") < lately.index("removed the step “Letter of support")
+    pm.post(f"/steps/{letter}/remove", data={"csrf_token": token})
 
     # A due day changed by hand; then the portal moves the deadline, and the open steps move with it.
     def step_id(start):

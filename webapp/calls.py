@@ -29,6 +29,7 @@ from .auth import safe_next
 from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text
+from .steps import step_change_words
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
@@ -248,10 +249,13 @@ def _others_at_stake(call: dict, applicant: dict) -> dict | None:
 def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
     """What the call page's steps to submission show: the decision's steps, the usual list for the call (the
     `applicant` profile's own steps with it) and how many of it are not in the steps yet, the deadline the
-    usual steps count back from, and the open steps dated against a deadline the portal has moved since."""
+    usual steps count back from, the open steps dated against a deadline the portal has moved since, and what
+    happened to the steps (each change in words, `said`)."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
     label, usual, deadline = checklist.usual_list(call, _today(), applicant.get("own_steps") or "")
+    history = checklist.step_history(db(), decision["id"]) if decision else []
     return {"steps": steps, "usual": (label, usual),
+            "step_history": [{**e, "said": step_change_words(e)} for e in history],
             "usual_missing": len(checklist.missing_usual(steps, [title for title, _ in usual])),
             "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline, checklist.deadline_dates(call)),
             "max_step": checklist.MAX_TITLE}

@@ -20,6 +20,7 @@ from store.users import is_leadership
 from . import current_profile_id, db, settings, waiting_bids
 from .calls import calendar_feed_url, call_page_url, consortium_change_words, history_changes
 from .spreadsheets import csv_file, csv_text
+from .steps import step_change_words
 
 bp = Blueprint("pipeline", __name__)
 TOP = 50  # the best-ranked calls the board weighs the team's decisions against
@@ -80,7 +81,8 @@ def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str |
     events = [{**event, **_said(event, weights),
                "new": event["email"] != g.user["email"] and (looked is None or event["at"] > looked),
                "mentions_you": event["kind"] == "comment" and g.user["id"] in event["detail"]["mentions"],
-               "to_you": event["kind"] == "handed" and event["detail"]["to_id"] == g.user["id"]}
+               "to_you": event["kind"] == "step" and event["detail"]["change"] == "handed"
+               and event["detail"]["to_user_id"] == g.user["id"]}
               for event in activity.recent(db(), profile_id, since, None if whole else activity.LIMIT)]
     return events, looked.isoformat() if looked else ""
 
@@ -109,9 +111,7 @@ def _said(event: dict, weights: dict) -> dict:
     if event["kind"] == "comment":
         return {"did": f"commented: “{cut(one_line(detail['body']), 160)}”", "anchor": f"comment-{detail['id']}"}
     if event["kind"] == "step":
-        return {"did": f"ticked off “{detail['title']}”", "anchor": "steps"}
-    if event["kind"] == "handed":
-        return {"did": f"handed “{detail['title']}” to {detail['to']}", "anchor": "steps"}
+        return {"did": step_change_words(detail), "anchor": "steps"}
     return {"did": "added the call by hand", "anchor": None}
 
 

@@ -1,5 +1,5 @@
 """The steps of writing an application, on a call's page: added one by one or as the usual list, ticked
-off, removed. Each change goes back to the call's list of steps."""
+off, removed and put back. Each change goes back to the call's list of steps."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from .background import telling
 bp = Blueprint("steps", __name__)
 
 
-def _back_to(identifier: str):
-    return redirect(url_for("calls.detail", identifier=identifier, _anchor="steps"))
+def _back_to(identifier: str, **shown):
+    return redirect(url_for("calls.detail", identifier=identifier, _anchor="steps", **shown))
 
 
 def _call_and_deadline(decision_id: int) -> tuple[dict, date | None]:
@@ -56,7 +56,7 @@ def follow_deadline(decision_id):
     if deadline is None:
         flash("The call has no deadline ahead for the steps to follow.")
     else:
-        moved = checklist.follow_deadline(db(), decision_id, deadline, checklist.deadline_dates(call))
+        moved = checklist.follow_deadline(db(), decision_id, deadline, checklist.deadline_dates(call), g.user)
         flash(f"{counted(moved, 'open step')} moved with the deadline of {day(deadline)}.")
     return _back_to(call["identifier"])
 
@@ -91,7 +91,46 @@ def done(step_id):
 
 @bp.post("/steps/<int:step_id>/remove")
 def remove(step_id):
-    step = checklist.remove_step(db(), step_id)
-    flash(f"Step removed: {step['title']}.")
+    step = checklist.remove_step(db(), step_id, g.user)
+    flash(f"Step removed: {step['title']}. What happened to the steps keeps it, to put back.")
+    return _back_to(decisions.call_identifier(db(), step["decision_id"]), history="steps")
+
+
+@bp.post("/steps/removed/<int:event_id>/restore")
+def restore(event_id):
+    """A removed step put back as it was (a press too quick, or a step that applies after all)."""
+    try:
+        step = checklist.restore_step(db(), event_id, g.user)
+    except checklist.InvalidStep as problem:  # put back in another tab already
+        flash(str(problem))
+        decision_id = db().scalar("SELECT decision_id FROM step_events WHERE id = %s", (event_id,))
+        return _back_to(decisions.call_identifier(db(), decision_id), history="steps")
+    flash(f"Step put back: {step['title']}.")
     return _back_to(decisions.call_identifier(db(), step["decision_id"]))
 
+
+
+def step_change_words(event: dict) -> str:
+    """A line of the steps' history (or of Lately) as a sentence after who did it: what happened to which step."""
+    title, detail = f"“{event['title']}”", event["detail"]
+
+    def when(key: str) -> str:
+        return day(date.fromisoformat(detail[key])) if detail.get(key) else ""
+
+    change = event["change"]
+    if change == "added":
+        return f"added {title}" + (f", due {when('due')}" if detail.get("due") else "")
+    if change == "renamed":
+        return f"renamed “{detail['from']}” to {title}"
+    if change == "due":
+        if not detail.get("to"):
+            return f"took the due day off {title} (it was {when('from')})"
+        return f"made {title} due {when('to')}" + (f" rather than {when('from')}" if detail.get("from") else "")
+    if change == "moved":
+        return f"moved {title} with the deadline, from {when('from')} to {when('to')}"
+    if change == "handed":
+        if event["to_user_id"] is None:
+            return f"left {title} to whoever writes the application"
+        return f"took {title} on" if event["to_user_id"] == event["user_id"] else f"handed {title} to {event['to']}"
+    return {"done": "ticked off", "reopened": "reopened", "removed": "removed the step",
+            "restored": "put back the step"}[change] + f" {title}"
