@@ -249,7 +249,7 @@ def update_step(db: Database, step_id: int, due: str | date | None, assignee_id:
                WHERE id = %(step)s RETURNING *,
                      %(handed)s AND assignee_id IS DISTINCT FROM %(by)s AS handed,
                      (SELECT u.email FROM users u WHERE u.id = assignee_id) AS assignee,
-                     (SELECT u.mention_emails FROM users u WHERE u.id = assignee_id) AS emailed""",
+                     (SELECT u.emails_at_once FROM users u WHERE u.id = assignee_id) AS emailed""",
             {"due": due, "against": against, "title": title or old["title"], "assignee": assignee_id,
              "handed": assignee_id is not None and assignee_id != old["assignee_id"],
              "by": user["id"] if user else None, "step": step_id}).fetchone()
@@ -432,6 +432,6 @@ def step_to_email(db: Database, step_id: int) -> AbstractContextManager[dict | N
              JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
              JOIN profiles p ON p.id = d.profile_id
             WHERE s.id = %(step)s AND s.handed_emailed_at IS NULL AND s.done_at IS NULL
-              AND s.assigned_by <> s.assignee_id AND u.active AND u.mention_emails
+              AND s.assigned_by <> s.assignee_id AND u.active AND u.emails_at_once
               FOR UPDATE OF s SKIP LOCKED""", {"step": step_id},
         "UPDATE application_steps SET handed_emailed_at = now() WHERE id = %(step)s")

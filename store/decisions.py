@@ -354,7 +354,7 @@ def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) ->
             return {**old, "named": False}
         lead = None
         if lead_id is not None:
-            lead = cur.execute("SELECT id, email, active, mention_emails FROM users WHERE id = %s",
+            lead = cur.execute("SELECT id, email, active, emails_at_once FROM users WHERE id = %s",
                                (lead_id,)).fetchone()
             if lead is None or not lead["active"]:
                 raise InvalidDecision("Choose a colleague who can sign in to lead the application.")
@@ -364,7 +364,7 @@ def set_lead(db: Database, decision_id: int, lead_id: int | None, user: dict) ->
         # Emails, not ids: the history says who led it even after the user is gone.
         _record(cur, decision_id, user["id"], {"lead": [before and before["email"], lead and lead["email"]]})
         named = lead is not None and lead["id"] != user["id"]  # naming oneself is no news
-        return {**row, "named": named, "lead": lead and lead["email"], "emailed": named and lead["mention_emails"]}
+        return {**row, "named": named, "lead": lead and lead["email"], "emailed": named and lead["emails_at_once"]}
 
 
 def _latest_event(field: str) -> str:
@@ -404,7 +404,7 @@ def writer_to_email(db: Database, decision_id: int, today) -> AbstractContextMan
               {_latest_event("lead")}
               JOIN users n ON n.id = e.user_id
              WHERE d.id = %(decision)s AND d.lead_emailed_at IS NULL AND {PLANNED}
-               AND n.id <> u.id AND u.active AND u.mention_emails
+               AND n.id <> u.id AND u.active AND u.emails_at_once
                FOR UPDATE OF d SKIP LOCKED""", {"decision": decision_id, "today": today},
         "UPDATE decisions SET lead_emailed_at = now() WHERE id = %(decision)s")
 

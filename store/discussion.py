@@ -75,7 +75,7 @@ def _mention(cursor, comment_id: int, body: str, author_id: int) -> dict:
     cursor.execute("DELETE FROM comment_mentions WHERE comment_id = %s AND NOT user_id = ANY(%s)", (comment_id, names))
     cursor.execute("""WITH added AS (INSERT INTO comment_mentions (comment_id, user_id) SELECT %s, unnest(%s::bigint[])
                                      ON CONFLICT DO NOTHING RETURNING user_id)
-                      SELECT count(*) AS told, count(*) FILTER (WHERE u.mention_emails) AS emailed
+                      SELECT count(*) AS told, count(*) FILTER (WHERE u.emails_at_once) AS emailed
                         FROM added JOIN users u ON u.id = added.user_id""", (comment_id, names))
     return cursor.fetchone()
 
@@ -223,7 +223,7 @@ def forget_choice(db: Database, profile_id: int, call_id: int, user_id: int) -> 
 
 
 # A mention still to be emailed, of comment_mentions m and its colleague u.
-_UNSENT = "m.emailed_at IS NULL AND u.active AND u.mention_emails"
+_UNSENT = "m.emailed_at IS NULL AND u.active AND u.emails_at_once"
 
 
 def unsent_mentions(db: Database, comment_id: int) -> list[int]:

@@ -222,7 +222,7 @@ CREATE TABLE users (
     created_at        timestamptz NOT NULL DEFAULT now(),
     last_login_at     timestamptz,
     profile_id        bigint REFERENCES profiles (id) ON DELETE SET NULL,  -- the profile worked on; NULL: the first
-    mention_emails    boolean NOT NULL DEFAULT true  -- emailed at once when a colleague mentions them in a comment
+    emails_at_once    boolean NOT NULL DEFAULT true  -- mentioned, handed a step or named to write: emailed at once
 );
 
 -- Who created a profile, and who saved it last (profiles come before users, so the columns are added here).

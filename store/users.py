@@ -197,16 +197,16 @@ def update_access(db: Database, user_id: int, role: str | None = None, active: b
 
 
 def update_digest_settings(db: Database, user_id: int, frequency: str, top: int, days_ahead: int,
-                           mention_emails: bool = True) -> None:
+                           emails_at_once: bool = True) -> None:
     """`top`: a new call goes into the digest when it ranks this high for the profile (among the calls
-    that pass the screening gates). `mention_emails`: a comment that mentions the user is emailed at once
-    (else the digest tells it)."""
+    that pass the screening gates). `emails_at_once`: a comment that mentions the user, a step handed to them
+    and an application they are named to write are emailed at once (else the digest tells them)."""
     if frequency not in ("daily", "weekly", "never"):
         raise InvalidUser("Digest frequency must be daily, weekly or never.")
     if not (1 <= top <= 1000 and 1 <= days_ahead <= 365):
         raise InvalidUser("The digest's top calls must be 1 to 1000, and days ahead 1 to 365.")
-    db.execute("""UPDATE users SET digest_frequency = %s, digest_top = %s, digest_days_ahead = %s, mention_emails = %s
-                  WHERE id = %s""", (frequency, top, days_ahead, mention_emails, user_id))
+    db.execute("""UPDATE users SET digest_frequency = %s, digest_top = %s, digest_days_ahead = %s, emails_at_once = %s
+                  WHERE id = %s""", (frequency, top, days_ahead, emails_at_once, user_id))
 
 
 def set_working_profile(db: Database, user_id: int, profile_id: int) -> None:

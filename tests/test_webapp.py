@@ -2234,10 +2234,10 @@ def test_settings_say_when_the_next_digest_goes_out_and_the_preview_starts_where
 def test_settings_unsubscribe(pm, seeded):
     token = csrf(pm, "/settings")
     pm.post("/settings", data={"csrf_token": token, "digest_frequency": "weekly", "digest_top": "40",
-                               "digest_days_ahead": "30", "mention_emails": "1", "unsubscribe": "1"})
+                               "digest_days_ahead": "30", "emails_at_once": "1", "unsubscribe": "1"})
     # From every email: the digest and the one a mention sends at once.
-    assert seeded.fetchone("SELECT digest_frequency, mention_emails FROM users WHERE email = 'pm@sic.lv'") == {
-        "digest_frequency": "never", "mention_emails": False}
+    assert seeded.fetchone("SELECT digest_frequency, emails_at_once FROM users WHERE email = 'pm@sic.lv'") == {
+        "digest_frequency": "never", "emails_at_once": False}
     assert "You get no digest: choose how often to have one." in pm.get("/settings").get_data(as_text=True)
 
 
@@ -3307,7 +3307,7 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     saved = boss.post("/settings", data={"csrf_token": csrf(boss, "/settings"), "digest_frequency": "daily",
                                          "digest_top": "50", "digest_days_ahead": "30"}, follow_redirects=True)
     assert "Email settings saved." in saved.get_data(as_text=True)
-    assert 'name="mention_emails" value="1">' in saved.get_data(as_text=True)  # unticked now
+    assert 'name="emails_at_once" value="1">' in saved.get_data(as_text=True)  # unticked now
     again = pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": token, "body": "@boss, again"},
                     follow_redirects=True)
     assert "Comment added; 1 colleague mentioned will find it in their digest." in again.get_data(as_text=True)

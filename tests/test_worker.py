@@ -826,7 +826,7 @@ def test_a_colleague_named_to_write_is_emailed_at_once_and_the_digest_does_not_r
     assert send_writer_email(db, mailing, second) is None  # nobody else named her there
 
     # Boss, who chose the digest, is not emailed; the digest tells him.
-    users.update_digest_settings(db, boss["id"], "daily", 50, 30, mention_emails=False)
+    users.update_digest_settings(db, boss["id"], "daily", 50, 30, emails_at_once=False)
     assert decisions.set_lead(db, second, boss["id"], anna)["emailed"] is False
     assert send_writer_email(db, mailing, second) is None and len(inbox.messages) == 1
     assert [w["identifier"] for w in digests.content(db, boss, since, date(2026, 6, 27))["to_write"]] == [
@@ -1026,7 +1026,7 @@ def test_a_colleague_mentioned_in_a_comment_is_emailed_at_once_and_only_once(set
     profile, call = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")
     who = {name: users.get_user(db, create_user(db, f"{name}@sic.lv", "long enough password", "manager"))
            for name in ("anna", "janis", "ilze", "boss")}
-    users.update_digest_settings(db, who["boss"]["id"], "daily", 50, 30, mention_emails=False)
+    users.update_digest_settings(db, who["boss"]["id"], "daily", 50, 30, emails_at_once=False)
     since = datetime.now(timezone.utc)
     comment = discussion.add_comment(db, profile, call, who["anna"], "@janis @boss: can you ask RTU <by Friday>?")
     assert (comment["told"], comment["emailed"]) == (2, 1)  # boss chose the digest
@@ -1076,7 +1076,7 @@ def test_a_colleague_handed_a_step_is_emailed_at_once_and_only_once(settings, db
     profile, call = profiles.ensure_default_profile(db), db.scalar("SELECT id FROM calls")
     who = {name: users.get_user(db, create_user(db, f"{name}@sic.lv", "long enough password", "manager"))
            for name in ("anna", "janis", "boss")}
-    users.update_digest_settings(db, who["boss"]["id"], "daily", 50, 30, mention_emails=False)
+    users.update_digest_settings(db, who["boss"]["id"], "daily", 50, 30, emails_at_once=False)
     decision = decisions.decide(db, profile, call, "maybe", "Good partners available", "", who["anna"])
     step = checklist.add_step(db, decision["id"], "Letter of support from the ministry", "2026-07-02", who["anna"])
     since = datetime.now(timezone.utc)

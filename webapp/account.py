@@ -63,9 +63,9 @@ def edit():
         # Unsubscribing is from every email: the digest and the one a mention sends at once.
         unsubscribe = bool(request.form.get("unsubscribe"))
         frequency = "never" if unsubscribe else request.form.get("digest_frequency", "weekly")
-        mention_emails = not unsubscribe and bool(request.form.get("mention_emails"))
+        emails_at_once = not unsubscribe and bool(request.form.get("emails_at_once"))
         try:
-            users.update_digest_settings(db(), g.user["id"], frequency, top, days, mention_emails)
+            users.update_digest_settings(db(), g.user["id"], frequency, top, days, emails_at_once)
         except CallmatchError as exc:
             flash(str(exc))
             return redirect(url_for("account.edit"))
