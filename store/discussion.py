@@ -144,34 +144,39 @@ def remove_comment(db: Database, comment_id: int, user: dict) -> dict:
     return row
 
 
+def _why_theirs(commented: str) -> str:
+    """What makes a call's discussion the user's (%(user)s) without a choice of their own, on its decision `d`,
+    in words; NULL when nothing does: they write the application, decided on it, or `commented` (an SQL
+    condition)."""
+    return f"""CASE WHEN d.lead_id = %(user)s THEN 'you write it'
+                    WHEN d.decided_by = %(user)s THEN 'you decided on it'
+                    WHEN {commented} THEN 'you commented' END"""
+
+
 def new_for(db: Database, user_id: int, since: datetime, until: datetime) -> list[dict]:
     """What colleagues wrote in (`since`, `until`] that concerns the user, under any profile (each row names
     its `profile` and `profile_id`), by call (the soonest commented first) and then in order: comments that
     mention them (or that an edit made then mentions them in), and every comment on a call whose discussion
     they follow (see `following`). Each says why it is theirs (`why`) and quotes the comment as it reads
     now. One they were emailed of already is not told again."""
+    # Taking part is judged as of each comment: one's own first comment follows the discussion from there on.
+    commented_before = """EXISTS (SELECT 1 FROM call_comments o
+                                   WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
+                                     AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id))"""
     rows = db.fetchall(
-        """SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author, k.profile_id, p.name AS profile,
-                  CASE WHEN m.at IS NOT NULL THEN 'mentions you'
-                       WHEN d.lead_id = %(user)s THEN 'you write it'
-                       WHEN d.decided_by = %(user)s THEN 'you decided on it'
-                       WHEN earlier.commented THEN 'you took part'
-                       ELSE 'you follow it' END AS why
-           FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
-           JOIN profiles p ON p.id = k.profile_id
-           LEFT JOIN decisions d ON d.profile_id = k.profile_id AND d.call_id = k.call_id
-           LEFT JOIN comment_mentions m ON m.comment_id = k.id AND m.user_id = %(user)s
-           LEFT JOIN discussion_follows f ON f.profile_id = k.profile_id AND f.call_id = k.call_id
-                                         AND f.user_id = %(user)s
-           CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM call_comments o
-                                               WHERE o.profile_id = k.profile_id AND o.call_id = k.call_id
-                                                 AND o.user_id = %(user)s AND (o.at, o.id) < (k.at, k.id))
-                               AS commented) earlier
-           WHERE k.user_id <> %(user)s AND m.emailed_at IS NULL
-             AND (m.at > %(since)s AND m.at <= %(until)s
-                  OR k.at > %(since)s AND k.at <= %(until)s
-                     AND coalesce(f.following, %(user)s IN (d.lead_id, d.decided_by) OR earlier.commented))
-           ORDER BY min(k.at) OVER (PARTITION BY k.profile_id, c.id), k.profile_id, c.id, k.at, k.id""",
+        f"""SELECT k.id, k.at, k.body, c.identifier, c.title, u.email AS author, k.profile_id, p.name AS profile,
+                   CASE WHEN m.at IS NOT NULL THEN 'mentions you' ELSE coalesce(theirs.why, 'you follow it') END AS why
+            FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
+            JOIN profiles p ON p.id = k.profile_id
+            LEFT JOIN decisions d ON d.profile_id = k.profile_id AND d.call_id = k.call_id
+            LEFT JOIN comment_mentions m ON m.comment_id = k.id AND m.user_id = %(user)s
+            LEFT JOIN discussion_follows f ON f.profile_id = k.profile_id AND f.call_id = k.call_id
+                                          AND f.user_id = %(user)s
+            CROSS JOIN LATERAL (SELECT {_why_theirs(commented_before)} AS why) theirs
+            WHERE k.user_id <> %(user)s AND m.emailed_at IS NULL
+              AND (m.at > %(since)s AND m.at <= %(until)s
+                   OR k.at > %(since)s AND k.at <= %(until)s AND coalesce(f.following, theirs.why IS NOT NULL))
+            ORDER BY min(k.at) OVER (PARTITION BY k.profile_id, c.id), k.profile_id, c.id, k.at, k.id""",
         {"user": user_id, "since": since, "until": until})
     for row in rows:
         row["excerpt"] = cut(one_line(row.pop("body")), EXCERPT)
@@ -182,13 +187,10 @@ def following(db: Database, profile_id: int, call_id: int, user_id: int) -> dict
     """Whether the user follows the call's discussion (`following`: colleagues' comments on it reach their
     digest), whether that is their own choice (`chosen`), and what makes it theirs without one (`why`: they
     write it, decided on it or commented; None when nothing does)."""
+    commented = """EXISTS (SELECT 1 FROM call_comments k WHERE k.profile_id = %(profile)s AND k.call_id = %(call)s
+                                                           AND k.user_id = %(user)s)"""
     row = db.fetchone(
-        """SELECT f.following,
-                  CASE WHEN d.lead_id = %(user)s THEN 'you write it'
-                       WHEN d.decided_by = %(user)s THEN 'you decided on it'
-                       WHEN EXISTS (SELECT 1 FROM call_comments k WHERE k.profile_id = %(profile)s
-                                       AND k.call_id = %(call)s AND k.user_id = %(user)s) THEN 'you commented'
-                  END AS why
+        f"""SELECT f.following, {_why_theirs(commented)} AS why
              FROM (SELECT) one
              LEFT JOIN decisions d ON d.profile_id = %(profile)s AND d.call_id = %(call)s
              LEFT JOIN discussion_follows f ON f.profile_id = %(profile)s AND f.call_id = %(call)s

@@ -126,7 +126,7 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
     # Janis is mentioned in the first; boss's reply follows a discussion he was not in.
     assert told("janis") == [("CERV-SOCIAL-01", "anna@sic.lv", "mentions you")]
     # Anna wrote before boss replied; her own comments are no news to her.
-    assert told("anna") == [("CERV-SOCIAL-01", "boss@sic.lv", "you took part")]
+    assert told("anna") == [("CERV-SOCIAL-01", "boss@sic.lv", "you commented")]
     # Boss decided on the Horizon call, and took part in the CERV discussion only after Anna's comment.
     assert told("boss") == [("HORIZON-CL2-01", "anna@sic.lv", "you decided on it")]
     # Once the period is over, they are told no more.
@@ -168,7 +168,7 @@ def test_a_colleague_unfollows_a_discussion_or_follows_one_they_took_no_part_in(
     discussion.add_comment(db, profile, cerv, who["anna"], "Should we?")
     assert state("anna") == {"following": True, "chosen": False, "why": "you commented"}
     discussion.add_comment(db, profile, cerv, who["boss"], "Only with a university.")
-    assert told("anna") == [("boss@sic.lv", "you took part")]
+    assert told("anna") == [("boss@sic.lv", "you commented")]
 
     # Anna unfollows: the rest of the discussion is no longer hers, a mention of her still is.
     discussion.follow(db, profile, cerv, who["anna"]["id"], False)
@@ -187,7 +187,7 @@ def test_a_colleague_unfollows_a_discussion_or_follows_one_they_took_no_part_in(
     # Commenting again follows it again: whoever speaks up wants the answer.
     discussion.add_comment(db, profile, cerv, who["anna"], "Back in: I can write it.")
     assert state("anna") == {"following": True, "chosen": False, "why": "you commented"}
-    assert told("anna") == [("boss@sic.lv", "you took part"), ("boss@sic.lv", "mentions you")]
+    assert told("anna") == [("boss@sic.lv", "you commented"), ("boss@sic.lv", "mentions you")]
     # A choice to follow is not undone by commenting, and choosing again replaces it.
     discussion.add_comment(db, profile, cerv, who["janis"], "Count me in.")
     discussion.follow(db, profile, cerv, who["janis"]["id"], False)
