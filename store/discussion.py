@@ -95,9 +95,9 @@ def add_comment(db: Database, profile_id: int, call_id: int, user: dict, body: s
 
 
 def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) -> dict:
-    """Change one's own comment (a typo, a second thought). Returned with `told` and `emailed`, as from
-    `add_comment`, for the colleagues the edit mentions for the first time. Unchanged text is no edit.
-    Nobody edits a colleague's comment."""
+    """Change one's own comment (a typo, a second thought); what it said before is kept (`versions_of`).
+    Returned with `told` and `emailed`, as from `add_comment`, for the colleagues the edit mentions for the
+    first time. Unchanged text is no edit. Nobody edits a colleague's comment."""
     body = checked_body(body)
     with db.transaction() as cursor:
         cursor.execute("SELECT * FROM call_comments WHERE id = %s FOR UPDATE", (comment_id,))
@@ -108,6 +108,8 @@ def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) ->
             raise InvalidComment("Only whoever wrote a comment can edit it.")
         if comment["body"] == body:
             return {**comment, "told": 0, "emailed": 0}
+        cursor.execute("INSERT INTO comment_versions (comment_id, body, written_at) VALUES (%s, %s, %s)",
+                       (comment_id, comment["body"], comment["edited_at"] or comment["at"]))
         cursor.execute("UPDATE call_comments SET body = %s, edited_at = now() WHERE id = %s RETURNING *",
                        (body, comment_id))
         comment = cursor.fetchone()
@@ -131,6 +133,16 @@ def comments_of(db: Database, profile_id: int, call_id: int) -> list[dict]:
         """SELECT k.id, k.user_id, k.body, k.at, k.edited_at, u.email, u.active
              FROM call_comments k JOIN users u ON u.id = k.user_id
             WHERE k.profile_id = %s AND k.call_id = %s ORDER BY k.at, k.id""", (profile_id, call_id))
+
+
+def versions_of(db: Database, comment_ids: list[int]) -> dict[int, list[dict]]:
+    """What each comment said before its edits, the latest first: each text (`body`) with when it was written
+    (`written_at`) and replaced (`replaced_at`)."""
+    versions: dict[int, list[dict]] = {}
+    for row in db.fetchall("SELECT comment_id, body, written_at, replaced_at FROM comment_versions"
+                           " WHERE comment_id = ANY(%s) ORDER BY written_at DESC, id DESC", (comment_ids,)):
+        versions.setdefault(row.pop("comment_id"), []).append(row)
+    return versions
 
 
 def remove_comment(db: Database, comment_id: int, user: dict) -> dict:

@@ -363,6 +363,16 @@ CREATE TABLE call_comments (
 );
 CREATE INDEX call_comments_call ON call_comments (profile_id, call_id, at);
 
+-- What a comment said before each edit, and when that text was written.
+CREATE TABLE comment_versions (
+    id          bigserial PRIMARY KEY,
+    comment_id  bigint NOT NULL REFERENCES call_comments (id) ON DELETE CASCADE,
+    body        text NOT NULL,
+    written_at  timestamptz NOT NULL,               -- when this text was written (the comment, or an edit)
+    replaced_at timestamptz NOT NULL DEFAULT now()  -- when an edit replaced it
+);
+CREATE INDEX comment_versions_comment ON comment_versions (comment_id, written_at);
+
 -- The colleagues a comment names (@ and their address before the @), each since the comment or the edit that
 -- first named them; `emailed_at`: when they were emailed of it (else their next digest tells it).
 CREATE TABLE comment_mentions (

@@ -102,9 +102,17 @@ def test_only_its_author_edits_a_comment_and_an_edit_tells_only_whom_it_newly_me
     assert [k["excerpt"] for k in discussion.new_for(db, who["janis"]["id"], written - timedelta(minutes=1),
                                                      written)] == ["Ask @janis, he knows them. Or @boss."]
     # A mention taken out is taken back: Janis is not told of a comment that no longer names him.
-    assert discussion.edit_comment(db, comment["id"], who["anna"], "Or @boss.")["told"] == 0
+    latest = discussion.edit_comment(db, comment["id"], who["anna"], "Or @boss.")
+    assert latest["told"] == 0
     assert _mentions(db, comment["id"]) == [who["boss"]["id"]]
+    # What it said before each edit is kept, the latest first, with when it was written and replaced.
+    other = discussion.add_comment(db, profile, calls["CERV-SOCIAL-01"], who["janis"], "Never edited")
+    assert discussion.versions_of(db, [comment["id"], other["id"]]) == {comment["id"]: [
+        {"body": "Ask @janis, he knows them.\nOr @boss.", "written_at": edited["edited_at"],
+         "replaced_at": latest["edited_at"]},
+        {"body": "Ask @janis, he knwos them.", "written_at": comment["at"], "replaced_at": edited["edited_at"]}]}
     discussion.remove_comment(db, comment["id"], who["anna"])
+    assert discussion.versions_of(db, [comment["id"]]) == {}  # taken back with it
     with pytest.raises(NotFound, match="it was removed"):
         discussion.edit_comment(db, comment["id"], who["anna"], "Too late")
     assert db.scalar("SELECT count(*) FROM comment_mentions") == 0

@@ -3294,6 +3294,10 @@ def test_the_team_discusses_a_call_on_its_page(pm, seeded, app, settings):
     shown = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert "Your comment was saved." in shown and 'class="edited"' in shown and "https://docs.example/y</a>" in shown
     assert "Discussion <small>1 comment</small>" in shown
+    # What it said before stays readable under it, as safely shown as the comment itself was.
+    before = shown.split('<details class="more versions">')[1].split("</details>")[0]
+    assert "What it said before (1 earlier text)" in before and "Written " in before and ", replaced " in before
+    assert "https://docs.example/x?a=1&amp;b=2</a>" in before and "&lt;script&gt;" in before and "<script>" not in before
     assert "Your comment was removed." in pm.post(remove, data={"csrf_token": token},
                                                   follow_redirects=True).get_data(as_text=True)
     again = pm.post(remove, data={"csrf_token": token})

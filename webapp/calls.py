@@ -207,8 +207,10 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     series = same_series(call, decided)
     comments = discussion.comments_of(db(), current_profile_id(), call["id"])
     read_before = discussion.mark_read(db(), current_profile_id(), call["id"], g.user["id"])
+    versions = discussion.versions_of(db(), [comment["id"] for comment in comments])
     for comment in comments:  # a colleague's comment since the user last read the discussion is new to them
         comment["new"] = comment["user_id"] != g.user["id"] and (read_before is None or comment["at"] > read_before)
+        comment["versions"] = versions.get(comment["id"], [])
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            twins=own_calls.twins(db(), call),
                            changes=call_store.changes_of(db(), call["id"]), series=series,
