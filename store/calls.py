@@ -346,6 +346,10 @@ FIRST_CRAWL = timedelta(days=1)
 NEW_CALL = f"c.first_seen >= %(today)s::date - {NEW_CALL_DAYS} AND c.first_seen > started.at + %(first_crawl)s"
 STARTED = "JOIN (SELECT source, min(first_seen) AS at FROM calls GROUP BY source) started ON started.source = c.source"
 
+# Everything the profile %(profile)s's discussion of a call `c` says, for the calls page's search.
+DISCUSSION_TEXT = ("(SELECT string_agg(k.body, ' ') FROM call_comments k"
+                   " WHERE k.call_id = c.id AND k.profile_id = %(profile)s)")
+
 # The calls page's sort orders; ties go to the better fit. A grant's size is its largest published amount.
 SORTS = {"score": "m.screened_out, m.score DESC NULLS LAST, c.id", "deadline": "next_deadline NULLS LAST, m.score DESC",
          "grant": "coalesce(c.grant_max, c.grant_min) DESC NULLS LAST, m.score DESC NULLS LAST, c.id",
@@ -357,7 +361,8 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                  text: str | None = None, decision: str | None = None, show_screened: bool = False,
                  changed: bool = False, new: bool = False, sort: str = "score", page: int = 1,
                  per_page: int = 25, user_id: int | None = None) -> tuple[list[dict], int]:
-    """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `changed`
+    """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `text`: every
+    word in the call's title, identifier, text or the profile's discussion of it. `changed`
     keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS, `new` those marked new (see NEW_CALL), as
     each row says (`new`). With `user_id`, each row counts the comments that are `unread` to that user."""
     where = ["TRUE"]
@@ -377,8 +382,9 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     if min_grant is not None:
         where.append("coalesce(c.grant_max, c.topic_budget) >= %(min_grant)s")
         params["min_grant"] = min_grant
-    if text:
-        where.append(every_word_in(("c.title", "c.identifier", "c.description_text"), text, params, "text"))
+    if text:  # what the team said of a call finds it too ("the one RTU would coordinate")
+        where.append(every_word_in(("c.title", "c.identifier", "c.description_text", DISCUSSION_TEXT), text, params,
+                                   "text"))
     if changed:
         where.append("EXISTS (SELECT 1 FROM call_changes x WHERE x.call_id = c.id"
                      f" AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS})")

@@ -252,6 +252,13 @@ def test_filters_narrow_the_list(pm):
     assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page
     for wildcard in ("%", "_", "civic%"):
         assert "No call matches these filters" in pm.get(f"/calls?q={quote(wildcard)}").get_data(as_text=True), wildcard
+    # What the team said of a call finds it too, alone or with words of its title.
+    pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01"),
+                                                    "body": "Ask Rīgas Tehniskā universitāte to coordinate."})
+    for found in ("tehniskā", "young Tehniskā"):
+        page = pm.get(f"/calls?q={quote(found)}").get_data(as_text=True)
+        assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page, found
+    assert "placeholder=\"title, identifier, text, comments\"" in page
 
 
 def test_bad_filter_values_get_a_clear_message(pm):
