@@ -266,6 +266,34 @@ def test_every_page_loads_without_a_browser_error(server, page):
         assert errors == [], path
 
 
+def test_every_page_passes_the_automated_accessibility_checks(server, page, with_partners):  # noqa: F811
+    """axe-core's rules (contrast, names of controls and table headers, landmarks, ...) on every page a user
+    reaches, signed out and in, with a consortium and a decision's history on the call page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def problems(path):
+        found = axe.run(page).response["violations"]
+        return [(path, v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3]) for v in found]
+
+    page.goto(f"{server}/password/forgot")
+    found = problems("/password/forgot")
+    page.goto(f"{server}/login")
+    found += problems("/login")
+    sign_in(page, server, "boss@sic.lv")
+    page.goto(f"{server}/calls/CERV-SOCIAL-01")
+    page.get_by_role("button", name="Add Riga Social Lab").click()
+    page.check("input[name=state][value=bid]")
+    page.get_by_role("button", name="Record decision").click()
+    page.goto(f"{server}/partners")
+    organisation = page.locator("a[href^='/organisations/']").first.get_attribute("href")
+    for path in (*PAGES, "/users", organisation):
+        page.goto(server + path)
+        found += problems(path)
+    assert found == []
+
+
 def test_the_first_tab_skips_the_navigation_and_focus_stays_visible(server, page):
     page.goto(f"{server}/login")
     sign_in(page, server, "pm@sic.lv")
