@@ -409,11 +409,39 @@ def writer_to_email(db: Database, decision_id: int, today) -> AbstractContextMan
         "UPDATE decisions SET lead_emailed_at = now() WHERE id = %(decision)s")
 
 
+def answer_to_email(db: Database, decision_id: int, user_id: int, today) -> AbstractContextManager[dict | None]:
+    """Leadership's answer to a bid, to email at once to the colleague `user_id` who recorded it or writes it:
+    their address, the call and its next deadline, the answer, who gave it when, who writes the bid, and its
+    profile; None when it needs none (sent, the bid changed or approved as it was made, the answer theirs,
+    the colleague's choice changed) or another job is sending it. Marked emailed to them when the block ends
+    without an error: a failed send stays unsent, for the job's retry and else for the digest."""
+    return db.claimed(
+        f"""SELECT d.id, d.approval, d.profile_id, p.name AS profile, u.id AS user_id, u.email, c.identifier,
+                   c.title, {NEXT_DEADLINE} AS next_deadline, e.at AS answered_at, a.email AS answered_by,
+                   w.email AS lead
+              FROM decisions d JOIN users u ON u.id = %(user)s JOIN calls c ON c.id = d.call_id
+              JOIN profiles p ON p.id = d.profile_id
+              {_latest_event("approval")}
+              JOIN users a ON a.id = e.user_id LEFT JOIN users w ON w.id = d.lead_id
+             WHERE d.id = %(decision)s AND d.state = 'bid' AND d.approval IN ('approved', 'rejected')
+               AND e.change - 'approval' = '{{}}' AND u.id IN (d.decided_by, d.lead_id) AND u.id <> a.id
+               AND u.active AND u.emails_at_once AND NOT u.id = ANY(d.approval_emailed_to)
+               FOR UPDATE OF d SKIP LOCKED""", {"decision": decision_id, "user": user_id, "today": today},
+        "UPDATE decisions SET approval_emailed_to = approval_emailed_to || %(user)s::bigint WHERE id = %(decision)s")
+
+
+def answer_recipients(db: Database, decision_id: int) -> list[int]:
+    """Whom leadership's answer to the bid may concern: whoever recorded it and whoever writes it."""
+    row = db.fetchone("SELECT decided_by, lead_id FROM decisions WHERE id = %s", (decision_id,))
+    return list(dict.fromkeys(u for u in (row["decided_by"], row["lead_id"]) if u)) if row else []
+
+
 def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
     """The bids the user recorded or writes (of every profile) that leadership approved or rejected since
     `since`, as they still stand, soonest deadline first: in a team that works remotely, whoever asked for
     the approval should not have to look for the answer. The user's own answers are left out, and so is a
-    bid leadership approved as it made it (the approval event then records the decision too)."""
+    bid leadership approved as it made it (the approval event then records the decision too), and one the
+    user was emailed of at once (`answer_to_email`)."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, {NEXT_DEADLINE} AS next_deadline, d.approval, e.at AS answered_at,
                    u.email AS answered_by
@@ -422,6 +450,7 @@ def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
             LEFT JOIN users u ON u.id = e.user_id
             WHERE d.state = 'bid' AND d.approval IN ('approved', 'rejected') AND e.change - 'approval' = '{{}}'
               AND e.at > %(since)s AND %(user)s IN (d.decided_by, d.lead_id) AND e.user_id IS DISTINCT FROM %(user)s
+              AND NOT %(user)s = ANY(d.approval_emailed_to)
             ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"user": user_id, "since": since, "today": today})
 
@@ -483,7 +512,9 @@ def takes_outcome(decision: dict) -> bool:
 
 def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: str | None = None) -> dict:
     """`seen` is the version of the decision the approver's page showed: if it has changed since, nothing
-    is approved and ChangedSince says so."""
+    is approved and ChangedSince says so. Returned with whom the answer concerns (`told`: whoever recorded
+    the bid and whoever writes it, the approver aside, by address, each with whether they take an email at
+    once rather than the digest)."""
     if not is_leadership(user):
         raise InvalidDecision("Only leadership can approve a bid.")
     with db.transaction() as cur:
@@ -494,10 +525,12 @@ def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: st
         if old["state"] != "bid":
             raise InvalidDecision("Only a bid decision can be approved.")
         value = "approved" if approved else "rejected"
-        row = cur.execute("UPDATE decisions SET approval = %s, approved_by = %s, updated_at = now() WHERE id = %s"
-                          " RETURNING *", (value, user["id"], decision_id)).fetchone()
+        row = cur.execute("UPDATE decisions SET approval = %s, approved_by = %s, approval_emailed_to = '{}',"
+                          " updated_at = now() WHERE id = %s RETURNING *", (value, user["id"], decision_id)).fetchone()
         _record(cur, decision_id, user["id"], {"approval": [old["approval"], value]})
-        return row
+        told = cur.execute("SELECT email, emails_at_once FROM users WHERE id IN (%s, %s) AND id <> %s AND active"
+                           " ORDER BY email", (row["decided_by"], row["lead_id"], user["id"])).fetchall()
+        return {**row, "told": {u["email"]: u["emails_at_once"] for u in told}}
 
 
 def set_outcome(db: Database, decision_id: int, outcome: str, user: dict) -> dict:

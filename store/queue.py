@@ -42,6 +42,7 @@ JOB_POLICY = {
     "worker.jobs.tell_mentions": (120, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.tell_handed_step": (120, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.tell_named_writer": (120, 86400, 7 * 86400, [60, 300, 900]),
+    "worker.jobs.tell_answered_bid": (120, 86400, 7 * 86400, [60, 300, 900]),
     "worker.jobs.send_password_reset": (120, 3600, 86400, [30, 120]),  # its link works for an hour
     "worker.jobs.backup_database": (1800, 86400, 7 * 86400, [60, 300, 900]),
 }

@@ -242,6 +242,7 @@ CREATE TABLE decisions (
     assessment    jsonb NOT NULL DEFAULT '{}'::jsonb,  -- the bid/no-bid questions rated 1 to 5: {question: rating}
     lead_id       bigint REFERENCES users (id) ON DELETE SET NULL,  -- who writes the application
     lead_emailed_at timestamptz,                   -- when they were emailed that they write it (else the digest)
+    approval_emailed_to bigint[] NOT NULL DEFAULT '{}',  -- who was emailed leadership's latest answer (else the digest)
     decided_by    bigint REFERENCES users (id),
     approved_by   bigint REFERENCES users (id),
     updated_at    timestamptz NOT NULL DEFAULT now(),

@@ -18,6 +18,11 @@ MAX_EUROS = Decimal("99999999999999")
 _EUROS = re.compile(r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?")
 
 
+def and_list(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1]))) if items else ""
+
+
 def typed_euros(raw: str | None) -> Decimal | None:
     """An amount of euros as people type one into a form: `120000`, `120 000`, `120,000`, `€120000.50`,
     `120 000 EUR`; blank: None. Anything else (a negative, a decimal comma, an exponent) raises ValueError,

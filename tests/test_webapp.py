@@ -619,6 +619,7 @@ def test_leadership_approves_and_the_history_keeps_every_change(app, pm, seeded)
     assert seeded.scalar("SELECT approval FROM decisions") == "approved"
     assert seeded.scalar("SELECT count(*) FROM decision_events") == 4
     page = boss.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Bid approved; pm@sic.lv is emailed now." in page  # whoever asked for it hears at once
     assert "state Maybe → Bid" in page and "approval waiting for approval → approved" in page
     assert "approval not needed → waiting for approval" in page  # in words, as the page says them elsewhere
     first = page[page.index('<ol class="history">'):].split("</li>")[0]
@@ -3335,6 +3336,21 @@ def test_a_mention_whose_email_cannot_be_queued_is_left_for_the_digest(settings,
     assert "Comment added; 1 colleague mentioned will find it in their digest (no email now: " in page
     assert "Discussion <small>1 comment</small>" in page  # kept, whatever became of the email
     assert seeded.scalar("SELECT count(*) FROM comment_mentions WHERE emailed_at IS NULL") == 1
+
+
+def test_how_colleagues_hear_of_what_concerns_them_is_said_in_one_sentence(settings, seeded):
+    from webapp.background import telling_each
+
+    for redis, told, said in (
+            (None, {"anna@sic.lv": True, "janis@sic.lv": True}, "; anna@sic.lv and janis@sic.lv are emailed now."),
+            (None, {"anna@sic.lv": True, "janis@sic.lv": False},
+             "; anna@sic.lv is emailed now; janis@sic.lv will find it in their digest."),
+            (None, {}, "."),
+            ("redis://127.0.0.1:1/0", {"anna@sic.lv": True, "janis@sic.lv": False},
+             "; anna@sic.lv and janis@sic.lv will find it in their digest (no email now: ")):
+        app = create_app(settings.with_(redis_url=redis) if redis else settings, {"TESTING": True}, database=seeded)
+        with app.app_context():
+            assert telling_each("worker.jobs.tell_answered_bid", 1, told).startswith(said), told
 
 
 def test_a_link_to_a_comment_under_another_profile_offers_to_work_on_it(pm, seeded):

@@ -837,6 +837,55 @@ def test_a_colleague_named_to_write_is_emailed_at_once_and_the_digest_does_not_r
     assert send_writer_email(db, mailing, first) == "anna@sic.lv" and len(inbox.messages) == 2
 
 
+def test_leaderships_answer_to_a_bid_is_emailed_at_once_and_the_digest_does_not_repeat_it(settings, db, smtp_server):
+    from datetime import timedelta
+    from email import message_from_bytes, policy
+
+    from store import decisions, digests, users
+    from worker.at_once import send_answer_emails
+
+    controller, inbox = smtp_server
+    mailing = settings.with_(smtp_url=f"smtp://127.0.0.1:{controller.port}", today=date(2026, 6, 27))
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02", "CERV-SOCIAL-03")
+    janis = users.get_user(db, users.create_user(db, "janis@sic.lv", "long enough password", "manager"))
+    first, second = (decisions.decide(db, profile_id, call[i], "bid", "Strong strategic fit", "", anna)["id"]
+                     for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
+    decisions.set_lead(db, first, janis["id"], anna)
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+
+    approved = decisions.approve(db, first, boss, True)
+    assert approved["told"] == {"anna@sic.lv": True, "janis@sic.lv": True}
+    assert send_answer_emails(db, mailing, first) == ["anna@sic.lv", "janis@sic.lv"]
+    assert send_answer_emails(db, mailing, first) == []  # once, however often the job runs
+    emails = {e["To"]: e for e in (message_from_bytes(m.content, policy=policy.default) for m in inbox.messages)}
+    assert emails["anna@sic.lv"]["Subject"].lstrip() == (
+        "boss@sic.lv approved the bid: Social innovation and civic participation")
+    assert "The application can be written: janis@sic.lv writes it." in emails["anna@sic.lv"].get_body(
+        ("plain",)).get_content()
+    assert "The application can be written: you write it." in emails["janis@sic.lv"].get_body(("plain",)).get_content()
+    assert f"/calls/CERV-SOCIAL-01?profile={profile_id}#decision" in emails["janis@sic.lv"].get_body(
+        ("html",)).get_content()
+    for colleague in (anna, janis):
+        assert digests.content(db, colleague, since, date(2026, 6, 27))["answered"] == []  # told already
+
+    # Anna, who chose the digest, is not emailed of the rejection; the digest tells her.
+    users.update_digest_settings(db, anna["id"], "daily", 50, 30, emails_at_once=False)
+    assert decisions.approve(db, second, boss, False)["told"] == {"anna@sic.lv": False}
+    assert send_answer_emails(db, mailing, second) == [] and len(inbox.messages) == 2
+    assert [a["identifier"] for a in digests.content(db, anna, since, date(2026, 6, 27))["answered"]] == [
+        "CERV-SOCIAL-02"]
+    # A new answer is news again, to whoever takes emails.
+    decisions.approve(db, first, boss, False)
+    assert send_answer_emails(db, mailing, first) == ["janis@sic.lv"]
+    rejected = message_from_bytes(inbox.messages[-1].content, policy=policy.default)
+    assert rejected["Subject"].lstrip().startswith("boss@sic.lv rejected the bid: ")
+    assert "The application is not to be written" in rejected.get_body(("plain",)).get_content()
+    # Leadership's own bid is approved as it is made: no answer to tell, nor one to tell oneself.
+    own = decisions.decide(db, profile_id, call["CERV-SOCIAL-03"], "bid", "Strong strategic fit", "", boss)["id"]
+    decisions.set_lead(db, own, janis["id"], boss)
+    assert send_answer_emails(db, mailing, own) == [] and len(inbox.messages) == 3
+
+
 def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_week_until_they_are_done(settings, db):
     from datetime import timedelta
 

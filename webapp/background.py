@@ -7,6 +7,7 @@ import time
 from flask import current_app
 
 from store.errors import CallmatchError
+from store.text import and_list
 
 from . import settings
 
@@ -28,10 +29,24 @@ def telling(job_name: str, arg, colleague: str, emailed: bool) -> str:
     """How a colleague hears at once of what was just handed to them (the end of a page's sentence): an email,
     queued now as `job_name(arg)`, if they take one (`emailed`); else, or when nothing can be queued, their
     digest."""
+    return telling_each(job_name, arg, {colleague: emailed})
+
+
+def telling_each(job_name: str, arg, colleagues: dict[str, bool]) -> str:
+    """`telling` for several colleagues (each address with whether they take an email at once): one job,
+    queued as `job_name(arg)`, emails those who do. "." when nobody is to be told."""
+    emailed = [colleague for colleague, at_once in colleagues.items() if at_once]
     problem = queue(job_name, arg) if emailed else None
     if problem:
-        return f"; {colleague} will find it in their digest (no email now: {problem.rstrip('.')})."
-    return f"; {colleague} is emailed now." if emailed else f"; {colleague} will find it in their digest."
+        emailed = []
+    digest = [colleague for colleague in colleagues if colleague not in emailed]
+    said = []
+    if emailed:
+        said.append(f"{and_list(emailed)} {'is' if len(emailed) == 1 else 'are'} emailed now")
+    if digest:
+        said.append(f"{and_list(digest)} will find it in their digest"
+                    + (f" (no email now: {problem.rstrip('.')})" if problem else ""))
+    return "".join(f"; {part}" for part in said) + "."
 
 
 def background_unavailable() -> str | None:

@@ -479,7 +479,7 @@ def approve(decision_id):
         return redirect(url_for("calls.detail", identifier=call_store.identifier_of(db(), changed.call_id))
                         + "#decision")
     identifier = call_store.identifier_of(db(), row["call_id"])
-    flash("Bid approved." if row["approval"] == "approved" else "Bid rejected.")
+    flash(f"Bid {row['approval']}" + background.telling_each("worker.jobs.tell_answered_bid", row["id"], row["told"]))
     if request.form.get("next"):  # approved from the pipeline's list: back there
         return redirect(safe_next(request.form["next"]))
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")

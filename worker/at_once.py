@@ -1,8 +1,9 @@
 """Emails sent at once rather than with the digest: to a colleague mentioned in a comment, to one named to
-write an application, and to one handed a step of it. The digest is weekly by default, and neither "@janis,
-can you ask RTU by Friday?" nor a letter of support due on Thursday can wait that long; a colleague who chose
-otherwise on the settings page finds these in their digest instead. And the link to choose a password: for
-whoever forgot theirs, and for a colleague an admin has just added."""
+write an application, to one handed a step of it, and to whoever asked for leadership's approval of a bid or
+writes it, with the answer. The digest is weekly by default, and neither "@janis, can you ask RTU by Friday?"
+nor a letter of support due on Thursday can wait that long, nor should a rejected bid be written for a week;
+a colleague who chose otherwise on the settings page finds these in their digest instead. And the link to
+choose a password: for whoever forgot theirs, and for a colleague an admin has just added."""
 
 from __future__ import annotations
 
@@ -62,6 +63,22 @@ def send_writer_email(db: Database, settings: Settings, decision_id: int) -> str
         _send(settings, named["email"], f"{named['named_by']} named you to write: {cut(named['title'], SUBJECT_TITLE)}",
               f"writer-{named['id']}.{named['named_at']:%Y%m%d%H%M%S%f}", "writer", named)
         return named["email"]
+
+
+def send_answer_emails(db: Database, settings: Settings, decision_id: int) -> list[str]:
+    """Email leadership's answer to a bid to whoever recorded it and whoever writes it, each unless that was
+    done already; the addresses written to. A failure propagates (the job is retried) and leaves that
+    colleague, and those after, unsent, for the retry and else the digest."""
+    sent = []
+    for user_id in decisions.answer_recipients(db, decision_id):
+        with decisions.answer_to_email(db, decision_id, user_id, settings.as_of()) as answer:
+            if answer is not None:
+                _send(settings, answer["email"], f"{answer['answered_by']} {answer['approval']} the bid: "
+                      f"{cut(answer['title'], SUBJECT_TITLE)}",
+                      f"answer-{answer['id']}.{answer['user_id']}.{answer['answered_at']:%Y%m%d%H%M%S%f}", "answer",
+                      answer)
+                sent.append(answer["email"])
+    return sent
 
 
 def send_password_reset_email(db: Database, settings: Settings, user_id: int,

@@ -176,6 +176,18 @@ def tell_named_writer(decision_id: int) -> dict:
     return {"sent": sent}
 
 
+def tell_answered_bid(decision_id: int) -> dict:
+    """Email leadership's answer to a bid, at once, to whoever recorded it and whoever writes it."""
+    from .at_once import send_answer_emails
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        sent = send_answer_emails(db, settings, decision_id)
+    _progress(f"emailed {', '.join(sent)} leadership's answer to decision {decision_id}" if sent
+              else f"decision {decision_id}: no answer to email")
+    return {"sent": sent}
+
+
 def send_password_reset(user_id: int, welcomed_by: str | None = None) -> dict:
     """Email a user who forgot their password the link to choose a new one (or a new user, whom the admin
     `welcomed_by` added, the link to choose their first)."""
