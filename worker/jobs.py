@@ -144,47 +144,34 @@ def send_digests() -> dict:
 
 def tell_mentions(comment_id: int) -> dict:
     """Email the colleagues a comment (or an edit of it) mentions, at once."""
-    from .at_once import send_mention_emails
-
-    settings = Settings.from_env()
-    with _database(settings) as db:
-        sent = send_mention_emails(db, settings, comment_id)
-    _progress(f"emailed {counted(len(sent), 'colleague')} mentioned in comment {comment_id}")
-    return {"sent": sent}
+    return _at_once("send_mention_emails", comment_id, f"that comment {comment_id} mentions them")
 
 
 def tell_handed_step(step_id: int) -> dict:
     """Email the colleague a step of an application was handed to, at once."""
-    from .at_once import send_handed_step_email
-
-    settings = Settings.from_env()
-    with _database(settings) as db:
-        sent = send_handed_step_email(db, settings, step_id)
-    _progress(f"emailed {sent} the step {step_id} handed to them" if sent else f"step {step_id}: no email needed")
-    return {"sent": sent}
+    return _at_once("send_handed_step_email", step_id, f"the step {step_id} handed to them")
 
 
 def tell_named_writer(decision_id: int) -> dict:
     """Email the colleague just named to write an application, at once."""
-    from .at_once import send_writer_email
-
-    settings = Settings.from_env()
-    with _database(settings) as db:
-        sent = send_writer_email(db, settings, decision_id)
-    _progress(f"emailed {sent} that they write decision {decision_id}'s application" if sent
-              else f"decision {decision_id}: no email needed")
-    return {"sent": sent}
+    return _at_once("send_writer_email", decision_id, f"that they write decision {decision_id}'s application")
 
 
 def tell_answered_bid(decision_id: int) -> dict:
     """Email leadership's answer to a bid, at once, to whoever recorded it and whoever writes it."""
-    from .at_once import send_answer_emails
+    return _at_once("send_answer_emails", decision_id, f"leadership's answer to decision {decision_id}")
+
+
+def _at_once(sender: str, about: int, what: str) -> dict:
+    """Run `worker.at_once`'s `sender` for the record `about`, and say whom it emailed `what`: the address, or
+    the addresses, it wrote to (`sent`)."""
+    from . import at_once
 
     settings = Settings.from_env()
     with _database(settings) as db:
-        sent = send_answer_emails(db, settings, decision_id)
-    _progress(f"emailed {', '.join(sent)} leadership's answer to decision {decision_id}" if sent
-              else f"decision {decision_id}: no answer to email")
+        sent = getattr(at_once, sender)(db, settings, about)
+    addresses = sent if isinstance(sent, list) else [sent] if sent else []
+    _progress(f"emailed {', '.join(addresses)} {what}" if addresses else f"no email needed: {what}")
     return {"sent": sent}
 
 
