@@ -1,5 +1,5 @@
 """What the team did lately, as the Pipeline lists it: every kind of record, newest first, for the profile's
-calls only, within the window and the limit (the page itself is tested in test_webapp)."""
+calls only, within the window and the limit (the page itself is tested in tests/web/test_pipeline.py)."""
 
 from datetime import date, datetime, timedelta, timezone
 

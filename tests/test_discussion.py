@@ -1,6 +1,6 @@
 """The team's discussion of a call: comments kept per profile, mentions resolved when written, edited and taken
 back only by their author, and told in the digests of those they concern (the call page is tested in
-test_webapp)."""
+tests/web/test_discussion_pages.py)."""
 
 from datetime import date, datetime, timedelta, timezone
 

@@ -1,5 +1,6 @@
 """Calls the team adds by hand: read from the form, stored, ranked and screened like crawled ones, changed
-and taken back (their pages are tested in test_webapp)."""
+and taken back (their pages are tested in
+tests/web/test_own_call_pages.py)."""
 
 from datetime import date
 from decimal import Decimal

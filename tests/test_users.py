@@ -5,7 +5,7 @@ import pytest
 
 from store import digests, users
 from store.errors import NotFound
-from tests.test_webapp import csrf
+from tests.helpers.web import csrf
 from webapp import create_app
 
 PASSWORD = "correct horse battery"

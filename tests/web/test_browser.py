@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_webapp import PASSWORD, app, embedder, seeded, with_partners  # noqa: F401  (shared fixtures)
+from tests.helpers.web import PASSWORD
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 # Every page a signed-in leadership user reaches from the navigation, one call page and the form for a call.

@@ -1,0 +1,371 @@
+"""The calls page (ranked, filtered, sorted, exported) and a call's page: its facts, explanation and text."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from urllib.parse import quote
+
+from matcher import ranking
+from matcher.embedder import EmbeddingStore
+from store import profiles
+from tests.helpers.data import add_call, add_project, link_profile
+from tests.helpers.web import EVIL, csrf, decide
+
+
+def test_score_spread_is_labelled_in_the_points_the_table_shows():
+    from webapp.charts import score_histogram
+
+    # A bar a point: 54.6 shows as 55 in the table, and is counted there.
+    spread = score_histogram([0.412, 0.546, 0.50, 0.4951, None])
+    assert [bar["label"] for bar in spread["bars"]] == [str(p) for p in range(41, 56)]
+    assert {bar["label"]: bar["value"] for bar in spread["bars"] if bar["value"]} == {"41": 1, "50": 2, "55": 1}
+    # Wider spreads go in bands of whole points, the last ending at the highest score.
+    spread = score_histogram([0.412, 0.55, 0.50], most=2)
+    assert [(bar["label"], bar["value"]) for bar in spread["bars"]] == [("41–48", 1), ("49–55", 2)]
+    assert score_histogram([None]) == {"bars": [], "max": 0}
+
+
+def test_deadline_chart_reaches_the_latest_deadline_and_counts_those_beyond_two_years():
+    from datetime import date
+
+    from webapp.charts import deadline_bars
+
+    today = date(2026, 6, 27)
+    near = deadline_bars([date(2026, 9, 23)], today)
+    assert len(near["bars"]) == 12 and near["later"] == 0  # a year at least
+    far = deadline_bars([date(2026, 9, 23), date(2027, 9, 23), None], today)
+    assert [b["label"] for b in far["bars"]][-1] == "Sep 27" and len(far["bars"]) == 16
+    assert [b["value"] for b in far["bars"] if b["value"]] == [1, 1] and far["later"] == 0
+    beyond = deadline_bars([date(2026, 9, 23), date(2029, 1, 10)], today)
+    assert len(beyond["bars"]) == 24 and beyond["later"] == 1  # counted, not dropped unseen
+
+
+def test_calls_page_lists_ranked_calls_and_hides_screened_ones(pm):
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "Social innovation and civic participation" in page
+    assert "Small grants for civic participation" not in page
+    assert "Show screened-out (1)" in page
+
+
+def test_screened_out_calls_show_behind_the_toggle_with_reasons(pm):
+    page = pm.get("/calls?screened=1").get_data(as_text=True)
+    assert "Small grants for civic participation" in page and "below the minimum" in page
+
+
+def test_a_page_number_past_the_last_says_so_and_links_to_the_last(pm, with_partners):
+    calls = pm.get("/calls?page=7&programme=CERV").get_data(as_text=True)
+    assert "No calls on this page." in calls and "No call matches" not in calls  # the filters do match
+    assert 'Page 7 is past the last.</span> <a href="/calls?programme=CERV">Go to page 1</a>' in calls
+    partners = pm.get("/partners?page=7&country=LV").get_data(as_text=True)
+    assert "No organisations on this page." in partners and "No organisation matches" not in partners
+    assert 'Page 7 is past the last.</span> <a href="/partners?country=LV">Go to page 1</a>' in partners
+    assert "No call matches these filters." in pm.get("/calls?q=no-such-words").get_data(as_text=True)
+
+
+def test_filters_narrow_the_list(pm):
+    page = pm.get("/calls?programme=CERV").get_data(as_text=True)
+    assert "CERV-SOCIAL-01" in page and "HORIZON-FUSION-01" not in page
+    page = pm.get("/calls?status=forthcoming").get_data(as_text=True)
+    assert "HORIZON-FUSION-01" in page and "CERV-SOCIAL-01" not in page
+    page = pm.get("/calls?q=plasma").get_data(as_text=True)
+    assert "HORIZON-FUSION-01" in page and "CERV-SOCIAL-01" not in page
+    # Every word must appear, in any order and with any spacing; % and _ are characters, not wildcards.
+    page = pm.get("/calls?q=young++civic").get_data(as_text=True)
+    assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page
+    for wildcard in ("%", "_", "civic%"):
+        assert "No call matches these filters" in pm.get(f"/calls?q={quote(wildcard)}").get_data(as_text=True), wildcard
+    # What the team said of a call finds it too, alone or with words of its title.
+    pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01"),
+                                                    "body": "Ask Rīgas Tehniskā universitāte to coordinate."})
+    for found in ("tehniskā", "young Tehniskā"):
+        page = pm.get(f"/calls?q={quote(found)}").get_data(as_text=True)
+        assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page, found
+    assert "placeholder=\"title, identifier, text, comments\"" in page
+
+
+def test_bad_filter_values_get_a_clear_message(pm):
+    page = pm.get("/calls?within_days=soon&status=maybe").get_data(as_text=True)
+    assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
+
+
+def test_numbers_too_large_get_a_clear_message_not_a_database_error(pm):
+    huge = "1" + "0" * 20
+    page = pm.get(f"/calls?within_days={huge}&page={huge}&min_grant=1e300").get_data(as_text=True)
+    for message in (f"Deadline window must be a number from 0 to 3 650; &#39;{huge}&#39; was ignored.",
+                    f"Page must be a number from 1 to 100 000; &#39;{huge}&#39; was ignored.",
+                    "Minimum grant must be a number from 0 to 1 000 000 000 000; &#39;1e300&#39; was ignored."):
+        assert message in page
+    assert "CERV-SOCIAL-01" in page
+    for path in (f"/partners?page={huge}", f"/calls/export.csv?page={huge}&within_days={huge}"):
+        assert pm.get(path).status_code == 200, path
+    # The Partners page words a page it cannot show as the calls page does, rather than showing page 1 unsaid.
+    for typed in (huge, "two", "0", "1,5"):
+        page = pm.get(f"/partners?page={typed}").get_data(as_text=True)
+        assert f"Page must be a number from 1 to 100 000; &#39;{typed}&#39; was ignored." in page, typed
+    assert 'class="error"' not in pm.get("/partners?page=1").get_data(as_text=True)
+
+
+def test_before_the_first_crawl_the_calls_page_says_when_calls_will_come(app, pm, seeded):
+    page = pm.get("/calls?q=no-such-words").get_data(as_text=True)
+    assert "No call matches these filters." in page and "No calls are stored yet" not in page
+    seeded.execute("DELETE FROM calls")  # as on a new installation
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "No calls are stored yet: the daily crawl\n      collects them at 05:00 UTC" in page
+    assert 'href="/sources"' in page and "No call matches these filters." not in page
+    crawl_off = app.extensions["callmatch.settings"].with_(crawl_spiders=())
+    app.extensions["callmatch.settings"] = crawl_off
+    page = pm.get("/calls").get_data(as_text=True)
+    assert "the daily crawl is off (<code>CALLMATCH_CRAWL_SPIDERS=none</code>), and <code>callmatch crawl</code>" in page
+
+
+def test_sort_by_deadline_largest_grant_or_newest(pm, seeded):
+    def order(sort):
+        page = pm.get(f"/calls?sort={sort}").get_data(as_text=True)
+        assert f'<option value="{sort}" selected>' in page
+        return sorted(("CERV-SOCIAL-01", "HORIZON-FUSION-01"), key=page.index)
+
+    assert order("deadline") == ["CERV-SOCIAL-01", "HORIZON-FUSION-01"]  # 1 October before 1 December
+    assert order("grant") == ["HORIZON-FUSION-01", "CERV-SOCIAL-01"]  # €5.0 M before €500 k
+    seeded.execute("UPDATE calls SET first_seen = now() - interval '1 day' WHERE identifier = 'HORIZON-FUSION-01'")
+    assert order("new") == ["CERV-SOCIAL-01", "HORIZON-FUSION-01"]
+    seeded.execute("UPDATE calls SET first_seen = now() + interval '1 day' WHERE identifier = 'HORIZON-FUSION-01'")
+    assert order("new") == ["HORIZON-FUSION-01", "CERV-SOCIAL-01"]
+    refused = pm.get("/calls?sort=size").get_data(as_text=True)
+    assert "Sort by best fit, deadline, largest grant or newest." in refused
+    assert '<option value="score" selected>Best fit</option>' in refused
+    from store.calls import SORTS
+    from webapp.calls import SORT_LABELS
+
+    assert list(SORT_LABELS) == list(SORTS)  # every order the store sorts by is offered, by its name
+
+
+def test_call_page_shows_facts_explanation_and_gates(pm):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Why this score" in page and "Matches the profile".upper() in page.upper()
+    assert "Grants up to €500 k" in page
+    # Dates read alike on the page: the deadlines are stored as ISO text, the opening as a date.
+    assert "<dt>Opens</dt><dd>01 May 2026</dd>" in page
+    assert "<dt>Deadlines</dt><dd>01 Oct 2026 (single-stage)</dd>" in page
+    assert "How the score adds up" in page and "meaning (how much closer the call is to the profile than the average call)" in page
+    assert "Funding rate" not in page and "<dt>Keywords</dt>" not in page  # none published: no empty rows
+
+
+def test_call_page_shows_the_funding_rate_and_keywords_where_the_source_gives_them(pm, seeded):
+    from decimal import Decimal
+
+    add_call(seeded, "INTERREG-RATE-01", "Green skills", "Skills for the green transition.",
+             funding_rate=Decimal("80.00"), keywords=["skills", "green transition"])
+    page = pm.get("/calls/INTERREG-RATE-01").get_data(as_text=True)
+    assert "<dt>Funding rate</dt><dd>80% of eligible costs" in page
+    assert '<dt>Keywords</dt><dd><span class="tag">skills</span><span class="tag">green transition</span></dd>' in page
+    assert "<dt>Partner search</dt>" not in page  # the source says nothing of it
+
+
+def test_call_page_says_whether_the_portal_lists_partners_looking_for_a_consortium(pm, seeded):
+    add_call(seeded, "CERV-PS-01", "Civic space", "Civic space.", partner_search=True)
+    add_call(seeded, "CERV-PS-02", "Civic space", "Civic space.", partner_search=False)
+    assert "<dt>Partner search</dt><dd>open: organisations looking for partners" in pm.get(
+        "/calls/CERV-PS-01").get_data(as_text=True)
+    assert "<dt>Partner search</dt><dd>not offered for this topic on the portal</dd>" in pm.get(
+        "/calls/CERV-PS-02").get_data(as_text=True)
+
+
+def test_a_long_keyword_list_shows_its_first_twelve_and_folds_the_rest(pm, seeded):
+    keywords = [f"keyword {n}" for n in range(1, 101)]  # an RFCS topic publishes about a hundred
+    add_call(seeded, "RFCS-MANY-01", "Steel", "Steel.", keywords=keywords)
+    seeded.execute("UPDATE calls SET call_id = 'RFCS-2026', call_title = 'RFCS-2026' WHERE identifier = 'RFCS-MANY-01'")
+    page = pm.get("/calls/RFCS-MANY-01").get_data(as_text=True)
+    shown, folded = page.split('<details class="more"><summary>and 88 more</summary>')
+    assert '<span class="tag">keyword 12</span>' in shown and "keyword 13<" not in shown
+    assert '<span class="tag">keyword 13</span>' in folded and '<span class="tag">keyword 100</span></details>' in folded
+    assert "<dt>Call</dt><dd>RFCS-2026</dd>" in page  # its title repeats its identifier: once is enough
+    assert "<dt>Grant size</dt><dd>not published</dd>" in page  # rather than "— – —"
+
+
+def test_money_reads_as_people_write_it():
+    from webapp.words import eur, grant_range, role
+
+    assert [eur(v) for v in (None, 950, 60_000, 2_500_000, 1_779_100_000)] == [
+        "—", "€950", "€60 k", "€2.5 M", "€1.78 bn"]
+    assert grant_range(None, None) == "not published"
+    assert grant_range(2_000_000, 2_000_000) == "€2.0 M"  # a fixed grant size is one figure
+    assert grant_range(None, 500_000) == "up to €500 k" and grant_range(500_000, None) == "from €500 k"
+    assert grant_range(1_000_000, 3_000_000) == "€1.0 M – €3.0 M"
+    assert [role(r) for r in ("thirdParty", "internationalPartner", "coordinator", None)] == [
+        "third party", "international partner", "coordinator", "—"]
+
+
+def test_the_profile_s_history_with_a_call_reads_as_one_sentence():
+    from webapp.calls import history_sentence
+
+    history = {"programme_preferred": False, "past_projects": 5, "in_programme_family": 2, "programme_family": "HORIZON",
+               "already_held": True}
+    assert history_sentence({"explanation": {"history": history}}) == (
+        "2 of our 5 past projects in the HORIZON family; we already hold a project under this call, so it ranks below"
+        " the new ones.")
+    history.update(already_held=False, strand="HORIZON-CL2-DEMOCRACY", in_strand=1)
+    assert history_sentence({"explanation": {"history": history}}) == (
+        "2 of our 5 past projects in the HORIZON family, 1 of them in its strand HORIZON-CL2-DEMOCRACY.")
+    preferred = {"programme": "CERV", "explanation": {"history": {"programme_preferred": True, "past_projects": 0}}}
+    assert history_sentence(preferred) == "CERV is one of our preferred programmes."
+    assert history_sentence({"explanation": None}) == ""
+
+
+def test_a_call_passage_matched_by_two_parts_of_the_profile_is_shown_once():
+    from webapp.calls import passage_rows
+
+    matches = [{"call": "A", "profile": "x", "similarity": 0.6}, {"call": "B", "profile": "y", "similarity": 0.5},
+               {"call": "A", "profile": "z", "similarity": 0.4}]
+    rows = passage_rows(matches)
+    assert [r["call"] for r in rows] == ["A", "B"]
+    assert [m["profile"] for m in rows[0]["items"]] == ["x", "z"]
+
+
+def test_call_page_says_when_we_already_hold_a_project_under_the_call(pm, seeded, embedder):
+    add_project(seeded, "h1", "CERV-SOCIAL-01", ("Riga NGO", "coordinator"))
+    profile_id = profiles.ensure_default_profile(seeded)
+    link_profile(seeded, profile_id, "Riga NGO")
+    ranking.rank_calls(seeded, EmbeddingStore(seeded, embedder), profile_id, date(2026, 6, 27))
+    held = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    new = pm.get("/calls/CERV-SMALL-01").get_data(as_text=True)
+    sentence = "we already hold a project under this call, so it ranks below the new ones"
+    assert sentence in held and sentence not in new
+
+
+def test_foreign_html_is_sanitised_on_the_call_page(pm):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    description = page[page.index('class="card description"'):]
+    assert "Social enterprises" in description
+    for bad in ("<script", "alert(1)", "onclick", "onerror", "javascript:"):
+        assert bad not in description, bad
+
+
+def test_a_deadline_without_a_named_stage_is_its_date_alone(pm, seeded):
+    seeded.execute("""UPDATE calls SET deadlines = '[{"date": "2026-10-01", "stage": "deadline"}]'
+                      WHERE identifier = 'CERV-SOCIAL-01'""")  # the portal gave no deadline model
+    assert "<dt>Deadlines</dt><dd>01 Oct 2026</dd>" in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+
+def test_a_descriptions_headings_sit_under_the_pages_own(pm, seeded):
+    seeded.execute("UPDATE calls SET description_html = %s WHERE identifier = 'CERV-SOCIAL-01'",
+                   ("<h4>Expected outcome</h4><p>Social enterprises.</p><h5>Scope</h5><p>Civic engagement.</p>",))
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    description = page[page.index('class="card description"'):]
+    assert "<h2>Description</h2>" in description
+    assert "<h3>Expected outcome</h3><p>Social enterprises.</p><h4>Scope</h4>" in description
+
+
+def test_unknown_call_is_a_404_page_of_the_site(pm):
+    response = pm.get("/calls/NO-SUCH")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "<title>Not found" in page and "NO-SUCH" in page
+
+
+def test_a_call_first_seen_lately_is_marked_new_unless_its_sources_first_crawl_found_it(pm, seeded):
+    for identifier, first_seen in (("CERV-SOCIAL-01", "2026-06-25"), ("HORIZON-FUSION-01", "2026-06-01"),
+                                   ("CERV-SMALL-01", "2026-06-10")):
+        seeded.execute("UPDATE calls SET first_seen = %s WHERE identifier = %s", (first_seen, identifier))
+    page = pm.get("/calls?screened=1").get_data(as_text=True)
+    marked = re.findall(r'<span class="badge new" title="first seen in the last 7 days">new</span> <a href="/calls/([^"]+)"',
+                        page)
+    # The first crawl (1 June) found the fusion call; the small-grants call came later, but over 7 days ago.
+    assert marked == ["CERV-SOCIAL-01"]
+    only_new = pm.get("/calls?screened=1&new=1").get_data(as_text=True)
+    assert "1 call." in only_new and 'href="/calls/CERV-SOCIAL-01"' in only_new
+    assert 'name="new" value="1" checked> New in the last 7 days' in only_new
+    assert "HORIZON-FUSION-01" not in only_new and "CERV-SMALL-01" not in only_new
+    seeded.execute("UPDATE calls SET first_seen = timestamptz '2026-06-25 08:00' + id * interval '1 hour'")
+    assert 'class="badge new"' not in pm.get("/calls?screened=1").get_data(as_text=True)  # a first crawl: none new
+
+
+def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its_pipeline_card(pm, seeded):
+    from datetime import datetime, timezone
+
+    from store.text import day
+
+    def crawled(deadline, grant_max="500000"):  # the call as the seeded one, but for what the portal changed
+        add_call(seeded, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
+                 "Projects build social enterprises and civic engagement.", grant_max=Decimal(grant_max),
+                 programme="CERV", description_html=EVIL, deadline=deadline)
+
+    assert "<dt>Changed</dt>" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    decide(pm, state="maybe", reason="Good partners available")
+    crawled("2026-10-15")
+    moved = "Deadline moved from 01 Oct 2026 to 15 Oct 2026 (14 days later)"
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert f"<dt>Changed</dt><dd><ul class=\"changes\"><li><small>{day(datetime.now(timezone.utc))}</small> {moved}</li>" \
+        in page
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    maybe_column = pipeline[pipeline.index("<h2>Maybe"):pipeline.index("<h2>No bid")]
+    assert f"Changed {day(datetime.now(timezone.utc))}: {moved}" in maybe_column
+    # The calls page marks it beside its deadline, the change in full on hover.
+    listed = pm.get("/calls").get_data(as_text=True)
+    assert f'<small class="changed" title="{moved}">deadline moved {day(datetime.now(timezone.utc))}</small>' in listed
+    assert listed.count('class="changed"') == 1
+    # Or only those, as a list and as a spreadsheet.
+    only = pm.get("/calls?changed=1").get_data(as_text=True)
+    assert "1 call that passes the screening gates" in only and "/calls/CERV-SOCIAL-01" in only
+    assert 'name="changed" value="1" checked' in only and "HORIZON-FUSION-01" not in only
+    assert [line.split(",")[2] for line in pm.get("/calls/export.csv?changed=1").get_data(as_text=True).splitlines()[1:]] \
+        == ["CERV-SOCIAL-01"]
+    # The latest change first; past three, the earlier ones fold away.
+    for deadline, grant in (("2026-10-22", "500000"), ("2026-10-22", "400000"), ("2026-10-29", "400000")):
+        crawled(deadline, grant)
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    changes = page[page.index("<dt>Changed</dt>"):page.index("<dt>Score</dt>")]
+    assert changes.index("22 Oct 2026 to 29 Oct 2026") < changes.index("Largest grant from €500 k to €400 k") \
+        < changes.index("<summary>and 1 earlier</summary>") < changes.index(moved)
+    assert "22 Oct 2026 to 29 Oct 2026" in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm, state="no_bid", reason="Too small")  # no application to plan: the card does not say
+    assert "Changed " not in pm.get("/pipeline").get_data(as_text=True)
+
+
+def test_csv_export_lists_the_current_filtered_list(pm):
+    response = pm.get("/calls/export.csv?programme=CERV")
+    assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
+    # UTF-8 with a byte-order mark, which spreadsheets need to show accented titles as they are.
+    assert response.get_data().startswith(b"\xef\xbb\xbfrank,score,identifier")
+    lines = response.get_data().decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "CERV-SOCIAL-01" in lines[1]
+
+
+def test_csv_export_gives_the_funding_rate_and_why_a_call_was_screened_out(pm, seeded):
+    import csv
+    import io
+
+    seeded.execute("UPDATE calls SET funding_rate = 80.00 WHERE identifier = 'CERV-SOCIAL-01'")
+    rows = {r["identifier"]: r for r in csv.DictReader(io.StringIO(
+        pm.get("/calls/export.csv?screened=1").get_data().decode("utf-8-sig")))}
+    assert rows["CERV-SOCIAL-01"]["funding rate %"] == "80" and rows["CERV-SOCIAL-01"]["why screened out"] == ""
+    # Where the portal publishes none, a Horizon Europe topic's type of action fixes the profile's rate.
+    seeded.execute("UPDATE calls SET funding_rate = NULL, action_type = 'HORIZON Innovation Actions'"
+                   " WHERE identifier = 'CERV-SOCIAL-01'")
+    rows = {r["identifier"]: r for r in csv.DictReader(io.StringIO(
+        pm.get("/calls/export.csv?screened=1").get_data().decode("utf-8-sig")))}
+    assert rows["CERV-SOCIAL-01"]["funding rate %"] == "100"  # SIC is an NGO: a non-profit's rate
+    screened = seeded.fetchall("""SELECT c.identifier, m.gates FROM match_results m JOIN calls c ON c.id = m.call_id
+                                  WHERE m.screened_out""")
+    assert screened  # the seeded calls include screened ones
+    for call in screened:
+        failed = [f"{g['gate']}: {g['reason']}" for g in call["gates"] if not g["passed"]]
+        row = rows[call["identifier"]]
+        assert row["screened out"] == "yes" and row["why screened out"] == "; ".join(failed) and failed
+
+
+def test_a_crawled_title_that_looks_like_a_formula_is_exported_as_text(pm, seeded):
+    import csv
+    import io
+
+    formula = '=HYPERLINK("https://evil.example/","Open")'
+    seeded.execute("UPDATE calls SET title = %s WHERE identifier = 'CERV-SOCIAL-01'", (formula,))
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/export.csv?programme=CERV").get_data().decode("utf-8-sig"))))
+    assert [(r["identifier"], r["title"]) for r in rows] == [("CERV-SOCIAL-01", "'" + formula)]
+    assert rows[0]["score"].lstrip("-").replace(".", "").isdigit()  # figures of ours stay figures
+
+
+def test_a_country_column_writes_the_code_with_its_name_and_a_dash_for_none():
+    from webapp.words import country_abbr
+
+    assert str(country_abbr("UK")) == '<abbr title="United Kingdom">UK</abbr>'  # CORDIS's code for Britain
+    assert str(country_abbr(None)) == "—"
+    assert str(country_abbr("<b>")) == "&lt;b&gt;"  # not a country: the text as it came, escaped

@@ -1,0 +1,977 @@
+"""The Partners and organisation pages, and a call's consortium builder: partners found, added, asked, confirmed."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from matcher import ranking
+from matcher.embedder import EmbeddingStore
+from tests.helpers.data import add_call
+from tests.helpers.web import csrf, decide, login
+from webapp import create_app
+
+
+def test_partners_search_and_organisation_page(pm, seeded):
+    from store.partners import resolve_organisation
+
+    with seeded.transaction() as cur:
+        org_id, _ = resolve_organisation(cur, "cordis", "999", {"pic": "999", "name": "Riga Social Lab", "country": "LV",
+                                                                "city": "RIGA", "sector": "other"})
+        resolve_organisation(cur, "cordis", "998", {"pic": "998", "name": "Riga Sports Club", "country": "ES",
+                                                    "sector": "other"})
+        resolve_organisation(cur, "cordis", "997", {"pic": "912345678", "name": "Tallinn Youth Forum", "country": "EE",
+                                                    "sector": "ngo"})
+        unnumbered, _ = resolve_organisation(cur, "keep_eu", None, {"name": "Valmiera Crafts", "country": "LV"})
+    page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
+    assert "Riga Social Lab" in page and "Riga Sports Club" not in page
+    assert '<option value="LV" selected>LV · Latvia</option>' in page
+    assert '<td><abbr title="Latvia">LV</abbr></td>' in page  # the column keeps the code, the name on hover
+    # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
+    typed = pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
+    assert '<option value="LV" selected>LV · Latvia</option>' in typed
+    page = pm.get("/partners?q=riga&country=EST").get_data(as_text=True)
+    assert "Riga Social Lab" in page and "Riga Sports Club" in page
+    assert not re.search(r'<option value="[A-Z]{2}" selected>', page)
+    page = pm.get("/partners?q=lab+riga").get_data(as_text=True)  # words in any order
+    assert "Riga Social Lab" in page and "Riga Sports Club" not in page
+    assert "Tallinn Youth Forum" in pm.get("/partners?q=+912+345+678").get_data(as_text=True)  # a PIC, spaces aside
+    assert "Riga" not in pm.get("/partners?q=%25").get_data(as_text=True)  # a percent sign, not a wildcard
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>CORDIS bulk data: 999</dd>" in page  # its id in the source
+    assert "<dt>Based in</dt><dd>Riga, Latvia</dd>" in page  # a city given in capitals reads as a name
+    page = pm.get(f"/organisations/{unnumbered}").get_data(as_text=True)  # known by its name alone
+    assert "<dt>Based in</dt><dd>Latvia</dd>" in page and "Known as" not in page and "<dt>Record</dt>" not in page
+    assert pm.get("/organisations/424242").status_code == 404
+
+
+def test_partners_sort_by_projects_or_by_projects_coordinated(pm, seeded):
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "keep_eu")
+    busy = {"source_id": "busy", "name": "Busy Partner", "country": "EE", "role": "partner"}
+    lead = {"source_id": "lead", "name": "Lead Partner", "country": "LV", "role": "coordinator"}
+    for number in range(3):
+        upsert_project(seeded, {"source": "keep_eu", "source_id": str(number),
+                                "participants": [busy, lead] if number < 2 else [busy]})
+
+    def listed(query):
+        page = pm.get("/partners" + query).get_data(as_text=True)
+        return re.findall(r">(Busy Partner|Lead Partner)</a></td><td>.*?</td><td>.*?</td><td>(\d+)</td><td>(\d+)</td>", page)
+
+    assert listed("") == [("Busy Partner", "3", "0"), ("Lead Partner", "2", "2")]  # most projects first
+    assert listed("?sort=coordinated") == [("Lead Partner", "2", "2"), ("Busy Partner", "3", "0")]
+    assert listed("?sort=nonsense") == listed("")
+    assert '<option value="coordinated" selected>Most coordinated</option>' in pm.get(
+        "/partners?sort=coordinated").get_data(as_text=True)
+    from store.partners import ORGANISATION_SORTS
+    from webapp.partners import SORT_LABELS
+
+    assert list(SORT_LABELS) == list(ORGANISATION_SORTS)  # every order the store sorts by is offered, by its name
+
+
+def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
+    from datetime import date
+
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "keep_eu")
+    member = [{"source_id": "lab", "name": "Riga Social Lab", "country": "LV", "sector": "ngo", "role": "partner"}]
+    for source_id, start, end in (("old", date(2016, 3, 1), date(2019, 2, 28)), ("undated", None, None),
+                                  ("new", date(2023, 1, 1), date(2023, 12, 31))):
+        upsert_project(seeded, {"source": "keep_eu", "source_id": source_id, "acronym": source_id.upper(),
+                                "start_date": start, "end_date": end, "participants": member})
+    org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert page.index("NEW</a><br><small>2023</small>") < page.index("OLD</a><br><small>2016–2019</small>") < (
+        page.index("UNDATED</a></td>"))
+
+
+def test_an_organisations_page_sums_up_its_record_pages_its_projects_and_counts_its_collaborators(pm, seeded, monkeypatch):
+    import webapp.partners
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    # A large research organisation in the CORDIS files has thousands of projects: the page shows a few at a time.
+    monkeypatch.setattr(webapp.partners, "PROJECTS_PER_PAGE", 2)
+    monkeypatch.setattr(webapp.partners, "COLLABORATORS", 2)
+    ensure_source(seeded, "keep_eu")
+    lab = {"source_id": "lab", "name": "Riga Social Lab", "country": "LV", "sector": "ngo", "role": "partner"}
+    partners = [{"source_id": name, "name": name, "country": "EE", "role": "partner"}
+                for name in ("Tartu Hub", "Narva Youth", "Pärnu Makers")]
+    for number, with_whom in enumerate((partners, partners[:2], partners[:1]), start=2020):
+        led = {**lab, "role": "coordinator", "eu_contribution": Decimal("1300000")} if number == 2021 else lab
+        upsert_project(seeded, {"source": "keep_eu", "source_id": str(number), "acronym": f"P{number}",
+                                "programme": "Interreg Central Baltic" if number < 2022 else "Interreg Europe",
+                                "start_date": date(number, 1, 1), "participants": [led, *with_whom]})
+    org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+
+    def text(page):
+        return " ".join(re.sub(r"<[^>]+>", "", page).split())
+
+    first = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    # Its record at a glance, over every page.
+    assert "<dt>Record</dt><dd>3 projects, 1 as coordinator; €1.3 M from the EU; 2020–2022</dd>" in first
+    assert "<dt>Programmes</dt><dd>Interreg Central Baltic (2); Interreg Europe (1)</dd>" in first
+    assert "<dt>Contact</dt>" not in first  # no CORDIS project, so no contact form known
+    assert "<h2>Projects (3)</h2>" in first and "P2022" in first and "P2021" in first and "P2020" not in first
+    assert "Page 1 of 2" in first and f'href="/organisations/{org_id}?page=2">Next' in first
+    second = pm.get(f"/organisations/{org_id}?page=2").get_data(as_text=True)
+    assert "P2020" in second and "P2022" not in second and "Page 2 of 2" in second
+    beyond = pm.get(f"/organisations/{org_id}?page=9").get_data(as_text=True)
+    assert "No projects on this page." in beyond
+    assert f'Page 9 is past the last.</span> <a href="/organisations/{org_id}?page=2">Go to page 2</a>' in beyond
+    assert "Page must be a number from 1 to" in pm.get(f"/organisations/{org_id}?page=two").get_data(as_text=True)
+    # The two it worked with most, and how many it worked with in all.
+    assert "<h2>Collaborators (3)</h2>" in first
+    assert "The 2 with the most projects together; 1 other not listed." in text(first)
+    assert text(first).index("Tartu Hub (EE) · 3 projects together") < text(first).index(
+        "Narva Youth (EE) · 2 projects together")
+    assert "Pärnu Makers" not in first
+    monkeypatch.setattr(webapp.partners, "COLLABORATORS", 3)
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "<h2>Collaborators (3)</h2>" in page and "Pärnu Makers" in page and "not listed" not in page
+    # The years are those of the projects with dates, and the record says when some have none.
+    upsert_project(seeded, {"source": "keep_eu", "source_id": "undated", "participants": [lab]})
+    assert "<dt>Record</dt><dd>4 projects, 1 as coordinator; €1.3 M from the EU; 2020–2022 (3 of them dated)</dd>" in (
+        pm.get(f"/organisations/{org_id}").get_data(as_text=True))
+
+
+def test_an_organisations_projects_link_to_their_pages_at_their_sources(pm, seeded):
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    member = [{"source_id": "lab", "pic": "912345678", "name": "Riga Social Lab", "country": "LV", "sector": "ngo",
+               "role": "partner"}]  # one organisation in every source: its PIC says so
+    projects = (("cordis", "101094301", "SOCIAL", "Social innovation hubs"),
+                ("keep_eu", "27164", "BSR-SE", None),  # what it did, in HTML from the source: below
+                ("erasmus_results", "2021-1-LV01-KA220-ADU-000033179", None, "Adult learning for civic action"),
+                ("erasmus_results", "id/with?odd#characters", "ODD", None),
+                ("interreg_bsr", "a-call", None, None))  # not a partner source: no page known
+    for source, source_id, acronym, title in projects:
+        ensure_source(seeded, source)
+        objective = ("<p>Social enterprise <b>support</b> &amp; training</p><p>Around the Baltic Sea.</p>"
+                     "<script>alert(1)</script>" if source == "keep_eu" else None)
+        upsert_project(seeded, {"source": source, "source_id": source_id, "acronym": acronym, "title": title,
+                                "objective": objective, "participants": member})
+    org_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
+    for address, name in (("https://cordis.europa.eu/project/id/101094301", "SOCIAL: Social innovation hubs"),
+                          ("https://keep.eu/projects/27164/", "BSR-SE"),
+                          ("https://erasmus-plus.ec.europa.eu/projects/search/details/2021-1-LV01-KA220-ADU-000033179",
+                           "Adult learning for civic action"),
+                          ("https://erasmus-plus.ec.europa.eu/projects/search/details/id%2Fwith%3Fodd%23characters",
+                           "ODD")):
+        assert f'<a href="{address}" rel="noopener noreferrer" target="_blank">{name}</a>' in page
+    assert "<tr><td>(untitled)</td>" in page  # no name and no page at its source
+    # Where to write to it: the contact form CORDIS gives it on the portal, through its CORDIS project.
+    assert ('<dt>Contact</dt><dd><a href="https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/'
+            'contact-form/project/912345678/101094301" rel="noopener noreferrer" target="_blank">its contact form on'
+            " the EU Funding &amp; Tenders Portal</a> <small>(as a participant of SOCIAL)</small></dd>") in page
+    # What a project did, when its source says: as plain text, its paragraphs on lines of their own.
+    assert ('BSR-SE</a><details class="more"><summary>What it did</summary><p class="about">Social enterprise support'
+            " &amp; training\nAround the Baltic Sea.</p></details>") in page
+    assert "alert(1)" not in page and page.count("What it did") == 1
+
+
+def test_an_organisations_website_links_from_its_page_only_when_it_is_a_web_address(pm, seeded):
+    from store.calls import ensure_source
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "cordis")
+    sites = {"bare": "www.cnr.it", "full": "https://www.tu-darmstadt.de/en/", "script": "javascript:alert(1)",
+             "quote": 'x.org/"><script>alert(1)</script>'}
+    upsert_project(seeded, {"source": "cordis", "source_id": "1", "acronym": "SITES", "participants": [
+        {"source_id": key, "name": f"Org {key}", "country": "IT", "role": "partner", "website": site}
+        for key, site in sites.items()]})
+    pages = {key: pm.get("/organisations/" + str(seeded.scalar("SELECT id FROM organisations WHERE name = %s",
+                                                                (f"Org {key}",)))).get_data(as_text=True)
+             for key in sites}
+    assert '<a href="http://www.cnr.it" rel="noopener noreferrer nofollow">www.cnr.it</a>' in pages["bare"]
+    assert '<a href="https://www.tu-darmstadt.de/en/" rel="noopener noreferrer nofollow">www.tu-darmstadt.de</a>' in (
+        pages["full"])
+    for key in ("script", "quote"):  # no link, and nothing of it on the page
+        assert "<dt>Website</dt>" not in pages[key] and "alert(1)" not in pages[key]
+
+
+def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_call(pm, with_partners):
+    import csv
+    import io
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    assert 'id="budget-split"' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # no partner yet
+    for organisation in (lab, tartu, vilnius):
+        pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": organisation, "csrf_token": token})
+    decide(pm, state="maybe", reason="Good partners available")
+
+    # Typed as people type amounts; saved all at once, with who saved it.
+    saved = pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
+        "own": "150 000", f"budget-{lab}": "€100,000", f"budget-{tartu}": "120000.50", f"budget-{vilnius}": "",
+        "csrf_token": token})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/calls/CERV-SOCIAL-01#budget-split")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    split = page[page.index('id="budget-split"'):].split("</details>")[0]
+    assert "Budget split saved." in page and " open>" in split.split("\n")[0]
+    assert "<summary>Budget split <small>€370 k planned, Social Innovation Centre (SIC) 41%</small></summary>" in split
+    assert f'name="budget-{tartu}" value="120000.50"' in split and 'name="own" value="150000"' in split
+    assert f'name="budget-{vilnius}" value=""' in split and "1 partner without a share yet." in split
+    assert "Within what the call gives a project (up to €500 k)." in split and re.search(r"Saved .* by pm@sic.lv", split)
+    # The assessment's "value" line says what the applicant's part is worth.
+    value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
+    assert "the budget split planned so far gives us €150 k of €370 k." in value, value
+    # The call publishes no funding rate, so what our share costs us waits for the rate we are funded at.
+    assert 'name="rate" value=""' in split and "The call publishes none." in split
+    assert "give the rate we are funded at to see what our share costs us." in split
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert "1 of them has no funding rate to read the co-financing at." in stake and "own funds" not in stake
+    # The Pipeline's card and the register say it too.
+    card = pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
+    assert '#budget-split">€370 k planned</a>, €150 k of it ours</small>' in card
+    [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert (register["our planned budget EUR"], register["planned budget in all EUR"]) == ("150000", "370000.50")
+    assert register["our co-financing EUR"] == ""
+
+    # With the call's published rate, or the one we plan with, the split says what our share costs us.
+    with_partners.execute("UPDATE calls SET funding_rate = 80 WHERE identifier = 'CERV-SOCIAL-01'")
+    shares = {f"budget-{lab}": "100000", f"budget-{tartu}": "120000.50", f"budget-{vilnius}": ""}
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "150000", **shares, "rate": "", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    split = page.split('id="budget-split"')[1].split("</details>")[0]
+    assert "Blank: 80%, the call&#39;s rate." in split
+    assert ('<p class="costs">At 80% funding, our €150 k stands for €188 k of eligible costs: €38 k to co-finance from'
+            ' our own funds.</p>') in split
+    value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
+    assert "gives us €150 k of €370 k, with €38 k of our own funds to add at 80% funding." in value, value
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    assert "€150 k of it ours and €38 k of our own funds to add</small>" in pipeline.split('class="board"')[1]
+    # The Pipeline adds up what the open applications would bring and cost were they won.
+    stake = " ".join(pipeline.split('<p class="at-stake">')[1].split("</p>")[0].split())
+    assert stake == ("1 open application with our share planned: were it won, €150 k of grants to us, and €38 k of"
+                     " our own funds to co-finance."), stake
+    # Weighed against the own funds the profile sets aside for co-financing, once leadership sets them.
+    with_partners.execute("UPDATE profiles SET cofinancing_reserve = 30000")
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert '€38 k of our own funds to co-finance:\n  <strong class="over">more than the €30 k set aside for it' in stake
+    # And the call's assessment says so where the bid is weighed.
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    value = page[page.index("<strong>Value against the cost of bidding"):].split("</small>")[0]
+    assert "at 80% funding; our co-financing would come to €38 k, more than the €30 k set aside." in value, value
+    with_partners.execute("UPDATE profiles SET cofinancing_reserve = 50000")
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert "€38 k of our own funds to co-finance, within the €50 k set aside for it." in " ".join(stake.split())
+    [register] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert register["our co-financing EUR"] == "37500"
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
+            data={"own": "150000", **shares, "rate": "100 %", "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert 'name="rate" value="100"' in split and "At 100% funding, our share needs no co-financing." in split
+    refused = pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
+                      data={"own": "150000", **shares, "rate": "120", "csrf_token": token})
+    assert refused.status_code == 400 and "such as 80 for 80%; &#39;120&#39; is not one." in refused.get_data(as_text=True)
+    assert with_partners.scalar("SELECT funding_rate FROM consortium_plans") == 100
+
+    # Over what the call gives a project, it says so; a share that is not an amount is refused, and nothing changes.
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
+        "own": "300000", f"budget-{lab}": "100000", f"budget-{tartu}": "120000", f"budget-{vilnius}": "0",
+        "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert '<p class="over">€520 k planned is more than the €500 k the call gives a project at most.</p>' in split
+    refused = pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={
+        "own": "300000", f"budget-{lab}": "100,5", "csrf_token": token})
+    assert refused.status_code == 400
+    assert ("Riga Social Lab&#39;s share: Write an amount in euros, such as 120000 or 120 000; &#39;100,5&#39; is not"
+            " one.") in refused.get_data(as_text=True)
+    assert with_partners.scalar("SELECT budget FROM consortium_members WHERE organisation_id = %s", (lab,)) == 100000
+    assert pm.post("/calls/CERV-SOCIAL-01/consortium/budget",
+                   data={"own": "1", "budget-424242": "5", "csrf_token": token}).status_code == 404
+
+    # A partner that declines no longer counts; the partner list carries each one's planned budget.
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{tartu}/status", data={"status": "declined", "csrf_token": token})
+    split = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True).split('id="budget-split"')[1].split("</details>")[0]
+    assert "€400 k planned" in split and "Tartu University" not in split
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert {r["organisation"]: r["planned budget EUR"] for r in rows} == {
+        "Riga Social Lab": "100000", "Tartu University": "120000", "Vilnius City": "0"}
+
+    # An open application without a split is counted apart.
+    add_call(with_partners, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
+    pm.post("/calls/CERV-ARCHIVE-01/decision", data={"state": "maybe", "reason": "Good partners available",
+                                                      "csrf_token": csrf(pm, "/calls/CERV-ARCHIVE-01")})
+    stake = pm.get("/pipeline").get_data(as_text=True).split('<p class="at-stake">')[1].split("</p>")[0]
+    assert "<small>1 other open application has no budget split yet.</small>" in stake
+
+    # A Horizon Europe topic's type of action fixes the rate where the call publishes none: an innovation
+    # action pays a non-profit such as SIC 100%, a company 70%.
+    with_partners.execute("UPDATE calls SET funding_rate = NULL, action_type = 'HORIZON Innovation Actions'"
+                          " WHERE identifier = 'CERV-SOCIAL-01'")
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "150000", "rate": "", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert ("<dt>Funding rate</dt><dd>100% of eligible costs for Social Innovation Centre (SIC) <small>(what Horizon"
+            " Europe pays a non-profit in an innovation action)</small></dd>") in page
+    split = page.split('id="budget-split"')[1].split("</details>")[0]
+    assert "Blank: 100%, what Horizon Europe pays a non-profit in an innovation action." in split
+    assert "At 100% funding, our share needs no co-financing." in split
+
+    def register_cofinancing():
+        rows = csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")))
+        return {r["identifier"]: r["our co-financing EUR"] for r in rows}["CERV-SOCIAL-01"]
+
+    assert register_cofinancing() == "0"
+    with_partners.execute("UPDATE profiles SET organisation_types = '{private}'")
+    assert register_cofinancing() == "64286"
+
+
+def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_partners):
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Calls marked bid or maybe, and calls with a consortium started, are listed here" in page
+    assert 'name="call"' not in page
+    # A call marked maybe, and another whose consortium was started on its page, are offered; a no bid is not.
+    decide(pm, state="maybe", reason="Good partners available")
+    add_call(with_partners, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
+    tartu = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Tartu University'")
+    post = pm.post("/calls/CERV-ARCHIVE-01/consortium",
+                   data={"organisation_id": tartu, "csrf_token": csrf(pm, "/calls/CERV-ARCHIVE-01")})
+    assert post.status_code == 302
+
+    def offered(page):  # (what a row says, the call its button adds to)
+        rows = page[page.index('<table class="consortia">'):].split("</table>")[0].split("<tr>")[2:]
+        return [(" ".join(re.sub(r"<[^>]+>", " ", row).split()), re.search(r'name="call" value="([^"]+)"', row).group(1))
+                for row in rows]
+
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    rows = offered(page)
+    assert [call for _, call in rows] == ["CERV-SOCIAL-01", "CERV-ARCHIVE-01"]  # the sooner deadline first
+    social, archive = (text for text, _ in rows)
+    # Where it would rank as a partner for each, as the call's page ranks it: among the three, or the two
+    # outside a consortium that Tartu University is in already, and why.
+    assert "Maybe 0 partners ranks" in social and "of 3 1 past project in the data" in social
+    assert "— 1 partner ranks" in archive and "of 2 " in archive and "worked with the consortium in 1 project" in archive
+    call_page = pm.get("/calls/CERV-ARCHIVE-01").get_data(as_text=True)
+    listed = call_page[call_page.index('<table class="partners">'):].split("</table>")[0]
+    rank = int(re.search(r"ranks (\d) of 2", archive).group(1))
+    assert re.search(rf"<td>{rank}</td>\s*<td><a [^>]*>Riga Social Lab</a>", listed)
+    response = pm.post(f"/organisations/{lab}/consortium",
+                       data={"call": "CERV-SOCIAL-01", "csrf_token": csrf(pm, f"/organisations/{lab}")})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/organisations/{lab}")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Riga Social Lab is in the consortium for CERV-SOCIAL-01: Social innovation and civic participation" in page
+    assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in page
+    assert [call for _, call in offered(page)] == ["CERV-ARCHIVE-01"]  # no longer offered where it is a member
+    assert '<button aria-label="Add it to the consortium for CERV-ARCHIVE-01">Add</button>' in page
+    call_page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = call_page[call_page.index('id="consortium"'):call_page.index("Recommended partners")]
+    assert "Riga Social Lab" in builder
+    board = pm.get("/pipeline").get_data(as_text=True)
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">1 partner in the consortium, none confirmed yet</a>' in board
+    # A call it cannot be added to: none chosen, or none stored.
+    token = csrf(pm, f"/organisations/{lab}")
+    assert pm.post(f"/organisations/{lab}/consortium", data={"csrf_token": token}).status_code == 400
+    assert pm.post(f"/organisations/{lab}/consortium", data={"call": "NO-SUCH", "csrf_token": token}).status_code == 400
+    assert pm.post("/organisations/424242/consortium", data={"call": "CERV-SOCIAL-01", "csrf_token": token}).status_code == 404
+    # Once every such consortium has it, the page says where it is and offers nothing more.
+    pm.post(f"/organisations/{lab}/consortium", data={"call": "CERV-ARCHIVE-01", "csrf_token": token})
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert 'name="call"' not in page and "are listed here" not in page
+    assert page.count('#consortium">') == 2
+
+
+def test_an_organisations_page_lists_those_whose_work_is_closest_to_its_own(pm, with_partners):
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    closest = page[page.index("<h2>Closest in what they worked on</h2>"):].split("</section>")[0]
+    names = re.findall(r'<a href="/organisations/\d+">([^<]+)</a>', closest)
+    assert sorted(names) == ["Tartu University", "Vilnius City"]  # every other indexed one; never itself
+    assert re.search(r"\(<abbr title=\"Estonia\">EE</abbr>, higher education\) · similarity 0\.\d\d", closest)
+    with_partners.execute("DELETE FROM organisation_vectors")  # not indexed (yet): no such section
+    assert "Closest in what they worked on" not in pm.get(f"/organisations/{lab}").get_data(as_text=True)
+
+
+def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_partners):
+    from store.partners import resolve_organisation, save_participation, save_project
+
+    with with_partners.transaction() as cur:
+        project_id, _ = save_project(cur, "cordis", "p2", {"title": "Digital commons", "framework": "HORIZON",
+                                                           "topic_code": "HORIZON-CL2-2024-DEMOCRACY-01"})
+        org_id, _ = resolve_organisation(cur, "cordis", "4", {"pic": "4", "name": "Kaunas Civic Tech", "country": "LT"})
+        save_participation(cur, project_id, org_id, "coordinator", None)
+
+    def found(programme):
+        page = pm.get("/partners", query_string={"programme": programme}).get_data(as_text=True)
+        return sorted(set(re.findall(r">(Riga Social Lab|Tartu University|Vilnius City|Kaunas Civic Tech)</a>", page)))
+
+    assert found("CERV") == ["Riga Social Lab", "Tartu University", "Vilnius City"]  # the topic code's start
+    assert found("horizon-cl2") == found("HORIZON") == ["Kaunas Civic Tech"]
+    assert found(" Horizon  Europe ") == ["Kaunas Civic Tech"]  # by its name, as CORDIS codes it
+    assert found("Horizon 2020") == [] and found("%") == []
+
+
+def test_without_partner_data_the_pages_say_how_to_load_it(pm):
+    how = "No partner data is loaded yet. <code>callmatch import-cordis</code> loads the CORDIS bulk files"
+    assert how in pm.get("/partners").get_data(as_text=True)
+    assert how in pm.get("/partners?about=social+enterprise").get_data(as_text=True)  # not "indexed yet"
+    assert how in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+
+def test_a_search_that_finds_no_organisation_says_so(pm, with_partners):
+    page = pm.get("/partners?q=no-such-name").get_data(as_text=True)
+    assert "No organisation matches." in page and "No partner data" not in page
+
+
+def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Recommended partners" in page and "Riga Social Lab" in page
+    assert 'aria-label="Add Riga Social Lab">Add</button>' in page  # each button says whom it adds
+    assert "The applicant, Social Innovation Centre (SIC), established in Latvia, counts as a member" in page
+    lab_row = page[page.index("Riga Social Lab"):][:1500].split("</tr>")[0]
+    assert "adds a country" not in lab_row and "adds a country: Estonia" in page  # Latvia is SIC's own
+    ranked = page[page.index('<table class="partners">'):]
+    ranked_lab = ranked[ranked.index("Riga Social Lab"):].split("</tr>")[0]
+    assert "<td>other (often NGOs and associations)</td>" in ranked_lab  # the sector in words, stored as "other"
+    summary = " ".join(page[page.index("Suggested consortium:"):].split("</p>")[0].split())
+    assert '<abbr title="Estonia">EE</abbr>' in summary  # codes, each named on hover
+    summary = re.sub(r"<[^>]+>", "", summary)
+    assert "With Social Innovation Centre (SIC), it would cover 3 countries (EE, LT, LV)" in summary
+    assert "these sectors: NGO, higher education, other (often NGOs and associations), public body." in summary
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "add", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = re.sub(r"<[^>]+>", "", page[page.index('id="consortium"'):page.index("Recommended partners")])
+    assert "Riga Social Lab" in builder
+    assert "covers 1 country (LV) and these sectors: NGO, other (often NGOs and associations)." in builder
+
+    # One button adds the suggested partners; adding one twice changes nothing.
+    form = page[page.index("Suggested additions:"):page.index("Add these")]
+    suggested = [int(v) for v in re.findall(r'name="organisation_id" value="(\d+)"', form)]
+    assert len(suggested) == 2 and lab not in suggested  # the lab is in already
+    pm.post("/calls/CERV-SOCIAL-01/consortium",
+            data={"organisation_id": [*suggested, lab], "action": "add", "csrf_token": token})
+    assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 3
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    assert "Tartu University" in builder and "Vilnius City" in builder
+    assert "<td>higher education</td>" in builder and "<td>academic</td>" not in builder
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "remove", "csrf_token": token})
+    assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
+    # All or none: with an unknown organisation among them, the known one is not added either.
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, 999999], "action": "add",
+                                                                 "csrf_token": token})
+    assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
+
+
+def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
+    import csv
+    import io
+
+    with_partners.execute("UPDATE organisations SET pic = '912345678', website = 'www.rsl.lv', city = 'Rīga'"
+                          " WHERE name = 'Riga Social Lab'")
+    with_partners.execute("UPDATE organisations SET name = '=HYPERLINK(\"x\")', city = 'VILNIUS' WHERE name = 'Vilnius City'")
+    ids = [with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+           for name in ("Riga Social Lab", '=HYPERLINK("x")')]
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": ids, "action": "add", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert 'href="/calls/CERV-SOCIAL-01/consortium.csv"' in page
+    # Where to write to each, in the builder too: its website, its form on the portal, or neither known.
+    builder = page[page.index('id="consortium"'):page.index("Recommended partners")]
+    assert ('<a href="http://www.rsl.lv" rel="noopener noreferrer nofollow" target="_blank">website</a> · <a href="'
+            'https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/contact-form/project/912345678/p1"'
+            ' rel="noopener noreferrer" target="_blank"') in builder
+    assert builder.count('<td class="contact">—</td>') == 1  # Vilnius City: no website, no PIC
+    response = pm.get("/calls/CERV-SOCIAL-01/consortium.csv")
+    assert response.headers["Content-Disposition"] == "attachment; filename=consortium-CERV-SOCIAL-01.csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert sorted(r["organisation"] for r in rows) == ['\'=HYPERLINK("x")', "Riga Social Lab"]  # a name, not a formula
+    [lab] = [r for r in rows if r["organisation"] == "Riga Social Lab"]
+    assert (lab["PIC"], lab["country"], lab["city"], lab["sector"], lab["website"], lab["added by"]) == (
+        "912345678", "LV", "Rīga", "other (often NGOs and associations)", "http://www.rsl.lv", "pm@sic.lv")
+    assert [r["city"] for r in rows if r is not lab] == ["Vilnius"]  # stored in capitals, written as a name
+    # The portal's contact form, for a partner with a PIC, through its CORDIS project; none without a PIC.
+    assert lab["contact form"] == ("https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/contact-form"
+                                   "/project/912345678/p1")
+    assert [r["contact form"] for r in rows if r is not lab] == [""]
+    assert pm.get("/calls/NO-SUCH-CALL/consortium.csv").status_code == 404
+
+
+def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners):
+    import csv
+    import io
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    decide(pm, state="maybe", reason="Good partners available")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, tartu, vilnius], "csrf_token": token})
+
+    def builder():
+        page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        return page[page.index('id="consortium"'):page.index("Recommended partners")], page
+
+    def set_status(organisation_id, status, note="", **narrow):
+        query = "?" + "&".join(f"{k}={v}" for k, v in narrow.items()) if narrow else ""
+        return pm.post(f"/calls/CERV-SOCIAL-01/consortium/{organisation_id}/status{query}",
+                       data={"status": status, "note": note, "csrf_token": token})
+
+    section, _ = builder()
+    assert "3 partners in the consortium, none confirmed yet." in section
+    assert section.count('<option value="not_asked" selected>not asked yet</option>') == 3
+    response = set_status(lab, "asked", "Wrote to <b>Ilze</b>,\n on 3 Dec", country="EE")
+    assert response.status_code == 302  # back to the builder, the list narrowed as it was
+    assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?country=EE#consortium")
+    set_status(tartu, "confirmed")
+    set_status(vilnius, "declined", "Not this year")
+    section, page = builder()
+    assert "2 partners in the consortium, 1 confirmed; 1 declined, listed so that no one asks it again." in section
+    table = section[section.index('<table class="members">'):]
+    lab_row = table[table.index("Riga Social Lab"):].split("</tr>")[0]
+    assert '<option value="asked" selected>asked</option>' in lab_row
+    assert 'value="Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec"' in lab_row  # one line, and text, not markup
+    assert re.search(r"Set \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", re.sub(r"<[^>]+>", "", lab_row))
+    assert "No answer recorded" not in section  # asked today
+    with_partners.execute("UPDATE consortium_members SET status_at = '2026-06-10 09:00+00'")  # 17 days before
+    section, _ = builder()
+    reminders = re.findall(r"No answer recorded for (\d+) days: time to ask again.", section)
+    assert reminders == ["17"]  # Riga Social Lab, asked; not those that confirmed or declined
+    assert '<tr class="declined"><td><a href="/organisations/%d">Vilnius City</a>' % vilnius in section
+    # One that declined is not a member: its country no longer counts, and it is not recommended again.
+    assert "covers 2 countries (EE, LV)" in re.sub(r"<[^>]+>", "", section)
+    assert 'aria-label="Add Vilnius City"' not in page
+
+    board = pm.get("/pipeline").get_data(as_text=True)
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">2 partners in the consortium, 1 confirmed</a>' in board
+    [decision] = list(csv.DictReader(io.StringIO(pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"))))
+    assert decision["partners confirmed"] == "1" and "Vilnius" not in decision["consortium partners"]
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert [(r["organisation"], r["status"], r["status note"], r["status set by"]) for r in rows] == [
+        ("Riga Social Lab", "asked", "Wrote to <b>Ilze</b>, on 3 Dec", "pm@sic.lv"),
+        ("Tartu University", "confirmed", "", "pm@sic.lv"), ("Vilnius City", "declined", "Not this year", "pm@sic.lv")]
+
+    # Its own page says so, and does not offer it for that consortium again.
+    page = pm.get(f"/organisations/{vilnius}").get_data(as_text=True)
+    assert 'Declined to join the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in page
+    assert 'name="call" value="CERV-SOCIAL-01"' not in page
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "participation of young people</a> (CERV-SOCIAL-01; asked)." in page
+    pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator", data={"coordinator": lab, "csrf_token": token})
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "participation of young people</a> (CERV-SOCIAL-01; asked; the coordinator)." in page
+
+    # What cannot be recorded says why, and changes nothing.
+    response = set_status(lab, "maybe")
+    assert response.status_code == 400 and "Choose one of: not asked yet, asked" in response.get_data(as_text=True)
+    response = set_status(lab, "asked", "x" * 301)
+    assert response.status_code == 400 and "at most 300 characters" in response.get_data(as_text=True)
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": vilnius, "action": "remove", "csrf_token": token})
+    assert set_status(vilnius, "asked").status_code == 404
+    # How the consortium came together: the removed partner and its answer are kept.
+    section, _ = builder()
+    history = section[section.index("How the consortium came together (8 changes)"):].split("</details>")[0]
+    lines = [" ".join(re.sub(r"<[^>]+>", "", line).split()) for line in history.split("<li>")[1:]]
+    assert [line.split(" · ", 1)[1] for line in lines] == [
+        "pm@sic.lv: added Riga Social Lab", "pm@sic.lv: added Tartu University", "pm@sic.lv: added Vilnius City",
+        "pm@sic.lv: marked Riga Social Lab asked (“Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec”)",
+        "pm@sic.lv: marked Tartu University confirmed", "pm@sic.lv: marked Vilnius City declined (“Not this year”)",
+        "pm@sic.lv: made Riga Social Lab the coordinator", "pm@sic.lv: removed Vilnius City"]
+    assert f'<a href="/organisations/{vilnius}">Vilnius City</a>' in history
+    assert set_status(lab, "confirmed").status_code == 302
+    assert pm.post(f"/calls/NO-SUCH/consortium/{lab}/status", data={"status": "asked", "csrf_token": token}).status_code == 404
+
+
+def test_the_proposals_coordinator_is_chosen_in_the_builder(pm, with_partners):
+    import csv
+    import io
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, tartu, vilnius], "csrf_token": token})
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{vilnius}/status", data={"status": "declined", "csrf_token": token})
+
+    def builder():
+        page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        return page[page.index('id="consortium"'):page.index("Recommended partners")]
+
+    form = builder().split('class="inline coordinator"')[1].split("</form>")[0]
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]+)</option>', form)
+    # The applicant by default; one that declined is not offered.
+    assert options == [("", "", "Social Innovation Centre (SIC) (the applicant)"), (str(lab), "", "Riga Social Lab"),
+                       (str(tartu), "", "Tartu University")]
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator?sector=public",
+                       data={"coordinator": tartu, "csrf_token": token})
+    assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
+    section = builder()
+    assert f'<option value="{tartu}" selected>Tartu University</option>' in section
+    assert 'Tartu University</a> <span class="badge">coordinator</span>' in section
+    rows = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert [(r["organisation"], r["role"]) for r in rows] == [  # the coordinator first, as a proposal lists them
+        ("Tartu University", "coordinator"), ("Riga Social Lab", "partner"), ("Vilnius City", "partner")]
+    # Back to the applicant; what cannot be chosen says why.
+    pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator", data={"coordinator": "", "csrf_token": token})
+    assert 'class="badge">coordinator' not in builder()
+    refused = pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator", data={"coordinator": vilnius, "csrf_token": token})
+    assert refused.status_code == 400 and "declined to join cannot coordinate" in refused.get_data(as_text=True)
+    assert pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator",
+                   data={"coordinator": "abc", "csrf_token": token}).status_code == 400
+    assert pm.post("/calls/CERV-SOCIAL-01/consortium/coordinator",
+                   data={"coordinator": 424242, "csrf_token": token}).status_code == 404
+    history = " ".join(re.sub(r"<[^>]+>", "", builder().split("How the consortium came together")[1]).split())
+    assert "pm@sic.lv: made Tartu University the coordinator" in history
+    assert "pm@sic.lv: Tartu University no longer the coordinator" in history
+
+
+def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_call_s_name():
+    from urllib.parse import parse_qs, urlsplit
+
+    from webapp.outreach import mail_draft, mail_link
+
+    call = {"title": "Civic participation & democracy", "identifier": "CERV-2026-CITIZENS-CIV",
+            "url": "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/x"}
+    today, deadline = date(2026, 6, 27), date(2026, 9, 23)
+    subject, body = mail_draft("not_asked", call, "Riga Social Lab", "Ilze Ozola", "Social Innovation Centre (SIC)",
+                               None, deadline, today)
+    assert subject == "Invitation to a partnership: Civic participation & democracy (CERV-2026-CITIZENS-CIV)"
+    assert body == (
+        "Dear Ilze Ozola,\n\nSocial Innovation Centre (SIC) is preparing an application to the call “Civic "
+        "participation & democracy” (CERV-2026-CITIZENS-CIV), whose deadline is 23 Sep 2026, and we would like to "
+        "invite Riga Social Lab to join the consortium as a partner. We would coordinate the proposal.\n\nCould you "
+        "let us know by 04 Jul 2026 whether you are interested? We would then send the work plan and what it asks "
+        f"of your organisation.\n\nThe call: {call['url']}\n\nKind regards,\n")
+    _, led = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", "Tartu University", None, today)
+    assert led.startswith("Dear colleagues,") and "Tartu University coordinates the proposal." in led
+    assert "whose deadline" not in led  # none ahead: not invented
+    assert "planned" not in led  # no share of the grant planned for it yet
+    _, offered = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", None, None, today, Decimal(120000))
+    assert ("We would coordinate the proposal. We have planned about €120 k of the EU contribution for Riga Social"
+            " Lab's part.\n\n") in offered
+    subject, body = mail_draft("asked", call, "Riga Social Lab", None, "SIC", None, deadline, today)
+    assert subject.startswith("Following up: a partnership in Civic participation")
+    assert "We wrote to you about Riga Social Lab joining our application" in body and "by 04 Jul 2026" in body
+    assert mail_draft("confirmed", call, "Riga Social Lab", None, "SIC", None, deadline, today) == (
+        "Civic participation & democracy (CERV-2026-CITIZENS-CIV)", "")
+
+    # Between Latvians, the same drafts in Latvian: the partner's name kept out of inflected places, dates and
+    # sums written the Latvian way.
+    from webapp.outreach import languages_for
+    assert languages_for(["LV"], "LV") == ["en", "lv"] and languages_for(["LV"], "EE") == ["en"]
+    assert languages_for(["EE"], "LV") == ["en"] and languages_for(None, "LV") == ["en"]
+    subject, body = mail_draft("not_asked", call, "Rīgas Tehniskā universitāte", "Ilze Ozola",
+                               "Sociālās inovācijas centrs", None, deadline, today, Decimal(120000), language="lv")
+    assert subject == "Uzaicinājums uz sadarbību: Civic participation & democracy (CERV-2026-CITIZENS-CIV)"
+    assert body == (
+        "Labdien, Ilze Ozola!\n\nSociālās inovācijas centrs gatavo pieteikumu konkursam “Civic participation & "
+        "democracy” (CERV-2026-CITIZENS-CIV), kura iesniegšanas termiņš ir 23.09.2026., un mēs vēlētos aicināt jūsu "
+        "organizāciju (Rīgas Tehniskā universitāte) pievienoties konsorcijam kā partneri. Projektu koordinētu mēs. "
+        "Jūsu organizācijas daļai esam plānojuši aptuveni 120\u00a0000 EUR no ES finansējuma.\n\nLūdzu, dariet mums "
+        "zināmu līdz 04.07.2026., vai jūs tas interesē. Tad mēs nosūtīsim darba plānu un aprakstu, kas tajā paredzēts "
+        f"jūsu organizācijai.\n\nKonkurss: {call['url']}\n\nAr cieņu,\n")
+    _, led = mail_draft("not_asked", call, "RTU", None, "SIC", "Tartu University", None, today, language="lv")
+    assert led.startswith("Labdien!\n\n") and "Projektu koordinē Tartu University." in led and "termiņš" not in led
+    subject, body = mail_draft("asked", call, "RTU", None, "SIC", None, deadline, today, language="lv")
+    assert subject.startswith("Atgādinājums: sadarbība konkursā Civic participation")
+    assert "(CERV-2026-CITIZENS-CIV), kura iesniegšanas termiņš ir 23.09.2026. Lūdzu, dariet" in body  # one dot
+    _, undated = mail_draft("asked", call, "RTU", None, "SIC", None, None, today, language="lv")
+    assert "(CERV-2026-CITIZENS-CIV). Lūdzu, dariet mums zināmu līdz 04.07.2026., vai RTU piedalīsies." in undated
+
+    # Whatever the title holds stays inside the subject: no header or field of its own.
+    link = mail_link("ilze@rsl.lv", "A & B\r\nBcc: x@evil.example", "Line one\nLine two")
+    assert link.startswith("mailto:ilze@rsl.lv?subject=A%20%26%20B%0D%0ABcc%3A%20x%40evil.example&body=")
+    fields = parse_qs(urlsplit(link).query)
+    assert fields == {"subject": ["A & B\r\nBcc: x@evil.example"], "body": ["Line one\r\nLine two"]}
+    assert mail_link("ilze@rsl.lv", "Subject only") == "mailto:ilze@rsl.lv?subject=Subject%20only"
+
+
+def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium(pm, with_partners):
+    import csv
+    import io
+
+    from store.partners import known_contacts
+
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert 'id="our-contact"' in page and 'name="person" value=""' in page and ">Add</button>" in page
+    token = csrf(pm, f"/organisations/{lab}")
+    response = pm.post(f"/organisations/{lab}/contact", data={
+        "person": "Ilze <b>Ozola</b>", "email": "ilze@rsl.lv", "note": "Director, speaks Estonian", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/organisations/{lab}#our-contact")
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Contact saved." in page and 'name="person" value="Ilze &lt;b&gt;Ozola&lt;/b&gt;"' in page
+    assert re.search(r"Saved \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", page)
+    assert ">Add someone else</button>" in page  # and an empty form for them
+    pm.post(f"/organisations/{lab}/contact", data={"email": "office@rsl.lv", "note": "Research office",
+                                                    "csrf_token": token})
+    empty = pm.post(f"/organisations/{lab}/contact", data={"person": " ", "csrf_token": token}, follow_redirects=True)
+    assert "Nothing to add: give a name, an email address or a note." in empty.get_data(as_text=True)
+
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    builder = page[page.index('<table class="members">'):].split("</table>")[0]
+    # Each address opens a drafted invitation to the partner, the person greeted by name where known.
+    assert ('<span title="Director, speaks Estonian"><a href="mailto:ilze@rsl.lv?subject=Invitation%20to%20a%20'
+            'partnership%3A%20Social%20innovation') in builder
+    assert '&amp;body=Dear%20Ilze%20%3Cb%3EOzola%3C%2Fb%3E%2C%0D%0A%0D%0A' in builder
+    assert re.search(r'">Ilze &lt;b&gt;Ozola&lt;/b&gt;</a>( <small>.*?</small>)?</span><br><span title="Research office">'
+                     r'<a href="mailto:office@rsl.lv\?', builder)
+    assert "invite%20Riga%20Social%20Lab%20to%20join" in builder and "Dear%20colleagues" in builder
+    # A Latvian partner of a Latvian applicant: the same draft in Latvian, beside each address.
+    latvian = re.findall(r'<small>· <a href="(mailto:[^"]+)" lang="lv" title="The same email, drafted in this '
+                         r'language">latviski</a></small>', builder)
+    assert len(latvian) == 2 and "Labdien%2C%20Ilze%20%3Cb%3EOzola%3C%2Fb%3E%21" in latvian[0]
+    assert "opens a drafted email in your mail program" in page
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{lab}/status", data={"status": "asked", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert 'href="mailto:ilze@rsl.lv?subject=Following%20up%3A%20a%20partnership' in page
+    [row] = list(csv.DictReader(io.StringIO(pm.get("/calls/CERV-SOCIAL-01/consortium.csv").get_data().decode("utf-8-sig"))))
+    assert (row["contact person"], row["contact email"]) == ("Ilze <b>Ozola</b>; ", "ilze@rsl.lv; office@rsl.lv")
+
+    ilze, office = (k["id"] for k in known_contacts(with_partners, [lab])[lab])
+    refused = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze", "contact_id": ilze,
+                                                             "csrf_token": token})
+    assert refused.status_code == 400 and "is not an email address (name@example.org)" in refused.get_data(as_text=True)
+    assert pm.post("/organisations/424242/contact", data={"person": "X", "csrf_token": token}).status_code == 404
+    assert pm.post(f"/organisations/{lab}/contact", data={"contact_id": "x", "csrf_token": token}).status_code == 400
+    pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze@rsl.lv", "note": "Director",
+                                                    "contact_id": ilze, "remove": "1", "csrf_token": token})
+    page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
+    assert "Contact forgotten." in page and "Ilze" not in page[page.index('id="our-contact"'):]
+    assert 'name="email" value="office@rsl.lv"' in page  # the other one stays
+    gone = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "contact_id": ilze, "csrf_token": token})
+    assert gone.status_code == 404 and "no longer kept" in gone.get_data(as_text=True)
+    assert [k["id"] for k in known_contacts(with_partners, [lab])[lab]] == [office]
+
+
+def test_the_pipeline_lists_the_partners_new_to_the_team_that_confirmed_this_year(pm, with_partners):
+    db = with_partners
+    lab, tartu = (db.scalar("SELECT id FROM organisations WHERE name = %s", (n,)) for n in ("Riga Social Lab", "Tartu University"))
+    kaunas, tallinn, narva = (db.scalar("INSERT INTO organisations (name, country, sector) VALUES (%s, %s, %s) RETURNING id",
+                                        row) for row in (("Kaunas Tech", "LT", "private"), ("Tallinn Works", "EE", None),
+                                                         ("Narva Youth", "EE", "other")))
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "New partners in 2026 <small>0</small>" in page and "None yet this year." in page
+    # The profile is Riga Social Lab in the partner data: Tartu University worked beside it before.
+    db.execute("UPDATE profiles SET organisation_id = %s", (lab,))
+    add_call(db, "CERV-ARCHIVE-01", "Archives of civic memory", "Oral history.", deadline="2027-01-15")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    for call, members in (("CERV-SOCIAL-01", [tartu, kaunas, tallinn, narva]), ("CERV-ARCHIVE-01", [kaunas, tallinn])):
+        pm.post(f"/calls/{call}/consortium", data={"organisation_id": members, "csrf_token": token})
+        for member in members:
+            status = "asked" if member == narva else "confirmed"  # Narva Youth has not answered yet
+            pm.post(f"/calls/{call}/consortium/{member}/status", data={"status": status, "csrf_token": token})
+
+    def confirmed_on(organisation_id, identifier, day):
+        db.execute("UPDATE consortium_members SET status_at = %s WHERE organisation_id = %s"
+                   " AND call_id = (SELECT id FROM calls WHERE identifier = %s)", (day, organisation_id, identifier))
+
+    confirmed_on(kaunas, "CERV-SOCIAL-01", "2026-05-02 10:00+00")
+    confirmed_on(kaunas, "CERV-ARCHIVE-01", "2026-03-01 10:00+00")  # its first confirmation is the one that counts
+    confirmed_on(tallinn, "CERV-SOCIAL-01", "2026-04-01 10:00+00")
+    confirmed_on(tallinn, "CERV-ARCHIVE-01", "2025-11-20 10:00+00")  # a partner since last year: not new
+    confirmed_on(tartu, "CERV-SOCIAL-01", "2026-02-01 10:00+00")
+    page = pm.get("/pipeline").get_data(as_text=True)
+    card = page[page.index('id="new-partners"'):].split("</section>")[0]
+    assert "New partners in 2026 <small>1</small>" in card
+    text = " ".join(re.sub(r"<[^>]+>", " ", card).split())
+    assert "Kaunas Tech ( LT ) · company · confirmed 01 Mar 2026 for Archives of civic memory" in text
+    assert "Sectors: company (1)." in text
+    assert not any(name in text for name in ("Tartu University", "Tallinn Works", "Narva Youth"))
+    assert "The profile names no organisation" not in text
+    # Without its organisation in the partner data, the profile's past partners cannot be told: Tartu counts.
+    db.execute("UPDATE profiles SET organisation_id = NULL")
+    page = pm.get("/pipeline").get_data(as_text=True)
+    card = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="new-partners"'):].split("</section>")[0]).split())
+    assert "New partners in 2026 2" in card and "Tartu University" in card
+    assert "(The profile names no organisation in the partner data, whose past partners would not count as new:" in card
+    # The year of the deadlines' day: on 27 June 2026, one confirmed in 2027 is not this year's.
+    confirmed_on(kaunas, "CERV-ARCHIVE-01", "2027-01-05 10:00+00")
+    assert "confirmed 02 May 2026 for Social innovation" in " ".join(
+        re.sub(r"<[^>]+>", " ", pm.get("/pipeline").get_data(as_text=True)).split())
+
+
+def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps_the_view(pm, with_partners):
+    def table(page):
+        return page[page.index('<table class="partners">'):].split("</table>")[0]
+
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=public").get_data(as_text=True)
+    assert "Vilnius City" in table(page) and "Tartu University" not in table(page)
+    assert '<option value="public" selected>' in page and "Show all" in page
+    summary = page[page.index("Suggested consortium:"):].split("</p>")[0]
+    assert "Tartu University" in summary and "Riga Social Lab" in summary  # the suggestion stays whole
+
+    page = pm.get("/calls/CERV-SOCIAL-01?country=ee").get_data(as_text=True)
+    assert "Tartu University" in table(page) and "Vilnius City" not in table(page)
+    assert '<option value="EE" selected>EE · Estonia</option>' in page
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=academic&country=LT").get_data(as_text=True)
+    assert "No organisation in the partner data matches (sector: higher education, country: Lithuania)." in page
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=nonsense&country=EST").get_data(as_text=True)  # unknown: any
+    assert all(name in table(page) for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    assert "Show all" not in page
+
+    # Adding a partner from the narrowed list comes back to the same list.
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=public").get_data(as_text=True)
+    assert 'action="/calls/CERV-SOCIAL-01/consortium?sector=public"' in table(page)
+    vilnius = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Vilnius City'")
+    token = csrf(pm, "/calls/CERV-SOCIAL-01?sector=public")
+    response = pm.post("/calls/CERV-SOCIAL-01/consortium?sector=public",
+                       data={"organisation_id": vilnius, "action": "add", "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
+
+
+def test_technology_oriented_organisations_are_marked_found_and_counted_among_the_years_new_partners(pm, with_partners):
+    from store.partners import save_participation, save_project
+
+    db = with_partners
+    # Vilnius City also took part in two digital projects (2 of its 3 coded ones: technology-oriented); Tartu
+    # University in one of five (not: fewer than a quarter); Riga Social Lab in none.
+    with db.transaction() as cur:
+        ids = {name: db.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+               for name in ("Riga Social Lab", "Tartu University", "Vilnius City")}
+        for n, topic, members in (("p2", "ICT-11-2017", ["Vilnius City"]),
+                                  ("p3", "HORIZON-CL4-2023-HUMAN-01-21", ["Vilnius City", "Tartu University"]),
+                                  ("p4", "CERV-2024-CITIZENS", ["Tartu University"]),
+                                  ("p5", "SC5-10-2016", ["Tartu University"]),
+                                  ("p6", "MSCA-ITN-2019", ["Tartu University"])):
+            project_id, _ = save_project(cur, "cordis", n, {"title": topic, "topic_code": topic})
+            for name in members:
+                save_participation(cur, project_id, ids[name], "participant", None)
+    page = pm.get(f"/organisations/{ids['Vilnius City']}").get_data(as_text=True)
+    line = " ".join(re.sub(r"<[^>]+>", " ", page[page.index("<dt>Technology</dt>"):].split("</dd>")[0]).split())
+    assert line.startswith("Technology technology-oriented 2 of its 3 projects with a known topic funded for digital")
+    tartu = pm.get(f"/organisations/{ids['Tartu University']}").get_data(as_text=True)
+    assert "1 of its 5 projects with a known topic" in tartu
+    assert "fewer than a quarter, so not counted as technology-oriented" in tartu
+    assert "<dt>Technology</dt>" not in pm.get(f"/organisations/{ids['Riga Social Lab']}").get_data(as_text=True)
+    # The Partners page finds them, by the same rule in SQL.
+    listed = pm.get("/partners?technology=1").get_data(as_text=True)
+    assert "1 organisation." in listed and "Vilnius City" in listed and "Tartu University" not in listed
+    assert 'name="technology" value="1" checked' in listed
+    assert "0 organisations." in pm.get("/partners?technology=1&country=EE").get_data(as_text=True)
+
+    def table(page):
+        return page[page.index('<table class="partners">'):].split("</table>")[0]
+
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    vilnius_row = table(page)[table(page).index("Vilnius City"):].split("</tr>")[0]
+    assert 'class="badge tech"' in vilnius_row and 'class="badge tech"' not in table(page).split("Vilnius City")[0]
+    page = pm.get("/calls/CERV-SOCIAL-01?technology=1").get_data(as_text=True)
+    assert "Vilnius City" in table(page) and "Tartu University" not in table(page) and "Riga Social Lab" not in table(page)
+    assert 'name="technology" value="1" checked' in page and "Show all" in page
+    assert ("No organisation in the partner data matches (country: Estonia, technology-oriented)."
+            in pm.get("/calls/CERV-SOCIAL-01?technology=1&country=EE").get_data(as_text=True))
+    # Adding one from the narrowed list comes back to it; once confirmed it counts toward the strategy's three.
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    added = pm.post("/calls/CERV-SOCIAL-01/consortium?technology=1",
+                    data={"organisation_id": ids["Vilnius City"], "action": "add", "csrf_token": token})
+    assert added.headers["Location"].endswith("/calls/CERV-SOCIAL-01?technology=1#consortium")
+    members = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    members = members[members.index('<table class="members">'):].split("</table>")[0]
+    assert 'Vilnius City</a> <span class="badge tech"' in members  # marked in the builder too
+    card = pm.get("/pipeline").get_data(as_text=True)
+    card = " ".join(re.sub(r"<[^>]+>", " ", card[card.index('id="new-partners"'):].split("</section>")[0]).split())
+    assert "SIC's strategy asks for at least 3 a year with technology-oriented organisations" in card
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{ids['Vilnius City']}/status",
+            data={"status": "confirmed", "csrf_token": token})
+    card = pm.get("/pipeline").get_data(as_text=True)
+    card = card[card.index('id="new-partners"'):].split("</section>")[0]
+    assert '<span class="badge tech">technology</span>' in card
+    assert "Technology-oriented: 1 of the 3 a year SIC's strategy asks for." in " ".join(card.split())
+
+
+def test_a_call_for_cities_screens_out_an_ngo_and_recommends_only_partners_of_its_kinds(pm, with_partners, embedder):
+    add_call(with_partners, "urbact:call-for-action-planning-networks-2026", "Call for Action Planning Networks",
+             "Cities design integrated action plans for social inclusion.", programme="URBACT",
+             eligibility={"countries": ["EE", "LT", "LV"], "area": "EU Member States",
+                          "applicant_types": ["public", "academic", "research"]})
+    profile_id = with_partners.scalar("SELECT id FROM profiles")
+    ranking.rank_calls(with_partners, EmbeddingStore(with_partners, embedder), profile_id, date(2026, 6, 27))
+    page = pm.get("/calls/urbact:call-for-action-planning-networks-2026").get_data(as_text=True)
+    assert ("<strong>eligibility</strong>: Open only to these kinds of applicant: public body, higher education,"
+            " research organisation (the profile&#39;s: NGO)") in page
+    assert "This call is open to organisations from EU Member States. Organisations from elsewhere" in page
+    assert ("This call is open to these kinds of organisation: public body, higher education, research organisation."
+            " Organisations of other kinds are ranked below") in page
+    lab_row = page[page.index("Riga Social Lab"):].split("</tr>")[0]
+    assert "other (often NGOs and associations): a kind the call is not open to" in lab_row
+    summary = page[page.index("Suggested consortium:"):].split("</p>")[0]
+    assert "Vilnius City" in summary and "Tartu University" in summary and "Riga Social Lab" not in summary
+
+
+def test_call_page_shows_the_past_projects_closest_to_the_call(pm, with_partners):
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Past projects closest to this call" in page
+    listed = " ".join(page[page.index('class="similar-projects"'):].split("</ul>")[0].split())
+    assert "Civic participation and social innovation (CERV-2023-X) · similarity 0." in listed
+    assert "3 organisations:" in listed
+    assert all(name in listed for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    # The project's title links to its page on CORDIS.
+    assert ('<strong><a href="https://cordis.europa.eu/project/id/p1" rel="noopener noreferrer" target="_blank">'
+            "Social enterprise support</a></strong>") in listed
+    assert ('<details class="more"><summary>What it did</summary><p class="about">'
+            "Mentoring for social enterprises &amp; their cities.</p></details>") in listed
+
+
+def test_a_partner_the_team_knows_is_found_by_name_and_added_whatever_its_rank(pm, with_partners):
+    from store.partners import resolve_organisation
+
+    with with_partners.transaction() as cur:  # in the partner data, but with no project: never recommended
+        known, _ = resolve_organisation(cur, "cordis", "4", {"name": "Riga City Council", "country": "LV",
+                                                             "sector": "public"})
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Add one you know" in page and "Riga City Council" not in page
+    page = pm.get("/calls/CERV-SOCIAL-01?find=riga").get_data(as_text=True)
+    found = page[page.index('<table class="found">'):].split("</table>")[0]
+    assert "Riga City Council" in found and "Riga Social Lab" in found and "Tartu University" not in found
+    assert f'name="organisation_id" value="{known}"' in found and "public body" in found
+
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": known, "action": "add", "csrf_token": token})
+    page = pm.get("/calls/CERV-SOCIAL-01?find=riga+council").get_data(as_text=True)
+    builder = re.sub(r"<[^>]+>", "", page[page.index('id="consortium"'):page.index("Recommended partners")])
+    assert "Riga City Council" in builder.split('<table class="found">')[0]  # a member now
+    assert "No organisation outside the consortium has that name or PIC." in builder  # and so not offered again
+
+
+def test_a_large_past_consortium_shows_its_first_eight_and_folds_the_rest(pm, with_partners):
+    from store.partners import resolve_organisation, save_participation, save_project
+
+    with with_partners.transaction() as cur:
+        project_id, _ = save_project(cur, "cordis", "p2", {"title": "Social economy networks", "topic_code": "CERV-2024-Y",
+                                                           "topic_title": "Social innovation networks"})
+        for n in range(12):
+            org_id, _ = resolve_organisation(cur, "cordis", f"9{n:02d}", {"pic": f"9{n:02d}", "name": f"Member {n:02d}"})
+            save_participation(cur, project_id, org_id, "participant", None)
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    listed = page[page.index('class="similar-projects"'):].split("</ul>")[0]
+    item = next(li for li in listed.split("<li>") if "Social innovation networks" in li)
+    shown, folded = item.split("<details><summary>and 4 more</summary>")
+    assert [f"Member {n:02d}" in shown for n in range(12)] == [True] * 8 + [False] * 4
+    assert all(f"Member {n:02d}" in folded for n in range(8, 12))
+
+
+def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
+    page = pm.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
+    assert "closest to" in page and "Riga Social Lab" in page
+    assert "organisations.</p>" not in page  # the answer alone, not a list of everyone below it
+    # Within the other fields: the closest from Estonia, say.
+    page = pm.get("/partners?about=helping+social+enterprises&country=EE&programme=cerv").get_data(as_text=True)
+    found = page[page.index("closest to"):page.index("</section>")]
+    assert "Among organisations from Estonia that worked in “cerv”." in found
+    assert "Tartu University" in found and "Riga Social Lab" not in found
+    page = pm.get("/partners?about=helping+social+enterprises&country=EE&sector=public").get_data(as_text=True)
+    assert "Among organisations from Estonia of the sector public body." in page and "No indexed organisation meets them." in page
+
+
+def test_a_model_of_another_size_says_on_the_partners_page_why_it_cannot_search(settings, with_partners, tmp_path):
+    from tests.helpers.models import tiny_model
+
+    other = create_app(settings.with_(today=date(2026, 6, 27), model=str(tiny_model(tmp_path, dims=96))),
+                       {"TESTING": True}, database=with_partners)
+    client = other.test_client()
+    assert login(client).status_code == 302
+    page = client.get("/partners?about=helping+social+enterprises").get_data(as_text=True)
+    found = page[page.index("closest to"):].split("</section>")[0]
+    assert "needs a model of 384-dimension vectors (all-MiniLM-L6-v2, the default);" in found
+    assert "gives 96" in found and "Riga Social Lab" not in found and "No organisation is indexed yet" not in found

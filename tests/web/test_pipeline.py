@@ -1,0 +1,233 @@
+"""The Pipeline page: decisions by state, the register, the calendar, who writes what, and what the team did lately."""
+
+import re
+from html import unescape
+
+from tests.helpers.data import DECIDER
+from tests.helpers.web import csrf, decide, login
+
+
+def test_pipeline_groups_calls_by_decision(pm, seeded):
+    from store import decisions
+
+    empty = pm.get("/pipeline").get_data(as_text=True)
+    assert "No open call is marked bid or maybe yet" in empty and "by month</figcaption>" not in empty
+    decide(pm, state="maybe", reason="Good partners available")
+    page = pm.get("/pipeline").get_data(as_text=True)
+    maybe_column = page[page.index("<h2>Maybe"):page.index("<h2>No bid")]
+    assert "Social innovation and civic participation" in maybe_column
+    assert '<a href="/calls/CERV-SOCIAL-01#consortium">no partners yet</a>' in maybe_column
+    assert "by month</figcaption>" in page and "No open call is marked" not in page
+    decide(pm, state="bid")
+    assert "· waiting for approval" in pm.get("/pipeline").get_data(as_text=True)
+    decisions.approve(seeded, seeded.scalar("SELECT id FROM decisions"), DECIDER, approved=False)
+    rejected = pm.get("/pipeline").get_data(as_text=True)  # not written: its deadline leaves the chart
+    assert "by month</figcaption>" not in rejected and "No open call is marked bid or maybe yet (rejected bids are left out)" in rejected
+    decide(pm, state="no_bid", reason="Too small")
+    assert "#consortium" not in pm.get("/pipeline").get_data(as_text=True)  # no consortium to build for a no bid
+    seeded.execute("UPDATE calls SET unlisted_since = '2026-06-20' WHERE identifier = 'CERV-SOCIAL-01'")
+    assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
+
+
+def test_pipeline_counts_the_fitting_calls_nobody_has_decided_on(pm, seeded):
+    from store import decisions
+
+    # Two calls pass the screening (the small one does not): both wait for a decision.
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "2 calls among the 50 best-ranked pass the\n  screening with no decision yet." in page
+    assert '<a href="/calls?decision=none">Decide on them</a>' in page
+    decide(pm, state="no_bid", reason="Weak fit with our mission")  # CERV-SOCIAL-01
+    assert "1 call among the 50 best-ranked passes the" in pm.get("/pipeline").get_data(as_text=True)
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    decisions.decide(seeded, profile_id, fusion, "maybe", "Good partners available", "", DECIDER)
+    assert "no decision yet" not in pm.get("/pipeline").get_data(as_text=True)
+
+
+def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
+    from store import decisions
+
+    assert "How the ranking agrees" not in pm.get("/pipeline").get_data(as_text=True)  # nothing decided yet
+    decide(pm)
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post(f"/decisions/{seeded.scalar('SELECT id FROM decisions')}/outcome", data={"outcome": "won", "csrf_token": token})
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    decisions.decide(seeded, profile_id, fusion, "no_bid", "Weak fit with our mission", "", DECIDER)
+    ranks = {r["identifier"]: r["rank"] for r in seeded.fetchall(
+        "SELECT c.identifier, m.rank FROM match_results m JOIN calls c ON c.id = m.call_id")}
+    page = pm.get("/pipeline").get_data(as_text=True)
+    table = page[page.index("How the ranking agrees"):]
+    social, fusion_rank = ranks["CERV-SOCIAL-01"], ranks["HORIZON-FUSION-01"]
+    assert f"<td>Bid</td><td>1</td><td>{social}</td><td>1</td>" in table
+    assert f"<td>No bid</td><td>1</td><td>{fusion_rank}</td><td>1</td>" in table
+    assert f"<td>Won</td><td>1</td><td>{social}</td>" in table and "<td>Lost</td>" not in table and "<td>Maybe</td>" not in table
+    # And how often the bids that ended were won (the no-bid had none to end).
+    assert "Our record: 1 of 1 bid with a result won (100%); by programme" in " ".join(table.split())
+
+
+def test_the_decisions_register_downloads_every_decision_with_its_reason_approval_and_outcome(app, pm, seeded):
+    import csv
+    import io
+
+    from store import decisions
+    from store.calls import ensure_source
+    from store.consortium import add_members, set_coordinator
+    from store.partners import upsert_project
+
+    def register(client):
+        response = client.get("/pipeline/decisions.csv")
+        assert response.mimetype == "text/csv" and response.get_data().startswith(b"\xef\xbb\xbfidentifier,title")
+        return {r["identifier"]: r for r in csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))}
+
+    assert register(pm) == {}  # nothing decided yet: the header alone
+    assert 'href="/pipeline/decisions.csv"' in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm, note="=1+1 (a note, not a formula)")
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    boss.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": csrf(boss, "/pipeline")})
+    pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01")})
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    small = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
+    decisions.decide(seeded, profile_id, small, "maybe", "Good partners available", "Two calls in one", DECIDER)
+    # With whom: the consortium as it stands, in the order its partners were added.
+    ensure_source(seeded, "keep_eu")
+    upsert_project(seeded, {"source": "keep_eu", "source_id": "1", "participants": [
+        {"source_id": name, "name": name, "country": country, "role": "partner"}
+        for name, country in (("Tartu Hub", "EE"), ("=Formula Works", None))]})
+    social = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'")
+    for name in ("=Formula Works", "Tartu Hub"):
+        add_members(seeded, profile_id, social, [seeded.scalar("SELECT id FROM organisations WHERE name = %s", (name,))],
+                    None)
+
+    rows = register(pm)
+    won = rows["CERV-SOCIAL-01"]
+    assert (won["decision"], won["reason"], won["note"]) == ("Bid", "Strong strategic fit", "'=1+1 (a note, not a formula)")
+    assert (won["decided by"], won["approval"], won["approved by"], won["outcome"]) == (
+        "pm@sic.lv", "approved", "boss@sic.lv", "won")
+    assert won["next deadline"] == "2026-10-01" and won["rank"].isdigit() and won["overrides the screening"] == ""
+    assert won["consortium partners"] == "'=Formula Works; Tartu Hub (EE)"  # as text: a name is not a formula
+    tartu = seeded.scalar("SELECT id FROM organisations WHERE name = 'Tartu Hub'")
+    set_coordinator(seeded, profile_id, social, tartu, None)  # the coordinator comes first, and says so
+    assert register(pm)["CERV-SOCIAL-01"]["consortium partners"] == "Tartu Hub (EE, coordinator); =Formula Works"
+    assert won["call page"] == "http://127.0.0.1:5000/calls/CERV-SOCIAL-01"
+    assert won["source page"] == "https://example.org/CERV-SOCIAL-01"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", won["last changed (UTC)"])
+    # A maybe commits no time, so it needs no approval; this one went against the screening (too small).
+    maybe = rows["CERV-SMALL-01"]
+    assert (maybe["decision"], maybe["note"], maybe["approval"], maybe["outcome"], maybe["consortium partners"]) == (
+        "Maybe", "Two calls in one", "", "", "")
+    assert maybe["overrides the screening"].startswith("size: ")
+
+
+def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
+    decide(pm)
+    body = pm.get("/calendar.ics").get_data(as_text=True)
+    assert "BEGIN:VEVENT" in body and "DTSTART;VALUE=DATE:20261001" in body and "CERV-SOCIAL-01" in body
+    unfolded = body.replace("\r\n ", "")
+    assert "\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01\r\n" in unfolded  # back to the call's page here
+    seeded.execute("UPDATE calls SET unlisted_since = '2026-06-20' WHERE identifier = 'CERV-SOCIAL-01'")
+    withdrawn = pm.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert "SUMMARY:[bid] CERV-SOCIAL-01 (single-stage) - no longer listed by the portal\r\n" in withdrawn
+    # A line break in a crawled title stays inside its value: it cannot start a line of the feed.
+    seeded.execute("UPDATE calls SET title = 'Civic participation\rEND:VCALENDAR' WHERE identifier = 'CERV-SOCIAL-01'")
+    lines = pm.get("/calendar.ics").get_data(as_text=True).split("\r\n")
+    assert "DESCRIPTION:Civic participation\\nEND:VCALENDAR\\nhttp" in pm.get("/calendar.ics").get_data(as_text=True)
+    assert lines.count("END:VCALENDAR") == 1
+    # A long title is folded into lines of at most 75 octets (RFC 5545), never inside a character.
+    title = "Sociālā inovācija un pilsoniskā līdzdalība Latvijas pašvaldībās " * 4
+    seeded.execute("UPDATE calls SET title = %s WHERE identifier = 'CERV-SOCIAL-01'", (title.strip(),))
+    feed = pm.get("/calendar.ics").get_data()
+    assert max(len(line) for line in feed.split(b"\r\n")) <= 75
+    unfolded = feed.decode("utf-8").replace("\r\n ", "").split("\r\n")
+    assert f"DESCRIPTION:{title.strip()}\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01" in unfolded
+
+
+def test_a_bid_leadership_rejected_leaves_the_calendar(app, pm, seeded):
+    decide(pm)
+    assert "CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    token = csrf(boss, "/calls/CERV-SOCIAL-01")
+    boss.post(f"/decisions/{decision_id}/approval", data={"approve": "0", "csrf_token": token})
+    assert seeded.scalar("SELECT approval FROM decisions") == "rejected"
+    assert "BEGIN:VEVENT" not in pm.get("/calendar.ics").get_data(as_text=True)  # it is not written
+    decide(pm, state="maybe", reason="Good partners available")  # the team keeps it in mind after all
+    assert "[maybe] CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
+
+
+def test_a_calendar_application_subscribes_to_a_private_address_without_signing_in(app, pm, seeded):
+    import html
+
+    decide(pm)
+    page = pm.get("/pipeline").get_data(as_text=True)
+    feed = html.unescape(re.search(r'<input readonly value="([^"]+)" aria-label="Private calendar address"', page)[1])
+    assert feed.startswith("http://127.0.0.1:5000/calendar/")  # the app's base address: for outside the browser
+    path = feed.removeprefix("http://127.0.0.1:5000")
+    calendar_app = app.test_client()  # no session, as Outlook or Google Calendar fetching it
+    response = calendar_app.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert "BEGIN:VEVENT" in response.get_data(as_text=True) and "CERV-SOCIAL-01" in response.get_data(as_text=True)
+    # A forged or altered address finds nothing, and asks for no sign-in either.
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+    for bad in ("/calendar/nonsense.ics", f"/calendar/{token[:-2]}xy.ics"):
+        assert calendar_app.get(bad).status_code == 404, bad
+    # Deactivation turns the address off, and a new password does for good, as it signs out old sessions.
+    seeded.execute("UPDATE users SET active = false WHERE email = 'pm@sic.lv'")
+    assert calendar_app.get(path).status_code == 404
+    seeded.execute("UPDATE users SET active = true WHERE email = 'pm@sic.lv'")
+    assert calendar_app.get(path).status_code == 200
+    seeded.execute("UPDATE users SET password_hash = 'changed' WHERE email = 'pm@sic.lv'")
+    assert calendar_app.get(path).status_code == 404
+
+
+def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
+    assert "Nothing in the last 30 days." in pm.get("/pipeline").get_data(as_text=True)
+    decide(pm)
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": token, "body": "Who <b>asks</b> the university?"})
+    page = pm.get("/pipeline").get_data(as_text=True)
+    lately = page[page.index('id="lately"'):page.index("</section>", page.index('id="lately"'))]
+    title = "Social innovation and civic participation of young people"
+    comment = re.search(r'href="/calls/CERV-SOCIAL-01#(comment-\d+)">' + title, lately)
+    assert comment and "commented: “Who &lt;b&gt;asks&lt;/b&gt; the university?”" in lately
+    assert lately.index(comment.group(1)) < lately.index("decided bid: Strong strategic fit (“Good fit”)")
+    assert f'href="/calls/CERV-SOCIAL-01#decision">{title}</a>' in lately and "pm@sic.lv" in lately
+    assert "mentions you" not in lately
+    # A colleague's comment that mentions the reader says so.
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    boss.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01"),
+                                                      "body": "@pm, ask them by Friday"})
+    # The header says there is news since the last look at the Pipeline; the list marks it, once.
+    elsewhere = pm.get("/calls").get_data(as_text=True)
+    assert '<span class="count news" title="what colleagues did since you last looked at the Pipeline">1 new</span>' \
+        in elsewhere
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "commented: “@pm, ask them by Friday” <strong class=\"mention\">mentions you</strong></li>" in page
+    lately = page[page.index('id="lately"'):page.index("</section>", page.index('id="lately"'))]
+    assert lately.count('<li class="new"><span class="badge">new</span>') == 1
+    assert '<p class="summary news"><a href="#lately">1 new in Lately</a>' in page  # where to look, atop the page
+    assert re.search(r'<li class="new"><span class="badge">new</span> [^<]*boss@sic.lv', lately)
+    assert 'class="count news"' not in pm.get("/calls").get_data(as_text=True)
+    assert 'class="new"' not in pm.get("/pipeline").get_data(as_text=True)
+    # Boss never looked: everything pm did in the last 30 days is news to him.
+    assert re.search(r'class="count news"[^>]*>\d+ new</span>', boss.get("/calls").get_data(as_text=True))
+    # A busy month lists the latest 40, and the whole month on request.
+    for n in range(40):
+        boss.post("/calls/CERV-SOCIAL-01/comments", data={"csrf_token": csrf(boss, "/calls/CERV-SOCIAL-01"),
+                                                          "body": f"Note {n}"})
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert page.count('<li class="new">') == 40 and "commented: “Who &lt;b&gt;asks" not in page
+    link = re.search(r'<a href="(/pipeline\?lately=all&amp;new_since=[^"#]+#lately)">40 or more new in Lately</a>',
+                     page)
+    assert link and f'The latest 40: <a href="{link.group(1)}">show all of the last 30 days</a>.' in page
+    # The whole month marks what the page before called new (its look was noted already): the 40 notes.
+    whole = pm.get(unescape(link.group(1))).get_data(as_text=True)
+    assert whole.count("commented: “Note ") == 40 and "commented: “Who &lt;b&gt;asks" in whole
+    assert "The latest 40" not in whole and whole.count('<li class="new">') == 40
+    assert 'class="new"' not in pm.get("/pipeline?lately=all").get_data(as_text=True)
+    for mangled in ("yesterday", "2026-12-01T10:00:00"):  # a link spoilt on its way: no harm done
+        assert pm.get(f"/pipeline?lately=all&new_since={mangled}").status_code == 200
