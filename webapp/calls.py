@@ -97,6 +97,7 @@ def index():
                            crawl_spiders=settings().crawl_spiders,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
+                           reasons=decisions.REASONS, many_states=MANY_STATES, max_note=decisions.MAX_NOTE,
                            recent_change_days=call_store.RECENT_CHANGE_DAYS, new_call_days=call_store.NEW_CALL_DAYS,
                            failing=runs.failing_sources(db(), settings().crawl_spiders))
 
@@ -467,6 +468,57 @@ def decide(identifier):
                     else " The signals are being re-weighed from your decisions in the background.")
     flash(message)
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+# What the calls page records for several calls at once: screening, not bidding. A bid is decided on its call's
+# page, where its assessment, the bids due near it and its partners are.
+MANY_STATES = ("no_bid", "maybe")
+MANY_AT_MOST = 100
+
+
+@bp.post("/calls/decide")
+def decide_many():
+    """Maybe or no bid, with one reason (and note), for the calls ticked on the calls page: leadership screening
+    fifty fitting calls should not open fifty pages. Only calls nobody had decided on when the page was shown
+    are recorded; one a colleague decided on meanwhile, or that the decision cannot take as it is (a maybe on a
+    call that failed the screening needs a note), is left as it is, and the page says which and why."""
+    back = safe_next(request.form.get("next") or url_for("calls.index"))
+    state, reason, note = (request.form.get(key, "") for key in ("state", "reason", "note"))
+    identifiers = list(dict.fromkeys(request.form.getlist("call")))
+    if state not in MANY_STATES:
+        flash("Choose maybe or no bid for the ticked calls: a bid is decided on its call's page.")
+        return redirect(back)
+    if not identifiers:
+        flash("Tick the calls to mark first.")
+        return redirect(back)
+    if len(identifiers) > MANY_AT_MOST:
+        flash(f"Mark at most {MANY_AT_MOST} calls at once; {len(identifiers)} were ticked.")
+        return redirect(back)
+    profile_id, recorded, left = current_profile_id(), 0, []
+    for identifier in identifiers:
+        call = call_store.get_call(db(), identifier, profile_id)
+        try:
+            if call is None:
+                raise decisions.InvalidDecision("it is no longer stored.")
+            decisions.decide(db(), profile_id, call["id"], state, reason, note, g.user, seen=decisions.version(None))
+        except decisions.ChangedSince:
+            left.append(f"{identifier} (a colleague decided on it meanwhile)")
+        except decisions.InvalidDecision as problem:
+            if problem.args[0].startswith("Choose"):  # the same for every call: said once
+                flash(f"Nothing was recorded: {problem}")
+                return redirect(back)
+            left.append(f"{identifier} ({str(problem).rstrip('.')})")
+        else:
+            recorded += 1
+    message = f"{counted(recorded, 'call')} marked {decisions.STATES[state].lower()}."
+    if left:
+        message += f" Left as {'it was' if len(left) == 1 else 'they were'}: {'; '.join(left)}."
+    if recorded and learn.worth_learning(db(), profile_id):
+        problem = background.queue("worker.jobs.learn_from_decisions", profile_id)
+        message += (f" Re-weighing from decisions could not be queued ({problem}); run `callmatch learn`." if problem
+                    else " The signals are being re-weighed from your decisions in the background.")
+    flash(message)
+    return redirect(back)
 
 
 @bp.post("/decisions/<int:decision_id>/approval")

@@ -294,6 +294,20 @@ def test_every_page_passes_the_automated_accessibility_checks(server, page, with
     assert found == []
 
 
+def test_calls_ticked_on_the_calls_page_are_marked_at_once_in_a_real_browser(server, page):
+    page.goto(f"{server}/login")
+    sign_in(page, server, "boss@sic.lv")
+    page.goto(f"{server}/calls?screened=1")
+    page.get_by_label("Tick Plasma-facing materials for fusion reactors to mark it below").check()
+    page.get_by_label("Tick Small grants for civic participation to mark it below").check()
+    page.get_by_label("Mark the ticked calls").select_option("no_bid")
+    page.get_by_label("Reason").select_option("Weak fit with our mission")
+    page.get_by_role("button", name="Record for the ticked calls").click()
+    page.wait_for_url(f"{server}/calls?screened=1")
+    assert "2 calls marked no bid." in page.locator("p.flash").inner_text()
+    assert page.locator("input[form=decide-many]").count() == 1  # the one nobody decided on yet
+
+
 def test_the_first_tab_skips_the_navigation_and_focus_stays_visible(server, page):
     page.goto(f"{server}/login")
     sign_in(page, server, "pm@sic.lv")

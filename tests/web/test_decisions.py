@@ -1,6 +1,7 @@
 """Deciding on a call: bid, maybe or no bid, the assessment, leadership's approval, who writes it, its steps and outcome."""
 
 import re
+from html import unescape
 from datetime import date
 from decimal import Decimal
 
@@ -747,3 +748,49 @@ def test_a_series_is_a_strand_on_the_portal_and_a_programme_elsewhere_and_its_re
     assert (programme["name"], programme["summary"]) == ("Interreg Baltic Sea Region", "1 maybe, 1 no bid")
     assert same_series({"identifier": "HORIZON-CL5-2026-D1-01", "source": "ft_portal"}, record) is None
     assert series_summary([decided("A", "maybe"), decided("B", "maybe")]) == "2 maybes"
+
+
+def test_calls_are_screened_many_at_once_from_the_calls_page(app, pm, seeded):
+    from store import decisions as decision_store
+
+    page = pm.get("/calls?screened=1").get_data(as_text=True)
+    assert page.count('form="decide-many"') == 3 and 'id="decide-many"' in page
+    token = csrf(pm, "/calls")
+
+    def mark(*calls, state="no_bid", reason="Weak fit with our mission", note="", back="/calls?programme=CERV"):
+        return pm.post("/calls/decide", data={"call": list(calls), "state": state, "reason": reason, "note": note,
+                                              "next": back, "csrf_token": token})
+
+    # What cannot be taken is said, and nothing is recorded.
+    for ticked, chosen, said in ((["CERV-SOCIAL-01"], {"state": "bid"}, "Choose maybe or no bid for the ticked calls"),
+                                 ([], {}, "Tick the calls to mark first."),
+                                 (["CERV-SOCIAL-01"], {"reason": "Because"},
+                                  "Nothing was recorded: Choose a reason from the list.")):
+        refused = mark(*ticked, **chosen)
+        assert refused.headers["Location"].endswith("/calls?programme=CERV")
+        assert said in pm.get("/calls").get_data(as_text=True), said
+    assert seeded.scalar("SELECT count(*) FROM decisions") == 0
+
+    # A colleague decided on one meanwhile, and a maybe on a call the screening failed needs a note: both stay.
+    boss = app.test_client()
+    login(boss, "boss@sic.lv")
+    decide(boss, state="bid")  # on CERV-SOCIAL-01
+    done = mark("CERV-SOCIAL-01", "HORIZON-FUSION-01", "CERV-SMALL-01", "NO-SUCH-CALL", state="maybe",
+                reason="Good partners available")
+    said = unescape(pm.get(done.headers["Location"]).get_data(as_text=True))
+    assert "1 call marked maybe. Left as they were: CERV-SOCIAL-01 (a colleague decided on it meanwhile);" in said
+    assert "CERV-SMALL-01 (This call failed the screening (size: Largest grant €60 k is below the minimum" in said
+    assert "A maybe on it overrides that: say why in the note)" in said
+    assert "NO-SUCH-CALL (it is no longer stored)." in said
+    assert seeded.fetchall("SELECT c.identifier, d.state, u.email FROM decisions d JOIN calls c ON c.id = d.call_id"
+                           " JOIN users u ON u.id = d.decided_by ORDER BY 1") == [
+        {"identifier": "CERV-SOCIAL-01", "state": "bid", "email": "boss@sic.lv"},
+        {"identifier": "HORIZON-FUSION-01", "state": "maybe", "email": "pm@sic.lv"}]
+    # No bid on it, with a note for every ticked call, is taken; the history keeps who and why.
+    mark("CERV-SMALL-01", note="Screened on Monday: micro-projects only")
+    small = decision_store.get_decision(seeded, profiles.ensure_default_profile(seeded),
+                                        seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'"))
+    assert (small["state"], small["reason"], small["note"]) == (
+        "no_bid", "Weak fit with our mission", "Screened on Monday: micro-projects only")
+    assert "form=\"decide-many\"" not in pm.get("/calls?screened=1").get_data(as_text=True)  # nothing left to tick
+
