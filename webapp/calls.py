@@ -90,7 +90,7 @@ def index():
                                           user_id=g.user["id"], **filters)
     pages = max(1, math.ceil(total / PER_PAGE))
     screened_total = call_store.screened_count(db(), current_profile_id())
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "tick")}  # a tick is for this page only
     first_crawl_pending = not total and not call_store.any_stored(db())
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
                            first_crawl_pending=first_crawl_pending, crawl_hour=settings().crawl_hour,

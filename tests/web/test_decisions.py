@@ -754,7 +754,11 @@ def test_calls_are_screened_many_at_once_from_the_calls_page(app, pm, seeded):
     from store import decisions as decision_store
 
     page = pm.get("/calls?screened=1").get_data(as_text=True)
-    assert page.count('form="decide-many"') == 3 and 'id="decide-many"' in page
+    assert page.count('form="decide-many"') == 3 and 'id="decide-many"' in page and 'to mark it below" checked' not in page
+    # Every call of the page ticked at once, with no script: the page is shown again with them ticked.
+    assert 'href="/calls?tick=all&amp;screened=1">Tick every call on this page nobody has decided on</a>' in page
+    ticked = pm.get("/calls?tick=all&screened=1").get_data(as_text=True)
+    assert ticked.count('to mark it below" checked>') == 3 and 'href="/calls?screened=1">Untick them all</a>' in ticked
     token = csrf(pm, "/calls")
 
     def mark(*calls, state="no_bid", reason="Weak fit with our mission", note="", back="/calls?programme=CERV"):
