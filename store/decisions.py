@@ -455,6 +455,27 @@ def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
         {"user": user_id, "since": since, "today": today})
 
 
+def decided_anew(db: Database, user_id: int, since, today) -> list[dict]:
+    """The applications the user writes (of every profile) that a colleague decided anew since `since` (a bid
+    made no bid, a maybe made a bid, ...), as they stand now against how they stood then (`was`), soonest
+    deadline first: whoever writes an application should not find out from the Pipeline that it was dropped
+    or brought back. Changed and changed back within the period is no news, and neither is the user's own
+    change."""
+    return db.fetchall(
+        f"""SELECT c.identifier, c.title, {NEXT_DEADLINE} AS next_deadline, first.was, d.state, d.reason, d.note,
+                   e.at AS decided_at, u.email AS decided_by
+            FROM decisions d JOIN calls c ON c.id = d.call_id
+            CROSS JOIN LATERAL (SELECT x.change->'state'->>0 AS was FROM decision_events x
+                                 WHERE x.decision_id = d.id AND x.change ? 'state' AND x.at > %(since)s
+                                 ORDER BY x.at, x.id LIMIT 1) first
+            {_latest_event("state")}
+            LEFT JOIN users u ON u.id = e.user_id
+            WHERE d.lead_id = %(user)s AND first.was IS NOT NULL AND first.was <> d.state
+              AND e.user_id IS DISTINCT FROM %(user)s
+            ORDER BY next_deadline NULLS LAST, c.identifier""",
+        {"user": user_id, "since": since, "today": today})
+
+
 def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) -> list[dict]:
     """The outcomes (submitted, won, lost, withdrawn) a colleague recorded for the profile's bids since
     `since`, as they still stand, the latest first: a win or a loss is news to the whole team, and the

@@ -837,6 +837,35 @@ def test_a_colleague_named_to_write_is_emailed_at_once_and_the_digest_does_not_r
     assert send_writer_email(db, mailing, first) == "anna@sic.lv" and len(inbox.messages) == 2
 
 
+def test_a_digest_tells_the_writer_of_an_application_a_colleague_decided_anew(settings, db):
+    from store import decisions, digests
+    from worker.digest import render
+
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02", "CERV-SOCIAL-03")
+    dropped, back, own = (decisions.decide(db, profile_id, call[i], state, "Strong strategic fit", "", boss)["id"]
+                          for i, state in (("CERV-SOCIAL-01", "bid"), ("CERV-SOCIAL-02", "maybe"),
+                                           ("CERV-SOCIAL-03", "maybe")))
+    for decision in (dropped, back, own):
+        decisions.set_lead(db, decision, anna["id"], boss)
+    since = datetime.now(timezone.utc)
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "no_bid", "No capacity this period", "Not this year", boss)
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "no_bid", "Weak fit with our mission", "", boss)
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "maybe", "Good partners available", "", boss)  # and back
+    decisions.decide(db, profile_id, call["CERV-SOCIAL-03"], "bid", "Strong strategic fit", "", anna)  # her own
+
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    assert [(a["identifier"], a["was"], a["state"], a["decided_by"]) for a in content["decided_anew"]] == [
+        ("CERV-SOCIAL-01", "bid", "no_bid", "boss@sic.lv")]
+    subject, text, html = render(anna, content, settings)
+    assert "1 application of yours decided anew" in subject
+    assert ("Applications you write, decided anew by a colleague:\n- No bid (was bid): Social innovation and civic"
+            " participation (deadline 10 Jul 2026), by boss@sic.lv on ") in text
+    assert ': No capacity this period ("Not this year")' in text
+    assert "<h3>Applications you write, decided anew</h3>" in html
+    assert digests.content(db, boss, since, date(2026, 6, 27))["decided_anew"] == []  # he writes none of them
+    assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["decided_anew"] == []
+
+
 def test_leaderships_answer_to_a_bid_is_emailed_at_once_and_the_digest_does_not_repeat_it(settings, db, smtp_server):
     from datetime import timedelta
     from email import message_from_bytes, policy
