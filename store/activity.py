@@ -76,8 +76,4 @@ def news(db: Database, profile_id: int, user: dict) -> int:
 
 def mark_seen(db: Database, profile_id: int, user_id: int) -> datetime | None:
     """Note that the user looks at the list now; returns when they looked before (None: never)."""
-    return db.scalar(
-        """WITH before AS (SELECT at FROM lately_seen WHERE user_id = %(user)s AND profile_id = %(profile)s)
-           INSERT INTO lately_seen (user_id, profile_id, at) VALUES (%(user)s, %(profile)s, now())
-           ON CONFLICT (user_id, profile_id) DO UPDATE SET at = EXCLUDED.at
-           RETURNING (SELECT at FROM before)""", {"user": user_id, "profile": profile_id})
+    return db.noted_now("lately_seen", {"user_id": user_id, "profile_id": profile_id})

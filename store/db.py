@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -80,6 +81,22 @@ class Database:
             yield row
             if row is not None:
                 cur.execute(mark, params)
+
+    def noted_now(self, table: str, keys: dict):
+        """Sets the `at` of the row of `table` that `keys` (column: value) name to now, adding the row if there is
+        none, and returns the `at` it held before (None: no row yet): when a user last looked at something (a
+        list, a discussion), so that what came since is marked new."""
+        names = [sql.Identifier(column) for column in keys]
+        where = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
+                                      for column in keys)
+        query = sql.SQL(
+            """WITH before AS (SELECT at FROM {table} WHERE {where})
+               INSERT INTO {table} ({columns}, at) VALUES ({values}, now())
+               ON CONFLICT ({columns}) DO UPDATE SET at = EXCLUDED.at
+               RETURNING (SELECT at FROM before)""").format(
+            table=sql.Identifier(table), where=where, columns=sql.SQL(", ").join(names),
+            values=sql.SQL(", ").join(sql.Placeholder(column) for column in keys))
+        return self.scalar(query, keys)
 
     def fetchall(self, query, params=None) -> list[dict]:
         with self.connection() as conn:

@@ -118,13 +118,7 @@ def edit_comment(db: Database, comment_id: int, user: dict, body: str | None) ->
 
 def mark_read(db: Database, profile_id: int, call_id: int, user_id: int) -> datetime | None:
     """Note that the user reads the call's discussion now; returns when they read it before (None: never)."""
-    return db.scalar(
-        """WITH before AS (SELECT at FROM discussion_read
-                            WHERE user_id = %(user)s AND profile_id = %(profile)s AND call_id = %(call)s)
-           INSERT INTO discussion_read (user_id, profile_id, call_id, at)
-           VALUES (%(user)s, %(profile)s, %(call)s, now())
-           ON CONFLICT (user_id, profile_id, call_id) DO UPDATE SET at = EXCLUDED.at
-           RETURNING (SELECT at FROM before)""", {"user": user_id, "profile": profile_id, "call": call_id})
+    return db.noted_now("discussion_read", {"user_id": user_id, "profile_id": profile_id, "call_id": call_id})
 
 
 def comments_of(db: Database, profile_id: int, call_id: int) -> list[dict]:
