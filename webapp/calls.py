@@ -488,6 +488,9 @@ def decide_many():
     if state not in MANY_STATES:
         flash("Choose maybe or no bid for the ticked calls: a bid is decided on its call's page.")
         return redirect(back)
+    if reason not in decisions.REASONS:
+        flash("Nothing was recorded: choose a reason from the list.")
+        return redirect(back)
     if not identifiers:
         flash("Tick the calls to mark first.")
         return redirect(back)
@@ -504,9 +507,6 @@ def decide_many():
         except decisions.ChangedSince:
             left.append(f"{identifier} (a colleague decided on it meanwhile)")
         except decisions.InvalidDecision as problem:
-            if problem.args[0].startswith("Choose"):  # the same for every call: said once
-                flash(f"Nothing was recorded: {problem}")
-                return redirect(back)
             left.append(f"{identifier} ({str(problem).rstrip('.')})")
         else:
             recorded += 1

@@ -769,7 +769,7 @@ def test_calls_are_screened_many_at_once_from_the_calls_page(app, pm, seeded):
     for ticked, chosen, said in ((["CERV-SOCIAL-01"], {"state": "bid"}, "Choose maybe or no bid for the ticked calls"),
                                  ([], {}, "Tick the calls to mark first."),
                                  (["CERV-SOCIAL-01"], {"reason": "Because"},
-                                  "Nothing was recorded: Choose a reason from the list.")):
+                                  "Nothing was recorded: choose a reason from the list.")):
         refused = mark(*ticked, **chosen)
         assert refused.headers["Location"].endswith("/calls?programme=CERV")
         assert said in pm.get("/calls").get_data(as_text=True), said
