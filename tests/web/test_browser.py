@@ -247,6 +247,9 @@ def test_a_printed_call_page_keeps_the_record_and_leaves_out_the_controls(server
     for path in PAGES:  # the wide tables (programmes, sources) fit the paper too
         page.goto(server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 794, path
+    page.goto(f"{server}/calls")  # a printed list of calls: no boxes to tick on paper
+    assert page.locator("input[form=decide-many]").count() and not any(
+        box.is_visible() for box in page.locator("input[form=decide-many]").all())
     page.goto(f"{server}/calls/CERV-SOCIAL-01")
     page.emulate_media(media="screen")
     assert page.locator(".recommendations").is_visible() and page.get_by_role("button", name="Record decision").is_visible()
