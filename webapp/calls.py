@@ -459,15 +459,18 @@ def decide(identifier):
         return _call_page(call, draft=draft, refused=str(changed), status=409)
     except decisions.InvalidDecision as problem:  # said beside the form, which keeps what was written
         return _call_page(call, draft=draft, refused=str(problem), status=400)
-    message = "Decision recorded."
-    # Every decision past the minimum re-weighs the signals (and one that drops below it sets learned
-    # weights aside); the worker re-ranks if the weights in use change.
-    if learn.worth_learning(db(), profile_id):
-        problem = background.queue("worker.jobs.learn_from_decisions", profile_id)
-        message += (f" Re-weighing from decisions could not be queued ({problem}); run `callmatch learn`." if problem
-                    else " The signals are being re-weighed from your decisions in the background.")
-    flash(message)
+    flash("Decision recorded." + _reweighing(profile_id))
     return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+
+
+def _reweighing(profile_id: int) -> str:
+    """Every decision past the minimum re-weighs the signals (and one that drops below it sets learned weights
+    aside; the worker re-ranks if the weights in use change): queued now, and said after what was recorded."""
+    if not learn.worth_learning(db(), profile_id):
+        return ""
+    problem = background.queue("worker.jobs.learn_from_decisions", profile_id)
+    return (f" Re-weighing from decisions could not be queued ({problem}); run `callmatch learn`." if problem
+            else " The signals are being re-weighed from your decisions in the background.")
 
 
 # What the calls page records for several calls at once: screening, not bidding. A bid is decided on its call's
@@ -513,11 +516,7 @@ def decide_many():
     message = f"{counted(recorded, 'call')} marked {decisions.STATES[state].lower()}."
     if left:
         message += f" Left as {'it was' if len(left) == 1 else 'they were'}: {'; '.join(left)}."
-    if recorded and learn.worth_learning(db(), profile_id):
-        problem = background.queue("worker.jobs.learn_from_decisions", profile_id)
-        message += (f" Re-weighing from decisions could not be queued ({problem}); run `callmatch learn`." if problem
-                    else " The signals are being re-weighed from your decisions in the background.")
-    flash(message)
+    flash(message + (_reweighing(profile_id) if recorded else ""))
     return redirect(back)
 
 
