@@ -409,6 +409,13 @@ def writer_to_email(db: Database, decision_id: int, today) -> AbstractContextMan
         "UPDATE decisions SET lead_emailed_at = now() WHERE id = %(decision)s")
 
 
+# A bid leadership answered (approved or rejected), on a decision `d` and its latest approval event `e`; not one
+# leadership approved as it made it (that event records the decision too). Whom the answer concerns is a user
+# %(user)s who recorded the bid or writes it, and did not give the answer.
+ANSWERED = """d.state = 'bid' AND d.approval IN ('approved', 'rejected') AND e.change - 'approval' = '{}'
+              AND %(user)s IN (d.decided_by, d.lead_id) AND e.user_id IS DISTINCT FROM %(user)s"""
+
+
 def answer_to_email(db: Database, decision_id: int, user_id: int, today) -> AbstractContextManager[dict | None]:
     """Leadership's answer to a bid, to email at once to the colleague `user_id` who recorded it or writes it:
     their address, the call and its next deadline, the answer, who gave it when, who writes the bid, and its
@@ -423,8 +430,7 @@ def answer_to_email(db: Database, decision_id: int, user_id: int, today) -> Abst
               JOIN profiles p ON p.id = d.profile_id
               {_latest_event("approval")}
               JOIN users a ON a.id = e.user_id LEFT JOIN users w ON w.id = d.lead_id
-             WHERE d.id = %(decision)s AND d.state = 'bid' AND d.approval IN ('approved', 'rejected')
-               AND e.change - 'approval' = '{{}}' AND u.id IN (d.decided_by, d.lead_id) AND u.id <> a.id
+             WHERE d.id = %(decision)s AND {ANSWERED}
                AND u.active AND u.emails_at_once AND NOT u.id = ANY(d.approval_emailed_to)
                FOR UPDATE OF d SKIP LOCKED""", {"decision": decision_id, "user": user_id, "today": today},
         "UPDATE decisions SET approval_emailed_to = approval_emailed_to || %(user)s::bigint WHERE id = %(decision)s")
@@ -448,9 +454,7 @@ def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
             FROM decisions d JOIN calls c ON c.id = d.call_id
             {_latest_event("approval")}
             LEFT JOIN users u ON u.id = e.user_id
-            WHERE d.state = 'bid' AND d.approval IN ('approved', 'rejected') AND e.change - 'approval' = '{{}}'
-              AND e.at > %(since)s AND %(user)s IN (d.decided_by, d.lead_id) AND e.user_id IS DISTINCT FROM %(user)s
-              AND NOT %(user)s = ANY(d.approval_emailed_to)
+            WHERE {ANSWERED} AND e.at > %(since)s AND NOT %(user)s = ANY(d.approval_emailed_to)
             ORDER BY next_deadline NULLS LAST, c.identifier""",
         {"user": user_id, "since": since, "today": today})
 
