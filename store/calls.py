@@ -102,22 +102,23 @@ def refresh_statuses(db: Database, day: date) -> int:
     return len(changed)
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A value as JSON holds it: days and times written ISO, amounts as strings, lists and dicts throughout."""
     if isinstance(value, (date,)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     return value
 
 
 def content_hash(row: dict) -> str:
     # Amounts as their columns keep them: a completed stub's budget, filled in from the stored 3000000.00
     # when the portal lists it again, is the 3000000 the details gave, not a change.
-    payload = json.dumps({f: _watched(f, row.get(f)) if f in _AMOUNTS else _jsonable(row.get(f))
+    payload = json.dumps({f: _watched(f, row.get(f)) if f in _AMOUNTS else jsonable(row.get(f))
                           for f in HASHED_FIELDS}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -134,13 +135,13 @@ def _watched(field: str, value):
     if value is None or value == "" or value == []:
         return None
     if field == "deadlines":
-        return sorted(({"date": _jsonable(d["date"]), "stage": d["stage"]} for d in value),
+        return sorted(({"date": jsonable(d["date"]), "stage": d["stage"]} for d in value),
                       key=lambda d: (d["date"], d["stage"]))
     if field in _AMOUNTS:  # as the numeric(…, 2) column keeps it, or a float's last digits would differ
         return str(round(Decimal(str(value)), 2))
     if field == "title":
         return one_line(value)
-    return _jsonable(value)
+    return jsonable(value)
 
 
 def _words(row: dict) -> str:
@@ -220,7 +221,7 @@ def upsert_call_in(cur, row: dict, keep_stored: bool = True) -> str:
         cur.execute("UPDATE calls SET last_seen = now(), unlisted_since = NULL, status = %s WHERE id = %s",
                     (row["status"], existing["id"]))
         return "unchanged"
-    params = {**row, "deadlines": Jsonb(_jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
+    params = {**row, "deadlines": Jsonb(jsonable(row["deadlines"])), "eligibility": Jsonb(row["eligibility"]),
               "raw": Jsonb(row["raw"])}
     cur.execute(UPSERT, params)
     if existing and (changes := changes_between(existing, row)):
@@ -324,7 +325,7 @@ def call_json(row: dict) -> dict:
     """The public shape of a call, as `callmatch calls --json` prints it."""
     keys = ("identifier", "source", "programme", "title", "call_id", "status", "opening_date", "deadlines",
             "topic_budget", "grant_min", "grant_max", "expected_grants", "url")
-    shaped = {k: _jsonable(row.get(k)) for k in keys}
+    shaped = {k: jsonable(row.get(k)) for k in keys}
     for k in ("topic_budget", "grant_min", "grant_max"):
         shaped[k] = float(row[k]) if row.get(k) is not None else None
     shaped["budget"] = shaped.pop("topic_budget")

@@ -4,20 +4,17 @@ it can be shared, and a digest reminds whoever writes the application of what fa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, timedelta
-from functools import partial
-
 from psycopg.types.json import Jsonb
 
+from .calls import jsonable
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import one_line
 
 MAX_TITLE = 200
-_json = partial(json.dumps, default=lambda value: value.isoformat())  # a step's days and times, in its history
 # What a digest lists: the open steps of the reader's applications due within this many days, or overdue.
 DUE_WITHIN_DAYS = 7
 
@@ -384,7 +381,7 @@ def _event(cur, step: dict, change: str, user: dict | None, detail: dict | None 
            to: int | None = None) -> None:
     cur.execute("INSERT INTO step_events (decision_id, step_id, title, change, detail, to_user_id, user_id)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (step["decision_id"], step["id"], step["title"], change, Jsonb(detail or {}, dumps=_json), to,
+                (step["decision_id"], step["id"], step["title"], change, Jsonb(jsonable(detail or {})), to,
                  user["id"] if user else None))
 
 
