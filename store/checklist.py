@@ -350,29 +350,34 @@ _KEPT = ("usual", "due", "deadline", "assignee_id", "added_by", "added_at", "don
          "assigned_at", "handed_emailed_at")
 
 
+def removal(db: Database, event_id: int) -> dict:
+    """The history's 'removed' event `event_id` (an event is never changed once written)."""
+    event = db.fetchone("SELECT * FROM step_events WHERE id = %s AND change = 'removed'", (event_id,))
+    if event is None:
+        raise NotFound(f"No removed step {event_id}.")
+    return event
+
+
 def restore_step(db: Database, event_id: int, user: dict) -> dict:
     """Puts back the step a 'removed' event took away, as it was, under the same id (so its history goes on).
     Only a step's latest removal is put back, once."""
+    removed = removal(db, event_id)
     with db.transaction() as cur:
-        removal = cur.execute("SELECT * FROM step_events WHERE id = %s AND change = 'removed'",
-                              (event_id,)).fetchone()
-        if removal is None:
-            raise NotFound(f"No removed step {event_id}.")
         # The decision's row is the lock: two presses at once put the step back once.
-        cur.execute("SELECT 1 FROM decisions WHERE id = %s FOR UPDATE", (removal["decision_id"],))
+        cur.execute("SELECT 1 FROM decisions WHERE id = %s FOR UPDATE", (removed["decision_id"],))
         if cur.execute("SELECT 1 FROM step_events WHERE step_id = %s AND id > %s",
-                       (removal["step_id"], event_id)).fetchone():
-            raise InvalidStep(f"“{removal['title']}” was put back already.")
+                       (removed["step_id"], event_id)).fetchone():
+            raise InvalidStep(f"“{removed['title']}” was put back already.")
         columns = ", ".join(_KEPT)
         step = cur.execute(
             f"""INSERT INTO application_steps (id, decision_id, title, {columns})
                 SELECT %(step)s, %(decision)s, %(title)s, {columns}
                   FROM jsonb_populate_record(NULL::application_steps, %(kept)s)
                 ON CONFLICT (id) DO NOTHING RETURNING *""",
-            {"step": removal["step_id"], "decision": removal["decision_id"], "title": removal["title"],
-             "kept": Jsonb(removal["detail"])}).fetchone()
+            {"step": removed["step_id"], "decision": removed["decision_id"], "title": removed["title"],
+             "kept": Jsonb(removed["detail"])}).fetchone()
         if step is None:
-            raise InvalidStep(f"“{removal['title']}” was put back already.")
+            raise InvalidStep(f"“{removed['title']}” was put back already.")
         _event(cur, step, "restored", user)
     return step
 

@@ -99,15 +99,14 @@ def remove(step_id):
 @bp.post("/steps/removed/<int:event_id>/restore")
 def restore(event_id):
     """A removed step put back as it was (a press too quick, or a step that applies after all)."""
+    identifier = decisions.call_identifier(db(), checklist.removal(db(), event_id)["decision_id"])
     try:
         step = checklist.restore_step(db(), event_id, g.user)
     except checklist.InvalidStep as problem:  # put back in another tab already
         flash(str(problem))
-        decision_id = db().scalar("SELECT decision_id FROM step_events WHERE id = %s", (event_id,))
-        return _back_to(decisions.call_identifier(db(), decision_id), history="steps")
+        return _back_to(identifier, history="steps")
     flash(f"Step put back: {step['title']}.")
-    return _back_to(decisions.call_identifier(db(), step["decision_id"]))
-
+    return _back_to(identifier)
 
 
 def step_change_words(event: dict) -> str:
