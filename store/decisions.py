@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import AbstractContextManager
+from decimal import Decimal, InvalidOperation
 
 from psycopg.types.json import Jsonb
 
@@ -24,6 +25,26 @@ REASONS = (
     "Competition too strong", "Other (see note)",
 )
 OUTCOMES = ("submitted", "won", "lost", "withdrawn")
+# A bid that ended won or lost was evaluated: its evaluation summary report gives a score out of the
+# programme's maximum, the threshold a proposal had to reach and, often, the lowest score the call funded
+# (how close a lost bid came), with what the evaluators said. The outcome form asks for them, all optional.
+EVALUATED = ("won", "lost")
+EVALUATION_NUMBERS = {"score": "The score", "out_of": "The maximum score", "threshold": "The threshold",
+                      "funded_from": "The lowest score funded"}
+# A decision's evaluation as queries select it (`d`: the decisions table), for `evaluation_of`.
+EVALUATION_COLUMNS = ", ".join(f"d.evaluation_{key}" for key in (*EVALUATION_NUMBERS, "comments"))
+# The report's comments run to a few pages: strengths and weaknesses under each criterion.
+MAX_EVALUATION_COMMENTS = 20_000
+# numeric(7, 2): every programme's scale fits (Horizon Europe's 15, Erasmus+'s 100).
+MAX_SCORE = Decimal("99999.99")
+# How the report scores where the programme's rules fix it, by the start of a portal topic's identifier (the
+# first that matches): a hint beside the form, not a default, since a call's own conditions may differ.
+USUAL_SCALES = (
+    ("HORIZON-MSCA-", "Marie Skłodowska-Curie proposals are scored out of 100, with a threshold of 70."),
+    ("HORIZON-", "Horizon Europe proposals are usually scored out of 15 (0 to 5 for each of three criteria),"
+                 " with a threshold of 10 and of 3 for each criterion."),
+    ("ERASMUS-", "Erasmus+ proposals are scored out of 100; the call sets the thresholds."),
+)
 # A note says why in a sentence or a paragraph; it is shown beside the decision and in the pipeline.
 MAX_NOTE = 2000
 # Applications due this close together are written at the same time, by the same few people.
@@ -70,6 +91,109 @@ def record_of(outcomes) -> str | None:
     """`win_record` of the bids whose outcomes these are (None: none recorded)."""
     outcomes = list(outcomes)
     return win_record(outcomes.count("won"), outcomes.count("lost"))
+
+
+def usual_scale(call: dict) -> str | None:
+    """How an evaluation summary report scores the call's proposals, where its programme's rules say (a
+    sentence); None where they do not."""
+    return next((said for start, said in USUAL_SCALES if (call.get("identifier") or "").startswith(start)), None)
+
+
+def _score(label: str, raw: str) -> Decimal:
+    """A score as a form gives it ("12.5", or "12,5" as Latvian writes it); InvalidDecision saying what would
+    do."""
+    try:
+        value = Decimal(raw.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0 or value > MAX_SCORE:
+        raise InvalidDecision(f"{label} is a number such as 12.5; {raw!r} is not.")
+    return value.quantize(Decimal("0.01"))
+
+
+def checked_evaluation(values: dict | None) -> dict:
+    """An evaluation as stored, from what a form or a caller gave (`EVALUATION_NUMBERS` as text or numbers,
+    blank: not given, and `comments`): numbers as Decimal or None, the comments stripped. InvalidDecision
+    naming every problem at once: a number that is not one, a score without the maximum it is out of, one above
+    that maximum, comments too long."""
+    values = values or {}
+    unknown = sorted(set(values) - set(EVALUATION_NUMBERS) - {"comments"})
+    if unknown:
+        raise InvalidDecision(f"An evaluation gives {', '.join(EVALUATION_NUMBERS)} and comments;"
+                              f" not {', '.join(unknown)}.")
+    problems, numbers = [], {}
+    for key, label in EVALUATION_NUMBERS.items():
+        raw = "" if values.get(key) is None else str(values[key]).strip()
+        try:
+            numbers[key] = _score(label, raw) if raw else None
+        except InvalidDecision as problem:
+            problems.append(str(problem))
+            numbers[key] = None
+    out_of = numbers["out_of"]
+    if out_of == 0:
+        problems.append("The maximum score must be more than 0.")
+    elif out_of is None and any(numbers[key] is not None for key in ("score", "threshold", "funded_from")):
+        problems.append("Say what the scores are out of: the report gives the maximum (15 in most of Horizon"
+                        " Europe, 100 in Erasmus+).")
+    elif out_of is not None:
+        problems += [f"{EVALUATION_NUMBERS[key]} ({plain_number(numbers[key])}) is above the maximum"
+                     f" ({plain_number(out_of)})." for key in ("score", "threshold", "funded_from")
+                     if numbers[key] is not None and numbers[key] > out_of]
+    comments = str(values.get("comments") or "").replace("\r\n", "\n").strip()
+    if len(comments) > MAX_EVALUATION_COMMENTS:
+        problems.append(f"What the evaluators said can be at most {MAX_EVALUATION_COMMENTS:,} characters; this has"
+                        f" {len(comments):,}. Keep the weaknesses, which next year's application answers.")
+    if problems:
+        raise InvalidDecision(" ".join(problems))
+    return {**numbers, "comments": comments}
+
+
+def plain_number(value) -> str:
+    """A score as the report writes it: 12.5, 15 (not 12.50, 15.00)."""
+    text = f"{Decimal(str(value)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def evaluation_of(decision: dict) -> dict | None:
+    """The decision's evaluation as its history keeps it (numbers as text, `plain_number`); None where none
+    was recorded."""
+    evaluation = {key: None if decision.get(f"evaluation_{key}") is None
+                  else plain_number(decision[f"evaluation_{key}"]) for key in EVALUATION_NUMBERS}
+    evaluation["comments"] = decision.get("evaluation_comments") or ""
+    return evaluation if any(evaluation.values()) else None
+
+
+def evaluation_summary(evaluation: dict | None) -> str | None:
+    """"scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest score funded (13)": the score
+    against what it had to reach and what was funded. None without a score."""
+    if not evaluation or evaluation.get("score") is None:
+        return None
+    score, out_of = Decimal(str(evaluation["score"])), evaluation["out_of"]
+    said = []
+    if evaluation.get("threshold") is not None:
+        threshold = Decimal(str(evaluation["threshold"]))
+        where = "above" if score > threshold else "at" if score == threshold else "below"
+        said.append(f"{where} the threshold of {plain_number(threshold)}")
+    if evaluation.get("funded_from") is not None:
+        funded = Decimal(str(evaluation["funded_from"]))
+        lowest = f"the lowest score funded ({plain_number(funded)})"
+        said.append(f"{plain_number(funded - score)} short of {lowest}" if score < funded
+                    else f"as much as {lowest}" if score == funded else f"above {lowest}")
+    return f"scored {plain_number(score)} of {plain_number(out_of)}" + (f": {', '.join(said)}" if said else "")
+
+
+def scored(decision: dict) -> str:
+    """What the evaluators scored a bid, as `evaluation_summary` says it, from the decision's columns; '' where
+    no score was recorded."""
+    return evaluation_summary(evaluation_of(decision)) or ""
+
+
+def outcome_said(decision: dict) -> str:
+    """"lost, scored 12.5 of 15: above the threshold of 10, …": how a bid ended, with its score where one was
+    recorded ('' before any outcome)."""
+    if not decision.get("outcome"):
+        return ""
+    return decision["outcome"] + (f", {said}" if (said := scored(decision)) else "")
 
 
 def _given(values: dict | None) -> dict[str, str]:
@@ -221,10 +345,11 @@ def call_identifier(db: Database, decision_id: int) -> str:
 
 
 def decided_calls(db: Database, profile_id: int) -> list[dict]:
-    """Every call the profile decided on, with its decision and outcome and its last deadline, the latest
-    first: the team's record, in which the call page finds the calls of the same series."""
+    """Every call the profile decided on, with its decision, outcome and evaluation and its last deadline, the
+    latest first: the team's record, in which the call page finds the calls of the same series."""
     return db.fetchall(
-        """SELECT c.identifier, c.title, c.source, c.programme, d.state, d.reason, d.note, d.approval, d.outcome,
+        f"""SELECT c.identifier, c.title, c.source, c.programme, d.state, d.reason, d.note, d.approval, d.outcome,
+                  {EVALUATION_COLUMNS},
                   (SELECT max((x->>'date')::date) FROM jsonb_array_elements(c.deadlines) x) AS last_deadline
            FROM decisions d JOIN calls c ON c.id = d.call_id WHERE d.profile_id = %s
            ORDER BY last_deadline DESC NULLS LAST, c.identifier""", (profile_id,))
@@ -485,7 +610,7 @@ def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) ->
     `since`, as they still stand, the latest first: a win or a loss is news to the whole team, and the
     ranking is checked against them."""
     return db.fetchall(
-        f"""SELECT c.identifier, c.title, d.outcome, e.at AS recorded_at, u.email AS recorded_by
+        f"""SELECT c.identifier, c.title, d.outcome, {EVALUATION_COLUMNS}, e.at AS recorded_at, u.email AS recorded_by
            FROM decisions d JOIN calls c ON c.id = d.call_id
            {_latest_event("outcome")}
            LEFT JOIN users u ON u.id = e.user_id
@@ -558,17 +683,35 @@ def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: st
         return {**row, "told": {u["email"]: u["emails_at_once"] for u in told}}
 
 
-def set_outcome(db: Database, decision_id: int, outcome: str, user: dict) -> dict:
+def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evaluation: dict | None = None) -> dict:
+    """Records how a bid ended and, for one won or lost, its `evaluation` (`checked_evaluation`'s input; None
+    keeps the one recorded, where the outcome still takes one). Only what changed goes into the history."""
     if outcome not in OUTCOMES:
         raise InvalidDecision(f"Outcome must be one of {', '.join(OUTCOMES)}.")
+    given = checked_evaluation(evaluation) if evaluation is not None else None
+    if given is not None and outcome not in EVALUATED and evaluation_of(
+            {f"evaluation_{key}": value for key, value in given.items()}):
+        raise InvalidDecision(f"A bid {outcome} has no evaluation: record it won or lost with its scores, or"
+                              " leave the scores and comments empty.")
     with db.transaction() as cur:
         old = _locked(cur, decision_id)
         if not takes_outcome(old):
             marked = "a bid leadership rejected" if old["state"] == "bid" else f"marked {STATES[old['state']].lower()}"
             raise InvalidDecision(f"An outcome is recorded for a bid; this call is {marked}.")
-        row = cur.execute("UPDATE decisions SET outcome = %s, updated_at = now() WHERE id = %s RETURNING *",
-                          (outcome, decision_id)).fetchone()
-        _record(cur, decision_id, user["id"], {"outcome": [old["outcome"], outcome]})
+        if given is None:  # kept as it is, unless the bid no longer ended in an evaluation
+            given = ({key: old[f"evaluation_{key}"] for key in EVALUATION_NUMBERS}
+                     | {"comments": old["evaluation_comments"]}) if outcome in EVALUATED else {}
+        columns = {f"evaluation_{key}": given.get(key) for key in EVALUATION_NUMBERS}
+        columns["evaluation_comments"] = given.get("comments") or ""
+        change = {"outcome": [old["outcome"], outcome]} if old["outcome"] != outcome else {}
+        if (was := evaluation_of(old)) != (now := evaluation_of(columns)):
+            change["evaluation"] = [was, now]
+        if not change:
+            return old
+        row = cur.execute(
+            f"UPDATE decisions SET outcome = %s, {', '.join(f'{column} = %s' for column in columns)},"
+            " updated_at = now() WHERE id = %s RETURNING *", (outcome, *columns.values(), decision_id)).fetchone()
+        _record(cur, decision_id, user["id"], change)
         return row
 
 
@@ -580,14 +723,15 @@ def history(db: Database, decision_id: int) -> list[dict]:
 
 def board(db: Database, profile_id: int, today) -> list[dict]:
     """Every call the profile decided on, with its decision (why, by whom, who approved it, who leads the
-    application, how it ended), rank, next deadline, latest recent change, the partners in its consortium
-    so far (how many, how many confirmed, and their names with their countries), its steps to submission
+    application, how it ended and its evaluation), rank, next deadline, latest recent change, the partners in
+    its consortium so far (how many, how many confirmed, and their names with their countries), its steps to submission
     (how many, how many done, the next open one) and its planned budget (the applicant's share, the total, and
     the applicant's co-financing at the rate it plans with), soonest first: the board, and the register
     leadership downloads."""
     rows = db.fetchall(
         f"""SELECT c.identifier, c.title, c.programme, c.grant_max, c.url, d.state, d.reason, d.note, d.approval,
-                   d.outcome, d.overrides, d.assessment, d.updated_at, du.email AS decided_by, au.email AS approved_by,
+                   d.outcome, {EVALUATION_COLUMNS}, d.overrides, d.assessment, d.updated_at, du.email AS decided_by,
+                   au.email AS approved_by,
                    lu.email AS lead, lu.active AS lead_active,
                    m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,

@@ -243,10 +243,25 @@ CREATE TABLE decisions (
     lead_id       bigint REFERENCES users (id) ON DELETE SET NULL,  -- who writes the application
     lead_emailed_at timestamptz,                   -- when they were emailed that they write it (else the digest)
     approval_emailed_to bigint[] NOT NULL DEFAULT '{}',  -- who was emailed leadership's latest answer (else the digest)
+    -- the evaluation summary report of a bid won or lost: its score, the threshold, the lowest score funded
+    evaluation_score numeric(7, 2),
+    evaluation_out_of numeric(7, 2),
+    evaluation_threshold numeric(7, 2),
+    evaluation_funded_from numeric(7, 2),
+    evaluation_comments text NOT NULL DEFAULT '',  -- what the evaluators said
     decided_by    bigint REFERENCES users (id),
     approved_by   bigint REFERENCES users (id),
     updated_at    timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (profile_id, call_id)
+    UNIQUE (profile_id, call_id),
+    CONSTRAINT decisions_evaluation_check CHECK (
+        (evaluation_out_of IS NOT NULL OR num_nonnulls(evaluation_score, evaluation_threshold, evaluation_funded_from) = 0)
+        AND evaluation_out_of > 0
+        AND evaluation_score BETWEEN 0 AND evaluation_out_of
+        AND evaluation_threshold BETWEEN 0 AND evaluation_out_of
+        AND evaluation_funded_from BETWEEN 0 AND evaluation_out_of
+        AND ((outcome IN ('won', 'lost')) IS TRUE
+             OR (num_nonnulls(evaluation_score, evaluation_out_of, evaluation_threshold, evaluation_funded_from) = 0
+                 AND evaluation_comments = '')))
 );
 
 -- Append-only: who changed what, when. Never updated, never deleted.

@@ -1,0 +1,114 @@
+"""A bid's evaluation: the scores of its evaluation summary report and what the evaluators said, recorded
+with the outcome, checked, kept in the decision's history and said the same way everywhere."""
+
+from decimal import Decimal
+
+import pytest
+
+from store import decisions
+from store.decisions import InvalidDecision, checked_evaluation, evaluation_summary, outcome_said, usual_scale
+from store.errors import Conflict
+from tests.helpers.data import team_on_calls
+
+REPORT = {"score": "12,5", "out_of": "15", "threshold": "10", "funded_from": "13",
+          "comments": "Impact: the pathway to uptake is not convincing.\r\nImplementation: a sound work plan."}
+
+
+def test_the_numbers_are_read_as_a_report_writes_them():
+    checked = checked_evaluation(REPORT)
+    assert checked == {"score": Decimal("12.50"), "out_of": Decimal("15.00"), "threshold": Decimal("10.00"),
+                       "funded_from": Decimal("13.00"),
+                       "comments": "Impact: the pathway to uptake is not convincing.\nImplementation: a sound work plan."}
+    assert checked_evaluation({"score": 81, "out_of": 100})["score"] == Decimal("81.00")  # a caller's numbers
+    assert checked_evaluation({"score": " ", "comments": ""}) == {
+        "score": None, "out_of": None, "threshold": None, "funded_from": None, "comments": ""}
+
+
+def test_every_problem_of_an_evaluation_is_said_at_once():
+    with pytest.raises(InvalidDecision) as problem:
+        checked_evaluation({"score": "twelve", "threshold": "16", "out_of": "15", "funded_from": "-1"})
+    said = str(problem.value)
+    assert "The score is a number such as 12.5; 'twelve' is not." in said
+    assert "The lowest score funded is a number such as 12.5; '-1' is not." in said
+    assert "The threshold (16) is above the maximum (15)." in said
+    with pytest.raises(InvalidDecision, match="Say what the scores are out of"):
+        checked_evaluation({"score": "12"})
+    with pytest.raises(InvalidDecision, match="The maximum score must be more than 0"):
+        checked_evaluation({"out_of": "0"})
+    with pytest.raises(InvalidDecision, match="The score \\(16\\) is above the maximum \\(15\\)"):
+        checked_evaluation({"score": "16", "out_of": "15"})
+    with pytest.raises(InvalidDecision, match="at most 20,000 characters; this has 20,001"):
+        checked_evaluation({"comments": "x" * 20_001})
+    with pytest.raises(InvalidDecision, match="not grade"):
+        checked_evaluation({"grade": "A"})
+
+
+def test_a_score_is_said_against_the_threshold_and_the_lowest_funded():
+    def said(score, threshold=None, funded_from=None):
+        return evaluation_summary({"score": score, "out_of": "15", "threshold": threshold, "funded_from": funded_from,
+                                   "comments": ""})
+
+    assert said("12.5", "10", "13") == ("scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest"
+                                       " score funded (13)")
+    assert said("9", "10") == "scored 9 of 15: below the threshold of 10"
+    assert said("10", "10", "10") == "scored 10 of 15: at the threshold of 10, as much as the lowest score funded (10)"
+    assert said("14.25", funded_from="13.5") == "scored 14.25 of 15: above the lowest score funded (13.5)"
+    assert said("12") == "scored 12 of 15"
+    assert evaluation_summary({"score": None, "out_of": "15", "threshold": "10", "comments": "Weak impact."}) is None
+    assert evaluation_summary(None) is None
+
+
+def test_the_form_says_how_the_programme_scores():
+    assert "out of 15" in usual_scale({"identifier": "HORIZON-CL2-2026-01-DEMOCRACY-03"})
+    assert "out of 100, with a threshold of 70" in usual_scale({"identifier": "HORIZON-MSCA-2026-SE-01-01"})
+    assert "out of 100" in usual_scale({"identifier": "ERASMUS-EDU-2026-PI-ALL-INNO"})
+    assert usual_scale({"identifier": "CERV-2026-CITIZENS-CIV"}) is None
+
+
+def test_an_evaluation_is_recorded_with_a_result_and_kept_in_the_history(db):
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01")
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)["id"]
+    decisions.set_outcome(db, bid, "submitted", anna)
+
+    # Submitted, it has no evaluation yet: scores now are a slip, refused rather than kept.
+    with pytest.raises(InvalidDecision, match="A bid submitted has no evaluation"):
+        decisions.set_outcome(db, bid, "submitted", anna, {"score": "12", "out_of": "15"})
+    # Blank fields, as the form sends them with no evaluation, change nothing and add nothing to the history.
+    events = len(decisions.history(db, bid))
+    decisions.set_outcome(db, bid, "submitted", anna, {key: "" for key in REPORT})
+    assert len(decisions.history(db, bid)) == events
+
+    row = decisions.set_outcome(db, bid, "lost", anna, REPORT)
+    assert outcome_said(row) == ("lost, scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest score"
+                                 " funded (13)")
+    assert row["evaluation_comments"].startswith("Impact: the pathway")
+    change = decisions.history(db, bid)[-1]["change"]
+    assert change["outcome"] == ["submitted", "lost"]
+    assert change["evaluation"] == [None, {"score": "12.5", "out_of": "15", "threshold": "10", "funded_from": "13",
+                                           "comments": checked_evaluation(REPORT)["comments"]}]
+
+    # The same form again records nothing; the comments alone changed is one change.
+    decisions.set_outcome(db, bid, "lost", anna, REPORT)
+    assert len(decisions.history(db, bid)) == events + 1
+    decisions.set_outcome(db, bid, "lost", boss, {**REPORT, "comments": "Impact too vague."})
+    assert list(decisions.history(db, bid)[-1]["change"]) == ["evaluation"]
+
+    # Without an evaluation given (another caller), the recorded one stays while the bid was still evaluated...
+    assert decisions.outcome_said(decisions.set_outcome(db, bid, "won", boss)).startswith("won, scored 12.5 of 15")
+    # ... and goes with an outcome that had none, in the history too.
+    row = decisions.set_outcome(db, bid, "withdrawn", boss)
+    assert decisions.evaluation_of(row) is None and outcome_said(row) == "withdrawn"
+    assert decisions.history(db, bid)[-1]["change"]["evaluation"][1] is None
+
+
+def test_the_database_refuses_an_evaluation_that_does_not_add_up(db):
+    profile_id, call, boss, _ = team_on_calls(db, "CERV-SOCIAL-01")
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)["id"]
+    decisions.set_outcome(db, bid, "lost", boss)
+    for columns in ("evaluation_score = 12",  # out of nothing
+                    "evaluation_score = 16, evaluation_out_of = 15",
+                    "evaluation_threshold = 10",
+                    "outcome = 'submitted', evaluation_comments = 'Weak impact.'"):
+        with pytest.raises(Conflict, match="decisions_evaluation_check"):
+            db.execute(f"UPDATE decisions SET {columns} WHERE id = %s", (bid,))
+    db.execute("UPDATE decisions SET evaluation_comments = 'Weak impact.' WHERE id = %s", (bid,))  # a lost bid's
