@@ -1077,7 +1077,7 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
     since = datetime.now(timezone.utc) - timedelta(days=1)
     bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)["id"]
     decisions.set_outcome(db, bid, "submitted", boss)
-    decisions.set_outcome(db, bid, "won", boss)
+    decisions.set_outcome(db, bid, "won", boss, {"score": "14", "out_of": "15", "funded_from": "13"})
     content = digests.content(db, anna, since, date(2026, 6, 27))
     assert [(o["identifier"], o["outcome"], o["recorded_by"]) for o in content["outcomes"]] == [
         ("CERV-SOCIAL-01", "won", "boss@sic.lv")]  # as it stands, once
@@ -1087,8 +1087,10 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
     lost = [{**content["outcomes"][0], "outcome": "lost"}]  # a loss is news too, and its subject says so
     assert render(anna, {**content, "new_calls": [], "deadlines": [], "outcomes": lost}, settings)[0] == (
         "callmatch: 1 bid lost")
-    assert "Outcomes recorded:\n- Won: Social innovation and civic participation, recorded by boss@sic.lv on " in text
-    assert "<h3>Outcomes recorded</h3>" in html
+    # With what the evaluators scored it, where that was recorded.
+    assert ("Outcomes recorded:\n- Won (scored 14 of 15: above the lowest score funded (13)): Social innovation and"
+            " civic participation, recorded by boss@sic.lv on ") in text
+    assert "<h3>Outcomes recorded</h3>" in html and "<span>(scored 14 of 15: above the lowest score funded (13))</span>" in html
     # Not to the one who recorded it, nor again in a later period.
     assert digests.content(db, boss, since, date(2026, 6, 27))["outcomes"] == []
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["outcomes"] == []

@@ -119,7 +119,7 @@ def passage_rows(matches: list[dict]) -> list[dict]:
 
 
 # The decision's fields in the order the form asks for them; the database keeps a change's keys unordered.
-HISTORY_ORDER = ("state", "reason", "note", "assessment", "overrides", "approval", "lead", "outcome")
+HISTORY_ORDER = ("state", "reason", "note", "assessment", "overrides", "approval", "lead", "outcome", "evaluation")
 
 
 def history_changes(change: dict, weights: dict | None = None) -> list[str]:
@@ -142,11 +142,26 @@ def history_changes(change: dict, weights: dict | None = None) -> list[str]:
             out.append(f"overrides the screening ({failed_gates(new)})" if new else "no longer overrides the screening")
         elif field == "assessment":  # ratings: their line, or that they were taken back
             out.append(f"assessment {decisions.assessment_summary(new, weights)}" if new else "assessment taken back")
+        elif field == "evaluation":  # the report's scores, and whether its comments were written down
+            out.append(evaluation_change(old, new))
         elif old in (None, ""):
             out.append(f"{field} {said(field, new)}")
         else:
             out.append(f"{field} {said(field, old)} → {said(field, new)}")
     return out
+
+
+def evaluation_change(old: dict | None, new: dict | None) -> str:
+    """A change of a bid's evaluation in the history's words: "evaluation scored 12.5 of 15: below the
+    threshold of 10; the evaluators' comments added"."""
+    if not new:
+        return "evaluation taken back"
+    scored = decisions.evaluation_summary(new)
+    said = [scored] if scored else ["score taken out"] if decisions.evaluation_summary(old) else []
+    if new["comments"] != (old or {}).get("comments", ""):
+        said.append("the evaluators' comments " + ("taken out" if not new["comments"] else
+                                                   "changed" if (old or {}).get("comments") else "added"))
+    return "evaluation " + ("; ".join(said) if said else "changed")
 
 
 def history_sentence(call: dict) -> str:
@@ -190,9 +205,11 @@ def _reply_text(comments: list[dict]) -> str:
     return f"@{discussion.handle(replied['email'])} " if replied else ""
 
 
-def _call_page(call: dict, draft: dict | None = None, refused: str | None = None, status: int = 200):
-    """The call's page. `draft` is a decision the user wrote that was not recorded (`refused` says why):
-    the form shows it again rather than losing it."""
+def _call_page(call: dict, draft: dict | None = None, refused: str | None = None, status: int = 200,
+               outcome_draft: dict | None = None, outcome_refused: str | None = None):
+    """The call's page. `draft` is a decision the user wrote that was not recorded (`refused` says why), and
+    `outcome_draft` an outcome with its evaluation (`outcome_refused`): the form shows it again rather than
+    losing it."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     builder = _builder(call)
     history = decisions.history(db(), decision["id"]) if decision else []
@@ -234,9 +251,20 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
                            outcome_open=bool(decision) and decisions.takes_outcome(decision),
+                           outcome_form=outcome_draft or _outcome_form(decision), outcome_refused=outcome_refused,
+                           evaluation_numbers=decisions.EVALUATION_NUMBERS, evaluated=decisions.EVALUATED,
+                           usual_scale=decisions.usual_scale(call),
+                           max_evaluation_comments=decisions.MAX_EVALUATION_COMMENTS,
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+def _outcome_form(decision: dict | None) -> dict:
+    """What the outcome form starts with: the outcome and evaluation recorded."""
+    evaluation = (decisions.evaluation_of(decision) if decision else None) or {}
+    return {"outcome": (decision or {}).get("outcome") or "",
+            **{key: evaluation.get(key) or "" for key in (*decisions.EVALUATION_NUMBERS, "comments")}}
 
 
 def _others_at_stake(call: dict, applicant: dict) -> dict | None:
@@ -265,16 +293,18 @@ def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
 
 
 def same_series(call: dict, decided: list[dict]) -> dict | None:
-    """The profile's decisions on the other calls of the call's series, the latest first, and what they add
-    up to. A series comes back year after year: what the team decided last time, and how it ended, bears on
-    this one. None without a series or without such a decision."""
+    """The profile's decisions on the other calls of the call's series, the latest first, what they add up to,
+    and the latest bid in it with a score (`last_scored`). A series comes back year after year: what the team
+    decided last time, how it ended and what the evaluators made of it, bear on this one. None without a
+    series or without such a decision."""
     series = _series(call)
     calls = [c for c in decided if c["source"] == call["source"] and c["identifier"] != call["identifier"]
              and _series(c) == series] if series else []
     if not calls:
         return None
+    scored = next((c for c in calls if c["state"] == "bid" and decisions.scored(c)), None)
     return {"name": f"the strand {series}" if call["source"] == "ft_portal" else series, "calls": calls,
-            "summary": series_summary(calls)}
+            "summary": series_summary(calls), "last_scored": scored}
 
 
 def programme_record(call: dict, decided: list[dict]) -> str | None:
@@ -334,7 +364,9 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         [f"our record in {programme}: {ours}"] if (ours := programme_record) else []) + (
         [f"{counted(call['expected_grants'], 'grant')} expected"] if call.get("expected_grants") else []) + (
         [f"the partners so far have {counted(record, 'project')} in the partner data between them"]
-        if taking_part else []) + ([f"our record in {series['name']}: {series['summary']}"] if series else [])
+        if taking_part else []) + ([f"our record in {series['name']}: {series['summary']}"] if series else []) + (
+        [f"our latest bid in it with a score, {last['identifier']}, {decisions.outcome_said(last)}"]
+        if series and (last := series["last_scored"]) else [])
     least = applicant.get("min_project_size")
     rate, rate_why = consortium_store.standard_rate(call, applicant.get("organisation_types"))
     value = gate_said("size") + (
@@ -550,10 +582,18 @@ def lead(decision_id):
 
 @bp.post("/decisions/<int:decision_id>/outcome")
 def outcome(decision_id):
-    row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user)
-    identifier = call_store.identifier_of(db(), row["call_id"])
-    flash("Outcome recorded.")
-    return redirect(url_for("calls.detail", identifier=identifier) + "#decision")
+    """How a bid ended and, won or lost, what its evaluation summary report said. A problem is said beside
+    the form, which keeps what was typed (pasted comments are pages long)."""
+    call = call_or_404(decisions.call_identifier(db(), decision_id))
+    evaluation = {key: request.form.get(f"evaluation-{key}", "")
+                  for key in (*decisions.EVALUATION_NUMBERS, "comments")}
+    try:
+        row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user, evaluation)
+    except decisions.InvalidDecision as problem:
+        return _call_page(call, outcome_draft={"outcome": request.form.get("outcome", ""), **evaluation},
+                          outcome_refused=str(problem), status=400)
+    flash(f"Outcome recorded: {decisions.outcome_said(row)}.")
+    return redirect(url_for("calls.detail", identifier=call["identifier"]) + "#outcome")
 
 
 @bp.post("/calls/<path:identifier>/consortium")

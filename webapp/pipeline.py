@@ -11,6 +11,7 @@ from flask import Blueprint, g, render_template, request
 from store import activity, profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
+                             evaluation_of, evaluation_summary,
                              planned_application, record_of, steps_by_person, steps_to_do, undecided_at_top,
                              version)
 from store.partners import sector_label, technology_of
@@ -101,6 +102,9 @@ def _said(event: dict, weights: dict) -> dict:
             did = f"named {now['lead']} to write it" if now["lead"] else "left it to nobody to write"
         elif set(now) == {"outcome"} and now["outcome"]:
             did = f"recorded the outcome: {now['outcome']}"
+        elif set(now) == {"outcome", "evaluation"} and now["outcome"]:
+            scored = evaluation_summary(now["evaluation"])
+            did = f"recorded the outcome: {now['outcome']}" + (f", {scored}" if scored else "")
         else:
             did = ", ".join(history_changes(detail, weights))
         return {"did": did, "anchor": "decision"}
@@ -123,6 +127,7 @@ def decisions_csv():
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
+              "score", "score out of", "threshold", "lowest score funded", "what the evaluators said",
               "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
               "our planned budget EUR", "our co-financing EUR", "planned budget in all EUR",
               "overrides the screening", f"assessment (of {RATINGS[-1]})",
@@ -133,7 +138,7 @@ def decisions_csv():
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["lead"] or "",
-             r["outcome"] or "", f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",
+             r["outcome"] or "", *_evaluation_cells(r), f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",
              csv_text(r["next_step"]), r["next_step_due"] or "", csv_text(r["partner_names"]), r["confirmed"],
              amount(r["own_budget"]), amount(r["own_cofinancing"]), amount(r["planned_budget"]),
              csv_text(failed_gates(r["overrides"])),
@@ -141,6 +146,13 @@ def decisions_csv():
              r["comments"], call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), profile_id, settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
+
+
+def _evaluation_cells(row: dict) -> list[str]:
+    """A decision's evaluation in the register: its numbers as the report writes them, and the comments."""
+    evaluation = evaluation_of(row) or {}
+    return [evaluation.get(key) or "" for key in ("score", "out_of", "threshold", "funded_from")] + [
+        csv_text(evaluation.get("comments"))]
 
 
 def who_writes_what(rows: list[dict], steps: list[dict] = ()) -> list[dict]:
@@ -173,9 +185,13 @@ def ranking_check(rows: list[dict], weights: dict | None = None, top: int = TOP)
         ranks = [r["rank"] for r in members if r["rank"] is not None]
         # The team's own assessment, checked the same way: did the won bids stand on better grounds?
         assessed = [assessment_mean(r["assessment"], weights) for r in members if r["assessment"]]
-        if ranks or assessed:
+        # And the evaluators' own verdict, as a share of each report's maximum (programmes score out of 15 or 100).
+        scored = [r["evaluation_score"] / r["evaluation_out_of"] for r in members
+                  if r.get("evaluation_score") is not None]
+        if ranks or assessed or scored:
             out.append({"label": label, "calls": len(members), "ranked": len(ranks),
                         "median_rank": round(median(ranks)) if ranks else None,
                         "in_top": sum(rank <= top for rank in ranks), "top": top, "assessed": len(assessed),
-                        "assessment": round(sum(assessed) / len(assessed), 1) if assessed else None})
+                        "assessment": round(sum(assessed) / len(assessed), 1) if assessed else None,
+                        "scored": len(scored), "score_share": sum(scored) / len(scored) if scored else None})
     return out

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from store.decisions import EVALUATION_NUMBERS as EVALUATION_LABELS
 from tests.helpers.web import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -289,6 +290,18 @@ def test_every_page_passes_the_automated_accessibility_checks(server, page, with
     page.get_by_role("button", name="Add Riga Social Lab").click()
     page.check("input[name=state][value=bid]")
     page.get_by_role("button", name="Record decision").click()
+    # Lost, with the evaluation summary report's scores and words: the form then opens with them.
+    page.select_option("select[name=outcome]", "lost")
+    page.locator("details.evaluation summary").click()
+    for field, value in {"score": "12,5", "out_of": "15", "threshold": "10", "funded_from": "13"}.items():
+        page.get_by_label(EVALUATION_LABELS[field]).fill(value)
+    page.get_by_label("What the evaluators said").fill("Impact: uptake by cities unclear.\nA sound work plan.")
+    page.get_by_role("button", name="Record outcome").click()
+    page.wait_for_url("**#outcome")
+    assert "Outcome: lost, scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest score funded (13)." \
+        in page.locator("#decision").inner_text()
+    page.locator("#decision").screenshot(path=ARTIFACTS / "evaluation.png")
+    found += problems("/calls/CERV-SOCIAL-01 with its evaluation")
     page.goto(f"{server}/partners")
     organisation = page.locator("a[href^='/organisations/']").first.get_attribute("href")
     for path in (*PAGES, "/users", organisation):

@@ -162,6 +162,15 @@ def test_a_decision_event_reads_in_the_form_s_order_and_words():
                                        "approval not needed"]
     assert history_changes({"note": ["Ask the lab", ""], "outcome": [None, "won"]}) == [
         "note “Ask the lab” → —", "outcome won"]
+    # An evaluation: its score, and whether the evaluators' comments came, changed or went; after the outcome.
+    report = {"score": "9", "out_of": "15", "threshold": "10", "funded_from": None, "comments": "Weak impact."}
+    assert history_changes({"evaluation": [None, report], "outcome": ["submitted", "lost"]}) == [
+        "outcome submitted → lost", "evaluation scored 9 of 15: below the threshold of 10; the evaluators' comments added"]
+    assert history_changes({"evaluation": [report, {**report, "comments": "Weak impact and plan."}]}) == [
+        "evaluation scored 9 of 15: below the threshold of 10; the evaluators' comments changed"]
+    assert history_changes({"evaluation": [report, {**report, "score": None, "comments": ""}]}) == [
+        "evaluation score taken out; the evaluators' comments taken out"]
+    assert history_changes({"evaluation": [report, None]}) == ["evaluation taken back"]
 
 
 def test_the_decision_form_rates_what_weighs_beside_what_the_app_knows_of_each(app, pm, seeded):
@@ -675,6 +684,63 @@ def test_outcome_is_recorded(pm, seeded):
     assert refused.status_code == 400
     assert "An outcome is recorded for a bid; this call is marked no bid." in refused.get_data(as_text=True)
     assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
+
+
+def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_series_comes_back(pm, seeded):
+    import csv
+    import io
+
+    decide(pm)
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert '<details class="evaluation">' in page  # folded until the bid has a result
+    report = {"evaluation-score": "12,5", "evaluation-out_of": "15", "evaluation-threshold": "10",
+              "evaluation-funded_from": "13",
+              "evaluation-comments": "Impact: uptake by cities unclear.\r\n" + EVIL}
+
+    # A slip is said beside the form, which keeps what was pasted; nothing is recorded.
+    refused = pm.post(f"/decisions/{decision_id}/outcome",
+                      data={"outcome": "lost", **report, "evaluation-score": "16", "csrf_token": csrf(pm, "/calls")})
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert '<p class="error" role="alert">The score (16) is above the maximum (15).</p>' in body
+    assert "Impact: uptake by cities unclear.\r\n&lt;p onclick=" in body and '<details class="evaluation" open>' in body
+    assert seeded.fetchone("SELECT outcome, evaluation_score FROM decisions") == {"outcome": None,
+                                                                                 "evaluation_score": None}
+
+    recorded = pm.post(f"/decisions/{decision_id}/outcome",
+                       data={"outcome": "lost", **report, "csrf_token": csrf(pm, "/calls")}, follow_redirects=True)
+    scored = "scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest score funded (13)"
+    page = recorded.get_data(as_text=True)
+    assert f"Outcome recorded: lost, {scored}." in page
+    assert f"Outcome: <strong>lost</strong>, {scored}." in page
+    said = page[page.index("What the evaluators said</summary>"):]
+    assert "Impact: uptake by cities unclear." in said[:said.index("</details>")]
+    assert "<script>" not in said and "&lt;script&gt;" in said  # shown as the text it is
+    assert f"evaluation {scored}; the evaluators&#39; comments added" in page  # the history
+    assert 'name="evaluation-score" value="12.5"' in page and '<details class="evaluation" open>' in page
+
+    # Next year's call of the series recalls the score and what the evaluators said, beside the chance of winning.
+    add_call(seeded, "CERV-2027-SOCIAL-01", "Social enterprises 2027", "Social enterprises.", deadline="2027-03-10")
+    page = pm.get("/calls/CERV-2027-SOCIAL-01").get_data(as_text=True)
+    record = page[page.index('<div class="series">'):]
+    record = record[:record.index("</div>")]
+    assert f"· lost, {scored}: Strong strategic fit" in record
+    assert "What the evaluators said of it</summary><div class=\"comment-body\">Impact: uptake by cities" in record
+    assert f"our latest bid in it with a score, CERV-SOCIAL-01, lost, {scored}." in page
+
+    # The pipeline tells the team, compares the score with the ranking, and the register keeps every number.
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    assert f"recorded the outcome: lost, {scored}" in pipeline
+    table = pipeline[pipeline.index("How the ranking agrees"):]
+    assert "<th>The evaluators' score</th>" in table
+    lost_row = table[table.index("<td>Lost</td>"):].split("</tr>")[0]
+    assert lost_row.endswith("<td>83% of the maximum <small>(mean of 1 scored)</small></td>")
+    response = pm.get("/pipeline/decisions.csv")
+    row = next(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert [row[k] for k in ("outcome", "score", "score out of", "threshold", "lowest score funded")] == [
+        "lost", "12.5", "15", "10", "13"]
+    assert row["what the evaluators said"].startswith("Impact: uptake by cities unclear.\n")
 
 
 def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
