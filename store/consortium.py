@@ -283,9 +283,10 @@ def set_coordinator(db: Database, profile_id: int, call_id: int, organisation_id
             _log(cur, profile_id, call_id, [organisation_id], "coordinator", user_id)
 
 
-def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None) -> int:
+def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int], user_id: int | None,
+                note: str = "") -> int:
     """Add organisations (one already listed is left as it is, declined or not); all or none, and none if
-    one is unknown. Returns how many were added."""
+    one is unknown. `note` says in the history where they came from. Returns how many were added."""
     with db.transaction() as cur:
         known = cur.execute("SELECT count(*) AS n FROM organisations WHERE id = ANY(%s)",
                             (organisation_ids,)).fetchone()["n"]
@@ -297,8 +298,23 @@ def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: l
                            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                            (profile_id, call_id, organisation_id, user_id)).rowcount:
                 added.append(organisation_id)
-        _log(cur, profile_id, call_id, added, "added", user_id)
+        _log(cur, profile_id, call_id, added, "added", user_id, note)
     return len(added)
+
+
+def earlier_consortium(db: Database, profile_id: int, call_ids: list[int]) -> tuple[int, list[dict]] | None:
+    """Of the calls given (the latest first: a series' earlier calls), the first whose consortium has members
+    that did not decline, with those members (their status there, the coordinator first): a series comes back
+    year after year, and a proposal sent again is most often sent with the same partners. None without any."""
+    rows = db.fetchall(
+        """SELECT m.call_id, o.id, o.name, o.country, o.sector, m.status, m.coordinator
+           FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
+           WHERE m.profile_id = %s AND m.call_id = ANY(%s) AND m.status <> 'declined'
+           ORDER BY m.coordinator DESC, m.added_at, o.name""", (profile_id, call_ids))
+    for call_id in call_ids:
+        if members := [row for row in rows if row["call_id"] == call_id]:
+            return call_id, members
+    return None
 
 
 def remove_members(db: Database, profile_id: int, call_id: int, organisation_ids: list[int],

@@ -348,8 +348,8 @@ def decided_calls(db: Database, profile_id: int) -> list[dict]:
     """Every call the profile decided on, with its decision, outcome and evaluation and its last deadline, the
     latest first: the team's record, in which the call page finds the calls of the same series."""
     return db.fetchall(
-        f"""SELECT c.identifier, c.title, c.source, c.programme, d.state, d.reason, d.note, d.approval, d.outcome,
-                  {EVALUATION_COLUMNS},
+        f"""SELECT c.id AS call_id, c.identifier, c.title, c.source, c.programme, d.state, d.reason, d.note,
+                  d.approval, d.outcome, {EVALUATION_COLUMNS},
                   (SELECT max((x->>'date')::date) FROM jsonb_array_elements(c.deadlines) x) AS last_deadline
            FROM decisions d JOIN calls c ON c.id = d.call_id WHERE d.profile_id = %s
            ORDER BY last_deadline DESC NULLS LAST, c.identifier""", (profile_id,))

@@ -223,6 +223,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     team = [u for u in everyone if u["active"] or u is lead]
     decided = decisions.decided_calls(db(), current_profile_id())
     series = same_series(call, decided)
+    earlier = earlier_consortium(series, builder["members"])
     comments = discussion.comments_of(db(), current_profile_id(), call["id"])
     read_before = discussion.mark_read(db(), current_profile_id(), call["id"], g.user["id"])
     versions = discussion.versions_of(db(), [comment["id"] for comment in comments])
@@ -230,7 +231,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
         comment["new"] = comment["user_id"] != g.user["id"] and (read_before is None or comment["at"] > read_before)
         comment["versions"] = versions.get(comment["id"], [])
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
-                           twins=own_calls.twins(db(), call),
+                           twins=own_calls.twins(db(), call), earlier=earlier,
                            changes=call_store.changes_of(db(), call["id"]), series=series,
                            **_steps(call, decision, builder["applicant"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
@@ -305,6 +306,25 @@ def same_series(call: dict, decided: list[dict]) -> dict | None:
     scored = next((c for c in calls if c["state"] == "bid" and decisions.scored(c)), None)
     return {"name": f"the strand {series}" if call["source"] == "ft_portal" else series, "calls": calls,
             "summary": series_summary(calls), "last_scored": scored}
+
+
+def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
+    """The latest consortium the profile gathered in the call's series (`same_series`), to start this one
+    from: its call, its partners that did not decline (with how far the team got with each there), and those
+    of them not listed here yet (`missing`, as they are listed there). None without one, or with all of them
+    here already: a proposal sent again, most often after a loss, goes with the same partners."""
+    if not series:
+        return None
+    found = consortium_store.earlier_consortium(db(), current_profile_id(), [c["call_id"] for c in series["calls"]])
+    if found is None:
+        return None
+    call_id, partners = found
+    listed = {m["id"] for m in members}  # one that declined here is not asked again
+    missing = [p for p in partners if p["id"] not in listed]
+    if not missing:
+        return None
+    return {"call": next(c for c in series["calls"] if c["call_id"] == call_id), "partners": partners,
+            "missing": missing, "confirmed": sum(p["status"] == "confirmed" for p in partners)}
 
 
 def programme_record(call: dict, decided: list[dict]) -> str | None:
@@ -610,8 +630,11 @@ def consortium(identifier):
     if request.form.get("action") == "remove":
         return _changed_consortium(identifier, lambda: consortium_store.remove_members(
             db(), profile_id, call["id"], organisation_ids, user_id))
+    # Partners brought from an earlier call's consortium say so in the history.
+    earlier = call_store.get_call(db(), source, profile_id) if (source := request.form.get("from")) else None
+    note = f"from the consortium for {earlier['identifier']}" if earlier else ""
     return _changed_consortium(identifier, lambda: consortium_store.add_members(
-        db(), profile_id, call["id"], organisation_ids, user_id))
+        db(), profile_id, call["id"], organisation_ids, user_id, note))
 
 
 @bp.post("/calls/<path:identifier>/consortium/<int:organisation_id>/status")

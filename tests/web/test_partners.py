@@ -623,6 +623,63 @@ def test_the_proposals_coordinator_is_chosen_in_the_builder(pm, with_partners):
     assert "pm@sic.lv: Tartu University no longer the coordinator" in history
 
 
+def test_a_call_of_a_series_starts_from_the_partners_of_the_last_consortium_gathered_in_it(pm, with_partners):
+    from store import consortium, decisions, profiles, users
+
+    lab, tartu, vilnius = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                           for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
+    boss = users.get_user(with_partners, with_partners.scalar("SELECT id FROM users WHERE email = 'boss@sic.lv'"))
+    profile_id = profiles.ensure_default_profile(with_partners)
+
+    def builder():
+        page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        return page[page.index('id="consortium"'):page.index("Recommended partners")]
+
+    assert 'class="earlier"' not in builder()  # nothing decided before in its strand
+    # Last year's call of the strand: Tartu coordinated, the lab confirmed, Vilnius declined; the bid was lost.
+    add_call(with_partners, "CERV-2025-SOCIAL-02", "Social enterprises 2025", "Social enterprises.",
+             deadline="2025-09-10", status="closed")
+    before = with_partners.scalar("SELECT id FROM calls WHERE identifier = 'CERV-2025-SOCIAL-02'")
+    bid = decisions.decide(with_partners, profile_id, before, "bid", "Strong strategic fit", "", boss)
+    decisions.set_outcome(with_partners, bid["id"], "lost", boss, {"score": "12.5", "out_of": "15"})
+    consortium.add_members(with_partners, profile_id, before, [tartu, lab, vilnius], boss["id"])
+    consortium.set_coordinator(with_partners, profile_id, before, tartu, boss["id"])
+    consortium.set_status(with_partners, profile_id, before, lab, "confirmed", "", boss["id"])
+    consortium.set_status(with_partners, profile_id, before, vilnius, "declined", "", boss["id"])
+
+    offer = builder().split('class="earlier"')[1].split("</form>")[0]
+    said = " ".join(re.sub(r"<[^>]+>", "", offer).split())
+    assert ("Last time in the strand CERV-SOCIAL: Social enterprises 2025 (CERV-2025-SOCIAL-02, lost, scored 12.5 of"
+            " 15) was gathered with 2 partners (1 confirmed).") in said
+    assert ("Tartu University (EE, coordinated it, not asked yet there); Riga Social Lab (LV, confirmed there)."
+            in said) and "Vilnius" not in said and "Add these 2 to this consortium" in said
+
+    # One press adds them, not asked yet (a new proposal is asked for anew), and the history says from where.
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    form = dict(re.findall(r'name="(from|action)" value="([^"]+)"', offer))
+    ids = [int(i) for i in re.findall(r'name="organisation_id" value="(\d+)"', offer)]
+    assert ids == [tartu, lab]
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={**form, "organisation_id": ids, "csrf_token": token})
+    members = consortium.members(with_partners, profile_id, with_partners.scalar(
+        "SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'"))
+    assert sorted((m["name"], m["status"], m["coordinator"]) for m in members) == [
+        ("Riga Social Lab", "not_asked", False), ("Tartu University", "not_asked", False)]
+    section = builder()
+    assert 'class="earlier"' not in section  # all of them are here now
+    history = " ".join(re.sub(r"<[^>]+>", "", section.split("How the consortium came together")[1]).split())
+    assert "pm@sic.lv: added Tartu University (“from the consortium for CERV-2025-SOCIAL-02”)" in history
+
+    # One removed here again is offered on its own; a `from` naming no stored call adds with no note.
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "remove", "csrf_token": token})
+    offer = builder().split('class="earlier"')[1].split("</form>")[0]
+    assert "Not here yet: Riga Social Lab" in " ".join(re.sub(r"<[^>]+>", "", offer).split())
+    assert "Add it to this consortium" in offer
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "from": "NO-SUCH-CALL",
+                                                     "csrf_token": token})
+    assert consortium.history(with_partners, profile_id, with_partners.scalar(
+        "SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'"))[-1]["note"] == ""
+
+
 def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_call_s_name():
     from urllib.parse import parse_qs, urlsplit
 
