@@ -649,8 +649,8 @@ def test_a_call_of_a_series_starts_from_the_partners_of_the_last_consortium_gath
 
     offer = builder().split('class="earlier"')[1].split("</form>")[0]
     said = " ".join(re.sub(r"<[^>]+>", "", offer).split())
-    assert ("Last time in the strand CERV-SOCIAL: Social enterprises 2025 (CERV-2025-SOCIAL-02, lost, scored 12.5 of"
-            " 15) was gathered with 2 partners (1 confirmed).") in said
+    assert ("Gathered before in the strand CERV-SOCIAL: the consortium for Social enterprises 2025 (CERV-2025-SOCIAL-02,"
+            " lost, scored 12.5 of 15) had 2 partners (1 confirmed).") in said
     assert ("Tartu University (EE, coordinated it, not asked yet there); Riga Social Lab (LV, confirmed there)."
             in said) and "Vilnius" not in said and "Add these 2 to this consortium" in said
 
