@@ -87,6 +87,15 @@ def win_record(won: int, lost: int) -> str | None:
     return f"{won} of {counted(won + lost, 'bid')} with a result won ({won / (won + lost):.0%})"
 
 
+def scores_record(scored: int, mean_share) -> str | None:
+    """"2 scored bids averaged 85% of the maximum": the evaluators' scores the team recorded in a programme, each
+    as a share of its report's maximum (Horizon Europe scores out of 15, Erasmus+ out of 100). None before any."""
+    if not scored:
+        return None
+    verb = "averaged" if scored > 1 else "got"
+    return f"{counted(scored, 'scored bid')} {verb} {float(mean_share):.0%} of the maximum"
+
+
 def record_of(outcomes) -> str | None:
     """`win_record` of the bids whose outcomes these are (None: none recorded)."""
     outcomes = list(outcomes)

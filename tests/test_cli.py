@@ -188,6 +188,7 @@ def test_programmes_lists_the_funding_streams_as_a_table_and_as_json(settings, d
     streams = [json.loads(line) for line in run_callmatch("programmes", "--json", settings=settings).stdout.splitlines()]
     assert streams[0]["programme"] == "Horizon Europe" and streams[0]["budget"] == 6_500_000.0
     assert (streams[0]["won"], streams[0]["lost"], streams[0]["record"]) == (1, 1, "1 of 2 bids with a result won (50%)")
+    assert (streams[0]["scored"], streams[0]["mean_score"]) == (1, 0.9333)
     assert [s["programme"] for s in streams if s["new"]] == ["CERV", "Other EU programme (XYZ)"]
     assert streams[-1] == {**streams[-1], "programme": "EMFAF", "open": 0, "best_rank": None, "budget": None}
 

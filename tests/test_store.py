@@ -898,6 +898,9 @@ def test_funding_streams_count_each_programmes_fitting_calls_and_the_teams_recor
     assert horizon["record"] == "1 of 2 bids with a result won (50%)"
     assert horizon["success_rate"] == "about 12% of Horizon Europe proposals are funded"
     assert by_name["CERV"]["record"] is None and by_name["CERV"]["success_rate"] is None
+    # And what the evaluators scored, where their report's score was recorded (the won bid's: 14 of 15).
+    assert (horizon["scored"], horizon["scores"]) == (1, "1 scored bid got 93% of the maximum")
+    assert by_name["CERV"]["scored"] == 0 and by_name["CERV"]["scores"] is None
     assert horizon["preferred"] and not horizon["untried"] and not horizon["new"]
     # CERV has a call in the top 3, is not preferred and was never decided on: a stream not tried yet. LIFE's
     # best call ranks 4th, below the top 3; an unknown budget is no budget.

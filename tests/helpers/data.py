@@ -130,12 +130,13 @@ def funding_streams_data(db) -> tuple[dict, dict]:
                    " SELECT %s, id, 'm', 0.5, %s, %s, 'h' FROM calls WHERE identifier = %s",
                    (profile_id, rank, screened, identifier))
     boss = users.get_user(db, users.create_user(db, "boss@sic.lv", "long enough password", "leadership"))
-    for identifier, state, outcome in (("HORIZON-OLD", "bid", "won"), ("HORIZON-OLDER", "bid", "lost"),
-                                       ("HORIZON-A", "maybe", None)):
+    for identifier, state, outcome, evaluation in (
+            ("HORIZON-OLD", "bid", "won", {"score": "14", "out_of": "15"}), ("HORIZON-OLDER", "bid", "lost", None),
+            ("HORIZON-A", "maybe", None, None)):
         call_id = db.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
         decision = decisions.decide(db, profile_id, call_id, state, "Strong strategic fit", "", boss)
         if outcome:
-            decisions.set_outcome(db, decision["id"], outcome, boss)
+            decisions.set_outcome(db, decision["id"], outcome, boss, evaluation)
     return profile, boss
 
 

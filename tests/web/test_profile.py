@@ -109,7 +109,8 @@ def test_the_programmes_page_shows_where_the_fitting_calls_are_and_the_streams_n
         decisions.decide(seeded, profiles.ensure_default_profile(seeded),
                          seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,)), state,
                          "Strong strategic fit", "", DECIDER)
-    decisions.set_outcome(seeded, seeded.scalar("SELECT id FROM decisions WHERE state = 'bid'"), "lost", DECIDER)
+    decisions.set_outcome(seeded, seeded.scalar("SELECT id FROM decisions WHERE state = 'bid'"), "lost", DECIDER,
+                          {"score": "61", "out_of": "100"})
     page = pm.get("/programmes").get_data(as_text=True)
     assert '<a href="/programmes" aria-current="page">Programmes</a>' in page
     body = page.split('<table class="streams">')[1].split("</tbody>")[0].split("<tbody>")[1]
@@ -119,7 +120,8 @@ def test_the_programmes_page_shows_where_the_fitting_calls_are_and_the_streams_n
     # Open, forthcoming, passing the screening, in the top 50, best rank, budget (unknown), decisions. CERV's
     # small call is screened out; SIC's profile prefers CERV and Horizon Europe. LIFE is neither preferred nor
     # decided on, and came after the portal's first crawl.
-    assert rows == {"CERV": "CERV preferred 2 0 1 1 1 — 2 decided: 1 bid, 1 lost 0 of 1 bid with a result won (0%)",
+    assert rows == {"CERV": "CERV preferred 2 0 1 1 1 — 2 decided: 1 bid, 1 lost 0 of 1 bid with a result won (0%)"
+                            " 1 scored bid got 61% of the maximum",
                     "Horizon": "Horizon Europe preferred 0 1 1 1 2 — —",
                     "LIFE": "LIFE not tried new 1 0 1 1 4 €2.0 M —"}
     assert 'href="/calls?programme=LIFE&amp;status=open&amp;screened=1">1</a>' in page
