@@ -12,8 +12,8 @@ from store import activity, profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
                              evaluation_of, evaluation_summary,
-                             planned_application, record_of, steps_by_person, steps_to_do, undecided_at_top,
-                             version)
+                             planned_application, record_of, steps_by_person, steps_to_do, takes_outcome,
+                             undecided_at_top, version)
 from store.partners import sector_label, technology_of
 from store.text import amount, cut, failed_gates, one_line
 from store.users import is_leadership
@@ -47,6 +47,7 @@ def index():
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
+                           results_due=results_to_record(rows, today),
                            record=record_of(r["outcome"] for r in rows),
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
                            planned_deadlines=[r["next_deadline"] for r in rows
@@ -146,6 +147,20 @@ def decisions_csv():
              r["comments"], call_page_url(r["identifier"]), csv_text(r["url"])]
             for r in board(db(), profile_id, settings().as_of()))
     return csv_file("callmatch-decisions.csv", header, rows)
+
+
+def results_to_record(rows: list[dict], today: date) -> list[dict]:
+    """The bids whose every deadline has passed with no result recorded (nothing yet, or only "submitted"),
+    each with its `last_deadline` and the `days` since, the longest waiting first: an outcome left unrecorded
+    makes the team's record, the programmes' win rates and the check of the ranking against wins and losses
+    wrong without anyone seeing it."""
+    due = []
+    for row in rows:
+        dates = [date.fromisoformat(d["date"]) for d in row["deadlines"] or [] if d.get("date")]
+        if takes_outcome(row) and row["outcome"] in (None, "submitted") and dates and row["next_deadline"] is None:
+            last = max(dates)
+            due.append({**row, "last_deadline": last, "days": (today - last).days})
+    return sorted(due, key=lambda r: (r["last_deadline"], r["identifier"]))
 
 
 def _evaluation_cells(row: dict) -> list[str]:

@@ -743,6 +743,41 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     assert row["what the evaluators said"].startswith("Impact: uptake by cities unclear.\n")
 
 
+def test_the_pipeline_lists_the_bids_past_their_deadline_whose_result_is_not_recorded(pm, seeded):
+    from store import decisions
+
+    profile_id = profiles.ensure_default_profile(seeded)
+    for identifier, deadline in (("CERV-2026-SPRING-01", "2026-03-02"), ("CERV-2026-WINTER-01", "2026-01-15"),
+                                 ("CERV-2026-MAYBE-01", "2026-02-01"), ("CERV-2026-REJECTED-01", "2026-02-01"),
+                                 ("CERV-2026-TODAY-01", "2026-06-27")):
+        add_call(seeded, identifier, identifier.title(), "Social enterprises.", deadline=deadline, status="closed")
+    call = {identifier: seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
+            for identifier in ("CERV-2026-SPRING-01", "CERV-2026-WINTER-01", "CERV-2026-MAYBE-01",
+                               "CERV-2026-REJECTED-01", "CERV-2026-TODAY-01")}
+    bids = {identifier: decisions.decide(seeded, profile_id, call_id, "maybe" if "MAYBE" in identifier else "bid",
+                                         "Strong strategic fit", "", DECIDER)["id"] for identifier, call_id in call.items()}
+    decisions.approve(seeded, bids["CERV-2026-REJECTED-01"], DECIDER, approved=False)
+    decisions.set_outcome(seeded, bids["CERV-2026-SPRING-01"], "submitted", DECIDER)
+
+    def listed():
+        page = pm.get("/pipeline").get_data(as_text=True)
+        if 'id="results"' not in page:
+            return []
+        section = page[page.index('id="results"'):]
+        return [" ".join(re.sub(r"<[^>]+>", "", item).split())
+                for item in section[:section.index("</section>")].split("<li>")[1:]]
+
+    # Passed bids only (a maybe was never sent, a rejected bid neither; a deadline today has not passed), the
+    # longest waiting first, each linked to where its outcome is recorded.
+    assert listed() == ["Cerv-2026-Winter-01 (CERV-2026-WINTER-01; deadline 15 Jan 2026, 163 days ago; no outcome"
+                        " recorded)",
+                        "Cerv-2026-Spring-01 (CERV-2026-SPRING-01; deadline 02 Mar 2026, 117 days ago; submitted)"]
+    assert 'href="/calls/CERV-2026-WINTER-01#outcome"' in pm.get("/pipeline").get_data(as_text=True)
+    decisions.set_outcome(seeded, bids["CERV-2026-WINTER-01"], "withdrawn", DECIDER)
+    decisions.set_outcome(seeded, bids["CERV-2026-SPRING-01"], "lost", DECIDER, {"score": "11", "out_of": "15"})
+    assert listed() == []
+
+
 def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
     from store import decisions
 
