@@ -8,6 +8,7 @@ from collections.abc import Collection
 import numpy as np
 
 from store.calls import get_call
+from store.consortium import confirmed_with_us
 from store.db import Database
 from store.errors import NotFound
 from store.partners import organisations_by_reference, projects_with_members, sector_label
@@ -29,8 +30,9 @@ def call_vector(store: EmbeddingStore, call: dict):
 def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list, index: partners.PartnerIndex | None,
             applicant: dict | None, declined: Collection[int] = ()) -> dict:
     """Every organisation ranked as a partner for the call, given the members already in and the applicant
-    (its organisation in the network, its countries and sectors covered), leaving out the organisations
-    that declined to join (ids); what both views below start from."""
+    (its organisation in the network, its countries and sectors covered, and the organisations that confirmed
+    joining its other consortia), leaving out the organisations that declined to join (ids); what both views
+    below start from."""
     call = get_call(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
@@ -43,10 +45,13 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
     eligibility = call["eligibility"] or {}
     covered = {"covered_countries": applicant.get("countries") or [],
                "covered_sectors": applicant.get("organisation_types") or []}
+    # The applicant's own earlier consortia, as the app recorded them: those that confirmed joining one.
+    ours = confirmed_with_us(db, applicant["id"], call["id"]) if applicant.get("id") else {}
     ranking = partners.rank(index, call["identifier"], call_vector(store, call), consortium,
                             area=eligibility.get("countries") or [],
                             applicant_types=eligibility.get("applicant_types") or [], **covered,
-                            not_wanted=[index.positions[o] for o in declined if o in index.positions])
+                            not_wanted=[index.positions[o] for o in declined if o in index.positions],
+                            with_us={index.positions[o]: n for o, n in ours.items() if o in index.positions})
     rank_of = np.empty(len(ranking.positions), dtype=np.int64)
     rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
     return {"call": call, "index": index, "member_rows": member_rows, "member_ids": member_ids,

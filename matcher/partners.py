@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from textwrap import shorten
@@ -39,8 +39,11 @@ from .signals import family
 # falls. On the calls dump read as partner data (Norwegian organisations with up to 256 projects, most
 # queries with no consortium, as for SIC) it lifts recall@10 from 0.750 to 0.770, and lower caps more.
 TRACK_RECORD_CAP = 16
-DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "family": 0.5, "family2": 0.25,
-                   "semantic": 3.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0,
+# An organisation that confirmed joining the applicant's own earlier consortia (recorded in the app, not
+# in the partner data) has worked with a member of this one as surely as a past project partner has: it weighs
+# as the network does. The benchmark has no such records, so it cannot measure it; it never fires there.
+DEFAULT_WEIGHTS = {"track_record": 0.5, "coordinated": 0.1, "network": 2.0, "with_us": 2.0, "family": 0.5,
+                   "family2": 0.25, "semantic": 3.0, "new_sector": 0.1, "new_country": 0.05, "outside_area": -2.0,
                    "other_kind": -2.0}
 
 
@@ -138,7 +141,7 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
          weights: dict | None = None, leave_out_project: int | None = None,
          area: Collection[str] = (), covered_countries: Collection[str] = (),
          covered_sectors: Collection[str] = (), applicant_types: Collection[str] = (),
-         not_wanted: Collection[int] = ()) -> PartnerRanking:
+         not_wanted: Collection[int] = (), with_us: Mapping[int, int] | None = None) -> PartnerRanking:
     """Score every organisation for a call, given the organisations already in (positions in the index).
 
     `area` is the countries a call is open to (an Interreg programme's area, a EuropeAid call's
@@ -154,6 +157,9 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
 
     `not_wanted` (positions) are left unranked, as members are, without counting in the consortium:
     organisations that declined to join it.
+
+    `with_us` (position -> how many) counts the applicant's own earlier consortia each organisation confirmed
+    joining, as the app recorded them: collaboration the partner data does not hold.
     """
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     membership, coordination = index.membership, index.coordination
@@ -172,6 +178,10 @@ def rank(index: PartnerIndex, call_code: str | None, call_vector: np.ndarray, co
         found["network"] = np.log1p(together)
     else:
         found["network"] = np.zeros(len(counts))
+    ours = np.zeros(len(counts))
+    for position, times in (with_us or {}).items():
+        ours[position] = times
+    found["with_us"] = np.log1p(ours)
 
     # Share of an organisation's projects in the call's family. The programme part matters where the
     # programme level says little (every Horizon Europe topic is HORIZON-...).
@@ -240,6 +250,9 @@ def reasons(index: PartnerIndex, ranking: PartnerRanking, position: int, call_co
     together = int(round(math.expm1(s["network"][position])))
     if together:
         out.append(f"worked with the consortium in {counted(together, 'project')}")
+    ours = int(round(math.expm1(s["with_us"][position]))) if "with_us" in s else 0
+    if ours:
+        out.append(f"confirmed joining {counted(ours, 'earlier consortium', 'earlier consortia')} of ours")
     for name, depth in (("family2", 2), ("family", 1)):  # the most specific family it worked in
         if s[name][position] > 0 and call_code:
             out.append(f"{s[name][position]:.0%} of its projects in the {family(call_code, depth)} family")

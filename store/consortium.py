@@ -302,6 +302,16 @@ def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: l
     return len(added)
 
 
+def confirmed_with_us(db: Database, profile_id: int, except_call_id: int | None = None) -> dict[int, int]:
+    """Per organisation id: how many of the profile's consortia (but the one for `except_call_id`) it confirmed
+    joining. The team's own collaborations, which the partner data does not hold (SIC's proposals are not in
+    CORDIS unless they were won, and then years later)."""
+    return {row["organisation_id"]: row["n"] for row in db.fetchall(
+        """SELECT organisation_id, count(*) AS n FROM consortium_members
+           WHERE profile_id = %s AND status = 'confirmed' AND call_id IS DISTINCT FROM %s
+           GROUP BY organisation_id""", (profile_id, except_call_id))}
+
+
 def earlier_consortium(db: Database, profile_id: int, call_ids: list[int]) -> tuple[int, list[dict]] | None:
     """Of the calls given (the latest first: a series' earlier calls), the first whose consortium has members
     that did not decline, with those members (their status there, the coordinator first): a series comes back

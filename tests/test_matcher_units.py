@@ -203,6 +203,27 @@ def test_partner_fit_keeps_a_negative_best_similarity_below_zero():
     assert rank(index, None, call, [], leave_out_project=2).signals["semantic"][3] == 0.0
 
 
+def test_a_partner_that_confirmed_joining_our_earlier_consortia_ranks_as_one_we_worked_with():
+    from scipy import sparse
+
+    from matcher.partners import PartnerIndex, reasons, rank
+
+    # Two organisations alike in every way the partner data tells (one project each, the same topic).
+    membership = sparse.csr_matrix(np.array([[1, 0], [0, 1]], np.float32))
+    topics = np.array([[1.0, 0.0], [1.0, 0.0]], np.float32)
+    index = PartnerIndex([1, 2], ["Alpha", "Beta"], [None] * 2, [None] * 2, [10, 11], [None] * 2, ["a", "b"],
+                         membership, sparse.csr_matrix(membership.shape), topics)
+    call = np.array([1.0, 0.0], np.float32)
+    alike = rank(index, None, call, [])
+    assert alike.scores[0] == alike.scores[1] and list(alike.positions) == [0, 1]
+    # Beta confirmed joining two of the applicant's consortia: it goes first, weighed as the network weighs.
+    ours = rank(index, None, call, [], with_us={1: 2})
+    assert list(ours.positions) == [1, 0]
+    assert np.isclose(ours.scores[1] - ours.scores[0], 2.0 * np.log1p(2))
+    assert "confirmed joining 2 earlier consortia of ours" in reasons(index, ours, 1, None)
+    assert not any("of ours" in line for line in reasons(index, ours, 0, None))
+
+
 def test_recall_intervals_resample_whole_clusters_and_hold_the_figure():
     from matcher.evaluate import recall_intervals
 

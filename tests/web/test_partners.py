@@ -463,6 +463,32 @@ def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partne
     assert response.status_code == 404 and with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
 
 
+def test_a_partner_that_confirmed_joining_another_of_our_consortia_is_recommended_as_one_we_worked_with(
+        pm, with_partners):
+    from store import consortium, profiles
+
+    def row_of(name):
+        page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+        ranked = page[page.index('<table class="partners">'):]
+        return " ".join(re.sub(r"<[^>]+>", " ", ranked[ranked.index(name):].split("</tr>")[0]).split())
+
+    assert "of ours" not in row_of("Vilnius City")
+    profile_id = profiles.ensure_default_profile(with_partners)
+    vilnius = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Vilnius City'")
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    other = with_partners.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
+    consortium.add_members(with_partners, profile_id, other, [vilnius, lab], None)
+    consortium.set_status(with_partners, profile_id, other, vilnius, "confirmed", "", None)
+    consortium.set_status(with_partners, profile_id, other, lab, "asked", "", None)  # asked is not joined
+    assert "confirmed joining 1 earlier consortium of ours" in row_of("Vilnius City")
+    assert "of ours" not in row_of("Riga Social Lab")
+    # The profile's own: another profile's consortia are another applicant's collaborations.
+    second = profiles.save_profile(with_partners, {**profiles.SIC_PROFILE, "name": "Another applicant"})
+    assert consortium.confirmed_with_us(with_partners, second) == {}
+    assert consortium.confirmed_with_us(with_partners, profile_id) == {vilnius: 1}
+    assert consortium.confirmed_with_us(with_partners, profile_id, except_call_id=other) == {}
+
+
 def test_the_consortium_downloads_as_a_partner_list(pm, with_partners):
     import csv
     import io
