@@ -732,6 +732,7 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     # The pipeline tells the team, compares the score with the ranking, and the register keeps every number.
     pipeline = pm.get("/pipeline").get_data(as_text=True)
     assert f"recorded the outcome: lost, {scored}" in pipeline
+    assert f'· lost <small title="{scored}">(12.5 of 15)</small></p>' in pipeline  # on the bid's card
     table = pipeline[pipeline.index("How the ranking agrees"):]
     assert "<th>The evaluators' score</th>" in table
     lost_row = table[table.index("<td>Lost</td>"):].split("</tr>")[0]
