@@ -595,11 +595,13 @@ def test_the_next_digest_starts_where_the_last_one_ended_and_goes_out_at_the_fir
 
     pm = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
     added = pm["created_at"]
-    # None sent yet: it starts a week before they were added, and the next run sends it (at 07:00 UTC).
+    # None sent yet: it starts a week before they were added, and the next run sends it (at 07:00 UTC). The
+    # clock is the test's own: a period that began over a week before this morning is due at once.
     assert digests.period_start(db, pm) == added - timedelta(days=7)
     morning = datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc)
-    assert digests.next_run(pm, added - timedelta(days=7), morning, 7) == datetime(2026, 12, 7, 7, tzinfo=timezone.utc)
-    assert digests.next_run(pm, added - timedelta(days=7), morning, 6) == datetime(2026, 12, 8, 6, tzinfo=timezone.utc)
+    started = morning - timedelta(days=7, hours=1)
+    assert digests.next_run(pm, started, morning, 7) == datetime(2026, 12, 7, 7, tzinfo=timezone.utc)
+    assert digests.next_run(pm, started, morning, 6) == datetime(2026, 12, 8, 6, tzinfo=timezone.utc)
     # Sent on Monday 7 Dec at 07:00: a weekly one next goes out on Monday 14 Dec, and is due then.
     sent_at = datetime(2026, 12, 7, 7, 0, 20, tzinfo=timezone.utc)
     digest_id = digests.claim(db, pm["id"], added - timedelta(days=7), sent_at, [], "callmatch: 1 new fitting call")
