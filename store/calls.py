@@ -383,9 +383,10 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     if min_grant is not None:
         where.append("coalesce(c.grant_max, c.topic_budget) >= %(min_grant)s")
         params["min_grant"] = min_grant
-    if text:  # what the team said of a call finds it too ("the one RTU would coordinate")
-        where.append(every_word_in(("c.title", "c.identifier", "c.description_text", DISCUSSION_TEXT), text, params,
-                                   "text"))
+    if text:  # what the team said of a call finds it too ("the one RTU would coordinate"): in its discussion,
+        # its decision's note, or the evaluators' comments on its bid ("uptake" finds the bid they faulted for it)
+        where.append(every_word_in(("c.title", "c.identifier", "c.description_text", DISCUSSION_TEXT, "d.note",
+                                    "d.evaluation_comments"), text, params, "text"))
     if changed:
         where.append("EXISTS (SELECT 1 FROM call_changes x WHERE x.call_id = c.id"
                      f" AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS})")

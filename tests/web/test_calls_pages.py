@@ -83,6 +83,25 @@ def test_filters_narrow_the_list(pm):
     assert "placeholder=\"title, identifier, text, comments\"" in page
 
 
+def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seeded):
+    from store import decisions, profiles
+    from tests.helpers.data import DECIDER
+
+    def found(words):
+        page = pm.get(f"/calls?q={quote(words)}").get_data(as_text=True)
+        return [i for i in ("CERV-SOCIAL-01", "CERV-SMALL-01", "HORIZON-FUSION-01") if i in page]
+
+    assert found("Tallinn") == [] and found("uptake") == []
+    profile_id = profiles.ensure_default_profile(seeded)
+    social, small = (seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (i,))
+                     for i in ("CERV-SOCIAL-01", "CERV-SMALL-01"))
+    bid = decisions.decide(seeded, profile_id, social, "bid", "Strong strategic fit", "With the Tallinn lab", DECIDER)
+    decisions.set_outcome(seeded, bid["id"], "lost", DECIDER, {"comments": "Impact: uptake by cities unclear."})
+    decisions.decide(seeded, profile_id, small, "no_bid", "Too small", "", DECIDER)
+    assert found("Tallinn") == ["CERV-SOCIAL-01"] and found("uptake cities") == ["CERV-SOCIAL-01"]
+    assert found("uptake young") == ["CERV-SOCIAL-01"]  # a word of the title beside a word of the evaluators'
+
+
 def test_bad_filter_values_get_a_clear_message(pm):
     page = pm.get("/calls?within_days=soon&status=maybe").get_data(as_text=True)
     assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
