@@ -19,12 +19,12 @@ from textwrap import shorten
 import numpy as np
 from scipy import sparse
 
+from store.codes import family
 from store.db import Database
 from store.partners import PROJECT_LABEL, sector_label, technology_oriented, technology_project
 from store.text import counted, country_code, country_name
 
 from .embedder import EmbeddingStore
-from .signals import family
 
 # The coordinator and programme-part weights are small: on cordis-dev each moves partners recall@10
 # by less than 0.005 either way, but a consortium needs someone who has led one, and in Horizon

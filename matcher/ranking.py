@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from store import profiles
 from store.calls import refresh_statuses
+from store.codes import family
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.text import counted
@@ -25,7 +26,7 @@ from . import gates
 from .embedder import EmbeddingStore
 from .scoring import (DEFAULT_WEIGHTS, HELD_PENALTY, VERSION, CandidateSet, Profile, build_profile, contributions,
                       history_items, profile_items, score)
-from .signals import family, shared_keywords
+from .signals import shared_keywords
 
 log = logging.getLogger(__name__)
 

@@ -9,28 +9,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
-_YEAR_OR_NUMBER = re.compile(r"^(20\d\d|\d+)$")
+from store.codes import family
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
-
-
-def code_tokens(code: str) -> list[str]:
-    """'HORIZON-CL2-2027-01-DEMOCRACY-03' -> ['HORIZON', 'CL2', 'DEMOCRACY']: the topic family without years
-    and numbers."""
-    return [t for t in re.split(r"[-_.\s/]+", code.upper()) if t and not _YEAR_OR_NUMBER.match(t)]
-
-
-# Cached: every scoring of a profile asks for the family of every candidate at three depths, the same
-# few thousand codes each time (the calls benchmark: 8.8 million asks, most of its run time uncached).
-@lru_cache(maxsize=1 << 16)
-def family(code: str | None, depth: int) -> str | None:
-    if not code:
-        return None
-    tokens = code_tokens(code)
-    return "-".join(tokens[:depth]) if len(tokens) >= depth else None
 
 
 def code_years(code: str) -> set[str]:

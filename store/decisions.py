@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
 from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
+from .codes import series_of
 from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
 from .db import Database
 from .discussion import COMMENTS_OF_CALL
@@ -362,6 +363,33 @@ def decided_calls(db: Database, profile_id: int) -> list[dict]:
                   (SELECT max((x->>'date')::date) FROM jsonb_array_elements(c.deadlines) x) AS last_deadline
            FROM decisions d JOIN calls c ON c.id = d.call_id WHERE d.profile_id = %s
            ORDER BY last_deadline DESC NULLS LAST, c.identifier""", (profile_id,))
+
+
+def same_series(call: dict, decided: list[dict]) -> dict | None:
+    """The profile's decisions (`decided_calls`) on the other calls of the call's series (`codes.series_of`),
+    the latest first, what they add up to, and the latest bid in it with a score (`last_scored`). A series
+    comes back year after year: what the team decided last time, how it ended and what the evaluators made
+    of it, bear on this one. None without a series or without such a decision."""
+    series = series_of(call)
+    calls = [c for c in decided if c["source"] == call["source"] and c["identifier"] != call["identifier"]
+             and series_of(c) == series] if series else []
+    if not calls:
+        return None
+    scored_bid = next((c for c in calls if c["state"] == "bid" and scored(c)), None)
+    return {"name": f"the strand {series}" if call["source"] == "ft_portal" else series, "calls": calls,
+            "summary": series_summary(calls), "last_scored": scored_bid}
+
+
+def series_summary(calls: list[dict]) -> str:
+    """"3 bids (1 won, 1 lost, 1 rejected by leadership), 1 no bid": the decisions and how the bids ended."""
+    bids = [c for c in calls if c["state"] == "bid"]
+    ended = [f"{n} {outcome}" for outcome in OUTCOMES if (n := sum(c["outcome"] == outcome for c in bids))]
+    if rejected := sum(c["approval"] == "rejected" for c in bids):
+        ended.append(f"{rejected} rejected by leadership")
+    parts = [counted(len(bids), "bid") + (f" ({', '.join(ended)})" if ended else "")] if bids else []
+    parts += [counted(n, label.lower()) for state, label in STATES.items()
+              if state != "bid" and (n := sum(c["state"] == state for c in calls))]
+    return ", ".join(parts)
 
 
 def due_near(db: Database, profile_id: int, call_id: int, today, days: int = WORKLOAD_DAYS) -> list[dict]:

@@ -4,7 +4,8 @@ from decimal import Decimal
 import numpy as np
 
 from matcher import gates
-from matcher.signals import code_tokens, family, history, passages, semantic, shared_keywords
+from matcher.signals import history, passages, semantic, shared_keywords
+from store.codes import code_tokens, family
 
 TODAY = date(2026, 6, 27)
 PROFILE = {"min_lead_days": 30, "min_project_size": Decimal("200000"), "countries": ["LV"]}

@@ -12,11 +12,11 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from matcher import learn
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
-from matcher.signals import family
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
 from store import decisions, discussion, own_calls, profiles, runs, users
+from store.codes import series_of
 from store.errors import NotFound
 from store.html import web_address
 from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
@@ -222,7 +222,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     lead = next((u for u in everyone if decision and u["id"] == decision["lead_id"]), None)
     team = [u for u in everyone if u["active"] or u is lead]
     decided = decisions.decided_calls(db(), current_profile_id())
-    series = same_series(call, decided)
+    series = decisions.same_series(call, decided)
     earlier = earlier_consortium(series, builder["members"])
     comments = discussion.comments_of(db(), current_profile_id(), call["id"])
     read_before = discussion.mark_read(db(), current_profile_id(), call["id"], g.user["id"])
@@ -293,23 +293,8 @@ def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
             "max_step": checklist.MAX_TITLE}
 
 
-def same_series(call: dict, decided: list[dict]) -> dict | None:
-    """The profile's decisions on the other calls of the call's series, the latest first, what they add up to,
-    and the latest bid in it with a score (`last_scored`). A series comes back year after year: what the team
-    decided last time, how it ended and what the evaluators made of it, bear on this one. None without a
-    series or without such a decision."""
-    series = _series(call)
-    calls = [c for c in decided if c["source"] == call["source"] and c["identifier"] != call["identifier"]
-             and _series(c) == series] if series else []
-    if not calls:
-        return None
-    scored = next((c for c in calls if c["state"] == "bid" and decisions.scored(c)), None)
-    return {"name": f"the strand {series}" if call["source"] == "ft_portal" else series, "calls": calls,
-            "summary": series_summary(calls), "last_scored": scored}
-
-
 def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
-    """The latest consortium the profile gathered in the call's series (`same_series`), to start this one
+    """The latest consortium the profile gathered in the call's series (`decisions.same_series`), to start this one
     from: its call, its partners that did not decline (with how far the team got with each there), and those
     of them not listed here yet (`missing`, as they are listed there). None without one, or with all of them
     here already: a proposal sent again, most often after a loss, goes with the same partners."""
@@ -331,31 +316,10 @@ def programme_record(call: dict, decided: list[dict]) -> str | None:
     """How the profile's other bids in the call's programme ended (`decisions.win_record`), where the programme
     is wider than the call's series (a strand of Horizon Europe, say); None before any ended."""
     programme = call.get("programme")
-    if not programme or _series(call) == programme:
+    if not programme or series_of(call) == programme:
         return None  # the series' record says it already
     return decisions.record_of(c["outcome"] for c in decided if c["programme"] == programme
                                and c["identifier"] != call["identifier"] and c["state"] == "bid")
-
-
-def _series(call: dict) -> str | None:
-    """On the portal a strand (HORIZON-CL2-DEMOCRACY: the topic code without its years and numbers); elsewhere
-    the programme, whose calls differ only by their page."""
-    if call["source"] == "ft_portal":
-        return family(call["identifier"], 3) or family(call["identifier"], 2)
-    return call.get("programme")
-
-
-def series_summary(calls: list[dict]) -> str:
-    """"3 bids (1 won, 1 lost, 1 rejected by leadership), 1 no bid": the decisions and how the bids ended."""
-    bids = [c for c in calls if c["state"] == "bid"]
-    ended = [f"{n} {outcome}" for outcome in decisions.OUTCOMES
-             if (n := sum(c["outcome"] == outcome for c in bids))]
-    if rejected := sum(c["approval"] == "rejected" for c in bids):
-        ended.append(f"{rejected} rejected by leadership")
-    parts = [counted(len(bids), "bid") + (f" ({', '.join(ended)})" if ended else "")] if bids else []
-    parts += [counted(n, label.lower()) for state, label in decisions.STATES.items()
-              if state != "bid" and (n := sum(c["state"] == state for c in calls))]
-    return ", ".join(parts)
 
 
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],

@@ -830,7 +830,7 @@ def test_a_calls_page_recalls_the_teams_decisions_on_the_other_calls_of_its_stra
 
 
 def test_a_series_is_a_strand_on_the_portal_and_a_programme_elsewhere_and_its_record_counts_how_bids_ended():
-    from webapp.calls import same_series, series_summary
+    from store.decisions import same_series, series_summary
 
     def decided(identifier, state, source="ft_portal", programme=None, approval="approved", outcome=None):
         return {"identifier": identifier, "source": source, "programme": programme, "state": state,
