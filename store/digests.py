@@ -10,8 +10,8 @@ from .checklist import DUE_WITHIN_DAYS, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .discussion import new_for as comments_for
-from .decisions import (OUTCOMES, PLANNED, answered_bids, decided_anew, named_to_write, outcomes_since, steps_handed,
-                        steps_to_do, waiting_for_approval)
+from .decisions import (OUTCOMES, PLANNED, answered_bids, decided_anew, decided_calls, named_to_write, outcomes_since,
+                        same_series, steps_handed, steps_to_do, waiting_for_approval)
 from .programmes import new_programmes
 from .runs import failing_sources
 from .text import counted
@@ -60,10 +60,16 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     now = now or utcnow()
     new_calls = db.fetchall(
-        f"""SELECT c.id, c.identifier, c.title, c.programme, m.score, m.rank, {NEXT_DEADLINE} AS next_deadline
+        f"""SELECT c.id, c.identifier, c.source, c.title, c.programme, m.score, m.rank,
+                   {NEXT_DEADLINE} AS next_deadline
             FROM calls c JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
             WHERE c.first_seen > %(since)s AND NOT m.screened_out AND m.rank <= %(top)s ORDER BY m.rank""",
         {"profile": profile_id, "since": since, "top": user["digest_top"], "today": today})
+    # A call that comes back in a series the team bid in before (lost narrowly, say) is news of another kind.
+    if new_calls:
+        decided = decided_calls(db, profile_id)
+        for call in new_calls:
+            call["series"] = same_series(call, decided)
     deadlines = db.fetchall(
         f"""SELECT c.id, c.identifier, c.title, d.state, (x->>'date')::date AS deadline, x->>'stage' AS stage,
                    c.unlisted_since, team.partners, team.confirmed, lu.email AS lead, plan.steps, plan.steps_done

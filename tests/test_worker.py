@@ -1098,6 +1098,32 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
     assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["outcomes"] == []
 
 
+def test_a_new_fitting_call_in_a_series_the_team_bid_in_before_says_how_that_ended(settings, db):
+    from datetime import timedelta
+
+    from store import decisions, digests
+    from worker.digest import render
+
+    # Last year's call of the strand CERV-SOCIAL, bid for and lost with a score; this year's comes in new.
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-02")
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    db.execute("UPDATE calls SET first_seen = now() - interval '400 days' WHERE identifier = 'CERV-SOCIAL-02'")
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-02"], "bid", "Strong strategic fit", "", boss)["id"]
+    decisions.set_outcome(db, bid, "lost", boss, {"score": "12.5", "out_of": "15", "funded_from": "13"})
+    _a_new_fitting_call(db, "CERV-2027-SOCIAL-01")
+    _a_new_fitting_call(db, "HORIZON-2027-FUSION-01")  # a strand the team never decided in
+
+    content = digests.content(db, anna, since, date(2026, 6, 27))
+    by_identifier = {c["identifier"]: c for c in content["new_calls"]}
+    assert by_identifier["HORIZON-2027-FUSION-01"]["series"] is None
+    assert by_identifier["CERV-2027-SOCIAL-01"]["series"]["summary"] == "1 bid (1 lost)"
+    _, text, html = render(anna, content, settings)
+    said = ("Decided before in the strand CERV-SOCIAL: 1 bid (1 lost); the latest with a score: lost, scored 12.5 of"
+            " 15: 0.5 short of the lowest score funded (13).")
+    assert "  " + said + "\n" in text and said in html
+    assert text.count("Decided before in") == 1
+
+
 def test_a_colleague_mentioned_in_a_comment_is_emailed_at_once_and_only_once(settings, db, smtp_server):
     from email import message_from_bytes, policy
 

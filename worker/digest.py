@@ -18,7 +18,7 @@ from store.consortium import FOLLOW_UP_DAYS
 from store.calls import change_summary
 from store.checklist import DUE_WITHIN_DAYS
 from store.db import Database
-from store.decisions import STATES, assessment_summary, scored
+from store.decisions import STATES, assessment_summary, outcome_said, scored
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, moment, points, stage_note, unlisted
 
@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
 templates.filters.update(points=points, day=day, moment=moment, failed_gates=failed_gates, stage_note=stage_note,
                          unlisted=unlisted, consortium_progress=consortium_progress, assessment=assessment_summary,
-                         change_summary=change_summary, scored=scored)
+                         change_summary=change_summary, scored=scored,
+                         outcome_said=outcome_said)
 templates.globals.update(follow_up_days=FOLLOW_UP_DAYS, step_days=DUE_WITHIN_DAYS, states=STATES)
 # A call's address in the web app: its identifier quoted, as url_for would (a slug taken from an
 # Interreg site's address may hold %-escapes of its own, or a #, which a bare link would lose).
