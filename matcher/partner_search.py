@@ -51,7 +51,7 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
                             area=eligibility.get("countries") or [],
                             applicant_types=eligibility.get("applicant_types") or [], **covered,
                             not_wanted=[index.positions[o] for o in declined if o in index.positions],
-                            with_us={index.positions[o]: n for o, n in ours.items() if o in index.positions})
+                            with_us={index.positions[o]: n["times"] for o, n in ours.items() if o in index.positions})
     rank_of = np.empty(len(ranking.positions), dtype=np.int64)
     rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
     return {"call": call, "index": index, "member_rows": member_rows, "member_ids": member_ids,

@@ -302,14 +302,17 @@ def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: l
     return len(added)
 
 
-def confirmed_with_us(db: Database, profile_id: int, except_call_id: int | None = None) -> dict[int, int]:
+def confirmed_with_us(db: Database, profile_id: int, except_call_id: int | None = None) -> dict[int, dict]:
     """Per organisation id: how many of the profile's consortia (but the one for `except_call_id`) it confirmed
-    joining. The team's own collaborations, which the partner data does not hold (SIC's proposals are not in
-    CORDIS unless they were won, and then years later)."""
-    return {row["organisation_id"]: row["n"] for row in db.fetchall(
-        """SELECT organisation_id, count(*) AS n FROM consortium_members
-           WHERE profile_id = %s AND status = 'confirmed' AND call_id IS DISTINCT FROM %s
-           GROUP BY organisation_id""", (profile_id, except_call_id))}
+    joining (`times`), and the title of the call of the latest it confirmed (`latest`). The team's own
+    collaborations, which the partner data does not hold (SIC's proposals are not in CORDIS unless they were
+    won, and then years later)."""
+    return {row["organisation_id"]: {"times": row["times"], "latest": row["latest"]} for row in db.fetchall(
+        """SELECT m.organisation_id, count(*) AS times,
+                  (array_agg(c.title ORDER BY m.status_at DESC NULLS LAST, c.id DESC))[1] AS latest
+           FROM consortium_members m JOIN calls c ON c.id = m.call_id
+           WHERE m.profile_id = %s AND m.status = 'confirmed' AND m.call_id IS DISTINCT FROM %s
+           GROUP BY m.organisation_id""", (profile_id, except_call_id))}
 
 
 def earlier_consortium(db: Database, profile_id: int, call_ids: list[int]) -> tuple[int, list[dict]] | None:

@@ -441,6 +441,8 @@ def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], 
     it drafted."""
     coordinator = next((m["name"] for m in members if m["coordinator"]), None)
     deadline = checklist.next_deadline(call, _today())[0]
+    # An invitation to one that joined an earlier consortium of ours recalls it.
+    before = consortium_store.confirmed_with_us(db(), current_profile_id(), call["id"]) if members else {}
     drafted = 0
     for member in members:
         first, *others = languages_for(applicant["countries"], member["country"])
@@ -448,7 +450,8 @@ def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], 
             if contact["email"]:
                 drafts = {language: mail_link(contact["email"], *mail_draft(
                     member["status"], call, member["name"], contact["person"], applicant["name"], coordinator,
-                    deadline, _today(), member["budget"], language)) for language in (first, *others)}
+                    deadline, _today(), member["budget"], language, before.get(member["id"], {}).get("latest")))
+                    for language in (first, *others)}
                 contact["mail"] = drafts[first]
                 contact["other_drafts"] = [(language, LANGUAGES[language], drafts[language]) for language in others]
                 drafted += 1

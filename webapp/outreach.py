@@ -25,18 +25,20 @@ def languages_for(applicant_countries, partner_country: str | None) -> list[str]
 
 def mail_draft(status: str, call: dict, organisation: str, person: str | None, applicant: str,
                coordinator: str | None, deadline: date | None, today: date, budget=None,
-               language: str = "en") -> tuple[str, str]:
+               language: str = "en", together: str | None = None) -> tuple[str, str]:
     """(subject, body) of an email to `person` (None: nobody by name) at `organisation` about the call, by
     how far the team has got with it (`store.consortium.STATUSES`). `coordinator`: the member that coordinates
     the proposal (None: the applicant); `deadline`: the call's next one; `budget`: the organisation's share
     of the grant in the budget split (None: not planned yet), which an invitation names, since a partner
     weighs the work against it. An answer is asked for within the days after which the builder says to ask
-    again. `language`: one of `LANGUAGES`."""
+    again. `language`: one of `LANGUAGES`. `together`: the title of the call of the latest of the applicant's
+    consortia the organisation confirmed joining, which an invitation recalls (None: never)."""
     named = f"{call['title']} ({call['identifier']})"
     if status not in ("not_asked", "asked"):  # it has answered: whatever comes next is the team's to write
         return named, ""
     if language == "lv":
-        return _latvian(status, call, named, organisation, person, applicant, coordinator, deadline, today, budget)
+        return _latvian(status, call, named, organisation, person, applicant, coordinator, deadline, today, budget,
+                        together)
     due = f", whose deadline is {day(deadline)}" if deadline else ""
     answer_by = day(today + timedelta(days=FOLLOW_UP_DAYS))
     if status == "asked":
@@ -50,8 +52,9 @@ def mail_draft(status: str, call: dict, organisation: str, person: str | None, a
             f"{coordinator} coordinates the proposal.")
         if budget:
             leads += f" We have planned about {eur(budget)} of the EU contribution for {organisation}'s part."
+        again = f" We were glad to have you with us in our application to “{together}”." if together else ""
         text = (f"{applicant} is preparing an application to the call “{call['title']}” ({call['identifier']})"
-                f"{due}, and we would like to invite {organisation} to join the consortium as a partner. {leads}"
+                f"{due}, and we would like to invite {organisation} to join the consortium as a partner.{again} {leads}"
                 f"\n\nCould you let us know by {answer_by} whether you are interested? We would then send the "
                 "work plan and what it asks of your organisation.")
     source = f"\n\nThe call: {call['url']}" if call.get("url") else ""
@@ -59,7 +62,8 @@ def mail_draft(status: str, call: dict, organisation: str, person: str | None, a
 
 
 def _latvian(status: str, call: dict, named: str, organisation: str, person: str | None, applicant: str,
-             coordinator: str | None, deadline: date | None, today: date, budget) -> tuple[str, str]:
+             coordinator: str | None, deadline: date | None, today: date, budget,
+             together: str | None) -> tuple[str, str]:
     due = f", kura iesniegšanas termiņš ir {_lv_day(deadline)}" if deadline else ""
     answer_by = _lv_day(today + timedelta(days=FOLLOW_UP_DAYS))
     if status == "asked":
@@ -73,8 +77,10 @@ def _latvian(status: str, call: dict, named: str, organisation: str, person: str
         leads = "Projektu koordinētu mēs." if coordinator is None else f"Projektu koordinē {coordinator}."
         if budget:
             leads += f" Jūsu organizācijas daļai esam plānojuši aptuveni {_lv_eur(budget)} no ES finansējuma."
+        again = f" Sadarbojāmies jau iepriekš, gatavojot pieteikumu konkursam “{together}”." if together else ""
         text = (f"{applicant} gatavo pieteikumu konkursam “{call['title']}” ({call['identifier']}){due}, un mēs "
-                f"vēlētos aicināt jūsu organizāciju ({organisation}) pievienoties konsorcijam kā partneri. {leads}"
+                f"vēlētos aicināt jūsu organizāciju ({organisation}) pievienoties konsorcijam kā partneri.{again}"
+                f" {leads}"
                 f"\n\nLūdzu, dariet mums zināmu līdz {answer_by}, vai jūs tas interesē. Tad mēs nosūtīsim darba "
                 "plānu un aprakstu, kas tajā paredzēts jūsu organizācijai.")
     source = f"\n\nKonkurss: {call['url']}" if call.get("url") else ""

@@ -485,7 +485,8 @@ def test_a_partner_that_confirmed_joining_another_of_our_consortia_is_recommende
     # The profile's own: another profile's consortia are another applicant's collaborations.
     second = profiles.save_profile(with_partners, {**profiles.SIC_PROFILE, "name": "Another applicant"})
     assert consortium.confirmed_with_us(with_partners, second) == {}
-    assert consortium.confirmed_with_us(with_partners, profile_id) == {vilnius: 1}
+    assert consortium.confirmed_with_us(with_partners, profile_id) == {
+        vilnius: {"times": 1, "latest": "Small grants for civic participation"}}
     assert consortium.confirmed_with_us(with_partners, profile_id, except_call_id=other) == {}
 
 
@@ -695,6 +696,17 @@ def test_a_call_of_a_series_starts_from_the_partners_of_the_last_consortium_gath
     history = " ".join(re.sub(r"<[^>]+>", "", section.split("How the consortium came together")[1]).split())
     assert "pm@sic.lv: added Tartu University (“from the consortium for CERV-2025-SOCIAL-02”)" in history
 
+    # The invitation to one that confirmed joining last year's consortium recalls it; to one that did not, not.
+    from urllib.parse import unquote
+
+    from store import partners as partner_store
+    partner_store.save_contact(with_partners, lab, "Ilze Ozola", "ilze@rsl.lv", "", None)
+    partner_store.save_contact(with_partners, tartu, "Kalle Kask", "kalle@ut.ee", "", None)
+    drafts = unquote(builder()[builder().index('id="consortium"'):])
+    assert "We were glad to have you with us in our application to “Social enterprises 2025”" in drafts.split(
+        "ilze@rsl.lv")[1].split("Kind regards")[0]
+    assert "glad to have you" not in drafts.split("kalle@ut.ee")[1].split("Kind regards")[0]  # asked, never confirmed
+
     # One removed here again is offered on its own; a `from` naming no stored call adds with no note.
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "remove", "csrf_token": token})
     offer = builder().split('class="earlier"')[1].split("</form>")[0]
@@ -730,6 +742,11 @@ def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_cal
     _, offered = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", None, None, today, Decimal(120000))
     assert ("We would coordinate the proposal. We have planned about €120 k of the EU contribution for Riga Social"
             " Lab's part.\n\n") in offered
+    # One that joined an earlier consortium of ours is reminded of it.
+    _, again = mail_draft("not_asked", call, "Riga Social Lab", None, "SIC", None, None, today,
+                          together="Social enterprises 2025")
+    assert ("invite Riga Social Lab to join the consortium as a partner. We were glad to have you with us in our"
+            " application to “Social enterprises 2025”. We would coordinate the proposal.") in again
     subject, body = mail_draft("asked", call, "Riga Social Lab", None, "SIC", None, deadline, today)
     assert subject.startswith("Following up: a partnership in Civic participation")
     assert "We wrote to you about Riga Social Lab joining our application" in body and "by 04 Jul 2026" in body
@@ -751,6 +768,10 @@ def test_a_partner_s_mail_link_opens_the_invitation_the_reminder_or_just_the_cal
         "Jūsu organizācijas daļai esam plānojuši aptuveni 120\u00a0000 EUR no ES finansējuma.\n\nLūdzu, dariet mums "
         "zināmu līdz 04.07.2026., vai jūs tas interesē. Tad mēs nosūtīsim darba plānu un aprakstu, kas tajā paredzēts "
         f"jūsu organizācijai.\n\nKonkurss: {call['url']}\n\nAr cieņu,\n")
+    _, again = mail_draft("not_asked", call, "RTU", None, "SIC", None, None, today, language="lv",
+                          together="Social enterprises 2025")
+    assert ("kā partneri. Sadarbojāmies jau iepriekš, gatavojot pieteikumu konkursam “Social enterprises 2025”."
+            " Projektu koordinētu mēs.") in again
     _, led = mail_draft("not_asked", call, "RTU", None, "SIC", "Tartu University", None, today, language="lv")
     assert led.startswith("Labdien!\n\n") and "Projektu koordinē Tartu University." in led and "termiņš" not in led
     subject, body = mail_draft("asked", call, "RTU", None, "SIC", None, deadline, today, language="lv")
