@@ -294,8 +294,10 @@ def add_members(db: Database, profile_id: int, call_id: int, organisation_ids: l
             raise NotFound("No such organisation.")
         added = []
         for organisation_id in dict.fromkeys(organisation_ids):
-            if cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by)"
-                           " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            # clock_timestamp(), not the transaction's now(): those added together keep the order given (the
+            # suggestion's, or an earlier consortium's), where one time would list them by name.
+            if cur.execute("INSERT INTO consortium_members (profile_id, call_id, organisation_id, added_by, added_at)"
+                           " VALUES (%s, %s, %s, %s, clock_timestamp()) ON CONFLICT DO NOTHING",
                            (profile_id, call_id, organisation_id, user_id)).rowcount:
                 added.append(organisation_id)
         _log(cur, profile_id, call_id, added, "added", user_id, note)
