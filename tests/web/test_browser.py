@@ -302,6 +302,12 @@ def test_every_page_passes_the_automated_accessibility_checks(server, page, with
         in page.locator("#decision").inner_text()
     page.locator("#decision").screenshot(path=ARTIFACTS / "evaluation.png")
     found += problems("/calls/CERV-SOCIAL-01 with its evaluation")
+    # Folded on screen, the evaluators' words print, as the rest of the record does.
+    assert not page.locator(".print-only.evaluators").is_visible()
+    page.emulate_media(media="print")
+    assert page.locator(".print-only.evaluators").inner_text().endswith("Impact: uptake by cities unclear.\nA sound work plan.")
+    assert not page.locator("details.evaluators").is_visible() and not page.locator("form.outcome").is_visible()
+    page.emulate_media(media="screen")
     page.goto(f"{server}/partners")
     organisation = page.locator("a[href^='/organisations/']").first.get_attribute("href")
     for path in (*PAGES, "/users", organisation):
