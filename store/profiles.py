@@ -210,8 +210,8 @@ class ProfileInUse(CallmatchError):
 
 def delete_profile(db: Database, profile_id: int) -> str:
     """Delete a profile and its ranking; returns its name. Refused for the last profile (calls need one to
-    be ranked for) and for one holding the team's work, bid/no-bid decisions, consortia or discussions: that is
-    kept."""
+    be ranked for) and for one holding the team's work, bid/no-bid decisions, consortia, discussions or texts
+    for applications: that is kept."""
     with db.transaction() as cur:
         # Lock every profile: two deletions at once must not both pass the "not the last one" check.
         names = {row["id"]: row["name"] for row in cur.execute("SELECT id, name FROM profiles FOR UPDATE").fetchall()}
@@ -223,12 +223,14 @@ def delete_profile(db: Database, profile_id: int) -> str:
         n = cur.execute(
             """SELECT (SELECT count(*) FROM decisions WHERE profile_id = %(id)s) AS decided,
                       (SELECT count(DISTINCT call_id) FROM consortium_members WHERE profile_id = %(id)s) AS members,
-                      (SELECT count(DISTINCT call_id) FROM call_comments WHERE profile_id = %(id)s) AS discussed""",
+                      (SELECT count(DISTINCT call_id) FROM call_comments WHERE profile_id = %(id)s) AS discussed,
+                      (SELECT count(*) FROM application_texts WHERE profile_id = %(id)s) AS texts""",
             {"id": profile_id}).fetchone()
         held = [text for count, text in (
             (n["decided"], counted(n["decided"], "bid/no-bid decision")),
             (n["members"], f"consortia for {counted(n['members'], 'call')}"),
-            (n["discussed"], f"the team's discussion of {counted(n['discussed'], 'call')}")) if count]
+            (n["discussed"], f"the team's discussion of {counted(n['discussed'], 'call')}"),
+            (n["texts"], counted(n["texts"], "text for applications", "texts for applications"))) if count]
         if held:
             raise ProfileInUse(f"{name!r} holds {' and '.join(held)}; they would be lost, so the profile is kept.")
         cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it

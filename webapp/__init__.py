@@ -67,10 +67,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     csrf.init_app(app)
 
     from . import (account, auth, calls, charts, discussion, own_calls, partners, pipeline, profile, programmes,
-                   sources, steps, users, words)
+                   sources, steps, texts, users, words)
 
     for module in (account, auth, calls, discussion, own_calls, partners, pipeline, profile, programmes, sources,
-                   steps, users):
+                   steps, texts, users):
         app.register_blueprint(module.bp)
     charts.init_app(app)
     words.init_app(app)

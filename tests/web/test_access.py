@@ -9,7 +9,8 @@ from webapp import create_app
 
 
 def test_every_page_but_login_requires_sign_in(client):
-    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/programmes", "/pipeline", "/partners", "/profile", "/sources",
+    for path in ("/calls", "/calls/CERV-SOCIAL-01", "/programmes", "/pipeline", "/partners", "/texts", "/profile",
+                 "/sources",
                  "/settings",
                  "/calls/export.csv", "/pipeline/decisions.csv", "/calendar.ics", "/users"):
         response = client.get(path)

@@ -12,8 +12,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 # Every page a signed-in leadership user reaches from the navigation, one call page and the form for a call.
-PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline", "/partners", "/profile", "/sources",
-         "/settings", "/settings/digest-preview")
+PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline", "/partners", "/texts", "/profile",
+         "/sources", "/settings", "/settings/digest-preview")
 
 
 @pytest.fixture
@@ -308,6 +308,16 @@ def test_every_page_passes_the_automated_accessibility_checks(server, page, with
     assert page.locator(".print-only.evaluators").inner_text().endswith("Impact: uptake by cities unclear.\nA sound work plan.")
     assert not page.locator("details.evaluators").is_visible() and not page.locator("form.outcome").is_visible()
     page.emulate_media(media="screen")
+    # A text for applications, changed once: the Texts page then has a text, its form and an earlier version.
+    page.goto(f"{server}/texts")
+    page.locator("#new-text").get_by_label("Title").fill("About us (short)")
+    page.locator("#new-text").get_by_label("Text").fill("The Social Innovation Centre is a Latvian NGO.")
+    page.get_by_role("button", name="Keep this text").click()
+    page.locator("section.text summary", has_text="change it").click()
+    page.locator("section.text").get_by_label("Text").fill("The Social Innovation Centre is a Latvian NGO, since 2010.")
+    page.locator("section.text").get_by_role("button", name="Save").click()
+    assert "(1 earlier version)" in page.locator("section.text").inner_text()
+    page.screenshot(path=ARTIFACTS / "texts.png", full_page=True)
     page.goto(f"{server}/partners")
     organisation = page.locator("a[href^='/organisations/']").first.get_attribute("href")
     for path in (*PAGES, "/users", organisation):

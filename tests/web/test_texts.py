@@ -1,0 +1,103 @@
+"""The Texts page: what the team writes into every application, kept once per profile, counted, changed
+without losing what it said before, and never overwriting a colleague's newer version unseen."""
+
+import re
+
+import pytest
+
+from store import profiles
+from store import texts as text_store
+from tests.helpers.web import EVIL, PASSWORD, csrf, login
+
+ABOUT = "The Social Innovation Centre is a Latvian NGO founded in 2010.\r\nIt ran the BSR social-enterprise platform."
+
+
+def section(page: str, text_id: int) -> str:
+    start = page.index(f'id="text-{text_id}"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_a_text_is_kept_counted_and_shown_as_the_text_it_is(pm, seeded):
+    assert "No texts yet." in pm.get("/texts").get_data(as_text=True)
+    assert '<a href="/texts" aria-current="page">Texts</a>' in pm.get("/texts").get_data(as_text=True)
+    response = pm.post("/texts", data={"title": "  About us   (short) ", "body": ABOUT + "\r\n" + EVIL,
+                                       "csrf_token": csrf(pm, "/texts")}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    text_id = seeded.scalar("SELECT id FROM application_texts")
+    body = seeded.scalar("SELECT body FROM application_texts")
+    assert body.startswith("The Social Innovation Centre is a Latvian NGO founded in 2010.\nIt ran")  # one break
+    assert f"“About us (short)” is kept: {len(body):,} characters, {len(body.split())} words." in page
+    shown = section(page, text_id)
+    assert f"<h2>About us (short) <small>{len(body):,} characters, {len(body.split())} words</small></h2>" in shown
+    assert "<script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown  # text, never markup
+    assert "Written " in shown and "by pm@sic.lv" in shown
+    assert f'<a href="#text-{text_id}">About us (short)</a>' in page  # the list of texts at the top
+
+    # A title the profile has already (any case), an empty text or one too long: said, and what was typed stays.
+    refused = pm.post("/texts", data={"title": "ABOUT US (SHORT)", "body": "Another", "csrf_token": csrf(pm, "/texts")})
+    assert refused.status_code == 400
+    assert "There is a text called “ABOUT US (SHORT)” already" in refused.get_data(as_text=True)
+    refused = pm.post("/texts", data={"title": "", "body": "x" * 20_001, "csrf_token": csrf(pm, "/texts")})
+    said = refused.get_data(as_text=True)
+    assert "Give the text a title" in said and "at most 20,000 characters; this one has 20,001." in said
+    assert "x" * 20_001 + "</textarea>" in said
+    assert seeded.scalar("SELECT count(*) FROM application_texts") == 1
+
+
+def test_a_change_keeps_what_the_text_said_before_and_any_version_can_be_put_back(pm, seeded):
+    pm.post("/texts", data={"title": "Key staff", "body": "Anna leads.", "csrf_token": csrf(pm, "/texts")})
+    text = text_store.texts_of(seeded, profiles.ensure_default_profile(seeded))[0]
+    page = pm.get("/texts").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]+)"', section(page, text["id"])).group(1)
+    pm.post(f"/texts/{text['id']}", data={"title": "Key staff and roles", "body": "Anna leads; Jānis writes.",
+                                          "seen": seen, "csrf_token": csrf(pm, "/texts")})
+    shown = section(pm.get("/texts").get_data(as_text=True), text["id"])
+    assert "<h2>Key staff and roles" in shown and "Anna leads; Jānis writes." in shown
+    assert "What it said before (1 earlier version)" in shown and "titled “Key staff”" in shown
+    # Saved again unchanged: no new version.
+    pm.post(f"/texts/{text['id']}", data={"title": "Key staff and roles", "body": "Anna leads; Jānis writes.",
+                                          "csrf_token": csrf(pm, "/texts")})
+    assert seeded.scalar("SELECT count(*) FROM application_text_versions") == 1
+
+    version_id = seeded.scalar("SELECT id FROM application_text_versions")
+    pm.post(f"/texts/versions/{version_id}/restore", data={"csrf_token": csrf(pm, "/texts")})
+    current = text_store.get_text(seeded, text["id"])
+    assert (current["title"], current["body"]) == ("Key staff", "Anna leads.")
+    assert [v["body"] for v in text_store.versions_of(seeded, [text["id"]])[text["id"]]] == [
+        "Anna leads; Jānis writes.", "Anna leads."]  # both kept, the latest first
+
+    pm.post(f"/texts/{text['id']}/remove", data={"csrf_token": csrf(pm, "/texts")})
+    assert seeded.scalar("SELECT count(*) FROM application_texts") == 0
+    assert seeded.scalar("SELECT count(*) FROM application_text_versions") == 0
+    assert pm.post(f"/texts/versions/{version_id}/restore", data={"csrf_token": csrf(pm, "/texts")}).status_code == 404
+
+
+def test_a_colleagues_newer_version_is_not_overwritten_unseen(app, pm, seeded):
+    pm.post("/texts", data={"title": "Past projects", "body": "SEforB (2019-2021).", "csrf_token": csrf(pm, "/texts")})
+    text_id = seeded.scalar("SELECT id FROM application_texts")
+    seen = re.search(r'name="seen" value="([^"]+)"', section(pm.get("/texts").get_data(as_text=True), text_id)).group(1)
+    boss = app.test_client()
+    assert login(boss, "boss@sic.lv", PASSWORD).status_code == 302
+    boss.post(f"/texts/{text_id}", data={"title": "Past projects", "body": "SEforB (2019-2021); BSR platform.",
+                                         "seen": seen, "csrf_token": csrf(boss, "/texts")})
+    refused = pm.post(f"/texts/{text_id}", data={"title": "Past projects", "body": "SEforB, and more.", "seen": seen,
+                                                 "csrf_token": csrf(pm, "/texts")})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "boss@sic.lv changed “Past projects” after you opened it." in page
+    shown = section(page, text_id)
+    assert "SEforB (2019-2021); BSR platform." in shown  # theirs, as it stands
+    assert "SEforB, and more.</textarea>" in shown and '<details class="more text-edit" open>' in shown  # and yours
+    assert text_store.get_text(seeded, text_id)["body"] == "SEforB (2019-2021); BSR platform."
+
+
+def test_texts_belong_to_their_profile_and_keep_it_from_being_deleted(app, pm, seeded):
+    from store.profiles import ProfileInUse, delete_profile
+
+    other = profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "SIC with a university"})
+    text = text_store.add_text(seeded, other, "About the university", "A university.", {"id": None})
+    assert "About the university" not in pm.get("/texts").get_data(as_text=True)  # another profile's
+    response = pm.post(f"/texts/{text['id']}", data={"title": "Mine now", "body": "x", "csrf_token": csrf(pm, "/texts")})
+    assert response.status_code == 404
+    with pytest.raises(ProfileInUse, match="holds 1 text for applications"):
+        delete_profile(seeded, other)

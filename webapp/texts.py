@@ -1,0 +1,82 @@
+"""The Texts page: what the team writes into every application, kept once per profile, with what each text
+said before its edits."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from store import profiles
+from store import texts as text_store
+
+from . import current_profile_id, db
+
+bp = Blueprint("texts", __name__)
+
+
+def _own(text_id: int) -> dict:
+    """The text, if it is the working profile's: another profile's texts are not reached from this one."""
+    text = text_store.get_text(db(), text_id)
+    if text["profile_id"] != current_profile_id():
+        abort(404, "That text belongs to another profile: switch to it on the profile page.")
+    return text
+
+
+def _page(draft: dict | None = None, refused: str | None = None, status: int = 200):
+    """The page. `draft` is what the user wrote that was not saved (its `id`: the text it would change; none:
+    a new one), kept in its form beside `refused`, which says why."""
+    texts = text_store.texts_of(db(), current_profile_id())
+    versions = text_store.versions_of(db(), [text["id"] for text in texts])
+    for text in texts:
+        text["versions"] = versions.get(text["id"], [])
+        text["size"] = text_store.size(text["body"])
+        text["version"] = text_store.version(text)
+    return render_template("texts.html", title="Texts for applications", texts=texts, draft=draft or {},
+                           refused=refused, profile=profiles.get_profile(db(), current_profile_id()),
+                           max_title=text_store.MAX_TITLE, max_text=text_store.MAX_TEXT), status
+
+
+@bp.route("/texts")
+def index():
+    return _page()
+
+
+@bp.post("/texts")
+def add():
+    draft = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+    try:
+        text = text_store.add_text(db(), current_profile_id(), draft["title"], draft["body"], g.user)
+    except text_store.InvalidText as problem:
+        return _page(draft, str(problem), 400)
+    flash(f"“{text['title']}” is kept: {text_store.size(text['body'])}.")
+    return redirect(url_for("texts.index", _anchor=f"text-{text['id']}"))
+
+
+@bp.post("/texts/<int:text_id>")
+def change(text_id):
+    _own(text_id)
+    draft = {"id": text_id, "title": request.form.get("title", ""), "body": request.form.get("body", "")}
+    try:
+        text = text_store.change_text(db(), text_id, draft["title"], draft["body"], g.user, request.form.get("seen"))
+    except text_store.ChangedSince as changed:  # a colleague saved it meanwhile: theirs is shown, this one kept
+        return _page(draft, str(changed), 409)
+    except text_store.InvalidText as problem:
+        return _page(draft, str(problem), 400)
+    flash(f"“{text['title']}” is saved: {text_store.size(text['body'])}. What it said before is kept under it.")
+    return redirect(url_for("texts.index", _anchor=f"text-{text_id}"))
+
+
+@bp.post("/texts/versions/<int:version_id>/restore")
+def restore(version_id):
+    text_id = text_store.version_text_id(db(), version_id)
+    _own(text_id)
+    text = text_store.restore_version(db(), version_id, g.user)
+    flash(f"“{text['title']}” is as it was again; the version it replaced is kept under it.")
+    return redirect(url_for("texts.index", _anchor=f"text-{text_id}"))
+
+
+@bp.post("/texts/<int:text_id>/remove")
+def remove(text_id):
+    _own(text_id)
+    removed = text_store.remove_text(db(), text_id)
+    flash(f"“{removed['title']}” is removed, with its earlier versions.")
+    return redirect(url_for("texts.index"))
