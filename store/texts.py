@@ -134,20 +134,19 @@ def versions_of(db: Database, text_ids: list[int]) -> dict[int, list[dict]]:
     return versions
 
 
-def version_text_id(db: Database, version_id: int) -> int:
-    """The text an earlier version is of; NotFound once the text (and so the version) was removed."""
-    text_id = db.scalar("SELECT text_id FROM application_text_versions WHERE id = %s", (version_id,))
-    if text_id is None:
+def earlier_version(db: Database, version_id: int) -> dict:
+    """An earlier version (`text_id`: the text it is of); NotFound once its text, and with it the version, was
+    removed."""
+    row = db.fetchone("SELECT * FROM application_text_versions WHERE id = %s", (version_id,))
+    if row is None:
         raise NotFound(f"No earlier version {version_id}: its text was removed.")
-    return text_id
+    return row
 
 
 def restore_version(db: Database, version_id: int, user: dict) -> dict:
     """Make an earlier version the current one again (by `user`, now); the current one is kept in turn."""
-    version_row = db.fetchone("SELECT * FROM application_text_versions WHERE id = %s", (version_id,))
-    if version_row is None:
-        raise NotFound(f"No earlier version {version_id}: its text was removed.")
-    return change_text(db, version_row["text_id"], version_row["title"], version_row["body"], user)
+    row = earlier_version(db, version_id)
+    return change_text(db, row["text_id"], row["title"], row["body"], user)
 
 
 def remove_text(db: Database, text_id: int) -> dict:

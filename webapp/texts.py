@@ -67,7 +67,7 @@ def change(text_id):
 
 @bp.post("/texts/versions/<int:version_id>/restore")
 def restore(version_id):
-    text_id = text_store.version_text_id(db(), version_id)
+    text_id = text_store.earlier_version(db(), version_id)["text_id"]
     _own(text_id)
     text = text_store.restore_version(db(), version_id, g.user)
     flash(f"“{text['title']}” is as it was again; the version it replaced is kept under it.")
