@@ -1,5 +1,6 @@
 """What the team did lately on a profile's calls, newest first: decisions and their changes, consortia,
-comments, steps ticked off, reopened, removed, put back or handed to a colleague, and calls added by hand.
+comments, steps ticked off, reopened, removed, put back or handed to a colleague, calls added by hand, and
+the texts for applications added or changed.
 Five people working remotely see here what happened while they were away, where each record otherwise sits on
 its own call's page."""
 
@@ -45,7 +46,21 @@ _EVENTS = """
              OR e.change = 'handed' AND e.to_user_id <> e.user_id)
      UNION ALL
      SELECT c.first_seen, c.raw->>'added_by', c.identifier, c.title, 'added', '{{}}'::jsonb, c.id
-       FROM calls c WHERE c.source = %(own)s AND c.first_seen > {since}"""
+       FROM calls c WHERE c.source = %(own)s AND c.first_seen > {since}
+     UNION ALL
+     -- every version of a text for applications written in the window, the current one and those replaced
+     -- since: its first is the text added, a later one a change (or an earlier version put back)
+     SELECT w.written_at, u.email, NULL, w.title, 'text',
+            jsonb_build_object('id', w.text_id, 'first', NOT EXISTS (
+                SELECT 1 FROM application_text_versions v WHERE v.text_id = w.text_id AND v.written_at < w.written_at)),
+            w.text_id
+       FROM (SELECT t.id AS text_id, t.title, t.written_at, t.written_by FROM application_texts t
+              WHERE t.profile_id = %(profile)s
+             UNION ALL
+             SELECT v.text_id, v.title, v.written_at, v.written_by FROM application_text_versions v
+               JOIN application_texts t ON t.id = v.text_id WHERE t.profile_id = %(profile)s) w
+       LEFT JOIN users u ON u.id = w.written_by
+      WHERE w.written_at > {since}"""
 
 # Where a colleague's news starts: their last look at the list, and no further back than the list goes.
 _NEWS_SINCE = ("(SELECT greatest(max(s.at), now() - make_interval(days => %(days)s)) FROM lately_seen s"
@@ -55,10 +70,11 @@ MOST_NEWS = 99  # the header counts up to this ("99+")
 
 def recent(db: Database, profile_id: int, since: datetime, limit: int | None = LIMIT) -> list[dict]:
     """The events after `since`, newest first, at most `limit` (None: all): each with when (`at`), who
-    (`email`; None for a change nobody signed), the call (`identifier`, `title`), its `kind` (decision,
-    consortium, comment, step, added) and what changed (`detail`: the decision's changed fields, the
-    consortium's change and organisation, the comment's id, text and the colleagues it mentions, a step's
-    event as `checklist.step_history` gives it)."""
+    (`email`; None for a change nobody signed), the call (`identifier`, `title`; a text's title and no
+    identifier), its `kind` (decision, consortium, comment, step, added, text) and what changed (`detail`: the
+    decision's changed fields, the consortium's change and organisation, the comment's id, text and the
+    colleagues it mentions, a step's event as `checklist.step_history` gives it, a text's id and whether this
+    was its first version)."""
     return db.fetchall(
         f"SELECT * FROM ({_EVENTS.format(since='%(since)s')}) events ORDER BY at DESC, kind, id DESC LIMIT %(limit)s",
         {"profile": profile_id, "since": since, "limit": limit, "own": OWN_SOURCE})

@@ -117,6 +117,8 @@ def _said(event: dict, weights: dict) -> dict:
         return {"did": f"commented: “{cut(one_line(detail['body']), 160)}”", "anchor": f"comment-{detail['id']}"}
     if event["kind"] == "step":
         return {"did": step_change_words(detail), "anchor": "steps"}
+    if event["kind"] == "text":
+        return {"did": "added" if detail["first"] else "changed", "anchor": f"text-{detail['id']}"}
     return {"did": "added the call by hand", "anchor": None}
 
 

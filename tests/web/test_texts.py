@@ -101,3 +101,23 @@ def test_texts_belong_to_their_profile_and_keep_it_from_being_deleted(app, pm, s
     assert response.status_code == 404
     with pytest.raises(ProfileInUse, match="holds 1 text for applications"):
         delete_profile(seeded, other)
+
+
+def test_a_colleagues_texts_are_news_on_the_pipeline(app, pm, seeded):
+    boss = app.test_client()
+    assert login(boss, "boss@sic.lv", PASSWORD).status_code == 302
+    assert "new</span>" not in pm.get("/pipeline").get_data(as_text=True)  # nothing yet; the look is noted
+    boss.post("/texts", data={"title": "Key staff", "body": "Anna leads.", "csrf_token": csrf(boss, "/texts")})
+    text_id = seeded.scalar("SELECT id FROM application_texts")
+    seen = re.search(r'name="seen" value="([^"]+)"', section(boss.get("/texts").get_data(as_text=True), text_id)).group(1)
+    boss.post(f"/texts/{text_id}", data={"title": "Key staff", "body": "Anna leads; Jānis writes.", "seen": seen,
+                                         "csrf_token": csrf(boss, "/texts")})
+    assert '<span class="count news" title="what colleagues did since you last looked at the Pipeline">2 new</span>' in (
+        pm.get("/texts").get_data(as_text=True))  # the header counts them on every page
+    lately = pm.get("/pipeline").get_data(as_text=True)
+    lately = lately[lately.index('id="lately"'):]
+    lately = lately[:lately.index("</ol>")]
+    lines = [" ".join(re.sub(r"<[^>]+>", "", "<li" + line).split()) for line in lately.split("<li")[1:3]]
+    assert lines[0].endswith("boss@sic.lv · the text “Key staff”: changed") and lines[0].startswith("new")
+    assert lines[1].endswith("boss@sic.lv · the text “Key staff”: added")
+    assert f'href="/texts#text-{text_id}"' in lately
