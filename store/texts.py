@@ -84,6 +84,15 @@ def get_text(db: Database, text_id: int) -> dict:
     return text
 
 
+def as_document(profile_name: str, texts: list[dict]) -> str:
+    """The texts as one plain-text document, each under its title (underlined, as Markdown reads it too): to
+    attach to a partner's email, or to keep beside a proposal's template."""
+    parts = [f"Texts for applications: {profile_name}", ""]
+    for text in texts:
+        parts += ["", text["title"], "=" * len(text["title"]), "", text["body"], ""]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
 def _title_taken(cur, profile_id: int, title: str, other_than: int | None = None) -> None:
     if cur.execute("SELECT 1 FROM application_texts WHERE profile_id = %s AND lower(title) = lower(%s)"
                    " AND id IS DISTINCT FROM %s", (profile_id, title, other_than)).fetchone():

@@ -3,7 +3,7 @@ said before its edits."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from store import profiles
 from store import texts as text_store
@@ -38,6 +38,15 @@ def _page(draft: dict | None = None, refused: str | None = None, status: int = 2
 @bp.route("/texts")
 def index():
     return _page()
+
+
+@bp.route("/texts.txt")
+def download():
+    """Every text of the profile in one plain-text file (UTF-8), each under its title."""
+    profile = profiles.get_profile(db(), current_profile_id())
+    document = text_store.as_document(profile["name"], text_store.texts_of(db(), profile["id"]))
+    return Response(document, content_type="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=callmatch-texts.txt"})
 
 
 @bp.post("/texts")

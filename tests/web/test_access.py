@@ -12,7 +12,7 @@ def test_every_page_but_login_requires_sign_in(client):
     for path in ("/calls", "/calls/CERV-SOCIAL-01", "/programmes", "/pipeline", "/partners", "/texts", "/profile",
                  "/sources",
                  "/settings",
-                 "/calls/export.csv", "/pipeline/decisions.csv", "/calendar.ics", "/users"):
+                 "/calls/export.csv", "/pipeline/decisions.csv", "/calendar.ics", "/texts.txt", "/users"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
 

@@ -121,3 +121,15 @@ def test_a_colleagues_texts_are_news_on_the_pipeline(app, pm, seeded):
     assert lines[0].endswith("boss@sic.lv · the text “Key staff”: changed") and lines[0].startswith("new")
     assert lines[1].endswith("boss@sic.lv · the text “Key staff”: added")
     assert f'href="/texts#text-{text_id}"' in lately
+
+
+def test_the_texts_download_as_one_document_each_under_its_title(pm, seeded):
+    for title, body in (("Key staff", "Anna leads.\r\nJānis writes."), ("About us (short)", "A Latvian NGO.")):
+        pm.post("/texts", data={"title": title, "body": body, "csrf_token": csrf(pm, "/texts")})
+    response = pm.get("/texts.txt")
+    assert response.headers["Content-Disposition"] == "attachment; filename=callmatch-texts.txt"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.get_data().decode("utf-8") == (
+        "Texts for applications: Social Innovation Centre (SIC)\n\n\n"
+        "About us (short)\n================\n\nA Latvian NGO.\n\n\n"
+        "Key staff\n=========\n\nAnna leads.\nJānis writes.\n")  # by title, line breaks as written
