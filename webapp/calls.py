@@ -313,13 +313,18 @@ def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
 
 
 def programme_record(call: dict, decided: list[dict]) -> str | None:
-    """How the profile's other bids in the call's programme ended (`decisions.win_record`), where the programme
-    is wider than the call's series (a strand of Horizon Europe, say); None before any ended."""
+    """How the profile's other bids in the call's programme ended (`decisions.win_record`) and what the
+    evaluators scored them (`decisions.scores_record`), where the programme is wider than the call's series (a
+    strand of Horizon Europe, say); None before any ended."""
     programme = call.get("programme")
     if not programme or series_of(call) == programme:
         return None  # the series' record says it already
-    return decisions.record_of(c["outcome"] for c in decided if c["programme"] == programme
-                               and c["identifier"] != call["identifier"] and c["state"] == "bid")
+    bids = [c for c in decided if c["programme"] == programme and c["identifier"] != call["identifier"]
+            and c["state"] == "bid"]
+    shares = [c["evaluation_score"] / c["evaluation_out_of"] for c in bids if c.get("evaluation_score") is not None]
+    said = [decisions.record_of(c["outcome"] for c in bids),
+            decisions.scores_record(len(shares), sum(shares) / len(shares) if shares else None)]
+    return "; ".join(part for part in said if part) or None
 
 
 def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], taking_part: list[dict],

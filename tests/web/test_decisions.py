@@ -281,6 +281,11 @@ def test_the_programme_record_counts_the_other_bids_that_ended_where_the_series_
               decided(call["identifier"], "bid", "lost")]  # the call itself
     assert programme_record(call, record) == "1 of 3 bids with a result won (33%)"
     assert programme_record(call, record[3:]) is None  # none ended yet
+    # With what the evaluators scored them, each as a share of its maximum.
+    record[0].update(evaluation_score=Decimal("14"), evaluation_out_of=Decimal("15"))
+    record[1].update(evaluation_score=Decimal("72"), evaluation_out_of=Decimal("100"))
+    assert programme_record(call, record) == ("1 of 3 bids with a result won (33%); 2 scored bids averaged 83% of the"
+                                              " maximum")
     # Outside the portal the series is the programme: its record is said there already.
     interreg = {"identifier": "bsr-call-4", "source": "interreg_bsr", "programme": "Interreg Baltic Sea Region"}
     assert programme_record(interreg, [decided("bsr-call-3", "bid", "won", interreg["programme"], "interreg_bsr")]) is None
