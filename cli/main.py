@@ -94,8 +94,9 @@ def db_backup(app: AppContext, file: Path | None) -> None:
     """Save the whole database to FILE (default: a new file in the data folder's backups/).
 
     Profiles, decisions with their reasons, outcomes and evaluations, consortia, steps, discussions, texts
-    for applications and users are in it, as are the calls, partners and rankings. `callmatch db restore FILE` puts it back, here or on another machine. The worker also keeps
-    a daily backup (see CALLMATCH_DAILY_BACKUPS).
+    for applications and users are in it, as are the calls, partners and rankings. `callmatch db restore
+    FILE` puts it back, here or on another machine. The worker also keeps a daily backup (see
+    CALLMATCH_DAILY_BACKUPS).
     """
     from store import backup
 
