@@ -97,6 +97,13 @@ def scores_record(scored: int, mean_share) -> str | None:
     return f"{counted(scored, 'scored bid')} {verb} {float(mean_share):.0%} of the maximum"
 
 
+def score_shares(rows) -> list:
+    """Each scored bid's score as a share of its report's maximum: programmes score out of 15 or 100, and only
+    the shares compare."""
+    return [row["evaluation_score"] / row["evaluation_out_of"] for row in rows
+            if row.get("evaluation_score") is not None]
+
+
 def record_of(outcomes) -> str | None:
     """`win_record` of the bids whose outcomes these are (None: none recorded)."""
     outcomes = list(outcomes)
@@ -720,14 +727,19 @@ def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: st
         return {**row, "told": {u["email"]: u["emails_at_once"] for u in told}}
 
 
+def _evaluation_columns(evaluation: dict) -> dict:
+    """A checked evaluation (`checked_evaluation`) as the decisions table's columns hold it."""
+    return {f"evaluation_{key}": evaluation.get(key) for key in EVALUATION_NUMBERS} | {
+        "evaluation_comments": evaluation.get("comments") or ""}
+
+
 def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evaluation: dict | None = None) -> dict:
     """Records how a bid ended and, for one won or lost, its `evaluation` (`checked_evaluation`'s input; None
     keeps the one recorded, where the outcome still takes one). Only what changed goes into the history."""
     if outcome not in OUTCOMES:
         raise InvalidDecision(f"Outcome must be one of {', '.join(OUTCOMES)}.")
-    given = checked_evaluation(evaluation) if evaluation is not None else None
-    if given is not None and outcome not in EVALUATED and evaluation_of(
-            {f"evaluation_{key}": value for key, value in given.items()}):
+    columns = _evaluation_columns(checked_evaluation(evaluation)) if evaluation is not None else None
+    if columns is not None and outcome not in EVALUATED and evaluation_of(columns):
         raise InvalidDecision(f"A bid {outcome} has no evaluation: record it won or lost with its scores, or"
                               " leave the scores and comments empty.")
     with db.transaction() as cur:
@@ -735,11 +747,10 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evalua
         if not takes_outcome(old):
             marked = "a bid leadership rejected" if old["state"] == "bid" else f"marked {STATES[old['state']].lower()}"
             raise InvalidDecision(f"An outcome is recorded for a bid; this call is {marked}.")
-        if given is None:  # kept as it is, unless the bid no longer ended in an evaluation
-            given = ({key: old[f"evaluation_{key}"] for key in EVALUATION_NUMBERS}
-                     | {"comments": old["evaluation_comments"]}) if outcome in EVALUATED else {}
-        columns = {f"evaluation_{key}": given.get(key) for key in EVALUATION_NUMBERS}
-        columns["evaluation_comments"] = given.get("comments") or ""
+        if columns is None:  # kept as it is, unless the bid no longer ended in an evaluation
+            columns = _evaluation_columns({})
+            if outcome in EVALUATED:
+                columns = {column: old[column] for column in columns}
         change = {"outcome": [old["outcome"], outcome]} if old["outcome"] != outcome else {}
         if (was := evaluation_of(old)) != (now := evaluation_of(columns)):
             change["evaluation"] = [was, now]

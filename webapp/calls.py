@@ -321,7 +321,7 @@ def programme_record(call: dict, decided: list[dict]) -> str | None:
         return None  # the series' record says it already
     bids = [c for c in decided if c["programme"] == programme and c["identifier"] != call["identifier"]
             and c["state"] == "bid"]
-    shares = [c["evaluation_score"] / c["evaluation_out_of"] for c in bids if c.get("evaluation_score") is not None]
+    shares = decisions.score_shares(bids)
     said = [decisions.record_of(c["outcome"] for c in bids),
             decisions.scores_record(len(shares), sum(shares) / len(shares) if shares else None)]
     return "; ".join(part for part in said if part) or None

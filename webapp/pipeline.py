@@ -11,8 +11,8 @@ from flask import Blueprint, g, render_template, request
 from store import activity, profiles
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
-                             evaluation_of, evaluation_summary,
-                             planned_application, record_of, steps_by_person, steps_to_do, takes_outcome,
+                             evaluation_of, evaluation_summary, planned_application, record_of, score_shares,
+                             steps_by_person, steps_to_do, takes_outcome,
                              undecided_at_top, version)
 from store.partners import sector_label, technology_of
 from store.text import amount, cut, failed_gates, one_line
@@ -101,10 +101,8 @@ def _said(event: dict, weights: dict) -> dict:
             did = f"{now['approval']} the bid"
         elif set(now) == {"lead"}:
             did = f"named {now['lead']} to write it" if now["lead"] else "left it to nobody to write"
-        elif set(now) == {"outcome"} and now["outcome"]:
-            did = f"recorded the outcome: {now['outcome']}"
-        elif set(now) == {"outcome", "evaluation"} and now["outcome"]:
-            scored = evaluation_summary(now["evaluation"])
+        elif "outcome" in now and set(now) <= {"outcome", "evaluation"} and now["outcome"]:
+            scored = evaluation_summary(now.get("evaluation"))
             did = f"recorded the outcome: {now['outcome']}" + (f", {scored}" if scored else "")
         else:
             did = ", ".join(history_changes(detail, weights))
@@ -203,8 +201,7 @@ def ranking_check(rows: list[dict], weights: dict | None = None, top: int = TOP)
         # The team's own assessment, checked the same way: did the won bids stand on better grounds?
         assessed = [assessment_mean(r["assessment"], weights) for r in members if r["assessment"]]
         # And the evaluators' own verdict, as a share of each report's maximum (programmes score out of 15 or 100).
-        scored = [r["evaluation_score"] / r["evaluation_out_of"] for r in members
-                  if r.get("evaluation_score") is not None]
+        scored = score_shares(members)
         if ranks or assessed or scored:
             out.append({"label": label, "calls": len(members), "ranked": len(ranks),
                         "median_rank": round(median(ranks)) if ranks else None,
