@@ -28,11 +28,12 @@ def call_vector(store: EmbeddingStore, call: dict):
 
 
 def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list, index: partners.PartnerIndex | None,
-            applicant: dict | None, declined: Collection[int] = ()) -> dict:
+            applicant: dict | None, declined: Collection[int] = (), with_us: dict[int, dict] | None = None) -> dict:
     """Every organisation ranked as a partner for the call, given the members already in and the applicant
     (its organisation in the network, its countries and sectors covered, and the organisations that confirmed
-    joining its other consortia), leaving out the organisations that declined to join (ids); what both views
-    below start from."""
+    joining its other consortia: `with_us` as `store.consortium.confirmed_with_us` gives it, read here when
+    the caller has not), leaving out the organisations that declined to join (ids); what both views below
+    start from."""
     call = get_call(db, identifier)
     if call is None:
         raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
@@ -46,7 +47,8 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
     covered = {"covered_countries": applicant.get("countries") or [],
                "covered_sectors": applicant.get("organisation_types") or []}
     # The applicant's own earlier consortia, as the app recorded them: those that confirmed joining one.
-    ours = confirmed_with_us(db, applicant["id"], call["id"]) if applicant.get("id") else {}
+    ours = with_us if with_us is not None else (
+        confirmed_with_us(db, applicant["id"], call["id"]) if applicant.get("id") else {})
     ranking = partners.rank(index, call["identifier"], call_vector(store, call), consortium,
                             area=eligibility.get("countries") or [],
                             applicant_types=eligibility.get("applicant_types") or [], **covered,
@@ -76,7 +78,7 @@ def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
              index: partners.PartnerIndex | None = None, applicant: dict | None = None,
              sector: str | None = None, country: str | None = None, declined: Collection[int] = (),
-             technology: bool = False) -> dict:
+             technology: bool = False, with_us: dict[int, dict] | None = None) -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered.
@@ -85,8 +87,8 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     its rank among all, and so does `technology` (technology-oriented organisations only); the suggested
     consortium is the same whatever the list shows.
 
-    `declined` (organisation ids) are neither members nor recommended: they said no."""
-    setup = _ranked(db, store, identifier, members, index, applicant, declined)
+    `declined` (organisation ids) are neither members nor recommended: they said no. `with_us`: see `_ranked`."""
+    setup = _ranked(db, store, identifier, members, index, applicant, declined, with_us)
     call, index, ranking, rank_of = setup["call"], setup["index"], setup["ranking"], setup["rank_of"]
     consortium, member_ids, eligibility = setup["consortium"], setup["member_ids"], setup["eligibility"]
     area, kinds = eligibility.get("countries") or [], eligibility.get("applicant_types") or []

@@ -413,8 +413,11 @@ def _builder(call: dict) -> dict:
     sector = typed_sector(request.args.get("sector"))
     country = typed_country(request.args.get("country"))
     technology = request.args.get("technology") == "1"  # technology-oriented only (SIC's strategy counts them)
+    # Those that confirmed joining the profile's other consortia: ranked as partners it worked with, and reminded
+    # of it in an invitation. Read once for both.
+    with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
     suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
-                                      country=country, declined=declined, technology=technology)
+                                      country=country, declined=declined, technology=technology, with_us=with_us)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
@@ -422,7 +425,7 @@ def _builder(call: dict) -> dict:
              if o["id"] not in listed][:FOUND_AT_MOST] if find else []
     ids = [m["id"] for m in members]
     known = known_contacts(db(), ids)
-    drafted = _draft_mails(call, members, known, applicant)
+    drafted = _draft_mails(call, members, known, applicant, with_us)
     plan = consortium_store.budget_plan(db(), profile_id, call["id"])
     return {"members": members, "taking_part": taking_part, "declined": declined,
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
@@ -439,15 +442,15 @@ def _builder(call: dict) -> dict:
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
 
 
-def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict) -> int:
+def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict,
+                 before: dict[int, dict]) -> int:
     """Gives each address the team knows at a member (`known`, by organisation) its `mail` link: a drafted
     invitation, reminder or subject (`outreach.mail_draft`), by how far the team has got with the member, and
-    its `other_drafts` (language, its name, link) where the draft is offered in Latvian too. Returns how many
-    it drafted."""
+    its `other_drafts` (language, its name, link) where the draft is offered in Latvian too; an invitation to
+    one that joined an earlier consortium of ours (`before`: `consortium.confirmed_with_us`) recalls it.
+    Returns how many it drafted."""
     coordinator = next((m["name"] for m in members if m["coordinator"]), None)
     deadline = checklist.next_deadline(call, _today())[0]
-    # An invitation to one that joined an earlier consortium of ours recalls it.
-    before = consortium_store.confirmed_with_us(db(), current_profile_id(), call["id"]) if members else {}
     drafted = 0
     for member in members:
         first, *others = languages_for(applicant["countries"], member["country"])
