@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import AbstractContextManager
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from psycopg.types.json import Jsonb
@@ -16,6 +17,7 @@ from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, s
 from .db import Database
 from .discussion import COMMENTS_OF_CALL
 from .errors import CallmatchError, NotFound
+from .results import RESULTS_SAID, expected
 from .text import counted, failed_gates
 from .users import is_leadership
 
@@ -651,17 +653,37 @@ def decided_anew(db: Database, user_id: int, since, today) -> list[dict]:
 
 def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) -> list[dict]:
     """The outcomes (submitted, won, lost, withdrawn) a colleague recorded for the profile's bids since
-    `since`, as they still stand, the latest first: a win or a loss is news to the whole team, and the
-    ranking is checked against them."""
+    `since`, or whose evaluation they recorded later (`evaluation_only`: the report often comes after the
+    letter), as they still stand, the latest first: a win or a loss is news to the whole team, the evaluators'
+    verdict too, and the ranking is checked against them."""
     return db.fetchall(
-        f"""SELECT c.identifier, c.title, d.outcome, {EVALUATION_COLUMNS}, e.at AS recorded_at, u.email AS recorded_by
+        f"""SELECT c.identifier, c.title, d.outcome, {EVALUATION_COLUMNS}, e.at AS recorded_at, u.email AS recorded_by,
+                   NOT EXISTS (SELECT 1 FROM decision_events o WHERE o.decision_id = d.id AND o.change ? 'outcome'
+                                 AND o.at > %(since)s) AS evaluation_only
            FROM decisions d JOIN calls c ON c.id = d.call_id
-           {_latest_event("outcome")}
+           CROSS JOIN LATERAL (SELECT x.at, x.user_id FROM decision_events x
+                               WHERE x.decision_id = d.id AND x.change ?| array['outcome', 'evaluation']
+                               ORDER BY x.at DESC, x.id DESC LIMIT 1) e
            LEFT JOIN users u ON u.id = e.user_id
            WHERE d.profile_id = %(profile)s AND d.outcome IS NOT NULL AND e.at > %(since)s
              AND e.user_id IS DISTINCT FROM %(user)s
            ORDER BY e.at DESC, c.identifier""",
         {"profile": profile_id, "user": user_id, "since": since})
+
+
+def results_due(db: Database, profile_id: int, user_id: int, since: datetime, today) -> list[dict]:
+    """The profile's bids sent with no result recorded (nothing, or only "submitted") whose results came due
+    (`results.expected`) in (`since`, `today`], for whoever wrote them (or decided on them, where nobody was
+    named to write): a digest tells them once, when the programme should have told the applicants."""
+    rows = db.fetchall(
+        f"""SELECT c.identifier, c.title, c.source, c.deadlines, {RESULTS_SAID} AS results_said, d.outcome
+            FROM decisions d JOIN calls c ON c.id = d.call_id
+            WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval <> 'rejected'
+              AND (d.outcome IS NULL OR d.outcome = 'submitted') AND coalesce(d.lead_id, d.decided_by) = %(user)s
+            ORDER BY c.identifier""", {"profile": profile_id, "user": user_id})
+    due = [{**row, **timing} for row in rows
+           if (timing := expected(row)) and since.date() < timing["by"] <= today]
+    return sorted(due, key=lambda r: (r["by"], r["identifier"]))
 
 
 def applications_written(db: Database, today) -> dict[int, int]:
@@ -785,7 +807,7 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
                    budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate,
-                   c.funding_rate, c.action_type, {COMMENTS_OF_CALL}
+                   c.funding_rate, c.action_type, c.source, {RESULTS_SAID} AS results_said, {COMMENTS_OF_CALL}
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             {BUDGET_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id

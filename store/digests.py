@@ -11,7 +11,7 @@ from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .discussion import new_for as comments_for
 from .decisions import (OUTCOMES, PLANNED, answered_bids, decided_anew, decided_calls, named_to_write, outcomes_since,
-                        same_series, steps_handed, steps_to_do, waiting_for_approval)
+                        results_due, same_series, steps_handed, steps_to_do, waiting_for_approval)
 from .programmes import new_programmes
 from .runs import failing_sources
 from .text import counted
@@ -99,6 +99,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "decided_anew": decided_anew(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
+            "results_due": results_due(db, profile_id, user["id"], since, today) if user.get("id") else [],
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today), "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.
             "new_programmes": new_programmes(db, profile, since, now)}
@@ -135,7 +136,10 @@ def told(content: dict) -> list[str]:
         (len(content.get("waiting", [])), "bid", " waiting for approval"),
         *((sum(bid["approval"] == answer for bid in answered), "bid", f" {answer}")
           for answer in ("approved", "rejected")),
-        *((sum(bid["outcome"] == outcome for bid in outcomes), "bid", f" {outcome}") for outcome in OUTCOMES),
+        *((sum(bid["outcome"] == outcome and not bid.get("evaluation_only") for bid in outcomes), "bid", f" {outcome}")
+          for outcome in OUTCOMES),
+        (sum(bool(bid.get("evaluation_only")) for bid in outcomes), "evaluation", " recorded"),
+        (len(content.get("results_due", [])), "result", " to record"),
         (len(content.get("to_write", [])), "application", " for you to write"),
         (len(content.get("decided_anew", [])), "application of yours", " decided anew"),
         (len(content.get("steps", [])), "application step", " due"),
@@ -150,11 +154,11 @@ def told(content: dict) -> list[str]:
 
 def has_news(content: dict) -> bool:
     """Whether a digest would tell its reader anything (`told`: a new call, a deadline, a changed call, planned
-    or among their top, a bid waiting, leadership's answer on one, a bid's outcome, an application to write or a
-    step of one due or handed to them, one of theirs a colleague decided anew, a colleague's comment for them, a
-    partner's answer, one to follow up, a new programme) or a crawl failed. One with none of them is not sent
-    (a daily "nothing new" teaches people to ignore the mail), and its period is not claimed, so the next
-    digest covers it."""
+    or among their top, a bid waiting, leadership's answer on one, a bid's outcome or its results due, an
+    application to write or a step of one due or handed to them, one of theirs a colleague decided anew, a
+    colleague's comment for them, a partner's answer, one to follow up, a new programme) or a crawl failed. One
+    with none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its period is
+    not claimed, so the next digest covers it."""
     return bool(told(content) or content.get("failing"))
 
 

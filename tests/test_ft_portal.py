@@ -240,3 +240,24 @@ def test_a_programme_the_portal_does_not_know_is_refused_not_crawled_to_nothing(
 def test_multipart_parts_each_carry_json():
     body, content_type = multipart_json({"languages": ["en"]})
     assert b'["en"]' in body and content_type.startswith("multipart/form-data")
+
+
+def test_when_results_come_is_read_from_the_recorded_calls_that_say_it(by_id):
+    from store.results import expected
+
+    def due(identifier):
+        item = by_id[identifier]
+        return expected({"identifier": identifier, "source": "ft_portal",
+                         "deadlines": [d.as_json() for d in item.deadlines],
+                         "conditions_text": item.conditions_text, "description_text": item.description_text})
+
+    # "Information on the outcome of the evaluation: Maximum 4 months from the final date for submission"
+    fast = due("HORIZON-CL4-2027-01-MAT-PROD-61")
+    assert (fast["last_deadline"], fast["by"]) == (date(2027, 2, 2), date(2027, 6, 2))
+    assert fast["said"] == ("the call says “Information on the outcome of the evaluation: Maximum 4 months from the"
+                            " final date for submission”")
+    # "Information on evaluation results: January 2027": the end of that month.
+    assert due("SOCPL-2026-SOC-DIALOG")["by"] == date(2027, 1, 31)
+    # A Horizon Europe topic that leaves it to the General Annexes: their 5 months.
+    other = next(i for i, item in by_id.items() if i.startswith("HORIZON-CL2-") and item.deadlines)
+    assert due(other)["said"].startswith("Horizon Europe tells applicants within 5 months")

@@ -1095,7 +1095,52 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
     assert "<h3>Outcomes recorded</h3>" in html and "<span>(scored 14 of 15: above the lowest score funded (13))</span>" in html
     # Not to the one who recorded it, nor again in a later period.
     assert digests.content(db, boss, since, date(2026, 6, 27))["outcomes"] == []
-    assert digests.content(db, anna, datetime.now(timezone.utc), date(2026, 6, 27))["outcomes"] == []
+    later = datetime.now(timezone.utc)
+    assert digests.content(db, anna, later, date(2026, 6, 27))["outcomes"] == []
+    # The evaluation summary report often comes after the letter: recorded later, it is news of its own.
+    decisions.set_outcome(db, bid, "won", boss, {"score": "14", "out_of": "15", "funded_from": "13.5",
+                                                 "comments": "Excellence: a clear pilot design."})
+    content = digests.content(db, anna, later, date(2026, 6, 27))
+    assert [(o["outcome"], o["evaluation_only"]) for o in content["outcomes"]] == [("won", True)]
+    subject, text, _ = render(anna, {**content, "new_calls": [], "deadlines": []}, settings)
+    assert subject == "callmatch: 1 evaluation recorded"
+    assert ("- Won (scored 14 of 15: above the lowest score funded (13.5)): Social innovation and civic"
+            " participation, its evaluation recorded by boss@sic.lv on ") in text
+
+
+def test_a_digest_tells_whoever_wrote_a_bid_once_its_results_are_due(settings, db):
+    from store import decisions, digests
+    from worker.digest import render
+
+    # Both deadlines 10 Jul 2026: the results of a portal call other than Horizon Europe are due 6 months on.
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02")
+    written, unnamed = (decisions.decide(db, profile_id, call[i], "bid", "Strong strategic fit", "", boss)["id"]
+                        for i in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
+    decisions.set_lead(db, written, anna["id"], boss)
+    decisions.set_outcome(db, written, "submitted", anna)
+
+    def due(user, since_day, today):
+        since = datetime(since_day.year, since_day.month, since_day.day, 7, tzinfo=timezone.utc)
+        return digests.content(db, user, since, today)
+
+    # The day they come due: to whoever writes it, or, where nobody was named, to whoever decided on it.
+    content = due(anna, date(2027, 1, 9), date(2027, 1, 10))
+    assert [(r["identifier"], r["by"]) for r in content["results_due"]] == [("CERV-SOCIAL-01", date(2027, 1, 10))]
+    assert [r["identifier"] for r in due(boss, date(2027, 1, 9), date(2027, 1, 10))["results_due"]] == [
+        "CERV-SOCIAL-02"]
+    subject, text, html = render(anna, content, settings)
+    assert subject == "callmatch: 1 result to record"
+    assert ("Results due on bids you sent:\n- Social innovation and civic participation: due by 10 Jan 2027 (the EU"
+            " Financial Regulation gives the Commission 6 months from the deadline to tell applicants); record won or"
+            " lost, with the evaluators' score\n") in text and "/calls/CERV-SOCIAL-01#outcome" in text
+    assert "<h3>Results due on bids you sent</h3>" in html
+    # A weekly digest whose week holds the day, too; never before it, nor again after it.
+    assert due(anna, date(2027, 1, 5), date(2027, 1, 12))["results_due"]
+    assert not due(anna, date(2027, 1, 2), date(2027, 1, 9))["results_due"]
+    assert not due(anna, date(2027, 1, 10), date(2027, 1, 17))["results_due"]
+    # Recorded before it came due: nothing to ask for.
+    decisions.set_outcome(db, written, "lost", anna)
+    assert not due(anna, date(2027, 1, 9), date(2027, 1, 10))["results_due"]
 
 
 def test_a_new_fitting_call_in_a_series_the_team_bid_in_before_says_how_that_ended(settings, db):

@@ -15,7 +15,7 @@ from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import decisions, discussion, own_calls, profiles, runs, users
+from store import decisions, discussion, own_calls, profiles, results, runs, users
 from store.codes import series_of
 from store.errors import NotFound
 from store.html import web_address
@@ -254,7 +254,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            outcome_open=bool(decision) and decisions.takes_outcome(decision),
                            outcome_form=outcome_draft or _outcome_form(decision), outcome_refused=outcome_refused,
                            evaluation_numbers=decisions.EVALUATION_NUMBERS, evaluated=decisions.EVALUATED,
-                           usual_scale=decisions.usual_scale(call),
+                           usual_scale=decisions.usual_scale(call), results_timing=results.expected(call),
                            max_evaluation_comments=decisions.MAX_EVALUATION_COMMENTS,
                            max_note=decisions.MAX_NOTE,
                            today=_today())

@@ -8,7 +8,7 @@ from statistics import median
 
 from flask import Blueprint, g, render_template, request
 
-from store import activity, profiles
+from store import activity, profiles, results
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
                              evaluation_of, evaluation_summary, planned_application, record_of, score_shares,
@@ -41,13 +41,14 @@ def index():
     sectors = Counter(sector_label(p["sector"]) if p["sector"] else "sector unknown" for p in newcomers)
     profile = profiles.get_profile(db(), current_profile_id())
     weights = profile["assessment_weights"]
+    due, awaited = results_to_record(rows, today)
     events, new_since = lately(current_profile_id(), weights, whole, request.args.get("new_since") if whole else None)
     return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
-                           results_due=results_to_record(rows, today),
+                           results_due=due, results_awaited=awaited,
                            record=record_of(r["outcome"] for r in rows),
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
                            planned_deadlines=[r["next_deadline"] for r in rows
@@ -149,18 +150,26 @@ def decisions_csv():
     return csv_file("callmatch-decisions.csv", header, rows)
 
 
-def results_to_record(rows: list[dict], today: date) -> list[dict]:
-    """The bids whose every deadline has passed with no result recorded (nothing yet, or only "submitted"),
-    each with its `last_deadline` and the `days` since, the longest waiting first: an outcome left unrecorded
-    makes the team's record, the programmes' win rates and the check of the ranking against wins and losses
-    wrong without anyone seeing it."""
-    due = []
+def results_to_record(rows: list[dict], today: date) -> tuple[list[dict], list[dict]]:
+    """The bids sent with no result recorded (nothing yet, or only "submitted") whose every deadline has passed,
+    each with its `last_deadline`, the `days` since, and when its results are due (`by`, None where nothing
+    says; and why, `said`: `results.expected`): those due by now or of unknown timing to record, the longest
+    waiting first, and those still awaited, the soonest due first. An outcome left unrecorded makes the team's
+    record, the programmes' win rates and the check of the ranking against wins and losses wrong without anyone
+    seeing it; one asked for before the programme tells anyone is noise."""
+    due, awaited = [], []
     for row in rows:
+        if not (takes_outcome(row) and row["outcome"] in (None, "submitted") and row["next_deadline"] is None):
+            continue
         dates = [date.fromisoformat(d["date"]) for d in row["deadlines"] or [] if d.get("date")]
-        if takes_outcome(row) and row["outcome"] in (None, "submitted") and dates and row["next_deadline"] is None:
-            last = max(dates)
-            due.append({**row, "last_deadline": last, "days": (today - last).days})
-    return sorted(due, key=lambda r: (r["last_deadline"], r["identifier"]))
+        if not dates:
+            continue
+        timing = results.expected(row) or {}
+        entry = {**row, "last_deadline": max(dates), "days": (today - max(dates)).days, "by": timing.get("by"),
+                 "said": timing.get("said")}
+        (awaited if entry["by"] and entry["by"] > today else due).append(entry)
+    return (sorted(due, key=lambda r: (r["last_deadline"], r["identifier"])),
+            sorted(awaited, key=lambda r: (r["by"], r["identifier"])))
 
 
 def _evaluation_cells(row: dict) -> list[str]:

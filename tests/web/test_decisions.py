@@ -749,39 +749,68 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     assert row["what the evaluators said"].startswith("Impact: uptake by cities unclear.\n")
 
 
-def test_the_pipeline_lists_the_bids_past_their_deadline_whose_result_is_not_recorded(pm, seeded):
+def test_the_pipeline_lists_the_bids_whose_results_are_due_and_those_still_awaited(pm, seeded):
     from store import decisions
+    from store.calls import ensure_source
 
     profile_id = profiles.ensure_default_profile(seeded)
-    for identifier, deadline in (("CERV-2026-SPRING-01", "2026-03-02"), ("CERV-2026-WINTER-01", "2026-01-15"),
-                                 ("CERV-2026-MAYBE-01", "2026-02-01"), ("CERV-2026-REJECTED-01", "2026-02-01"),
-                                 ("CERV-2026-TODAY-01", "2026-06-27")):
+    deadlines = {"HORIZON-CL2-2026-WINTER-01": "2026-01-15",  # Horizon Europe: due 5 months on, 15 Jun
+                 "CERV-2026-SPRING-01": "2026-03-02",  # the Financial Regulation's 6 months: 02 Sep
+                 "CERV-2026-STATED-01": "2026-04-01",  # its conditions say May 2026
+                 "BSR-2026-PASSED-01": "2026-03-10",  # an Interreg programme: no fixed time
+                 "CERV-2026-MAYBE-01": "2026-02-01", "CERV-2026-REJECTED-01": "2026-02-01",
+                 "CERV-2026-TODAY-01": "2026-06-27"}
+    for identifier, deadline in deadlines.items():
         add_call(seeded, identifier, identifier.title(), "Social enterprises.", deadline=deadline, status="closed")
+    seeded.execute("UPDATE calls SET conditions_text = %s WHERE identifier = 'CERV-2026-STATED-01'",
+                   ("Evaluation: April 2026\nInformation on evaluation results: May 2026\nGA signature: July 2026",))
+    ensure_source(seeded, "interreg_bsr")
+    seeded.execute("UPDATE calls SET source = 'interreg_bsr' WHERE identifier = 'BSR-2026-PASSED-01'")
     call = {identifier: seeded.scalar("SELECT id FROM calls WHERE identifier = %s", (identifier,))
-            for identifier in ("CERV-2026-SPRING-01", "CERV-2026-WINTER-01", "CERV-2026-MAYBE-01",
-                               "CERV-2026-REJECTED-01", "CERV-2026-TODAY-01")}
+            for identifier in deadlines}
     bids = {identifier: decisions.decide(seeded, profile_id, call_id, "maybe" if "MAYBE" in identifier else "bid",
                                          "Strong strategic fit", "", DECIDER)["id"] for identifier, call_id in call.items()}
     decisions.approve(seeded, bids["CERV-2026-REJECTED-01"], DECIDER, approved=False)
     decisions.set_outcome(seeded, bids["CERV-2026-SPRING-01"], "submitted", DECIDER)
 
-    def listed():
+    def listed(kind):
         page = pm.get("/pipeline").get_data(as_text=True)
         if 'id="results"' not in page:
             return []
         section = page[page.index('id="results"'):]
-        return [" ".join(re.sub(r"<[^>]+>", "", item).split())
-                for item in section[:section.index("</section>")].split("<li>")[1:]]
+        section = section[:section.index("</section>")]
+        if f'<ul class="{kind}">' not in section:
+            return []
+        items = section[section.index(f'<ul class="{kind}">'):].split("</ul>")[0]
+        return [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in items.split("<li>")[1:]]
 
-    # Passed bids only (a maybe was never sent, a rejected bid neither; a deadline today has not passed), the
-    # longest waiting first, each linked to where its outcome is recorded.
-    assert listed() == ["Cerv-2026-Winter-01 (CERV-2026-WINTER-01; deadline 15 Jan 2026, 163 days ago; no outcome"
-                        " recorded)",
-                        "Cerv-2026-Spring-01 (CERV-2026-SPRING-01; deadline 02 Mar 2026, 117 days ago; submitted)"]
-    assert 'href="/calls/CERV-2026-WINTER-01#outcome"' in pm.get("/pipeline").get_data(as_text=True)
-    decisions.set_outcome(seeded, bids["CERV-2026-WINTER-01"], "withdrawn", DECIDER)
+    # Sent bids only (a maybe was never sent, a rejected bid neither; a deadline today has not passed). Due: those
+    # whose results should have come (or whose programme keeps no fixed time), the longest waiting first, each
+    # linked to where its outcome is recorded.
+    assert listed("due") == [
+        "Horizon-Cl2-2026-Winter-01 (HORIZON-CL2-2026-WINTER-01; deadline 15 Jan 2026, 163 days ago; results due by"
+        " 15 Jun 2026; no outcome recorded)",
+        "Bsr-2026-Passed-01 (BSR-2026-PASSED-01; deadline 10 Mar 2026, 109 days ago; no outcome recorded)",
+        "Cerv-2026-Stated-01 (CERV-2026-STATED-01; deadline 01 Apr 2026, 87 days ago; results due by 31 May 2026; no"
+        " outcome recorded)"]
+    # Awaited: a bid whose programme has not told anyone yet is not asked for, only dated, with why.
+    assert listed("awaited") == [
+        "Cerv-2026-Spring-01 (CERV-2026-SPRING-01; deadline 02 Mar 2026; results due by 02 Sep 2026: the EU Financial"
+        " Regulation gives the Commission 6 months from the deadline to tell applicants)"]
+    page = pm.get("/pipeline").get_data(as_text=True)
+    assert "Results to record <small>3</small>" in page
+    assert 'href="/calls/HORIZON-CL2-2026-WINTER-01#outcome"' in page
+    # The call's page says when, beside the outcome form, in the call's own words where it has them.
+    stated = pm.get("/calls/CERV-2026-STATED-01").get_data(as_text=True)
+    assert ("Results were due by 31 May 2026: the call says “Information on evaluation results: May 2026”."
+            in stated)
+    assert "Results are due by 02 Sep 2026: the EU Financial Regulation" in pm.get(
+        "/calls/CERV-2026-SPRING-01").get_data(as_text=True)
+    for identifier in ("HORIZON-CL2-2026-WINTER-01", "BSR-2026-PASSED-01", "CERV-2026-STATED-01"):
+        decisions.set_outcome(seeded, bids[identifier], "withdrawn", DECIDER)
     decisions.set_outcome(seeded, bids["CERV-2026-SPRING-01"], "lost", DECIDER, {"score": "11", "out_of": "15"})
-    assert listed() == []
+    assert 'id="results"' not in pm.get("/pipeline").get_data(as_text=True)
+    assert "Results are due" not in pm.get("/calls/CERV-2026-SPRING-01").get_data(as_text=True)
 
 
 def test_a_call_page_names_the_bids_due_near_its_deadline(pm, seeded):
