@@ -671,19 +671,26 @@ def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) ->
         {"profile": profile_id, "user": user_id, "since": since})
 
 
-def results_due(db: Database, profile_id: int, user_id: int, since: datetime, today) -> list[dict]:
-    """The profile's bids sent with no result recorded (nothing, or only "submitted") whose results came due
-    (`results.expected`) in (`since`, `today`], for whoever wrote them (or decided on them, where nobody was
-    named to write): a digest tells them once, when the programme should have told the applicants."""
+def awaiting_results(db: Database, profile_id: int) -> list[dict]:
+    """The profile's bids (not rejected) with no result recorded (nothing, or only "submitted") whose results'
+    day is known (`results.expected`: `by`, `said`, `last_deadline`), each with who wrote it (`lead_id`, or
+    `decided_by` where nobody was named), the soonest due first: what the team waits to hear."""
     rows = db.fetchall(
-        f"""SELECT c.identifier, c.title, c.source, c.deadlines, {RESULTS_SAID} AS results_said, d.outcome
+        f"""SELECT c.identifier, c.title, c.source, c.deadlines, {RESULTS_SAID} AS results_said, d.outcome,
+                   coalesce(d.lead_id, d.decided_by) AS writer_id
             FROM decisions d JOIN calls c ON c.id = d.call_id
-            WHERE d.profile_id = %(profile)s AND d.state = 'bid' AND d.approval <> 'rejected'
-              AND (d.outcome IS NULL OR d.outcome = 'submitted') AND coalesce(d.lead_id, d.decided_by) = %(user)s
-            ORDER BY c.identifier""", {"profile": profile_id, "user": user_id})
-    due = [{**row, **timing} for row in rows
-           if (timing := expected(row)) and since.date() < timing["by"] <= today]
-    return sorted(due, key=lambda r: (r["by"], r["identifier"]))
+            WHERE d.profile_id = %s AND d.state = 'bid' AND d.approval <> 'rejected'
+              AND (d.outcome IS NULL OR d.outcome = 'submitted')""", (profile_id,))
+    return sorted(({**row, **timing} for row in rows if (timing := expected(row))),
+                  key=lambda r: (r["by"], r["identifier"]))
+
+
+def results_due(db: Database, profile_id: int, user_id: int, since: datetime, today) -> list[dict]:
+    """Of `awaiting_results`, those whose results came due in (`since`, `today`] on bids the user wrote (or
+    decided on, where nobody was named to write): a digest tells them once, when the programme should have told
+    the applicants."""
+    return [row for row in awaiting_results(db, profile_id)
+            if row["writer_id"] == user_id and since.date() < row["by"] <= today]
 
 
 def applications_written(db: Database, today) -> dict[int, int]:

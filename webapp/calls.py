@@ -801,6 +801,14 @@ def _calendar(profile_id: int) -> Response:
                   "SUMMARY:" + _ics_text(f"Step: {step['title']} [{step['identifier']}]"),
                   "DESCRIPTION:" + _ics_text(f"{step['call_title']}\n{call_page_url(step['identifier'])}#steps"),
                   "END:VEVENT"]
+    # The days the bids' results are due, while none is recorded: the day to look for the letter, or to ask.
+    for bid in decisions.awaiting_results(db(), profile_id):
+        lines += ["BEGIN:VEVENT", f"UID:results-{_ics_text(bid['identifier'])}@callmatch", f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{bid['by']:%Y%m%d}",
+                  "SUMMARY:" + _ics_text(f"Results due: {bid['identifier']}"),
+                  "DESCRIPTION:" + _ics_text(f"{bid['title']}\n{bid['said'][0].upper()}{bid['said'][1:]}.\n"
+                                             f"{call_page_url(bid['identifier'])}#outcome"),
+                  "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return Response("\r\n".join(_ics_fold(line) for line in lines) + "\r\n", mimetype="text/calendar",
                     headers={"Content-Disposition": "attachment; filename=callmatch-deadlines.ics"})

@@ -144,6 +144,23 @@ def test_calendar_feed_has_deadlines_of_bid_and_maybe_calls(pm, seeded):
     assert f"DESCRIPTION:{title.strip()}\\nhttp://127.0.0.1:5000/calls/CERV-SOCIAL-01" in unfolded
 
 
+def test_the_calendar_holds_the_day_a_bids_results_are_due_until_its_result_is_recorded(pm, seeded):
+    from store import decisions
+
+    decide(pm)  # a bid on CERV-SOCIAL-01, due 01 Oct 2026: a portal call, so its results are due 6 months on
+    body = pm.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+    event = body[body.index("UID:results-CERV-SOCIAL-01@callmatch"):].split("END:VEVENT")[0].split("\r\n")
+    assert "DTSTART;VALUE=DATE:20270401" in event and "SUMMARY:Results due: CERV-SOCIAL-01" in event
+    assert ("DESCRIPTION:Social innovation and civic participation of young people\\nThe EU Financial Regulation"
+            " gives the Commission 6 months from the deadline to tell applicants.\\n"
+            "http://127.0.0.1:5000/calls/CERV-SOCIAL-01#outcome") in event
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+    decisions.set_outcome(seeded, decision_id, "submitted", DECIDER)  # sent: still awaited
+    assert "UID:results-CERV-SOCIAL-01@callmatch" in pm.get("/calendar.ics").get_data(as_text=True)
+    decisions.set_outcome(seeded, decision_id, "won", DECIDER)  # heard: the day is past use
+    assert "UID:results-" not in pm.get("/calendar.ics").get_data(as_text=True)
+
+
 def test_a_bid_leadership_rejected_leaves_the_calendar(app, pm, seeded):
     decide(pm)
     assert "CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
