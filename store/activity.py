@@ -1,6 +1,6 @@
 """What the team did lately on a profile's calls, newest first: decisions and their changes, consortia,
-comments, steps ticked off, reopened, removed, put back or handed to a colleague, calls added by hand, and
-the texts for applications added or changed.
+comments and their edits, steps ticked off, reopened, removed, put back or handed to a colleague, calls added
+by hand, and the texts for applications added or changed.
 Five people working remotely see here what happened while they were away, where each record otherwise sits on
 its own call's page."""
 
@@ -34,6 +34,18 @@ _EVENTS = """
                                  WHERE m.comment_id = k.id)), k.id
        FROM call_comments k JOIN calls c ON c.id = k.call_id JOIN users u ON u.id = k.user_id
       WHERE k.profile_id = %(profile)s AND k.at > {since}
+     UNION ALL
+     -- an edit of a comment, when it replaced the text before it, with what the edit wrote (the next version,
+     -- or the comment as it stands); the mentions are the comment's event's to tell
+     SELECT v.replaced_at, u.email, c.identifier, c.title, 'comment',
+            jsonb_build_object('id', k.id, 'body', coalesce(n.body, k.body), 'mentions', '[]'::jsonb,
+                               'edited', true), v.id
+       FROM comment_versions v JOIN call_comments k ON k.id = v.comment_id JOIN calls c ON c.id = k.call_id
+       JOIN users u ON u.id = k.user_id
+       LEFT JOIN LATERAL (SELECT x.body FROM comment_versions x
+                           WHERE x.comment_id = v.comment_id AND x.written_at = v.replaced_at
+                           ORDER BY x.id LIMIT 1) n ON true
+      WHERE k.profile_id = %(profile)s AND v.replaced_at > {since}
      UNION ALL
      SELECT e.at, u.email, c.identifier, c.title, 'step',
             jsonb_build_object('change', e.change, 'title', e.title, 'detail', e.detail, 'to', a.email,
@@ -73,8 +85,8 @@ def recent(db: Database, profile_id: int, since: datetime, limit: int | None = L
     (`email`; None for a change nobody signed), the call (`identifier`, `title`; a text's title and no
     identifier), its `kind` (decision, consortium, comment, step, added, text) and what changed (`detail`: the
     decision's changed fields, the consortium's change and organisation, the comment's id, text and the
-    colleagues it mentions, a step's event as `checklist.step_history` gives it, a text's id and whether this
-    was its first version)."""
+    colleagues it mentions (an edit: `edited`, what it wrote, and no mentions), a step's event as
+    `checklist.step_history` gives it, a text's id and whether this was its first version)."""
     return db.fetchall(
         f"SELECT * FROM ({_EVENTS.format(since='%(since)s')}) events ORDER BY at DESC, kind, id DESC LIMIT %(limit)s",
         {"profile": profile_id, "since": since, "limit": limit, "own": OWN_SOURCE})

@@ -75,6 +75,27 @@ def test_a_step_reopened_removed_or_put_back_is_listed_and_one_only_added_or_red
         "reopened “Budget agreed with partners”", "ticked off “Budget agreed with partners”"]
 
 
+def test_an_edited_comment_is_listed_with_what_each_edit_wrote(db):
+    add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
+    anna = users.get_user(db, users.create_user(db, "anna@sic.lv", PASSWORD, "manager"))
+    sic = profiles.ensure_default_profile(db)
+    comment = discussion.add_comment(db, sic, db.scalar("SELECT id FROM calls"), anna, "RTU coordinates.")
+    discussion.edit_comment(db, comment["id"], anna, "RTU coordinates, if LU agrees.")
+    discussion.edit_comment(db, comment["id"], anna, "LU coordinates after all.")
+    discussion.edit_comment(db, comment["id"], anna, "LU coordinates after all.")  # unchanged: no edit
+
+    events = activity.recent(db, sic, datetime.now(timezone.utc) - timedelta(minutes=1))
+    # An edit should not quietly change what colleagues read and answered.
+    assert [_said(e, {})["did"] for e in events] == [
+        "edited a comment: “LU coordinates after all.”", "edited a comment: “RTU coordinates, if LU agrees.”",
+        "commented: “LU coordinates after all.”"]
+    assert {_said(e, {})["anchor"] for e in events} == {f"comment-{comment['id']}"}
+    # Edits before the window are not listed; the comment is, as it reads now.
+    db.execute("UPDATE comment_versions SET replaced_at = replaced_at - interval '60 days'")
+    events = activity.recent(db, sic, datetime.now(timezone.utc) - timedelta(minutes=1))
+    assert [e["detail"].get("edited", False) for e in events] == [False]
+
+
 def test_what_colleagues_did_since_ones_last_look_is_news(db):
     add_call(db, "CERV-SOCIAL-01", "Social innovation and civic participation", "Social enterprises.")
     anna, janis = (users.get_user(db, users.create_user(db, f"{name}@sic.lv", PASSWORD, "manager"))

@@ -113,7 +113,8 @@ def _said(event: dict, weights: dict) -> dict:
         said = " ".join(part for part in (before, detail["organisation"], after) if part)
         return {"did": said + (f" (“{detail['note']}”)" if detail.get("note") else ""), "anchor": "consortium"}
     if event["kind"] == "comment":
-        return {"did": f"commented: “{cut(one_line(detail['body']), 160)}”", "anchor": f"comment-{detail['id']}"}
+        said = "edited a comment" if detail.get("edited") else "commented"
+        return {"did": f"{said}: “{cut(one_line(detail['body']), 160)}”", "anchor": f"comment-{detail['id']}"}
     if event["kind"] == "step":
         return {"did": step_change_words(detail), "anchor": "steps"}
     if event["kind"] == "text":
