@@ -6,7 +6,6 @@ import hashlib
 import json
 from contextlib import AbstractContextManager
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from psycopg.types.json import Jsonb
 
@@ -17,6 +16,8 @@ from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, s
 from .db import Database
 from .discussion import COMMENTS_OF_CALL
 from .errors import CallmatchError, NotFound
+from .evaluations import (EVALUATED, EVALUATION_COLUMNS, InvalidEvaluation, checked_evaluation, evaluation_columns,
+                          evaluation_of, scored)
 from .results import RESULTS_SAID, expected
 from .text import counted, failed_gates
 from .users import is_leadership
@@ -28,26 +29,6 @@ REASONS = (
     "Competition too strong", "Other (see note)",
 )
 OUTCOMES = ("submitted", "won", "lost", "withdrawn")
-# A bid that ended won or lost was evaluated: its evaluation summary report gives a score out of the
-# programme's maximum, the threshold a proposal had to reach and, often, the lowest score the call funded
-# (how close a lost bid came), with what the evaluators said. The outcome form asks for them, all optional.
-EVALUATED = ("won", "lost")
-EVALUATION_NUMBERS = {"score": "The score", "out_of": "The maximum score", "threshold": "The threshold",
-                      "funded_from": "The lowest score funded"}
-# A decision's evaluation as queries select it (`d`: the decisions table), for `evaluation_of`.
-EVALUATION_COLUMNS = ", ".join(f"d.evaluation_{key}" for key in (*EVALUATION_NUMBERS, "comments"))
-# The report's comments run to a few pages: strengths and weaknesses under each criterion.
-MAX_EVALUATION_COMMENTS = 20_000
-# numeric(7, 2): every programme's scale fits (Horizon Europe's 15, Erasmus+'s 100).
-MAX_SCORE = Decimal("99999.99")
-# How the report scores where the programme's rules fix it, by the start of a portal topic's identifier (the
-# first that matches): a hint beside the form, not a default, since a call's own conditions may differ.
-USUAL_SCALES = (
-    ("HORIZON-MSCA-", "Marie Skłodowska-Curie proposals are scored out of 100, with a threshold of 70."),
-    ("HORIZON-", "Horizon Europe proposals are usually scored out of 15 (0 to 5 for each of three criteria),"
-                 " with a threshold of 10 and of 3 for each criterion."),
-    ("ERASMUS-", "Erasmus+ proposals are scored out of 100; the call sets the thresholds."),
-)
 # A note says why in a sentence or a paragraph; it is shown beside the decision and in the pipeline.
 MAX_NOTE = 2000
 # Applications due this close together are written at the same time, by the same few people.
@@ -90,129 +71,10 @@ def win_record(won: int, lost: int) -> str | None:
     return f"{won} of {counted(won + lost, 'bid')} with a result won ({won / (won + lost):.0%})"
 
 
-def scores_record(scored: int, mean_share) -> str | None:
-    """"2 scored bids averaged 85% of the maximum": the evaluators' scores the team recorded in a programme, each
-    as a share of its report's maximum (Horizon Europe scores out of 15, Erasmus+ out of 100). None before any."""
-    if not scored:
-        return None
-    verb = "averaged" if scored > 1 else "got"
-    return f"{counted(scored, 'scored bid')} {verb} {float(mean_share):.0%} of the maximum"
-
-
-def score_shares(rows) -> list:
-    """Each scored bid's score as a share of its report's maximum: programmes score out of 15 or 100, and only
-    the shares compare."""
-    return [row["evaluation_score"] / row["evaluation_out_of"] for row in rows
-            if row.get("evaluation_score") is not None]
-
-
 def record_of(outcomes) -> str | None:
     """`win_record` of the bids whose outcomes these are (None: none recorded)."""
     outcomes = list(outcomes)
     return win_record(outcomes.count("won"), outcomes.count("lost"))
-
-
-def usual_scale(call: dict) -> str | None:
-    """How an evaluation summary report scores the call's proposals, where its programme's rules say (a
-    sentence); None where they do not."""
-    return next((said for start, said in USUAL_SCALES if (call.get("identifier") or "").startswith(start)), None)
-
-
-def _score(label: str, raw: str) -> Decimal:
-    """A score as a form gives it ("12.5", or "12,5" as Latvian writes it); InvalidDecision saying what would
-    do."""
-    try:
-        value = Decimal(raw.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value < 0 or value > MAX_SCORE:
-        raise InvalidDecision(f"{label} is a number such as 12.5; {raw!r} is not.")
-    return value.quantize(Decimal("0.01"))
-
-
-def checked_evaluation(values: dict | None) -> dict:
-    """An evaluation as stored, from what a form or a caller gave (`EVALUATION_NUMBERS` as text or numbers,
-    blank: not given, and `comments`): numbers as Decimal or None, the comments stripped. InvalidDecision
-    naming every problem at once: a number that is not one, a score without the maximum it is out of, one above
-    that maximum, comments too long."""
-    values = values or {}
-    unknown = sorted(set(values) - set(EVALUATION_NUMBERS) - {"comments"})
-    if unknown:
-        raise InvalidDecision(f"An evaluation gives {', '.join(EVALUATION_NUMBERS)} and comments;"
-                              f" not {', '.join(unknown)}.")
-    problems, numbers = [], {}
-    for key, label in EVALUATION_NUMBERS.items():
-        raw = "" if values.get(key) is None else str(values[key]).strip()
-        try:
-            numbers[key] = _score(label, raw) if raw else None
-        except InvalidDecision as problem:
-            problems.append(str(problem))
-            numbers[key] = None
-    out_of = numbers["out_of"]
-    if out_of == 0:
-        problems.append("The maximum score must be more than 0.")
-    elif out_of is None and any(numbers[key] is not None for key in ("score", "threshold", "funded_from")):
-        problems.append("Say what the scores are out of: the report gives the maximum (15 in most of Horizon"
-                        " Europe, 100 in Erasmus+).")
-    elif out_of is not None:
-        problems += [f"{EVALUATION_NUMBERS[key]} ({plain_number(numbers[key])}) is above the maximum"
-                     f" ({plain_number(out_of)})." for key in ("score", "threshold", "funded_from")
-                     if numbers[key] is not None and numbers[key] > out_of]
-    comments = str(values.get("comments") or "").replace("\r\n", "\n").strip()
-    if len(comments) > MAX_EVALUATION_COMMENTS:
-        problems.append(f"What the evaluators said can be at most {MAX_EVALUATION_COMMENTS:,} characters; this has"
-                        f" {len(comments):,}. Keep the weaknesses, which next year's application answers.")
-    if problems:
-        raise InvalidDecision(" ".join(problems))
-    return {**numbers, "comments": comments}
-
-
-def plain_number(value) -> str:
-    """A score as the report writes it: 12.5, 15 (not 12.50, 15.00)."""
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def evaluation_of(decision: dict) -> dict | None:
-    """The decision's evaluation as its history keeps it (numbers as text, `plain_number`); None where none
-    was recorded."""
-    evaluation = {key: None if decision.get(f"evaluation_{key}") is None
-                  else plain_number(decision[f"evaluation_{key}"]) for key in EVALUATION_NUMBERS}
-    evaluation["comments"] = decision.get("evaluation_comments") or ""
-    return evaluation if any(evaluation.values()) else None
-
-
-def evaluation_summary(evaluation: dict | None) -> str | None:
-    """"scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest score funded (13)": the score
-    against what it had to reach and what was funded. None without a score."""
-    if not evaluation or evaluation.get("score") is None:
-        return None
-    score, out_of = Decimal(str(evaluation["score"])), evaluation["out_of"]
-    said = []
-    if evaluation.get("threshold") is not None:
-        threshold = Decimal(str(evaluation["threshold"]))
-        where = "above" if score > threshold else "at" if score == threshold else "below"
-        said.append(f"{where} the threshold of {plain_number(threshold)}")
-    if evaluation.get("funded_from") is not None:
-        funded = Decimal(str(evaluation["funded_from"]))
-        lowest = f"the lowest score funded ({plain_number(funded)})"
-        said.append(f"{plain_number(funded - score)} short of {lowest}" if score < funded
-                    else f"as much as {lowest}" if score == funded else f"above {lowest}")
-    return f"scored {plain_number(score)} of {plain_number(out_of)}" + (f": {', '.join(said)}" if said else "")
-
-
-def scored(decision: dict) -> str:
-    """What the evaluators scored a bid, as `evaluation_summary` says it, from the decision's columns; '' where
-    no score was recorded."""
-    return evaluation_summary(evaluation_of(decision)) or ""
-
-
-def outcome_said(decision: dict) -> str:
-    """"lost, scored 12.5 of 15: above the threshold of 10, …": how a bid ended, with its score where one was
-    recorded ('' before any outcome)."""
-    if not decision.get("outcome"):
-        return ""
-    return decision["outcome"] + (f", {said}" if (said := scored(decision)) else "")
 
 
 def _given(values: dict | None) -> dict[str, str]:
@@ -756,18 +618,15 @@ def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: st
         return {**row, "told": {u["email"]: u["emails_at_once"] for u in told}}
 
 
-def _evaluation_columns(evaluation: dict) -> dict:
-    """A checked evaluation (`checked_evaluation`) as the decisions table's columns hold it."""
-    return {f"evaluation_{key}": evaluation.get(key) for key in EVALUATION_NUMBERS} | {
-        "evaluation_comments": evaluation.get("comments") or ""}
-
-
 def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evaluation: dict | None = None) -> dict:
     """Records how a bid ended and, for one won or lost, its `evaluation` (`checked_evaluation`'s input; None
     keeps the one recorded, where the outcome still takes one). Only what changed goes into the history."""
     if outcome not in OUTCOMES:
         raise InvalidDecision(f"Outcome must be one of {', '.join(OUTCOMES)}.")
-    columns = _evaluation_columns(checked_evaluation(evaluation)) if evaluation is not None else None
+    try:
+        columns = evaluation_columns(checked_evaluation(evaluation)) if evaluation is not None else None
+    except InvalidEvaluation as problem:
+        raise InvalidDecision(str(problem)) from None
     if columns is not None and outcome not in EVALUATED and evaluation_of(columns):
         raise InvalidDecision(f"A bid {outcome} has no evaluation: record it won or lost with its scores, or"
                               " leave the scores and comments empty.")
@@ -777,7 +636,7 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evalua
             marked = "a bid leadership rejected" if old["state"] == "bid" else f"marked {STATES[old['state']].lower()}"
             raise InvalidDecision(f"An outcome is recorded for a bid; this call is {marked}.")
         if columns is None:  # kept as it is, unless the bid no longer ended in an evaluation
-            columns = _evaluation_columns({})
+            columns = evaluation_columns({})
             if outcome in EVALUATED:
                 columns = {column: old[column] for column in columns}
         change = {"outcome": [old["outcome"], outcome]} if old["outcome"] != outcome else {}

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from .calls import FIRST_CRAWL, programmes
 from .db import Database
-from .decisions import scores_record, success_rate, win_record
+from .decisions import success_rate, win_record
+from .evaluations import scores_record
 
 # The name a call source gives a programme it has no name for yet (the portal's code of a new instrument):
 # the crawler writes "Other EU programme (EP)", after the prefix of its topics' identifiers.
@@ -71,7 +72,7 @@ def funding_streams(db: Database, profile: dict, now: datetime, top: int = 50) -
     `budget`: their topic budgets added up, unknown ones left out), the profile's decisions on its calls
     of any year (`decided`, `bids` not rejected, `won`, `lost`; `record`: `decisions.win_record`, and the
     programme's published `success_rate`; the evaluators' scores recorded, as a share of each maximum: how many
-    `scored`, their `mean_score` and `scores`, `decisions.scores_record`), whether the profile prefers it
+    `scored`, their `mean_score` and `scores`, `evaluations.scores_record`), whether the profile prefers it
     (`preferred`), and whether it is `new` to the data (see NEW_FOR) or `unnamed` (a programme code the
     crawler has no name for). `untried`: calls among the `top`, yet neither preferred nor ever decided on, a
     funding stream the team has not tried. Programmes with only closed calls come last, with nothing open."""

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from store import decisions
-from store.decisions import InvalidDecision, checked_evaluation, evaluation_summary, outcome_said, usual_scale
+from store import decisions, evaluations
+from store.decisions import InvalidDecision
+from store.evaluations import InvalidEvaluation, checked_evaluation, evaluation_summary, outcome_said, usual_scale
 from store.errors import Conflict
 from tests.helpers.data import team_on_calls
 
@@ -25,21 +26,21 @@ def test_the_numbers_are_read_as_a_report_writes_them():
 
 
 def test_every_problem_of_an_evaluation_is_said_at_once():
-    with pytest.raises(InvalidDecision) as problem:
+    with pytest.raises(InvalidEvaluation) as problem:
         checked_evaluation({"score": "twelve", "threshold": "16", "out_of": "15", "funded_from": "-1"})
     said = str(problem.value)
     assert "The score is a number such as 12.5; 'twelve' is not." in said
     assert "The lowest score funded is a number such as 12.5; '-1' is not." in said
     assert "The threshold (16) is above the maximum (15)." in said
-    with pytest.raises(InvalidDecision, match="Say what the scores are out of"):
+    with pytest.raises(InvalidEvaluation, match="Say what the scores are out of"):
         checked_evaluation({"score": "12"})
-    with pytest.raises(InvalidDecision, match="The maximum score must be more than 0"):
+    with pytest.raises(InvalidEvaluation, match="The maximum score must be more than 0"):
         checked_evaluation({"out_of": "0"})
-    with pytest.raises(InvalidDecision, match="The score \\(16\\) is above the maximum \\(15\\)"):
+    with pytest.raises(InvalidEvaluation, match="The score \\(16\\) is above the maximum \\(15\\)"):
         checked_evaluation({"score": "16", "out_of": "15"})
-    with pytest.raises(InvalidDecision, match="at most 20,000 characters; this has 20,001"):
+    with pytest.raises(InvalidEvaluation, match="at most 20,000 characters; this has 20,001"):
         checked_evaluation({"comments": "x" * 20_001})
-    with pytest.raises(InvalidDecision, match="not grade"):
+    with pytest.raises(InvalidEvaluation, match="not grade"):
         checked_evaluation({"grade": "A"})
 
 
@@ -94,10 +95,10 @@ def test_an_evaluation_is_recorded_with_a_result_and_kept_in_the_history(db):
     assert list(decisions.history(db, bid)[-1]["change"]) == ["evaluation"]
 
     # Without an evaluation given (another caller), the recorded one stays while the bid was still evaluated...
-    assert decisions.outcome_said(decisions.set_outcome(db, bid, "won", boss)).startswith("won, scored 12.5 of 15")
+    assert evaluations.outcome_said(decisions.set_outcome(db, bid, "won", boss)).startswith("won, scored 12.5 of 15")
     # ... and goes with an outcome that had none, in the history too.
     row = decisions.set_outcome(db, bid, "withdrawn", boss)
-    assert decisions.evaluation_of(row) is None and outcome_said(row) == "withdrawn"
+    assert evaluations.evaluation_of(row) is None and outcome_said(row) == "withdrawn"
     assert decisions.history(db, bid)[-1]["change"]["evaluation"][1] is None
 
 

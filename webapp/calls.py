@@ -15,7 +15,7 @@ from matcher.scoring import SIGNAL_LABELS
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import decisions, discussion, own_calls, profiles, results, runs, users
+from store import decisions, discussion, evaluations, own_calls, profiles, results, runs, users
 from store.codes import series_of
 from store.errors import NotFound
 from store.html import web_address
@@ -156,8 +156,8 @@ def evaluation_change(old: dict | None, new: dict | None) -> str:
     threshold of 10; the evaluators' comments added"."""
     if not new:
         return "evaluation taken back"
-    scored = decisions.evaluation_summary(new)
-    said = [scored] if scored else ["score taken out"] if decisions.evaluation_summary(old) else []
+    scored = evaluations.evaluation_summary(new)
+    said = [scored] if scored else ["score taken out"] if evaluations.evaluation_summary(old) else []
     if new["comments"] != (old or {}).get("comments", ""):
         said.append("the evaluators' comments " + ("taken out" if not new["comments"] else
                                                    "changed" if (old or {}).get("comments") else "added"))
@@ -253,9 +253,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            draft=draft or decision, refused=refused,
                            outcome_open=bool(decision) and decisions.takes_outcome(decision),
                            outcome_form=outcome_draft or _outcome_form(decision), outcome_refused=outcome_refused,
-                           evaluation_numbers=decisions.EVALUATION_NUMBERS, evaluated=decisions.EVALUATED,
-                           usual_scale=decisions.usual_scale(call), results_timing=results.expected(call),
-                           max_evaluation_comments=decisions.MAX_EVALUATION_COMMENTS,
+                           evaluation_numbers=evaluations.EVALUATION_NUMBERS, evaluated=evaluations.EVALUATED,
+                           usual_scale=evaluations.usual_scale(call), results_timing=results.expected(call),
+                           max_evaluation_comments=evaluations.MAX_EVALUATION_COMMENTS,
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
@@ -263,9 +263,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
 
 def _outcome_form(decision: dict | None) -> dict:
     """What the outcome form starts with: the outcome and evaluation recorded."""
-    evaluation = (decisions.evaluation_of(decision) if decision else None) or {}
+    evaluation = (evaluations.evaluation_of(decision) if decision else None) or {}
     return {"outcome": (decision or {}).get("outcome") or "",
-            **{key: evaluation.get(key) or "" for key in (*decisions.EVALUATION_NUMBERS, "comments")}}
+            **{key: evaluation.get(key) or "" for key in (*evaluations.EVALUATION_NUMBERS, "comments")}}
 
 
 def _others_at_stake(call: dict, applicant: dict) -> dict | None:
@@ -314,16 +314,16 @@ def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
 
 def programme_record(call: dict, decided: list[dict]) -> str | None:
     """How the profile's other bids in the call's programme ended (`decisions.win_record`) and what the
-    evaluators scored them (`decisions.scores_record`), where the programme is wider than the call's series (a
+    evaluators scored them (`evaluations.scores_record`), where the programme is wider than the call's series (a
     strand of Horizon Europe, say); None before any ended."""
     programme = call.get("programme")
     if not programme or series_of(call) == programme:
         return None  # the series' record says it already
     bids = [c for c in decided if c["programme"] == programme and c["identifier"] != call["identifier"]
             and c["state"] == "bid"]
-    shares = decisions.score_shares(bids)
+    shares = evaluations.score_shares(bids)
     said = [decisions.record_of(c["outcome"] for c in bids),
-            decisions.scores_record(len(shares), sum(shares) / len(shares) if shares else None)]
+            evaluations.scores_record(len(shares), sum(shares) / len(shares) if shares else None)]
     return "; ".join(part for part in said if part) or None
 
 
@@ -354,7 +354,7 @@ def assessment_evidence(call: dict, applicant: dict, due_near: list[dict], takin
         [f"{counted(call['expected_grants'], 'grant')} expected"] if call.get("expected_grants") else []) + (
         [f"the partners so far have {counted(record, 'project')} in the partner data between them"]
         if taking_part else []) + ([f"our record in {series['name']}: {series['summary']}"] if series else []) + (
-        [f"our latest bid in it with a score, {last['identifier']}, {decisions.outcome_said(last)}"]
+        [f"our latest bid in it with a score, {last['identifier']}, {evaluations.outcome_said(last)}"]
         if series and (last := series["last_scored"]) else [])
     least = applicant.get("min_project_size")
     rate, rate_why = consortium_store.standard_rate(call, applicant.get("organisation_types"))
@@ -581,13 +581,13 @@ def outcome(decision_id):
     the form, which keeps what was typed (pasted comments are pages long)."""
     call = call_or_404(decisions.call_identifier(db(), decision_id))
     evaluation = {key: request.form.get(f"evaluation-{key}", "")
-                  for key in (*decisions.EVALUATION_NUMBERS, "comments")}
+                  for key in (*evaluations.EVALUATION_NUMBERS, "comments")}
     try:
         row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user, evaluation)
     except decisions.InvalidDecision as problem:
         return _call_page(call, outcome_draft={"outcome": request.form.get("outcome", ""), **evaluation},
                           outcome_refused=str(problem), status=400)
-    flash(f"Outcome recorded: {decisions.outcome_said(row)}.")
+    flash(f"Outcome recorded: {evaluations.outcome_said(row)}.")
     return redirect(url_for("calls.detail", identifier=call["identifier"]) + "#outcome")
 
 

@@ -11,9 +11,9 @@ from flask import Blueprint, g, render_template, request
 from store import activity, profiles, results
 from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
-                             evaluation_of, evaluation_summary, planned_application, record_of, score_shares,
-                             steps_by_person, steps_to_do, takes_outcome,
+                             planned_application, record_of, steps_by_person, steps_to_do, takes_outcome,
                              undecided_at_top, version)
+from store.evaluations import evaluation_of, evaluation_summary, score_shares
 from store.partners import sector_label, technology_of
 from store.text import amount, cut, failed_gates, one_line
 from store.users import is_leadership

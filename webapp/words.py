@@ -9,7 +9,8 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from store.calls import SOURCES, change_summary
-from store.decisions import assessment_headline, assessment_summary, outcome_said, plain_number, scored
+from store.decisions import assessment_headline, assessment_summary
+from store.evaluations import outcome_said, plain_number, scored
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
 from store.text import (amount, area_text, consortium_progress, counted, country_name, day, eur, failed_gates, moment,

@@ -18,7 +18,8 @@ from store.consortium import FOLLOW_UP_DAYS
 from store.calls import change_summary
 from store.checklist import DUE_WITHIN_DAYS
 from store.db import Database
-from store.decisions import STATES, assessment_summary, outcome_said, scored
+from store.decisions import STATES, assessment_summary
+from store.evaluations import outcome_said, scored
 from store.errors import ConfigurationError
 from store.text import consortium_progress, counted, day, failed_gates, moment, points, stage_note, unlisted
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from store.decisions import EVALUATION_NUMBERS as EVALUATION_LABELS
+from store.evaluations import EVALUATION_NUMBERS as EVALUATION_LABELS
 from tests.helpers.web import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
