@@ -646,7 +646,9 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evalua
             return old
         row = cur.execute(
             f"UPDATE decisions SET outcome = %s, {', '.join(f'{column} = %s' for column in columns)},"
-            " updated_at = now() WHERE id = %s RETURNING *", (outcome, *columns.values(), decision_id)).fetchone()
+            " updated_at = now() WHERE id = %s RETURNING *",
+            (outcome, *(Jsonb(value) if isinstance(value, list) else value for value in columns.values()),
+             decision_id)).fetchone()
         _record(cur, decision_id, user["id"], change)
         return row
 

@@ -5,6 +5,7 @@ its series coming back, the Pipeline, the Programmes page, the digest, the regis
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from .errors import CallmatchError
@@ -22,11 +23,22 @@ EVALUATED = ("won", "lost")
 EVALUATION_NUMBERS = {"score": "The score", "out_of": "The maximum score", "threshold": "The threshold",
                       "funded_from": "The lowest score funded"}
 # A decision's evaluation as queries select it (`d`: the decisions table), for `evaluation_of`.
-EVALUATION_COLUMNS = ", ".join(f"d.evaluation_{key}" for key in (*EVALUATION_NUMBERS, "comments"))
+EVALUATION_COLUMNS = ", ".join(f"d.evaluation_{key}" for key in (*EVALUATION_NUMBERS, "criteria", "comments"))
 # The report's comments run to a few pages: strengths and weaknesses under each criterion.
 MAX_EVALUATION_COMMENTS = 20_000
 # numeric(7, 2): every programme's scale fits (Horizon Europe's 15, Erasmus+'s 100).
 MAX_SCORE = Decimal("99999.99")
+# A report scores three to five criteria; a name as long as the longest Erasmus+ criterion, with room to spare.
+MAX_CRITERIA = 8
+MAX_CRITERION_NAME = 120
+# The criteria a programme's reports score, where its rules name them, by the start of a portal topic's
+# identifier (the first that matches), with each one's maximum where the rules fix it: the outcome form offers
+# them, to type each score beside (Erasmus+ sets each maximum per action).
+USUAL_CRITERIA = (
+    ("HORIZON-", (("Excellence", 5), ("Impact", 5), ("Quality and efficiency of the implementation", 5))),
+    ("ERASMUS-", (("Relevance of the project", None), ("Quality of the project design and implementation", None),
+                  ("Quality of the partnership and the cooperation arrangements", None), ("Impact", None))),
+)
 # How the report scores where the programme's rules fix it, by the start of a portal topic's identifier (the
 # first that matches): a hint beside the form, not a default, since a call's own conditions may differ.
 USUAL_SCALES = (
@@ -59,6 +71,21 @@ def usual_scale(call: dict) -> str | None:
     return next((said for start, said in USUAL_SCALES if (call.get("identifier") or "").startswith(start)), None)
 
 
+def criteria_rows(call: dict, evaluation: dict | None) -> list[dict]:
+    """The outcome form's rows of criteria ({name, score, out_of} as text): those recorded (or typed, on a form
+    sent back) with a blank row to add one, or else the programme's usual criteria (`USUAL_CRITERIA`) with a
+    blank row for any other, or three blank rows; at most MAX_CRITERIA."""
+    given = [{key: "" if c.get(key) is None else str(c[key]) for key in ("name", "score", "out_of")}
+             for c in (evaluation or {}).get("criteria") or [] if any(c.values())]
+    if not given:
+        usual = next((criteria for start, criteria in USUAL_CRITERIA
+                      if (call.get("identifier") or "").startswith(start)), ())
+        given = [{"name": name, "score": "", "out_of": "" if out_of is None else str(out_of)}
+                 for name, out_of in usual]
+    blank = {"name": "", "score": "", "out_of": ""}
+    return (given + [dict(blank) for _ in range(max(1, 3 - len(given)))])[:MAX_CRITERIA]
+
+
 def _score(label: str, raw: str) -> Decimal:
     """A score as a form gives it ("12.5", or "12,5" as Latvian writes it); InvalidEvaluation saying what would
     do."""
@@ -77,10 +104,10 @@ def checked_evaluation(values: dict | None) -> dict:
     naming every problem at once: a number that is not one, a score without the maximum it is out of, one above
     that maximum, comments too long."""
     values = values or {}
-    unknown = sorted(set(values) - set(EVALUATION_NUMBERS) - {"comments"})
+    unknown = sorted(set(values) - set(EVALUATION_NUMBERS) - {"criteria", "comments"})
     if unknown:
-        raise InvalidEvaluation(f"An evaluation gives {', '.join(EVALUATION_NUMBERS)} and comments;"
-                              f" not {', '.join(unknown)}.")
+        raise InvalidEvaluation(f"An evaluation gives {', '.join(EVALUATION_NUMBERS)}, criteria and comments;"
+                                f" not {', '.join(unknown)}.")
     problems, numbers = [], {}
     for key, label in EVALUATION_NUMBERS.items():
         raw = "" if values.get(key) is None else str(values[key]).strip()
@@ -99,13 +126,48 @@ def checked_evaluation(values: dict | None) -> dict:
         problems += [f"{EVALUATION_NUMBERS[key]} ({plain_number(numbers[key])}) is above the maximum"
                      f" ({plain_number(out_of)})." for key in ("score", "threshold", "funded_from")
                      if numbers[key] is not None and numbers[key] > out_of]
+    criteria = _checked_criteria(values.get("criteria") or [], problems)
     comments = str(values.get("comments") or "").replace("\r\n", "\n").strip()
     if len(comments) > MAX_EVALUATION_COMMENTS:
         problems.append(f"What the evaluators said can be at most {MAX_EVALUATION_COMMENTS:,} characters; this has"
                         f" {len(comments):,}. Keep the weaknesses, which next year's application answers.")
     if problems:
         raise InvalidEvaluation(" ".join(problems))
-    return {**numbers, "comments": comments}
+    return {**numbers, "criteria": criteria, "comments": comments}
+
+
+def _checked_criteria(rows: list[dict], problems: list[str]) -> list[dict]:
+    """The scores under each criterion a form or a caller gave ({name, score, out_of}; a row without a score
+    is not given, whatever its name), each number a Decimal; every problem added to `problems`: a score with no
+    name, or with no maximum, one above its maximum, a criterion named twice, more than MAX_CRITERIA."""
+    criteria, seen = [], set()
+    for row in rows:
+        name = " ".join(str(row.get("name") or "").split())
+        raw = {key: "" if row.get(key) is None else str(row[key]).strip() for key in ("score", "out_of")}
+        if not raw["score"]:
+            continue
+        label = f"The score for “{name}”" if name else "A criterion's score"
+        try:
+            score = _score(label, raw["score"])
+            out_of = _score(f"The maximum for “{name or 'a criterion'}”", raw["out_of"]) if raw["out_of"] else None
+        except InvalidEvaluation as problem:
+            problems.append(str(problem))
+            continue
+        if not name:
+            problems.append(f"Name the criterion scored {plain_number(score)}, as the report names it.")
+        elif len(name) > MAX_CRITERION_NAME:
+            problems.append(f"A criterion's name can be at most {MAX_CRITERION_NAME} characters.")
+        elif name.casefold() in seen:
+            problems.append(f"“{name}” is named twice: give each criterion once.")
+        if not out_of:
+            problems.append(f"Say what {label[0].lower()}{label[1:]} is out of (5 in Horizon Europe).")
+        elif score > out_of:
+            problems.append(f"{label} ({plain_number(score)}) is above its maximum ({plain_number(out_of)}).")
+        seen.add(name.casefold())
+        criteria.append({"name": name, "score": score, "out_of": out_of})
+    if len(criteria) > MAX_CRITERIA:
+        problems.append(f"A report scores at most {MAX_CRITERIA} criteria here; this gives {len(criteria)}.")
+    return criteria
 
 
 def plain_number(value) -> str:
@@ -119,6 +181,8 @@ def evaluation_of(decision: dict) -> dict | None:
     was recorded."""
     evaluation = {key: None if decision.get(f"evaluation_{key}") is None
                   else plain_number(decision[f"evaluation_{key}"]) for key in EVALUATION_NUMBERS}
+    evaluation["criteria"] = [{"name": c["name"], "score": plain_number(c["score"]),
+                               "out_of": plain_number(c["out_of"])} for c in decision.get("evaluation_criteria") or []]
     evaluation["comments"] = decision.get("evaluation_comments") or ""
     return evaluation if any(evaluation.values()) else None
 
@@ -157,6 +221,36 @@ def outcome_said(decision: dict) -> str:
 
 
 def evaluation_columns(evaluation: dict) -> dict:
-    """A checked evaluation (`checked_evaluation`) as the decisions table's columns hold it."""
+    """A checked evaluation (`checked_evaluation`) as the decisions table's columns hold it (the criteria as a
+    list, for a jsonb column: numbers as the report writes them)."""
     return {f"evaluation_{key}": evaluation.get(key) for key in EVALUATION_NUMBERS} | {
+        "evaluation_criteria": [{"name": c["name"], "score": plain_number(c["score"]),
+                                 "out_of": plain_number(c["out_of"])} for c in evaluation.get("criteria") or []],
         "evaluation_comments": evaluation.get("comments") or ""}
+
+
+def criteria_said(evaluation: dict | None) -> str:
+    """"Excellence 4.5 of 5, Impact 3.5 of 5": the scores under each criterion; '' where none was recorded."""
+    return ", ".join(f"{c['name']} {plain_number(c['score'])} of {plain_number(c['out_of'])}"
+                     for c in (evaluation or {}).get("criteria") or [])
+
+
+def criteria_scored(decision: dict) -> str:
+    """`criteria_said` from the decision's columns: "Excellence 4.5 of 5, Impact 3.5 of 5"; '' for none."""
+    return criteria_said(evaluation_of(decision))
+
+
+def by_criterion(decisions) -> list[dict]:
+    """Across the bids' evaluations (decisions with `evaluation_criteria`), each criterion (told apart by its
+    name, whatever its case) with how many bids it was scored in (`bids`) and the mean of its scores as shares
+    of their maximum (`share`), the lowest first: where the evaluators keep taking points off. Its `name` is
+    the spelling most used (capitals first on a tie: "Impact" over "impact")."""
+    found: dict[str, dict] = {}
+    for decision in decisions:
+        for c in decision.get("evaluation_criteria") or []:
+            entry = found.setdefault(" ".join(c["name"].split()).casefold(), {"names": Counter(), "shares": []})
+            entry["names"][c["name"]] += 1
+            entry["shares"].append(Decimal(str(c["score"])) / Decimal(str(c["out_of"])))
+    return sorted(({"name": min(e["names"], key=lambda name: (-e["names"][name], name)), "bids": len(e["shares"]),
+                    "share": sum(e["shares"]) / len(e["shares"])} for e in found.values()),
+                  key=lambda e: (e["share"], e["name"]))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from .calls import FIRST_CRAWL, programmes
 from .db import Database
 from .decisions import success_rate, win_record
-from .evaluations import scores_record
+from .evaluations import by_criterion, scores_record
 
 # The name a call source gives a programme it has no name for yet (the portal's code of a new instrument):
 # the crawler writes "Other EU programme (EP)", after the prefix of its topics' identifiers.
@@ -29,7 +29,7 @@ _STREAMS = """
     WITH started AS (SELECT source, min(first_seen) AS at FROM calls GROUP BY source),
          each_call AS (
            SELECT c.programme, c.status, c.topic_budget, c.first_seen, m.rank, d.id AS decision, d.state, d.approval,
-                  d.outcome, d.evaluation_score / d.evaluation_out_of AS score_share,
+                  d.outcome, d.evaluation_score / d.evaluation_out_of AS score_share, d.evaluation_criteria,
                   c.first_seen > s.at + %(first_crawl)s AS after_first_crawl,
                   c.status <> 'closed' AND m.screened_out IS FALSE AS passes
            FROM calls c JOIN started s ON s.source = c.source
@@ -48,6 +48,7 @@ _STREAMS = """
            count(decision) FILTER (WHERE outcome = 'won') AS won,
            count(decision) FILTER (WHERE outcome = 'lost') AS lost,
            count(score_share) AS scored, avg(score_share) AS mean_score,
+           jsonb_agg(evaluation_criteria) FILTER (WHERE evaluation_criteria <> '[]') AS scored_criteria,
            min(first_seen) AS first_seen,
            bool_and(after_first_crawl) AS after_first_crawl
     FROM each_call GROUP BY programme
@@ -72,7 +73,8 @@ def funding_streams(db: Database, profile: dict, now: datetime, top: int = 50) -
     `budget`: their topic budgets added up, unknown ones left out), the profile's decisions on its calls
     of any year (`decided`, `bids` not rejected, `won`, `lost`; `record`: `decisions.win_record`, and the
     programme's published `success_rate`; the evaluators' scores recorded, as a share of each maximum: how many
-    `scored`, their `mean_score` and `scores`, `evaluations.scores_record`), whether the profile prefers it
+    `scored`, their `mean_score` and `scores`, `evaluations.scores_record`; and by criterion, `criteria`,
+    `evaluations.by_criterion`), whether the profile prefers it
     (`preferred`), and whether it is `new` to the data (see NEW_FOR) or `unnamed` (a programme code the
     crawler has no name for). `untried`: calls among the `top`, yet neither preferred nor ever decided on, a
     funding stream the team has not tried. Programmes with only closed calls come last, with nothing open."""
@@ -84,6 +86,7 @@ def funding_streams(db: Database, profile: dict, now: datetime, top: int = 50) -
         row["untried"] = bool(row["at_top"]) and not row["preferred"] and not row["decided"]
         row["record"] = win_record(row["won"], row["lost"])
         row["scores"] = scores_record(row["scored"], row["mean_score"])
+        row["criteria"] = by_criterion({"evaluation_criteria": found} for found in row.pop("scored_criteria") or [])
         row["success_rate"] = success_rate(row["programme"])
     return rows
 
@@ -99,5 +102,6 @@ def stream_json(row: dict) -> dict:
     shaped = {key: value for key, value in row.items() if key != "after_first_crawl"}
     shaped["budget"] = float(row["budget"]) if row["budget"] is not None else None
     shaped["mean_score"] = round(float(row["mean_score"]), 4) if row["mean_score"] is not None else None
+    shaped["criteria"] = [{**c, "share": round(float(c["share"]), 4)} for c in row["criteria"]]
     shaped["first_seen"] = row["first_seen"].isoformat()
     return shaped

@@ -249,6 +249,8 @@ CREATE TABLE decisions (
     evaluation_threshold numeric(7, 2),
     evaluation_funded_from numeric(7, 2),
     evaluation_comments text NOT NULL DEFAULT '',  -- what the evaluators said
+    -- its score under each criterion: [{"name": "Impact", "score": "3.5", "out_of": "5"}]
+    evaluation_criteria jsonb NOT NULL DEFAULT '[]'::jsonb,
     decided_by    bigint REFERENCES users (id),
     approved_by   bigint REFERENCES users (id),
     updated_at    timestamptz NOT NULL DEFAULT now(),
@@ -261,7 +263,10 @@ CREATE TABLE decisions (
         AND evaluation_funded_from BETWEEN 0 AND evaluation_out_of
         AND ((outcome IN ('won', 'lost')) IS TRUE
              OR (num_nonnulls(evaluation_score, evaluation_out_of, evaluation_threshold, evaluation_funded_from) = 0
-                 AND evaluation_comments = '')))
+                 AND evaluation_comments = ''))),
+    CONSTRAINT decisions_evaluation_criteria_check CHECK (
+        jsonb_typeof(evaluation_criteria) = 'array'
+        AND (evaluation_criteria = '[]'::jsonb OR (outcome IN ('won', 'lost')) IS TRUE))
 );
 
 -- Append-only: who changed what, when. Never updated, never deleted.

@@ -7,7 +7,8 @@ import pytest
 
 from store import decisions, evaluations
 from store.decisions import InvalidDecision
-from store.evaluations import InvalidEvaluation, checked_evaluation, evaluation_summary, outcome_said, usual_scale
+from store.evaluations import (InvalidEvaluation, by_criterion, checked_evaluation, criteria_rows, evaluation_summary,
+                               outcome_said, usual_scale)
 from store.errors import Conflict
 from tests.helpers.data import team_on_calls
 
@@ -18,11 +19,57 @@ REPORT = {"score": "12,5", "out_of": "15", "threshold": "10", "funded_from": "13
 def test_the_numbers_are_read_as_a_report_writes_them():
     checked = checked_evaluation(REPORT)
     assert checked == {"score": Decimal("12.50"), "out_of": Decimal("15.00"), "threshold": Decimal("10.00"),
-                       "funded_from": Decimal("13.00"),
+                       "funded_from": Decimal("13.00"), "criteria": [],
                        "comments": "Impact: the pathway to uptake is not convincing.\nImplementation: a sound work plan."}
     assert checked_evaluation({"score": 81, "out_of": 100})["score"] == Decimal("81.00")  # a caller's numbers
     assert checked_evaluation({"score": " ", "comments": ""}) == {
-        "score": None, "out_of": None, "threshold": None, "funded_from": None, "comments": ""}
+        "score": None, "out_of": None, "threshold": None, "funded_from": None, "criteria": [], "comments": ""}
+
+
+def test_the_scores_under_each_criterion_are_read_as_the_report_writes_them():
+    checked = checked_evaluation({"criteria": [
+        {"name": "  Excellence ", "score": "4,5", "out_of": "5"}, {"name": "Impact", "score": "3.5", "out_of": 5},
+        {"name": "Quality and efficiency of the implementation", "score": "", "out_of": "5"},  # no score: not given
+        {"name": "", "score": "", "out_of": ""}]})
+    assert checked["criteria"] == [{"name": "Excellence", "score": Decimal("4.50"), "out_of": Decimal("5.00")},
+                                   {"name": "Impact", "score": Decimal("3.50"), "out_of": Decimal("5.00")}]
+    with pytest.raises(InvalidEvaluation) as problem:
+        checked_evaluation({"criteria": [{"name": "", "score": "4", "out_of": "5"},
+                                         {"name": "Impact", "score": "6", "out_of": "5"},
+                                         {"name": "impact", "score": "3", "out_of": "5"},
+                                         {"name": "Relevance", "score": "20", "out_of": ""},
+                                         {"name": "Excellence", "score": "four", "out_of": "5"}]})
+    said = str(problem.value)
+    assert "Name the criterion scored 4, as the report names it." in said
+    assert "The score for “Impact” (6) is above its maximum (5)." in said
+    assert "“impact” is named twice: give each criterion once." in said
+    assert "Say what the score for “Relevance” is out of (5 in Horizon Europe)." in said
+    assert "The score for “Excellence” is a number such as 12.5; 'four' is not." in said
+    with pytest.raises(InvalidEvaluation, match="at most 8 criteria here; this gives 9"):
+        checked_evaluation({"criteria": [{"name": f"C{n}", "score": "1", "out_of": "5"} for n in range(9)]})
+
+
+def test_the_form_offers_the_programmes_criteria_or_those_recorded():
+    horizon = criteria_rows({"identifier": "HORIZON-CL2-2026-01-DEMOCRACY-03"}, None)
+    assert [(r["name"], r["out_of"]) for r in horizon] == [
+        ("Excellence", "5"), ("Impact", "5"), ("Quality and efficiency of the implementation", "5"), ("", "")]
+    erasmus = criteria_rows({"identifier": "ERASMUS-EDU-2026-PI-ALL-INNO"}, {"criteria": []})
+    assert erasmus[0] == {"name": "Relevance of the project", "score": "", "out_of": ""} and len(erasmus) == 5
+    assert criteria_rows({"identifier": "CERV-2026-CITIZENS-CIV"}, None) == [{"name": "", "score": "", "out_of": ""}] * 3
+    recorded = criteria_rows({"identifier": "HORIZON-X"}, {"criteria": [{"name": "Impact", "score": "3", "out_of": "5"},
+                                                                          {"name": "", "score": "", "out_of": ""}]})
+    assert recorded == [{"name": "Impact", "score": "3", "out_of": "5"}] + [{"name": "", "score": "", "out_of": ""}] * 2
+
+
+def test_the_criterion_the_evaluators_keep_marking_down_comes_first():
+    bids = [{"evaluation_criteria": [{"name": "Excellence", "score": "4.5", "out_of": "5"},
+                                     {"name": "Impact", "score": "3", "out_of": "5"}]},
+            {"evaluation_criteria": [{"name": "impact ", "score": "3.5", "out_of": "5"}]},
+            {"evaluation_criteria": [{"name": "Relevance of the project", "score": "25", "out_of": "30"}]},
+            {"evaluation_criteria": []}]
+    found = by_criterion(bids)
+    assert [(c["name"], c["bids"], round(float(c["share"]), 3)) for c in found] == [
+        ("Impact", 2, 0.65), ("Relevance of the project", 1, 0.833), ("Excellence", 1, 0.9)]
 
 
 def test_every_problem_of_an_evaluation_is_said_at_once():
@@ -86,7 +133,7 @@ def test_an_evaluation_is_recorded_with_a_result_and_kept_in_the_history(db):
     change = decisions.history(db, bid)[-1]["change"]
     assert change["outcome"] == ["submitted", "lost"]
     assert change["evaluation"] == [None, {"score": "12.5", "out_of": "15", "threshold": "10", "funded_from": "13",
-                                           "comments": checked_evaluation(REPORT)["comments"]}]
+                                           "criteria": [], "comments": checked_evaluation(REPORT)["comments"]}]
 
     # The same form again records nothing; the comments alone changed is one change.
     decisions.set_outcome(db, bid, "lost", anna, REPORT)
@@ -100,6 +147,30 @@ def test_an_evaluation_is_recorded_with_a_result_and_kept_in_the_history(db):
     row = decisions.set_outcome(db, bid, "withdrawn", boss)
     assert evaluations.evaluation_of(row) is None and outcome_said(row) == "withdrawn"
     assert decisions.history(db, bid)[-1]["change"]["evaluation"][1] is None
+
+
+def test_the_scores_by_criterion_are_kept_with_the_evaluation_and_in_its_history(db):
+    profile_id, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01")
+    bid = decisions.decide(db, profile_id, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "", boss)["id"]
+    criteria = [{"name": "Excellence", "score": "4.5", "out_of": "5"}, {"name": "Impact", "score": "3", "out_of": "5"}]
+    row = decisions.set_outcome(db, bid, "lost", anna, {**REPORT, "criteria": criteria})
+    assert row["evaluation_criteria"] == criteria
+    assert evaluations.criteria_scored(row) == "Excellence 4.5 of 5, Impact 3 of 5"
+    assert decisions.history(db, bid)[-1]["change"]["evaluation"][1]["criteria"] == criteria
+    events = len(decisions.history(db, bid))
+    decisions.set_outcome(db, bid, "lost", anna, {**REPORT, "criteria": criteria})  # the same: nothing new
+    assert len(decisions.history(db, bid)) == events
+    changed = [criteria[0], {**criteria[1], "score": "3.5"}]
+    decisions.set_outcome(db, bid, "lost", anna, {**REPORT, "criteria": changed})
+    assert decisions.history(db, bid)[-1]["change"]["evaluation"][1]["criteria"] == changed
+    # Scores by criterion on a bid with no result are a slip: refused, by the database too.
+    with pytest.raises(InvalidDecision, match="A bid submitted has no evaluation"):
+        decisions.set_outcome(db, bid, "submitted", anna, {"criteria": criteria})
+    with pytest.raises(Conflict, match="decisions_evaluation_criteria_check"):
+        db.execute("UPDATE decisions SET outcome = 'submitted', evaluation_score = NULL, evaluation_out_of = NULL,"
+                   " evaluation_threshold = NULL, evaluation_funded_from = NULL, evaluation_comments = ''"
+                   " WHERE id = %s", (bid,))
+    assert evaluations.evaluation_of(decisions.set_outcome(db, bid, "withdrawn", anna)) is None
 
 
 def test_the_database_refuses_an_evaluation_that_does_not_add_up(db):

@@ -158,6 +158,9 @@ def evaluation_change(old: dict | None, new: dict | None) -> str:
         return "evaluation taken back"
     scored = evaluations.evaluation_summary(new)
     said = [scored] if scored else ["score taken out"] if evaluations.evaluation_summary(old) else []
+    if (new.get("criteria") or []) != ((old or {}).get("criteria") or []):
+        said.append(f"by criterion {evaluations.criteria_said(new)}" if new.get("criteria")
+                    else "the scores by criterion taken out")
     if new["comments"] != (old or {}).get("comments", ""):
         said.append("the evaluators' comments " + ("taken out" if not new["comments"] else
                                                    "changed" if (old or {}).get("comments") else "added"))
@@ -255,7 +258,9 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            outcome_form=outcome_draft or _outcome_form(decision), outcome_refused=outcome_refused,
                            evaluation_numbers=evaluations.EVALUATION_NUMBERS, evaluated=evaluations.EVALUATED,
                            usual_scale=evaluations.usual_scale(call), results_timing=results.expected(call),
+                           criteria_rows=evaluations.criteria_rows(call, outcome_draft or _outcome_form(decision)),
                            max_evaluation_comments=evaluations.MAX_EVALUATION_COMMENTS,
+                           max_criterion_name=evaluations.MAX_CRITERION_NAME,
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
@@ -264,7 +269,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
 def _outcome_form(decision: dict | None) -> dict:
     """What the outcome form starts with: the outcome and evaluation recorded."""
     evaluation = (evaluations.evaluation_of(decision) if decision else None) or {}
-    return {"outcome": (decision or {}).get("outcome") or "",
+    return {"outcome": (decision or {}).get("outcome") or "", "criteria": evaluation.get("criteria") or [],
             **{key: evaluation.get(key) or "" for key in (*evaluations.EVALUATION_NUMBERS, "comments")}}
 
 
@@ -582,6 +587,8 @@ def outcome(decision_id):
     call = call_or_404(decisions.call_identifier(db(), decision_id))
     evaluation = {key: request.form.get(f"evaluation-{key}", "")
                   for key in (*evaluations.EVALUATION_NUMBERS, "comments")}
+    evaluation["criteria"] = [{key: request.form.get(f"criterion-{key}-{n}", "") for key in ("name", "score", "out_of")}
+                              for n in range(evaluations.MAX_CRITERIA)]
     try:
         row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user, evaluation)
     except decisions.InvalidDecision as problem:

@@ -13,7 +13,7 @@ from store.consortium import TECHNOLOGY_TARGET, new_partners
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
                              planned_application, record_of, steps_by_person, steps_to_do, takes_outcome,
                              undecided_at_top, version)
-from store.evaluations import evaluation_of, evaluation_summary, score_shares
+from store.evaluations import by_criterion, criteria_said, evaluation_of, evaluation_summary, score_shares
 from store.partners import sector_label, technology_of
 from store.text import amount, cut, failed_gates, one_line
 from store.users import is_leadership
@@ -48,6 +48,7 @@ def index():
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
+                           criteria=by_criterion(r for r in rows if r["outcome"] in ("won", "lost")),
                            results_due=due, results_awaited=awaited,
                            record=record_of(r["outcome"] for r in rows),
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
@@ -130,7 +131,8 @@ def decisions_csv():
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
-              "score", "score out of", "threshold", "lowest score funded", "what the evaluators said",
+              "score", "score out of", "threshold", "lowest score funded", "scores by criterion",
+              "what the evaluators said",
               "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
               "our planned budget EUR", "our co-financing EUR", "planned budget in all EUR",
               "overrides the screening", f"assessment (of {RATINGS[-1]})",
@@ -177,7 +179,7 @@ def _evaluation_cells(row: dict) -> list[str]:
     """A decision's evaluation in the register: its numbers as the report writes them, and the comments."""
     evaluation = evaluation_of(row) or {}
     return [evaluation.get(key) or "" for key in ("score", "out_of", "threshold", "funded_from")] + [
-        csv_text(evaluation.get("comments"))]
+        csv_text(criteria_said(evaluation)), csv_text(evaluation.get("comments"))]
 
 
 def who_writes_what(rows: list[dict], steps: list[dict] = ()) -> list[dict]:

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from store.calls import SOURCES, change_summary
 from store.decisions import assessment_headline, assessment_summary
-from store.evaluations import outcome_said, plain_number, scored
+from store.evaluations import criteria_scored, outcome_said, plain_number, scored
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
 from store.text import (amount, area_text, consortium_progress, counted, country_name, day, eur, failed_gates, moment,
@@ -29,7 +29,8 @@ def init_app(app) -> None:
                                  consortium_progress=consortium_progress, assessment=assessment_summary,
                                  assessment_headline=assessment_headline, change_summary=change_summary,
                                  amount=amount, rate=rate, area=area_text, scored=scored,
-                                 outcome_said=outcome_said, plain_number=plain_number)
+                                 outcome_said=outcome_said, plain_number=plain_number,
+                                 criteria_said=criteria_scored)
 
 
 

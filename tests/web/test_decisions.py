@@ -749,6 +749,61 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     assert row["what the evaluators said"].startswith("Impact: uptake by cities unclear.\n")
 
 
+def test_the_scores_under_each_criterion_are_recorded_and_the_one_marked_down_most_comes_first(pm, seeded):
+    import csv
+    import io
+
+    from store import decisions
+
+    decide(pm)  # a bid on CERV-SOCIAL-01 (CERV)
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    decisions.decide(seeded, profiles.ensure_default_profile(seeded), fusion, "bid", "Strong strategic fit", "",
+                     DECIDER)
+    horizon, cerv = (seeded.scalar("SELECT d.id FROM decisions d JOIN calls c ON c.id = d.call_id"
+                                   " WHERE c.identifier = %s", (identifier,))
+                     for identifier in ("HORIZON-FUSION-01", "CERV-SOCIAL-01"))
+    # The form offers Horizon Europe's three criteria, each out of 5, to type the scores beside; a CERV bid's
+    # report names its own.
+    page = pm.get("/calls/HORIZON-FUSION-01").get_data(as_text=True)
+    assert 'name="criterion-name-0" value="Excellence"' in page and 'name="criterion-out_of-0" value="5"' in page
+    assert 'name="criterion-name-2" value="Quality and efficiency of the implementation"' in page
+    assert 'name="criterion-name-0" value=""' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+    form = {"outcome": "lost", "evaluation-score": "11", "evaluation-out_of": "15",
+            "criterion-name-0": "Excellence", "criterion-score-0": "4,5", "criterion-out_of-0": "5",
+            "criterion-name-1": "Impact", "criterion-score-1": "3", "criterion-out_of-1": "5",
+            "criterion-name-2": "Quality and efficiency of the implementation", "criterion-out_of-2": "5"}
+    refused = pm.post(f"/decisions/{horizon}/outcome",
+                      data={**form, "criterion-score-1": "6", "csrf_token": csrf(pm, "/calls")})
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "The score for “Impact” (6) is above its maximum (5)." in body
+    assert 'name="criterion-score-1" value="6"' in body  # kept, to correct
+    page = pm.post(f"/decisions/{horizon}/outcome", data={**form, "csrf_token": csrf(pm, "/calls")},
+                   follow_redirects=True).get_data(as_text=True)
+    assert "By criterion: Excellence 4.5 of 5, Impact 3 of 5." in page  # the implementation had no score typed
+    assert "by criterion Excellence 4.5 of 5, Impact 3 of 5" in page  # the history
+    pm.post(f"/decisions/{cerv}/outcome", data={
+        "outcome": "won", "evaluation-score": "80", "evaluation-out_of": "100",
+        "criterion-name-0": "Relevance", "criterion-score-0": "25", "criterion-out_of-0": "30",
+        "criterion-name-1": "impact", "criterion-score-1": "15", "criterion-out_of-1": "20",
+        "csrf_token": csrf(pm, "/calls")})
+
+    # Across the bids, the criterion the evaluators mark down most comes first: Impact, 60% and 75% of its maximum.
+    pipeline = pm.get("/pipeline").get_data(as_text=True)
+    section = pipeline[pipeline.index('id="criteria"'):]
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row.split(">", 1)[1]).split())
+            for row in section[:section.index("</table>")].split("<tr")[2:]]
+    assert rows == ["Impact 68% of the maximum 2", "Relevance 83% of the maximum 1", "Excellence 90% of the maximum 1"]
+    assert 'class="weakest"' in section.split("</tr>")[1]
+    programmes = pm.get("/programmes").get_data(as_text=True)
+    assert "By criterion, the weakest first: Impact 60%, Excellence 90%" in programmes  # Horizon Europe's
+    assert "By criterion, the weakest first: impact 75%, Relevance 83%" in programmes  # CERV's, as its report says
+    register = {row["identifier"]: row for row in csv.DictReader(io.StringIO(
+        pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")))}
+    assert register["HORIZON-FUSION-01"]["scores by criterion"] == "Excellence 4.5 of 5, Impact 3 of 5"
+
+
 def test_the_pipeline_lists_the_bids_whose_results_are_due_and_those_still_awaited(pm, seeded):
     from store import decisions
     from store.calls import ensure_source
