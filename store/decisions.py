@@ -168,6 +168,8 @@ APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejecte
 # An application the team may still write: a bid leadership has not rejected, or a maybe. In SQL, on a
 # decision `d`; `planned_application` says the same of a decision's row.
 PLANNED = "d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'"
+# A bid (not rejected) with no result recorded yet: sent, or still to send; `takes_outcome` with no outcome.
+AWAITING = "d.state = 'bid' AND d.approval <> 'rejected' AND (d.outcome IS NULL OR d.outcome = 'submitted')"
 
 
 def planned_application(decision: dict) -> bool:
@@ -541,8 +543,7 @@ def awaiting_results(db: Database, profile_id: int) -> list[dict]:
         f"""SELECT c.identifier, c.title, c.source, c.deadlines, {RESULTS_SAID} AS results_said, d.outcome,
                    coalesce(d.lead_id, d.decided_by) AS writer_id
             FROM decisions d JOIN calls c ON c.id = d.call_id
-            WHERE d.profile_id = %s AND d.state = 'bid' AND d.approval <> 'rejected'
-              AND (d.outcome IS NULL OR d.outcome = 'submitted')""", (profile_id,))
+            WHERE d.profile_id = %s AND {AWAITING}""", (profile_id,))
     return sorted(({**row, **timing} for row in rows if (timing := expected(row))),
                   key=lambda r: (r["by"], r["identifier"]))
 
@@ -675,7 +676,9 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
                    budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate,
-                   c.funding_rate, c.action_type, c.source, {RESULTS_SAID} AS results_said, {COMMENTS_OF_CALL}
+                   c.funding_rate, c.action_type, c.source, {COMMENTS_OF_CALL},
+                   -- read only where results are awaited: the regular expression reads the call's whole text
+                   CASE WHEN {AWAITING} THEN {RESULTS_SAID} END AS results_said
             FROM decisions d JOIN calls c ON c.id = d.call_id {PARTNERS_OF_DECISION} {STEPS_OF_DECISION}
             {BUDGET_OF_DECISION}
             LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = d.profile_id
