@@ -318,17 +318,21 @@ def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
 
 
 def programme_record(call: dict, decided: list[dict]) -> str | None:
-    """How the profile's other bids in the call's programme ended (`decisions.win_record`) and what the
-    evaluators scored them (`evaluations.scores_record`), where the programme is wider than the call's series (a
-    strand of Horizon Europe, say); None before any ended."""
+    """How the profile's other bids in the call's programme ended (`decisions.win_record`), what the
+    evaluators scored them (`evaluations.scores_record`) and which criterion they marked down most, where the
+    programme is wider than the call's series (a strand of Horizon Europe, say); None before any ended."""
     programme = call.get("programme")
     if not programme or series_of(call) == programme:
         return None  # the series' record says it already
     bids = [c for c in decided if c["programme"] == programme and c["identifier"] != call["identifier"]
             and c["state"] == "bid"]
     shares = evaluations.score_shares(bids)
+    criteria = evaluations.by_criterion(c for c in bids if c["outcome"] in evaluations.EVALUATED)
     said = [decisions.record_of(c["outcome"] for c in bids),
-            evaluations.scores_record(len(shares), sum(shares) / len(shares) if shares else None)]
+            evaluations.scores_record(len(shares), sum(shares) / len(shares) if shares else None),
+            # the part of the application its evaluators mark down most: what this one must do better
+            f"its evaluators marked {criteria[0]['name']} down most ({float(criteria[0]['share']):.0%} of its"
+            " maximum)" if len(criteria) > 1 else None]
     return "; ".join(part for part in said if part) or None
 
 

@@ -286,6 +286,12 @@ def test_the_programme_record_counts_the_other_bids_that_ended_where_the_series_
     record[1].update(evaluation_score=Decimal("72"), evaluation_out_of=Decimal("100"))
     assert programme_record(call, record) == ("1 of 3 bids with a result won (33%); 2 scored bids averaged 83% of the"
                                               " maximum")
+    # And the criterion their evaluators marked down most, once there are criteria to compare.
+    record[1]["evaluation_criteria"] = [{"name": "Impact", "score": "3", "out_of": "5"}]
+    assert programme_record(call, record).endswith("83% of the maximum")  # one criterion compares with nothing
+    record[0]["evaluation_criteria"] = [{"name": "Excellence", "score": "5", "out_of": "5"},
+                                        {"name": "Impact", "score": "4", "out_of": "5"}]
+    assert programme_record(call, record).endswith("; its evaluators marked Impact down most (70% of its maximum)")
     # Outside the portal the series is the programme: its record is said there already.
     interreg = {"identifier": "bsr-call-4", "source": "interreg_bsr", "programme": "Interreg Baltic Sea Region"}
     assert programme_record(interreg, [decided("bsr-call-3", "bid", "won", interreg["programme"], "interreg_bsr")]) is None
