@@ -12,10 +12,11 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from matcher import learn
 from matcher.partner_search import coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
+from matcher.texts_fit import fitting_texts
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import decisions, discussion, evaluations, own_calls, profiles, results, runs, users
+from store import decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users
 from store.codes import series_of
 from store.errors import NotFound
 from store.html import web_address
@@ -27,7 +28,7 @@ from store.text import rate as written_rate
 from . import MAX_PAGE, background, current_profile_id, db, number_in_range, settings
 from .auth import safe_next
 from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
-from .partner_cache import partner_suggestions
+from .partner_cache import embedding_store, partner_suggestions
 from .spreadsheets import csv_file, csv_text
 from .steps import step_change_words
 
@@ -235,6 +236,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
         comment["versions"] = versions.get(comment["id"], [])
     page = render_template("call.html", title=call["title"], call=call, decision=decision, history=history,
                            twins=own_calls.twins(db(), call), earlier=earlier,
+                           fitting_texts=_fitting_texts(call, decision),
                            changes=call_store.changes_of(db(), call["id"]), series=series,
                            **_steps(call, decision, builder["applicant"]),
                            due_near=due_near, workload_days=decisions.WORKLOAD_DAYS, lead=lead, team=team,
@@ -264,6 +266,15 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            max_note=decisions.MAX_NOTE,
                            today=_today())
     return page, status
+
+
+def _fitting_texts(call: dict, decision: dict | None) -> list[dict]:
+    """The profile's texts for applications closest to the call, while an application may be written for it
+    (a bid or maybe): the paragraphs to start from (`matcher.texts_fit`)."""
+    if not decision or decision["state"] not in ("bid", "maybe"):
+        return []
+    kept = texts.texts_of(db(), current_profile_id())
+    return fitting_texts(embedding_store(), call, kept) if kept else []
 
 
 def _outcome_form(decision: dict | None) -> dict:

@@ -133,3 +133,27 @@ def test_the_texts_download_as_one_document_each_under_its_title(pm, seeded):
         "Texts for applications: Social Innovation Centre (SIC)\n\n\n"
         "About us (short)\n================\n\nA Latvian NGO.\n\n\n"
         "Key staff\n=========\n\nAnna leads.\nJānis writes.\n")  # by title, line breaks as written
+
+
+CIVIC = ("SIC trains young people in civic participation, runs participatory budgeting with municipalities and helps"
+         " local NGOs engage citizens in decisions.")
+STAFF = ("Anna has managed EU-funded projects for ten years, including budgets, reporting and the coordination of"
+         " partners in five countries.")
+
+
+def test_the_texts_that_fit_a_call_are_offered_where_its_application_is_written(pm, seeded):
+    from tests.helpers.web import decide
+
+    for title, body in (("Experience: civic engagement", CIVIC), ("Key staff: project manager", STAFF)):
+        pm.post("/texts", data={"title": title, "body": body, "csrf_token": csrf(pm, "/texts")})
+    civic = seeded.scalar("SELECT id FROM application_texts WHERE title LIKE 'Experience%'")
+    assert 'class="fitting-texts"' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # nothing to write
+    decide(pm)  # a bid on "Social innovation and civic participation of young people"
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    offered = page[page.index('class="fitting-texts"'):page.index("</div>", page.index('class="fitting-texts"'))]
+    assert "this one fits this call best" in offered
+    assert f'<a href="/texts#text-{civic}">Experience: civic engagement</a>' in offered
+    assert "closest to where the call says “" in offered
+    assert "Key staff" not in offered  # the language of any project is no fit
+    decide(pm, state="no_bid", reason="Weak fit with our mission")
+    assert 'class="fitting-texts"' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
