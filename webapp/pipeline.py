@@ -50,6 +50,7 @@ def index():
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
                            criteria=by_criterion(r for r in rows if r["outcome"] in ("won", "lost")),
                            results_due=due, results_awaited=awaited,
+                           results_by={r["identifier"]: r["by"] for r in due + awaited if r["by"]},
                            record=record_of(r["outcome"] for r in rows),
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
                            planned_deadlines=[r["next_deadline"] for r in rows

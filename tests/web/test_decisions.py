@@ -860,6 +860,10 @@ def test_the_pipeline_lists_the_bids_whose_results_are_due_and_those_still_await
         " Regulation gives the Commission 6 months from the deadline to tell applicants)"]
     page = pm.get("/pipeline").get_data(as_text=True)
     assert "Results to record <small>3</small>" in page
+    # Each bid's card says it too: the day past in the warning colour, the day ahead plainly.
+    assert ('<a class="results-due overdue" href="/calls/HORIZON-CL2-2026-WINTER-01#outcome">results were due by'
+            ' 15 Jun 2026</a>') in page
+    assert '<a class="results-due" href="/calls/CERV-2026-SPRING-01#outcome">results due by 02 Sep 2026</a>' in page
     assert 'href="/calls/HORIZON-CL2-2026-WINTER-01#outcome"' in page
     # The call's page says when, beside the outcome form, in the call's own words where it has them.
     stated = pm.get("/calls/CERV-2026-STATED-01").get_data(as_text=True)
