@@ -165,16 +165,19 @@ def assessment_summary(assessment: dict | None, weights: dict | None = None) -> 
 OVERRIDES_SCREENING = ("bid", "maybe")
 APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
              "not_needed": "not needed"}  # maybe and no bid commit no time
-# An application the team may still write: a bid leadership has not rejected, or a maybe. In SQL, on a
-# decision `d`; `planned_application` says the same of a decision's row.
-PLANNED = "d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'"
+# An application the team may still write: a bid leadership has not rejected, or a maybe, unless it has ended
+# (won, lost, or withdrawn: not sent); one submitted may have a stage still to write. In SQL, on a decision
+# `d`; `planned_application` says the same of a decision's row.
+PLANNED = ("d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'"
+           " AND coalesce(d.outcome, 'submitted') = 'submitted'")
 # A bid (not rejected) with no result recorded yet: sent, or still to send; `takes_outcome` with no outcome.
-AWAITING = "d.state = 'bid' AND d.approval <> 'rejected' AND (d.outcome IS NULL OR d.outcome = 'submitted')"
+AWAITING = f"d.state = 'bid' AND {PLANNED}"
 
 
 def planned_application(decision: dict) -> bool:
     """Whether the decision leaves an application to write (`PLANNED`)."""
-    return decision["state"] in ("bid", "maybe") and decision["approval"] != "rejected"
+    return (decision["state"] in ("bid", "maybe") and decision["approval"] != "rejected"
+            and decision.get("outcome") in (None, "submitted"))
 
 
 def at_stake(rows: list[dict], reserve=None) -> dict:
@@ -184,7 +187,7 @@ def at_stake(rows: list[dict], reserve=None) -> dict:
     planned (`cofinancing`), how many of those have no funding rate to read it at (`no_rate`), and whether
     that co-financing is more than the own funds the profile sets aside for it (`over`; the `reserve`, None:
     not set)."""
-    still_open = [r for r in rows if planned_application(r) and r["outcome"] in (None, "submitted")]
+    still_open = [r for r in rows if planned_application(r)]
     planned = [r for r in still_open if r["own_budget"] is not None]
     cofinancing = sum(r["own_cofinancing"] or 0 for r in planned)
     return {"applications": len(still_open), "planned": len(planned),

@@ -1085,7 +1085,7 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
         ("CERV-SOCIAL-01", "won", "boss@sic.lv")]  # as it stands, once
     assert digests.has_news({**content, "new_calls": [], "deadlines": []})
     subject, text, html = render(anna, content, settings)
-    assert subject.endswith(", 1 bid won")
+    assert subject == "callmatch: 1 bid won"  # its deadline, ahead, is no longer one to write for
     lost = [{**content["outcomes"][0], "outcome": "lost"}]  # a loss is news too, and its subject says so
     assert render(anna, {**content, "new_calls": [], "deadlines": [], "outcomes": lost}, settings)[0] == (
         "callmatch: 1 bid lost")

@@ -3,12 +3,17 @@ said before its edits."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from store import profiles
+from matcher.texts_fit import fitting_texts
+from store import calls as call_store
+from store import decisions, profiles
 from store import texts as text_store
 
-from . import current_profile_id, db
+from . import current_profile_id, db, settings
+from .partner_cache import embedding_store
 
 bp = Blueprint("texts", __name__)
 
@@ -31,8 +36,28 @@ def _page(draft: dict | None = None, refused: str | None = None, status: int = 2
         text["size"] = text_store.size(text["body"])
         text["version"] = text_store.version(text)
     return render_template("texts.html", title="Texts for applications", texts=texts, draft=draft or {},
+                           fits=_applications_fitted(texts),
                            refused=refused, profile=profiles.get_profile(db(), current_profile_id()),
                            max_title=text_store.MAX_TITLE, max_text=text_store.MAX_TEXT), status
+
+
+def _applications_fitted(texts: list[dict]) -> dict[int, list[dict]]:
+    """Per text, the applications being written (bids not rejected and maybes, with a deadline ahead) it fits
+    best among the profile's texts (`matcher.texts_fit`), the soonest due first, each with its `next_deadline`:
+    the texts to bring up to date before those deadlines."""
+    today = settings().as_of()
+    writing = []
+    for row in decisions.planned(db(), current_profile_id()):
+        ahead = [day for d in row["deadlines"] if d.get("date") and (day := date.fromisoformat(d["date"])) >= today]
+        if ahead:
+            writing.append({**row, "next_deadline": min(ahead)})
+    if not texts or not writing:
+        return {}
+    store, fits = embedding_store(), {}
+    for row in sorted(writing, key=lambda r: (r["next_deadline"], r["identifier"])):
+        for text in fitting_texts(store, call_store.get_call(db(), row["identifier"]), texts):
+            fits.setdefault(text["id"], []).append(row)
+    return fits
 
 
 @bp.route("/texts")

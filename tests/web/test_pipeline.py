@@ -175,6 +175,25 @@ def test_a_bid_leadership_rejected_leaves_the_calendar(app, pm, seeded):
     assert "[maybe] CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
 
 
+def test_a_bid_that_ended_is_no_application_to_write(pm, seeded):
+    from store import decisions
+
+    decide(pm)  # a bid on CERV-SOCIAL-01, due 01 Oct 2026
+    decision_id = seeded.scalar("SELECT id FROM decisions")
+
+    def writing():
+        page = pm.get("/pipeline").get_data(as_text=True)
+        return page[page.index('id="who-writes-what"'):page.index("</section>", page.index('id="who-writes-what"'))]
+
+    decisions.set_outcome(seeded, decision_id, "submitted", DECIDER)  # sent: a later stage may still be written
+    assert "[bid] CERV-SOCIAL-01" in pm.get("/calendar.ics").get_data(as_text=True)
+    assert "Social innovation and civic participation" in writing()
+    # Withdrawn (not sent), its deadline is no longer one to write for: not in the calendar, nor on anyone's desk.
+    decisions.set_outcome(seeded, decision_id, "withdrawn", DECIDER)
+    assert "[bid] CERV-SOCIAL-01" not in pm.get("/calendar.ics").get_data(as_text=True)
+    assert "No bid or maybe has a deadline ahead." in writing()
+
+
 def test_a_calendar_application_subscribes_to_a_private_address_without_signing_in(app, pm, seeded):
     import html
 

@@ -155,5 +155,13 @@ def test_the_texts_that_fit_a_call_are_offered_where_its_application_is_written(
     assert f'<a href="/texts#text-{civic}">Experience: civic engagement</a>' in offered
     assert "closest to where the call says “" in offered
     assert "Key staff" not in offered  # the language of any project is no fit
+    # The Texts page says the same from the text's side: the applications being written that it fits.
+    texts_page = pm.get("/texts").get_data(as_text=True)
+    assert ('Among the best fits of 1 application being written: <a href="/calls/CERV-SOCIAL-01#steps">Social'
+            ' innovation and civic participation of young people</a> (bid, due 01 Oct 2026).') in " ".join(
+                section(texts_page, civic).split())
+    staff = seeded.scalar("SELECT id FROM application_texts WHERE title LIKE 'Key staff%'")
+    assert "Among the best fits" not in section(texts_page, staff)
     decide(pm, state="no_bid", reason="Weak fit with our mission")
     assert 'class="fitting-texts"' not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "Among the best fits" not in pm.get("/texts").get_data(as_text=True)
