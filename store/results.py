@@ -60,8 +60,7 @@ def stated(line: str | None, last_deadline: date) -> date | None:
 def expected(call: dict) -> dict | None:
     """When the results of a bid on `call` are due: `by` (a date) after its `last_deadline`, and why (`said`),
     from the call's own line on it (`results_said` as RESULTS_SAID selects it, or found in its conditions and
-    text) or its programme's rules; None where the call
-    has no dated deadline or nothing says when."""
+    text) or its programme's rules; None where the call has no dated deadline or nothing says when."""
     dates = [date.fromisoformat(d["date"]) for d in call.get("deadlines") or [] if d.get("date")]
     if not dates:
         return None
