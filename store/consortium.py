@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from .applications import PLANNED
 from .calls import NEXT_DEADLINE
 from .db import Database
 from .errors import CallmatchError, NotFound
@@ -411,8 +412,9 @@ def unanswered_days(member: dict, today) -> int | None:
 
 def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dict]:
     """The partners this user asked FOLLOW_UP_DAYS or more days ago (`unanswered_days`) that have not
-    answered yet, for calls whose next deadline is still ahead (after `today`) and not marked no bid: a
-    reminder, for a digest, to the one who asked."""
+    answered yet, for calls whose next deadline is still ahead (after `today`) and undecided or with an
+    application still to write (`PLANNED`: not no bid, rejected or ended): a reminder, for a digest, to the one
+    who asked."""
     return db.fetchall(
         f"""SELECT * FROM (
               SELECT o.name, o.country, c.identifier, c.title, m.status_note, m.status_at,
@@ -421,7 +423,7 @@ def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dic
               JOIN calls c ON c.id = m.call_id LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = m.profile_id
               WHERE m.profile_id = %(profile)s AND m.status = 'asked' AND m.status_by = %(user)s
                 AND m.status_at::date <= %(today)s::date - %(days)s::int
-                AND d.state IS DISTINCT FROM 'no_bid') asked
+                AND (d.id IS NULL OR {PLANNED})) asked
             WHERE next_deadline IS NOT NULL ORDER BY next_deadline, status_at, name""",
         {"profile": profile_id, "user": user_id, "today": today, "days": FOLLOW_UP_DAYS})
 

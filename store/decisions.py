@@ -9,6 +9,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
+from .applications import AWAITING, PLANNED, planned_application, takes_outcome
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
 from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
 from .codes import series_of
@@ -165,21 +166,6 @@ def assessment_summary(assessment: dict | None, weights: dict | None = None) -> 
 OVERRIDES_SCREENING = ("bid", "maybe")
 APPROVALS = {"pending": "waiting for approval", "approved": "approved", "rejected": "rejected by leadership",
              "not_needed": "not needed"}  # maybe and no bid commit no time
-# An application the team may still write: a bid leadership has not rejected, or a maybe, unless it has ended
-# (won, lost, or withdrawn: not sent); one submitted may have a stage still to write. In SQL, on a decision
-# `d`; `planned_application` says the same of a decision's row.
-PLANNED = ("d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'"
-           " AND coalesce(d.outcome, 'submitted') = 'submitted'")
-# A bid (not rejected) with no result recorded yet: sent, or still to send; `takes_outcome` with no outcome.
-AWAITING = f"d.state = 'bid' AND {PLANNED}"
-
-
-def planned_application(decision: dict) -> bool:
-    """Whether the decision leaves an application to write (`PLANNED`)."""
-    return (decision["state"] in ("bid", "maybe") and decision["approval"] != "rejected"
-            and decision.get("outcome") in (None, "submitted"))
-
-
 def at_stake(rows: list[dict], reserve=None) -> dict:
     """What the applications still open on the `board` (planned, and neither won, lost nor withdrawn yet)
     would bring the applicant and cost it were each of them won: how many there are, how many have the
@@ -591,12 +577,6 @@ def _locked(cur, decision_id: int) -> dict:
     if row is None:
         raise NotFound(f"No decision {decision_id}.")
     return row
-
-
-def takes_outcome(decision: dict) -> bool:
-    """Won or lost is said of an application: a call marked maybe or no bid, or a bid leadership rejected,
-    was never sent, and an outcome on it would count in the pipeline's figures."""
-    return decision["state"] == "bid" and decision["approval"] != "rejected"
 
 
 def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: str | None = None) -> dict:

@@ -10,7 +10,8 @@ from .checklist import DUE_WITHIN_DAYS, STEPS_OF_DECISION
 from .consortium import PARTNERS_OF_DECISION, answers_since, to_follow_up
 from .db import Database
 from .discussion import new_for as comments_for
-from .decisions import (OUTCOMES, PLANNED, answered_bids, decided_anew, decided_calls, named_to_write, outcomes_since,
+from .applications import PLANNED
+from .decisions import (OUTCOMES, answered_bids, decided_anew, decided_calls, named_to_write, outcomes_since,
                         results_due, same_series, steps_handed, steps_to_do, waiting_for_approval)
 from .programmes import new_programmes
 from .runs import failing_sources

@@ -510,6 +510,20 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
     colleague_content = digests.content(db, users.get_user(db, colleague), datetime(2026, 6, 26, tzinfo=timezone.utc),
                                         date(2026, 6, 27))
     assert [f["name"] for f in colleague_content["follow_up"]] == ["Parnu Works"]
+    # Nor for a bid that ended before its deadline (withdrawn: not sent), nor one leadership rejected.
+    bid = decisions.decide(db, profile_id, social, "bid", "Strong strategic fit", "", reader)["id"]
+
+    def chased():
+        return [f["name"] for f in digests.content(db, reader, datetime(2026, 6, 26, tzinfo=timezone.utc),
+                                                   date(2026, 6, 27))["follow_up"]]
+
+    assert chased() == ["Tartu Hub", "Jelgava Lab"]
+    decisions.set_outcome(db, bid, "withdrawn", reader)
+    assert chased() == []
+    decisions.set_outcome(db, bid, "submitted", reader)  # sent after all: a later stage may need them
+    assert chased() == ["Tartu Hub", "Jelgava Lab"]
+    decisions.approve(db, bid, users.get_user(db, colleague), approved=False)
+    assert chased() == []
 
 
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):

@@ -16,7 +16,7 @@ from matcher.texts_fit import fitting_texts
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users
+from store import applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users
 from store.codes import series_of
 from store.errors import NotFound
 from store.html import web_address
@@ -256,7 +256,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            states=decisions.STATES, reasons=decisions.REASONS, outcomes=decisions.OUTCOMES,
                            approvals=decisions.APPROVALS, version=decisions.version(decision),
                            draft=draft or decision, refused=refused,
-                           outcome_open=bool(decision) and decisions.takes_outcome(decision),
+                           outcome_open=bool(decision) and applications.takes_outcome(decision),
                            outcome_form=outcome_draft or _outcome_form(decision), outcome_refused=outcome_refused,
                            evaluation_numbers=evaluations.EVALUATION_NUMBERS, evaluated=evaluations.EVALUATED,
                            usual_scale=evaluations.usual_scale(call), results_timing=results.expected(call),

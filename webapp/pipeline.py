@@ -10,9 +10,9 @@ from flask import Blueprint, g, render_template, request
 
 from store import activity, profiles, results
 from store.consortium import TECHNOLOGY_TARGET, new_partners
-from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board,
-                             planned_application, record_of, steps_by_person, steps_to_do, takes_outcome,
-                             undecided_at_top, version)
+from store.applications import planned_application, takes_outcome
+from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board, record_of,
+                             steps_by_person, steps_to_do, undecided_at_top, version)
 from store.evaluations import by_criterion, criteria_said, evaluation_of, evaluation_summary, score_shares
 from store.partners import sector_label, technology_of
 from store.text import amount, cut, failed_gates, one_line
