@@ -132,6 +132,7 @@ def decisions_csv():
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
               "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
+              "results due by",
               "score", "score out of", "threshold", "lowest score funded", "scores by criterion",
               "what the evaluators said",
               "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
@@ -144,7 +145,8 @@ def decisions_csv():
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
              f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["lead"] or "",
-             r["outcome"] or "", *_evaluation_cells(r), f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",
+             r["outcome"] or "", _results_due_by(r), *_evaluation_cells(r),
+             f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",
              csv_text(r["next_step"]), r["next_step_due"] or "", csv_text(r["partner_names"]), r["confirmed"],
              amount(r["own_budget"]), amount(r["own_cofinancing"]), amount(r["planned_budget"]),
              csv_text(failed_gates(r["overrides"])),
@@ -174,6 +176,15 @@ def results_to_record(rows: list[dict], today: date) -> tuple[list[dict], list[d
         (awaited if entry["by"] and entry["by"] > today else due).append(entry)
     return (sorted(due, key=lambda r: (r["last_deadline"], r["identifier"])),
             sorted(awaited, key=lambda r: (r["by"], r["identifier"])))
+
+
+def _results_due_by(row: dict) -> str:
+    """When a bid awaiting its result should hear of it (`results.expected`); '' for a decision with a result, or
+    none to wait for, and where nothing says when."""
+    if not (takes_outcome(row) and row["outcome"] in (None, "submitted")):
+        return ""
+    timing = results.expected(row)
+    return timing["by"].isoformat() if timing else ""
 
 
 def _evaluation_cells(row: dict) -> list[str]:

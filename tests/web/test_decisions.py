@@ -811,6 +811,9 @@ def test_the_scores_under_each_criterion_are_recorded_and_the_one_marked_down_mo
 
 
 def test_the_pipeline_lists_the_bids_whose_results_are_due_and_those_still_awaited(pm, seeded):
+    import csv
+    import io
+
     from store import decisions
     from store.calls import ensure_source
 
@@ -871,6 +874,11 @@ def test_the_pipeline_lists_the_bids_whose_results_are_due_and_those_still_await
             in stated)
     assert "Results are due by 02 Sep 2026: the EU Financial Regulation" in pm.get(
         "/calls/CERV-2026-SPRING-01").get_data(as_text=True)
+    # The register has the day too, for the bids awaiting a result.
+    register = {row["identifier"]: row["results due by"] for row in csv.DictReader(io.StringIO(
+        pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig")))}
+    assert (register["CERV-2026-SPRING-01"], register["CERV-2026-STATED-01"], register["BSR-2026-PASSED-01"],
+            register["CERV-2026-MAYBE-01"]) == ("2026-09-02", "2026-05-31", "", "")
     for identifier in ("HORIZON-CL2-2026-WINTER-01", "BSR-2026-PASSED-01", "CERV-2026-STATED-01"):
         decisions.set_outcome(seeded, bids[identifier], "withdrawn", DECIDER)
     decisions.set_outcome(seeded, bids["CERV-2026-SPRING-01"], "lost", DECIDER, {"score": "11", "out_of": "15"})
