@@ -9,7 +9,8 @@ from __future__ import annotations
 # (won, lost, or withdrawn: not sent); one submitted may have a stage still to write.
 PLANNED = ("d.state IN ('bid', 'maybe') AND d.approval <> 'rejected'"
            " AND coalesce(d.outcome, 'submitted') = 'submitted'")
-# A bid (not rejected) with no result recorded yet: sent, or still to send; `takes_outcome` with no outcome.
+# A bid (not rejected) with no result recorded yet: sent, or still to send; `awaiting_result` says the same of
+# a decision's row.
 AWAITING = f"d.state = 'bid' AND {PLANNED}"
 
 
@@ -17,6 +18,11 @@ def planned_application(decision: dict) -> bool:
     """Whether the decision leaves an application to write (`PLANNED`)."""
     return (decision["state"] in ("bid", "maybe") and decision["approval"] != "rejected"
             and decision.get("outcome") in (None, "submitted"))
+
+
+def awaiting_result(decision: dict) -> bool:
+    """Whether the decision is a bid still to hear how it ended (`AWAITING`)."""
+    return decision["state"] == "bid" and planned_application(decision)
 
 
 def takes_outcome(decision: dict) -> bool:

@@ -12,6 +12,8 @@ import calendar
 import re
 from datetime import date
 
+from .checklist import deadline_dates
+
 # Months from the final deadline to the results, where the programme's rules fix them, by the start of a
 # call's identifier (the first that matches) or by its source; read only where the call's conditions do not
 # say. Interreg programmes and calls added by hand follow their own timetables: none is assumed.
@@ -61,7 +63,7 @@ def expected(call: dict) -> dict | None:
     """When the results of a bid on `call` are due: `by` (a date) after its `last_deadline`, and why (`said`),
     from the call's own line on it (`results_said` as RESULTS_SAID selects it, or found in its conditions and
     text) or its programme's rules; None where the call has no dated deadline or nothing says when."""
-    dates = [date.fromisoformat(d["date"]) for d in call.get("deadlines") or [] if d.get("date")]
+    dates = deadline_dates(call)
     if not dates:
         return None
     last = max(dates)

@@ -10,7 +10,8 @@ from flask import Blueprint, g, render_template, request
 
 from store import activity, profiles, results
 from store.consortium import TECHNOLOGY_TARGET, new_partners
-from store.applications import planned_application, takes_outcome
+from store.applications import awaiting_result, planned_application
+from store.checklist import deadline_dates
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board, record_of,
                              steps_by_person, steps_to_do, undecided_at_top, version)
 from store.evaluations import by_criterion, criteria_said, evaluation_of, evaluation_summary, score_shares
@@ -165,10 +166,8 @@ def results_to_record(rows: list[dict], today: date) -> tuple[list[dict], list[d
     seeing it; one asked for before the programme tells anyone is noise."""
     due, awaited = [], []
     for row in rows:
-        if not (takes_outcome(row) and row["outcome"] in (None, "submitted") and row["next_deadline"] is None):
-            continue
-        dates = [date.fromisoformat(d["date"]) for d in row["deadlines"] or [] if d.get("date")]
-        if not dates:
+        dates = deadline_dates(row)
+        if not (awaiting_result(row) and row["next_deadline"] is None and dates):
             continue
         timing = results.expected(row) or {}
         entry = {**row, "last_deadline": max(dates), "days": (today - max(dates)).days, "by": timing.get("by"),
@@ -181,9 +180,7 @@ def results_to_record(rows: list[dict], today: date) -> tuple[list[dict], list[d
 def _results_due_by(row: dict) -> str:
     """When a bid awaiting its result should hear of it (`results.expected`); '' for a decision with a result, or
     none to wait for, and where nothing says when."""
-    if not (takes_outcome(row) and row["outcome"] in (None, "submitted")):
-        return ""
-    timing = results.expected(row)
+    timing = results.expected(row) if awaiting_result(row) else None
     return timing["by"].isoformat() if timing else ""
 
 

@@ -3,13 +3,12 @@ said before its edits."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from matcher.texts_fit import fitting_texts
 from store import calls as call_store
 from store import decisions, profiles
+from store.checklist import next_deadline
 from store import texts as text_store
 
 from . import current_profile_id, db, settings
@@ -46,11 +45,8 @@ def _applications_fitted(texts: list[dict]) -> dict[int, list[dict]]:
     best among the profile's texts (`matcher.texts_fit`), the soonest due first, each with its `next_deadline`:
     the texts to bring up to date before those deadlines."""
     today = settings().as_of()
-    writing = []
-    for row in decisions.planned(db(), current_profile_id()):
-        ahead = [day for d in row["deadlines"] if d.get("date") and (day := date.fromisoformat(d["date"])) >= today]
-        if ahead:
-            writing.append({**row, "next_deadline": min(ahead)})
+    writing = [{**row, "next_deadline": ahead} for row in decisions.planned(db(), current_profile_id())
+               if (ahead := next_deadline(row, today)[0])]
     if not texts or not writing:
         return {}
     store, fits = embedding_store(), {}
