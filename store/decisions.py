@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 
 from psycopg.types.json import Jsonb
 
 from .applications import AWAITING, PLANNED, planned_application, takes_outcome
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
-from .checklist import STEP_DONE_BY, STEPS_OF_DECISION
+from .checklist import STEP_DONE_BY, STEPS_OF_DECISION, deadline_dates
 from .codes import series_of
 from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
 from .db import Database
@@ -602,9 +602,12 @@ def approve(db: Database, decision_id: int, user: dict, approved: bool, seen: st
         return {**row, "told": {u["email"]: u["emails_at_once"] for u in told}}
 
 
-def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evaluation: dict | None = None) -> dict:
+def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evaluation: dict | None = None,
+                today: date | None = None) -> dict:
     """Records how a bid ended and, for one won or lost, its `evaluation` (`checked_evaluation`'s input; None
-    keeps the one recorded, where the outcome still takes one). Only what changed goes into the history."""
+    keeps the one recorded, where the outcome still takes one). Only what changed goes into the history. Given
+    `today`, a bid is not won or lost on or before the call's first deadline: that is the wrong call or the
+    wrong choice in the list, and it would ask the team's record to count a result nobody has had."""
     if outcome not in OUTCOMES:
         raise InvalidDecision(f"Outcome must be one of {', '.join(OUTCOMES)}.")
     try:
@@ -619,6 +622,8 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evalua
         if not takes_outcome(old):
             marked = "a bid leadership rejected" if old["state"] == "bid" else f"marked {STATES[old['state']].lower()}"
             raise InvalidDecision(f"An outcome is recorded for a bid; this call is {marked}.")
+        if today is not None and outcome in EVALUATED and old["outcome"] != outcome:
+            _before_results(cur, old["call_id"], outcome, today)
         if columns is None:  # kept as it is, unless the bid no longer ended in an evaluation
             columns = evaluation_columns({})
             if outcome in EVALUATED:
@@ -635,6 +640,16 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evalua
              decision_id)).fetchone()
         _record(cur, decision_id, user["id"], change)
         return row
+
+
+def _before_results(cur, call_id: int, outcome: str, today: date) -> None:
+    """Refuses a result on or before the call's first deadline (a call without deadlines takes any day)."""
+    call = cur.execute("SELECT deadlines FROM calls WHERE id = %s", (call_id,)).fetchone()
+    first = min(deadline_dates(call), default=None)
+    if first is not None and today <= first:
+        raise InvalidDecision(
+            f"No bid is {outcome} before the call's deadline: its first is {first:%d %b %Y}. Record it submitted"
+            " once it is sent, and won or lost when the programme tells.")
 
 
 def history(db: Database, decision_id: int) -> list[dict]:

@@ -1,6 +1,7 @@
 """A bid's evaluation: the scores of its evaluation summary report and what the evaluators said, recorded
 with the outcome, checked, kept in the decision's history and said the same way everywhere."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -171,6 +172,27 @@ def test_the_scores_by_criterion_are_kept_with_the_evaluation_and_in_its_history
                    " evaluation_threshold = NULL, evaluation_funded_from = NULL, evaluation_comments = ''"
                    " WHERE id = %s", (bid,))
     assert evaluations.evaluation_of(decisions.set_outcome(db, bid, "withdrawn", anna)) is None
+
+
+def test_a_result_comes_after_the_calls_first_deadline(db):
+    profile_id, call, boss, _ = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02")
+    bid, other = (decisions.decide(db, profile_id, call[identifier], "bid", "Strong strategic fit", "", boss)["id"]
+                  for identifier in ("CERV-SOCIAL-01", "CERV-SOCIAL-02"))
+    # A second stage later does not hold a first stage's result back: the first deadline is the one that counts.
+    db.execute("UPDATE calls SET deadlines = '[{\"date\": \"2026-07-10\", \"stage\": \"first-stage\"},"
+               " {\"date\": \"2026-11-05\", \"stage\": \"second-stage\"}]' WHERE id = %s",
+               (call["CERV-SOCIAL-02"],))
+    for outcome in ("won", "lost"):
+        with pytest.raises(InvalidDecision, match=f"No bid is {outcome} before the call's deadline: its first is 10 Jul"):
+            decisions.set_outcome(db, bid, outcome, boss, today=date(2026, 7, 10))
+    assert db.scalar("SELECT outcome FROM decisions WHERE id = %s", (bid,)) is None
+    # Sent, or withdrawn, it may be any day; the result comes the day after the deadline at the soonest.
+    assert decisions.set_outcome(db, bid, "submitted", boss, today=date(2026, 6, 1))["outcome"] == "submitted"
+    assert decisions.set_outcome(db, bid, "lost", boss, today=date(2026, 7, 11))["outcome"] == "lost"
+    assert decisions.set_outcome(db, other, "won", boss, today=date(2026, 8, 1))["outcome"] == "won"
+    # A call added by hand with no deadline takes a result any day.
+    db.execute("UPDATE calls SET deadlines = '[]' WHERE id = %s", (call["CERV-SOCIAL-01"],))
+    assert decisions.set_outcome(db, bid, "won", boss, today=date(2026, 1, 1))["outcome"] == "won"
 
 
 def test_the_database_refuses_an_evaluation_that_does_not_add_up(db):

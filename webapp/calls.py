@@ -605,7 +605,8 @@ def outcome(decision_id):
     evaluation["criteria"] = [{key: request.form.get(f"criterion-{key}-{n}", "") for key in ("name", "score", "out_of")}
                               for n in range(evaluations.MAX_CRITERIA)]
     try:
-        row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user, evaluation)
+        row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user, evaluation,
+                                    today=_today())
     except decisions.InvalidDecision as problem:
         return _call_page(call, outcome_draft={"outcome": request.form.get("outcome", ""), **evaluation},
                           outcome_refused=str(problem), status=400)

@@ -1,6 +1,7 @@
 """What the web app's tests share: the seeded password, signing in, reading a page's forms, deciding."""
 
 import re
+from contextlib import contextmanager
 
 PASSWORD = "correct horse battery"
 
@@ -23,6 +24,17 @@ def sent_back(page, form_start=""):
 
 def opened(client, path, form_start=""):
     return sent_back(client.get(path).get_data(as_text=True), form_start)
+
+
+@contextmanager
+def on_day(app, day):
+    """The app's clock at `day` for what runs inside: a bid's result comes months after the day it was decided."""
+    settings = app.extensions["callmatch.settings"]
+    app.extensions["callmatch.settings"] = settings.with_(today=day)
+    try:
+        yield
+    finally:
+        app.extensions["callmatch.settings"] = settings
 
 
 def login(client, email="pm@sic.lv", password=PASSWORD):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from store import profiles
 from store.users import create_user
 from tests.helpers.data import DECIDER, add_call
-from tests.helpers.web import EVIL, PASSWORD, RATED, RATED_LINE, assess, csrf, decide, login, opened, sent_back
+from tests.helpers.web import EVIL, PASSWORD, RATED, RATED_LINE, assess, csrf, decide, login, on_day, opened, sent_back
 
 
 def test_a_managers_bid_waits_for_leadership_approval(pm, seeded):
@@ -679,10 +679,18 @@ def test_a_reason_outside_the_list_is_refused(pm):
     assert decide(pm, reason="because").status_code == 400
 
 
-def test_outcome_is_recorded(pm, seeded):
+def test_outcome_is_recorded(app, pm, seeded):
     decide(pm)
     decision_id = seeded.scalar("SELECT id FROM decisions")
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    # No result comes on or before the call's deadline (1 Oct 2026): that is a slip of the list or of the call.
+    for day in (date(2026, 6, 27), date(2026, 10, 1)):
+        with on_day(app, day):
+            refused = pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": token})
+        assert refused.status_code == 400
+        assert ("No bid is won before the call&#39;s deadline: its first is 01 Oct 2026. Record it submitted once it"
+                " is sent, and won or lost when the programme tells.") in refused.get_data(as_text=True)
+    assert seeded.scalar("SELECT outcome FROM decisions") is None
     pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "submitted", "csrf_token": token})
     assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
@@ -697,7 +705,7 @@ def test_outcome_is_recorded(pm, seeded):
     assert seeded.scalar("SELECT outcome FROM decisions") == "submitted"
 
 
-def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_series_comes_back(pm, seeded):
+def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_series_comes_back(app, pm, seeded):
     import csv
     import io
 
@@ -719,8 +727,9 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     assert seeded.fetchone("SELECT outcome, evaluation_score FROM decisions") == {"outcome": None,
                                                                                  "evaluation_score": None}
 
-    recorded = pm.post(f"/decisions/{decision_id}/outcome",
-                       data={"outcome": "lost", **report, "csrf_token": csrf(pm, "/calls")}, follow_redirects=True)
+    with on_day(app, date(2027, 2, 1)):  # the report comes months after the deadline
+        recorded = pm.post(f"/decisions/{decision_id}/outcome",
+                           data={"outcome": "lost", **report, "csrf_token": csrf(pm, "/calls")}, follow_redirects=True)
     scored = "scored 12.5 of 15: above the threshold of 10, 0.5 short of the lowest score funded (13)"
     page = recorded.get_data(as_text=True)
     assert f"Outcome recorded: lost, {scored}." in page
@@ -755,7 +764,7 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     assert row["what the evaluators said"].startswith("Impact: uptake by cities unclear.\n")
 
 
-def test_the_scores_under_each_criterion_are_recorded_and_the_one_marked_down_most_comes_first(pm, seeded):
+def test_the_scores_under_each_criterion_are_recorded_and_the_one_marked_down_most_comes_first(app, pm, seeded):
     import csv
     import io
 
@@ -785,15 +794,16 @@ def test_the_scores_under_each_criterion_are_recorded_and_the_one_marked_down_mo
     body = refused.get_data(as_text=True)
     assert "The score for “Impact” (6) is above its maximum (5)." in body
     assert 'name="criterion-score-1" value="6"' in body  # kept, to correct
-    page = pm.post(f"/decisions/{horizon}/outcome", data={**form, "csrf_token": csrf(pm, "/calls")},
-                   follow_redirects=True).get_data(as_text=True)
-    assert "By criterion: Excellence 4.5 of 5, Impact 3 of 5." in page  # the implementation had no score typed
-    assert "by criterion Excellence 4.5 of 5, Impact 3 of 5" in page  # the history
-    pm.post(f"/decisions/{cerv}/outcome", data={
-        "outcome": "won", "evaluation-score": "80", "evaluation-out_of": "100",
-        "criterion-name-0": "Relevance", "criterion-score-0": "25", "criterion-out_of-0": "30",
-        "criterion-name-1": "impact", "criterion-score-1": "15", "criterion-out_of-1": "20",
-        "csrf_token": csrf(pm, "/calls")})
+    with on_day(app, date(2027, 6, 1)):  # both results are in
+        page = pm.post(f"/decisions/{horizon}/outcome", data={**form, "csrf_token": csrf(pm, "/calls")},
+                       follow_redirects=True).get_data(as_text=True)
+        assert "By criterion: Excellence 4.5 of 5, Impact 3 of 5." in page  # the implementation had no score typed
+        assert "by criterion Excellence 4.5 of 5, Impact 3 of 5" in page  # the history
+        pm.post(f"/decisions/{cerv}/outcome", data={
+            "outcome": "won", "evaluation-score": "80", "evaluation-out_of": "100",
+            "criterion-name-0": "Relevance", "criterion-score-0": "25", "criterion-out_of-0": "30",
+            "criterion-name-1": "impact", "criterion-score-1": "15", "criterion-out_of-1": "20",
+            "csrf_token": csrf(pm, "/calls")})
 
     # Across the bids, the criterion the evaluators mark down most comes first: Impact, 60% and 75% of its maximum.
     pipeline = pm.get("/pipeline").get_data(as_text=True)

@@ -1,10 +1,11 @@
 """The Pipeline page: decisions by state, the register, the calendar, who writes what, and what the team did lately."""
 
 import re
+from datetime import date
 from html import unescape
 
 from tests.helpers.data import DECIDER
-from tests.helpers.web import csrf, decide, login
+from tests.helpers.web import csrf, decide, login, on_day
 
 
 def test_pipeline_groups_calls_by_decision(pm, seeded):
@@ -44,13 +45,14 @@ def test_pipeline_counts_the_fitting_calls_nobody_has_decided_on(pm, seeded):
     assert "no decision yet" not in pm.get("/pipeline").get_data(as_text=True)
 
 
-def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(pm, seeded):
+def test_pipeline_shows_where_the_ranking_put_decided_and_won_calls(app, pm, seeded):
     from store import decisions
 
     assert "How the ranking agrees" not in pm.get("/pipeline").get_data(as_text=True)  # nothing decided yet
     decide(pm)
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
-    pm.post(f"/decisions/{seeded.scalar('SELECT id FROM decisions')}/outcome", data={"outcome": "won", "csrf_token": token})
+    with on_day(app, date(2027, 2, 1)):  # months after its deadline
+        pm.post(f"/decisions/{seeded.scalar('SELECT id FROM decisions')}/outcome", data={"outcome": "won", "csrf_token": token})
     profile_id = seeded.scalar("SELECT min(id) FROM profiles")
     fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
     decisions.decide(seeded, profile_id, fusion, "no_bid", "Weak fit with our mission", "", DECIDER)
@@ -87,7 +89,8 @@ def test_the_decisions_register_downloads_every_decision_with_its_reason_approva
     login(boss, "boss@sic.lv")
     decision_id = seeded.scalar("SELECT id FROM decisions")
     boss.post(f"/decisions/{decision_id}/approval", data={"approve": "1", "csrf_token": csrf(boss, "/pipeline")})
-    pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01")})
+    with on_day(app, date(2027, 2, 1)):
+        pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": csrf(pm, "/calls/CERV-SOCIAL-01")})
     profile_id = seeded.scalar("SELECT min(id) FROM profiles")
     small = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SMALL-01'")
     decisions.decide(seeded, profile_id, small, "maybe", "Good partners available", "Two calls in one", DECIDER)
