@@ -270,8 +270,8 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
 
 def _fitting_texts(call: dict, decision: dict | None) -> list[dict]:
     """The profile's texts for applications closest to the call, while an application may be written for it
-    (a bid or maybe): the paragraphs to start from (`matcher.texts_fit`)."""
-    if not decision or decision["state"] not in ("bid", "maybe"):
+    (a bid or maybe, not rejected or ended): the paragraphs to start from (`matcher.texts_fit`)."""
+    if not decision or not applications.planned_application(decision):
         return []
     kept = texts.texts_of(db(), current_profile_id())
     return fitting_texts(embedding_store(), call, kept) if kept else []
@@ -298,14 +298,17 @@ def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
     """What the call page's steps to submission show: the decision's steps, the usual list for the call (the
     `applicant` profile's own steps with it) and how many of it are not in the steps yet, the deadline the
     usual steps count back from, the open steps dated against a deadline the portal has moved since, and what
-    happened to the steps (each change in words, `said`)."""
+    happened to the steps (each change in words, `said`). An application no longer to write (rejected, or
+    ended) keeps its steps as they were: nothing is offered to add or move."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
     label, usual, deadline = checklist.usual_list(call, _today(), applicant.get("own_steps") or "")
     history = checklist.step_history(db(), decision["id"]) if decision else []
+    writing = decision is not None and applications.planned_application(decision)
     return {"steps": steps, "usual": (label, usual),
             "step_history": [{**e, "said": step_change_words(e)} for e in history],
-            "usual_missing": len(checklist.missing_usual(steps, [title for title, _ in usual])),
-            "next_deadline": deadline, "behind": checklist.left_behind(steps, deadline, checklist.deadline_dates(call)),
+            "usual_missing": len(checklist.missing_usual(steps, [title for title, _ in usual])) if writing else 0,
+            "next_deadline": deadline,
+            "behind": checklist.left_behind(steps, deadline, checklist.deadline_dates(call)) if writing else None,
             "max_step": checklist.MAX_TITLE}
 
 
