@@ -182,13 +182,16 @@ def _country_code(ctx, param, value: str | None) -> str | None:
 @click.option("--technology", is_flag=True,
               help="List only technology-oriented organisations (at least a quarter of their projects funded for "
                    "digital work: ICT, FET, Horizon Europe Cluster 4, Digital Europe, topics naming digital work).")
+@click.option("--order", type=click.Choice(["overall", "past-work"]), default="overall", show_default=True,
+              help="List by the ranking, or by how close each organisation's past work comes to the call (who did "
+                   "this kind of work, however small or unconnected); each keeps its rank among all.")
 @click.pass_obj
 def partners(app: AppContext, call_identifier, members, stored, limit, as_json, profile_id, sector, country,
-             technology) -> None:
+             technology, order) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium.
 
-    --sector, --country and --technology narrow the list, not the ranking: each organisation keeps its
-    rank among all, and the suggested consortium is the same."""
+    --sector, --country and --technology narrow the list, not the ranking, and --order sorts it: each
+    organisation keeps its rank among all, and the suggested consortium is the same."""
     from matcher import partner_search
     from store import consortium, profiles
     from store.calls import get_call
@@ -207,7 +210,7 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
                        + (f" ({counted(len(declined), 'other')} declined, left out)" if declined else "") + ".")
     result = partner_search.for_call(db, embedding_store(app, db), call_identifier, members, limit,
                                      applicant=applicant, sector=sector, country=country, declined=declined,
-                                     technology=technology)
+                                     technology=technology, order=order.replace("-", "_"))
     if as_json:
         for row in result["ranked"]:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -228,6 +231,9 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
         click.echo(f"Listing only organisations: {narrowed}; each keeps its rank among all.")
         if not result["ranked"]:
             click.echo("No organisation in the partner data matches.")
+    if order == "past-work":
+        click.echo("Listed by how close each organisation's past work comes to the call; the number is its rank"
+                   " among all.")
     for row in result["ranked"]:
         mark = "*" if row["suggested"] else " "
         click.echo(f"{mark}{row['rank']:>3}. {cut(row['name'], 50):50} {row['country'] or '--'} "

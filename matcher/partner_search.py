@@ -18,6 +18,9 @@ from . import partners
 from .embedder import EmbeddingStore
 from .signals import passages
 
+# How the recommended partners may be listed: by the ranking, or by how close their past work is to the call.
+ORDERS = ("overall", "past_work")
+
 
 def call_vector(store: EmbeddingStore, call: dict):
     """The call's title and opening passage: both already embedded when the call was ranked."""
@@ -78,7 +81,7 @@ def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
              index: partners.PartnerIndex | None = None, applicant: dict | None = None,
              sector: str | None = None, country: str | None = None, declined: Collection[int] = (),
-             technology: bool = False, with_us: dict[int, dict] | None = None) -> dict:
+             technology: bool = False, with_us: dict[int, dict] | None = None, order: str = "overall") -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered.
@@ -87,7 +90,14 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     its rank among all, and so does `technology` (technology-oriented organisations only); the suggested
     consortium is the same whatever the list shows.
 
-    `declined` (organisation ids) are neither members nor recommended: they said no. `with_us`: see `_ranked`."""
+    `declined` (organisation ids) are neither members nor recommended: they said no. `with_us`: see `_ranked`.
+
+    `order` "past_work" lists the organisations whose past work came closest to the call first (the
+    ranking's own order breaks ties, and those the call is not open to come last), each with its rank among
+    all: who did this kind of work, small or unconnected, where the ranking favours large and connected
+    ones. The list then holds only the best `limit` of that order."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}")
     setup = _ranked(db, store, identifier, members, index, applicant, declined, with_us)
     call, index, ranking, rank_of = setup["call"], setup["index"], setup["ranking"], setup["rank_of"]
     consortium, member_ids, eligibility = setup["consortium"], setup["member_ids"], setup["eligibility"]
@@ -107,12 +117,18 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
                 "technology": bool(index.technology[pos]), "score": round(float(ranking.scores[pos]), 4),
                 "reasons": partners.reasons(index, ranking, pos, call["identifier"]), "suggested": pos in suggestion}
 
-    # The best `limit` of the kind asked for, and any suggested member of that kind ranked below them:
-    # a suggestion is shown in full.
-    order = ranking.positions[wanted[ranking.positions]]
-    top = [int(pos) for pos in order[:limit]]
-    shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
-    ranked = [row(pos) for pos in shown if math.isfinite(ranking.scores[pos])]
+    listed = ranking.positions[wanted[ranking.positions] & np.isfinite(ranking.scores[ranking.positions])]
+    if order == "past_work":
+        ineligible = ranking.signals["outside_area"] + ranking.signals["other_kind"]
+        fit = ranking.signals["semantic"]
+        # np.lexsort sorts by its last key first: eligible, then the fit, then the rank.
+        shown = listed[np.lexsort((rank_of[listed], -fit[listed], ineligible[listed] > 0))][:limit]
+    else:
+        # The best `limit` of the kind asked for, and any suggested member of that kind ranked below them:
+        # a suggestion is shown in full.
+        top = [int(pos) for pos in listed[:limit]]
+        shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
+    ranked = [row(int(pos)) for pos in shown if math.isfinite(ranking.scores[pos])]
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": setup["member_rows"], "area": area,
             "area_text": area_text(eligibility),
             "kinds": [sector_label(k) for k in kinds],

@@ -771,6 +771,43 @@ def test_the_past_projects_closest_to_a_call_come_with_their_consortia(db, embed
                for p in others)
 
 
+def test_partners_listed_by_the_closeness_of_their_past_work_keep_their_ranks(settings, db, embedder):
+    from matcher.partner_search import for_call
+
+    # Big worked with Riga three times on batteries and leads the ranking; Youth and Small did just what
+    # the call asks, once; Faraway did too, but from outside the call's area.
+    for n in range(3):
+        add_project(db, f"b{n}", "HORIZON-CL5-2024-BATT-01", ("Big", "coordinator", "EE"), ("Riga", "partner", "LV"))
+    add_project(db, "y1", "CERV-2024-CIV", ("Small", "partner", "LT"), ("Youth", "coordinator", "EE"))
+    add_project(db, "y2", "CERV-2024-CIV", ("Faraway", "coordinator", "PT"))
+    db.execute("UPDATE projects SET title = 'Solid-state battery cells for electric cars' WHERE source_id LIKE 'b%'")
+    db.execute("UPDATE projects SET title = 'Young people taking part in local democracy' WHERE source_id LIKE 'y%'")
+    add_call(db, "CIV-BALTIC", "Youth participation in democratic life", "Youth participation in democracy.",
+             eligibility={"countries": ["EE", "LV", "LT"], "area": "Estonia, Latvia, Lithuania"})
+    riga = db.scalar("SELECT id FROM organisations WHERE name = 'Riga'")
+    store = EmbeddingStore(db, embedder)
+
+    overall = for_call(db, store, "CIV-BALTIC", [riga])
+    rank = {row["name"]: row["rank"] for row in overall["ranked"]}
+    assert rank["Big"] == 1
+    by_work = for_call(db, store, "CIV-BALTIC", [riga], order="past_work")
+    # Youth and Small first, in the ranking's order between them; Faraway after every eligible one.
+    assert [row["name"] for row in by_work["ranked"]] == [*sorted(["Youth", "Small"], key=rank.get), "Big", "Faraway"]
+    assert {row["name"]: row["rank"] for row in by_work["ranked"]} == rank  # each keeps its rank among all
+    assert by_work["suggested_members"] == overall["suggested_members"]
+    assert [row["name"] for row in for_call(db, store, "CIV-BALTIC", [riga], limit=1, order="past_work")["ranked"]] == [
+        min(["Youth", "Small"], key=rank.get)]  # only as many as asked: the suggestion is named above the list
+    with pytest.raises(ValueError, match="order must be one of overall, past_work"):
+        for_call(db, store, "CIV-BALTIC", [riga], order="size")
+
+    # The command line lists them the same way (SIC, the applicant here, may order Youth and Small otherwise).
+    listed = run_callmatch("partners", "CIV-BALTIC", "--with", str(riga), "--order", "past-work", settings=settings)
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    names = [line.split(".", 1)[1].split()[0] for line in listed.stdout.splitlines() if line[:4].strip(" *").isdigit()]
+    assert set(names[:2]) == {"Youth", "Small"} and names[2:] == ["Big", "Faraway"]
+    assert "Listed by how close each organisation's past work comes to the call" in listed.stdout
+
+
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
     result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)
     assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'" in result.stderr

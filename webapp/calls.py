@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from matcher import learn
-from matcher.partner_search import coverage, suggested_consortium
+from matcher.partner_search import ORDERS, coverage, suggested_consortium
 from matcher.scoring import SIGNAL_LABELS
 from matcher.texts_fit import fitting_texts
 from store import calls as call_store
@@ -436,11 +436,13 @@ def _builder(call: dict) -> dict:
     sector = typed_sector(request.args.get("sector"))
     country = typed_country(request.args.get("country"))
     technology = request.args.get("technology") == "1"  # technology-oriented only (SIC's strategy counts them)
+    order = request.args.get("order") if request.args.get("order") in ORDERS else "overall"
     # Those that confirmed joining the profile's other consortia: ranked as partners it worked with, and reminded
     # of it in an invitation. Read once for both.
     with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
     suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
-                                      country=country, declined=declined, technology=technology, with_us=with_us)
+                                      country=country, declined=declined, technology=technology, with_us=with_us,
+                                      order=order)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
@@ -461,7 +463,8 @@ def _builder(call: dict) -> dict:
                 plan["own_budget"], taking_part, call, plan["funding_rate"], applicant["organisation_types"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
-            "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None},
+            "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
+                       "order": order if order != "overall" else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
 
 
@@ -676,15 +679,15 @@ def coordinator(identifier):
 
 def _changed_consortium(identifier: str, change, anchor: str = "consortium"):
     """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
-    the recommended partners narrowed as they were: the form's address carries the sector, country and
-    whether only technology-oriented organisations were shown."""
+    the recommended partners narrowed as they were: the form's address carries the sector, country,
+    whether only technology-oriented organisations were shown, and their order."""
     try:
         change()
     except (consortium_store.InvalidStatus, consortium_store.InvalidBudget) as exc:
         abort(400, str(exc))
     except NotFound as exc:
         abort(404, str(exc))
-    narrow = {key: request.args.get(key) for key in ("sector", "country", "technology")}
+    narrow = {key: request.args.get(key) for key in ("sector", "country", "technology", "order")}
     return redirect(url_for("calls.detail", identifier=identifier, _anchor=anchor, **narrow))
 
 

@@ -41,12 +41,13 @@ def partner_index() -> partners.PartnerIndex | None:
 def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None, limit: int = 15,
                         sector: str | None = None, country: str | None = None,
                         declined: list[int] = (), technology: bool = False,
-                        with_us: dict[int, dict] | None = None) -> dict | None:
+                        with_us: dict[int, dict] | None = None, order: str = "overall") -> dict | None:
     index = partner_index()
     if index is None:
         return None
     return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant,
-                    sector=sector, country=country, declined=declined, technology=technology, with_us=with_us)
+                    sector=sector, country=country, declined=declined, technology=technology, with_us=with_us,
+                    order=order)
 
 
 def partner_standing(identifier: str, organisation_id: int, member_ids: list[int],

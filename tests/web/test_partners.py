@@ -923,6 +923,14 @@ def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/calls/CERV-SOCIAL-01?sector=public#consortium")
 
+    # Listed by the closeness of past work, the page says what # is then, and an addition comes back to it.
+    page = pm.get("/calls/CERV-SOCIAL-01?order=past_work").get_data(as_text=True)
+    assert '<option value="past_work" selected>Closest past work first</option>' in page and "Show all" in page
+    assert "Listed by how close each organisation's past work comes to this call" in page
+    assert 'action="/calls/CERV-SOCIAL-01/consortium?order=past_work"' in table(page)
+    page = pm.get("/calls/CERV-SOCIAL-01?order=size").get_data(as_text=True)  # unknown: the ranking's order
+    assert "Listed by how close" not in page and "Show all" not in page
+
 
 def test_technology_oriented_organisations_are_marked_found_and_counted_among_the_years_new_partners(pm, with_partners):
     from store.partners import save_participation, save_project
