@@ -5,6 +5,7 @@ its series coming back, the Pipeline, the Programmes page, the digest, the regis
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +40,12 @@ USUAL_CRITERIA = (
     ("ERASMUS-", (("Relevance of the project", None), ("Quality of the project design and implementation", None),
                   ("Quality of the partnership and the cooperation arrangements", None), ("Impact", None))),
 )
+# How a report numbers a criterion before its name ("Criterion 1 - Excellence", "1. Relevance", "b) Impact",
+# "Award criterion 2:") and what it adds after it ("(maximum 30 points)", "(threshold 3)"): neither tells one
+# criterion from another, so "Criterion 1 - Excellence" and "Excellence" are counted as one (`criterion_name`).
+_NUMBERING = re.compile(r"^(?:(?:award\s+)?criterion\s*)?(?:\d{1,2}(?:\s*[.:)\-–—]\s*|\s+)"
+                        r"|(?:[ivx]{1,4}|[a-e])\s*[.:)\-–—]\s*)", re.IGNORECASE)
+_SCALE_NOTE = re.compile(r"\s*\([^()]*\b(?:max(?:imum)?|points?|threshold|score)\b[^()]*\)\s*$", re.IGNORECASE)
 # How the report scores where the programme's rules fix it, by the start of a portal topic's identifier (the
 # first that matches): a hint beside the form, not a default, since a call's own conditions may differ.
 USUAL_SCALES = (
@@ -157,17 +164,26 @@ def _checked_criteria(rows: list[dict], problems: list[str]) -> list[dict]:
             problems.append(f"Name the criterion scored {plain_number(score)}, as the report names it.")
         elif len(name) > MAX_CRITERION_NAME:
             problems.append(f"A criterion's name can be at most {MAX_CRITERION_NAME} characters.")
-        elif name.casefold() in seen:
-            problems.append(f"“{name}” is named twice: give each criterion once.")
+        elif criterion_name(name).casefold() in seen:
+            problems.append(f"“{criterion_name(name)}” is named twice: give each criterion once.")
         if not out_of:
             problems.append(f"Say what {label[0].lower()}{label[1:]} is out of (5 in Horizon Europe).")
         elif score > out_of:
             problems.append(f"{label} ({plain_number(score)}) is above its maximum ({plain_number(out_of)}).")
-        seen.add(name.casefold())
+        seen.add(criterion_name(name).casefold())
         criteria.append({"name": name, "score": score, "out_of": out_of})
     if len(criteria) > MAX_CRITERIA:
         problems.append(f"A report scores at most {MAX_CRITERIA} criteria here; this gives {len(criteria)}.")
     return criteria
+
+
+def criterion_name(name: str) -> str:
+    """A criterion's name without the report's numbering before it or its scale after it, spaces collapsed:
+    "Criterion 1 - Excellence" and "1. Excellence (threshold 3)" are "Excellence". A name that would be
+    nothing without them stays as it is."""
+    plain = " ".join(str(name).split())
+    bare = _SCALE_NOTE.sub("", _NUMBERING.sub("", plain)).strip(" :;,.-–—")
+    return bare or plain
 
 
 def plain_number(value) -> str:
@@ -242,14 +258,16 @@ def criteria_scored(decision: dict) -> str:
 
 def by_criterion(decisions) -> list[dict]:
     """Across the bids' evaluations (decisions with `evaluation_criteria`), each criterion (told apart by its
-    name, whatever its case) with how many bids it was scored in (`bids`) and the mean of its scores as shares
-    of their maximum (`share`), the lowest first: where the evaluators keep taking points off. Its `name` is
-    the spelling most used (capitals first on a tie: "Impact" over "impact")."""
+    name, whatever its case and the report's numbering: `criterion_name`) with how many bids it was scored in
+    (`bids`) and the mean of its scores as shares of their maximum (`share`), the lowest first: where the
+    evaluators keep taking points off. Its `name` is the spelling most used, without the numbering (capitals
+    first on a tie: "Impact" over "impact")."""
     found: dict[str, dict] = {}
     for decision in decisions:
         for c in decision.get("evaluation_criteria") or []:
-            entry = found.setdefault(" ".join(c["name"].split()).casefold(), {"names": Counter(), "shares": []})
-            entry["names"][c["name"]] += 1
+            name = criterion_name(c["name"])
+            entry = found.setdefault(name.casefold(), {"names": Counter(), "shares": []})
+            entry["names"][name] += 1
             entry["shares"].append(Decimal(str(c["score"])) / Decimal(str(c["out_of"])))
     return sorted(({"name": min(e["names"], key=lambda name: (-e["names"][name], name)), "bids": len(e["shares"]),
                     "share": sum(e["shares"]) / len(e["shares"])} for e in found.values()),

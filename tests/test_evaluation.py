@@ -8,8 +8,8 @@ import pytest
 
 from store import decisions, evaluations
 from store.decisions import InvalidDecision
-from store.evaluations import (InvalidEvaluation, by_criterion, checked_evaluation, criteria_rows, evaluation_summary,
-                               outcome_said, usual_scale)
+from store.evaluations import (InvalidEvaluation, by_criterion, checked_evaluation, criteria_rows, criterion_name,
+                               evaluation_summary, outcome_said, usual_scale)
 from store.errors import Conflict
 from tests.helpers.data import team_on_calls
 
@@ -71,6 +71,30 @@ def test_the_criterion_the_evaluators_keep_marking_down_comes_first():
     found = by_criterion(bids)
     assert [(c["name"], c["bids"], round(float(c["share"]), 3)) for c in found] == [
         ("Impact", 2, 0.65), ("Relevance of the project", 1, 0.833), ("Excellence", 1, 0.9)]
+    # A report's numbering and scale note are not part of the name: pasted as the report has them, one criterion.
+    pasted = [{"evaluation_criteria": [{"name": "Criterion 1 - Excellence", "score": "3.5", "out_of": "5"},
+                                       {"name": "2. Impact (threshold 3)", "score": "4", "out_of": "5"}]},
+              {"evaluation_criteria": [{"name": "Award criterion 1: Relevance of the project (maximum 30 points)",
+                                        "score": "15", "out_of": "30"}]}]
+    assert [(c["name"], c["bids"], round(float(c["share"]), 3)) for c in by_criterion([*bids, *pasted])] == [
+        ("Relevance of the project", 2, 0.667), ("Impact", 3, 0.7), ("Excellence", 2, 0.8)]
+
+
+def test_a_criterion_is_named_without_the_reports_numbering_or_scale():
+    for typed, name in (("Criterion 1 - Excellence", "Excellence"), ("1. Excellence (threshold 3)", "Excellence"),
+                        ("b) Impact", "Impact"), ("IV. Impact", "Impact"), ("Excellence:", "Excellence"),
+                        ("Relevance (Max. 25 points)", "Relevance"),
+                        ("  Quality   and efficiency of the implementation ", "Quality and efficiency of the implementation"),
+                        # Names that begin like a number, or are nothing but one, are kept.
+                        ("Vision 2030", "Vision 2030"), ("A new approach", "A new approach"), ("Impact", "Impact"),
+                        ("Criterion 3", "Criterion 3"), ("1", "1")):
+        assert criterion_name(typed) == name, typed
+    with pytest.raises(InvalidEvaluation, match="“Excellence” is named twice"):
+        checked_evaluation({"criteria": [{"name": "Criterion 1 - Excellence", "score": "4", "out_of": "5"},
+                                         {"name": "Excellence", "score": "3", "out_of": "5"}]})
+    # What was typed is kept as typed: the report's own words.
+    assert checked_evaluation({"criteria": [{"name": "Criterion 1 - Excellence", "score": "4", "out_of": "5"}]})[
+        "criteria"][0]["name"] == "Criterion 1 - Excellence"
 
 
 def test_every_problem_of_an_evaluation_is_said_at_once():
