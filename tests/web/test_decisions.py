@@ -684,6 +684,10 @@ def test_outcome_is_recorded(app, pm, seeded):
     decision_id = seeded.scalar("SELECT id FROM decisions")
     token = csrf(pm, "/calls/CERV-SOCIAL-01")
     # No result comes on or before the call's deadline (1 Oct 2026): that is a slip of the list or of the call.
+    assert ("Until the deadline of 01 Oct 2026, a bid is submitted or withdrawn; won or lost once the programme"
+            " tells.") in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    with on_day(app, date(2026, 10, 2)):
+        assert "Until the deadline" not in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     for day in (date(2026, 6, 27), date(2026, 10, 1)):
         with on_day(app, day):
             refused = pm.post(f"/decisions/{decision_id}/outcome", data={"outcome": "won", "csrf_token": token})
