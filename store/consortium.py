@@ -364,8 +364,10 @@ def history(db: Database, profile_id: int, call_id: int) -> list[dict]:
 def being_built(db: Database, profile_id: int, today) -> list[dict]:
     """The consortia the team is building: the calls marked bid or maybe, and any other call with members
     already (unless marked no bid), each with its members' ids, how far the team has got with each
-    (`statuses`, by id), the ids of those that declined, who are not members, and the coordinator's id (None:
-    the applicant coordinates); the soonest next deadline (after `today`) first."""
+    (`statuses`, by id), the ids of those that declined, who are not members, the coordinator's id (None:
+    the applicant coordinates) and whether partners may still join (`open`: an application still to write,
+    `PLANNED`, with a deadline ahead, or none published: a call added by hand may have a rolling one); the
+    soonest next deadline (after `today`) first."""
     rows = db.fetchall(
         f"""SELECT c.id AS call_id, c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline,
                    coalesce(jsonb_object_agg(m.organisation_id, m.status)
@@ -374,7 +376,11 @@ def being_built(db: Database, profile_id: int, today) -> list[dict]:
                             FILTER (WHERE m.status <> 'declined'), '{{}}') AS member_ids,
                    coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
                             FILTER (WHERE m.status = 'declined'), '{{}}') AS declined_ids,
-                   max(m.organisation_id) FILTER (WHERE m.coordinator) AS coordinator_id
+                   max(m.organisation_id) FILTER (WHERE m.coordinator) AS coordinator_id,
+                   (bool_and(d.id IS NULL OR {PLANNED})
+                    AND ({NEXT_DEADLINE} IS NOT NULL
+                         OR NOT EXISTS (SELECT FROM jsonb_array_elements(c.deadlines) x WHERE x->>'date' IS NOT NULL)))
+                       AS open
             FROM calls c
             LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
             LEFT JOIN consortium_members m ON m.call_id = c.id AND m.profile_id = %(profile)s

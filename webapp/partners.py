@@ -83,17 +83,20 @@ def organisation(organisation_id):
 
 
 def _consortia(organisation_id: int) -> list[dict]:
-    """The consortia being built, each open one (this organisation not in it yet) with where the organisation
-    would rank as a partner for that call, given the consortium as it stands: which of the team's bids it
-    suits, before adding it to one."""
+    """The consortia being built, each open one (still taking partners, and this organisation not in it yet)
+    with where the organisation would rank as a partner for that call, given the consortium as it stands:
+    which of the team's bids it suits, before adding it to one."""
     from .partner_cache import partner_standing
 
     profile_id = current_profile_id()
     applicant = profiles.get_profile(db(), profile_id)
     consortia = consortium_store.being_built(db(), profile_id, settings().as_of())
-    for position, consortium in enumerate(consortia):
+    offered = 0
+    for consortium in consortia:
         consortium["status"] = consortium["statuses"].get(organisation_id)  # None: not listed in it
-        if consortium["status"] is None and position < STANDINGS:
+        consortium["offered"] = consortium["open"] and consortium["status"] is None
+        offered += consortium["offered"]
+        if consortium["offered"] and offered <= STANDINGS:
             consortium["standing"] = partner_standing(consortium["identifier"], organisation_id,
                                                       consortium["member_ids"], applicant, consortium["declined_ids"])
     return consortia

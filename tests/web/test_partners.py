@@ -7,7 +7,7 @@ from decimal import Decimal
 from matcher import ranking
 from matcher.embedder import EmbeddingStore
 from tests.helpers.data import add_call
-from tests.helpers.web import csrf, decide, login
+from tests.helpers.web import csrf, decide, login, on_day
 from webapp import create_app
 
 
@@ -327,7 +327,7 @@ def test_the_budget_split_is_planned_beside_the_consortium_and_read_against_the_
 def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_partners):
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
-    assert "Calls marked bid or maybe, and calls with a consortium started, are listed here" in page
+    assert "Calls marked bid or maybe, and calls with a consortium started, are listed here while" in page
     assert 'name="call"' not in page
     # A call marked maybe, and another whose consortium was started on its page, are offered; a no bid is not.
     decide(pm, state="maybe", reason="Good partners available")
@@ -377,6 +377,30 @@ def test_an_organisation_is_added_to_a_consortium_from_its_own_page(pm, with_par
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
     assert 'name="call"' not in page and "are listed here" not in page
     assert page.count('#consortium">') == 2
+
+
+def test_an_organisations_page_offers_only_consortia_still_taking_partners(app, pm, with_partners):
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    tartu = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Tartu University'")
+    decide(pm)  # a bid on CERV-SOCIAL-01, deadline 1 Oct 2026
+    add_call(with_partners, "CERV-ROLLING-01", "Civic grants", "Civic participation.")
+    with_partners.execute("UPDATE calls SET deadlines = '[]' WHERE identifier = 'CERV-ROLLING-01'")  # a rolling call
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": tartu, "csrf_token": csrf(pm, "/calls")})
+    pm.post("/calls/CERV-ROLLING-01/consortium", data={"organisation_id": tartu, "csrf_token": csrf(pm, "/calls")})
+
+    def offered(organisation_id):
+        page = pm.get(f"/organisations/{organisation_id}").get_data(as_text=True)
+        return re.findall(r'name="call" value="([^"]+)"', page), page
+
+    assert offered(lab)[0] == ["CERV-SOCIAL-01", "CERV-ROLLING-01"]
+    # Once the deadline has passed nothing is built for it any more; a call without one is still offered.
+    with on_day(app, date(2026, 10, 2)):
+        assert offered(lab)[0] == ["CERV-ROLLING-01"]
+    # Withdrawn, the bid takes no partners; one already in it still reads where it was.
+    bid = with_partners.scalar("SELECT id FROM decisions")
+    pm.post(f"/decisions/{bid}/outcome", data={"outcome": "withdrawn", "csrf_token": csrf(pm, "/calls")})
+    assert offered(lab)[0] == ["CERV-ROLLING-01"]
+    assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in offered(tartu)[1]
 
 
 def test_an_organisations_page_lists_those_whose_work_is_closest_to_its_own(pm, with_partners):
