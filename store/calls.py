@@ -405,8 +405,8 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     rows = db.fetchall(
         f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
-                   d.state AS decision, {COMMENTS_OF_CALL}, {UNREAD_OF_CALL if user_id else "0 AS unread"},
-                   {NEW_CALL} AS new,
+                   d.state AS decision, d.approval, d.outcome, {COMMENTS_OF_CALL},
+                   {UNREAD_OF_CALL if user_id else "0 AS unread"}, {NEW_CALL} AS new,
                    {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
             {joined} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",

@@ -700,13 +700,13 @@ def export_csv():
     # The rate the profile is funded at: the call's published one, or the one its type of action fixes.
     kinds = profiles.get_profile(db(), current_profile_id())["organisation_types"]
     header = ["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",
-              "topic budget EUR", "funding rate %", "decision", "screened out", "why screened out", "url"]
+              "topic budget EUR", "funding rate %", "decision", "outcome", "screened out", "why screened out", "url"]
     return csv_file("callmatch-calls.csv", header, (
         [r["rank"], f"{r['score']:.4f}" if r["score"] is not None else "", csv_text(r["identifier"]),
          csv_text(r["programme"]), csv_text(r["title"]), r["status"], r["next_deadline"] or "",
          r["grant_max"] or "", r["topic_budget"] or "",
          written_rate(rate) if (rate := consortium_store.standard_rate(r, kinds)[0]) is not None else "",
-         r["decision"] or "",
+         r["decision"] or "", r["outcome"] or "",
          "yes" if r["screened_out"] else "no", csv_text(failed_gates(r["gates"])), csv_text(r["url"])]
         for r in rows))
 

@@ -348,6 +348,27 @@ def test_csv_export_lists_the_current_filtered_list(pm):
     assert len(lines) == 2 and "CERV-SOCIAL-01" in lines[1]
 
 
+def test_the_calls_list_says_how_a_bid_ended(pm, seeded):
+    import csv
+    import io
+
+    def row(page):
+        cells = page[page.index("Social innovation and civic participation"):].split("</tr>")[0]
+        return " ".join(re.sub(r"<[^>]+>", " ", cells).split())
+
+    decide(pm)
+    assert row(pm.get("/calls").get_data(as_text=True)).endswith("Bid")
+    bid = seeded.scalar("SELECT id FROM decisions")
+    pm.post(f"/decisions/{bid}/outcome", data={"outcome": "withdrawn", "csrf_token": csrf(pm, "/calls")})
+    assert row(pm.get("/calls").get_data(as_text=True)).endswith("Bid withdrawn")
+    exported = {r["identifier"]: r for r in csv.DictReader(io.StringIO(
+        pm.get("/calls/export.csv").get_data().decode("utf-8-sig")))}
+    assert (exported["CERV-SOCIAL-01"]["decision"], exported["CERV-SOCIAL-01"]["outcome"]) == ("bid", "withdrawn")
+    assert exported["HORIZON-FUSION-01"]["outcome"] == ""
+    seeded.execute("UPDATE decisions SET outcome = NULL, approval = 'rejected'")
+    assert row(pm.get("/calls").get_data(as_text=True)).endswith("Bid rejected")
+
+
 def test_csv_export_gives_the_funding_rate_and_why_a_call_was_screened_out(pm, seeded):
     import csv
     import io
