@@ -66,11 +66,11 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.extensions["callmatch.db"] = database
     csrf.init_app(app)
 
-    from . import (account, auth, calls, charts, discussion, own_calls, partners, pipeline, profile, programmes,
-                   sources, steps, texts, users, words)
+    from . import (account, auth, calendar, calls, charts, discussion, own_calls, partners, pipeline, profile,
+                   programmes, sources, steps, texts, users, words)
 
-    for module in (account, auth, calls, discussion, own_calls, partners, pipeline, profile, programmes, sources,
-                   steps, texts, users):
+    for module in (account, auth, calendar, calls, discussion, own_calls, partners, pipeline, profile, programmes,
+                   sources, steps, texts, users):
         app.register_blueprint(module.bp)
     charts.init_app(app)
     words.init_app(app)

@@ -15,7 +15,7 @@ from .background import background_unavailable, queue
 
 bp = Blueprint("auth", __name__)
 # The feed's address is its own key; a forgotten password is asked for, and chosen anew, signed out.
-PUBLIC = {"auth.login", "auth.forgot", "auth.reset", "static", "calls.calendar_feed"}
+PUBLIC = {"auth.login", "auth.forgot", "auth.reset", "static", "calendar.feed"}
 
 
 def _failures() -> dict[str, deque]:

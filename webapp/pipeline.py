@@ -20,7 +20,8 @@ from store.text import amount, cut, failed_gates, one_line
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
-from .calls import calendar_feed_url, call_page_url, consortium_change_words, history_changes
+from .calendar import calendar_feed_url
+from .calls import call_page_url, consortium_change_words, history_changes
 from .spreadsheets import csv_file, csv_text
 from .steps import step_change_words
 
