@@ -66,11 +66,11 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.extensions["callmatch.db"] = database
     csrf.init_app(app)
 
-    from . import (account, auth, calendar, calls, charts, discussion, own_calls, partners, pipeline, profile,
-                   programmes, sources, steps, texts, users, words)
+    from . import (account, auth, calendar, calls, charts, consortium, discussion, own_calls, partners, pipeline,
+                   profile, programmes, sources, steps, texts, users, words)
 
-    for module in (account, auth, calendar, calls, discussion, own_calls, partners, pipeline, profile, programmes,
-                   sources, steps, texts, users):
+    for module in (account, auth, calendar, calls, consortium, discussion, own_calls, partners, pipeline, profile,
+                   programmes, sources, steps, texts, users):
         app.register_blueprint(module.bp)
     charts.init_app(app)
     words.init_app(app)
@@ -156,6 +156,18 @@ def settings() -> Settings:
     from flask import current_app
 
     return current_app.extensions["callmatch.settings"]
+
+
+def call_or_404(identifier: str) -> dict:
+    """The stored call, as the working profile sees it; the page is not found without one."""
+    from flask import abort
+
+    from store.calls import get_call
+
+    call = get_call(db(), identifier, current_profile_id())
+    if call is None:
+        abort(404, f"No call {identifier!r} is stored.")
+    return call
 
 
 def current_profile_id() -> int:

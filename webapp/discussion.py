@@ -11,9 +11,8 @@ from store import discussion
 from store.errors import NotFound
 from store.text import counted
 
-from . import current_profile_id, db
+from . import call_or_404, current_profile_id, db
 from .background import queue
-from .calls import call_or_404
 
 bp = Blueprint("discussion", __name__)
 

@@ -21,7 +21,8 @@ from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
 from .calendar import calendar_feed_url
-from .calls import call_page_url, consortium_change_words, history_changes
+from .calls import call_page_url, history_changes
+from .consortium import consortium_change_words
 from .spreadsheets import csv_file, csv_text
 from .steps import step_change_words
 
