@@ -167,6 +167,8 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
               help="A first step's deadline before it (a concept note, say).")
 @click.option("--first-step", "first_stage", default="", help="What that first step is: first stage, project idea, "
               "concept note or expression of interest.  [default: first stage]")
+@click.option("--results", default="", help="When the results come: a month (March 2027) or months after the deadline "
+              "(4 months); the Pipeline asks for the outcome from then.")
 @click.option("--grant-min", default="", help="The smallest grant a project gets, in euros.")
 @click.option("--grant-max", default="", help="The largest grant a project gets, in euros.")
 @click.option("--budget", "topic_budget", default="", help="The call's whole budget, in euros.")

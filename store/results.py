@@ -16,7 +16,8 @@ from .checklist import deadline_dates
 
 # Months from the final deadline to the results, where the programme's rules fix them, by the start of a
 # call's identifier (the first that matches) or by its source; read only where the call's conditions do not
-# say. Interreg programmes and calls added by hand follow their own timetables: none is assumed.
+# say. Interreg programmes and calls added by hand follow their own timetables: none is assumed (a call added
+# by hand says when where the team gave it: `own_calls` keeps that as such a line).
 BY_IDENTIFIER = (
     ("HORIZON-", 5, "Horizon Europe tells applicants within 5 months of the deadline (the work programme's"
                     " General Annexes)"),

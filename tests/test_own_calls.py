@@ -82,6 +82,41 @@ def test_every_problem_of_a_typed_call_is_said_at_once():
         own_calls.read_form({"title": "A", "programme": "B", "first_deadline": "2027-03-05"}, TODAY)
 
 
+def test_when_the_results_of_an_added_call_come_is_read_as_a_portal_calls_line_and_checked(db):
+    from store.results import expected
+
+    def results_by(form):  # as the store keeps the call
+        row = own_calls.read_form(form, TODAY)
+        return (expected({**row, "deadlines": call_store.jsonable(row["deadlines"])}) or {}).get("by")
+
+    # A month, or months after the (last) deadline: kept as the line a portal call gives it in, and read so.
+    row = own_calls.read_form({**KA220, "results": " June  2027 "}, TODAY)
+    assert row["conditions_text"] == "Information on evaluation results: June 2027"
+    assert row["conditions_html"] == "<p>Information on evaluation results: June 2027</p>"
+    assert results_by({**KA220, "results": "June 2027"}) == date(2027, 6, 30)
+    assert results_by({**KA220, "results": "4 months"}) == date(2027, 7, 5)
+    assert own_calls.read_form(KA220, TODAY)["conditions_text"] == "" and results_by(KA220) is None  # no day assumed
+    for results, problem in (("soon", "Say when the results come as a month (March 2027) or as months after the"
+                                      " deadline (4 months): 'soon' is neither."),
+                             ("January 2027", "The results come after the deadline."),
+                             ("x" * 81, "When the results come is said in at most 80 characters.")):
+        with pytest.raises(own_calls.InvalidCall) as raised:
+            own_calls.read_form({**KA220, "results": results}, TODAY)
+        assert raised.value.problems == [problem]
+    with pytest.raises(own_calls.InvalidCall, match="The results come after the deadline: give the deadline too"):
+        own_calls.read_form({"title": "A", "programme": "B", "results": "June 2027"}, TODAY)
+
+    # Stored, the Pipeline's query reads it as it reads a portal call's, and the form shows it again.
+    profile_id, boss = profiles.ensure_default_profile(db), _user(db, "boss@sic.lv", "leadership")
+    call = own_calls.add(db, {**KA220, "results": "June 2027"}, boss, TODAY)
+    decisions.decide(db, profile_id, call["id"], "bid", "Strong strategic fit", "", boss)
+    [awaited] = decisions.awaiting_results(db, profile_id)
+    assert (awaited["by"], awaited["said"]) == (date(2027, 6, 30), "the call says “Information on evaluation results:"
+                                                                   " June 2027”")
+    assert own_calls.form_of(call)["results"] == "June 2027"
+    assert own_calls.form_of(own_calls.update(db, call["identifier"], KA220, boss, TODAY))["results"] == ""
+
+
 def test_an_added_call_gets_a_readable_identifier_of_its_own(db):
     pm_user = _user(db)
     first = own_calls.add(db, KA220, pm_user, TODAY)

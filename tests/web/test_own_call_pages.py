@@ -52,6 +52,19 @@ def test_the_team_changes_and_removes_its_own_calls_but_not_crawled_ones(pm, see
     saved = pm.post("/calls/team:ka220-adu-2027/edit", data={**OWN_CALL, "deadline": "2027-03-19", "csrf_token": token})
     assert saved.status_code == 302
     assert "2027-03-19" in str(call_store.get_call(seeded, "team:ka220-adu-2027")["deadlines"])
+    # When the results come, typed from the agency's page: shown with the call's conditions, and beside a bid's
+    # outcome form; a slip is said beside the form.
+    refused = pm.post("/calls/team:ka220-adu-2027/edit", data={**OWN_CALL, "results": "soon", "csrf_token": token})
+    assert refused.status_code == 400 and "Say when the results come as a month (March 2027)" in refused.get_data(
+        as_text=True)
+    pm.post("/calls/team:ka220-adu-2027/edit", data={**OWN_CALL, "results": "July 2027", "csrf_token": token})
+    assert 'name="results" value="July 2027"' in pm.get("/calls/team:ka220-adu-2027/edit").get_data(as_text=True)
+    pm.post("/calls/team:ka220-adu-2027/decision", data={"state": "bid", "reason": "Strong strategic fit", "note": "",
+                                                           "csrf_token": token})
+    shown = pm.get("/calls/team:ka220-adu-2027").get_data(as_text=True)
+    assert "Information on evaluation results: July 2027" in shown
+    assert "Results are due by 31 Jul 2027: the call says “Information on evaluation results: July 2027”." in shown
+    seeded.execute("DELETE FROM decisions")  # taken back below, as a call nobody decided on
     assert pm.get("/calls/CERV-SOCIAL-01/edit").status_code == 404
     assert pm.post("/calls/CERV-SOCIAL-01/remove", data={"confirm": "1", "csrf_token": token}).status_code == 404
     unconfirmed = pm.post("/calls/team:ka220-adu-2027/remove", data={"csrf_token": token})
