@@ -333,7 +333,8 @@ def test_add_call_stores_a_call_no_crawler_collects_and_says_every_problem(setti
     assert "No call was added by hand yet: `callmatch add-call`" in none_yet.stdout
     added = run_callmatch("add-call", "Cooperation partnerships in adult education", "--programme", "Erasmus+ (VIAA)",
                           "--reference", "KA220-ADU", "--deadline", "2027-03-05", "--grant-max", "400 000",
-                          "--countries", "LV", "--description", "-", "--by", "pm@sic.lv", settings=settings,
+                          "--countries", "LV", "--results", "July 2027", "--description", "-", "--by", "pm@sic.lv",
+                          settings=settings,
                           input="Adult education for social inclusion.\n")
     assert added.returncode == 0, added.stderr
     assert added.stdout.startswith("Added team:ka220-adu: Cooperation partnerships in adult education (open).")
@@ -341,6 +342,7 @@ def test_add_call_stores_a_call_no_crawler_collects_and_says_every_problem(setti
     assert (call["source"], call["grant_max"], call["eligibility"], call["raw"]) == (
         "team", 400000, {"countries": ["LV"]}, {"added_by": "pm@sic.lv"})
     assert call["description_text"] == "Adult education for social inclusion."
+    assert call["conditions_text"] == "Information on evaluation results: July 2027"
     listed = run_callmatch("calls", "--source", "team", settings=settings)
     assert "team:ka220-adu" in listed.stdout
     refused = run_callmatch("add-call", "", "--programme", "JSPA", "--deadline", "5 March", settings=settings)
