@@ -35,7 +35,8 @@ def index():
     today = settings().as_of()
     whole = request.args.get("lately") == "all"  # the whole of the last DAYS days, not only the latest LIMIT
     rows = board(db(), current_profile_id(), today)
-    columns = {state: [r for r in rows if r["state"] == state] for state in STATES}
+    columns = {state: [r for r in rows if r["state"] == state and on_the_board(r)] for state in STATES}
+    folded = {state: [r for r in rows if r["state"] == state and not on_the_board(r)] for state in STATES}
     waiting = waiting_bids() if is_leadership(g.user) else []
     newcomers = new_partners(db(), current_profile_id(), today.year)
     technology = technology_of(db(), [p["id"] for p in newcomers])
@@ -46,7 +47,8 @@ def index():
     weights = profile["assessment_weights"]
     due, awaited = results_to_record(rows, today)
     events, new_since = lately(current_profile_id(), weights, whole, request.args.get("new_since") if whole else None)
-    return render_template("pipeline.html", title="Pipeline", columns=columns, states=STATES, today=today,
+    return render_template("pipeline.html", title="Pipeline", columns=columns, folded=folded, states=STATES,
+                           today=today,
                            new_partners=newcomers, new_partner_sectors=sectors.most_common(),
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
@@ -66,6 +68,16 @@ def index():
                            lately=events, lately_new_since=new_since,
                            lately_days=activity.DAYS, lately_limit=None if whole else activity.LIMIT,
                            best_rating=RATINGS[-1])
+
+
+def on_the_board(decision: dict) -> bool:
+    """Whether a decision is still one of the board's cards: an application still to write or awaiting its
+    result (`planned_application`), or a no bid on a call still open (or that publishes no deadline). The
+    rest (bids won, lost, withdrawn or rejected, no bids on calls now closed) fold under their column: a
+    year's record would otherwise bury what is in hand. The register keeps them all."""
+    if decision["state"] == "no_bid":
+        return decision["next_deadline"] is not None or not decision["deadlines"]
+    return planned_application(decision)
 
 
 def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str | None = None) -> tuple[list, str]:

@@ -756,7 +756,9 @@ def test_a_bids_evaluation_is_recorded_with_its_outcome_and_read_where_its_serie
     # The pipeline tells the team, compares the score with the ranking, and the register keeps every number.
     pipeline = pm.get("/pipeline").get_data(as_text=True)
     assert f"recorded the outcome: lost, {scored}" in pipeline
-    assert f'· lost <small title="{scored}">(12.5 of 15)</small></p>' in pipeline  # on the bid's card
+    # Ended, the bid folds under its column, with its score.
+    folded = pipeline[pipeline.index('<details class="more folded"><summary>1 ended or rejected</summary>'):]
+    assert f'(CERV-SOCIAL-01; lost <span title="{scored}">(12.5 of 15)</span>; deadline 01 Oct 2026)' in folded
     table = pipeline[pipeline.index("How the ranking agrees"):]
     assert "<th>The evaluators' score</th>" in table
     lost_row = table[table.index("<td>Lost</td>"):].split("</tr>")[0]

@@ -30,6 +30,40 @@ def test_pipeline_groups_calls_by_decision(pm, seeded):
     assert "No longer listed by the portal since 20 Jun 2026" in pm.get("/pipeline").get_data(as_text=True)
 
 
+def test_the_board_folds_what_is_no_longer_in_hand_under_its_column(app, pm, seeded):
+    from store import decisions
+    from tests.helpers.data import add_call
+
+    profile_id = seeded.scalar("SELECT min(id) FROM profiles")
+    for identifier, deadline in (("CERV-WON-01", "2026-03-01"), ("CERV-SENT-01", "2026-05-01"),
+                                 ("CERV-NO-OLD", "2026-02-01"), ("CERV-NO-OPEN", "2026-11-01")):
+        add_call(seeded, identifier, f"Call {identifier}", "Civic participation.", deadline=deadline)
+    ids = {r["identifier"]: r["id"] for r in seeded.fetchall("SELECT id, identifier FROM calls")}
+    for identifier in ("CERV-WON-01", "CERV-SENT-01"):
+        bid = decisions.decide(seeded, profile_id, ids[identifier], "bid", "Strong strategic fit", "", DECIDER)["id"]
+        decisions.set_outcome(seeded, bid, "won" if identifier == "CERV-WON-01" else "submitted", DECIDER)
+    for identifier in ("CERV-NO-OLD", "CERV-NO-OPEN"):
+        decisions.decide(seeded, profile_id, ids[identifier], "no_bid", "Too small", "", DECIDER)
+
+    def column(page, heading, following):
+        return page[page.index(f"<h2>{heading}"):page.index(f"<h2>{following}")]
+
+    page = pm.get("/pipeline").get_data(as_text=True)
+    bids, no_bids = column(page, "Bid", "Maybe"), page[page.index("<h2>No bid"):page.index('id="results"')]
+    # A bid awaiting its result stays a card; one won folds, with how it ended; the register keeps both.
+    assert '<h2>Bid <small>1</small>' in bids and '<article class="card"><a href="/calls/CERV-SENT-01">' in bids
+    assert '<summary>1 ended or rejected</summary>' in bids and "(CERV-WON-01; won; closed)" in bids
+    assert 'article class="card"><a href="/calls/CERV-WON-01"' not in bids
+    # A no bid on a call still open stays, to change one's mind; one on a closed call folds.
+    assert '<h2>No bid <small>1</small>' in no_bids and '<summary>1 on calls now closed</summary>' in no_bids
+    assert '<a href="/calls/CERV-NO-OPEN">' in no_bids.split("<details")[0] and "(CERV-NO-OLD; closed)" in no_bids
+    assert {"CERV-WON-01", "CERV-SENT-01", "CERV-NO-OLD", "CERV-NO-OPEN"} <= set(re.findall(
+        r"^(CERV-[A-Z0-9-]+),", pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"), re.MULTILINE))
+    # With nothing left in hand in a column, it says so rather than "nothing here yet".
+    seeded.execute("DELETE FROM decisions WHERE call_id = %s", (ids["CERV-SENT-01"],))
+    assert "None in hand now." in column(pm.get("/pipeline").get_data(as_text=True), "Bid", "Maybe")
+
+
 def test_pipeline_counts_the_fitting_calls_nobody_has_decided_on(pm, seeded):
     from store import decisions
 
