@@ -44,6 +44,9 @@ def test_the_board_folds_what_is_no_longer_in_hand_under_its_column(app, pm, see
         decisions.set_outcome(seeded, bid, "won" if identifier == "CERV-WON-01" else "submitted", DECIDER)
     for identifier in ("CERV-NO-OLD", "CERV-NO-OPEN"):
         decisions.decide(seeded, profile_id, ids[identifier], "no_bid", "Too small", "", DECIDER)
+    add_call(seeded, "CERV-MAYBE-OLD", "A maybe left as it was", "Civic participation.", deadline="2026-04-01")
+    maybe_old = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-MAYBE-OLD'")
+    decisions.decide(seeded, profile_id, maybe_old, "maybe", "Good partners available", "", DECIDER)
 
     def column(page, heading, following):
         return page[page.index(f"<h2>{heading}"):page.index(f"<h2>{following}")]
@@ -59,6 +62,10 @@ def test_the_board_folds_what_is_no_longer_in_hand_under_its_column(app, pm, see
     assert '<a href="/calls/CERV-NO-OPEN">' in no_bids.split("<details")[0] and "(CERV-NO-OLD; closed)" in no_bids
     assert {"CERV-WON-01", "CERV-SENT-01", "CERV-NO-OLD", "CERV-NO-OPEN"} <= set(re.findall(
         r"^(CERV-[A-Z0-9-]+),", pm.get("/pipeline/decisions.csv").get_data().decode("utf-8-sig"), re.MULTILINE))
+    # A maybe nobody turned into a bid before its call closed folds too.
+    maybes = column(page, "Maybe", "No bid")
+    assert '<h2>Maybe <small>0</small>' in maybes and "None in hand now." in maybes
+    assert '<summary>1 on calls now closed</summary>' in maybes and "(CERV-MAYBE-OLD; closed)" in maybes
     # With nothing left in hand in a column, it says so rather than "nothing here yet".
     seeded.execute("DELETE FROM decisions WHERE call_id = %s", (ids["CERV-SENT-01"],))
     assert "None in hand now." in column(pm.get("/pipeline").get_data(as_text=True), "Bid", "Maybe")
