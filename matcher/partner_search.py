@@ -119,10 +119,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
 
     listed = ranking.positions[wanted[ranking.positions] & np.isfinite(ranking.scores[ranking.positions])]
     if order == "past_work":
-        ineligible = ranking.signals["outside_area"] + ranking.signals["other_kind"]
-        fit = ranking.signals["semantic"]
-        # np.lexsort sorts by its last key first: eligible, then the fit, then the rank.
-        shown = listed[np.lexsort((rank_of[listed], -fit[listed], ineligible[listed] > 0))][:limit]
+        shown = partners.by_past_work(ranking, listed, rank_of, limit)
     else:
         # The best `limit` of the kind asked for, and any suggested member of that kind ranked below them:
         # a suggestion is shown in full.

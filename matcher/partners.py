@@ -294,6 +294,17 @@ def closest_projects(ranking: PartnerRanking, limit: int = 5) -> list[int]:
     return [int(p) for p in np.argsort(-fit, kind="stable")[:limit] if np.isfinite(fit[p])]
 
 
+def by_past_work(ranking: PartnerRanking, positions: np.ndarray, rank_of: np.ndarray, limit: int) -> np.ndarray:
+    """The best `limit` of `positions` (organisations ranked) by how close their past work comes to the call
+    (the `semantic` signal), the ranking's order (`rank_of`, by position) breaking ties and those the call is
+    not open to coming last: who did this kind of work, small or unconnected, where the ranking favours large
+    and connected organisations."""
+    ineligible = ranking.signals["outside_area"] + ranking.signals["other_kind"]
+    fit = ranking.signals["semantic"]
+    # np.lexsort sorts by its last key first: eligible, then the fit, then the rank.
+    return positions[np.lexsort((rank_of[positions], -fit[positions], ineligible[positions] > 0))][:limit]
+
+
 def suggest_consortium(index: PartnerIndex, ranking: PartnerRanking, consortium: list[int], size: int = 5,
                        pool: int = 60, covered_countries: Collection[str] = (),
                        covered_sectors: Collection[str] = ()) -> list[int]:

@@ -144,6 +144,7 @@ def test_bench_ranks_a_partner_pool_of_the_size_asked_for_whatever_ran_before(se
     index_mb = float(re.search(r"index_mb=([\d.]+)", result.stdout)[1])
     peak_mb = float(re.search(r"peak_rss_mb=([\d.]+)", result.stdout)[1])
     assert 0 < index_mb < peak_mb, result.stdout
+    assert re.search(r"past_work_order_p50_ms=[\d.]+", result.stdout)  # the call page's other order, timed too
 
 
 def test_bench_names_nested_figures_by_their_path_not_as_a_python_dict():
