@@ -183,10 +183,8 @@ def bench_partners(app: AppContext, db, organisations: int) -> dict:
         latencies.append(time.perf_counter() - started)
         # Listed by the closeness of past work instead (the call page's other order): the sort on top.
         started = time.perf_counter()
-        rank_of = np.empty(len(ranking.positions), dtype=np.int64)
-        rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
         ranked = ranking.positions[np.isfinite(ranking.scores[ranking.positions])]
-        partners.by_past_work(ranking, ranked, rank_of, 15)
+        partners.by_past_work(ranking, ranked, partners.ranks(ranking), 15)
         reordered.append(time.perf_counter() - started)
     return {"organisations": total, "index_load_s": round(load_s, 2),
             "rank_p50_ms": round(_percentile(latencies, 50) * 1000, 1),

@@ -57,8 +57,7 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
                             applicant_types=eligibility.get("applicant_types") or [], **covered,
                             not_wanted=[index.positions[o] for o in declined if o in index.positions],
                             with_us={index.positions[o]: n["times"] for o, n in ours.items() if o in index.positions})
-    rank_of = np.empty(len(ranking.positions), dtype=np.int64)
-    rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
+    rank_of = partners.ranks(ranking)
     return {"call": call, "index": index, "member_rows": member_rows, "member_ids": member_ids,
             "consortium": consortium, "eligibility": eligibility, "covered": covered, "ranking": ranking,
             "rank_of": rank_of}
@@ -125,7 +124,7 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         # a suggestion is shown in full.
         top = [int(pos) for pos in listed[:limit]]
         shown = sorted({*top, *(pos for pos in suggestion if wanted[pos])}, key=lambda pos: rank_of[pos])
-    ranked = [row(int(pos)) for pos in shown if math.isfinite(ranking.scores[pos])]
+    ranked = [row(int(pos)) for pos in shown]  # `listed` and the suggestion hold ranked organisations only
     return {"call": call, "ranked": ranked, "consortium": member_ids, "members": setup["member_rows"], "area": area,
             "area_text": area_text(eligibility),
             "kinds": [sector_label(k) for k in kinds],

@@ -294,6 +294,13 @@ def closest_projects(ranking: PartnerRanking, limit: int = 5) -> list[int]:
     return [int(p) for p in np.argsort(-fit, kind="stable")[:limit] if np.isfinite(fit[p])]
 
 
+def ranks(ranking: PartnerRanking) -> np.ndarray:
+    """Each organisation's rank (1 = best), by position in the index: what a list narrowed or reordered shows."""
+    rank_of = np.empty(len(ranking.positions), dtype=np.int64)
+    rank_of[ranking.positions] = np.arange(1, len(ranking.positions) + 1)
+    return rank_of
+
+
 def by_past_work(ranking: PartnerRanking, positions: np.ndarray, rank_of: np.ndarray, limit: int) -> np.ndarray:
     """The best `limit` of `positions` (organisations ranked) by how close their past work comes to the call
     (the `semantic` signal), the ranking's order (`rank_of`, by position) breaking ties and those the call is

@@ -126,6 +126,11 @@ def deadline_dates(call: dict) -> list[date]:
     return [day for day, _ in _dated(call)]
 
 
+def first_deadline(call: dict) -> date | None:
+    """The earliest deadline the call publishes (a two-stage call's first stage), past or not; None without any."""
+    return min(deadline_dates(call), default=None)
+
+
 def next_deadline(call: dict, today: date) -> tuple[date | None, str | None]:
     """The call's first deadline from `today` on, with its stage: the one its steps are dated against."""
     return min(((day, stage) for day, stage in _dated(call) if day >= today), key=lambda d: d[0],

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from .applications import AWAITING, PLANNED, planned_application, takes_outcome
 from .calls import LATEST_CHANGE, NEXT_DEADLINE
-from .checklist import STEP_DONE_BY, STEPS_OF_DECISION, deadline_dates
+from .checklist import STEP_DONE_BY, STEPS_OF_DECISION, first_deadline
 from .codes import series_of
 from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
 from .db import Database
@@ -644,8 +644,7 @@ def set_outcome(db: Database, decision_id: int, outcome: str, user: dict, evalua
 
 def _before_results(cur, call_id: int, outcome: str, today: date) -> None:
     """Refuses a result on or before the call's first deadline (a call without deadlines takes any day)."""
-    call = cur.execute("SELECT deadlines FROM calls WHERE id = %s", (call_id,)).fetchone()
-    first = min(deadline_dates(call), default=None)
+    first = first_deadline(cur.execute("SELECT deadlines FROM calls WHERE id = %s", (call_id,)).fetchone())
     if first is not None and today <= first:
         raise InvalidDecision(
             f"No bid is {outcome} before the call's deadline: its first is {first:%d %b %Y}. Record it submitted"

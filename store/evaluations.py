@@ -153,6 +153,7 @@ def _checked_criteria(rows: list[dict], problems: list[str]) -> list[dict]:
         raw = {key: "" if row.get(key) is None else str(row[key]).strip() for key in ("score", "out_of")}
         if not raw["score"]:
             continue
+        key = criterion_name(name).casefold()
         label = f"The score for “{name}”" if name else "A criterion's score"
         try:
             score = _score(label, raw["score"])
@@ -164,13 +165,13 @@ def _checked_criteria(rows: list[dict], problems: list[str]) -> list[dict]:
             problems.append(f"Name the criterion scored {plain_number(score)}, as the report names it.")
         elif len(name) > MAX_CRITERION_NAME:
             problems.append(f"A criterion's name can be at most {MAX_CRITERION_NAME} characters.")
-        elif criterion_name(name).casefold() in seen:
+        elif key in seen:
             problems.append(f"“{criterion_name(name)}” is named twice: give each criterion once.")
         if not out_of:
             problems.append(f"Say what {label[0].lower()}{label[1:]} is out of (5 in Horizon Europe).")
         elif score > out_of:
             problems.append(f"{label} ({plain_number(score)}) is above its maximum ({plain_number(out_of)}).")
-        seen.add(criterion_name(name).casefold())
+        seen.add(key)
         criteria.append({"name": name, "score": score, "out_of": out_of})
     if len(criteria) > MAX_CRITERIA:
         problems.append(f"A report scores at most {MAX_CRITERIA} criteria here; this gives {len(criteria)}.")

@@ -33,7 +33,7 @@ FIELDS = ("title", "reference", "programme", "url", "opening_date", "deadline", 
           "topic_budget", "grant_min", "grant_max", "funding_rate", "countries", "description", "results")
 # When the results come, as the team types it from the call ("March 2027", "4 months"), is kept as the line a
 # portal call's conditions give it in: `store.results` then reads both the same way, in Python and in queries.
-RESULTS_LINE = "Information on evaluation results: "
+RESULTS_PREFIX = "Information on evaluation results: "
 AMOUNTS = {"topic_budget": "The call's whole budget", "grant_min": "The smallest grant",
            "grant_max": "The largest grant"}
 
@@ -145,7 +145,7 @@ def read_form(form: Mapping[str, str], today: date) -> dict:
         problems.append(f"When the results come is said in at most {MAX_RESULTS} characters.")
     elif results and not deadline:
         problems.append("The results come after the deadline: give the deadline too.")
-    elif results and (by := stated(RESULTS_LINE + results, deadline)) is None:
+    elif results and (by := stated(RESULTS_PREFIX + results, deadline)) is None:
         problems.append(f"Say when the results come as a month (March 2027) or as months after the deadline (4 months):"
                         f" {results!r} is neither.")
     elif results and by <= deadline:
@@ -162,8 +162,8 @@ def read_form(form: Mapping[str, str], today: date) -> dict:
     return {
         "source": SOURCE, "programme": programme, "programme_code": None, "call_id": reference or None,
         "call_title": None, "title": title, "description_html": _paragraphs(description),
-        "description_text": description, "conditions_html": _paragraphs(RESULTS_LINE + results) if results else "",
-        "conditions_text": RESULTS_LINE + results if results else "", "opening_date": opening,
+        "description_text": description, "conditions_html": _paragraphs(RESULTS_PREFIX + results) if results else "",
+        "conditions_text": RESULTS_PREFIX + results if results else "", "opening_date": opening,
         "deadlines": deadlines, "deadline_model": "two-stage" if first else "single-stage",
         "status": status_on(opening, [d["date"] for d in deadlines], today), "expected_grants": None,
         "funding_rate": rate, "action_type": None, "keywords": [],
@@ -185,7 +185,7 @@ def form_of(call: dict) -> dict:
         "first_stage": first["stage"] if first else "", "funding_rate": amount(call.get("funding_rate")),
         "countries": ", ".join((call.get("eligibility") or {}).get("countries") or []),
         "description": call.get("description_text") or "",
-        "results": (call.get("conditions_text") or "").removeprefix(RESULTS_LINE),
+        "results": (call.get("conditions_text") or "").removeprefix(RESULTS_PREFIX),
         **{field: amount(call.get(field)) for field in AMOUNTS},
     }
 

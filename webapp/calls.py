@@ -248,7 +248,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
                            outcome_form=outcome_draft or _outcome_form(decision), outcome_refused=outcome_refused,
                            evaluation_numbers=evaluations.EVALUATION_NUMBERS, evaluated=evaluations.EVALUATED,
                            usual_scale=evaluations.usual_scale(call), results_timing=results.expected(call),
-                           first_deadline=min(checklist.deadline_dates(call), default=None),
+                           first_deadline=checklist.first_deadline(call),
                            criteria_rows=evaluations.criteria_rows(call, outcome_draft or _outcome_form(decision)),
                            max_evaluation_comments=evaluations.MAX_EVALUATION_COMMENTS,
                            max_criterion_name=evaluations.MAX_CRITERION_NAME,

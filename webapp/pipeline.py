@@ -75,10 +75,9 @@ def on_the_board(decision: dict) -> bool:
     (`planned_application`), or a maybe or a no bid on a call still open (or that publishes no deadline). The
     rest (bids won, lost, withdrawn or rejected, maybes and no bids on calls now closed) fold under their
     column: a year's record would otherwise bury what is in hand. The register keeps them all."""
-    open_call = decision["next_deadline"] is not None or not decision["deadlines"]
     if decision["state"] == "bid":
         return planned_application(decision)
-    return open_call
+    return decision["next_deadline"] is not None or not deadline_dates(decision)
 
 
 def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str | None = None) -> tuple[list, str]:
