@@ -14,7 +14,7 @@ from store.applications import awaiting_result, planned_application
 from store.checklist import deadline_dates
 from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_mean, at_stake, board, record_of,
                              steps_by_person, steps_to_do, undecided_at_top, version)
-from store.evaluations import by_criterion, criteria_said, evaluation_of, evaluation_summary, score_shares
+from store.evaluations import EVALUATED, by_criterion, criteria_said, evaluation_of, evaluation_summary, score_shares
 from store.partners import sector_label, technology_of
 from store.text import amount, cut, failed_gates, one_line
 from store.users import is_leadership
@@ -53,7 +53,7 @@ def index():
                            new_technology=sum(p["technology"] for p in newcomers), technology_target=TECHNOLOGY_TARGET,
                            linked=bool(profile["organisation_id"]), weights=weights,
                            ranking_check=ranking_check(rows, weights), waiting=waiting,
-                           criteria=by_criterion(r for r in rows if r["outcome"] in ("won", "lost")),
+                           criteria=by_criterion(r for r in rows if r["outcome"] in EVALUATED),
                            results_due=due, results_awaited=awaited,
                            results_by={r["identifier"]: r["by"] for r in due + awaited if r["by"]},
                            record=record_of(r["outcome"] for r in rows),
