@@ -25,6 +25,13 @@ def awaiting_result(decision: dict) -> bool:
     return decision["state"] == "bid" and planned_application(decision)
 
 
+def ended(decision: dict | None) -> bool:
+    """Whether a bid is over: won, lost or withdrawn, or rejected by leadership. Its consortium and steps stay as
+    they were, a record: nothing is offered to add, and no one is reminded."""
+    return decision is not None and decision["state"] == "bid" and (
+        decision["approval"] == "rejected" or decision.get("outcome") not in (None, "submitted"))
+
+
 def takes_outcome(decision: dict) -> bool:
     """Won or lost is said of an application: a call marked maybe or no bid, or a bid leadership rejected,
     was never sent, and an outcome on it would count in the pipeline's figures."""

@@ -203,7 +203,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     `outcome_draft` an outcome with its evaluation (`outcome_refused`): the form shows it again rather than
     losing it."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
-    builder = consortium_builder(call)
+    builder = consortium_builder(call, decision)
     history = decisions.history(db(), decision["id"]) if decision else []
     for event in history:
         event["changes"] = history_changes(event["change"], builder["applicant"]["assessment_weights"])
@@ -215,7 +215,7 @@ def _call_page(call: dict, draft: dict | None = None, refused: str | None = None
     team = [u for u in everyone if u["active"] or u is lead]
     decided = decisions.decided_calls(db(), current_profile_id())
     series = decisions.same_series(call, decided)
-    earlier = earlier_consortium(series, builder["members"])
+    earlier = None if builder["ended"] else earlier_consortium(series, builder["members"])
     comments = discussion.comments_of(db(), current_profile_id(), call["id"])
     read_before = discussion.mark_read(db(), current_profile_id(), call["id"], g.user["id"])
     versions = discussion.versions_of(db(), [comment["id"] for comment in comments])

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from matcher.partner_search import ORDERS, coverage, suggested_consortium
 from store import calls as call_store
-from store import checklist, profiles
+from store import applications, checklist, decisions, profiles
 from store import consortium as consortium_store
 from store.errors import NotFound
 from store.html import web_address
@@ -46,10 +46,13 @@ def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
             "missing": missing, "confirmed": sum(p["status"] == "confirmed" for p in partners)}
 
 
-def builder(call: dict) -> dict:
+def builder(call: dict, decision: dict | None) -> dict:
     """What the call page's consortium builder shows: the members (those that declined too, listed so that
     no one asks them again), how far the team has got with each, whom it knows there, the recommended
-    partners around those taking part, organisations found by name, and how the consortium came together."""
+    partners around those taking part, organisations found by name, and how the consortium came together.
+    The consortium of a bid that ended (`applications.ended`: `ended` says how) is a record: nothing is
+    recommended, found or drafted for it."""
+    ended = applications.ended(decision)
     profile_id = current_profile_id()
     members = consortium_store.members(db(), profile_id, call["id"])
     for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
@@ -65,17 +68,17 @@ def builder(call: dict) -> dict:
     # Those that confirmed joining the profile's other consortia: ranked as partners it worked with, and reminded
     # of it in an invitation. Read once for both.
     with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
-    suggestions = partner_suggestions(call, [m["id"] for m in taking_part], applicant, sector=sector,
-                                      country=country, declined=declined, technology=technology, with_us=with_us,
-                                      order=order)
+    suggestions = None if ended else partner_suggestions(
+        call, [m["id"] for m in taking_part], applicant, sector=sector, country=country, declined=declined,
+        technology=technology, with_us=with_us, order=order)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
-    find = (request.args.get("find") or "").strip()[:200]
+    find = "" if ended else (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
     found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members), with_total=False)[0]
              if o["id"] not in listed][:FOUND_AT_MOST] if find else []
     ids = [m["id"] for m in members]
     known = known_contacts(db(), ids)
-    drafted = _draft_mails(call, members, known, applicant, with_us)
+    drafted = 0 if ended else _draft_mails(call, members, known, applicant, with_us)
     plan = consortium_store.budget_plan(db(), profile_id, call["id"])
     return {"members": members, "taking_part": taking_part, "declined": declined,
             "confirmed": sum(m["status"] == "confirmed" for m in taking_part),
@@ -88,6 +91,7 @@ def builder(call: dict) -> dict:
                 plan["own_budget"], taking_part, call, plan["funding_rate"], applicant["organisation_types"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
+            "ended": ended_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "order": order if order != "overall" else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
@@ -118,6 +122,13 @@ def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], 
     return drafted
 
 
+def ended_words(decision: dict) -> str:
+    """How a bid ended, as the start of a sentence: "This bid is lost", "Leadership rejected this bid"."""
+    if decision["approval"] == "rejected":
+        return "Leadership rejected this bid"
+    return f"This bid is {decision['outcome']}"
+
+
 def consortium_change_words(change: str) -> tuple[str, str]:
     """The words before and after the organisation's name in a line of a consortium's history."""
     if change in consortium_store.STATUSES:
@@ -138,12 +149,12 @@ def change_members(identifier):
         abort(400, "Choose an organisation.")
     profile_id, user_id = current_profile_id(), g.user["id"]
     if request.form.get("action") == "remove":
-        return _changed_consortium(identifier, lambda: consortium_store.remove_members(
+        return _changed_consortium(call, lambda: consortium_store.remove_members(
             db(), profile_id, call["id"], organisation_ids, user_id))
     # Partners brought from an earlier call's consortium say so in the history.
     earlier = call_store.get_call(db(), source, profile_id) if (source := request.form.get("from")) else None
     note = f"from the consortium for {earlier['identifier']}" if earlier else ""
-    return _changed_consortium(identifier, lambda: consortium_store.add_members(
+    return _changed_consortium(call, lambda: consortium_store.add_members(
         db(), profile_id, call["id"], organisation_ids, user_id, note))
 
 
@@ -151,7 +162,7 @@ def change_members(identifier):
 def partner_status(identifier, organisation_id):
     """How far the team has got with a partner: asked, confirmed, declined, and a line of note."""
     call = call_or_404(identifier)
-    return _changed_consortium(identifier, lambda: consortium_store.set_status(
+    return _changed_consortium(call, lambda: consortium_store.set_status(
         db(), current_profile_id(), call["id"], organisation_id, request.form.get("status", ""),
         request.form.get("note", ""), g.user["id"]))
 
@@ -169,7 +180,7 @@ def budget(identifier):
                                      g.user["id"], rate=request.form.get("rate"))
         flash("Budget split saved.")
 
-    return _changed_consortium(identifier, save, anchor="budget-split")
+    return _changed_consortium(call, save, anchor="budget-split")
 
 
 @bp.post("/calls/<path:identifier>/consortium/coordinator")
@@ -179,14 +190,18 @@ def coordinator(identifier):
     chosen = (request.form.get("coordinator") or "").strip()
     if chosen and not chosen.isdigit():
         abort(400, "Choose a member of the consortium, or the applicant.")
-    return _changed_consortium(identifier, lambda: consortium_store.set_coordinator(
+    return _changed_consortium(call, lambda: consortium_store.set_coordinator(
         db(), current_profile_id(), call["id"], int(chosen) if chosen else None, g.user["id"]))
 
 
-def _changed_consortium(identifier: str, change, anchor: str = "consortium"):
+def _changed_consortium(call: dict, change, anchor: str = "consortium"):
     """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
     the recommended partners narrowed as they were: the form's address carries the sector, country,
-    whether only technology-oriented organisations were shown, and their order."""
+    whether only technology-oriented organisations were shown, and their order. The consortium of a bid that
+    ended is kept as it was (a form left open in another tab is refused)."""
+    decision = decisions.get_decision(db(), current_profile_id(), call["id"])
+    if applications.ended(decision):
+        abort(409, f"{ended_words(decision)}: its consortium is kept as it was, and no longer changes.")
     try:
         change()
     except (consortium_store.InvalidStatus, consortium_store.InvalidBudget) as exc:
@@ -194,7 +209,7 @@ def _changed_consortium(identifier: str, change, anchor: str = "consortium"):
     except NotFound as exc:
         abort(404, str(exc))
     narrow = {key: request.args.get(key) for key in ("sector", "country", "technology", "order")}
-    return redirect(url_for("calls.detail", identifier=identifier, _anchor=anchor, **narrow))
+    return redirect(url_for("calls.detail", identifier=call["identifier"], _anchor=anchor, **narrow))
 
 
 @bp.route("/calls/<path:identifier>/consortium.csv")

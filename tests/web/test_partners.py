@@ -403,6 +403,47 @@ def test_an_organisations_page_offers_only_consortia_still_taking_partners(app, 
     assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in offered(tartu)[1]
 
 
+def test_the_consortium_of_a_bid_that_ended_is_kept_as_a_record(pm, with_partners):
+    lab, tartu = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
+                  for name in ("Riga Social Lab", "Tartu University"))
+    decide(pm)  # a bid on CERV-SOCIAL-01
+    token = csrf(pm, "/calls")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": [lab, tartu], "csrf_token": token})
+    pm.post(f"/calls/CERV-SOCIAL-01/consortium/{tartu}/status",
+            data={"status": "declined", "note": "no capacity", "csrf_token": token})
+    pm.post("/calls/CERV-SOCIAL-01/consortium/budget", data={"own": "60000", f"budget-{lab}": "40000",
+                                                             "csrf_token": token})
+    assert "Recommended partners" in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    bid = with_partners.scalar("SELECT id FROM decisions")
+    pm.post(f"/decisions/{bid}/outcome", data={"outcome": "withdrawn", "csrf_token": token})
+
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    section = page[page.index('id="consortium"'):].split("</section>")[0]
+    said = " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert ("This bid is withdrawn: its consortium is kept as it was. No partner is recommended or reminded. A later"
+            " call of the same series offers to start from it.") in said
+    # Who was in it and how far the team got, as text: nothing to add, remove, ask or find.
+    assert "Riga Social Lab LV other (often NGOs and associations) not asked yet €40 k" in said
+    assert "Tartu University EE higher education declined (no capacity) —" in said
+    assert "Total, with Social Innovation Centre (SIC)'s share of €60 k €100 k" in said
+    assert "Recommended partners" not in section and "Vilnius City" not in section
+    assert "<form" not in section and "<select" not in section and "<input" not in section
+    assert "Download the partner list (CSV)" in said and "How the consortium came together (3 changes)" in said
+    # A form left open in another tab changes nothing.
+    for path, data in (("/calls/CERV-SOCIAL-01/consortium", {"organisation_id": lab, "action": "remove"}),
+                       (f"/calls/CERV-SOCIAL-01/consortium/{lab}/status", {"status": "confirmed"}),
+                       ("/calls/CERV-SOCIAL-01/consortium/budget", {"own": "1"}),
+                       ("/calls/CERV-SOCIAL-01/consortium/coordinator", {"coordinator": str(lab)})):
+        response = pm.post(path, data={**data, "csrf_token": token})
+        assert response.status_code == 409
+        assert "This bid is withdrawn: its consortium is kept as it was" in response.get_data(as_text=True)
+    assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
+    assert with_partners.scalar("SELECT count(*) FROM consortium_members WHERE coordinator OR status = 'confirmed'") == 0
+    # Taken back (sent after all), the builder is back.
+    pm.post(f"/decisions/{bid}/outcome", data={"outcome": "submitted", "csrf_token": token})
+    assert "Recommended partners" in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+
+
 def test_an_organisations_page_lists_those_whose_work_is_closest_to_its_own(pm, with_partners):
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
