@@ -423,6 +423,7 @@ def test_the_consortium_of_a_bid_that_ended_is_kept_as_a_record(pm, with_partner
     assert ("This bid is withdrawn: its consortium is kept as it was. No partner is recommended or reminded. A later"
             " call of the same series offers to start from it.") in said
     # Who was in it and how far the team got, as text: nothing to add, remove, ask or find.
+    assert "1 partner in it, none confirmed; 1 declined." in said
     assert "Riga Social Lab LV other (often NGOs and associations) not asked yet €40 k" in said
     assert "Tartu University EE higher education declined (no capacity) —" in said
     assert "Total, with Social Innovation Centre (SIC)'s share of €60 k €100 k" in said
