@@ -340,6 +340,10 @@ def call_json(row: dict) -> dict:
 NEXT_DEADLINE = (
     "(SELECT min((d->>'date')::date) FROM jsonb_array_elements(c.deadlines) d WHERE (d->>'date')::date >= %(today)s)"
 )
+# A call still open to work on: a deadline from %(today)s on, or none dated at all (a call added by hand may
+# have a rolling one). Said once for the consortia still taking partners and the Pipeline's cards in hand.
+STILL_OPEN = (f"({NEXT_DEADLINE} IS NOT NULL"
+              " OR NOT EXISTS (SELECT FROM jsonb_array_elements(c.deadlines) x WHERE x->>'date' IS NOT NULL))")
 # A call is new on the calls page while first seen less than NEW_CALL_DAYS ago, unless its source's first crawl
 # found it (the first crawl finds every call at once: none of them is news).
 NEW_CALL_DAYS = 7

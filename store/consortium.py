@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from .applications import PLANNED
-from .calls import NEXT_DEADLINE
+from .calls import NEXT_DEADLINE, STILL_OPEN
 from .db import Database
 from .errors import CallmatchError, NotFound
 from .text import eur, eur_against, one_line, typed_euros
@@ -377,10 +377,7 @@ def being_built(db: Database, profile_id: int, today) -> list[dict]:
                    coalesce(array_agg(m.organisation_id ORDER BY m.added_at)
                             FILTER (WHERE m.status = 'declined'), '{{}}') AS declined_ids,
                    max(m.organisation_id) FILTER (WHERE m.coordinator) AS coordinator_id,
-                   (bool_and(d.id IS NULL OR {PLANNED})
-                    AND ({NEXT_DEADLINE} IS NOT NULL
-                         OR NOT EXISTS (SELECT FROM jsonb_array_elements(c.deadlines) x WHERE x->>'date' IS NOT NULL)))
-                       AS open
+                   bool_and(d.id IS NULL OR {PLANNED}) AND {STILL_OPEN} AS open
             FROM calls c
             LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s
             LEFT JOIN consortium_members m ON m.call_id = c.id AND m.profile_id = %(profile)s

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from psycopg.types.json import Jsonb
 
 from .applications import AWAITING, PLANNED, planned_application, takes_outcome
-from .calls import LATEST_CHANGE, NEXT_DEADLINE
+from .calls import LATEST_CHANGE, NEXT_DEADLINE, STILL_OPEN
 from .checklist import STEP_DONE_BY, STEPS_OF_DECISION, first_deadline
 from .codes import series_of
 from .consortium import BUDGET_OF_DECISION, PARTNERS_OF_DECISION, cofinancing, standard_rate
@@ -669,7 +669,8 @@ def board(db: Database, profile_id: int, today) -> list[dict]:
                    d.outcome, {EVALUATION_COLUMNS}, d.overrides, d.assessment, d.updated_at, du.email AS decided_by,
                    au.email AS approved_by,
                    lu.email AS lead, lu.active AS lead_active,
-                   m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, m.score, c.unlisted_since,
+                   m.rank, c.deadlines, {NEXT_DEADLINE} AS next_deadline, {STILL_OPEN} AS still_open, m.score,
+                   c.unlisted_since,
                    team.partners, team.confirmed, team.partner_names, lc.seen_at AS changed_at, lc.changes,
                    plan.steps, plan.steps_done, plan.steps_overdue, plan.next_step, plan.next_step_due,
                    budget.own_budget, budget.planned AS planned_budget, budget.funding_rate AS planned_rate,

@@ -77,7 +77,7 @@ def on_the_board(decision: dict) -> bool:
     column: a year's record would otherwise bury what is in hand. The register keeps them all."""
     if decision["state"] == "bid":
         return planned_application(decision)
-    return decision["next_deadline"] is not None or not deadline_dates(decision)
+    return decision["still_open"]  # `calls.STILL_OPEN`
 
 
 def lately(profile_id: int, weights: dict, whole: bool = False, new_since: str | None = None) -> tuple[list, str]:
