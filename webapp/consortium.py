@@ -194,14 +194,19 @@ def coordinator(identifier):
         db(), current_profile_id(), call["id"], int(chosen) if chosen else None, g.user["id"]))
 
 
-def _changed_consortium(call: dict, change, anchor: str = "consortium"):
-    """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
-    the recommended partners narrowed as they were: the form's address carries the sector, country,
-    whether only technology-oriented organisations were shown, and their order. The consortium of a bid that
-    ended is kept as it was (a form left open in another tab is refused)."""
+def refuse_if_ended(call: dict) -> None:
+    """The consortium of a bid that ended is kept as it was: a change sent from a page left open elsewhere
+    is refused, in a sentence."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     if applications.ended(decision):
         abort(409, f"{ended_words(decision)}: its consortium is kept as it was, and no longer changes.")
+
+
+def _changed_consortium(call: dict, change, anchor: str = "consortium"):
+    """Make a change to the consortium (a refusal is said in a sentence), then go back to the builder with
+    the recommended partners narrowed as they were: the form's address carries the sector, country,
+    whether only technology-oriented organisations were shown, and their order."""
+    refuse_if_ended(call)
     try:
         change()
     except (consortium_store.InvalidStatus, consortium_store.InvalidBudget) as exc:

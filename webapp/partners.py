@@ -14,6 +14,7 @@ from store.errors import NotFound
 from store.partners import SECTOR_LABELS
 
 from . import MAX_PAGE, current_profile_id, db, number_in_range, settings
+from .consortium import refuse_if_ended
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
@@ -113,6 +114,7 @@ def add_to_consortium(organisation_id):
     call = call_store.get_call(db(), identifier, current_profile_id()) if identifier else None
     if call is None:
         abort(400, "Choose a call whose consortium to add it to.")
+    refuse_if_ended(call)
     added = consortium_store.add_members(db(), current_profile_id(), call["id"], [organisation_id], g.user["id"])
     flash(f"{org['name']} {'is' if added else 'was already listed'} in the consortium for {call['identifier']}:"
           f" {call['title']}.")

@@ -438,6 +438,9 @@ def test_the_consortium_of_a_bid_that_ended_is_kept_as_a_record(pm, with_partner
         response = pm.post(path, data={**data, "csrf_token": token})
         assert response.status_code == 409
         assert "This bid is withdrawn: its consortium is kept as it was" in response.get_data(as_text=True)
+    vilnius = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Vilnius City'")
+    response = pm.post(f"/organisations/{vilnius}/consortium", data={"call": "CERV-SOCIAL-01", "csrf_token": token})
+    assert response.status_code == 409  # nor from an organisation's page
     assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
     assert with_partners.scalar("SELECT count(*) FROM consortium_members WHERE coordinator OR status = 'confirmed'") == 0
     # Taken back (sent after all), the builder is back.
