@@ -178,6 +178,82 @@ def _checked_criteria(rows: list[dict], problems: list[str]) -> list[dict]:
     return criteria
 
 
+# A score as a pasted evaluation summary report writes it. The Funding & Tenders Portal's reports say
+# "Total score: 11.50 (Threshold: 10)" once, and under each criterion's heading ("Criterion 1 - Excellence")
+# "Score: 4.00 (Threshold: 3/5.00 , Weight: 100.00%)"; other reports write "Score: 25/30" or "4 out of 5".
+# No real report is recorded here: the tests' reports are constructed from that layout.
+_NUMBER = r"(\d{1,5}(?:[.,]\d{1,2})?)"
+_SCORE = re.compile(rf"\bscore\s*[:=]?\s*{_NUMBER}(?:\s*(?:/|out\s+of|of)\s*{_NUMBER})?"
+                    rf"(?:\s*\(\s*threshold\s*[:=]?\s*{_NUMBER}(?:\s*/\s*{_NUMBER})?[^()\n]*\)?)?", re.IGNORECASE)
+_TOTAL = re.compile(r"\b(?:total|overall)\s+$", re.IGNORECASE)
+
+
+def read_report(text: str) -> dict:
+    """The scores an evaluation summary report pasted as text gives: the total (`score`, with `out_of` where
+    it says the maximum, and its `threshold`) and each criterion's (`criteria`: {name, score, out_of}, named by
+    its heading, the line before its score or the words before it on the same line). Numbers as the report
+    writes them; only what it found. A total without a maximum is out of the criteria's maxima added up, where
+    each has one (Horizon Europe's 5 + 5 + 5)."""
+    found: dict = {}
+    criteria: list[dict] = []
+    last = 0  # where the previous score ended: a report copied from a PDF may run on in one line
+    for match in _SCORE.finditer(text or ""):
+        start = text.rfind("\n", 0, match.start()) + 1
+        before, last = text[max(start, last):match.start()], match.end()
+        score, out_of, threshold, scale = match.groups()
+        if _TOTAL.search(before):
+            if "score" not in found:
+                found.update(score=score, out_of=out_of, threshold=threshold)
+            continue
+        name = before.strip(" \t:;,-–—)")
+        if not name:  # the heading is the line above, as the portal lays a report out
+            lines = [line.strip() for line in text[:start].splitlines() if line.strip()]
+            name = lines[-1] if lines else ""
+        name = criterion_name(name)
+        if _heading(name) and len(criteria) < MAX_CRITERIA:
+            criteria.append({"name": name, "score": score, "out_of": out_of or scale})
+    if criteria:
+        found["criteria"] = criteria
+    if found.get("score") and not found.get("out_of") and criteria and all(c["out_of"] for c in criteria):
+        found["out_of"] = plain_number(sum(Decimal(c["out_of"].replace(",", ".")) for c in criteria))
+    return {key: value for key, value in found.items() if value}
+
+
+def _heading(name: str) -> bool:
+    """Whether words before a score can name a criterion: a heading of a few words ("Quality of the partnership
+    and the cooperation arrangements"), not a sentence of the evaluators' comments."""
+    return 0 < len(name) <= MAX_CRITERION_NAME and len(name.split()) <= 12 and not re.search(r"[.!?]\s|\bscore\b",
+                                                                                           name, re.IGNORECASE)
+
+
+def filled_from_report(evaluation: dict) -> tuple[dict, list[str]]:
+    """An outcome form's evaluation with what its pasted comments' report gives (`read_report`) in the numbers
+    left blank, and the criteria where none was scored; with what was read, said for the user to check
+    ("the score 11.5 of 15", "the threshold 10", "Excellence 4 of 5"). What was typed always stands."""
+    read = read_report(evaluation.get("comments") or "")
+    filled, said = dict(evaluation), []
+    for key in ("score", "out_of", "threshold"):
+        if read.get(key) and not str(evaluation.get(key) or "").strip():
+            filled[key] = read[key]
+    if filled.get("score") != evaluation.get("score"):
+        said.append(f"the score {_as_said(filled['score'], filled.get('out_of'))}")
+    elif filled.get("out_of") != evaluation.get("out_of"):
+        said.append(f"the maximum {_as_said(filled['out_of'])}")
+    if filled.get("threshold") != evaluation.get("threshold"):
+        said.append(f"the threshold {_as_said(filled['threshold'])}")
+    typed = [c for c in evaluation.get("criteria") or [] if str(c.get("score") or "").strip()]
+    if read.get("criteria") and not typed:
+        filled["criteria"] = read["criteria"]
+        said += [f"{c['name']} {_as_said(c['score'], c['out_of'])}" for c in read["criteria"]]
+    return filled, said
+
+
+def _as_said(number: str, out_of: str | None = None) -> str:
+    """A number read from a report as pages say scores ("4.00" as 4, "3,5" as 3.5), with its maximum."""
+    plain = plain_number(Decimal(number.replace(",", ".")))
+    return f"{plain} of {_as_said(out_of)}" if out_of else plain
+
+
 def criterion_name(name: str) -> str:
     """A criterion's name without the report's numbering before it or its scale after it, spaces collapsed:
     "Criterion 1 - Excellence" and "1. Excellence (threshold 3)" are "Excellence". A name that would be

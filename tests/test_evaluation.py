@@ -9,7 +9,7 @@ import pytest
 from store import decisions, evaluations
 from store.decisions import InvalidDecision
 from store.evaluations import (InvalidEvaluation, by_criterion, checked_evaluation, criteria_rows, criterion_name,
-                               evaluation_summary, outcome_said, usual_scale)
+                               evaluation_summary, filled_from_report, outcome_said, read_report, usual_scale)
 from store.errors import Conflict
 from tests.helpers.data import team_on_calls
 
@@ -95,6 +95,63 @@ def test_a_criterion_is_named_without_the_reports_numbering_or_scale():
     # What was typed is kept as typed: the report's own words.
     assert checked_evaluation({"criteria": [{"name": "Criterion 1 - Excellence", "score": "4", "out_of": "5"}]})[
         "criteria"][0]["name"] == "Criterion 1 - Excellence"
+
+
+# Constructed from the layout of the Funding & Tenders Portal's evaluation summary reports (no real one is
+# recorded here): the total once, then each criterion's heading, its score line and the evaluators' comments.
+PASTED_REPORT = """Evaluation Summary Report - Research and Innovation Actions
+
+Evaluation Result
+Total score: 11.50 (Threshold: 10)
+
+Criterion 1 - Excellence
+Score: 4.00 (Threshold: 3/5.00 , Weight: 100.00%)
+The objectives are clear. The methodology for scaling up is vague; its score reflects that.
+
+Criterion 2 - Impact
+Score: 3.50 (Threshold: 3/5.00 , Weight: 100.00%)
+The pathway to uptake by cities is not credible enough. A proposal of this kind would score higher with letters
+of support.
+
+Criterion 3 - Quality and efficiency of the implementation
+Score: 4.00 (Threshold: 3/5.00 , Weight: 100.00%)
+"""
+
+
+def test_a_pasted_report_gives_its_total_and_each_criterions_score():
+    assert read_report(PASTED_REPORT) == {
+        "score": "11.50", "out_of": "15", "threshold": "10",  # out of the criteria's maxima added up
+        "criteria": [{"name": "Excellence", "score": "4.00", "out_of": "5.00"},
+                     {"name": "Impact", "score": "3.50", "out_of": "5.00"},
+                     {"name": "Quality and efficiency of the implementation", "score": "4.00", "out_of": "5.00"}]}
+    # Copied from a PDF, a report may run on in one line; scores may be written out of their maximum.
+    flat = ("Total score: 72/100 (Threshold: 60) 1. Relevance of the project Score: 25/30 2. Quality of the project"
+            " design and implementation Score: 18,5 out of 20")
+    assert read_report(flat) == {"score": "72", "out_of": "100", "threshold": "60", "criteria": [
+        {"name": "Relevance of the project", "score": "25", "out_of": "30"},
+        {"name": "Quality of the project design and implementation", "score": "18,5", "out_of": "20"}]}
+    # The evaluators' sentences are not criteria, and comments without scores give nothing.
+    assert read_report("Impact: weak. It would score: 3 with a clearer plan.") == {}
+    assert read_report("Impact: the pathway to uptake is not convincing.") == read_report("") == {}
+
+
+def test_a_pasted_report_fills_only_what_the_form_left_blank():
+    blank = {"score": "", "out_of": "", "threshold": "", "funded_from": "", "comments": PASTED_REPORT,
+             "criteria": [{"name": "Excellence", "score": "", "out_of": "5"}, {"name": "", "score": "", "out_of": ""}]}
+    filled, said = filled_from_report(blank)
+    assert [filled[key] for key in ("score", "out_of", "threshold", "funded_from")] == ["11.50", "15", "10", ""]
+    assert [c["name"] for c in filled["criteria"]] == ["Excellence", "Impact",
+                                                       "Quality and efficiency of the implementation"]
+    assert said == ["the score 11.5 of 15", "the threshold 10", "Excellence 4 of 5", "Impact 3.5 of 5",
+                    "Quality and efficiency of the implementation 4 of 5"]
+    assert checked_evaluation(filled)["score"] == Decimal("11.50")  # as the form's own numbers are checked
+    # What was typed stands: a score, and criteria with a score, are not replaced.
+    typed = {**blank, "score": "12", "out_of": "15",
+             "criteria": [{"name": "Excellence", "score": "4.5", "out_of": "5"}]}
+    filled, said = filled_from_report(typed)
+    assert (filled["score"], filled["threshold"], filled["criteria"]) == ("12", "10", typed["criteria"])
+    assert said == ["the threshold 10"]
+    assert filled_from_report({**blank, "comments": "Too ambitious."}) == ({**blank, "comments": "Too ambitious."}, [])
 
 
 def test_every_problem_of_an_evaluation_is_said_at_once():

@@ -826,6 +826,41 @@ def test_the_scores_under_each_criterion_are_recorded_and_the_one_marked_down_mo
     assert register["HORIZON-FUSION-01"]["scores by criterion"] == "Excellence 4.5 of 5, Impact 3 of 5"
 
 
+def test_a_report_pasted_whole_gives_the_scores_left_blank(app, pm, seeded):
+    from store import decisions
+    from tests.test_evaluation import PASTED_REPORT
+
+    fusion = seeded.scalar("SELECT id FROM calls WHERE identifier = 'HORIZON-FUSION-01'")
+    bid = decisions.decide(seeded, profiles.ensure_default_profile(seeded), fusion, "bid", "Strong strategic fit", "",
+                           DECIDER)["id"]
+    page = pm.get("/calls/HORIZON-FUSION-01").get_data(as_text=True)
+    assert "Pasted whole, the report also gives the scores left blank above" in page
+    # The form as it comes: Horizon Europe's criteria named, each out of 5, no score typed.
+    form = {"outcome": "lost", "evaluation-comments": PASTED_REPORT, "csrf_token": csrf(pm, "/calls"),
+            **{f"criterion-{key}-{n}": value for n, name in enumerate(
+                ("Excellence", "Impact", "Quality and efficiency of the implementation"))
+               for key, value in (("name", name), ("out_of", "5"))}}
+    with on_day(app, date(2027, 6, 1)):
+        page = pm.post(f"/decisions/{bid}/outcome", data=form, follow_redirects=True).get_data(as_text=True)
+    assert ("Read from the pasted report: the score 11.5 of 15; the threshold 10; Excellence 4 of 5; Impact 3.5 of 5;"
+            " Quality and efficiency of the implementation 4 of 5. Correct them in the form if the report says"
+            " otherwise.") in page
+    assert "lost, scored 11.5 of 15: above the threshold of 10" in page
+    row = seeded.fetchone("SELECT * FROM decisions WHERE id = %s", (bid,))
+    assert (row["evaluation_score"], row["evaluation_out_of"]) == (Decimal("11.50"), Decimal("15.00"))
+    assert [c["score"] for c in row["evaluation_criteria"]] == ["4", "3.5", "4"]
+    assert row["evaluation_comments"].startswith("Evaluation Summary Report")  # kept as pasted
+    # Refused (too early), the form shows what was read, to check once it can be recorded.
+    other = seeded.scalar("SELECT id FROM calls WHERE identifier = 'CERV-SOCIAL-01'")
+    early = decisions.decide(seeded, profiles.ensure_default_profile(seeded), other, "bid", "Strong strategic fit", "",
+                             DECIDER)["id"]
+    refused = pm.post(f"/decisions/{early}/outcome", data={**form, "csrf_token": csrf(pm, "/calls")})
+    body = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "No bid is lost before the call's deadline" in body
+    assert "Read from the pasted report: the score 11.5 of 15" in body
+    assert 'name="evaluation-score" value="11.50"' in body and 'name="criterion-score-1" value="3.50"' in body
+
+
 def test_the_pipeline_lists_the_bids_whose_results_are_due_and_those_still_awaited(pm, seeded):
     import csv
     import io
