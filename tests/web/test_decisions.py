@@ -834,7 +834,7 @@ def test_a_report_pasted_whole_gives_the_scores_left_blank(app, pm, seeded):
     bid = decisions.decide(seeded, profiles.ensure_default_profile(seeded), fusion, "bid", "Strong strategic fit", "",
                            DECIDER)["id"]
     page = pm.get("/calls/HORIZON-FUSION-01").get_data(as_text=True)
-    assert "Pasted whole, the report also gives the scores left blank above" in page
+    assert "Pasted whole, the report also fills in the numbers left blank above" in page
     # The form as it comes: Horizon Europe's criteria named, each out of 5, no score typed.
     form = {"outcome": "lost", "evaluation-comments": PASTED_REPORT, "csrf_token": csrf(pm, "/calls"),
             **{f"criterion-{key}-{n}": value for n, name in enumerate(
