@@ -210,6 +210,13 @@ def test_a_partner_is_added_asked_and_confirmed_in_a_real_browser(server, page, 
     page.get_by_label("Planned EU contribution for Riga Social Lab, in euros").fill("€100,000")
     page.get_by_role("button", name="Save the split").click()
     page.wait_for_url("**#budget-split")
+    # What the change said is in view where the page scrolled to, above the split rather than over it.
+    said, summary = page.locator(".flashes"), page.locator("#budget-split summary")
+    assert said.inner_text().startswith("Budget split saved.")
+    assert page.evaluate("window.scrollY") > 0 and said.bounding_box()["y"] == 0
+    assert summary.bounding_box()["y"] >= said.bounding_box()["height"]
+    page.get_by_title("Hide this message").click()  # and it closes
+    assert not said.is_visible()
     assert page.locator("#budget-split summary").inner_text() == (
         "Budget split €400 k planned, Social Innovation Centre (SIC) 75%")
     assert page.locator("table.budget tr", has_text="Riga Social Lab").inner_text().split() == ["Riga", "Social", "Lab",
