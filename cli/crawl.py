@@ -347,3 +347,27 @@ def import_cordis(app: AppContext, path: Path) -> None:
         + (f", {counted(len(report.skipped), 'row')} skipped" if report.skipped else "")
         + ("." if report.changed else " (nothing changed).")
     )
+
+
+@cli.command("import-contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_contacts(app: AppContext, path: Path) -> None:
+    """Keep whom the team knows at partner organisations, from a spreadsheet saved as CSV.
+
+    A row per person: columns headed "organisation" (or "PIC"; "country" tells apart organisations of one
+    name) and "person", "email" or "note". Each contact is kept at the organisation it names in the partner
+    data; one kept there already is not added again, so reading a file twice adds nothing. Rows that cannot
+    be kept are listed with their line and why; the others are kept. The Partners page reads the same files.
+    """
+    from store import contacts
+
+    try:
+        rows = contacts.read_contact_sheet(path.read_bytes())
+    except contacts.ContactSheetError as problem:
+        raise click.ClickException(f"{path.name}: {problem}") from None
+    report = contacts.import_contacts(app.database(), rows)
+    click.echo(f"{counted(len(report['added']), 'contact')} added, {report['known']} known already"
+               + (f", {counted(len(report['problems']), 'row')} not read:" if report["problems"] else "."))
+    for problem in report["problems"]:
+        click.echo(f"  line {problem['line']}: {problem['why']}")

@@ -11,8 +11,8 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from .db import Database, every_word_in, like_literal
-from .errors import CallmatchError, NotFound
-from .text import country_code, one_line
+from .errors import NotFound
+from .text import country_code
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
 SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
@@ -112,60 +112,6 @@ def contact_forms(db: Database, organisation_ids: list[int]) -> dict[int, dict]:
            ORDER BY x.organisation_id, p.start_date DESC NULLS LAST, p.id DESC""", (list(organisation_ids),))
     return {r["organisation_id"]: {"url": CONTACT_FORM.format(quote(r["pic"], safe=""), quote(r["source_id"], safe="")),
                                    "acronym": r["acronym"]} for r in rows}
-
-
-class InvalidContact(CallmatchError):
-    pass
-
-
-# Whom the team knows at an organisation: a line each, as a table cell and a CSV column show them.
-CONTACT_LIMITS = {"person": 200, "email": 254, "note": 300}
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, list[dict]]:
-    """Whom the team knows at each organisation, by id: a list each, in the order they were added (id,
-    person, email, note, who saved it and when)."""
-    rows = db.fetchall(
-        """SELECT c.id, c.organisation_id, c.person, c.email, c.note, c.updated_at, u.email AS updated_by
-           FROM organisation_contacts c LEFT JOIN users u ON u.id = c.updated_by
-           WHERE c.organisation_id = ANY(%s) ORDER BY c.organisation_id, c.id""", (list(organisation_ids),))
-    known: dict[int, list[dict]] = {}
-    for row in rows:
-        known.setdefault(row["organisation_id"], []).append(row)
-    return known
-
-
-def save_contact(db: Database, organisation_id: int, person: str, email: str, note: str,
-                 user_id: int | None, contact_id: int | None = None) -> dict | None:
-    """Add someone the team knows at an organisation, or change the contact `contact_id`; all three empty
-    adds nothing, or forgets that contact. Returns what is kept (None: nothing)."""
-    values = {"person": one_line(person), "email": one_line(email), "note": one_line(note)}
-    for key, limit in CONTACT_LIMITS.items():
-        if len(values[key]) > limit:
-            raise InvalidContact(f"The contact's {key} can be at most {limit} characters; this one has "
-                                 f"{len(values[key])}.")
-    if values["email"] and not _EMAIL.fullmatch(values["email"]):
-        raise InvalidContact(f"{values['email']!r} is not an email address (name@example.org).")
-    with db.transaction() as cur:
-        if cur.execute("SELECT 1 FROM organisations WHERE id = %s", (organisation_id,)).fetchone() is None:
-            raise NotFound("No such organisation.")
-        params = {**values, "id": organisation_id, "contact": contact_id, "user": user_id}
-        if contact_id is None:
-            if not any(values.values()):
-                return None
-            cur.execute("""INSERT INTO organisation_contacts (organisation_id, person, email, note, updated_by)
-                           VALUES (%(id)s, %(person)s, %(email)s, %(note)s, %(user)s)""", params)
-            return values
-        if not cur.execute("SELECT 1 FROM organisation_contacts WHERE id = %(contact)s AND organisation_id = %(id)s",
-                           params).fetchone():  # forgotten meanwhile, or someone else's
-            raise NotFound("That contact is no longer kept for this organisation.")
-        if not any(values.values()):
-            cur.execute("DELETE FROM organisation_contacts WHERE id = %(contact)s", params)
-            return None
-        cur.execute("""UPDATE organisation_contacts SET person = %(person)s, email = %(email)s, note = %(note)s,
-                           updated_by = %(user)s, updated_at = now() WHERE id = %(contact)s""", params)
-    return values
 
 
 def typed_sector(value: str | None) -> str | None:

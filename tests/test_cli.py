@@ -109,6 +109,27 @@ def test_users_lists_who_can_sign_in_and_says_how_to_start(settings, db):
     assert lines[0].endswith("never signed in")
 
 
+def test_import_contacts_keeps_a_spreadsheets_contacts_and_names_the_rows_it_cannot(settings, db, tmp_path):
+    from store.contacts import known_contacts
+    from tests.helpers.cli import run_callmatch
+
+    lab = db.scalar("INSERT INTO organisations (name, country) VALUES ('Riga Social Lab', 'LV') RETURNING id")
+    sheet = tmp_path / "contacts.csv"
+    sheet.write_text("organisation;person;email\nRiga Social Lab;Ilze Ozola;ilze@rsl.lv\nNowhere;Jane;jane@x.org\n")
+    result = run_callmatch("import-contacts", str(sheet), settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "1 contact added, 0 known already, 1 row not read:",
+        "  line 3: No organisation in the partner data has the name “Nowhere”: check its name or PIC on the Partners"
+        " page."]
+    assert [k["email"] for k in known_contacts(db, [lab])[lab]] == ["ilze@rsl.lv"]
+    assert run_callmatch("import-contacts", str(sheet), settings=settings).stdout.startswith(
+        "0 contacts added, 1 known already")
+    sheet.write_text("name,email\nIlze,ilze@rsl.lv\n")
+    refused = run_callmatch("import-contacts", str(sheet), settings=settings)
+    assert refused.returncode == 1 and "contacts.csv: No column names the organisation" in refused.stderr
+
+
 def test_set_password_gives_a_user_who_lost_theirs_a_new_one(settings, db):
     from store.users import authenticate, create_user
     from tests.helpers.cli import run_callmatch

@@ -233,7 +233,7 @@ def test_a_consortiums_history_starts_from_what_was_stored_before_it(server_url,
 
 
 def test_the_contact_kept_at_an_organisation_stays_when_several_may_be(server_url, tmp_path):
-    from store.partners import known_contacts, save_contact
+    from store.contacts import known_contacts, save_contact
 
     with migrated_up_to(server_url, tmp_path, "several_contacts_upgrade", 25) as database:
         lab = database.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")

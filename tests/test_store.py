@@ -376,8 +376,8 @@ def test_two_sources_storing_one_organisation_at_once_both_keep_their_rows(db):
 def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db):
     from store import consortium, profiles
     from store.calls import ensure_source
-    from store.partners import (known_contacts, participations_version, resolve_organisation, save_contact,
-                                save_participation, save_project)
+    from store.contacts import known_contacts, save_contact
+    from store.partners import participations_version, resolve_organisation, save_participation, save_project
     from tests.helpers.data import add_call
 
     for source in ("cordis", "keep_eu"):
@@ -736,37 +736,86 @@ def test_one_member_at_most_coordinates_and_the_history_says_who(db):
 
 
 def test_whom_the_team_knows_at_an_organisation_is_kept_checked_and_forgotten(db):
-    from store import partners, users
+    from store import contacts, users
     from store.errors import NotFound
 
     lab = db.scalar("INSERT INTO organisations (name) VALUES ('Riga Social Lab') RETURNING id")
     other = db.scalar("INSERT INTO organisations (name) VALUES ('Tartu Hub') RETURNING id")
     pm = users.create_user(db, "pm@sic.lv", "long enough password", "manager")
-    assert partners.known_contacts(db, [lab]) == {}
-    kept = partners.save_contact(db, lab, "  Ilze  Ozola ", "ilze@rsl.lv", "Director;\n met in Tartu", pm)
+    assert contacts.known_contacts(db, [lab]) == {}
+    kept = contacts.save_contact(db, lab, "  Ilze  Ozola ", "ilze@rsl.lv", "Director;\n met in Tartu", pm)
     assert kept == {"person": "Ilze Ozola", "email": "ilze@rsl.lv", "note": "Director; met in Tartu"}
-    [ilze] = partners.known_contacts(db, [lab])[lab]
+    [ilze] = contacts.known_contacts(db, [lab])[lab]
     assert (ilze["person"], ilze["email"], ilze["updated_by"]) == ("Ilze Ozola", "ilze@rsl.lv", "pm@sic.lv")
     # Someone else there too, after her: a research office and the person who leads the work.
-    partners.save_contact(db, lab, "", "office@rsl.lv", "Research office", pm)
-    assert [k["email"] for k in partners.known_contacts(db, [lab])[lab]] == ["ilze@rsl.lv", "office@rsl.lv"]
-    assert partners.save_contact(db, lab, " ", "", "", pm) is None  # nothing to add
-    with pytest.raises(partners.InvalidContact, match="'ilze at rsl' is not an email address"):
-        partners.save_contact(db, lab, "Ilze", "ilze at rsl", "", pm, ilze["id"])
-    with pytest.raises(partners.InvalidContact, match="person can be at most 200 characters; this one has 201"):
-        partners.save_contact(db, lab, "x" * 201, "", "", pm)
+    contacts.save_contact(db, lab, "", "office@rsl.lv", "Research office", pm)
+    assert [k["email"] for k in contacts.known_contacts(db, [lab])[lab]] == ["ilze@rsl.lv", "office@rsl.lv"]
+    assert contacts.save_contact(db, lab, " ", "", "", pm) is None  # nothing to add
+    with pytest.raises(contacts.InvalidContact, match="'ilze at rsl' is not an email address"):
+        contacts.save_contact(db, lab, "Ilze", "ilze at rsl", "", pm, ilze["id"])
+    with pytest.raises(contacts.InvalidContact, match="person can be at most 200 characters; this one has 201"):
+        contacts.save_contact(db, lab, "x" * 201, "", "", pm)
     with pytest.raises(NotFound):
-        partners.save_contact(db, 424242, "Someone", "", "", pm)
+        contacts.save_contact(db, 424242, "Someone", "", "", pm)
     with pytest.raises(NotFound, match="no longer kept"):  # another organisation's contact is not changed here
-        partners.save_contact(db, other, "Ilze", "", "", pm, ilze["id"])
-    assert partners.known_contacts(db, [lab])[lab][0]["email"] == "ilze@rsl.lv"  # refused: unchanged
+        contacts.save_contact(db, other, "Ilze", "", "", pm, ilze["id"])
+    assert contacts.known_contacts(db, [lab])[lab][0]["email"] == "ilze@rsl.lv"  # refused: unchanged
     assert {u["email"]: u["on_record"] for u in users.list_users(db)} == {"pm@sic.lv": True}
-    partners.save_contact(db, lab, "Ilze Ozola", "ilze.ozola@rsl.lv", "Director", pm, ilze["id"])  # changed in place
-    assert [k["email"] for k in partners.known_contacts(db, [lab])[lab]] == ["ilze.ozola@rsl.lv", "office@rsl.lv"]
-    assert partners.save_contact(db, lab, "", " ", "", pm, ilze["id"]) is None  # all empty: that one forgotten
-    assert [k["email"] for k in partners.known_contacts(db, [lab])[lab]] == ["office@rsl.lv"]
+    contacts.save_contact(db, lab, "Ilze Ozola", "ilze.ozola@rsl.lv", "Director", pm, ilze["id"])  # changed in place
+    assert [k["email"] for k in contacts.known_contacts(db, [lab])[lab]] == ["ilze.ozola@rsl.lv", "office@rsl.lv"]
+    assert contacts.save_contact(db, lab, "", " ", "", pm, ilze["id"]) is None  # all empty: that one forgotten
+    assert [k["email"] for k in contacts.known_contacts(db, [lab])[lab]] == ["office@rsl.lv"]
     with pytest.raises(NotFound, match="no longer kept"):  # forgotten meanwhile: said, not re-added
-        partners.save_contact(db, lab, "Ilze", "", "", pm, ilze["id"])
+        contacts.save_contact(db, lab, "Ilze", "", "", pm, ilze["id"])
+
+
+def test_a_spreadsheet_of_contacts_is_kept_at_the_organisations_it_names_once(db):
+    from store import contacts
+
+    def organisation(name, country, pic=None):
+        return db.scalar("INSERT INTO organisations (name, country, pic) VALUES (%s, %s, %s) RETURNING id",
+                         (name, country, pic))
+
+    lab = organisation("RĪGAS SOCIĀLĀ LABORATORIJA", "LV", "912345678")
+    tartu = organisation("Tartu Ülikool", "EE")
+    lisbon, porto = organisation("Civic Lab", "PT"), organisation("Civic Lab", "ES")
+    # As Excel saves it where the comma is the decimal sign: semicolons, the Baltic code page.
+    sheet = "\r\n".join((
+        "Organisation;PIC;Country;Contact person;E-mail;Notes",
+        "Rīgas Sociālā Laboratorija;;LV;Ilze Ozola;ilze@rsl.lv;Director, met in Tartu",  # by name, any case
+        "Anything;912 345 678;;;office@rsl.lv;Research office",  # by PIC, whatever the name says
+        "tartu  ülikool;;;Kalle Kask;kalle at ut;",  # not an address
+        "Civic Lab;;;Ana;ana@civic.pt;",  # two of that name
+        "Civic Lab;;PT;Ana;ana@civic.pt;",
+        "Nobody Known;;;Someone;someone@example.org;",
+        ";;;;;",
+    )).encode("cp1257")
+    rows = contacts.read_contact_sheet(sheet)
+    assert [row["line"] for row in rows] == [2, 3, 4, 5, 6, 7]  # the blank row left out
+    report = contacts.import_contacts(db, rows)
+    assert [(c["organisation_id"], c["email"]) for c in report["added"]] == [
+        (lab, "ilze@rsl.lv"), (lab, "office@rsl.lv"), (lisbon, "ana@civic.pt")]
+    assert report["known"] == 0
+    assert [(p["line"], p["why"]) for p in report["problems"]] == [
+        (4, "'kalle at ut' is not an email address (name@example.org)."),
+        (5, "2 organisations are named “Civic Lab” (ES, PT): give its PIC, or its country in a “country” column."),
+        (7, "No organisation in the partner data has the name “Nobody Known”: check its name or PIC on the Partners"
+            " page.")]
+    assert [k["note"] for k in contacts.known_contacts(db, [lab])[lab]] == ["Director, met in Tartu", "Research office"]
+    assert porto not in contacts.known_contacts(db, [porto]) and tartu not in contacts.known_contacts(db, [tartu])
+    # Read again, it adds nothing; the consortium builder's partner list, several people to a row, reads back.
+    assert contacts.import_contacts(db, rows)["added"] == []
+    exported = ('organisation,role,PIC,country,contact person,contact email\n'
+                'Tartu Ülikool,partner,,EE,Kalle Kask; ,kalle@ut.ee; office@ut.ee\n').encode()
+    report = contacts.import_contacts(db, contacts.read_contact_sheet(exported))
+    assert [(c["person"], c["email"]) for c in report["added"]] == [("Kalle Kask", "kalle@ut.ee"), ("", "office@ut.ee")]
+    assert contacts.import_contacts(db, contacts.read_contact_sheet(exported))["known"] == 2
+    # A file that is not a list of contacts says what it lacks, and nothing is read.
+    with pytest.raises(contacts.ContactSheetError, match="No column names the organisation: head one “organisation”"
+                                                          " or “PIC” \\(the first row reads: Name, Email\\)"):
+        contacts.read_contact_sheet(b"Name,Email\nIlze,ilze@rsl.lv\n")
+    with pytest.raises(contacts.ContactSheetError, match="No column says whom"):
+        contacts.read_contact_sheet(b"organisation,country\nRiga Lab,LV\n")
 
 
 def test_two_colleagues_choosing_a_coordinator_at_once_take_turns(db):

@@ -14,7 +14,8 @@ from store import applications, checklist, decisions, profiles
 from store import consortium as consortium_store
 from store.errors import NotFound
 from store.html import web_address
-from store.partners import (SECTOR_LABELS, contact_forms, known_contacts, search_organisations, sector_label,
+from store.contacts import known_contacts
+from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import amount, place_name
 

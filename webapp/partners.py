@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from store import calls as call_store
 from store import consortium as consortium_store
+from store import contacts
 from store import partners as partner_store
 from store import profiles
 from store.decisions import STATES
@@ -72,8 +73,8 @@ def organisation(organisation_id):
     return render_template("organisation.html", title=org["name"], org=org, errors=[problem] if problem else [],
                            record=record, technology_programmes=partner_store.TECHNOLOGY_PROGRAMMES,
                            contact=partner_store.contact_forms(db(), [organisation_id]).get(organisation_id),
-                           known=partner_store.known_contacts(db(), [organisation_id]).get(organisation_id, []),
-                           contact_limits=partner_store.CONTACT_LIMITS,
+                           known=contacts.known_contacts(db(), [organisation_id]).get(organisation_id, []),
+                           contact_limits=contacts.CONTACT_LIMITS,
                            projects=partner_store.projects_of(db(), organisation_id, page=page,
                                                               per_page=PROJECTS_PER_PAGE),
                            page=page, pages=max(1, -(-record["projects"] // PROJECTS_PER_PAGE)),
@@ -131,12 +132,31 @@ def save_contact(organisation_id):
     removed = request.form.get("remove") == "1"
     fields = ("", "", "") if removed else (request.form.get(k, "") for k in ("person", "email", "note"))
     try:
-        kept = partner_store.save_contact(db(), organisation_id, *fields, g.user["id"],
+        kept = contacts.save_contact(db(), organisation_id, *fields, g.user["id"],
                                           int(contact_id) if contact_id else None)
-    except partner_store.InvalidContact as exc:
+    except contacts.InvalidContact as exc:
         abort(400, str(exc))
     except NotFound as exc:
         abort(404, str(exc))
     flash("Contact saved." if kept else "Contact forgotten." if contact_id else
           "Nothing to add: give a name, an email address or a note.")
     return redirect(url_for("partners.organisation", organisation_id=organisation_id, _anchor="our-contact"))
+
+
+@bp.route("/partners/contacts", methods=["GET", "POST"])
+def import_contacts():
+    """Whom the team knows at partner organisations, brought in from its own spreadsheet (CSV): each contact
+    kept at the organisation it names, those known already left as they are, and the rows that could not be
+    kept said with their line and why."""
+    report, refused = None, None
+    if request.method == "POST":
+        sheet = request.files.get("sheet")
+        if sheet is None or not sheet.filename:
+            refused = "Choose the spreadsheet to read, saved as CSV."
+        else:
+            try:
+                report = contacts.import_contacts(db(), contacts.read_contact_sheet(sheet.read()), g.user["id"])
+            except contacts.ContactSheetError as problem:
+                refused = f"{sheet.filename}: {problem}"
+    return render_template("contacts.html", title="Contacts from a spreadsheet", report=report,
+                           refused=refused), 400 if refused else 200

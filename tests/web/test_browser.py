@@ -13,7 +13,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 # Every page a signed-in leadership user reaches from the navigation, one call page and the form for a call.
-PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline", "/partners", "/texts", "/profile",
+PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline", "/partners", "/partners/contacts", "/texts", "/profile",
          "/sources", "/settings", "/settings/digest-preview")
 
 

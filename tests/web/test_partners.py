@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 from matcher import ranking
 from matcher.embedder import EmbeddingStore
@@ -768,9 +769,9 @@ def test_a_call_of_a_series_starts_from_the_partners_of_the_last_consortium_gath
     # The invitation to one that confirmed joining last year's consortium recalls it; to one that did not, not.
     from urllib.parse import unquote
 
-    from store import partners as partner_store
-    partner_store.save_contact(with_partners, lab, "Ilze Ozola", "ilze@rsl.lv", "", None)
-    partner_store.save_contact(with_partners, tartu, "Kalle Kask", "kalle@ut.ee", "", None)
+    from store import contacts
+    contacts.save_contact(with_partners, lab, "Ilze Ozola", "ilze@rsl.lv", "", None)
+    contacts.save_contact(with_partners, tartu, "Kalle Kask", "kalle@ut.ee", "", None)
     drafts = unquote(builder()[builder().index('id="consortium"'):])
     assert "We were glad to have you with us in our application to “Social enterprises 2025”" in drafts.split(
         "ilze@rsl.lv")[1].split("Kind regards")[0]
@@ -861,7 +862,7 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     import csv
     import io
 
-    from store.partners import known_contacts
+    from store.contacts import known_contacts
 
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
@@ -1156,3 +1157,35 @@ def test_a_model_of_another_size_says_on_the_partners_page_why_it_cannot_search(
     found = page[page.index("closest to"):].split("</section>")[0]
     assert "needs a model of 384-dimension vectors (all-MiniLM-L6-v2, the default);" in found
     assert "gives 96" in found and "Riga Social Lab" not in found and "No organisation is indexed yet" not in found
+
+
+def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds_consortia(pm, with_partners):
+    import io
+
+    page = pm.get("/partners").get_data(as_text=True)
+    assert 'href="/partners/contacts"' in page
+    token = csrf(pm, "/partners/contacts")
+    sheet = ("Organization,Contact person,E-mail,Notes\n"
+             "riga social lab,Ilze Ozola,ilze@rsl.lv,Director\n"
+             "Unknown Institute,Jane Doe,jane@example.org,\n").encode()
+    response = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(sheet), "contacts.csv"), "csrf_token": token},
+                       content_type="multipart/form-data")
+    said = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+    assert response.status_code == 200
+    assert "1 contact added; 1 row not read." in said
+    assert "Riga Social Lab Ilze Ozola ilze@rsl.lv Director" in said
+    assert "3 No organisation in the partner data has the name “Unknown Institute”" in said
+    # Where the team builds a consortium with it, the lab's contact is there, with a drafted email.
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
+    builder = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert re.search(r'<a href="mailto:ilze@rsl.lv\?[^"]+">Ilze Ozola</a>', builder)
+    # The same file again adds nothing; a file that is not a list of contacts is refused, saying why.
+    again = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(sheet), "contacts.csv"), "csrf_token": token},
+                    content_type="multipart/form-data").get_data(as_text=True)
+    assert "0 contacts added, 1 contact known already; 1 row not read." in " ".join(re.sub(r"<[^>]+>", " ", again).split())
+    refused = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(b"a,b\n1,2\n"), "numbers.csv"),
+                                                  "csrf_token": token}, content_type="multipart/form-data")
+    assert refused.status_code == 400
+    assert "numbers.csv: No column names the organisation" in unescape(refused.get_data(as_text=True))
+    assert pm.post("/partners/contacts", data={"csrf_token": token}).status_code == 400  # no file chosen
