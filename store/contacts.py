@@ -95,6 +95,16 @@ SHEET_COLUMNS = {
 MAX_SHEET_ROWS = 5_000
 
 
+def every_contact(db: Database) -> list[dict]:
+    """Everyone the team knows, at every organisation (its name, PIC and country), by organisation and in the
+    order they were added: the list to download, which `read_contact_sheet` reads back."""
+    return db.fetchall(
+        """SELECT o.name AS organisation, o.pic, o.country, c.person, c.email, c.note, u.email AS updated_by,
+                  c.updated_at
+           FROM organisation_contacts c JOIN organisations o ON o.id = c.organisation_id
+           LEFT JOIN users u ON u.id = c.updated_by ORDER BY o.name, o.id, c.id""")
+
+
 def read_contact_sheet(data: bytes) -> list[dict]:
     """The rows of a spreadsheet of contacts saved as CSV, each {organisation, pic, country, person, email,
     note} as text with its `line` in the file; blank rows left out. Commas, semicolons (Excel where the comma
@@ -123,12 +133,18 @@ def read_contact_sheet(data: bytes) -> list[dict]:
         raise ContactSheetError("No column says whom the team knows there: head one “person”, “email” or “note”.")
     rows = []
     for line, cells in enumerate(reader, start=2):
-        row = {kind: cells[position].strip() if position < len(cells) else "" for kind, position in columns.items()}
+        row = {kind: _cell(cells[position]) if position < len(cells) else "" for kind, position in columns.items()}
         if any(row.values()):
             rows.append({kind: row.get(kind, "") for kind in SHEET_COLUMNS} | {"line": line})
         if len(rows) > MAX_SHEET_ROWS:
             raise ContactSheetError(f"The file holds more than {MAX_SHEET_ROWS:,} contacts; split it.")
     return rows
+
+
+def _cell(text: str) -> str:
+    """A cell as written, without the apostrophe a download puts before one that would read as a formula."""
+    text = text.strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def import_contacts(db: Database, rows: list[dict], user_id: int | None = None) -> dict:

@@ -810,6 +810,9 @@ def test_a_spreadsheet_of_contacts_is_kept_at_the_organisations_it_names_once(db
     report = contacts.import_contacts(db, contacts.read_contact_sheet(exported))
     assert [(c["person"], c["email"]) for c in report["added"]] == [("Kalle Kask", "kalle@ut.ee"), ("", "office@ut.ee")]
     assert contacts.import_contacts(db, contacts.read_contact_sheet(exported))["known"] == 2
+    # A download's cells that would read as formulas carry an apostrophe, which is not part of what they say.
+    [row] = contacts.read_contact_sheet(b"organisation,note\n'-Lab,'@rsl on social media\n")
+    assert (row["organisation"], row["note"]) == ("-Lab", "@rsl on social media")
     # A file that is not a list of contacts says what it lacks, and nothing is read.
     with pytest.raises(contacts.ContactSheetError, match="No column names the organisation: head one “organisation”"
                                                           " or “PIC” \\(the first row reads: Name, Email\\)"):

@@ -16,6 +16,7 @@ from store.partners import SECTOR_LABELS
 
 from . import MAX_PAGE, current_profile_id, db, number_in_range, settings
 from .consortium import refuse_if_ended
+from .spreadsheets import csv_file, csv_text
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
@@ -160,3 +161,12 @@ def import_contacts():
                 refused = f"{sheet.filename}: {problem}"
     return render_template("contacts.html", title="Contacts from a spreadsheet", report=report,
                            refused=refused), 400 if refused else 200
+
+
+@bp.route("/partners/contacts.csv")
+def contacts_csv():
+    """Everyone the team knows at partner organisations, as the spreadsheet `import_contacts` reads back."""
+    header = ["organisation", "PIC", "country", "person", "email", "note", "saved by", "saved on"]
+    return csv_file("callmatch-contacts.csv", header, (
+        [csv_text(c["organisation"]), c["pic"] or "", c["country"] or "", csv_text(c["person"]), csv_text(c["email"]),
+         csv_text(c["note"]), c["updated_by"] or "", c["updated_at"].date()] for c in contacts.every_contact(db())))

@@ -1184,6 +1184,14 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     again = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(sheet), "contacts.csv"), "csrf_token": token},
                     content_type="multipart/form-data").get_data(as_text=True)
     assert "0 contacts added, 1 contact known already; 1 row not read." in " ".join(re.sub(r"<[^>]+>", " ", again).split())
+    # Everyone the team knows downloads in the columns the import reads, and reads back as known.
+    download = pm.get("/partners/contacts.csv")
+    lines = download.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0] == "organisation,PIC,country,person,email,note,saved by,saved on"
+    assert lines[1].startswith("Riga Social Lab,,LV,Ilze Ozola,ilze@rsl.lv,Director,pm@sic.lv,")  # no PIC known
+    back = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(download.get_data()), "callmatch-contacts.csv"),
+                                               "csrf_token": token}, content_type="multipart/form-data")
+    assert "0 contacts added, 1 contact known already." in " ".join(re.sub(r"<[^>]+>", " ", back.get_data(as_text=True)).split())
     refused = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(b"a,b\n1,2\n"), "numbers.csv"),
                                                   "csrf_token": token}, content_type="multipart/form-data")
     assert refused.status_code == 400
