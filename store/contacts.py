@@ -110,6 +110,9 @@ def read_contact_sheet(data: bytes) -> list[dict]:
     note} as text with its `line` in the file; blank rows left out. Commas, semicolons (Excel where the comma
     is the decimal sign, as in Latvia) or tabs between fields; UTF-8, or the Baltic Windows code page Excel
     saves in there. ContactSheetError where no column names an organisation, or none says whom."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods) or an old .xls
+        raise ContactSheetError("This is a workbook, not a CSV file: save it as CSV first (in Excel, File › Save As"
+                                " › CSV UTF-8; in LibreOffice, File › Save As › Text CSV) and read that file.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -817,6 +817,8 @@ def test_a_spreadsheet_of_contacts_is_kept_at_the_organisations_it_names_once(db
     with pytest.raises(contacts.ContactSheetError, match="No column names the organisation: head one “organisation”"
                                                           " or “PIC” \\(the first row reads: Name, Email\\)"):
         contacts.read_contact_sheet(b"Name,Email\nIlze,ilze@rsl.lv\n")
+    with pytest.raises(contacts.ContactSheetError, match="This is a workbook, not a CSV file: save it as CSV first"):
+        contacts.read_contact_sheet(b"PK\x03\x04\x14\x00\x06\x00")  # how every .xlsx starts
     with pytest.raises(contacts.ContactSheetError, match="No column says whom"):
         contacts.read_contact_sheet(b"organisation,country\nRiga Lab,LV\n")
 
