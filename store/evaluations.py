@@ -180,12 +180,17 @@ def _checked_criteria(rows: list[dict], problems: list[str]) -> list[dict]:
 
 # A score as a pasted evaluation summary report writes it. The Funding & Tenders Portal's reports say
 # "Total score: 11.50 (Threshold: 10)" once, and under each criterion's heading ("Criterion 1 - Excellence")
-# "Score: 4.00 (Threshold: 3/5.00 , Weight: 100.00%)"; other reports write "Score: 25/30" or "4 out of 5".
+# "Score: 4.00 (Threshold: 3/5.00 , Weight: 100.00%)"; other reports write "Score: 25/30" or "4 out of 5",
+# or a line per criterion in points (`_POINTS_LINE`).
 # No real report is recorded here: the tests' reports are constructed from that layout.
 _NUMBER = r"(\d{1,5}(?:[.,]\d{1,2})?)"
 _SCORE = re.compile(rf"\bscore\s*[:=]?\s*{_NUMBER}(?:\s*(?:/|out\s+of|of)\s*{_NUMBER})?"
                     rf"(?:\s*\(\s*threshold\s*[:=]?\s*{_NUMBER}(?:\s*/\s*{_NUMBER})?[^()\n]*\)?)?", re.IGNORECASE)
 _TOTAL = re.compile(r"\b(?:total|overall)\s+$", re.IGNORECASE)
+# Reports that give no "Score:" write a line per criterion: "Relevance of the project: 25/30 points".
+_POINTS_LINE = re.compile(rf"^[ \t]*([^\n:]{{2,160}}?)[ \t]*[:\-–—][ \t]*{_NUMBER}[ \t]*(?:/|out[ \t]+of|of)[ \t]*"
+                          rf"{_NUMBER}[ \t]*(?:points?|pts\.?)?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_TOTAL_NAME = re.compile(r"^(?:total|overall)(?:\s+score)?$", re.IGNORECASE)
 
 
 def read_report(text: str) -> dict:
@@ -212,11 +217,27 @@ def read_report(text: str) -> dict:
         name = criterion_name(name)
         if _heading(name) and len(criteria) < MAX_CRITERIA:
             criteria.append({"name": name, "score": score, "out_of": out_of or scale})
+    if not found and not criteria:
+        _read_points_lines(text or "", found, criteria)
     if criteria:
         found["criteria"] = criteria
     if found.get("score") and not found.get("out_of") and criteria and all(c["out_of"] for c in criteria):
         found["out_of"] = plain_number(sum(Decimal(c["out_of"].replace(",", ".")) for c in criteria))
     return {key: value for key, value in found.items() if value}
+
+
+def _read_points_lines(text: str, found: dict, criteria: list[dict]) -> None:
+    """The total and the criteria of a report written a line each ("Impact: 22/30 points"), into `found` and
+    `criteria`; a line whose first number is above its second (a date, "12/05") is not a score."""
+    for line in _POINTS_LINE.finditer(text):
+        name, score, out_of = line.groups()
+        if Decimal(score.replace(",", ".")) > Decimal(out_of.replace(",", ".")):
+            continue
+        if _TOTAL_NAME.match(name.strip()):
+            found.setdefault("score", score)
+            found.setdefault("out_of", out_of)
+        elif _heading(name := criterion_name(name)) and len(criteria) < MAX_CRITERIA:
+            criteria.append({"name": name, "score": score, "out_of": out_of})
 
 
 def _heading(name: str) -> bool:

@@ -130,6 +130,13 @@ def test_a_pasted_report_gives_its_total_and_each_criterions_score():
     assert read_report(flat) == {"score": "72", "out_of": "100", "threshold": "60", "criteria": [
         {"name": "Relevance of the project", "score": "25", "out_of": "30"},
         {"name": "Quality of the project design and implementation", "score": "18,5", "out_of": "20"}]}
+    # A report without "Score:" gives a line per criterion, in points; a date is not a score.
+    letter = ("Relevance of the project: 25/30 points\nQuality of the partnership and the cooperation arrangements:"
+              " 15 / 20\nImpact: 21 out of 30 points\nTotal: 61/80 points\nDate of the decision: 12/05\n")
+    assert read_report(letter) == {"score": "61", "out_of": "80", "criteria": [
+        {"name": "Relevance of the project", "score": "25", "out_of": "30"},
+        {"name": "Quality of the partnership and the cooperation arrangements", "score": "15", "out_of": "20"},
+        {"name": "Impact", "score": "21", "out_of": "30"}]}
     # The evaluators' sentences are not criteria, and comments without scores give nothing.
     assert read_report("Impact: weak. It would score: 3 with a clearer plan.") == {}
     assert read_report("Impact: the pathway to uptake is not convincing.") == read_report("") == {}
