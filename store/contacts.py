@@ -36,6 +36,13 @@ def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, list[
     return known
 
 
+def known_at(db: Database, organisation_ids) -> set[int]:
+    """Of the organisations given, those where the team knows someone: marked where partners are chosen."""
+    return {row["organisation_id"] for row in db.fetchall(
+        "SELECT DISTINCT organisation_id FROM organisation_contacts WHERE organisation_id = ANY(%s)",
+        (list(organisation_ids),))}
+
+
 def checked_contact(person: str, email: str, note: str) -> dict:
     """A contact's fields as kept (each one line), or InvalidContact saying what is wrong."""
     values = {"person": one_line(person), "email": one_line(email), "note": one_line(note)}

@@ -14,7 +14,7 @@ from store import applications, checklist, decisions, profiles
 from store import consortium as consortium_store
 from store.errors import NotFound
 from store.html import web_address
-from store.contacts import known_contacts
+from store.contacts import known_at, known_contacts
 from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import amount, place_name
@@ -92,6 +92,7 @@ def builder(call: dict, decision: dict | None) -> dict:
                 plan["own_budget"], taking_part, call, plan["funding_rate"], applicant["organisation_types"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
+            "known_at": known_at(db(), [p["organisation_id"] for p in (suggestions or {}).get("ranked", [])]),
             "ended": ended_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "order": order if order != "overall" else None},

@@ -1167,23 +1167,32 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     token = csrf(pm, "/partners/contacts")
     sheet = ("Organization,Contact person,E-mail,Notes\n"
              "riga social lab,Ilze Ozola,ilze@rsl.lv,Director\n"
-             "Unknown Institute,Jane Doe,jane@example.org,\n").encode()
+             "Unknown Institute,Jane Doe,jane@example.org,\n"
+             "Tartu University,Kalle Kask,kalle@ut.ee,\n").encode()
     response = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(sheet), "contacts.csv"), "csrf_token": token},
                        content_type="multipart/form-data")
     said = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
     assert response.status_code == 200
-    assert "1 contact added; 1 row not read." in said
+    assert "2 contacts added; 1 row not read." in said
     assert "Riga Social Lab Ilze Ozola ilze@rsl.lv Director" in said
+    # Where partners are chosen, those where the team knows someone say so.
+    listed = pm.get("/partners").get_data(as_text=True)
+    known = re.findall(r'>([^<>]+)</a> <a class="badge known" href="/organisations/\d+#our-contact"', listed)
+    assert sorted(known) == ["Riga Social Lab", "Tartu University"]
     assert "3 No organisation in the partner data has the name “Unknown Institute”" in said
     # Where the team builds a consortium with it, the lab's contact is there, with a drafted email.
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
     builder = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert re.search(r'<a href="mailto:ilze@rsl.lv\?[^"]+">Ilze Ozola</a>', builder)
+    recommended = builder[builder.index('<table class="partners">'):].split("</table>")[0]
+    assert "Tartu University</a>" in recommended and "Vilnius City</a>" in recommended
+    assert [name for name in re.findall(r">([^<>]+)</a>(?: <span class=\"badge\">suggested</span>)? <a class=\"badge"
+                                         r" known\"", recommended)] == ["Tartu University"]
     # The same file again adds nothing; a file that is not a list of contacts is refused, saying why.
     again = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(sheet), "contacts.csv"), "csrf_token": token},
                     content_type="multipart/form-data").get_data(as_text=True)
-    assert "0 contacts added, 1 contact known already; 1 row not read." in " ".join(re.sub(r"<[^>]+>", " ", again).split())
+    assert "0 contacts added, 2 contacts known already; 1 row not read." in " ".join(re.sub(r"<[^>]+>", " ", again).split())
     # Everyone the team knows downloads in the columns the import reads, and reads back as known.
     download = pm.get("/partners/contacts.csv")
     lines = download.get_data().decode("utf-8-sig").splitlines()
@@ -1191,7 +1200,7 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     assert lines[1].startswith("Riga Social Lab,,LV,Ilze Ozola,ilze@rsl.lv,Director,pm@sic.lv,")  # no PIC known
     back = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(download.get_data()), "callmatch-contacts.csv"),
                                                "csrf_token": token}, content_type="multipart/form-data")
-    assert "0 contacts added, 1 contact known already." in " ".join(re.sub(r"<[^>]+>", " ", back.get_data(as_text=True)).split())
+    assert "0 contacts added, 2 contacts known already." in " ".join(re.sub(r"<[^>]+>", " ", back.get_data(as_text=True)).split())
     refused = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(b"a,b\n1,2\n"), "numbers.csv"),
                                                   "csrf_token": token}, content_type="multipart/form-data")
     assert refused.status_code == 400
