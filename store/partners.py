@@ -309,10 +309,11 @@ FRAMEWORK_CODES = {"horizon europe": "HORIZON", "horizon 2020": "H2020"}
 
 
 def organisation_filters(params: dict, *, q: str = "", country: str = "", sector: str = "",
-                         programme: str = "", technology: bool = False) -> list[str]:
+                         programme: str = "", technology: bool = False, known: bool = False) -> list[str]:
     """SQL conditions on organisations (`o`) for the Partners page's filters: a name or PIC, a country, a
-    sector, a programme or topic worked in, technology-oriented only (`technology_oriented`, in SQL). Their
-    values go into `params`, never into the text."""
+    sector, a programme or topic worked in, technology-oriented only (`technology_oriented`, in SQL), only
+    those where the team knows someone (`known`: store.contacts). Their values go into `params`, never into
+    the text."""
     where = []
     if q:
         where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.name', 'o.short_name'), q, params, 'q')})")
@@ -336,6 +337,8 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
                             WHERE x.organisation_id = o.id AND p.topic_code <> '') counts
                           WHERE coded_projects > 0 AND technology_projects >= %(technology_share)s * coded_projects)""")
         params.update(TECHNOLOGY_PATTERNS, technology_share=TECHNOLOGY_SHARE)
+    if known:
+        where.append("EXISTS (SELECT 1 FROM organisation_contacts k WHERE k.organisation_id = o.id)")
     return where
 
 
@@ -345,13 +348,13 @@ ORGANISATION_SORTS = {"projects": "projects DESC, coordinated DESC", "coordinate
 
 
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
-                         technology: bool = False, sort: str = "projects", page: int = 1, per_page: int = 30,
-                         with_total: bool = True) -> tuple[list[dict], int | None]:
+                         technology: bool = False, known: bool = False, sort: str = "projects", page: int = 1,
+                         per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
     """(organisations of this page, each with its projects and those it coordinated, in the `sort` order;
     total count: None unless `with_total`). Every value is a parameter."""
     params = {"limit": per_page, "offset": (page - 1) * per_page}
     conditions = organisation_filters(params, q=q, country=country, sector=sector, programme=programme,
-                                      technology=technology)
+                                      technology=technology, known=known)
     where = " AND ".join(["TRUE", *conditions])
     total = db.scalar(f"SELECT count(*) FROM organisations o WHERE {where}", params) if with_total else None
     rows = db.fetchall(

@@ -37,7 +37,9 @@ def index():
     errors = [problem] if problem else []
     page = page or 1
     technology = request.args.get("technology") == "1"
-    filters = {"q": q, "country": country, "sector": sector, "programme": programme, "technology": technology}
+    known = request.args.get("known") == "1"  # only where the team knows someone
+    filters = {"q": q, "country": country, "sector": sector, "programme": programme, "technology": technology,
+               "known": known}
     about = (request.args.get("about") or "").strip()[:200]
     sort = request.args.get("sort") if request.args.get("sort") in SORT_LABELS else "projects"
     rows, total, similar, not_searchable = [], 0, None, None

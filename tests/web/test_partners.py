@@ -1179,6 +1179,12 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     listed = pm.get("/partners").get_data(as_text=True)
     known = re.findall(r'>([^<>]+)</a> <a class="badge known" href="/organisations/\d+#our-contact"', listed)
     assert sorted(known) == ["Riga Social Lab", "Tartu University"]
+    only_known = pm.get("/partners?known=1").get_data(as_text=True)
+    assert sorted(re.findall(r'<td><a href="/organisations/\d+">([^<]+)</a>', only_known)) == [
+        "Riga Social Lab", "Tartu University"]
+    assert '<input type="checkbox" name="known" value="1" checked>' in only_known
+    assert "No organisation matches. Whom the team knows is kept on each organisation" in pm.get(
+        "/partners?known=1&country=LT").get_data(as_text=True)
     assert "3 No organisation in the partner data has the name “Unknown Institute”" in said
     # Where the team builds a consortium with it, the lab's contact is there, with a drafted email.
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
