@@ -80,14 +80,16 @@ def standing(db: Database, store: EmbeddingStore, identifier: str, organisation_
 def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list, limit: int = 20,
              index: partners.PartnerIndex | None = None, applicant: dict | None = None,
              sector: str | None = None, country: str | None = None, declined: Collection[int] = (),
-             technology: bool = False, with_us: dict[int, dict] | None = None, order: str = "overall") -> dict:
+             technology: bool = False, with_us: dict[int, dict] | None = None, order: str = "overall",
+             among: Collection[int] | None = None) -> dict:
     """Partners for a call, given the members already in. The applicant (a profile) is in the consortium
     too: its organisation, when linked to the partner data, joins the network and is never recommended to
     itself; its countries and sectors count as covered.
 
     `sector` and `country` narrow the list to the best of one kind (an NGO from Estonia, say), each with
-    its rank among all, and so does `technology` (technology-oriented organisations only); the suggested
-    consortium is the same whatever the list shows.
+    its rank among all, and so do `technology` (technology-oriented organisations only) and `among` (these
+    organisation ids only: those where the team knows someone, say); the suggested consortium is the same
+    whatever the list shows.
 
     `declined` (organisation ids) are neither members nor recommended: they said no. `with_us`: see `_ranked`.
 
@@ -109,6 +111,8 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
         wanted &= index.country_codes == country_code(country)
     if technology:
         wanted &= index.technology
+    if among is not None:
+        wanted &= np.isin(np.asarray(index.org_ids), list(among))
 
     def row(pos: int) -> dict:
         return {"rank": int(rank_of[pos]), "organisation_id": index.org_ids[pos], "name": index.names[pos],

@@ -36,6 +36,11 @@ def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, list[
     return known
 
 
+def organisations_known(db: Database) -> set[int]:
+    """Every organisation where the team knows someone: what the recommended partners can be narrowed to."""
+    return {row["organisation_id"] for row in db.fetchall("SELECT DISTINCT organisation_id FROM organisation_contacts")}
+
+
 def known_at(db: Database, organisation_ids) -> set[int]:
     """Of the organisations given, those where the team knows someone: marked where partners are chosen."""
     return {row["organisation_id"] for row in db.fetchall(

@@ -14,7 +14,7 @@ from store import applications, checklist, decisions, profiles
 from store import consortium as consortium_store
 from store.errors import NotFound
 from store.html import web_address
-from store.contacts import known_at, known_contacts
+from store.contacts import known_at, known_contacts, organisations_known
 from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import amount, place_name
@@ -65,13 +65,15 @@ def builder(call: dict, decision: dict | None) -> dict:
     sector = typed_sector(request.args.get("sector"))
     country = typed_country(request.args.get("country"))
     technology = request.args.get("technology") == "1"  # technology-oriented only (SIC's strategy counts them)
+    known_only = request.args.get("known") == "1"  # only where the team knows someone
     order = request.args.get("order") if request.args.get("order") in ORDERS else "overall"
     # Those that confirmed joining the profile's other consortia: ranked as partners it worked with, and reminded
     # of it in an invitation. Read once for both.
     with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
     suggestions = None if ended else partner_suggestions(
         call, [m["id"] for m in taking_part], applicant, sector=sector, country=country, declined=declined,
-        technology=technology, with_us=with_us, order=order)
+        technology=technology, with_us=with_us, order=order,
+        among=organisations_known(db()) if known_only else None)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = "" if ended else (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
@@ -95,7 +97,7 @@ def builder(call: dict, decision: dict | None) -> dict:
             "known_at": known_at(db(), [p["organisation_id"] for p in (suggestions or {}).get("ranked", [])]),
             "ended": ended_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
-                       "order": order if order != "overall" else None},
+                       "known": "1" if known_only else None, "order": order if order != "overall" else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
 
 
@@ -215,7 +217,7 @@ def _changed_consortium(call: dict, change, anchor: str = "consortium"):
         abort(400, str(exc))
     except NotFound as exc:
         abort(404, str(exc))
-    narrow = {key: request.args.get(key) for key in ("sector", "country", "technology", "order")}
+    narrow = {key: request.args.get(key) for key in ("sector", "country", "technology", "known", "order")}
     return redirect(url_for("calls.detail", identifier=call["identifier"], _anchor=anchor, **narrow))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 
 from matcher import partners
 from matcher.embedder import Embedder, EmbeddingStore
@@ -41,13 +42,14 @@ def partner_index() -> partners.PartnerIndex | None:
 def partner_suggestions(call: dict, member_ids: list[int], applicant: dict | None = None, limit: int = 15,
                         sector: str | None = None, country: str | None = None,
                         declined: list[int] = (), technology: bool = False,
-                        with_us: dict[int, dict] | None = None, order: str = "overall") -> dict | None:
+                        with_us: dict[int, dict] | None = None, order: str = "overall",
+                        among: Collection[int] | None = None) -> dict | None:
     index = partner_index()
     if index is None:
         return None
     return for_call(db(), embedding_store(), call["identifier"], member_ids, limit, index=index, applicant=applicant,
                     sector=sector, country=country, declined=declined, technology=technology, with_us=with_us,
-                    order=order)
+                    order=order, among=among)
 
 
 def partner_standing(identifier: str, organisation_id: int, member_ids: list[int],

@@ -1195,6 +1195,13 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     assert "Tartu University</a>" in recommended and "Vilnius City</a>" in recommended
     assert [name for name in re.findall(r">([^<>]+)</a>(?: <span class=\"badge\">suggested</span>)? <a class=\"badge"
                                          r" known\"", recommended)] == ["Tartu University"]
+    # And the recommended partners narrow to them, each keeping its rank among all.
+    narrowed = pm.get("/calls/CERV-SOCIAL-01?known=1").get_data(as_text=True)
+    listed = narrowed[narrowed.index('<table class="partners">'):].split("</table>")[0]
+    assert re.findall(r'<a href="/organisations/\d+">([^<]+)</a>', listed) == ["Tartu University"]
+    assert '<input type="checkbox" name="known" value="1" checked>' in narrowed
+    empty = pm.get("/calls/CERV-SOCIAL-01?known=1&country=LT").get_data(as_text=True)
+    assert "No organisation in the partner data matches (country: Lithuania, someone we know there)." in empty
     # The same file again adds nothing; a file that is not a list of contacts is refused, saying why.
     again = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(sheet), "contacts.csv"), "csrf_token": token},
                     content_type="multipart/form-data").get_data(as_text=True)
