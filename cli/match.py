@@ -182,18 +182,21 @@ def _country_code(ctx, param, value: str | None) -> str | None:
 @click.option("--technology", is_flag=True,
               help="List only technology-oriented organisations (at least a quarter of their projects funded for "
                    "digital work: ICT, FET, Horizon Europe Cluster 4, Digital Europe, topics naming digital work).")
+@click.option("--known", is_flag=True,
+              help="List only organisations where the team knows someone (kept on their pages, or brought in with "
+                   "callmatch import-contacts).")
 @click.option("--order", type=click.Choice(["overall", "past-work"]), default="overall", show_default=True,
               help="List by the ranking, or by how close each organisation's past work comes to the call (who did "
                    "this kind of work, however small or unconnected); each keeps its rank among all.")
 @click.pass_obj
 def partners(app: AppContext, call_identifier, members, stored, limit, as_json, profile_id, sector, country,
-             technology, order) -> None:
+             technology, known, order) -> None:
     """Rank organisations as partners for CALL_IDENTIFIER, and suggest a consortium.
 
-    --sector, --country and --technology narrow the list, not the ranking, and --order sorts it: each
+    --sector, --country, --technology and --known narrow the list, not the ranking, and --order sorts it: each
     organisation keeps its rank among all, and the suggested consortium is the same."""
     from matcher import partner_search
-    from store import consortium, profiles
+    from store import consortium, contacts, profiles
     from store.calls import get_call
 
     db = app.database()
@@ -210,7 +213,8 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
                        + (f" ({counted(len(declined), 'other')} declined, left out)" if declined else "") + ".")
     result = partner_search.for_call(db, embedding_store(app, db), call_identifier, members, limit,
                                      applicant=applicant, sector=sector, country=country, declined=declined,
-                                     technology=technology, order=order.replace("-", "_"))
+                                     technology=technology, order=order.replace("-", "_"),
+                                     among=contacts.organisations_known(db) if known else None)
     if as_json:
         for row in result["ranked"]:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -223,10 +227,10 @@ def partners(app: AppContext, call_identifier, members, stored, limit, as_json, 
         click.echo(f"Open to organisations from {result['area_text']}: others are ranked below")
     if result["kinds"]:
         click.echo(f"Open to these kinds of organisation only ({', '.join(result['kinds'])}): others are ranked below")
-    if sector or country or technology:
+    if sector or country or technology or known:
         parts = [f"sector {SECTOR_LABELS[sector]}" if sector else "",
                  f"country {country_name(country)}" if country else "",
-                 "technology-oriented" if technology else ""]
+                 "technology-oriented" if technology else "", "where the team knows someone" if known else ""]
         narrowed = ", ".join(part for part in parts if part)
         click.echo(f"Listing only organisations: {narrowed}; each keeps its rank among all.")
         if not result["ranked"]:

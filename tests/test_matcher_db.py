@@ -702,6 +702,14 @@ def test_partners_from_the_command_line_start_from_the_stored_consortium(setting
                             " (1 other declined, left out).\n")
     without = run_callmatch("partners", "CERV-2026-CIV", "--json", settings=settings).stdout
     assert {"Riga", "Kaunas"} <= {json.loads(line)["name"] for line in without.splitlines()}  # not unless asked
+    # --known lists only the organisations where the team knows someone.
+    from store.contacts import save_contact
+
+    vilnius = db.scalar("SELECT id FROM organisations WHERE name = 'Vilnius'")
+    save_contact(db, vilnius, "Rasa", "rasa@vilnius.lt", "", None)
+    known = run_callmatch("partners", "CERV-2026-CIV", "--stored", "--known", settings=settings).stdout
+    assert "Listing only organisations: where the team knows someone; each keeps its rank among all." in known
+    assert re.findall(r"^[ *]\s*\d+\. (\S+)", known, re.MULTILINE) == ["Vilnius"]
 
 
 def test_suggested_partners_ranked_below_the_limit_are_listed_too(db, embedder):
@@ -746,6 +754,12 @@ def test_partners_narrowed_to_a_sector_or_country_keep_their_rank_and_the_whole_
     nobody = for_call(db, store, "CERV-2026-CIV", [riga], sector="academic")
     assert nobody["ranked"] == [] and nobody["suggested_members"] == everyone["suggested_members"]
     assert everyone["countries"] == ["EE", "LT", "LV"]
+    # Among given organisations only (those where the team knows someone): the same ranks, the same suggestion.
+    vilnius = db.scalar("SELECT id FROM organisations WHERE name = 'Vilnius'")
+    known = for_call(db, store, "CERV-2026-CIV", [riga], among={vilnius})
+    assert [(row["name"], row["rank"]) for row in known["ranked"]] == [("Vilnius", rank["Vilnius"])]
+    assert known["suggested_members"] == everyone["suggested_members"]
+    assert for_call(db, store, "CERV-2026-CIV", [riga], among=set())["ranked"] == []
 
 
 def test_the_past_projects_closest_to_a_call_come_with_their_consortia(db, embedder):
