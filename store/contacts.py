@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 
 from .db import Database
 from .errors import CallmatchError, NotFound
@@ -236,7 +237,11 @@ def _pairs(persons: str, emails: str) -> list[tuple[str, str]]:
 
 
 def _name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    """A name as rows and records are compared: CORDIS writes "LATVIJAS BIOZINATNU UN TEHNOLOGIJU
+    UNIVERSITATE" for what a spreadsheet calls "Latvijas Biozinātņu un tehnoloģiju universitāte", and quotes
+    and punctuation vary ('Biedrība "Laba"'), so case, accents, punctuation and spacing are left aside."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+|_", " ", bare).split())
 
 
 def _contact_key(contact: dict) -> tuple[str, str]:

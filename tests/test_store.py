@@ -776,13 +776,13 @@ def test_a_spreadsheet_of_contacts_is_kept_at_the_organisations_it_names_once(db
         return db.scalar("INSERT INTO organisations (name, country, pic) VALUES (%s, %s, %s) RETURNING id",
                          (name, country, pic))
 
-    lab = organisation("RĪGAS SOCIĀLĀ LABORATORIJA", "LV", "912345678")
+    lab = organisation("BIEDRIBA RIGAS SOCIALA LABORATORIJA", "LV", "912345678")  # as CORDIS writes it
     tartu = organisation("Tartu Ülikool", "EE")
     lisbon, porto = organisation("Civic Lab", "PT"), organisation("Civic Lab", "ES")
     # As Excel saves it where the comma is the decimal sign: semicolons, the Baltic code page.
     sheet = "\r\n".join((
         "Organisation;PIC;Country;Contact person;E-mail;Notes",
-        "Rīgas Sociālā Laboratorija;;LV;Ilze Ozola;ilze@rsl.lv;Director, met in Tartu",  # by name, any case
+        'Biedrība "Rīgas Sociālā Laboratorija";;LV;Ilze Ozola;ilze@rsl.lv;Director, met in Tartu',  # by name
         "Anything;912 345 678;;;office@rsl.lv;Research office",  # by PIC, whatever the name says
         "tartu  ülikool;;;Kalle Kask;kalle at ut;",  # not an address
         "Civic Lab;;;Ana;ana@civic.pt;",  # two of that name
