@@ -316,7 +316,8 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
     the text."""
     where = []
     if q:
-        where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.name', 'o.short_name'), q, params, 'q')})")
+        named = every_word_in(("o.name", "o.short_name"), q, params, "q", accents=False)  # "Rīgas" finds "RIGAS"
+        where.append(f"(o.pic = %(exact)s OR {named})")
         params["exact"] = valid_pic(q)  # typed with spaces, as it is often printed
     if country:
         where.append("o.country = %(country)s")

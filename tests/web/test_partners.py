@@ -23,6 +23,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
         resolve_organisation(cur, "cordis", "997", {"pic": "912345678", "name": "Tallinn Youth Forum", "country": "EE",
                                                     "sector": "ngo"})
         unnumbered, _ = resolve_organisation(cur, "keep_eu", None, {"name": "Valmiera Crafts", "country": "LV"})
+        resolve_organisation(cur, "cordis", "996", {"pic": "996", "name": "RIGAS TEHNISKA UNIVERSITATE", "country": "LV"})
+        resolve_organisation(cur, "erasmus_plus", "995", {"name": "Šiaulių universitetas", "country": "LT"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert '<option value="LV" selected>LV · Latvia</option>' in page
@@ -37,6 +39,10 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert "Tallinn Youth Forum" in pm.get("/partners?q=+912+345+678").get_data(as_text=True)  # a PIC, spaces aside
     assert "Riga" not in pm.get("/partners?q=%25").get_data(as_text=True)  # a percent sign, not a wildcard
+    # A name typed as it is written finds it as CORDIS writes it, in capitals without its accents, and back.
+    assert "RIGAS TEHNISKA UNIVERSITATE" in pm.get("/partners?q=Rīgas+Tehniskā").get_data(as_text=True)
+    assert "Šiaulių universitetas" in pm.get("/partners?q=SIAULIU").get_data(as_text=True)
+    assert "RIGAS TEHNISKA" not in pm.get("/partners?q=Rīgas+Stradiņa").get_data(as_text=True)
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>CORDIS bulk data: 999</dd>" in page  # its id in the source
     assert "<dt>Based in</dt><dd>Riga, Latvia</dd>" in page  # a city given in capitals reads as a name
