@@ -10,7 +10,7 @@ import io
 import re
 import unicodedata
 
-from .db import Database
+from .db import Database, without_accents
 from .errors import CallmatchError, NotFound
 from .partners import valid_pic
 from .text import country_code, one_line
@@ -240,7 +240,8 @@ def _name_key(name: str) -> str:
     """A name as rows and records are compared: CORDIS writes "LATVIJAS BIOZINATNU UN TEHNOLOGIJU
     UNIVERSITATE" for what a spreadsheet calls "Latvijas Biozinātņu un tehnoloģiju universitāte", and quotes
     and punctuation vary ('Biedrība "Laba"'), so case, accents, punctuation and spacing are left aside."""
-    bare = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    folded = unicodedata.normalize("NFKD", without_accents(name).casefold())  # the table has ø, ł; NFKD the rest
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w]+|_", " ", bare).split())
 
 
