@@ -10,10 +10,10 @@ import io
 import re
 import unicodedata
 
-from .db import Database, without_accents
+from .db import Database
 from .errors import CallmatchError, NotFound
 from .partners import valid_pic
-from .text import country_code, one_line
+from .text import country_code, one_line, without_accents
 
 class InvalidContact(CallmatchError):
     pass

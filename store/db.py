@@ -4,7 +4,6 @@ searches are written as SQL."""
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from collections.abc import Iterator, Sequence
 
 import psycopg
@@ -155,35 +154,14 @@ def first_line(exc: Exception) -> str:
 MAX_SEARCH_WORDS = 12
 
 
-# Letters with accents, each as its plain letter, one for one, so that SQL's translate() and Python's agree:
-# CORDIS writes "RIGAS TEHNISKA UNIVERSITATE" for Rīgas Tehniskā universitāte, and people type the accents.
-_ACCENTED = "āčēģīķļņšūžąęėįųõäöüåøéèêëàâîïôûùçñáíóúýłńśźżćřťďňěůășşțţőűÿđ"
-_ACCENTED_ALL = _ACCENTED + _ACCENTED.upper()
-# Each letter's plain one: the letter its Unicode decomposition starts with; ø, ł and đ do not decompose.
-_PLAIN_ALL = "".join({"ø": "o", "ł": "l", "đ": "d"}.get(c.lower()) or unicodedata.normalize("NFKD", c)[0].lower()
-                     for c in _ACCENTED_ALL)
-_FOLD = str.maketrans(_ACCENTED_ALL, _PLAIN_ALL)
-
-
-def without_accents(text: str) -> str:
-    """`text` with the accented letters of Europe's Latin alphabets as their plain letters ("Rīga": "Riga")."""
-    return text.translate(_FOLD)
-
-
-def every_word_in(columns: Sequence[str], search: str, params: dict, name: str, accents: bool = True) -> str:
+def every_word_in(columns: Sequence[str], search: str, params: dict, name: str) -> str:
     """A condition that every word of `search` appears in one of `columns`, case aside, in any order and
     with any spacing between words ("social  innovation" finds "innovation for social ..."). `%`, `_`
-    and `\\` in a word match themselves. With `accents` False, accents are left aside too ("Rīgas" finds
-    "RIGAS"): for short columns such as names, since each row is translated as it is read. The patterns
-    are added to `params` as name0, name1, ..."""
+    and `\\` in a word match themselves. The patterns are added to `params` as name0, name1, ..."""
     clauses = []
     for n, word in enumerate(search.split()[:MAX_SEARCH_WORDS]):
-        params[f"{name}{n}"] = f"%{like_literal(word if accents else without_accents(word))}%"
-        clauses.append("(" + " OR ".join(
-            f"{column if accents else f'translate({column}, %(fold_from)s, %(fold_to)s)'} ILIKE %({name}{n})s"
-            for column in columns) + ")")
-    if not accents:
-        params.update(fold_from=_ACCENTED_ALL, fold_to=_PLAIN_ALL)
+        params[f"{name}{n}"] = f"%{like_literal(word)}%"
+        clauses.append("(" + " OR ".join(f"{column} ILIKE %({name}{n})s" for column in columns) + ")")
     return " AND ".join(clauses) or "TRUE"
 
 

@@ -24,7 +24,7 @@ class Migration:
     path: Path
 
     def sql(self) -> str:
-        return self.path.read_text()
+        return self.path.read_text(encoding="utf-8")
 
 
 def available(folder: Path = MIGRATIONS) -> list[Migration]:

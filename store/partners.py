@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from .db import Database, every_word_in, like_literal
 from .errors import NotFound
-from .text import country_code
+from .text import country_code, without_accents
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
 SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
@@ -316,8 +316,8 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
     the text."""
     where = []
     if q:
-        named = every_word_in(("o.name", "o.short_name"), q, params, "q", accents=False)  # "Rīgas" finds "RIGAS"
-        where.append(f"(o.pic = %(exact)s OR {named})")
+        # search_name is the name and short name without accents (migration 0047): "Rīgas" finds "RIGAS".
+        where.append(f"(o.pic = %(exact)s OR {every_word_in(('o.search_name',), without_accents(q), params, 'q')})")
         params["exact"] = valid_pic(q)  # typed with spaces, as it is often printed
     if country:
         where.append("o.country = %(country)s")

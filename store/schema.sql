@@ -95,7 +95,12 @@ CREATE TABLE organisations (
     org_type    text,                            -- the source's own type, e.g. CORDIS activityType HES/REC/PRC/PUB/OTH
     website     text,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now()
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- the name and short name without accents, for the name search (migration 0047)
+    search_name text GENERATED ALWAYS AS (
+        translate(name || ' ' || coalesce(short_name, ''),
+                  'āčēģīķļņšūžąęėįųõäöüåøéèêëàâîïôûùçñáíóúýłńśźżćřťďňěůășşțţőűÿđĀČĒĢĪĶĻŅŠŪŽĄĘĖĮŲÕÄÖÜÅØÉÈÊËÀÂÎÏÔÛÙÇÑÁÍÓÚÝŁŃŚŹŻĆŘŤĎŇĚŮĂȘŞȚŢŐŰŸĐ',
+                  'acegiklnsuzaeeiuoaouaoeeeeaaiiouucnaiouylnszzcrtdneuassttouydacegiklnsuzaeeiuoaouaoeeeeaaiiouucnaiouylnszzcrtdneuassttouyd')) STORED
 );
 CREATE INDEX organisations_country ON organisations (country);
 CREATE INDEX organisations_name ON organisations (lower(name));

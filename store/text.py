@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -227,3 +228,19 @@ def consortium_progress(partners: int, confirmed: int = 0) -> str:
     else:
         agreed = f"{confirmed:,} confirmed" if confirmed else "none confirmed yet"
     return f"{counted(partners, 'partner')} in the consortium, {agreed}"
+
+
+# Letters with accents, each as its plain letter, one for one, so that SQL's translate() and Python's agree:
+# CORDIS writes "RIGAS TEHNISKA UNIVERSITATE" for Rīgas Tehniskā universitāte, and people type the accents.
+# Migration 0047 (organisations.search_name) spells the same two strings out; a test holds them equal.
+_ACCENTED = "āčēģīķļņšūžąęėįųõäöüåøéèêëàâîïôûùçñáíóúýłńśźżćřťďňěůășşțţőűÿđ"
+ACCENTED_LETTERS = _ACCENTED + _ACCENTED.upper()
+# Each letter's plain one: the letter its Unicode decomposition starts with; ø, ł and đ do not decompose.
+PLAIN_LETTERS = "".join({"ø": "o", "ł": "l", "đ": "d"}.get(c.lower()) or unicodedata.normalize("NFKD", c)[0].lower()
+                        for c in ACCENTED_LETTERS)
+_FOLD = str.maketrans(ACCENTED_LETTERS, PLAIN_LETTERS)
+
+
+def without_accents(text: str) -> str:
+    """`text` with the accented letters of Europe's Latin alphabets as their plain letters ("Rīga": "Riga")."""
+    return text.translate(_FOLD)
