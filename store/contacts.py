@@ -37,6 +37,12 @@ def known_contacts(db: Database, organisation_ids: list[int]) -> dict[int, list[
     return known
 
 
+def counts(db: Database) -> dict:
+    """How many people the team knows (`people`), at how many organisations (`organisations`)."""
+    return db.fetchone("SELECT count(*) AS people, count(DISTINCT organisation_id) AS organisations"
+                       " FROM organisation_contacts")
+
+
 def organisations_known(db: Database) -> set[int]:
     """Every organisation where the team knows someone: what the recommended partners can be narrowed to."""
     return {row["organisation_id"] for row in db.fetchall("SELECT DISTINCT organisation_id FROM organisation_contacts")}

@@ -94,7 +94,8 @@ def builder(call: dict, decision: dict | None) -> dict:
                 plan["own_budget"], taking_part, call, plan["funding_rate"], applicant["organisation_types"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
-            "known_at": known_at(db(), [p["organisation_id"] for p in (suggestions or {}).get("ranked", [])]),
+            "known_at": known_at(db(), [p["organisation_id"] for p in (suggestions or {}).get("ranked", [])]
+                                 + [o["id"] for o in found]),
             "ended": ended_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "known": "1" if known_only else None, "order": order if order != "overall" else None},

@@ -164,7 +164,7 @@ def import_contacts():
             except contacts.ContactSheetError as problem:
                 refused = f"{sheet.filename}: {problem}"
     return render_template("contacts.html", title="Contacts from a spreadsheet", report=report,
-                           refused=refused), 400 if refused else 200
+                           kept=contacts.counts(db()), refused=refused), 400 if refused else 200
 
 
 @bp.route("/partners/contacts.csv")

@@ -1180,6 +1180,7 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     said = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
     assert response.status_code == 200
     assert "2 contacts added; 1 row not read." in said
+    assert "The team knows 2 people at 2 organisations." in said
     assert "Riga Social Lab Ilze Ozola ilze@rsl.lv Director" in said
     # Where partners are chosen, those where the team knows someone say so.
     listed = pm.get("/partners").get_data(as_text=True)
@@ -1197,6 +1198,9 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "csrf_token": token})
     builder = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert re.search(r'<a href="mailto:ilze@rsl.lv\?[^"]+">Ilze Ozola</a>', builder)
+    found = pm.get("/calls/CERV-SOCIAL-01?find=university").get_data(as_text=True)  # found by name: marked too
+    found = found[found.index('<table class="found">'):].split("</table>")[0]
+    assert re.search(r'>Tartu University</a> <a class="badge known"', found)
     recommended = builder[builder.index('<table class="partners">'):].split("</table>")[0]
     assert "Tartu University</a>" in recommended and "Vilnius City</a>" in recommended
     assert [name for name in re.findall(r">([^<>]+)</a>(?: <span class=\"badge\">suggested</span>)? <a class=\"badge"
