@@ -222,7 +222,7 @@ def read_report(text: str) -> dict:
     if criteria:
         found["criteria"] = criteria
     if found.get("score") and not found.get("out_of") and criteria and all(c["out_of"] for c in criteria):
-        found["out_of"] = plain_number(sum(Decimal(c["out_of"].replace(",", ".")) for c in criteria))
+        found["out_of"] = plain_number(sum(_score("A criterion's maximum", c["out_of"]) for c in criteria))
     return {key: value for key, value in found.items() if value}
 
 
@@ -231,7 +231,7 @@ def _read_points_lines(text: str, found: dict, criteria: list[dict]) -> None:
     `criteria`; a line whose first number is above its second (a date, "12/05") is not a score."""
     for line in _POINTS_LINE.finditer(text):
         name, score, out_of = line.groups()
-        if Decimal(score.replace(",", ".")) > Decimal(out_of.replace(",", ".")):
+        if _score("A score", score) > _score("Its maximum", out_of):
             continue
         if _TOTAL_NAME.match(name.strip()):
             found.setdefault("score", score)
@@ -271,7 +271,7 @@ def filled_from_report(evaluation: dict) -> tuple[dict, list[str]]:
 
 def _as_said(number: str, out_of: str | None = None) -> str:
     """A number read from a report as pages say scores ("4.00" as 4, "3,5" as 3.5), with its maximum."""
-    plain = plain_number(Decimal(number.replace(",", ".")))
+    plain = plain_number(_score("A score", number))  # read as the form reads it
     return f"{plain} of {_as_said(out_of)}" if out_of else plain
 
 
