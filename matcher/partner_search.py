@@ -112,7 +112,9 @@ def for_call(db: Database, store: EmbeddingStore, identifier: str, members: list
     if technology:
         wanted &= index.technology
     if among is not None:
-        wanted &= np.isin(np.asarray(index.org_ids), list(among))
+        chosen = np.zeros(len(rank_of), bool)
+        chosen[[index.positions[o] for o in among if o in index.positions]] = True
+        wanted &= chosen
 
     def row(pos: int) -> dict:
         return {"rank": int(rank_of[pos]), "organisation_id": index.org_ids[pos], "name": index.names[pos],

@@ -44,15 +44,9 @@ def counts(db: Database) -> dict:
 
 
 def organisations_known(db: Database) -> set[int]:
-    """Every organisation where the team knows someone: what the recommended partners can be narrowed to."""
+    """Every organisation where the team knows someone (a few hundred at most): marked where partners are
+    chosen, and what those lists can be narrowed to."""
     return {row["organisation_id"] for row in db.fetchall("SELECT DISTINCT organisation_id FROM organisation_contacts")}
-
-
-def known_at(db: Database, organisation_ids) -> set[int]:
-    """Of the organisations given, those where the team knows someone: marked where partners are chosen."""
-    return {row["organisation_id"] for row in db.fetchall(
-        "SELECT DISTINCT organisation_id FROM organisation_contacts WHERE organisation_id = ANY(%s)",
-        (list(organisation_ids),))}
 
 
 def checked_contact(person: str, email: str, note: str) -> dict:

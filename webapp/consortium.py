@@ -14,7 +14,7 @@ from store import applications, checklist, decisions, profiles
 from store import consortium as consortium_store
 from store.errors import NotFound
 from store.html import web_address
-from store.contacts import known_at, known_contacts, organisations_known
+from store.contacts import known_contacts, organisations_known
 from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import amount, place_name
@@ -70,10 +70,11 @@ def builder(call: dict, decision: dict | None) -> dict:
     # Those that confirmed joining the profile's other consortia: ranked as partners it worked with, and reminded
     # of it in an invitation. Read once for both.
     with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
+    known_at = organisations_known(db())  # marked where they are listed, and what the list may be narrowed to
     suggestions = None if ended else partner_suggestions(
         call, [m["id"] for m in taking_part], applicant, sector=sector, country=country, declined=declined,
         technology=technology, with_us=with_us, order=order,
-        among=organisations_known(db()) if known_only else None)
+        among=known_at if known_only else None)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = "" if ended else (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
@@ -94,8 +95,7 @@ def builder(call: dict, decision: dict | None) -> dict:
                 plan["own_budget"], taking_part, call, plan["funding_rate"], applicant["organisation_types"]),
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
-            "known_at": known_at(db(), [p["organisation_id"] for p in (suggestions or {}).get("ranked", [])]
-                                 + [o["id"] for o in found]),
+            "known_at": known_at,
             "ended": ended_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "known": "1" if known_only else None, "order": order if order != "overall" else None},

@@ -54,9 +54,8 @@ def index():
             similar, not_searchable = [], str(exc)
     else:
         rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
-    listed = [o["id"] for o in rows] + [o["id"] for o in similar or []]
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
-                           known_at=contacts.known_at(db(), listed),
+                           known_at=contacts.organisations_known(db()),
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
                            country=country, sector=sector, filters=filters, sort=sort, sorts=SORT_LABELS,
