@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from store.calls import get_call
 from store.config import Settings
 from store.db import Database
 from store.errors import CallmatchError, DatabaseUnavailable, NotFound
@@ -160,10 +161,6 @@ def settings() -> Settings:
 
 def call_or_404(identifier: str) -> dict:
     """The stored call, as the working profile sees it; the page is not found without one."""
-    from flask import abort
-
-    from store.calls import get_call
-
     call = get_call(db(), identifier, current_profile_id())
     if call is None:
         abort(404, f"No call {identifier!r} is stored.")
