@@ -501,26 +501,21 @@ def outcome(decision_id):
                   for key in (*evaluations.EVALUATION_NUMBERS, "comments")}
     evaluation["criteria"] = [{key: request.form.get(f"criterion-{key}-{n}", "") for key in ("name", "score", "out_of")}
                               for n in range(evaluations.MAX_CRITERIA)]
-    read = []  # the scores a report pasted whole gives, where the form's were left blank
+    read = ""  # what a report pasted whole gave, where the form's numbers were left blank
     if request.form.get("outcome") in evaluations.EVALUATED:
-        evaluation, read = evaluations.filled_from_report(evaluation)
+        evaluation, filled = evaluations.filled_from_report(evaluation)
+        read = (f"Read from the pasted report: {'; '.join(filled)}. Correct them in the form if the report says"
+                " otherwise.") if filled else ""
     try:
         row = decisions.set_outcome(db(), decision_id, request.form.get("outcome", ""), g.user, evaluation,
                                     today=_today())
     except decisions.InvalidDecision as problem:
         return _call_page(call, outcome_draft={"outcome": request.form.get("outcome", ""), **evaluation},
-                          outcome_refused=" ".join((str(problem), *_read_from_report(read))), status=400)
+                          outcome_refused=f"{problem} {read}".strip(), status=400)
     flash(f"Outcome recorded: {evaluations.outcome_said(row)}.")
-    for said in _read_from_report(read):
-        flash(said)
+    if read:
+        flash(read)
     return redirect(url_for("calls.detail", identifier=call["identifier"]) + "#outcome")
-
-
-def _read_from_report(read: list[str]) -> list[str]:
-    """What was read from the pasted report, said for the user to check against it."""
-    if not read:
-        return []
-    return [f"Read from the pasted report: {'; '.join(read)}. Correct them in the form if the report says otherwise."]
 
 
 @bp.route("/calls/export.csv")
