@@ -15,6 +15,7 @@ from .errors import CallmatchError, NotFound
 from .partners import valid_pic
 from .text import country_code, one_line, without_accents
 
+
 class InvalidContact(CallmatchError):
     pass
 
