@@ -65,12 +65,20 @@ def checked_contact(person: str, email: str, note: str) -> dict:
 def save_contact(db: Database, organisation_id: int, person: str, email: str, note: str,
                  user_id: int | None, contact_id: int | None = None) -> dict | None:
     """Add someone the team knows at an organisation, or change the contact `contact_id`; all three empty
-    adds nothing, or forgets that contact. Returns what is kept (None: nothing)."""
+    adds nothing, or forgets that contact. Someone kept there already (the same address, or with none the same
+    person and note) is refused, as InvalidContact. Returns what is kept (None: nothing)."""
     values = checked_contact(person, email, note)
     with db.transaction() as cur:
         if cur.execute("SELECT 1 FROM organisations WHERE id = %s", (organisation_id,)).fetchone() is None:
             raise NotFound("No such organisation.")
         params = {**values, "id": organisation_id, "contact": contact_id, "user": user_id}
+        if any(values.values()):
+            _lock_contacts(cur)
+            others = cur.execute("SELECT person, email, note FROM organisation_contacts WHERE organisation_id = %s"
+                                 " AND id IS DISTINCT FROM %s", (organisation_id, contact_id)).fetchall()
+            if _contact_key(values) in {_contact_key(other) for other in others}:
+                raise InvalidContact(f"{_who(values)} is already kept for this organisation: change that line"
+                                     " instead.")
         if contact_id is None:
             if not any(values.values()):
                 return None
@@ -172,6 +180,7 @@ def import_contacts(db: Database, rows: list[dict], user_id: int | None = None) 
     pics = {pic for row in rows if (pic := valid_pic(row["pic"]))}
     names = {_name_key(row["organisation"]) for row in rows if row["organisation"]}
     with db.transaction() as cur:
+        _lock_contacts(cur)
         by_pic = {r["pic"]: r for r in cur.execute(
             "SELECT id, name, pic, country FROM organisations WHERE pic = ANY(%s)", (list(pics),)).fetchall()}
         by_name: dict[str, list[dict]] = {}
@@ -244,6 +253,18 @@ def _name_key(name: str) -> str:
     folded = unicodedata.normalize("NFKD", without_accents(name).casefold())  # the table has ø, ł; NFKD the rest
     bare = "".join(c for c in folded if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w]+|_", " ", bare).split())
+
+
+def _lock_contacts(cur) -> None:
+    """Taken before reading whom the team knows to add to it, until the transaction ends: two imports of the
+    same sheet at once (or a contact typed meanwhile) would each find it missing and add it twice. Reading
+    the contacts is not held up."""
+    cur.execute("LOCK TABLE organisation_contacts IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _who(contact: dict) -> str:
+    """A contact as a sentence names it: the address, or with none the person or note."""
+    return contact["email"] or contact["person"] or f"“{contact['note']}”"
 
 
 def _contact_key(contact: dict) -> tuple[str, str]:

@@ -823,6 +823,31 @@ def test_a_spreadsheet_of_contacts_is_kept_at_the_organisations_it_names_once(db
         contacts.read_contact_sheet(b"organisation,country\nRiga Lab,LV\n")
 
 
+def test_the_same_sheet_read_twice_at_once_keeps_each_contact_once(db):
+    """Two colleagues importing the team's spreadsheet at the same moment: the second finds what the first kept."""
+    import threading
+
+    from store import contacts
+
+    sheet = "organisation,email\n" + "".join(f"Lab {n},office{n}@lab.lv\n" for n in range(300))
+    with db.transaction() as cur:
+        for n in range(300):
+            cur.execute("INSERT INTO organisations (name) VALUES (%s)", (f"Lab {n}",))
+    rows, start, reports = contacts.read_contact_sheet(sheet.encode()), threading.Barrier(2), []
+
+    def read_it():
+        start.wait()
+        reports.append(contacts.import_contacts(db, rows))
+
+    threads = [threading.Thread(target=read_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted((len(report["added"]), report["known"]) for report in reports) == [(0, 300), (300, 0)]
+    assert db.scalar("SELECT count(*) FROM organisation_contacts") == 300
+
+
 def test_two_colleagues_choosing_a_coordinator_at_once_take_turns(db):
     """The second choice stands; neither fails on the rule that a consortium has one coordinator."""
     import threading

@@ -911,6 +911,13 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     refused = pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze", "contact_id": ilze,
                                                              "csrf_token": token})
     assert refused.status_code == 400 and "is not an email address (name@example.org)" in refused.get_data(as_text=True)
+    # The same address typed again, as someone new or into the other line, is one person kept twice.
+    for again in ({"email": "ILZE@rsl.lv"}, {"email": "ilze@rsl.lv", "contact_id": office}):
+        twice = pm.post(f"/organisations/{lab}/contact", data={**again, "csrf_token": token})
+        assert twice.status_code == 400
+        assert "ilze@rsl.lv is already kept for this organisation: change that line instead." in twice.get_data(
+            as_text=True)
+    assert len(known_contacts(with_partners, [lab])[lab]) == 2
     assert pm.post("/organisations/424242/contact", data={"person": "X", "csrf_token": token}).status_code == 404
     assert pm.post(f"/organisations/{lab}/contact", data={"contact_id": "x", "csrf_token": token}).status_code == 400
     pm.post(f"/organisations/{lab}/contact", data={"person": "Ilze", "email": "ilze@rsl.lv", "note": "Director",
