@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 from .db import Database, every_word_in
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
-from .text import capitalised, counted, day, eur_against, one_line, stage_note
+from .text import capitalised, counted, day, eur_against, one_line, stage_note, without_accents
 
 SOURCES = {
     # name: (kind, title, url)
@@ -367,7 +367,7 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                  changed: bool = False, new: bool = False, sort: str = "score", page: int = 1,
                  per_page: int = 25, user_id: int | None = None) -> tuple[list[dict], int]:
     """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `text`: every
-    word in the call's title, identifier, text or the profile's discussion of it. `changed`
+    word in the call's title, identifier, text or the profile's discussion of it, accents aside. `changed`
     keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS, `new` those marked new (see NEW_CALL), as
     each row says (`new`). With `user_id`, each row counts the comments that are `unread` to that user."""
     where = ["TRUE"]
@@ -388,9 +388,10 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
         where.append("coalesce(c.grant_max, c.topic_budget) >= %(min_grant)s")
         params["min_grant"] = min_grant
     if text:  # what the team said of a call finds it too ("the one RTU would coordinate"): in its discussion,
-        # its decision's note, or the evaluators' comments on its bid ("uptake" finds the bid they faulted for it)
-        where.append(every_word_in(("c.title", "c.identifier", "c.description_text", DISCUSSION_TEXT, "d.note",
-                                    "d.evaluation_comments"), text, params, "text"))
+        # its decision's note, or the evaluators' comments on its bid ("uptake" finds the bid they faulted for it).
+        # Accents aside: the call's search_text is folded as it is stored, the team's few words at each search.
+        said = [f"plain_letters({column})" for column in (DISCUSSION_TEXT, "d.note", "d.evaluation_comments")]
+        where.append(every_word_in(("c.search_text", *said), without_accents(text), params, "text"))
     if changed:
         where.append("EXISTS (SELECT 1 FROM call_changes x WHERE x.call_id = c.id"
                      f" AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS})")

@@ -2,6 +2,13 @@
 -- Change it together with a new migration.
 CREATE EXTENSION IF NOT EXISTS vector;
 
+-- Letters with accents as plain ones, for the searches: store.text's ACCENTED_LETTERS -> PLAIN_LETTERS.
+CREATE FUNCTION plain_letters(words text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN translate(words,
+                     'āčēģīķļņšūžąęėįųõäöüåøéèêëàâîïôûùçñáíóúýłńśźżćřťďňěůășşțţőűÿđĀČĒĢĪĶĻŅŠŪŽĄĘĖĮŲÕÄÖÜÅØÉÈÊËÀÂÎÏÔÛÙÇÑÁÍÓÚÝŁŃŚŹŻĆŘŤĎŇĚŮĂȘŞȚŢŐŰŸĐ',
+                     'acegiklnsuzaeeiuoaouaoeeeeaaiiouucnaiouylnszzcrtdneuassttouydacegiklnsuzaeeiuoaouaoeeeeaaiiouucnaiouylnszzcrtdneuassttouyd');
+
 -- Crawl -------------------------------------------------------------------------------------------
 
 CREATE TABLE sources (
@@ -66,6 +73,8 @@ CREATE TABLE calls (
     first_seen        timestamptz NOT NULL DEFAULT now(),
     last_seen         timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
+    -- the title, identifier and text without accents, for the calls search (migration 0048)
+    search_text       text GENERATED ALWAYS AS (plain_letters(title || ' ' || identifier || ' ' || description_text)) STORED,
     UNIQUE (source, identifier)
 );
 CREATE INDEX calls_programme ON calls (programme);

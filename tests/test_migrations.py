@@ -9,7 +9,7 @@ from store.errors import Conflict
 from tests.helpers.databases import fresh_database, migrated_up_to
 
 CATALOG = {
-    "columns": """SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
+    "columns": """SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, generation_expression
                   FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_migrations'
                   ORDER BY 1, 2""",
     "constraints": """SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
@@ -18,6 +18,10 @@ CATALOG = {
     "indexes": """SELECT tablename, indexname, indexdef FROM pg_indexes
                   WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1, 2""",
     "extensions": "SELECT extname FROM pg_extension ORDER BY 1",
+    # the project's own functions, not those an extension brings
+    "functions": """SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p
+                    WHERE p.pronamespace = 'public'::regnamespace
+                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1""",
 }
 
 
@@ -240,6 +244,25 @@ def test_an_organisations_search_name_leaves_aside_the_accents_python_leaves_asi
     kept = db.scalar("INSERT INTO organisations (name, short_name) VALUES (%s, 'RTU') RETURNING search_name", (name,))
     assert kept == f"{without_accents(name)} RTU" and kept.isascii()
     assert db.scalar("UPDATE organisations SET name = 'Šiaulių kolegija' RETURNING search_name") == "siauliu kolegija RTU"
+
+
+def test_a_calls_search_text_leaves_aside_the_accents_python_leaves_aside(db):
+    """Migration 0048's plain_letters() is the same table again; the calls search finds words typed either way."""
+    from datetime import date
+
+    from store import profiles
+    from store.calls import search_calls
+    from store.text import ACCENTED_LETTERS, without_accents
+    from tests.helpers.data import add_call
+
+    assert db.scalar("SELECT plain_letters(%s)", (ACCENTED_LETTERS,)) == without_accents(ACCENTED_LETTERS)
+    add_call(db, "HORIZON-MSCA-2027-DN-01", "Marie Skłodowska-Curie doctoral networks", "Hosted in Osnabrück.")
+    assert db.scalar("SELECT search_text FROM calls") == (
+        "Marie Sklodowska-Curie doctoral networks HORIZON-MSCA-2027-DN-01 Hosted in Osnabruck.")
+    profile_id = profiles.ensure_default_profile(db)
+    for typed in ("sklodowska osnabruck", "Skłodowska OSNABRÜCK", "msca-2027 marie"):
+        rows, total = search_calls(db, profile_id, date(2026, 6, 27), text=typed, show_screened=True)
+        assert total == 1 and rows[0]["identifier"] == "HORIZON-MSCA-2027-DN-01", typed
 
 
 def test_the_contact_kept_at_an_organisation_stays_when_several_may_be(server_url, tmp_path):
