@@ -32,6 +32,16 @@ def ended(decision: dict | None) -> bool:
         decision["approval"] == "rejected" or decision.get("outcome") not in (None, "submitted"))
 
 
+def unwritten_words(decision: dict) -> str:
+    """Why a decision leaves no application to write (not `planned_application`), as the start of a sentence:
+    "This call is marked no bid", "Leadership rejected this bid", "This bid is lost"."""
+    if decision["state"] not in ("bid", "maybe"):
+        return f"This call is marked {decision['state'].replace('_', ' ')}"
+    if decision["approval"] == "rejected":
+        return "Leadership rejected this bid"
+    return f"This bid is {decision['outcome']}"
+
+
 def takes_outcome(decision: dict) -> bool:
     """Won or lost is said of an application: a call marked maybe or no bid, or a bid leadership rejected,
     was never sent, and an outcome on it would count in the pipeline's figures."""

@@ -207,6 +207,14 @@ def get_decision(db: Database, profile_id: int, call_id: int) -> dict | None:
     return db.fetchone("SELECT * FROM decisions WHERE profile_id = %s AND call_id = %s", (profile_id, call_id))
 
 
+def decision_by_id(db: Database, decision_id: int) -> dict:
+    """The decision `decision_id`; NotFound when there is no such decision."""
+    decision = db.fetchone("SELECT * FROM decisions WHERE id = %s", (decision_id,))
+    if decision is None:
+        raise NotFound(f"No decision {decision_id}.")
+    return decision
+
+
 def call_identifier(db: Database, decision_id: int) -> str:
     """The identifier of the call the decision is on; NotFound when there is no such decision."""
     identifier = db.scalar("SELECT c.identifier FROM decisions d JOIN calls c ON c.id = d.call_id WHERE d.id = %s",

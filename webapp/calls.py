@@ -287,13 +287,15 @@ def _steps(call: dict, decision: dict | None, applicant: dict) -> dict:
     """What the call page's steps to submission show: the decision's steps, the usual list for the call (the
     `applicant` profile's own steps with it) and how many of it are not in the steps yet, the deadline the
     usual steps count back from, the open steps dated against a deadline the portal has moved since, and what
-    happened to the steps (each change in words, `said`). An application no longer to write (rejected, or
-    ended) keeps its steps as they were: nothing is offered to add or move."""
+    happened to the steps (each change in words, `said`). An application no longer to write (no bid, rejected,
+    or ended) keeps its steps as they were, a record (`unwritten` says why): nothing is offered to add, move,
+    tick off, remove or put back."""
     steps = checklist.steps_of(db(), decision["id"]) if decision else []
     label, usual, deadline = checklist.usual_list(call, _today(), applicant.get("own_steps") or "")
     history = checklist.step_history(db(), decision["id"]) if decision else []
     writing = decision is not None and applications.planned_application(decision)
     return {"steps": steps, "usual": (label, usual),
+            "unwritten": applications.unwritten_words(decision) if decision and not writing else None,
             "step_history": [{**e, "said": step_change_words(e)} for e in history],
             "usual_missing": len(checklist.missing_usual(steps, [title for title, _ in usual])) if writing else 0,
             "next_deadline": deadline,

@@ -96,7 +96,7 @@ def builder(call: dict, decision: dict | None) -> dict:
             "applicant": applicant, "covered": coverage(applicant, taking_part), "suggestions": suggestions,
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
             "known_at": known_at,
-            "ended": ended_words(decision) if ended else None,
+            "ended": applications.unwritten_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "known": "1" if known_only else None, "order": order if order != "overall" else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
@@ -125,13 +125,6 @@ def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], 
                 contact["other_drafts"] = [(language, LANGUAGES[language], drafts[language]) for language in others]
                 drafted += 1
     return drafted
-
-
-def ended_words(decision: dict) -> str:
-    """How a bid ended, as the start of a sentence: "This bid is lost", "Leadership rejected this bid"."""
-    if decision["approval"] == "rejected":
-        return "Leadership rejected this bid"
-    return f"This bid is {decision['outcome']}"
 
 
 def consortium_change_words(change: str) -> tuple[str, str]:
@@ -204,7 +197,8 @@ def refuse_if_ended(call: dict) -> None:
     is refused, in a sentence."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     if applications.ended(decision):
-        abort(409, f"{ended_words(decision)}: its consortium is kept as it was, and no longer changes.")
+        abort(409, f"{applications.unwritten_words(decision)}: its consortium is kept as it was, and no longer"
+                   " changes.")
 
 
 def _changed_consortium(call: dict, change, anchor: str = "consortium"):

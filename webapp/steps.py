@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from store import calls as call_store
-from store import checklist, decisions
+from store import applications, checklist, decisions
 from store.text import counted, day
 
 from . import db, settings
@@ -28,8 +28,18 @@ def _call_and_deadline(decision_id: int) -> tuple[dict, date | None]:
     return call, checklist.next_deadline(call, settings().as_of())[0]
 
 
+def _refuse_unless_written(decision_id: int) -> None:
+    """The steps of an application no longer to write (no bid, rejected, or ended) are kept as they were, a
+    record: a change sent from a page left open elsewhere is refused, in a sentence. They change again once
+    the decision does."""
+    decision = decisions.decision_by_id(db(), decision_id)
+    if not applications.planned_application(decision):
+        abort(409, f"{applications.unwritten_words(decision)}: its steps are kept as they were, and no longer change.")
+
+
 @bp.post("/decisions/<int:decision_id>/steps")
 def add(decision_id):
+    _refuse_unless_written(decision_id)
     call, deadline = _call_and_deadline(decision_id)
     try:
         step = checklist.add_step(db(), decision_id, request.form.get("title", ""), request.form.get("due"), g.user,
@@ -43,6 +53,7 @@ def add(decision_id):
 
 @bp.post("/decisions/<int:decision_id>/steps/usual")
 def add_usual(decision_id):
+    _refuse_unless_written(decision_id)
     call, _ = _call_and_deadline(decision_id)
     added = checklist.add_usual_steps(db(), decision_id, call, settings().as_of(), g.user)
     flash(f"{counted(added, 'usual step')} added." if added else "Every usual step is in the list already.")
@@ -52,6 +63,7 @@ def add_usual(decision_id):
 @bp.post("/decisions/<int:decision_id>/steps/follow-deadline")
 def follow_deadline(decision_id):
     """The open steps move with a deadline the portal moved, keeping the plan's spacing."""
+    _refuse_unless_written(decision_id)
     call, deadline = _call_and_deadline(decision_id)
     if deadline is None:
         flash("The call has no deadline ahead for the steps to follow.")
@@ -65,6 +77,7 @@ def follow_deadline(decision_id):
 def edit(step_id):
     """What a step is, its due day and who does it (a colleague, or empty: whoever writes the application)."""
     step = checklist.get_step(db(), step_id)
+    _refuse_unless_written(step["decision_id"])
     call, deadline = _call_and_deadline(step["decision_id"])
     chosen = (request.form.get("assignee") or "").strip()
     try:
@@ -82,6 +95,7 @@ def edit(step_id):
 
 @bp.post("/steps/<int:step_id>/done")
 def done(step_id):
+    _refuse_unless_written(checklist.get_step(db(), step_id)["decision_id"])
     step = checklist.set_done(db(), step_id, request.form.get("done") == "1", g.user)
     if request.form.get("next"):  # ticked off in the Pipeline's list of one's own steps: back there
         flash(f"Done: {step['title']}.")
@@ -91,6 +105,7 @@ def done(step_id):
 
 @bp.post("/steps/<int:step_id>/remove")
 def remove(step_id):
+    _refuse_unless_written(checklist.get_step(db(), step_id)["decision_id"])
     step = checklist.remove_step(db(), step_id, g.user)
     flash(f"Step removed: {step['title']}. What happened to the steps keeps it, to put back.")
     return _back_to(decisions.call_identifier(db(), step["decision_id"]), history="steps")
@@ -99,7 +114,9 @@ def remove(step_id):
 @bp.post("/steps/removed/<int:event_id>/restore")
 def restore(event_id):
     """A removed step put back as it was (a press too quick, or a step that applies after all)."""
-    identifier = decisions.call_identifier(db(), checklist.removal(db(), event_id)["decision_id"])
+    decision_id = checklist.removal(db(), event_id)["decision_id"]
+    _refuse_unless_written(decision_id)
+    identifier = decisions.call_identifier(db(), decision_id)
     try:
         step = checklist.restore_step(db(), event_id, g.user)
     except checklist.InvalidStep as problem:  # put back in another tab already

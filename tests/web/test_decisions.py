@@ -567,10 +567,26 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert seeded.fetchone("SELECT title, due FROM application_steps WHERE id = %s", (proposal,)) == {
         "title": "Part B to the partners for comments", "due": date(2026, 10, 14)}
 
-    # Marked no bid, the steps are kept (and said to be), but the pipeline no longer counts them.
+    # Marked no bid, the steps are kept as they were (and said to be), a record: nothing to tick off, change,
+    # remove or add, and a change sent from a page left open elsewhere is refused. The pipeline no longer
+    # counts them.
     decide(pm, state="no_bid", reason="No capacity this period")
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    assert "This call is marked no bid now. Its steps are kept in case that changes." in page
+    assert ("This call is marked no bid, so there is no application to write: its steps are kept as they were, and"
+            " none is reminded.") in page
+    steps_section = page[page.index('id="steps"'):].split("</section>")[0]
+    assert "Part B to the partners for comments" in steps_section and "not done" in steps_section
+    assert "<form" not in steps_section and 'class="overdue"' not in steps_section
+    for path, form in ((f"/steps/{proposal}/done", {"done": "1"}), (f"/steps/{proposal}", {"due": "2026-10-01"}),
+                       (f"/steps/{proposal}/remove", {}), (f"/decisions/{decision_id}/steps", {"title": "More"}),
+                       (f"/decisions/{decision_id}/steps/usual", {})):
+        refused = pm.post(path, data={**form, "csrf_token": token})
+        assert refused.status_code == 409, path
+        assert ("This call is marked no bid: its steps are kept as they were, and no longer change."
+                in refused.get_data(as_text=True)), path
+    assert seeded.fetchone("SELECT title, due, done_at FROM application_steps WHERE id = %s", (proposal,)) == {
+        "title": "Part B to the partners for comments", "due": date(2026, 10, 14), "done_at": None}
+    assert seeded.scalar("SELECT count(*) FROM application_steps WHERE title = 'More'") == 0
     assert "steps done" not in pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
     assert "Step: " not in calendar(pm) and 'id="your-steps"' not in pm.get("/pipeline").get_data(as_text=True)
     assert "the steps of the applications you write come 7 days ahead" in pm.get("/settings").get_data(as_text=True)

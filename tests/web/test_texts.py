@@ -167,8 +167,8 @@ def test_the_texts_that_fit_a_call_are_offered_where_its_application_is_written(
     pm.post(f"/decisions/{bid}/outcome", data={"outcome": "withdrawn", "csrf_token": csrf(pm, "/calls")})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'class="fitting-texts"' not in page and "Add the usual steps" not in page
-    assert ("This bid is withdrawn: no longer an application to write. Its steps are kept as they were; none is"
-            " reminded.") in page
+    assert ("This bid is withdrawn, so there is no application to write: its steps are kept as they were, and none"
+            " is reminded.") in page and ">Add step</button>" not in page
     assert "Among the best fits" not in pm.get("/texts").get_data(as_text=True)
     pm.post(f"/decisions/{bid}/outcome", data={"outcome": "submitted", "csrf_token": csrf(pm, "/calls")})
     assert 'class="fitting-texts"' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # a stage may remain
