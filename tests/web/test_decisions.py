@@ -590,6 +590,11 @@ def test_an_application_s_steps_are_listed_ticked_off_and_shown_on_the_pipeline_
     assert "steps done" not in pm.get("/pipeline").get_data(as_text=True).split('class="board"')[1]
     assert "Step: " not in calendar(pm) and 'id="your-steps"' not in pm.get("/pipeline").get_data(as_text=True)
     assert "the steps of the applications you write come 7 days ahead" in pm.get("/settings").get_data(as_text=True)
+    # Decided again as a maybe, the steps are in hand again.
+    decide(pm, state="maybe", reason="Strong strategic fit")
+    assert pm.post(f"/steps/{proposal}/done", data={"done": "1", "csrf_token": token}).status_code == 302
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert "so there is no application to write" not in page and ">Add step</button>" in page
 
 
 def test_leadership_sees_the_bids_waiting_for_it_and_approves_them_from_the_pipeline(app, pm, seeded):

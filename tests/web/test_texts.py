@@ -162,13 +162,12 @@ def test_the_texts_that_fit_a_call_are_offered_where_its_application_is_written(
                 section(texts_page, civic).split())
     staff = seeded.scalar("SELECT id FROM application_texts WHERE title LIKE 'Key staff%'")
     assert "Among the best fits" not in section(texts_page, staff)
-    # Withdrawn, the bid is no longer written: its steps stay as they were, with nothing offered to add.
+    # Withdrawn, the bid is no longer written: nothing is offered to add, and it had no steps to keep.
     bid = seeded.scalar("SELECT id FROM decisions")
     pm.post(f"/decisions/{bid}/outcome", data={"outcome": "withdrawn", "csrf_token": csrf(pm, "/calls")})
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
     assert 'class="fitting-texts"' not in page and "Add the usual steps" not in page
-    assert ("This bid is withdrawn, so there is no application to write: its steps are kept as they were, and none"
-            " is reminded.") in page and ">Add step</button>" not in page
+    assert 'id="steps"' not in page and ">Add step</button>" not in page  # none was written down: nothing to keep
     assert "Among the best fits" not in pm.get("/texts").get_data(as_text=True)
     pm.post(f"/decisions/{bid}/outcome", data={"outcome": "submitted", "csrf_token": csrf(pm, "/calls")})
     assert 'class="fitting-texts"' in pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)  # a stage may remain
