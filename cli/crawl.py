@@ -351,8 +351,11 @@ def import_cordis(app: AppContext, path: Path) -> None:
 
 @cli.command("import-contacts")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "by_email", metavar="EMAIL",
+              help="The colleague whose list it is: each contact says it was saved by them, as one typed on an"
+                   " organisation's page does.")
 @click.pass_obj
-def import_contacts(app: AppContext, path: Path) -> None:
+def import_contacts(app: AppContext, path: Path, by_email: str | None) -> None:
     """Keep whom the team knows at partner organisations, from a spreadsheet saved as CSV.
 
     A row per person: columns headed "organisation" (or "PIC"; "country" tells apart organisations of one
@@ -361,12 +364,16 @@ def import_contacts(app: AppContext, path: Path) -> None:
     be kept are listed with their line and why; the others are kept. The Partners page reads the same files.
     """
     from store import contacts
+    from store.users import find_user
 
+    by = find_user(app.database(), by_email) if by_email else None
+    if by_email and by is None:
+        raise click.ClickException(f"No user {by_email}: `callmatch users` lists them.")
     try:
         rows = contacts.read_contact_sheet(path.read_bytes())
     except contacts.ContactSheetError as problem:
         raise click.ClickException(f"{path.name}: {problem}") from None
-    report = contacts.import_contacts(app.database(), rows)
+    report = contacts.import_contacts(app.database(), rows, by["id"] if by else None)
     click.echo(f"{counted(len(report['added']), 'contact')} added, {report['known']} known already"
                + (f", {counted(len(report['problems']), 'row')} not read:" if report["problems"] else "."))
     for problem in report["problems"]:

@@ -111,6 +111,7 @@ def test_users_lists_who_can_sign_in_and_says_how_to_start(settings, db):
 
 def test_import_contacts_keeps_a_spreadsheets_contacts_and_names_the_rows_it_cannot(settings, db, tmp_path):
     from store.contacts import known_contacts
+    from store.users import create_user
     from tests.helpers.cli import run_callmatch
 
     lab = db.scalar("INSERT INTO organisations (name, country) VALUES ('Riga Social Lab', 'LV') RETURNING id")
@@ -122,9 +123,16 @@ def test_import_contacts_keeps_a_spreadsheets_contacts_and_names_the_rows_it_can
         "1 contact added, 0 known already, 1 row not read:",
         "  line 3: No organisation in the partner data has the name “Nowhere”: check its name or PIC on the Partners"
         " page."]
-    assert [k["email"] for k in known_contacts(db, [lab])[lab]] == ["ilze@rsl.lv"]
+    assert [(k["email"], k["updated_by"]) for k in known_contacts(db, [lab])[lab]] == [("ilze@rsl.lv", None)]
     assert run_callmatch("import-contacts", str(sheet), settings=settings).stdout.startswith(
         "0 contacts added, 1 known already")
+    # Whose list it is, when the command is told: each contact says who saved it, as on the organisation's page.
+    create_user(db, "pm@sic.lv", "a long enough password", "manager")
+    sheet.write_text("organisation,email\nRiga Social Lab,office@rsl.lv\n")
+    assert run_callmatch("import-contacts", str(sheet), "--by", "PM@sic.lv", settings=settings).returncode == 0
+    assert [k["updated_by"] for k in known_contacts(db, [lab])[lab]] == [None, "pm@sic.lv"]
+    unknown = run_callmatch("import-contacts", str(sheet), "--by", "nobody@sic.lv", settings=settings)
+    assert unknown.returncode == 1 and "No user nobody@sic.lv: `callmatch users` lists them." in unknown.stderr
     sheet.write_text("name,email\nIlze,ilze@rsl.lv\n")
     refused = run_callmatch("import-contacts", str(sheet), settings=settings)
     assert refused.returncode == 1 and "contacts.csv: No column names the organisation" in refused.stderr
