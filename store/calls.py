@@ -10,9 +10,9 @@ from urllib.parse import unquote
 
 from psycopg.types.json import Jsonb
 
-from .db import Database, every_word_in
+from .db import MAX_SEARCH_WORDS, Database, every_word_in
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
-from .text import capitalised, counted, day, eur_against, one_line, stage_note, without_accents
+from .text import capitalised, counted, day, eur_against, one_line, stage_note, without_accents, words_around
 
 SOURCES = {
     # name: (kind, title, url)
@@ -365,11 +365,12 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                  status: str | None = None, within_days: int | None = None, min_grant: float | None = None,
                  text: str | None = None, decision: str | None = None, show_screened: bool = False,
                  changed: bool = False, new: bool = False, sort: str = "score", page: int = 1,
-                 per_page: int = 25, user_id: int | None = None) -> tuple[list[dict], int]:
+                 per_page: int = 25, user_id: int | None = None, say_where: bool = True) -> tuple[list[dict], int]:
     """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `text`: every
     word in the call's title, identifier, text or the profile's discussion of it, accents aside. `changed`
     keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS, `new` those marked new (see NEW_CALL), as
-    each row says (`new`). With `user_id`, each row counts the comments that are `unread` to that user."""
+    each row says (`new`). With `user_id`, each row counts the comments that are `unread` to that user. With
+    `text` and `say_where`, each row says where it holds the words its title lacks (`found_in`: `where_found`)."""
     where = ["TRUE"]
     params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page,
                     "first_crawl": FIRST_CRAWL, "user": user_id}
@@ -402,6 +403,9 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     elif decision:
         where.append("d.state = %(decision)s")
         params["decision"] = decision
+    # Where each call holds the words its title and identifier lack, read for this page's calls only.
+    say_where = bool(text and say_where)
+    found = "".join(f", {column} AS {name}" for name, column, _ in FOUND_IN) if say_where else ""
     joined = f"""FROM calls c
                 LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
                 LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s {STARTED}"""
@@ -412,11 +416,35 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                    c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
                    d.state AS decision, d.approval, d.outcome, {COMMENTS_OF_CALL},
                    {UNREAD_OF_CALL if user_id else "0 AS unread"}, {NEW_CALL} AS new,
-                   {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes
+                   {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes{found}
             {joined} {LATEST_CHANGE} {condition}
             ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
         params)
+    if say_where:
+        for row in rows:
+            row["found_in"] = where_found(text, row)
     return rows, total
+
+
+# Where the calls search reads besides a call's title and identifier, in the order a match is shown from:
+# (the row's name for it, its SQL, how a page names it).
+FOUND_IN = (("found_text", "c.description_text", "its text"), ("found_discussion", DISCUSSION_TEXT, "the discussion"),
+            ("found_note", "d.note", "the decision's note"),
+            ("found_comments", "d.evaluation_comments", "what the evaluators said"))
+
+
+def where_found(text: str, row: dict) -> dict | None:
+    """Why the search for `text` found a call whose title and identifier lack some of its words: where it
+    holds the first of them, {"where", "parts"} (`words_around`), from its text, its discussion, its decision's
+    note or what the evaluators said. None when the title and identifier hold every word. Takes the texts
+    searched out of `row`, which the list does not show."""
+    texts = {name: row.pop(name, None) or "" for name, _, _ in FOUND_IN}
+    named = without_accents(f"{row['title']} {row['identifier']}").casefold()
+    missing = [word for word in text.split()[:MAX_SEARCH_WORDS] if without_accents(word).casefold() not in named]
+    for name, _, where in FOUND_IN if missing else ():
+        if parts := words_around(missing, texts[name]):
+            return {"where": where, "parts": parts}
+    return None
 
 
 def programmes(db: Database) -> list[str]:

@@ -244,3 +244,31 @@ _FOLD = str.maketrans(ACCENTED_LETTERS, PLAIN_LETTERS)
 def without_accents(text: str) -> str:
     """`text` with the accented letters of Europe's Latin alphabets as their plain letters ("Rīga": "Riga")."""
     return text.translate(_FOLD)
+
+
+def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:
+    """The piece of `text`, about `width` characters long, around the first place it holds one of `words`
+    (accents and case aside, as the searches read them), cut at spaces with "…" where the text goes on: a list
+    of (part, whether the part is one of the words), in order, to mark them. None when it holds none."""
+    folded = without_accents(" ".join(text.split()))  # one letter for one: a place in it is a place in `line`
+    line = " ".join(text.split())
+    pattern = re.compile("|".join(re.escape(without_accents(w)) for w in sorted(words, key=len, reverse=True) if w),
+                         re.IGNORECASE)
+    first = pattern.search(folded) if pattern.pattern else None
+    if first is None:
+        return None
+    start = max(0, first.start() - width // 3)
+    end = min(len(line), start + width)
+    if start > 0:  # from the next space on, not mid-word
+        start = folded.find(" ", start, first.start()) + 1 or start
+    if end < len(line):
+        space = folded.rfind(" ", first.end(), end)
+        end = space if space > 0 else end
+    parts, at = [("…", False)] if start > 0 else [], start
+    for found in pattern.finditer(folded, start, end):
+        parts += [(line[at:found.start()], False), (line[found.start():found.end()], True)]
+        at = found.end()
+    parts.append((line[at:end], False))
+    if end < len(line):
+        parts.append(("…", False))
+    return [part for part in parts if part[0]]

@@ -248,6 +248,20 @@ def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():
     assert cut("Social economy", 10) == "Social ec…" and len(cut("Social economy", 10)) == 10
 
 
+def test_the_words_a_search_found_are_shown_in_the_piece_of_text_around_the_first():
+    from store.text import words_around
+
+    text = ("The call builds on earlier Framework Programmes, notably the Marie Skłodowska-Curie Actions,\n and on"
+            " the mobility   of researchers across borders, sectors and disciplines, in every career stage.")
+    parts = words_around(["sklodowska", "MOBILITY"], text, width=80)
+    assert "".join(part for part, _ in parts) == "…notably the Marie Skłodowska-Curie Actions, and on the mobility of…"
+    assert [part for part, word in parts if word] == ["Skłodowska", "mobility"]  # as written; spaces made one
+    whole = words_around(["every"], "In every stage.")
+    assert whole == [("In ", False), ("every", True), (" stage.", False)]  # nothing cut, so no "…"
+    assert words_around(["Ķekava"], "A Kekava lab") == [("A ", False), ("Kekava", True), (" lab", False)]
+    assert words_around(["tungsten"], text) is None and words_around([], text) is None
+
+
 def test_a_score_reads_in_whole_points():
     from store.text import points
 

@@ -524,7 +524,8 @@ def outcome(decision_id):
 def export_csv():
     filters, _ = _filters(request.args)
     filters.pop("page")
-    rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, **filters)
+    rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, say_where=False,
+                                      **filters)
     # The rate the profile is funded at: the call's published one, or the one its type of action fixes.
     kinds = profiles.get_profile(db(), current_profile_id())["organisation_types"]
     header = ["rank", "score", "identifier", "programme", "title", "status", "next deadline", "grant max EUR",

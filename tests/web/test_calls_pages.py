@@ -81,6 +81,8 @@ def test_filters_narrow_the_list(pm):
     for found in ("tehniskā", "young Tehniskā", "young TEHNISKA"):  # accents or none, as typed
         page = pm.get(f"/calls?q={quote(found)}").get_data(as_text=True)
         assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page, found
+        assert ("Found in the discussion: “Ask Rīgas <mark>Tehniskā</mark> universitāte to coordinate.”"
+                in page), found
     assert "placeholder=\"title, identifier, text, comments\"" in page
 
 
@@ -101,6 +103,16 @@ def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seed
     decisions.decide(seeded, profile_id, small, "no_bid", "Too small", "", DECIDER)
     assert found("Tallinn") == ["CERV-SOCIAL-01"] and found("uptake cities") == ["CERV-SOCIAL-01"]
     assert found("uptake young") == ["CERV-SOCIAL-01"]  # a word of the title beside a word of the evaluators'
+    # Each call found says where, when its title and identifier lack a word searched for.
+    def why(words):
+        page = pm.get(f"/calls?q={quote(words)}&screened=1").get_data(as_text=True)
+        return re.findall(r'<small class="found">(.*?)</small>', page)
+
+    assert why("tallinn") == ["Found in the decision&#39;s note: “With the <mark>Tallinn</mark> lab”"]
+    assert why("young uptake") == ["Found in what the evaluators said: “Impact: <mark>uptake</mark> by cities"
+                                   " unclear.”"]
+    assert why("tungsten") == ["Found in its text: “<mark>Tungsten</mark> divertors.”"]
+    assert why("young social") == [] and why("cerv-social") == []  # the title and identifier say it
 
 
 def test_bad_filter_values_get_a_clear_message(pm):
