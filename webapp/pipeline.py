@@ -35,8 +35,9 @@ def index():
     today = settings().as_of()
     whole = request.args.get("lately") == "all"  # the whole of the last DAYS days, not only the latest LIMIT
     rows = board(db(), current_profile_id(), today)
-    columns = {state: [r for r in rows if r["state"] == state and on_the_board(r)] for state in STATES}
-    folded = {state: [r for r in rows if r["state"] == state and not on_the_board(r)] for state in STATES}
+    columns, folded = {state: [] for state in STATES}, {state: [] for state in STATES}
+    for row in rows:  # a card in hand, or folded under its column
+        (columns if on_the_board(row) else folded)[row["state"]].append(row)
     waiting = waiting_bids() if is_leadership(g.user) else []
     newcomers = new_partners(db(), current_profile_id(), today.year)
     technology = technology_of(db(), [p["id"] for p in newcomers])
