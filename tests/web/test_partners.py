@@ -23,7 +23,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
         resolve_organisation(cur, "cordis", "997", {"pic": "912345678", "name": "Tallinn Youth Forum", "country": "EE",
                                                     "sector": "ngo"})
         unnumbered, _ = resolve_organisation(cur, "keep_eu", None, {"name": "Valmiera Crafts", "country": "LV"})
-        resolve_organisation(cur, "cordis", "996", {"pic": "996", "name": "RIGAS TEHNISKA UNIVERSITATE", "country": "LV"})
+        resolve_organisation(cur, "cordis", "996", {"pic": "996", "name": "RIGAS TEHNISKA UNIVERSITATE", "country": "LV",
+                                                    "short_name": "RTU"})
         resolve_organisation(cur, "erasmus_plus", "995", {"name": "Šiaulių universitetas", "country": "LT"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
@@ -35,6 +36,9 @@ def test_partners_search_and_organisation_page(pm, seeded):
     page = pm.get("/partners?q=riga&country=EST").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" in page
     assert not re.search(r'<option value="[A-Z]{2}" selected>', page)
+    # A short name is shown under the name: what the organisation is called, and where "rtu" found it.
+    assert re.search(r">RIGAS TEHNISKA UNIVERSITATE</a>(<span.*?</span>)?<br><small>RTU</small>",
+                     pm.get("/partners?q=rtu").get_data(as_text=True))
     page = pm.get("/partners?q=lab+riga").get_data(as_text=True)  # words in any order
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert "Tallinn Youth Forum" in pm.get("/partners?q=+912+345+678").get_data(as_text=True)  # a PIC, spaces aside
