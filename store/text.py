@@ -250,8 +250,8 @@ def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[st
     """The piece of `text`, about `width` characters long, around the first place it holds one of `words`
     (accents and case aside, as the searches read them), cut at spaces with "…" where the text goes on: a list
     of (part, whether the part is one of the words), in order, to mark them. None when it holds none."""
-    folded = without_accents(" ".join(text.split()))  # one letter for one: a place in it is a place in `line`
     line = " ".join(text.split())
+    folded = without_accents(line)  # one letter for one: a place in it is a place in `line`
     pattern = re.compile("|".join(re.escape(without_accents(w)) for w in sorted(words, key=len, reverse=True) if w),
                          re.IGNORECASE)
     first = pattern.search(folded) if pattern.pattern else None
