@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import unquote
@@ -365,12 +366,15 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                  status: str | None = None, within_days: int | None = None, min_grant: float | None = None,
                  text: str | None = None, decision: str | None = None, show_screened: bool = False,
                  changed: bool = False, new: bool = False, sort: str = "score", page: int = 1,
-                 per_page: int = 25, user_id: int | None = None, say_where: bool = True) -> tuple[list[dict], int]:
+                 per_page: int = 25, user_id: int | None = None, say_where: bool = True,
+                 seen_after: datetime | None = None, leave_out: Sequence[int] = ()) -> tuple[list[dict], int]:
     """(rows of this page, total count). Every value is a parameter; the sort is from a fixed list. `text`: every
     word in the call's title, identifier, text or the profile's discussion of it, accents aside. `changed`
     keeps the calls a crawl changed in the last RECENT_CHANGE_DAYS, `new` those marked new (see NEW_CALL), as
     each row says (`new`). With `user_id`, each row counts the comments that are `unread` to that user. With
-    `text` and `say_where`, each row says where it holds the words its title lacks (`found_in`: `where_found`)."""
+    `text` and `say_where`, each row says where it holds the words its title lacks (`found_in`: `where_found`).
+    `seen_after` keeps the calls first seen after that moment (a watched search's news for a digest), and
+    `leave_out` drops the calls of those ids (told already)."""
     where = ["TRUE"]
     params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page,
                     "first_crawl": FIRST_CRAWL, "user": user_id}
@@ -398,6 +402,12 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
                      f" AND x.seen_at >= %(today)s::date - {RECENT_CHANGE_DAYS})")
     if new:
         where.append(NEW_CALL)
+    if seen_after is not None:
+        where.append("c.first_seen > %(seen_after)s")
+        params["seen_after"] = seen_after
+    if leave_out:
+        where.append("c.id <> ALL(%(leave_out)s)")
+        params["leave_out"] = list(leave_out)
     if decision == "none":
         where.append("d.id IS NULL")
     elif decision:

@@ -17,6 +17,7 @@ from .programmes import new_programmes
 from .runs import failing_sources
 from .text import counted
 from .users import is_leadership
+from .watches import news as watched_news
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
@@ -91,6 +92,9 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     handed = [step for step in steps_handed(db, user["id"], since) if step["id"] not in due] if user.get("id") else []
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
+            # The new calls each search the reader watches finds, whatever their rank (those above aside).
+            "watched": watched_news(db, user["id"], profile_id, since, today, [c["id"] for c in new_calls])
+            if user.get("id") else [],
             "deadlines": deadlines, "waiting": waiting,
             "changed": changed_calls(db, profile_id, since, now, today, user["digest_top"]),
             "answers": answers_since(db, profile_id, since, user.get("id")),
@@ -132,6 +136,7 @@ def told(content: dict) -> list[str]:
     answered, outcomes = content.get("answered", []), content.get("outcomes", [])
     counts = [
         (len(content["new_calls"]), "new fitting call", ""),
+        (sum(watched["total"] for watched in content.get("watched", [])), "new call", " for your watched searches"),
         (len(content["deadlines"]), "deadline", " coming"),
         (len(content.get("changed", [])), "changed call", ""),
         (len(content.get("waiting", [])), "bid", " waiting for approval"),
@@ -154,12 +159,12 @@ def told(content: dict) -> list[str]:
 
 
 def has_news(content: dict) -> bool:
-    """Whether a digest would tell its reader anything (`told`: a new call, a deadline, a changed call, planned
-    or among their top, a bid waiting, leadership's answer on one, a bid's outcome or its results due, an
-    application to write or a step of one due or handed to them, one of theirs a colleague decided anew, a
-    colleague's comment for them, a partner's answer, one to follow up, a new programme) or a crawl failed. One
-    with none of them is not sent (a daily "nothing new" teaches people to ignore the mail), and its period is
-    not claimed, so the next digest covers it."""
+    """Whether a digest would tell its reader anything (`told`: a new call, one a watched search finds, a
+    deadline, a changed call, planned or among their top, a bid waiting, leadership's answer on one, a bid's
+    outcome or its results due, an application to write or a step of one due or handed to them, one of theirs a
+    colleague decided anew, a colleague's comment for them, a partner's answer, one to follow up, a new
+    programme) or a crawl failed. One with none of them is not sent (a daily "nothing new" teaches people to
+    ignore the mail), and its period is not claimed, so the next digest covers it."""
     return bool(told(content) or content.get("failing"))
 
 

@@ -481,3 +481,12 @@ CREATE TABLE digests (
     subject       text NOT NULL DEFAULT '',
     UNIQUE (user_id, period_start)                -- the same period is never sent twice
 );
+
+-- A search of the calls page a user watches: the new calls it finds come in their digest (migration 0049).
+CREATE TABLE watched_searches (
+    id         bigserial PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    search     jsonb NOT NULL,  -- the calls page's filters: {"text", "programme", "min_grant", "show_screened"}
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (user_id, search)
+);

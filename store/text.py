@@ -247,16 +247,17 @@ def without_accents(text: str) -> str:
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:
-    """The piece of `text`, about `width` characters long, around the first place it holds one of `words`
-    (accents and case aside, as the searches read them), cut at spaces with "…" where the text goes on: a list
-    of (part, whether the part is one of the words), in order, to mark them. None when it holds none."""
+    """The piece of `text`, about `width` characters long, around the first place it holds the longest of
+    `words` it holds (the likeliest to say why: "enterprise" rather than "social"), accents and case aside as
+    the searches read them, cut at spaces with "…" where the text goes on: a list of (part, whether the part is
+    one of the words), in order, to mark every one. None when it holds none."""
     line = " ".join(text.split())
     folded = without_accents(line)  # one letter for one: a place in it is a place in `line`
-    pattern = re.compile("|".join(re.escape(without_accents(w)) for w in sorted(words, key=len, reverse=True) if w),
-                         re.IGNORECASE)
-    first = pattern.search(folded) if pattern.pattern else None
+    longest_first = [re.escape(without_accents(word)) for word in sorted(words, key=len, reverse=True) if word]
+    first = next((found for word in longest_first if (found := re.search(word, folded, re.IGNORECASE))), None)
     if first is None:
         return None
+    pattern = re.compile("|".join(longest_first), re.IGNORECASE)
     start = max(0, first.start() - width // 3)
     end = min(len(line), start + width)
     if start > 0:  # from the next space on, not mid-word

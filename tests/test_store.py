@@ -260,6 +260,10 @@ def test_the_words_a_search_found_are_shown_in_the_piece_of_text_around_the_firs
     assert whole == [("In ", False), ("every", True), (" stage.", False)]  # nothing cut, so no "…"
     assert words_around(["Ķekava"], "A Kekava lab") == [("A ", False), ("Kekava", True), (" lab", False)]
     assert words_around(["tungsten"], text) is None and words_around([], text) is None
+    # Shown around the longest word it holds, the likeliest to say why; the others marked where they fall.
+    far = "Social " + "cohesion " * 30 + "through social enterprises."
+    assert [part for part, word in words_around(["social", "enterprise"], far, width=60) if word] == [
+        "social", "enterprise"]
 
 
 def test_a_score_reads_in_whole_points():

@@ -68,10 +68,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     csrf.init_app(app)
 
     from . import (account, auth, calendar, calls, charts, consortium, discussion, own_calls, partners, pipeline,
-                   profile, programmes, sources, steps, texts, users, words)
+                   profile, programmes, sources, steps, texts, users, watches, words)
 
     for module in (account, auth, calendar, calls, consortium, discussion, own_calls, partners, pipeline, profile,
-                   programmes, sources, steps, texts, users):
+                   programmes, sources, steps, texts, users, watches):
         app.register_blueprint(module.bp)
     charts.init_app(app)
     words.init_app(app)

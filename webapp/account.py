@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from store import activity, digests, discussion, profiles, users
+from store import activity, digests, discussion, profiles, users, watches
 from store.checklist import DUE_WITHIN_DAYS
 from store.errors import CallmatchError
 
@@ -75,6 +75,7 @@ def edit():
     start = digests.period_start(db(), g.user)
     return render_template("settings.html", title="Settings", step_days=DUE_WITHIN_DAYS, since=start,
                            discussions=discussion.choices(db(), g.user["id"]), working_profile_id=current_profile_id(),
+                           watched=watches.watches(db(), g.user["id"]),
                            next_run=digests.next_run(g.user, start, digests.utcnow(), settings().digest_hour))
 
 

@@ -15,7 +15,8 @@ from matcher.texts_fit import fitting_texts
 from store import calls as call_store
 from store import checklist
 from store import consortium as consortium_store
-from store import applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users
+from store import (applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users,
+                   watches)
 from store.codes import series_of
 from store.text import capitalised, consortium_progress, counted, eur, failed_gates
 from store.text import rate as written_rate
@@ -34,7 +35,7 @@ PER_PAGE = 25
 SORT_LABELS = {"score": "best fit", "deadline": "deadline", "grant": "largest grant", "new": "newest"}
 
 
-def _filters(args) -> tuple[dict, list[str]]:
+def call_filters(args) -> tuple[dict, list[str]]:
     """Validated filters from the query string, and a message for each value that was refused."""
     errors, f = [], {}
     f["programme"] = args.get("programme") or None
@@ -80,7 +81,7 @@ def home():
 
 @bp.route("/calls")
 def index():
-    filters, errors = _filters(request.args)
+    filters, errors = call_filters(request.args)
     page = filters.pop("page") or 1
     rows, total = call_store.search_calls(db(), current_profile_id(), _today(), page=page, per_page=PER_PAGE,
                                           user_id=g.user["id"], **filters)
@@ -95,7 +96,8 @@ def index():
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
                            reasons=decisions.REASONS, many_states=MANY_STATES, max_note=decisions.MAX_NOTE,
                            recent_change_days=call_store.RECENT_CHANGE_DAYS, new_call_days=call_store.NEW_CALL_DAYS,
-                           failing=runs.failing_sources(db(), settings().crawl_spiders))
+                           failing=runs.failing_sources(db(), settings().crawl_spiders),
+                           watched=watches.watching(db(), g.user["id"], filters))
 
 
 def passage_rows(matches: list[dict]) -> list[dict]:
@@ -522,7 +524,7 @@ def outcome(decision_id):
 
 @bp.route("/calls/export.csv")
 def export_csv():
-    filters, _ = _filters(request.args)
+    filters, _ = call_filters(request.args)
     filters.pop("page")
     rows, _ = call_store.search_calls(db(), current_profile_id(), _today(), page=1, per_page=100000, say_where=False,
                                       **filters)

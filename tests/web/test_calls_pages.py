@@ -86,6 +86,41 @@ def test_filters_narrow_the_list(pm):
     assert "placeholder=\"title, identifier, text, comments\"" in page
 
 
+def test_a_search_is_watched_from_the_calls_page_and_stopped_there_or_in_settings(pm):
+    assert "Watch this search" not in pm.get("/calls").get_data(as_text=True)  # no words, no programme: nothing
+    page = pm.get("/calls?q=civic&programme=CERV&sort=deadline").get_data(as_text=True)
+    form = page[page.index('class="inline watch"'):].split("</form>")[0]
+    assert ">Watch this search</button>" in form
+    assert '<input type="hidden" name="q" value="civic">' in form and '<input type="hidden" name="sort" value="deadline">' in form
+    token = csrf(pm, "/calls")
+    watched = pm.post("/calls/watch", data={"q": "civic", "programme": "CERV", "sort": "deadline", "csrf_token": token})
+    assert watched.status_code == 302 and watched.headers["Location"].endswith("/calls?q=civic&programme=CERV&sort=deadline")
+    page = pm.get("/calls?q=civic&programme=CERV&sort=deadline").get_data(as_text=True)
+    assert "Watching “civic” in CERV: the new calls it finds come in your digest." in page
+    assert "You watch this search: the new calls it finds come in your digest." in page  # whatever the sort
+    settings_page = pm.get("/settings").get_data(as_text=True)
+    watched_list = settings_page[settings_page.index('id="watched"'):].split("</section>")[0]
+    assert '<a href="/calls?q=civic&amp;programme=CERV&amp;sort=new">“civic” in CERV</a>' in watched_list
+    # Stopped from the calls page, back to the same search; a second press finds it gone.
+    watch_id = int(re.search(r'action="/watches/(\d+)/remove"', page).group(1))
+    stopped = pm.post(f"/watches/{watch_id}/remove", data={"q": "civic", "programme": "CERV", "from": "calls",
+                                                           "csrf_token": token})
+    assert stopped.headers["Location"].endswith("/calls?q=civic&programme=CERV")
+    assert "No longer watching “civic” in CERV." in pm.get("/calls").get_data(as_text=True)
+    assert pm.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).status_code == 404
+    # Watched again, and stopped in Settings.
+    pm.post("/calls/watch", data={"programme": "CERV", "csrf_token": token})
+    settings_page = pm.get("/settings").get_data(as_text=True)
+    watch_id = int(re.search(r'action="/watches/(\d+)/remove"', settings_page).group(1))
+    assert pm.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).headers["Location"].endswith(
+        "/settings#watched")
+    assert "No longer watching every call in CERV." in pm.get("/settings").get_data(as_text=True)
+    # A watch needs words or a programme: said, and nothing kept.
+    refused = pm.post("/calls/watch", data={"min_grant": "100000", "csrf_token": token}, follow_redirects=True)
+    assert "Search for some words or choose a programme first" in refused.get_data(as_text=True)
+    assert "None yet." in pm.get("/settings").get_data(as_text=True)
+
+
 def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seeded):
     from store import decisions, profiles
     from tests.helpers.data import DECIDER
