@@ -86,7 +86,7 @@ def test_filters_narrow_the_list(pm):
     assert "placeholder=\"title, identifier, text, comments\"" in page
 
 
-def test_a_search_is_watched_from_the_calls_page_and_stopped_there_or_in_settings(pm):
+def test_a_search_is_watched_from_the_calls_page_and_stopped_there_or_in_settings(pm, seeded):
     assert "Watch this search" not in pm.get("/calls").get_data(as_text=True)  # no words, no programme: nothing
     page = pm.get("/calls?q=civic&programme=CERV&sort=deadline").get_data(as_text=True)
     form = page[page.index('class="inline watch"'):].split("</form>")[0]
@@ -119,6 +119,12 @@ def test_a_search_is_watched_from_the_calls_page_and_stopped_there_or_in_setting
     refused = pm.post("/calls/watch", data={"min_grant": "100000", "csrf_token": token}, follow_redirects=True)
     assert "Search for some words or choose a programme first" in refused.get_data(as_text=True)
     assert "None yet." in pm.get("/settings").get_data(as_text=True)
+    # With no digest, a watch would tell nobody: the message says so, and where to turn it on.
+    seeded.execute("UPDATE users SET digest_frequency = 'never' WHERE email = 'pm@sic.lv'")
+    page = pm.post("/calls/watch", data={"q": "youth", "csrf_token": token}, follow_redirects=True).get_data(
+        as_text=True)
+    assert ("Watching “youth”: the new calls it finds come in your digest, which is off now (Settings turns it on)."
+            in page)
 
 
 def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seeded):
