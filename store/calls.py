@@ -13,7 +13,8 @@ from psycopg.types.json import Jsonb
 
 from .db import MAX_SEARCH_WORDS, Database, every_word_in
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
-from .text import capitalised, counted, day, eur_against, one_line, stage_note, without_accents, words_around
+from .text import (capitalised, counted, day, eur_against, one_line, stage_note, text_fragment, without_accents,
+                   words_around)
 
 SOURCES = {
     # name: (kind, title, url)
@@ -445,15 +446,15 @@ FOUND_IN = (("found_text", "c.description_text", "its text"), ("found_discussion
 
 def where_found(text: str, row: dict) -> dict | None:
     """Why the search for `text` found a call whose title and identifier lack some of its words: where it
-    holds the first of them, {"where", "parts"} (`words_around`), from its text, its discussion, its decision's
-    note or what the evaluators said. None when the title and identifier hold every word. Takes the texts
-    searched out of `row`, which the list does not show."""
+    holds the first of them, {"where", "parts" (`words_around`), "fragment" (`text_fragment`)}, from its
+    text, its discussion, its decision's note or what the evaluators said. None when the title and identifier
+    hold every word. Takes the texts searched out of `row`, which the list does not show."""
     texts = {name: row.pop(name, None) or "" for name, _, _ in FOUND_IN}
     named = without_accents(f"{row['title']} {row['identifier']}").casefold()
     missing = [word for word in text.split()[:MAX_SEARCH_WORDS] if without_accents(word).casefold() not in named]
     for name, _, where in FOUND_IN if missing else ():
         if parts := words_around(missing, texts[name]):
-            return {"where": where, "parts": parts}
+            return {"where": where, "parts": parts, "fragment": text_fragment(parts)}
     return None
 
 

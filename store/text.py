@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import quote
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
@@ -273,3 +274,18 @@ def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[st
     if end < len(line):
         parts.append(("…", False))
     return [part for part in parts if part[0]]
+
+
+def text_fragment(parts: list[tuple[str, bool]], words: int = 4) -> str:
+    """A link's text fragment (`#:~:text=…`) for a piece of text `words_around` cut: the whole word of its first
+    mark and the few after it, so that a browser that reads such links scrolls to that place of the page and
+    highlights it (one that does not opens the page at its top). Empty when no part is marked."""
+    marked = next((n for n, (_, word) in enumerate(parts) if word), None)
+    if marked is None:
+        return ""
+    before = "".join(part for part, _ in parts[:marked])
+    after = "".join(part for part, _ in parts[marked:])
+    start = before.split(" ")[-1].lstrip("…")  # the mark's word began there
+    phrase = " ".join((start + after).rstrip("…").split(" ")[:words])
+    # Within the directive a dash, comma and ampersand are syntax: written as escapes, like the rest.
+    return "#:~:text=" + quote(phrase, safe="").replace("-", "%2D")

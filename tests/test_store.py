@@ -266,6 +266,16 @@ def test_the_words_a_search_found_are_shown_in_the_piece_of_text_around_the_firs
         "social", "enterprise"]
 
 
+def test_a_link_to_the_words_found_names_the_whole_word_and_the_few_after_it():
+    from store.text import text_fragment, words_around
+
+    parts = words_around(["enterprise"], "…private initiatives (impact-oriented enterprises, co-operatives and more")
+    assert text_fragment(parts) == "#:~:text=enterprises%2C%20co%2Doperatives%20and%20more"  # dashes are syntax there
+    assert text_fragment(words_around(["Skłodowska"], "The Marie Skłodowska-Curie Actions.")) == (
+        "#:~:text=Sk%C5%82odowska%2DCurie%20Actions.")
+    assert text_fragment([("nothing marked", False)]) == ""
+
+
 def test_a_score_reads_in_whole_points():
     from store.text import points
 

@@ -349,6 +349,19 @@ def test_calls_ticked_on_the_calls_page_are_marked_at_once_in_a_real_browser(ser
     assert page.locator("input[form=decide-many]").count() == 1  # the one nobody decided on yet
 
 
+def test_where_the_search_found_a_call_opens_its_page_at_those_words(server, page):
+    page.set_viewport_size({"width": 1280, "height": 500})  # the call's text well below the fold
+    page.goto(f"{server}/login")
+    sign_in(page, server, "pm@sic.lv")
+    page.goto(f"{server}/calls?q=tungsten&screened=1")
+    page.get_by_role("link", name="Found in its text").click()
+    page.wait_for_url(f"{server}/calls/HORIZON-FUSION-01#:~:text=Tungsten%20divertors.")
+    page.wait_for_function("window.scrollY > 0")  # Chromium scrolls to the words and highlights them
+    shown = page.evaluate("(() => { const r = document.getElementById('description').getBoundingClientRect();"
+                          " return r.top < window.innerHeight && r.bottom > 0; })()")
+    assert shown, "the call's text is in view"
+
+
 def test_the_first_tab_skips_the_navigation_and_focus_stays_visible(server, page):
     page.goto(f"{server}/login")
     sign_in(page, server, "pm@sic.lv")

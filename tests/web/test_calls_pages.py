@@ -81,7 +81,8 @@ def test_filters_narrow_the_list(pm):
     for found in ("tehniskā", "young Tehniskā", "young TEHNISKA"):  # accents or none, as typed
         page = pm.get(f"/calls?q={quote(found)}").get_data(as_text=True)
         assert "CERV-SOCIAL-01" in page and "CERV-SMALL-01" not in page and "HORIZON-FUSION-01" not in page, found
-        assert ("Found in the discussion: “Ask Rīgas <mark>Tehniskā</mark> universitāte to coordinate.”"
+        assert ('#:~:text=Tehnisk%C4%81%20universit%C4%81te%20to%20coordinate." title="The call\'s page, at these'
+                ' words">Found in the discussion</a>: “Ask Rīgas <mark>Tehniskā</mark> universitāte to coordinate.”'
                 in page), found
     assert "placeholder=\"title, identifier, text, comments\"" in page
 
@@ -147,12 +148,16 @@ def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seed
     # Each call found says where, when its title and identifier lack a word searched for.
     def why(words):
         page = pm.get(f"/calls?q={quote(words)}&screened=1").get_data(as_text=True)
-        return re.findall(r'<small class="found">(.*?)</small>', page)
+        return [re.sub(r"<a [^>]*>(.*?)</a>", r"\1", found) for found in re.findall(r'<small class="found">(.*?)</small>',
+                                                                                   page)]
 
     assert why("tallinn") == ["Found in the decision&#39;s note: “With the <mark>Tallinn</mark> lab”"]
     assert why("young uptake") == ["Found in what the evaluators said: “Impact: <mark>uptake</mark> by cities"
                                    " unclear.”"]
     assert why("tungsten") == ["Found in its text: “<mark>Tungsten</mark> divertors.”"]
+    # Each links to the call's page at those words, for a browser that reads a link's text fragment.
+    assert ('<a href="/calls/HORIZON-FUSION-01#:~:text=Tungsten%20divertors." title="The call\'s page, at these'
+            ' words">Found in its text</a>') in pm.get("/calls?q=tungsten&screened=1").get_data(as_text=True)
     assert why("young social") == [] and why("cerv-social") == []  # the title and identifier say it
 
 
