@@ -99,7 +99,9 @@ def test_a_digest_tells_the_new_calls_each_watched_search_finds_whatever_their_r
     assert 'Found in its text: "Projects in Latgale and Šiauliai regions."' in text
     assert re.search(r"- Youth participation \[CERV\] #4\d\d, deadline 01 Oct 2026, screened out \(size: Grant below"
                      r" the minimum\)\n", text)
-    assert "Found in its text: “Projects in <strong>Latgale</strong> and Šiauliai regions.”" in html
+    assert (f'<a href="{settings.base_url}/calls/INTERREG-LV-LT-2026#:~:text=Latgale%20and%20%C5%A0iauliai%20regions."'
+            ' style="color:#5b6475">Found in its text</a>: “Projects in <strong>Latgale</strong> and Šiauliai regions.”'
+            ) in html  # the link opens the call's page at those words
     # More than a digest lists: the first ten, and the rest a link away, newest first.
     for n in range(watches.NEWS_PER_WATCH + 2):
         add_call(db, f"CERV-LATGALE-{n:02}", f"Latgale call {n}", "Text.", programme="CERV")
