@@ -12,9 +12,10 @@ from tests.helpers.web import PASSWORD, on_day
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-# Every page a signed-in leadership user reaches from the navigation, one call page and the form for a call.
-PAGES = ("/calls", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline", "/partners", "/partners/contacts", "/texts", "/profile",
-         "/sources", "/settings", "/settings/digest-preview")
+# Every page a signed-in leadership user reaches from the navigation, one call page and the form for a call,
+# and a search that finds a call by its text (where it found it, and the form to watch it).
+PAGES = ("/calls", "/calls?q=enterprises&screened=1", "/calls/CERV-SOCIAL-01", "/calls/new", "/programmes", "/pipeline",
+         "/partners", "/partners/contacts", "/texts", "/profile", "/sources", "/settings", "/settings/digest-preview")
 
 
 @pytest.fixture
