@@ -59,14 +59,17 @@ def calls_page_args(search: dict) -> dict:
     return {key: value for key, value in args.items() if value}
 
 
+# A user's watch of one search (as `watched_search` keeps it), if they watch it.
+_WATCH_OF = "SELECT id, search FROM watched_searches WHERE user_id = %s AND search = %s"
+
+
 def watch(db: Database, user_id: int, filters: dict) -> dict:
     """The user watches the search the calls page's `filters` make (`watched_search`); one watched already is
     left as it is. Returns the watch (id, search, words). InvalidWatch past MAX_WATCHES."""
     search = watched_search(filters)
     with db.transaction() as cur:
         cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (user_id,))  # two tabs at once: one count
-        kept = cur.execute("SELECT id, search FROM watched_searches WHERE user_id = %s AND search = %s",
-                           (user_id, Jsonb(search))).fetchone()
+        kept = cur.execute(_WATCH_OF, (user_id, Jsonb(search))).fetchone()
         if kept is None:
             if cur.execute("SELECT count(*) AS n FROM watched_searches WHERE user_id = %s",
                            (user_id,)).fetchone()["n"] >= MAX_WATCHES:
@@ -102,8 +105,7 @@ def watching(db: Database, user_id: int, filters: dict) -> dict | None:
         search = watched_search(filters)
     except InvalidWatch:
         return None
-    return db.fetchone("SELECT id, search FROM watched_searches WHERE user_id = %s AND search = %s",
-                       (user_id, Jsonb(search)))
+    return db.fetchone(_WATCH_OF, (user_id, Jsonb(search)))
 
 
 def news(db: Database, user_id: int, profile_id: int, since: datetime, today: date,
