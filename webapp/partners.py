@@ -137,7 +137,7 @@ def save_contact(organisation_id):
     fields = ("", "", "") if removed else (request.form.get(k, "") for k in ("person", "email", "note"))
     try:
         kept = contacts.save_contact(db(), organisation_id, *fields, g.user["id"],
-                                          int(contact_id) if contact_id else None)
+                                     int(contact_id) if contact_id else None)
     except contacts.InvalidContact as exc:
         abort(400, str(exc))
     except NotFound as exc:
