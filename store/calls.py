@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +15,7 @@ from psycopg.types.json import Jsonb
 from .db import MAX_SEARCH_WORDS, Database, every_word_in
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
 from .text import (capitalised, counted, day, eur_against, one_line, stage_note, text_fragment, without_accents,
-                   words_around)
+                   word_start, words_around)
 
 SOURCES = {
     # name: (kind, title, url)
@@ -450,8 +451,9 @@ def where_found(text: str, row: dict) -> dict | None:
     text, its discussion, its decision's note or what the evaluators said. None when the title and identifier
     hold every word. Takes the texts searched out of `row`, which the list does not show."""
     texts = {name: row.pop(name, None) or "" for name, _, _ in FOUND_IN}
-    named = without_accents(f"{row['title']} {row['identifier']}").casefold()
-    missing = [word for word in text.split()[:MAX_SEARCH_WORDS] if without_accents(word).casefold() not in named]
+    named = without_accents(f"{row['title']} {row['identifier']}")
+    missing = [word for word in text.split()[:MAX_SEARCH_WORDS]
+               if not re.search(word_start(without_accents(word)), named, re.IGNORECASE)]
     for name, _, where in FOUND_IN if missing else ():
         if parts := words_around(missing, texts[name]):
             return {"where": where, "parts": parts, "fragment": text_fragment(parts)}

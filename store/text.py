@@ -247,6 +247,16 @@ def without_accents(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def word_start(word: str) -> str:
+    """A regular expression for `word` where a word of the text begins, read alike by Python (with IGNORECASE)
+    and by PostgreSQL's `~*`: "riga" finds "Riga" and "RIGAS" but not "BRIGADE", "art" finds "arts" but not
+    "participation". A word that starts with a sign ("#digital", "€", "_") is found anywhere. Its signs match
+    themselves: a backslash before one that is neither letter nor digit makes it literal in both."""
+    literal = re.escape(word)
+    # An ASCII class, not \b or \m, whose letters PostgreSQL reads by the database's locale.
+    return f"(?<![0-9a-z_]){literal}" if word[:1].isascii() and word[:1].isalnum() else literal
+
+
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:
     """The piece of `text`, about `width` characters long, around the first place it holds the longest of
     `words` it holds (the likeliest to say why: "enterprise" rather than "social"), accents and case aside as
@@ -254,7 +264,7 @@ def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[st
     one of the words), in order, to mark every one. None when it holds none."""
     line = " ".join(text.split())
     folded = without_accents(line)  # one letter for one: a place in it is a place in `line`
-    longest_first = [re.escape(without_accents(word)) for word in sorted(words, key=len, reverse=True) if word]
+    longest_first = [word_start(without_accents(word)) for word in sorted(words, key=len, reverse=True) if word]
     first = next((found for word in longest_first if (found := re.search(word, folded, re.IGNORECASE))), None)
     if first is None:
         return None

@@ -266,6 +266,35 @@ def test_the_words_a_search_found_are_shown_in_the_piece_of_text_around_the_firs
         "social", "enterprise"]
 
 
+def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in_sql(db):
+    """The calls and partners searches match in SQL, and the page marks the words in Python: both read
+    store.text.word_start, and must agree on where it finds a word."""
+    import re
+    from datetime import date
+
+    from store import profiles
+    from store.calls import search_calls
+    from store.text import word_start
+    from tests.helpers.data import add_call
+
+    texts = ["Riga Social Lab", "RIGAS TEHNISKA", "Fire Brigade", "Arts and culture", "Youth participation",
+             "HORIZON-CL2-2027-01", "co-operatives", "#digital skills", "100% renewable", "snake_case"]
+    for word, expected in [("riga", ["Riga Social Lab", "RIGAS TEHNISKA"]), ("art", ["Arts and culture"]),
+                           ("cl2", ["HORIZON-CL2-2027-01"]), ("2027-01", ["HORIZON-CL2-2027-01"]),
+                           ("operatives", ["co-operatives"]), ("#digital", ["#digital skills"]),
+                           ("digital", ["#digital skills"]), ("%", ["100% renewable"]), ("case", []),
+                           ("_case", ["snake_case"]), ("a.b", []), ("(riga", [])]:
+        in_python = [text for text in texts if re.search(word_start(word), text, re.IGNORECASE)]
+        in_sql = [text for text in texts if db.scalar("SELECT %s ~* %s", (text, word_start(word)))]
+        assert in_python == in_sql == expected, word
+    # So the calls search: "art" finds the arts, not every call that asks for participation.
+    add_call(db, "CREA-CULT-2027-01", "Arts and culture", "Cultural heritage.")
+    add_call(db, "CERV-2027-PART-01", "Citizens' participation", "Civic engagement.")
+    rows, total = search_calls(db, profiles.ensure_default_profile(db), date(2026, 6, 27), text="art",
+                               show_screened=True)
+    assert [row["identifier"] for row in rows] == ["CREA-CULT-2027-01"] and total == 1
+
+
 def test_a_link_to_the_words_found_names_the_whole_word_and_the_few_after_it():
     from store.text import text_fragment, words_around
 

@@ -26,8 +26,10 @@ def test_partners_search_and_organisation_page(pm, seeded):
         resolve_organisation(cur, "cordis", "996", {"pic": "996", "name": "RIGAS TEHNISKA UNIVERSITATE", "country": "LV",
                                                     "short_name": "RTU"})
         resolve_organisation(cur, "erasmus_plus", "995", {"name": "Šiaulių universitetas", "country": "LT"})
+        resolve_organisation(cur, "cordis", "994", {"pic": "994", "name": "LATVIAN FIRE BRIGADE", "country": "LV"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
+    assert "BRIGADE" not in page  # a name's words are found from where they begin
     assert '<option value="LV" selected>LV · Latvia</option>' in page
     assert '<td><abbr title="Latvia">LV</abbr></td>' in page  # the column keeps the code, the name on hover
     # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
