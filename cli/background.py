@@ -55,7 +55,7 @@ def jobs(app: AppContext) -> None:
     if not rows:
         click.echo("No jobs queued, running or recently finished.")
     for job in rows:
-        started = moment(job["started_at"]) if job["started_at"] else "not started"
+        started = moment(job["started_at"], app.settings.zone) if job["started_at"] else "not started"
         line = f"{job['state']:9} {job['name']:18} {started:22} {job['id'][:24]:24} {job['progress'] or ''}"
         if job["error"]:
             line += f"  error: {job['error']}"

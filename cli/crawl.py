@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -293,20 +293,20 @@ def runs(app: AppContext, run_id: int | None, limit: int) -> None:
         run = run_store.get_run(db, run_id)
         if run is None:
             raise click.ClickException(f"No run #{run_id}; `callmatch runs` lists the recent ones.")
-        _echo_run(run, errors_shown=None)
+        _echo_run(run, app.settings.zone, errors_shown=None)
         return
     recent = run_store.recent_runs(db, limit)
     if not recent:
         click.echo("No crawl or import runs yet: `callmatch crawl SPIDER` or `callmatch demo` makes some.")
     for run in recent:
-        _echo_run(run, errors_shown=5)
+        _echo_run(run, app.settings.zone, errors_shown=5)
 
 
-def _echo_run(run: dict, errors_shown: int | None) -> None:
+def _echo_run(run: dict, zone: tzinfo, errors_shown: int | None) -> None:
     from store import runs as run_store
     from store.text import moment
 
-    click.echo(f"#{run['id']} {run['source']:22} {moment(run['started_at'])} {run['status']:8} "
+    click.echo(f"#{run['id']} {run['source']:22} {moment(run['started_at'], zone)} {run['status']:8} "
                f"pages={run['pages']} {run['counted_as']}: new={run['items_new']} updated={run['items_updated']} "
                f"dropped={run['items_dropped']} errors={len(run['errors'])} {run['message'] or ''}")
     for reason, count in sorted(run["drop_reasons"].items(), key=lambda item: -item[1]):

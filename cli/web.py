@@ -104,7 +104,7 @@ def list_users(app: AppContext) -> None:
     if not rows:
         click.echo("No users yet; `callmatch create-user EMAIL --role admin` creates the first admin.")
     for row in rows:
-        seen = moment(row["last_login_at"]) if row["last_login_at"] else "never signed in"
+        seen = moment(row["last_login_at"], app.settings.zone) if row["last_login_at"] else "never signed in"
         click.echo(f"{row['email']:40} {row['role']:11} {'active' if row['active'] else 'deactivated':12} {seen}")
 
 

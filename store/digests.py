@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from .calls import NEXT_DEADLINE
 from .checklist import DUE_WITHIN_DAYS, STEPS_OF_DECISION
@@ -44,14 +44,15 @@ def period_start(db: Database, user: dict) -> datetime:
     return last if last is not None else user["created_at"] - PERIODS.get(user["digest_frequency"], PERIODS["weekly"])
 
 
-def next_run(user: dict, start: datetime, now: datetime, hour: int) -> datetime | None:
-    """When the worker's daily digest run (at `hour` UTC) next sends the user's digest, if it has something
-    to tell by then (one with nothing waits for the run after); None for a user who gets none."""
+def next_run(user: dict, start: datetime, now: datetime, hour: int, zone: tzinfo = timezone.utc) -> datetime | None:
+    """When the worker's daily digest run (at `hour` in `zone`, the team's clock) next sends the user's
+    digest, if it has something to tell by then (one with nothing waits for the run after); None for a user
+    who gets none."""
     period = PERIODS.get(user["digest_frequency"])
     if period is None:
         return None
     due = max(start + period - EARLY, now)
-    run = due.astimezone(timezone.utc).replace(hour=hour, minute=0, second=0, microsecond=0)
+    run = due.astimezone(zone).replace(hour=hour, minute=0, second=0, microsecond=0)
     return run if run >= due else run + timedelta(days=1)
 
 

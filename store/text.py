@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote
@@ -180,25 +180,33 @@ def eur_against(amount, threshold) -> tuple[str, str]:
     return tuple(f"€{float(v):,.0f}" for v in (amount, threshold))
 
 
-def day(value: date | datetime | str | None) -> str:
+def day(value: date | datetime | str | None, zone: tzinfo = timezone.utc) -> str:
     """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON (a
-    moment's day is its day in UTC, as `moment` writes it)."""
+    moment's day is its day in `zone`, the team's, as `moment` writes it)."""
     if not value:
         return "—"
     if isinstance(value, datetime):
-        value = _in_utc(value)
+        value = in_zone(value, zone)
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 
-def moment(value: datetime | None) -> str:
-    """A point in time as pages write it, '05 Dec 2026 14:20 UTC': in UTC, as the schedule's hours are set,
-    whatever zone the database server reports it in (a naive time is taken to be UTC already)."""
-    return _in_utc(value).strftime("%d %b %Y %H:%M UTC") if value else "—"
+def moment(value: datetime | None, zone: tzinfo = timezone.utc) -> str:
+    """A point in time as pages write it, in `zone` (the team's, CALLMATCH_TIMEZONE) with its abbreviation:
+    '05 Dec 2026 16:20 EET', '01 Jul 2026 09:05 EEST', '05 Dec 2026 14:20 UTC', whatever zone the database
+    server reports it in."""
+    return in_zone(value, zone).strftime("%d %b %Y %H:%M %Z") if value else "—"
 
 
-def _in_utc(value: datetime) -> datetime:
-    """A time in UTC, whatever zone it came in; a naive one is taken to be UTC already (rq's are)."""
-    return value.astimezone(timezone.utc) if value.tzinfo is not None else value
+def in_zone(value: datetime, zone: tzinfo) -> datetime:
+    """A time in `zone`, whatever zone it came in; a naive one is taken to be UTC (rq's are)."""
+    return (value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)).astimezone(zone)
+
+
+def zone_words(zone: tzinfo) -> str:
+    """How a sentence names the team's clock: "Riga time" for Europe/Riga, "UTC" for UTC."""
+    key = getattr(zone, "key", None) or "UTC"
+    city = key.rsplit("/", 1)[-1].replace("_", " ")
+    return "UTC" if key.upper() in ("UTC", "ETC/UTC", "GMT", "ETC/GMT", "UCT", "ZULU") else f"{city} time"
 
 
 def unlisted(since: date | str) -> str:

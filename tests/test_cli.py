@@ -251,7 +251,7 @@ def test_runs_lists_a_run_with_its_failures_and_says_so_when_there_is_none(setti
                             {"url": "", "error": "crawl ended early: closespider_errorcount"}], stats={})
     output = CliRunner().invoke(cli, ["runs"], env=env).output
     assert f"#{run_id} ft_portal" in output
-    assert re.search(rf"#{run_id} ft_portal +\d\d [A-Z][a-z]{{2}} 20\d\d \d\d:\d\d UTC partial", output)
+    assert re.search(rf"#{run_id} ft_portal +\d\d [A-Z][a-z]{{2}} 20\d\d \d\d:\d\d EES?T partial", output)
     assert "partial" in output and "pages=3 calls: new=7" in output and "dropped=3" in output
     assert "https://example.org/broken: malformed JSON" in output
     assert "\n    crawl ended early: closespider_errorcount\n" in output  # no page to name, no bare colon

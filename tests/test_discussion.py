@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from store import decisions, digests, discussion, own_calls, profiles, users
+from store.config import Settings
 from store.errors import NotFound
 from tests.helpers.data import add_call
 from webapp.discussion import comment_html
@@ -141,7 +142,7 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
     assert discussion.new_for(db, who["janis"]["id"], until, datetime.now(timezone.utc)) == []
 
     content = digests.content(db, who["boss"], since, TODAY)
-    subject, text, html = render(who["boss"], content, settings=_Settings())
+    subject, text, html = render(who["boss"], content, settings=_settings())
     assert subject == "callmatch: 1 new comment"
     assert ("Colleagues' comments:\n- anna@sic.lv on Democracy in the digital age ("
             in text) and 'you decided on it): "I could write this one."' in text
@@ -155,7 +156,7 @@ def test_a_digest_tells_the_comments_that_concern_its_reader(db, team):
     start = datetime.now(timezone.utc)
     discussion.add_comment(db, trial, cerv, who["anna"], "@boss, for the trial profile.")
     content = digests.content(db, who["boss"], start, TODAY)
-    subject, text, html = render(who["boss"], content, settings=_Settings())
+    subject, text, html = render(who["boss"], content, settings=_settings())
     assert subject == "callmatch: 1 new comment" and "mentions you; profile SIC (trial)): \"@boss, for the" in text
     assert f"/calls/CERV-SOCIAL-01?profile={trial}#comment-" in text and "; mentions you; profile SIC (trial))" in html
 
@@ -268,5 +269,6 @@ def test_a_discussion_keeps_its_author_its_call_and_its_profile_on_record(db, te
     assert profiles.delete_profile(db, trial) == "SIC (trial)"
 
 
-class _Settings:
-    base_url = "http://app.example"
+def _settings():
+    """Real settings, with the app's address the links are checked against."""
+    return Settings.from_env({}).with_(base_url="http://app.example")

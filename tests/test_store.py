@@ -227,17 +227,43 @@ def test_a_deadlines_stage_follows_its_date_unless_the_source_named_none():
     assert [stage_note(s) for s in ("deadline", "", None)] == ["", "", ""]  # "08 Jul 2026", not "(deadline)"
 
 
-def test_a_moment_reads_in_utc_whatever_zone_the_database_reports_it_in():
+def test_a_moment_reads_on_the_teams_clock_whatever_zone_the_database_reports_it_in():
     from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
 
-    from store.text import day, moment
+    from store.text import day, moment, zone_words
 
-    riga_summer = timezone(timedelta(hours=3))  # a server set to Europe/Riga hands back times in its zone
-    assert moment(datetime(2026, 7, 1, 9, 5, tzinfo=riga_summer)) == "01 Jul 2026 06:05 UTC"
-    assert moment(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "31 Dec 2026 23:30 UTC"
-    assert moment(datetime(2026, 12, 31, 23, 30)) == "31 Dec 2026 23:30 UTC"  # rq's naive times are UTC
-    assert moment(None) == "—"
-    assert day(datetime(2026, 7, 1, 1, 30, tzinfo=riga_summer)) == "30 Jun 2026"  # the same day as its moment
+    riga, lisbon = ZoneInfo("Europe/Riga"), ZoneInfo("Europe/Lisbon")
+    summer_offset = timezone(timedelta(hours=3))  # a server set to Europe/Riga hands back times in its zone
+    assert moment(datetime(2026, 7, 1, 9, 5, tzinfo=summer_offset)) == "01 Jul 2026 06:05 UTC"  # UTC unless told
+    assert moment(datetime(2026, 7, 1, 6, 5, tzinfo=timezone.utc), riga) == "01 Jul 2026 09:05 EEST"
+    assert moment(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), riga) == "01 Jan 2027 01:30 EET"
+    assert moment(datetime(2026, 12, 31, 23, 30), riga) == "01 Jan 2027 01:30 EET"  # rq's naive times are UTC
+    assert moment(datetime(2026, 7, 1, 9, 5, tzinfo=summer_offset), lisbon) == "01 Jul 2026 07:05 WEST"
+    assert moment(None, riga) == "—"
+    # A moment's day is the day of the clock it is read on.
+    assert day(datetime(2026, 7, 1, 1, 30, tzinfo=summer_offset)) == "30 Jun 2026"
+    assert day(datetime(2026, 6, 30, 22, 30, tzinfo=timezone.utc), riga) == "01 Jul 2026"
+    assert [zone_words(zone) for zone in (riga, ZoneInfo("America/New_York"), ZoneInfo("UTC"), timezone.utc)] == [
+        "Riga time", "New York time", "UTC", "UTC"]
+
+
+def test_the_teams_clock_is_a_time_zone_by_name_and_today_is_its_day(monkeypatch, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({}).timezone == "Europe/Riga"
+    assert Settings.from_env({"CALLMATCH_TIMEZONE": " America/New_York "}).zone == ZoneInfo("America/New_York")
+    for wrong in ("Europe/Rigaa", "Riga", "Europe", "../etc/passwd", "zone.tab"):
+        with pytest.raises(ConfigurationError, match="is not a time zone; name one as the IANA database does"):
+            Settings.from_env({"CALLMATCH_TIMEZONE": wrong})
+    # Without CALLMATCH_TODAY, today is the day on the team's clock, not the server's.
+    for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # 25 hours apart: on different days at every moment
+        before = datetime.now(ZoneInfo(name)).date()
+        assert Settings.from_env({"CALLMATCH_TIMEZONE": name}).as_of() in (before, datetime.now(ZoneInfo(name)).date())
+    assert (Settings.from_env({"CALLMATCH_TIMEZONE": "Pacific/Kiritimati"}).as_of()
+            != Settings.from_env({"CALLMATCH_TIMEZONE": "Pacific/Pago_Pago"}).as_of())
 
 
 def test_a_cut_text_fits_its_column_and_shows_where_it_was_cut():

@@ -96,7 +96,8 @@ def test_the_job_list_shows_the_latest_finished_jobs_first(settings):
     assert [(line[0], line[-1]) for line in lines] == [
         ("queued", "rank-5"), ("finished", "rank-4"), ("finished", "rank-3"), ("finished", "rank-2"),
         ("finished", "rank-1")]
-    assert lines[0][2:4] == ["not", "started"] and lines[1][2:7] == ["27", "Jun", "2026", "09:04", "UTC"]
+    # rq's times are UTC, written without their zone; the list reads them on the team's clock (Riga's).
+    assert lines[0][2:4] == ["not", "started"] and lines[1][2:7] == ["27", "Jun", "2026", "12:04", "EEST"]
 
 
 def learn_in_a_worker(settings, db, bids, no_bids, seed):
@@ -143,6 +144,23 @@ def test_the_schedule_queues_each_slot_once_even_after_a_restart(settings):
     tomorrow = tick(conn, entries, morning.replace(day=24))
     assert len(first) == 1 and again == [] and len(tomorrow) == 1 and first != tomorrow
     assert tick(conn, entries, morning.replace(hour=4, day=25)) == []  # not yet due today
+
+
+def test_the_schedules_hours_and_days_are_the_teams(settings):
+    from zoneinfo import ZoneInfo
+
+    from worker.schedule import schedule
+
+    riga = ZoneInfo("Europe/Riga")
+    crawl = Scheduled("crawl", "worker.jobs.crawl", (["ft_portal"],), "daily", hour=5, zone=riga)
+    assert crawl.slot(datetime(2026, 11, 23, 2, 59, tzinfo=timezone.utc)) is None  # 04:59 in Riga
+    assert crawl.slot(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)) == "2026-11-23"  # 05:00 in Riga
+    assert crawl.slot(datetime(2026, 7, 23, 2, 0, tzinfo=timezone.utc)) == "2026-07-23"  # 05:00 in summer
+    # 23:30 UTC is already the next day in Riga: a run at midnight there is that day's.
+    midnight = Scheduled("digests", "worker.jobs.send_digests", (), "daily", hour=0, zone=riga)
+    assert midnight.slot(datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)) == "2026-11-24"
+    assert {entry.zone for entry in schedule(settings.with_(timezone="America/New_York"))} == {
+        ZoneInfo("America/New_York")}
 
 
 def test_with_no_daily_crawl_every_profile_is_still_ranked_daily(settings, db):
@@ -631,6 +649,12 @@ def test_the_next_digest_starts_where_the_last_one_ended_and_goes_out_at_the_fir
     assert digests.next_run(daily, sent_at, datetime(2026, 12, 20, 9, tzinfo=timezone.utc), 7) == datetime(
         2026, 12, 21, 7, tzinfo=timezone.utc)
     assert digests.next_run({**pm, "digest_frequency": "never"}, sent_at, sent_at, 7) is None
+    # The run's hour is on the team's clock: 07:00 in Riga is 05:00 UTC in winter, so 06:30 UTC is past it.
+    from zoneinfo import ZoneInfo
+
+    riga = ZoneInfo("Europe/Riga")
+    assert digests.next_run(daily, sent_at, datetime(2026, 12, 20, 6, 30, tzinfo=timezone.utc), 7, riga) == datetime(
+        2026, 12, 21, 7, tzinfo=riga)
 
 
 def test_web_app_keeps_serving_when_redis_is_stopped(settings, db, tmp_path):

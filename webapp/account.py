@@ -76,7 +76,8 @@ def edit():
     return render_template("settings.html", title="Settings", step_days=DUE_WITHIN_DAYS, since=start,
                            discussions=discussion.choices(db(), g.user["id"]), working_profile_id=current_profile_id(),
                            watched=watches.watches(db(), g.user["id"]),
-                           next_run=digests.next_run(g.user, start, digests.utcnow(), settings().digest_hour))
+                           next_run=digests.next_run(g.user, start, digests.utcnow(), settings().digest_hour,
+                                                     settings().zone))
 
 
 @bp.post("/settings/password")

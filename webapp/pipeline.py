@@ -16,7 +16,7 @@ from store.decisions import (APPROVALS, QUESTIONS, RATINGS, STATES, assessment_m
                              steps_by_person, steps_to_do, undecided_at_top, version)
 from store.evaluations import EVALUATED, by_criterion, criteria_said, evaluation_of, evaluation_summary, score_shares
 from store.partners import sector_label, technology_of
-from store.text import amount, cut, failed_gates, one_line
+from store.text import amount, cut, failed_gates, in_zone, one_line
 from store.users import is_leadership
 
 from . import current_profile_id, db, settings, waiting_bids
@@ -39,7 +39,7 @@ def index():
     for row in rows:  # a card in hand, or folded under its column
         (columns if on_the_board(row) else folded)[row["state"]].append(row)
     waiting = waiting_bids() if is_leadership(g.user) else []
-    newcomers = new_partners(db(), current_profile_id(), today.year)
+    newcomers = new_partners(db(), current_profile_id(), today.year, settings().timezone)
     technology = technology_of(db(), [p["id"] for p in newcomers])
     for newcomer in newcomers:
         newcomer["technology"] = technology.get(newcomer["id"], {}).get("oriented", False)
@@ -144,11 +144,11 @@ def _said(event: dict, weights: dict) -> dict:
 def decisions_csv():
     """Every decision on the profile's calls with its reason, note, approval, outcome, steps and consortium: the
     bid/no-bid register, for reports and for the team's own look back at what it bid for, with whom, and won."""
-    profile_id = current_profile_id()
+    profile_id, zone = current_profile_id(), settings().zone
     weights = profiles.get_profile(db(), profile_id)["assessment_weights"]  # the mean as the profile weighs it
     header = ["identifier", "title", "programme", "next deadline", "grant max EUR", "rank", "decision", "reason",
-              "note", "decided by", "last changed (UTC)", "approval", "approved by", "written by", "outcome",
-              "results due by",
+              "note", "decided by", f"last changed ({settings().timezone})", "approval", "approved by", "written by",
+              "outcome", "results due by",
               "score", "score out of", "threshold", "lowest score funded", "scores by criterion",
               "what the evaluators said",
               "steps done", "next step", "next step due", "consortium partners", "partners confirmed",
@@ -159,7 +159,7 @@ def decisions_csv():
     rows = ([csv_text(r["identifier"]), csv_text(r["title"]), csv_text(r["programme"]),
              r["next_deadline"] or ("passed" if r["deadlines"] else ""), r["grant_max"] or "", r["rank"] or "",
              STATES[r["state"]], r["reason"], csv_text(r["note"]), r["decided_by"] or "",
-             f"{r['updated_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M}",
+             f"{in_zone(r['updated_at'], zone):%Y-%m-%d %H:%M}",
              APPROVALS[r["approval"]] if r["state"] == "bid" else "", r["approved_by"] or "", r["lead"] or "",
              r["outcome"] or "", _results_due_by(r), *_evaluation_cells(r),
              f"{r['steps_done']} of {r['steps']}" if r["steps"] else "",

@@ -14,13 +14,16 @@ from store.evaluations import criteria_scored, outcome_said, plain_number, score
 from store.html import clean_html, html_to_text, nest_headings, web_address
 from store.partners import TECHNOLOGY_RULE, TECHNOLOGY_SHARE_WORDS, sector_label
 from store.text import (amount, area_text, consortium_progress, counted, country_name, day, eur, failed_gates, moment,
-                        place_name, points, rate, stage_note, unlisted)
+                        place_name, points, rate, stage_note, unlisted, zone_words)
 
 
 def init_app(app) -> None:
     # What makes an organisation technology-oriented, as every page says it.
     app.jinja_env.globals.update(technology_rule=TECHNOLOGY_RULE, technology_share=TECHNOLOGY_SHARE_WORDS)
-    app.jinja_env.filters.update(eur=eur, grant_range=grant_range, day=day, moment=moment, days_left=days_left,
+    zone = app.extensions["callmatch.settings"].zone  # times read on the team's clock
+    app.jinja_env.globals["clock"] = zone_words(zone)  # "05:00 Riga time"
+    app.jinja_env.filters.update(day=lambda value: day(value, zone), moment=lambda value: moment(value, zone))
+    app.jinja_env.filters.update(eur=eur, grant_range=grant_range, days_left=days_left,
                                  counted=counted, points=points, sector=sector, role=role, sanitise=sanitise,
                                  web_address=web_address, failed_gates=failed_gates,
                                  country=country_name, country_abbr=country_abbr,

@@ -23,7 +23,7 @@ def _send(settings: Settings, to: str, subject: str, local_id: str, template: st
     """Write `template` (.txt and .html) with `context` and the app's address (`base`), and send it to `to`.
     `local_id`: the Message-ID's left-hand side, the same for a resend after a crash between sending and
     recording it, so that a mail client shows the message once."""
-    context = {"base": settings.base_url, **context}
+    context = {"base": settings.base_url, "zone": settings.zone, **context}
     text, html = (templates.get_template(f"{template}.{kind}").render(context) for kind in ("txt", "html"))
     smtp_send(settings, email_message(settings, to, subject, local_id, text, html))
 

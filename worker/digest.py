@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from urllib.parse import quote, unquote, urlparse
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 
 from store import digests
 from store.config import Settings
@@ -25,7 +25,10 @@ from store.text import consortium_progress, counted, day, failed_gates, moment, 
 
 log = logging.getLogger(__name__)
 templates = Environment(loader=PackageLoader("worker", "templates"), autoescape=select_autoescape(["html"]))
-templates.filters.update(points=points, day=day, moment=moment, failed_gates=failed_gates, stage_note=stage_note,
+# Times on the team's clock: each email is written with the settings' `zone` in its context.
+templates.filters.update(day=pass_context(lambda context, value: day(value, context["zone"])),
+                         moment=pass_context(lambda context, value: moment(value, context["zone"])))
+templates.filters.update(points=points, failed_gates=failed_gates, stage_note=stage_note,
                          unlisted=unlisted, consortium_progress=consortium_progress, assessment=assessment_summary,
                          change_summary=change_summary, scored=scored,
                          outcome_said=outcome_said)
@@ -41,7 +44,7 @@ def render(user: dict, content: dict, settings: Settings, link_target: str | Non
     subject = "callmatch: " + (", ".join(digests.told(content)) or "no new fitting calls")
     if content.get("failing"):  # no news means less then: say so where it is read first (and short: one line)
         subject += "; a crawl failed"
-    context = {"user": user, "base": settings.base_url, "link_target": link_target, **content}
+    context = {"user": user, "base": settings.base_url, "zone": settings.zone, "link_target": link_target, **content}
     text, html = (templates.get_template(name).render(context) for name in ("digest.txt", "digest.html"))
     return subject, text, html
 

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 import redis
 
@@ -30,9 +30,11 @@ class Scheduled:
     every: str  # 'daily' or 'weekly'
     hour: int = 0
     weekday: int = 0
+    zone: tzinfo = timezone.utc  # the clock `hour` is read on, and the days and weeks begin by
 
     def slot(self, now: datetime) -> str | None:
         """The run that is due at `now`, or None before today's (or this week's) hour."""
+        now = now.astimezone(self.zone)
         if now.hour < self.hour:
             return None
         if self.every == "daily":
@@ -47,16 +49,17 @@ class Scheduled:
 
 
 def schedule(settings: Settings) -> list[Scheduled]:
-    entries = []
+    """The day's runs, at the hours set on the team's clock (CALLMATCH_TIMEZONE)."""
+    entries, crawl_hour = [], {"hour": settings.crawl_hour, "zone": settings.zone}
     if settings.daily_backups:  # before the crawl: a copy of the day as the team left it
-        entries.append(Scheduled("backup", "worker.jobs.backup_database", (), "daily", hour=settings.crawl_hour))
+        entries.append(Scheduled("backup", "worker.jobs.backup_database", (), "daily", **crawl_hour))
     if settings.crawl_spiders:  # the crawl queues the ranking when it is done
-        entries.append(Scheduled("crawl", "worker.jobs.crawl", (list(settings.crawl_spiders),), "daily",
-                                 hour=settings.crawl_hour))
+        entries.append(Scheduled("crawl", "worker.jobs.crawl", (list(settings.crawl_spiders),), "daily", **crawl_hour))
     else:  # no crawl, but the deadline gates and the calls' statuses still move with the day
-        entries.append(Scheduled("rank", "worker.jobs.rank_every_profile", (), "daily", hour=settings.crawl_hour))
+        entries.append(Scheduled("rank", "worker.jobs.rank_every_profile", (), "daily", **crawl_hour))
     # Digests run daily: each user's own frequency decides whether one is due (weekly users once a week).
-    entries.append(Scheduled("digests", "worker.jobs.send_digests", (), "daily", hour=settings.digest_hour))
+    entries.append(Scheduled("digests", "worker.jobs.send_digests", (), "daily", hour=settings.digest_hour,
+                             zone=settings.zone))
     return entries
 
 

@@ -188,7 +188,7 @@ def test_before_the_first_crawl_the_calls_page_says_when_calls_will_come(app, pm
     assert "No call matches these filters." in page and "No calls are stored yet" not in page
     seeded.execute("DELETE FROM calls")  # as on a new installation
     page = pm.get("/calls").get_data(as_text=True)
-    assert "No calls are stored yet: the daily crawl\n      collects them at 05:00 UTC" in page
+    assert "No calls are stored yet: the daily crawl\n      collects them at 05:00 Riga time" in page
     assert 'href="/sources"' in page and "No call matches these filters." not in page
     crawl_off = app.extensions["callmatch.settings"].with_(crawl_spiders=())
     app.extensions["callmatch.settings"] = crawl_off

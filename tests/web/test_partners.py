@@ -639,7 +639,7 @@ def test_the_team_records_how_far_it_has_got_with_each_partner(pm, with_partners
     lab_row = table[table.index("Riga Social Lab"):].split("</tr>")[0]
     assert '<option value="asked" selected>asked</option>' in lab_row
     assert 'value="Wrote to &lt;b&gt;Ilze&lt;/b&gt;, on 3 Dec"' in lab_row  # one line, and text, not markup
-    assert re.search(r"Set \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", re.sub(r"<[^>]+>", "", lab_row))
+    assert re.search(r"Set \d\d \w+ \d{4} \d\d:\d\d EES?T by pm@sic.lv", re.sub(r"<[^>]+>", "", lab_row))
     assert "No answer recorded" not in section  # asked today
     with_partners.execute("UPDATE consortium_members SET status_at = '2026-06-10 09:00+00'")  # 17 days before
     section, _ = builder()
@@ -885,7 +885,7 @@ def test_whom_the_team_knows_at_an_organisation_follows_it_into_every_consortium
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/organisations/{lab}#our-contact")
     page = pm.get(f"/organisations/{lab}").get_data(as_text=True)
     assert "Contact saved." in page and 'name="person" value="Ilze &lt;b&gt;Ozola&lt;/b&gt;"' in page
-    assert re.search(r"Saved \d\d \w+ \d{4} \d\d:\d\d UTC by pm@sic.lv", page)
+    assert re.search(r"Saved \d\d \w+ \d{4} \d\d:\d\d EES?T by pm@sic.lv", page)
     assert ">Add someone else</button>" in page  # and an empty form for them
     pm.post(f"/organisations/{lab}/contact", data={"email": "office@rsl.lv", "note": "Research office",
                                                     "csrf_token": token})

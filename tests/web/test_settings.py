@@ -12,22 +12,25 @@ from tests.helpers.web import csrf, decide
 
 def test_settings_say_when_the_next_digest_goes_out_and_the_preview_starts_where_the_last_one_ended(pm, seeded):
     from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
 
     from store import digests, users
 
-    # None sent yet: the next daily run (07:00 UTC) sends it, with what is new since a week before they were added.
+    riga = ZoneInfo("Europe/Riga")  # the team's clock, by default
+    # None sent yet: the next daily run (07:00 in Riga) sends it, with what is new since a week before they were
+    # added.
     page = " ".join(pm.get("/settings").get_data(as_text=True).split())
     pm_user = users.get_user(seeded, seeded.scalar("SELECT id FROM users WHERE email = 'pm@sic.lv'"))
-    assert f"with what is new since {(pm_user['created_at'] - timedelta(days=7)).astimezone(timezone.utc):%d %b %Y %H:%M} UTC" in page
-    assert re.search(r"Your next digest goes out at about \d\d \w\w\w \d{4} 07:00 UTC", page)
+    assert f"with what is new since {(pm_user['created_at'] - timedelta(days=7)).astimezone(riga):%d %b %Y %H:%M %Z}" in page
+    assert re.search(r"Your next digest goes out at about \d\d \w\w\w \d{4} 07:00 EES?T", page)
     assert "New calls in the top 50" in pm.get("/settings/digest-preview").get_data(as_text=True)
     # Sent just now: the next weekly one goes out in a week, and has nothing new yet.
-    sent = datetime.now(timezone.utc)
+    sent = datetime.now(timezone.utc).astimezone(riga)
     digests.mark_sent(seeded, digests.claim(seeded, pm_user["id"], pm_user["created_at"] - timedelta(days=7), sent,
                                             [], "callmatch: 2 new fitting calls"))
     page = " ".join(pm.get("/settings").get_data(as_text=True).split())
-    assert f"{sent + timedelta(days=7):%d %b %Y} 07:00 UTC" in page or f"{sent + timedelta(days=8):%d %b %Y} 07:00 UTC" in page
-    assert f"with what is new since {sent:%d %b %Y %H:%M} UTC" in page
+    assert re.search(f"({sent + timedelta(days=7):%d %b %Y}|{sent + timedelta(days=8):%d %b %Y}) 07:00 EES?T", page)
+    assert f"with what is new since {sent:%d %b %Y %H:%M %Z}" in page
     assert "Nothing new to tell" in pm.get("/settings/digest-preview").get_data(as_text=True)
 
 

@@ -10,16 +10,17 @@ def test_sources_page_shows_runs_and_background_work(pm, seeded):
     from store import runs
 
     run = runs.start_run(seeded, "ft_portal")
-    seeded.execute("UPDATE crawl_runs SET started_at = '2026-06-27 09:05+03' WHERE id = %s", (run,))
+    seeded.execute("UPDATE crawl_runs SET started_at = '2026-06-27 06:05+00' WHERE id = %s", (run,))
     page = pm.get("/sources").get_data(as_text=True)
     assert "Background work" in page and "Recent runs" in page
-    # When a source last ran, in UTC as the schedule's hours are set, whatever zone it was written in.
-    assert "<td>27 Jun 2026 06:05 UTC</td>" in page
+    # When a source last ran, on the team's clock (Riga's by default) as the schedule's hours are set, whatever
+    # zone it was written in.
+    assert "<td>27 Jun 2026 09:05 EEST</td>" in page
     # What a user may look for and not find says where it is instead.
     assert "Erasmus+ KA1 and KA2 calls" in page and "run by the national agencies" in page and "viaa.gov.lv" in page
     # Where the team's decisions are kept safe, and how to get them back.
     words = " ".join(page.split())
-    assert "The worker backs up the database each day at 05:00 UTC and keeps the newest 7" in words
+    assert "The worker backs up the database each day at 05:00 Riga time and keeps the newest 7" in words
     assert "<code>callmatch db restore FILE</code> puts one back" in words
 
 
@@ -30,7 +31,7 @@ def test_the_sources_page_says_when_the_newest_backup_was_made_and_when_the_dail
     def said():
         return " ".join(re.sub(r"<[^>]+>", "", pm.get("/sources").get_data(as_text=True)).split())
 
-    assert "None has been made yet: the worker makes the first at 05:00 UTC." in said()
+    assert "None has been made yet: the worker makes the first at 05:00 Riga time." in said()
     folder = app.extensions["callmatch.settings"].data_dir / "backups"
     folder.mkdir(parents=True)
     daily, by_hand = folder / "daily-2026-06-20.dump", folder / "callmatch-2026-06-27T101500.dump"
@@ -135,8 +136,8 @@ def test_the_sources_page_folds_runs_that_changed_nothing_into_the_newest(pm, se
     recent = pm.get("/sources").get_data(as_text=True).split("<h2>Recent runs</h2>")[1]
     shown = [int(cell.split("<")[0]) for cell in recent.split("<tr><td>")[1:]]
     assert shown == [latest[1], other, failing, quiet[2], found]  # newest first
-    assert "and 1 earlier run that changed nothing, back to 15 Jun 2026 06:00 UTC" in recent
-    assert "and 2 earlier runs that changed nothing, back to 11 Jun 2026 06:00 UTC" in recent
+    assert "and 1 earlier run that changed nothing, back to 15 Jun 2026 09:00 EEST" in recent
+    assert "and 2 earlier runs that changed nothing, back to 11 Jun 2026 09:00 EEST" in recent
     assert recent.count("changed nothing") == 2  # a run with errors, or one that found calls, stands alone
 
 
