@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from .db import MAX_SEARCH_WORDS, Database, every_word_in
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
 from .text import (capitalised, counted, day, eur_against, one_line, stage_note, text_fragment, without_accents,
-                   word_start, words_around)
+                   search_terms, word_start, words_around)
 
 SOURCES = {
     # name: (kind, title, url)
@@ -452,8 +452,8 @@ def where_found(text: str, row: dict) -> dict | None:
     hold every word. Takes the texts searched out of `row`, which the list does not show."""
     texts = {name: row.pop(name, None) or "" for name, _, _ in FOUND_IN}
     named = without_accents(f"{row['title']} {row['identifier']}")
-    missing = [word for word in text.split()[:MAX_SEARCH_WORDS]
-               if not re.search(word_start(without_accents(word)), named, re.IGNORECASE)]
+    missing = [term for term in search_terms(text)[:MAX_SEARCH_WORDS]
+               if not re.search(word_start(without_accents(term)), named, re.IGNORECASE)]
     for name, _, where in FOUND_IN if missing else ():
         if parts := words_around(missing, texts[name]):
             return {"where": where, "parts": parts, "fragment": text_fragment(parts)}

@@ -14,7 +14,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .errors import Conflict, DatabaseUnavailable, StoreError
 from .services import redact
-from .text import word_start
+from .text import search_terms, word_start
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -156,13 +156,13 @@ MAX_SEARCH_WORDS = 12
 
 
 def every_word_in(columns: Sequence[str], search: str, params: dict, name: str) -> str:
-    """A condition that every word of `search` begins a word in one of `columns` (`word_start`: "riga" finds
-    "RIGAS", not "BRIGADE"), case aside, in any order and with any spacing between words ("social  innovation"
-    finds "innovation for social ..."). Signs in a word match themselves. The patterns are added to `params`
-    as name0, name1, ..."""
+    """A condition that every term of `search` (`search_terms`: a word, or words in quotation marks) begins a
+    word in one of `columns` (`word_start`: "riga" finds "RIGAS", not "BRIGADE"), case aside, in any order
+    and with any spacing between words ("social  innovation" finds "innovation for social ..."). Signs in a
+    word match themselves. The patterns are added to `params` as name0, name1, ..."""
     clauses = []
-    for n, word in enumerate(search.split()[:MAX_SEARCH_WORDS]):
-        params[f"{name}{n}"] = word_start(word)
+    for n, term in enumerate(search_terms(search)[:MAX_SEARCH_WORDS]):
+        params[f"{name}{n}"] = word_start(term)
         clauses.append("(" + " OR ".join(f"{column} ~* %({name}{n})s" for column in columns) + ")")
     return " AND ".join(clauses) or "TRUE"
 

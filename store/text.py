@@ -255,14 +255,26 @@ def without_accents(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def word_start(word: str) -> str:
-    """A regular expression for `word` where a word of the text begins, read alike by Python (with IGNORECASE)
-    and by PostgreSQL's `~*`: "riga" finds "Riga" and "RIGAS" but not "BRIGADE", "art" finds "arts" but not
-    "participation". A word that starts with a sign ("#digital", "€", "_") is found anywhere. Its signs match
+# Quotation marks around words that belong together in a search: straight, English and Latvian („…“).
+_QUOTES = "\"“”„"
+_TERM = re.compile(f"[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}]?|([^\\s{_QUOTES}]+)")
+
+
+def search_terms(search: str) -> list[str]:
+    """What a search looks for, as typed: each word, or words in quotation marks together, a phrase
+    ('"social economy" Latgale' is two terms); a quotation left open runs to the end."""
+    return [term for phrase, word in _TERM.findall(search) if (term := " ".join((phrase or word).split()))]
+
+
+def word_start(term: str) -> str:
+    """A regular expression for a search term (`search_terms`) where a word of the text begins, read alike by
+    Python (with IGNORECASE) and by PostgreSQL's `~*`: "riga" finds "Riga" and "RIGAS" but not "BRIGADE",
+    "art" finds "arts" but not "participation"; a phrase's words follow one another, whatever the spaces
+    between them. A term that starts with a sign ("#digital", "€", "_") is found anywhere. Its signs match
     themselves: a backslash before one that is neither letter nor digit makes it literal in both."""
-    literal = re.escape(word)
+    literal = r"[\s\u00a0]+".join(re.escape(word) for word in term.split())  # a no-break space is a space too
     # An ASCII class, not \b or \m, whose letters PostgreSQL reads by the database's locale.
-    return f"(?<![0-9a-z_]){literal}" if word[:1].isascii() and word[:1].isalnum() else literal
+    return f"(?<![0-9a-z_]){literal}" if term[:1].isascii() and term[:1].isalnum() else literal
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:

@@ -304,21 +304,48 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
     from tests.helpers.data import add_call
 
     texts = ["Riga Social Lab", "RIGAS TEHNISKA", "Fire Brigade", "Arts and culture", "Youth participation",
-             "HORIZON-CL2-2027-01", "co-operatives", "#digital skills", "100% renewable", "snake_case"]
+             "HORIZON-CL2-2027-01", "co-operatives", "#digital skills", "100% renewable", "snake_case",
+             "The social\u00a0 economy in Latgale", "Economy of the social kind"]
     for word, expected in [("riga", ["Riga Social Lab", "RIGAS TEHNISKA"]), ("art", ["Arts and culture"]),
                            ("cl2", ["HORIZON-CL2-2027-01"]), ("2027-01", ["HORIZON-CL2-2027-01"]),
                            ("operatives", ["co-operatives"]), ("#digital", ["#digital skills"]),
                            ("digital", ["#digital skills"]), ("%", ["100% renewable"]), ("case", []),
-                           ("_case", ["snake_case"]), ("a.b", []), ("(riga", [])]:
+                           ("_case", ["snake_case"]), ("a.b", []), ("(riga", []),
+                           # A phrase: its words one after another, whatever the spaces between them.
+                           ("social economy", ["The social\u00a0 economy in Latgale"]), ("economy of", [
+                               "Economy of the social kind"]), ("social econ", ["The social\u00a0 economy in Latgale"]),
+                           ("ocial economy", [])]:
         in_python = [text for text in texts if re.search(word_start(word), text, re.IGNORECASE)]
         in_sql = [text for text in texts if db.scalar("SELECT %s ~* %s", (text, word_start(word)))]
         assert in_python == in_sql == expected, word
-    # So the calls search: "art" finds the arts, not every call that asks for participation.
-    add_call(db, "CREA-CULT-2027-01", "Arts and culture", "Cultural heritage.")
-    add_call(db, "CERV-2027-PART-01", "Citizens' participation", "Civic engagement.")
-    rows, total = search_calls(db, profiles.ensure_default_profile(db), date(2026, 6, 27), text="art",
-                               show_screened=True)
-    assert [row["identifier"] for row in rows] == ["CREA-CULT-2027-01"] and total == 1
+    # So the calls search: "art" finds the arts, not every call that asks for participation; words in quotation
+    # marks are found together, in that order.
+    add_call(db, "CREA-CULT-2027-01", "Arts and culture", "Cultural heritage and the social economy.")
+    add_call(db, "CERV-2027-PART-01", "Citizens' participation", "Economy and social dialogue.")
+
+    def found(text):
+        rows, total = search_calls(db, profiles.ensure_default_profile(db), date(2026, 6, 27), text=text,
+                                   show_screened=True)
+        assert total == len(rows)
+        return [row["identifier"] for row in rows]
+
+    assert found("art") == ["CREA-CULT-2027-01"]
+    assert sorted(found("social economy")) == ["CERV-2027-PART-01", "CREA-CULT-2027-01"]
+    for phrase in ('"social economy"', "„Social Économy“", '“social economy”', '"social economy'):
+        assert found(phrase) == ["CREA-CULT-2027-01"], phrase
+    assert found('"economy and" citizens') == ["CERV-2027-PART-01"]
+    [row], _ = search_calls(db, profiles.ensure_default_profile(db), date(2026, 6, 27), text='"social economy"',
+                            show_screened=True)
+    assert [part for part, marked in row["found_in"]["parts"] if marked] == ["social economy"]
+
+
+def test_a_search_is_read_as_words_and_quoted_phrases():
+    from store.text import search_terms
+
+    assert search_terms('"social economy" Latgale') == ["social economy", "Latgale"]
+    assert search_terms("„sociālā  ekonomika“ “civil society” youth") == ["sociālā ekonomika", "civil society", "youth"]
+    assert search_terms('social "economy and') == ["social", "economy and"]  # left open: to the end
+    assert search_terms('"" x  ') == ["x"] and search_terms("") == []
 
 
 def test_a_link_to_the_words_found_names_the_whole_word_and_the_few_after_it():

@@ -30,6 +30,8 @@ def test_partners_search_and_organisation_page(pm, seeded):
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert "BRIGADE" not in page  # a name's words are found from where they begin
+    together = pm.get("/partners?q=%22riga+s%22").get_data(as_text=True)  # in quotation marks, found together
+    assert "Riga Social Lab" in together and "Riga Sports Club" in together and "RIGAS TEHNISKA" not in together
     assert '<option value="LV" selected>LV · Latvia</option>' in page
     assert '<td><abbr title="Latvia">LV</abbr></td>' in page  # the column keeps the code, the name on hover
     # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
