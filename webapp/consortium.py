@@ -17,7 +17,7 @@ from store.html import web_address
 from store.contacts import known_contacts, organisations_known
 from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
-from store.text import amount, place_name
+from store.text import amount, in_zone, place_name
 
 from . import call_or_404, current_profile_id, db, settings
 from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
@@ -227,6 +227,7 @@ def partner_list(identifier):
     members = consortium_store.members(db(), current_profile_id(), call["id"])
     contacts = contact_forms(db(), [m["id"] for m in members])  # for one with no address: the portal's form
     known = known_contacts(db(), [m["id"] for m in members])  # whom the team knows there
+    zone = settings().zone  # the days on the team's clock
     rows = ([csv_text(m["name"]), "coordinator" if m["coordinator"] else "partner", csv_text(m["short_name"]),
              m["pic"] or "", m["country"] or "",
              csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
@@ -235,8 +236,8 @@ def partner_list(identifier):
              csv_text("; ".join(k["email"] for k in known.get(m["id"], []))),
              (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
              m["projects"], amount(m["budget"]), consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]),
-             m["status_by"] or "", m["status_at"].date() if m["status_at"] else "", m["added_by"] or "",
-             m["added_at"].date()]
+             m["status_by"] or "", in_zone(m["status_at"], zone).date() if m["status_at"] else "",
+             m["added_by"] or "", in_zone(m["added_at"], zone).date()]
             for m in members)
     return csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
 

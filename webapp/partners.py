@@ -13,6 +13,7 @@ from store import profiles
 from store.decisions import STATES
 from store.errors import NotFound
 from store.partners import SECTOR_LABELS
+from store.text import in_zone
 
 from . import MAX_PAGE, current_profile_id, db, number_in_range, settings
 from .consortium import refuse_if_ended
@@ -170,6 +171,8 @@ def import_contacts():
 def contacts_csv():
     """Everyone the team knows at partner organisations, as the spreadsheet `import_contacts` reads back."""
     header = ["organisation", "PIC", "country", "person", "email", "note", "saved by", "saved on"]
+    zone = settings().zone  # the day on the team's clock
     return csv_file("callmatch-contacts.csv", header, (
         [csv_text(c["organisation"]), c["pic"] or "", c["country"] or "", csv_text(c["person"]), csv_text(c["email"]),
-         csv_text(c["note"]), c["updated_by"] or "", c["updated_at"].date()] for c in contacts.every_contact(db())))
+         csv_text(c["note"]), c["updated_by"] or "", in_zone(c["updated_at"], zone).date()]
+        for c in contacts.every_contact(db())))

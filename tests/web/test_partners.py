@@ -1236,6 +1236,9 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     lines = download.get_data().decode("utf-8-sig").splitlines()
     assert lines[0] == "organisation,PIC,country,person,email,note,saved by,saved on"
     assert lines[1].startswith("Riga Social Lab,,LV,Ilze Ozola,ilze@rsl.lv,Director,pm@sic.lv,")  # no PIC known
+    # Saved on the team's day: half past midnight in Riga is still the day before in UTC.
+    with_partners.execute("UPDATE organisation_contacts SET updated_at = '2026-06-30 21:30+00'")
+    assert pm.get("/partners/contacts.csv").get_data().decode("utf-8-sig").splitlines()[1].endswith(",2026-07-01")
     back = pm.post("/partners/contacts", data={"sheet": (io.BytesIO(download.get_data()), "callmatch-contacts.csv"),
                                                "csrf_token": token}, content_type="multipart/form-data")
     assert "0 contacts added, 2 contacts known already." in " ".join(re.sub(r"<[^>]+>", " ", back.get_data(as_text=True)).split())
