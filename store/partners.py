@@ -7,6 +7,7 @@ source's own id (organisation_identifiers) or the PIC. Names are never used to m
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -359,15 +360,27 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
     where = " AND ".join(["TRUE", *conditions])
     total = db.scalar(f"SELECT count(*) FROM organisations o WHERE {where}", params) if with_total else None
     rows = db.fetchall(
-        f"""SELECT o.*, r.projects, r.coordinated
-            FROM organisations o
-            CROSS JOIN LATERAL (SELECT count(DISTINCT project_id) AS projects,  -- for the organisations found only
-                                       count(DISTINCT project_id) FILTER (WHERE role = 'coordinator') AS coordinated
-                                FROM participations WHERE organisation_id = o.id) r
+        f"""SELECT o.*, r.projects, r.coordinated FROM organisations o {_PROJECT_COUNTS}
             WHERE {where}
             ORDER BY {ORGANISATION_SORTS.get(sort, ORGANISATION_SORTS['projects'])}, o.name
             LIMIT %(limit)s OFFSET %(offset)s""", params)
     return rows, total
+
+
+# An organisation's (`o`) projects in the partner data and those it coordinated, as `r`: counted for the
+# organisations listed only.
+_PROJECT_COUNTS = """CROSS JOIN LATERAL (
+    SELECT count(DISTINCT project_id) AS projects,
+           count(DISTINCT project_id) FILTER (WHERE role = 'coordinator') AS coordinated
+    FROM participations WHERE organisation_id = o.id) r"""
+
+
+def organisations_by_id(db: Database, organisation_ids: Collection[int]) -> dict[int, dict]:
+    """Those organisations, by id, each with its projects and those it coordinated (as listed on the Partners
+    page): what a list of them ranked elsewhere needs beyond its rank."""
+    rows = db.fetchall(f"SELECT o.*, r.projects, r.coordinated FROM organisations o {_PROJECT_COUNTS}"
+                       " WHERE o.id = ANY(%s)", (list(organisation_ids),))
+    return {row["id"]: row for row in rows}
 
 
 def any_stored(db: Database) -> bool:

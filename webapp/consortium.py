@@ -15,7 +15,7 @@ from store import consortium as consortium_store
 from store.errors import NotFound
 from store.html import web_address
 from store.contacts import known_contacts, organisations_known
-from store.partners import (SECTOR_LABELS, contact_forms, search_organisations, sector_label,
+from store.partners import (SECTOR_LABELS, contact_forms, organisations_by_id, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import amount, in_zone, place_name
 
@@ -26,6 +26,7 @@ from .spreadsheets import csv_file, csv_text
 
 bp = Blueprint("consortium", __name__)
 FOUND_AT_MOST = 10  # organisations a search from the consortium builder lists (the Partners page pages them all)
+PARTNERS_IN_SPREADSHEET = 100  # recommended partners a download lists: more than any outreach gets through
 
 
 def earlier_consortium(series: dict | None, members: list[dict]) -> dict | None:
@@ -61,12 +62,7 @@ def builder(call: dict, decision: dict | None) -> dict:
     taking_part = consortium_store.taking_part(members)
     declined = consortium_store.declined_ids(members)
     applicant = profiles.get_profile(db(), profile_id)
-    # The recommended partners may be narrowed to one sector or country (an unknown value means any).
-    sector = typed_sector(request.args.get("sector"))
-    country = typed_country(request.args.get("country"))
-    technology = request.args.get("technology") == "1"  # technology-oriented only (SIC's strategy counts them)
-    known_only = request.args.get("known") == "1"  # only where the team knows someone
-    order = request.args.get("order") if request.args.get("order") in ORDERS else "overall"
+    sector, country, technology, known_only, order = _narrowed()
     # Those that confirmed joining the profile's other consortia: ranked as partners it worked with, and reminded
     # of it in an invitation. Read once for both.
     with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
@@ -99,7 +95,17 @@ def builder(call: dict, decision: dict | None) -> dict:
             "ended": applications.unwritten_words(decision) if ended else None,
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "known": "1" if known_only else None, "order": order if order != "overall" else None},
-            "find": find, "found": found, "found_at_most": FOUND_AT_MOST}
+            "find": find, "found": found, "found_at_most": FOUND_AT_MOST,
+            "partners_in_spreadsheet": PARTNERS_IN_SPREADSHEET}
+
+
+def _narrowed() -> tuple[str | None, str | None, bool, bool, str]:
+    """How the recommended partners are narrowed and ordered, from the address: one sector or country (an
+    unknown value means any), technology-oriented only (SIC's strategy counts them), only where the team
+    knows someone, and the order (`ORDERS`)."""
+    order = request.args.get("order") if request.args.get("order") in ORDERS else "overall"
+    return (typed_sector(request.args.get("sector")), typed_country(request.args.get("country")),
+            request.args.get("technology") == "1", request.args.get("known") == "1", order)
 
 
 def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict,
@@ -192,13 +198,12 @@ def coordinator(identifier):
         db(), current_profile_id(), call["id"], int(chosen) if chosen else None, g.user["id"]))
 
 
-def refuse_if_ended(call: dict) -> None:
+def refuse_if_ended(call: dict, since: str = "and no longer changes") -> None:
     """The consortium of a bid that ended is kept as it was: a change sent from a page left open elsewhere
-    is refused, in a sentence."""
+    is refused, in a sentence (`since` ends it)."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     if applications.ended(decision):
-        abort(409, f"{applications.unwritten_words(decision)}: its consortium is kept as it was, and no longer"
-                   " changes.")
+        abort(409, f"{applications.unwritten_words(decision)}: its consortium is kept as it was, {since}.")
 
 
 def _changed_consortium(call: dict, change, anchor: str = "consortium"):
@@ -240,6 +245,45 @@ def partner_list(identifier):
              m["added_by"] or "", in_zone(m["added_at"], zone).date()]
             for m in members)
     return csv_file(f"consortium-{_file_name(call['identifier'])}.csv", header, rows)
+
+
+@bp.route("/calls/<path:identifier>/partners.csv")
+def recommended_csv(identifier):
+    """The recommended partners around the consortium as it stands, narrowed and ordered as on the call's
+    page, the first PARTNERS_IN_SPREADSHEET of them: for planning whom to ask, with why each, whom the team
+    knows there and how to reach them."""
+    call = call_or_404(identifier)
+    refuse_if_ended(call, "and no partners are recommended for it")
+    profile_id = current_profile_id()
+    members = consortium_store.members(db(), profile_id, call["id"])
+    sector, country, technology, known_only, order = _narrowed()
+    suggestions = partner_suggestions(
+        call, [m["id"] for m in consortium_store.taking_part(members)], profiles.get_profile(db(), profile_id),
+        limit=PARTNERS_IN_SPREADSHEET, sector=sector, country=country,
+        declined=consortium_store.declined_ids(members), technology=technology,
+        with_us=consortium_store.confirmed_with_us(db(), profile_id, call["id"]), order=order,
+        among=organisations_known(db()) if known_only else None)
+    if suggestions is None:
+        abort(404, "No partner data is stored yet: `callmatch import-cordis` or a partner crawl brings it in.")
+    ranked = suggestions["ranked"]
+    ids = [p["organisation_id"] for p in ranked]
+    details, known, contacts = organisations_by_id(db(), ids), known_contacts(db(), ids), contact_forms(db(), ids)
+    header = ["rank", "organisation", "short name", "PIC", "country", "city", "sector", "technology-oriented",
+              "in the suggested consortium", "why", "projects in the data", "projects coordinated",
+              "contact person", "contact email", "website", "contact form", "organisation page", "score"]
+
+    def row(p: dict) -> list:
+        o, ours = details[p["organisation_id"]], known.get(p["organisation_id"], [])
+        return [p["rank"], csv_text(p["name"]), csv_text(o["short_name"]), o["pic"] or "", p["country"] or "",
+                csv_text(place_name(o["city"])), sector_label(p["sector"] or ""), "yes" if p["technology"] else "",
+                "yes" if p["suggested"] else "", csv_text("; ".join(p["reasons"])), o["projects"], o["coordinated"],
+                # Everyone the team knows there, in the same order in both columns.
+                csv_text("; ".join(k["person"] for k in ours)), csv_text("; ".join(k["email"] for k in ours)),
+                (web_address(o["website"]) or ("",))[0], contacts.get(p["organisation_id"], {}).get("url", ""),
+                settings().base_url + url_for("partners.organisation", organisation_id=p["organisation_id"]),
+                f"{p['score']:.4f}"]
+
+    return csv_file(f"partners-{_file_name(call['identifier'])}.csv", header, map(row, ranked))
 
 
 def _file_name(text: str) -> str:

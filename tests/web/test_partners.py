@@ -418,6 +418,50 @@ def test_an_organisations_page_offers_only_consortia_still_taking_partners(app, 
     assert 'In the consortium for <a href="/calls/CERV-SOCIAL-01#consortium">' in offered(tartu)[1]
 
 
+def test_the_recommended_partners_download_as_a_spreadsheet_narrowed_as_on_the_call_page(pm, with_partners):
+    import csv
+    import io
+
+    from store.contacts import save_contact
+
+    def download(query=""):
+        response = pm.get(f"/calls/CERV-SOCIAL-01/partners.csv{query}")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert response.headers["Content-Disposition"] == "attachment; filename=partners-CERV-SOCIAL-01.csv"
+        return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+    def listed(page):
+        table = page[page.index('<table class="partners">'):].split("</table>")[0]
+        return re.findall(r'<a href="/organisations/\d+">([^<]+)</a>', table)
+
+    lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
+    save_contact(with_partners, lab, "Ilze Ozola", "ilze@rsl.lv", "Director",
+                 with_partners.scalar("SELECT id FROM users WHERE email = 'pm@sic.lv'"))
+    page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
+    assert '<a href="/calls/CERV-SOCIAL-01/partners.csv">Download the recommended partners (CSV)</a>' in page
+    rows = download()
+    assert [row["organisation"] for row in rows] == listed(page)  # in the page's order
+    assert sorted(listed(page)) == ["Riga Social Lab", "Tartu University", "Vilnius City"]
+    assert [row["rank"] for row in rows] == ["1", "2", "3"]
+    assert [float(row["score"]) for row in rows] == sorted((float(row["score"]) for row in rows), reverse=True)
+    ours = next(row for row in rows if row["organisation"] == "Riga Social Lab")
+    assert (ours["country"], ours["sector"], ours["projects in the data"]) == (
+        "LV", "other (often NGOs and associations)", "1")
+    assert (ours["contact person"], ours["contact email"]) == ("Ilze Ozola", "ilze@rsl.lv")  # whom the team knows
+    assert ours["organisation page"] == f"http://127.0.0.1:5000/organisations/{lab}"
+    assert all(row["why"] for row in rows) and {row["in the suggested consortium"] for row in rows} <= {"yes", ""}
+    # Narrowed as the page is, by the same address: one country, or where the team knows someone.
+    page = pm.get("/calls/CERV-SOCIAL-01?country=EE").get_data(as_text=True)
+    assert 'href="/calls/CERV-SOCIAL-01/partners.csv?country=EE"' in page
+    assert [row["organisation"] for row in download("?country=EE")] == listed(page) == ["Tartu University"]
+    assert [row["organisation"] for row in download("?known=1")] == ["Riga Social Lab"]
+    # A partner in the consortium is no longer recommended.
+    token = csrf(pm, "/calls/CERV-SOCIAL-01")
+    pm.post("/calls/CERV-SOCIAL-01/consortium", data={"organisation_id": lab, "action": "add", "csrf_token": token})
+    assert "Riga Social Lab" not in [row["organisation"] for row in download()]
+    assert pm.get("/calls/NO-SUCH-CALL/partners.csv").status_code == 404
+
+
 def test_the_consortium_of_a_bid_that_ended_is_kept_as_a_record(pm, with_partners):
     lab, tartu = (with_partners.scalar("SELECT id FROM organisations WHERE name = %s", (name,))
                   for name in ("Riga Social Lab", "Tartu University"))
@@ -456,6 +500,9 @@ def test_the_consortium_of_a_bid_that_ended_is_kept_as_a_record(pm, with_partner
     vilnius = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Vilnius City'")
     response = pm.post(f"/organisations/{vilnius}/consortium", data={"call": "CERV-SOCIAL-01", "csrf_token": token})
     assert response.status_code == 409  # nor from an organisation's page
+    response = pm.get("/calls/CERV-SOCIAL-01/partners.csv")  # nor recommended in a download
+    assert response.status_code == 409 and ("This bid is withdrawn: its consortium is kept as it was, and no partners"
+                                            " are recommended for it.") in response.get_data(as_text=True)
     assert with_partners.scalar("SELECT count(*) FROM consortium_members") == 2
     assert with_partners.scalar("SELECT count(*) FROM consortium_members WHERE coordinator OR status = 'confirmed'") == 0
     # Taken back (sent after all), the builder is back.
