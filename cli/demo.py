@@ -29,15 +29,19 @@ def _callmatch(*args: str) -> None:
         raise click.ClickException(f"`callmatch {' '.join(args)}` failed; see the messages above.")
 
 
-def demo_settings(settings: Settings, environ: dict) -> Settings:
+def demo_settings(settings: Settings, environ: dict, port: int = 5000) -> Settings:
     """Deadlines judged as of the recording's day, a user's view on it, and so no daily live crawl unless
     CALLMATCH_CRAWL_SPIDERS asks for one: in the web app (whose "Crawl now" would start one) as in the
-    worker. Written to `environ` too, for the processes the demo starts."""
+    worker. The app's address is the one the demo serves on, unless CALLMATCH_BASE_URL names another: the
+    digests' links, the calendar's address and the spreadsheets' links lead back to it. Written to `environ`
+    too, for the processes the demo starts."""
     if settings.today is None:
         settings = settings.with_(today=RECORDED_ON)
     environ["CALLMATCH_TODAY"] = settings.as_of().isoformat()
     environ.setdefault("CALLMATCH_CRAWL_SPIDERS", "none")
-    return settings.with_(crawl_spiders=Settings.from_env(environ).crawl_spiders)
+    environ.setdefault("CALLMATCH_BASE_URL", f"http://127.0.0.1:{port}")
+    demo = Settings.from_env(environ)
+    return settings.with_(crawl_spiders=demo.crawl_spiders, base_url=demo.base_url)
 
 
 def _demo_login(app: AppContext) -> tuple[str, str]:
@@ -97,7 +101,7 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
 
     if not no_serve:
         check_can_listen("127.0.0.1", port)
-    app.settings = demo_settings(app.settings, os.environ)
+    app.settings = demo_settings(app.settings, os.environ, port)
     # The demo keeps its login, worker log and mailbox there, even when DATABASE_URL and REDIS_URL name
     # servers of their own and nothing else would create it.
     app.settings.ensure_data_dir()
@@ -119,12 +123,10 @@ def demo(app: AppContext, port: int, no_serve: bool) -> None:
         click.echo(f"Ready. Sign in as {email} / {password} after `callmatch serve`.")
         return
     _step("Starting the background worker")
-    worker_env = {**os.environ,  # digest links
-                  "CALLMATCH_BASE_URL": os.environ.get("CALLMATCH_BASE_URL", f"http://127.0.0.1:{port}")}
     if not app.settings.crawl_spiders:
         click.echo("    The daily live crawl is off in the demo; `callmatch crawl ft_portal` runs one.")
     mailbox = _mailbox(app)
-    worker = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "worker"], env=worker_env,
+    worker = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "worker"],
                               stdout=subprocess.DEVNULL, stderr=(app.settings.data_dir / "worker.log").open("a"))
     click.secho(f"\ncallmatch is running at http://127.0.0.1:{port}", fg="green", bold=True)
     click.secho(f"Sign in as {email} with password {password} (an admin: the Users page adds colleagues)", fg="green")

@@ -67,9 +67,14 @@ def test_the_demos_web_app_offers_no_live_crawl_as_its_worker_runs_none(settings
     from cli.demo import demo_settings
 
     environ = {}
-    demo = demo_settings(settings.with_(today=None), environ)
-    # Judged as of the recording's day: a live crawl would mix today's calls into that day's view.
-    assert environ == {"CALLMATCH_TODAY": "2026-06-27", "CALLMATCH_CRAWL_SPIDERS": "none"}  # for its processes
+    demo = demo_settings(settings.with_(today=None), environ, 5078)
+    # Judged as of the recording's day: a live crawl would mix today's calls into that day's view. Its links
+    # lead to the port it serves on.
+    assert environ == {"CALLMATCH_TODAY": "2026-06-27", "CALLMATCH_CRAWL_SPIDERS": "none",  # for its processes
+                       "CALLMATCH_BASE_URL": "http://127.0.0.1:5078"}
+    assert demo.base_url == "http://127.0.0.1:5078"
+    named = demo_settings(settings, {"CALLMATCH_BASE_URL": "https://callmatch.sic.lv/"}, 5078)
+    assert named.base_url == "https://callmatch.sic.lv"  # unless an address is named
     client = create_app(demo, {"TESTING": True}, database=seeded).test_client()
     assert login(client).status_code == 302
     page = client.get("/sources").get_data(as_text=True)
