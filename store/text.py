@@ -256,8 +256,8 @@ def without_accents(text: str) -> str:
 
 
 # Quotation marks around words that belong together in a search: straight, English and Latvian („…“).
-_QUOTES = "\"“”„"
-_TERM = re.compile(f"[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}]?|([^\\s{_QUOTES}]+)")
+SEARCH_QUOTES = "\"“”„"
+_TERM = re.compile(f"[{SEARCH_QUOTES}]([^{SEARCH_QUOTES}]*)[{SEARCH_QUOTES}]?|([^\\s{SEARCH_QUOTES}]+)")
 
 
 def search_terms(search: str) -> list[str]:

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 from .calls import search_calls
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import eur
+from .text import SEARCH_QUOTES, eur
 
 # What a watch keeps of the calls page's filters: those that say which calls are wanted. The sort, the page and
 # the windows that count from today (deadline within, new, changed) are of one visit, not of a watch.
@@ -41,7 +41,9 @@ def watched_search(filters: dict) -> dict:
 def watch_words(search: dict) -> str:
     """A watched search in words: '“social enterprise” in Interreg Baltic Sea Region, grants from €200 k,
     screened-out calls too'."""
-    parts = [f"“{search['text']}”" if search.get("text") else "every call"]
+    text = search.get("text") or ""
+    # In quotation marks, unless it has some of its own: a phrase searched for reads as it was typed.
+    parts = [(text if set(text) & set(SEARCH_QUOTES) else f"“{text}”") if text else "every call"]
     if search.get("programme"):
         parts[0] += f" in {search['programme']}"
     if search.get("min_grant"):

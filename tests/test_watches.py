@@ -34,6 +34,7 @@ def test_a_search_is_watched_once_in_the_words_of_its_filters_and_stopped(db):
     assert watches.watch(db, pm["id"], {"text": "youth", "programme": "Erasmus+", "min_grant": 200000,
                                         "show_screened": True, "sort": "grant"})["id"] == youth["id"]
     assert watches.watch(db, boss["id"], {"text": "youth", "show_screened": False})["words"] == "“youth”"
+    assert watches.watch(db, boss["id"], {"text": '"social economy" Latgale'})["words"] == '"social economy" Latgale'
     assert watches.watch(db, pm["id"], {"programme": "Interreg Baltic Sea Region"})["words"] == (
         "every call in Interreg Baltic Sea Region")
     assert [w["words"] for w in watches.watches(db, pm["id"])] == [
