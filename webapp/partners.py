@@ -12,8 +12,9 @@ from store import partners as partner_store
 from store import profiles
 from store.decisions import STATES
 from store.errors import NotFound
-from store.partners import SECTOR_LABELS
-from store.text import in_zone
+from store.html import web_address
+from store.partners import SECTOR_LABELS, sector_label
+from store.text import in_zone, place_name
 
 from . import MAX_PAGE, current_profile_id, db, number_in_range, settings
 from .consortium import refuse_if_ended
@@ -28,21 +29,25 @@ SORT_LABELS = {"projects": "most projects", "coordinated": "most coordinated"}  
 STANDINGS = 20  # consortia for which an organisation's page ranks it (the soonest deadlines): each ranks every partner
 
 
+def _filters() -> tuple[dict, str]:
+    """The Partners page's filters from the address, as `search_organisations` takes them, and its sort."""
+    filters = {"q": (request.args.get("q") or "").strip()[:100],
+               "country": partner_store.typed_country(request.args.get("country")) or "",  # "EST": any, not ES
+               "sector": partner_store.typed_sector(request.args.get("sector")) or "",
+               "programme": (request.args.get("programme") or "").strip()[:60],
+               "technology": request.args.get("technology") == "1",
+               "known": request.args.get("known") == "1"}  # only where the team knows someone
+    return filters, request.args.get("sort") if request.args.get("sort") in SORT_LABELS else "projects"
+
+
 @bp.route("/partners")
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
-    country = partner_store.typed_country(request.args.get("country")) or ""  # "EST" means any, not ES
-    sector = partner_store.typed_sector(request.args.get("sector")) or ""
-    programme = (request.args.get("programme") or "").strip()[:60]
+    filters, sort = _filters()
+    country, sector = filters["country"], filters["sector"]
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
     errors = [problem] if problem else []
     page = page or 1
-    technology = request.args.get("technology") == "1"
-    known = request.args.get("known") == "1"  # only where the team knows someone
-    filters = {"q": q, "country": country, "sector": sector, "programme": programme, "technology": technology,
-               "known": known}
     about = (request.args.get("about") or "").strip()[:200]
-    sort = request.args.get("sort") if request.args.get("sort") in SORT_LABELS else "projects"
     rows, total, similar, not_searchable = [], 0, None, None
     if about:  # the organisations closest to what was asked, within the other filters: that is the answer
         from matcher.organisation_search import NotIndexable, search
@@ -61,7 +66,34 @@ def index():
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
                            country=country, sector=sector, filters=filters, sort=sort, sorts=SORT_LABELS,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
-                           args={k: v for k, v in request.args.items() if k != "page"})
+                           args={k: v for k, v in request.args.items() if k != "page"},
+                           in_spreadsheet=IN_SPREADSHEET)
+
+
+IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at most: a country's, or a programme's
+
+
+@bp.route("/partners.csv")
+def organisations_csv():
+    """The organisations the Partners page lists with these filters, in its order, the first IN_SPREADSHEET:
+    each with its record, whom the team knows there and where to find more."""
+    filters, sort = _filters()
+    rows, _ = partner_store.search_organisations(db(), **filters, sort=sort, per_page=IN_SPREADSHEET,
+                                                 with_total=False)
+    known = contacts.known_contacts(db(), [o["id"] for o in rows])
+    header = ["organisation", "short name", "PIC", "country", "city", "sector", "projects in the data",
+              "projects coordinated", "contact person", "contact email", "website", "organisation page"]
+
+    def row(o: dict) -> list:
+        ours = known.get(o["id"], [])
+        return [csv_text(o["name"]), csv_text(o["short_name"]), o["pic"] or "", o["country"] or "",
+                csv_text(place_name(o["city"])), sector_label(o["sector"] or ""), o["projects"], o["coordinated"],
+                # Everyone the team knows there, in the same order in both columns.
+                csv_text("; ".join(k["person"] for k in ours)), csv_text("; ".join(k["email"] for k in ours)),
+                (web_address(o["website"]) or ("",))[0],
+                settings().base_url + url_for("partners.organisation", organisation_id=o["id"])]
+
+    return csv_file("callmatch-partners.csv", header, map(row, rows))
 
 
 @bp.route("/organisations/<int:organisation_id>")

@@ -85,6 +85,42 @@ def test_partners_sort_by_projects_or_by_projects_coordinated(pm, seeded):
     assert list(SORT_LABELS) == list(ORGANISATION_SORTS)  # every order the store sorts by is offered, by its name
 
 
+def test_the_organisations_listed_download_as_a_spreadsheet_filtered_and_sorted_as_listed(pm, seeded):
+    import csv
+    import io
+
+    from store.calls import ensure_source
+    from store.contacts import save_contact
+    from store.partners import upsert_project
+
+    ensure_source(seeded, "keep_eu")
+    busy = {"source_id": "busy", "name": "Busy Partner", "country": "EE", "role": "partner", "city": "TARTU"}
+    lead = {"source_id": "lead", "name": "Lead Partner", "country": "LV", "role": "coordinator"}
+    for number in range(3):
+        upsert_project(seeded, {"source": "keep_eu", "source_id": str(number),
+                                "participants": [busy, lead] if number < 2 else [busy]})
+    lead_id = seeded.scalar("SELECT id FROM organisations WHERE name = 'Lead Partner'")
+    save_contact(seeded, lead_id, "Ilze Ozola", "ilze@lead.lv", "", seeded.scalar("SELECT min(id) FROM users"))
+
+    def download(query=""):
+        response = pm.get("/partners.csv" + query)
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+    page = pm.get("/partners?sort=coordinated").get_data(as_text=True)
+    assert ('<a href="/partners.csv?sort=coordinated">Download them (CSV)</a>, in this order, with whom the team'
+            ' knows there.') in page
+    rows = download("?sort=coordinated")
+    assert [(r["organisation"], r["projects in the data"], r["projects coordinated"]) for r in rows] == [
+        ("Lead Partner", "2", "2"), ("Busy Partner", "3", "0")]  # as the page lists them
+    assert (rows[0]["contact person"], rows[0]["contact email"]) == ("Ilze Ozola", "ilze@lead.lv")
+    assert rows[0]["organisation page"] == f"http://127.0.0.1:5000/organisations/{lead_id}"
+    assert (rows[1]["country"], rows[1]["city"]) == ("EE", "Tartu")
+    assert [r["organisation"] for r in download("?country=EE")] == ["Busy Partner"]
+    assert [r["organisation"] for r in download("?known=1")] == ["Lead Partner"]
+    assert download("?q=nobody") == [] and "Download" not in pm.get("/partners?q=nobody").get_data(as_text=True)
+
+
 def test_an_organisations_projects_are_listed_latest_started_first(pm, seeded):
     from datetime import date
 
