@@ -349,6 +349,14 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
 ORGANISATION_SORTS = {"projects": "projects DESC, coordinated DESC", "coordinated": "coordinated DESC, projects DESC"}
 
 
+# An organisation's (`o`) projects in the partner data and those it coordinated, as `r`: counted for the
+# organisations listed only.
+_PROJECT_COUNTS = """CROSS JOIN LATERAL (
+    SELECT count(DISTINCT project_id) AS projects,
+           count(DISTINCT project_id) FILTER (WHERE role = 'coordinator') AS coordinated
+    FROM participations WHERE organisation_id = o.id) r"""
+
+
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
                          technology: bool = False, known: bool = False, sort: str = "projects", page: int = 1,
                          per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
@@ -365,14 +373,6 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
             ORDER BY {ORGANISATION_SORTS.get(sort, ORGANISATION_SORTS['projects'])}, o.name
             LIMIT %(limit)s OFFSET %(offset)s""", params)
     return rows, total
-
-
-# An organisation's (`o`) projects in the partner data and those it coordinated, as `r`: counted for the
-# organisations listed only.
-_PROJECT_COUNTS = """CROSS JOIN LATERAL (
-    SELECT count(DISTINCT project_id) AS projects,
-           count(DISTINCT project_id) FILTER (WHERE role = 'coordinator') AS coordinated
-    FROM participations WHERE organisation_id = o.id) r"""
 
 
 def organisations_by_id(db: Database, organisation_ids: Collection[int]) -> dict[int, dict]:
