@@ -27,6 +27,7 @@ PROJECTS_PER_PAGE = 50  # an organisation's projects
 COLLABORATORS = 20  # those it worked with most; the page says how many there are in all
 SORT_LABELS = {"projects": "most projects", "coordinated": "most coordinated"}  # the orders of store.partners
 STANDINGS = 20  # consortia for which an organisation's page ranks it (the soonest deadlines): each ranks every partner
+IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at most: a country's, or a programme's
 
 
 def _filters() -> tuple[dict, str]:
@@ -68,9 +69,6 @@ def index():
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"},
                            in_spreadsheet=IN_SPREADSHEET)
-
-
-IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at most: a country's, or a programme's
 
 
 @bp.route("/partners.csv")
