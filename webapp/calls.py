@@ -18,7 +18,7 @@ from store import consortium as consortium_store
 from store import (applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users,
                    watches)
 from store.codes import series_of
-from store.text import capitalised, consortium_progress, counted, eur, failed_gates
+from store.text import SEARCH_QUOTES, capitalised, consortium_progress, counted, eur, failed_gates, search_terms
 from store.text import rate as written_rate
 
 from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, settings
@@ -74,6 +74,29 @@ def _today() -> date:
     return settings().as_of()
 
 
+def _near_misses(filters: dict) -> list[dict]:
+    """For a search that found nothing, the searches one step wider that find some: with the screened-out calls
+    shown, and with the words of a phrase apart. Each is {"said": what it finds, "link": what following it does,
+    "args": the address's arguments}. Only read when a page is empty."""
+    wider = []
+    if not filters["show_screened"]:
+        wider.append(({"show_screened": True}, {"screened": "1"},
+                      lambda n: f"{counted(n, 'screened-out call')} {'matches' if n == 1 else 'match'}", "show them"))
+    text = filters["text"] or ""
+    if set(text) & set(SEARCH_QUOTES):
+        apart = " ".join(search_terms(text))
+        wider.append(({"text": apart}, {"q": apart},
+                      lambda n: f"{counted(n, 'call')} {'holds' if n == 1 else 'hold'} the words apart",
+                      "search for them in any order"))
+    near, kept = [], {k: v for k, v in request.args.items() if k not in ("page", "tick")}
+    for widened, args, said, link in wider:
+        _, calls = call_store.search_calls(db(), current_profile_id(), _today(), per_page=1, say_where=False,
+                                           **{**filters, **widened})
+        if calls:
+            near.append({"said": said(calls), "link": link, "args": {**kept, **args}})
+    return near
+
+
 @bp.route("/")
 def home():
     return redirect(url_for("calls.index"))
@@ -91,6 +114,7 @@ def index():
     first_crawl_pending = not total and not call_store.any_stored(db())
     return render_template("calls.html", title="Calls", rows=rows, total=total, page=page, pages=pages,
                            first_crawl_pending=first_crawl_pending, crawl_hour=settings().crawl_hour,
+                           near=[] if total or first_crawl_pending else _near_misses(filters),
                            crawl_spiders=settings().crawl_spiders,
                            filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,

@@ -161,6 +161,22 @@ def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seed
     assert why("young social") == [] and why("cerv-social") == []  # the title and identifier say it
 
 
+def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm):
+    def said(query):
+        page = pm.get("/calls" + query).get_data(as_text=True)
+        return " ".join(page[page.index('class="empty"'):].split("</td>")[0].split(">", 1)[1].split())
+
+    # Only a screened-out call (too small) holds the word: it says so, and links to it.
+    assert said("?q=micro") == ('No call matches these filters. 1 screened-out call matches: <a href="/calls?q=micro&amp;'
+                                'screened=1">show them</a>.')
+    assert "CERV-SMALL-01" in pm.get("/calls?q=micro&screened=1").get_data(as_text=True)
+    # A phrase no call says, whose words one holds apart; the other filters are kept.
+    assert said("?q=%22enterprises+social%22&programme=CERV") == (
+        'No call matches these filters. 1 call holds the words apart: <a href="/calls?q=enterprises+social&amp;'
+        'programme=CERV">search for them in any order</a>.')
+    assert said("?q=tungsten+micro") == "No call matches these filters."  # nothing wider finds one either
+
+
 def test_bad_filter_values_get_a_clear_message(pm):
     page = pm.get("/calls?within_days=soon&status=maybe").get_data(as_text=True)
     assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
