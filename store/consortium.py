@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timezone, tzinfo
 from decimal import Decimal
 
 from .applications import PLANNED
 from .calls import NEXT_DEADLINE, STILL_OPEN
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import eur, eur_against, one_line, typed_euros
+from .text import eur, eur_against, in_zone, one_line, typed_euros
 from .text import rate as written_rate
 
 # How far the team has got with a partner it wants. One that declined stays listed, so that no one asks it
@@ -404,16 +405,17 @@ def answers_since(db: Database, profile_id: int, since, reader_id: int | None = 
 FOLLOW_UP_DAYS = 7  # a partner asked this long ago without an answer is worth a second message
 
 
-def unanswered_days(member: dict, today) -> int | None:
+def unanswered_days(member: dict, today, zone: tzinfo = timezone.utc) -> int | None:
     """How many days ago the team asked a member that has not answered, once that is FOLLOW_UP_DAYS or
-    more (time to ask again, as `to_follow_up` finds for a digest); None otherwise."""
+    more (time to ask again, as `to_follow_up` finds for a digest); None otherwise. Days on the clock of
+    `zone`, the team's."""
     if member["status"] != "asked":
         return None
-    waited = (today - member["status_at"].date()).days
+    waited = (today - in_zone(member["status_at"], zone).date()).days
     return waited if waited >= FOLLOW_UP_DAYS else None
 
 
-def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dict]:
+def to_follow_up(db: Database, profile_id: int, user_id: int, today, zone: str = "UTC") -> list[dict]:
     """The partners this user asked FOLLOW_UP_DAYS or more days ago (`unanswered_days`) that have not
     answered yet, for calls whose next deadline is still ahead (after `today`) and undecided or with an
     application still to write (`PLANNED`: not no bid, rejected or ended): a reminder, for a digest, to the one
@@ -425,10 +427,10 @@ def to_follow_up(db: Database, profile_id: int, user_id: int, today) -> list[dic
               FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
               JOIN calls c ON c.id = m.call_id LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = m.profile_id
               WHERE m.profile_id = %(profile)s AND m.status = 'asked' AND m.status_by = %(user)s
-                AND m.status_at::date <= %(today)s::date - %(days)s::int
+                AND (m.status_at AT TIME ZONE %(zone)s)::date <= %(today)s::date - %(days)s::int
                 AND (d.id IS NULL OR {PLANNED})) asked
             WHERE next_deadline IS NOT NULL ORDER BY next_deadline, status_at, name""",
-        {"profile": profile_id, "user": user_id, "today": today, "days": FOLLOW_UP_DAYS})
+        {"profile": profile_id, "user": user_id, "today": today, "days": FOLLOW_UP_DAYS, "zone": zone})
 
 
 # SIC's strategy: at least three new collaborations a year with technology-oriented organisations.

@@ -517,6 +517,13 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
     members = {m["name"]: m for m in consortium.members(db, profile_id, social)}
     assert {name for name, m in members.items() if consortium.unanswered_days(m, date(2026, 6, 27))} == {
         "Tartu Hub", "Jelgava Lab", "Parnu Works"}
+    # Counted on the team's clock, Jelgava was asked at 02:00 on 21 June in Riga: 6 days ago, for both.
+    from zoneinfo import ZoneInfo
+
+    assert {name for name, m in members.items()
+            if consortium.unanswered_days(m, date(2026, 6, 27), ZoneInfo("Europe/Riga"))} == {"Tartu Hub", "Parnu Works"}
+    assert [f["name"] for f in digests.content(db, reader, datetime(2026, 6, 26, tzinfo=timezone.utc),
+                                               date(2026, 6, 27), zone="Europe/Riga")["follow_up"]] == ["Tartu Hub"]
     subject, text, html = render(reader, content, settings)
     assert subject == "callmatch: 2 partners to follow up"
     assert ("Partners you asked 7 or more days ago, with no answer recorded yet (on the call's page,\nthe address of"

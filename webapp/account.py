@@ -102,7 +102,8 @@ def _next_digest() -> tuple[datetime, dict, tuple[str, str, str]]:
     from worker.digest import render
 
     since = digests.period_start(db(), g.user)  # as the worker would: from the end of the last one sent
-    content = digests.content(db(), g.user, since, settings().as_of(), watched=settings().crawl_spiders)
+    content = digests.content(db(), g.user, since, settings().as_of(), watched=settings().crawl_spiders,
+                              zone=settings().timezone)
     return since, content, render(g.user, content, settings(), link_target="_blank")
 
 

@@ -58,7 +58,7 @@ def builder(call: dict, decision: dict | None) -> dict:
     profile_id = current_profile_id()
     members = consortium_store.members(db(), profile_id, call["id"])
     for member in members:  # asked long enough ago to ask again (a digest reminds whoever asked, too)
-        member["unanswered_days"] = consortium_store.unanswered_days(member, settings().as_of())
+        member["unanswered_days"] = consortium_store.unanswered_days(member, settings().as_of(), settings().zone)
     taking_part = consortium_store.taking_part(members)
     declined = consortium_store.declined_ids(members)
     applicant = profiles.get_profile(db(), profile_id)

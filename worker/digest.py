@@ -97,7 +97,8 @@ def send_due_digests(db: Database, settings: Settings) -> DigestRun:
     now = digests.utcnow()
     run = DigestRun()
     for user, start in digests.due_users(db, now):
-        content = digests.content(db, user, start, settings.as_of(), watched=settings.crawl_spiders, now=now)
+        content = digests.content(db, user, start, settings.as_of(), watched=settings.crawl_spiders, now=now,
+                                  zone=settings.timezone)
         if not digests.has_news(content):
             run.quiet.append(user["email"])
             continue
