@@ -256,14 +256,19 @@ def without_accents(text: str) -> str:
 
 
 # Quotation marks around words that belong together in a search: straight, English and Latvian („…“).
-SEARCH_QUOTES = "\"“”„"
-_TERM = re.compile(f"[{SEARCH_QUOTES}]([^{SEARCH_QUOTES}]*)[{SEARCH_QUOTES}]?|([^\\s{SEARCH_QUOTES}]+)")
+_QUOTES = "\"“”„"
+_TERM = re.compile(f"[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}]?|([^\\s{_QUOTES}]+)")
 
 
 def search_terms(search: str) -> list[str]:
     """What a search looks for, as typed: each word, or words in quotation marks together, a phrase
     ('"social economy" Latgale' is two terms); a quotation left open runs to the end."""
     return [term for phrase, word in _TERM.findall(search) if (term := " ".join((phrase or word).split()))]
+
+
+def quoted(search: str) -> bool:
+    """Whether a search puts words in quotation marks, which `search_terms` reads as phrases."""
+    return any(mark in search for mark in _QUOTES)
 
 
 def word_start(term: str) -> str:

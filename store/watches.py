@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 from .calls import search_calls
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import SEARCH_QUOTES, eur
+from .text import eur, quoted
 
 # What a watch keeps of the calls page's filters: those that say which calls are wanted. The sort, the page and
 # the windows that count from today (deadline within, new, changed) are of one visit, not of a watch.
@@ -43,7 +43,7 @@ def watch_words(search: dict) -> str:
     screened-out calls too'."""
     text = search.get("text") or ""
     # In quotation marks, unless it has some of its own: a phrase searched for reads as it was typed.
-    parts = [(text if set(text) & set(SEARCH_QUOTES) else f"“{text}”") if text else "every call"]
+    parts = [(text if quoted(text) else f"“{text}”") if text else "every call"]
     if search.get("programme"):
         parts[0] += f" in {search['programme']}"
     if search.get("min_grant"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
@@ -157,6 +157,12 @@ def settings() -> Settings:
     from flask import current_app
 
     return current_app.extensions["callmatch.settings"]
+
+
+def page_url(endpoint: str, **values) -> str:
+    """A page here as a whole address (CALLMATCH_BASE_URL), for what is read outside the app: a calendar, a
+    spreadsheet."""
+    return settings().base_url + url_for(endpoint, **values)
 
 
 def call_or_404(identifier: str) -> dict:

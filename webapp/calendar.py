@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from flask import Blueprint, Response, abort, current_app, g, url_for
+from flask import Blueprint, Response, abort, current_app, g
 
 from store import decisions
 from store.text import stage_note
 
-from . import current_profile_id, db, settings
+from . import current_profile_id, db, page_url, settings
 from .calls import call_page_url
 
 bp = Blueprint("calendar", __name__)
@@ -56,7 +56,7 @@ def calendar_feed_url(user: dict) -> str:
     from store.users import session_stamp
 
     token = _feed_signer().dumps([user["id"], session_stamp(user)])
-    return settings().base_url + url_for("calendar.feed", token=token)
+    return page_url("calendar.feed", token=token)
 
 
 @bp.route("/calendar/<token>.ics")

@@ -18,10 +18,10 @@ from store import consortium as consortium_store
 from store import (applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users,
                    watches)
 from store.codes import series_of
-from store.text import SEARCH_QUOTES, capitalised, consortium_progress, counted, eur, failed_gates, search_terms
+from store.text import capitalised, consortium_progress, counted, eur, failed_gates, quoted, search_terms
 from store.text import rate as written_rate
 
-from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, settings
+from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, page_url, settings
 from .auth import safe_next
 from .partner_cache import embedding_store
 from .spreadsheets import csv_file, csv_text
@@ -83,7 +83,7 @@ def _near_misses(filters: dict) -> list[dict]:
         wider.append(({"show_screened": True}, {"screened": "1"},
                       lambda n: f"{counted(n, 'screened-out call')} {'matches' if n == 1 else 'match'}", "show them"))
     text = filters["text"] or ""
-    if set(text) & set(SEARCH_QUOTES):
+    if quoted(text):
         apart = " ".join(search_terms(text))
         wider.append(({"text": apart}, {"q": apart},
                       lambda n: f"{counted(n, 'call')} {'holds' if n == 1 else 'hold'} the words apart",
@@ -568,4 +568,4 @@ def export_csv():
 
 def call_page_url(identifier: str) -> str:
     """The call's page here as a whole address, for what is read outside the app (a calendar, a spreadsheet)."""
-    return settings().base_url + url_for("calls.detail", identifier=identifier)
+    return page_url("calls.detail", identifier=identifier)

@@ -13,16 +13,15 @@ from store import calls as call_store
 from store import applications, checklist, decisions, profiles
 from store import consortium as consortium_store
 from store.errors import NotFound
-from store.html import web_address
 from store.contacts import known_contacts, organisations_known
 from store.partners import (SECTOR_LABELS, contact_forms, organisations_by_id, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
 from store.text import amount, in_zone, place_name
 
-from . import call_or_404, current_profile_id, db, settings
+from . import call_or_404, current_profile_id, db, page_url, settings
 from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
 from .partner_cache import partner_suggestions
-from .spreadsheets import csv_file, csv_text
+from .spreadsheets import csv_file, csv_text, known_cells, website_cell
 
 bp = Blueprint("consortium", __name__)
 FOUND_AT_MOST = 10  # organisations a search from the consortium builder lists (the Partners page pages them all)
@@ -235,11 +234,8 @@ def partner_list(identifier):
     zone = settings().zone  # the days on the team's clock
     rows = ([csv_text(m["name"]), "coordinator" if m["coordinator"] else "partner", csv_text(m["short_name"]),
              m["pic"] or "", m["country"] or "",
-             csv_text(place_name(m["city"])), sector_label(m["sector"] or ""),
-             # Everyone the team knows there, in the same order in both columns.
-             csv_text("; ".join(k["person"] for k in known.get(m["id"], []))),
-             csv_text("; ".join(k["email"] for k in known.get(m["id"], []))),
-             (web_address(m["website"]) or ("",))[0], contacts.get(m["id"], {}).get("url", ""),
+             csv_text(place_name(m["city"])), sector_label(m["sector"] or ""), *known_cells(known.get(m["id"], [])),
+             website_cell(m["website"]), contacts.get(m["id"], {}).get("url", ""),
              m["projects"], amount(m["budget"]), consortium_store.STATUSES[m["status"]], csv_text(m["status_note"]),
              m["status_by"] or "", in_zone(m["status_at"], zone).date() if m["status_at"] else "",
              m["added_by"] or "", in_zone(m["added_at"], zone).date()]
@@ -273,14 +269,12 @@ def recommended_csv(identifier):
               "contact person", "contact email", "website", "contact form", "organisation page", "score"]
 
     def row(p: dict) -> list:
-        o, ours = details[p["organisation_id"]], known.get(p["organisation_id"], [])
+        o = details[p["organisation_id"]]
         return [p["rank"], csv_text(p["name"]), csv_text(o["short_name"]), o["pic"] or "", p["country"] or "",
                 csv_text(place_name(o["city"])), sector_label(p["sector"] or ""), "yes" if p["technology"] else "",
                 "yes" if p["suggested"] else "", csv_text("; ".join(p["reasons"])), o["projects"], o["coordinated"],
-                # Everyone the team knows there, in the same order in both columns.
-                csv_text("; ".join(k["person"] for k in ours)), csv_text("; ".join(k["email"] for k in ours)),
-                (web_address(o["website"]) or ("",))[0], contacts.get(p["organisation_id"], {}).get("url", ""),
-                settings().base_url + url_for("partners.organisation", organisation_id=p["organisation_id"]),
+                *known_cells(known.get(o["id"], [])), website_cell(o["website"]),
+                contacts.get(o["id"], {}).get("url", ""), page_url("partners.organisation", organisation_id=o["id"]),
                 f"{p['score']:.4f}"]
 
     return csv_file(f"partners-{_file_name(call['identifier'])}.csv", header, map(row, ranked))

@@ -12,13 +12,12 @@ from store import partners as partner_store
 from store import profiles
 from store.decisions import STATES
 from store.errors import NotFound
-from store.html import web_address
 from store.partners import SECTOR_LABELS, sector_label
 from store.text import in_zone, place_name
 
-from . import MAX_PAGE, current_profile_id, db, number_in_range, settings
+from . import MAX_PAGE, current_profile_id, db, number_in_range, page_url, settings
 from .consortium import refuse_if_ended
-from .spreadsheets import csv_file, csv_text
+from .spreadsheets import csv_file, csv_text, known_cells, website_cell
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
@@ -83,13 +82,10 @@ def organisations_csv():
               "projects coordinated", "contact person", "contact email", "website", "organisation page"]
 
     def row(o: dict) -> list:
-        ours = known.get(o["id"], [])
         return [csv_text(o["name"]), csv_text(o["short_name"]), o["pic"] or "", o["country"] or "",
                 csv_text(place_name(o["city"])), sector_label(o["sector"] or ""), o["projects"], o["coordinated"],
-                # Everyone the team knows there, in the same order in both columns.
-                csv_text("; ".join(k["person"] for k in ours)), csv_text("; ".join(k["email"] for k in ours)),
-                (web_address(o["website"]) or ("",))[0],
-                settings().base_url + url_for("partners.organisation", organisation_id=o["id"])]
+                *known_cells(known.get(o["id"], [])), website_cell(o["website"]),
+                page_url("partners.organisation", organisation_id=o["id"])]
 
     return csv_file("callmatch-partners.csv", header, map(row, rows))
 

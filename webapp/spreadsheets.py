@@ -7,6 +7,8 @@ import io
 
 from flask import Response
 
+from store.html import web_address
+
 
 def csv_file(name: str, header: list[str], rows) -> Response:
     out = io.StringIO()
@@ -17,6 +19,17 @@ def csv_file(name: str, header: list[str], rows) -> Response:
     # garbled. Python's csv module reads it back with encoding="utf-8-sig".
     return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def known_cells(known: list[dict]) -> list[str]:
+    """Everyone the team knows at an organisation (`store.contacts.known_contacts`) as two cells, the persons and
+    their addresses, in the same order in both."""
+    return [csv_text("; ".join(k["person"] for k in known)), csv_text("; ".join(k["email"] for k in known))]
+
+
+def website_cell(website: str | None) -> str:
+    """An organisation's website as a cell: the address it links to (`web_address`), or empty when it is none."""
+    return (web_address(website) or ("",))[0]
 
 
 def csv_text(value: str | None) -> str:
