@@ -31,7 +31,7 @@ class AppContext:
         if self._db is None:
             from store import migrate as migrations
 
-            db = Database(self.services.database_url).open()
+            db = Database(self.services.database_url, zone=self.settings.timezone).open()
             if migrate:
                 applied = migrations.upgrade(db)
                 for m in applied:

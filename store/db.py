@@ -12,24 +12,36 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .errors import Conflict, DatabaseUnavailable, StoreError
+from .errors import ConfigurationError, Conflict, DatabaseUnavailable, StoreError
 from .services import redact
 from .text import search_terms, word_start
 
 
-def _configure(conn: psycopg.Connection) -> None:
-    # The extension may not exist yet on a brand-new database: migrations create it.
-    try:
-        register_vector(conn)
-    except psycopg.ProgrammingError:
-        conn.rollback()
+def _configurer(zone: str | None):
+    def configure(conn: psycopg.Connection) -> None:
+        # The extension may not exist yet on a brand-new database: migrations create it.
+        try:
+            register_vector(conn)
+        except psycopg.ProgrammingError:
+            conn.rollback()
+        if zone:
+            # The session's clock is the team's, so that a day written in SQL (`%(today)s::date - 7`, set
+            # beside a timestamptz) begins at the team's midnight, not the server's. A zone the server does
+            # not know leaves its own: `Database.open` says so.
+            try:
+                conn.execute("SELECT set_config('TimeZone', %s, false)", (zone,))
+                conn.commit()
+            except psycopg.DataError:
+                conn.rollback()
+    return configure
 
 
 class Database:
     """One pool per process. Use `with db.transaction() as cur:` for work that must land together."""
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 8, wait: float = 10.0):
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 8, wait: float = 10.0, zone: str | None = None):
         self.url = url
+        self.zone = zone  # the team's time zone, the sessions' clock (None: the server's)
         self.wait = wait  # seconds a query waits for a connection before it is refused with a reason
         self.pool = ConnectionPool(
             url,
@@ -37,7 +49,7 @@ class Database:
             max_size=max_size,
             open=False,
             check=ConnectionPool.check_connection,
-            configure=_configure,
+            configure=_configurer(zone),
             kwargs={"row_factory": dict_row, "connect_timeout": 5},
             name="callmatch",
         )
@@ -51,6 +63,10 @@ class Database:
             raise DatabaseUnavailable(
                 f"Cannot connect to PostgreSQL at {redact(self.url)}; check DATABASE_URL and that the server runs."
             ) from None
+        if self.zone and self.scalar("SELECT current_setting('TimeZone')").lower() != self.zone.lower():
+            self.pool.close()
+            raise ConfigurationError(f"PostgreSQL at {redact(self.url)} does not know the time zone {self.zone!r}"
+                                     " (CALLMATCH_TIMEZONE); name one it lists in pg_timezone_names.")
         return self
 
     def close(self) -> None:

@@ -180,13 +180,15 @@ def eur_against(amount, threshold) -> tuple[str, str]:
     return tuple(f"€{float(v):,.0f}" for v in (amount, threshold))
 
 
-def day(value: date | datetime | str | None, zone: tzinfo = timezone.utc) -> str:
-    """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON (a
-    moment's day is its day in `zone`, the team's, as `moment` writes it)."""
+def day(value: date | datetime | str | None, zone: tzinfo | None = None) -> str:
+    """A date as pages and digests write it, '23 Sep 2026', from a date or the ISO text stored in JSON. A
+    moment's day is its day in `zone`, the team's, as `moment` writes it; with no zone given, its day where
+    it was read: the team's again for one read from the database, whose sessions keep the team's clock
+    (`store.db`), UTC for a naive one."""
     if not value:
         return "—"
     if isinstance(value, datetime):
-        value = in_zone(value, zone)
+        value = in_zone(value, zone or value.tzinfo or timezone.utc)
     return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d %b %Y")
 
 

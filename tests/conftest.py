@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 
 from store import migrate
-from store.config import Settings
+from store.config import DEFAULT_TIMEZONE, Settings
 from store.db import Database
 from store.services import start_embedded_postgres, start_embedded_redis, stop_embedded_redis
 
@@ -84,7 +84,7 @@ def database_url(server_url, template_url) -> str:
 
 @pytest.fixture
 def db(database_url) -> Database:
-    with Database(database_url, max_size=4) as database:
+    with Database(database_url, max_size=4, zone=DEFAULT_TIMEZONE) as database:  # the team's clock, as in production
         yield database
 
 

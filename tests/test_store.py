@@ -170,6 +170,22 @@ def test_an_unreachable_pool_is_one_clear_sentence():
         Database("postgresql://nobody@127.0.0.1:1/none").open(timeout=1)
 
 
+def test_sessions_keep_the_teams_clock_and_a_zone_the_server_lacks_is_one_clear_sentence(database_url):
+    from datetime import timedelta
+
+    with Database(database_url, max_size=2, zone="America/New_York") as database:
+        with database.connection() as one, database.connection() as two:  # each new connection, not just one
+            for conn in (one, two):
+                assert conn.execute("SELECT current_setting('TimeZone')").fetchone()["current_setting"] \
+                    == "America/New_York"
+        moment = database.scalar("SELECT timestamptz '2026-01-15 12:00+00'")
+        assert moment.utcoffset() == timedelta(hours=-5) and moment.hour == 7
+        # A day set beside a point in time begins at the zone's midnight, 05:00 UTC in January.
+        assert database.scalar("SELECT date '2026-01-15' = timestamptz '2026-01-15 05:00+00'")
+    with pytest.raises(ConfigurationError, match="Mars/Olympus.*CALLMATCH_TIMEZONE"):
+        Database(database_url, max_size=1, zone="Mars/Olympus").open(timeout=5)
+
+
 def test_counts_agree_in_number_with_their_noun():
     from store.text import counted
 
@@ -241,8 +257,11 @@ def test_a_moment_reads_on_the_teams_clock_whatever_zone_the_database_reports_it
     assert moment(datetime(2026, 12, 31, 23, 30), riga) == "01 Jan 2027 01:30 EET"  # rq's naive times are UTC
     assert moment(datetime(2026, 7, 1, 9, 5, tzinfo=summer_offset), lisbon) == "01 Jul 2026 07:05 WEST"
     assert moment(None, riga) == "—"
-    # A moment's day is the day of the clock it is read on.
-    assert day(datetime(2026, 7, 1, 1, 30, tzinfo=summer_offset)) == "30 Jun 2026"
+    # A moment's day is the day of the clock it is read on: the team's, or, with none named, the clock it came
+    # in on (the database sessions keep the team's), UTC for a naive one.
+    assert day(datetime(2026, 7, 1, 1, 30, tzinfo=summer_offset), timezone.utc) == "30 Jun 2026"
+    assert day(datetime(2026, 7, 1, 1, 30, tzinfo=summer_offset)) == "01 Jul 2026"
+    assert day(datetime(2026, 6, 30, 22, 30)) == "30 Jun 2026"
     assert day(datetime(2026, 6, 30, 22, 30, tzinfo=timezone.utc), riga) == "01 Jul 2026"
     assert [zone_words(zone) for zone in (riga, ZoneInfo("America/New_York"), ZoneInfo("UTC"), timezone.utc)] == [
         "Riga time", "New York time", "UTC", "UTC"]

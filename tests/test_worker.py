@@ -351,7 +351,7 @@ def test_a_digests_deadline_of_a_call_the_portal_stopped_listing_says_so(setting
     profile_id = profiles.ensure_default_profile(db)
     user = users.get_user(db, create_user(db, "pm@sic.lv", "long enough password", "manager"))
     decisions.decide(db, profile_id, db.scalar("SELECT id FROM calls"), "maybe", "Good partners available", "", user)
-    db.execute("UPDATE calls SET unlisted_since = '2026-06-20'")
+    db.execute("UPDATE calls SET unlisted_since = '2026-06-19 22:30+00'")  # 20 June, 01:30 in Riga
     content = digests.content(db, user, datetime(2020, 1, 1, tzinfo=timezone.utc), date(2026, 6, 27))
     _, text, html = render(user, content, settings)
     warning = "No longer listed by the portal since 20 Jun 2026: withdrawn or closed early?"

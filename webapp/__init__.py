@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     if database is None:
         from store.services import database_url
 
-        database = Database(database_url(settings)).open()
+        database = Database(database_url(settings), zone=settings.timezone).open()
         from store import migrate
 
         migrate.upgrade(database)

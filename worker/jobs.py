@@ -33,7 +33,7 @@ def _progress(message: str) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    return Database(database_url(settings), max_size=2).open()
+    return Database(database_url(settings), max_size=2, zone=settings.timezone).open()
 
 
 def crawl(spiders: list[str], replay: str | None = None, base_url: str | None = None, rank_after: bool = True) -> dict:

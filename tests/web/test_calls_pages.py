@@ -371,6 +371,15 @@ def test_a_call_first_seen_lately_is_marked_new_unless_its_sources_first_crawl_f
     seeded.execute("UPDATE calls SET first_seen = timestamptz '2026-06-25 08:00' + id * interval '1 hour'")
     assert 'class="badge new"' not in pm.get("/calls?screened=1").get_data(as_text=True)  # a first crawl: none new
 
+def test_the_seven_days_of_new_calls_begin_at_midnight_on_the_teams_clock(pm, seeded):
+    # Today is 27 June in Riga (UTC+3 in summer): the 7 days begin at 20 June 00:00 there, 19 June 21:00 UTC.
+    seeded.execute("UPDATE calls SET first_seen = '2026-06-01' WHERE identifier = 'HORIZON-FUSION-01'")  # first crawl
+    for seen, new in (("2026-06-19 21:30+00", True), ("2026-06-19 20:30+00", False)):
+        seeded.execute("UPDATE calls SET first_seen = %s WHERE identifier = 'CERV-SMALL-01'", (seen,))
+        page = pm.get("/calls?screened=1&new=1").get_data(as_text=True)
+        assert ('href="/calls/CERV-SMALL-01"' in page) is new, seen
+
+
 
 def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its_pipeline_card(pm, seeded):
     from datetime import datetime, timezone
