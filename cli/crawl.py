@@ -90,8 +90,8 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
 
     db = app.database()
     before = db.scalar("SELECT coalesce(max(id), 0) FROM crawl_runs")
-    today = app.settings.today.isoformat() if app.settings.today else None
-    runner.crawl(db.url, list(spiders), today=today, replay=replay, spider_args=spider_args,
+    # The spiders judge open, forthcoming and closed on the team's day, as the ranking does after them.
+    runner.crawl(db.url, list(spiders), today=app.settings.as_of().isoformat(), replay=replay, spider_args=spider_args,
                  overrides=_parse_setting(settings_))
     # Only this command's runs: a worker may be crawling too.
     made = {run["source"]: run for run in runs.recent_runs(db, limit=50) if run["id"] > before}

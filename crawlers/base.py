@@ -60,6 +60,7 @@ class BaseSpider(scrapy.Spider):
 
     @property
     def as_of(self) -> date:
+        # `callmatch crawl` sets the team's day; a spider run by plain `scrapy crawl` takes the machine's.
         value = self.settings.get("CALLMATCH_TODAY") if hasattr(self, "settings") and self.settings else None
         return date.fromisoformat(value) if value else date.today()
 
