@@ -277,12 +277,16 @@ def word_start(term: str) -> str:
     """A regular expression for a search term (`search_terms`) where a word of the text begins, read alike by
     Python (with IGNORECASE) and by PostgreSQL's `~*`: "riga" finds "Riga" and "RIGAS" but not "BRIGADE",
     "art" finds "arts" but not "participation"; a phrase's words follow one another, whatever the spaces
-    between them. A term that starts with a sign ("#digital", "€", "_") is found anywhere. Its signs match
-    themselves: a backslash before one that is neither letter nor digit makes it literal in both."""
+    between them; an apostrophe is any of them. A term that starts with a sign ("#digital", "€", "_") is found
+    anywhere. Its signs match themselves: a backslash before one that is neither letter nor digit makes it
+    literal in both."""
     literal = r"[\s\u00a0]+".join(_singular_too(word) for word in term.split())  # a no-break space is a space too
+    literal = re.sub(f"[{_APOSTROPHES}]", f"[{_APOSTROPHES}]", literal)  # "Europe's" finds "Europe’s" too
     return f"(?<!{_WORD_SIGN}){literal}" if term[:1].isascii() and term[:1].isalnum() else literal
 
 
+# Apostrophes, read as one: a keyboard types the straight one, texts are written with either.
+_APOSTROPHES = "'\u2019\u02bc"
 # A letter, digit or underscore: an ASCII class, not \b or \m, whose letters PostgreSQL reads by the
 # database's locale.
 _WORD_SIGN = "[0-9a-z_]"
