@@ -302,11 +302,26 @@ def _singular_too(word: str) -> str:
     low = word.lower()
     if len(low) < 4 or not low.isascii() or not low.isalpha() or not low.endswith("s") or low in _NOT_PLURAL \
             or low.endswith(("ss", "us", "is", "ics")):
-        return re.escape(word)
+        return _hyphens_aside(word)
     ending = "ies" if low.endswith("ies") else "es" if low.endswith(("sses", "xes", "ches", "shes")) else "s"
     singular = {"ies": "y", "es": "", "s": ""}[ending]
-    stem = re.escape(word[:-len(ending)])
+    stem = _hyphens_aside(word[:-len(ending)])
     return f"{stem}(?:{ending}|{singular}(?!{_WORD_SIGN}))"
+
+
+def _hyphens_aside(word: str) -> str:
+    """`word` as a pattern that takes a hyphen between two of its letters or none: "wellbeing" finds
+    "well-being" and "socioeconomic" "socio-economic"; a hyphen typed between two letters or digits may be
+    there, be a space or be left out ("well-being" finds "wellbeing" and "well being")."""
+    pattern = []
+    for at, sign in enumerate(word):
+        if sign == "-" and 0 < at < len(word) - 1 and word[at - 1].isalnum() and word[at + 1].isalnum():
+            pattern.append("[-\u2010 ]?")
+            continue
+        if at and sign.isalpha() and word[at - 1].isalpha():
+            pattern.append("-?")
+        pattern.append(re.escape(sign))
+    return "".join(pattern)
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:

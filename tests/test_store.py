@@ -326,7 +326,8 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
              "HORIZON-CL2-2027-01", "co-operatives", "#digital skills", "100% renewable", "snake_case",
              "The social\u00a0 economy in Latgale", "Economy of the social kind", "Artificial intelligence",
              "Social enterprise support", "Community hubs", "Local communities", "New calls", "Hub of skills",
-             "Huberts Ltd", "Europe\u2019s green decade", "Citizens' rights"]
+             "Huberts Ltd", "Europe\u2019s green decade", "Citizens' rights",
+             "Wellbeing at work", "Socio-economic inclusion"]
     for word, expected in [("riga", ["Riga Social Lab", "RIGAS TEHNISKA"]),
                            ("art", ["Arts and culture", "Artificial intelligence"]),
                            # A plural finds its singular too, as a whole word: "hubs" is not "Huberts".
@@ -337,6 +338,9 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
                            # An apostrophe is any of them: straight as typed, curly as written.
                            ("europe's", ["Europe\u2019s green decade"]), ("citizens\u2019", ["Citizens' rights"]),
                            ("hub", ["Community hubs", "Hub of skills", "Huberts Ltd"]),
+                           # A hyphen between two letters may be there or not, typed or written.
+                           ("socioeconomic", ["Socio-economic inclusion"]), ("well-being", ["Wellbeing at work"]),
+                           ("cooperatives", ["co-operatives"]),
                            ("cl2", ["HORIZON-CL2-2027-01"]), ("2027-01", ["HORIZON-CL2-2027-01"]),
                            ("operatives", ["co-operatives"]), ("#digital", ["#digital skills"]),
                            ("digital", ["#digital skills"]), ("%", ["100% renewable"]), ("case", []),
