@@ -277,10 +277,11 @@ def word_start(term: str) -> str:
     """A regular expression for a search term (`search_terms`) where a word of the text begins, read alike by
     Python (with IGNORECASE) and by PostgreSQL's `~*`: "riga" finds "Riga" and "RIGAS" but not "BRIGADE",
     "art" finds "arts" but not "participation"; a phrase's words follow one another, whatever the spaces
-    between them; an apostrophe is any of them. A term that starts with a sign ("#digital", "€", "_") is found
-    anywhere. Its signs match themselves: a backslash before one that is neither letter nor digit makes it
-    literal in both."""
-    literal = r"[\s\u00a0]+".join(_singular_too(word) for word in term.split())  # a no-break space is a space too
+    between them, or a hyphen; an apostrophe is any of them. A term that starts with a sign ("#digital", "€",
+    "_") is found anywhere. Its signs match themselves: a backslash before one that is neither letter nor digit
+    makes it literal in both."""
+    # Between a phrase's words: spaces (a no-break space is one too) or a hyphen ("socio economic").
+    literal = r"(?:[\s\u00a0]+|[-\u2010])".join(_singular_too(word) for word in term.split())
     literal = re.sub(f"[{_APOSTROPHES}]", f"[{_APOSTROPHES}]", literal)  # "Europe's" finds "Europe’s" too
     return f"(?<!{_WORD_SIGN}){literal}" if term[:1].isascii() and term[:1].isalnum() else literal
 

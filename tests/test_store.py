@@ -340,7 +340,7 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
                            ("hub", ["Community hubs", "Hub of skills", "Huberts Ltd"]),
                            # A hyphen between two letters may be there or not, typed or written.
                            ("socioeconomic", ["Socio-economic inclusion"]), ("well-being", ["Wellbeing at work"]),
-                           ("cooperatives", ["co-operatives"]),
+                           ("cooperatives", ["co-operatives"]), ("socio economic", ["Socio-economic inclusion"]),
                            ("cl2", ["HORIZON-CL2-2027-01"]), ("2027-01", ["HORIZON-CL2-2027-01"]),
                            ("operatives", ["co-operatives"]), ("#digital", ["#digital skills"]),
                            ("digital", ["#digital skills"]), ("%", ["100% renewable"]), ("case", []),
