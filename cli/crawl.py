@@ -115,10 +115,12 @@ def crawl(app: AppContext, spiders, replay, base_url, programmes, settings_, spi
               help="Only calls from this source (a spider's name, e.g. ft_portal or urbact; team: added by hand).")
 @click.option("--profile", "profile_id", type=int, help="Ranking of this profile (default: the first, SIC's).")
 @click.option("--passing", is_flag=True, help="Only the calls that pass the screening gates.")
+@click.option("--search", metavar="WORDS", help="Only calls whose title, identifier or text hold every word, as the "
+              "Calls page reads them: where a word begins, a plural its singular too, \"words in quotes\" together.")
 @click.option("--limit", type=click.IntRange(min=1), help="List at most this many, the best-ranked.  [default: all]")
 @click.pass_obj
 def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | None, passing: bool,
-          limit: int | None) -> None:
+          search: str | None, limit: int | None) -> None:
     """List the stored calls, best-ranked first: rank, score, next deadline, and why a call is screened out.
 
     --json prints every field, the gates and the explanation included.
@@ -129,14 +131,16 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
 
     db = app.database()
     profile_id = require_profile(db, profile_id) if profile_id else None
-    rows = call_store.list_calls(db, source=source, profile_id=profile_id)
+    rows = call_store.list_calls(db, source=source, profile_id=profile_id, search=search)
     shown = [row for row in rows if not passing or _passes(row)][:limit]
     if as_json:
         for row in shown:
             sys.stdout.write(json.dumps(call_store.call_json(row), ensure_ascii=False) + "\n")
         return
     if not rows:
-        if source == OWN_SOURCE:
+        if search:
+            click.echo(f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}.")
+        elif source == OWN_SOURCE:
             click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
         elif source:
             click.echo(f"No stored calls from the source {source!r} yet: `callmatch crawl {source}` collects them.")

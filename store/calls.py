@@ -308,9 +308,16 @@ def mark_unlisted(db: Database, source: str, listed_from: datetime) -> int:
         " AND status IN ('open', 'forthcoming')", (source, listed_from))
 
 
-def list_calls(db: Database, source: str | None = None, profile_id: int | None = None) -> list[dict]:
-    """Stored calls with their ranking for the profile (the first one when none is named), best first."""
-    where, params = ("WHERE c.source = %s", [source]) if source else ("", [])
+def list_calls(db: Database, source: str | None = None, profile_id: int | None = None,
+               search: str | None = None) -> list[dict]:
+    """Stored calls with their ranking for the profile (the first one when none is named), best first; with
+    `search`, those whose title, identifier or text hold every word of it, read as the calls page reads them."""
+    conditions, params = [], {"profile": profile_id, "source": source}
+    if source:
+        conditions.append("c.source = %(source)s")
+    if search:
+        conditions.append(every_word_in(("c.search_text",), without_accents(search), params, "text"))
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     return db.fetchall(
         f"""SELECT c.id, c.identifier, c.source, c.programme, c.title, c.call_id, c.call_title, c.status,
                    c.opening_date, c.deadlines, c.topic_budget, c.grant_min, c.grant_max, c.expected_grants,
@@ -318,9 +325,9 @@ def list_calls(db: Database, source: str | None = None, profile_id: int | None =
                    m.score, m.rank, m.gates, m.screened_out, m.explanation
             FROM calls c
             LEFT JOIN match_results m ON m.call_id = c.id
-                 AND m.profile_id = coalesce(%s, (SELECT min(id) FROM profiles))
+                 AND m.profile_id = coalesce(%(profile)s, (SELECT min(id) FROM profiles))
             {where} ORDER BY m.rank NULLS LAST, c.identifier""",
-        [profile_id, *params],
+        params,
     )
 
 

@@ -378,3 +378,24 @@ def test_add_call_stores_a_call_no_crawler_collects_and_says_every_problem(setti
     refused = run_callmatch("add-call", "", "--programme", "JSPA", "--deadline", "5 March", settings=settings)
     assert refused.returncode == 2
     assert "Give the call its title.\nThe deadline is a date written 2027-03-05: '5 March' is not one." in refused.stderr
+
+
+def test_calls_search_reads_words_as_the_calls_page_does(settings, db):
+    from tests.helpers.cli import run_callmatch
+    from tests.helpers.data import add_call
+
+    add_call(db, "HORIZON-CL2-2027-01-WELL", "Wellbeing of young people", "Mental health in schools.")
+    add_call(db, "CERV-2027-SOCIO", "Civic participation", "Socio-economic inclusion of young people.")
+    add_call(db, "LIFE-2027-ART", "Nature restoration", "State of the art monitoring.")
+
+    def found(*words):
+        result = run_callmatch("calls", "--search", *words, settings=settings)
+        assert result.returncode == 0, result.stderr
+        return sorted(re.findall(r"\b([A-Z]+-[A-Z0-9-]+)\b", result.stdout))
+
+    assert found("well-being") == ["HORIZON-CL2-2027-01-WELL"]
+    assert found('"socio economic" young') == ["CERV-2027-SOCIO"]
+    assert found("cl2") == ["HORIZON-CL2-2027-01-WELL"]
+    assert found("arts") == []  # the singular alone is "state of the art", not the arts
+    nothing = run_callmatch("calls", "--search", "zzzq", "--source", "ft_portal", settings=settings)
+    assert nothing.stdout.strip() == "No stored call from ft_portal holds every word of 'zzzq'."
