@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -193,6 +194,47 @@ def bench_partners(app: AppContext, db, organisations: int) -> dict:
             "index_mb": _index_mb(db, store, vector)}
 
 
+# Searches the calls page and the Partners page are typed with: a word, a plural, a word written with a
+# hyphen, a phrase; a name, and a word most of the pool's names hold.
+CALL_SEARCHES = ("social", "communities", "wellbeing", '"social economy"')
+NAME_SEARCHES = ("university", "riga")
+
+
+def bench_search(app: AppContext, db, organisations: int, repeats: int = 15) -> dict:
+    """The calls page's search over every recorded call (ranked for SIC, as the page lists them) and the Partners
+    page's name search over the partner pool: milliseconds a search, the count included, p50 and p95."""
+    from store import calls as call_store
+    from store import partners as partner_store
+    from store import profiles
+
+    _ensure_calls(app, db)
+    if not db.scalar("SELECT count(*) FROM match_results"):
+        bench_scoring(app, db)
+    if not db.scalar("SELECT count(*) FROM organisations WHERE name NOT LIKE %s", (SYNTHETIC_NAME + "%",)):
+        bench_import(app, db)  # real names among the synthetic ones, for the name searches to find
+    synthetic_organisations(db, organisations)
+    profile_id, today = profiles.ensure_default_profile(db), app.settings.as_of()
+    def named(words: str) -> str:  # '"social economy"': social_economy
+        return "_".join(re.findall(r"\w+", words))
+
+    searches = {**{f"calls_{named(words)}": lambda words=words: call_store.search_calls(db, profile_id, today,
+                                                                                       text=words)
+                   for words in CALL_SEARCHES},
+                **{f"names_{named(words)}": lambda words=words: partner_store.search_organisations(db, q=words)
+                   for words in NAME_SEARCHES}}
+    figures = {}
+    for name, run in searches.items():
+        run()  # warm: the first search plans and reads the table into memory
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            found = run()[1]
+            times.append(time.perf_counter() - started)
+        figures[name] = {"found": found, "p50_ms": round(_percentile(times, 50) * 1000, 1),
+                         "p95_ms": round(_percentile(times, 95) * 1000, 1)}
+    return figures
+
+
 def _index_mb(db, store, vector) -> float:
     """What a partner index holds in memory once it has ranked (the parts it works out on first use
     included), in MiB: a web process keeps one between requests. Measured on a second load, outside the
@@ -256,14 +298,15 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["all", "crawl", "import", "embedding", "scoring", "partners", "web"]),
+@click.argument("what", type=click.Choice(["all", "crawl", "import", "embedding", "scoring", "partners", "search",
+                                          "web"]),
                 default="all")
 @click.option("--organisations", default=50000, show_default=True, type=click.IntRange(min=100),
-              help="Partner pool size for partners and web (at least 100).")
+              help="Partner pool size for partners, search and web (at least 100).")
 @click.pass_obj
 def bench(app: AppContext, what: str, organisations: int) -> None:
-    """Print throughput, latency and memory figures (crawl, import, embedding, scoring, partner ranking, web
-    pages). After each part, peak_rss_mb: the largest resident memory of this process so far."""
+    """Print throughput, latency and memory figures (crawl, import, embedding, scoring, partner ranking,
+    searches, web pages). After each part, peak_rss_mb: the largest resident memory of this process so far."""
     if app.settings.today is None:
         from .demo import RECORDED_ON
 
@@ -275,6 +318,7 @@ def bench(app: AppContext, what: str, organisations: int) -> None:
         "embedding": lambda: bench_embedding(app, db),
         "scoring": lambda: bench_scoring(app, db),
         "partners": lambda: bench_partners(app, db, organisations),
+        "search": lambda: bench_search(app, db, organisations),
         "web": lambda: bench_web(app, db, organisations),
     }
     chosen = list(steps) if what == "all" else [what]

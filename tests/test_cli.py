@@ -399,3 +399,19 @@ def test_calls_search_reads_words_as_the_calls_page_does(settings, db):
     assert found("arts") == []  # the singular alone is "state of the art", not the arts
     nothing = run_callmatch("calls", "--search", "zzzq", "--source", "ft_portal", settings=settings)
     assert nothing.stdout.strip() == "No stored call from ft_portal holds every word of 'zzzq'."
+
+
+def test_bench_times_the_searches_the_pages_make_and_counts_what_they_find(settings, db):
+    from cli.bench import bench_search
+    from cli.context import AppContext
+    from tests.helpers.data import add_call
+
+    add_call(db, "CERV-2027-WELL", "Wellbeing of young people", "Social innovation for the social economy.")
+    add_call(db, "LIFE-2027-SOIL", "Soil health", "Living labs with the farming community.")
+    figures = bench_search(AppContext(settings), db, organisations=2000, repeats=3)
+    found = {name: figure["found"] for name, figure in figures.items()}
+    # The calls as the calls page lists them; the dev dump's real names among the synthetic ones.
+    assert found == {"calls_social": 1, "calls_communities": 1, "calls_wellbeing": 1, "calls_social_economy": 1,
+                     "names_university": 126, "names_riga": 0}
+    assert db.scalar("SELECT count(*) FROM organisations") == 2000
+    assert all(0 < figure["p50_ms"] <= figure["p95_ms"] for figure in figures.values())
