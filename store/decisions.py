@@ -6,6 +6,7 @@ import hashlib
 import json
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
 
@@ -20,7 +21,7 @@ from .errors import CallmatchError, NotFound
 from .evaluations import (EVALUATED, EVALUATION_COLUMNS, InvalidEvaluation, checked_evaluation, evaluation_columns,
                           evaluation_of, scored)
 from .results import RESULTS_SAID, expected
-from .text import counted, failed_gates
+from .text import counted, failed_gates, in_zone
 from .users import is_leadership
 
 STATES = {"bid": "Bid", "maybe": "Maybe", "no_bid": "No bid"}
@@ -545,12 +546,13 @@ def awaiting_results(db: Database, profile_id: int) -> list[dict]:
                   key=lambda r: (r["by"], r["identifier"]))
 
 
-def results_due(db: Database, profile_id: int, user_id: int, since: datetime, today) -> list[dict]:
+def results_due(db: Database, profile_id: int, user_id: int, since: datetime, today, zone: str = "UTC") -> list[dict]:
     """Of `awaiting_results`, those whose results came due in (`since`, `today`] on bids the user wrote (or
     decided on, where nobody was named to write): a digest tells them once, when the programme should have told
-    the applicants."""
+    the applicants. `since` is a moment, its day the day it was in `zone` (the team's), as `today` is."""
+    after = in_zone(since, ZoneInfo(zone)).date()
     return [row for row in awaiting_results(db, profile_id)
-            if row["writer_id"] == user_id and since.date() < row["by"] <= today]
+            if row["writer_id"] == user_id and after < row["by"] <= today]
 
 
 def applications_written(db: Database, today) -> dict[int, int]:

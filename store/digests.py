@@ -60,7 +60,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             watched: Collection[str] = (), now: datetime | None = None, zone: str = "UTC") -> dict:
     """What the user's digest holds; `watched`: the daily crawl's sources, whose failure it reports; `now`:
     the end of its period (the clock's time unless given); `zone`: the team's, whose days count the days
-    since a partner was asked."""
+    since a partner was asked and say which day the period began (results due after it)."""
     profile_id = profile_id or user.get("profile_id") or db.scalar("SELECT min(id) FROM profiles")
     now = now or utcnow()
     new_calls = db.fetchall(
@@ -106,7 +106,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "decided_anew": decided_anew(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
-            "results_due": results_due(db, profile_id, user["id"], since, today) if user.get("id") else [],
+            "results_due": results_due(db, profile_id, user["id"], since, today, zone) if user.get("id") else [],
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today, zone),
             "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.

@@ -1183,6 +1183,11 @@ def test_a_digest_tells_whoever_wrote_a_bid_once_its_results_are_due(settings, d
     assert due(anna, date(2027, 1, 5), date(2027, 1, 12))["results_due"]
     assert not due(anna, date(2027, 1, 2), date(2027, 1, 9))["results_due"]
     assert not due(anna, date(2027, 1, 10), date(2027, 1, 17))["results_due"]
+    # The last digest went out at 01:30 on 10 January in Riga (23:30 UTC on the 9th), and told of that day's
+    # results then: the next one, on the team's clock, does not tell them again.
+    last = datetime(2027, 1, 9, 23, 30, tzinfo=timezone.utc)
+    assert digests.content(db, anna, last, date(2027, 1, 10), zone="Europe/Riga")["results_due"] == []
+    assert digests.content(db, anna, last, date(2027, 1, 10), zone="UTC")["results_due"]  # 9 January, in UTC
     # Recorded before it came due: nothing to ask for.
     decisions.set_outcome(db, written, "lost", anna)
     assert not due(anna, date(2027, 1, 9), date(2027, 1, 10))["results_due"]
