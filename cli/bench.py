@@ -80,6 +80,13 @@ def _ensure_calls(app: AppContext, db) -> None:
         bench_crawl(app, db)
 
 
+def _ensure_ranked_calls(app: AppContext, db) -> None:
+    """The recorded calls, ranked for SIC once, for the steps that measure pages and searches over them."""
+    _ensure_calls(app, db)
+    if not db.scalar("SELECT count(*) FROM match_results"):
+        bench_scoring(app, db)
+
+
 def bench_embedding(app: AppContext, db, repeats: int = 3) -> dict:
     """Texts per second of sentence-transformers' own `encode` and of our embedder's two backends, same texts."""
     from matcher.embedder import INT8, Embedder
@@ -207,13 +214,12 @@ def bench_search(app: AppContext, db, organisations: int, repeats: int = 15) -> 
     from store import partners as partner_store
     from store import profiles
 
-    _ensure_calls(app, db)
-    if not db.scalar("SELECT count(*) FROM match_results"):
-        bench_scoring(app, db)
+    _ensure_ranked_calls(app, db)
     if not db.scalar("SELECT count(*) FROM organisations WHERE name NOT LIKE %s", (SYNTHETIC_NAME + "%",)):
         bench_import(app, db)  # real names among the synthetic ones, for the name searches to find
     synthetic_organisations(db, organisations)
     profile_id, today = profiles.ensure_default_profile(db), app.settings.as_of()
+
     def named(words: str) -> str:  # '"social economy"': social_economy
         return "_".join(re.findall(r"\w+", words))
 
@@ -261,9 +267,7 @@ def bench_web(app: AppContext, db, organisations: int, clients: int = 4, request
     from webapp.loopback import serving
 
     # The pages are measured with every recorded call ranked and the full partner pool loaded.
-    _ensure_calls(app, db)
-    if not db.scalar("SELECT count(*) FROM match_results"):
-        bench_scoring(app, db)
+    _ensure_ranked_calls(app, db)
     synthetic_organisations(db, organisations)
     email, password = "bench@sic.lv", "benchmark password"
     if not db.scalar("SELECT 1 FROM users WHERE email = %s", (email,)):

@@ -5,6 +5,7 @@ an earlier call of the series, and the partner list to download; the changes to 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
@@ -66,10 +67,7 @@ def builder(call: dict, decision: dict | None) -> dict:
     # of it in an invitation. Read once for both.
     with_us = consortium_store.confirmed_with_us(db(), profile_id, call["id"])
     known_at = organisations_known(db())  # marked where they are listed, and what the list may be narrowed to
-    suggestions = None if ended else partner_suggestions(
-        call, [m["id"] for m in taking_part], applicant, sector=sector, country=country, declined=declined,
-        technology=technology, with_us=with_us, order=order,
-        among=known_at if known_only else None)
+    suggestions = None if ended else _recommended(call, members, applicant, with_us, known_at)
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = "" if ended else (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
@@ -105,6 +103,18 @@ def _narrowed() -> tuple[str | None, str | None, bool, bool, str]:
     order = request.args.get("order") if request.args.get("order") in ORDERS else "overall"
     return (typed_sector(request.args.get("sector")), typed_country(request.args.get("country")),
             request.args.get("technology") == "1", request.args.get("known") == "1", order)
+
+
+def _recommended(call: dict, members: list[dict], applicant: dict, with_us: dict[int, dict],
+                 known_at: Collection[int], limit: int = 15) -> dict | None:
+    """The partners recommended around the consortium as it stands (`members`), narrowed and ordered as the
+    address asks (`_narrowed`; `known_at`: the organisations where the team knows someone), the first `limit`;
+    None without partner data."""
+    sector, country, technology, known_only, order = _narrowed()
+    return partner_suggestions(
+        call, [m["id"] for m in consortium_store.taking_part(members)], applicant, limit=limit, sector=sector,
+        country=country, declined=consortium_store.declined_ids(members), technology=technology, with_us=with_us,
+        order=order, among=known_at if known_only else None)
 
 
 def _draft_mails(call: dict, members: list[dict], known: dict[int, list[dict]], applicant: dict,
@@ -197,12 +207,12 @@ def coordinator(identifier):
         db(), current_profile_id(), call["id"], int(chosen) if chosen else None, g.user["id"]))
 
 
-def refuse_if_ended(call: dict, since: str = "and no longer changes") -> None:
+def refuse_if_ended(call: dict, ending: str = "and no longer changes") -> None:
     """The consortium of a bid that ended is kept as it was: a change sent from a page left open elsewhere
-    is refused, in a sentence (`since` ends it)."""
+    is refused, in a sentence (`ending` ends it)."""
     decision = decisions.get_decision(db(), current_profile_id(), call["id"])
     if applications.ended(decision):
-        abort(409, f"{applications.unwritten_words(decision)}: its consortium is kept as it was, {since}.")
+        abort(409, f"{applications.unwritten_words(decision)}: its consortium is kept as it was, {ending}.")
 
 
 def _changed_consortium(call: dict, change, anchor: str = "consortium"):
@@ -251,14 +261,10 @@ def recommended_csv(identifier):
     call = call_or_404(identifier)
     refuse_if_ended(call, "and no partners are recommended for it")
     profile_id = current_profile_id()
-    members = consortium_store.members(db(), profile_id, call["id"])
-    sector, country, technology, known_only, order = _narrowed()
-    suggestions = partner_suggestions(
-        call, [m["id"] for m in consortium_store.taking_part(members)], profiles.get_profile(db(), profile_id),
-        limit=PARTNERS_IN_SPREADSHEET, sector=sector, country=country,
-        declined=consortium_store.declined_ids(members), technology=technology,
-        with_us=consortium_store.confirmed_with_us(db(), profile_id, call["id"]), order=order,
-        among=organisations_known(db()) if known_only else None)
+    suggestions = _recommended(call, consortium_store.members(db(), profile_id, call["id"]),
+                               profiles.get_profile(db(), profile_id),
+                               consortium_store.confirmed_with_us(db(), profile_id, call["id"]),
+                               organisations_known(db()), limit=PARTNERS_IN_SPREADSHEET)
     if suggestions is None:
         abort(404, "No partner data is stored yet: `callmatch import-cordis` or a partner crawl brings it in.")
     ranked = suggestions["ranked"]
