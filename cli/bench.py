@@ -65,6 +65,8 @@ def bench_crawl(app: AppContext, db) -> dict:
 
 
 def bench_import(app: AppContext, db) -> dict:
+    """The dev dump's partner data imported afresh. Emptying the partner data empties the profiles too (and the
+    rankings, decisions and all else of theirs): the benchmark's own database holds nothing else."""
     from crawlers import cordis
 
     folder = app.settings.shared_path("benchmarks", "cordis-dev", "partners")
@@ -214,9 +216,11 @@ def bench_search(app: AppContext, db, organisations: int, repeats: int = 15) -> 
     from store import partners as partner_store
     from store import profiles
 
-    _ensure_ranked_calls(app, db)
+    # Real names among the synthetic ones, for the name searches to find; imported before the calls are ranked,
+    # since the import empties the partner data and with it the profiles (a profile may name its organisation).
     if not db.scalar("SELECT count(*) FROM organisations WHERE name NOT LIKE %s", (SYNTHETIC_NAME + "%",)):
-        bench_import(app, db)  # real names among the synthetic ones, for the name searches to find
+        bench_import(app, db)
+    _ensure_ranked_calls(app, db)
     synthetic_organisations(db, organisations)
     profile_id, today = profiles.ensure_default_profile(db), app.settings.as_of()
 
