@@ -204,9 +204,9 @@ def bench_partners(app: AppContext, db, organisations: int) -> dict:
 
 
 # Searches the calls page and the Partners page are typed with: a word, a plural, a word written with a
-# hyphen, a phrase; a name, and a word most of the pool's names hold.
-CALL_SEARCHES = ("social", "communities", "wellbeing", '"social economy"')
-NAME_SEARCHES = ("university", "riga")
+# hyphen, a phrase, a word spelt two ways; a name, a word most of the pool's names hold, and one spelt two ways.
+CALL_SEARCHES = ("social", "communities", "wellbeing", '"social economy"', "organisation")
+NAME_SEARCHES = ("university", "riga", "centre")
 
 
 def bench_search(app: AppContext, db, organisations: int, repeats: int = 15) -> dict:

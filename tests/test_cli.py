@@ -408,7 +408,7 @@ def test_bench_times_the_searches_the_pages_make_and_counts_what_they_find(setti
 
     add_call(db, "CERV-2027-WELL", "Wellbeing of young people", "Social innovation for the social economy.",
              deadline="2027-03-01")
-    add_call(db, "LIFE-2027-SOIL", "Soil health", "Living labs with the farming community.",
+    add_call(db, "LIFE-2027-SOIL", "Soil health", "Living labs with the farming community's organizations.",
              deadline="2027-03-01")
     add_call(db, "CERV-2026-OVER", "Social innovation", "Social economy communities.", deadline="2026-03-01")
     figures = bench_search(AppContext(settings), db, organisations=2000, repeats=3)
@@ -416,6 +416,6 @@ def test_bench_times_the_searches_the_pages_make_and_counts_what_they_find(setti
     # The calls as the calls page lists them, ranked for SIC: the one whose deadline has passed is screened out.
     # The dev dump's real names among the synthetic ones.
     assert found == {"calls_social": 1, "calls_communities": 1, "calls_wellbeing": 1, "calls_social_economy": 1,
-                     "names_university": 126, "names_riga": 0}
+                     "calls_organisation": 1, "names_university": 126, "names_riga": 0, "names_centre": 60}
     assert db.scalar("SELECT count(*) FROM organisations") == 2000
     assert all(0 < figure["p50_ms"] <= figure["p95_ms"] for figure in figures.values())

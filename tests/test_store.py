@@ -327,7 +327,8 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
              "The social\u00a0 economy in Latgale", "Economy of the social kind", "Artificial intelligence",
              "Social enterprise support", "Community hubs", "Local communities", "New calls", "Hub of skills",
              "Huberts Ltd", "Europe\u2019s green decade", "Citizens' rights",
-             "Wellbeing at work", "Socio-economic inclusion"]
+             "Wellbeing at work", "Socio-economic inclusion", "Care organization", "Calls for proposals",
+             "Research Center for Social Innovation", "Behavioural insights", "Energy modeling", "Ageing population"]
     for word, expected in [("riga", ["Riga Social Lab", "RIGAS TEHNISKA"]),
                            ("art", ["Arts and culture", "Artificial intelligence"]),
                            # A plural finds its singular too, as a whole word: "hubs" is not "Huberts".
@@ -348,7 +349,12 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
                            # A phrase: its words one after another, whatever the spaces between them.
                            ("social economy", ["The social\u00a0 economy in Latgale"]), ("economy of", [
                                "Economy of the social kind"]), ("social econ", ["The social\u00a0 economy in Latgale"]),
-                           ("ocial economy", [])]:
+                           ("ocial economy", []),
+                           # British and American spellings alike, either way, plural or not; "four" is not "for".
+                           ("organisations", ["Care organization"]), ("centre", [
+                               "Research Center for Social Innovation"]), ("behavioral", ["Behavioural insights"]),
+                           ("modelling", ["Energy modeling"]), ("aging", ["Ageing population"]), ("four", []),
+                           ("research centres", ["Research Center for Social Innovation"])]:
         in_python = [text for text in texts if re.search(word_start(word), text, re.IGNORECASE)]
         in_sql = [text for text in texts if db.scalar("SELECT %s ~* %s", (text, word_start(word)))]
         assert in_python == in_sql == expected, word

@@ -27,6 +27,7 @@ def test_partners_search_and_organisation_page(pm, seeded):
                                                     "short_name": "RTU"})
         resolve_organisation(cur, "erasmus_plus", "995", {"name": "Šiaulių universitetas", "country": "LT"})
         resolve_organisation(cur, "cordis", "994", {"pic": "994", "name": "LATVIAN FIRE BRIGADE", "country": "LV"})
+        resolve_organisation(cur, "cordis", "993", {"pic": "993", "name": "VIDZEME RESEARCH CENTER", "country": "LV"})
     page = pm.get("/partners?q=riga&country=LV").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" not in page
     assert "BRIGADE" not in page  # a name's words are found from where they begin
@@ -51,6 +52,7 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert "RIGAS TEHNISKA UNIVERSITATE" in pm.get("/partners?q=Rīgas+Tehniskā").get_data(as_text=True)
     assert "Šiaulių universitetas" in pm.get("/partners?q=SIAULIU").get_data(as_text=True)
     assert "RIGAS TEHNISKA" not in pm.get("/partners?q=Rīgas+Stradiņa").get_data(as_text=True)
+    assert "VIDZEME RESEARCH CENTER" in pm.get("/partners?q=research+centres").get_data(as_text=True)  # spelt either way
     page = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     assert "Riga Social Lab" in page and "<dt>Known as</dt><dd>CORDIS bulk data: 999</dd>" in page  # its id in the source
     assert "<dt>Based in</dt><dd>Riga, Latvia</dd>" in page  # a city given in capitals reads as a name
