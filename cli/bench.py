@@ -29,7 +29,7 @@ def _bench_database(app: AppContext):
     from store.db import Database
     from store.services import sibling_database
 
-    db = Database(sibling_database(app.services.database_url, BENCH_DB), max_size=8).open()
+    db = Database(sibling_database(app.services.database_url, BENCH_DB), max_size=8, zone=app.settings.timezone).open()
     migrate.upgrade(db)
     return db
 
