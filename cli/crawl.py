@@ -139,7 +139,11 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
         return
     if not rows:
         if search:
-            click.echo(f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}.")
+            respelt = call_store.respelt(search, call_store.call_words(db))
+            found = respelt and call_store.list_calls(db, source=source, profile_id=profile_id, search=respelt)
+            click.echo(f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}."
+                       + (f" {counted(len(found), 'call')} {'holds' if len(found) == 1 else 'hold'} those of"
+                          f" {respelt!r}." if found else ""))
         elif source == OWN_SOURCE:
             click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
         elif source:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, timezone, tzinfo
+from difflib import SequenceMatcher
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote
@@ -383,6 +385,24 @@ def _hyphens_aside(word: str) -> str:
             pattern.append("-?")
         pattern.append(re.escape(sign))
     return "".join(pattern)
+
+
+def closest_word(word: str, words: Mapping[str, int], cutoff: float = 0.8) -> str | None:
+    """The word of `words` (word: how many texts hold it) most like `word`, a search's word that none holds
+    (a slip of the keyboard: "sustainabilty", "inovation"), or None when none comes within `cutoff` (difflib's
+    ratio: 0.8 lets one letter in five differ). Alike as much, the commoner wins."""
+    word = without_accents(word).lower()
+    best, best_key = None, (cutoff, 0)
+    for candidate, holding in words.items():
+        if abs(len(candidate) - len(word)) > max(1, len(word) // 5):
+            continue
+        match = SequenceMatcher(None, word, candidate)
+        if match.real_quick_ratio() < best_key[0] or match.quick_ratio() < best_key[0]:
+            continue
+        key = (match.ratio(), holding)
+        if key >= best_key and candidate != word:
+            best, best_key = candidate, key
+    return best
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:

@@ -399,6 +399,8 @@ def test_calls_search_reads_words_as_the_calls_page_does(settings, db):
     assert found("arts") == []  # the singular alone is "state of the art", not the arts
     nothing = run_callmatch("calls", "--search", "zzzq", "--source", "ft_portal", settings=settings)
     assert nothing.stdout.strip() == "No stored call from ft_portal holds every word of 'zzzq'."
+    slip = run_callmatch("calls", "--search", "wellbeng", settings=settings)  # set right to a word the calls hold
+    assert slip.stdout.strip() == "No stored call holds every word of 'wellbeng'. 1 call holds those of 'wellbeing'."
 
 
 def test_bench_times_the_searches_the_pages_make_and_counts_what_they_find(settings, db):

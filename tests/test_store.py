@@ -379,6 +379,21 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
     assert [part for part, marked in row["found_in"]["parts"] if marked] == ["social economy"]
 
 
+def test_a_search_word_no_call_holds_is_set_right_by_the_nearest_word_they_hold():
+    from store.calls import respelt
+    from store.text import closest_word
+
+    words = {"sustainability": 30, "sustainable": 20, "innovation": 50, "social": 90, "socially": 2, "youth": 8,
+             "cases": 5, "bases": 9}
+    assert respelt("sustainabilty", words) == "sustainability"
+    assert respelt('"socail" Inovation', words) == '"social" innovation'  # the quotation marks kept
+    assert respelt("sustain youth", words) is None  # held where a word begins: nothing to set right
+    assert respelt("innovations", words) is None  # a plural of a word held is held
+    assert respelt("xyzzy cl2 ngo", words) is None  # nothing near; a short word or a code is not guessed at
+    assert closest_word("dases", words) == "bases"  # as near as "cases", and commoner
+    assert closest_word("Sociāl", words) is None  # "social" once its accent is aside: not a slip
+
+
 def test_a_search_is_read_as_words_and_quoted_phrases():
     from store.text import search_terms
 

@@ -4,6 +4,7 @@ decisions recorded there: bid or no bid, approval, who writes it, and how it end
 from __future__ import annotations
 
 import math
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -74,11 +75,30 @@ def _today() -> date:
     return settings().as_of()
 
 
+_words_lock = threading.Lock()
+_words: dict = {}
+
+
+def _call_words() -> dict[str, int]:
+    """The calls' words (`store.calls.call_words`), kept between requests until the calls change."""
+    key = (db().url, call_store.calls_version(db()))
+    with _words_lock:
+        if _words.get("key") != key:
+            _words["words"], _words["key"] = call_store.call_words(db()), key
+        return _words["words"]
+
+
 def _near_misses(filters: dict) -> list[dict]:
-    """For a search that found nothing, the searches one step wider that find some: with the screened-out calls
-    shown, and with the words of a phrase apart. Each is {"said": what it finds, "link": what following it does,
-    "args": the address's arguments}. Only read when a page is empty."""
+    """For a search that found nothing, the searches one step wider that find some: with a word no call holds
+    spelt as the nearest one calls hold ("sustainabilty"), with the screened-out calls shown, and with the words
+    of a phrase apart. Each is {"said": what it finds, "link": what following it does, "args": the address's
+    arguments}. Only read when a page is empty."""
     wider = []
+    if filters["text"] and (respelt := call_store.respelt(filters["text"], _call_words())):
+        wider.append(({"text": respelt}, {"q": respelt},
+                      lambda n: f"{counted(n, 'call')} {'matches' if n == 1 else 'match'} "
+                                f"{respelt if quoted(respelt) else f'“{respelt}”'}",
+                      "search for that instead"))
     if not filters["show_screened"]:
         wider.append(({"show_screened": True}, {"screened": "1"},
                       lambda n: f"{counted(n, 'screened-out call')} {'matches' if n == 1 else 'match'}", "show them"))

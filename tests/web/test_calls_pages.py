@@ -161,7 +161,9 @@ def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seed
     assert why("young social") == [] and why("cerv-social") == []  # the title and identifier say it
 
 
-def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm):
+def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm, seeded):
+    from tests.helpers.data import add_call
+
     def said(query):
         page = pm.get("/calls" + query).get_data(as_text=True)
         return " ".join(page[page.index('class="empty"'):].split("</td>")[0].split(">", 1)[1].split())
@@ -175,6 +177,18 @@ def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm):
         'No call matches these filters. 1 call holds the words apart: <a href="/calls?q=enterprises+social&amp;'
         'programme=CERV">search for them in any order</a>.')
     assert said("?q=tungsten+micro") == "No call matches these filters."  # nothing wider finds one either
+    # A word no call holds, a slip of the keyboard: spelt as the word calls hold that is most like it, the phrase
+    # and the other filters kept.
+    assert said("?q=socail") == ('No call matches these filters. 1 call matches “social”: <a href="/calls?q=social">'
+                                 'search for that instead</a>.')
+    assert said("?q=%22socail+enterprises%22&programme=CERV") == (
+        'No call matches these filters. 1 call matches &#34;social enterprises&#34;: <a href="/calls?q=%22social+'
+        'enterprises%22&amp;programme=CERV">search for that instead</a>.')
+    assert said("?q=bioekonomy") == "No call matches these filters."  # no word of the calls is near it
+    # The calls' words are read again once the calls change: a call that came in since holds the word.
+    add_call(seeded, "CL6-BIOECONOMY-01", "Circular bioeconomy in rural regions", "Bio-based value chains.")
+    assert said("?q=bioekonomy") == ('No call matches these filters. 1 call matches “bioeconomy”: <a href="/calls?q='
+                                     'bioeconomy">search for that instead</a>.')
 
 
 def test_bad_filter_values_get_a_clear_message(pm):
