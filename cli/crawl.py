@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from matcher.gates import upcoming_deadline
-from store.text import counted, cut, eur, points
+from store.text import counted, cut, eur, points, respelt
 
 from .context import AppContext
 from .main import cli
@@ -139,11 +139,11 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
         return
     if not rows:
         if search:
-            respelt = call_store.respelt(search, call_store.call_words(db))
-            found = respelt and call_store.list_calls(db, source=source, profile_id=profile_id, search=respelt)
+            spelt = respelt(search, call_store.call_words(db))
+            found = spelt and call_store.list_calls(db, source=source, profile_id=profile_id, search=spelt)
             click.echo(f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}."
                        + (f" {counted(len(found), 'call')} {'holds' if len(found) == 1 else 'hold'} those of"
-                          f" {respelt!r}." if found else ""))
+                          f" {spelt!r}." if found else ""))
         elif source == OWN_SOURCE:
             click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
         elif source:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import unquote
@@ -14,8 +14,8 @@ from psycopg.types.json import Jsonb
 
 from .db import MAX_SEARCH_WORDS, Database, every_word_in
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
-from .text import (capitalised, closest_word, counted, day, eur_against, one_line, stage_note, text_fragment,
-                   without_accents, search_terms, word_start, words_around)
+from .text import (capitalised, counted, day, eur_against, one_line, stage_note, text_fragment, without_accents,
+                   search_terms, word_start, words_around)
 
 SOURCES = {
     # name: (kind, title, url)
@@ -470,7 +470,7 @@ def where_found(text: str, row: dict) -> dict | None:
 def call_words(db: Database) -> dict[str, int]:
     """Every word of the stored calls' titles, identifiers and texts as the search reads them (accents aside, in
     lower case), of three letters or more, with how many calls hold it: what a misspelt search is set right
-    against (`respelt`). Reading them takes about half a second for the demo's 1,456 calls: keep them while
+    against (`store.text.respelt`). Reading them takes about half a second for the demo's 1,456 calls: keep them while
     `calls_version` stays."""
     return {row["word"]: row["calls"] for row in db.fetchall(
         "SELECT w AS word, count(DISTINCT c.id) AS calls FROM calls c,"
@@ -481,26 +481,6 @@ def calls_version(db: Database) -> tuple:
     """(calls, newest id, latest change): changes whenever a call is added, removed or its text changes."""
     row = db.fetchone("SELECT count(*) AS n, coalesce(max(id), 0) AS newest, max(updated_at) AS changed FROM calls")
     return row["n"], row["newest"], row["changed"]
-
-
-# A word of a search, set right if no call holds it: letters only, four or more (a short one is too often a
-# code or an acronym to guess at).
-_RESPELLABLE = re.compile(r"[^\W\d_]{4,}")
-
-
-def respelt(text: str, words: Mapping[str, int]) -> str | None:
-    """The search `text` with each of its words that no call holds (`words`: `call_words`), where a word of the
-    text begins, in place of the word calls hold that is most like it (`store.text.closest_word`):
-    "sustainabilty jobs" is "sustainability jobs". None when every word is held, or none is near one."""
-    changed, parts, at = False, [], 0
-    for typed in _RESPELLABLE.finditer(text):
-        pattern = re.compile(word_start(without_accents(typed.group())), re.IGNORECASE)
-        if any(pattern.match(word) for word in words):
-            continue
-        if (near := closest_word(typed.group(), words)) is not None:
-            parts += [text[at:typed.start()], near]
-            at, changed = typed.end(), True
-    return "".join([*parts, text[at:]]) if changed else None
 
 
 def programmes(db: Database) -> list[str]:

@@ -186,7 +186,8 @@ def resolve_organisation(cur, scheme: str, source_id: str | None, fields: dict) 
         # Fill what is missing; never overwrite what another source already said.
         columns = ("pic", *_FILLABLE)
         cur.execute(
-            f"UPDATE organisations SET {', '.join(f'{c} = COALESCE({c}, %({c})s)' for c in columns)}"
+            f"UPDATE organisations SET {', '.join(f'{c} = COALESCE({c}, %({c})s)' for c in columns)},"
+            " updated_at = now()"
             f" WHERE id = %(id)s AND ({' OR '.join(f'{c} IS NULL AND %({c})s::text IS NOT NULL' for c in columns)})",
             {"id": org_id, **{c: fields.get(c) for c in columns}},
         )
@@ -225,7 +226,8 @@ def _merge_into(cur, keep: int, gone: int) -> None:
     cur.execute("UPDATE organisation_contacts SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE organisation_identifiers SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
     cur.execute("UPDATE profiles SET organisation_id = %(keep)s WHERE organisation_id = %(gone)s", ids)
-    cur.execute(f"UPDATE organisations k SET {', '.join(f'{c} = COALESCE(k.{c}, g.{c})' for c in _FILLABLE)}"
+    cur.execute(f"UPDATE organisations k SET {', '.join(f'{c} = COALESCE(k.{c}, g.{c})' for c in _FILLABLE)},"
+                " updated_at = now()"
                 " FROM organisations g WHERE k.id = %(keep)s AND g.id = %(gone)s", ids)
     cur.execute("DELETE FROM organisations WHERE id = %(gone)s", ids)  # what is left of it goes with it
 
@@ -493,6 +495,22 @@ def collaborators(db: Database, organisation_id: int, limit: int = 20) -> tuple[
            WHERE a.organisation_id = %s GROUP BY o.id ORDER BY projects DESC, o.name LIMIT %s""",
         (organisation_id, limit))
     return rows, rows[0]["everyone"] if rows else 0
+
+
+def organisation_words(db: Database) -> dict[str, int]:
+    """Every word of the organisations' names and short names as the name search reads them (accents aside, in
+    lower case), of three letters or more, with how many organisations hold it: what a misspelt name is set
+    right against (`store.text.respelt`). Keep them while `organisations_version` stays."""
+    return {row["word"]: row["n"] for row in db.fetchall(
+        "SELECT w AS word, count(DISTINCT o.id) AS n FROM organisations o,"
+        " regexp_split_to_table(lower(o.search_name), '[^a-z]+') w WHERE length(w) >= 3 GROUP BY w")}
+
+
+def organisations_version(db: Database) -> tuple[int, int, object]:
+    """(organisations, newest id, latest change): changes whenever one is added, merged away or renamed."""
+    row = db.fetchone("SELECT count(*) AS n, coalesce(max(id), 0) AS newest, max(updated_at) AS changed"
+                      " FROM organisations")
+    return row["n"], row["newest"], row["changed"]
 
 
 def participations_version(db: Database) -> tuple[int, int, int]:

@@ -275,6 +275,12 @@ def quoted(search: str) -> bool:
     return any(mark in search for mark in _QUOTES)
 
 
+def as_searched(search: str) -> str:
+    """A search as a sentence names it: in quotation marks, unless it has some of its own (a phrase searched for
+    reads as it was typed)."""
+    return search if quoted(search) else f"“{search}”"
+
+
 def word_start(term: str) -> str:
     """A regular expression for a search term (`search_terms`) where a word of the text begins, read alike by
     Python (with IGNORECASE) and by PostgreSQL's `~*`: "riga" finds "Riga" and "RIGAS" but not "BRIGADE",
@@ -403,6 +409,30 @@ def closest_word(word: str, words: Mapping[str, int], cutoff: float = 0.8) -> st
         if key >= best_key and candidate != word:
             best, best_key = candidate, key
     return best
+
+
+# A word of a search, set right if no text holds it: letters only, four or more (a short one is too often a
+# code or an acronym to guess at).
+_RESPELLABLE = re.compile(r"[^\W\d_]{4,}")
+
+
+def respelt(text: str, words: Mapping[str, int]) -> str | None:
+    """The search `text` with each of its words that none of the texts searched holds where a word begins
+    (`words`: theirs, as `store.calls.call_words` reads the calls'), in place of the word they hold that is most
+    like it (`closest_word`): "sustainabilty jobs" is "sustainability jobs". None when every word is held, or
+    none is near one."""
+    changed, parts, at = False, [], 0
+    for typed in _RESPELLABLE.finditer(text):
+        word = typed.group()
+        pattern = re.compile(word_start(without_accents(word)), re.IGNORECASE)
+        if any(pattern.match(held) for held in words):
+            continue
+        if (near := closest_word(word, words)) is not None:
+            # In the case it was typed in: "Univrsity" is "University", "TARTU" stays in capitals.
+            near = near.upper() if word.isupper() else near.capitalize() if word[0].isupper() else near
+            parts += [text[at:typed.start()], near]
+            at, changed = typed.end(), True
+    return "".join([*parts, text[at:]]) if changed else None
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 from .calls import search_calls
 from .db import Database
 from .errors import CallmatchError, NotFound
-from .text import eur, quoted
+from .text import as_searched, eur
 
 # What a watch keeps of the calls page's filters: those that say which calls are wanted. The sort, the page and
 # the windows that count from today (deadline within, new, changed) are of one visit, not of a watch.
@@ -42,8 +42,7 @@ def watch_words(search: dict) -> str:
     """A watched search in words: '“social enterprise” in Interreg Baltic Sea Region, grants from €200 k,
     screened-out calls too'."""
     text = search.get("text") or ""
-    # In quotation marks, unless it has some of its own: a phrase searched for reads as it was typed.
-    parts = [(text if quoted(text) else f"“{text}”") if text else "every call"]
+    parts = [as_searched(text) if text else "every call"]
     if search.get("programme"):
         parts[0] += f" in {search['programme']}"
     if search.get("min_grant"):

@@ -380,13 +380,12 @@ def test_a_word_searched_for_is_found_where_a_word_begins_alike_in_python_and_in
 
 
 def test_a_search_word_no_call_holds_is_set_right_by_the_nearest_word_they_hold():
-    from store.calls import respelt
-    from store.text import closest_word
+    from store.text import closest_word, respelt
 
     words = {"sustainability": 30, "sustainable": 20, "innovation": 50, "social": 90, "socially": 2, "youth": 8,
              "cases": 5, "bases": 9}
     assert respelt("sustainabilty", words) == "sustainability"
-    assert respelt('"socail" Inovation', words) == '"social" innovation'  # the quotation marks kept
+    assert respelt('"socail" Inovation SOCAIL', words) == '"social" Innovation SOCIAL'  # quotation marks, case kept
     assert respelt("sustain youth", words) is None  # held where a word begins: nothing to set right
     assert respelt("innovations", words) is None  # a plural of a word held is held
     assert respelt("xyzzy cl2 ngo", words) is None  # nothing near; a short word or a code is not guessed at

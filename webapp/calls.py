@@ -4,7 +4,6 @@ decisions recorded there: bid or no bid, approval, who writes it, and how it end
 from __future__ import annotations
 
 import math
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -19,10 +18,11 @@ from store import consortium as consortium_store
 from store import (applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users,
                    watches)
 from store.codes import series_of
-from store.text import capitalised, consortium_progress, counted, eur, failed_gates, quoted, search_terms
+from store.text import (as_searched, capitalised, consortium_progress, counted, eur, failed_gates, quoted,
+                        respelt, search_terms)
 from store.text import rate as written_rate
 
-from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, page_url, settings
+from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, page_url, settings, vocabulary
 from .auth import safe_next
 from .partner_cache import embedding_store
 from .spreadsheets import csv_file, csv_text
@@ -75,29 +75,15 @@ def _today() -> date:
     return settings().as_of()
 
 
-_words_lock = threading.Lock()
-_words: dict = {}
-
-
-def _call_words() -> dict[str, int]:
-    """The calls' words (`store.calls.call_words`), kept between requests until the calls change."""
-    key = (db().url, call_store.calls_version(db()))
-    with _words_lock:
-        if _words.get("key") != key:
-            _words["words"], _words["key"] = call_store.call_words(db()), key
-        return _words["words"]
-
-
 def _near_misses(filters: dict) -> list[dict]:
     """For a search that found nothing, the searches one step wider that find some: with a word no call holds
     spelt as the nearest one calls hold ("sustainabilty"), with the screened-out calls shown, and with the words
     of a phrase apart. Each is {"said": what it finds, "link": what following it does, "args": the address's
     arguments}. Only read when a page is empty."""
     wider = []
-    if filters["text"] and (respelt := call_store.respelt(filters["text"], _call_words())):
-        wider.append(({"text": respelt}, {"q": respelt},
-                      lambda n: f"{counted(n, 'call')} {'matches' if n == 1 else 'match'} "
-                                f"{respelt if quoted(respelt) else f'“{respelt}”'}",
+    if filters["text"] and (spelt := respelt(filters["text"], vocabulary.call_words())):
+        wider.append(({"text": spelt}, {"q": spelt},
+                      lambda n: f"{counted(n, 'call')} {'matches' if n == 1 else 'match'} {as_searched(spelt)}",
                       "search for that instead"))
     if not filters["show_screened"]:
         wider.append(({"show_screened": True}, {"screened": "1"},

@@ -13,9 +13,9 @@ from store import profiles
 from store.decisions import STATES
 from store.errors import NotFound
 from store.partners import SECTOR_LABELS, sector_label
-from store.text import in_zone, place_name
+from store.text import as_searched, counted, in_zone, place_name, respelt
 
-from . import MAX_PAGE, current_profile_id, db, number_in_range, page_url, settings
+from . import MAX_PAGE, current_profile_id, db, number_in_range, page_url, settings, vocabulary
 from .consortium import refuse_if_ended
 from .spreadsheets import csv_file, csv_text, known_cells, website_cell
 
@@ -61,6 +61,7 @@ def index():
     else:
         rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
+                           respelt=None if total or not filters["q"] else _respelt(filters),
                            known_at=contacts.organisations_known(db()),
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
@@ -68,6 +69,17 @@ def index():
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"},
                            in_spreadsheet=IN_SPREADSHEET)
+
+
+def _respelt(filters: dict) -> dict | None:
+    """For a name search that found nothing, the same with a word no name holds spelt as the nearest one names
+    hold ("Fraunhofr"), if that finds some: {"said": what it finds, "q": the search}."""
+    spelt = respelt(filters["q"], vocabulary.organisation_words())
+    if spelt is None:
+        return None
+    _, total = partner_store.search_organisations(db(), **{**filters, "q": spelt}, per_page=1)
+    return {"said": f"{counted(total, 'organisation')} {'matches' if total == 1 else 'match'} {as_searched(spelt)}",
+            "q": spelt} if total else None
 
 
 @bp.route("/partners.csv")

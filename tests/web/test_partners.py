@@ -588,6 +588,29 @@ def test_without_partner_data_the_pages_say_how_to_load_it(pm):
 def test_a_search_that_finds_no_organisation_says_so(pm, with_partners):
     page = pm.get("/partners?q=no-such-name").get_data(as_text=True)
     assert "No organisation matches." in page and "No partner data" not in page
+    assert "search for that instead" not in page  # no name holds a word near these
+
+
+def test_a_name_misspelt_is_set_right_to_the_nearest_word_names_hold(pm, with_partners):
+    def said(query):
+        page = pm.get("/partners" + query).get_data(as_text=True)
+        return " ".join(page[page.index('class="empty"'):].split("</td>")[0].split(">", 1)[1].split())
+
+    assert said("?q=Tartu+Univrsity&country=EE") == (
+        'No organisation matches. 1 organisation matches “Tartu University”: <a href="/partners?q=Tartu+University&amp;'
+        'country=EE">search for that instead</a>.')
+    assert said("?q=Univrsity&country=LV") == "No organisation matches."  # set right, it finds none there either
+    # A name that came in since the names' words were read is one to set right to.
+    from store.partners import resolve_organisation
+
+    with with_partners.transaction() as cur:
+        resolve_organisation(cur, "cordis", "9911", {"pic": "9911", "name": "Vidzemes Augstskola", "country": "LV"})
+    assert "“VIDZEMES AUGSTSKOLA”" in said("?q=VIDZEMES+AUGSTKOLA")
+    # So is a short name another source filled in since.
+    assert said("?q=socoilabs") == "No organisation matches."
+    with with_partners.transaction() as cur:
+        resolve_organisation(cur, "cordis", "1", {"pic": "1", "name": "Riga Social Lab", "short_name": "SOCIOLABS"})
+    assert "“sociolabs”" in said("?q=socoilabs")
 
 
 def test_call_page_recommends_partners_and_builds_the_consortium(pm, with_partners):
