@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from psycopg.types.json import Jsonb
 
-from .db import MAX_SEARCH_WORDS, Database, every_word_in
+from .db import MAX_SEARCH_WORDS, Database, every_word_in, words_held
 from .discussion import COMMENTS_OF_CALL, UNREAD_OF_CALL
 from .text import (capitalised, counted, day, eur_against, one_line, stage_note, text_fragment, without_accents,
                    search_terms, word_start, words_around)
@@ -468,19 +468,9 @@ def where_found(text: str, row: dict) -> dict | None:
 
 
 def call_words(db: Database) -> dict[str, int]:
-    """Every word of the stored calls' titles, identifiers and texts as the search reads them (accents aside, in
-    lower case), of three letters or more, with how many calls hold it: what a misspelt search is set right
-    against (`store.text.respelt`). Reading them takes about half a second for the demo's 1,456 calls: keep them while
-    `calls_version` stays."""
-    return {row["word"]: row["calls"] for row in db.fetchall(
-        "SELECT w AS word, count(DISTINCT c.id) AS calls FROM calls c,"
-        " regexp_split_to_table(lower(c.search_text), '[^a-z]+') w WHERE length(w) >= 3 GROUP BY w")}
-
-
-def calls_version(db: Database) -> tuple:
-    """(calls, newest id, latest change): changes whenever a call is added, removed or its text changes."""
-    row = db.fetchone("SELECT count(*) AS n, coalesce(max(id), 0) AS newest, max(updated_at) AS changed FROM calls")
-    return row["n"], row["newest"], row["changed"]
+    """The words of the stored calls' titles, identifiers and texts, as the search reads them (`words_held`): about
+    half a second for the demo's 1,456 calls, so kept while `table_version(db, "calls")` stays."""
+    return words_held(db, "calls", "search_text")
 
 
 def programmes(db: Database) -> list[str]:

@@ -183,6 +183,24 @@ def every_word_in(columns: Sequence[str], search: str, params: dict, name: str) 
     return " AND ".join(clauses) or "TRUE"
 
 
+def words_held(db: Database, table: str, column: str) -> dict[str, int]:
+    """Every word of `table`'s `column` (one a search reads, kept without accents) in lower case, of three letters
+    or more, with how many rows hold it: what a search that finds nothing is set right against
+    (`store.text.respelt`). Keep them while `table_version` stays."""
+    return {row["word"]: row["n"] for row in db.fetchall(sql.SQL(
+        "SELECT w AS word, count(DISTINCT t.id) AS n FROM {table} t,"
+        " regexp_split_to_table(lower(t.{column}), '[^a-z]+') w WHERE length(w) >= 3 GROUP BY w").format(
+            table=sql.Identifier(table), column=sql.Identifier(column)))}
+
+
+def table_version(db: Database, table: str) -> tuple:
+    """(rows, newest id, latest `updated_at`) of `table`: changes whenever a row is added, removed or changed,
+    in a table whose every change sets `updated_at`."""
+    row = db.fetchone(sql.SQL("SELECT count(*) AS n, coalesce(max(id), 0) AS newest, max(updated_at) AS changed"
+                              " FROM {}").format(sql.Identifier(table)))
+    return row["n"], row["newest"], row["changed"]
+
+
 def like_literal(text: str) -> str:
     """`text` escaped for LIKE, whose default escape character is the backslash."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from urllib.parse import quote
 
-from .db import Database, every_word_in, like_literal
+from .db import Database, every_word_in, like_literal, words_held
 from .errors import NotFound
 from .text import country_code, without_accents
 
@@ -498,19 +498,8 @@ def collaborators(db: Database, organisation_id: int, limit: int = 20) -> tuple[
 
 
 def organisation_words(db: Database) -> dict[str, int]:
-    """Every word of the organisations' names and short names as the name search reads them (accents aside, in
-    lower case), of three letters or more, with how many organisations hold it: what a misspelt name is set
-    right against (`store.text.respelt`). Keep them while `organisations_version` stays."""
-    return {row["word"]: row["n"] for row in db.fetchall(
-        "SELECT w AS word, count(DISTINCT o.id) AS n FROM organisations o,"
-        " regexp_split_to_table(lower(o.search_name), '[^a-z]+') w WHERE length(w) >= 3 GROUP BY w")}
-
-
-def organisations_version(db: Database) -> tuple[int, int, object]:
-    """(organisations, newest id, latest change): changes whenever one is added, merged away or renamed."""
-    row = db.fetchone("SELECT count(*) AS n, coalesce(max(id), 0) AS newest, max(updated_at) AS changed"
-                      " FROM organisations")
-    return row["n"], row["newest"], row["changed"]
+    """The words of the organisations' names and short names, as the name search reads them (`words_held`)."""
+    return words_held(db, "organisations", "search_name")
 
 
 def participations_version(db: Database) -> tuple[int, int, int]:

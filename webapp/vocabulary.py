@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from store import calls as call_store
 from store import partners as partner_store
-from store.db import Database
+from store.db import Database, table_version
 
 from . import db
 
@@ -16,17 +16,17 @@ _lock = threading.Lock()
 _kept: dict[str, tuple] = {}
 
 
-def _kept_words(name: str, version: tuple, read: Callable[[Database], dict[str, int]]) -> dict[str, int]:
-    key = (db().url, version)
+def _kept_words(table: str, read: Callable[[Database], dict[str, int]]) -> dict[str, int]:
+    key = (db().url, table_version(db(), table))
     with _lock:
-        if _kept.get(name, (None,))[0] != key:
-            _kept[name] = (key, read(db()))
-        return _kept[name][1]
+        if _kept.get(table, (None,))[0] != key:
+            _kept[table] = (key, read(db()))
+        return _kept[table][1]
 
 
 def call_words() -> dict[str, int]:
-    return _kept_words("calls", call_store.calls_version(db()), call_store.call_words)
+    return _kept_words("calls", call_store.call_words)
 
 
 def organisation_words() -> dict[str, int]:
-    return _kept_words("organisations", partner_store.organisations_version(db()), partner_store.organisation_words)
+    return _kept_words("organisations", partner_store.organisation_words)
