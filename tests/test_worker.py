@@ -1010,7 +1010,7 @@ def test_a_digest_reminds_whoever_does_an_application_s_steps_of_those_due_this_
     assert digests.has_news({**content, "new_calls": [], "deadlines": [], "steps": []})
     subject, text, html = render(boss, content, settings)
     assert subject.endswith(", 1 application step due, 1 step handed to you")
-    handed_on = day(datetime.now(timezone.utc).date())
+    handed_on = day(datetime.now(timezone.utc), settings.zone)  # today on the team's clock, as the digest writes it
     assert ("Steps handed to you:\n- Board letter on the co-financing (Social innovation and civic participation, due"
             f" 01 Sep 2026), by anna@sic.lv on {handed_on}\n  http://127.0.0.1:5000/calls/CERV-SOCIAL-01#steps") in text
     assert "<h3>Steps handed to you</h3>" in html

@@ -395,10 +395,12 @@ def test_the_seven_days_of_new_calls_begin_at_midnight_on_the_teams_clock(pm, se
 
 
 
-def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its_pipeline_card(pm, seeded):
+def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its_pipeline_card(pm, seeded, settings):
     from datetime import datetime, timezone
 
     from store.text import day
+
+    today = day(datetime.now(timezone.utc), settings.zone)  # the crawl's day on the team's clock, as the pages say
 
     def crawled(deadline, grant_max="500000"):  # the call as the seeded one, but for what the portal changed
         add_call(seeded, "CERV-SOCIAL-01", "Social innovation and civic participation of young people",
@@ -410,14 +412,14 @@ def test_what_a_crawl_changed_in_a_call_shows_on_its_page_the_calls_page_and_its
     crawled("2026-10-15")
     moved = "Deadline moved from 01 Oct 2026 to 15 Oct 2026 (14 days later)"
     page = pm.get("/calls/CERV-SOCIAL-01").get_data(as_text=True)
-    assert f"<dt>Changed</dt><dd><ul class=\"changes\"><li><small>{day(datetime.now(timezone.utc))}</small> {moved}</li>" \
+    assert f"<dt>Changed</dt><dd><ul class=\"changes\"><li><small>{today}</small> {moved}</li>" \
         in page
     pipeline = pm.get("/pipeline").get_data(as_text=True)
     maybe_column = pipeline[pipeline.index("<h2>Maybe"):pipeline.index("<h2>No bid")]
-    assert f"Changed {day(datetime.now(timezone.utc))}: {moved}" in maybe_column
+    assert f"Changed {today}: {moved}" in maybe_column
     # The calls page marks it beside its deadline, the change in full on hover.
     listed = pm.get("/calls").get_data(as_text=True)
-    assert f'<small class="changed" title="{moved}">deadline moved {day(datetime.now(timezone.utc))}</small>' in listed
+    assert f'<small class="changed" title="{moved}">deadline moved {today}</small>' in listed
     assert listed.count('class="changed"') == 1
     # Or only those, as a list and as a spreadsheet.
     only = pm.get("/calls?changed=1").get_data(as_text=True)
