@@ -139,11 +139,8 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
         return
     if not rows:
         if search:
-            spelt = respelt(search, call_store.call_words(db))
-            found = spelt and call_store.list_calls(db, source=source, profile_id=profile_id, search=spelt)
-            click.echo(f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}."
-                       + (f" {counted(len(found), 'call')} {'holds' if len(found) == 1 else 'hold'} those of"
-                          f" {spelt!r}." if found else ""))
+            click.echo(" ".join([f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}.",
+                                 *_wider_searches(db, search, source, profile_id)]))
         elif source == OWN_SOURCE:
             click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
         elif source:
@@ -271,12 +268,34 @@ def _call_line(row: dict, today) -> str:
     return line
 
 
+def _wider_searches(db, search: str, source: str | None, profile_id: int | None, most: int = 3) -> list[str]:
+    """For a search that found nothing, what the wider ones that find some find, at most `most`, as the calls
+    page offers them: with a word no call holds spelt as the nearest one calls hold, with a word in another form
+    of its family, then with one word left out, what finds the most first."""
+    from store import calls as call_store
+    from store.text import each_term_left_out, in_other_forms
+
+    def finding(searches: list[tuple[str, str]]) -> list[tuple[int, str]]:
+        found = [(len(call_store.list_calls(db, source=source, profile_id=profile_id, search=other)), other, note)
+                 for other, note in searches]
+        return [(n, f"{counted(n, 'call', verb=('holds', 'hold'))} those of {other!r}{note}.")
+                for n, other, note in found if n]
+
+    words = call_store.call_words(db)
+    spelt = respelt(search, words)
+    instead = finding([(other, "") for other in dict.fromkeys(([spelt] if spelt else [])
+                                                              + in_other_forms(search, words))])
+    left_out = finding([(other, f" ({left!r} left out)") for other, left in each_term_left_out(search)])
+    return [said for _, said in instead + sorted(left_out, key=lambda found: -found[0])][:most]
+
+
 def _calls_summary(rows: list[dict], shown: int) -> str:
     """Counts over every stored call, whatever --passing and --limit left out of the listing."""
     passing = sum(1 for row in rows if _passes(row))
     screened = sum(1 for row in rows if row.get("screened_out"))
     unranked = sum(1 for row in rows if row.get("score") is None)
-    summary = f"{counted(len(rows), 'call')}: {passing} pass the screening gates, {screened} screened out"
+    summary = (f"{counted(len(rows), 'call')}: {passing} {'passes' if passing == 1 else 'pass'} the screening gates,"
+               f" {screened} screened out")
     if unranked:
         summary += f", {unranked} not ranked yet (`callmatch match` ranks them)"
     summary += f"; {shown} listed." if shown < len(rows) else "."

@@ -384,9 +384,45 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     `text` and `say_where`, each row says where it holds the words its title lacks (`found_in`: `where_found`).
     `seen_after` keeps the calls first seen after that moment (a watched search's news for a digest), and
     `leave_out` drops the calls of those ids (told already)."""
+    joined, condition, params = _chosen(
+        profile_id, today, programme=programme, status=status, within_days=within_days, min_grant=min_grant,
+        text=text, decision=decision, show_screened=show_screened, changed=changed, new=new, seen_after=seen_after,
+        leave_out=leave_out)
+    params.update({"limit": per_page, "offset": (page - 1) * per_page, "user": user_id})
+    # Where each call holds the words its title and identifier lack, read for this page's calls only.
+    say_where = bool(text and say_where)
+    found = "".join(f", {column} AS {name}" for name, column, _ in FOUND_IN) if say_where else ""
+    total = db.scalar(f"SELECT count(*) {joined} {condition}", params)
+    rows = db.fetchall(
+        f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
+                   c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
+                   d.state AS decision, d.approval, d.outcome, {COMMENTS_OF_CALL},
+                   {UNREAD_OF_CALL if user_id else "0 AS unread"}, {NEW_CALL} AS new,
+                   {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes{found}
+            {joined} {LATEST_CHANGE} {condition}
+            ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
+        params)
+    if say_where:
+        for row in rows:
+            row["found_in"] = where_found(text, row)
+    return rows, total
+
+
+def count_calls(db: Database, profile_id: int, today: date, **filters) -> int:
+    """How many calls `search_calls` finds with these `filters` (its own), the rows not read: what a search one
+    step wider than one that found nothing would find."""
+    joined, condition, params = _chosen(profile_id, today, **filters)
+    return db.scalar(f"SELECT count(*) {joined} {condition}", params)
+
+
+def _chosen(profile_id: int, today: date, *, programme: str | None = None, status: str | None = None,
+            within_days: int | None = None, min_grant: float | None = None, text: str | None = None,
+            decision: str | None = None, show_screened: bool = False, changed: bool = False, new: bool = False,
+            seen_after: datetime | None = None, leave_out: Sequence[int] = ()) -> tuple[str, str, dict]:
+    """The calls `search_calls`'s filters choose, for the profile: (its FROM with the joins, its WHERE, the
+    parameters)."""
     where = ["TRUE"]
-    params: dict = {"profile": profile_id, "today": today, "limit": per_page, "offset": (page - 1) * per_page,
-                    "first_crawl": FIRST_CRAWL, "user": user_id}
+    params: dict = {"profile": profile_id, "today": today, "first_crawl": FIRST_CRAWL}
     if not show_screened:
         where.append("NOT coalesce(m.screened_out, false)")
     if programme:
@@ -422,27 +458,10 @@ def search_calls(db: Database, profile_id: int, today: date, *, programme: str |
     elif decision:
         where.append("d.state = %(decision)s")
         params["decision"] = decision
-    # Where each call holds the words its title and identifier lack, read for this page's calls only.
-    say_where = bool(text and say_where)
-    found = "".join(f", {column} AS {name}" for name, column, _ in FOUND_IN) if say_where else ""
     joined = f"""FROM calls c
                 LEFT JOIN match_results m ON m.call_id = c.id AND m.profile_id = %(profile)s
                 LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = %(profile)s {STARTED}"""
-    condition = f"WHERE {' AND '.join(where)}"
-    total = db.scalar(f"SELECT count(*) {joined} {condition}", params)
-    rows = db.fetchall(
-        f"""SELECT c.id, c.identifier, c.programme, c.title, c.status, c.deadlines, c.topic_budget, c.grant_min,
-                   c.grant_max, c.funding_rate, c.action_type, c.url, m.score, m.rank, m.gates, m.screened_out,
-                   d.state AS decision, d.approval, d.outcome, {COMMENTS_OF_CALL},
-                   {UNREAD_OF_CALL if user_id else "0 AS unread"}, {NEW_CALL} AS new,
-                   {NEXT_DEADLINE} AS next_deadline, lc.seen_at AS changed_at, lc.changes{found}
-            {joined} {LATEST_CHANGE} {condition}
-            ORDER BY {SORTS.get(sort, SORTS['score'])} LIMIT %(limit)s OFFSET %(offset)s""",
-        params)
-    if say_where:
-        for row in rows:
-            row["found_in"] = where_found(text, row)
-    return rows, total
+    return joined, f"WHERE {' AND '.join(where)}", params
 
 
 # Where the calls search reads besides a call's title and identifier, in the order a match is shown from:

@@ -12,9 +12,11 @@ from functools import lru_cache
 from urllib.parse import quote
 
 
-def counted(number: int, noun: str, plural: str | None = None) -> str:
-    """'1 project', '3 projects', '1,790 organisations'; `plural` for a noun that does not just take an s."""
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+def counted(number: int, noun: str, plural: str | None = None, verb: tuple[str, str] | None = None) -> str:
+    """'1 project', '3 projects', '1,790 organisations'; `plural` for a noun that does not just take an s; `verb`
+    (its singular, its plural) to follow: '1 call matches', '3 calls match'."""
+    said = f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+    return f"{said} {verb[number != 1]}" if verb else said
 
 
 # The most an amount column holds (numeric(16, 2): fourteen digits of whole euros). No EU grant comes near it.
@@ -428,11 +430,64 @@ def respelt(text: str, words: Mapping[str, int]) -> str | None:
         if any(pattern.match(held) for held in words):
             continue
         if (near := closest_word(word, words)) is not None:
-            # In the case it was typed in: "Univrsity" is "University", "TARTU" stays in capitals.
-            near = near.upper() if word.isupper() else near.capitalize() if word[0].isupper() else near
-            parts += [text[at:typed.start()], near]
+            parts += [text[at:typed.start()], _as_typed(near, word)]
             at, changed = typed.end(), True
     return "".join([*parts, text[at:]]) if changed else None
+
+
+def _as_typed(word: str, typed: str) -> str:
+    """`word` in the case `typed` was typed in: "Univrsity" is set right as "University", "TARTU" stays in
+    capitals."""
+    return word.upper() if typed.isupper() else word.capitalize() if typed[0].isupper() else word
+
+
+# Endings that make words of one family of a stem ("innovat-ion", "innovat-ive", "entrepreneur-ship",
+# "volunteer-ing"): a search that finds nothing may ask for a form the calls do not write ("entrepreneurial
+# women", where two calls write "women entrepreneurs"). A stem has six letters at least: "gener-al" and
+# "gener-ation" are no family.
+_ENDINGS = ("ation", "ations", "ational", "ion", "ions", "ional", "ive", "ives", "ively", "iveness", "ity", "ities",
+            "ial", "al", "ally", "ship", "ships", "ism", "ist", "ists", "ing", "ings", "or", "ors", "ory", "er", "ers",
+            "ed", "able", "ability", "ably", "ly", "e", "es", "s", "y", "ies")
+_SHORTEST_STEM = 6
+
+
+def _stems(word: str) -> set[str]:
+    """The stems `word` (in lower case) may be made of: itself and itself less each of `_ENDINGS` it ends in."""
+    return {word, *(word[:-len(ending)] for ending in _ENDINGS
+                    if word.endswith(ending) and len(word) - len(ending) >= _SHORTEST_STEM)}
+
+
+def other_form(word: str, words: Mapping[str, int]) -> str | None:
+    """The word of `words` (word: how many texts hold it) of `word`'s family (a stem and one of `_ENDINGS`:
+    "innovative" and "innovation", "entrepreneurial" and "entrepreneurship") that most texts hold, leaving out
+    what a search for `word` finds already (its plural, its other spelling); None for none."""
+    low = without_accents(word).lower()
+    if len(low) < _SHORTEST_STEM or not low.isalpha():
+        return None
+    stems, finds = _stems(low), re.compile(word_start(low), re.IGNORECASE)
+    family = [(holding, held) for held, holding in words.items()
+              if held[:_SHORTEST_STEM] == low[:_SHORTEST_STEM] and not finds.match(held) and _stems(held) & stems]
+    return max(family)[1] if family else None
+
+
+def in_other_forms(text: str, words: Mapping[str, int]) -> list[str]:
+    """The search `text` with one of its words in another form of its family (`other_form`), a search for each
+    word that has one, in the order they were typed; quotation marks and case kept."""
+    searches = []
+    for typed in _RESPELLABLE.finditer(text):
+        if (form := other_form(typed.group(), words)) is not None:
+            searches.append(text[:typed.start()] + _as_typed(form, typed.group()) + text[typed.end():])
+    return searches
+
+
+def each_term_left_out(text: str) -> list[tuple[str, str]]:
+    """For a search of two terms or more (`search_terms`), the search without each in turn: (the search, the term
+    left out), both as typed. No call that names Latgale may speak of tourism, where "sustainable tourism" alone
+    finds ten."""
+    terms = [typed for typed in _TERM.finditer(text) if (typed.group(1) or typed.group(2) or "").strip()]
+    if len(terms) < 2:
+        return []
+    return [(" ".join(kept.group() for kept in terms if kept is not left), left.group()) for left in terms]
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:

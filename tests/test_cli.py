@@ -401,6 +401,14 @@ def test_calls_search_reads_words_as_the_calls_page_does(settings, db):
     assert nothing.stdout.strip() == "No stored call from ft_portal holds every word of 'zzzq'."
     slip = run_callmatch("calls", "--search", "wellbeng", settings=settings)  # set right to a word the calls hold
     assert slip.stdout.strip() == "No stored call holds every word of 'wellbeng'. 1 call holds those of 'wellbeing'."
+    apart = run_callmatch("calls", "--search", "wellbeing nature", settings=settings)  # no call holds both
+    assert apart.stdout.strip() == ("No stored call holds every word of 'wellbeing nature'. 1 call holds those of"
+                                    " 'nature' ('wellbeing' left out). 1 call holds those of 'wellbeing' ('nature'"
+                                    " left out).")
+    formed = run_callmatch("calls", "--search", "participative young", settings=settings)  # a form the calls write
+    assert formed.stdout.strip() == ("No stored call holds every word of 'participative young'. 1 call holds those"
+                                     " of 'participation young'. 2 calls hold those of 'young' ('participative' left"
+                                     " out).")
 
 
 def test_bench_times_the_searches_the_pages_make_and_counts_what_they_find(settings, db):

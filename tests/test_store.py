@@ -191,6 +191,7 @@ def test_counts_agree_in_number_with_their_noun():
 
     assert [counted(n, "call") for n in (0, 1, 2)] == ["0 calls", "1 call", "2 calls"]
     assert [counted(n, "country", "countries") for n in (1, 6)] == ["1 country", "6 countries"]
+    assert [counted(n, "call", verb=("matches", "match")) for n in (1, 2)] == ["1 call matches", "2 calls match"]
     assert counted(1790, "organisation") == "1,790 organisations"  # as the Partners page heads its list
 
 
@@ -391,6 +392,29 @@ def test_a_search_word_no_call_holds_is_set_right_by_the_nearest_word_they_hold(
     assert respelt("xyzzy cl2 ngo", words) is None  # nothing near; a short word or a code is not guessed at
     assert closest_word("dases", words) == "bases"  # as near as "cases", and commoner
     assert closest_word("Sociāl", words) is None  # "social" once its accent is aside: not a slip
+
+
+def test_a_search_that_finds_nothing_is_widened_by_another_form_of_a_word_or_by_a_term_left_out():
+    from store.text import each_term_left_out, in_other_forms, other_form
+
+    words = {"entrepreneurship": 16, "entrepreneurial": 12, "entrepreneurs": 9, "innovation": 298, "innovative": 291,
+             "innovations": 69, "volunteering": 4, "volunteers": 1, "general": 217, "generation": 102,
+             "community": 145, "communication": 153, "participants": 40, "participation": 141, "enterprise": 30,
+             "enterprises": 20, "organisation": 50}
+    assert other_form("entrepreneurial", words) == "entrepreneurship"  # the commonest of its family
+    assert other_form("Innovative", words) == "innovation"
+    assert other_form("volunteers", words) == "volunteering"
+    # A stem shorter than six letters makes no family; a plural or a spelling the search finds anyway is none.
+    assert [other_form(word, words) for word in ("general", "community", "participatory", "enterprises",
+                                                 "organizations", "tool")] == [None, None, "participation", None,
+                                                                              None, None]
+    assert other_form("participants", words) is None  # "participat-ion" is not "participant-s"
+    assert in_other_forms('"Innovative enterprises" VOLUNTEERS', words) == [
+        '"Innovation enterprises" VOLUNTEERS', '"Innovative enterprises" VOLUNTEERING']  # as typed, one at a time
+    assert each_term_left_out('"social economy" Latgale youth') == [
+        ("Latgale youth", '"social economy"'), ('"social economy" youth', "Latgale"),
+        ('"social economy" Latgale', "youth")]
+    assert each_term_left_out("youth") == [] and each_term_left_out('youth ""') == []
 
 
 def test_a_search_is_read_as_words_and_quoted_phrases():

@@ -18,8 +18,8 @@ from store import consortium as consortium_store
 from store import (applications, decisions, discussion, evaluations, own_calls, profiles, results, runs, texts, users,
                    watches)
 from store.codes import series_of
-from store.text import (as_searched, capitalised, consortium_progress, counted, eur, failed_gates, quoted,
-                        respelt, search_terms)
+from store.text import (as_searched, capitalised, consortium_progress, counted, each_term_left_out, eur,
+                        failed_gates, in_other_forms, quoted, respelt, search_terms)
 from store.text import rate as written_rate
 
 from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, page_url, settings, vocabulary
@@ -32,6 +32,10 @@ from .steps import step_change_words
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
+# What a search that finds nothing offers instead (`_near_misses`): a count each, read only for an empty page.
+MAX_NEAR_MISSES = 3
+MAX_OTHER_FORMS = 3  # searches with one word in another form: its first three words that have one
+MAX_LEFT_OUT = 4  # searches with one term left out: those of its first four terms
 # The sort orders of store.calls.SORTS as the calls page names them, in the order it offers them.
 SORT_LABELS = {"score": "best fit", "deadline": "deadline", "grant": "largest grant", "new": "newest"}
 
@@ -76,30 +80,45 @@ def _today() -> date:
 
 
 def _near_misses(filters: dict) -> list[dict]:
-    """For a search that found nothing, the searches one step wider that find some: with a word no call holds
-    spelt as the nearest one calls hold ("sustainabilty"), with the screened-out calls shown, and with the words
-    of a phrase apart. Each is {"said": what it finds, "link": what following it does, "args": the address's
-    arguments}. Only read when a page is empty."""
-    wider = []
-    if filters["text"] and (spelt := respelt(filters["text"], vocabulary.call_words())):
-        wider.append(({"text": spelt}, {"q": spelt},
-                      lambda n: f"{counted(n, 'call')} {'matches' if n == 1 else 'match'} {as_searched(spelt)}",
-                      "search for that instead"))
-    if not filters["show_screened"]:
-        wider.append(({"show_screened": True}, {"screened": "1"},
-                      lambda n: f"{counted(n, 'screened-out call')} {'matches' if n == 1 else 'match'}", "show them"))
+    """For a search that found nothing, the searches one step wider that find some, at most MAX_NEAR_MISSES: with
+    a word no call holds spelt as the nearest one calls hold ("sustainabilty"), with a word in the form calls
+    write ("entrepreneurial" as "entrepreneurship"), with the screened-out calls shown, with the words of a
+    phrase apart, and with one word left out. Each is {"said": what it finds, "link": what following it does,
+    "args": the address's arguments}. Only read when a page is empty."""
     text = filters["text"] or ""
+    instead = [spelt] if text and (spelt := respelt(text, vocabulary.call_words())) else []
+    instead += in_other_forms(text, vocabulary.call_words())[:MAX_OTHER_FORMS] if text else []
+    instead = list(dict.fromkeys(instead))  # "participatory", which no call holds, is set right as a form would be
+    # Each: (the filters it changes, the address's arguments for them, what the calls it finds do, the link).
+    wider = [({"text": search}, {"q": search}, ("call", "matches", "match", as_searched(search)),
+              "search for that instead") for search in instead]
+    if not filters["show_screened"]:
+        wider.append(({"show_screened": True}, {"screened": "1"}, ("screened-out call", "matches", "match", ""),
+                      "show them"))
     if quoted(text):
         apart = " ".join(search_terms(text))
-        wider.append(({"text": apart}, {"q": apart},
-                      lambda n: f"{counted(n, 'call')} {'holds' if n == 1 else 'hold'} the words apart",
+        wider.append(({"text": apart}, {"q": apart}, ("call", "holds", "hold", "the words apart"),
                       "search for them in any order"))
+    left_out = [({"text": search}, {"q": search},
+                 ("call", "matches", "match", f"{as_searched(search)}, {as_searched(left)} left out"),
+                 "search for that instead") for search, left in each_term_left_out(text)[:MAX_LEFT_OUT]]
+    near = _finding(filters, wider, MAX_NEAR_MISSES)
+    if len(near) < MAX_NEAR_MISSES:  # with one word left out, what finds the most first: "tourism" before "Latvia"
+        near += sorted(_finding(filters, left_out), key=lambda found: -found["n"])[:MAX_NEAR_MISSES - len(near)]
+    return near
+
+
+def _finding(filters: dict, wider: list[tuple], most: int | None = None) -> list[dict]:
+    """Those of the `wider` searches (`_near_misses`) that find some calls, the first `most` (all: None), each as
+    the page offers it, with `n` calls found."""
     near, kept = [], {k: v for k, v in request.args.items() if k not in ("page", "tick")}
-    for widened, args, said, link in wider:
-        _, calls = call_store.search_calls(db(), current_profile_id(), _today(), per_page=1, say_where=False,
-                                           **{**filters, **widened})
-        if calls:
-            near.append({"said": said(calls), "link": link, "args": {**kept, **args}})
+    chosen = {key: value for key, value in filters.items() if key != "sort"}  # no order to a count
+    for widened, args, (noun, does, do, what), link in wider:
+        if len(near) == most:
+            break
+        if calls := call_store.count_calls(db(), current_profile_id(), _today(), **{**chosen, **widened}):
+            near.append({"said": " ".join(filter(None, (counted(calls, noun, verb=(does, do)), what))),
+                         "link": link, "args": {**kept, **args}, "n": calls})
     return near
 
 

@@ -78,7 +78,7 @@ def _respelt(filters: dict) -> dict | None:
     if spelt is None:
         return None
     _, total = partner_store.search_organisations(db(), **{**filters, "q": spelt}, per_page=1)
-    return {"said": f"{counted(total, 'organisation')} {'matches' if total == 1 else 'match'} {as_searched(spelt)}",
+    return {"said": f"{counted(total, 'organisation', verb=('matches', 'match'))} {as_searched(spelt)}",
             "q": spelt} if total else None
 
 

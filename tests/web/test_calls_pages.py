@@ -176,7 +176,10 @@ def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm, se
     assert said("?q=%22enterprises+social%22&programme=CERV") == (
         'No call matches these filters. 1 call holds the words apart: <a href="/calls?q=enterprises+social&amp;'
         'programme=CERV">search for them in any order</a>.')
-    assert said("?q=tungsten+micro") == "No call matches these filters."  # nothing wider finds one either
+    # Two words no call holds together (one of them only a screened-out call holds): each found without the other.
+    assert said("?q=tungsten+micro") == ('No call matches these filters. 1 call matches “tungsten”, “micro” left out:'
+                                         ' <a href="/calls?q=tungsten">search for that instead</a>.')
+    assert said("?q=quux+xylophone") == "No call matches these filters."  # nothing wider finds one either
     # A word no call holds, a slip of the keyboard: spelt as the word calls hold that is most like it, the phrase
     # and the other filters kept.
     assert said("?q=socail") == ('No call matches these filters. 1 call matches “social”: <a href="/calls?q=social">'
@@ -189,6 +192,18 @@ def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm, se
     add_call(seeded, "CL6-BIOECONOMY-01", "Circular bioeconomy in rural regions", "Bio-based value chains.")
     assert said("?q=bioekonomy") == ('No call matches these filters. 1 call matches “bioeconomy”: <a href="/calls?q='
                                      'bioeconomy">search for that instead</a>.')
+    # A word no call holds that is a form of one they hold is offered once, set right or in that form.
+    assert said("?q=participatory") == ('No call matches these filters. 1 call matches “participation”: <a href="/calls'
+                                        '?q=participation">search for that instead</a>.')
+    # Every word is held, but not together: the search with a word in the form the calls write, then with each
+    # word left out; at most three.
+    add_call(seeded, "CERV-YOUTH-01", "Innovative youth work", "Youth workers.", grant_max=Decimal("500000"))
+    assert said("?q=innovative+enterprises") == (
+        'No call matches these filters. 1 call matches “innovation enterprises”: <a href="/calls?q=innovation+'
+        'enterprises">search for that instead</a>. 1 call matches “enterprises”, “innovative” left out: <a href="'
+        '/calls?q=enterprises">search for that instead</a>. 1 call matches “innovative”, “enterprises” left out:'
+        ' <a href="/calls?q=innovative">search for that instead</a>.')
+    assert said("?q=innovative+enterprises+tungsten") == "No call matches these filters."  # any two are apart
 
 
 def test_bad_filter_values_get_a_clear_message(pm):
