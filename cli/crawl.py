@@ -271,7 +271,7 @@ def _call_line(row: dict, today) -> str:
 def _wider_searches(db, search: str, source: str | None, profile_id: int | None, most: int = 3) -> list[str]:
     """For a search that found nothing, what the wider ones that find some find, at most `most`, as the calls
     page offers them: with a word no call holds spelt as the nearest one calls hold, with a word in another form
-    of its family, then with one word left out, what finds the most first."""
+    of its family, then, unless the slip set right finds some, with one word left out, the narrowest first."""
     from store import calls as call_store
     from store.text import each_term_left_out, in_other_forms
 
@@ -283,10 +283,11 @@ def _wider_searches(db, search: str, source: str | None, profile_id: int | None,
 
     words = call_store.call_words(db)
     spelt = respelt(search, words)
-    instead = finding([(other, "") for other in dict.fromkeys(([spelt] if spelt else [])
-                                                              + in_other_forms(search, words))])
-    left_out = finding([(other, f" ({left!r} left out)") for other, left in each_term_left_out(search)])
-    return [said for _, said in instead + sorted(left_out, key=lambda found: -found[0])][:most]
+    set_right = finding([(spelt, "")]) if spelt else []
+    instead = set_right + finding([(other, "") for other in in_other_forms(search, words) if other != spelt])
+    left_out = [] if set_right else finding([(other, f" ({left!r} left out)")
+                                            for other, left in each_term_left_out(spelt or search)])
+    return [said for _, said in instead + sorted(left_out, key=lambda found: found[0])][:most]
 
 
 def _calls_summary(rows: list[dict], shown: int) -> str:

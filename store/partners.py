@@ -359,6 +359,13 @@ _PROJECT_COUNTS = """CROSS JOIN LATERAL (
     FROM participations WHERE organisation_id = o.id) r"""
 
 
+def count_organisations(db: Database, **filters) -> int:
+    """How many organisations `search_organisations` finds with these `filters` (its own), the rows not read."""
+    params: dict = {}
+    where = " AND ".join(["TRUE", *organisation_filters(params, **filters)])
+    return db.scalar(f"SELECT count(*) FROM organisations o WHERE {where}", params)
+
+
 def search_organisations(db: Database, *, q: str = "", country: str = "", sector: str = "", programme: str = "",
                          technology: bool = False, known: bool = False, sort: str = "projects", page: int = 1,
                          per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:

@@ -83,12 +83,14 @@ def _near_misses(filters: dict) -> list[dict]:
     """For a search that found nothing, the searches one step wider that find some, at most MAX_NEAR_MISSES: with
     a word no call holds spelt as the nearest one calls hold ("sustainabilty"), with a word in the form calls
     write ("entrepreneurial" as "entrepreneurship"), with the screened-out calls shown, with the words of a
-    phrase apart, and with one word left out. Each is {"said": what it finds, "link": what following it does,
-    "args": the address's arguments}. Only read when a page is empty."""
+    phrase apart, and, unless a slip set right finds some, with one word left out: the narrowest search first,
+    which keeps the rarer words ("Latvia" alone before "tourism" alone). Each is {"said": what it finds,
+    "link": what following it does, "args": the address's arguments}. Only read when a page is empty."""
     text = filters["text"] or ""
-    instead = [spelt] if text and (spelt := respelt(text, vocabulary.call_words())) else []
-    instead += in_other_forms(text, vocabulary.call_words())[:MAX_OTHER_FORMS] if text else []
-    instead = list(dict.fromkeys(instead))  # "participatory", which no call holds, is set right as a form would be
+    words = vocabulary.call_words() if text else {}
+    spelt = respelt(text, words) if text else None
+    # "participatory", which no call holds, is set right as its other form would be: offered once.
+    instead = list(dict.fromkeys(([spelt] if spelt else []) + in_other_forms(text, words)[:MAX_OTHER_FORMS]))
     # Each: (the filters it changes, the address's arguments for them, what the calls it finds do, the link).
     wider = [({"text": search}, {"q": search}, ("call", "matches", "match", as_searched(search)),
               "search for that instead") for search in instead]
@@ -101,10 +103,11 @@ def _near_misses(filters: dict) -> list[dict]:
                       "search for them in any order"))
     left_out = [({"text": search}, {"q": search},
                  ("call", "matches", "match", f"{as_searched(search)}, {as_searched(left)} left out"),
-                 "search for that instead") for search, left in each_term_left_out(text)[:MAX_LEFT_OUT]]
+                 "search for that instead") for search, left in each_term_left_out(spelt or text)[:MAX_LEFT_OUT]]
     near = _finding(filters, wider, MAX_NEAR_MISSES)
-    if len(near) < MAX_NEAR_MISSES:  # with one word left out, what finds the most first: "tourism" before "Latvia"
-        near += sorted(_finding(filters, left_out), key=lambda found: -found["n"])[:MAX_NEAR_MISSES - len(near)]
+    set_right = spelt is not None and any(found["args"].get("q") == spelt for found in near)
+    if not set_right and len(near) < MAX_NEAR_MISSES:  # each word left out, the narrowest search first
+        near += sorted(_finding(filters, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES - len(near)]
     return near
 
 

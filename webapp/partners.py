@@ -13,7 +13,7 @@ from store import profiles
 from store.decisions import STATES
 from store.errors import NotFound
 from store.partners import SECTOR_LABELS, sector_label
-from store.text import as_searched, counted, in_zone, place_name, respelt
+from store.text import as_searched, counted, each_term_left_out, in_zone, place_name, respelt
 
 from . import MAX_PAGE, current_profile_id, db, number_in_range, page_url, settings, vocabulary
 from .consortium import refuse_if_ended
@@ -21,6 +21,7 @@ from .spreadsheets import csv_file, csv_text, known_cells, website_cell
 
 bp = Blueprint("partners", __name__)
 PER_PAGE = 30
+MAX_NEAR_MISSES = 3  # what a name search that finds nothing offers instead
 SIMILAR = 15  # organisations listed by what they worked on: the closest, not pages of them
 PROJECTS_PER_PAGE = 50  # an organisation's projects
 COLLABORATORS = 20  # those it worked with most; the page says how many there are in all
@@ -61,7 +62,7 @@ def index():
     else:
         rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
-                           respelt=None if total or not filters["q"] else _respelt(filters),
+                           near=[] if total or not filters["q"] else _near_misses(filters),
                            known_at=contacts.organisations_known(db()),
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
@@ -71,15 +72,25 @@ def index():
                            in_spreadsheet=IN_SPREADSHEET)
 
 
-def _respelt(filters: dict) -> dict | None:
-    """For a name search that found nothing, the same with a word no name holds spelt as the nearest one names
-    hold ("Fraunhofr"), if that finds some: {"said": what it finds, "q": the search}."""
+def _near_misses(filters: dict) -> list[dict]:
+    """For a name search that found nothing, the searches one step wider that find some, at most
+    MAX_NEAR_MISSES: with a word no name holds spelt as the nearest one names hold ("Fraunhofr"), or else with
+    each word left out, the narrowest search first, which keeps the rarer words: "Vilnius University" (which the
+    data names in Lithuanian) offers "Vilniaus", then "University".
+    Each is {"said": what it finds, "q": the search}."""
     spelt = respelt(filters["q"], vocabulary.organisation_words())
-    if spelt is None:
-        return None
-    _, total = partner_store.search_organisations(db(), **{**filters, "q": spelt}, per_page=1)
-    return {"said": f"{counted(total, 'organisation', verb=('matches', 'match'))} {as_searched(spelt)}",
-            "q": spelt} if total else None
+    if spelt and (found := _found_by(filters, spelt)):
+        return [found]  # a slip set right is the answer
+    left_out = [_found_by(filters, search, left) for search, left in each_term_left_out(spelt or filters["q"])]
+    return sorted(filter(None, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES]
+
+
+def _found_by(filters: dict, search: str, left: str | None = None) -> dict | None:
+    """The name search `search` in place of the page's, as `_near_misses` offers it, if it finds some."""
+    total = partner_store.count_organisations(db(), **{**filters, "q": search})
+    said = f"{counted(total, 'organisation', verb=('matches', 'match'))} {as_searched(search)}"
+    return {"said": f"{said}, {as_searched(left)} left out" if left else said, "q": search, "n": total} \
+        if total else None
 
 
 @bp.route("/partners.csv")

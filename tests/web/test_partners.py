@@ -600,9 +600,21 @@ def test_a_name_misspelt_is_set_right_to_the_nearest_word_names_hold(pm, with_pa
         'No organisation matches. 1 organisation matches “Tartu University”: <a href="/partners?q=Tartu+University&amp;'
         'country=EE">search for that instead</a>.')
     assert said("?q=Univrsity&country=LV") == "No organisation matches."  # set right, it finds none there either
-    # A name that came in since the names' words were read is one to set right to.
+    # Words names hold, but not together: each left out, the narrowest search first, the other filters kept.
     from store.partners import resolve_organisation
 
+    with with_partners.transaction() as cur:
+        resolve_organisation(cur, "cordis", "9910", {"pic": "9910", "name": "University of Latvia", "country": "LV"})
+    assert said("?q=Riga+University") == (
+        'No organisation matches. 1 organisation matches “Riga”, “University” left out: <a href="/partners?q=Riga">'
+        'search for that instead</a>. 2 organisations match “University”, “Riga” left out: <a href="/partners?q='
+        'University">search for that instead</a>.')
+    assert said("?q=Riga+University&country=EE") == (
+        'No organisation matches. 1 organisation matches “University”, “Riga” left out: <a href="/partners?q='
+        'University&amp;country=EE">search for that instead</a>.')
+    # A slip set right that finds none: the words left out are those set right.
+    assert said("?q=Riga+Universty") == said("?q=Riga+University")
+    # A name that came in since the names' words were read is one to set right to.
     with with_partners.transaction() as cur:
         resolve_organisation(cur, "cordis", "9911", {"pic": "9911", "name": "Vidzemes Augstskola", "country": "LV"})
     assert "“VIDZEMES AUGSTSKOLA”" in said("?q=VIDZEMES+AUGSTKOLA")
