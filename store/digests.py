@@ -95,7 +95,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
     # "No new fitting calls" means little if the crawl that would have found them failed: say so.
     return {"profile": profile["name"], "assessment_weights": profile["assessment_weights"], "new_calls": new_calls,
             # The new calls each search the reader watches finds, whatever their rank (those above aside).
-            "watched": watched_news(db, user["id"], profile_id, since, today, [c["id"] for c in new_calls])
+            "watched": watched_news(db, user["id"], since, today, [c["id"] for c in new_calls])
             if user.get("id") else [],
             "deadlines": deadlines, "waiting": waiting,
             "changed": changed_calls(db, profile_id, since, now, today, user["digest_top"]),

@@ -233,6 +233,12 @@ def delete_profile(db: Database, profile_id: int) -> str:
             (n["texts"], counted(n["texts"], "text for applications", "texts for applications"))) if count]
         if held:
             raise ProfileInUse(f"{name!r} holds {' and '.join(held)}; they would be lost, so the profile is kept.")
+        # Searches watched from it go on being watched, from the first profile left: the one its users work on next.
+        moved = {"id": profile_id, "next": min(other for other in names if other != profile_id)}
+        cur.execute("""DELETE FROM watched_searches w WHERE w.profile_id = %(id)s AND EXISTS (
+                           SELECT 1 FROM watched_searches kept WHERE kept.user_id = w.user_id
+                           AND kept.profile_id = %(next)s AND kept.search = w.search)""", moved)
+        cur.execute("UPDATE watched_searches SET profile_id = %(next)s WHERE profile_id = %(id)s", moved)
         cur.execute("DELETE FROM profiles WHERE id = %s", (profile_id,))  # its ranking goes with it
     return name
 

@@ -482,11 +482,13 @@ CREATE TABLE digests (
     UNIQUE (user_id, period_start)                -- the same period is never sent twice
 );
 
--- A search of the calls page a user watches: the new calls it finds come in their digest (migration 0049).
+-- A search of the calls page a user watches: the new calls it finds come in their digest (migration 0049),
+-- screened and ranked for the profile it was watched from (0050).
 CREATE TABLE watched_searches (
     id         bigserial PRIMARY KEY,
     user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    profile_id bigint NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
     search     jsonb NOT NULL,  -- the calls page's filters: {"text", "programme", "min_grant", "show_screened"}
     created_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (user_id, search)
+    UNIQUE (user_id, profile_id, search)
 );

@@ -60,29 +60,30 @@ def calls_page_args(search: dict) -> dict:
     return {key: value for key, value in args.items() if value}
 
 
-# A user's watch of one search (as `watched_search` keeps it), if they watch it.
-_WATCH_OF = "SELECT id, search FROM watched_searches WHERE user_id = %s AND search = %s"
+# A user's watch of one search (as `watched_search` keeps it) from a profile, if they watch it.
+_WATCH_OF = "SELECT id, search, profile_id FROM watched_searches WHERE user_id = %s AND profile_id = %s AND search = %s"
 
 
-def watch(db: Database, user_id: int, filters: dict) -> dict:
-    """The user watches the search the calls page's `filters` make (`watched_search`); one watched already is
-    left as it is. Returns the watch (id, search, words). InvalidWatch past MAX_WATCHES."""
+def watch(db: Database, user_id: int, profile_id: int, filters: dict) -> dict:
+    """The user watches the search the calls page's `filters` make (`watched_search`) from the profile
+    `profile_id`, whose screening and ranks the digest reads it with; one watched already is left as it is.
+    Returns the watch (id, search, profile_id, words). InvalidWatch past MAX_WATCHES."""
     search = watched_search(filters)
     with db.transaction() as cur:
         cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (user_id,))  # two tabs at once: one count
-        kept = cur.execute(_WATCH_OF, (user_id, Jsonb(search))).fetchone()
+        kept = cur.execute(_WATCH_OF, (user_id, profile_id, Jsonb(search))).fetchone()
         if kept is None:
             if cur.execute("SELECT count(*) AS n FROM watched_searches WHERE user_id = %s",
                            (user_id,)).fetchone()["n"] >= MAX_WATCHES:
                 raise InvalidWatch(f"You watch {MAX_WATCHES} searches already: stop watching one (Settings) first.")
-            kept = cur.execute("INSERT INTO watched_searches (user_id, search) VALUES (%s, %s) RETURNING id, search",
-                               (user_id, Jsonb(search))).fetchone()
+            kept = cur.execute("INSERT INTO watched_searches (user_id, profile_id, search) VALUES (%s, %s, %s)"
+                               " RETURNING id, search, profile_id", (user_id, profile_id, Jsonb(search))).fetchone()
     return _said(kept)
 
 
 def unwatch(db: Database, user_id: int, watch_id: int) -> dict:
     """The user stops watching `watch_id`; NotFound when it is not one of theirs (stopped already)."""
-    gone = db.fetchone("DELETE FROM watched_searches WHERE id = %s AND user_id = %s RETURNING id, search",
+    gone = db.fetchone("DELETE FROM watched_searches WHERE id = %s AND user_id = %s RETURNING id, search, profile_id",
                        (watch_id, user_id))
     if gone is None:
         raise NotFound("You no longer watch that search.")
@@ -90,9 +91,12 @@ def unwatch(db: Database, user_id: int, watch_id: int) -> dict:
 
 
 def watches(db: Database, user_id: int) -> list[dict]:
-    """The searches the user watches, in the order they were watched, each with its `words`."""
+    """The searches the user watches, in the order they were watched, each with its `words` and the name of the
+    profile it was watched from (`profile`)."""
     return [_said(row) for row in db.fetchall(
-        "SELECT id, search, created_at FROM watched_searches WHERE user_id = %s ORDER BY id", (user_id,))]
+        """SELECT w.id, w.search, w.profile_id, p.name AS profile, w.created_at
+           FROM watched_searches w JOIN profiles p ON p.id = w.profile_id WHERE w.user_id = %s ORDER BY w.id""",
+        (user_id,))]
 
 
 def _said(watched: dict) -> dict:
@@ -100,25 +104,25 @@ def _said(watched: dict) -> dict:
     return {**watched, "words": watch_words(watched["search"]), "args": calls_page_args(watched["search"])}
 
 
-def watching(db: Database, user_id: int, filters: dict) -> dict | None:
-    """The user's watch of the search the calls page's `filters` make, if they watch it."""
+def watching(db: Database, user_id: int, profile_id: int, filters: dict) -> dict | None:
+    """The user's watch, from the profile `profile_id`, of the search the calls page's `filters` make, if they
+    watch it."""
     try:
         search = watched_search(filters)
     except InvalidWatch:
         return None
-    return db.fetchone(_WATCH_OF, (user_id, Jsonb(search)))
+    return db.fetchone(_WATCH_OF, (user_id, profile_id, Jsonb(search)))
 
 
-def news(db: Database, user_id: int, profile_id: int, since: datetime, today: date,
-         told: Sequence[int] = ()) -> list[dict]:
+def news(db: Database, user_id: int, since: datetime, today: date, told: Sequence[int] = ()) -> list[dict]:
     """For each search the user watches that finds calls first seen after `since`: the watch with its `calls`
     (the newest first, at most NEWS_PER_WATCH, each saying where it holds the words: `found_in`) and `total`.
-    Calls are screened and ranked for `profile_id`, the digest's profile; those of the ids `told` (the digest's
-    new fitting calls) are not told twice."""
+    Calls are screened and ranked for the profile the search was watched from; those of the ids `told` (the
+    digest's new fitting calls) are not told twice."""
     found = []
     for watched in watches(db, user_id):
-        calls, total = search_calls(db, profile_id, today, sort="new", per_page=NEWS_PER_WATCH, seen_after=since,
-                                    leave_out=told, **watched["search"])
+        calls, total = search_calls(db, watched["profile_id"], today, sort="new", per_page=NEWS_PER_WATCH,
+                                    seen_after=since, leave_out=told, **watched["search"])
         if calls:
             found.append({**watched, "calls": calls, "total": total})
     return found

@@ -328,3 +328,20 @@ def test_what_happened_to_the_steps_starts_from_what_was_stored_before_it(server
             ("handed", "Budget agreed", "anna@sic.lv", "janis@sic.lv", "2026-06-02"),
             ("done", "Budget agreed", "janis@sic.lv", None, "2026-06-03"),
             ("added", "Part B", "anna@sic.lv", None, "2026-06-04")]
+
+
+def test_searches_watched_before_are_watched_from_the_profile_their_user_works_on(server_url, tmp_path):
+    from store import watches
+
+    with migrated_up_to(server_url, tmp_path, "watch_profile_upgrade", 50) as database:
+        first, second = a_profile(database), database.scalar(
+            "INSERT INTO profiles (name, mission) VALUES ('Riga Social Lab', 'Youth work') RETURNING id")
+        users = [database.scalar("INSERT INTO users (email, password_hash, role, profile_id) VALUES (%s, 'x',"
+                                 " 'manager', %s) RETURNING id", (email, profile))
+                 for email, profile in (("pm@sic.lv", second), ("boss@sic.lv", None))]
+        for user in users:
+            database.execute("INSERT INTO watched_searches (user_id, search) VALUES (%s, '{\"text\": \"youth\"}')",
+                             (user,))
+        migrate.upgrade(database)
+        assert [[(w["words"], w["profile_id"]) for w in watches.watches(database, user)] for user in users] == [
+            [("“youth”", second)], [("“youth”", first)]]  # where none is chosen, the first profile

@@ -24,36 +24,47 @@ def seen(db, identifier, when):
 
 def test_a_search_is_watched_once_in_the_words_of_its_filters_and_stopped(db):
     pm, boss = a_reader(db), a_reader(db, "boss@sic.lv")
-    youth = watches.watch(db, pm["id"], {"text": "youth", "programme": "Erasmus+", "min_grant": 200000.0,
-                                         "show_screened": True, "sort": "deadline", "within_days": 30, "page": 2})
+    sic = profiles.ensure_default_profile(db)
+    youth = watches.watch(db, pm["id"], sic, {"text": "youth", "programme": "Erasmus+", "min_grant": 200000.0,
+                                              "show_screened": True, "sort": "deadline", "within_days": 30, "page": 2})
     assert youth["search"] == {"text": "youth", "programme": "Erasmus+", "min_grant": 200000.0, "show_screened": True}
     assert youth["words"] == "“youth” in Erasmus+, grants from €200 k, screened-out calls too"
     assert youth["args"] == {"q": "youth", "programme": "Erasmus+", "min_grant": "200000", "screened": "1",
                              "sort": "new"}
     # The same search again (its sort and windows aside) is the same watch; a colleague's is theirs.
-    assert watches.watch(db, pm["id"], {"text": "youth", "programme": "Erasmus+", "min_grant": 200000,
-                                        "show_screened": True, "sort": "grant"})["id"] == youth["id"]
-    assert watches.watch(db, boss["id"], {"text": "youth", "show_screened": False})["words"] == "“youth”"
-    assert watches.watch(db, boss["id"], {"text": '"social economy" Latgale'})["words"] == '"social economy" Latgale'
-    assert watches.watch(db, pm["id"], {"programme": "Interreg Baltic Sea Region"})["words"] == (
+    assert watches.watch(db, pm["id"], sic, {"text": "youth", "programme": "Erasmus+", "min_grant": 200000,
+                                             "show_screened": True, "sort": "grant"})["id"] == youth["id"]
+    assert watches.watch(db, boss["id"], sic, {"text": "youth", "show_screened": False})["words"] == "“youth”"
+    assert watches.watch(db, boss["id"], sic, {"text": '"social economy" Latgale'})["words"] == (
+        '"social economy" Latgale')
+    assert watches.watch(db, pm["id"], sic, {"programme": "Interreg Baltic Sea Region"})["words"] == (
         "every call in Interreg Baltic Sea Region")
     assert [w["words"] for w in watches.watches(db, pm["id"])] == [
         "“youth” in Erasmus+, grants from €200 k, screened-out calls too", "every call in Interreg Baltic Sea Region"]
-    assert watches.watching(db, pm["id"], {"text": "youth", "programme": "Erasmus+", "min_grant": 200000.0,
-                                           "show_screened": True})["id"] == youth["id"]
-    assert watches.watching(db, pm["id"], {"text": "youth"}) is None
+    assert watches.watching(db, pm["id"], sic, {"text": "youth", "programme": "Erasmus+", "min_grant": 200000.0,
+                                                "show_screened": True})["id"] == youth["id"]
+    assert watches.watching(db, pm["id"], sic, {"text": "youth"}) is None
+    # From another profile the same search is another watch, read with that profile's screening and ranks.
+    other = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Riga Social Lab"})
+    assert watches.watching(db, pm["id"], other, {"text": "youth", "programme": "Erasmus+", "min_grant": 200000.0,
+                                                  "show_screened": True}) is None
+    from_other = watches.watch(db, pm["id"], other, {"programme": "Interreg Baltic Sea Region"})
+    assert from_other["id"] != watches.watching(db, pm["id"], sic, {"programme": "Interreg Baltic Sea Region"})["id"]
+    assert [w["profile"] for w in watches.watches(db, pm["id"])] == [profiles.get_profile(db, sic)["name"]] * 2 + [
+        "Riga Social Lab"]
+    assert watches.unwatch(db, pm["id"], from_other["id"])["profile_id"] == other
     # A watch says which calls: words or a programme, not every new call (the digest's top calls are for that).
     with pytest.raises(watches.InvalidWatch, match="Search for some words or choose a programme first"):
-        watches.watch(db, pm["id"], {"text": None, "min_grant": 100000.0, "show_screened": True})
+        watches.watch(db, pm["id"], sic, {"text": None, "min_grant": 100000.0, "show_screened": True})
     assert watches.unwatch(db, pm["id"], youth["id"])["words"].startswith("“youth”")
     with pytest.raises(NotFound, match="You no longer watch that search."):
         watches.unwatch(db, pm["id"], youth["id"])
     with pytest.raises(NotFound):  # a colleague's watch is not one to stop
         watches.unwatch(db, pm["id"], watches.watches(db, boss["id"])[0]["id"])
     for n in range(watches.MAX_WATCHES - 1):
-        watches.watch(db, pm["id"], {"text": f"word{n}"})
+        watches.watch(db, pm["id"], sic, {"text": f"word{n}"})
     with pytest.raises(watches.InvalidWatch, match=f"You watch {watches.MAX_WATCHES} searches already"):
-        watches.watch(db, pm["id"], {"text": "one too many"})
+        watches.watch(db, pm["id"], sic, {"text": "one too many"})
 
 
 def test_a_digest_tells_the_new_calls_each_watched_search_finds_whatever_their_rank(db, settings):
@@ -81,10 +92,10 @@ def test_a_digest_tells_the_new_calls_each_watched_search_finds_whatever_their_r
                          ELSE '[]'::jsonb END FROM calls""", (profile_id,))
     db.execute("UPDATE match_results SET rank = 1, screened_out = false WHERE call_id = (SELECT id FROM calls"
                " WHERE identifier = 'CERV-TOP')")
-    watches.watch(db, pm["id"], {"text": "latgale"})
-    watches.watch(db, pm["id"], {"text": "siauliai", "programme": "Interreg Latvia-Lithuania"})
-    watches.watch(db, pm["id"], {"text": "tungsten", "programme": "CERV"})  # finds nothing new: left out
-    everything = watches.watch(db, pm["id"], {"text": "latgale", "show_screened": True})
+    watches.watch(db, pm["id"], profile_id, {"text": "latgale"})
+    watches.watch(db, pm["id"], profile_id, {"text": "siauliai", "programme": "Interreg Latvia-Lithuania"})
+    watches.watch(db, pm["id"], profile_id, {"text": "tungsten", "programme": "CERV"})  # finds nothing new: left out
+    everything = watches.watch(db, pm["id"], profile_id, {"text": "latgale", "show_screened": True})
 
     content = digests.content(db, pm, since, TODAY, now=now)
     assert [c["identifier"] for c in content["new_calls"]] == ["CERV-TOP"]  # told there, not again below
@@ -117,3 +128,37 @@ def test_a_digest_tells_the_new_calls_each_watched_search_finds_whatever_their_r
     # A week on, nothing it finds is new.
     later = digests.content(db, pm, now, TODAY, now=now + timedelta(days=7))
     assert later["watched"] == [] and not any("watched" in said for said in digests.told(later)), digests.told(later)
+
+
+def test_a_watch_is_read_with_the_screening_of_the_profile_it_was_watched_from(db, settings):
+    from store import digests
+    from worker.digest import render
+
+    pm = a_reader(db)
+    sic = profiles.ensure_default_profile(db)
+    lab = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Riga Social Lab"})
+    now = datetime.now(timezone.utc)
+    add_call(db, "CERV-2026-YOUTH", "Youth participation", "Young people in Latgale.", programme="CERV")
+    seen(db, "CERV-2026-YOUTH", now - timedelta(hours=2))
+    # Too small for SIC, which screens it out; the lab takes small grants.
+    db.execute("""INSERT INTO match_results (profile_id, call_id, model, score, rank, inputs_hash, screened_out, gates)
+                  SELECT p, id, 'm', 0.1, 400, 'h', p = %(sic)s, CASE WHEN p = %(sic)s THEN
+                         '[{"gate": "size", "passed": false, "reason": "Grant below the minimum"}]'::jsonb
+                         ELSE '[]'::jsonb END FROM calls, unnest(ARRAY[%(sic)s, %(lab)s]::bigint[]) p""",
+               {"sic": sic, "lab": lab})
+    watches.watch(db, pm["id"], sic, {"text": "latgale"})
+    watches.watch(db, pm["id"], lab, {"text": "latgale"})
+    db.execute("UPDATE users SET profile_id = %s WHERE id = %s", (sic, pm["id"]))  # the digest is SIC's
+    pm = db.fetchone("SELECT * FROM users WHERE id = %s", (pm["id"],))
+
+    content = digests.content(db, pm, now - timedelta(days=7), TODAY, now=now)
+    assert [(w["profile"], [c["identifier"] for c in w["calls"]]) for w in content["watched"]] == [
+        ("Riga Social Lab", ["CERV-2026-YOUTH"])]  # SIC's own watch finds it screened out
+    _, text, html = render(pm, content, settings)
+    assert "New calls for your watched search “latgale” (for the profile Riga Social Lab):" in text
+    assert "New calls for your watched search “latgale” (for the profile Riga Social Lab)</h3>" in html
+    # A profile deleted: the searches watched from it are watched from the first one left, once.
+    watches.watch(db, pm["id"], lab, {"text": "youth"})
+    profiles.delete_profile(db, lab)
+    assert [(w["words"], w["profile_id"]) for w in watches.watches(db, pm["id"])] == [("“latgale”", sic),
+                                                                                     ("“youth”", sic)]

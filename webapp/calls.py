@@ -149,7 +149,7 @@ def index():
                            reasons=decisions.REASONS, many_states=MANY_STATES, max_note=decisions.MAX_NOTE,
                            recent_change_days=call_store.RECENT_CHANGE_DAYS, new_call_days=call_store.NEW_CALL_DAYS,
                            failing=runs.failing_sources(db(), settings().crawl_spiders),
-                           watched=watches.watching(db(), g.user["id"], filters))
+                           watched=watches.watching(db(), g.user["id"], current_profile_id(), filters))
 
 
 def passage_rows(matches: list[dict]) -> list[dict]:

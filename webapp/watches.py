@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from store import watches
 from store.errors import NotFound
 
-from . import db
+from . import current_profile_id, db
 from .calls import call_filters
 
 bp = Blueprint("watches", __name__)
@@ -26,7 +26,7 @@ def watch():
     calls too); back to that search."""
     filters, _ = call_filters(request.form)
     try:
-        watched = watches.watch(db(), g.user["id"], filters)
+        watched = watches.watch(db(), g.user["id"], current_profile_id(), filters)
     except watches.InvalidWatch as problem:
         flash(str(problem))
     else:

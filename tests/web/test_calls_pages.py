@@ -126,6 +126,13 @@ def test_a_search_is_watched_from_the_calls_page_and_stopped_there_or_in_setting
         as_text=True)
     assert ("Watching “youth”: the new calls it finds come in your digest, which is off now (Settings turns it on)."
             in page)
+    # With a second profile, a watch is the profile's it was watched from: not the other's, and Settings says whose.
+    lab = profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "Riga Social Lab"})
+    seeded.execute("UPDATE users SET profile_id = %s WHERE email = 'pm@sic.lv'", (lab,))
+    assert "You watch this search" not in pm.get("/calls?q=youth").get_data(as_text=True)
+    settings_page = pm.get("/settings").get_data(as_text=True)
+    watched_list = settings_page[settings_page.index('id="watched"'):].split("</section>")[0]
+    assert "“youth”</a><br><small>for the profile Social Innovation Centre (SIC)</small>" in watched_list
 
 
 def test_the_search_reads_a_decisions_note_and_what_the_evaluators_said(pm, seeded):
