@@ -533,25 +533,28 @@ def outcomes_since(db: Database, profile_id: int, user_id: int | None, since) ->
         {"profile": profile_id, "user": user_id, "since": since})
 
 
-def awaiting_results(db: Database, profile_id: int) -> list[dict]:
-    """The profile's bids (not rejected) with no result recorded (nothing, or only "submitted") whose results'
-    day is known (`results.expected`: `by`, `said`, `last_deadline`), each with who wrote it (`lead_id`, or
-    `decided_by` where nobody was named), the soonest due first: what the team waits to hear."""
+def awaiting_results(db: Database, profile_id: int | None) -> list[dict]:
+    """The profile's bids (None: every profile's; not rejected) with no result recorded (nothing, or only
+    "submitted") whose results' day is known (`results.expected`: `by`, `said`, `last_deadline`), each with who
+    wrote it (`lead_id`, or `decided_by` where nobody was named) and its profile (`profile_id`, `profile`), the
+    soonest due first: what the team waits to hear."""
     rows = db.fetchall(
         f"""SELECT c.identifier, c.title, c.source, c.deadlines, {RESULTS_SAID} AS results_said, d.outcome,
-                   coalesce(d.lead_id, d.decided_by) AS writer_id
-            FROM decisions d JOIN calls c ON c.id = d.call_id
-            WHERE d.profile_id = %s AND {AWAITING}""", (profile_id,))
+                   coalesce(d.lead_id, d.decided_by) AS writer_id, d.profile_id, p.name AS profile
+            FROM decisions d JOIN calls c ON c.id = d.call_id JOIN profiles p ON p.id = d.profile_id
+            WHERE (%(profile)s::bigint IS NULL OR d.profile_id = %(profile)s) AND {AWAITING}""",
+        {"profile": profile_id})
     return sorted(({**row, **timing} for row in rows if (timing := expected(row))),
-                  key=lambda r: (r["by"], r["identifier"]))
+                  key=lambda r: (r["by"], r["identifier"], r["profile_id"]))
 
 
-def results_due(db: Database, profile_id: int, user_id: int, since: datetime, today, zone: str = "UTC") -> list[dict]:
-    """Of `awaiting_results`, those whose results came due in (`since`, `today`] on bids the user wrote (or
-    decided on, where nobody was named to write): a digest tells them once, when the programme should have told
-    the applicants. `since` is a moment, its day the day it was in `zone` (the team's), as `today` is."""
+def results_due(db: Database, user_id: int, since: datetime, today, zone: str = "UTC") -> list[dict]:
+    """Of `awaiting_results`, of every profile, those whose results came due in (`since`, `today`] on bids the
+    user wrote (or decided on, where nobody was named to write): a digest tells them once, when the programme
+    should have told the applicants, whichever profile its reader works on now. `since` is a moment, its day the
+    day it was in `zone` (the team's), as `today` is."""
     after = in_zone(since, ZoneInfo(zone)).date()
-    return [row for row in awaiting_results(db, profile_id)
+    return [row for row in awaiting_results(db, None)
             if row["writer_id"] == user_id and after < row["by"] <= today]
 
 

@@ -106,7 +106,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "answered": answered_bids(db, user["id"], since, today) if user.get("id") else [],
             "decided_anew": decided_anew(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
-            "results_due": results_due(db, profile_id, user["id"], since, today, zone) if user.get("id") else [],
+            "results_due": results_due(db, user["id"], since, today, zone) if user.get("id") else [],
             "follow_up": to_follow_up(db, profile_id, user.get("id"), today, zone),
             "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.

@@ -1154,7 +1154,7 @@ def test_a_digest_tells_the_team_of_a_bids_outcome_a_colleague_recorded(settings
 
 
 def test_a_digest_tells_whoever_wrote_a_bid_once_its_results_are_due(settings, db):
-    from store import decisions, digests
+    from store import decisions, digests, profiles
     from worker.digest import render
 
     # Both deadlines 10 Jul 2026: the results of a portal call other than Horizon Europe are due 6 months on.
@@ -1188,9 +1188,21 @@ def test_a_digest_tells_whoever_wrote_a_bid_once_its_results_are_due(settings, d
     last = datetime(2027, 1, 9, 23, 30, tzinfo=timezone.utc)
     assert digests.content(db, anna, last, date(2027, 1, 10), zone="Europe/Riga")["results_due"] == []
     assert digests.content(db, anna, last, date(2027, 1, 10), zone="UTC")["results_due"]  # 9 January, in UTC
+    # A bid of another profile that she writes is hers to record too, whichever profile she works on now.
+    lab = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Riga Social Lab"})
+    decisions.set_lead(db, decisions.decide(db, lab, call["CERV-SOCIAL-01"], "bid", "Strong strategic fit", "",
+                                            boss)["id"], anna["id"], boss)
+    content = due(anna, date(2027, 1, 9), date(2027, 1, 10))
+    assert [(r["identifier"], r["profile"]) for r in content["results_due"]] == [
+        ("CERV-SOCIAL-01", profiles.get_profile(db, profile_id)["name"]), ("CERV-SOCIAL-01", "Riga Social Lab")]
+    _, text, html = render(anna, content, settings)
+    assert "- Social innovation and civic participation (profile Riga Social Lab): due by 10 Jan 2027" in text
+    assert f"/calls/CERV-SOCIAL-01?profile={lab}#outcome" in text and f"?profile={profile_id}" not in text
+    assert f'/calls/CERV-SOCIAL-01?profile={lab}#outcome">' in html
     # Recorded before it came due: nothing to ask for.
     decisions.set_outcome(db, written, "lost", anna)
-    assert not due(anna, date(2027, 1, 9), date(2027, 1, 10))["results_due"]
+    assert [r["profile"] for r in due(anna, date(2027, 1, 9), date(2027, 1, 10))["results_due"]] == [
+        "Riga Social Lab"]
 
 
 def test_a_new_fitting_call_in_a_series_the_team_bid_in_before_says_how_that_ended(settings, db):
