@@ -415,22 +415,23 @@ def unanswered_days(member: dict, today, zone: tzinfo = timezone.utc) -> int | N
     return waited if waited >= FOLLOW_UP_DAYS else None
 
 
-def to_follow_up(db: Database, profile_id: int, user_id: int, today, zone: str = "UTC") -> list[dict]:
+def to_follow_up(db: Database, user_id: int, today, zone: str = "UTC") -> list[dict]:
     """The partners this user asked FOLLOW_UP_DAYS or more days ago (`unanswered_days`) that have not
-    answered yet, for calls whose next deadline is still ahead (after `today`) and undecided or with an
-    application still to write (`PLANNED`: not no bid, rejected or ended): a reminder, for a digest, to the one
-    who asked."""
+    answered yet, in the consortia of every profile (each with its `profile_id` and `profile`), for calls whose
+    next deadline is still ahead (after `today`) and undecided or with an application still to write
+    (`PLANNED`: not no bid, rejected or ended): a reminder, for a digest, to the one who asked."""
     return db.fetchall(
         f"""SELECT * FROM (
               SELECT o.name, o.country, c.identifier, c.title, m.status_note, m.status_at,
-                     {NEXT_DEADLINE} AS next_deadline
+                     {NEXT_DEADLINE} AS next_deadline, m.profile_id, p.name AS profile
               FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
+              JOIN profiles p ON p.id = m.profile_id
               JOIN calls c ON c.id = m.call_id LEFT JOIN decisions d ON d.call_id = c.id AND d.profile_id = m.profile_id
-              WHERE m.profile_id = %(profile)s AND m.status = 'asked' AND m.status_by = %(user)s
+              WHERE m.status = 'asked' AND m.status_by = %(user)s
                 AND (m.status_at AT TIME ZONE %(zone)s)::date <= %(today)s::date - %(days)s::int
                 AND (d.id IS NULL OR {PLANNED})) asked
             WHERE next_deadline IS NOT NULL ORDER BY next_deadline, status_at, name""",
-        {"profile": profile_id, "user": user_id, "today": today, "days": FOLLOW_UP_DAYS, "zone": zone})
+        {"user": user_id, "today": today, "days": FOLLOW_UP_DAYS, "zone": zone})
 
 
 # SIC's strategy: at least three new collaborations a year with technology-oriented organisations.

@@ -107,7 +107,7 @@ def content(db: Database, user: dict, since: datetime, today: date, profile_id: 
             "decided_anew": decided_anew(db, user["id"], since, today) if user.get("id") else [],
             "outcomes": outcomes_since(db, profile_id, user.get("id"), since),
             "results_due": results_due(db, user["id"], since, today, zone) if user.get("id") else [],
-            "follow_up": to_follow_up(db, profile_id, user.get("id"), today, zone),
+            "follow_up": to_follow_up(db, user.get("id"), today, zone),
             "failing": failing_sources(db, watched),
             # A programme that was not there before: EU funding instruments change, and SIC lives on them.
             "new_programmes": new_programmes(db, profile, since, now)}

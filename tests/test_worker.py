@@ -549,6 +549,17 @@ def test_a_digest_reminds_whoever_asked_a_partner_that_has_not_answered(settings
     assert chased() == ["Tartu Hub", "Jelgava Lab"]
     decisions.approve(db, bid, users.get_user(db, colleague), approved=False)
     assert chased() == []
+    # A partner asked for another profile's consortium is the reader's to chase too, its profile named.
+    lab = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Riga Social Lab"})
+    add_members(db, lab, social, [narva], reader["id"])
+    set_status(db, lab, social, narva, "asked", "", reader["id"])
+    db.execute("UPDATE consortium_members SET status_at = '2026-06-10 09:00+00' WHERE profile_id = %s", (lab,))
+    content = digests.content(db, reader, datetime(2026, 6, 26, tzinfo=timezone.utc), date(2026, 6, 27))
+    assert [(f["name"], f["profile"]) for f in content["follow_up"]] == [("Narva Youth", "Riga Social Lab")]
+    _, text, html = render(reader, {**content, "new_calls": []}, settings)
+    assert ("for Social innovation and civic participation (deadline 10 Jul 2026; profile Riga Social Lab)\n"
+            f"  {settings.base_url}/calls/CERV-SOCIAL-01?profile={lab}#consortium") in text
+    assert f'/calls/CERV-SOCIAL-01?profile={lab}#consortium">' in html
 
 
 def test_a_digest_says_when_a_call_sources_latest_crawl_failed(settings, db):
