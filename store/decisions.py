@@ -407,13 +407,18 @@ def _latest_event(field: str) -> str:
                                    ORDER BY x.at DESC, x.id DESC LIMIT 1) e"""
 
 
+# The profile of a decision `d`, for the lists of every profile's that a digest tells its reader of: it names the
+# profile, and links to the call for it, where that is not the digest's.
+DECISION_PROFILE = "d.profile_id, (SELECT p.name FROM profiles p WHERE p.id = d.profile_id) AS profile"
+
+
 def named_to_write(db: Database, user_id: int, since, today) -> list[dict]:
     """The applications (bids not rejected, and maybes, of every profile) a colleague named the user to write
     since `since`, and that they still write, and were not emailed of at once, soonest deadline first: a
     digest tells them, since whoever names a writer is seldom the one who writes."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, d.state, {NEXT_DEADLINE} AS next_deadline, e.at AS named_at,
-                   u.email AS named_by
+                   u.email AS named_by, {DECISION_PROFILE}
             FROM decisions d JOIN calls c ON c.id = d.call_id
             {_latest_event("lead")}
             LEFT JOIN users u ON u.id = e.user_id
@@ -483,7 +488,7 @@ def answered_bids(db: Database, user_id: int, since, today) -> list[dict]:
     user was emailed of at once (`answer_to_email`)."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, {NEXT_DEADLINE} AS next_deadline, d.approval, e.at AS answered_at,
-                   u.email AS answered_by
+                   u.email AS answered_by, {DECISION_PROFILE}
             FROM decisions d JOIN calls c ON c.id = d.call_id
             {_latest_event("approval")}
             LEFT JOIN users u ON u.id = e.user_id
@@ -500,7 +505,7 @@ def decided_anew(db: Database, user_id: int, since, today) -> list[dict]:
     change."""
     return db.fetchall(
         f"""SELECT c.identifier, c.title, {NEXT_DEADLINE} AS next_deadline, first.was, d.state, d.reason, d.note,
-                   e.at AS decided_at, u.email AS decided_by
+                   e.at AS decided_at, u.email AS decided_by, {DECISION_PROFILE}
             FROM decisions d JOIN calls c ON c.id = d.call_id
             CROSS JOIN LATERAL (SELECT x.change->'state'->>0 AS was FROM decision_events x
                                  WHERE x.decision_id = d.id AND x.change ? 'state' AND x.at > %(since)s
@@ -540,8 +545,8 @@ def awaiting_results(db: Database, profile_id: int | None) -> list[dict]:
     soonest due first: what the team waits to hear."""
     rows = db.fetchall(
         f"""SELECT c.identifier, c.title, c.source, c.deadlines, {RESULTS_SAID} AS results_said, d.outcome,
-                   coalesce(d.lead_id, d.decided_by) AS writer_id, d.profile_id, p.name AS profile
-            FROM decisions d JOIN calls c ON c.id = d.call_id JOIN profiles p ON p.id = d.profile_id
+                   coalesce(d.lead_id, d.decided_by) AS writer_id, {DECISION_PROFILE}
+            FROM decisions d JOIN calls c ON c.id = d.call_id
             WHERE (%(profile)s::bigint IS NULL OR d.profile_id = %(profile)s) AND {AWAITING}""",
         {"profile": profile_id})
     return sorted(({**row, **timing} for row in rows if (timing := expected(row))),
@@ -720,7 +725,8 @@ def steps_to_do(db: Database, user_id: int, today, profile_id: int | None = None
     `today` or overdue (None: any day), the earliest first: their own to-do list, on the Pipeline, in their
     calendar beside the deadlines, and in their digest."""
     return db.fetchall(
-        f"""SELECT s.id, s.title, s.due, s.due < %(today)s AS overdue, c.identifier, c.title AS call_title
+        f"""SELECT s.id, s.title, s.due, s.due < %(today)s AS overdue, c.identifier, c.title AS call_title,
+                   {DECISION_PROFILE}
             FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
             WHERE {STEP_DONE_BY} = %(user)s AND {PLANNED} AND s.done_at IS NULL
               AND (s.due IS NOT NULL OR %(undated)s)
@@ -735,7 +741,8 @@ def steps_handed(db: Database, user_id: int, since) -> list[dict]:
     maybes) that are still theirs and were not emailed to them at once, the earliest due first: a digest tells
     them once, since such a step may not be due for weeks."""
     return db.fetchall(
-        f"""SELECT s.id, s.title, s.due, c.identifier, c.title AS call_title, s.assigned_at, u.email AS handed_by
+        f"""SELECT s.id, s.title, s.due, c.identifier, c.title AS call_title, s.assigned_at, u.email AS handed_by,
+                   {DECISION_PROFILE}
             FROM application_steps s JOIN decisions d ON d.id = s.decision_id JOIN calls c ON c.id = d.call_id
             LEFT JOIN users u ON u.id = s.assigned_by
             WHERE s.assignee_id = %(user)s AND {PLANNED} AND s.done_at IS NULL

@@ -1398,3 +1398,32 @@ def test_a_mention_email_that_cannot_be_sent_is_left_for_the_digest(settings, db
     assert discussion.unsent_mentions(db, comment["id"]) == [janis["id"]]  # for the job's retry
     assert [k["why"] for k in discussion.new_for(db, janis["id"], since, datetime.now(timezone.utc))] == [
         "mentions you"]
+
+
+def test_a_digest_names_the_profile_of_the_work_it_tells_of_where_it_is_not_the_digest_s(settings, db):
+    from datetime import timedelta
+
+    from store import checklist, decisions, digests, profiles
+    from worker.digest import render
+
+    sic, call, boss, anna = team_on_calls(db, "CERV-SOCIAL-01", "CERV-SOCIAL-02")
+    lab = profiles.save_profile(db, {**profiles.SIC_PROFILE, "name": "Riga Social Lab"})
+    today, since = date(2026, 6, 27), datetime.now(timezone.utc) - timedelta(days=1)
+    # Anna works on SIC's profile (the first); she writes a bid of each profile, each with a step due.
+    for profile, identifier in ((sic, "CERV-SOCIAL-01"), (lab, "CERV-SOCIAL-02")):
+        bid = decisions.decide(db, profile, call[identifier], "bid", "Strong strategic fit", "", boss)
+        decisions.set_lead(db, bid["id"], anna["id"], boss)
+        checklist.add_step(db, bid["id"], f"Letter for {identifier}", "2026-06-29", boss)
+    content = digests.content(db, anna, since, today)
+    assert [(w["identifier"], w["profile"]) for w in content["to_write"]] == [
+        ("CERV-SOCIAL-01", profiles.get_profile(db, sic)["name"]), ("CERV-SOCIAL-02", "Riga Social Lab")]
+    _, text, html = render(anna, content, settings)
+    assert ("- Civic participation of young people (profile Riga Social Lab) (bid, deadline 10 Jul 2026), by"
+            " boss@sic.lv on ") in text and f"{settings.base_url}/calls/CERV-SOCIAL-02?profile={lab}#decision" in text
+    assert ("- 29 Jun 2026: Letter for CERV-SOCIAL-02 (Civic participation of young people; profile Riga Social"
+            f" Lab)\n  {settings.base_url}/calls/CERV-SOCIAL-02?profile={lab}#steps") in text
+    # The digest's own profile's work is told as before, without a name or a profile in its links.
+    assert "- 29 Jun 2026: Letter for CERV-SOCIAL-01 (Social innovation and civic participation)\n" in text
+    assert f"?profile={sic}" not in text and f"?profile={sic}" not in html
+    assert (f'<a href="{settings.base_url}/calls/CERV-SOCIAL-02?profile={lab}#steps">Civic participation of young'
+            ' people</a> <span style="color:#5b6475">(profile Riga Social Lab)</span>') in html

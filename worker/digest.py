@@ -38,6 +38,24 @@ templates.globals.update(follow_up_days=FOLLOW_UP_DAYS, step_days=DUE_WITHIN_DAY
 templates.filters["call_path"] = lambda identifier: "/calls/" + quote(identifier, safe="/:")
 
 
+@pass_context
+def _other_profile(context, row: dict) -> str | None:
+    """The name of the profile `row` (a bid, a step, a partner asked) is of, where it is not the digest's: a
+    reader's own work is told of under every profile."""
+    return row["profile"] if row.get("profile_id") and row["profile"] != context.get("profile") else None
+
+
+@pass_context
+def _call_link(context, row: dict) -> str:
+    """The call page's address for `row` (`call_path`), opened for `row`'s profile where it is not the digest's
+    (the page then offers to switch to it)."""
+    path = templates.filters["call_path"](row["identifier"])
+    return f"{path}?profile={row['profile_id']}" if _other_profile(context, row) else path
+
+
+templates.filters.update(other_profile=_other_profile, call_link=_call_link)
+
+
 def render(user: dict, content: dict, settings: Settings, link_target: str | None = None) -> tuple[str, str, str]:
     """(subject, plain text, html). `link_target` names where the html's links open (the web app's
     preview shows the email in a frame, and opens its links in a new tab)."""
