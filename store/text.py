@@ -470,24 +470,25 @@ def other_form(word: str, words: Mapping[str, int]) -> str | None:
     return max(family)[1] if family else None
 
 
-def in_other_forms(text: str, words: Mapping[str, int]) -> list[str]:
+def in_other_forms(text: str, words: Mapping[str, int], most: int = 3) -> list[str]:
     """The search `text` with one of its words in another form of its family (`other_form`), a search for each
-    word that has one, in the order they were typed; quotation marks and case kept."""
+    of its first `most` words that have one, in the order they were typed; quotation marks and case kept. Each
+    is a search more to count for a page that found nothing."""
     searches = []
     for typed in _RESPELLABLE.finditer(text):
-        if (form := other_form(typed.group(), words)) is not None:
+        if len(searches) < most and (form := other_form(typed.group(), words)) is not None:
             searches.append(text[:typed.start()] + _as_typed(form, typed.group()) + text[typed.end():])
     return searches
 
 
-def each_term_left_out(text: str) -> list[tuple[str, str]]:
-    """For a search of two terms or more (`search_terms`), the search without each in turn: (the search, the term
-    left out), both as typed. No call that names Latgale may speak of tourism, where "sustainable tourism" alone
-    finds ten."""
+def each_term_left_out(text: str, most: int = 4) -> list[tuple[str, str]]:
+    """For a search of two terms or more (`search_terms`), the search without each of its first `most` terms in
+    turn: (the search, the term left out), both as typed. No call that names Latgale may speak of tourism, where
+    "sustainable tourism" alone finds ten. Without one of five terms or more, a search seldom finds more."""
     terms = [typed for typed in _TERM.finditer(text) if (typed.group(1) or typed.group(2) or "").strip()]
     if len(terms) < 2:
         return []
-    return [(" ".join(kept.group() for kept in terms if kept is not left), left.group()) for left in terms]
+    return [(" ".join(kept.group() for kept in terms if kept is not left), left.group()) for left in terms[:most]]
 
 
 def words_around(words: list[str], text: str, width: int = 160) -> list[tuple[str, bool]] | None:

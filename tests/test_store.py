@@ -415,6 +415,9 @@ def test_a_search_that_finds_nothing_is_widened_by_another_form_of_a_word_or_by_
         ("Latgale youth", '"social economy"'), ('"social economy" youth', "Latgale"),
         ('"social economy" Latgale', "youth")]
     assert each_term_left_out("youth") == [] and each_term_left_out('youth ""') == []
+    # Each is a search more to count: a long search leaves out only its first four terms, or changes three words.
+    assert [left for _, left in each_term_left_out("a b c d e f")] == ["a", "b", "c", "d"]
+    assert len(in_other_forms("innovative " * 5, words)) == 3
 
 
 def test_a_search_is_read_as_words_and_quoted_phrases():

@@ -32,10 +32,7 @@ from .steps import step_change_words
 
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
-# What a search that finds nothing offers instead (`_near_misses`): a count each, read only for an empty page.
-MAX_NEAR_MISSES = 3
-MAX_OTHER_FORMS = 3  # searches with one word in another form: its first three words that have one
-MAX_LEFT_OUT = 4  # searches with one term left out: those of its first four terms
+MAX_NEAR_MISSES = 3  # what a search that finds nothing offers instead (`_near_misses`)
 # The sort orders of store.calls.SORTS as the calls page names them, in the order it offers them.
 SORT_LABELS = {"score": "best fit", "deadline": "deadline", "grant": "largest grant", "new": "newest"}
 
@@ -90,7 +87,7 @@ def _near_misses(filters: dict) -> list[dict]:
     words = vocabulary.call_words() if text else {}
     spelt = respelt(text, words) if text else None
     # "participatory", which no call holds, is set right as its other form would be: offered once.
-    instead = list(dict.fromkeys(([spelt] if spelt else []) + in_other_forms(text, words)[:MAX_OTHER_FORMS]))
+    instead = list(dict.fromkeys(([spelt] if spelt else []) + in_other_forms(text, words)))
     # Each: (the filters it changes, the address's arguments for them, what the calls it finds do, the link).
     wider = [({"text": search}, {"q": search}, ("call", "matches", "match", as_searched(search)),
               "search for that instead") for search in instead]
@@ -103,7 +100,7 @@ def _near_misses(filters: dict) -> list[dict]:
                       "search for them in any order"))
     left_out = [({"text": search}, {"q": search},
                  ("call", "matches", "match", f"{as_searched(search)}, {as_searched(left)} left out"),
-                 "search for that instead") for search, left in each_term_left_out(spelt or text)[:MAX_LEFT_OUT]]
+                 "search for that instead") for search, left in each_term_left_out(spelt or text)]
     near = _finding(filters, wider, MAX_NEAR_MISSES)
     set_right = spelt is not None and any(found["args"].get("q") == spelt for found in near)
     if not set_right and len(near) < MAX_NEAR_MISSES:  # each word left out, the narrowest search first
