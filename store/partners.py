@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from .db import Database, every_word_in, like_literal, words_held
 from .errors import NotFound
-from .text import country_code, without_accents
+from .text import country_code, country_from, without_accents
 
 # CORDIS activityType -> sector used for complementarity (SIC's strategy is cross-sector).
 SECTORS = {"HES": "academic", "REC": "research", "PRC": "private", "PUB": "public", "OTH": "other"}
@@ -121,9 +121,9 @@ def typed_sector(value: str | None) -> str | None:
 
 
 def typed_country(value: str | None) -> str | None:
-    """A country a user asked for (any case; EL and UK as GR and GB), or None unless it is two letters."""
-    value = (value or "").strip()
-    return country_code(value) if len(value) == 2 and value.isalpha() else None
+    """A country a user asked for, as stored (`store.text.country_from`: a code of two or three letters in any
+    case, EL and UK as GR and GB, or an English name), or None when it names none."""
+    return country_from(value) if value and value.strip() else None
 
 
 def valid_pic(value: object) -> str | None:

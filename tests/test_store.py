@@ -617,11 +617,11 @@ def test_an_organisation_whose_pic_turns_out_to_be_anothers_becomes_that_one(db)
     assert db.scalar("SELECT city FROM organisations WHERE id = %s", (known,)) == "Tartu"  # what the twin knew
 
 
-def test_a_typed_country_is_two_letters_in_the_stores_spelling_or_nothing():
+def test_a_typed_country_is_a_code_or_a_name_in_the_stores_spelling_or_nothing():
     from store.partners import typed_country
 
-    assert [typed_country(v) for v in (" ee ", "uk", "EL")] == ["EE", "GB", "GR"]
-    assert [typed_country(v) for v in ("EST", "E", "1A", "", None)] == [None] * 5
+    assert [typed_country(v) for v in (" ee ", "uk", "EL", "EST", "Latvia")] == ["EE", "GB", "GR", "EE", "LV"]
+    assert [typed_country(v) for v in ("E", "1A", "Narnia", " ", "", None)] == [None] * 6
 
 
 def test_a_country_typed_as_a_code_or_a_name_is_its_code_as_stored():

@@ -31,9 +31,10 @@ IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at m
 
 
 def _filters() -> tuple[dict, str]:
-    """The Partners page's filters from the address, as `search_organisations` takes them, and its sort."""
+    """The Partners page's filters from the address, as `search_organisations` takes them, and its sort. A
+    country or sector it does not know is left out (`_unknown_filters` says so)."""
     filters = {"q": (request.args.get("q") or "").strip()[:100],
-               "country": partner_store.typed_country(request.args.get("country")) or "",  # "EST": any, not ES
+               "country": partner_store.typed_country(request.args.get("country")) or "",  # "EST": EE, not ES
                "sector": partner_store.typed_sector(request.args.get("sector")) or "",
                "programme": (request.args.get("programme") or "").strip()[:60],
                "technology": request.args.get("technology") == "1",
@@ -46,7 +47,7 @@ def index():
     filters, sort = _filters()
     country, sector = filters["country"], filters["sector"]
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
-    errors = [problem] if problem else []
+    errors = ([problem] if problem else []) + _unknown_filters(filters)
     page = page or 1
     about = (request.args.get("about") or "").strip()[:200]
     rows, total, similar, not_searchable = [], 0, None, None
@@ -70,6 +71,19 @@ def index():
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"},
                            in_spreadsheet=IN_SPREADSHEET)
+
+
+def _unknown_filters(filters: dict) -> list[str]:
+    """What the address asked for that `_filters` left out, said, so that a list of every country (or sector)
+    is not taken for the one asked for: a link typed by hand, or kept from before."""
+    said = []
+    if (typed := (request.args.get("country") or "").strip()) and not filters["country"]:
+        said.append(f"“{typed[:40]}” is no country the list knows (a name in English, or its code): every country is"
+                    " shown.")
+    if (typed := (request.args.get("sector") or "").strip()) and not filters["sector"]:
+        said.append(f"“{typed[:40]}” is no sector the list knows ({', '.join(SECTOR_LABELS.values())}): every sector"
+                    " is shown.")
+    return said
 
 
 def _near_misses(filters: dict) -> list[dict]:

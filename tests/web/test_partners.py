@@ -35,12 +35,18 @@ def test_partners_search_and_organisation_page(pm, seeded):
     assert "Riga Social Lab" in together and "Riga Sports Club" in together and "RIGAS TEHNISKA" not in together
     assert '<option value="LV" selected>LV · Latvia</option>' in page
     assert '<td><abbr title="Latvia">LV</abbr></td>' in page  # the column keeps the code, the name on hover
-    # Typed by hand: any case is read, and anything but two letters means any country (not its first two).
-    typed = pm.get("/partners?q=riga&country=+lv").get_data(as_text=True)
-    assert '<option value="LV" selected>LV · Latvia</option>' in typed
-    page = pm.get("/partners?q=riga&country=EST").get_data(as_text=True)
+    # Typed by hand: a code in any case, of three letters (EST is Estonia, not ES) or a name is read; a country
+    # it does not know is said, and every country shown.
+    for typed in ("+lv", "LVA", "Latvia"):
+        assert '<option value="LV" selected>LV · Latvia</option>' in pm.get(f"/partners?q=riga&country={typed}").get_data(
+            as_text=True), typed
+    assert '<option value="EE" selected>EE · Estonia</option>' in pm.get("/partners?country=EST").get_data(as_text=True)
+    page = pm.get("/partners?q=riga&country=Narnia&sector=nonsense").get_data(as_text=True)
     assert "Riga Social Lab" in page and "Riga Sports Club" in page
     assert not re.search(r'<option value="[A-Z]{2}" selected>', page)
+    assert "“Narnia” is no country the list knows (a name in English, or its code): every country is shown." in page
+    assert "“nonsense” is no sector the list knows (higher education, research organisation," in page
+    assert "is no country" not in pm.get("/partners?q=riga&country=").get_data(as_text=True)  # "Any" is none
     # A short name is shown under the name: what the organisation is called, and where "rtu" found it.
     assert re.search(r">RIGAS TEHNISKA UNIVERSITATE</a>(<span.*?</span>)?<br><small>RTU</small>",
                      pm.get("/partners?q=rtu").get_data(as_text=True))
@@ -1120,7 +1126,7 @@ def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps
     assert '<option value="EE" selected>EE · Estonia</option>' in page
     page = pm.get("/calls/CERV-SOCIAL-01?sector=academic&country=LT").get_data(as_text=True)
     assert "No organisation in the partner data matches (sector: higher education, country: Lithuania)." in page
-    page = pm.get("/calls/CERV-SOCIAL-01?sector=nonsense&country=EST").get_data(as_text=True)  # unknown: any
+    page = pm.get("/calls/CERV-SOCIAL-01?sector=nonsense&country=Narnia").get_data(as_text=True)  # unknown: any
     assert all(name in table(page) for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
     assert "Show all" not in page
 
