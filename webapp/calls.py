@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from difflib import get_close_matches
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -40,7 +41,9 @@ SORT_LABELS = {"score": "best fit", "deadline": "deadline", "grant": "largest gr
 def call_filters(args) -> tuple[dict, list[str]]:
     """Validated filters from the query string, and a message for each value that was refused."""
     errors, f = [], {}
-    f["programme"] = args.get("programme") or None
+    f["programme"], problem = _programme(args.get("programme"))
+    if problem:
+        errors.append(problem)
     status = args.get("status") or None
     if status and status not in ("open", "forthcoming", "closed"):
         errors.append("Status must be open, forthcoming or closed.")
@@ -70,6 +73,20 @@ def call_filters(args) -> tuple[dict, list[str]]:
         sort = "score"
     f["sort"] = sort
     return f, errors
+
+
+def _programme(typed: str | None) -> tuple[str | None, str | None]:
+    """(the programme a filter names, as the stored calls name it: "horizon europe" is Horizon Europe; a
+    sentence when no stored call is in it, which leaves it out, naming the nearest that some are in)."""
+    typed = (typed or "").strip()
+    if not typed:
+        return None, None
+    named = {programme.lower(): programme for programme in call_store.programmes(db())}
+    if typed.lower() in named:
+        return named[typed.lower()], None
+    near = get_close_matches(typed.lower(), named, n=1, cutoff=0.8)
+    return None, (f"No stored call is in the programme “{typed[:60]}”"
+                  + (f" (did you mean {named[near[0]]}?)" if near else "") + ", so every programme is shown.")
 
 
 def _today() -> date:

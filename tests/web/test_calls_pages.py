@@ -218,6 +218,15 @@ def test_bad_filter_values_get_a_clear_message(pm):
     assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
 
 
+def test_a_programme_is_read_as_the_calls_name_it_and_one_no_call_is_in_is_said(pm):
+    page = pm.get("/calls?programme=cerv").get_data(as_text=True)  # typed by hand, in another case
+    assert '<option selected>CERV</option>' in page and "CERV-SOCIAL-01" in page and "HORIZON-FUSION-01" not in page
+    page = pm.get("/calls?programme=CERVV").get_data(as_text=True)
+    assert ("No stored call is in the programme “CERVV” (did you mean CERV?), so every programme is shown."
+            in page) and "HORIZON-FUSION-01" in page
+    assert "(did you mean" not in pm.get("/calls?programme=Interreg").get_data(as_text=True)  # none is near
+
+
 def test_numbers_too_large_get_a_clear_message_not_a_database_error(pm):
     huge = "1" + "0" * 20
     page = pm.get(f"/calls?within_days={huge}&page={huge}&min_grant=1e300").get_data(as_text=True)
