@@ -81,12 +81,20 @@ def _programme(typed: str | None) -> tuple[str | None, str | None]:
     typed = (typed or "").strip()
     if not typed:
         return None, None
-    named = {programme.lower(): programme for programme in call_store.programmes(db())}
+    named = {programme.lower(): programme for programme in _programmes()}
     if typed.lower() in named:
         return named[typed.lower()], None
     near = get_close_matches(typed.lower(), named, n=1, cutoff=0.8)
     return None, (f"No stored call is in the programme “{typed[:60]}”"
                   + (f" (did you mean {named[near[0]]}?)" if near else "") + ", so every programme is shown.")
+
+
+def _programmes() -> list[str]:
+    """The programmes the stored calls are in, read once a request: the filter reads a typed one against them,
+    and the page lists them."""
+    if "programmes" not in g:
+        g.programmes = call_store.programmes(db())
+    return g.programmes
 
 
 def _today() -> date:
@@ -158,7 +166,7 @@ def index():
                            first_crawl_pending=first_crawl_pending, crawl_hour=settings().crawl_hour,
                            near=[] if total or first_crawl_pending else _near_misses(filters),
                            crawl_spiders=settings().crawl_spiders,
-                           filters=filters, errors=errors, programmes=call_store.programmes(db()), args=args,
+                           filters=filters, errors=errors, programmes=_programmes(), args=args,
                            today=_today(), screened_total=screened_total, states=decisions.STATES, sorts=SORT_LABELS,
                            reasons=decisions.REASONS, many_states=MANY_STATES, max_note=decisions.MAX_NOTE,
                            recent_change_days=call_store.RECENT_CHANGE_DAYS, new_call_days=call_store.NEW_CALL_DAYS,
