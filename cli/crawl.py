@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from matcher.gates import upcoming_deadline
-from store.text import counted, cut, eur, points, respelt
+from store.text import counted, cut, eur, points
 
 from .context import AppContext
 from .main import cli
@@ -273,21 +273,20 @@ def _wider_searches(db, search: str, source: str | None, profile_id: int | None,
     page offers them: with a word no call holds spelt as the nearest one calls hold, with a word in another form
     of its family, then, unless the slip set right finds some, with one word left out, the narrowest first."""
     from store import calls as call_store
-    from store.text import each_term_left_out, in_other_forms
+    from store.text import each_term_left_out, searches_instead
 
-    def finding(searches: list[tuple[str, str]]) -> list[tuple[int, str]]:
+    def finding(searches: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
         found = [(len(call_store.list_calls(db, source=source, profile_id=profile_id, search=other)), other, note)
                  for other, note in searches]
-        return [(n, f"{counted(n, 'call', verb=('holds', 'hold'))} those of {other!r}{note}.")
+        return [(n, f"{counted(n, 'call', verb=('holds', 'hold'))} those of {other!r}{note}.", other)
                 for n, other, note in found if n]
 
-    words = call_store.call_words(db)
-    spelt = respelt(search, words)
-    set_right = finding([(spelt, "")]) if spelt else []
-    instead = set_right + finding([(other, "") for other in in_other_forms(search, words) if other != spelt])
+    spelt, searches = searches_instead(search, call_store.call_words(db))
+    instead = finding([(other, "") for other in searches])
+    set_right = spelt is not None and any(other == spelt for _, _, other in instead)
     left_out = [] if set_right else finding([(other, f" ({left!r} left out)")
                                             for other, left in each_term_left_out(spelt or search)])
-    return [said for _, said in instead + sorted(left_out, key=lambda found: found[0])][:most]
+    return [said for _, said, _ in instead + sorted(left_out, key=lambda found: found[0])][:most]
 
 
 def _calls_summary(rows: list[dict], shown: int) -> str:

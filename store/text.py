@@ -481,6 +481,14 @@ def in_other_forms(text: str, words: Mapping[str, int], most: int = 3) -> list[s
     return searches
 
 
+def searches_instead(text: str, words: Mapping[str, int]) -> tuple[str | None, list[str]]:
+    """For a search that found nothing: (the search with its slips set right, `respelt`, or None; the searches to
+    offer in its place, that one first, then those with a word in another form, `in_other_forms`, each once:
+    "participatory", which no call holds, is set right as its other form would be)."""
+    spelt = respelt(text, words)
+    return spelt, list(dict.fromkeys(([spelt] if spelt else []) + in_other_forms(text, words)))
+
+
 def each_term_left_out(text: str, most: int = 4) -> list[tuple[str, str]]:
     """For a search of two terms or more (`search_terms`), the search without each of its first `most` terms in
     turn: (the search, the term left out), both as typed. No call that names Latgale may speak of tourism, where

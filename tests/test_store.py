@@ -395,7 +395,7 @@ def test_a_search_word_no_call_holds_is_set_right_by_the_nearest_word_they_hold(
 
 
 def test_a_search_that_finds_nothing_is_widened_by_another_form_of_a_word_or_by_a_term_left_out():
-    from store.text import each_term_left_out, in_other_forms, other_form
+    from store.text import each_term_left_out, in_other_forms, other_form, searches_instead
 
     words = {"entrepreneurship": 16, "entrepreneurial": 12, "entrepreneurs": 9, "innovation": 298, "innovative": 291,
              "innovations": 69, "volunteering": 4, "volunteers": 1, "general": 217, "generation": 102,
@@ -415,6 +415,10 @@ def test_a_search_that_finds_nothing_is_widened_by_another_form_of_a_word_or_by_
         ("Latgale youth", '"social economy"'), ('"social economy" youth', "Latgale"),
         ('"social economy" Latgale', "youth")]
     assert each_term_left_out("youth") == [] and each_term_left_out('youth ""') == []
+    # In place of a search: its slip set right first, then its other forms, each once.
+    assert searches_instead("participatory volunteers", words) == (
+        "participation volunteers", ["participation volunteers", "participatory volunteering"])
+    assert searches_instead("innovative enterprises", words) == (None, ["innovation enterprises"])
     # Each is a search more to count: a long search leaves out only its first four terms, or changes three words.
     assert [left for _, left in each_term_left_out("a b c d e f")] == ["a", "b", "c", "d"]
     assert len(in_other_forms("innovative " * 5, words)) == 3

@@ -20,7 +20,7 @@ from store import (applications, decisions, discussion, evaluations, own_calls, 
                    watches)
 from store.codes import series_of
 from store.text import (as_searched, capitalised, consortium_progress, counted, each_term_left_out, eur,
-                        failed_gates, in_other_forms, quoted, respelt, search_terms)
+                        failed_gates, quoted, search_terms, searches_instead)
 from store.text import rate as written_rate
 
 from . import MAX_PAGE, background, call_or_404, current_profile_id, db, number_in_range, page_url, settings, vocabulary
@@ -109,10 +109,7 @@ def _near_misses(filters: dict) -> list[dict]:
     which keeps the rarer words ("Latvia" alone before "tourism" alone). Each is {"said": what it finds,
     "link": what following it does, "args": the address's arguments}. Only read when a page is empty."""
     text = filters["text"] or ""
-    words = vocabulary.call_words() if text else {}
-    spelt = respelt(text, words) if text else None
-    # "participatory", which no call holds, is set right as its other form would be: offered once.
-    instead = list(dict.fromkeys(([spelt] if spelt else []) + in_other_forms(text, words)))
+    spelt, instead = searches_instead(text, vocabulary.call_words()) if text else (None, [])
     # Each: (the filters it changes, the address's arguments for them, what the calls it finds do, the link).
     wider = [({"text": search}, {"q": search}, ("call", "matches", "match", as_searched(search)),
               "search for that instead") for search in instead]
