@@ -140,7 +140,7 @@ def calls(app: AppContext, as_json: bool, source: str | None, profile_id: int | 
     if not rows:
         if search:
             click.echo(" ".join([f"No stored call{f' from {source}' if source else ''} holds every word of {search!r}.",
-                                 *_wider_searches(db, search, source, profile_id)]))
+                                 *_wider_searches(db, search, source)]))
         elif source == OWN_SOURCE:
             click.echo("No call was added by hand yet: `callmatch add-call` or the Calls page's “Add a call” adds one.")
         elif source:
@@ -268,7 +268,7 @@ def _call_line(row: dict, today) -> str:
     return line
 
 
-def _wider_searches(db, search: str, source: str | None, profile_id: int | None, most: int = 3) -> list[str]:
+def _wider_searches(db, search: str, source: str | None, most: int = 3) -> list[str]:
     """For a search that found nothing, what the wider ones that find some find, at most `most`, as the calls
     page offers them: with a word no call holds spelt as the nearest one calls hold, with a word in another form
     of its family, then, unless the slip set right finds some, with one word left out, the narrowest first."""
@@ -276,8 +276,7 @@ def _wider_searches(db, search: str, source: str | None, profile_id: int | None,
     from store.text import each_term_left_out, searches_instead
 
     def finding(searches: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
-        found = [(len(call_store.list_calls(db, source=source, profile_id=profile_id, search=other)), other, note)
-                 for other, note in searches]
+        found = [(call_store.count_listed(db, source=source, search=other), other, note) for other, note in searches]
         return [(n, f"{counted(n, 'call', verb=('holds', 'hold'))} those of {other!r}{note}.", other)
                 for n, other, note in found if n]
 

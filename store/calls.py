@@ -312,12 +312,8 @@ def list_calls(db: Database, source: str | None = None, profile_id: int | None =
                search: str | None = None) -> list[dict]:
     """Stored calls with their ranking for the profile (the first one when none is named), best first; with
     `search`, those whose title, identifier or text hold every word of it, read as the calls page reads them."""
-    conditions, params = [], {"profile": profile_id, "source": source}
-    if source:
-        conditions.append("c.source = %(source)s")
-    if search:
-        conditions.append(every_word_in(("c.search_text",), without_accents(search), params, "text"))
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    where, params = _listed(source, search)
+    params["profile"] = profile_id
     return db.fetchall(
         f"""SELECT c.id, c.identifier, c.source, c.programme, c.title, c.call_id, c.call_title, c.status,
                    c.opening_date, c.deadlines, c.topic_budget, c.grant_min, c.grant_max, c.expected_grants,
@@ -329,6 +325,22 @@ def list_calls(db: Database, source: str | None = None, profile_id: int | None =
             {where} ORDER BY m.rank NULLS LAST, c.identifier""",
         params,
     )
+
+
+def count_listed(db: Database, source: str | None = None, search: str | None = None) -> int:
+    """How many calls `list_calls` lists with that `source` and `search`, the rows not read."""
+    where, params = _listed(source, search)
+    return db.scalar(f"SELECT count(*) FROM calls c {where}", params)
+
+
+def _listed(source: str | None, search: str | None) -> tuple[str, dict]:
+    """The WHERE of the calls `list_calls` lists (empty for all of them) and its parameters."""
+    conditions, params = [], {"source": source}
+    if source:
+        conditions.append("c.source = %(source)s")
+    if search:
+        conditions.append(every_word_in(("c.search_text",), without_accents(search), params, "text"))
+    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
 
 def call_json(row: dict) -> dict:
