@@ -329,10 +329,16 @@ def organisation_filters(params: dict, *, q: str = "", country: str = "", sector
         where.append("o.sector = %(sector)s")
         params["sector"] = sector
     if programme:
+        # The start of a topic code or of one of its parts ("MSCA" in HORIZON-MSCA-2021-PF-01), a framework
+        # programme ("Horizon Europe" as CORDIS codes it), or words of a programme's name, as keep.eu gives it
+        # ("Central Baltic" in "Interreg Central Baltic 2014-2020").
         where.append("EXISTS (SELECT 1 FROM participations x JOIN projects p ON p.id = x.project_id"
-                     " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s OR p.framework ILIKE %(prog)s))")
+                     " WHERE x.organisation_id = o.id AND (p.topic_code ILIKE %(prog)s"
+                     " OR p.topic_code ILIKE %(prog_part)s OR p.framework ILIKE %(prog)s"
+                     " OR p.programme ILIKE %(prog_words)s))")
         typed = " ".join(programme.split())
-        params["prog"] = f"{like_literal(FRAMEWORK_CODES.get(typed.lower(), typed))}%"
+        literal = like_literal(FRAMEWORK_CODES.get(typed.lower(), typed))
+        params.update(prog=f"{literal}%", prog_part=f"%-{literal}%", prog_words=f"%{like_literal(typed)}%")
     if technology:  # technology_oriented, in SQL
         where.append(f"""EXISTS (SELECT 1 FROM (
                             SELECT {_TECHNOLOGY_COUNTS}
@@ -359,6 +365,18 @@ _PROJECT_COUNTS = """CROSS JOIN LATERAL (
     FROM participations WHERE organisation_id = o.id) r"""
 
 
+def programme_names(db: Database) -> list[str]:
+    """What the Partners page's programme filter finds organisations by, as the partner data writes it: the
+    framework programmes (by the names people use), the programmes' names and the parts of the topic codes
+    that hold a letter ("MSCA", "SC1"). A typed programme that finds nobody is read against these."""
+    rows = db.fetchall(
+        """SELECT framework AS name FROM projects WHERE framework IS NOT NULL
+           UNION SELECT programme FROM projects WHERE programme IS NOT NULL
+           UNION SELECT part FROM (SELECT DISTINCT topic_code FROM projects WHERE topic_code <> '') codes,
+                 unnest(string_to_array(topic_code, '-')) part WHERE part ~ '[[:alpha:]]' AND length(part) > 1""")
+    return sorted({FRAMEWORK_NAMES.get(row["name"], row["name"]) for row in rows})
+
+
 def count_organisations(db: Database, **filters) -> int:
     """How many organisations `search_organisations` finds with these `filters` (its own), the rows not read."""
     params: dict = {}
@@ -371,11 +389,11 @@ def search_organisations(db: Database, *, q: str = "", country: str = "", sector
                          per_page: int = 30, with_total: bool = True) -> tuple[list[dict], int | None]:
     """(organisations of this page, each with its projects and those it coordinated, in the `sort` order;
     total count: None unless `with_total`). Every value is a parameter."""
+    filters = {"q": q, "country": country, "sector": sector, "programme": programme, "technology": technology,
+               "known": known}
     params = {"limit": per_page, "offset": (page - 1) * per_page}
-    conditions = organisation_filters(params, q=q, country=country, sector=sector, programme=programme,
-                                      technology=technology, known=known)
-    where = " AND ".join(["TRUE", *conditions])
-    total = db.scalar(f"SELECT count(*) FROM organisations o WHERE {where}", params) if with_total else None
+    where = " AND ".join(["TRUE", *organisation_filters(params, **filters)])
+    total = count_organisations(db, **filters) if with_total else None
     rows = db.fetchall(
         f"""SELECT o.*, r.projects, r.coordinated FROM organisations o {_PROJECT_COUNTS}
             WHERE {where}

@@ -3,6 +3,8 @@ is closest to its own), where it is weighed against the consortia being built an
 
 from __future__ import annotations
 
+from difflib import get_close_matches
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from store import calls as call_store
@@ -27,6 +29,7 @@ PROJECTS_PER_PAGE = 50  # an organisation's projects
 COLLABORATORS = 20  # those it worked with most; the page says how many there are in all
 SORT_LABELS = {"projects": "most projects", "coordinated": "most coordinated"}  # the orders of store.partners
 STANDINGS = 20  # consortia for which an organisation's page ranks it (the soonest deadlines): each ranks every partner
+MATCH, WORKED = ("matches", "match"), ("worked", "worked")  # how `_near_misses` says what those it offers do
 IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at most: a country's, or a programme's
 
 
@@ -47,7 +50,8 @@ def index():
     filters, sort = _filters()
     country, sector = filters["country"], filters["sector"]
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
-    errors = ([problem] if problem else []) + _unknown_filters(filters)
+    unknown_programme, nearest_programme = _unknown_programme(filters["programme"])
+    errors = list(filter(None, [problem, *_unknown_filters(filters), unknown_programme]))
     page = page or 1
     about = (request.args.get("about") or "").strip()[:200]
     rows, total, similar, not_searchable = [], 0, None, None
@@ -63,7 +67,7 @@ def index():
     else:
         rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
-                           near=[] if total or not filters["q"] else _near_misses(filters),
+                           near=[] if total or about else _near_misses(filters, unknown_programme, nearest_programme),
                            known_at=contacts.organisations_known(db()),
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
@@ -86,24 +90,46 @@ def _unknown_filters(filters: dict) -> list[str]:
     return said
 
 
-def _near_misses(filters: dict) -> list[dict]:
-    """For a name search that found nothing, the searches one step wider that find some, at most
-    MAX_NEAR_MISSES: with a word no name holds spelt as the nearest one names hold ("Fraunhofr"), or else with
+def _unknown_programme(typed: str) -> tuple[str | None, str | None]:
+    """(a sentence when no organisation in the partner data worked in the programme or topic typed, naming
+    the nearest one some worked in; that one), or (None, None). Read only when partner data is loaded."""
+    if not typed or partner_store.count_organisations(db(), programme=typed) \
+            or not partner_store.any_stored(db()):
+        return None, None
+    names = {name.lower(): name for name in partner_store.programme_names(db())}
+    near = get_close_matches(typed.lower(), names, n=1, cutoff=0.75)
+    nearest = names[near[0]] if near else None
+    return (f"No organisation in the partner data worked in a programme or topic “{typed[:60]}”"
+            + (f" (did you mean {nearest}?)." if nearest else "."), nearest)
+
+
+def _near_misses(filters: dict, unknown_programme: str | None, nearest_programme: str | None) -> list[dict]:
+    """For a page that found nothing, the searches one step wider that find some, at most MAX_NEAR_MISSES.
+    A programme nobody worked in comes first: the nearest one some did ("MSCS" as "MSCA"), or none. Otherwise,
+    for a name search: with a word no name holds spelt as the nearest one names hold ("Fraunhofr"), or else with
     each word left out, the narrowest search first, which keeps the rarer words: "Vilnius University" (which the
     data names in Lithuanian) offers "Vilniaus", then "University".
-    Each is {"said": what it finds, "q": the search}."""
+    Each is {"said": what it finds, "args": the address's arguments it changes, "n": how many}."""
+    if unknown_programme:
+        wider = [_found_by(filters, {"programme": nearest_programme}, WORKED,
+                           f"in {as_searched(nearest_programme)}") if nearest_programme else None,
+                 _found_by(filters, {"programme": ""}, MATCH, "with no programme asked for")]
+        return list(filter(None, wider))
+    if not filters["q"]:
+        return []
     spelt = respelt(filters["q"], vocabulary.organisation_words())
-    if spelt and (found := _found_by(filters, spelt)):
+    if spelt and (found := _found_by(filters, {"q": spelt}, MATCH, as_searched(spelt))):
         return [found]  # a slip set right is the answer
-    left_out = [_found_by(filters, search, left) for search, left in each_term_left_out(spelt or filters["q"])]
+    left_out = [_found_by(filters, {"q": search}, MATCH, f"{as_searched(search)}, {as_searched(left)} left out")
+                for search, left in each_term_left_out(spelt or filters["q"])]
     return sorted(filter(None, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES]
 
 
-def _found_by(filters: dict, search: str, left: str | None = None) -> dict | None:
-    """The name search `search` in place of the page's, as `_near_misses` offers it, if it finds some."""
-    total = partner_store.count_organisations(db(), **{**filters, "q": search})
-    said = f"{counted(total, 'organisation', verb=('matches', 'match'))} {as_searched(search)}"
-    return {"said": f"{said}, {as_searched(left)} left out" if left else said, "q": search, "n": total} \
+def _found_by(filters: dict, changed: dict, verb: tuple[str, str], rest: str) -> dict | None:
+    """The page's search with the `changed` filters, as `_near_misses` offers it, if it finds some: said as
+    their number, the `verb` agreeing with it, and the `rest` ("3 organisations match “X”")."""
+    total = partner_store.count_organisations(db(), **{**filters, **changed})
+    return {"said": f"{counted(total, 'organisation', verb=verb)} {rest}", "args": changed, "n": total} \
         if total else None
 
 

@@ -582,6 +582,30 @@ def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_pa
     assert found("horizon-cl2") == found("HORIZON") == ["Kaunas Civic Tech"]
     assert found(" Horizon  Europe ") == ["Kaunas Civic Tech"]  # by its name, as CORDIS codes it
     assert found("Horizon 2020") == [] and found("%") == []
+    # A part of a Horizon Europe topic code, which starts with HORIZON: the cluster, the destination.
+    assert found("CL2") == found("democracy") == ["Kaunas Civic Tech"] and found("2024-DEM") == ["Kaunas Civic Tech"]
+    # keep.eu names the programme in words, and its topic codes do not: found by words of the name.
+    with with_partners.transaction() as cur:
+        project_id, _ = save_project(cur, "cordis", "p3", {"framework": "Interreg", "topic_code": "INTERREG-P12-2014",
+                                                           "programme": "Interreg Central Baltic 2014-2020"})
+        org_id, _ = resolve_organisation(cur, "cordis", "5", {"pic": "5", "name": "Narva Youth", "country": "EE"})
+        save_participation(cur, project_id, org_id, "partner", None)
+    assert sorted(set(re.findall(r">(Narva Youth)</a>", pm.get("/partners?programme=central+baltic").get_data(
+        as_text=True)))) == ["Narva Youth"]
+
+
+def test_a_programme_no_organisation_worked_in_is_said_with_the_nearest_one_some_did(pm, with_partners):
+    page = pm.get("/partners?programme=CRV&country=EE").get_data(as_text=True)
+    assert "No organisation in the partner data worked in a programme or topic “CRV” (did you mean CERV?)." in page
+    assert ("No organisation matches. 1 organisation worked in “CERV”: <a href=\"/partners?programme=CERV&amp;"
+            "country=EE\">search for that instead</a>. 1 organisation matches with no programme asked for:"
+            " <a href=\"/partners?programme=&amp;country=EE\">search for that instead</a>.") in page
+    # Nothing near: the programme left out is the only way on; a programme some worked in is no error.
+    page = pm.get("/partners?programme=LIFE").get_data(as_text=True)
+    assert "worked in a programme or topic “LIFE”." in page and "did you mean" not in page
+    assert "3 organisations match with no programme asked for" in page and "worked in “" not in page
+    page = pm.get("/partners?programme=CERV&country=FI").get_data(as_text=True)
+    assert "No organisation matches." in page and "worked in a programme" not in page
 
 
 def test_without_partner_data_the_pages_say_how_to_load_it(pm):
