@@ -37,6 +37,22 @@ def number_in_range(raw: str, label: str, cast, low, high) -> tuple[int | float 
         return None, f"{label} must be a number from {low} to {top}; '{raw}' was ignored."
 
 
+def unknown_sector_or_country(sector: str | None, country: str | None) -> list[str]:
+    """A sentence for the sector or country the address names (`sector`, `country`: as `typed_sector` and
+    `typed_country` read them) that a list of organisations cannot be narrowed to, so that a list of every
+    country (or sector) is not taken for the one asked for: a link typed by hand, or kept from before."""
+    from store.partners import SECTOR_LABELS
+
+    said = []
+    if (typed := (request.args.get("country") or "").strip()) and not country:
+        said.append(f"“{typed[:40]}” is no country the list knows (a name in English, or its code): every country is"
+                    " shown.")
+    if (typed := (request.args.get("sector") or "").strip()) and not sector:
+        said.append(f"“{typed[:40]}” is no sector the list knows ({', '.join(SECTOR_LABELS.values())}): every sector"
+                    " is shown.")
+    return said
+
+
 def create_app(settings: Settings | None = None, test_config: dict | None = None,
                database: Database | None = None) -> Flask:
     settings = settings or Settings.from_env()

@@ -19,7 +19,7 @@ from store.partners import (SECTOR_LABELS, contact_forms, organisations_by_id, s
                             technology_of, typed_country, typed_sector)
 from store.text import amount, in_zone, place_name
 
-from . import call_or_404, current_profile_id, db, page_url, settings
+from . import call_or_404, current_profile_id, db, page_url, settings, unknown_sector_or_country
 from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text, known_cells, website_cell
@@ -90,6 +90,7 @@ def builder(call: dict, decision: dict | None) -> dict:
             "suggested": suggested_consortium(suggestions, taking_part, applicant), "sectors": SECTOR_LABELS,
             "known_at": known_at,
             "ended": applications.unwritten_words(decision) if ended else None,
+            "unknown_narrowing": unknown_sector_or_country(sector, country),
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "known": "1" if known_only else None, "order": order if order != "overall" else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST,
@@ -98,8 +99,8 @@ def builder(call: dict, decision: dict | None) -> dict:
 
 def _narrowed() -> tuple[str | None, str | None, bool, bool, str]:
     """How the recommended partners are narrowed and ordered, from the address: one sector or country (an
-    unknown value means any), technology-oriented only (SIC's strategy counts them), only where the team
-    knows someone, and the order (`ORDERS`)."""
+    unknown value means any, and `unknown_sector_or_country` says so), technology-oriented only (SIC's strategy
+    counts them), only where the team knows someone, and the order (`ORDERS`)."""
     order = request.args.get("order") if request.args.get("order") in ORDERS else "overall"
     return (typed_sector(request.args.get("sector")), typed_country(request.args.get("country")),
             request.args.get("technology") == "1", request.args.get("known") == "1", order)

@@ -17,7 +17,8 @@ from store.errors import NotFound
 from store.partners import SECTOR_LABELS, sector_label
 from store.text import as_searched, counted, each_term_left_out, in_zone, place_name, respelt
 
-from . import MAX_PAGE, current_profile_id, db, number_in_range, page_url, settings, vocabulary
+from . import (MAX_PAGE, current_profile_id, db, number_in_range, page_url, settings, unknown_sector_or_country,
+               vocabulary)
 from .consortium import refuse_if_ended
 from .spreadsheets import csv_file, csv_text, known_cells, website_cell
 
@@ -35,7 +36,7 @@ IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at m
 
 def _filters() -> tuple[dict, str]:
     """The Partners page's filters from the address, as `search_organisations` takes them, and its sort. A
-    country or sector it does not know is left out (`_unknown_filters` says so)."""
+    country or sector it does not know is left out (`unknown_sector_or_country` says so)."""
     filters = {"q": (request.args.get("q") or "").strip()[:100],
                "country": partner_store.typed_country(request.args.get("country")) or "",  # "EST": EE, not ES
                "sector": partner_store.typed_sector(request.args.get("sector")) or "",
@@ -51,7 +52,7 @@ def index():
     country, sector = filters["country"], filters["sector"]
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
     unknown_programme, nearest_programme = _unknown_programme(filters["programme"])
-    errors = list(filter(None, [problem, *_unknown_filters(filters), unknown_programme]))
+    errors = list(filter(None, [problem, *unknown_sector_or_country(sector, country), unknown_programme]))
     page = page or 1
     about = (request.args.get("about") or "").strip()[:200]
     rows, total, similar, not_searchable = [], 0, None, None
@@ -75,19 +76,6 @@ def index():
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"},
                            in_spreadsheet=IN_SPREADSHEET)
-
-
-def _unknown_filters(filters: dict) -> list[str]:
-    """What the address asked for that `_filters` left out, said, so that a list of every country (or sector)
-    is not taken for the one asked for: a link typed by hand, or kept from before."""
-    said = []
-    if (typed := (request.args.get("country") or "").strip()) and not filters["country"]:
-        said.append(f"“{typed[:40]}” is no country the list knows (a name in English, or its code): every country is"
-                    " shown.")
-    if (typed := (request.args.get("sector") or "").strip()) and not filters["sector"]:
-        said.append(f"“{typed[:40]}” is no sector the list knows ({', '.join(SECTOR_LABELS.values())}): every sector"
-                    " is shown.")
-    return said
 
 
 def _unknown_programme(typed: str) -> tuple[str | None, str | None]:

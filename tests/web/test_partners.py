@@ -1153,6 +1153,9 @@ def test_recommended_partners_narrow_to_a_sector_or_country_and_adding_one_keeps
     page = pm.get("/calls/CERV-SOCIAL-01?sector=nonsense&country=Narnia").get_data(as_text=True)  # unknown: any
     assert all(name in table(page) for name in ("Riga Social Lab", "Tartu University", "Vilnius City"))
     assert "Show all" not in page
+    assert "“Narnia” is no country the list knows (a name in English, or its code): every country is shown." in page
+    assert "“nonsense” is no sector the list knows (higher education," in page
+    assert "is no country" not in pm.get("/calls/CERV-SOCIAL-01?sector=public").get_data(as_text=True)
 
     # Adding a partner from the narrowed list comes back to the same list.
     page = pm.get("/calls/CERV-SOCIAL-01?sector=public").get_data(as_text=True)
