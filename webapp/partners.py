@@ -31,6 +31,9 @@ COLLABORATORS = 20  # those it worked with most; the page says how many there ar
 SORT_LABELS = {"projects": "most projects", "coordinated": "most coordinated"}  # the orders of store.partners
 STANDINGS = 20  # consortia for which an organisation's page ranks it (the soonest deadlines): each ranks every partner
 MATCH, WORKED = ("matches", "match"), ("worked", "worked")  # how `_near_misses` says what those it offers do
+# What each filter of the page, left out, lets in: an empty page offers that (`_near_misses`).
+WIDER = {"country": "from any country", "sector": "of any sector", "programme": "with no programme asked for",
+         "technology": "whether technology-oriented or not", "known": "whether the team knows someone there or not"}
 IN_SPREADSHEET = 10_000  # organisations the Partners page's download lists at most: a country's, or a programme's
 
 
@@ -96,21 +99,24 @@ def _near_misses(filters: dict, unknown_programme: str | None, nearest_programme
     A programme nobody worked in comes first: the nearest one some did ("MSCS" as "MSCA"), or none. Otherwise,
     for a name search: with a word no name holds spelt as the nearest one names hold ("Fraunhofr"), or else with
     each word left out, the narrowest search first, which keeps the rarer words: "Vilnius University" (which the
-    data names in Lithuanian) offers "Vilniaus", then "University".
+    data names in Lithuanian) offers "Vilniaus", then "University". Where no word is what keeps them out, with
+    one of the other filters left out (`WIDER`), the narrowest first: "from any country".
     Each is {"said": what it finds, "args": the address's arguments it changes, "n": how many}."""
     if unknown_programme:
         wider = [_found_by(filters, {"programme": nearest_programme}, WORKED,
                            f"in {as_searched(nearest_programme)}") if nearest_programme else None,
-                 _found_by(filters, {"programme": ""}, MATCH, "with no programme asked for")]
+                 _found_by(filters, {"programme": ""}, MATCH, WIDER["programme"])]
         return list(filter(None, wider))
-    if not filters["q"]:
-        return []
-    spelt = respelt(filters["q"], vocabulary.organisation_words())
-    if spelt and (found := _found_by(filters, {"q": spelt}, MATCH, as_searched(spelt))):
-        return [found]  # a slip set right is the answer
-    left_out = [_found_by(filters, {"q": search}, MATCH, f"{as_searched(search)}, {as_searched(left)} left out")
-                for search, left in each_term_left_out(spelt or filters["q"])]
-    return sorted(filter(None, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES]
+    wider = []
+    if filters["q"]:
+        spelt = respelt(filters["q"], vocabulary.organisation_words())
+        if spelt and (found := _found_by(filters, {"q": spelt}, MATCH, as_searched(spelt))):
+            return [found]  # a slip set right is the answer
+        wider = [_found_by(filters, {"q": search}, MATCH, f"{as_searched(search)}, {as_searched(left)} left out")
+                 for search, left in each_term_left_out(spelt or filters["q"])]
+    if not any(wider):  # no word of the name keeps them out: one of the other filters does
+        wider = [_found_by(filters, {key: ""}, MATCH, words) for key, words in WIDER.items() if filters[key]]
+    return sorted(filter(None, wider), key=lambda found: found["n"])[:MAX_NEAR_MISSES]
 
 
 def _found_by(filters: dict, changed: dict, verb: tuple[str, str], rest: str) -> dict | None:

@@ -608,6 +608,24 @@ def test_a_programme_no_organisation_worked_in_is_said_with_the_nearest_one_some
     assert "No organisation matches." in page and "worked in a programme" not in page
 
 
+def test_an_empty_list_offers_each_filter_left_out_that_finds_some_the_narrowest_first(pm, with_partners):
+    page = pm.get("/partners?programme=CERV&country=FI").get_data(as_text=True)
+    assert ("No organisation matches. 3 organisations match from any country: <a href=\"/partners?programme=CERV&amp;"
+            "country=\">search for that instead</a>.") in page
+    page = pm.get("/partners?q=riga&sector=other&technology=1").get_data(as_text=True)
+    offers = re.findall(r"(\d+ organisations? match(?:es)? [^:]+): <a", page)
+    assert offers == ["1 organisation matches whether technology-oriented or not"]  # without the sector, still none
+    assert "No organisation matches." in pm.get("/partners?q=riga&country=EE&technology=1").get_data(as_text=True)
+    assert "search for that instead" not in pm.get("/partners?q=riga&country=EE&technology=1").get_data(as_text=True)
+    page = pm.get("/partners?sector=academic&country=LV").get_data(as_text=True)
+    assert re.findall(r"(\d+ organisations? match(?:es)? [^:]+): <a", page) == [
+        "1 organisation matches from any country", "1 organisation matches of any sector"]
+    # A word of the name that no organisation there holds is offered left out first, and then no filter is.
+    page = pm.get("/partners?q=riga+tartu&country=EE").get_data(as_text=True)
+    assert re.findall(r"(\d+ organisations? match(?:es)? [^:]+): <a", page) == [
+        "1 organisation matches “tartu”, “riga” left out"]
+
+
 def test_without_partner_data_the_pages_say_how_to_load_it(pm):
     how = "No partner data is loaded yet. <code>callmatch import-cordis</code> loads the CORDIS bulk files"
     assert how in pm.get("/partners").get_data(as_text=True)
@@ -1358,8 +1376,10 @@ def test_contacts_come_in_from_a_spreadsheet_and_are_shown_where_the_team_builds
     assert sorted(re.findall(r'<td><a href="/organisations/\d+">([^<]+)</a>', only_known)) == [
         "Riga Social Lab", "Tartu University"]
     assert '<input type="checkbox" name="known" value="1" checked>' in only_known
-    assert "No organisation matches. Whom the team knows is kept on each organisation" in pm.get(
-        "/partners?known=1&country=LT").get_data(as_text=True)
+    empty = " ".join(re.sub(r"<[^>]+>", "", pm.get("/partners?known=1&country=LT").get_data(as_text=True)).split())
+    assert ("No organisation matches. 1 organisation matches whether the team knows someone there or not: search for"
+            " that instead. 2 organisations match from any country: search for that instead. Whom the team knows is"
+            " kept on each organisation") in empty
     assert "3 No organisation in the partner data has the name “Unknown Institute”" in said
     # Where the team builds a consortium with it, the lab's contact is there, with a drafted email.
     lab = with_partners.scalar("SELECT id FROM organisations WHERE name = 'Riga Social Lab'")
