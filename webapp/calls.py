@@ -34,6 +34,12 @@ from .steps import step_change_words
 bp = Blueprint("calls", __name__)
 PER_PAGE = 25
 MAX_NEAR_MISSES = 3  # what a search that finds nothing offers instead (`_near_misses`)
+# What each of the page's filters other than the search lets in when it is left out (its address's argument, the
+# words): an empty page offers that (`_near_misses`).
+WIDER = {"programme": ("programme", "in any programme"), "status": ("status", "of any status"),
+         "within_days": ("within_days", "with no deadline window"), "min_grant": ("min_grant", "with no minimum grant"),
+         "decision": ("decision", "with any decision or none"), "changed": ("changed", "changed lately or not"),
+         "new": ("new", "new or not")}
 # The sort orders of store.calls.SORTS as the calls page names them, in the order it offers them.
 SORT_LABELS = {"score": "best fit", "deadline": "deadline", "grant": "largest grant", "new": "newest"}
 
@@ -106,8 +112,10 @@ def _near_misses(filters: dict) -> list[dict]:
     a word no call holds spelt as the nearest one calls hold ("sustainabilty"), with a word in the form calls
     write ("entrepreneurial" as "entrepreneurship"), with the screened-out calls shown, with the words of a
     phrase apart, and, unless a slip set right finds some, with one word left out: the narrowest search first,
-    which keeps the rarer words ("Latvia" alone before "tourism" alone). Each is {"said": what it finds,
-    "link": what following it does, "args": the address's arguments}. Only read when a page is empty."""
+    which keeps the rarer words ("Latvia" alone before "tourism" alone). Where no word is what keeps them out,
+    with one of the other filters left out (`WIDER`), the narrowest first. Each is {"said": what it finds,
+    "link": what following it does, "args": the address's arguments, "n": how many, "widened": the filters it
+    changes}. Only read when a page is empty."""
     text = filters["text"] or ""
     spelt, instead = searches_instead(text, vocabulary.call_words()) if text else (None, [])
     # Each: (the filters it changes, the address's arguments for them, what the calls it finds do, the link).
@@ -127,6 +135,11 @@ def _near_misses(filters: dict) -> list[dict]:
     set_right = spelt is not None and any(found["args"].get("q") == spelt for found in near)
     if not set_right and len(near) < MAX_NEAR_MISSES:  # each word left out, the narrowest search first
         near += sorted(_finding(filters, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES - len(near)]
+    if len(near) < MAX_NEAR_MISSES and not any("text" in found["widened"] for found in near):
+        # No word of the search is what keeps them out (or there is none): one of the other filters may be.
+        left_out = [({name: None}, {arg: ""}, ("call", "matches", "match", words), "show them")
+                    for name, (arg, words) in WIDER.items() if filters[name]]
+        near += sorted(_finding(filters, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES - len(near)]
     return near
 
 
@@ -140,7 +153,7 @@ def _finding(filters: dict, wider: list[tuple], most: int | None = None) -> list
             break
         if calls := call_store.count_calls(db(), current_profile_id(), _today(), **{**chosen, **widened}):
             near.append({"said": " ".join(filter(None, (counted(calls, noun, verb=(does, do)), what))),
-                         "link": link, "args": {**kept, **args}, "n": calls})
+                         "link": link, "args": {**kept, **args}, "n": calls, "widened": widened})
     return near
 
 

@@ -213,6 +213,29 @@ def test_a_search_that_finds_nothing_offers_the_wider_ones_that_find_some(pm, se
     assert said("?q=innovative+enterprises+tungsten") == "No call matches these filters."  # any two are apart
 
 
+def test_an_empty_calls_page_offers_each_other_filter_left_out_that_finds_some(pm):
+    def said(query):
+        page = pm.get("/calls" + query).get_data(as_text=True)
+        return " ".join(page[page.index('class="empty"'):].split("</td>")[0].split(">", 1)[1].split())
+
+    # The open CERV call is kept out by the status asked for, and a forthcoming call of another programme by the
+    # programme: each is offered; the other filters are kept.
+    assert said("?programme=CERV&status=forthcoming&sort=deadline") == (
+        'No call matches these filters. 1 call matches in any programme: <a href="/calls?programme=&amp;status='
+        'forthcoming&amp;sort=deadline">show them</a>. 1 call matches of any status: <a href="/calls?programme=CERV'
+        '&amp;status=&amp;sort=deadline">show them</a>.')
+    assert said("?within_days=1&min_grant=5000000") == (
+        'No call matches these filters. 1 call matches with no deadline window: <a href="/calls?within_days=&amp;'
+        'min_grant=5000000">show them</a>.')  # without the minimum grant, the deadline still keeps them out
+    assert said("?decision=bid&programme=CERV") == (
+        'No call matches these filters. 1 call matches with any decision or none: <a href="/calls?decision=&amp;'
+        'programme=CERV">show them</a>.')
+    # A search's word that keeps them out is offered left out instead; the other filters are not.
+    assert said("?q=tungsten+social&programme=Horizon+Europe") == (
+        'No call matches these filters. 1 call matches “tungsten”, “social” left out: <a href="/calls?q=tungsten&amp;'
+        'programme=Horizon+Europe">search for that instead</a>.')  # not "in any programme", which finds the other
+
+
 def test_bad_filter_values_get_a_clear_message(pm):
     page = pm.get("/calls?within_days=soon&status=maybe").get_data(as_text=True)
     assert "Deadline window must be a number" in page and "Status must be open, forthcoming or closed" in page
