@@ -172,7 +172,12 @@ def test_an_organisations_page_sums_up_its_record_pages_its_projects_and_counts_
     first = pm.get(f"/organisations/{org_id}").get_data(as_text=True)
     # Its record at a glance, over every page.
     assert "<dt>Record</dt><dd>3 projects, 1 as coordinator; €1.3 M from the EU; 2020–2022</dd>" in first
-    assert "<dt>Programmes</dt><dd>Interreg Central Baltic (2); Interreg Europe (1)</dd>" in first
+    # Each programme leads to every organisation that worked in it.
+    assert re.sub(r' title="[^"]+"', "", first).count(
+        '<dt>Programmes</dt><dd><a href="/partners?programme=Interreg+Central+Baltic">Interreg Central Baltic</a> (2);'
+        ' <a href="/partners?programme=Interreg+Europe">Interreg Europe</a> (1)</dd>') == 1
+    listed = pm.get("/partners?programme=Interreg+Central+Baltic").get_data(as_text=True)
+    assert all(f">{name}</a>" in listed for name in ("Riga Social Lab", "Tartu Hub", "Narva Youth", "Pärnu Makers"))
     assert "<dt>Contact</dt>" not in first  # no CORDIS project, so no contact form known
     assert "<h2>Projects (3)</h2>" in first and "P2022" in first and "P2021" in first and "P2020" not in first
     assert "Page 1 of 2" in first and f'href="/organisations/{org_id}?page=2">Next' in first
@@ -1218,6 +1223,11 @@ def test_technology_oriented_organisations_are_marked_found_and_counted_among_th
     assert "1 of its 5 projects with a known topic" in tartu
     assert "fewer than a quarter, so not counted as technology-oriented" in tartu
     assert "<dt>Technology</dt>" not in pm.get(f"/organisations/{ids['Riga Social Lab']}").get_data(as_text=True)
+    # Each project's topic leads to every organisation that worked in it.
+    assert re.search(r'<a href="/partners\?programme=HORIZON-CL4-2023-HUMAN-01-21" title="[^"]+">HORIZON-CL4-2023-'
+                     r'HUMAN-01-21</a>', tartu)
+    same_topic = pm.get("/partners?programme=HORIZON-CL4-2023-HUMAN-01-21").get_data(as_text=True)
+    assert "2 organisations." in same_topic and "Vilnius City" in same_topic and "Tartu University" in same_topic
     # The Partners page finds them, by the same rule in SQL.
     listed = pm.get("/partners?technology=1").get_data(as_text=True)
     assert "1 organisation." in listed and "Vilnius City" in listed and "Tartu University" not in listed
