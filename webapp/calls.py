@@ -138,7 +138,8 @@ def _near_misses(filters: dict) -> list[dict]:
     if len(near) < MAX_NEAR_MISSES and not any("text" in found["widened"] for found in near):
         # No word of the search is what keeps them out (or there is none): one of the other filters may be.
         left_out = [({name: None}, {arg: ""}, ("call", "matches", "match", words), "show them")
-                    for name, (arg, words) in WIDER.items() if filters[name]]
+                    for name, (arg, words) in WIDER.items()
+                    if filters[name] is not None and filters[name] is not False]  # 0 days is a filter too
         near += sorted(_finding(filters, left_out), key=lambda found: found["n"])[:MAX_NEAR_MISSES - len(near)]
     return near
 

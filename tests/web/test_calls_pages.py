@@ -224,6 +224,8 @@ def test_an_empty_calls_page_offers_each_other_filter_left_out_that_finds_some(p
         'No call matches these filters. 1 call matches in any programme: <a href="/calls?programme=&amp;status='
         'forthcoming&amp;sort=deadline">show them</a>. 1 call matches of any status: <a href="/calls?programme=CERV'
         '&amp;status=&amp;sort=deadline">show them</a>.')
+    assert said("?within_days=0").endswith('2 calls match with no deadline window: <a href="/calls?within_days=">'
+                                           'show them</a>.')  # none due today: 0 days is a filter too
     assert said("?within_days=1&min_grant=5000000") == (
         'No call matches these filters. 1 call matches with no deadline window: <a href="/calls?within_days=&amp;'
         'min_grant=5000000">show them</a>.')  # without the minimum grant, the deadline still keeps them out
