@@ -183,6 +183,13 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners, seeded
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{server}/calls")
     page.screenshot(path=ARTIFACTS / "calls-phone.png", full_page=True)
+    # A list that found nothing says why, and what finds some, within the screen: not in a row that scrolls.
+    for path, link in (("/calls?within_days=0", "show them"), ("/partners?q=nowhere+riga", "search for that instead")):
+        page.goto(server + path)
+        said = page.locator("td.empty").bounding_box()
+        assert said["x"] >= 0 and said["x"] + said["width"] <= 390, path
+        offered = page.get_by_role("link", name=link).first.bounding_box()
+        assert offered["x"] >= 0 and offered["x"] + offered["width"] <= 390, path
 
 
 def test_a_partner_is_added_asked_and_confirmed_in_a_real_browser(server, page, with_partners):  # noqa: F811
