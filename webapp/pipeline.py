@@ -61,7 +61,7 @@ def index():
                            stake=at_stake(rows, profile["cofinancing_reserve"]),
                            planned_deadlines=[r["next_deadline"] for r in rows
                                               if planned_application(r) and r["next_deadline"]],
-                           feed_url=calendar_feed_url(g.user),
+                           feed_url=calendar_feed_url(g.user, current_profile_id()),
                            approvals=APPROVALS, decision_version=version, top=TOP,
                            undecided=undecided_at_top(db(), current_profile_id(), TOP),
                            leads=who_writes_what(rows, steps_by_person(db(), current_profile_id(), today)),

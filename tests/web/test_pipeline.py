@@ -193,14 +193,15 @@ def test_the_calendar_holds_the_day_a_bids_results_are_due_until_its_result_is_r
 
     decide(pm)  # a bid on CERV-SOCIAL-01, due 01 Oct 2026: a portal call, so its results are due 6 months on
     body = pm.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
-    event = body[body.index("UID:results-CERV-SOCIAL-01@callmatch"):].split("END:VEVENT")[0].split("\r\n")
+    sic = seeded.scalar("SELECT min(id) FROM profiles")
+    event = body[body.index(f"UID:results-CERV-SOCIAL-01-p{sic}@callmatch"):].split("END:VEVENT")[0].split("\r\n")
     assert "DTSTART;VALUE=DATE:20270401" in event and "SUMMARY:Results due: CERV-SOCIAL-01" in event
     assert ("DESCRIPTION:Social innovation and civic participation of young people\\nThe EU Financial Regulation"
             " gives the Commission 6 months from the deadline to tell applicants.\\n"
             "http://127.0.0.1:5000/calls/CERV-SOCIAL-01#outcome") in event
     decision_id = seeded.scalar("SELECT id FROM decisions")
     decisions.set_outcome(seeded, decision_id, "submitted", DECIDER)  # sent: still awaited
-    assert "UID:results-CERV-SOCIAL-01@callmatch" in pm.get("/calendar.ics").get_data(as_text=True)
+    assert f"UID:results-CERV-SOCIAL-01-p{sic}@callmatch" in pm.get("/calendar.ics").get_data(as_text=True)
     decisions.set_outcome(seeded, decision_id, "won", DECIDER)  # heard: the day is past use
     assert "UID:results-" not in pm.get("/calendar.ics").get_data(as_text=True)
 
@@ -261,6 +262,47 @@ def test_a_calendar_application_subscribes_to_a_private_address_without_signing_
     assert calendar_app.get(path).status_code == 200
     seeded.execute("UPDATE users SET password_hash = 'changed' WHERE email = 'pm@sic.lv'")
     assert calendar_app.get(path).status_code == 404
+
+
+def test_a_subscribed_calendar_keeps_the_profile_it_was_subscribed_to(app, pm, seeded):
+    from store import profiles
+
+    decide(pm)  # a bid on CERV-SOCIAL-01 for SIC's profile
+    sic = seeded.scalar("SELECT min(id) FROM profiles")
+    sic_name = profiles.get_profile(seeded, sic)["name"]
+
+    def feed_address():
+        page = pm.get("/pipeline").get_data(as_text=True)
+        found = re.search(r'<input readonly value="([^"]+)" aria-label="Private calendar address"', page)
+        return unescape(found[1]).removeprefix("http://127.0.0.1:5000"), page
+
+    sic_feed, page = feed_address()
+    assert "it holds the deadlines of the profile" not in page  # one profile: nothing to tell apart
+    trial = profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "Interreg trial"})
+    sic_feed, page = feed_address()
+    assert f"it holds the deadlines of the profile {sic_name}, whichever profile you work on later" in " ".join(
+        page.split())
+    token = csrf(pm, "/pipeline")
+    pm.post("/profiles/switch", data={"csrf_token": token, "profile_id": str(trial)})
+    trial_feed, _ = feed_address()
+    calendar_app = app.test_client()  # no session, as a calendar application
+    sic_calendar = calendar_app.get(sic_feed).get_data(as_text=True).replace("\r\n ", "")
+    trial_calendar = calendar_app.get(trial_feed).get_data(as_text=True).replace("\r\n ", "")
+    # SIC's address still holds SIC's bid, with the user now on the trial profile; the trial's has none.
+    assert f"X-WR-CALNAME:Call deadlines: {sic_name}" in sic_calendar and "[bid] CERV-SOCIAL-01" in sic_calendar
+    assert f"UID:CERV-SOCIAL-01-0-p{sic}@callmatch" in sic_calendar
+    assert "X-WR-CALNAME:Call deadlines: Interreg trial" in trial_calendar and "CERV-SOCIAL-01" not in trial_calendar
+    # An address made before addresses named a profile follows the profile its reader works on.
+    from store.users import get_user, session_stamp
+    from webapp.calendar import _feed_signer
+
+    with app.app_context():
+        user = get_user(seeded, seeded.scalar("SELECT id FROM users WHERE email = 'pm@sic.lv'"))
+        older = f"/calendar/{_feed_signer().dumps([user['id'], session_stamp(user)])}.ics"
+    assert "Call deadlines: Interreg trial" in calendar_app.get(older).get_data(as_text=True)
+    # An address of a profile since deleted finds nothing.
+    profiles.delete_profile(seeded, trial)
+    assert calendar_app.get(trial_feed).status_code == 404 and calendar_app.get(sic_feed).status_code == 200
 
 
 def test_the_pipeline_lists_what_the_team_did_lately(pm, app):
