@@ -365,16 +365,19 @@ _PROJECT_COUNTS = """CROSS JOIN LATERAL (
     FROM participations WHERE organisation_id = o.id) r"""
 
 
-def programme_names(db: Database) -> list[str]:
-    """What the Partners page's programme filter finds organisations by, as the partner data writes it: the
-    framework programmes (by the names people use), the programmes' names and the parts of the topic codes
-    that hold a letter ("MSCA", "SC1"). A typed programme that finds nobody is read against these."""
+def programme_names(db: Database) -> dict[str, list[str]]:
+    """What the Partners page's programme filter finds organisations by, as the partner data writes it:
+    "named", the framework programmes (by the names people use) and the programmes' names, which the filter
+    offers as one types; "all", those and the parts of the topic codes that hold a letter ("MSCA", "SC1"),
+    which a typed programme that finds nobody is read against."""
     rows = db.fetchall(
-        """SELECT framework AS name FROM projects WHERE framework IS NOT NULL
-           UNION SELECT programme FROM projects WHERE programme IS NOT NULL
-           UNION SELECT part FROM (SELECT DISTINCT topic_code FROM projects WHERE topic_code <> '') codes,
+        """SELECT framework AS name, true AS named FROM projects WHERE framework IS NOT NULL
+           UNION SELECT programme, true FROM projects WHERE programme IS NOT NULL
+           UNION SELECT part, false FROM (SELECT DISTINCT topic_code FROM projects WHERE topic_code <> '') codes,
                  unnest(string_to_array(topic_code, '-')) part WHERE part ~ '[[:alpha:]]' AND length(part) > 1""")
-    return sorted({FRAMEWORK_NAMES.get(row["name"], row["name"]) for row in rows})
+    named = {FRAMEWORK_NAMES.get(row["name"], row["name"]) for row in rows if row["named"]}
+    return {"named": sorted(named, key=str.lower),
+            "all": sorted(named | {row["name"] for row in rows if not row["named"]}, key=str.lower)}
 
 
 def count_organisations(db: Database, **filters) -> int:

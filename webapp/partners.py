@@ -77,6 +77,7 @@ def index():
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),
                            country=country, sector=sector, filters=filters, sort=sort, sorts=SORT_LABELS,
                            countries=partner_store.countries(db()), sectors=SECTOR_LABELS,
+                           programmes=vocabulary.programme_names()["named"],
                            args={k: v for k, v in request.args.items() if k != "page"},
                            in_spreadsheet=IN_SPREADSHEET)
 
@@ -87,7 +88,7 @@ def _unknown_programme(typed: str) -> tuple[str | None, str | None]:
     if not typed or partner_store.count_organisations(db(), programme=typed) \
             or not partner_store.any_stored(db()):
         return None, None
-    names = {name.lower(): name for name in partner_store.programme_names(db())}
+    names = {name.lower(): name for name in vocabulary.programme_names()["all"]}
     near = get_close_matches(typed.lower(), names, n=1, cutoff=0.75)
     nearest = names[near[0]] if near else None
     return (f"No organisation in the partner data worked in a programme or topic “{typed[:60]}”"

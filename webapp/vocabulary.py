@@ -1,5 +1,6 @@
 """The words a search that finds nothing is set right against (`store.text.respelt`): the calls' and the
-organisations' names', read once and kept between requests until what they are read from changes."""
+organisations' names', and the programmes the partner data's projects were in, read once and kept between
+requests until what they are read from changes."""
 
 from __future__ import annotations
 
@@ -16,17 +17,24 @@ _lock = threading.Lock()
 _kept: dict[str, tuple] = {}
 
 
-def _kept_words(table: str, read: Callable[[Database], dict[str, int]]) -> dict[str, int]:
-    key = (db().url, table_version(db(), table))
+def _kept_words(name: str, version: tuple, read: Callable[[Database], object]):
+    key = (db().url, version)
     with _lock:
-        if _kept.get(table, (None,))[0] != key:
-            _kept[table] = (key, read(db()))
-        return _kept[table][1]
+        if _kept.get(name, (None,))[0] != key:
+            _kept[name] = (key, read(db()))
+        return _kept[name][1]
 
 
 def call_words() -> dict[str, int]:
-    return _kept_words("calls", call_store.call_words)
+    return _kept_words("calls", table_version(db(), "calls"), call_store.call_words)
 
 
 def organisation_words() -> dict[str, int]:
-    return _kept_words("organisations", partner_store.organisation_words)
+    return _kept_words("organisations", table_version(db(), "organisations"), partner_store.organisation_words)
+
+
+def programme_names() -> dict[str, list[str]]:
+    """`store.partners.programme_names`. Projects keep no time of change: a project added or removed is what
+    reads them again (a programme renamed in a project that stays waits for the next)."""
+    version = db().fetchone("SELECT count(*) AS n, coalesce(max(id), 0) AS newest FROM projects")
+    return _kept_words("programmes", tuple(version.values()), partner_store.programme_names)

@@ -595,11 +595,17 @@ def test_partners_are_found_by_the_programme_or_topic_they_worked_in(pm, with_pa
                                                            "programme": "Interreg Central Baltic 2014-2020"})
         org_id, _ = resolve_organisation(cur, "cordis", "5", {"pic": "5", "name": "Narva Youth", "country": "EE"})
         save_participation(cur, project_id, org_id, "partner", None)
-    assert sorted(set(re.findall(r">(Narva Youth)</a>", pm.get("/partners?programme=central+baltic").get_data(
-        as_text=True)))) == ["Narva Youth"]
+    page = pm.get("/partners?programme=central+baltic").get_data(as_text=True)
+    assert sorted(set(re.findall(r">(Narva Youth)</a>", page))) == ["Narva Youth"]
+    # As one types, the field offers the programmes by name (read again once a project comes in), not the
+    # parts of topic codes.
+    offered = re.search(r'<datalist id="programmes-worked-in">(.*?)</datalist>', page)[1]
+    assert re.findall(r'<option value="([^"]+)">', offered) == ["Horizon Europe", "Interreg",
+                                                               "Interreg Central Baltic 2014-2020"]
 
 
 def test_a_programme_no_organisation_worked_in_is_said_with_the_nearest_one_some_did(pm, with_partners):
+    assert '<datalist id="programmes-worked-in"></datalist>' in pm.get("/partners").get_data(as_text=True)
     page = pm.get("/partners?programme=CRV&country=EE").get_data(as_text=True)
     assert "No organisation in the partner data worked in a programme or topic “CRV” (did you mean CERV?)." in page
     assert ("No organisation matches. 1 organisation worked in “CERV”: <a href=\"/partners?programme=CERV&amp;"
