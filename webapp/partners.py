@@ -71,7 +71,8 @@ def index():
     else:
         rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
-                           near=[] if total or about else _near_misses(filters, unknown_programme, nearest_programme),
+                           near=[] if total or similar or not_searchable
+                           else _near_misses(filters, unknown_programme, nearest_programme),
                            known_at=contacts.organisations_known(db()),
                            about=about, similar=similar, not_searchable=not_searchable,
                            pages=max(1, -(-total // PER_PAGE)), partners_loaded=total or partner_store.any_stored(db()),

@@ -1352,6 +1352,10 @@ def test_partners_can_be_found_by_what_they_worked_on(pm, with_partners):
     assert "Tartu University" in found and "Riga Social Lab" not in found
     page = pm.get("/partners?about=helping+social+enterprises&country=EE&sector=public").get_data(as_text=True)
     assert "Among organisations from Estonia of the sector public body." in page and "No indexed organisation meets them." in page
+    # Each filter left out that finds some is offered, the question kept.
+    assert ('1 organisation matches from any country: <a href="/partners?about=helping+social+enterprises&amp;country=&amp;'
+            'sector=public">search for that instead</a>. 1 organisation matches of any sector: <a href="/partners?about='
+            'helping+social+enterprises&amp;country=EE&amp;sector=">search for that instead</a>.') in page
 
 
 def test_a_model_of_another_size_says_on_the_partners_page_why_it_cannot_search(settings, with_partners, tmp_path):
