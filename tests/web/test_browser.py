@@ -173,9 +173,15 @@ def test_on_a_phone_no_page_scrolls_sideways(server, page, with_partners, seeded
     # A second profile, under a long name, puts a list of profiles on the profile page.
     profiles.save_profile(seeded, {**profiles.SIC_PROFILE, "name": "SIC with the University of Latvia and Riga"
                                    " City Council for the Interreg Central Baltic and Estonia-Latvia bids of 2027"})
-    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server}/login")
     sign_in(page, server, "boss@sic.lv")
+    # On a laptop's screen the header keeps to one line with the working profile's name in it.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/calls")
+    assert page.locator("header.top .working-profile").is_visible()
+    nav, signed_in = page.locator("header.top nav").bounding_box(), page.locator("header.top .logout").bounding_box()
+    assert abs((nav["y"] + nav["height"] / 2) - (signed_in["y"] + signed_in["height"] / 2)) < 10
+    page.set_viewport_size({"width": 390, "height": 844})
     # With partner data the call page adds the consortium builder and its forms.
     for path in (*PAGES, "/calls/CERV-SOCIAL-01?sector=public&country=LT", "/calls/CERV-SOCIAL-01?find=riga"):
         page.goto(server + path)
