@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 import numpy as np
 
-from store.calls import get_call
+from store.calls import get_call, nearest_identifier
 from store.consortium import confirmed_with_us
 from store.db import Database
 from store.errors import NotFound
@@ -39,7 +39,9 @@ def _ranked(db: Database, store: EmbeddingStore, identifier: str, members: list,
     start from."""
     call = get_call(db, identifier)
     if call is None:
-        raise NotFound(f"No stored call {identifier!r}; `callmatch calls` lists them.")
+        near = nearest_identifier(db, identifier)
+        raise NotFound(f"No stored call {identifier!r}" + (f" (did you mean {near}?)" if near else "")
+                       + "; `callmatch calls` lists them.")
     index = index or partners.PartnerIndex.load(db, store)
     member_rows = organisations_by_reference(db, members)
     member_ids = [row["organisation_id"] for row in member_rows]

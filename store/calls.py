@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from difflib import get_close_matches
 from urllib.parse import unquote
 
 from psycopg.types.json import Jsonb
@@ -522,6 +523,15 @@ def get_call(db: Database, identifier: str, profile_id: int | None = None) -> di
         if found:
             return found
     return None
+
+
+def nearest_identifier(db: Database, typed: str) -> str | None:
+    """The stored call's identifier most like `typed`, which names none: in another case, or with a slip of
+    the keyboard ("…-DEMOCRACY-9" for "…-DEMOCRACY-09"); None when none comes near (nine letters in ten alike).
+    Read on an error's path only: it reads every identifier."""
+    identifiers = {row["identifier"].lower(): row["identifier"] for row in db.fetchall("SELECT identifier FROM calls")}
+    near = get_close_matches(" ".join(typed.split()).lower(), identifiers, n=1, cutoff=0.9)
+    return identifiers[near[0]] if near else None
 
 
 def identifier_of(db: Database, call_id: int) -> str | None:

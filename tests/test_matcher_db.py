@@ -824,7 +824,14 @@ def test_partners_listed_by_the_closeness_of_their_past_work_keep_their_ranks(se
 
 def test_partners_for_an_unknown_call_is_one_sentence(settings, db):
     result = run_callmatch("partners", "NO-SUCH-CALL", settings=settings)
-    assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'" in result.stderr
+    assert result.returncode == 1 and "No stored call 'NO-SUCH-CALL'; `callmatch calls` lists them." in result.stderr
+    # An identifier with a slip names the stored call most like it.
+    from tests.helpers.data import add_call
+
+    add_call(db, "HORIZON-CL2-2026-01-DEMOCRACY-09", "Citizenship education", "Lifelong learning.")
+    result = run_callmatch("partners", "horizon-cl2-2026-01-democracy-9", settings=settings)
+    assert result.returncode == 1 and ("No stored call 'horizon-cl2-2026-01-democracy-9' (did you mean"
+                                       " HORIZON-CL2-2026-01-DEMOCRACY-09?)") in result.stderr
 
 
 def test_a_profile_is_deleted_only_when_nothing_of_the_teams_work_goes_with_it(db, embedder):

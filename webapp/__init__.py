@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, g, render_template, request, url_for
+from flask import Flask, abort, g, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from store.calls import get_call
+from store.calls import get_call, nearest_identifier
 from store.config import Settings
 from store.db import Database
 from store.errors import CallmatchError, DatabaseUnavailable, NotFound
@@ -182,10 +182,15 @@ def page_url(endpoint: str, **values) -> str:
 
 
 def call_or_404(identifier: str) -> dict:
-    """The stored call, as the working profile sees it; the page is not found without one."""
+    """The stored call, as the working profile sees it; the page is not found without one, and links to the
+    call whose identifier is most like the one asked for (typed by hand, or in another case)."""
     call = get_call(db(), identifier, current_profile_id())
     if call is None:
-        abort(404, f"No call {identifier!r} is stored.")
+        near = nearest_identifier(db(), identifier)
+        abort(make_response(render_template(
+            "error.html", title=PLAIN_TITLES[404], message=f"No call {identifier!r} is stored.",
+            instead={"link": url_for("calls.detail", identifier=near), "words": f"Did you mean {near}?"}
+            if near else None), 404))
     return call
 
 

@@ -423,6 +423,13 @@ def test_unknown_call_is_a_404_page_of_the_site(pm):
     response = pm.get("/calls/NO-SUCH")
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "<title>Not found" in page and "NO-SUCH" in page
+    assert "Did you mean" not in page  # nothing near it
+    # An identifier typed in another case, or with a slip, links to the call it most likely meant.
+    for typed in ("cerv-social-01", "CERV-SOCIAL-1", "CERV-SOCAIL-01"):
+        response = pm.get(f"/calls/{typed}")
+        assert response.status_code == 404, typed
+        assert ('No call &#39;' + typed + '&#39; is stored. <a href="/calls/CERV-SOCIAL-01">Did you mean CERV-SOCIAL-01?'
+                '</a>') in response.get_data(as_text=True), typed
 
 
 def test_a_call_first_seen_lately_is_marked_new_unless_its_sources_first_crawl_found_it(pm, seeded):
