@@ -17,9 +17,9 @@ from store.errors import NotFound
 from store.contacts import known_contacts, organisations_known
 from store.partners import (SECTOR_LABELS, contact_forms, organisations_by_id, search_organisations, sector_label,
                             technology_of, typed_country, typed_sector)
-from store.text import amount, in_zone, place_name
+from store.text import amount, in_zone, place_name, respelt
 
-from . import call_or_404, current_profile_id, db, page_url, settings, unknown_sector_or_country
+from . import call_or_404, current_profile_id, db, page_url, settings, unknown_sector_or_country, vocabulary
 from .outreach import LANGUAGES, languages_for, mail_draft, mail_link
 from .partner_cache import partner_suggestions
 from .spreadsheets import csv_file, csv_text, known_cells, website_cell
@@ -71,8 +71,7 @@ def builder(call: dict, decision: dict | None) -> dict:
     # A partner the team already knows may rank far down the list: found by name or PIC, added directly.
     find = "" if ended else (request.args.get("find") or "").strip()[:200]
     listed = {m["id"] for m in members}
-    found = [o for o in search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(members), with_total=False)[0]
-             if o["id"] not in listed][:FOUND_AT_MOST] if find else []
+    found = _found(find, listed) if find else []
     ids = [m["id"] for m in members]
     known = known_contacts(db(), ids)
     drafted = 0 if ended else _draft_mails(call, members, known, applicant, with_us)
@@ -94,7 +93,22 @@ def builder(call: dict, decision: dict | None) -> dict:
             "narrow": {"sector": sector, "country": country, "technology": "1" if technology else None,
                        "known": "1" if known_only else None, "order": order if order != "overall" else None},
             "find": find, "found": found, "found_at_most": FOUND_AT_MOST,
+            "find_instead": _find_instead(find, listed) if find and not found else None,
             "partners_in_spreadsheet": PARTNERS_IN_SPREADSHEET}
+
+
+def _found(find: str, listed: Collection[int]) -> list[dict]:
+    """The first FOUND_AT_MOST organisations outside the consortium (`listed`: its members' ids) whose name or
+    PIC has `find`."""
+    rows, _ = search_organisations(db(), q=find, per_page=FOUND_AT_MOST + len(listed), with_total=False)
+    return [o for o in rows if o["id"] not in listed][:FOUND_AT_MOST]
+
+
+def _find_instead(find: str, listed: Collection[int]) -> str | None:
+    """For a name that finds nobody, the name with a word no name holds spelt as the nearest one that names hold
+    ("Fraunhofr"), where that finds someone outside the consortium; as the Partners page sets a name right."""
+    spelt = respelt(find, vocabulary.organisation_words())
+    return spelt if spelt and _found(spelt, listed) else None
 
 
 def _narrowed() -> tuple[str | None, str | None, bool, bool, str]:

@@ -1322,6 +1322,13 @@ def test_a_partner_the_team_knows_is_found_by_name_and_added_whatever_its_rank(p
     builder = re.sub(r"<[^>]+>", "", page[page.index('id="consortium"'):page.index("Recommended partners")])
     assert "Riga City Council" in builder.split('<table class="found">')[0]  # a member now
     assert "No organisation outside the consortium has that name or PIC." in builder  # and so not offered again
+    assert "instead" not in builder.split("No organisation outside")[1].split("Recommended")[0]  # nor respelt
+    # A slip in the name is set right to the names the data holds, where that finds someone outside it.
+    page = pm.get("/calls/CERV-SOCIAL-01?find=tartu+univrsity&sector=academic").get_data(as_text=True)
+    assert ('No organisation outside the consortium has that name or PIC. <a href="/calls/CERV-SOCIAL-01?find=tartu+'
+            'university&amp;sector=academic#consortium">Find “tartu university” instead</a>.') in page
+    assert "Find “riga city council” instead" not in pm.get("/calls/CERV-SOCIAL-01?find=riga+cuoncil").get_data(
+        as_text=True)  # set right, it finds only a member
 
 
 def test_a_large_past_consortium_shows_its_first_eight_and_folds_the_rest(pm, with_partners):
