@@ -54,8 +54,6 @@ def index():
     filters, sort = _filters()
     country, sector = filters["country"], filters["sector"]
     page, problem = number_in_range((request.args.get("page") or "").strip(), "Page", int, 1, MAX_PAGE)
-    unknown_programme, nearest_programme = _unknown_programme(filters["programme"])
-    errors = list(filter(None, [problem, *unknown_sector_or_country(sector, country), unknown_programme]))
     page = page or 1
     about = (request.args.get("about") or "").strip()[:200]
     rows, total, similar, not_searchable = [], 0, None, None
@@ -70,6 +68,10 @@ def index():
             similar, not_searchable = [], str(exc)
     else:
         rows, total = partner_store.search_organisations(db(), **filters, sort=sort, page=page, per_page=PER_PAGE)
+    # Some found: the programme is one some worked in, with no query to ask.
+    unknown_programme, nearest_programme = (None, None) if total or similar else _unknown_programme(
+        filters["programme"])
+    errors = list(filter(None, [problem, *unknown_sector_or_country(sector, country), unknown_programme]))
     return render_template("partners.html", title="Partners", errors=errors, rows=rows, total=total, page=page,
                            near=[] if total or similar or not_searchable
                            else _near_misses(filters, unknown_programme, nearest_programme),
